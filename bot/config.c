@@ -1,0 +1,319 @@
+/* config.c — environment → struct config (see config.h).
+ * All parsing is strict: trailing junk, out-of-range numbers and unsupported URL schemes are
+ * errors, because a collectorate's operator should learn of a typo at start, not at 2 a.m. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <libpq-fe.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct config_storage {
+    config pub;
+    char *strings[16]; /* owned copies behind the const char * fields */
+    size_t nstrings;
+};
+
+static const char *const known_sampark_vars[] = {
+    "SAMPARK_LISTEN",
+    "SAMPARK_FLOWS",
+    "SAMPARK_SEND_RATE",
+    "SAMPARK_SESSION_TTL_H",
+    "SAMPARK_SATISFACTION_TIMEOUT_H",
+};
+
+static const char *env_get(char *const *envp, const char *name)
+{
+    size_t n = strlen(name);
+    for (char *const *p = envp; p && *p; p++)
+        if (strncmp(*p, name, n) == 0 && (*p)[n] == '=')
+            return (*p)[n + 1] ? *p + n + 1 : NULL;
+    return NULL;
+}
+
+static const char *keep(struct config_storage *s, const char *v)
+{
+    char *copy;
+    if (!v || s->nstrings == sizeof s->strings / sizeof s->strings[0])
+        return NULL;
+    copy = strdup(v);
+    if (copy)
+        s->strings[s->nstrings++] = copy;
+    return copy;
+}
+
+/* Strict decimal integer in [lo, hi]. */
+static int parse_int(const char *s, long lo, long hi, int *out)
+{
+    char *end;
+    long v;
+    if (!s || !*s || !(isdigit((unsigned char)*s) || *s == '-'))
+        return -1;
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno || *end || v < lo || v > hi)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static int int_var(char *const *envp, const char *name, int def, long lo, long hi, int *out, err *e)
+{
+    const char *v = env_get(envp, name);
+    if (!v) {
+        *out = def;
+        return 0;
+    }
+    if (parse_int(v, lo, hi, out) < 0)
+        return err_set(e, ERR_USER, "%s: '%s' is not a whole number from %ld to %ld", name, v, lo,
+                       hi);
+    return 0;
+}
+
+/* "host:port" or "[v6]:port" into host (brackets removed) and port. */
+static int parse_hostport(const char *s, char *host, size_t hostsz, int *port)
+{
+    const char *colon, *hstart = s, *hend;
+    if (*s == '[') {
+        hend = strchr(s, ']');
+        if (!hend || hend[1] != ':')
+            return -1;
+        hstart = s + 1;
+        colon = hend + 1;
+    } else {
+        colon = strrchr(s, ':');
+        if (!colon || memchr(s, ':', (size_t)(colon - s)))
+            return -1; /* an IPv6 literal must be bracketed */
+        hend = colon;
+    }
+    if (hend == hstart || (size_t)(hend - hstart) >= hostsz)
+        return -1;
+    memcpy(host, hstart, (size_t)(hend - hstart));
+    host[hend - hstart] = '\0';
+    for (const char *p = host; *p; p++)
+        if (isspace((unsigned char)*p) || *p == '/' || *p == '@')
+            return -1;
+    return parse_int(colon + 1, 1, 65535, port);
+}
+
+/* redis://[[user]:password@]host[:port][/db] or unix:///path/to.sock[?db=N]. */
+static int parse_redis_url(struct config_storage *s, const char *url, err *e)
+{
+    config *c = &s->pub;
+    const char *p, *at, *slash, *hostpart;
+    char hostport[300];
+    c->redis_port = 6379;
+    c->redis_db = 0;
+    if (strncmp(url, "unix://", 7) == 0) {
+        const char *path = url + 7, *q = strchr(path, '?');
+        size_t n = q ? (size_t)(q - path) : strlen(path);
+        if (n == 0 || path[0] != '/' || n >= sizeof c->redis_socket)
+            return err_set(
+                e, ERR_USER,
+                "REDIS_URL: '%s' needs an absolute socket path (unix:///path/redis.sock)", url);
+        memcpy(c->redis_socket, path, n);
+        c->redis_socket[n] = '\0';
+        if (q && (strncmp(q, "?db=", 4) != 0 || parse_int(q + 4, 0, 15, &c->redis_db) < 0))
+            return err_set(e, ERR_USER, "REDIS_URL: '%s' may only carry ?db=N (0-15)", url);
+        return 0;
+    }
+    if (strncmp(url, "rediss://", 9) == 0)
+        return err_set(e, ERR_USER,
+                       "REDIS_URL: '%s' asks for TLS, which this build's hiredis does not support; "
+                       "use redis:// on a private network or a TLS tunnel",
+                       url);
+    if (strncmp(url, "redis://", 8) != 0)
+        return err_set(e, ERR_USER, "REDIS_URL: '%s' must start with redis:// or unix://", url);
+    p = url + 8;
+    slash = strchr(p, '/');
+    at = strrchr(p, '@');
+    if (at && slash && at > slash)
+        at = NULL;
+    hostpart = p;
+    if (at) {
+        const char *colon = memchr(p, ':', (size_t)(at - p));
+        char buf[512];
+        if (!colon || (size_t)(at - p) >= sizeof buf)
+            return err_set(e, ERR_USER,
+                           "REDIS_URL: credentials must be written user:password@ or :password@");
+        if (colon > p) {
+            memcpy(buf, p, (size_t)(colon - p));
+            buf[colon - p] = '\0';
+            c->redis_user = keep(s, buf);
+        }
+        memcpy(buf, colon + 1, (size_t)(at - colon - 1));
+        buf[at - colon - 1] = '\0';
+        if (buf[0])
+            c->redis_password = keep(s, buf);
+        hostpart = at + 1;
+    }
+    {
+        size_t n = slash ? (size_t)(slash - hostpart) : strlen(hostpart);
+        if (n == 0 || n >= sizeof hostport - 8)
+            return err_set(e, ERR_USER, "REDIS_URL: '%s' has no host", url);
+        memcpy(hostport, hostpart, n);
+        hostport[n] = '\0';
+        if (!strrchr(hostport, ':') || (hostport[0] == '[' && hostport[n - 1] == ']'))
+            strcat(hostport, ":6379");
+        if (parse_hostport(hostport, c->redis_host, sizeof c->redis_host, &c->redis_port) < 0)
+            return err_set(e, ERR_USER, "REDIS_URL: '%s' has a malformed host or port", url);
+    }
+    if (slash && slash[1] && parse_int(slash + 1, 0, 15, &c->redis_db) < 0)
+        return err_set(e, ERR_USER, "REDIS_URL: database '%s' must be a number from 0 to 15",
+                       slash + 1);
+    return 0;
+}
+
+static int check_database_url(const char *url, err *e)
+{
+    char *msg = NULL;
+    PQconninfoOption *opts = PQconninfoParse(url, &msg);
+    if (!opts) {
+        char *nl;
+        if (msg && (nl = strchr(msg, '\n')))
+            *nl = '\0';
+        err_set(e, ERR_USER, "DATABASE_URL: %s", msg ? msg : "cannot be parsed");
+        PQfreemem(msg);
+        return -1;
+    }
+    PQconninfoFree(opts);
+    return 0;
+}
+
+static int check_api_base(const char *v, err *e)
+{
+    const char *host;
+    if (strncmp(v, "https://", 8) == 0)
+        host = v + 8;
+    else if (strncmp(v, "http://", 7) == 0)
+        host = v + 7;
+    else
+        return err_set(e, ERR_USER, "WA_API_BASE: '%s' must start with https:// or http://", v);
+    if (!*host || *host == '/' || *host == ':')
+        return err_set(e, ERR_USER, "WA_API_BASE: '%s' has no host", v);
+    for (const char *p = v; *p; p++)
+        if (isspace((unsigned char)*p) || *p == '?' || *p == '#')
+            return err_set(
+                e, ERR_USER,
+                "WA_API_BASE: '%s' must be a plain base URL without spaces, query or fragment", v);
+    return 0;
+}
+
+static int check_unknown(char *const *envp, err *e)
+{
+    for (char *const *p = envp; p && *p; p++) {
+        const char *eq;
+        size_t n, i;
+        if (strncmp(*p, "SAMPARK_", 8) != 0 || !(eq = strchr(*p, '=')))
+            continue;
+        n = (size_t)(eq - *p);
+        for (i = 0; i < sizeof known_sampark_vars / sizeof known_sampark_vars[0]; i++)
+            if (strlen(known_sampark_vars[i]) == n && strncmp(known_sampark_vars[i], *p, n) == 0)
+                break;
+        if (i == sizeof known_sampark_vars / sizeof known_sampark_vars[0])
+            return err_set(
+                e, ERR_USER,
+                "%.*s: unknown variable (Sampark knows SAMPARK_LISTEN, SAMPARK_FLOWS, "
+                "SAMPARK_SEND_RATE, SAMPARK_SESSION_TTL_H, SAMPARK_SATISFACTION_TIMEOUT_H)",
+                (int)n, *p);
+    }
+    return 0;
+}
+
+config *config_load(char *const *envp, err *e)
+{
+    struct config_storage *s = calloc(1, sizeof *s);
+    config *c;
+    const char *v;
+    if (!s) {
+        err_set(e, ERR_ENV, "out of memory reading the configuration");
+        return NULL;
+    }
+    c = &s->pub;
+    if (check_unknown(envp, e) < 0)
+        goto fail;
+
+    v = env_get(envp, "SAMPARK_LISTEN");
+    if (parse_hostport(v ? v : "127.0.0.1:8080", c->listen_host, sizeof c->listen_host,
+                       &c->listen_port) < 0) {
+        err_set(e, ERR_USER,
+                "SAMPARK_LISTEN: '%s' is not host:port with a port from 1 to 65535 (for example "
+                "127.0.0.1:8080 or [::1]:8080)",
+                v);
+        goto fail;
+    }
+    c->verify_token = keep(s, env_get(envp, "WA_VERIFY_TOKEN"));
+    c->app_secret = keep(s, env_get(envp, "WA_APP_SECRET"));
+    c->access_token = keep(s, env_get(envp, "WA_ACCESS_TOKEN"));
+    v = env_get(envp, "WA_PHONE_NUMBER_ID");
+    if (v) {
+        for (const char *p = v; *p; p++)
+            if (!isdigit((unsigned char)*p)) {
+                err_set(e, ERR_USER,
+                        "WA_PHONE_NUMBER_ID: '%s' must be the numeric phone-number id from Meta's "
+                        "WhatsApp Manager",
+                        v);
+                goto fail;
+            }
+        c->phone_number_id = keep(s, v);
+    }
+    v = env_get(envp, "WA_API_BASE");
+    if (!v)
+        v = "https://graph.facebook.com/v21.0";
+    if (check_api_base(v, e) < 0)
+        goto fail;
+    c->api_base = keep(s, v);
+    if (c->api_base) {
+        char *end = (char *)c->api_base + strlen(c->api_base);
+        while (end > c->api_base + 8 && end[-1] == '/')
+            *--end = '\0';
+    }
+    v = env_get(envp, "REDIS_URL");
+    c->redis_url = keep(s, v ? v : "redis://127.0.0.1:6379/0");
+    if (!c->redis_url || parse_redis_url(s, c->redis_url, e) < 0)
+        goto fail;
+    v = env_get(envp, "DATABASE_URL");
+    c->database_url = keep(s, v ? v : "postgresql:///sampark");
+    if (!c->database_url || check_database_url(c->database_url, e) < 0)
+        goto fail;
+    v = env_get(envp, "SAMPARK_FLOWS");
+    c->flows_dir = keep(s, v ? v : "flows");
+    if (int_var(envp, "SAMPARK_SEND_RATE", 80, 1, 1000, &c->send_rate, e) < 0 ||
+        int_var(envp, "SAMPARK_SESSION_TTL_H", 24, 1, 720, &c->session_ttl_h, e) < 0 ||
+        int_var(envp, "SAMPARK_SATISFACTION_TIMEOUT_H", 72, 1, 720, &c->satisfaction_timeout_h, e) <
+            0)
+        goto fail;
+    if (!c->api_base || !c->flows_dir) {
+        err_set(e, ERR_ENV, "out of memory reading the configuration");
+        goto fail;
+    }
+    return c;
+fail:
+    config_free(c);
+    return NULL;
+}
+
+void config_free(config *c)
+{
+    struct config_storage *s = (struct config_storage *)c;
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->nstrings; i++)
+        free(s->strings[i]);
+    free(s);
+}
+
+int config_check_serve(const config *c, err *e)
+{
+    if (!c->app_secret)
+        return err_set(e, ERR_USER,
+                       "WA_APP_SECRET: not set; serve refuses to start without the app secret that "
+                       "signs Meta's webhooks");
+    if (c->access_token && !c->phone_number_id)
+        return err_set(e, ERR_USER,
+                       "WA_PHONE_NUMBER_ID: not set, but WA_ACCESS_TOKEN is; real sending needs "
+                       "the sender's phone-number id");
+    return 0;
+}

@@ -1,0 +1,41 @@
+/* config.h — the environment, read once at start into one immutable struct.
+ * Every variable of SPEC section 2 is validated here; a malformed value is refused with one
+ * sentence naming the variable. Nothing else in Sampark calls getenv(). */
+#ifndef SAMPARK_CONFIG_H
+#define SAMPARK_CONFIG_H
+
+#include "err.h"
+
+typedef struct config {
+    char listen_host[256]; /* SAMPARK_LISTEN, brackets of an IPv6 literal removed */
+    int listen_port;
+    const char *verify_token;    /* WA_VERIFY_TOKEN; NULL: every handshake refused */
+    const char *app_secret;      /* WA_APP_SECRET; NULL: serve refuses to start */
+    const char *access_token;    /* WA_ACCESS_TOKEN; NULL: dry-run sending */
+    const char *phone_number_id; /* WA_PHONE_NUMBER_ID */
+    const char *api_base;        /* WA_API_BASE without a trailing slash */
+    const char *redis_url;       /* REDIS_URL as given */
+    char redis_host[256];        /* parsed from REDIS_URL; empty when redis_socket is set */
+    char redis_socket[256];      /* unix socket path, from unix:///path?db=N */
+    int redis_port;
+    int redis_db;
+    const char *redis_user;     /* ACL user, NULL for the default user */
+    const char *redis_password; /* NULL for none */
+    const char *database_url;   /* DATABASE_URL: libpq conninfo or URI */
+    const char *flows_dir;      /* SAMPARK_FLOWS */
+    int send_rate;              /* SAMPARK_SEND_RATE, 1..1000 messages/s */
+    int session_ttl_h;          /* SAMPARK_SESSION_TTL_H */
+    int satisfaction_timeout_h; /* SAMPARK_SATISFACTION_TIMEOUT_H */
+} config;
+
+/* Reads the variables from envp (a NULL-terminated "NAME=value" array such as environ).
+ * An empty value counts as unset. Any SAMPARK_* name that Sampark does not know is refused,
+ * so a typo does not silently fall back to a default. Returns NULL and fills e on error. */
+config *config_load(char *const *envp, err *e);
+void config_free(config *c);
+
+/* What `serve` needs beyond config_load: the app secret, and a phone-number id when
+ * sending for real. */
+int config_check_serve(const config *c, err *e);
+
+#endif

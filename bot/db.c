@@ -1,0 +1,247 @@
+/* db.c — libpq behind a small handle: prepared-on-first-use statements, transactions and
+ * one error style. It must never build SQL from data; parameters are always bound. */
+#include "db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct db {
+    PGconn *conn;
+    char *conninfo;
+    const char **prepared; /* names prepared on this connection */
+    size_t nprepared, capprepared;
+    long affected;
+};
+
+static void quiet_notices(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message; /* "relation already exists, skipping" and friends are not news */
+}
+
+static void first_line(char *s)
+{
+    char *nl = strchr(s, '\n');
+    if (nl)
+        *nl = '\0';
+}
+
+static int connect_now(db *d, err *e)
+{
+    char msg[512];
+    if (d->conn)
+        PQfinish(d->conn);
+    d->nprepared = 0;
+    d->conn = PQconnectdb(d->conninfo);
+    if (!d->conn)
+        return err_set(e, ERR_ENV, "PostgreSQL: out of memory");
+    if (PQstatus(d->conn) != CONNECTION_OK) {
+        snprintf(msg, sizeof msg, "%s", PQerrorMessage(d->conn));
+        first_line(msg);
+        return err_set(e, ERR_ENV, "PostgreSQL (DATABASE_URL): cannot connect: %s", msg);
+    }
+    PQsetNoticeProcessor(d->conn, quiet_notices, NULL);
+    return 0;
+}
+
+db *db_new(const char *conninfo)
+{
+    db *d = calloc(1, sizeof *d);
+    if (!d || !(d->conninfo = strdup(conninfo))) {
+        free(d);
+        return NULL;
+    }
+    return d;
+}
+
+db *db_open(const char *conninfo, err *e)
+{
+    db *d = db_new(conninfo);
+    if (!d) {
+        err_set(e, ERR_ENV, "PostgreSQL: out of memory");
+        return NULL;
+    }
+    if (connect_now(d, e) < 0) {
+        db_close(d);
+        return NULL;
+    }
+    return d;
+}
+
+void db_close(db *d)
+{
+    if (!d)
+        return;
+    if (d->conn)
+        PQfinish(d->conn);
+    free(d->prepared);
+    free(d->conninfo);
+    free(d);
+}
+
+static int result_error(const db *d, const PGresult *r, const char *what, err *e)
+{
+    const char *primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    const char *detail = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL) : NULL;
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", primary ? primary : PQerrorMessage(d->conn));
+    first_line(msg);
+    return err_set(e, ERR_ENV, "PostgreSQL %s: %s%s%s", what, msg, detail ? " — " : "",
+                   detail ? detail : "");
+}
+
+static int ensure_prepared(db *d, const db_stmt *st, err *e)
+{
+    PGresult *r;
+    for (size_t i = 0; i < d->nprepared; i++)
+        if (d->prepared[i] == st->name || strcmp(d->prepared[i], st->name) == 0)
+            return 0;
+    if (d->nprepared == d->capprepared) {
+        size_t cap = d->capprepared ? d->capprepared * 2 : 16;
+        const char **p = realloc(d->prepared, cap * sizeof *p);
+        if (!p)
+            return err_set(e, ERR_ENV, "PostgreSQL: out of memory");
+        d->prepared = p;
+        d->capprepared = cap;
+    }
+    r = PQprepare(d->conn, st->name, st->sql, st->nparams, NULL);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        char what[160];
+        snprintf(what, sizeof what, "preparing %s", st->name);
+        result_error(d, r, what, e);
+        PQclear(r);
+        return -1;
+    }
+    PQclear(r);
+    d->prepared[d->nprepared++] = st->name;
+    return 0;
+}
+
+PGresult *db_query(db *d, const db_stmt *st, const char *const *params, err *e)
+{
+    PGresult *r;
+    ExecStatusType s;
+    if (PQstatus(d->conn) != CONNECTION_OK && connect_now(d, e) < 0)
+        return NULL;
+    if (ensure_prepared(d, st, e) < 0)
+        return NULL;
+    r = PQexecPrepared(d->conn, st->name, st->nparams, params, NULL, NULL, 0);
+    s = PQresultStatus(r);
+    if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
+        result_error(d, r, st->name, e);
+        PQclear(r);
+        return NULL;
+    }
+    return r;
+}
+
+int db_exec(db *d, const db_stmt *st, const char *const *params, err *e)
+{
+    PGresult *r = db_query(d, st, params, e);
+    if (!r)
+        return -1;
+    d->affected = atol(PQcmdTuples(r));
+    PQclear(r);
+    return 0;
+}
+
+long db_affected(const db *d)
+{
+    return d->affected;
+}
+
+static int simple(db *d, const char *sql, const char *what, err *e)
+{
+    PGresult *r = PQexec(d->conn, sql);
+    ExecStatusType s = PQresultStatus(r);
+    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK && s != PGRES_EMPTY_QUERY) {
+        result_error(d, r, what, e);
+        PQclear(r);
+        return -1;
+    }
+    PQclear(r);
+    return 0;
+}
+
+int db_script(db *d, const char *sql, err *e)
+{
+    PGresult *r = PQexec(d->conn, sql);
+    ExecStatusType s = PQresultStatus(r);
+    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK && s != PGRES_EMPTY_QUERY) {
+        const char *pos = r ? PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION) : NULL;
+        char what[64] = "script";
+        if (pos) {
+            /* The position counts characters from 1; count lines up to it. */
+            long target = atol(pos), line = 1, chars = 0;
+            for (const unsigned char *p = (const unsigned char *)sql; *p && chars < target - 1;
+                 p++) {
+                if ((*p & 0xC0) != 0x80)
+                    chars++;
+                if (*p == '\n')
+                    line++;
+            }
+            snprintf(what, sizeof what, "at line %ld", line);
+        }
+        result_error(d, r, what, e);
+        PQclear(r);
+        return -1;
+    }
+    PQclear(r);
+    return 0;
+}
+
+int db_ping(db *d, err *e)
+{
+    if (PQstatus(d->conn) != CONNECTION_OK && connect_now(d, e) < 0)
+        return -1;
+    if (simple(d, "SELECT 1", "ping", e) == 0)
+        return 0;
+    /* A server restart leaves a dead socket behind: one reconnect before giving up. */
+    if (connect_now(d, e) < 0)
+        return -1;
+    return simple(d, "SELECT 1", "ping", e);
+}
+
+int db_begin(db *d, err *e)
+{
+    if (PQstatus(d->conn) != CONNECTION_OK && connect_now(d, e) < 0)
+        return -1;
+    return simple(d, "BEGIN", "BEGIN", e);
+}
+
+int db_commit(db *d, err *e)
+{
+    return simple(d, "COMMIT", "COMMIT", e);
+}
+
+void db_rollback(db *d)
+{
+    PQclear(PQexec(d->conn, "ROLLBACK"));
+}
+
+char *db_text_array(const char *const *items, size_t n)
+{
+    size_t len = 3;
+    char *out, *p;
+    for (size_t i = 0; i < n; i++)
+        len += 2 * strlen(items[i]) + 3;
+    if (!(out = malloc(len)))
+        return NULL;
+    p = out;
+    *p++ = '{';
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            *p++ = ',';
+        *p++ = '"';
+        for (const char *s = items[i]; *s; s++) {
+            if (*s == '"' || *s == '\\')
+                *p++ = '\\';
+            *p++ = *s;
+        }
+        *p++ = '"';
+    }
+    *p++ = '}';
+    *p = '\0';
+    return out;
+}

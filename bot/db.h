@@ -1,0 +1,50 @@
+/* db.h — one PostgreSQL connection and its named prepared statements.
+ * SQL text lives beside the module that owns its tables (migrate.c, directory.c, cases.c...),
+ * always as a static db_stmt with $n parameters; nothing is ever formatted into SQL.
+ * db.c is the only file that talks to libpq directly. */
+#ifndef SAMPARK_DB_H
+#define SAMPARK_DB_H
+
+#include <libpq-fe.h>
+
+#include "err.h"
+
+typedef struct db db;
+
+typedef struct db_stmt {
+    const char *name; /* unique across Sampark: "module_action" */
+    const char *sql;
+    int nparams;
+} db_stmt;
+
+/* Connects; fails with ERR_ENV naming the server's complaint. */
+db *db_open(const char *conninfo, err *e);
+/* A handle that connects on first use (serve starts while PostgreSQL is down). NULL only
+ * when out of memory. */
+db *db_new(const char *conninfo);
+void db_close(db *d);
+
+/* SELECT 1, reconnecting first if the connection was lost. */
+int db_ping(db *d, err *e);
+
+/* Runs a named prepared statement (prepared on first use on this connection) with text
+ * parameters (NULL = SQL NULL). db_query returns the result of a statement that returns rows
+ * or a command; the caller PQclear()s it. db_exec discards the result. On error the message
+ * names the statement and carries PostgreSQL's primary message and detail. */
+PGresult *db_query(db *d, const db_stmt *st, const char *const *params, err *e);
+int db_exec(db *d, const db_stmt *st, const char *const *params, err *e);
+/* Rows affected by the last db_exec on this handle. */
+long db_affected(const db *d);
+
+/* A multi-statement script through the simple query protocol (migrations). On error the
+ * message says at which line of the script PostgreSQL stopped. */
+int db_script(db *d, const char *sql, err *e);
+
+int db_begin(db *d, err *e);
+int db_commit(db *d, err *e);
+void db_rollback(db *d); /* best effort, never fails the caller */
+
+/* Formats a PostgreSQL text[] literal from n strings into a malloc'd buffer. */
+char *db_text_array(const char *const *items, size_t n);
+
+#endif

@@ -1,0 +1,757 @@
+/* directory.c — parsing, validating and storing the district directory (see directory.h).
+ * Validation is strict and names the exact field, because a collectorate's IT officer edits
+ * this file by hand; unknown fields are refused so a typo never silently drops a setting. */
+#include "directory.h"
+
+#include <ctype.h>
+#include <json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "text.h"
+
+struct ctx {
+    const char *src;
+    err *e;
+};
+
+struct priv {
+    json_object *root;
+    void *allocs[64]; /* arrays behind the struct's pointers */
+    size_t nallocs;
+};
+
+static int fail(struct ctx *c, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail(struct ctx *c, const char *path, const char *fmt, ...)
+{
+    char msg[700];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return err_set(c->e, ERR_USER, "%s: %s: %s", c->src, path, msg);
+}
+
+static void *track(struct priv *p, void *mem)
+{
+    if (mem && p->nallocs < sizeof p->allocs / sizeof p->allocs[0]) {
+        p->allocs[p->nallocs++] = mem;
+        return mem;
+    }
+    free(mem);
+    return NULL;
+}
+
+static int check_keys(struct ctx *c, json_object *obj, const char *path, const char *const *allowed)
+{
+    json_object_object_foreach(obj, key, val)
+    {
+        (void)val;
+        int ok = 0;
+        for (const char *const *a = allowed; *a; a++)
+            if (strcmp(*a, key) == 0)
+                ok = 1;
+        if (!ok)
+            return fail(c, path, "unknown field \"%s\"", key);
+    }
+    return 0;
+}
+
+static json_object *member(struct ctx *c, json_object *obj, const char *path, const char *key,
+                           json_type type, int required, int *rc)
+{
+    static const char *const names[] = {"null",      "true/false", "a number", "a number",
+                                        "an object", "a list",     "a string"};
+    json_object *v = NULL;
+    *rc = 0;
+    if (!json_object_object_get_ex(obj, key, &v) || json_object_get_type(v) == json_type_null) {
+        if (required)
+            *rc = fail(c, path, "\"%s\" is missing", key);
+        return NULL;
+    }
+    if (json_object_get_type(v) != type &&
+        !(type == json_type_int && json_object_get_type(v) == json_type_double)) {
+        *rc = fail(c, path, "\"%s\" must be %s", key, names[type]);
+        return NULL;
+    }
+    return v;
+}
+
+static int is_phone(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 8 || n > 15)
+        return 0;
+    for (; *s; s++)
+        if (!isdigit((unsigned char)*s))
+            return 0;
+    return 1;
+}
+
+static int known_language(const char *s)
+{
+    return strcmp(s, "hi") == 0 || strcmp(s, "en") == 0 || strcmp(s, "hne") == 0;
+}
+
+/* A positive whole number of hours, at most a year. */
+static int hours(struct ctx *c, json_object *obj, const char *path, const char *key, int required,
+                 int *out)
+{
+    int rc;
+    json_object *v = member(c, obj, path, key, json_type_int, required, &rc);
+    *out = 0;
+    if (rc < 0 || !v)
+        return rc;
+    if (json_object_get_type(v) != json_type_int || json_object_get_int64(v) <= 0 ||
+        json_object_get_int64(v) > 8760)
+        return fail(c, path, "\"%s\" must be a whole number of hours from 1 to 8760, got %s", key,
+                    json_object_to_json_string(v));
+    *out = (int)json_object_get_int64(v);
+    return 0;
+}
+
+/* {"en": "...", "hi": "..."}: en and hi required, every key a declared language, each text
+ * non-empty and at most maxchars Unicode characters (WhatsApp counts characters). */
+static int names(struct ctx *c, const directory *d, json_object *obj, const char *path,
+                 const char *key, int required, size_t maxchars, const char **json_out,
+                 const char **en, const char **hi)
+{
+    int rc;
+    char sub[256];
+    json_object *v = member(c, obj, path, key, json_type_object, required, &rc);
+    *json_out = NULL;
+    if (rc < 0 || !v)
+        return rc;
+    snprintf(sub, sizeof sub, "%s.%s", path, key);
+    json_object_object_foreach(v, lang, text)
+    {
+        size_t i;
+        for (i = 0; i < d->nlanguages; i++)
+            if (strcmp(d->languages[i], lang) == 0)
+                break;
+        if (i == d->nlanguages)
+            return fail(c, sub, "language \"%s\" is not among the district's languages", lang);
+        if (json_object_get_type(text) != json_type_string || json_object_get_string_len(text) == 0)
+            return fail(c, sub, "\"%s\" must be a non-empty string", lang);
+        if (!text_utf8_valid(json_object_get_string(text),
+                             (size_t)json_object_get_string_len(text)))
+            return fail(c, sub, "\"%s\" is not valid UTF-8", lang);
+        if (text_utf8_chars(json_object_get_string(text)) > maxchars)
+            return fail(c, sub, "\"%s\" is %zu characters; WhatsApp shows at most %zu here", lang,
+                        text_utf8_chars(json_object_get_string(text)), maxchars);
+    }
+    {
+        json_object *t;
+        if (!json_object_object_get_ex(v, "en", &t))
+            return fail(c, sub, "needs an English (\"en\") text");
+        if (en)
+            *en = json_object_get_string(t);
+        if (!json_object_object_get_ex(v, "hi", &t))
+            return fail(c, sub, "needs a Hindi (\"hi\") text");
+        if (hi)
+            *hi = json_object_get_string(t);
+    }
+    *json_out = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+    return 0;
+}
+
+/* A list of unique WhatsApp phone ids; at least one when required. */
+static int phones(struct ctx *c, struct priv *p, json_object *obj, const char *path,
+                  const char *key, const char ***out, size_t *n)
+{
+    int rc;
+    char sub[256];
+    json_object *v = member(c, obj, path, key, json_type_array, 1, &rc);
+    size_t len;
+    if (rc < 0)
+        return rc;
+    snprintf(sub, sizeof sub, "%s.%s", path, key);
+    len = json_object_array_length(v);
+    if (len == 0)
+        return fail(c, sub, "needs at least one phone");
+    if (!(*out = track(p, calloc(len, sizeof **out))))
+        return err_set(c->e, ERR_ENV, "out of memory");
+    for (size_t i = 0; i < len; i++) {
+        json_object *ph = json_object_array_get_idx(v, i);
+        const char *s = json_object_get_string(ph);
+        if (json_object_get_type(ph) != json_type_string || !is_phone(s))
+            return fail(c, sub,
+                        "[%zu] %s is not a WhatsApp id (country code and number, 8 to 15 digits, "
+                        "no + or spaces)",
+                        i, json_object_to_json_string(ph));
+        for (size_t j = 0; j < i; j++)
+            if (strcmp((*out)[j], s) == 0)
+                return fail(c, sub, "%s is listed twice", s);
+        (*out)[i] = s;
+    }
+    *n = len;
+    return 0;
+}
+
+static int parse_department(struct ctx *c, struct priv *p, directory *d, json_object *obj,
+                            size_t idx, directory_department *dep)
+{
+    static const char *const keys[] = {"code",   "name",     "description", "sla_hours",
+                                       "urgent", "officers", NULL};
+    char path[128];
+    int rc;
+    json_object *v, *offs;
+    snprintf(path, sizeof path, "departments[%zu]", idx);
+    if (json_object_get_type(obj) != json_type_object)
+        return fail(c, path, "must be an object with code, name, sla_hours and officers");
+    if (!(v = member(c, obj, path, "code", json_type_string, 1, &rc)))
+        return -1;
+    dep->code = json_object_get_string(v);
+    {
+        size_t n = strlen(dep->code);
+        int ok = n >= 2 && n <= 16 && isupper((unsigned char)dep->code[0]);
+        for (size_t i = 0; ok && i < n; i++)
+            ok = isupper((unsigned char)dep->code[i]) || isdigit((unsigned char)dep->code[i]) ||
+                 dep->code[i] == '_';
+        if (!ok)
+            return fail(
+                c, path,
+                "code \"%s\" must be 2 to 16 capital letters, digits or _, starting with a letter",
+                dep->code);
+    }
+    snprintf(path, sizeof path, "departments[%zu] (%s)", idx, dep->code);
+    if (check_keys(c, obj, path, keys) < 0 ||
+        names(c, d, obj, path, "name", 1, 24, &dep->name_json, &dep->name_en, &dep->name_hi) < 0 ||
+        names(c, d, obj, path, "description", 0, 72, &dep->description_json, NULL, NULL) < 0 ||
+        hours(c, obj, path, "sla_hours", 0, &dep->sla_hours) < 0)
+        return -1;
+    v = member(c, obj, path, "urgent", json_type_boolean, 0, &rc);
+    if (rc < 0)
+        return -1;
+    dep->urgent = v ? json_object_get_boolean(v) : 0;
+    if (!(offs = member(c, obj, path, "officers", json_type_array, 1, &rc)))
+        return -1;
+    dep->nofficers = json_object_array_length(offs);
+    if (dep->nofficers == 0)
+        return fail(c, path, "needs at least one officer, or its complaints would reach nobody");
+    if (!(dep->officers = track(p, calloc(dep->nofficers, sizeof *dep->officers))))
+        return err_set(c->e, ERR_ENV, "out of memory");
+    for (size_t i = 0; i < dep->nofficers; i++) {
+        static const char *const okeys[] = {"phone", "name", NULL};
+        json_object *o = json_object_array_get_idx(offs, i);
+        char opath[192];
+        json_object *ph, *nm;
+        snprintf(opath, sizeof opath, "%s.officers[%zu]", path, i);
+        if (json_object_get_type(o) != json_type_object)
+            return fail(c, opath, "must be an object with phone and name");
+        if (check_keys(c, o, opath, okeys) < 0 ||
+            !(ph = member(c, o, opath, "phone", json_type_string, 1, &rc)) ||
+            !(nm = member(c, o, opath, "name", json_type_string, 1, &rc)))
+            return -1;
+        dep->officers[i].phone = json_object_get_string(ph);
+        dep->officers[i].name = json_object_get_string(nm);
+        if (!is_phone(dep->officers[i].phone))
+            return fail(c, opath,
+                        "phone \"%s\" is not a WhatsApp id (country code and number, 8 to 15 "
+                        "digits, no + or spaces)",
+                        dep->officers[i].phone);
+        if (!*dep->officers[i].name ||
+            !text_utf8_valid(dep->officers[i].name, strlen(dep->officers[i].name)))
+            return fail(c, opath, "name must be non-empty UTF-8 text");
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(dep->officers[j].phone, dep->officers[i].phone) == 0)
+                return fail(c, opath, "phone %s is listed twice in this department",
+                            dep->officers[i].phone);
+    }
+    return 0;
+}
+
+static int parse_languages(struct ctx *c, struct priv *p, directory *d, json_object *root)
+{
+    int rc;
+    json_object *v = member(c, root, "directory", "languages", json_type_array, 1, &rc);
+    if (!v)
+        return -1;
+    d->nlanguages = json_object_array_length(v);
+    if (!(d->languages = track(p, calloc(d->nlanguages + 1, sizeof *d->languages))))
+        return err_set(c->e, ERR_ENV, "out of memory");
+    for (size_t i = 0; i < d->nlanguages; i++) {
+        json_object *l = json_object_array_get_idx(v, i);
+        char path[32];
+        snprintf(path, sizeof path, "languages[%zu]", i);
+        if (json_object_get_type(l) != json_type_string ||
+            !known_language(json_object_get_string(l)))
+            return fail(c, path, "unknown language %s (known: " DIRECTORY_LANGUAGES ")",
+                        json_object_to_json_string(l));
+        d->languages[i] = json_object_get_string(l);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(d->languages[j], d->languages[i]) == 0)
+                return fail(c, path, "\"%s\" is listed twice", d->languages[i]);
+    }
+    for (const char *const *need = (const char *const[]){"hi", "en", NULL}; *need; need++) {
+        size_t i;
+        for (i = 0; i < d->nlanguages; i++)
+            if (strcmp(d->languages[i], *need) == 0)
+                break;
+        if (i == d->nlanguages)
+            return fail(
+                c, "languages",
+                "must include \"%s\": everything a citizen sees exists in Hindi and English",
+                *need);
+    }
+    return 0;
+}
+
+static int parse_escalation(struct ctx *c, struct priv *p, directory *d, json_object *root)
+{
+    static const char *const keys[] = {"nodal", "collector", NULL};
+    static const char *const lkeys[] = {"phones", "after_hours", NULL};
+    int rc;
+    json_object *esc = member(c, root, "directory", "escalation", json_type_object, 1, &rc), *lv;
+    if (!esc || check_keys(c, esc, "escalation", keys) < 0)
+        return -1;
+    if (!(lv = member(c, esc, "escalation", "nodal", json_type_object, 1, &rc)) ||
+        check_keys(c, lv, "escalation.nodal", lkeys) < 0 ||
+        phones(c, p, lv, "escalation.nodal", "phones", &d->nodal_phones, &d->nnodal) < 0 ||
+        hours(c, lv, "escalation.nodal", "after_hours", 1, &d->nodal_after_hours) < 0)
+        return -1;
+    if (!(lv = member(c, esc, "escalation", "collector", json_type_object, 1, &rc)) ||
+        check_keys(c, lv, "escalation.collector", lkeys) < 0 ||
+        phones(c, p, lv, "escalation.collector", "phones", &d->collector_phones, &d->ncollector) <
+            0 ||
+        hours(c, lv, "escalation.collector", "after_hours", 1, &d->collector_after_hours) < 0)
+        return -1;
+    if (d->collector_after_hours <= d->nodal_after_hours)
+        return fail(c, "escalation.collector.after_hours",
+                    "%d must be later than escalation.nodal.after_hours (%d): the collector is the "
+                    "second level",
+                    d->collector_after_hours, d->nodal_after_hours);
+    return 0;
+}
+
+static int parse_digest(struct ctx *c, struct priv *p, directory *d, json_object *root)
+{
+    static const char *const keys[] = {"phones", "daily_at", "weekly_day", "timezone", NULL};
+    static const char *const days[] = {"monday", "tuesday",  "wednesday", "thursday",
+                                       "friday", "saturday", "sunday"};
+    int rc, ok = 0;
+    json_object *dg = member(c, root, "directory", "digest", json_type_object, 1, &rc), *v;
+    if (!dg || check_keys(c, dg, "digest", keys) < 0 ||
+        phones(c, p, dg, "digest", "phones", &d->digest_phones, &d->ndigest) < 0)
+        return -1;
+    if (!(v = member(c, dg, "digest", "daily_at", json_type_string, 1, &rc)))
+        return -1;
+    d->daily_at = json_object_get_string(v);
+    if (strlen(d->daily_at) != 5 || !isdigit((unsigned char)d->daily_at[0]) ||
+        !isdigit((unsigned char)d->daily_at[1]) || d->daily_at[2] != ':' ||
+        !isdigit((unsigned char)d->daily_at[3]) || !isdigit((unsigned char)d->daily_at[4]) ||
+        atoi(d->daily_at) > 23 || atoi(d->daily_at + 3) > 59)
+        return fail(c, "digest.daily_at", "\"%s\" must be a 24-hour time HH:MM, like \"18:00\"",
+                    d->daily_at);
+    if (!(v = member(c, dg, "digest", "weekly_day", json_type_string, 1, &rc)))
+        return -1;
+    d->weekly_day = json_object_get_string(v);
+    for (size_t i = 0; i < 7; i++)
+        ok |= strcmp(days[i], d->weekly_day) == 0;
+    if (!ok)
+        return fail(c, "digest.weekly_day", "\"%s\" must be a day in lower case, monday to sunday",
+                    d->weekly_day);
+    v = member(c, dg, "digest", "timezone", json_type_string, 0, &rc);
+    if (rc < 0)
+        return -1;
+    d->timezone = v ? json_object_get_string(v) : "Asia/Kolkata";
+    ok = *d->timezone && d->timezone[0] != '/';
+    for (const char *s = d->timezone; ok && *s; s++)
+        ok = isalnum((unsigned char)*s) || strchr("/_+-", *s);
+    if (!ok || strstr(d->timezone, ".."))
+        return fail(c, "digest.timezone", "\"%s\" is not a time-zone name like \"Asia/Kolkata\"",
+                    d->timezone);
+    return 0;
+}
+
+static int parse_templates(struct ctx *c, directory *d, json_object *root)
+{
+    static const char *const kinds[] = {"officer_new_case", "citizen_update", "digest", NULL};
+    static const char *const tkeys[] = {"name", "language", NULL};
+    int rc;
+    json_object *t = member(c, root, "directory", "templates", json_type_object, 1, &rc);
+    if (!t || check_keys(c, t, "templates", kinds) < 0)
+        return -1;
+    for (const char *const *k = kinds; *k; k++) {
+        char path[64];
+        json_object *tpl, *nm, *lang;
+        const char *s;
+        snprintf(path, sizeof path, "templates.%s", *k);
+        if (!(tpl = member(c, t, "templates", *k, json_type_object, 1, &rc)) ||
+            check_keys(c, tpl, path, tkeys) < 0 ||
+            !(nm = member(c, tpl, path, "name", json_type_string, 1, &rc)) ||
+            !(lang = member(c, tpl, path, "language", json_type_string, 1, &rc)))
+            return -1;
+        s = json_object_get_string(nm);
+        if (!*s || strlen(s) > 512 ||
+            strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(s))
+            return fail(c, path,
+                        "name \"%s\" must be the approved template's name: lower-case letters, "
+                        "digits and _",
+                        s);
+        s = json_object_get_string(lang);
+        if (!(strlen(s) == 2 || (strlen(s) == 5 && s[2] == '_' && isupper((unsigned char)s[3]) &&
+                                 isupper((unsigned char)s[4]))) ||
+            !islower((unsigned char)s[0]) || !islower((unsigned char)s[1]))
+            return fail(c, path,
+                        "language \"%s\" must be a WhatsApp template language code such as \"hi\" "
+                        "or \"en_US\"",
+                        s);
+    }
+    d->templates_json = json_object_to_json_string_ext(t, JSON_C_TO_STRING_PLAIN);
+    return 0;
+}
+
+static json_object *tokenize(struct ctx *c, const char *json, size_t len)
+{
+    json_tokener *tok = json_tokener_new_ex(32);
+    json_object *root = NULL;
+    enum json_tokener_error jerr;
+    size_t end;
+    if (!tok) {
+        err_set(c->e, ERR_ENV, "out of memory");
+        return NULL;
+    }
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    if (len > (size_t)INT32_MAX) {
+        fail(c, "file", "is too large");
+        goto out;
+    }
+    root = json_tokener_parse_ex(tok, json, (int)len);
+    jerr = json_tokener_get_error(tok);
+    end = json_tokener_get_parse_end(tok);
+    if (jerr == json_tokener_success)
+        while (end < len && isspace((unsigned char)json[end]))
+            end++;
+    if (jerr != json_tokener_success || end < len) {
+        size_t line = 1, col = 1;
+        for (size_t i = 0; i < end && i < len; i++, col++)
+            if (json[i] == '\n') {
+                line++;
+                col = 0;
+            }
+        err_set(c->e, ERR_USER, "%s:%zu:%zu: %s", c->src, line, col,
+                jerr == json_tokener_continue  ? "the JSON ends too early (a missing } or ]?)"
+                : jerr == json_tokener_success ? "unexpected text after the JSON value"
+                                               : json_tokener_error_desc(jerr));
+        json_object_put(root);
+        root = NULL;
+    }
+out:
+    json_tokener_free(tok);
+    return root;
+}
+
+directory *directory_parse(const char *json, size_t len, const char *source, err *e)
+{
+    static const char *const keys[] = {"district", "languages", "departments", "escalation",
+                                       "digest",   "templates", NULL};
+    static const char *const dkeys[] = {"code", "name", NULL};
+    struct ctx c = {source ? source : "directory", e};
+    directory *d = calloc(1, sizeof *d);
+    struct priv *p = calloc(1, sizeof *p);
+    json_object *root, *dist, *v, *deps;
+    int rc;
+    if (!d || !p) {
+        free(d);
+        free(p);
+        err_set(e, ERR_ENV, "out of memory");
+        return NULL;
+    }
+    d->priv_ = p;
+    if (!(root = p->root = tokenize(&c, json, len)))
+        goto fail;
+    if (json_object_get_type(root) != json_type_object) {
+        fail(&c, "directory", "must be a JSON object");
+        goto fail;
+    }
+    if (check_keys(&c, root, "directory", keys) < 0 || parse_languages(&c, p, d, root) < 0)
+        goto fail;
+    if (!(dist = member(&c, root, "directory", "district", json_type_object, 1, &rc)) ||
+        check_keys(&c, dist, "district", dkeys) < 0 ||
+        !(v = member(&c, dist, "district", "code", json_type_string, 1, &rc)))
+        goto fail;
+    d->code = json_object_get_string(v);
+    if (strlen(d->code) < 2 || strlen(d->code) > 8 ||
+        strspn(d->code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != strlen(d->code)) {
+        fail(&c, "district.code",
+             "\"%s\" must be 2 to 8 capital letters (it starts every tracking number)", d->code);
+        goto fail;
+    }
+    if (names(&c, d, dist, "district", "name", 1, 100, &d->name_json, &d->name_en, &d->name_hi) < 0)
+        goto fail;
+    if (!(deps = member(&c, root, "directory", "departments", json_type_array, 1, &rc)))
+        goto fail;
+    d->ndepartments = json_object_array_length(deps);
+    if (d->ndepartments == 0) {
+        fail(&c, "departments", "needs at least one department");
+        goto fail;
+    }
+    if (!(d->departments = track(p, calloc(d->ndepartments, sizeof *d->departments)))) {
+        err_set(e, ERR_ENV, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < d->ndepartments; i++) {
+        if (parse_department(&c, p, d, json_object_array_get_idx(deps, i), i, &d->departments[i]) <
+            0)
+            goto fail;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(d->departments[j].code, d->departments[i].code) == 0) {
+                char path[64];
+                snprintf(path, sizeof path, "departments[%zu]", i);
+                fail(&c, path, "duplicate department code \"%s\" (also departments[%zu])",
+                     d->departments[i].code, j);
+                goto fail;
+            }
+    }
+    if (parse_escalation(&c, p, d, root) < 0 || parse_digest(&c, p, d, root) < 0 ||
+        parse_templates(&c, d, root) < 0)
+        goto fail;
+    return d;
+fail:
+    directory_free(d);
+    return NULL;
+}
+
+directory *directory_parse_file(const char *path, err *e)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t len = 0, cap = 0, n;
+    directory *d;
+    if (!f) {
+        err_set(e, ERR_USER, "%s: cannot open the directory file", path);
+        return NULL;
+    }
+    do {
+        if (len + 65536 > cap) {
+            char *nb = realloc(buf, cap = cap * 2 + 65536);
+            if (!nb || cap > (16u << 20)) {
+                free(nb ? nb : buf);
+                fclose(f);
+                err_set(e, ERR_USER, "%s: larger than 16 MiB; a directory is far smaller", path);
+                return NULL;
+            }
+            buf = nb;
+        }
+        n = fread(buf + len, 1, cap - len, f);
+        len += n;
+    } while (n > 0);
+    if (ferror(f)) {
+        free(buf);
+        fclose(f);
+        err_set(e, ERR_ENV, "%s: read error", path);
+        return NULL;
+    }
+    fclose(f);
+    d = directory_parse(buf, len, path, e);
+    free(buf);
+    return d;
+}
+
+void directory_free(directory *d)
+{
+    struct priv *p;
+    if (!d)
+        return;
+    if ((p = d->priv_)) {
+        json_object_put(p->root);
+        for (size_t i = 0; i < p->nallocs; i++)
+            free(p->allocs[i]);
+        free(p);
+    }
+    free(d);
+}
+
+/* ---- storing ---------------------------------------------------------------------------- */
+
+/* "SAMPDIR" in ASCII: serialises concurrent directory loads. */
+static const db_stmt st_lock = {"directory_lock", "SELECT pg_advisory_xact_lock(23434223381924178)",
+                                0};
+static const db_stmt st_current = {"directory_current", "SELECT code FROM districts", 0};
+static const db_stmt st_district = {
+    "directory_district",
+    "INSERT INTO districts AS t (code, name, languages, nodal_phones, nodal_after_hours,"
+    " collector_phones, collector_after_hours, digest_phones, digest_daily_at, digest_weekly_day,"
+    " timezone, templates)"
+    " VALUES ($1, $2::jsonb, $3::text[], $4::text[], $5::int, $6::text[], $7::int, $8::text[],"
+    " $9::time, $10, $11, $12::jsonb)"
+    " ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, languages = EXCLUDED.languages,"
+    " nodal_phones = EXCLUDED.nodal_phones, nodal_after_hours = EXCLUDED.nodal_after_hours,"
+    " collector_phones = EXCLUDED.collector_phones,"
+    " collector_after_hours = EXCLUDED.collector_after_hours,"
+    " digest_phones = EXCLUDED.digest_phones, digest_daily_at = EXCLUDED.digest_daily_at,"
+    " digest_weekly_day = EXCLUDED.digest_weekly_day, timezone = EXCLUDED.timezone,"
+    " templates = EXCLUDED.templates, updated_at = now()"
+    " WHERE (t.name, t.languages, t.nodal_phones, t.nodal_after_hours, t.collector_phones,"
+    " t.collector_after_hours, t.digest_phones, t.digest_daily_at, t.digest_weekly_day,"
+    " t.timezone, t.templates) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.languages,"
+    " EXCLUDED.nodal_phones, EXCLUDED.nodal_after_hours, EXCLUDED.collector_phones,"
+    " EXCLUDED.collector_after_hours, EXCLUDED.digest_phones, EXCLUDED.digest_daily_at,"
+    " EXCLUDED.digest_weekly_day, EXCLUDED.timezone, EXCLUDED.templates)"
+    " RETURNING (xmax = 0) AS inserted",
+    12};
+static const db_stmt st_busy_removed = {
+    "directory_busy_removed",
+    "SELECT d.code, count(c.id) FROM departments d JOIN cases c ON c.department_code = d.code"
+    " AND c.status <> 'closed' WHERE d.active AND NOT (d.code = ANY($1::text[]))"
+    " GROUP BY d.code ORDER BY d.code",
+    1};
+static const db_stmt st_retire = {"directory_retire",
+                                  "UPDATE departments SET active = false, updated_at = now()"
+                                  " WHERE active AND NOT (code = ANY($1::text[]))",
+                                  1};
+static const db_stmt st_drop_retired_officers = {
+    "directory_drop_retired_officers",
+    "DELETE FROM officers WHERE NOT (department_code = ANY($1::text[]))", 1};
+static const db_stmt st_department = {
+    "directory_department",
+    "INSERT INTO departments AS t (code, name, description, sla_hours, urgent, position, active)"
+    " VALUES ($1, $2::jsonb, $3::jsonb, $4::int, $5::boolean, $6::int, true)"
+    " ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description,"
+    " sla_hours = EXCLUDED.sla_hours, urgent = EXCLUDED.urgent, position = EXCLUDED.position,"
+    " active = true, updated_at = now()"
+    " WHERE (t.name, t.description, t.sla_hours, t.urgent, t.position, t.active)"
+    " IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.description, EXCLUDED.sla_hours,"
+    " EXCLUDED.urgent, EXCLUDED.position, true)"
+    " RETURNING (xmax = 0) AS inserted",
+    6};
+static const db_stmt st_drop_officers = {
+    "directory_drop_officers",
+    "DELETE FROM officers WHERE department_code = $1 AND NOT (phone = ANY($2::text[]))", 2};
+static const db_stmt st_officer = {
+    "directory_officer",
+    "INSERT INTO officers AS t (department_code, phone, name) VALUES ($1, $2, $3)"
+    " ON CONFLICT (department_code, phone) DO UPDATE SET name = EXCLUDED.name, updated_at = now()"
+    " WHERE t.name IS DISTINCT FROM EXCLUDED.name"
+    " RETURNING (xmax = 0) AS inserted",
+    3};
+
+/* Runs an upsert with RETURNING (xmax = 0): counts an added or a changed row. */
+static int upsert(db *d, const db_stmt *st, const char *const *params, int *added, int *changed,
+                  err *e)
+{
+    PGresult *r = db_query(d, st, params, e);
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 1)
+        (*(PQgetvalue(r, 0, 0)[0] == 't' ? added : changed))++;
+    PQclear(r);
+    return 0;
+}
+
+static int store_departments(db *d, const directory *dir, directory_stats *st, const char *codes,
+                             err *e)
+{
+    PGresult *r = db_query(d, &st_busy_removed, (const char *[]){codes}, e);
+    if (!r)
+        return -1;
+    if (PQntuples(r) > 0) {
+        err_set(e, ERR_USER,
+                "department %s has %s case(s) not yet closed; transfer or close them before "
+                "removing it from the directory",
+                PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1));
+        PQclear(r);
+        return -1;
+    }
+    PQclear(r);
+    if (db_exec(d, &st_retire, (const char *[]){codes}, e) < 0)
+        return -1;
+    st->departments_retired = (int)db_affected(d);
+    if (db_exec(d, &st_drop_retired_officers, (const char *[]){codes}, e) < 0)
+        return -1;
+    st->officers_removed += (int)db_affected(d);
+    for (size_t i = 0; i < dir->ndepartments; i++) {
+        const directory_department *dep = &dir->departments[i];
+        char sla[24], pos[24];
+        const char **phones;
+        char *arr;
+        int rc;
+        snprintf(sla, sizeof sla, "%d", dep->sla_hours);
+        snprintf(pos, sizeof pos, "%zu", i + 1);
+        if (upsert(d, &st_department,
+                   (const char *[]){dep->code, dep->name_json, dep->description_json,
+                                    dep->sla_hours ? sla : NULL, dep->urgent ? "true" : "false",
+                                    pos},
+                   &st->departments_added, &st->departments_changed, e) < 0)
+            return -1;
+        if (!(phones = calloc(dep->nofficers, sizeof *phones)))
+            return err_set(e, ERR_ENV, "out of memory");
+        for (size_t j = 0; j < dep->nofficers; j++)
+            phones[j] = dep->officers[j].phone;
+        arr = db_text_array(phones, dep->nofficers);
+        free(phones);
+        if (!arr)
+            return err_set(e, ERR_ENV, "out of memory");
+        rc = db_exec(d, &st_drop_officers, (const char *[]){dep->code, arr}, e);
+        free(arr);
+        if (rc < 0)
+            return -1;
+        st->officers_removed += (int)db_affected(d);
+        for (size_t j = 0; j < dep->nofficers; j++)
+            if (upsert(d, &st_officer,
+                       (const char *[]){dep->code, dep->officers[j].phone, dep->officers[j].name},
+                       &st->officers_added, &st->officers_changed, e) < 0)
+                return -1;
+    }
+    return 0;
+}
+
+int directory_store(db *d, const directory *dir, directory_stats *st, err *e)
+{
+    char *langs = NULL, *nodal = NULL, *coll = NULL, *digest = NULL, *codes = NULL;
+    const char **deps = NULL;
+    char nodal_h[16], coll_h[16];
+    PGresult *r;
+    int rc = -1;
+    memset(st, 0, sizeof *st);
+    if (!(deps = calloc(dir->ndepartments, sizeof *deps)))
+        return err_set(e, ERR_ENV, "out of memory");
+    for (size_t i = 0; i < dir->ndepartments; i++)
+        deps[i] = dir->departments[i].code;
+    langs = db_text_array(dir->languages, dir->nlanguages);
+    nodal = db_text_array(dir->nodal_phones, dir->nnodal);
+    coll = db_text_array(dir->collector_phones, dir->ncollector);
+    digest = db_text_array(dir->digest_phones, dir->ndigest);
+    codes = db_text_array(deps, dir->ndepartments);
+    if (!langs || !nodal || !coll || !digest || !codes) {
+        err_set(e, ERR_ENV, "out of memory");
+        goto out;
+    }
+    snprintf(nodal_h, sizeof nodal_h, "%d", dir->nodal_after_hours);
+    snprintf(coll_h, sizeof coll_h, "%d", dir->collector_after_hours);
+    if (db_begin(d, e) < 0)
+        goto out;
+    if (db_exec(d, &st_lock, NULL, e) < 0 || !(r = db_query(d, &st_current, NULL, e)))
+        goto rollback;
+    if (PQntuples(r) > 0 && strcmp(PQgetvalue(r, 0, 0), dir->code) != 0) {
+        err_set(e, ERR_USER,
+                "district.code: this database already serves district %s; one database serves one "
+                "district, so %s needs its own",
+                PQgetvalue(r, 0, 0), dir->code);
+        PQclear(r);
+        goto rollback;
+    }
+    PQclear(r);
+    if (upsert(d, &st_district,
+               (const char *[]){dir->code, dir->name_json, langs, nodal, nodal_h, coll, coll_h,
+                                digest, dir->daily_at, dir->weekly_day, dir->timezone,
+                                dir->templates_json},
+               &st->district_added, &st->district_changed, e) < 0 ||
+        store_departments(d, dir, st, codes, e) < 0 || db_commit(d, e) < 0)
+        goto rollback;
+    rc = 0;
+    goto out;
+rollback:
+    db_rollback(d);
+out:
+    free(langs);
+    free(nodal);
+    free(coll);
+    free(digest);
+    free(codes);
+    free(deps);
+    return rc;
+}

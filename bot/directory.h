@@ -1,0 +1,72 @@
+/* directory.h — the district directory of SPEC section 6: who answers for what.
+ * directory_parse is pure (JSON text → validated struct, every problem named by its field);
+ * directory_store upserts it in one transaction and refuses to drop a department that still
+ * has open cases. Loading the same file twice changes nothing. */
+#ifndef SAMPARK_DIRECTORY_H
+#define SAMPARK_DIRECTORY_H
+
+#include <stddef.h>
+
+#include "db.h"
+#include "err.h"
+
+/* Language codes a directory may declare: Hindi, English, Chhattisgarhi (ISO 639-3). */
+#define DIRECTORY_LANGUAGES "hi, en, hne"
+
+typedef struct directory_officer {
+    const char *phone;
+    const char *name;
+} directory_officer;
+
+typedef struct directory_department {
+    const char *code;
+    const char *name_json;        /* {"en":..,"hi":..} compact, for the jsonb column */
+    const char *description_json; /* NULL when not given */
+    const char *name_en, *name_hi;
+    int sla_hours; /* 0: not given (nodal after_hours, else 48, applies) */
+    int urgent;
+    directory_officer *officers;
+    size_t nofficers;
+} directory_department;
+
+typedef struct directory {
+    const char *code;
+    const char *name_json;
+    const char *name_en, *name_hi;
+    const char **languages;
+    size_t nlanguages;
+    directory_department *departments;
+    size_t ndepartments;
+    const char **nodal_phones;
+    size_t nnodal;
+    int nodal_after_hours;
+    const char **collector_phones;
+    size_t ncollector;
+    int collector_after_hours;
+    const char **digest_phones;
+    size_t ndigest;
+    const char *daily_at;   /* HH:MM */
+    const char *weekly_day; /* monday..sunday */
+    const char *timezone;
+    const char *templates_json;
+    void *priv_; /* owns the strings above */
+} directory;
+
+/* source names the file in error messages. NULL + e on any problem: syntax (with line and
+ * column), a missing or unknown field, a duplicate department, a phone that is not digits,
+ * an unknown language, an SLA that is not a positive number of hours... */
+directory *directory_parse(const char *json, size_t len, const char *source, err *e);
+directory *directory_parse_file(const char *path, err *e);
+void directory_free(directory *d);
+
+typedef struct directory_stats {
+    int district_added, district_changed;
+    int departments_added, departments_changed, departments_retired;
+    int officers_added, officers_changed, officers_removed;
+} directory_stats;
+
+/* Upserts the directory in one transaction. A second district in the same database and the
+ * removal of a department with cases that are not closed are refused (ERR_USER). */
+int directory_store(db *d, const directory *dir, directory_stats *st, err *e);
+
+#endif

@@ -1,0 +1,206 @@
+/* main.c — command-line dispatch only: parse argv, call a module, map errors to exit codes
+ * (0 ok, 1 user error, 2 environment error). Every message to the operator is one line on
+ * stderr that names what is wrong. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "db.h"
+#include "directory.h"
+#include "err.h"
+#include "http.h"
+#include "migrate.h"
+#include "rds.h"
+
+extern char **environ;
+
+#define SAMPARK_VERSION "0.1.0"
+
+static const char usage_text[] =
+    "usage: sampark COMMAND [ARGS]\n"
+    "  serve [--role all|receiver|worker|sender|scheduler]   serve the webhook and workers\n"
+    "  migrate [DIR]                 apply migrations (default: migrations)\n"
+    "  directory load FILE           load or update the district directory\n"
+    "  flows check [DIR]             validate flow files\n"
+    "  case show TRACKING            print a case as JSON\n"
+    "  scheduler run-once [--at ISO8601]   one pass of SLA checks, escalations, digests\n"
+    "  digest [--at ISO8601]         build and send the collector digest now\n"
+    "  chat [--as PHONE]             terminal simulator of the conversation\n"
+    "Configuration comes from the environment; see README.md.\n";
+
+static int fail(const err *e)
+{
+    fprintf(stderr, "sampark: %s\n", e->msg);
+    return e->kind == ERR_USER ? 1 : 2;
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "sampark: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (sampark --help lists the commands)\n");
+    return 1;
+}
+
+static http_server *serving;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    if (serving)
+        http_stop(serving);
+}
+
+static int cmd_serve(const config *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"role", required_argument, NULL, 'r'},
+                                         {NULL, 0, NULL, 0}};
+    static const char *const roles[] = {"all", "receiver", "worker", "sender", "scheduler", NULL};
+    const char *role = "all";
+    err e = {0};
+    int opt, known = 0, rc;
+    rds *redis;
+    db *pg;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (opt != 'r')
+            return usage_error("serve: unknown option %s", argv[optind - 1]);
+        role = optarg;
+    }
+    if (optind < argc)
+        return usage_error("serve: unexpected argument '%s'", argv[optind]);
+    for (const char *const *r = roles; *r; r++)
+        known |= strcmp(*r, role) == 0;
+    if (!known)
+        return usage_error(
+            "serve: --role '%s' is not one of all, receiver, worker, sender, scheduler", role);
+    if (config_check_serve(c, &e) < 0)
+        return fail(&e);
+    /* Redis and PostgreSQL may be down at start: serve anyway; /healthz says 503 until
+     * they answer, and the handles reconnect on use. */
+    redis = rds_new(c);
+    pg = db_new(c->database_url);
+    if (!redis || !pg) {
+        rds_free(redis);
+        db_close(pg);
+        err_set(&e, ERR_ENV, "out of memory");
+        return fail(&e);
+    }
+    if (!(serving = http_start(c, redis, pg, &e))) {
+        rds_free(redis);
+        db_close(pg);
+        return fail(&e);
+    }
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGPIPE, SIG_IGN);
+    fprintf(stderr, "sampark: serving on %s:%d (role %s, %s sending)\n", c->listen_host,
+            c->listen_port, role, c->access_token ? "real" : "dry-run");
+    rc = http_run(serving);
+    fprintf(stderr, "sampark: stopped\n");
+    http_free(serving);
+    serving = NULL;
+    rds_free(redis);
+    db_close(pg);
+    return rc < 0 ? 2 : 0;
+}
+
+static int cmd_migrate(const config *c, int argc, char **argv)
+{
+    const char *dir = argc > 1 ? argv[1] : "migrations";
+    err e = {0};
+    int applied = 0, rc;
+    db *pg;
+    if (argc > 2)
+        return usage_error("migrate: unexpected argument '%s'", argv[2]);
+    if (!(pg = db_open(c->database_url, &e)))
+        return fail(&e);
+    rc = migrate_run(pg, dir, stdout, &applied, &e);
+    db_close(pg);
+    if (rc < 0)
+        return fail(&e);
+    if (applied == 0)
+        printf("database is up to date\n");
+    return 0;
+}
+
+static int cmd_directory(const config *c, int argc, char **argv)
+{
+    err e = {0};
+    directory *dir;
+    directory_stats st;
+    db *pg;
+    int rc;
+    if (argc < 2 || strcmp(argv[1], "load") != 0)
+        return usage_error("directory: expected 'directory load FILE'");
+    if (argc != 3)
+        return usage_error("directory load: expected exactly one FILE");
+    if (!(dir = directory_parse_file(argv[2], &e)))
+        return fail(&e);
+    if (!(pg = db_open(c->database_url, &e))) {
+        directory_free(dir);
+        return fail(&e);
+    }
+    rc = directory_store(pg, dir, &st, &e);
+    db_close(pg);
+    if (rc < 0) {
+        directory_free(dir);
+        return fail(&e);
+    }
+    printf("directory %s: %zu departments (%d added, %d changed, %d retired), officers %d added, "
+           "%d changed, %d removed%s\n",
+           dir->code, dir->ndepartments, st.departments_added, st.departments_changed,
+           st.departments_retired, st.officers_added, st.officers_changed, st.officers_removed,
+           st.district_added     ? "; district added"
+           : st.district_changed ? "; district settings changed"
+                                 : "");
+    directory_free(dir);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const char *const later[] = {"flows", "case", "scheduler", "digest", "chat", NULL};
+    err e = {0};
+    config *c;
+    int rc;
+    if (argc < 2)
+        return usage_error("no command given");
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0 ||
+        strcmp(argv[1], "-h") == 0) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("sampark %s\n", SAMPARK_VERSION);
+        return 0;
+    }
+    if (!(c = config_load(environ, &e)))
+        return fail(&e);
+    if (strcmp(argv[1], "serve") == 0)
+        rc = cmd_serve(c, argc - 1, argv + 1);
+    else if (strcmp(argv[1], "migrate") == 0)
+        rc = cmd_migrate(c, argc - 1, argv + 1);
+    else if (strcmp(argv[1], "directory") == 0)
+        rc = cmd_directory(c, argc - 1, argv + 1);
+    else {
+        rc = -1;
+        for (const char *const *l = later; *l; l++)
+            if (strcmp(*l, argv[1]) == 0) {
+                fprintf(stderr, "sampark: '%s' is not built yet in this version\n", argv[1]);
+                rc = 2;
+            }
+        if (rc < 0)
+            rc = usage_error("unknown command '%s'", argv[1]);
+    }
+    config_free(c);
+    return rc;
+}

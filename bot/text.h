@@ -1,0 +1,13 @@
+/* text.h — UTF-8 helpers. WhatsApp counts characters, not bytes, and citizens write
+ * Devanagari, so every length check in Sampark goes through here. Pure; no allocation. */
+#ifndef SAMPARK_TEXT_H
+#define SAMPARK_TEXT_H
+
+#include <stddef.h>
+
+/* 1 when s[0..len) is well-formed UTF-8 (no overlongs, surrogates or code points > U+10FFFF). */
+int text_utf8_valid(const char *s, size_t len);
+/* Code points in a NUL-terminated, valid UTF-8 string. */
+size_t text_utf8_chars(const char *s);
+
+#endif

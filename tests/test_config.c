@@ -1,0 +1,174 @@
+/* test_config.c — the environment contract of SPEC section 2: defaults, strict parsing, and
+ * one error naming the variable for every malformed value. Pure: no services. */
+#include "testutil.h"
+
+#include <string.h>
+
+#include "config.h"
+
+static config *load(char **env, err *e)
+{
+    memset(e, 0, sizeof *e);
+    return config_load(env, e);
+}
+
+static void defaults(void **state)
+{
+    (void)state;
+    char *env[] = {"PATH=/usr/bin", NULL};
+    err e;
+    config *c = load(env, &e);
+    assert_non_null(c);
+    assert_string_equal(c->listen_host, "127.0.0.1");
+    assert_int_equal(c->listen_port, 8080);
+    assert_null(c->verify_token);
+    assert_null(c->app_secret);
+    assert_null(c->access_token);
+    assert_string_equal(c->api_base, "https://graph.facebook.com/v21.0");
+    assert_string_equal(c->redis_host, "127.0.0.1");
+    assert_int_equal(c->redis_port, 6379);
+    assert_int_equal(c->redis_db, 0);
+    assert_string_equal(c->database_url, "postgresql:///sampark");
+    assert_string_equal(c->flows_dir, "flows");
+    assert_int_equal(c->send_rate, 80);
+    assert_int_equal(c->session_ttl_h, 24);
+    assert_int_equal(c->satisfaction_timeout_h, 72);
+    assert_int_equal(config_check_serve(c, &e), -1);
+    assert_non_null(strstr(e.msg, "WA_APP_SECRET"));
+    config_free(c);
+}
+
+static void values(void **state)
+{
+    (void)state;
+    char *env[] = {"SAMPARK_LISTEN=[::1]:9001",
+                   "WA_VERIFY_TOKEN=tok",
+                   "WA_APP_SECRET=s3cret",
+                   "WA_ACCESS_TOKEN=",
+                   "WA_API_BASE=http://127.0.0.1:9999/v21.0//",
+                   "REDIS_URL=redis://app:p%40ss@cache.local:6390/3",
+                   "DATABASE_URL=host=127.0.0.1 port=5433 dbname=sampark",
+                   "SAMPARK_FLOWS=/etc/sampark/flows",
+                   "SAMPARK_SEND_RATE=1000",
+                   "SAMPARK_SESSION_TTL_H=48",
+                   "SAMPARK_SATISFACTION_TIMEOUT_H=1",
+                   NULL};
+    err e;
+    config *c = load(env, &e);
+    assert_non_null(c);
+    assert_string_equal(c->listen_host, "::1");
+    assert_int_equal(c->listen_port, 9001);
+    assert_string_equal(c->verify_token, "tok");
+    assert_null(c->access_token); /* empty counts as unset: dry-run */
+    assert_string_equal(c->api_base, "http://127.0.0.1:9999/v21.0");
+    assert_string_equal(c->redis_host, "cache.local");
+    assert_int_equal(c->redis_port, 6390);
+    assert_int_equal(c->redis_db, 3);
+    assert_string_equal(c->redis_user, "app");
+    assert_string_equal(c->redis_password, "p%40ss");
+    assert_string_equal(c->flows_dir, "/etc/sampark/flows");
+    assert_int_equal(c->send_rate, 1000);
+    assert_int_equal(c->session_ttl_h, 48);
+    assert_int_equal(c->satisfaction_timeout_h, 1);
+    assert_int_equal(config_check_serve(c, &e), 0);
+    config_free(c);
+}
+
+static void redis_forms(void **state)
+{
+    (void)state;
+    err e;
+    char *a[] = {"REDIS_URL=unix:///run/redis/redis.sock?db=2", NULL};
+    char *b[] = {"REDIS_URL=redis://:secret@10.0.0.5", NULL};
+    char *d[] = {"REDIS_URL=redis://[::1]:7000/1", NULL};
+    config *c = load(a, &e);
+    assert_non_null(c);
+    assert_string_equal(c->redis_socket, "/run/redis/redis.sock");
+    assert_int_equal(c->redis_db, 2);
+    config_free(c);
+    c = load(b, &e);
+    assert_non_null(c);
+    assert_null(c->redis_user);
+    assert_string_equal(c->redis_password, "secret");
+    assert_string_equal(c->redis_host, "10.0.0.5");
+    assert_int_equal(c->redis_port, 6379);
+    config_free(c);
+    c = load(d, &e);
+    assert_non_null(c);
+    assert_string_equal(c->redis_host, "::1");
+    assert_int_equal(c->redis_port, 7000);
+    config_free(c);
+}
+
+/* Every malformed value fails with a message that names its variable. */
+static void malformed(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *entry, *name;
+    } cases[] = {
+        {"SAMPARK_LISTEN=8080", "SAMPARK_LISTEN"},
+        {"SAMPARK_LISTEN=127.0.0.1:http", "SAMPARK_LISTEN"},
+        {"SAMPARK_LISTEN=127.0.0.1:0", "SAMPARK_LISTEN"},
+        {"SAMPARK_LISTEN=127.0.0.1:65536", "SAMPARK_LISTEN"},
+        {"SAMPARK_LISTEN=::1:8080", "SAMPARK_LISTEN"},
+        {"SAMPARK_LISTEN=:8080", "SAMPARK_LISTEN"},
+        {"WA_API_BASE=ftp://graph.example/v21.0", "WA_API_BASE"},
+        {"WA_API_BASE=https://", "WA_API_BASE"},
+        {"WA_API_BASE=https://graph.facebook.com/v21.0?x=1", "WA_API_BASE"},
+        {"WA_PHONE_NUMBER_ID=+91 98000", "WA_PHONE_NUMBER_ID"},
+        {"REDIS_URL=http://127.0.0.1:6379", "REDIS_URL"},
+        {"REDIS_URL=redis://127.0.0.1:99999", "REDIS_URL"},
+        {"REDIS_URL=redis://127.0.0.1:6379/x", "REDIS_URL"},
+        {"REDIS_URL=redis://127.0.0.1:6379/16", "REDIS_URL"},
+        {"REDIS_URL=redis://", "REDIS_URL"},
+        {"REDIS_URL=rediss://127.0.0.1:6379", "REDIS_URL"},
+        {"REDIS_URL=unix://relative.sock", "REDIS_URL"},
+        {"DATABASE_URL=postgresql://[::1", "DATABASE_URL"},
+        {"DATABASE_URL=host=127.0.0.1 bogus_option=1", "DATABASE_URL"},
+        {"SAMPARK_SEND_RATE=0", "SAMPARK_SEND_RATE"},
+        {"SAMPARK_SEND_RATE=1001", "SAMPARK_SEND_RATE"},
+        {"SAMPARK_SEND_RATE=80/s", "SAMPARK_SEND_RATE"},
+        {"SAMPARK_SEND_RATE=99999999999999999999", "SAMPARK_SEND_RATE"},
+        {"SAMPARK_SESSION_TTL_H=-1", "SAMPARK_SESSION_TTL_H"},
+        {"SAMPARK_SESSION_TTL_H= 24", "SAMPARK_SESSION_TTL_H"},
+        {"SAMPARK_SATISFACTION_TIMEOUT_H=72h", "SAMPARK_SATISFACTION_TIMEOUT_H"},
+        {"SAMPARK_LISTN=127.0.0.1:8080", "SAMPARK_LISTN"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *env[] = {(char *)cases[i].entry, NULL};
+        err e;
+        config *c = load(env, &e);
+        if (c)
+            fail_msg("accepted %s", cases[i].entry);
+        assert_int_equal(e.kind, ERR_USER);
+        if (strncmp(e.msg, cases[i].name, strlen(cases[i].name)) != 0)
+            fail_msg("%s: message does not start with the variable: %s", cases[i].entry, e.msg);
+        assert_null(strchr(e.msg, '\n'));
+    }
+}
+
+static void serve_needs_phone_id_when_sending(void **state)
+{
+    (void)state;
+    char *env[] = {"WA_APP_SECRET=s", "WA_ACCESS_TOKEN=t", NULL};
+    err e;
+    config *c = load(env, &e);
+    assert_non_null(c);
+    assert_int_equal(config_check_serve(c, &e), -1);
+    assert_non_null(strstr(e.msg, "WA_PHONE_NUMBER_ID"));
+    config_free(c);
+    config_free(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(defaults),
+        cmocka_unit_test(values),
+        cmocka_unit_test(redis_forms),
+        cmocka_unit_test(malformed),
+        cmocka_unit_test(serve_needs_phone_id_when_sending),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,166 @@
+/* test_directory.c — parsing and validating the district directory (pure, no services):
+ * the shipped sample loads, and each kind of mistake an IT officer can make is refused with
+ * a message naming the field. */
+#include "testutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "directory.h"
+
+static const char base[] =
+    "{\"district\": {\"code\": \"BLB\", \"name\": {\"en\": \"Balodabazar-Bhatapara\", \"hi\": "
+    "\"बलौदाबाजार-भाटापारा\"}},\n"
+    " \"languages\": [\"hi\", \"en\"],\n"
+    " \"departments\": [\n"
+    "  {\"code\": \"PHE\", \"name\": {\"en\": \"Drinking water (PHE)\", \"hi\": \"पेयजल "
+    "(पीएचई)\"},\n"
+    "   \"sla_hours\": 48, \"urgent\": false,\n"
+    "   \"officers\": [{\"phone\": \"919800000001\", \"name\": \"Executive Engineer, PHE\"}]},\n"
+    "  {\"code\": \"FOOD\", \"name\": {\"en\": \"Ration card\", \"hi\": \"राशन कार्ड\"},\n"
+    "   \"officers\": [{\"phone\": \"919800000002\", \"name\": \"District Food Officer\"}]}\n"
+    " ],\n"
+    " \"escalation\": {\"nodal\": {\"phones\": [\"919800000090\"], \"after_hours\": 48},\n"
+    "                \"collector\": {\"phones\": [\"919800000099\"], \"after_hours\": 96}},\n"
+    " \"digest\": {\"phones\": [\"919800000099\"], \"daily_at\": \"18:00\", \"weekly_day\": "
+    "\"tuesday\", \"timezone\": \"Asia/Kolkata\"},\n"
+    " \"templates\": {\"officer_new_case\": {\"name\": \"new_case\", \"language\": \"hi\"},\n"
+    "               \"digest\": {\"name\": \"daily_digest\", \"language\": \"hi\"},\n"
+    "               \"citizen_update\": {\"name\": \"case_update\", \"language\": \"hi\"}}}\n";
+
+static void base_parses(void **state)
+{
+    (void)state;
+    err e = {0};
+    directory *d = directory_parse(base, strlen(base), "t.json", &e);
+    if (!d)
+        fail_msg("%s", e.msg);
+    assert_string_equal(d->code, "BLB");
+    assert_int_equal(d->ndepartments, 2);
+    assert_string_equal(d->departments[0].code, "PHE");
+    assert_string_equal(d->departments[0].name_hi, "पेयजल (पीएचई)");
+    assert_int_equal(d->departments[0].sla_hours, 48);
+    assert_int_equal(d->departments[1].sla_hours, 0); /* not given: the nodal after_hours applies */
+    assert_int_equal(d->departments[0].nofficers, 1);
+    assert_string_equal(d->departments[0].officers[0].phone, "919800000001");
+    assert_int_equal(d->nodal_after_hours, 48);
+    assert_int_equal(d->collector_after_hours, 96);
+    assert_string_equal(d->daily_at, "18:00");
+    assert_string_equal(d->weekly_day, "tuesday");
+    assert_non_null(strstr(d->templates_json, "\"new_case\""));
+    directory_free(d);
+    directory_free(NULL);
+}
+
+static void shipped_sample_parses(void **state)
+{
+    (void)state;
+    size_t len;
+    char *json = tu_read_source("flows/district.json", &len);
+    err e = {0};
+    directory *d = directory_parse(json, len, "flows/district.json", &e);
+    static const char *const must[] = {"PHE",       "CSPDCL", "REVENUE", "FOOD",   "HEALTH",
+                                       "EDUCATION", "ULB",    "PRD",     "POLICE", "PMAY",
+                                       "PENSION",   "AGRI",   "WCD"};
+    if (!d)
+        fail_msg("%s", e.msg);
+    assert_string_equal(d->code, "BLB");
+    for (size_t i = 0; i < sizeof must / sizeof must[0]; i++) {
+        size_t j;
+        for (j = 0; j < d->ndepartments; j++)
+            if (strcmp(d->departments[j].code, must[i]) == 0)
+                break;
+        if (j == d->ndepartments)
+            fail_msg("department %s missing from the sample", must[i]);
+        assert_int_equal(d->departments[j].sla_hours, 48);
+    }
+    directory_free(d);
+    free(json);
+}
+
+/* Each mutation of base must be refused with a message containing `expect`. */
+static void invalid_inputs(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *from, *to, *expect;
+    } cases[] = {
+        {"\"code\": \"BLB\", ", "", "district: \"code\" is missing"},
+        {"\"code\": \"BLB\"", "\"code\": \"blb\"", "district.code"},
+        {"\"code\": \"FOOD\"", "\"code\": \"PHE\"", "duplicate department code \"PHE\""},
+        {"\"919800000001\"", "\"+91 98000 00001\"", "departments[0] (PHE).officers[0]: phone"},
+        {"\"919800000001\"", "\"91980000000x\"", "not a WhatsApp id"},
+        {"\"919800000001\"", "919800000001", "\"phone\" must be a string"},
+        {"[\"hi\", \"en\"]", "[\"hi\", \"en\", \"fr\"]", "languages[2]: unknown language \"fr\""},
+        {"[\"hi\", \"en\"]", "[\"en\"]", "languages: must include \"hi\""},
+        {"\"sla_hours\": 48", "\"sla_hours\": 0",
+         "departments[0] (PHE): \"sla_hours\" must be a whole number of hours"},
+        {"\"sla_hours\": 48", "\"sla_hours\": -4", "sla_hours"},
+        {"\"sla_hours\": 48", "\"sla_hours\": 4.5", "sla_hours"},
+        {"\"sla_hours\": 48", "\"sla_hours\": \"48\"", "\"sla_hours\" must be a number"},
+        {"\"urgent\": false", "\"urgnet\": false", "unknown field \"urgnet\""},
+        {"\"urgent\": false", "\"urgent\": \"no\"", "\"urgent\" must be true/false"},
+        {"\"hi\": \"पेयजल (पीएचई)\"", "\"hne\": \"x\"",
+         "language \"hne\" is not among the district's languages"},
+        {", \"hi\": \"पेयजल (पीएचई)\"", "",
+         "departments[0] (PHE).name: needs a Hindi (\"hi\") text"},
+        {"\"Drinking water (PHE)\"", "\"Drinking water and hand pumps (PHE)\"", "at most 24"},
+        {"\"after_hours\": 96", "\"after_hours\": 24", "escalation.collector.after_hours"},
+        {"\"phones\": [\"919800000090\"]", "\"phones\": []",
+         "escalation.nodal.phones: needs at least one phone"},
+        {"\"18:00\"", "\"6pm\"", "digest.daily_at"},
+        {"\"18:00\"", "\"24:00\"", "digest.daily_at"},
+        {"\"tuesday\"", "\"Tuesday\"", "digest.weekly_day"},
+        {"\"Asia/Kolkata\"", "\"../etc/passwd\"", "digest.timezone"},
+        {"\"name\": \"new_case\"", "\"name\": \"New Case\"", "templates.officer_new_case"},
+        {"\"digest\": {\"name\": \"daily_digest\", \"language\": \"hi\"},", "",
+         "templates: \"digest\" is missing"},
+        {"\"officers\": [{\"phone\": \"919800000002\", \"name\": \"District Food Officer\"}]",
+         "\"officers\": []", "departments[1] (FOOD): needs at least one officer"},
+        {"{\"phone\": \"919800000001\", \"name\": \"Executive Engineer, PHE\"}",
+         "{\"phone\": \"919800000001\", \"name\": \"A\"}, {\"phone\": \"919800000001\", \"name\": "
+         "\"B\"}",
+         "listed twice"},
+        {"\"sla_hours\": 48,", "\"sla_hours\": 48,,", "t.json:5:"},
+        {"\"templates\"", "\"templates\" x", "t.json:13:"},
+        {"}}}\n", "}}", "ends too early"},
+        {"}}}\n", "}}}\n{}", "t.json:16:1"},
+        {"\"departments\": [", "\"departments\": [], \"x\": [", "unknown field \"x\""},
+        {"\"Ration card\"", "\"Ration \xC3\x28\"", "t.json:"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *json = tu_replace(base, cases[i].from, cases[i].to);
+        err e = {0};
+        directory *d = directory_parse(json, strlen(json), "t.json", &e);
+        if (d)
+            fail_msg("case %zu accepted: %s -> %s", i, cases[i].from, cases[i].to);
+        assert_int_equal(e.kind, ERR_USER);
+        if (!strstr(e.msg, cases[i].expect))
+            fail_msg("case %zu: expected \"%s\" in: %s", i, cases[i].expect, e.msg);
+        if (strncmp(e.msg, "t.json:", 7) != 0)
+            fail_msg("case %zu: message does not name the file: %s", i, e.msg);
+        free(json);
+    }
+}
+
+static void not_an_object_and_missing_file(void **state)
+{
+    (void)state;
+    err e = {0};
+    assert_null(directory_parse("[1,2]", 5, "x.json", &e));
+    assert_non_null(strstr(e.msg, "must be a JSON object"));
+    assert_null(directory_parse("", 0, "x.json", &e));
+    assert_null(directory_parse_file("/nonexistent/district.json", &e));
+    assert_non_null(strstr(e.msg, "/nonexistent/district.json"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(base_parses),
+        cmocka_unit_test(shipped_sample_parses),
+        cmocka_unit_test(invalid_inputs),
+        cmocka_unit_test(not_an_object_and_missing_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,44 @@
+/* test_text.c — UTF-8 validation and character counts, Devanagari included. */
+#include "testutil.h"
+
+#include <string.h>
+
+#include "text.h"
+
+static void valid_and_invalid(void **state)
+{
+    (void)state;
+    static const char *good[] = {"", "plain ascii", "पेयजल (पीएचई)", "हैंडपंप 🚰 ok",
+                                 "\xF4\x8F\xBF\xBF"};
+    static const char *bad[] = {"\xC0\xAF",         /* overlong '/' */
+                                "\xE0\x80\xAF",     /* overlong */
+                                "\xED\xA0\x80",     /* surrogate */
+                                "\xF4\x90\x80\x80", /* > U+10FFFF */
+                                "\xE0\xA4",         /* truncated */
+                                "abc\x80",          /* stray continuation */
+                                "\xFF"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        assert_true(text_utf8_valid(good[i], strlen(good[i])));
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (text_utf8_valid(bad[i], strlen(bad[i])))
+            fail_msg("bad[%zu] accepted", i);
+}
+
+static void counts_characters_not_bytes(void **state)
+{
+    (void)state;
+    assert_int_equal(text_utf8_chars(""), 0);
+    assert_int_equal(text_utf8_chars("abc"), 3);
+    assert_int_equal(text_utf8_chars("पेयजल"), 5); /* प े य ज ल */
+    assert_int_equal(strlen("पेयजल"), 15);
+    assert_int_equal(text_utf8_chars("🚰"), 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(valid_and_invalid),
+        cmocka_unit_test(counts_characters_not_bytes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
