@@ -26,6 +26,7 @@ typedef struct config {
     int send_rate;              /* SAMPARK_SEND_RATE, 1..1000 messages/s */
     int session_ttl_h;          /* SAMPARK_SESSION_TTL_H */
     int satisfaction_timeout_h; /* SAMPARK_SATISFACTION_TIMEOUT_H */
+    int reclaim_idle_ms;        /* SAMPARK_RECLAIM_IDLE_MS: a silent worker's queue is taken over */
 } config;
 
 /* Reads the variables from envp (a NULL-terminated "NAME=value" array such as environ).

@@ -12,6 +12,7 @@ struct db {
     const char **prepared; /* names prepared on this connection */
     size_t nprepared, capprepared;
     long affected;
+    int transient;
 };
 
 static void quiet_notices(void *arg, const char *message)
@@ -33,7 +34,14 @@ static int connect_now(db *d, err *e)
     if (d->conn)
         PQfinish(d->conn);
     d->nprepared = 0;
-    d->conn = PQconnectdb(d->conninfo);
+    {
+        /* A default connect timeout so a blackholed server cannot stall a loop for minutes;
+         * the conninfo's own connect_timeout, if any, wins (it comes later). */
+        const char *const keys[] = {"connect_timeout", "dbname", NULL};
+        const char *const vals[] = {"5", d->conninfo, NULL};
+        d->conn = PQconnectdbParams(keys, vals, 1);
+    }
+    d->transient = 1;
     if (!d->conn)
         return err_set(e, ERR_ENV, "PostgreSQL: out of memory");
     if (PQstatus(d->conn) != CONNECTION_OK) {
@@ -80,8 +88,13 @@ void db_close(db *d)
     free(d);
 }
 
-static int result_error(const db *d, const PGresult *r, const char *what, err *e)
+static int result_error(db *d, const PGresult *r, const char *what, err *e)
 {
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    /* 08 connection, 40 serialization/deadlock, 53 resources, 57 operator intervention. */
+    d->transient = PQstatus(d->conn) != CONNECTION_OK || !state || strncmp(state, "08", 2) == 0 ||
+                   strncmp(state, "40", 2) == 0 || strncmp(state, "53", 2) == 0 ||
+                   strncmp(state, "57", 2) == 0;
     const char *primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     const char *detail = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL) : NULL;
     char msg[512];
@@ -144,6 +157,11 @@ int db_exec(db *d, const db_stmt *st, const char *const *params, err *e)
     d->affected = atol(PQcmdTuples(r));
     PQclear(r);
     return 0;
+}
+
+int db_error_transient(const db *d)
+{
+    return d->transient;
 }
 
 long db_affected(const db *d)

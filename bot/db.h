@@ -33,6 +33,10 @@ int db_ping(db *d, err *e);
  * names the statement and carries PostgreSQL's primary message and detail. */
 PGresult *db_query(db *d, const db_stmt *st, const char *const *params, err *e);
 int db_exec(db *d, const db_stmt *st, const char *const *params, err *e);
+/* 1 when the last error may pass by itself (connection lost, server shutting down, out of
+ * resources, serialization failure): retry later. 0 when the statement or data is at fault. */
+int db_error_transient(const db *d);
+
 /* Rows affected by the last db_exec on this handle. */
 long db_affected(const db *d);
 

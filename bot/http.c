@@ -1,80 +1,487 @@
 /* http.c — libwebsockets server for serve (see http.h).
- * One service thread per context (Debian's lws has LWS_MAX_SMP 1); scale with processes. */
+ * One service thread per context (Debian's lws has LWS_MAX_SMP 1); scale with processes.
+ * The loop is: lws_service() handles whatever poll() returned — requests that need Redis
+ * only append to the pipeline — then one flush sends them all and answers each. So Redis
+ * costs one round trip per loop turn, not per request, and nothing blocks on it for long.
+ * Must never answer 200 to a notification that is not in Redis. */
 #include "http.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <libwebsockets.h>
 #include <netdb.h>
+#include <openssl/crypto.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "db.h"
+#include "metrics.h"
+#include "queue.h"
+#include "wa_in.h"
+
+/* All request bodies buffered at once stay under this, whatever the number of clients. */
+#define HTTP_MAX_BUFFERED (256u * 1024 * 1024)
+
+struct pss;
 
 struct http_server {
     const config *cfg;
-    rds *redis;
-    db *pg;
+    db *pg; /* /healthz and /metrics only */
+    queue_producer *prod;
     struct lws_context *ctx;
     volatile sig_atomic_t stopping;
+    int inflight; /* requests begun and not yet answered */
+    size_t buffered;
+    struct pss **waiting; /* by pipeline ticket */
+    size_t nwaiting, capwaiting;
+    int *results;
+    int64_t pg_checked_ms;
+    int pg_ok;
+    char pg_error[256];
 };
 
-/* Per-connection state: the response waiting for a writable socket. */
+enum route { R_OTHER, R_WEBHOOK, R_HEALTHZ, R_METRICS };
+
+/* Per-connection state; lws reuses it across keep-alive requests. */
 struct pss {
-    char body[512];
-    size_t len;
+    struct lws *wsi;
+    int route, post, active;
+    double t0;
+    char *body;
+    size_t len, cap;
+    int rejected; /* answered before the body ended (413): ignore the rest, then close */
+    int waiting;  /* has a pipeline ticket */
+    wa_notification *note;
+    char *resp; /* LWS_PRE bytes, then the answer; points at small or is malloc'd */
+    size_t resp_len;
+    unsigned char small[LWS_PRE + 768];
+    int close_after;
+    int answered; /* headers (and maybe the body) are out; WRITEABLE finishes the rest */
 };
 
-static int respond(struct lws *wsi, struct pss *pss, unsigned status, const char *body)
+static double now_s(void)
 {
-    unsigned char buf[LWS_PRE + 512], *start = buf + LWS_PRE, *p = start,
-                                      *end = buf + sizeof buf - 1;
-    pss->len = strlen(body);
-    if (pss->len > sizeof pss->body)
-        pss->len = sizeof pss->body;
-    memcpy(pss->body, body, pss->len);
-    if (lws_add_http_common_headers(wsi, status, "text/plain; charset=utf-8", pss->len, &p, end) ||
-        lws_finalize_write_http_header(wsi, start, &p, end))
-        return 1;
-    lws_callback_on_writable(wsi);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int64_t now_ms(void)
+{
+    return (int64_t)(now_s() * 1000);
+}
+
+static metrics_route metric_route(const struct pss *p)
+{
+    switch (p->route) {
+    case R_WEBHOOK:
+        return p->post ? METRICS_WEBHOOK_POST : METRICS_WEBHOOK_GET;
+    case R_HEALTHZ:
+        return METRICS_HEALTHZ;
+    case R_METRICS:
+        return METRICS_METRICS;
+    default:
+        return METRICS_OTHER;
+    }
+}
+
+static void release_body(http_server *s, struct pss *p)
+{
+    if (p->body) {
+        s->buffered -= p->cap;
+        free(p->body);
+    }
+    p->body = NULL;
+    p->len = p->cap = 0;
+}
+
+static void reset(http_server *s, struct pss *p)
+{
+    release_body(s, p);
+    wa_in_free(p->note);
+    if (p->resp != (char *)p->small)
+        free(p->resp);
+    p->note = NULL;
+    p->resp = NULL;
+    p->resp_len = 0;
+    p->rejected = p->waiting = p->close_after = p->answered = 0;
+    if (p->active) {
+        p->active = 0;
+        s->inflight--;
+    }
+}
+
+/* Prepares the whole answer — status line, headers and body in one buffer — and asks for a
+ * WRITEABLE callback, which sends it in one write (one syscall, one TCP segment for small
+ * answers) and ends the transaction there, inside lws's service as lws wants. body is
+ * copied; freed too when owned is set. */
+static int respond_ex(http_server *s, struct pss *p, unsigned status, const char *ctype, char *body,
+                      size_t len, int owned)
+{
+    unsigned char hdr[1024], *cur = hdr, *end = hdr + sizeof hdr - 1;
+    size_t hlen;
+    int rc = -1;
+    (void)s;
+    metrics_http(metric_route(p), (int)status, now_s() - p->t0);
+    if (lws_add_http_common_headers(p->wsi, status, ctype, len, &cur, end) ||
+        (p->close_after &&
+         lws_add_http_header_by_token(p->wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close",
+                                      5, &cur, end)) ||
+        lws_finalize_http_header(p->wsi, &cur, end))
+        goto out;
+    hlen = (size_t)(cur - hdr);
+    p->resp_len = hlen + len;
+    p->resp =
+        LWS_PRE + p->resp_len <= sizeof p->small ? (char *)p->small : malloc(LWS_PRE + p->resp_len);
+    if (!p->resp)
+        goto out;
+    memcpy(p->resp + LWS_PRE, hdr, hlen);
+    memcpy(p->resp + LWS_PRE + hlen, body, len);
+    p->answered = 1;
+    lws_callback_on_writable(p->wsi);
+    rc = 0;
+out:
+    if (owned)
+        free(body);
+    return rc;
+}
+
+static int respond(http_server *s, struct pss *p, unsigned status, const char *text)
+{
+    return respond_ex(s, p, status, "text/plain; charset=utf-8", (char *)text, strlen(text), 0);
+}
+
+static int wait_ticket(http_server *s, struct pss *p, int ticket)
+{
+    if ((size_t)ticket >= s->capwaiting) {
+        size_t cap = s->capwaiting ? s->capwaiting * 2 : 256;
+        while (cap <= (size_t)ticket)
+            cap *= 2;
+        struct pss **w = realloc(s->waiting, cap * sizeof *w);
+        int *r = realloc(s->results, cap * sizeof *r);
+        if (w)
+            s->waiting = w;
+        if (r)
+            s->results = r;
+        if (!w || !r)
+            return -1;
+        s->capwaiting = cap;
+    }
+    s->waiting[ticket] = p;
+    if ((size_t)ticket >= s->nwaiting)
+        s->nwaiting = (size_t)ticket + 1;
+    p->waiting = 1;
     return 0;
 }
 
-static int healthz(http_server *s, struct lws *wsi, struct pss *pss)
+/* ---- routes -------------------------------------------------------------------------------- */
+
+static int webhook_get(http_server *s, struct pss *p)
 {
-    err e1 = {0}, e2 = {0};
-    int redis_ok = rds_ping(s->redis, &e1) == 0, pg_ok = db_ping(s->pg, &e2) == 0;
-    char body[512];
-    snprintf(body, sizeof body, "redis: %s\npostgresql: %s\n", redis_ok ? "ok" : e1.msg,
-             pg_ok ? "ok" : e2.msg);
-    return respond(wsi, pss, redis_ok && pg_ok ? 200 : 503, body);
+    char mode[64], token[512], challenge[512];
+    const char *m = lws_get_urlarg_by_name(p->wsi, "hub.mode=", mode, sizeof mode);
+    const char *t = lws_get_urlarg_by_name(p->wsi, "hub.verify_token=", token, sizeof token);
+    const char *c = lws_get_urlarg_by_name(p->wsi, "hub.challenge=", challenge, sizeof challenge);
+    const char *want = s->cfg->verify_token;
+    if (!want || !m || !t || !c || strcmp(m, "subscribe") != 0 || strlen(t) != strlen(want) ||
+        CRYPTO_memcmp(t, want, strlen(want)) != 0)
+        return respond(s, p, 403, "verification refused\n");
+    return respond_ex(s, p, 200, "text/plain", (char *)c, strlen(c), 0);
+}
+
+static int webhook_post(http_server *s, struct pss *p)
+{
+    char sig[128];
+    int n = lws_hdr_custom_copy(p->wsi, sig, sizeof sig, "x-hub-signature-256:", 20);
+    err e = {0};
+    int ticket;
+    if (n < 0 || !wa_in_signature_ok(s->cfg->app_secret, p->body ? p->body : "", p->len, sig)) {
+        release_body(s, p);
+        return respond(s, p, 401, "missing or wrong X-Hub-Signature-256\n");
+    }
+    p->note = wa_in_parse(p->body ? p->body : "", p->len, &e);
+    release_body(s, p);
+    if (!p->note) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "%s\n", e.msg);
+        return respond(s, p, 400, msg);
+    }
+    if (p->note->nmessages + p->note->nstatuses == 0)
+        return respond(s, p, 200, "ok\n"); /* other fields, or nothing we can use */
+    ticket = queue_producer_append(s->prod, p->note);
+    if (ticket < 0 || wait_ticket(s, p, ticket) < 0)
+        return respond(s, p, 503, "queue unavailable; retry later\n");
+    return 0;
+}
+
+static int pg_healthy(http_server *s)
+{
+    err e = {0};
+    int64_t now = now_ms();
+    /* At most one probe a second: a load balancer polling hard must not load PostgreSQL. */
+    if (now - s->pg_checked_ms < 1000 && s->pg_checked_ms)
+        return s->pg_ok;
+    s->pg_checked_ms = now;
+    s->pg_ok = db_ping(s->pg, &e) == 0;
+    snprintf(s->pg_error, sizeof s->pg_error, "%s", s->pg_ok ? "ok" : e.msg);
+    return s->pg_ok;
+}
+
+static int healthz(http_server *s, struct pss *p)
+{
+    int ticket;
+    pg_healthy(s);
+    ticket = queue_producer_append_ping(s->prod);
+    if (ticket < 0 || wait_ticket(s, p, ticket) < 0) {
+        char body[700];
+        snprintf(body, sizeof body, "redis: %s\npostgresql: %s\n", queue_producer_error(s->prod),
+                 s->pg_error);
+        return respond(s, p, 503, body);
+    }
+    return 0;
+}
+
+static const db_stmt st_cases_by_status = {
+    "http_cases_by_status", "SELECT status, count(*) FROM cases GROUP BY status ORDER BY status",
+    0};
+
+struct depth_out {
+    char *buf;
+    size_t len, cap;
+};
+
+static void add_text(struct depth_out *o, const char *text)
+{
+    size_t n = strlen(text);
+    if (o->len + n + 1 > o->cap) {
+        size_t cap = (o->cap + n + 1) * 2;
+        char *b = realloc(o->buf, cap);
+        if (!b)
+            return;
+        o->buf = b;
+        o->cap = cap;
+    }
+    memcpy(o->buf + o->len, text, n + 1);
+    o->len += n;
+}
+
+static void depth_line(void *ud, const char *stream, long long len, long long pending,
+                       long long lag)
+{
+    char line[300];
+    snprintf(line, sizeof line,
+             "sampark_queue_length{stream=\"%s\"} %lld\nsampark_queue_pending{stream=\"%s\"} %lld\n"
+             "sampark_queue_lag{stream=\"%s\"} %lld\n",
+             stream, len, stream, pending, stream, lag);
+    add_text(ud, line);
+}
+
+static int metrics_page(http_server *s, struct pss *p)
+{
+    struct depth_out o = {0};
+    err e = {0};
+    PGresult *r;
+    char *page;
+    size_t len;
+    add_text(&o,
+             "# HELP sampark_queue_length Entries in each stream (pending and waiting).\n"
+             "# TYPE sampark_queue_length gauge\n"
+             "# HELP sampark_queue_pending Entries delivered to a worker, not yet acknowledged.\n"
+             "# TYPE sampark_queue_pending gauge\n"
+             "# HELP sampark_queue_lag Entries not yet delivered to any worker.\n"
+             "# TYPE sampark_queue_lag gauge\n");
+    if (queue_depths(s->cfg, depth_line, &o, &e) < 0)
+        add_text(&o, "# queue depths unavailable: Redis did not answer\n");
+    add_text(&o, "# HELP sampark_cases Cases by status.\n# TYPE sampark_cases gauge\n");
+    if ((r = db_query(s->pg, &st_cases_by_status, NULL, &e))) {
+        for (int i = 0; i < PQntuples(r); i++) {
+            char line[160];
+            snprintf(line, sizeof line, "sampark_cases{status=\"%s\"} %s\n", PQgetvalue(r, i, 0),
+                     PQgetvalue(r, i, 1));
+            add_text(&o, line);
+        }
+        PQclear(r);
+    } else {
+        add_text(&o, "# cases unavailable: PostgreSQL did not answer\n");
+    }
+    page = metrics_render(o.buf, &len);
+    free(o.buf);
+    if (!page)
+        return respond(s, p, 500, "out of memory\n");
+    return respond_ex(s, p, 200, "text/plain; version=0.0.4", page, len, 1);
+}
+
+/* Answers everything that waited on the pipeline. */
+static void flush(http_server *s)
+{
+    size_t n;
+    if (!queue_producer_pending(s->prod))
+        return;
+    n = queue_producer_flush(s->prod, s->results, s->capwaiting);
+    for (size_t i = 0; i < n && i < s->nwaiting; i++) {
+        struct pss *p = s->waiting[i];
+        int res = s->results[i];
+        s->waiting[i] = NULL;
+        if (!p)
+            continue; /* the client went away meanwhile */
+        p->waiting = 0;
+        if (p->route == R_HEALTHZ) {
+            char body[700];
+            snprintf(body, sizeof body, "redis: %s\npostgresql: %s\n",
+                     res >= 0 ? "ok" : queue_producer_error(s->prod), s->pg_error);
+            respond(s, p, res >= 0 && s->pg_ok ? 200 : 503, body);
+            continue;
+        }
+        if (res >= 0) {
+            size_t items = p->note->nmessages + p->note->nstatuses;
+            for (size_t m = 0; m < p->note->nmessages; m++)
+                metrics_inbound(p->note->messages[m].kind);
+            for (size_t m = 0; m < p->note->nstatuses; m++)
+                metrics_status_in(p->note->statuses[m].kind);
+            if ((size_t)res < items)
+                metrics_duplicate(items - (size_t)res);
+            respond(s, p, 200, "ok\n");
+        } else {
+            respond(s, p, 503, "queue unavailable; retry later\n");
+        }
+        wa_in_free(p->note);
+        p->note = NULL;
+    }
+    s->nwaiting = 0;
+}
+
+/* ---- lws callback -------------------------------------------------------------------------- */
+
+static int begin(http_server *s, struct pss *p, struct lws *wsi, const char *path)
+{
+    char clen[32];
+    reset(s, p);
+    p->wsi = wsi;
+    p->t0 = now_s();
+    p->active = 1;
+    s->inflight++;
+    p->post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
+    p->route = strcmp(path, "/webhook") == 0   ? R_WEBHOOK
+               : strcmp(path, "/healthz") == 0 ? R_HEALTHZ
+               : strcmp(path, "/metrics") == 0 ? R_METRICS
+                                               : R_OTHER;
+    if (s->stopping) {
+        p->close_after = p->rejected = 1;
+        return respond(s, p, 503, "shutting down; retry later\n");
+    }
+    if (p->route == R_WEBHOOK && p->post) {
+        unsigned long long want = 0;
+        if (lws_hdr_copy(wsi, clen, sizeof clen, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0)
+            want = strtoull(clen, NULL, 10);
+        if (want > HTTP_MAX_BODY) {
+            p->rejected = p->close_after = 1; /* never read the body at all */
+            return respond(s, p, 413, "body over 1 MiB\n");
+        }
+        lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, 10);
+        if (want) {
+            if (s->buffered + want > HTTP_MAX_BUFFERED || !(p->body = malloc(want + 1))) {
+                p->rejected = p->close_after = 1;
+                return respond(s, p, 503, "busy; retry later\n");
+            }
+            p->cap = want + 1;
+            s->buffered += p->cap;
+        }
+        return 0; /* the body follows */
+    }
+    if (p->post)
+        return 0; /* answered at body completion */
+    switch (p->route) {
+    case R_WEBHOOK:
+        return webhook_get(s, p);
+    case R_HEALTHZ:
+        return healthz(s, p);
+    case R_METRICS:
+        return metrics_page(s, p);
+    default:
+        return respond(s, p, 404, "not found\n");
+    }
+}
+
+static int body_chunk(http_server *s, struct pss *p, const char *in, size_t len)
+{
+    if (p->rejected)
+        return 0;
+    if (p->route != R_WEBHOOK)
+        return 0; /* bodies of other routes are read and dropped */
+    if (p->len + len > HTTP_MAX_BODY) {
+        release_body(s, p);
+        p->rejected = p->close_after = 1; /* stop here: the rest is not buffered */
+        return respond(s, p, 413, "body over 1 MiB\n");
+    }
+    if (p->len + len + 1 > p->cap) {
+        size_t cap = p->cap ? p->cap : 4096;
+        char *b;
+        while (cap < p->len + len + 1)
+            cap *= 2;
+        if (s->buffered - p->cap + cap > HTTP_MAX_BUFFERED || !(b = realloc(p->body, cap))) {
+            release_body(s, p);
+            p->rejected = p->close_after = 1;
+            return respond(s, p, 503, "busy; retry later\n");
+        }
+        s->buffered += cap - p->cap;
+        p->body = b;
+        p->cap = cap;
+    }
+    memcpy(p->body + p->len, in, len);
+    p->len += len;
+    return 0;
+}
+
+static int body_done(http_server *s, struct pss *p)
+{
+    if (p->rejected)
+        return 0;
+    if (p->route == R_WEBHOOK)
+        return webhook_post(s, p);
+    return respond(s, p, p->route == R_OTHER ? 404 : 405,
+                   p->route == R_OTHER ? "not found\n" : "use GET\n");
+}
+
+static int writeable(http_server *s, struct pss *p)
+{
+    int close = p->close_after || s->stopping;
+    if (lws_write(p->wsi, (unsigned char *)p->resp + LWS_PRE, p->resp_len,
+                  LWS_WRITE_HTTP_HEADERS) != (int)p->resp_len)
+        return -1;
+    reset(s, p);
+    if (close)
+        return -1;
+    return lws_http_transaction_completed(p->wsi) ? -1 : 0;
 }
 
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len)
 {
-    struct pss *pss = user;
+    struct pss *p = user;
     http_server *s = lws_context_user(lws_get_context(wsi));
     switch (reason) {
-    case LWS_CALLBACK_HTTP: {
-        const char *path = in;
-        int get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
-        if (strcmp(path, "/healthz") == 0)
-            return get ? healthz(s, wsi, pss) : respond(wsi, pss, 405, "use GET\n");
-        if (!get)
-            return respond(wsi, pss, 404, "not found\n");
-        return respond(wsi, pss, 404, "not found\n");
-    }
+    case LWS_CALLBACK_HTTP:
+        return begin(s, p, wsi, in) ? -1 : 0;
     case LWS_CALLBACK_HTTP_BODY:
-        return 0; /* no route takes a body yet; the response is already on its way */
-    case LWS_CALLBACK_HTTP_WRITEABLE: {
-        unsigned char buf[LWS_PRE + sizeof pss->body];
-        memcpy(buf + LWS_PRE, pss->body, pss->len);
-        if (lws_write(wsi, buf + LWS_PRE, pss->len, LWS_WRITE_HTTP_FINAL) != (int)pss->len)
-            return 1;
-        return lws_http_transaction_completed(wsi) ? -1 : 0;
-    }
+        return body_chunk(s, p, in, len) ? -1 : 0;
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        return body_done(s, p) ? -1 : 0;
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        if (!p->answered)
+            return 0; /* woken before its answer is known */
+        return writeable(s, p);
+    case LWS_CALLBACK_CLOSED_HTTP:
+        if (p && p->waiting) {
+            for (size_t i = 0; i < s->nwaiting; i++)
+                if (s->waiting[i] == p)
+                    s->waiting[i] = NULL;
+        }
+        if (p)
+            reset(s, p);
+        break;
     default:
         break;
     }
@@ -92,8 +499,9 @@ static void log_emit(int level, const char *line)
     fprintf(stderr, "lws: %s", line);
 }
 
-/* lws reports a busy port only in its log; try the bind ourselves for a clear sentence. */
-static int check_bindable(const config *c, err *e)
+/* lws reports a busy port only in its log; try the bind ourselves for a clear sentence, and
+ * resolve the host to the numeric address lws wants. */
+static int check_bindable(const config *c, char *numeric, size_t numericsz, err *e)
 {
     struct addrinfo hints = {0}, *ai = NULL;
     char port[8];
@@ -104,6 +512,9 @@ static int check_bindable(const config *c, err *e)
     if ((rc = getaddrinfo(c->listen_host, port, &hints, &ai)) != 0)
         return err_set(e, ERR_USER, "SAMPARK_LISTEN: cannot resolve host '%s': %s", c->listen_host,
                        gai_strerror(rc));
+    if (getnameinfo(ai->ai_addr, ai->ai_addrlen, numeric, (socklen_t)numericsz, NULL, 0,
+                    NI_NUMERICHOST))
+        snprintf(numeric, numericsz, "%s", c->listen_host);
     fd = socket(ai->ai_family, SOCK_STREAM, 0);
     if (fd < 0) {
         freeaddrinfo(ai);
@@ -122,33 +533,36 @@ static int check_bindable(const config *c, err *e)
     return rc < 0 ? -1 : 0;
 }
 
-http_server *http_start(const config *c, rds *redis, db *pg, err *e)
+http_server *http_start(const config *c, err *e)
 {
     struct lws_context_creation_info info;
     http_server *s;
+    char numeric[128];
     int any = strcmp(c->listen_host, "0.0.0.0") == 0 || strcmp(c->listen_host, "::") == 0;
-    if (check_bindable(c, e) < 0)
+    if (check_bindable(c, numeric, sizeof numeric, e) < 0)
         return NULL;
-    if (!(s = calloc(1, sizeof *s))) {
+    if (!(s = calloc(1, sizeof *s)) || !(s->pg = db_new(c->database_url)) ||
+        !(s->prod = queue_producer_new(c))) {
+        http_free(s);
         err_set(e, ERR_ENV, "out of memory");
         return NULL;
     }
     s->cfg = c;
-    s->redis = redis;
-    s->pg = pg;
+    snprintf(s->pg_error, sizeof s->pg_error, "not checked yet");
     lws_set_log_level(LLL_ERR | LLL_WARN, log_emit);
     memset(&info, 0, sizeof info);
     info.port = c->listen_port;
-    info.iface = any ? NULL : c->listen_host;
+    info.iface = any ? NULL : numeric;
     info.protocols = protocols;
     info.user = s;
     info.options = LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
-    if (!strchr(c->listen_host, ':') && strcmp(c->listen_host, "::") != 0)
+    if (!strchr(numeric, ':'))
         info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
-    info.timeout_secs = 10;
-    info.keepalive_timeout = 30;
+    info.timeout_secs = 10;      /* slow headers and bodies are cut off */
+    info.keepalive_timeout = 60; /* idle keep-alive connections are closed */
+    info.max_http_header_pool = 256;
     if (!(s->ctx = lws_create_context(&info))) {
-        free(s);
+        http_free(s);
         err_set(e, ERR_ENV, "SAMPARK_LISTEN %s:%d: libwebsockets could not start the server",
                 c->listen_host, c->listen_port);
         return NULL;
@@ -158,9 +572,20 @@ http_server *http_start(const config *c, rds *redis, db *pg, err *e)
 
 int http_run(http_server *s)
 {
-    while (!s->stopping)
+    double deadline = 0;
+    for (;;) {
+        /* On stop, requests already being answered finish (up to 5 s); new ones get 503 and
+         * Meta delivers them again later. (lws_context_deprecate would close the listener,
+         * but crashes in Debian's lws 4.1.) */
+        if (s->stopping && !deadline)
+            deadline = now_s() + 5;
+        if (deadline && (s->inflight <= 0 || now_s() > deadline))
+            break;
         if (lws_service(s->ctx, 0) < 0)
-            return -1;
+            break;
+        flush(s);
+    }
+    flush(s);
     return 0;
 }
 
@@ -174,6 +599,11 @@ void http_free(http_server *s)
 {
     if (!s)
         return;
-    lws_context_destroy(s->ctx);
+    if (s->ctx)
+        lws_context_destroy(s->ctx);
+    queue_producer_free(s->prod);
+    db_close(s->pg);
+    free(s->waiting);
+    free(s->results);
     free(s);
 }

@@ -2,6 +2,7 @@
  * (0 ok, 1 user error, 2 environment error). Every message to the operator is one line on
  * stderr that names what is wrong. */
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,7 +15,7 @@
 #include "err.h"
 #include "http.h"
 #include "migrate.h"
-#include "rds.h"
+#include "worker.h"
 
 extern char **environ;
 
@@ -51,12 +52,20 @@ static int usage_error(const char *fmt, ...)
 }
 
 static http_server *serving;
+static volatile sig_atomic_t stop_flag;
 
 static void on_signal(int sig)
 {
     (void)sig;
+    stop_flag = 1;
     if (serving)
         http_stop(serving);
+}
+
+static void *worker_thread(void *arg)
+{
+    worker_run(arg, &stop_flag);
+    return NULL;
 }
 
 static int cmd_serve(const config *c, int argc, char **argv)
@@ -66,9 +75,10 @@ static int cmd_serve(const config *c, int argc, char **argv)
     static const char *const roles[] = {"all", "receiver", "worker", "sender", "scheduler", NULL};
     const char *role = "all";
     err e = {0};
-    int opt, known = 0, rc;
-    rds *redis;
-    db *pg;
+    int opt, known = 0, rc = 0, run_http, run_worker;
+    worker *w = NULL;
+    pthread_t tid;
+    struct sigaction sa;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (opt != 'r')
@@ -82,34 +92,51 @@ static int cmd_serve(const config *c, int argc, char **argv)
     if (!known)
         return usage_error(
             "serve: --role '%s' is not one of all, receiver, worker, sender, scheduler", role);
+    if (strcmp(role, "sender") == 0 || strcmp(role, "scheduler") == 0) {
+        fprintf(stderr, "sampark: serve --role %s is not built yet in this version\n", role);
+        return 2;
+    }
+    run_http = strcmp(role, "all") == 0 || strcmp(role, "receiver") == 0;
+    run_worker = strcmp(role, "all") == 0 || strcmp(role, "worker") == 0;
     if (config_check_serve(c, &e) < 0)
         return fail(&e);
-    /* Redis and PostgreSQL may be down at start: serve anyway; /healthz says 503 until
-     * they answer, and the handles reconnect on use. */
-    redis = rds_new(c);
-    pg = db_new(c->database_url);
-    if (!redis || !pg) {
-        rds_free(redis);
-        db_close(pg);
-        err_set(&e, ERR_ENV, "out of memory");
+    /* Redis and PostgreSQL may be down at start: serve anyway; /healthz says 503 until they
+     * answer, and every connection reconnects on use. */
+    if (run_http && !(serving = http_start(c, &e)))
+        return fail(&e);
+    if (run_worker && !(w = worker_new(c, &e))) {
+        http_free(serving);
         return fail(&e);
     }
-    if (!(serving = http_start(c, redis, pg, &e))) {
-        rds_free(redis);
-        db_close(pg);
-        return fail(&e);
-    }
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
-    fprintf(stderr, "sampark: serving on %s:%d (role %s, %s sending)\n", c->listen_host,
-            c->listen_port, role, c->access_token ? "real" : "dry-run");
-    rc = http_run(serving);
+    if (run_http)
+        fprintf(stderr, "sampark: serving on %s:%d (role %s, %s sending)\n", c->listen_host,
+                c->listen_port, role, c->access_token ? "real" : "dry-run");
+    else
+        fprintf(stderr, "sampark: worker running (role %s)\n", role);
+    if (run_http && run_worker) {
+        if (pthread_create(&tid, NULL, worker_thread, w) != 0) {
+            err_set(&e, ERR_ENV, "cannot start the worker thread");
+            http_free(serving);
+            worker_free(w);
+            return fail(&e);
+        }
+        rc = http_run(serving);
+        stop_flag = 1;
+        pthread_join(tid, NULL);
+    } else if (run_http) {
+        rc = http_run(serving);
+    } else {
+        rc = worker_run(w, &stop_flag);
+    }
     fprintf(stderr, "sampark: stopped\n");
     http_free(serving);
     serving = NULL;
-    rds_free(redis);
-    db_close(pg);
+    worker_free(w);
     return rc < 0 ? 2 : 0;
 }
 

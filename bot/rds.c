@@ -48,16 +48,12 @@ static int command_ok(redisContext *ctx, redisReply *rep, const char *what, err 
     return rc;
 }
 
-redisContext *rds_get(rds *r, err *e)
+redisContext *rds_connect(const config *c, int timeout_ms, err *e)
 {
-    const config *c = r->cfg;
-    struct timeval tv = {2, 0};
-    redisContext *ctx;
-    if (r->ctx && !r->ctx->err)
-        return r->ctx;
-    rds_reset(r);
-    ctx = c->redis_socket[0] ? redisConnectUnixWithTimeout(c->redis_socket, tv)
-                             : redisConnectWithTimeout(c->redis_host, c->redis_port, tv);
+    struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+    redisContext *ctx = c->redis_socket[0]
+                            ? redisConnectUnixWithTimeout(c->redis_socket, tv)
+                            : redisConnectWithTimeout(c->redis_host, c->redis_port, tv);
     if (!ctx || ctx->err) {
         err_set(e, ERR_ENV, "Redis (REDIS_URL %s): cannot connect: %s", c->redis_url,
                 ctx ? ctx->errstr : "out of memory");
@@ -79,11 +75,19 @@ redisContext *rds_get(rds *r, err *e)
         if (command_ok(ctx, redisCommand(ctx, "SELECT %s", db), "SELECT", e) < 0)
             goto fail;
     }
-    r->ctx = ctx;
     return ctx;
 fail:
     redisFree(ctx);
     return NULL;
+}
+
+redisContext *rds_get(rds *r, err *e)
+{
+    if (r->ctx && !r->ctx->err)
+        return r->ctx;
+    rds_reset(r);
+    r->ctx = rds_connect(r->cfg, 2000, e);
+    return r->ctx;
 }
 
 int rds_ping(rds *r, err *e)

@@ -10,6 +10,10 @@
 
 typedef struct rds rds;
 
+/* A new connection per REDIS_URL (AUTH and SELECT done) with the given connect and command
+ * timeout; the caller redisFree()s it. For modules that keep their own connection. */
+redisContext *rds_connect(const config *c, int timeout_ms, err *e);
+
 /* Does not connect yet: serve must start even while Redis is down (healthz says 503). */
 rds *rds_new(const config *c);
 void rds_free(rds *r);

@@ -1,0 +1,90 @@
+/* inbound.c — recording inbound messages and delivery statuses (see inbound.h).
+ * One statement per message, so a message is recorded whole or not at all. */
+#include "inbound.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const db_stmt st_record = {
+    "inbound_record",
+    "WITH ins AS ("
+    "  INSERT INTO inbound_messages (wamid, from_phone, type, received_at, profile_name)"
+    "  VALUES ($1, $2, $3, LEAST(COALESCE(to_timestamp(NULLIF($4, '')::bigint), now()), now()),"
+    "          NULLIF($5, ''))"
+    "  ON CONFLICT (wamid) DO NOTHING RETURNING from_phone, received_at"
+    "), contact AS ("
+    "  INSERT INTO wa_contacts AS w (phone, profile_name, last_inbound_at)"
+    "  SELECT from_phone, NULLIF($5, ''), received_at FROM ins"
+    "  ON CONFLICT (phone) DO UPDATE SET"
+    "    profile_name = COALESCE(EXCLUDED.profile_name, w.profile_name),"
+    "    last_inbound_at = GREATEST(w.last_inbound_at, EXCLUDED.last_inbound_at), updated_at = "
+    "now()"
+    "), citizen AS ("
+    "  INSERT INTO citizens AS c (phone, name, last_inbound_at)"
+    "  SELECT from_phone, NULLIF($5, ''), received_at FROM ins"
+    "  WHERE NOT EXISTS (SELECT 1 FROM staff_phones s WHERE s.phone = ins.from_phone)"
+    "  ON CONFLICT (phone) DO UPDATE SET name = COALESCE(EXCLUDED.name, c.name),"
+    "    last_inbound_at = GREATEST(c.last_inbound_at, EXCLUDED.last_inbound_at), updated_at = "
+    "now()"
+    ") SELECT count(*) FROM ins",
+    5};
+
+#define RANK(x)                                                                                    \
+    "CASE " x " WHEN 'queued' THEN 0 WHEN 'sending' THEN 1 WHEN 'sent' THEN 2 WHEN 'delivered' "   \
+    "THEN 3 WHEN 'read' THEN 4 WHEN 'failed' THEN 5 ELSE -1 END"
+
+static const db_stmt st_status = {
+    "inbound_status",
+    "UPDATE outbound_messages SET state = $2,"
+    " error_code = COALESCE(NULLIF($3, '')::int, error_code),"
+    " error = COALESCE(NULLIF($4, ''), error), updated_at = now()"
+    " WHERE wamid = $1 AND (" RANK("state") ") < (" RANK("$2::text") ")",
+    4};
+
+int inbound_record(db *d, const wa_message *m, int *fresh, err *e)
+{
+    char ts[24] = "";
+    PGresult *r;
+    if (m->timestamp > 0)
+        snprintf(ts, sizeof ts, "%lld", (long long)m->timestamp);
+    r = db_query(d, &st_record, (const char *[]){m->id, m->from, m->type_name, ts, m->profile_name},
+                 e);
+    if (!r)
+        return -1;
+    *fresh = PQntuples(r) == 1 && atoi(PQgetvalue(r, 0, 0)) > 0;
+    PQclear(r);
+    return 0;
+}
+
+int inbound_status(db *d, const wa_status *s, int *updated, err *e)
+{
+    char code[16] = "";
+    const char *state;
+    switch (s->kind) {
+    case WA_STATUS_SENT:
+        state = "sent";
+        break;
+    case WA_STATUS_DELIVERED:
+        state = "delivered";
+        break;
+    case WA_STATUS_READ:
+        state = "read";
+        break;
+    case WA_STATUS_FAILED:
+        state = "failed";
+        break;
+    default:
+        *updated = 0;
+        return 0; /* "deleted", "warning"...: nothing to record on the message */
+    }
+    if (s->error_code)
+        snprintf(code, sizeof code, "%d", s->error_code);
+    if (db_exec(d, &st_status,
+                (const char *[]){s->id, state, code,
+                                 *s->error_detail ? s->error_detail : s->error_title},
+                e) < 0)
+        return -1;
+    *updated = db_affected(d) > 0;
+    return 0;
+}

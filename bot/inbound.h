@@ -1,0 +1,19 @@
+/* inbound.h — what a worker records in PostgreSQL for each queued message and status:
+ * the message id (processed once, ever), the sender's 24-hour window, the citizen's name,
+ * and the delivery state of our outgoing messages. The conversation engine builds on it. */
+#ifndef SAMPARK_INBOUND_H
+#define SAMPARK_INBOUND_H
+
+#include "db.h"
+#include "wa_in.h"
+
+/* Records m once: *fresh = 1 the first time this message id is seen, 0 for a repeat (then
+ * nothing changes). On error, db_error_transient tells whether to retry. */
+int inbound_record(db *d, const wa_message *m, int *fresh, err *e);
+
+/* Applies a delivery status to the outgoing message with that wamid. States only move
+ * forward (sent < delivered < read; failed wins over sent and delivered), so statuses that
+ * arrive out of order are harmless. *updated = 1 when a row changed. */
+int inbound_status(db *d, const wa_status *s, int *updated, err *e);
+
+#endif

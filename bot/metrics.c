@@ -1,0 +1,155 @@
+/* metrics.c — counters and the latency histogram (see metrics.h). */
+#include "metrics.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const int statuses[] = {200, 400, 401, 403, 404, 405, 413, 500, 503, 0};
+#define NSTATUS (sizeof statuses / sizeof statuses[0]) /* last slot: any other */
+static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                 0.05,   0.1,   0.25,   0.5,   1};
+#define NBUCKET (sizeof buckets / sizeof buckets[0])
+static const char *const route_names[METRICS_ROUTE_COUNT] = {"webhook_get", "webhook_post",
+                                                             "healthz", "metrics", "other"};
+
+static atomic_ullong requests[METRICS_ROUTE_COUNT][NSTATUS];
+static atomic_ullong latency_le[METRICS_ROUTE_COUNT][NBUCKET];
+static atomic_ullong latency_count[METRICS_ROUTE_COUNT];
+static atomic_ullong latency_sum_us[METRICS_ROUTE_COUNT];
+static atomic_ullong inbound[WA_MSG_KIND_COUNT];
+static atomic_ullong duplicates;
+static atomic_ullong status_in[WA_STATUS_OTHER + 1];
+static atomic_ullong processed_ok, processed_failed, dead_letters;
+
+void metrics_http(metrics_route route, int status, double seconds)
+{
+    size_t s = 0;
+    if ((unsigned)route >= METRICS_ROUTE_COUNT)
+        route = METRICS_OTHER;
+    while (statuses[s] && statuses[s] != status)
+        s++;
+    atomic_fetch_add_explicit(&requests[route][s], 1, memory_order_relaxed);
+    for (size_t b = 0; b < NBUCKET; b++)
+        if (seconds <= buckets[b])
+            atomic_fetch_add_explicit(&latency_le[route][b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&latency_count[route], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&latency_sum_us[route], (unsigned long long)(seconds * 1e6),
+                              memory_order_relaxed);
+}
+
+void metrics_inbound(wa_msg_kind kind)
+{
+    if ((unsigned)kind < WA_MSG_KIND_COUNT)
+        atomic_fetch_add_explicit(&inbound[kind], 1, memory_order_relaxed);
+}
+
+void metrics_duplicate(size_t n)
+{
+    atomic_fetch_add_explicit(&duplicates, n, memory_order_relaxed);
+}
+
+void metrics_status_in(wa_status_kind kind)
+{
+    if ((unsigned)kind <= WA_STATUS_OTHER)
+        atomic_fetch_add_explicit(&status_in[kind], 1, memory_order_relaxed);
+}
+
+void metrics_processed(int ok)
+{
+    atomic_fetch_add_explicit(ok ? &processed_ok : &processed_failed, 1, memory_order_relaxed);
+}
+
+void metrics_dead_letter(void)
+{
+    atomic_fetch_add_explicit(&dead_letters, 1, memory_order_relaxed);
+}
+
+struct out {
+    char *buf;
+    size_t len, cap;
+};
+
+static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct out *o, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    for (;;) {
+        va_start(ap, fmt);
+        n = vsnprintf(o->buf ? o->buf + o->len : NULL, o->buf ? o->cap - o->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+            return;
+        if (o->buf && o->len + (size_t)n < o->cap) {
+            o->len += (size_t)n;
+            return;
+        }
+        {
+            size_t cap = (o->cap + (size_t)n + 1) * 2;
+            char *b = realloc(o->buf, cap);
+            if (!b)
+                return;
+            o->buf = b;
+            o->cap = cap;
+        }
+    }
+}
+
+char *metrics_render(const char *extra, size_t *len)
+{
+    static const char *const status_names[] = {"sent", "delivered", "read", "failed", "other"};
+    struct out o = {0};
+    put(&o, "# HELP sampark_http_requests_total HTTP requests by route and status.\n"
+            "# TYPE sampark_http_requests_total counter\n");
+    for (int r = 0; r < METRICS_ROUTE_COUNT; r++)
+        for (size_t s = 0; s < NSTATUS; s++) {
+            unsigned long long v = atomic_load(&requests[r][s]);
+            if (v || (r == METRICS_WEBHOOK_POST && s == 0))
+                put(&o, "sampark_http_requests_total{route=\"%s\",status=\"%s%d\"} %llu\n",
+                    route_names[r], statuses[s] ? "" : "other", statuses[s] ? statuses[s] : 0, v);
+        }
+    put(&o, "# HELP sampark_http_request_seconds Time from request to response ready.\n"
+            "# TYPE sampark_http_request_seconds histogram\n");
+    for (int r = 0; r < METRICS_ROUTE_COUNT; r++) {
+        unsigned long long count = atomic_load(&latency_count[r]);
+        if (!count && r != METRICS_WEBHOOK_POST)
+            continue;
+        for (size_t b = 0; b < NBUCKET; b++)
+            put(&o, "sampark_http_request_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
+                route_names[r], buckets[b], atomic_load(&latency_le[r][b]));
+        put(&o, "sampark_http_request_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
+            route_names[r], count);
+        put(&o, "sampark_http_request_seconds_sum{route=\"%s\"} %.6f\n", route_names[r],
+            (double)atomic_load(&latency_sum_us[r]) / 1e6);
+        put(&o, "sampark_http_request_seconds_count{route=\"%s\"} %llu\n", route_names[r], count);
+    }
+    put(&o, "# HELP sampark_inbound_messages_total Messages accepted by the webhook, by type.\n"
+            "# TYPE sampark_inbound_messages_total counter\n");
+    for (int k = 0; k < WA_MSG_KIND_COUNT; k++)
+        put(&o, "sampark_inbound_messages_total{type=\"%s\"} %llu\n",
+            wa_in_kind_name((wa_msg_kind)k), atomic_load(&inbound[k]));
+    put(&o,
+        "# HELP sampark_inbound_duplicates_total Messages Meta delivered again, dropped.\n"
+        "# TYPE sampark_inbound_duplicates_total counter\n"
+        "sampark_inbound_duplicates_total %llu\n",
+        atomic_load(&duplicates));
+    put(&o, "# HELP sampark_inbound_statuses_total Delivery statuses accepted, by status.\n"
+            "# TYPE sampark_inbound_statuses_total counter\n");
+    for (int k = 0; k <= WA_STATUS_OTHER; k++)
+        put(&o, "sampark_inbound_statuses_total{status=\"%s\"} %llu\n", status_names[k],
+            atomic_load(&status_in[k]));
+    put(&o,
+        "# HELP sampark_worker_entries_total Queue entries processed by this process's workers.\n"
+        "# TYPE sampark_worker_entries_total counter\n"
+        "sampark_worker_entries_total{result=\"ok\"} %llu\n"
+        "sampark_worker_entries_total{result=\"retry\"} %llu\n"
+        "sampark_worker_entries_total{result=\"dead_letter\"} %llu\n",
+        atomic_load(&processed_ok), atomic_load(&processed_failed), atomic_load(&dead_letters));
+    if (extra)
+        put(&o, "%s", extra);
+    if (len)
+        *len = o.len;
+    return o.buf;
+}

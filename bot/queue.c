@@ -1,0 +1,847 @@
+/* queue.c — Redis Streams behind the webhook and the workers (see queue.h).
+ * Enqueue is one Lua script per notification (dedupe + XADD, atomic), pipelined across all
+ * requests of an event-loop turn. Shard ownership is a lease key per shard renewed by its
+ * worker; a worker that stops renewing loses its shards, and whoever takes a shard over
+ * claims that shard's pending entries first (XAUTOCLAIM), so nothing is lost and a sender's
+ * order holds. Never builds a command as a string: argv arrays and %s/%b only. */
+#include "queue.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "rds.h"
+
+#define WORKERS_KEY  "sampark:workers"
+#define LEASE_PREFIX "sampark:lease:in:"
+#define SEEN_PREFIX  "sampark:seen:"
+
+/* KEYS: stream and dedupe key per item ('' = no dedupe); ARGV: ttl, then one packed entry
+ * per item. The packed form ("name\0value\0...") keeps an entry to one stream field: far
+ * cheaper for Redis than one field per attribute. */
+static const char enqueue_lua[] =
+    "local ttl = ARGV[1]\n"
+    "local queued = 0\n"
+    "for i = 1, #KEYS, 2 do\n"
+    "  local fresh = true\n"
+    "  if KEYS[i + 1] ~= '' then\n"
+    "    fresh = redis.call('SET', KEYS[i + 1], '1', 'NX', 'EX', ttl)\n"
+    "  end\n"
+    "  if fresh then\n"
+    "    redis.call('XADD', KEYS[i], '*', 'e', ARGV[(i + 1) / 2 + 1])\n"
+    "    queued = queued + 1\n"
+    "  end\n"
+    "end\n"
+    "return queued\n";
+
+static const char renew_lua[] = "if redis.call('GET', KEYS[1]) == ARGV[1] then "
+                                "return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end";
+static const char release_lua[] = "if redis.call('GET', KEYS[1]) == ARGV[1] then "
+                                  "return redis.call('DEL', KEYS[1]) else return 0 end";
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int queue_shard_of(const char *wa_id)
+{
+    uint32_t h = 2166136261u; /* FNV-1a: stable across versions and machines */
+    for (const unsigned char *p = (const unsigned char *)wa_id; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return (int)(h % QUEUE_SHARDS);
+}
+
+void queue_stream_name(int shard, char buf[32])
+{
+    snprintf(buf, 32, "sampark:in:%02d", shard);
+}
+
+static int reply_ok(const redisReply *r)
+{
+    return r && r->type != REDIS_REPLY_ERROR;
+}
+
+/* ==== producer =============================================================================== */
+
+enum { TICKET_ENQUEUE, TICKET_PING };
+
+struct queue_producer {
+    const config *cfg;
+    redisContext *ctx;
+    char sha[48];
+    char error[256];
+    int64_t retry_at;
+    unsigned char *tickets;
+    size_t ntickets, cap;
+};
+
+queue_producer *queue_producer_new(const config *c)
+{
+    queue_producer *q = calloc(1, sizeof *q);
+    if (q)
+        q->cfg = c;
+    return q;
+}
+
+static void producer_drop(queue_producer *q, const char *why)
+{
+    if (q->ctx)
+        redisFree(q->ctx);
+    q->ctx = NULL;
+    q->sha[0] = '\0';
+    q->retry_at = now_ms() + 250; /* answer 503 at once for a while rather than stall the loop */
+    snprintf(q->error, sizeof q->error, "%s", why);
+}
+
+void queue_producer_free(queue_producer *q)
+{
+    if (!q)
+        return;
+    if (q->ctx)
+        redisFree(q->ctx);
+    free(q->tickets);
+    free(q);
+}
+
+const char *queue_producer_error(const queue_producer *q)
+{
+    return q->error[0] ? q->error : "ok";
+}
+
+static int producer_ready(queue_producer *q)
+{
+    err e = {0};
+    redisReply *r;
+    if (q->ctx)
+        return 0;
+    if (now_ms() < q->retry_at)
+        return -1;
+    if (!(q->ctx = rds_connect(q->cfg, 500, &e))) {
+        producer_drop(q, e.msg);
+        return -1;
+    }
+    r = redisCommand(q->ctx, "SCRIPT LOAD %s", enqueue_lua);
+    if (!reply_ok(r) || r->type != REDIS_REPLY_STRING || r->len >= (int)sizeof q->sha) {
+        snprintf(e.msg, sizeof e.msg, "Redis: SCRIPT LOAD failed: %s", r ? r->str : q->ctx->errstr);
+        freeReplyObject(r);
+        producer_drop(q, e.msg);
+        return -1;
+    }
+    memcpy(q->sha, r->str, (size_t)r->len + 1);
+    freeReplyObject(r);
+    q->error[0] = '\0';
+    return 0;
+}
+
+static int add_ticket(queue_producer *q, unsigned char kind)
+{
+    if (q->ntickets == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 64;
+        unsigned char *t = realloc(q->tickets, cap);
+        if (!t)
+            return -1;
+        q->tickets = t;
+        q->cap = cap;
+    }
+    q->tickets[q->ntickets] = kind;
+    return (int)q->ntickets++;
+}
+
+int queue_producer_append_ping(queue_producer *q)
+{
+    if (producer_ready(q) < 0)
+        return -1;
+    if (redisAppendCommand(q->ctx, "PING") != REDIS_OK) {
+        producer_drop(q, "Redis: cannot buffer PING");
+        return -1;
+    }
+    return add_ticket(q, TICKET_PING);
+}
+
+int queue_producer_append(queue_producer *q, const wa_notification *n)
+{
+    enum { MAXITEMS = 256 };
+    size_t items = n->nmessages + n->nstatuses, argc = 0, blobs = 0;
+    const char *argv_small[4 + 3 * 16], **argv = argv_small;
+    size_t lens_small[sizeof argv_small / sizeof argv_small[0]], *lens = lens_small;
+    char keys_small[16 * 320], *keys = keys_small, numkeys[16], ttl[16], *kp, *bp, *blob = NULL;
+    int ticket = -1;
+    if (items == 0 || items > MAXITEMS || producer_ready(q) < 0)
+        return -1;
+    if (items > 16) {
+        argv = malloc((4 + 3 * items) * sizeof *argv);
+        lens = malloc((4 + 3 * items) * sizeof *lens);
+        keys = malloc(items * 320);
+        if (!argv || !lens || !keys)
+            goto out;
+    }
+    /* Packed entries: measure, then write. */
+    for (size_t i = 0; i < items; i++) {
+        const char *names[WA_IN_MAX_FIELDS], *values[WA_IN_MAX_FIELDS];
+        char nums[128];
+        size_t nf = i < n->nmessages
+                        ? wa_in_message_fields(&n->messages[i], names, values, nums, sizeof nums)
+                        : wa_in_status_fields(&n->statuses[i - n->nmessages], names, values, nums,
+                                              sizeof nums);
+        for (size_t f = 0; f < nf; f++)
+            blobs += strlen(names[f]) + strlen(values[f]) + 2;
+    }
+    if (!(blob = malloc(blobs + 1)))
+        goto out;
+    argv[argc++] = "EVALSHA";
+    argv[argc++] = q->sha;
+    argv[argc++] = numkeys;
+    kp = keys;
+    for (size_t i = 0; i < items; i++) {
+        queue_stream_name(i < n->nmessages ? queue_shard_of(n->messages[i].from) : -1, kp);
+        if (i >= n->nmessages)
+            snprintf(kp, 32, "%s", QUEUE_STATUS_STREAM);
+        argv[argc++] = kp;
+        kp += strlen(kp) + 1;
+        if (i < n->nmessages) {
+            argv[argc++] = kp;
+            kp += snprintf(kp, 300, SEEN_PREFIX "%s", n->messages[i].id) + 1;
+        } else {
+            argv[argc++] = "";
+        }
+    }
+    snprintf(numkeys, sizeof numkeys, "%zu", 2 * items);
+    snprintf(ttl, sizeof ttl, "%d", QUEUE_DEDUPE_TTL_S);
+    argv[argc++] = ttl;
+    for (size_t i = 0; i < argc; i++)
+        lens[i] = strlen(argv[i]);
+    bp = blob;
+    for (size_t i = 0; i < items; i++) {
+        const char *names[WA_IN_MAX_FIELDS], *values[WA_IN_MAX_FIELDS];
+        char nums[128];
+        size_t nf = i < n->nmessages
+                        ? wa_in_message_fields(&n->messages[i], names, values, nums, sizeof nums)
+                        : wa_in_status_fields(&n->statuses[i - n->nmessages], names, values, nums,
+                                              sizeof nums);
+        char *start = bp;
+        for (size_t f = 0; f < nf; f++) {
+            size_t a = strlen(names[f]) + 1, b = strlen(values[f]) + 1;
+            memcpy(bp, names[f], a);
+            memcpy(bp + a, values[f], b);
+            bp += a + b;
+        }
+        argv[argc] = start;
+        lens[argc++] = (size_t)(bp - start);
+    }
+    if (redisAppendCommandArgv(q->ctx, (int)argc, argv, lens) != REDIS_OK) {
+        producer_drop(q, "Redis: cannot buffer the enqueue");
+        goto out;
+    }
+    ticket = add_ticket(q, TICKET_ENQUEUE);
+out:
+    if (argv != argv_small) {
+        free(argv);
+        free(lens);
+        free(keys);
+    }
+    free(blob);
+    return ticket;
+}
+
+size_t queue_producer_pending(const queue_producer *q)
+{
+    return q->ntickets;
+}
+
+size_t queue_producer_flush(queue_producer *q, int *results, size_t max)
+{
+    size_t n = q->ntickets;
+    for (size_t i = 0; i < n; i++) {
+        redisReply *r = NULL;
+        int ok = 0;
+        if (q->ctx && redisGetReply(q->ctx, (void **)&r) == REDIS_OK) {
+            ok = reply_ok(r);
+            if (!ok && r && strncmp(r->str, "NOSCRIPT", 8) == 0)
+                producer_drop(q, "Redis: the enqueue script vanished (SCRIPT FLUSH?); reloading");
+            else if (!ok && r)
+                snprintf(q->error, sizeof q->error, "Redis: %s", r->str);
+        } else if (q->ctx) {
+            char why[200];
+            snprintf(why, sizeof why, "Redis: %s",
+                     q->ctx->errstr[0] ? q->ctx->errstr : "connection lost");
+            producer_drop(q, why);
+        }
+        if (i < max)
+            results[i] = !ok ? -1 : r->type == REDIS_REPLY_INTEGER ? (int)r->integer : 0;
+        freeReplyObject(r);
+    }
+    q->ntickets = 0;
+    return n;
+}
+
+/* ==== consumer =============================================================================== */
+
+struct queue_consumer {
+    const config *cfg;
+    redisContext *ctx;
+    char name[128];
+    int owned[QUEUE_SHARDS];
+    int pending[QUEUE_SHARDS]; /* read this consumer's pending entries before new ones */
+    int status_pending;
+    int64_t next_lease, next_trim, next_status_claim;
+};
+
+static redisReply *cmd(queue_consumer *q, err *e, const char *fmt, ...)
+{
+    va_list ap;
+    redisReply *r;
+    if (!q->ctx && !(q->ctx = rds_connect(q->cfg, 2000, e)))
+        return NULL;
+    va_start(ap, fmt);
+    r = redisvCommand(q->ctx, fmt, ap);
+    va_end(ap);
+    if (!r) {
+        err_set(e, ERR_ENV, "Redis: %s", q->ctx->errstr[0] ? q->ctx->errstr : "connection lost");
+        redisFree(q->ctx);
+        q->ctx = NULL;
+        return NULL;
+    }
+    if (r->type == REDIS_REPLY_ERROR) {
+        err_set(e, ERR_ENV, "Redis: %s", r->str);
+        freeReplyObject(r);
+        return NULL;
+    }
+    return r;
+}
+
+static int create_groups(queue_consumer *q, err *e)
+{
+    for (int s = -1; s < QUEUE_SHARDS; s++) {
+        char stream[32];
+        redisReply *r;
+        if (s < 0)
+            snprintf(stream, sizeof stream, "%s", QUEUE_STATUS_STREAM);
+        else
+            queue_stream_name(s, stream);
+        if (!q->ctx && !(q->ctx = rds_connect(q->cfg, 2000, e)))
+            return -1;
+        r = redisCommand(q->ctx, "XGROUP CREATE %s %s 0 MKSTREAM", stream, QUEUE_GROUP);
+        if (!r) {
+            err_set(e, ERR_ENV, "Redis: %s", q->ctx->errstr);
+            redisFree(q->ctx);
+            q->ctx = NULL;
+            return -1;
+        }
+        if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "BUSYGROUP", 9) != 0) {
+            err_set(e, ERR_ENV, "Redis: XGROUP CREATE %s: %s", stream, r->str);
+            freeReplyObject(r);
+            return -1;
+        }
+        freeReplyObject(r);
+    }
+    return 0;
+}
+
+queue_consumer *queue_consumer_new(const config *c, const char *name, err *e)
+{
+    queue_consumer *q = calloc(1, sizeof *q);
+    if (!q) {
+        err_set(e, ERR_ENV, "out of memory");
+        return NULL;
+    }
+    q->cfg = c;
+    snprintf(q->name, sizeof q->name, "%s", name);
+    q->status_pending = 1;
+    /* Redis may be down at start: the groups are created on the first read that reaches it. */
+    if (create_groups(q, e) < 0)
+        fprintf(stderr, "sampark: %s (will retry)\n", e->msg);
+    return q;
+}
+
+void queue_consumer_free(queue_consumer *q)
+{
+    if (!q)
+        return;
+    if (q->ctx)
+        redisFree(q->ctx);
+    free(q);
+}
+
+int queue_consumer_owned(const queue_consumer *q)
+{
+    int n = 0;
+    for (int s = 0; s < QUEUE_SHARDS; s++)
+        n += q->owned[s];
+    return n;
+}
+
+static void lease_key(int shard, char buf[48])
+{
+    snprintf(buf, 48, LEASE_PREFIX "%02d", shard);
+}
+
+/* Takes over the entries other consumers left pending on a stream. */
+static int claim_all(queue_consumer *q, const char *stream, long long min_idle, int *claimed,
+                     err *e)
+{
+    char cursor[64] = "0-0", idle[24];
+    snprintf(idle, sizeof idle, "%lld", min_idle);
+    for (int rounds = 0; rounds < 1000; rounds++) {
+        redisReply *r = cmd(q, e, "XAUTOCLAIM %s %s %s %s %s COUNT 500 JUSTID", stream, QUEUE_GROUP,
+                            q->name, idle, cursor);
+        if (!r)
+            return -1;
+        if (r->type != REDIS_REPLY_ARRAY || r->elements < 2 ||
+            r->element[0]->type != REDIS_REPLY_STRING) {
+            freeReplyObject(r);
+            return err_set(e, ERR_ENV, "Redis: unexpected XAUTOCLAIM reply");
+        }
+        if (r->element[1]->type == REDIS_REPLY_ARRAY && r->element[1]->elements > 0)
+            *claimed += (int)r->element[1]->elements;
+        snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
+        freeReplyObject(r);
+        if (strcmp(cursor, "0-0") == 0)
+            return 0;
+    }
+    return 0;
+}
+
+static int maintain_leases(queue_consumer *q, err *e)
+{
+    int64_t now = now_ms();
+    int lease = q->cfg->reclaim_idle_ms, live, share, owned;
+    char ms[24], cutoff[24], score[24];
+    redisReply *r;
+    if (now < q->next_lease)
+        return 0;
+    q->next_lease = now + (lease / 4 > 20 ? lease / 4 : 20);
+    snprintf(ms, sizeof ms, "%d", lease);
+    snprintf(score, sizeof score, "%lld", (long long)now);
+    snprintf(cutoff, sizeof cutoff, "%lld", (long long)(now - 2 * (int64_t)lease));
+    if (!(r = cmd(q, e, "ZADD %s %s %s", WORKERS_KEY, score, q->name)))
+        return -1;
+    freeReplyObject(r);
+    if (!(r = cmd(q, e, "ZREMRANGEBYSCORE %s -inf %s", WORKERS_KEY, cutoff)))
+        return -1;
+    freeReplyObject(r);
+    if (!(r = cmd(q, e, "ZCARD %s", WORKERS_KEY)))
+        return -1;
+    live = r->type == REDIS_REPLY_INTEGER && r->integer > 0 ? (int)r->integer : 1;
+    freeReplyObject(r);
+    share = (QUEUE_SHARDS + live - 1) / live;
+    for (int s = 0; s < QUEUE_SHARDS; s++) {
+        char key[48];
+        if (!q->owned[s])
+            continue;
+        lease_key(s, key);
+        if (!(r = cmd(q, e, "EVAL %s 1 %s %s %s", renew_lua, key, q->name, ms)))
+            return -1;
+        if (r->type != REDIS_REPLY_INTEGER || r->integer != 1)
+            q->owned[s] = 0; /* someone else has it now: it expired while we were away */
+        freeReplyObject(r);
+    }
+    owned = queue_consumer_owned(q);
+    for (int s = QUEUE_SHARDS - 1; s >= 0 && owned > share; s--) {
+        char key[48];
+        if (!q->owned[s])
+            continue;
+        lease_key(s, key);
+        if (!(r = cmd(q, e, "EVAL %s 1 %s %s", release_lua, key, q->name)))
+            return -1;
+        freeReplyObject(r);
+        q->owned[s] = 0;
+        owned--;
+    }
+    for (int s = 0; s < QUEUE_SHARDS && owned < share; s++) {
+        char key[48], stream[32];
+        int got, claimed = 0;
+        if (q->owned[s])
+            continue;
+        lease_key(s, key);
+        if (!(r = cmd(q, e, "SET %s %s NX PX %s", key, q->name, ms)))
+            return -1;
+        got = r->type == REDIS_REPLY_STATUS;
+        freeReplyObject(r);
+        if (!got)
+            continue;
+        q->owned[s] = 1;
+        owned++;
+        queue_stream_name(s, stream);
+        /* The previous owner stopped renewing: whatever it left pending is ours, first. */
+        if (claim_all(q, stream, 0, &claimed, e) < 0)
+            return -1;
+        q->pending[s] = 1;
+    }
+    return 0;
+}
+
+static int maintain_statuses(queue_consumer *q, err *e)
+{
+    int64_t now = now_ms();
+    int claimed = 0;
+    if (now < q->next_status_claim)
+        return 0;
+    q->next_status_claim = now + q->cfg->reclaim_idle_ms / 2 + 1;
+    if (claim_all(q, QUEUE_STATUS_STREAM, q->cfg->reclaim_idle_ms, &claimed, e) < 0)
+        return -1;
+    if (claimed)
+        q->status_pending = 1;
+    return 0;
+}
+
+/* Drops entries every consumer has acknowledged, so streams do not grow without bound. */
+static void trim(queue_consumer *q, const char *stream)
+{
+    err e = {0};
+    char minid[64] = "";
+    redisReply *r = cmd(q, &e, "XPENDING %s %s", stream, QUEUE_GROUP);
+    if (!r)
+        return;
+    if (r->type == REDIS_REPLY_ARRAY && r->elements >= 2 &&
+        r->element[0]->type == REDIS_REPLY_INTEGER && r->element[0]->integer > 0 &&
+        r->element[1]->type == REDIS_REPLY_STRING)
+        snprintf(minid, sizeof minid, "%s", r->element[1]->str);
+    freeReplyObject(r);
+    if (!minid[0]) {
+        if (!(r = cmd(q, &e, "XINFO GROUPS %s", stream)))
+            return;
+        for (size_t g = 0; r->type == REDIS_REPLY_ARRAY && g < r->elements; g++) {
+            redisReply *grp = r->element[g];
+            const char *name = NULL, *last = NULL;
+            for (size_t i = 0; grp->type == REDIS_REPLY_ARRAY && i + 1 < grp->elements; i += 2) {
+                if (grp->element[i]->type != REDIS_REPLY_STRING ||
+                    grp->element[i + 1]->type != REDIS_REPLY_STRING)
+                    continue;
+                if (strcmp(grp->element[i]->str, "name") == 0)
+                    name = grp->element[i + 1]->str;
+                else if (strcmp(grp->element[i]->str, "last-delivered-id") == 0)
+                    last = grp->element[i + 1]->str;
+            }
+            if (name && last && strcmp(name, QUEUE_GROUP) == 0)
+                snprintf(minid, sizeof minid, "%s", last);
+        }
+        freeReplyObject(r);
+    }
+    if (minid[0] && strcmp(minid, "0-0") != 0 &&
+        (r = cmd(q, &e, "XTRIM %s MINID %s", stream, minid)))
+        freeReplyObject(r);
+}
+
+static void maintain_trim(queue_consumer *q)
+{
+    int64_t now = now_ms();
+    if (now < q->next_trim)
+        return;
+    q->next_trim = now + 10000;
+    for (int s = 0; s < QUEUE_SHARDS; s++)
+        if (q->owned[s]) {
+            char stream[32];
+            queue_stream_name(s, stream);
+            trim(q, stream);
+        }
+    trim(q, QUEUE_STATUS_STREAM);
+}
+
+struct batch_priv {
+    redisReply *reply;
+    const char **arrays;
+};
+
+static int shard_of_stream(const char *name)
+{
+    if (strcmp(name, QUEUE_STATUS_STREAM) == 0)
+        return -1;
+    if (strncmp(name, "sampark:in:", 11) == 0)
+        return atoi(name + 11);
+    return -2;
+}
+
+int queue_consumer_read(queue_consumer *q, queue_batch *b, size_t count, int block_ms, err *e)
+{
+    const char *argv[16 + 2 * (QUEUE_SHARDS + 1)];
+    size_t lens[sizeof argv / sizeof argv[0]], argc = 0, nstreams = 0, total = 0;
+    char streams[QUEUE_SHARDS + 1][32], countbuf[24], blockbuf[24];
+    int history = 0;
+    struct batch_priv *p;
+    redisReply *r;
+    memset(b, 0, sizeof *b);
+    if (!q->ctx && create_groups(q, e) < 0)
+        return -1;
+    if (maintain_leases(q, e) < 0 || maintain_statuses(q, e) < 0)
+        return -1;
+    maintain_trim(q);
+    snprintf(countbuf, sizeof countbuf, "%zu", count);
+    snprintf(blockbuf, sizeof blockbuf, "%d", block_ms);
+    argv[argc++] = "XREADGROUP";
+    argv[argc++] = "GROUP";
+    argv[argc++] = QUEUE_GROUP;
+    argv[argc++] = q->name;
+    argv[argc++] = "COUNT";
+    argv[argc++] = countbuf;
+    argv[argc++] = "BLOCK";
+    argv[argc++] = blockbuf;
+    argv[argc++] = "STREAMS";
+    for (int s = 0; s < QUEUE_SHARDS; s++)
+        if (q->owned[s])
+            queue_stream_name(s, streams[nstreams++]);
+    snprintf(streams[nstreams++], 32, "%s", QUEUE_STATUS_STREAM);
+    for (size_t i = 0; i < nstreams; i++)
+        argv[argc++] = streams[i];
+    for (size_t i = 0; i < nstreams; i++) {
+        int s = shard_of_stream(streams[i]);
+        int hist = s >= 0 ? q->pending[s] : q->status_pending;
+        argv[argc++] = hist ? "0" : ">";
+        history |= hist;
+    }
+    for (size_t i = 0; i < argc; i++)
+        lens[i] = strlen(argv[i]);
+    if (history) /* history reads answer at once; BLOCK would only delay the new ones */
+        argv[7] = "1", lens[7] = 1;
+    if (!q->ctx && !(q->ctx = rds_connect(q->cfg, 2000, e)))
+        return -1;
+    {
+        struct timeval tv = {(block_ms + 2000) / 1000, ((block_ms + 2000) % 1000) * 1000};
+        redisSetTimeout(q->ctx, tv);
+    }
+    r = redisCommandArgv(q->ctx, (int)argc, argv, lens);
+    {
+        struct timeval tv = {2, 0};
+        if (q->ctx)
+            redisSetTimeout(q->ctx, tv);
+    }
+    if (!r) {
+        err_set(e, ERR_ENV, "Redis: %s", q->ctx->errstr[0] ? q->ctx->errstr : "connection lost");
+        redisFree(q->ctx);
+        q->ctx = NULL;
+        return -1;
+    }
+    if (r->type == REDIS_REPLY_ERROR) {
+        err_set(e, ERR_ENV, "Redis: XREADGROUP: %s", r->str);
+        /* NOGROUP: the streams were deleted under us (FLUSHALL); recreate next time. */
+        if (strncmp(r->str, "NOGROUP", 7) == 0) {
+            redisFree(q->ctx);
+            q->ctx = NULL;
+        }
+        freeReplyObject(r);
+        return -1;
+    }
+    /* History reads that came back empty: this consumer has nothing pending there any more. */
+    for (size_t i = 0; i < nstreams; i++) {
+        int s = shard_of_stream(streams[i]), seen = 0;
+        for (size_t k = 0; r->type == REDIS_REPLY_ARRAY && k < r->elements; k++) {
+            redisReply *sr = r->element[k];
+            if (sr->type == REDIS_REPLY_ARRAY && sr->elements == 2 &&
+                sr->element[0]->type == REDIS_REPLY_STRING &&
+                strcmp(sr->element[0]->str, streams[i]) == 0 &&
+                sr->element[1]->type == REDIS_REPLY_ARRAY && sr->element[1]->elements > 0)
+                seen = 1;
+        }
+        if (!seen) {
+            if (s >= 0)
+                q->pending[s] = 0;
+            else
+                q->status_pending = 0;
+        }
+    }
+    if (r->type != REDIS_REPLY_ARRAY) { /* nil: nothing new within block_ms */
+        freeReplyObject(r);
+        return 0;
+    }
+    for (size_t k = 0; k < r->elements; k++)
+        if (r->element[k]->type == REDIS_REPLY_ARRAY && r->element[k]->elements == 2 &&
+            r->element[k]->element[1]->type == REDIS_REPLY_ARRAY)
+            total += r->element[k]->element[1]->elements;
+    p = calloc(1, sizeof *p);
+    b->entries = calloc(total ? total : 1, sizeof *b->entries);
+    if (p)
+        p->arrays = calloc(total ? total : 1, sizeof(const char *) * 2 * 64);
+    if (!p || !b->entries || !p->arrays) {
+        if (p)
+            free(p->arrays);
+        free(p);
+        free(b->entries);
+        b->entries = NULL;
+        freeReplyObject(r);
+        return err_set(e, ERR_ENV, "out of memory");
+    }
+    p->reply = r;
+    b->priv_ = p;
+    for (size_t k = 0; k < r->elements; k++) {
+        redisReply *sr = r->element[k], *ents;
+        int s;
+        if (sr->type != REDIS_REPLY_ARRAY || sr->elements != 2 ||
+            sr->element[0]->type != REDIS_REPLY_STRING || sr->element[1]->type != REDIS_REPLY_ARRAY)
+            continue;
+        s = shard_of_stream(sr->element[0]->str);
+        ents = sr->element[1];
+        for (size_t j = 0; j < ents->elements; j++) {
+            redisReply *en = ents->element[j], *fv;
+            queue_entry *qe = &b->entries[b->n];
+            if (en->type != REDIS_REPLY_ARRAY || en->elements != 2 ||
+                en->element[0]->type != REDIS_REPLY_STRING)
+                continue;
+            qe->shard = s;
+            qe->id = en->element[0]->str;
+            qe->names = p->arrays + b->n * 128;
+            qe->values = qe->names + 64;
+            fv = en->element[1];
+            /* A deleted entry still pending comes back with nil fields: nfields 0. The one
+             * field "e" holds the packed pairs, each NUL-terminated already. */
+            if (fv->type == REDIS_REPLY_ARRAY && fv->elements == 2 &&
+                fv->element[1]->type == REDIS_REPLY_STRING) {
+                const char *cur = fv->element[1]->str, *endp = cur + fv->element[1]->len;
+                while (cur < endp && qe->nfields < 64) {
+                    const char *name = cur, *value = memchr(cur, '\0', (size_t)(endp - cur));
+                    if (!value || ++value >= endp)
+                        break;
+                    cur = memchr(value, '\0', (size_t)(endp - value));
+                    if (!cur)
+                        break;
+                    cur++;
+                    qe->names[qe->nfields] = name;
+                    qe->values[qe->nfields++] = value;
+                }
+            }
+            b->n++;
+        }
+    }
+    return 0;
+}
+
+void queue_batch_free(queue_batch *b)
+{
+    struct batch_priv *p = b ? b->priv_ : NULL;
+    if (p) {
+        freeReplyObject(p->reply);
+        free(p->arrays);
+        free(p);
+    }
+    if (b) {
+        free(b->entries);
+        memset(b, 0, sizeof *b);
+    }
+}
+
+static void entry_stream(const queue_entry *ent, char buf[32])
+{
+    if (ent->shard < 0)
+        snprintf(buf, 32, "%s", QUEUE_STATUS_STREAM);
+    else
+        queue_stream_name(ent->shard, buf);
+}
+
+int queue_consumer_ack(queue_consumer *q, const queue_entry *ent, err *e)
+{
+    char stream[32];
+    redisReply *r;
+    entry_stream(ent, stream);
+    if (!(r = cmd(q, e, "XACK %s %s %s", stream, QUEUE_GROUP, ent->id)))
+        return -1;
+    freeReplyObject(r);
+    return 0;
+}
+
+void queue_consumer_retry_shard(queue_consumer *q, int shard)
+{
+    if (shard >= 0 && shard < QUEUE_SHARDS)
+        q->pending[shard] = 1;
+    else
+        q->status_pending = 1;
+}
+
+int queue_consumer_dead(queue_consumer *q, const queue_entry *ent, const char *why, err *e)
+{
+    const char *argv[8 + 2 * 64];
+    size_t lens[sizeof argv / sizeof argv[0]], argc = 0;
+    char stream[32];
+    redisReply *r;
+    entry_stream(ent, stream);
+    argv[argc++] = "XADD";
+    argv[argc++] = QUEUE_DEAD_STREAM;
+    argv[argc++] = "*";
+    argv[argc++] = "stream";
+    argv[argc++] = stream;
+    argv[argc++] = "why";
+    argv[argc++] = why;
+    for (size_t f = 0; f < ent->nfields && f < 60; f++) {
+        argv[argc++] = ent->names[f];
+        argv[argc++] = ent->values[f];
+    }
+    for (size_t i = 0; i < argc; i++)
+        lens[i] = strlen(argv[i]);
+    if (!q->ctx && !(q->ctx = rds_connect(q->cfg, 2000, e)))
+        return -1;
+    r = redisCommandArgv(q->ctx, (int)argc, argv, lens);
+    if (!reply_ok(r)) {
+        err_set(e, ERR_ENV, "Redis: XADD %s: %s", QUEUE_DEAD_STREAM, r ? r->str : q->ctx->errstr);
+        freeReplyObject(r);
+        return -1;
+    }
+    freeReplyObject(r);
+    return queue_consumer_ack(q, ent, e);
+}
+
+void queue_consumer_release(queue_consumer *q)
+{
+    err e = {0};
+    redisReply *r;
+    for (int s = 0; s < QUEUE_SHARDS; s++) {
+        char key[48];
+        if (!q->owned[s])
+            continue;
+        lease_key(s, key);
+        if ((r = cmd(q, &e, "EVAL %s 1 %s %s", release_lua, key, q->name)))
+            freeReplyObject(r);
+        q->owned[s] = 0;
+    }
+    if ((r = cmd(q, &e, "ZREM %s %s", WORKERS_KEY, q->name)))
+        freeReplyObject(r);
+}
+
+int queue_depths(const config *c, void (*fn)(void *, const char *, long long, long long, long long),
+                 void *ud, err *e)
+{
+    redisContext *ctx = rds_connect(c, 1000, e);
+    if (!ctx)
+        return -1;
+    for (int s = -1; s < QUEUE_SHARDS; s++) {
+        char stream[32];
+        long long len = 0, pending = 0, lag = 0;
+        redisReply *r;
+        if (s < 0)
+            snprintf(stream, sizeof stream, "%s", QUEUE_STATUS_STREAM);
+        else
+            queue_stream_name(s, stream);
+        redisAppendCommand(ctx, "XLEN %s", stream);
+        redisAppendCommand(ctx, "XINFO GROUPS %s", stream);
+        if (redisGetReply(ctx, (void **)&r) != REDIS_OK) {
+            err_set(e, ERR_ENV, "Redis: %s", ctx->errstr);
+            redisFree(ctx);
+            return -1;
+        }
+        if (r->type == REDIS_REPLY_INTEGER)
+            len = r->integer;
+        freeReplyObject(r);
+        if (redisGetReply(ctx, (void **)&r) != REDIS_OK) {
+            err_set(e, ERR_ENV, "Redis: %s", ctx->errstr);
+            redisFree(ctx);
+            return -1;
+        }
+        for (size_t g = 0; r->type == REDIS_REPLY_ARRAY && g < r->elements; g++) {
+            redisReply *grp = r->element[g];
+            for (size_t i = 0; grp->type == REDIS_REPLY_ARRAY && i + 1 < grp->elements; i += 2) {
+                if (grp->element[i]->type != REDIS_REPLY_STRING ||
+                    grp->element[i + 1]->type != REDIS_REPLY_INTEGER)
+                    continue;
+                if (strcmp(grp->element[i]->str, "pending") == 0)
+                    pending = grp->element[i + 1]->integer;
+                else if (strcmp(grp->element[i]->str, "lag") == 0)
+                    lag = grp->element[i + 1]->integer;
+            }
+        }
+        freeReplyObject(r);
+        fn(ud, stream, len, pending, lag);
+    }
+    redisFree(ctx);
+    return 0;
+}

@@ -1,0 +1,171 @@
+/* worker.c — the queue-draining loop (see worker.h).
+ * Order rule: within a shard, an entry is acknowledged only after it is recorded; when one
+ * fails for a passing reason, the rest of that shard waits for the next round, so a
+ * citizen's messages are never handled out of order. Entries that can never be processed
+ * (malformed, rejected by a constraint) go to the dead-letter stream instead of blocking. */
+#include "worker.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "inbound.h"
+#include "metrics.h"
+#include "queue.h"
+#include "wa_in.h"
+
+struct worker {
+    const config *cfg;
+    queue_consumer *q;
+    db *pg;
+    char name[128];
+    int backoff_ms;
+    char last_problem[256];
+};
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* One log line per change of trouble, not one per retry. */
+static void trouble(worker *w, const char *msg)
+{
+    if (strcmp(w->last_problem, msg) != 0) {
+        fprintf(stderr, "sampark worker %s: %s (retrying)\n", w->name, msg);
+        snprintf(w->last_problem, sizeof w->last_problem, "%s", msg);
+    }
+    w->backoff_ms = w->backoff_ms ? (w->backoff_ms * 2 > 5000 ? 5000 : w->backoff_ms * 2) : 200;
+}
+
+static void recovered(worker *w)
+{
+    if (w->last_problem[0])
+        fprintf(stderr, "sampark worker %s: recovered\n", w->name);
+    w->last_problem[0] = '\0';
+    w->backoff_ms = 0;
+}
+
+worker *worker_new(const config *c, err *e)
+{
+    worker *w = calloc(1, sizeof *w);
+    char host[64] = "host";
+    static int seq;
+    if (!w) {
+        err_set(e, ERR_ENV, "out of memory");
+        return NULL;
+    }
+    w->cfg = c;
+    gethostname(host, sizeof host - 1);
+    snprintf(w->name, sizeof w->name, "%s:%d:%d", host, (int)getpid(), ++seq);
+    if (!(w->pg = db_new(c->database_url)) || !(w->q = queue_consumer_new(c, w->name, e))) {
+        if (!w->pg)
+            err_set(e, ERR_ENV, "out of memory");
+        worker_free(w);
+        return NULL;
+    }
+    return w;
+}
+
+void worker_free(worker *w)
+{
+    if (!w)
+        return;
+    queue_consumer_free(w->q);
+    db_close(w->pg);
+    free(w);
+}
+
+/* 0 done (ack), 1 retry later (keep pending), 2 never processable (dead letter). */
+static int process(worker *w, const queue_entry *ent, err *e)
+{
+    int changed = 0, rc;
+    if (ent->shard >= 0) {
+        wa_message m;
+        if (wa_in_message_from_fields(&m, ent->names, ent->values, ent->nfields) < 0) {
+            err_set(e, ERR_USER, "entry has no message id or sender");
+            return 2;
+        }
+        rc = inbound_record(w->pg, &m, &changed, e);
+    } else {
+        wa_status s;
+        if (wa_in_status_from_fields(&s, ent->names, ent->values, ent->nfields) < 0) {
+            err_set(e, ERR_USER, "entry has no message id or status");
+            return 2;
+        }
+        rc = inbound_status(w->pg, &s, &changed, e);
+    }
+    if (rc == 0)
+        return 0;
+    return db_error_transient(w->pg) ? 1 : 2;
+}
+
+static void handle_batch(worker *w, queue_batch *b)
+{
+    int blocked[QUEUE_SHARDS + 1] = {0}; /* index shard + 1; 0 is the status stream */
+    int had_trouble = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        const queue_entry *ent = &b->entries[i];
+        err e = {0};
+        int outcome;
+        if (blocked[ent->shard + 1])
+            continue; /* an earlier entry of this shard must go first */
+        outcome = process(w, ent, &e);
+        if (outcome == 1) {
+            blocked[ent->shard + 1] = 1;
+            queue_consumer_retry_shard(w->q, ent->shard);
+            metrics_processed(0);
+            trouble(w, e.msg);
+            had_trouble = 1;
+            continue;
+        }
+        if (outcome == 2) {
+            err e2 = {0};
+            fprintf(stderr, "sampark worker %s: entry %s goes to %s: %s\n", w->name, ent->id,
+                    QUEUE_DEAD_STREAM, e.msg);
+            if (queue_consumer_dead(w->q, ent, e.msg, &e2) < 0) {
+                blocked[ent->shard + 1] = 1;
+                queue_consumer_retry_shard(w->q, ent->shard);
+                trouble(w, e2.msg);
+                had_trouble = 1;
+            } else {
+                metrics_dead_letter();
+            }
+            continue;
+        }
+        if (queue_consumer_ack(w->q, ent, &e) < 0) {
+            /* Recorded but not acknowledged: it comes again and is recognised as done. */
+            blocked[ent->shard + 1] = 1;
+            queue_consumer_retry_shard(w->q, ent->shard);
+            trouble(w, e.msg);
+            had_trouble = 1;
+            continue;
+        }
+        metrics_processed(1);
+    }
+    if (!had_trouble)
+        recovered(w);
+}
+
+int worker_run(worker *w, volatile sig_atomic_t *stop)
+{
+    while (!*stop) {
+        queue_batch b;
+        err e = {0};
+        if (queue_consumer_read(w->q, &b, 100, 500, &e) < 0) {
+            trouble(w, e.msg);
+            sleep_ms(w->backoff_ms);
+            continue;
+        }
+        handle_batch(w, &b);
+        queue_batch_free(&b);
+        if (w->backoff_ms)
+            sleep_ms(w->backoff_ms);
+    }
+    queue_consumer_release(w->q);
+    return 0;
+}
