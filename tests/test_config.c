@@ -33,6 +33,7 @@ static void defaults(void **state)
     assert_int_equal(c->send_rate, 80);
     assert_int_equal(c->session_ttl_h, 24);
     assert_int_equal(c->satisfaction_timeout_h, 72);
+    assert_int_equal(c->reclaim_idle_ms, 30000);
     assert_int_equal(config_check_serve(c, &e), -1);
     assert_non_null(strstr(e.msg, "WA_APP_SECRET"));
     config_free(c);
@@ -134,6 +135,8 @@ static void malformed(void **state)
         {"SAMPARK_SESSION_TTL_H= 24", "SAMPARK_SESSION_TTL_H"},
         {"SAMPARK_SATISFACTION_TIMEOUT_H=72h", "SAMPARK_SATISFACTION_TIMEOUT_H"},
         {"SAMPARK_LISTN=127.0.0.1:8080", "SAMPARK_LISTN"},
+        {"SAMPARK_RECLAIM_IDLE_MS=50", "SAMPARK_RECLAIM_IDLE_MS"},
+        {"SAMPARK_RECLAIM_IDLE_MS=1s", "SAMPARK_RECLAIM_IDLE_MS"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *env[] = {(char *)cases[i].entry, NULL};
