@@ -285,7 +285,7 @@ config *config_load(char *const *envp, err *e)
         int_var(envp, "SAMPARK_SESSION_TTL_H", 24, 1, 720, &c->session_ttl_h, e) < 0 ||
         int_var(envp, "SAMPARK_SATISFACTION_TIMEOUT_H", 72, 1, 720, &c->satisfaction_timeout_h, e) <
             0 ||
-        int_var(envp, "SAMPARK_RECLAIM_IDLE_MS", 30000, 100, 3600000, &c->reclaim_idle_ms, e) < 0)
+        int_var(envp, "SAMPARK_RECLAIM_IDLE_MS", 30000, 1000, 3600000, &c->reclaim_idle_ms, e) < 0)
         goto fail;
     if (!c->api_base || !c->flows_dir) {
         err_set(e, ERR_ENV, "out of memory reading the configuration");

@@ -91,10 +91,11 @@ void db_close(db *d)
 static int result_error(db *d, const PGresult *r, const char *what, err *e)
 {
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-    /* 08 connection, 40 serialization/deadlock, 53 resources, 57 operator intervention. */
-    d->transient = PQstatus(d->conn) != CONNECTION_OK || !state || strncmp(state, "08", 2) == 0 ||
-                   strncmp(state, "40", 2) == 0 || strncmp(state, "53", 2) == 0 ||
-                   strncmp(state, "57", 2) == 0;
+    /* Only the data's own fault is permanent (22 data exception, 23 constraint violation);
+     * everything else — connection, missing table, permissions, read-only standby — may be
+     * mended by an operator, so callers retry rather than throw the message away. */
+    d->transient = PQstatus(d->conn) != CONNECTION_OK || !state ||
+                   (strncmp(state, "22", 2) != 0 && strncmp(state, "23", 2) != 0);
     const char *primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     const char *detail = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL) : NULL;
     char msg[512];

@@ -33,8 +33,9 @@ int db_ping(db *d, err *e);
  * names the statement and carries PostgreSQL's primary message and detail. */
 PGresult *db_query(db *d, const db_stmt *st, const char *const *params, err *e);
 int db_exec(db *d, const db_stmt *st, const char *const *params, err *e);
-/* 1 when the last error may pass by itself (connection lost, server shutting down, out of
- * resources, serialization failure): retry later. 0 when the statement or data is at fault. */
+/* 0 when the last error is the data's own fault (SQLSTATE class 22 or 23): retrying cannot
+ * help. 1 for everything else (connection lost, server down, missing table, permissions):
+ * retry later. */
 int db_error_transient(const db *d);
 
 /* Rows affected by the last db_exec on this handle. */

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <libwebsockets.h>
+#include <pthread.h>
 #include <netdb.h>
 #include <openssl/crypto.h>
 #include <signal.h>
@@ -18,19 +19,37 @@
 #include <unistd.h>
 
 #include "db.h"
+#include <stddef.h>
 #include "metrics.h"
 #include "queue.h"
 #include "wa_in.h"
 
 /* All request bodies buffered at once stay under this, whatever the number of clients. */
 #define HTTP_MAX_BUFFERED (256u * 1024 * 1024)
+/* Seconds a client has to send a whole request body. */
+#define HTTP_BODY_DEADLINE_S 10
 
 struct pss;
 
+/* Health and metrics that need PostgreSQL or a separate Redis connection are gathered by
+ * this thread and read from here, so no request waits on PostgreSQL (a hung database must
+ * not slow the webhook down). */
+struct probe {
+    pthread_t tid;
+    int started;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int stop;
+    int pg_ok;
+    char pg_error[256];
+    char *extra; /* metrics text about queues and cases, malloc'd */
+};
+
 struct http_server {
     const config *cfg;
-    db *pg; /* /healthz and /metrics only */
+    struct probe probe;
     queue_producer *prod;
+    lws_sorted_usec_list_t tick; /* wakes the loop while draining */
     struct lws_context *ctx;
     volatile sig_atomic_t stopping;
     int inflight; /* requests begun and not yet answered */
@@ -38,14 +57,11 @@ struct http_server {
     struct pss **waiting; /* by pipeline ticket */
     size_t nwaiting, capwaiting;
     int *results;
-    int64_t pg_checked_ms;
-    int pg_ok;
-    char pg_error[256];
 };
 
 enum route { R_OTHER, R_WEBHOOK, R_HEALTHZ, R_METRICS };
 
-/* Per-connection state; lws reuses it across keep-alive requests. */
+/* Per-request state (lws zeroes it for each transaction on a keep-alive connection). */
 struct pss {
     struct lws *wsi;
     int route, post, active;
@@ -67,11 +83,6 @@ static double now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int64_t now_ms(void)
-{
-    return (int64_t)(now_s() * 1000);
 }
 
 static metrics_route metric_route(const struct pss *p)
@@ -217,28 +228,24 @@ static int webhook_post(http_server *s, struct pss *p)
     return 0;
 }
 
-static int pg_healthy(http_server *s)
+static int probe_pg(http_server *s, char *msg, size_t msgsz)
 {
-    err e = {0};
-    int64_t now = now_ms();
-    /* At most one probe a second: a load balancer polling hard must not load PostgreSQL. */
-    if (now - s->pg_checked_ms < 1000 && s->pg_checked_ms)
-        return s->pg_ok;
-    s->pg_checked_ms = now;
-    s->pg_ok = db_ping(s->pg, &e) == 0;
-    snprintf(s->pg_error, sizeof s->pg_error, "%s", s->pg_ok ? "ok" : e.msg);
-    return s->pg_ok;
+    int ok;
+    pthread_mutex_lock(&s->probe.mu);
+    ok = s->probe.pg_ok;
+    snprintf(msg, msgsz, "%s", s->probe.pg_error);
+    pthread_mutex_unlock(&s->probe.mu);
+    return ok;
 }
 
 static int healthz(http_server *s, struct pss *p)
 {
-    int ticket;
-    pg_healthy(s);
-    ticket = queue_producer_append_ping(s->prod);
+    int ticket = queue_producer_append_ping(s->prod);
     if (ticket < 0 || wait_ticket(s, p, ticket) < 0) {
-        char body[700];
+        char body[700], pg[256];
+        probe_pg(s, pg, sizeof pg);
         snprintf(body, sizeof body, "redis: %s\npostgresql: %s\n", queue_producer_error(s->prod),
-                 s->pg_error);
+                 pg);
         return respond(s, p, 503, body);
     }
     return 0;
@@ -279,13 +286,12 @@ static void depth_line(void *ud, const char *stream, long long len, long long pe
     add_text(ud, line);
 }
 
-static int metrics_page(http_server *s, struct pss *p)
+/* Queue depths and cases by status, as metrics text. Blocking: probe thread only. */
+static char *gather_extra(http_server *s, db *pg)
 {
     struct depth_out o = {0};
     err e = {0};
     PGresult *r;
-    char *page;
-    size_t len;
     add_text(&o,
              "# HELP sampark_queue_length Entries in each stream (pending and waiting).\n"
              "# TYPE sampark_queue_length gauge\n"
@@ -296,7 +302,7 @@ static int metrics_page(http_server *s, struct pss *p)
     if (queue_depths(s->cfg, depth_line, &o, &e) < 0)
         add_text(&o, "# queue depths unavailable: Redis did not answer\n");
     add_text(&o, "# HELP sampark_cases Cases by status.\n# TYPE sampark_cases gauge\n");
-    if ((r = db_query(s->pg, &st_cases_by_status, NULL, &e))) {
+    if ((r = db_query(pg, &st_cases_by_status, NULL, &e))) {
         for (int i = 0; i < PQntuples(r); i++) {
             char line[160];
             snprintf(line, sizeof line, "sampark_cases{status=\"%s\"} %s\n", PQgetvalue(r, i, 0),
@@ -307,8 +313,49 @@ static int metrics_page(http_server *s, struct pss *p)
     } else {
         add_text(&o, "# cases unavailable: PostgreSQL did not answer\n");
     }
-    page = metrics_render(o.buf, &len);
-    free(o.buf);
+    return o.buf;
+}
+
+static void *probe_main(void *arg)
+{
+    http_server *s = arg;
+    db *pg = db_new(s->cfg->database_url);
+    for (int round = 0;; round++) {
+        err e = {0};
+        int ok = pg && db_ping(pg, &e) == 0;
+        char *extra = round % 5 == 0 ? gather_extra(s, pg) : NULL;
+        struct timespec until;
+        pthread_mutex_lock(&s->probe.mu);
+        s->probe.pg_ok = ok;
+        snprintf(s->probe.pg_error, sizeof s->probe.pg_error, "%s",
+                 ok   ? "ok"
+                 : pg ? e.msg
+                      : "out of memory");
+        if (extra) {
+            free(s->probe.extra);
+            s->probe.extra = extra;
+        }
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 1;
+        while (!s->probe.stop && pthread_cond_timedwait(&s->probe.cv, &s->probe.mu, &until) == 0)
+            ;
+        if (s->probe.stop) {
+            pthread_mutex_unlock(&s->probe.mu);
+            break;
+        }
+        pthread_mutex_unlock(&s->probe.mu);
+    }
+    db_close(pg);
+    return NULL;
+}
+
+static int metrics_page(http_server *s, struct pss *p)
+{
+    char *page;
+    size_t len;
+    pthread_mutex_lock(&s->probe.mu);
+    page = metrics_render(s->probe.extra, &len);
+    pthread_mutex_unlock(&s->probe.mu);
     if (!page)
         return respond(s, p, 500, "out of memory\n");
     return respond_ex(s, p, 200, "text/plain; version=0.0.4", page, len, 1);
@@ -329,10 +376,12 @@ static void flush(http_server *s)
             continue; /* the client went away meanwhile */
         p->waiting = 0;
         if (p->route == R_HEALTHZ) {
-            char body[700];
+            char body[700], pg[256];
+            int pg_ok = probe_pg(s, pg, sizeof pg);
             snprintf(body, sizeof body, "redis: %s\npostgresql: %s\n",
-                     res >= 0 ? "ok" : queue_producer_error(s->prod), s->pg_error);
-            respond(s, p, res >= 0 && s->pg_ok ? 200 : 503, body);
+                     res >= 0 ? "ok" : queue_producer_error(s->prod), pg);
+            if (respond(s, p, res >= 0 && pg_ok ? 200 : 503, body) < 0)
+                lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
             continue;
         }
         if (res >= 0) {
@@ -343,10 +392,12 @@ static void flush(http_server *s)
                 metrics_status_in(p->note->statuses[m].kind);
             if ((size_t)res < items)
                 metrics_duplicate(items - (size_t)res);
-            respond(s, p, 200, "ok\n");
+            res = respond(s, p, 200, "ok\n");
         } else {
-            respond(s, p, 503, "queue unavailable; retry later\n");
+            res = respond(s, p, 503, "queue unavailable; retry later\n");
         }
+        if (res < 0) /* out of memory: drop the connection rather than leave it hanging */
+            lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
         wa_in_free(p->note);
         p->note = NULL;
     }
@@ -354,6 +405,8 @@ static void flush(http_server *s)
 }
 
 /* ---- lws callback -------------------------------------------------------------------------- */
+
+static int body_reserve(http_server *s, struct pss *p, size_t cap);
 
 static int begin(http_server *s, struct pss *p, struct lws *wsi, const char *path)
 {
@@ -374,20 +427,23 @@ static int begin(http_server *s, struct pss *p, struct lws *wsi, const char *pat
     }
     if (p->route == R_WEBHOOK && p->post) {
         unsigned long long want = 0;
-        if (lws_hdr_copy(wsi, clen, sizeof clen, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0)
-            want = strtoull(clen, NULL, 10);
+        if (lws_hdr_copy(wsi, clen, sizeof clen, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0) {
+            /* lws 4.1 never completes a request body without a length (chunked): say so. */
+            p->rejected = p->close_after = 1;
+            return respond(s, p, 411, "Content-Length required\n");
+        }
+        want = strtoull(clen, NULL, 10);
         if (want > HTTP_MAX_BODY) {
             p->rejected = p->close_after = 1; /* never read the body at all */
             return respond(s, p, 413, "body over 1 MiB\n");
         }
-        lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, 10);
-        if (want) {
-            if (s->buffered + want > HTTP_MAX_BUFFERED || !(p->body = malloc(want + 1))) {
-                p->rejected = p->close_after = 1;
-                return respond(s, p, 503, "busy; retry later\n");
-            }
-            p->cap = want + 1;
-            s->buffered += p->cap;
+        /* A whole-request deadline: lws's own content timeout restarts at every chunk, so a
+         * client trickling a byte at a time would otherwise hold the connection forever. */
+        lws_set_timer_usecs(wsi, (lws_usec_t)HTTP_BODY_DEADLINE_S * LWS_USEC_PER_SEC);
+        /* The buffer grows as bytes arrive; a declared length alone reserves little. */
+        if (want && body_reserve(s, p, want < 65536 ? (size_t)want + 1 : 65536) < 0) {
+            p->rejected = p->close_after = 1;
+            return respond(s, p, 503, "busy; retry later\n");
         }
         return 0; /* the body follows */
     }
@@ -405,6 +461,20 @@ static int begin(http_server *s, struct pss *p, struct lws *wsi, const char *pat
     }
 }
 
+/* Grows the body buffer to cap bytes, within the server-wide budget. */
+static int body_reserve(http_server *s, struct pss *p, size_t cap)
+{
+    char *b;
+    if (cap <= p->cap)
+        return 0;
+    if (s->buffered - p->cap + cap > HTTP_MAX_BUFFERED || !(b = realloc(p->body, cap)))
+        return -1;
+    s->buffered += cap - p->cap;
+    p->body = b;
+    p->cap = cap;
+    return 0;
+}
+
 static int body_chunk(http_server *s, struct pss *p, const char *in, size_t len)
 {
     if (p->rejected)
@@ -418,17 +488,13 @@ static int body_chunk(http_server *s, struct pss *p, const char *in, size_t len)
     }
     if (p->len + len + 1 > p->cap) {
         size_t cap = p->cap ? p->cap : 4096;
-        char *b;
         while (cap < p->len + len + 1)
             cap *= 2;
-        if (s->buffered - p->cap + cap > HTTP_MAX_BUFFERED || !(b = realloc(p->body, cap))) {
+        if (body_reserve(s, p, cap) < 0) {
             release_body(s, p);
             p->rejected = p->close_after = 1;
             return respond(s, p, 503, "busy; retry later\n");
         }
-        s->buffered += cap - p->cap;
-        p->body = b;
-        p->cap = cap;
     }
     memcpy(p->body + p->len, in, len);
     p->len += len;
@@ -437,6 +503,7 @@ static int body_chunk(http_server *s, struct pss *p, const char *in, size_t len)
 
 static int body_done(http_server *s, struct pss *p)
 {
+    lws_set_timer_usecs(p->wsi, LWS_SET_TIMER_USEC_CANCEL);
     if (p->rejected)
         return 0;
     if (p->route == R_WEBHOOK)
@@ -473,6 +540,12 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if (!p->answered)
             return 0; /* woken before its answer is known */
         return writeable(s, p);
+    case LWS_CALLBACK_TIMER:
+        /* The body deadline passed. A request already waiting on Redis is answered by the
+         * next flush; any other is cut off. */
+        if (p && p->active && !p->answered && !p->waiting)
+            return -1;
+        return 0;
     case LWS_CALLBACK_CLOSED_HTTP:
         if (p && p->waiting) {
             for (size_t i = 0; i < s->nwaiting; i++)
@@ -541,14 +614,15 @@ http_server *http_start(const config *c, err *e)
     int any = strcmp(c->listen_host, "0.0.0.0") == 0 || strcmp(c->listen_host, "::") == 0;
     if (check_bindable(c, numeric, sizeof numeric, e) < 0)
         return NULL;
-    if (!(s = calloc(1, sizeof *s)) || !(s->pg = db_new(c->database_url)) ||
-        !(s->prod = queue_producer_new(c))) {
+    if (!(s = calloc(1, sizeof *s)) || !(s->prod = queue_producer_new(c))) {
         http_free(s);
         err_set(e, ERR_ENV, "out of memory");
         return NULL;
     }
     s->cfg = c;
-    snprintf(s->pg_error, sizeof s->pg_error, "not checked yet");
+    pthread_mutex_init(&s->probe.mu, NULL);
+    pthread_cond_init(&s->probe.cv, NULL);
+    snprintf(s->probe.pg_error, sizeof s->probe.pg_error, "not checked yet");
     lws_set_log_level(LLL_ERR | LLL_WARN, log_emit);
     memset(&info, 0, sizeof info);
     info.port = c->listen_port;
@@ -567,7 +641,21 @@ http_server *http_start(const config *c, err *e)
                 c->listen_host, c->listen_port);
         return NULL;
     }
+    if (pthread_create(&s->probe.tid, NULL, probe_main, s) != 0) {
+        http_free(s);
+        err_set(e, ERR_ENV, "cannot start the health probe thread");
+        return NULL;
+    }
+    s->probe.started = 1;
     return s;
+}
+
+/* While draining, wake the loop every 100 ms so the deadline is seen even if no socket
+ * stirs (lws 4.1 ignores lws_service's timeout). */
+static void drain_tick(lws_sorted_usec_list_t *sul)
+{
+    http_server *s = (http_server *)((char *)sul - offsetof(http_server, tick));
+    lws_sul_schedule(s->ctx, 0, &s->tick, drain_tick, 100 * LWS_US_PER_MS);
 }
 
 int http_run(http_server *s)
@@ -577,8 +665,10 @@ int http_run(http_server *s)
         /* On stop, requests already being answered finish (up to 5 s); new ones get 503 and
          * Meta delivers them again later. (lws_context_deprecate would close the listener,
          * but crashes in Debian's lws 4.1.) */
-        if (s->stopping && !deadline)
+        if (s->stopping && !deadline) {
             deadline = now_s() + 5;
+            lws_sul_schedule(s->ctx, 0, &s->tick, drain_tick, 100 * LWS_US_PER_MS);
+        }
         if (deadline && (s->inflight <= 0 || now_s() > deadline))
             break;
         if (lws_service(s->ctx, 0) < 0)
@@ -599,10 +689,17 @@ void http_free(http_server *s)
 {
     if (!s)
         return;
+    if (s->probe.started) {
+        pthread_mutex_lock(&s->probe.mu);
+        s->probe.stop = 1;
+        pthread_cond_signal(&s->probe.cv);
+        pthread_mutex_unlock(&s->probe.mu);
+        pthread_join(s->probe.tid, NULL);
+    }
+    free(s->probe.extra);
     if (s->ctx)
         lws_context_destroy(s->ctx);
     queue_producer_free(s->prod);
-    db_close(s->pg);
     free(s->waiting);
     free(s->results);
     free(s);

@@ -1,6 +1,7 @@
 /* main.c — command-line dispatch only: parse argv, call a module, map errors to exit codes
  * (0 ok, 1 user error, 2 environment error). Every message to the operator is one line on
  * stderr that names what is wrong. */
+#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -56,10 +57,12 @@ static volatile sig_atomic_t stop_flag;
 
 static void on_signal(int sig)
 {
+    int saved = errno;
     (void)sig;
     stop_flag = 1;
     if (serving)
         http_stop(serving);
+    errno = saved;
 }
 
 static void *worker_thread(void *arg)
@@ -134,8 +137,11 @@ static int cmd_serve(const config *c, int argc, char **argv)
         rc = worker_run(w, &stop_flag);
     }
     fprintf(stderr, "sampark: stopped\n");
-    http_free(serving);
-    serving = NULL;
+    {
+        http_server *done = serving;
+        serving = NULL; /* a late signal must not reach a freed server */
+        http_free(done);
+    }
     worker_free(w);
     return rc < 0 ? 2 : 0;
 }

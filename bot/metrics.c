@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const int statuses[] = {200, 400, 401, 403, 404, 405, 413, 500, 503, 0};
+static const int statuses[] = {200, 400, 401, 403, 404, 405, 411, 413, 500, 503, 0};
 #define NSTATUS (sizeof statuses / sizeof statuses[0]) /* last slot: any other */
 static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                  0.05,   0.1,   0.25,   0.5,   1};
@@ -106,9 +106,13 @@ char *metrics_render(const char *extra, size_t *len)
     for (int r = 0; r < METRICS_ROUTE_COUNT; r++)
         for (size_t s = 0; s < NSTATUS; s++) {
             unsigned long long v = atomic_load(&requests[r][s]);
-            if (v || (r == METRICS_WEBHOOK_POST && s == 0))
-                put(&o, "sampark_http_requests_total{route=\"%s\",status=\"%s%d\"} %llu\n",
-                    route_names[r], statuses[s] ? "" : "other", statuses[s] ? statuses[s] : 0, v);
+            {
+                char code[8];
+                snprintf(code, sizeof code, "%d", statuses[s]);
+                if (v || (r == METRICS_WEBHOOK_POST && s == 0))
+                    put(&o, "sampark_http_requests_total{route=\"%s\",status=\"%s\"} %llu\n",
+                        route_names[r], statuses[s] ? code : "other", v);
+            }
         }
     put(&o, "# HELP sampark_http_request_seconds Time from request to response ready.\n"
             "# TYPE sampark_http_request_seconds histogram\n");

@@ -41,10 +41,19 @@ static const char renew_lua[] = "if redis.call('GET', KEYS[1]) == ARGV[1] then "
 static const char release_lua[] = "if redis.call('GET', KEYS[1]) == ARGV[1] then "
                                   "return redis.call('DEL', KEYS[1]) else return 0 end";
 
+/* Wall-clock ms: only for the live-worker scores other hosts compare. */
 static int64_t now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Monotonic ms: every local timer and lease deadline (a clock step must not stop renewals). */
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
@@ -78,6 +87,7 @@ struct queue_producer {
     int64_t retry_at;
     unsigned char *tickets;
     size_t ntickets, cap;
+    size_t lost; /* tickets whose commands died with a dropped connection: they fail */
 };
 
 queue_producer *queue_producer_new(const config *c)
@@ -94,7 +104,8 @@ static void producer_drop(queue_producer *q, const char *why)
         redisFree(q->ctx);
     q->ctx = NULL;
     q->sha[0] = '\0';
-    q->retry_at = now_ms() + 250; /* answer 503 at once for a while rather than stall the loop */
+    q->lost = q->ntickets;         /* never read a reply meant for them from another connection */
+    q->retry_at = mono_ms() + 250; /* answer 503 at once for a while rather than stall the loop */
     snprintf(q->error, sizeof q->error, "%s", why);
 }
 
@@ -119,7 +130,7 @@ static int producer_ready(queue_producer *q)
     redisReply *r;
     if (q->ctx)
         return 0;
-    if (now_ms() < q->retry_at)
+    if (mono_ms() < q->retry_at)
         return -1;
     if (!(q->ctx = rds_connect(q->cfg, 500, &e))) {
         producer_drop(q, e.msg);
@@ -165,7 +176,7 @@ int queue_producer_append_ping(queue_producer *q)
 
 int queue_producer_append(queue_producer *q, const wa_notification *n)
 {
-    enum { MAXITEMS = 256 };
+    enum { MAXITEMS = 100000 }; /* far above what fits in the 1 MiB body limit */
     size_t items = n->nmessages + n->nstatuses, argc = 0, blobs = 0;
     const char *argv_small[4 + 3 * 16], **argv = argv_small;
     size_t lens_small[sizeof argv_small / sizeof argv_small[0]], *lens = lens_small;
@@ -259,7 +270,9 @@ size_t queue_producer_flush(queue_producer *q, int *results, size_t max)
     for (size_t i = 0; i < n; i++) {
         redisReply *r = NULL;
         int ok = 0;
-        if (q->ctx && redisGetReply(q->ctx, (void **)&r) == REDIS_OK) {
+        if (i < q->lost) {
+            ok = 0;
+        } else if (q->ctx && redisGetReply(q->ctx, (void **)&r) == REDIS_OK) {
             ok = reply_ok(r);
             if (!ok && r && strncmp(r->str, "NOSCRIPT", 8) == 0)
                 producer_drop(q, "Redis: the enqueue script vanished (SCRIPT FLUSH?); reloading");
@@ -272,10 +285,11 @@ size_t queue_producer_flush(queue_producer *q, int *results, size_t max)
             producer_drop(q, why);
         }
         if (i < max)
-            results[i] = !ok ? -1 : r->type == REDIS_REPLY_INTEGER ? (int)r->integer : 0;
+            results[i] = !ok ? -1 : r && r->type == REDIS_REPLY_INTEGER ? (int)r->integer : 0;
         freeReplyObject(r);
     }
     q->ntickets = 0;
+    q->lost = 0;
     return n;
 }
 
@@ -286,9 +300,11 @@ struct queue_consumer {
     redisContext *ctx;
     char name[128];
     int owned[QUEUE_SHARDS];
-    int pending[QUEUE_SHARDS]; /* read this consumer's pending entries before new ones */
+    int pending[QUEUE_SHARDS];         /* read this consumer's pending entries before new ones */
+    int needs_claim[QUEUE_SHARDS];     /* just leased: take the previous owner's entries first */
+    int64_t valid_until[QUEUE_SHARDS]; /* monotonic: the lease surely holds until then */
     int status_pending;
-    int64_t next_lease, next_trim, next_status_claim;
+    int64_t next_lease, next_trim, next_status_claim, next_shard_claim;
 };
 
 static redisReply *cmd(queue_consumer *q, err *e, const char *fmt, ...)
@@ -408,76 +424,117 @@ static int claim_all(queue_consumer *q, const char *stream, long long min_idle, 
 
 static int maintain_leases(queue_consumer *q, err *e)
 {
-    int64_t now = now_ms();
+    int64_t mono = mono_ms(), now = now_ms();
     int lease = q->cfg->reclaim_idle_ms, live, share, owned;
     char ms[24], cutoff[24], score[24];
     redisReply *r;
-    if (now < q->next_lease)
-        return 0;
-    q->next_lease = now + (lease / 4 > 20 ? lease / 4 : 20);
-    snprintf(ms, sizeof ms, "%d", lease);
-    snprintf(score, sizeof score, "%lld", (long long)now);
-    snprintf(cutoff, sizeof cutoff, "%lld", (long long)(now - 2 * (int64_t)lease));
-    if (!(r = cmd(q, e, "ZADD %s %s %s", WORKERS_KEY, score, q->name)))
-        return -1;
-    freeReplyObject(r);
-    if (!(r = cmd(q, e, "ZREMRANGEBYSCORE %s -inf %s", WORKERS_KEY, cutoff)))
-        return -1;
-    freeReplyObject(r);
-    if (!(r = cmd(q, e, "ZCARD %s", WORKERS_KEY)))
-        return -1;
-    live = r->type == REDIS_REPLY_INTEGER && r->integer > 0 ? (int)r->integer : 1;
-    freeReplyObject(r);
-    share = (QUEUE_SHARDS + live - 1) / live;
+    if (mono >= q->next_lease) {
+        q->next_lease = mono + lease / 4;
+        snprintf(ms, sizeof ms, "%d", lease);
+        snprintf(score, sizeof score, "%lld", (long long)now);
+        /* A worker that has not renewed for a lease (plus a second of clock slack between
+         * hosts) no longer counts towards the fair share. */
+        snprintf(cutoff, sizeof cutoff, "%lld", (long long)(now - lease - 1000));
+        if (!(r = cmd(q, e, "ZADD %s %s %s", WORKERS_KEY, score, q->name)))
+            return -1;
+        freeReplyObject(r);
+        if (!(r = cmd(q, e, "ZREMRANGEBYSCORE %s -inf %s", WORKERS_KEY, cutoff)))
+            return -1;
+        freeReplyObject(r);
+        if (!(r = cmd(q, e, "ZCARD %s", WORKERS_KEY)))
+            return -1;
+        live = r->type == REDIS_REPLY_INTEGER && r->integer > 0 ? (int)r->integer : 1;
+        freeReplyObject(r);
+        share = (QUEUE_SHARDS + live - 1) / live;
+        for (int s = 0; s < QUEUE_SHARDS; s++) {
+            char key[48];
+            int64_t sent = mono_ms();
+            if (!q->owned[s])
+                continue;
+            lease_key(s, key);
+            if (!(r = cmd(q, e, "EVAL %s 1 %s %s %s", renew_lua, key, q->name, ms)))
+                return -1;
+            if (r->type == REDIS_REPLY_INTEGER && r->integer == 1)
+                q->valid_until[s] = sent + lease - lease / 4;
+            else
+                q->owned[s] = 0; /* someone else has it now: it expired while we were away */
+            freeReplyObject(r);
+        }
+        owned = queue_consumer_owned(q);
+        for (int s = QUEUE_SHARDS - 1; s >= 0 && owned > share; s--) {
+            char key[48];
+            if (!q->owned[s])
+                continue;
+            lease_key(s, key);
+            if (!(r = cmd(q, e, "EVAL %s 1 %s %s", release_lua, key, q->name)))
+                return -1;
+            freeReplyObject(r);
+            q->owned[s] = 0;
+            owned--;
+        }
+        for (int s = 0; s < QUEUE_SHARDS && owned < share; s++) {
+            char key[48];
+            int got;
+            int64_t sent = mono_ms();
+            if (q->owned[s])
+                continue;
+            lease_key(s, key);
+            if (!(r = cmd(q, e, "SET %s %s NX PX %s", key, q->name, ms)))
+                return -1;
+            got = r->type == REDIS_REPLY_STATUS;
+            freeReplyObject(r);
+            if (!got)
+                continue;
+            q->owned[s] = 1;
+            q->valid_until[s] = sent + lease - lease / 4;
+            q->needs_claim[s] = q->pending[s] = 1;
+            owned++;
+        }
+    }
+    /* The previous owner stopped renewing: whatever it left pending is ours, and comes
+     * first. Until that claim succeeds the shard is not read at all. */
     for (int s = 0; s < QUEUE_SHARDS; s++) {
-        char key[48];
-        if (!q->owned[s])
+        char stream[32];
+        int claimed = 0;
+        if (!q->owned[s] || !q->needs_claim[s])
             continue;
-        lease_key(s, key);
-        if (!(r = cmd(q, e, "EVAL %s 1 %s %s %s", renew_lua, key, q->name, ms)))
-            return -1;
-        if (r->type != REDIS_REPLY_INTEGER || r->integer != 1)
-            q->owned[s] = 0; /* someone else has it now: it expired while we were away */
-        freeReplyObject(r);
-    }
-    owned = queue_consumer_owned(q);
-    for (int s = QUEUE_SHARDS - 1; s >= 0 && owned > share; s--) {
-        char key[48];
-        if (!q->owned[s])
-            continue;
-        lease_key(s, key);
-        if (!(r = cmd(q, e, "EVAL %s 1 %s %s", release_lua, key, q->name)))
-            return -1;
-        freeReplyObject(r);
-        q->owned[s] = 0;
-        owned--;
-    }
-    for (int s = 0; s < QUEUE_SHARDS && owned < share; s++) {
-        char key[48], stream[32];
-        int got, claimed = 0;
-        if (q->owned[s])
-            continue;
-        lease_key(s, key);
-        if (!(r = cmd(q, e, "SET %s %s NX PX %s", key, q->name, ms)))
-            return -1;
-        got = r->type == REDIS_REPLY_STATUS;
-        freeReplyObject(r);
-        if (!got)
-            continue;
-        q->owned[s] = 1;
-        owned++;
         queue_stream_name(s, stream);
-        /* The previous owner stopped renewing: whatever it left pending is ours, first. */
         if (claim_all(q, stream, 0, &claimed, e) < 0)
             return -1;
-        q->pending[s] = 1;
+        q->needs_claim[s] = 0;
+    }
+    /* Entries left pending with some other consumer after a lease moved (an overlap, a lost
+     * reply) are taken over once they have been idle a whole lease. */
+    if (mono >= q->next_shard_claim) {
+        q->next_shard_claim = mono + lease / 2;
+        for (int s = 0; s < QUEUE_SHARDS; s++) {
+            char stream[32];
+            int claimed = 0;
+            if (!q->owned[s])
+                continue;
+            queue_stream_name(s, stream);
+            if (claim_all(q, stream, lease, &claimed, e) < 0)
+                return -1;
+            if (claimed)
+                q->pending[s] = 1;
+        }
     }
     return 0;
 }
 
+int queue_consumer_holds(queue_consumer *q, int shard)
+{
+    err e = {0};
+    if (shard < 0 || shard >= QUEUE_SHARDS)
+        return 1;
+    if (q->owned[shard] && mono_ms() >= q->valid_until[shard] - q->cfg->reclaim_idle_ms / 4)
+        maintain_leases(q, &e); /* renew early rather than risk the deadline mid-batch */
+    return q->owned[shard] && mono_ms() < q->valid_until[shard];
+}
+
 static int maintain_statuses(queue_consumer *q, err *e)
 {
-    int64_t now = now_ms();
+    int64_t now = mono_ms();
     int claimed = 0;
     if (now < q->next_status_claim)
         return 0;
@@ -489,47 +546,47 @@ static int maintain_statuses(queue_consumer *q, err *e)
     return 0;
 }
 
-/* Drops entries every consumer has acknowledged, so streams do not grow without bound. */
+/* Drops entries every consumer has acknowledged, so streams do not grow without bound.
+ * The group's last-delivered id is read before the pending list: anything delivered in
+ * between has a larger id than that and is kept, whatever the pending list said. */
 static void trim(queue_consumer *q, const char *stream)
 {
     err e = {0};
     char minid[64] = "";
-    redisReply *r = cmd(q, &e, "XPENDING %s %s", stream, QUEUE_GROUP);
+    redisReply *r = cmd(q, &e, "XINFO GROUPS %s", stream);
     if (!r)
+        return;
+    for (size_t g = 0; r->type == REDIS_REPLY_ARRAY && g < r->elements; g++) {
+        redisReply *grp = r->element[g];
+        const char *name = NULL, *last = NULL;
+        for (size_t i = 0; grp->type == REDIS_REPLY_ARRAY && i + 1 < grp->elements; i += 2) {
+            if (grp->element[i]->type != REDIS_REPLY_STRING ||
+                grp->element[i + 1]->type != REDIS_REPLY_STRING)
+                continue;
+            if (strcmp(grp->element[i]->str, "name") == 0)
+                name = grp->element[i + 1]->str;
+            else if (strcmp(grp->element[i]->str, "last-delivered-id") == 0)
+                last = grp->element[i + 1]->str;
+        }
+        if (name && last && strcmp(name, QUEUE_GROUP) == 0)
+            snprintf(minid, sizeof minid, "%s", last);
+    }
+    freeReplyObject(r);
+    if (!minid[0] || strcmp(minid, "0-0") == 0 ||
+        !(r = cmd(q, &e, "XPENDING %s %s", stream, QUEUE_GROUP)))
         return;
     if (r->type == REDIS_REPLY_ARRAY && r->elements >= 2 &&
         r->element[0]->type == REDIS_REPLY_INTEGER && r->element[0]->integer > 0 &&
         r->element[1]->type == REDIS_REPLY_STRING)
-        snprintf(minid, sizeof minid, "%s", r->element[1]->str);
+        snprintf(minid, sizeof minid, "%s", r->element[1]->str); /* the oldest pending is older */
     freeReplyObject(r);
-    if (!minid[0]) {
-        if (!(r = cmd(q, &e, "XINFO GROUPS %s", stream)))
-            return;
-        for (size_t g = 0; r->type == REDIS_REPLY_ARRAY && g < r->elements; g++) {
-            redisReply *grp = r->element[g];
-            const char *name = NULL, *last = NULL;
-            for (size_t i = 0; grp->type == REDIS_REPLY_ARRAY && i + 1 < grp->elements; i += 2) {
-                if (grp->element[i]->type != REDIS_REPLY_STRING ||
-                    grp->element[i + 1]->type != REDIS_REPLY_STRING)
-                    continue;
-                if (strcmp(grp->element[i]->str, "name") == 0)
-                    name = grp->element[i + 1]->str;
-                else if (strcmp(grp->element[i]->str, "last-delivered-id") == 0)
-                    last = grp->element[i + 1]->str;
-            }
-            if (name && last && strcmp(name, QUEUE_GROUP) == 0)
-                snprintf(minid, sizeof minid, "%s", last);
-        }
-        freeReplyObject(r);
-    }
-    if (minid[0] && strcmp(minid, "0-0") != 0 &&
-        (r = cmd(q, &e, "XTRIM %s MINID %s", stream, minid)))
+    if ((r = cmd(q, &e, "XTRIM %s MINID %s", stream, minid)))
         freeReplyObject(r);
 }
 
 static void maintain_trim(queue_consumer *q)
 {
-    int64_t now = now_ms();
+    int64_t now = mono_ms();
     if (now < q->next_trim)
         return;
     q->next_trim = now + 10000;
@@ -556,6 +613,16 @@ static int shard_of_stream(const char *name)
     return -2;
 }
 
+/* A read whose reply we did not get may still have delivered entries to us: read our
+ * pending lists first next time, or newer messages would overtake them. */
+static void read_lost(queue_consumer *q)
+{
+    for (int s = 0; s < QUEUE_SHARDS; s++)
+        if (q->owned[s])
+            q->pending[s] = 1;
+    q->status_pending = 1;
+}
+
 int queue_consumer_read(queue_consumer *q, queue_batch *b, size_t count, int block_ms, err *e)
 {
     const char *argv[16 + 2 * (QUEUE_SHARDS + 1)];
@@ -571,6 +638,9 @@ int queue_consumer_read(queue_consumer *q, queue_batch *b, size_t count, int blo
         return -1;
     maintain_trim(q);
     snprintf(countbuf, sizeof countbuf, "%zu", count);
+    /* Never block past a quarter lease: renewals happen between reads. */
+    if (block_ms > q->cfg->reclaim_idle_ms / 4)
+        block_ms = q->cfg->reclaim_idle_ms / 4;
     snprintf(blockbuf, sizeof blockbuf, "%d", block_ms);
     argv[argc++] = "XREADGROUP";
     argv[argc++] = "GROUP";
@@ -582,7 +652,7 @@ int queue_consumer_read(queue_consumer *q, queue_batch *b, size_t count, int blo
     argv[argc++] = blockbuf;
     argv[argc++] = "STREAMS";
     for (int s = 0; s < QUEUE_SHARDS; s++)
-        if (q->owned[s])
+        if (q->owned[s] && !q->needs_claim[s])
             queue_stream_name(s, streams[nstreams++]);
     snprintf(streams[nstreams++], 32, "%s", QUEUE_STATUS_STREAM);
     for (size_t i = 0; i < nstreams; i++)
@@ -613,9 +683,11 @@ int queue_consumer_read(queue_consumer *q, queue_batch *b, size_t count, int blo
         err_set(e, ERR_ENV, "Redis: %s", q->ctx->errstr[0] ? q->ctx->errstr : "connection lost");
         redisFree(q->ctx);
         q->ctx = NULL;
+        read_lost(q);
         return -1;
     }
     if (r->type == REDIS_REPLY_ERROR) {
+        read_lost(q);
         err_set(e, ERR_ENV, "Redis: XREADGROUP: %s", r->str);
         /* NOGROUP: the streams were deleted under us (FLUSHALL); recreate next time. */
         if (strncmp(r->str, "NOGROUP", 7) == 0) {
@@ -656,6 +728,7 @@ int queue_consumer_read(queue_consumer *q, queue_batch *b, size_t count, int blo
     if (p)
         p->arrays = calloc(total ? total : 1, sizeof(const char *) * 2 * 64);
     if (!p || !b->entries || !p->arrays) {
+        read_lost(q);
         if (p)
             free(p->arrays);
         free(p);
@@ -751,13 +824,16 @@ void queue_consumer_retry_shard(queue_consumer *q, int shard)
 
 int queue_consumer_dead(queue_consumer *q, const queue_entry *ent, const char *why, err *e)
 {
-    const char *argv[8 + 2 * 64];
+    const char *argv[12 + 2 * 64];
     size_t lens[sizeof argv / sizeof argv[0]], argc = 0;
     char stream[32];
     redisReply *r;
     entry_stream(ent, stream);
     argv[argc++] = "XADD";
     argv[argc++] = QUEUE_DEAD_STREAM;
+    argv[argc++] = "MAXLEN";
+    argv[argc++] = "~";
+    argv[argc++] = "100000"; /* the dead letters kept for an operator to read */
     argv[argc++] = "*";
     argv[argc++] = "stream";
     argv[argc++] = stream;
@@ -796,6 +872,22 @@ void queue_consumer_release(queue_consumer *q)
     }
     if ((r = cmd(q, &e, "ZREM %s %s", WORKERS_KEY, q->name)))
         freeReplyObject(r);
+    /* Leave no empty consumer behind in the groups (restarts would pile them up); one with
+     * pending entries stays, so those entries can still be claimed. */
+    for (int s = -1; s < QUEUE_SHARDS; s++) {
+        char stream[32];
+        int empty;
+        if (s < 0)
+            snprintf(stream, sizeof stream, "%s", QUEUE_STATUS_STREAM);
+        else
+            queue_stream_name(s, stream);
+        if (!(r = cmd(q, &e, "XPENDING %s %s - + 1 %s", stream, QUEUE_GROUP, q->name)))
+            continue;
+        empty = r->type == REDIS_REPLY_ARRAY && r->elements == 0;
+        freeReplyObject(r);
+        if (empty && (r = cmd(q, &e, "XGROUP DELCONSUMER %s %s %s", stream, QUEUE_GROUP, q->name)))
+            freeReplyObject(r);
+    }
 }
 
 int queue_depths(const config *c, void (*fn)(void *, const char *, long long, long long, long long),

@@ -72,6 +72,10 @@ int queue_consumer_ack(queue_consumer *q, const queue_entry *ent, err *e);
 /* Processing of this shard failed for a reason that may pass (database down): the entry and
  * those after it stay pending and are read again, in order, on a later read. */
 void queue_consumer_retry_shard(queue_consumer *q, int shard);
+/* 1 while this consumer surely still holds the shard's lease (renewing it when due); the
+ * status stream (-1) is always held. A worker stops handling a shard's entries the moment
+ * this says 0: another worker may own them now. */
+int queue_consumer_holds(queue_consumer *q, int shard);
 /* Moves an entry that can never be processed to QUEUE_DEAD_STREAM with the reason, and acks it. */
 int queue_consumer_dead(queue_consumer *q, const queue_entry *ent, const char *why, err *e);
 /* Shards currently leased by this consumer (for tests and logs). */

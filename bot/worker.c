@@ -114,6 +114,12 @@ static void handle_batch(worker *w, queue_batch *b)
         int outcome;
         if (blocked[ent->shard + 1])
             continue; /* an earlier entry of this shard must go first */
+        if (!queue_consumer_holds(w->q, ent->shard)) {
+            /* The lease ran out under us: another worker may own these entries now, and it
+             * claims them from our pending list. Touch nothing more of this shard. */
+            blocked[ent->shard + 1] = 1;
+            continue;
+        }
         outcome = process(w, ent, &e);
         if (outcome == 1) {
             blocked[ent->shard + 1] = 1;

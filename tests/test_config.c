@@ -135,7 +135,7 @@ static void malformed(void **state)
         {"SAMPARK_SESSION_TTL_H= 24", "SAMPARK_SESSION_TTL_H"},
         {"SAMPARK_SATISFACTION_TIMEOUT_H=72h", "SAMPARK_SATISFACTION_TIMEOUT_H"},
         {"SAMPARK_LISTN=127.0.0.1:8080", "SAMPARK_LISTN"},
-        {"SAMPARK_RECLAIM_IDLE_MS=50", "SAMPARK_RECLAIM_IDLE_MS"},
+        {"SAMPARK_RECLAIM_IDLE_MS=999", "SAMPARK_RECLAIM_IDLE_MS"},
         {"SAMPARK_RECLAIM_IDLE_MS=1s", "SAMPARK_RECLAIM_IDLE_MS"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
