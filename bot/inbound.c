@@ -1,5 +1,7 @@
 /* inbound.c — recording inbound messages and delivery statuses (see inbound.h).
- * One statement per message, so a message is recorded whole or not at all. */
+ * One statement per message, so a message is recorded whole or not at all. The WhatsApp
+ * profile name fills a citizen's name only while none is known (the conversation may ask
+ * for the real one); wa_contacts always keeps the latest profile name. */
 #include "inbound.h"
 
 #include <stdio.h>
@@ -24,7 +26,7 @@ static const db_stmt st_record = {
     "  INSERT INTO citizens AS c (phone, name, last_inbound_at)"
     "  SELECT from_phone, NULLIF($5, ''), received_at FROM ins"
     "  WHERE NOT EXISTS (SELECT 1 FROM staff_phones s WHERE s.phone = ins.from_phone)"
-    "  ON CONFLICT (phone) DO UPDATE SET name = COALESCE(EXCLUDED.name, c.name),"
+    "  ON CONFLICT (phone) DO UPDATE SET name = COALESCE(c.name, EXCLUDED.name),"
     "    last_inbound_at = GREATEST(c.last_inbound_at, EXCLUDED.last_inbound_at), updated_at = "
     "now()"
     ") SELECT count(*) FROM ins",
