@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonfile.h"
 #include "text.h"
 
 struct ctx {
@@ -404,46 +405,6 @@ static int parse_templates(struct ctx *c, directory *d, json_object *root)
     return 0;
 }
 
-static json_object *tokenize(struct ctx *c, const char *json, size_t len)
-{
-    json_tokener *tok = json_tokener_new_ex(32);
-    json_object *root = NULL;
-    enum json_tokener_error jerr;
-    size_t end;
-    if (!tok) {
-        err_set(c->e, ERR_ENV, "out of memory");
-        return NULL;
-    }
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-    if (len > (size_t)INT32_MAX) {
-        fail(c, "file", "is too large");
-        goto out;
-    }
-    root = json_tokener_parse_ex(tok, json, (int)len);
-    jerr = json_tokener_get_error(tok);
-    end = json_tokener_get_parse_end(tok);
-    if (jerr == json_tokener_success)
-        while (end < len && isspace((unsigned char)json[end]))
-            end++;
-    if (jerr != json_tokener_success || end < len) {
-        size_t line = 1, col = 1;
-        for (size_t i = 0; i < end && i < len; i++, col++)
-            if (json[i] == '\n') {
-                line++;
-                col = 0;
-            }
-        err_set(c->e, ERR_USER, "%s:%zu:%zu: %s", c->src, line, col,
-                jerr == json_tokener_continue  ? "the JSON ends too early (a missing } or ]?)"
-                : jerr == json_tokener_success ? "unexpected text after the JSON value"
-                                               : json_tokener_error_desc(jerr));
-        json_object_put(root);
-        root = NULL;
-    }
-out:
-    json_tokener_free(tok);
-    return root;
-}
-
 directory *directory_parse(const char *json, size_t len, const char *source, err *e)
 {
     static const char *const keys[] = {"district", "languages", "departments", "escalation",
@@ -461,7 +422,7 @@ directory *directory_parse(const char *json, size_t len, const char *source, err
         return NULL;
     }
     d->priv_ = p;
-    if (!(root = p->root = tokenize(&c, json, len)))
+    if (!(root = p->root = jsonfile_parse(c.src, json, len, e)))
         goto fail;
     if (json_object_get_type(root) != json_type_object) {
         fail(&c, "directory", "must be a JSON object");
@@ -517,35 +478,11 @@ fail:
 
 directory *directory_parse_file(const char *path, err *e)
 {
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t len = 0, cap = 0, n;
+    size_t len;
+    char *buf = jsonfile_read(path, &len, e);
     directory *d;
-    if (!f) {
-        err_set(e, ERR_USER, "%s: cannot open the directory file", path);
+    if (!buf)
         return NULL;
-    }
-    do {
-        if (len + 65536 > cap) {
-            char *nb = realloc(buf, cap = cap * 2 + 65536);
-            if (!nb || cap > (16u << 20)) {
-                free(nb ? nb : buf);
-                fclose(f);
-                err_set(e, ERR_USER, "%s: larger than 16 MiB; a directory is far smaller", path);
-                return NULL;
-            }
-            buf = nb;
-        }
-        n = fread(buf + len, 1, cap - len, f);
-        len += n;
-    } while (n > 0);
-    if (ferror(f)) {
-        free(buf);
-        fclose(f);
-        err_set(e, ERR_ENV, "%s: read error", path);
-        return NULL;
-    }
-    fclose(f);
     d = directory_parse(buf, len, path, e);
     free(buf);
     return d;

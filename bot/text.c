@@ -47,3 +47,37 @@ size_t text_utf8_chars(const char *s)
             n++;
     return n;
 }
+
+size_t text_normalize(const char *in, char *out, size_t outsz)
+{
+    const unsigned char *p = (const unsigned char *)in;
+    size_t n = 0;
+    if (!outsz)
+        return 0;
+    while (*p) {
+        size_t len = *p < 0x80 ? 1 : *p < 0xE0 ? 2 : *p < 0xF0 ? 3 : 4;
+        if (len == 1) {
+            unsigned char c = *p;
+            if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+                if (n + 1 >= outsz)
+                    break;
+                out[n++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+            }
+            p++;
+            continue;
+        }
+        /* U+0964/U+0965 danda (E0 A5 A4/A5), U+200B-U+200D zero-width (E2 80 8B-8D). */
+        if (len == 3 && ((p[0] == 0xE0 && p[1] == 0xA5 && (p[2] == 0xA4 || p[2] == 0xA5)) ||
+                         (p[0] == 0xE2 && p[1] == 0x80 && p[2] >= 0x8B && p[2] <= 0x8D))) {
+            p += 3;
+            continue;
+        }
+        if (n + len >= outsz)
+            break;
+        for (size_t i = 0; i < len && p[i]; i++)
+            out[n++] = (char)p[i];
+        p += len;
+    }
+    out[n] = '\0';
+    return n;
+}

@@ -10,4 +10,10 @@ int text_utf8_valid(const char *s, size_t len);
 /* Code points in a NUL-terminated, valid UTF-8 string. */
 size_t text_utf8_chars(const char *s);
 
+/* The form typed answers are compared in: ASCII letters lower-cased; spaces, ASCII
+ * punctuation, the Devanagari danda (।, ॥) and zero-width joiners dropped; everything else
+ * kept. "  Shikayat! " and "shikayat" compare equal. Writes at most outsz-1 bytes; returns
+ * the length written. in must be valid UTF-8. */
+size_t text_normalize(const char *in, char *out, size_t outsz);
+
 #endif

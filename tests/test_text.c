@@ -34,11 +34,28 @@ static void counts_characters_not_bytes(void **state)
     assert_int_equal(text_utf8_chars("🚰"), 1);
 }
 
+static void normalizes_typed_answers(void **state)
+{
+    (void)state;
+    char out[64];
+    text_normalize("  Shikayat! ", out, sizeof out);
+    assert_string_equal(out, "shikayat");
+    text_normalize("मेनू।", out, sizeof out);
+    assert_string_equal(out, "मेनू");
+    text_normalize("Main Menu", out, sizeof out);
+    assert_string_equal(out, "mainmenu");
+    text_normalize("BLB-2026-000123", out, sizeof out);
+    assert_string_equal(out, "blb2026000123");
+    assert_int_equal(text_normalize("पानी", out, 5), 3); /* never cuts a character in half */
+    assert_string_equal(out, "प");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(valid_and_invalid),
         cmocka_unit_test(counts_characters_not_bytes),
+        cmocka_unit_test(normalizes_typed_answers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,82 @@
+/* jsonfile.c — see jsonfile.h. */
+#include "jsonfile.h"
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+json_object *jsonfile_parse(const char *source, const char *text, size_t len, err *e)
+{
+    json_tokener *tok;
+    json_object *root;
+    enum json_tokener_error jerr;
+    size_t end;
+    if (len > (size_t)INT32_MAX) {
+        err_set(e, ERR_USER, "%s: too large", source);
+        return NULL;
+    }
+    if (!(tok = json_tokener_new_ex(32))) {
+        err_set(e, ERR_ENV, "out of memory");
+        return NULL;
+    }
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    root = json_tokener_parse_ex(tok, text, (int)len);
+    jerr = json_tokener_get_error(tok);
+    end = json_tokener_get_parse_end(tok);
+    if (jerr == json_tokener_success)
+        while (end < len && isspace((unsigned char)text[end]))
+            end++;
+    if (jerr != json_tokener_success || end < len) {
+        size_t line = 1, col = 1;
+        for (size_t i = 0; i < end && i < len; i++, col++)
+            if (text[i] == '\n') {
+                line++;
+                col = 0;
+            }
+        err_set(e, ERR_USER, "%s:%zu:%zu: %s", source, line, col,
+                jerr == json_tokener_continue  ? "the JSON ends too early (a missing } or ]?)"
+                : jerr == json_tokener_success ? "unexpected text after the JSON value"
+                                               : json_tokener_error_desc(jerr));
+        json_object_put(root);
+        root = NULL;
+    }
+    json_tokener_free(tok);
+    return root;
+}
+
+char *jsonfile_read(const char *path, size_t *len, err *e)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t cap = 0, n;
+    *len = 0;
+    if (!f) {
+        err_set(e, ERR_USER, "%s: cannot open the file", path);
+        return NULL;
+    }
+    do {
+        if (*len + 65536 + 1 > cap) {
+            char *nb;
+            cap = cap * 2 + 65536 + 1;
+            if (cap > (16u << 20) || !(nb = realloc(buf, cap))) {
+                free(buf);
+                fclose(f);
+                err_set(e, ERR_USER, "%s: larger than 16 MiB", path);
+                return NULL;
+            }
+            buf = nb;
+        }
+        n = fread(buf + *len, 1, cap - *len - 1, f);
+        *len += n;
+    } while (n > 0);
+    if (ferror(f)) {
+        free(buf);
+        fclose(f);
+        err_set(e, ERR_ENV, "%s: read error", path);
+        return NULL;
+    }
+    fclose(f);
+    buf[*len] = '\0';
+    return buf;
+}
