@@ -14,6 +14,7 @@
 #include "db.h"
 #include "directory.h"
 #include "err.h"
+#include "flow.h"
 #include "http.h"
 #include "migrate.h"
 #include "worker.h"
@@ -103,6 +104,13 @@ static int cmd_serve(const config *c, int argc, char **argv)
     run_worker = strcmp(role, "all") == 0 || strcmp(role, "worker") == 0;
     if (config_check_serve(c, &e) < 0)
         return fail(&e);
+    {
+        /* A broken flow set never goes live (SPEC: serve refuses to start on one). */
+        flow_set *flows = flow_set_load(c->flows_dir, &e);
+        if (!flows)
+            return fail(&e);
+        flow_set_free(flows);
+    }
     /* Redis and PostgreSQL may be down at start: serve anyway; /healthz says 503 until they
      * answer, and every connection reconnects on use. */
     if (run_http && !(serving = http_start(c, &e)))
@@ -199,9 +207,28 @@ static int cmd_directory(const config *c, int argc, char **argv)
     return 0;
 }
 
+static int cmd_flows(const config *c, int argc, char **argv)
+{
+    err e = {0};
+    int problems;
+    if (argc < 2 || strcmp(argv[1], "check") != 0)
+        return usage_error("flows: expected 'flows check [DIR]'");
+    if (argc > 3)
+        return usage_error("flows check: unexpected argument '%s'", argv[3]);
+    problems = flow_check(argc == 3 ? argv[2] : c->flows_dir, stdout, &e);
+    if (problems < 0)
+        return fail(&e);
+    if (problems > 0) {
+        fprintf(stderr, "sampark: %d problem%s in %s\n", problems, problems == 1 ? "" : "s",
+                argc == 3 ? argv[2] : c->flows_dir);
+        return 1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    static const char *const later[] = {"flows", "case", "scheduler", "digest", "chat", NULL};
+    static const char *const later[] = {"case", "scheduler", "digest", "chat", NULL};
     err e = {0};
     config *c;
     int rc;
@@ -224,6 +251,8 @@ int main(int argc, char **argv)
         rc = cmd_migrate(c, argc - 1, argv + 1);
     else if (strcmp(argv[1], "directory") == 0)
         rc = cmd_directory(c, argc - 1, argv + 1);
+    else if (strcmp(argv[1], "flows") == 0)
+        rc = cmd_flows(c, argc - 1, argv + 1);
     else {
         rc = -1;
         for (const char *const *l = later; *l; l++)

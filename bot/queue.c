@@ -149,10 +149,12 @@ static int producer_ready(queue_producer *q)
     q->error[0] = '\0';
     /* A 200 is as durable as Redis's persistence: say so once if it has none. */
     r = redisCommand(q->ctx, "CONFIG GET appendonly");
-    if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[1]->type == REDIS_REPLY_STRING &&
-        strcmp(r->element[1]->str, "no") == 0 && !q->warned) {
-        fprintf(stderr, "sampark: warning: Redis runs without appendonly: queued messages answered 200 "
-                        "may be lost if Redis crashes; set appendonly yes\n");
+    if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+        r->element[1]->type == REDIS_REPLY_STRING && strcmp(r->element[1]->str, "no") == 0 &&
+        !q->warned) {
+        fprintf(stderr,
+                "sampark: warning: Redis runs without appendonly: queued messages answered 200 "
+                "may be lost if Redis crashes; set appendonly yes\n");
         q->warned = 1;
     }
     freeReplyObject(r);

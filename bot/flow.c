@@ -1,0 +1,968 @@
+/* flow.c — loading and checking flow files (see flow.h and flows/README.md).
+ * Three passes: parse every file into states whose gotos are still names; resolve the
+ * names; then check the graph (reachable from the start or a keyword, a way back to the
+ * menu). Every problem is collected, so `flows check` reports all of them at once. */
+#include "flow.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <dirent.h>
+#include <pcre2.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonfile.h"
+#include "text.h"
+
+enum edge_field {
+    E_NEXT,
+    E_CHOICE,
+    E_ON_FAIL,
+    E_SKIP,
+    E_YES,
+    E_NO,
+    E_ON_ERROR,
+    E_KEYWORD,
+    E_START,
+    E_MENU
+};
+
+struct edge {
+    size_t state; /* or keyword index for E_KEYWORD */
+    size_t choice;
+    enum edge_field field;
+    const char *target;
+};
+
+struct priv {
+    json_object **roots;
+    size_t nroots;
+    void **allocs;
+    size_t nallocs, capallocs;
+    char **names; /* file names */
+    size_t nnames;
+};
+
+struct loader {
+    flow_set *set;
+    struct priv *p;
+    size_t capstates, capkeywords;
+    struct edge *edges;
+    size_t nedges, capedges;
+    char **problems;
+    size_t nproblems, capproblems;
+    const char *start_file, *menu_name, *start_name;
+    int oom;
+};
+
+/* ---- bookkeeping --------------------------------------------------------------------------- */
+
+static void *track(struct loader *L, void *mem)
+{
+    struct priv *p = L->p;
+    if (!mem) {
+        L->oom = 1;
+        return NULL;
+    }
+    if (p->nallocs == p->capallocs) {
+        size_t cap = p->capallocs ? p->capallocs * 2 : 64;
+        void **a = realloc(p->allocs, cap * sizeof *a);
+        if (!a) {
+            free(mem);
+            L->oom = 1;
+            return NULL;
+        }
+        p->allocs = a;
+        p->capallocs = cap;
+    }
+    p->allocs[p->nallocs++] = mem;
+    return mem;
+}
+
+static void problem(struct loader *L, const char *file, const char *state, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void problem(struct loader *L, const char *file, const char *state, const char *fmt, ...)
+{
+    char msg[600], line[900];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (!file)
+        snprintf(line, sizeof line, "%s", msg);
+    else if (state)
+        snprintf(line, sizeof line, "%s: state \"%s\": %s", file, state, msg);
+    else
+        snprintf(line, sizeof line, "%s: %s", file, msg);
+    if (L->nproblems == L->capproblems) {
+        size_t cap = L->capproblems ? L->capproblems * 2 : 16;
+        char **pr = realloc(L->problems, cap * sizeof *pr);
+        if (!pr) {
+            L->oom = 1;
+            return;
+        }
+        L->problems = pr;
+        L->capproblems = cap;
+    }
+    if ((L->problems[L->nproblems] = strdup(line)))
+        L->nproblems++;
+}
+
+static void add_edge(struct loader *L, size_t state, size_t choice, enum edge_field field,
+                     const char *target)
+{
+    if (L->nedges == L->capedges) {
+        size_t cap = L->capedges ? L->capedges * 2 : 64;
+        struct edge *e = realloc(L->edges, cap * sizeof *e);
+        if (!e) {
+            L->oom = 1;
+            return;
+        }
+        L->edges = e;
+        L->capedges = cap;
+    }
+    L->edges[L->nedges++] = (struct edge){state, choice, field, target};
+}
+
+static json_object *get(json_object *o, const char *key)
+{
+    json_object *v = NULL;
+    return json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+static int check_keys(struct loader *L, const char *file, const char *state, json_object *o,
+                      const char *where, const char *const *allowed)
+{
+    int ok = 1;
+    json_object_object_foreach(o, key, val)
+    {
+        int found = 0;
+        (void)val;
+        for (const char *const *a = allowed; *a; a++)
+            found |= strcmp(*a, key) == 0;
+        if (!found) {
+            problem(L, file, state, "%s: unknown field \"%s\"", where, key);
+            ok = 0;
+        }
+    }
+    return ok;
+}
+
+/* {"hi": "...", "en": "..."[, "hne": "..."]}; limit in characters (0: none). */
+static int text(struct loader *L, const char *file, const char *state, json_object *o,
+                const char *key, int required, size_t limit, flow_text *out)
+{
+    static const char *const langs[] = {"hi", "en", "hne", NULL};
+    json_object *v = get(o, key);
+    memset(out, 0, sizeof *out);
+    if (!v) {
+        if (required)
+            problem(L, file, state, "\"%s\" is missing", key);
+        return required ? -1 : 0;
+    }
+    if (json_object_get_type(v) != json_type_object) {
+        problem(L, file, state, "\"%s\" must be {\"hi\": \"...\", \"en\": \"...\"}", key);
+        return -1;
+    }
+    check_keys(L, file, state, v, key, langs);
+    for (int i = 0; langs[i]; i++) {
+        json_object *t = get(v, langs[i]);
+        const char *s;
+        if (!t) {
+            if (i < 2)
+                problem(L, file, state, "\"%s\" has no %s text (\"%s\")", key,
+                        i == 0 ? "Hindi" : "English", langs[i]);
+            continue;
+        }
+        s = json_object_get_string(t);
+        if (json_object_get_type(t) != json_type_string || !*s) {
+            problem(L, file, state, "\"%s\".%s must be a non-empty string", key, langs[i]);
+            continue;
+        }
+        if (limit && text_utf8_chars(s) > limit)
+            problem(L, file, state, "\"%s\".%s is %zu characters; WhatsApp allows %zu here", key,
+                    langs[i], text_utf8_chars(s), limit);
+        if (i == 0)
+            out->hi = s;
+        else if (i == 1)
+            out->en = s;
+        else
+            out->hne = s;
+    }
+    return out->hi && out->en ? 0 : -1;
+}
+
+static const char *str_field(struct loader *L, const char *file, const char *state, json_object *o,
+                             const char *key, int required)
+{
+    json_object *v = get(o, key);
+    if (!v) {
+        if (required)
+            problem(L, file, state, "\"%s\" is missing", key);
+        return NULL;
+    }
+    if (json_object_get_type(v) != json_type_string || !*json_object_get_string(v)) {
+        problem(L, file, state, "\"%s\" must be a non-empty string", key);
+        return NULL;
+    }
+    return json_object_get_string(v);
+}
+
+static int int_field(struct loader *L, const char *file, const char *state, json_object *o,
+                     const char *key, int def, int lo, int hi)
+{
+    json_object *v = get(o, key);
+    int64_t n;
+    if (!v)
+        return def;
+    n = json_object_get_int64(v);
+    if (json_object_get_type(v) != json_type_int || n < lo || n > hi) {
+        problem(L, file, state, "\"%s\" must be a whole number from %d to %d", key, lo, hi);
+        return def;
+    }
+    return (int)n;
+}
+
+static const char *normalized(struct loader *L, const char *word)
+{
+    size_t cap = strlen(word) + 1;
+    char *out = track(L, malloc(cap));
+    if (out)
+        text_normalize(word, out, cap);
+    return out;
+}
+
+/* ---- states -------------------------------------------------------------------------------- */
+
+static void parse_choices(struct loader *L, const char *file, flow_state *st, size_t si,
+                          json_object *arr)
+{
+    static const char *const keys[] = {"id",  "title", "description", "match",
+                                       "set", "goto",  "note",        NULL};
+    size_t n = json_object_array_length(arr);
+    size_t title_max = n <= FLOW_MAX_BUTTONS ? FLOW_BUTTON_TITLE_MAX : FLOW_ROW_TITLE_MAX;
+    if (n == 0) {
+        problem(L, file, st->name, "\"choices\" is empty");
+        return;
+    }
+    if (!(st->choices = track(L, calloc(n, sizeof *st->choices))))
+        return;
+    st->nchoices = n;
+    for (size_t i = 0; i < n; i++) {
+        json_object *c = json_object_array_get_idx(arr, i), *match, *set;
+        flow_choice *ch = &st->choices[i];
+        char where[64];
+        snprintf(where, sizeof where, "choices[%zu]", i);
+        ch->next = -1;
+        if (json_object_get_type(c) != json_type_object) {
+            problem(L, file, st->name, "%s must be an object with id, title and goto", where);
+            continue;
+        }
+        check_keys(L, file, st->name, c, where, keys);
+        ch->id = str_field(L, file, st->name, c, "id", 1);
+        text(L, file, st->name, c, "title", 1, title_max, &ch->title);
+        text(L, file, st->name, c, "description", 0, FLOW_ROW_DESC_MAX, &ch->description);
+        if (ch->description.hi && n <= FLOW_MAX_BUTTONS)
+            problem(L, file, st->name, "%s: a description shows only in lists (4 or more choices)",
+                    where);
+        for (size_t j = 0; ch->id && j < i; j++)
+            if (st->choices[j].id && strcmp(st->choices[j].id, ch->id) == 0)
+                problem(L, file, st->name, "two choices have the id \"%s\"", ch->id);
+        if ((match = get(c, "match"))) {
+            size_t m = json_object_get_type(match) == json_type_array
+                           ? json_object_array_length(match)
+                           : 0;
+            if (json_object_get_type(match) != json_type_array)
+                problem(L, file, st->name, "%s.match must be a list of words", where);
+            ch->match = track(L, calloc(m + 1, sizeof *ch->match));
+            for (size_t k = 0; ch->match && k < m; k++) {
+                json_object *w = json_object_array_get_idx(match, k);
+                const char *nw = json_object_get_type(w) == json_type_string
+                                     ? normalized(L, json_object_get_string(w))
+                                     : NULL;
+                if (!nw || !*nw) {
+                    problem(L, file, st->name,
+                            "%s.match[%zu] must be a word with letters or digits", where, k);
+                    continue;
+                }
+                ch->match[ch->nmatch++] = nw;
+            }
+        }
+        if ((set = get(c, "set"))) {
+            size_t m = json_object_get_type(set) == json_type_object
+                           ? (size_t)json_object_object_length(set)
+                           : 0;
+            if (json_object_get_type(set) != json_type_object)
+                problem(L, file, st->name, "%s.set must be an object of variable: value", where);
+            ch->set_keys = track(L, calloc(m + 1, sizeof *ch->set_keys));
+            ch->set_values = track(L, calloc(m + 1, sizeof *ch->set_values));
+            if (ch->set_keys && ch->set_values && m) {
+                json_object_object_foreach(set, key, val)
+                {
+                    if (json_object_get_type(val) != json_type_string) {
+                        problem(L, file, st->name, "%s.set.%s must be a string", where, key);
+                        continue;
+                    }
+                    if (strcmp(key, "lang") == 0 &&
+                        strcmp(json_object_get_string(val), "hi") != 0 &&
+                        strcmp(json_object_get_string(val), "en") != 0 &&
+                        strcmp(json_object_get_string(val), "hne") != 0)
+                        problem(L, file, st->name, "%s.set.lang must be \"hi\", \"en\" or \"hne\"",
+                                where);
+                    ch->set_keys[ch->nset] = key;
+                    ch->set_values[ch->nset++] = json_object_get_string(val);
+                }
+            }
+        }
+        {
+            const char *g = str_field(L, file, st->name, c, "goto", 1);
+            if (g)
+                add_edge(L, si, i, E_CHOICE, g);
+        }
+    }
+    /* The same typed word must not pick two different choices. */
+    for (size_t i = 0; i < n; i++)
+        for (size_t a = 0; a < st->choices[i].nmatch; a++)
+            for (size_t j = i + 1; j < n; j++)
+                for (size_t b = 0; b < st->choices[j].nmatch; b++)
+                    if (strcmp(st->choices[i].match[a], st->choices[j].match[b]) == 0)
+                        problem(L, file, st->name,
+                                "the match word \"%s\" is in two choices (%s and %s)",
+                                st->choices[i].match[a],
+                                st->choices[i].id ? st->choices[i].id : "?",
+                                st->choices[j].id ? st->choices[j].id : "?");
+}
+
+static void parse_skip(struct loader *L, const char *file, flow_state *st, size_t si,
+                       json_object *o)
+{
+    static const char *const keys[] = {"title", "goto", NULL};
+    json_object *skip = get(o, "skip");
+    const char *g;
+    if (!skip)
+        return;
+    if (json_object_get_type(skip) != json_type_object) {
+        problem(L, file, st->name, "\"skip\" must be {\"title\": {...}, \"goto\": \"state\"}");
+        return;
+    }
+    check_keys(L, file, st->name, skip, "skip", keys);
+    st->has_skip = 1;
+    text(L, file, st->name, skip, "title", 1, FLOW_BUTTON_TITLE_MAX, &st->skip_title);
+    if ((g = str_field(L, file, st->name, skip, "goto", 1)))
+        add_edge(L, si, 0, E_SKIP, g);
+}
+
+static void parse_answer(struct loader *L, const char *file, flow_state *st, size_t si,
+                         json_object *o, const char *key, flow_text *title, enum edge_field field)
+{
+    static const char *const keys[] = {"title", "goto", NULL};
+    json_object *a = get(o, key);
+    const char *g;
+    if (!a || json_object_get_type(a) != json_type_object) {
+        problem(L, file, st->name, "\"%s\" must be {\"title\": {...}, \"goto\": \"state\"}", key);
+        return;
+    }
+    check_keys(L, file, st->name, a, key, keys);
+    text(L, file, st->name, a, "title", 1, FLOW_BUTTON_TITLE_MAX, title);
+    if ((g = str_field(L, file, st->name, a, "goto", 1)))
+        add_edge(L, si, 0, field, g);
+}
+
+static void parse_state(struct loader *L, const char *file, const char *name, json_object *o)
+{
+    static const char *const kinds[] = {"message", "menu",    "departments", "input",
+                                        "media",   "confirm", "action",      NULL};
+    const char *const *allowed[] = {
+        (const char *const[]){"kind", "text", "goto", "note", NULL},
+        (const char *const[]){"kind", "text", "choices", "button", "note", NULL},
+        (const char *const[]){"kind", "text", "var", "goto", "button", "note", NULL},
+        (const char *const[]){"kind", "text", "var", "min", "max", "pattern", "retry", "retries",
+                              "on_fail", "skip", "goto", "note", NULL},
+        (const char *const[]){"kind", "text", "accept", "var", "retry", "retries", "on_fail",
+                              "skip", "goto", "note", NULL},
+        (const char *const[]){"kind", "text", "yes", "no", "note", NULL},
+        (const char *const[]){"kind", "text", "action", "language", "goto", "on_error", "note",
+                              NULL},
+    };
+    flow_set *f = L->set;
+    flow_state *st;
+    const char *kind, *g;
+    size_t si;
+    int k = -1, interactive;
+    for (size_t i = 0; i < f->nstates; i++)
+        if (strcmp(f->states[i].name, name) == 0) {
+            problem(L, file, name, "a state of this name is already in %s", f->states[i].file);
+            return;
+        }
+    if (strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
+            strlen(name) ||
+        !*name) {
+        problem(L, file, name, "state names use only letters, digits and _");
+        return;
+    }
+    if (json_object_get_type(o) != json_type_object) {
+        problem(L, file, name, "must be an object with a \"kind\"");
+        return;
+    }
+    if (!(kind = str_field(L, file, name, o, "kind", 1)))
+        return;
+    for (int i = 0; kinds[i]; i++)
+        if (strcmp(kinds[i], kind) == 0)
+            k = i;
+    if (k < 0) {
+        problem(L, file, name,
+                "unknown kind \"%s\" (message, menu, departments, input, media, confirm, action)",
+                kind);
+        return;
+    }
+    if (f->nstates == L->capstates) {
+        size_t cap = L->capstates ? L->capstates * 2 : 32;
+        flow_state *ns = realloc(f->states, cap * sizeof *ns);
+        if (!ns) {
+            L->oom = 1;
+            return;
+        }
+        f->states = ns;
+        L->capstates = cap;
+    }
+    si = f->nstates++;
+    st = &f->states[si];
+    memset(st, 0, sizeof *st);
+    st->name = name;
+    st->file = file;
+    st->kind = (flow_kind)k;
+    st->next = st->on_fail = st->skip_next = st->yes_next = st->no_next = st->on_error = -1;
+    check_keys(L, file, name, o, "state", allowed[k]);
+    parse_skip(L, file, st, si, o);
+    interactive = k == FLOW_MENU || k == FLOW_DEPARTMENTS || k == FLOW_CONFIRM || st->has_skip;
+    text(L, file, name, o, "text", 1, interactive ? FLOW_INTERACTIVE_BODY_MAX : FLOW_TEXT_BODY_MAX,
+         &st->text);
+    if (k != FLOW_MENU && k != FLOW_CONFIRM && (g = str_field(L, file, name, o, "goto", 1)))
+        add_edge(L, si, 0, E_NEXT, g);
+    switch (st->kind) {
+    case FLOW_MENU: {
+        json_object *ch = get(o, "choices");
+        if (!ch || json_object_get_type(ch) != json_type_array)
+            problem(L, file, name, "\"choices\" must be a list");
+        else
+            parse_choices(L, file, st, si, ch);
+        text(L, file, name, o, "button", 0, FLOW_LIST_BUTTON_MAX, &st->button);
+        break;
+    }
+    case FLOW_DEPARTMENTS:
+        st->var = str_field(L, file, name, o, "var", 1);
+        text(L, file, name, o, "button", 0, FLOW_LIST_BUTTON_MAX, &st->button);
+        break;
+    case FLOW_INPUT:
+    case FLOW_MEDIA:
+        st->var = str_field(L, file, name, o, "var", 1);
+        text(L, file, name, o, "retry", 1, FLOW_TEXT_BODY_MAX, &st->retry);
+        st->retries = int_field(L, file, name, o, "retries", 3, 1, 10);
+        if ((g = str_field(L, file, name, o, "on_fail", 0)))
+            add_edge(L, si, 0, E_ON_FAIL, g);
+        if (st->kind == FLOW_INPUT) {
+            st->min = int_field(L, file, name, o, "min", 0, 0, 4096);
+            st->max = int_field(L, file, name, o, "max", 0, 0, 4096);
+            if (st->max && st->min > st->max)
+                problem(L, file, name, "\"min\" %d is more than \"max\" %d", st->min, st->max);
+            if ((st->pattern_src = str_field(L, file, name, o, "pattern", 0))) {
+                int code;
+                PCRE2_SIZE off;
+                pcre2_code *re =
+                    pcre2_compile((PCRE2_SPTR)st->pattern_src, PCRE2_ZERO_TERMINATED,
+                                  PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &code, &off, NULL);
+                if (!re) {
+                    PCRE2_UCHAR msg[200];
+                    pcre2_get_error_message(code, msg, sizeof msg);
+                    problem(L, file, name,
+                            "\"pattern\" is not a valid regular expression: %s (at character %zu)",
+                            (const char *)msg, (size_t)off);
+                } else {
+                    pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+                    st->pattern = re;
+                }
+            }
+        } else {
+            static const char *const media[] = {"image",    "audio",    "video",
+                                                "document", "location", NULL};
+            json_object *acc = get(o, "accept");
+            size_t n = acc && json_object_get_type(acc) == json_type_array
+                           ? json_object_array_length(acc)
+                           : 0;
+            if (!n)
+                problem(
+                    L, file, name,
+                    "\"accept\" must list at least one of image, audio, video, document, location");
+            for (size_t i = 0; i < n; i++) {
+                const char *m = json_object_get_string(json_object_array_get_idx(acc, i));
+                int found = 0;
+                for (int j = 0; media[j]; j++)
+                    if (m && strcmp(m, media[j]) == 0) {
+                        st->accept |= 1u << j;
+                        found = 1;
+                    }
+                if (!found)
+                    problem(L, file, name,
+                            "\"accept\" has \"%s\"; use image, audio, video, document or location",
+                            m ? m : "?");
+            }
+        }
+        break;
+    case FLOW_CONFIRM:
+        parse_answer(L, file, st, si, o, "yes", &st->yes_title, E_YES);
+        parse_answer(L, file, st, si, o, "no", &st->no_title, E_NO);
+        break;
+    case FLOW_ACTION: {
+        static const char *const actions[] = {"create_case",  "lookup_case", "helpdesk",
+                                              "set_language", "end",         NULL};
+        const char *a = str_field(L, file, name, o, "action", 1);
+        int found = -1;
+        for (int i = 0; a && actions[i]; i++)
+            if (strcmp(actions[i], a) == 0)
+                found = i;
+        if (a && found < 0)
+            problem(L, file, name,
+                    "unknown action \"%s\" (create_case, lookup_case, helpdesk, set_language, end)",
+                    a);
+        st->action = found < 0 ? FLOW_ACT_END : (flow_action)found;
+        if (st->action == FLOW_ACT_SET_LANGUAGE) {
+            st->language = str_field(L, file, name, o, "language", 1);
+            if (st->language && strcmp(st->language, "hi") != 0 &&
+                strcmp(st->language, "en") != 0 && strcmp(st->language, "hne") != 0)
+                problem(L, file, name, "\"language\" must be \"hi\", \"en\" or \"hne\"");
+        }
+        if ((g = str_field(L, file, name, o, "on_error", 0)))
+            add_edge(L, si, 0, E_ON_ERROR, g);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+/* ---- files ---------------------------------------------------------------------------------- */
+
+static void parse_keywords(struct loader *L, const char *file, json_object *arr)
+{
+    flow_set *f = L->set;
+    if (json_object_get_type(arr) != json_type_array) {
+        problem(L, file, NULL,
+                "\"keywords\" must be a list of {\"words\": [...], \"goto\": \"state\"}");
+        return;
+    }
+    for (size_t i = 0; i < json_object_array_length(arr); i++) {
+        json_object *k = json_object_array_get_idx(arr, i), *words;
+        const char *g;
+        char where[48];
+        snprintf(where, sizeof where, "keywords[%zu]", i);
+        if (json_object_get_type(k) != json_type_object || !(words = get(k, "words")) ||
+            json_object_get_type(words) != json_type_array ||
+            !(g = str_field(L, file, NULL, k, "goto", 1))) {
+            problem(L, file, NULL, "%s must be {\"words\": [...], \"goto\": \"state\"}", where);
+            continue;
+        }
+        for (size_t j = 0; j < json_object_array_length(words); j++) {
+            json_object *w = json_object_array_get_idx(words, j);
+            const char *nw = json_object_get_type(w) == json_type_string
+                                 ? normalized(L, json_object_get_string(w))
+                                 : NULL;
+            if (!nw || !*nw) {
+                problem(L, file, NULL, "%s.words[%zu] must be a word with letters or digits", where,
+                        j);
+                continue;
+            }
+            for (size_t x = 0; x < f->nkeywords; x++)
+                if (strcmp(f->keywords[x].word, nw) == 0)
+                    problem(L, file, NULL, "the keyword \"%s\" is listed twice",
+                            json_object_get_string(w));
+            if (f->nkeywords == L->capkeywords) {
+                size_t cap = L->capkeywords ? L->capkeywords * 2 : 16;
+                flow_keyword *nk = realloc(f->keywords, cap * sizeof *nk);
+                if (!nk) {
+                    L->oom = 1;
+                    return;
+                }
+                f->keywords = nk;
+                L->capkeywords = cap;
+            }
+            f->keywords[f->nkeywords] = (flow_keyword){nw, -1};
+            add_edge(L, f->nkeywords++, 0, E_KEYWORD, g);
+        }
+    }
+}
+
+static void parse_file(struct loader *L, const char *file, json_object *root)
+{
+    static const char *const keys[] = {"flow",    "start",  "menu", "keywords",
+                                       "replies", "states", "note", NULL};
+    static const char *const reply_names[] = {"not_understood", "unsupported", "expired",
+                                              "too_many_tries", NULL};
+    flow_set *f = L->set;
+    json_object *v;
+    if (json_object_get_type(root) != json_type_object) {
+        problem(L, file, NULL, "a flow file is a JSON object with \"flow\" and \"states\"");
+        return;
+    }
+    check_keys(L, file, NULL, root, "file", keys);
+    str_field(L, file, NULL, root, "flow", 1);
+    if ((v = get(root, "start"))) {
+        const char *menu = str_field(L, file, NULL, root, "menu", 1),
+                   *start = str_field(L, file, NULL, root, "start", 1);
+        if (L->start_file)
+            problem(L, file, NULL, "\"start\" is also set in %s; one file starts the conversation",
+                    L->start_file);
+        else if (start) {
+            L->start_file = file;
+            L->start_name = start;
+            L->menu_name = menu;
+            add_edge(L, 0, 0, E_START, start);
+            if (menu)
+                add_edge(L, 0, 0, E_MENU, menu);
+        }
+    } else if (get(root, "menu")) {
+        problem(L, file, NULL, "\"menu\" belongs with \"start\"");
+    }
+    if ((v = get(root, "keywords")))
+        parse_keywords(L, file, v);
+    if ((v = get(root, "replies"))) {
+        if (json_object_get_type(v) != json_type_object) {
+            problem(L, file, NULL, "\"replies\" must be an object");
+        } else {
+            check_keys(L, file, NULL, v, "replies", reply_names);
+            for (int i = 0; reply_names[i]; i++) {
+                if (!get(v, reply_names[i]))
+                    continue;
+                if (f->replies[i].hi)
+                    problem(L, file, NULL, "the reply \"%s\" is defined twice", reply_names[i]);
+                text(L, file, NULL, v, reply_names[i], 1, FLOW_TEXT_BODY_MAX, &f->replies[i]);
+            }
+        }
+    }
+    if (!(v = get(root, "states")) || json_object_get_type(v) != json_type_object) {
+        problem(L, file, NULL, "\"states\" must be an object of named states");
+        return;
+    }
+    {
+        json_object_object_foreach(v, name, st) parse_state(L, file, name, st);
+    }
+}
+
+static int resolve(struct loader *L)
+{
+    flow_set *f = L->set;
+    f->start = f->menu = -1;
+    for (size_t i = 0; i < L->nedges; i++) {
+        struct edge *e = &L->edges[i];
+        int target = flow_state_index(f, e->target);
+        const char *file = e->field == E_KEYWORD || e->field == E_START || e->field == E_MENU
+                               ? L->start_file
+                               : f->states[e->state].file;
+        const char *state = e->field == E_KEYWORD || e->field == E_START || e->field == E_MENU
+                                ? NULL
+                                : f->states[e->state].name;
+        if (target < 0) {
+            static const char *const what[] = {"goto",     "goto",    "on_fail",  "skip.goto",
+                                               "yes.goto", "no.goto", "on_error", "keyword goto",
+                                               "start",    "menu"};
+            problem(L, file ? file : "flows", state, "%s \"%s\" is not a state", what[e->field],
+                    e->target);
+            continue;
+        }
+        switch (e->field) {
+        case E_NEXT:
+            f->states[e->state].next = target;
+            break;
+        case E_CHOICE:
+            f->states[e->state].choices[e->choice].next = target;
+            break;
+        case E_ON_FAIL:
+            f->states[e->state].on_fail = target;
+            break;
+        case E_SKIP:
+            f->states[e->state].skip_next = target;
+            break;
+        case E_YES:
+            f->states[e->state].yes_next = target;
+            break;
+        case E_NO:
+            f->states[e->state].no_next = target;
+            break;
+        case E_ON_ERROR:
+            f->states[e->state].on_error = target;
+            break;
+        case E_KEYWORD:
+            f->keywords[e->state].next = target;
+            break;
+        case E_START:
+            f->start = target;
+            break;
+        case E_MENU:
+            f->menu = target;
+            break;
+        }
+    }
+    return 0;
+}
+
+/* Out-edges of a state, for the graph checks; the menu stands in for unset on_fail/on_error. */
+static size_t out_edges(const flow_set *f, const flow_state *st, int *out, size_t max)
+{
+    size_t n = 0;
+#define OUT(x)                                                                                     \
+    do {                                                                                           \
+        if ((x) >= 0 && n < max)                                                                   \
+            out[n++] = (x);                                                                        \
+    } while (0)
+    OUT(st->next);
+    for (size_t i = 0; i < st->nchoices; i++)
+        OUT(st->choices[i].next);
+    OUT(st->skip_next);
+    OUT(st->yes_next);
+    OUT(st->no_next);
+    if (st->kind == FLOW_INPUT || st->kind == FLOW_MEDIA)
+        OUT(st->on_fail >= 0 ? st->on_fail : f->menu);
+    if (st->kind == FLOW_ACTION)
+        OUT(st->on_error >= 0 ? st->on_error : f->menu);
+#undef OUT
+    return n;
+}
+
+static void check_graph(struct loader *L)
+{
+    flow_set *f = L->set;
+    size_t n = f->nstates;
+    char *seen = calloc(n ? n : 1, 1), *back = calloc(n ? n : 1, 1);
+    int *stack = calloc(n ? n : 1, sizeof *stack), edges[64];
+    size_t top = 0;
+    if (!seen || !back || !stack) {
+        L->oom = 1;
+        goto out;
+    }
+    /* Reachable: from the start and every keyword. */
+    if (f->start >= 0)
+        seen[f->start] = 1, stack[top++] = f->start;
+    for (size_t k = 0; k < f->nkeywords; k++)
+        if (f->keywords[k].next >= 0 && !seen[f->keywords[k].next])
+            seen[f->keywords[k].next] = 1, stack[top++] = f->keywords[k].next;
+    while (top) {
+        const flow_state *st = &f->states[stack[--top]];
+        size_t m = out_edges(f, st, edges, 64);
+        for (size_t i = 0; i < m; i++)
+            if (!seen[edges[i]])
+                seen[edges[i]] = 1, stack[top++] = edges[i];
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!seen[i])
+            problem(L, f->states[i].file, f->states[i].name,
+                    "no conversation reaches this state (nothing goes to it from the start or a "
+                    "keyword)");
+    /* A way back: to the menu, or to an end action; iterate to a fixed point. */
+    if (f->menu >= 0)
+        back[f->menu] = 1;
+    for (size_t i = 0; i < n; i++)
+        if (f->states[i].kind == FLOW_ACTION && f->states[i].action == FLOW_ACT_END)
+            back[i] = 1;
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (size_t i = 0; i < n; i++) {
+            size_t m;
+            if (back[i])
+                continue;
+            m = out_edges(f, &f->states[i], edges, 64);
+            for (size_t j = 0; j < m; j++)
+                if (back[edges[j]]) {
+                    back[i] = changed = 1;
+                    break;
+                }
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!back[i] && f->menu >= 0)
+            problem(L, f->states[i].file, f->states[i].name,
+                    "no way back to the menu from here (every path must lead to \"%s\" or an end "
+                    "action)",
+                    f->states[f->menu].name);
+    if (f->menu >= 0) {
+        int has = 0;
+        for (size_t k = 0; k < f->nkeywords; k++)
+            has |= f->keywords[k].next == f->menu;
+        if (!has)
+            problem(L, L->start_file, NULL,
+                    "no keyword leads to the menu \"%s\" (add {\"words\": [\"menu\", \"मेनू\", "
+                    "\"0\"], \"goto\": \"%s\"})",
+                    f->states[f->menu].name, f->states[f->menu].name);
+    }
+out:
+    free(seen);
+    free(back);
+    free(stack);
+}
+
+static int is_json(const struct dirent *d)
+{
+    size_t n = strlen(d->d_name);
+    return n > 5 && strcmp(d->d_name + n - 5, ".json") == 0 && d->d_name[0] != '.';
+}
+
+/* Loads and checks; the problems stay in L. NULL only when the folder cannot be read. */
+static flow_set *load(struct loader *L, const char *dir, err *e)
+{
+    static const char *const reply_names[] = {"not_understood", "unsupported", "expired",
+                                              "too_many_tries"};
+    struct dirent **list = NULL;
+    int n = scandir(dir, &list, is_json, alphasort), files = 0;
+    if (n < 0) {
+        err_set(e, ERR_USER, "%s: cannot read the flows folder", dir);
+        return NULL;
+    }
+    L->set = calloc(1, sizeof *L->set);
+    L->p = calloc(1, sizeof *L->p);
+    if (!L->set || !L->p || !(L->p->roots = calloc((size_t)n + 1, sizeof *L->p->roots)) ||
+        !(L->p->names = calloc((size_t)n + 1, sizeof *L->p->names))) {
+        err_set(e, ERR_ENV, "out of memory");
+        L->oom = 1;
+        goto out;
+    }
+    L->set->priv_ = L->p;
+    for (int i = 0; i < n; i++) {
+        char path[4096];
+        size_t len;
+        err fe = {0};
+        char *text_buf, *name;
+        json_object *root;
+        snprintf(path, sizeof path, "%s/%s", dir, list[i]->d_name);
+        if (!(name = strdup(path))) {
+            L->oom = 1;
+            break;
+        }
+        L->p->names[L->p->nnames++] = name;
+        if (!(text_buf = jsonfile_read(path, &len, &fe))) {
+            problem(L, NULL, NULL, "%s", fe.msg);
+            continue;
+        }
+        root = jsonfile_parse(name, text_buf, len, &fe);
+        free(text_buf);
+        if (!root) {
+            problem(L, NULL, NULL, "%s", fe.msg); /* already file:line:column: ... */
+            continue;
+        }
+        L->p->roots[L->p->nroots++] = root;
+        if (json_object_get_type(root) == json_type_object && !get(root, "flow") &&
+            (get(root, "district") || get(root, "departments")))
+            continue; /* the district directory lives here too */
+        if (json_object_get_type(root) == json_type_object && !get(root, "flow")) {
+            problem(L, name, NULL, "not a flow file (no \"flow\" field)");
+            continue;
+        }
+        files++;
+        parse_file(L, name, root);
+    }
+    if (!L->oom) {
+        if (!files)
+            problem(L, dir, NULL, "no flow files here");
+        else if (!L->start_file)
+            problem(L, dir, NULL, "no flow file has \"start\": where does a conversation begin?");
+        for (int i = 0; files && i < FLOW_REPLY_COUNT; i++)
+            if (!L->set->replies[i].hi)
+                problem(L, L->start_file ? L->start_file : dir, NULL,
+                        "the reply \"%s\" is missing from \"replies\"", reply_names[i]);
+        resolve(L);
+        check_graph(L);
+    }
+out:
+    for (int i = 0; i < n; i++)
+        free(list[i]);
+    free(list);
+    if (L->oom)
+        err_set(e, ERR_ENV, "out of memory loading flows");
+    return L->set;
+}
+
+static void loader_done(struct loader *L)
+{
+    for (size_t i = 0; i < L->nproblems; i++)
+        free(L->problems[i]);
+    free(L->problems);
+    free(L->edges);
+}
+
+flow_set *flow_set_load(const char *dir, err *e)
+{
+    struct loader L = {0};
+    flow_set *f = load(&L, dir, e);
+    if (f && (L.nproblems || L.oom)) {
+        if (!L.oom)
+            err_set(e, ERR_USER, "%s%s", L.problems[0],
+                    L.nproblems > 1 ? " (and more: run sampark flows check)" : "");
+        flow_set_free(f);
+        f = NULL;
+    } else if (!f && L.set) {
+        flow_set_free(L.set);
+    }
+    loader_done(&L);
+    return f;
+}
+
+int flow_check(const char *dir, FILE *out, err *e)
+{
+    struct loader L = {0};
+    flow_set *f = load(&L, dir, e);
+    int rc;
+    if (!f) {
+        loader_done(&L);
+        return -1;
+    }
+    for (size_t i = 0; i < L.nproblems; i++)
+        fprintf(out, "%s\n", L.problems[i]);
+    if (L.oom) {
+        rc = -1;
+    } else {
+        rc = (int)L.nproblems;
+        if (!rc)
+            fprintf(out, "%s: %zu states, %zu keywords: ok\n", dir, f->nstates, f->nkeywords);
+    }
+    flow_set_free(f);
+    loader_done(&L);
+    return rc;
+}
+
+void flow_set_free(flow_set *f)
+{
+    struct priv *p;
+    if (!f)
+        return;
+    for (size_t i = 0; i < f->nstates; i++)
+        pcre2_code_free(f->states[i].pattern);
+    if ((p = f->priv_)) {
+        for (size_t i = 0; i < p->nroots; i++)
+            json_object_put(p->roots[i]);
+        for (size_t i = 0; i < p->nallocs; i++)
+            free(p->allocs[i]);
+        for (size_t i = 0; i < p->nnames; i++)
+            free(p->names[i]);
+        free(p->roots);
+        free(p->allocs);
+        free(p->names);
+        free(p);
+    }
+    free(f->states);
+    free(f->keywords);
+    free(f);
+}
+
+int flow_state_index(const flow_set *f, const char *name)
+{
+    for (size_t i = 0; i < f->nstates; i++)
+        if (strcmp(f->states[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+const char *flow_text_get(const flow_text *t, const char *lang)
+{
+    if (lang && strcmp(lang, "en") == 0 && t->en)
+        return t->en;
+    if (lang && strcmp(lang, "hne") == 0 && t->hne)
+        return t->hne;
+    return t->hi ? t->hi : t->en ? t->en : "";
+}

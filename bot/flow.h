@@ -1,0 +1,127 @@
+/* flow.h — flow files (the .json files of SAMPARK_FLOWS; flows/README.md teaches the
+ * format) → a validated state machine, and `sampark flows check`. Loading checks everything
+ * a flow author can get wrong — syntax, unknown fields, missing translations, WhatsApp's
+ * length limits, bad regular expressions, unknown or unreachable states, dead ends — and
+ * reports each problem with its file and state. A loaded flow_set is immutable. */
+#ifndef SAMPARK_FLOW_H
+#define SAMPARK_FLOW_H
+
+#include <stdio.h>
+
+#include "err.h"
+
+/* WhatsApp's limits (SPEC section 5), in Unicode characters. */
+#define FLOW_BUTTON_TITLE_MAX     20
+#define FLOW_ROW_TITLE_MAX        24
+#define FLOW_ROW_DESC_MAX         72
+#define FLOW_LIST_BUTTON_MAX      20
+#define FLOW_INTERACTIVE_BODY_MAX 1024
+#define FLOW_TEXT_BODY_MAX        4096
+#define FLOW_MAX_BUTTONS          3
+#define FLOW_MAX_ROWS             10
+
+typedef enum flow_kind {
+    FLOW_MESSAGE,
+    FLOW_MENU,
+    FLOW_DEPARTMENTS,
+    FLOW_INPUT,
+    FLOW_MEDIA,
+    FLOW_CONFIRM,
+    FLOW_ACTION,
+} flow_kind;
+
+typedef enum flow_action {
+    FLOW_ACT_CREATE_CASE,
+    FLOW_ACT_LOOKUP_CASE,
+    FLOW_ACT_HELPDESK,
+    FLOW_ACT_SET_LANGUAGE,
+    FLOW_ACT_END,
+} flow_action;
+
+/* What a media state accepts. */
+enum {
+    FLOW_ACCEPT_IMAGE = 1,
+    FLOW_ACCEPT_AUDIO = 2,
+    FLOW_ACCEPT_VIDEO = 4,
+    FLOW_ACCEPT_DOCUMENT = 8,
+    FLOW_ACCEPT_LOCATION = 16
+};
+
+/* A text in several languages; hi and en are always present once loaded. */
+typedef struct flow_text {
+    const char *hi, *en, *hne; /* hne (Chhattisgarhi) optional: NULL falls back to hi */
+} flow_text;
+
+typedef struct flow_choice {
+    const char *id;
+    flow_text title, description; /* description.hi NULL when absent */
+    const char **match;           /* normalized match words (text_normalize) */
+    size_t nmatch;
+    const char **set_keys, **set_values; /* session variables to set */
+    size_t nset;
+    int next;
+} flow_choice;
+
+typedef struct flow_state {
+    const char *name, *file;
+    flow_kind kind;
+    flow_text text;
+    flow_choice *choices; /* menu */
+    size_t nchoices;
+    flow_text button; /* menu: list button label (hi NULL = default) */
+    const char *var;  /* input, media, departments */
+    int min, max;     /* input: characters; 0 = no bound */
+    void *pattern;    /* input: compiled pcre2_code *, or NULL */
+    const char *pattern_src;
+    flow_text retry;      /* input, media */
+    int retries, on_fail; /* on_fail -1: the menu */
+    int has_skip, skip_next;
+    flow_text skip_title;
+    unsigned accept;               /* media: FLOW_ACCEPT_* bits */
+    flow_text yes_title, no_title; /* confirm */
+    int yes_next, no_next;
+    flow_action action;   /* action */
+    const char *language; /* action set_language */
+    int on_error;         /* action; -1: the menu */
+    int next;             /* goto; -1 where the kind has none */
+} flow_state;
+
+typedef struct flow_keyword {
+    const char *word; /* normalized */
+    int next;
+} flow_keyword;
+
+enum {
+    FLOW_REPLY_NOT_UNDERSTOOD,
+    FLOW_REPLY_UNSUPPORTED,
+    FLOW_REPLY_EXPIRED,
+    FLOW_REPLY_TOO_MANY_TRIES,
+    FLOW_REPLY_COUNT
+};
+
+typedef struct flow_set {
+    flow_state *states;
+    size_t nstates;
+    int start, menu;
+    flow_keyword *keywords;
+    size_t nkeywords;
+    flow_text replies[FLOW_REPLY_COUNT];
+    void *priv_;
+} flow_set;
+
+/* Loads every flow file in dir (files that are not flows, such as district.json, are
+ * skipped). NULL + e naming the first problem (and how many there are) on any problem. */
+flow_set *flow_set_load(const char *dir, err *e);
+void flow_set_free(flow_set *f);
+
+/* `sampark flows check`: prints every problem, one per line, to out; returns the number of
+ * problems (0: the set is good), or -1 + e when dir cannot be read at all. A one-line
+ * summary of a good set goes to out too. */
+int flow_check(const char *dir, FILE *out, err *e);
+
+/* The state index of a name, or -1. */
+int flow_state_index(const flow_set *f, const char *name);
+/* The text in lang ("hi", "en", "hne"), falling back to Hindi, then English. */
+const char *flow_text_get(const flow_text *t, const char *lang);
+
+#endif

@@ -1,0 +1,255 @@
+/* test_flow.c — loading and checking flow files: the README example and the shipped flows
+ * load; each kind of mistake a flow author can make is reported with its file and state
+ * (one mutation of a small valid flow per error kind). Pure: files only. */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "flow.h"
+
+static const char base[] =
+    "{\n"
+    "  \"flow\": \"t\", \"start\": \"welcome\", \"menu\": \"main_menu\",\n"
+    "  \"keywords\": [{\"words\": [\"menu\", \"मेनू\", \"0\"], \"goto\": \"main_menu\"},\n"
+    "               {\"words\": [\"help\", \"मदद\"], \"goto\": \"help\"}],\n"
+    "  \"replies\": {\n"
+    "    \"not_understood\": {\"hi\": \"समझ नहीं आया।\", \"en\": \"Not understood.\"},\n"
+    "    \"unsupported\": {\"hi\": \"यह नहीं पढ़ सकते।\", \"en\": \"Cannot read that.\"},\n"
+    "    \"expired\": {\"hi\": \"फिर से शुरू करते हैं।\", \"en\": \"Starting again.\"},\n"
+    "    \"too_many_tries\": {\"hi\": \"मेनू पर लौटते हैं।\", \"en\": \"Back to the menu.\"}},\n"
+    "  \"states\": {\n"
+    "    \"welcome\": {\"kind\": \"menu\", \"text\": {\"hi\": \"भाषा चुनें\", \"en\": \"Choose a "
+    "language\"},\n"
+    "      \"choices\": [{\"id\": \"hi\", \"title\": {\"hi\": \"हिंदी\", \"en\": \"हिंदी\"}, "
+    "\"set\": {\"lang\": \"hi\"}, \"goto\": \"main_menu\"},\n"
+    "                  {\"id\": \"en\", \"title\": {\"hi\": \"English\", \"en\": \"English\"}, "
+    "\"set\": {\"lang\": \"en\"}, \"goto\": \"main_menu\"}]},\n"
+    "    \"main_menu\": {\"kind\": \"menu\", \"text\": {\"hi\": \"क्या करना है?\", \"en\": \"What "
+    "next?\"},\n"
+    "      \"choices\": [{\"id\": \"complaint\", \"title\": {\"hi\": \"शिकायत\", \"en\": "
+    "\"Complaint\"}, \"match\": [\"shikayat\"], \"goto\": \"dept\"},\n"
+    "                  {\"id\": \"help\", \"title\": {\"hi\": \"मदद\", \"en\": \"Help\"}, "
+    "\"match\": [\"madad\"], \"goto\": \"help\"}]},\n"
+    "    \"dept\": {\"kind\": \"departments\", \"text\": {\"hi\": \"विभाग चुनें\", \"en\": \"Choose a "
+    "department\"}, \"var\": \"department\", \"goto\": \"describe\"},\n"
+    "    \"describe\": {\"kind\": \"input\", \"text\": {\"hi\": \"समस्या लिखें\", \"en\": \"Describe "
+    "it\"}, \"var\": \"description\",\n"
+    "      \"min\": 10, \"max\": 1000, \"pattern\": \"\\\\S\", \"retry\": {\"hi\": \"10 अक्षर\", "
+    "\"en\": \"10 letters\"}, \"goto\": \"photo\"},\n"
+    "    \"photo\": {\"kind\": \"media\", \"text\": {\"hi\": \"फोटो भेजें\", \"en\": \"Send a "
+    "photo\"}, \"accept\": [\"image\", \"location\"],\n"
+    "      \"var\": \"attachment\", \"retry\": {\"hi\": \"फोटो\", \"en\": \"A photo\"},\n"
+    "      \"skip\": {\"title\": {\"hi\": \"छोड़ें\", \"en\": \"Skip\"}, \"goto\": \"confirm\"}, "
+    "\"goto\": \"confirm\"},\n"
+    "    \"confirm\": {\"kind\": \"confirm\", \"text\": {\"hi\": \"दर्ज करें? {description}\", "
+    "\"en\": \"Submit? {description}\"},\n"
+    "      \"yes\": {\"title\": {\"hi\": \"हाँ\", \"en\": \"Yes\"}, \"goto\": \"create\"},\n"
+    "      \"no\": {\"title\": {\"hi\": \"नहीं\", \"en\": \"No\"}, \"goto\": \"main_menu\"}},\n"
+    "    \"create\": {\"kind\": \"action\", \"action\": \"create_case\", \"text\": {\"hi\": \"नंबर "
+    "{tracking_no}\", \"en\": \"Number {tracking_no}\"}, \"goto\": \"main_menu\"},\n"
+    "    \"help\": {\"kind\": \"message\", \"text\": {\"hi\": \"0 लिखें\", \"en\": \"Type 0\"}, "
+    "\"goto\": \"main_menu\"}\n"
+    "  }\n"
+    "}\n";
+
+/* Writes files into a fresh folder; returns it (malloc'd). */
+static char *folder_with(const char *name, const char *content)
+{
+    char *dir = tu_tempdir(), path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    tu_write(path, content);
+    return dir;
+}
+
+static void remove_folder(char *dir)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fail_msg("cannot remove %s", dir);
+    free(dir);
+}
+
+/* Runs flows check; returns the problem count and the output in out. */
+static int check(const char *dir, char *out, size_t outsz)
+{
+    FILE *f = fmemopen(out, outsz, "w");
+    err e = {0};
+    int n;
+    memset(out, 0, outsz);
+    n = flow_check(dir, f, &e);
+    fclose(f);
+    if (n < 0)
+        fail_msg("flow_check failed: %s", e.msg);
+    return n;
+}
+
+static void base_is_valid(void **state)
+{
+    (void)state;
+    char *dir = folder_with("t.json", base), out[4096];
+    err e = {0};
+    flow_set *f;
+    if (check(dir, out, sizeof out) != 0)
+        fail_msg("%s", out);
+    f = flow_set_load(dir, &e);
+    if (!f)
+        fail_msg("%s", e.msg);
+    assert_int_equal(f->nstates, 8);
+    assert_string_equal(f->states[f->start].name, "welcome");
+    assert_string_equal(f->states[f->menu].name, "main_menu");
+    {
+        const flow_state *d = &f->states[flow_state_index(f, "describe")];
+        assert_int_equal(d->kind, FLOW_INPUT);
+        assert_int_equal(d->min, 10);
+        assert_non_null(d->pattern);
+        assert_int_equal(d->retries, 3);
+        assert_string_equal(f->states[d->next].name, "photo");
+    }
+    {
+        const flow_state *m = &f->states[flow_state_index(f, "main_menu")];
+        assert_string_equal(m->choices[0].match[0], "shikayat");
+        assert_string_equal(flow_text_get(&m->text, "en"), "What next?");
+        assert_string_equal(flow_text_get(&m->text, "hne"),
+                            "क्या करना है?"); /* falls back to Hindi */
+    }
+    flow_set_free(f);
+    flow_set_free(NULL);
+    remove_folder(dir);
+}
+
+static void readme_example_is_valid(void **state)
+{
+    (void)state;
+    char *readme = tu_read_source("flows/README.md", NULL), *start = strstr(readme, "```json\n"),
+         *end, *dir, out[4096];
+    assert_non_null(start);
+    start += 8;
+    end = strstr(start, "\n```");
+    assert_non_null(end);
+    *end = '\0';
+    dir = folder_with("example.json", start);
+    if (check(dir, out, sizeof out) != 0)
+        fail_msg("the README example is not a valid flow: %s", out);
+    remove_folder(dir);
+    free(readme);
+}
+
+static void shipped_flows_are_valid(void **state)
+{
+    (void)state;
+    char out[8192];
+    int n = check(SAMPARK_SOURCE_DIR "/flows", out, sizeof out);
+    if (n != 0)
+        fail_msg("flows/ has %d problems:\n%s", n, out);
+}
+
+/* One mutation per error kind: (from, to, expected text in the report). */
+static void every_error_kind_is_reported(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *from, *to, *expect;
+    } cases[] = {
+        {"\"goto\": \"photo\"}", "\"goto\": \"foto\"}",
+         "state \"describe\": goto \"foto\" is not a state"},
+        {"\"kind\": \"departments\"", "\"kind\": \"department\"",
+         "state \"dept\": unknown kind \"department\""},
+        {"\"en\": \"Describe it\"", "\"eng\": \"Describe it\"",
+         "state \"describe\": \"text\" has no English"},
+        {"{\"hi\": \"समस्या लिखें\", \"en\": \"Describe it\"}", "{\"en\": \"Describe it\"}",
+         "state \"describe\": \"text\" has no Hindi"},
+        {"\"title\": {\"hi\": \"शिकायत\", \"en\": \"Complaint\"}",
+         "\"title\": {\"hi\": \"शिकायत\", \"en\": \"Register a complaint now\"}",
+         "state \"main_menu\": \"title\".en is 24 characters; WhatsApp allows 20"},
+        {"\"title\": {\"hi\": \"हाँ\", \"en\": \"Yes\"}",
+         "\"title\": {\"hi\": \"हाँ, मेरी शिकायत दर्ज करें\", \"en\": \"Yes\"}",
+         "state \"confirm\": \"title\".hi is 26 characters"},
+        {"\"pattern\": \"\\\\S\"", "\"pattern\": \"([a-z\"",
+         "state \"describe\": \"pattern\" is not a valid regular expression"},
+        {"{\"id\": \"help\", \"title\"", "{\"id\": \"complaint\", \"title\"",
+         "state \"main_menu\": two choices have the id \"complaint\""},
+        {"\"match\": [\"madad\"]", "\"match\": [\"Shikayat!\"]",
+         "the match word \"shikayat\" is in two choices"},
+        {"\"help\": {\"kind\": \"message\", \"text\": {\"hi\": \"0 लिखें\", \"en\": \"Type 0\"}, "
+         "\"goto\": \"main_menu\"}",
+         "\"help\": {\"kind\": \"message\", \"text\": {\"hi\": \"0 लिखें\", \"en\": \"Type 0\"}, "
+         "\"goto\": \"main_menu\"},\n"
+         "    \"orphan\": {\"kind\": \"message\", \"text\": {\"hi\": \"x\", \"en\": \"x\"}, "
+         "\"goto\": \"main_menu\"}",
+         "state \"orphan\": no conversation reaches this state"},
+        {"\"create\": {\"kind\": \"action\", \"action\": \"create_case\", \"text\": {\"hi\": \"नंबर "
+         "{tracking_no}\", \"en\": \"Number {tracking_no}\"}, \"goto\": \"main_menu\"}",
+         "\"create\": {\"kind\": \"action\", \"action\": \"create_case\", \"text\": {\"hi\": \"नंबर "
+         "{tracking_no}\", \"en\": \"Number {tracking_no}\"}, \"goto\": \"loop\", \"on_error\": "
+         "\"loop\"},\n"
+         "    \"loop\": {\"kind\": \"message\", \"text\": {\"hi\": \"x\", \"en\": \"x\"}, "
+         "\"goto\": \"loop\"}",
+         "state \"loop\": no way back to the menu"},
+        {"{\"words\": [\"menu\", \"मेनू\", \"0\"], \"goto\": \"main_menu\"},", "",
+         "no keyword leads to the menu \"main_menu\""},
+        {"[\"help\", \"मदद\"]", "[\"help\", \"Menu\"]", "the keyword \"Menu\" is listed twice"},
+        {"\"expired\": {\"hi\": \"फिर से शुरू करते हैं।\", \"en\": \"Starting again.\"},", "",
+         "the reply \"expired\" is missing"},
+        {"\"var\": \"department\", ", "", "state \"dept\": \"var\" is missing"},
+        {"\"accept\": [\"image\", \"location\"]", "\"accept\": [\"photo\"]",
+         "state \"photo\": \"accept\" has \"photo\""},
+        {"\"action\": \"create_case\"", "\"action\": \"make_case\"",
+         "state \"create\": unknown action \"make_case\""},
+        {"\"min\": 10,", "\"min\": 10, \"minimum\": 3,",
+         "state \"describe\": state: unknown field \"minimum\""},
+        {"\"min\": 10, \"max\": 1000", "\"min\": 100, \"max\": 10",
+         "state \"describe\": \"min\" 100 is more than \"max\" 10"},
+        {"\"start\": \"welcome\"", "\"start\": \"welcom\"", "start \"welcom\" is not a state"},
+        {"\"goto\": \"describe\"}", "\"goto\": \"describe\",}", "t.json:17:"},
+        {"\"flow\": \"t\", ", "", "not a flow file"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *json = tu_replace(base, cases[i].from, cases[i].to),
+             *dir = folder_with("t.json", json), out[8192];
+        int n = check(dir, out, sizeof out);
+        err e = {0};
+        flow_set *f;
+        if (n == 0)
+            fail_msg("case %zu accepted: %s", i, cases[i].expect);
+        if (!strstr(out, cases[i].expect))
+            fail_msg("case %zu: expected \"%s\" in:\n%s", i, cases[i].expect, out);
+        f = flow_set_load(dir, &e);
+        if (f)
+            fail_msg("case %zu: flow_set_load accepted a broken set", i);
+        assert_int_equal(e.kind, ERR_USER);
+        remove_folder(dir);
+        free(json);
+    }
+}
+
+static void district_file_is_skipped_and_empty_folder_refused(void **state)
+{
+    (void)state;
+    char *dir = folder_with("t.json", base), path[600], out[4096];
+    char *district = tu_read_source("flows/district.json", NULL);
+    snprintf(path, sizeof path, "%s/district.json", dir);
+    tu_write(path, district);
+    assert_int_equal(check(dir, out, sizeof out), 0);
+    remove_folder(dir);
+    dir = tu_tempdir();
+    assert_int_equal(check(dir, out, sizeof out), 1);
+    assert_non_null(strstr(out, "no flow files here"));
+    remove_folder(dir);
+    free(district);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(base_is_valid),
+        cmocka_unit_test(readme_example_is_valid),
+        cmocka_unit_test(shipped_flows_are_valid),
+        cmocka_unit_test(every_error_kind_is_reported),
+        cmocka_unit_test(district_file_is_skipped_and_empty_folder_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
