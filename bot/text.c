@@ -1,6 +1,8 @@
 /* text.c — UTF-8 validation and counting (see text.h). */
 #include "text.h"
 
+#include <string.h>
+
 int text_utf8_valid(const char *str, size_t len)
 {
     const unsigned char *s = (const unsigned char *)str, *end = s + len;
@@ -80,4 +82,37 @@ size_t text_normalize(const char *in, char *out, size_t outsz)
     }
     out[n] = '\0';
     return n;
+}
+
+int text_cut(char *s, size_t maxchars)
+{
+    size_t chars = 0, keep = 0, space = 0;
+    char *p;
+    if (text_utf8_chars(s) <= maxchars)
+        return 0;
+    if (maxchars < 2) {
+        s[0] = '\0';
+        return 1;
+    }
+    /* Byte offset after maxchars - 1 characters, leaving room for the ellipsis. */
+    for (p = s; *p && chars < maxchars - 1; p++) {
+        if (((unsigned char)*p & 0xC0) != 0x80) {
+            chars++;
+            if (*p == ' ' || *p == '\n')
+                space = (size_t)(p - s);
+        }
+    }
+    while (*p && ((unsigned char)*p & 0xC0) == 0x80)
+        p++;
+    keep = (size_t)(p - s);
+    if (space && space * 5 > keep * 4) /* a word boundary in the last fifth */
+        keep = space;
+    /* The ellipsis takes 3 bytes: step back over whole characters until it fits. */
+    while (keep > 0 && keep + 3 > strlen(s)) {
+        keep--;
+        while (keep > 0 && ((unsigned char)s[keep] & 0xC0) == 0x80)
+            keep--;
+    }
+    memcpy(s + keep, "\xE2\x80\xA6", 4); /* U+2026 and the NUL */
+    return 1;
 }

@@ -16,4 +16,8 @@ size_t text_utf8_chars(const char *s);
  * the length written. in must be valid UTF-8. */
 size_t text_normalize(const char *in, char *out, size_t outsz);
 
+/* Cuts s in place to at most maxchars characters, at a word boundary when one is near the
+ * end, ending with "…"; never splits a UTF-8 sequence. Returns 1 when it cut. */
+int text_cut(char *s, size_t maxchars);
+
 #endif

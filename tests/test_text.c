@@ -50,12 +50,30 @@ static void normalizes_typed_answers(void **state)
     assert_string_equal(out, "प");
 }
 
+static void cuts_at_words_and_characters(void **state)
+{
+    (void)state;
+    char a[] = "abc", b[64], c[200];
+    assert_int_equal(text_cut(a, 2), 1);
+    assert_true(text_utf8_chars(a) <= 2);
+    assert_true(text_utf8_valid(a, strlen(a)));
+    strcpy(b, "short");
+    assert_int_equal(text_cut(b, 10), 0);
+    assert_string_equal(b, "short");
+    strcpy(c, "हैंडपंप खराब है और गांव में पानी नहीं आ रहा है");
+    assert_int_equal(text_cut(c, 20), 1);
+    assert_true(text_utf8_chars(c) <= 20);
+    assert_true(text_utf8_valid(c, strlen(c)));
+    assert_non_null(strstr(c, "\xE2\x80\xA6"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(valid_and_invalid),
         cmocka_unit_test(counts_characters_not_bytes),
         cmocka_unit_test(normalizes_typed_answers),
+        cmocka_unit_test(cuts_at_words_and_characters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,643 @@
+/* engine.c — the conversation step (see engine.h).
+ * Entering a state renders its message; a message, an action's text or a language change
+ * chain into the next state at once. Answers are matched forgivingly: the option's id (a
+ * tapped button or row), its number, its title in any language, or a match word; case,
+ * spaces and punctuation never matter. Nothing here may crash on what a citizen sends. */
+#include "engine.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "text.h"
+
+#define MAX_CHAIN 12 /* messages chained without waiting: a guard against author loops */
+#define PAGE_ROWS 9  /* rows per page when a list needs a "more" row */
+
+static const flow_text more_title = {"और विकल्प", "More options", NULL};
+static const flow_text more_desc = {"अगले विकल्प देखें", "See the next options", NULL};
+static const flow_text default_button = {"विकल्प चुनें", "Choose", NULL};
+static const char *const yes_words[] = {"yes", "y",  "haan", "han", "ha",   "ji", "hanji", "haanji",
+                                        "1",   "हाँ", "हां",   "जी",  "हाँजी", "ok", NULL};
+static const char *const no_words[] = {"no", "n",   "nahi", "nahin", "na",
+                                       "2",  "नहीं", "ना",   "नही",   NULL};
+static const char *const more_words[] = {"more", "aur", "aurvikalp", "और", "औरविकल्प", "next", NULL};
+static const char *const skip_words[] = {"skip",      "chhodo", "chodo", "chhode", "aage",
+                                         "aagebadhe", "छोड़ें",    "आगे",    NULL};
+
+/* ---- sessions ------------------------------------------------------------------------------ */
+
+void engine_session_init(engine_session *s)
+{
+    memset(s, 0, sizeof *s);
+}
+
+static void clear_vars(engine_session *s)
+{
+    for (size_t i = 0; i < s->nvars; i++)
+        free(s->vars[i].value);
+    s->nvars = 0;
+}
+
+void engine_session_clear(engine_session *s)
+{
+    clear_vars(s);
+    engine_session_init(s);
+}
+
+int engine_session_set(engine_session *s, const char *key, const char *value)
+{
+    char *copy;
+    size_t i;
+    if (strlen(key) >= sizeof s->vars[0].key)
+        return -1;
+    for (i = 0; i < s->nvars; i++)
+        if (strcmp(s->vars[i].key, key) == 0)
+            break;
+    if (i == s->nvars && s->nvars == ENGINE_MAX_VARS)
+        return -1;
+    if (!(copy = strdup(value ? value : "")))
+        return -1;
+    if (i == s->nvars) {
+        snprintf(s->vars[i].key, sizeof s->vars[i].key, "%s", key);
+        s->nvars++;
+    } else {
+        free(s->vars[i].value);
+    }
+    s->vars[i].value = copy;
+    return 0;
+}
+
+const char *engine_session_get(const engine_session *s, const char *key)
+{
+    for (size_t i = 0; i < s->nvars; i++)
+        if (strcmp(s->vars[i].key, key) == 0)
+            return s->vars[i].value;
+    return NULL;
+}
+
+/* ---- output -------------------------------------------------------------------------------- */
+
+void engine_result_free(engine_result *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n; i++)
+        free(r->out[i].text);
+    free(r->out);
+    memset(r, 0, sizeof *r);
+}
+
+static engine_out *push(engine_result *r, engine_kind kind)
+{
+    engine_out *o;
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 8;
+        engine_out *n = realloc(r->out, cap * sizeof *n);
+        if (!n)
+            return NULL;
+        r->out = n;
+        r->cap = cap;
+    }
+    o = &r->out[r->n++];
+    memset(o, 0, sizeof *o);
+    o->kind = kind;
+    return o;
+}
+
+static const char *lang_of(const engine_session *s)
+{
+    return s->lang[0] ? s->lang : "hi";
+}
+
+/* Fills {placeholders} from the session; unknown ones vanish. Cuts to limit characters. */
+static char *render(const engine_session *s, const char *tmpl, size_t limit)
+{
+    size_t cap = strlen(tmpl) + 1, len = 0;
+    char *out = malloc(cap);
+    if (!out)
+        return NULL;
+    for (const char *p = tmpl; *p;) {
+        const char *add = p, *close;
+        size_t addlen = 1;
+        char key[32];
+        if (*p == '{' && (close = strchr(p + 1, '}')) && (size_t)(close - p - 1) < sizeof key &&
+            close > p + 1 &&
+            strspn(p + 1, "abcdefghijklmnopqrstuvwxyz0123456789_") == (size_t)(close - p - 1)) {
+            memcpy(key, p + 1, (size_t)(close - p - 1));
+            key[close - p - 1] = '\0';
+            add = engine_session_get(s, key);
+            if (!add)
+                add = "";
+            addlen = strlen(add);
+            p = close + 1;
+        } else {
+            p++;
+        }
+        if (len + addlen + 1 > cap) {
+            char *n;
+            cap = (len + addlen + 1) * 2;
+            if (!(n = realloc(out, cap))) {
+                free(out);
+                return NULL;
+            }
+            out = n;
+        }
+        memcpy(out + len, add, addlen);
+        len += addlen;
+    }
+    out[len] = '\0';
+    /* Invalid UTF-8 cannot come from flows (checked) or vars (from parsed JSON), but be sure. */
+    if (!text_utf8_valid(out, len)) {
+        free(out);
+        return strdup("");
+    }
+    text_cut(out, limit);
+    return out;
+}
+
+static int send_text(engine_result *r, const engine_session *s, const flow_text *t)
+{
+    engine_out *o = push(r, ENGINE_SEND);
+    if (!o || !(o->text = render(s, flow_text_get(t, lang_of(s)), FLOW_TEXT_BODY_MAX)))
+        return -1;
+    o->type = ENGINE_TEXT;
+    return 0;
+}
+
+static void option(engine_out *o, const char *id, const char *title, const char *desc)
+{
+    engine_option *op = &o->opts[o->nopts++];
+    snprintf(op->id, sizeof op->id, "%s", id);
+    snprintf(op->title, sizeof op->title, "%s", title);
+    text_cut(op->title, FLOW_ROW_TITLE_MAX);
+    snprintf(op->desc, sizeof op->desc, "%s", desc ? desc : "");
+    text_cut(op->desc, FLOW_ROW_DESC_MAX);
+}
+
+/* ---- rendering a state ---------------------------------------------------------------------- */
+
+struct row {
+    char id[72];
+    const flow_text *title, *desc;
+};
+
+/* The rows a menu-like state offers (choices or departments), all pages. */
+static size_t rows_of(const engine_ctx *ctx, const flow_state *st, struct row *rows, size_t max)
+{
+    size_t n = 0;
+    if (st->kind == FLOW_MENU) {
+        for (size_t i = 0; i < st->nchoices && n < max; i++, n++) {
+            snprintf(rows[n].id, sizeof rows[n].id, "c:%s", st->choices[i].id);
+            rows[n].title = &st->choices[i].title;
+            rows[n].desc = st->choices[i].description.hi ? &st->choices[i].description : NULL;
+        }
+    } else if (st->kind == FLOW_DEPARTMENTS) {
+        for (size_t i = 0; i < ctx->ndepts && n < max; i++, n++) {
+            snprintf(rows[n].id, sizeof rows[n].id, "d:%s", ctx->depts[i].code);
+            rows[n].title = &ctx->depts[i].name;
+            rows[n].desc = ctx->depts[i].description.hi ? &ctx->depts[i].description : NULL;
+        }
+    }
+    return n;
+}
+
+/* Which rows a page shows: [*first, *first + *count), and whether a "more" row follows. */
+static void page_span(size_t total, int page, size_t *first, size_t *count, int *more)
+{
+    size_t start;
+    if (total <= FLOW_MAX_ROWS) {
+        *first = 0;
+        *count = total;
+        *more = 0;
+        return;
+    }
+    start = (size_t)page * PAGE_ROWS;
+    if (start >= total)
+        start = 0;
+    *first = start;
+    if (total - start <= FLOW_MAX_ROWS) {
+        *count = total - start;
+        *more = 0;
+    } else {
+        *count = PAGE_ROWS;
+        *more = 1;
+    }
+}
+
+static int render_state(const engine_ctx *ctx, engine_session *s, const flow_state *st,
+                        engine_result *r)
+{
+    const char *lang = lang_of(s);
+    engine_out *o;
+    int interactive = st->kind == FLOW_MENU || st->kind == FLOW_DEPARTMENTS ||
+                      st->kind == FLOW_CONFIRM || st->has_skip;
+    if (!interactive)
+        return send_text(r, s, &st->text);
+    if (!(o = push(r, ENGINE_SEND)) ||
+        !(o->text = render(s, flow_text_get(&st->text, lang), FLOW_INTERACTIVE_BODY_MAX)))
+        return -1;
+    if (st->kind == FLOW_CONFIRM) {
+        o->type = ENGINE_BUTTONS;
+        option(o, "yes", flow_text_get(&st->yes_title, lang), NULL);
+        option(o, "no", flow_text_get(&st->no_title, lang), NULL);
+        return 0;
+    }
+    if (st->kind == FLOW_INPUT || st->kind == FLOW_MEDIA) {
+        o->type = ENGINE_BUTTONS;
+        option(o, "skip", flow_text_get(&st->skip_title, lang), NULL);
+        return 0;
+    }
+    {
+        struct row rows[256];
+        size_t total = rows_of(ctx, st, rows, 256), first, count;
+        int more;
+        page_span(total, s->page, &first, &count, &more);
+        o->type = total <= FLOW_MAX_BUTTONS ? ENGINE_BUTTONS : ENGINE_LIST;
+        for (size_t i = first; i < first + count; i++)
+            option(o, rows[i].id, flow_text_get(rows[i].title, lang),
+                   o->type == ENGINE_LIST && rows[i].desc ? flow_text_get(rows[i].desc, lang)
+                                                          : NULL);
+        if (more)
+            option(o, "more", flow_text_get(&more_title, lang), flow_text_get(&more_desc, lang));
+        if (o->type == ENGINE_LIST)
+            snprintf(o->button, sizeof o->button, "%s",
+                     flow_text_get(st->button.hi ? &st->button : &default_button, lang));
+        if (total == 0) { /* a directory with no departments: say it as text */
+            o->type = ENGINE_TEXT;
+            o->nopts = 0;
+        }
+    }
+    return 0;
+}
+
+static int enter(const engine_ctx *ctx, engine_session *s, int idx, engine_result *r, int depth);
+
+/* Performs what an action state does on entry; pauses for those the caller must do. */
+static int enter_action(const engine_ctx *ctx, engine_session *s, const flow_state *st,
+                        engine_result *r, int depth)
+{
+    const flow_set *f = ctx->flows;
+    engine_out *o;
+    switch (st->action) {
+    case FLOW_ACT_SET_LANGUAGE:
+        snprintf(s->lang, sizeof s->lang, "%s", st->language ? st->language : "hi");
+        if (!(o = push(r, ENGINE_SET_LANGUAGE)) || !(o->text = strdup(s->lang)))
+            return -1;
+        if (send_text(r, s, &st->text) < 0)
+            return -1;
+        return enter(ctx, s, st->next >= 0 ? st->next : f->menu, r, depth + 1);
+    case FLOW_ACT_END: {
+        char lang[4];
+        if (send_text(r, s, &st->text) < 0)
+            return -1;
+        memcpy(lang, s->lang, sizeof lang);
+        engine_session_clear(s); /* the next message starts afresh, in the same language */
+        memcpy(s->lang, lang, sizeof lang);
+        return 0;
+    }
+    default:
+        s->waiting = 1;
+        return push(r, st->action == FLOW_ACT_CREATE_CASE   ? ENGINE_CREATE_CASE
+                       : st->action == FLOW_ACT_LOOKUP_CASE ? ENGINE_LOOKUP_CASE
+                                                            : ENGINE_HELPDESK)
+                   ? 0
+                   : -1;
+    }
+}
+
+static int enter(const engine_ctx *ctx, engine_session *s, int idx, engine_result *r, int depth)
+{
+    const flow_set *f = ctx->flows;
+    const flow_state *st;
+    if (idx < 0 || (size_t)idx >= f->nstates)
+        idx = f->menu;
+    if (depth > MAX_CHAIN)
+        idx = f->menu; /* an author's loop of messages: stop at the menu */
+    st = &f->states[idx];
+    snprintf(s->state, sizeof s->state, "%s", st->name);
+    s->retries = 0;
+    s->page = 0;
+    s->waiting = 0;
+    if (st->kind == FLOW_MESSAGE) {
+        if (send_text(r, s, &st->text) < 0)
+            return -1;
+        if (depth > MAX_CHAIN)
+            return 0;
+        return enter(ctx, s, st->next, r, depth + 1);
+    }
+    if (st->kind == FLOW_ACTION)
+        return enter_action(ctx, s, st, r, depth);
+    return render_state(ctx, s, st, r);
+}
+
+/* ---- matching ------------------------------------------------------------------------------- */
+
+static int word_in(const char *norm, const char *const *words)
+{
+    char w[64];
+    for (const char *const *p = words; *p; p++) {
+        text_normalize(*p, w, sizeof w);
+        if (strcmp(norm, w) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int title_is(const char *norm, const flow_text *t)
+{
+    const char *langs[] = {t->hi, t->en, t->hne};
+    char w[400];
+    for (int i = 0; i < 3; i++)
+        if (langs[i]) {
+            text_normalize(langs[i], w, sizeof w);
+            if (*w && strcmp(norm, w) == 0)
+                return 1;
+        }
+    return 0;
+}
+
+/* The option a reply id or a typed answer picks among the rows on the current page
+ * (-2: "more", -1: none). */
+static int pick_row(const engine_ctx *ctx, const engine_session *s, const flow_state *st,
+                    const char *reply_id, const char *norm, struct row *rows, size_t total)
+{
+    size_t first, count;
+    int more;
+    page_span(total, s->page, &first, &count, &more);
+    if (reply_id && *reply_id) {
+        if (strcmp(reply_id, "more") == 0)
+            return more ? -2 : -1;
+        for (size_t i = 0; i < total; i++)
+            if (strcmp(rows[i].id, reply_id) == 0)
+                return (int)i;
+        return -1;
+    }
+    if (!norm || !*norm)
+        return -1;
+    /* A number counts the rows shown, "more" last. */
+    if (strspn(norm, "0123456789") == strlen(norm) && strlen(norm) < 4) {
+        size_t k = (size_t)atoi(norm);
+        if (k >= 1 && k <= count)
+            return (int)(first + k - 1);
+        if (more && k == count + 1)
+            return -2;
+        return -1;
+    }
+    if (more && (title_is(norm, &more_title) || word_in(norm, more_words)))
+        return -2;
+    for (size_t i = 0; i < total; i++) {
+        if (title_is(norm, rows[i].title))
+            return (int)i;
+        if (st->kind == FLOW_MENU)
+            for (size_t m = 0; m < st->choices[i].nmatch; m++)
+                if (strcmp(norm, st->choices[i].match[m]) == 0)
+                    return (int)i;
+        if (st->kind == FLOW_DEPARTMENTS) {
+            char code[32];
+            text_normalize(ctx->depts[i].code, code, sizeof code);
+            if (strcmp(norm, code) == 0)
+                return (int)i;
+        }
+    }
+    return -1;
+}
+
+/* The citizen's answer did not fit: say so and ask again; after too many, move on. */
+static int wrong(const engine_ctx *ctx, engine_session *s, const flow_state *st,
+                 const flow_text *why, engine_result *r)
+{
+    const flow_set *f = ctx->flows;
+    int limit = st->retries > 0 ? st->retries : 3;
+    if (++s->retries >= limit && f->menu >= 0 && (size_t)f->menu != (size_t)(st - f->states)) {
+        if (send_text(r, s, &f->replies[FLOW_REPLY_TOO_MANY_TRIES]) < 0)
+            return -1;
+        return enter(ctx, s, st->on_fail >= 0 ? st->on_fail : f->menu, r, 0);
+    }
+    if (send_text(r, s, why) < 0)
+        return -1;
+    {
+        int retries = s->retries, page = s->page;
+        int rc = render_state(ctx, s, st, r);
+        s->retries = retries;
+        s->page = page;
+        return rc;
+    }
+}
+
+static int is_media(wa_msg_kind k)
+{
+    return k == WA_MSG_IMAGE || k == WA_MSG_AUDIO || k == WA_MSG_VIDEO || k == WA_MSG_DOCUMENT ||
+           k == WA_MSG_LOCATION;
+}
+
+static unsigned accept_bit(wa_msg_kind k)
+{
+    switch (k) {
+    case WA_MSG_IMAGE:
+        return FLOW_ACCEPT_IMAGE;
+    case WA_MSG_AUDIO:
+        return FLOW_ACCEPT_AUDIO;
+    case WA_MSG_VIDEO:
+        return FLOW_ACCEPT_VIDEO;
+    case WA_MSG_DOCUMENT:
+        return FLOW_ACCEPT_DOCUMENT;
+    case WA_MSG_LOCATION:
+        return FLOW_ACCEPT_LOCATION;
+    default:
+        return 0;
+    }
+}
+
+static int set_var(engine_session *s, const char *var, const char *suffix, const char *value)
+{
+    char key[32];
+    snprintf(key, sizeof key, "%s%s", var, suffix);
+    return engine_session_set(s, key, value);
+}
+
+static int store_media(engine_session *s, const char *var, const wa_message *m)
+{
+    if (m->kind == WA_MSG_LOCATION) {
+        char ll[64];
+        snprintf(ll, sizeof ll, "%.6f,%.6f", m->latitude, m->longitude);
+        return engine_session_set(s, var, ll) | set_var(s, var, "_name", m->location_name) |
+               set_var(s, var, "_address", m->location_address);
+    }
+    return engine_session_set(s, var, m->media_id) |
+           set_var(s, var, "_type", wa_in_kind_name(m->kind)) |
+           set_var(s, var, "_mime", m->mime_type) | set_var(s, var, "_caption", m->caption) |
+           set_var(s, var, "_filename", m->filename);
+}
+
+static int handle(const engine_ctx *ctx, engine_session *s, const flow_state *st,
+                  const wa_message *m, const char *norm, engine_result *r)
+{
+    const flow_set *f = ctx->flows;
+    const char *reply_id =
+        (m->kind == WA_MSG_BUTTON_REPLY || m->kind == WA_MSG_LIST_REPLY) ? m->reply_id : NULL;
+    const flow_text *not_understood = &f->replies[FLOW_REPLY_NOT_UNDERSTOOD];
+    const flow_text *unsupported = &f->replies[FLOW_REPLY_UNSUPPORTED];
+    int typed = m->kind == WA_MSG_TEXT || m->kind == WA_MSG_BUTTON || reply_id;
+    int skip = st->has_skip &&
+               ((reply_id && strcmp(reply_id, "skip") == 0) ||
+                (norm && *norm && (word_in(norm, skip_words) || title_is(norm, &st->skip_title))));
+    if (skip)
+        return enter(ctx, s, st->skip_next, r, 0);
+    switch (st->kind) {
+    case FLOW_MENU:
+    case FLOW_DEPARTMENTS: {
+        struct row rows[256];
+        size_t total = rows_of(ctx, st, rows, 256);
+        int pick;
+        if (!typed)
+            return wrong(ctx, s, st, unsupported, r);
+        pick = pick_row(ctx, s, st, reply_id, norm, rows, total);
+        if (pick == -2) {
+            size_t first, count;
+            int more;
+            page_span(total, s->page + 1, &first, &count, &more);
+            s->page = first == 0 ? 0 : s->page + 1;
+            return render_state(ctx, s, st, r);
+        }
+        if (pick < 0)
+            return wrong(ctx, s, st, not_understood, r);
+        if (st->kind == FLOW_MENU) {
+            const flow_choice *c = &st->choices[pick];
+            for (size_t i = 0; i < c->nset; i++) {
+                if (strcmp(c->set_keys[i], "lang") == 0) {
+                    engine_out *o = push(r, ENGINE_SET_LANGUAGE);
+                    snprintf(s->lang, sizeof s->lang, "%s", c->set_values[i]);
+                    if (!o || !(o->text = strdup(s->lang)))
+                        return -1;
+                } else if (engine_session_set(s, c->set_keys[i], c->set_values[i]) < 0) {
+                    return -1;
+                }
+            }
+            return enter(ctx, s, c->next, r, 0);
+        }
+        if (engine_session_set(s, st->var, ctx->depts[pick].code) < 0 ||
+            set_var(s, st->var, "_name", flow_text_get(&ctx->depts[pick].name, lang_of(s))) < 0)
+            return -1;
+        return enter(ctx, s, st->next, r, 0);
+    }
+    case FLOW_INPUT: {
+        const char *txt = m->kind == WA_MSG_TEXT     ? m->text
+                          : m->kind == WA_MSG_BUTTON ? m->reply_title
+                                                     : NULL;
+        size_t chars;
+        if (!txt)
+            return wrong(ctx, s, st, reply_id ? not_understood : unsupported, r);
+        while (*txt == ' ' || *txt == '\n' || *txt == '\t')
+            txt++;
+        chars = text_utf8_chars(txt);
+        if ((st->min && chars < (size_t)st->min) || (st->max && chars > (size_t)st->max))
+            return wrong(ctx, s, st, &st->retry, r);
+        if (st->pattern) {
+            pcre2_match_data *md = pcre2_match_data_create_from_pattern(st->pattern, NULL);
+            int rc =
+                md ? pcre2_match(st->pattern, (PCRE2_SPTR)txt, strlen(txt), 0, 0, md, NULL) : -1;
+            pcre2_match_data_free(md);
+            if (rc < 0)
+                return wrong(ctx, s, st, &st->retry, r);
+        }
+        if (engine_session_set(s, st->var, txt) < 0)
+            return -1;
+        return enter(ctx, s, st->next, r, 0);
+    }
+    case FLOW_MEDIA:
+        if (is_media(m->kind) && (st->accept & accept_bit(m->kind))) {
+            if (store_media(s, st->var, m) < 0)
+                return -1;
+            return enter(ctx, s, st->next, r, 0);
+        }
+        return wrong(ctx, s, st,
+                     is_media(m->kind) || m->kind == WA_MSG_TEXT ? &st->retry : unsupported, r);
+    case FLOW_CONFIRM:
+        if ((reply_id && strcmp(reply_id, "yes") == 0) ||
+            (!reply_id && norm && word_in(norm, yes_words)) ||
+            (norm && title_is(norm, &st->yes_title)))
+            return enter(ctx, s, st->yes_next, r, 0);
+        if ((reply_id && strcmp(reply_id, "no") == 0) ||
+            (!reply_id && norm && word_in(norm, no_words)) ||
+            (norm && title_is(norm, &st->no_title)))
+            return enter(ctx, s, st->no_next, r, 0);
+        return wrong(ctx, s, st, typed ? not_understood : unsupported, r);
+    default:
+        /* A message or action state never waits for input; treat as a fresh start. */
+        return enter(ctx, s, f->menu, r, 0);
+    }
+}
+
+int engine_step(const engine_ctx *ctx, engine_session *s, const wa_message *m, int expired,
+                engine_result *r, err *e)
+{
+    const flow_set *f = ctx->flows;
+    char norm[512] = "";
+    int idx, rc;
+    if (wa_in_kind_is_silent(m->kind))
+        return 0; /* reactions, system notices: no answer */
+    if (m->kind == WA_MSG_TEXT || m->kind == WA_MSG_BUTTON)
+        text_normalize(m->kind == WA_MSG_TEXT ? m->text : m->reply_title, norm, sizeof norm);
+    else if (m->kind == WA_MSG_BUTTON_REPLY || m->kind == WA_MSG_LIST_REPLY)
+        text_normalize(m->reply_title, norm, sizeof norm);
+    s->version++;
+    idx = s->state[0] ? flow_state_index(f, s->state) : -1;
+    if (idx < 0 || expired) {
+        /* A new conversation: greet and ask the language, or, when it is known, go to the
+         * menu; after a timeout, say so first. */
+        char lang[4];
+        memcpy(lang, s->lang, sizeof lang);
+        clear_vars(s);
+        engine_session_init(s);
+        memcpy(s->lang, lang, sizeof lang);
+        if (expired && s->lang[0] && send_text(r, s, &f->replies[FLOW_REPLY_EXPIRED]) < 0)
+            goto oom;
+        rc = enter(ctx, s, s->lang[0] ? f->menu : f->start, r, 0);
+        goto done;
+    }
+    /* Global keywords work from anywhere (a whole message that is the keyword). */
+    if (*norm && (m->kind == WA_MSG_TEXT || m->kind == WA_MSG_BUTTON))
+        for (size_t k = 0; k < f->nkeywords; k++)
+            if (strcmp(norm, f->keywords[k].word) == 0) {
+                rc = enter(ctx, s, f->keywords[k].next, r, 0);
+                goto done;
+            }
+    if (s->waiting) {
+        /* A message while an action is still being carried out (the caller normally resumes
+         * in the same step): repeat nothing, just note it. */
+        return 0;
+    }
+    rc = handle(ctx, s, &f->states[idx], m, norm, r);
+done:
+    if (rc < 0)
+        goto oom;
+    return 0;
+oom:
+    return err_set(e, ERR_ENV, "out of memory in the conversation engine");
+}
+
+int engine_resume(const engine_ctx *ctx, engine_session *s, int ok, const char *const *keys,
+                  const char *const *values, size_t n, engine_result *r, err *e)
+{
+    const flow_set *f = ctx->flows;
+    int idx = flow_state_index(f, s->state);
+    const flow_state *st;
+    if (idx < 0 || !s->waiting || f->states[idx].kind != FLOW_ACTION)
+        return err_set(e, ERR_USER, "no action is waiting in this conversation");
+    st = &f->states[idx];
+    s->waiting = 0;
+    for (size_t i = 0; i < n; i++)
+        if (engine_session_set(s, keys[i], values[i]) < 0)
+            return err_set(e, ERR_ENV, "out of memory in the conversation engine");
+    if (!ok)
+        return enter(ctx, s, st->on_error >= 0 ? st->on_error : f->menu, r, 0) < 0
+                   ? err_set(e, ERR_ENV, "out of memory in the conversation engine")
+                   : 0;
+    if (send_text(r, s, &st->text) < 0 ||
+        enter(ctx, s, st->next >= 0 ? st->next : f->menu, r, 0) < 0)
+        return err_set(e, ERR_ENV, "out of memory in the conversation engine");
+    return 0;
+}

@@ -1,0 +1,93 @@
+/* engine.h — one conversation step: (session, inbound message, flows, departments) →
+ * actions (messages to send, a case to create, a case to look up, the helpdesk to call).
+ * Pure: no I/O, no clock, no globals, so it is tested without servers and the same engine
+ * runs in `serve` and `sampark chat`. Actions that need the database pause the session in
+ * the action state; the caller performs them and calls engine_resume with the results. */
+#ifndef SAMPARK_ENGINE_H
+#define SAMPARK_ENGINE_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "flow.h"
+#include "wa_in.h"
+
+#define ENGINE_MAX_VARS    32
+#define ENGINE_MAX_OPTIONS 10
+
+/* A department as the citizen's menu shows it (from the directory). */
+typedef struct engine_dept {
+    const char *code;
+    flow_text name, description; /* description.hi may be NULL */
+} engine_dept;
+
+typedef struct engine_ctx {
+    const flow_set *flows;
+    const engine_dept *depts;
+    size_t ndepts;
+} engine_ctx;
+
+typedef struct engine_var {
+    char key[32];
+    char *value; /* malloc'd */
+} engine_var;
+
+/* The conversation state kept between messages (session.c stores it in Redis). */
+typedef struct engine_session {
+    char state[64]; /* "" = no conversation yet */
+    char lang[4];   /* "hi", "en", "hne"; "" = not chosen */
+    int retries;    /* wrong answers in the current state */
+    int page;       /* list page shown in the current state */
+    int waiting;    /* paused in an action state until engine_resume */
+    unsigned version;
+    size_t nvars;
+    engine_var vars[ENGINE_MAX_VARS];
+} engine_session;
+
+typedef enum engine_kind {
+    ENGINE_SEND,         /* a message to the citizen */
+    ENGINE_CREATE_CASE,  /* file the complaint from the session's variables */
+    ENGINE_LOOKUP_CASE,  /* vars: tracking_no (may be empty: the citizen's recent cases) */
+    ENGINE_HELPDESK,     /* hand the conversation to the district helpdesk */
+    ENGINE_SET_LANGUAGE, /* remember the citizen's language (value in text) */
+} engine_kind;
+
+typedef enum engine_msg_type { ENGINE_TEXT, ENGINE_BUTTONS, ENGINE_LIST } engine_msg_type;
+
+typedef struct engine_option {
+    char id[72];     /* "c:<choice>", "d:<department>", "more", "skip", "yes", "no" */
+    char title[100]; /* within WhatsApp's limits (checked when flows load) */
+    char desc[300];  /* list rows only; "" when none */
+} engine_option;
+
+typedef struct engine_out {
+    engine_kind kind;
+    engine_msg_type type;
+    char *text; /* message body (already within 1024/4096 characters), or the language */
+    engine_option opts[ENGINE_MAX_OPTIONS];
+    size_t nopts;
+    char button[64]; /* list button label */
+} engine_out;
+
+typedef struct engine_result {
+    engine_out *out;
+    size_t n, cap;
+} engine_result;
+
+/* Handles one inbound message. expired: the session timed out since the last message (a
+ * polite note precedes the restart). s is updated in place; actions are appended to r. */
+int engine_step(const engine_ctx *ctx, engine_session *s, const wa_message *m, int expired,
+                engine_result *r, err *e);
+/* Finishes a paused action: ok, and its results as variables ({tracking_no}, {due},
+ * {status}...), then moves on (to goto, or to on_error when !ok). */
+int engine_resume(const engine_ctx *ctx, engine_session *s, int ok, const char *const *keys,
+                  const char *const *values, size_t n, engine_result *r, err *e);
+
+void engine_result_free(engine_result *r);
+
+void engine_session_init(engine_session *s);
+void engine_session_clear(engine_session *s); /* frees the variables; keeps nothing */
+int engine_session_set(engine_session *s, const char *key, const char *value);
+const char *engine_session_get(const engine_session *s, const char *key); /* NULL if unset */
+
+#endif

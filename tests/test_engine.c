@@ -1,0 +1,370 @@
+/* test_engine.c — the pure conversation step on the shipped flows and the sample district:
+ * the whole complaint path in Hindi and in English, forgiving matching, global keywords from
+ * deep states, paging of the 14-department list, media steps, retry limits, unsupported
+ * inputs and session expiry. No servers. */
+#include "testutil.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "directory.h"
+#include "engine.h"
+#include "flow.h"
+#include "text.h"
+
+static flow_set *flows;
+static directory *dir;
+static engine_dept depts[64];
+static engine_ctx ctx;
+
+static int setup(void **state)
+{
+    err e = {0};
+    (void)state;
+    flows = flow_set_load(SAMPARK_SOURCE_DIR "/flows", &e);
+    dir = directory_parse_file(SAMPARK_SOURCE_DIR "/flows/district.json", &e);
+    if (!flows || !dir) {
+        fprintf(stderr, "setup: %s\n", e.msg);
+        return -1;
+    }
+    for (size_t i = 0; i < dir->ndepartments; i++) {
+        depts[i].code = dir->departments[i].code;
+        depts[i].name.hi = dir->departments[i].name_hi;
+        depts[i].name.en = dir->departments[i].name_en;
+    }
+    ctx.flows = flows;
+    ctx.depts = depts;
+    ctx.ndepts = dir->ndepartments;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    flow_set_free(flows);
+    directory_free(dir);
+    return 0;
+}
+
+/* One conversation: a session and the last step's result. */
+struct convo {
+    engine_session s;
+    engine_result r;
+    int counter;
+};
+
+static wa_message msg(struct convo *c, wa_msg_kind kind)
+{
+    static char ids[64][32];
+    wa_message m;
+    memset(&m, 0, sizeof m);
+    m.id = m.from = m.profile_name = m.context_id = m.context_from = m.text = "";
+    m.reply_id = m.reply_title = m.reply_description = m.media_id = m.mime_type = "";
+    m.sha256 = m.caption = m.filename = m.location_name = m.location_address = "";
+    m.reaction_to = m.contacts_json = m.error_title = m.type_name = "";
+    snprintf(ids[c->counter % 64], sizeof ids[0], "wamid.T%d", c->counter);
+    m.id = ids[c->counter++ % 64];
+    m.from = "919876543210";
+    m.kind = kind;
+    m.type_name = wa_in_kind_name(kind);
+    return m;
+}
+
+static void step(struct convo *c, wa_message *m, int expired)
+{
+    err e = {0};
+    engine_result_free(&c->r);
+    if (engine_step(&ctx, &c->s, m, expired, &c->r, &e) < 0)
+        fail_msg("engine_step: %s", e.msg);
+    /* Every message respects WhatsApp's limits, whatever the path. */
+    for (size_t i = 0; i < c->r.n; i++) {
+        const engine_out *o = &c->r.out[i];
+        if (o->kind != ENGINE_SEND)
+            continue;
+        assert_true(text_utf8_valid(o->text, strlen(o->text)));
+        assert_true(text_utf8_chars(o->text) <= (o->type == ENGINE_TEXT ? 4096u : 1024u));
+        assert_true(o->nopts <= (o->type == ENGINE_BUTTONS ? 3u : 10u));
+        for (size_t k = 0; k < o->nopts; k++)
+            assert_true(text_utf8_chars(o->opts[k].title) <=
+                        (o->type == ENGINE_BUTTONS ? 20u : 24u));
+    }
+}
+
+static void say(struct convo *c, const char *text)
+{
+    wa_message m = msg(c, WA_MSG_TEXT);
+    m.text = text;
+    step(c, &m, 0);
+}
+
+static void tap(struct convo *c, const char *id)
+{
+    wa_message m = msg(c, WA_MSG_BUTTON_REPLY);
+    m.reply_id = id;
+    m.reply_title = id;
+    step(c, &m, 0);
+}
+
+static void resume(struct convo *c, int ok, const char *k1, const char *v1, const char *k2,
+                   const char *v2)
+{
+    const char *keys[] = {k1, k2}, *values[] = {v1, v2};
+    err e = {0};
+    engine_result_free(&c->r);
+    if (engine_resume(&ctx, &c->s, ok, keys, values, k2 ? 2 : k1 ? 1 : 0, &c->r, &e) < 0)
+        fail_msg("engine_resume: %s", e.msg);
+}
+
+static const engine_out *last_send(const struct convo *c)
+{
+    for (size_t i = c->r.n; i > 0; i--)
+        if (c->r.out[i - 1].kind == ENGINE_SEND)
+            return &c->r.out[i - 1];
+    fail_msg("no message was sent (state %s)", c->s.state);
+    return NULL;
+}
+
+static int has_option(const engine_out *o, const char *id)
+{
+    for (size_t i = 0; i < o->nopts; i++)
+        if (strcmp(o->opts[i].id, id) == 0)
+            return 1;
+    return 0;
+}
+
+static void in_state(const struct convo *c, const char *state)
+{
+    if (strcmp(c->s.state, state) != 0)
+        fail_msg("expected state %s, in %s", state, c->s.state);
+}
+
+static int said(const struct convo *c, const char *fragment)
+{
+    for (size_t i = 0; i < c->r.n; i++)
+        if (c->r.out[i].kind == ENGINE_SEND && strstr(c->r.out[i].text, fragment))
+            return 1;
+    return 0;
+}
+
+static void done(struct convo *c)
+{
+    engine_result_free(&c->r);
+    engine_session_clear(&c->s);
+}
+
+static void complaint_path_in_hindi(void **state)
+{
+    (void)state;
+    struct convo c = {0};
+    const engine_out *o;
+    wa_message m;
+    say(&c, "नमस्ते");
+    in_state(&c, "welcome");
+    o = last_send(&c);
+    assert_int_equal(o->type, ENGINE_BUTTONS);
+    assert_true(has_option(o, "c:hi") && has_option(o, "c:en"));
+    tap(&c, "c:hi");
+    assert_string_equal(c.s.lang, "hi");
+    in_state(&c, "main_menu");
+    assert_int_equal(last_send(&c)->type, ENGINE_LIST);
+    say(&c, "शिकायत दर्ज करें"); /* the title, typed */
+    in_state(&c, "complaint_department");
+    o = last_send(&c);
+    assert_int_equal(o->type, ENGINE_LIST);
+    assert_int_equal(o->nopts, 10); /* 9 departments and "more" */
+    assert_string_equal(o->opts[9].id, "more");
+    tap(&c, "d:PHE");
+    in_state(&c, "complaint_description");
+    assert_string_equal(engine_session_get(&c.s, "department"), "PHE");
+    assert_string_equal(engine_session_get(&c.s, "department_name"), "पेयजल (पीएचई)");
+    say(&c, "पानी"); /* too short */
+    in_state(&c, "complaint_description");
+    assert_int_equal(c.s.retries, 1);
+    say(&c, "हमारे गांव का हैंडपंप दो हफ्ते से खराब है, पानी नहीं आ रहा");
+    in_state(&c, "complaint_attachment");
+    assert_true(has_option(last_send(&c), "skip"));
+    m = msg(&c, WA_MSG_IMAGE);
+    m.media_id = "1234567890";
+    m.mime_type = "image/jpeg";
+    m.caption = "हैंडपंप";
+    step(&c, &m, 0);
+    assert_string_equal(engine_session_get(&c.s, "attachment"), "1234567890");
+    assert_string_equal(engine_session_get(&c.s, "attachment_type"), "image");
+    in_state(&c, "complaint_village");
+    say(&c, "ग्राम कसडोल, वार्ड 5");
+    in_state(&c, "complaint_confirm");
+    o = last_send(&c);
+    assert_int_equal(o->type, ENGINE_BUTTONS);
+    assert_non_null(strstr(o->text, "हैंडपंप दो हफ्ते"));
+    say(&c, "haan");
+    in_state(&c, "complaint_submit");
+    assert_int_equal(c.r.out[c.r.n - 1].kind, ENGINE_CREATE_CASE);
+    assert_int_equal(c.s.waiting, 1);
+    resume(&c, 1, "tracking_no", "BLB-2026-000123", "due", "25-11-2026");
+    assert_true(said(&c, "BLB-2026-000123"));
+    assert_true(said(&c, "25-11-2026"));
+    in_state(&c, "main_menu");
+    done(&c);
+}
+
+static void complaint_path_in_english_with_buttons(void **state)
+{
+    (void)state;
+    struct convo c = {0};
+    wa_message m;
+    say(&c, "hi");
+    tap(&c, "c:en");
+    assert_string_equal(c.s.lang, "en");
+    assert_non_null(strstr(last_send(&c)->text, "What would you like to do"));
+    tap(&c, "c:complaint");
+    say(&c, "more"); /* second page of departments, by typing */
+    in_state(&c, "complaint_department");
+    assert_int_equal(c.s.page, 1);
+    assert_int_equal(last_send(&c)->nopts, 5);
+    say(&c, "police"); /* a department by its code, on any page */
+    assert_string_equal(engine_session_get(&c.s, "department"), "POLICE");
+    say(&c, "Someone stole the transformer oil near the school");
+    tap(&c, "skip");
+    in_state(&c, "complaint_village");
+    tap(&c, "skip");
+    in_state(&c, "complaint_location");
+    m = msg(&c, WA_MSG_LOCATION);
+    m.latitude = 21.66;
+    m.longitude = 82.16;
+    m.has_location = 1;
+    m.location_name = "Kasdol";
+    step(&c, &m, 0);
+    assert_non_null(engine_session_get(&c.s, "location"));
+    in_state(&c, "complaint_confirm");
+    tap(&c, "yes");
+    assert_int_equal(c.r.out[c.r.n - 1].kind, ENGINE_CREATE_CASE);
+    resume(&c, 0, NULL, NULL, NULL, NULL); /* the database failed */
+    in_state(&c, "main_menu");
+    assert_true(c.r.n >= 2);
+    done(&c);
+}
+
+static void forgiving_matching(void **state)
+{
+    (void)state;
+    struct convo c = {0};
+    say(&c, "x");
+    say(&c, "  HINDI!! ");
+    in_state(&c, "main_menu");
+    say(&c, "  SHIKAYAT!! ");
+    in_state(&c, "complaint_department");
+    say(&c, "0");
+    in_state(&c, "main_menu");
+    say(&c, "2"); /* by number */
+    in_state(&c, "track_ask");
+    say(&c, "menu");
+    say(&c, "Register a complaint"); /* the English title while speaking Hindi */
+    in_state(&c, "complaint_department");
+    say(&c, "पेयजल (पीएचई)"); /* a department by its Hindi name */
+    in_state(&c, "complaint_description");
+    done(&c);
+}
+
+static void keywords_work_from_deep_states(void **state)
+{
+    (void)state;
+    struct convo c = {0};
+    say(&c, "x");
+    tap(&c, "c:hi");
+    tap(&c, "c:complaint");
+    tap(&c, "d:FOOD");
+    say(&c, "मेनू");
+    in_state(&c, "main_menu");
+    tap(&c, "c:complaint");
+    tap(&c, "d:FOOD");
+    say(&c, "मदद");
+    in_state(&c, "main_menu"); /* help is a message that leads back to the menu */
+    assert_true(c.r.n >= 2);
+    say(&c, "bhasha");
+    in_state(&c, "choose_language");
+    tap(&c, "c:en");
+    assert_string_equal(c.s.lang, "en");
+    say(&c, "stop");
+    assert_string_equal(c.s.state, ""); /* ended; the language is remembered */
+    assert_string_equal(c.s.lang, "en");
+    say(&c, "hello again");
+    in_state(&c, "main_menu");
+    done(&c);
+}
+
+static void retry_limit_and_unsupported_inputs(void **state)
+{
+    (void)state;
+    struct convo c = {0};
+    wa_message m;
+    say(&c, "x");
+    tap(&c, "c:en");
+    tap(&c, "c:complaint");
+    tap(&c, "d:PHE");
+    m = msg(&c, WA_MSG_STICKER);
+    step(&c, &m, 0);
+    in_state(&c, "complaint_description");
+    assert_true(c.r.n >= 2); /* a polite reply, then the question again */
+    m = msg(&c, WA_MSG_REACTION);
+    step(&c, &m, 0);
+    assert_int_equal(c.r.n, 0); /* reactions get no answer */
+    say(&c, "short");
+    say(&c, "tiny");
+    in_state(&c, "main_menu"); /* third wrong answer: too many tries, back to the menu */
+    say(&c, "nonsense words");
+    in_state(&c, "main_menu");
+    assert_true(c.r.n >= 2);
+    done(&c);
+}
+
+static void session_expiry_restarts_politely(void **state)
+{
+    (void)state;
+    struct convo c = {0};
+    wa_message m;
+    say(&c, "x");
+    tap(&c, "c:hi");
+    tap(&c, "c:complaint");
+    m = msg(&c, WA_MSG_TEXT);
+    m.text = "हैंडपंप खराब है";
+    step(&c, &m, 1);
+    in_state(&c, "main_menu");
+    assert_true(c.r.n >= 2);
+    assert_null(engine_session_get(&c.s, "department"));
+    done(&c);
+}
+
+static void tracking_lookup_validates_the_number(void **state)
+{
+    (void)state;
+    struct convo c = {0};
+    say(&c, "x");
+    tap(&c, "c:en");
+    tap(&c, "c:track");
+    in_state(&c, "track_ask");
+    say(&c, "12345");
+    in_state(&c, "track_ask");
+    say(&c, "blb-2026-000123");
+    assert_int_equal(c.r.out[c.r.n - 1].kind, ENGINE_LOOKUP_CASE);
+    assert_string_equal(engine_session_get(&c.s, "tracking_no"), "blb-2026-000123");
+    resume(&c, 1, "status", "in_progress", "department_name", "Drinking water (PHE)");
+    assert_true(said(&c, "in_progress"));
+    in_state(&c, "main_menu");
+    done(&c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(complaint_path_in_hindi),
+        cmocka_unit_test(complaint_path_in_english_with_buttons),
+        cmocka_unit_test(forgiving_matching),
+        cmocka_unit_test(keywords_work_from_deep_states),
+        cmocka_unit_test(retry_limit_and_unsupported_inputs),
+        cmocka_unit_test(session_expiry_restarts_politely),
+        cmocka_unit_test(tracking_lookup_validates_the_number),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
