@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chat.h"
 #include "config.h"
 #include "db.h"
 #include "directory.h"
@@ -54,7 +55,13 @@ static int usage_error(const char *fmt, ...)
 }
 
 static http_server *serving;
-static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t stop_flag, reload_flag;
+
+static void on_hup(int sig)
+{
+    (void)sig;
+    reload_flag++;
+}
 
 static void on_signal(int sig)
 {
@@ -68,7 +75,7 @@ static void on_signal(int sig)
 
 static void *worker_thread(void *arg)
 {
-    worker_run(arg, &stop_flag);
+    worker_run(arg, &stop_flag, &reload_flag);
     return NULL;
 }
 
@@ -123,6 +130,8 @@ static int cmd_serve(const config *c, int argc, char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = on_hup;
+    sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     if (run_http)
         fprintf(stderr, "sampark: serving on %s:%d (role %s, %s sending)\n", c->listen_host,
@@ -142,7 +151,7 @@ static int cmd_serve(const config *c, int argc, char **argv)
     } else if (run_http) {
         rc = http_run(serving);
     } else {
-        rc = worker_run(w, &stop_flag);
+        rc = worker_run(w, &stop_flag, &reload_flag);
     }
     fprintf(stderr, "sampark: stopped\n");
     {
@@ -207,6 +216,28 @@ static int cmd_directory(const config *c, int argc, char **argv)
     return 0;
 }
 
+static int cmd_chat(const config *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"as", required_argument, NULL, 'a'}, {NULL, 0, NULL, 0}};
+    const char *phone = "919999900001";
+    err e = {0};
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (opt != 'a')
+            return usage_error("chat: unknown option %s", argv[optind - 1]);
+        phone = optarg;
+    }
+    if (optind < argc)
+        return usage_error("chat: unexpected argument '%s'", argv[optind]);
+    if (strlen(phone) < 8 || strlen(phone) > 15 || strspn(phone, "0123456789") != strlen(phone))
+        return usage_error(
+            "chat: --as '%s' must be a WhatsApp id: country code and number, digits only", phone);
+    if (chat_run(c, phone, stdin, stdout, &e) < 0)
+        return fail(&e);
+    return 0;
+}
+
 static int cmd_flows(const config *c, int argc, char **argv)
 {
     err e = {0};
@@ -228,7 +259,7 @@ static int cmd_flows(const config *c, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    static const char *const later[] = {"case", "scheduler", "digest", "chat", NULL};
+    static const char *const later[] = {"case", "scheduler", "digest", NULL};
     err e = {0};
     config *c;
     int rc;
@@ -253,6 +284,8 @@ int main(int argc, char **argv)
         rc = cmd_directory(c, argc - 1, argv + 1);
     else if (strcmp(argv[1], "flows") == 0)
         rc = cmd_flows(c, argc - 1, argv + 1);
+    else if (strcmp(argv[1], "chat") == 0)
+        rc = cmd_chat(c, argc - 1, argv + 1);
     else {
         rc = -1;
         for (const char *const *l = later; *l; l++)

@@ -11,7 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conversation.h"
 #include "db.h"
+#include "flow.h"
 #include "inbound.h"
 #include "metrics.h"
 #include "queue.h"
@@ -21,6 +23,8 @@ struct worker {
     const config *cfg;
     queue_consumer *q;
     db *pg;
+    flow_set *flows;
+    conv *cv;
     char name[128];
     int backoff_ms;
     char last_problem[256];
@@ -62,7 +66,12 @@ worker *worker_new(const config *c, err *e)
     w->cfg = c;
     gethostname(host, sizeof host - 1);
     snprintf(w->name, sizeof w->name, "%s:%d:%d", host, (int)getpid(), ++seq);
-    if (!(w->pg = db_new(c->database_url)) || !(w->q = queue_consumer_new(c, w->name, e))) {
+    if (!(w->flows = flow_set_load(c->flows_dir, e))) {
+        worker_free(w);
+        return NULL;
+    }
+    if (!(w->pg = db_new(c->database_url)) || !(w->cv = conv_new(c, w->flows, e)) ||
+        !(w->q = queue_consumer_new(c, w->name, e))) {
         if (!w->pg)
             err_set(e, ERR_ENV, "out of memory");
         worker_free(w);
@@ -76,6 +85,8 @@ void worker_free(worker *w)
     if (!w)
         return;
     queue_consumer_free(w->q);
+    conv_free(w->cv);
+    flow_set_free(w->flows);
     db_close(w->pg);
     free(w);
 }
@@ -90,7 +101,8 @@ static int process(worker *w, const queue_entry *ent, err *e)
             err_set(e, ERR_USER, "entry has no message id or sender");
             return 2;
         }
-        rc = inbound_record(w->pg, &m, &changed, e);
+        rc = conv_handle(w->cv, &m, NULL, NULL, e);
+        return rc == CONV_DONE ? 0 : rc == CONV_RETRY ? 1 : 2;
     } else {
         wa_status s;
         if (wa_in_status_from_fields(&s, ent->names, ent->values, ent->nfields) < 0) {
@@ -157,9 +169,30 @@ static void handle_batch(worker *w, queue_batch *b)
         recovered(w);
 }
 
-int worker_run(worker *w, volatile sig_atomic_t *stop)
+/* SIGHUP: a new flow set replaces the old only when it loads cleanly. */
+static void reload_flows(worker *w)
 {
+    err e = {0};
+    flow_set *fresh = flow_set_load(w->cfg->flows_dir, &e);
+    if (!fresh) {
+        fprintf(stderr, "sampark worker %s: flows not reloaded, keeping the running set: %s\n",
+                w->name, e.msg);
+        return;
+    }
+    conv_set_flows(w->cv, fresh);
+    flow_set_free(w->flows);
+    w->flows = fresh;
+    fprintf(stderr, "sampark worker %s: flows reloaded (%zu states)\n", w->name, fresh->nstates);
+}
+
+int worker_run(worker *w, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload)
+{
+    unsigned seen_reload = reload ? (unsigned)*reload : 0;
     while (!*stop) {
+        if (reload && (unsigned)*reload != seen_reload) {
+            seen_reload = (unsigned)*reload;
+            reload_flows(w);
+        }
         queue_batch b;
         err e = {0};
         if (queue_consumer_read(w->q, &b, 100, 500, &e) < 0) {

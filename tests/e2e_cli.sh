@@ -66,7 +66,26 @@ sed 's/"sla_hours": 48/"sla_hours": 0/' flows/district.json >"$tmp/bad.json"
 expect "directory load refuses bad SLA"       1 "departments\[0\] \(PHE\): \"sla_hours\"" -- "$BIN" directory load "$tmp/bad.json"
 expect "directory load: missing file"         1 "cannot open"           -- "$BIN" directory load "$tmp/none.json"
 expect "directory without load"               1 "directory load FILE"   -- "$BIN" directory
-expect "not yet built commands say so"        2 "not built yet"         -- "$BIN" chat
+expect "not yet built commands say so"        2 "not built yet"         -- "$BIN" digest
+expect "flows check passes on the shipped flows" 0 "states, .* keywords: ok" -- "$BIN" flows check
+mkdir -p "$tmp/badflows" && sed 's/"goto": "complaint_description"/"goto": "complaint_descr"/' flows/grievance.json >"$tmp/badflows/grievance.json"
+"$BIN" flows check "$tmp/badflows" >"$tmp/out" 2>"$tmp/err"; st=$?
+if [ "$st" -eq 1 ] && grep -q 'state "complaint_department": goto "complaint_descr" is not a state' "$tmp/out"; then ok "flows check names file, state and problem"; else bad "flows check on a broken flow (exit $st)"; fi
+expect "serve refuses a broken flow set"      1 "complaint_descr"       -- env SAMPARK_FLOWS="$tmp/badflows" WA_APP_SECRET=x "$BIN" serve
+
+# sampark chat: a whole complaint typed at the terminal, same engine and database as serve.
+printf '/reset\nnamaste\n2\n1\n1\nThe hand pump near the school is broken since Monday\n/photo pump\nKasdol ward 5\nyes\n2\n\n/quit\n' |
+  "$BIN" chat --as 919700000001 >"$tmp/chat" 2>&1
+if grep -q 'Tracking number: \*BLB-[0-9]\{4\}-[0-9]\{6\}\*' "$tmp/chat" && grep -q '1. Yes, submit' "$tmp/chat"; then
+  ok "chat files a complaint end to end"
+else
+  bad "chat complaint"; sed 's/^/     chat: /' "$tmp/chat" | tail -15
+fi
+n=$(psql "$url" -tAc "SELECT count(*) FROM cases WHERE citizen_phone = '919700000001' AND department_code = 'PHE'")
+[ "$n" = 1 ] && ok "the chat's complaint is a case in PostgreSQL" || bad "case rows: $n"
+n=$(psql "$url" -tAc "SELECT count(*) FROM outbound_messages WHERE recipient = '919700000001'")
+[ "$n" = 0 ] && ok "chat sends nothing to WhatsApp" || bad "chat wrote $n outbox rows"
+expect "chat --as checks the number"          1 "--as 'abc'"            -- "$BIN" chat --as abc
 
 # serve: /healthz on a free port, a busy port, Redis down, SIGTERM.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -1,0 +1,192 @@
+/* cases.c — complaint rows, their events and attachments (see cases.h).
+ * A tracking number comes from a per-district, per-year counter advanced in the creating
+ * transaction: unique, never reused (a rolled-back creation leaves a gap, which is fine). */
+#include "cases.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const db_stmt st_create = {
+    "cases_create",
+    "WITH dist AS (SELECT code, timezone, COALESCE(nodal_after_hours, 48) AS default_sla FROM "
+    "districts),"
+    " counter AS ("
+    "  INSERT INTO tracking_counters (district_code, year, last_value)"
+    "  SELECT code, extract(year FROM now() AT TIME ZONE timezone)::int, 1 FROM dist"
+    "  ON CONFLICT (district_code, year) DO UPDATE SET last_value = tracking_counters.last_value + "
+    "1"
+    "  RETURNING district_code, year, last_value),"
+    " dept AS (SELECT d.code, d.urgent, COALESCE(d.sla_hours, dist.default_sla) AS sla"
+    "  FROM departments d, dist WHERE d.code = $1 AND d.active)"
+    " INSERT INTO cases (tracking_no, department_code, citizen_phone, citizen_name, language, "
+    "description,"
+    "  location_text, latitude, longitude, urgent, source_message_id, sla_due_at)"
+    " SELECT counter.district_code || '-' || counter.year || '-' || lpad(counter.last_value::text, "
+    "6, '0'),"
+    "  dept.code, $2, NULLIF($3, ''), $4, $5, NULLIF($6, ''), NULLIF($7, '')::float8, NULLIF($8, "
+    "'')::float8,"
+    "  dept.urgent, $9, now() + dept.sla * interval '1 hour'"
+    " FROM counter, dept"
+    " ON CONFLICT (source_message_id) DO NOTHING RETURNING id",
+    9};
+static const db_stmt st_by_source = {"cases_by_source",
+                                     "SELECT id FROM cases WHERE source_message_id = $1", 1};
+static const db_stmt st_event = {
+    "cases_event",
+    "INSERT INTO case_events (case_id, kind, actor, text, detail) VALUES ($1::bigint, $2, $3, $4, "
+    "COALESCE(NULLIF($5, ''), '{}')::jsonb) RETURNING id",
+    5};
+static const db_stmt st_attach = {
+    "cases_attach",
+    "INSERT INTO attachments (case_id, event_id, media_id, media_type, mime, caption, filename)"
+    " VALUES ($1::bigint, $2::bigint, $3, $4, NULLIF($5, ''), NULLIF($6, ''), NULLIF($7, ''))",
+    7};
+static const db_stmt st_info = {
+    "cases_info",
+    "SELECT c.tracking_no, c.status, c.department_code,"
+    " COALESCE(d.name->>$2, d.name->>'hi'),"
+    " COALESCE(e.kind, 'created'),"
+    " to_char(COALESCE(e.at, c.created_at) AT TIME ZONE t.timezone, 'DD-MM-YYYY HH24:MI'),"
+    " to_char(c.sla_due_at AT TIME ZONE t.timezone, 'DD-MM-YYYY HH24:MI')"
+    " FROM cases c JOIN departments d ON d.code = c.department_code CROSS JOIN districts t"
+    " LEFT JOIN LATERAL (SELECT kind, at FROM case_events WHERE case_id = c.id ORDER BY at DESC, "
+    "id DESC LIMIT 1) e"
+    " ON true"
+    " WHERE c.id = $1::bigint",
+    2};
+static const db_stmt st_find = {
+    "cases_find",
+    "SELECT id FROM cases WHERE citizen_phone = $1 AND ($2 = '' OR tracking_no = $2)"
+    " ORDER BY created_at DESC LIMIT 1",
+    2};
+static const db_stmt st_set_lang = {
+    "cases_set_language", "UPDATE citizens SET language = $2, updated_at = now() WHERE phone = $1",
+    2};
+static const db_stmt st_get_lang = {"cases_citizen_language",
+                                    "SELECT language FROM citizens WHERE phone = $1", 1};
+
+static int fill_info(db *d, const char *id, const char *lang, case_info *out, err *e)
+{
+    PGresult *r = db_query(d, &st_info, (const char *[]){id, lang}, e);
+    if (!r)
+        return -1;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return 0;
+    }
+    snprintf(out->tracking_no, sizeof out->tracking_no, "%s", PQgetvalue(r, 0, 0));
+    snprintf(out->status, sizeof out->status, "%s", PQgetvalue(r, 0, 1));
+    snprintf(out->department, sizeof out->department, "%s", PQgetvalue(r, 0, 2));
+    snprintf(out->department_name, sizeof out->department_name, "%s", PQgetvalue(r, 0, 3));
+    snprintf(out->last_action, sizeof out->last_action, "%s", PQgetvalue(r, 0, 4));
+    snprintf(out->last_action_at, sizeof out->last_action_at, "%s", PQgetvalue(r, 0, 5));
+    snprintf(out->due, sizeof out->due, "%s", PQgetvalue(r, 0, 6));
+    PQclear(r);
+    return 1;
+}
+
+static const char *var(const engine_session *s, const char *key)
+{
+    const char *v = engine_session_get(s, key);
+    return v ? v : "";
+}
+
+int case_create(db *d, const char *phone, const char *name, const char *lang,
+                const engine_session *s, const char *source_msg_id, case_info *out, err *e)
+{
+    char id[32], event_id[32] = "", lat[32] = "", lon[32] = "", place[400];
+    const char *loc = var(s, "location");
+    PGresult *r;
+    memset(out, 0, sizeof *out);
+    if (*loc && sscanf(loc, "%31[^,],%31s", lat, lon) != 2)
+        lat[0] = lon[0] = '\0';
+    snprintf(place, sizeof place, "%s%s%s", var(s, "village"),
+             *var(s, "village") && *var(s, "location_name") ? ", " : "", var(s, "location_name"));
+    r = db_query(d, &st_create,
+                 (const char *[]){var(s, "department"), phone, name ? name : "", lang,
+                                  var(s, "description"), place, lat, lon, source_msg_id},
+                 e);
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 0) { /* created before from this very message: the same case */
+        PQclear(r);
+        if (!(r = db_query(d, &st_by_source, (const char *[]){source_msg_id}, e)))
+            return -1;
+        if (PQntuples(r) != 1) {
+            PQclear(r);
+            return err_set(e, ERR_USER, "department %s is not in the directory",
+                           var(s, "department"));
+        }
+        snprintf(id, sizeof id, "%s", PQgetvalue(r, 0, 0));
+        PQclear(r);
+        return fill_info(d, id, lang, out, e) < 0 ? -1 : 0;
+    }
+    snprintf(id, sizeof id, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    if (!(r = db_query(d, &st_event,
+                       (const char *[]){id, "created", "citizen", var(s, "description"), ""}, e)))
+        return -1;
+    snprintf(event_id, sizeof event_id, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    if (*var(s, "attachment") && *var(s, "attachment_type") &&
+        db_exec(d, &st_attach,
+                (const char *[]){id, event_id, var(s, "attachment"), var(s, "attachment_type"),
+                                 var(s, "attachment_mime"), var(s, "attachment_caption"),
+                                 var(s, "attachment_filename")},
+                e) < 0)
+        return -1;
+    return fill_info(d, id, lang, out, e) < 0 ? -1 : 0;
+}
+
+/* "blb 2026 000123", "BLB2026000123" → "BLB-2026-000123". */
+static void canonical_tracking(const char *in, char out[32])
+{
+    char letters[16] = "", digits[16] = "";
+    size_t nl = 0, nd = 0;
+    for (const char *p = in; *p; p++) {
+        if (((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')) && nd == 0 && nl < 8)
+            letters[nl++] = (char)(*p & ~0x20);
+        else if (*p >= '0' && *p <= '9' && nd < 10)
+            digits[nd++] = *p;
+    }
+    if (nl >= 2 && nd == 10)
+        snprintf(out, 32, "%s-%.4s-%.6s", letters, digits, digits + 4);
+    else
+        snprintf(out, 32, "%s", in);
+}
+
+int case_lookup(db *d, const char *phone, const char *tracking_no, const char *lang, case_info *out,
+                err *e)
+{
+    char canon[32], id[32];
+    PGresult *r;
+    memset(out, 0, sizeof *out);
+    canonical_tracking(tracking_no ? tracking_no : "", canon);
+    if (!(r = db_query(d, &st_find, (const char *[]){phone, canon}, e)))
+        return -1;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return 0;
+    }
+    snprintf(id, sizeof id, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return fill_info(d, id, lang, out, e);
+}
+
+int case_set_language(db *d, const char *phone, const char *lang, err *e)
+{
+    return db_exec(d, &st_set_lang, (const char *[]){phone, lang}, e);
+}
+
+int case_citizen_language(db *d, const char *phone, char lang[4], err *e)
+{
+    PGresult *r = db_query(d, &st_get_lang, (const char *[]){phone}, e);
+    lang[0] = '\0';
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
+        snprintf(lang, 4, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return 0;
+}

@@ -1,0 +1,270 @@
+/* conversation.c — see conversation.h. Order of effects: the PostgreSQL transaction
+ * (message recorded, outbox rows, case) commits first, then the session is saved; a
+ * message redelivered after a crash in between is recognised as recorded and not run again,
+ * so nothing is sent or filed twice. */
+#include "conversation.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cases.h"
+#include "db.h"
+#include "inbound.h"
+#include "rds.h"
+#include "session.h"
+#include "wa_out.h"
+
+struct conv {
+    const config *cfg;
+    const flow_set *flows;
+    db *pg;
+    rds *redis;
+    engine_dept *depts;
+    char **strings;
+    size_t ndepts, nstrings;
+    int64_t depts_loaded_ms;
+    int no_outbox;
+};
+
+static const db_stmt st_depts = {
+    "conv_departments",
+    "SELECT code, name->>'hi', name->>'en', name->>'hne', description->>'hi', description->>'en'"
+    " FROM departments WHERE active ORDER BY position, code",
+    0};
+static const db_stmt st_is_staff = {"conv_is_staff", "SELECT 1 FROM staff_phones WHERE phone = $1",
+                                    1};
+static const db_stmt st_outbox = {
+    "conv_outbox",
+    "INSERT INTO outbound_messages (idempotency_key, recipient, kind, purpose, payload, case_id)"
+    " VALUES ($1, $2, $3, 'conversation', $4::jsonb, (SELECT id FROM cases WHERE tracking_no = "
+    "NULLIF($5, '')))"
+    " ON CONFLICT (idempotency_key) DO NOTHING",
+    5};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+conv *conv_new(const config *c, const flow_set *flows, err *e)
+{
+    conv *cv = calloc(1, sizeof *cv);
+    if (!cv || !(cv->pg = db_new(c->database_url)) || !(cv->redis = rds_new(c))) {
+        conv_free(cv);
+        err_set(e, ERR_ENV, "out of memory");
+        return NULL;
+    }
+    cv->cfg = c;
+    cv->flows = flows;
+    return cv;
+}
+
+static void free_depts(conv *cv)
+{
+    for (size_t i = 0; i < cv->nstrings; i++)
+        free(cv->strings[i]);
+    free(cv->strings);
+    free(cv->depts);
+    cv->strings = NULL;
+    cv->depts = NULL;
+    cv->nstrings = cv->ndepts = 0;
+}
+
+void conv_free(conv *cv)
+{
+    if (!cv)
+        return;
+    free_depts(cv);
+    db_close(cv->pg);
+    rds_free(cv->redis);
+    free(cv);
+}
+
+void conv_set_outbox(conv *cv, int on)
+{
+    cv->no_outbox = !on;
+}
+
+void conv_set_flows(conv *cv, const flow_set *flows)
+{
+    cv->flows = flows;
+}
+
+/* The department menu, read from the directory at most once a minute. */
+static int load_depts(conv *cv, err *e)
+{
+    PGresult *r;
+    int n;
+    if (cv->depts && now_ms() - cv->depts_loaded_ms < 60000)
+        return 0;
+    if (!(r = db_query(cv->pg, &st_depts, NULL, e)))
+        return -1;
+    free_depts(cv);
+    n = PQntuples(r);
+    cv->depts = calloc((size_t)n + 1, sizeof *cv->depts);
+    cv->strings = calloc((size_t)n * 6 + 1, sizeof *cv->strings);
+    if (!cv->depts || !cv->strings) {
+        PQclear(r);
+        free_depts(cv);
+        return err_set(e, ERR_ENV, "out of memory");
+    }
+    for (int i = 0; i < n; i++) {
+        const char *f[6];
+        for (int k = 0; k < 6; k++) {
+            f[k] = NULL;
+            if (!PQgetisnull(r, i, k) && (cv->strings[cv->nstrings] = strdup(PQgetvalue(r, i, k))))
+                f[k] = cv->strings[cv->nstrings++];
+        }
+        cv->depts[i].code = f[0];
+        cv->depts[i].name = (flow_text){f[1], f[2], f[3]};
+        cv->depts[i].description = (flow_text){f[4], f[5], NULL};
+    }
+    cv->ndepts = (size_t)n;
+    cv->depts_loaded_ms = now_ms();
+    PQclear(r);
+    return 0;
+}
+
+/* Carries out the engine's actions, resuming it with their results (which may add more). */
+static int perform(conv *cv, const engine_ctx *ctx, engine_session *s, const wa_message *m,
+                   engine_result *r, conv_sink sink, void *ud, err *e)
+{
+    char tracking[32] = "";
+    for (size_t i = 0; i < r->n; i++) {
+        engine_out *o = &r->out[i];
+        switch (o->kind) {
+        case ENGINE_SEND: {
+            char key[320], *json = wa_out_message(m->from, o);
+            int rc;
+            if (!json)
+                return err_set(e, ERR_ENV, "out of memory");
+            snprintf(key, sizeof key, "%s:%zu", m->id, i);
+            rc = cv->no_outbox
+                     ? 0
+                     : db_exec(cv->pg, &st_outbox,
+                               (const char *[]){key, m->from,
+                                                o->type == ENGINE_TEXT ? "text" : "interactive",
+                                                json, tracking},
+                               e);
+            if (rc == 0 && sink)
+                sink(ud, m->from, o, json);
+            free(json);
+            if (rc < 0)
+                return -1;
+            break;
+        }
+        case ENGINE_SET_LANGUAGE:
+            if (case_set_language(cv->pg, m->from, o->text, e) < 0)
+                return -1;
+            break;
+        case ENGINE_CREATE_CASE: {
+            case_info ci;
+            const char *lang = s->lang[0] ? s->lang : "hi";
+            int ok = case_create(cv->pg, m->from, m->profile_name, lang, s, m->id, &ci, e) == 0;
+            if (!ok && e->kind == ERR_ENV)
+                return -1;
+            if (ok)
+                snprintf(tracking, sizeof tracking, "%s", ci.tracking_no);
+            if (engine_resume(ctx, s, ok, (const char *[]){"tracking_no", "due", "department_name"},
+                              (const char *[]){ci.tracking_no, ci.due, ci.department_name},
+                              ok ? 3 : 0, r, e) < 0)
+                return -1;
+            break;
+        }
+        case ENGINE_LOOKUP_CASE: {
+            case_info ci;
+            const char *lang = s->lang[0] ? s->lang : "hi",
+                       *t = engine_session_get(s, "tracking_no");
+            int found = case_lookup(cv->pg, m->from, t ? t : "", lang, &ci, e);
+            if (found < 0)
+                return -1;
+            if (engine_resume(ctx, s, found == 1,
+                              (const char *[]){"tracking_no", "status", "department_name",
+                                               "last_action", "last_action_at", "due"},
+                              (const char *[]){ci.tracking_no, ci.status, ci.department_name,
+                                               ci.last_action, ci.last_action_at, ci.due},
+                              found == 1 ? 6 : 0, r, e) < 0)
+                return -1;
+            break;
+        }
+        case ENGINE_HELPDESK:
+            /* The helpdesk reads these conversations from the outbox/inbound log for now;
+             * a helpdesk queue comes with the officers' side. */
+            if (engine_resume(ctx, s, 1, NULL, NULL, 0, r, e) < 0)
+                return -1;
+            break;
+        }
+    }
+    return 0;
+}
+
+int conv_handle(conv *cv, const wa_message *m, conv_sink sink, void *ud, err *e)
+{
+    engine_ctx ctx;
+    engine_session s;
+    engine_result r = {0};
+    redisContext *rc;
+    unsigned loaded;
+    int fresh = 0, expired = 0, result = CONV_RETRY;
+    int64_t ttl = (int64_t)cv->cfg->session_ttl_h * 3600 * 1000;
+    PGresult *staff;
+    engine_session_init(&s);
+    if (load_depts(cv, e) < 0 || db_begin(cv->pg, e) < 0)
+        return CONV_RETRY;
+    if (inbound_record(cv->pg, m, &fresh, e) < 0)
+        goto rollback;
+    if (!fresh) {
+        result = CONV_DONE; /* handled before: never run twice */
+        goto commit;
+    }
+    if (!(staff = db_query(cv->pg, &st_is_staff, (const char *[]){m->from}, e)))
+        goto rollback;
+    if (PQntuples(staff) > 0) {
+        PQclear(staff);
+        result = CONV_DONE; /* officers' commands are handled by their own grammar */
+        goto commit;
+    }
+    PQclear(staff);
+    if (!(rc = rds_get(cv->redis, e)) ||
+        session_load(rc, m->from, now_ms(), ttl, &s, &expired, &loaded, e) < 0) {
+        rds_reset(cv->redis);
+        goto rollback;
+    }
+    if (!s.lang[0] && case_citizen_language(cv->pg, m->from, s.lang, e) < 0)
+        goto rollback;
+    ctx = (engine_ctx){cv->flows, cv->depts, cv->ndepts};
+    if (engine_step(&ctx, &s, m, expired, &r, e) < 0 ||
+        perform(cv, &ctx, &s, m, &r, sink, ud, e) < 0)
+        goto rollback;
+    if (db_commit(cv->pg, e) < 0)
+        goto fail;
+    if (session_save(rc, m->from, now_ms(), ttl, &s, loaded, e) < 0)
+        rds_reset(cv->redis); /* the messages are out; the next message starts from the old state */
+    result = CONV_DONE;
+    goto out;
+commit:
+    if (db_commit(cv->pg, e) < 0)
+        result = CONV_RETRY;
+    goto out;
+rollback:
+    db_rollback(cv->pg);
+fail:
+    result = e->kind == ERR_USER || (e->kind == ERR_ENV && !db_error_transient(cv->pg) &&
+                                     strstr(e->msg, "PostgreSQL"))
+                 ? CONV_DEAD
+                 : CONV_RETRY;
+out:
+    engine_result_free(&r);
+    engine_session_clear(&s);
+    return result;
+}
+
+int conv_reset(conv *cv, const char *phone, err *e)
+{
+    redisContext *rc = rds_get(cv->redis, e);
+    return rc ? session_delete(rc, phone, e) : -1;
+}

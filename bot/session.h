@@ -1,0 +1,26 @@
+/* session.h — per-phone conversation state in Redis: one small hash per phone
+ * (sampark:sess:<phone>: data, ver) with a TTL. A session idle longer than
+ * SAMPARK_SESSION_TTL_H is reported as expired (its language is kept for a week more, so a
+ * returning citizen is not asked again). Saving is compare-and-set on the version, so two
+ * workers can never interleave one phone's conversation. */
+#ifndef SAMPARK_SESSION_H
+#define SAMPARK_SESSION_H
+
+#include <hiredis.h>
+#include <stdint.h>
+
+#include "engine.h"
+#include "err.h"
+
+/* Loads the session of phone into s (initialised by the caller); *expired = 1 when there
+ * was one and it is older than ttl_ms at now_ms. *loaded_version is what to pass to save. */
+int session_load(redisContext *c, const char *phone, int64_t now_ms, int64_t ttl_ms,
+                 engine_session *s, int *expired, unsigned *loaded_version, err *e);
+/* Saves s if the stored version is still loaded_version. Returns 0 saved, 1 when someone
+ * else saved first (the caller's step is dropped), -1 on a Redis error. */
+int session_save(redisContext *c, const char *phone, int64_t now_ms, int64_t ttl_ms,
+                 const engine_session *s, unsigned loaded_version, err *e);
+/* Deletes the session (sampark chat /reset). */
+int session_delete(redisContext *c, const char *phone, err *e);
+
+#endif
