@@ -1,0 +1,105 @@
+/* test_session.c — sessions in the real Redis: a round trip keeps state, language, retries
+ * and variables; a stale version cannot overwrite a newer save; an idle session is reported
+ * expired but keeps its language; delete forgets it. */
+#include "testutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "rds.h"
+#include "session.h"
+
+static redisContext *connect_test(config **cfg)
+{
+    char entry[300];
+    char *env[] = {entry, NULL};
+    err e = {0};
+    redisContext *c;
+    snprintf(entry, sizeof entry, "REDIS_URL=%s", tu_env("TEST_REDIS_URL"));
+    if (!(*cfg = config_load(env, &e)) || !(c = rds_connect(*cfg, 2000, &e)))
+        fail_msg("%s", e.msg);
+    return c;
+}
+
+static void round_trip_and_versions(void **state)
+{
+    (void)state;
+    config *cfg;
+    redisContext *c = connect_test(&cfg);
+    char phone[32];
+    engine_session s, t, u;
+    err e = {0};
+    int expired;
+    unsigned v1, v2;
+    const int64_t hour = 3600 * 1000, now = 1700000000000LL;
+    snprintf(phone, sizeof phone, "9198%08d", (int)getpid());
+    session_delete(c, phone, &e);
+    engine_session_init(&s);
+    assert_int_equal(session_load(c, phone, now, hour, &s, &expired, &v1, &e), 0);
+    assert_string_equal(s.state, "");
+    assert_int_equal(expired, 0);
+    snprintf(s.state, sizeof s.state, "complaint_description");
+    snprintf(s.lang, sizeof s.lang, "hi");
+    s.retries = 2;
+    engine_session_set(&s, "department", "PHE");
+    engine_session_set(&s, "description", "हैंडपंप खराब है; 'quotes' and \"more\"");
+    assert_int_equal(session_save(c, phone, now, hour, &s, v1, &e), 0);
+
+    engine_session_init(&t);
+    assert_int_equal(session_load(c, phone, now + 1000, hour, &t, &expired, &v2, &e), 0);
+    assert_int_equal(expired, 0);
+    assert_string_equal(t.state, "complaint_description");
+    assert_string_equal(t.lang, "hi");
+    assert_int_equal(t.retries, 2);
+    assert_string_equal(engine_session_get(&t, "department"), "PHE");
+    assert_string_equal(engine_session_get(&t, "description"), "हैंडपंप खराब है; 'quotes' and \"more\"");
+    assert_int_not_equal(v1, v2);
+    /* Another worker saves first; the stale save is refused. */
+    assert_int_equal(session_save(c, phone, now + 2000, hour, &t, v2, &e), 0);
+    assert_int_equal(session_save(c, phone, now + 3000, hour, &s, v2, &e), 1);
+
+    /* Idle for longer than the TTL: expired, language kept, state and variables dropped. */
+    engine_session_init(&u);
+    assert_int_equal(session_load(c, phone, now + 2 * hour, hour, &u, &expired, &v2, &e), 0);
+    assert_int_equal(expired, 1);
+    assert_string_equal(u.state, "");
+    assert_string_equal(u.lang, "hi");
+    assert_null(engine_session_get(&u, "department"));
+
+    assert_int_equal(session_delete(c, phone, &e), 0);
+    engine_session_clear(&s);
+    engine_session_clear(&t);
+    engine_session_clear(&u);
+    engine_session_init(&s);
+    assert_int_equal(session_load(c, phone, now, hour, &s, &expired, &v1, &e), 0);
+    assert_string_equal(s.lang, "");
+    {
+        /* The stored size stays small: well under 1 KiB per session. */
+        redisReply *r;
+        snprintf(s.state, sizeof s.state, "complaint_confirm");
+        snprintf(s.lang, sizeof s.lang, "en");
+        engine_session_set(&s, "department", "PHE");
+        engine_session_set(&s, "department_name", "Drinking water (PHE)");
+        engine_session_set(&s, "description", "The hand pump near the school has been broken since Monday");
+        engine_session_set(&s, "village", "Kasdol ward 5");
+        assert_int_equal(session_save(c, phone, now, hour, &s, v1, &e), 0);
+        r = redisCommand(c, "MEMORY USAGE sampark:sess:%s", phone);
+        assert_non_null(r);
+        assert_true(r->type == REDIS_REPLY_INTEGER && r->integer < 1024);
+        freeReplyObject(r);
+        session_delete(c, phone, &e);
+    }
+    engine_session_clear(&s);
+    redisFree(c);
+    config_free(cfg);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(round_trip_and_versions),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
