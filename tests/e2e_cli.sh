@@ -85,6 +85,22 @@ n=$(psql "$url" -tAc "SELECT count(*) FROM cases WHERE citizen_phone = '91970000
 [ "$n" = 1 ] && ok "the chat's complaint is a case in PostgreSQL" || bad "case rows: $n"
 n=$(psql "$url" -tAc "SELECT count(*) FROM outbound_messages WHERE recipient = '919700000001'")
 [ "$n" = 0 ] && ok "chat sends nothing to WhatsApp" || bad "chat wrote $n outbox rows"
+# SIGHUP: a broken flow set is refused and the running one kept; a good one replaces it.
+mkdir -p "$tmp/liveflows" && cp flows/grievance.json "$tmp/liveflows/"
+port2=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+SAMPARK_FLOWS="$tmp/liveflows" SAMPARK_LISTEN=127.0.0.1:$port2 WA_APP_SECRET=test "$BIN" serve >"$tmp/hup.log" 2>&1 & hpid=$!
+pids+=("$hpid")
+for _ in $(seq 1 100); do curl -s "http://127.0.0.1:$port2/healthz" >/dev/null && break; sleep 0.1; done
+echo '{"flow": "broken", "states": {' >"$tmp/liveflows/zz.json"
+kill -HUP "$hpid"
+for _ in $(seq 1 50); do grep -q "not reloaded" "$tmp/hup.log" && break; sleep 0.1; done
+grep -q "flows not reloaded, keeping the running set: .*zz.json" "$tmp/hup.log" && ok "SIGHUP keeps the running flows when the new set is broken" || bad "SIGHUP with broken flows: $(tail -2 "$tmp/hup.log")"
+rm "$tmp/liveflows/zz.json"
+kill -HUP "$hpid"
+for _ in $(seq 1 50); do grep -q "flows reloaded" "$tmp/hup.log" && break; sleep 0.1; done
+grep -q "flows reloaded (25 states)" "$tmp/hup.log" && ok "SIGHUP reloads a good flow set" || bad "SIGHUP reload: $(tail -2 "$tmp/hup.log")"
+kill -TERM "$hpid"; wait "$hpid"
+pids=()
 expect "chat --as checks the number"          1 "--as 'abc'"            -- "$BIN" chat --as abc
 
 # serve: /healthz on a free port, a busy port, Redis down, SIGTERM.
