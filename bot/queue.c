@@ -70,6 +70,34 @@ void queue_stream_name(int shard, char buf[32])
     snprintf(buf, 32, "sampark:in:%02d", shard);
 }
 
+/* Stream of a shard, or the status stream for shard -1. */
+static void stream_of(int shard, char buf[32])
+{
+    if (shard < 0)
+        snprintf(buf, 32, "%s", QUEUE_STATUS_STREAM);
+    else
+        queue_stream_name(shard, buf);
+}
+
+/* A field of our consumer group in an XINFO GROUPS reply, or NULL. */
+static const redisReply *group_field(const redisReply *groups, const char *field)
+{
+    for (size_t g = 0; groups && groups->type == REDIS_REPLY_ARRAY && g < groups->elements; g++) {
+        const redisReply *grp = groups->element[g], *name = NULL, *value = NULL;
+        for (size_t i = 0; grp->type == REDIS_REPLY_ARRAY && i + 1 < grp->elements; i += 2) {
+            if (grp->element[i]->type != REDIS_REPLY_STRING)
+                continue;
+            if (strcmp(grp->element[i]->str, "name") == 0)
+                name = grp->element[i + 1];
+            else if (strcmp(grp->element[i]->str, field) == 0)
+                value = grp->element[i + 1];
+        }
+        if (name && name->type == REDIS_REPLY_STRING && strcmp(name->str, QUEUE_GROUP) == 0)
+            return value;
+    }
+    return NULL;
+}
+
 static int reply_ok(const redisReply *r)
 {
     return r && r->type != REDIS_REPLY_ERROR;
@@ -221,9 +249,7 @@ int queue_producer_append(queue_producer *q, const wa_notification *n)
     argv[argc++] = numkeys;
     kp = keys;
     for (size_t i = 0; i < items; i++) {
-        queue_stream_name(i < n->nmessages ? queue_shard_of(n->messages[i].from) : -1, kp);
-        if (i >= n->nmessages)
-            snprintf(kp, 32, "%s", QUEUE_STATUS_STREAM);
+        stream_of(i < n->nmessages ? queue_shard_of(n->messages[i].from) : -1, kp);
         argv[argc++] = kp;
         kp += strlen(kp) + 1;
         if (i < n->nmessages) {
@@ -347,10 +373,7 @@ static int create_groups(queue_consumer *q, err *e)
     for (int s = -1; s < QUEUE_SHARDS; s++) {
         char stream[32];
         redisReply *r;
-        if (s < 0)
-            snprintf(stream, sizeof stream, "%s", QUEUE_STATUS_STREAM);
-        else
-            queue_stream_name(s, stream);
+        stream_of(s, stream);
         if (!q->ctx && !(q->ctx = rds_connect(q->cfg, 2000, e)))
             return -1;
         r = redisCommand(q->ctx, "XGROUP CREATE %s %s 0 MKSTREAM", stream, QUEUE_GROUP);
@@ -568,20 +591,10 @@ static void trim(queue_consumer *q, const char *stream)
     redisReply *r = cmd(q, &e, "XINFO GROUPS %s", stream);
     if (!r)
         return;
-    for (size_t g = 0; r->type == REDIS_REPLY_ARRAY && g < r->elements; g++) {
-        redisReply *grp = r->element[g];
-        const char *name = NULL, *last = NULL;
-        for (size_t i = 0; grp->type == REDIS_REPLY_ARRAY && i + 1 < grp->elements; i += 2) {
-            if (grp->element[i]->type != REDIS_REPLY_STRING ||
-                grp->element[i + 1]->type != REDIS_REPLY_STRING)
-                continue;
-            if (strcmp(grp->element[i]->str, "name") == 0)
-                name = grp->element[i + 1]->str;
-            else if (strcmp(grp->element[i]->str, "last-delivered-id") == 0)
-                last = grp->element[i + 1]->str;
-        }
-        if (name && last && strcmp(name, QUEUE_GROUP) == 0)
-            snprintf(minid, sizeof minid, "%s", last);
+    {
+        const redisReply *last = group_field(r, "last-delivered-id");
+        if (last && last->type == REDIS_REPLY_STRING)
+            snprintf(minid, sizeof minid, "%s", last->str);
     }
     freeReplyObject(r);
     if (!minid[0] || strcmp(minid, "0-0") == 0 ||
@@ -809,10 +822,7 @@ void queue_batch_free(queue_batch *b)
 
 static void entry_stream(const queue_entry *ent, char buf[32])
 {
-    if (ent->shard < 0)
-        snprintf(buf, 32, "%s", QUEUE_STATUS_STREAM);
-    else
-        queue_stream_name(ent->shard, buf);
+    stream_of(ent->shard, buf);
 }
 
 int queue_consumer_ack(queue_consumer *q, const queue_entry *ent, err *e)
@@ -889,10 +899,7 @@ void queue_consumer_release(queue_consumer *q)
     for (int s = -1; s < QUEUE_SHARDS; s++) {
         char stream[32];
         int empty;
-        if (s < 0)
-            snprintf(stream, sizeof stream, "%s", QUEUE_STATUS_STREAM);
-        else
-            queue_stream_name(s, stream);
+        stream_of(s, stream);
         if (!(r = cmd(q, &e, "XPENDING %s %s - + 1 %s", stream, QUEUE_GROUP, q->name)))
             continue;
         empty = r->type == REDIS_REPLY_ARRAY && r->elements == 0;
@@ -912,10 +919,7 @@ int queue_depths(const config *c, void (*fn)(void *, const char *, long long, lo
         char stream[32];
         long long len = 0, pending = 0, lag = 0;
         redisReply *r;
-        if (s < 0)
-            snprintf(stream, sizeof stream, "%s", QUEUE_STATUS_STREAM);
-        else
-            queue_stream_name(s, stream);
+        stream_of(s, stream);
         redisAppendCommand(ctx, "XLEN %s", stream);
         redisAppendCommand(ctx, "XINFO GROUPS %s", stream);
         if (redisGetReply(ctx, (void **)&r) != REDIS_OK) {
@@ -931,17 +935,12 @@ int queue_depths(const config *c, void (*fn)(void *, const char *, long long, lo
             redisFree(ctx);
             return -1;
         }
-        for (size_t g = 0; r->type == REDIS_REPLY_ARRAY && g < r->elements; g++) {
-            redisReply *grp = r->element[g];
-            for (size_t i = 0; grp->type == REDIS_REPLY_ARRAY && i + 1 < grp->elements; i += 2) {
-                if (grp->element[i]->type != REDIS_REPLY_STRING ||
-                    grp->element[i + 1]->type != REDIS_REPLY_INTEGER)
-                    continue;
-                if (strcmp(grp->element[i]->str, "pending") == 0)
-                    pending = grp->element[i + 1]->integer;
-                else if (strcmp(grp->element[i]->str, "lag") == 0)
-                    lag = grp->element[i + 1]->integer;
-            }
+        {
+            const redisReply *p = group_field(r, "pending"), *l = group_field(r, "lag");
+            if (p && p->type == REDIS_REPLY_INTEGER)
+                pending = p->integer;
+            if (l && l->type == REDIS_REPLY_INTEGER)
+                lag = l->integer;
         }
         freeReplyObject(r);
         fn(ud, stream, len, pending, lag);
