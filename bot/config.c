@@ -23,6 +23,7 @@ static const char *const known_sampark_vars[] = {
     "SAMPARK_SESSION_TTL_H",
     "SAMPARK_SATISFACTION_TIMEOUT_H",
     "SAMPARK_RECLAIM_IDLE_MS",
+    "SAMPARK_RETRY_BASE_MS",
 };
 
 static const char *env_get(char *const *envp, const char *name)
@@ -214,11 +215,12 @@ static int check_unknown(char *const *envp, err *e)
             if (strlen(known_sampark_vars[i]) == n && strncmp(known_sampark_vars[i], *p, n) == 0)
                 break;
         if (i == sizeof known_sampark_vars / sizeof known_sampark_vars[0])
-            return err_set(e, ERR_USER,
-                           "%.*s: unknown variable (Sampark knows SAMPARK_LISTEN, SAMPARK_FLOWS, "
-                           "SAMPARK_SEND_RATE, SAMPARK_SESSION_TTL_H, "
-                           "SAMPARK_SATISFACTION_TIMEOUT_H, SAMPARK_RECLAIM_IDLE_MS)",
-                           (int)n, *p);
+            return err_set(
+                e, ERR_USER,
+                "%.*s: unknown variable (Sampark knows SAMPARK_LISTEN, SAMPARK_FLOWS, "
+                "SAMPARK_SEND_RATE, SAMPARK_SESSION_TTL_H, "
+                "SAMPARK_SATISFACTION_TIMEOUT_H, SAMPARK_RECLAIM_IDLE_MS, SAMPARK_RETRY_BASE_MS)",
+                (int)n, *p);
     }
     return 0;
 }
@@ -285,7 +287,9 @@ config *config_load(char *const *envp, err *e)
         int_var(envp, "SAMPARK_SESSION_TTL_H", 24, 1, 720, &c->session_ttl_h, e) < 0 ||
         int_var(envp, "SAMPARK_SATISFACTION_TIMEOUT_H", 72, 1, 720, &c->satisfaction_timeout_h, e) <
             0 ||
-        int_var(envp, "SAMPARK_RECLAIM_IDLE_MS", 30000, 1000, 3600000, &c->reclaim_idle_ms, e) < 0)
+        int_var(envp, "SAMPARK_RECLAIM_IDLE_MS", 30000, 1000, 3600000, &c->reclaim_idle_ms, e) <
+            0 ||
+        int_var(envp, "SAMPARK_RETRY_BASE_MS", 1000, 10, 60000, &c->retry_base_ms, e) < 0)
         goto fail;
     if (!c->api_base || !c->flows_dir) {
         err_set(e, ERR_ENV, "out of memory reading the configuration");

@@ -43,6 +43,12 @@ static const db_stmt st_outbox = {
     " ON CONFLICT (idempotency_key) DO NOTHING",
     5};
 
+static const db_stmt st_read = {
+    "conv_read_receipt",
+    "INSERT INTO outbound_messages (idempotency_key, recipient, kind, purpose, payload)"
+    " VALUES ($1, $2, 'read', 'read', $3::jsonb) ON CONFLICT (idempotency_key) DO NOTHING",
+    3};
+
 static int64_t now_ms(void)
 {
     struct timespec ts;
@@ -220,6 +226,20 @@ int conv_handle(conv *cv, const wa_message *m, conv_sink sink, void *ud, err *e)
     if (!fresh) {
         result = CONV_DONE; /* handled before: never run twice */
         goto commit;
+    }
+    if (!cv->no_outbox) {
+        /* Blue ticks: the read receipt goes out first, ahead of any reply. */
+        char key[300], *json = wa_out_read(m->id);
+        int rc2;
+        if (!json) {
+            err_set(e, ERR_ENV, "out of memory");
+            goto rollback;
+        }
+        snprintf(key, sizeof key, "%s:read", m->id);
+        rc2 = db_exec(cv->pg, &st_read, (const char *[]){key, m->from, json}, e);
+        free(json);
+        if (rc2 < 0)
+            goto rollback;
     }
     if (!(staff = db_query(cv->pg, &st_is_staff, (const char *[]){m->from}, e)))
         goto rollback;

@@ -36,12 +36,20 @@ static const db_stmt st_record = {
     "CASE " x " WHEN 'queued' THEN 0 WHEN 'sending' THEN 1 WHEN 'sent' THEN 2 WHEN 'delivered' "   \
     "THEN 3 WHEN 'read' THEN 4 WHEN 'failed' THEN 5 ELSE -1 END"
 
+/* A failed delivery to the citizen of a case is written on the case's events as well. */
 static const db_stmt st_status = {
     "inbound_status",
-    "UPDATE outbound_messages SET state = $2,"
-    " error_code = COALESCE(NULLIF($3, '')::int, error_code),"
-    " error = COALESCE(NULLIF($4, ''), error), updated_at = now()"
-    " WHERE wamid = $1 AND (" RANK("state") ") < (" RANK("$2::text") ")",
+    "WITH u AS (UPDATE outbound_messages SET state = $2,"
+    "  error_code = COALESCE(NULLIF($3, '')::int, error_code),"
+    "  error = COALESCE(NULLIF($4, ''), error), updated_at = now()"
+    "  WHERE wamid = $1 AND (" RANK("state") ") < (" RANK(
+        "$2::text") ") RETURNING case_id, recipient),"
+                    " ev AS (INSERT INTO case_events (case_id, kind, actor, text, detail)"
+                    "  SELECT u.case_id, 'delivery_failed', 'whatsapp', NULLIF($4, ''),"
+                    "   jsonb_build_object('recipient', u.recipient, 'code', NULLIF($3, '')::int)"
+                    "  FROM u JOIN cases c ON c.id = u.case_id AND c.citizen_phone = u.recipient "
+                    "WHERE $2 = 'failed')"
+                    " SELECT count(*) FROM u",
     4};
 
 int inbound_record(db *d, const wa_message *m, int *fresh, err *e)
@@ -82,11 +90,16 @@ int inbound_status(db *d, const wa_status *s, int *updated, err *e)
     }
     if (s->error_code)
         snprintf(code, sizeof code, "%d", s->error_code);
-    if (db_exec(d, &st_status,
-                (const char *[]){s->id, state, code,
-                                 *s->error_detail ? s->error_detail : s->error_title},
-                e) < 0)
-        return -1;
-    *updated = db_affected(d) > 0;
+    {
+        PGresult *r =
+            db_query(d, &st_status,
+                     (const char *[]){s->id, state, code,
+                                      *s->error_detail ? s->error_detail : s->error_title},
+                     e);
+        if (!r)
+            return -1;
+        *updated = atoi(PQgetvalue(r, 0, 0)) > 0;
+        PQclear(r);
+    }
     return 0;
 }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "flow.h"
 #include "http.h"
 #include "migrate.h"
+#include "sender.h"
 #include "worker.h"
 
 extern char **environ;
@@ -79,6 +81,12 @@ static void *worker_thread(void *arg)
     return NULL;
 }
 
+static void *sender_thread(void *arg)
+{
+    sender_run(arg, &stop_flag);
+    return NULL;
+}
+
 static int cmd_serve(const config *c, int argc, char **argv)
 {
     static const struct option opts[] = {{"role", required_argument, NULL, 'r'},
@@ -86,9 +94,10 @@ static int cmd_serve(const config *c, int argc, char **argv)
     static const char *const roles[] = {"all", "receiver", "worker", "sender", "scheduler", NULL};
     const char *role = "all";
     err e = {0};
-    int opt, known = 0, rc = 0, run_http, run_worker;
+    int opt, known = 0, rc = 0, run_http, run_worker, run_sender, have_wtid = 0, have_stid = 0;
     worker *w = NULL;
-    pthread_t tid;
+    sender *snd = NULL;
+    pthread_t tid, stid;
     struct sigaction sa;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -103,12 +112,13 @@ static int cmd_serve(const config *c, int argc, char **argv)
     if (!known)
         return usage_error(
             "serve: --role '%s' is not one of all, receiver, worker, sender, scheduler", role);
-    if (strcmp(role, "sender") == 0 || strcmp(role, "scheduler") == 0) {
+    if (strcmp(role, "scheduler") == 0) {
         fprintf(stderr, "sampark: serve --role %s is not built yet in this version\n", role);
         return 2;
     }
     run_http = strcmp(role, "all") == 0 || strcmp(role, "receiver") == 0;
     run_worker = strcmp(role, "all") == 0 || strcmp(role, "worker") == 0;
+    run_sender = strcmp(role, "all") == 0 || strcmp(role, "sender") == 0;
     if (config_check_serve(c, &e) < 0)
         return fail(&e);
     {
@@ -122,8 +132,9 @@ static int cmd_serve(const config *c, int argc, char **argv)
      * answer, and every connection reconnects on use. */
     if (run_http && !(serving = http_start(c, &e)))
         return fail(&e);
-    if (run_worker && !(w = worker_new(c, &e))) {
+    if ((run_worker && !(w = worker_new(c, &e))) || (run_sender && !(snd = sender_new(c, &e)))) {
         http_free(serving);
+        worker_free(w);
         return fail(&e);
     }
     memset(&sa, 0, sizeof sa);
@@ -138,21 +149,33 @@ static int cmd_serve(const config *c, int argc, char **argv)
                 c->listen_port, role, c->access_token ? "real" : "dry-run");
     else
         fprintf(stderr, "sampark: worker running (role %s)\n", role);
-    if (run_http && run_worker) {
-        if (pthread_create(&tid, NULL, worker_thread, w) != 0) {
-            err_set(&e, ERR_ENV, "cannot start the worker thread");
-            http_free(serving);
-            worker_free(w);
-            return fail(&e);
-        }
-        rc = http_run(serving);
-        stop_flag = 1;
-        pthread_join(tid, NULL);
-    } else if (run_http) {
-        rc = http_run(serving);
-    } else {
-        rc = worker_run(w, &stop_flag, &reload_flag);
+    /* One thread per role in this process; the HTTP loop (if any) keeps the main thread. */
+    if (run_worker && (run_http || run_sender)) {
+        if (pthread_create(&tid, NULL, worker_thread, w) != 0)
+            stop_flag = 1;
+        else
+            have_wtid = 1;
     }
+    if (run_sender && (run_http || run_worker)) {
+        if (pthread_create(&stid, NULL, sender_thread, snd) != 0)
+            stop_flag = 1;
+        else
+            have_stid = 1;
+    }
+    if (run_http)
+        rc = http_run(serving);
+    else if (run_worker && !have_wtid)
+        rc = worker_run(w, &stop_flag, &reload_flag);
+    else if (run_sender && !have_stid)
+        rc = sender_run(snd, &stop_flag);
+    else
+        while (!stop_flag)
+            pause();
+    stop_flag = 1;
+    if (have_wtid)
+        pthread_join(tid, NULL);
+    if (have_stid)
+        pthread_join(stid, NULL);
     fprintf(stderr, "sampark: stopped\n");
     {
         http_server *done = serving;
@@ -160,6 +183,7 @@ static int cmd_serve(const config *c, int argc, char **argv)
         http_free(done);
     }
     worker_free(w);
+    sender_free(snd);
     return rc < 0 ? 2 : 0;
 }
 

@@ -22,6 +22,8 @@ static atomic_ullong inbound[WA_MSG_KIND_COUNT];
 static atomic_ullong duplicates;
 static atomic_ullong status_in[WA_STATUS_OTHER + 1];
 static atomic_ullong processed_ok, processed_failed, dead_letters;
+static atomic_ullong sends[3];
+static atomic_ullong send_le[NBUCKET], send_count, send_sum_us;
 
 void metrics_http(metrics_route route, int status, double seconds)
 {
@@ -59,6 +61,22 @@ void metrics_status_in(wa_status_kind kind)
 void metrics_processed(int ok)
 {
     atomic_fetch_add_explicit(ok ? &processed_ok : &processed_failed, 1, memory_order_relaxed);
+}
+
+void metrics_send(int outcome)
+{
+    if (outcome >= 0 && outcome < 3)
+        atomic_fetch_add_explicit(&sends[outcome], 1, memory_order_relaxed);
+}
+
+void metrics_send_seconds(double seconds)
+{
+    for (size_t b = 0; b < NBUCKET; b++)
+        if (seconds <= buckets[b])
+            atomic_fetch_add_explicit(&send_le[b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&send_count, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&send_sum_us, (unsigned long long)(seconds * 1e6),
+                              memory_order_relaxed);
 }
 
 void metrics_dead_letter(void)
@@ -151,6 +169,23 @@ char *metrics_render(const char *extra, size_t *len)
         "sampark_worker_entries_total{result=\"retry\"} %llu\n"
         "sampark_worker_entries_total{result=\"dead_letter\"} %llu\n",
         atomic_load(&processed_ok), atomic_load(&processed_failed), atomic_load(&dead_letters));
+    put(&o,
+        "# HELP sampark_messages_out_total Outgoing messages by result (sent, retried, failed).\n"
+        "# TYPE sampark_messages_out_total counter\n"
+        "sampark_messages_out_total{result=\"sent\"} %llu\n"
+        "sampark_messages_out_total{result=\"retried\"} %llu\n"
+        "sampark_messages_out_total{result=\"failed\"} %llu\n",
+        atomic_load(&sends[0]), atomic_load(&sends[1]), atomic_load(&sends[2]));
+    put(&o, "# HELP sampark_send_seconds Graph API request time.\n# TYPE sampark_send_seconds "
+            "histogram\n");
+    for (size_t b = 0; b < NBUCKET; b++)
+        put(&o, "sampark_send_seconds_bucket{le=\"%g\"} %llu\n", buckets[b],
+            atomic_load(&send_le[b]));
+    put(&o,
+        "sampark_send_seconds_bucket{le=\"+Inf\"} %llu\nsampark_send_seconds_sum "
+        "%.6f\nsampark_send_seconds_count %llu\n",
+        atomic_load(&send_count), (double)atomic_load(&send_sum_us) / 1e6,
+        atomic_load(&send_count));
     if (extra)
         put(&o, "%s", extra);
     if (len)

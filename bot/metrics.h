@@ -24,6 +24,8 @@ void metrics_duplicate(size_t n);            /* messages already seen */
 void metrics_status_in(wa_status_kind kind); /* delivery statuses accepted */
 void metrics_processed(int ok);              /* worker: entries done (ok) or failed (retry) */
 void metrics_dead_letter(void);              /* worker: entries that can never be processed */
+void metrics_send(int outcome);              /* sender: 0 sent, 1 retried, 2 failed */
+void metrics_send_seconds(double seconds);   /* sender: Graph API round trip */
 
 /* The whole exposition, extra appended; malloc'd, NUL-terminated. */
 char *metrics_render(const char *extra, size_t *len);

@@ -54,7 +54,8 @@ static void round_trip_and_versions(void **state)
     assert_string_equal(t.lang, "hi");
     assert_int_equal(t.retries, 2);
     assert_string_equal(engine_session_get(&t, "department"), "PHE");
-    assert_string_equal(engine_session_get(&t, "description"), "हैंडपंप खराब है; 'quotes' and \"more\"");
+    assert_string_equal(engine_session_get(&t, "description"),
+                        "हैंडपंप खराब है; 'quotes' and \"more\"");
     assert_int_not_equal(v1, v2);
     /* Another worker saves first; the stale save is refused. */
     assert_int_equal(session_save(c, phone, now + 2000, hour, &t, v2, &e), 0);
@@ -82,7 +83,8 @@ static void round_trip_and_versions(void **state)
         snprintf(s.lang, sizeof s.lang, "en");
         engine_session_set(&s, "department", "PHE");
         engine_session_set(&s, "department_name", "Drinking water (PHE)");
-        engine_session_set(&s, "description", "The hand pump near the school has been broken since Monday");
+        engine_session_set(&s, "description",
+                           "The hand pump near the school has been broken since Monday");
         engine_session_set(&s, "village", "Kasdol ward 5");
         assert_int_equal(session_save(c, phone, now, hour, &s, v1, &e), 0);
         r = redisCommand(c, "MEMORY USAGE sampark:sess:%s", phone);

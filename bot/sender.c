@@ -1,0 +1,591 @@
+/* sender.c — see sender.h. One loop: ask Redis for this second's sending budget, claim that
+ * many recipient-queue heads from PostgreSQL (a claim lapses after a minute, so a crashed
+ * sender's messages are picked up again), start their requests on the curl multi handle,
+ * and record each outcome as it completes. The claim makes the head of a recipient's
+ * queue "sending", so the next message to that citizen waits until this one is settled. */
+#include "sender.h"
+
+#include <curl/curl.h>
+#include <json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "metrics.h"
+#include "rds.h"
+#include "text.h"
+
+#define MAX_INFLIGHT 64
+#define MAX_ATTEMPTS 30
+
+static const db_stmt st_claim = {
+    "sender_claim",
+    "UPDATE outbound_messages o SET state = 'sending', claimed_by = $1,"
+    " claimed_until = now() + interval '60 seconds', attempts = o.attempts + 1, updated_at = now()"
+    " FROM (SELECT id FROM (SELECT DISTINCT ON (recipient) id, state, next_attempt_at, "
+    "claimed_until"
+    "        FROM outbound_messages WHERE state IN ('queued', 'sending') ORDER BY recipient, id) "
+    "head"
+    "       WHERE (head.next_attempt_at IS NULL OR head.next_attempt_at <= now())"
+    "         AND (head.state = 'queued' OR head.claimed_until < now())"
+    "       ORDER BY id LIMIT $2::int) pick"
+    " WHERE o.id = pick.id AND (o.state = 'queued' OR o.claimed_until < now())"
+    " RETURNING o.id, o.recipient, o.kind, COALESCE(o.purpose, ''), o.payload::text, o.attempts,"
+    "  COALESCE((SELECT tracking_no FROM cases WHERE id = o.case_id), ''),"
+    "  COALESCE((SELECT last_inbound_at > now() - interval '24 hours' FROM wa_contacts WHERE phone "
+    "= o.recipient),"
+    "           false)",
+    2};
+static const db_stmt st_sent = {
+    "sender_sent",
+    "UPDATE outbound_messages SET state = 'sent', wamid = $2, sent_at = now(), template = "
+    "NULLIF($3, ''),"
+    " claimed_until = NULL, error = NULL, error_code = NULL, updated_at = now()"
+    " WHERE id = $1::bigint AND state = 'sending'",
+    3};
+static const db_stmt st_retry = {
+    "sender_retry",
+    "UPDATE outbound_messages SET state = 'queued', claimed_until = NULL,"
+    " next_attempt_at = now() + $2::int * interval '1 millisecond',"
+    " error_code = NULLIF($3, '')::int, error = $4, updated_at = now()"
+    " WHERE id = $1::bigint AND state = 'sending'",
+    4};
+static const db_stmt st_failed = {
+    "sender_failed",
+    "WITH f AS (UPDATE outbound_messages SET state = 'failed', claimed_until = NULL,"
+    "  error_code = NULLIF($2, '')::int, error = $3, updated_at = now()"
+    "  WHERE id = $1::bigint AND state = 'sending' RETURNING case_id, recipient)"
+    " INSERT INTO case_events (case_id, kind, actor, text, detail)"
+    " SELECT f.case_id, 'delivery_failed', 'system', $3,"
+    "  jsonb_build_object('recipient', f.recipient, 'code', NULLIF($2, '')::int)"
+    " FROM f JOIN cases c ON c.id = f.case_id AND c.citizen_phone = f.recipient",
+    3};
+static const db_stmt st_release = {
+    "sender_release",
+    "UPDATE outbound_messages SET state = 'queued', claimed_until = NULL, attempts = attempts - 1"
+    " WHERE id = ANY($1::bigint[]) AND state = 'sending'",
+    1};
+static const db_stmt st_templates = {"sender_templates", "SELECT templates::text FROM districts",
+                                     0};
+
+/* Up to ARGV[2] messages this second for the number KEYS[1]; returns how many may go. */
+static const char budget_lua[] =
+    "local t = redis.call('TIME')\n"
+    "local key = KEYS[1] .. ':' .. t[1]\n"
+    "local used = tonumber(redis.call('GET', key) or '0')\n"
+    "local grant = math.min(tonumber(ARGV[1]), tonumber(ARGV[2]) - used)\n"
+    "if grant <= 0 then return 0 end\n"
+    "redis.call('INCRBY', key, grant)\n"
+    "redis.call('PEXPIRE', key, 2000)\n"
+    "return grant\n";
+
+struct job {
+    CURL *h;
+    char id[24], to[32], kind[16], purpose[40], tracking[32], template_name[80];
+    int attempts;
+    char *body;
+    struct curl_slist *headers;
+    char *resp;
+    size_t resp_len;
+    double t0;
+};
+
+struct sender {
+    const config *cfg;
+    db *pg;
+    rds *redis;
+    CURLM *multi;
+    char name[96];
+    char url[600], auth[600];
+    struct job *jobs[MAX_INFLIGHT];
+    int inflight;
+    json_object *templates;
+    double templates_at;
+    char last_problem[256];
+};
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void trouble(sender *s, const char *msg)
+{
+    if (strcmp(s->last_problem, msg) != 0) {
+        fprintf(stderr, "sampark sender: %s (retrying)\n", msg);
+        snprintf(s->last_problem, sizeof s->last_problem, "%s", msg);
+    }
+}
+
+sender *sender_new(const config *c, err *e)
+{
+    sender *s = calloc(1, sizeof *s);
+    char host[64] = "host";
+    if (!s || !(s->pg = db_new(c->database_url)) || !(s->redis = rds_new(c))) {
+        sender_free(s);
+        err_set(e, ERR_ENV, "out of memory");
+        return NULL;
+    }
+    s->cfg = c;
+    gethostname(host, sizeof host - 1);
+    snprintf(s->name, sizeof s->name, "%s:%d", host, (int)getpid());
+    if (c->access_token) {
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        if (!(s->multi = curl_multi_init())) {
+            sender_free(s);
+            err_set(e, ERR_ENV, "libcurl: cannot create a multi handle");
+            return NULL;
+        }
+        curl_multi_setopt(s->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+        curl_multi_setopt(s->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 16L);
+        snprintf(s->url, sizeof s->url, "%s/%s/messages", c->api_base, c->phone_number_id);
+        snprintf(s->auth, sizeof s->auth, "Authorization: Bearer %s", c->access_token);
+    }
+    return s;
+}
+
+static void job_free(struct job *j)
+{
+    if (!j)
+        return;
+    if (j->h)
+        curl_easy_cleanup(j->h);
+    curl_slist_free_all(j->headers);
+    free(j->body);
+    free(j->resp);
+    free(j);
+}
+
+void sender_free(sender *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < MAX_INFLIGHT; i++)
+        if (s->jobs[i]) {
+            curl_multi_remove_handle(s->multi, s->jobs[i]->h);
+            job_free(s->jobs[i]);
+        }
+    if (s->multi) {
+        curl_multi_cleanup(s->multi);
+        curl_global_cleanup();
+    }
+    json_object_put(s->templates);
+    db_close(s->pg);
+    rds_free(s->redis);
+    free(s);
+}
+
+void sender_sanitize_param(char *s)
+{
+    char *w = s;
+    int spaces = 0;
+    for (char *r = s; *r; r++) {
+        char c = *r == '\n' || *r == '\r' || *r == '\t' ? ' ' : *r;
+        if (c == ' ' && (spaces++ || w == s))
+            continue;
+        if (c != ' ')
+            spaces = 0;
+        *w++ = c;
+    }
+    while (w > s && w[-1] == ' ')
+        w--;
+    *w = '\0';
+    text_cut(s, 1024);
+}
+
+/* ---- templates outside the 24-hour window -------------------------------------------------- */
+
+static void load_templates(sender *s)
+{
+    err e = {0};
+    PGresult *r;
+    if (s->templates && now_s() - s->templates_at < 60)
+        return;
+    if (!(r = db_query(s->pg, &st_templates, NULL, &e)))
+        return;
+    if (PQntuples(r) == 1) {
+        json_object_put(s->templates);
+        s->templates = json_tokener_parse(PQgetvalue(r, 0, 0));
+        s->templates_at = now_s();
+    }
+    PQclear(r);
+}
+
+/* The text a free-form payload shows: text.body or interactive.body.text. */
+static const char *payload_text(json_object *p)
+{
+    json_object *a, *b;
+    if (json_object_object_get_ex(p, "text", &a) && json_object_object_get_ex(a, "body", &b))
+        return json_object_get_string(b);
+    if (json_object_object_get_ex(p, "interactive", &a) &&
+        json_object_object_get_ex(a, "body", &b) && json_object_object_get_ex(b, "text", &a))
+        return json_object_get_string(a);
+    return "";
+}
+
+static json_object *param(const char *text)
+{
+    json_object *p = json_object_new_object();
+    char *copy = strdup(text && *text ? text : "-");
+    if (copy)
+        sender_sanitize_param(copy);
+    json_object_object_add(p, "type", json_object_new_string("text"));
+    json_object_object_add(p, "text", json_object_new_string(copy && *copy ? copy : "-"));
+    free(copy);
+    return p;
+}
+
+/* Rewrites a free-form message as the approved template for its purpose: officers' and
+ * the collector's notifications use officer_new_case [tracking, headline, text], a digest
+ * uses digest [text], everything for a citizen uses citizen_update [tracking, text]. */
+static char *as_template(sender *s, struct job *j, json_object *payload)
+{
+    const char *key = strncmp(j->purpose, "officer", 7) == 0 ||
+                              strncmp(j->purpose, "escalat", 7) == 0 ||
+                              strcmp(j->purpose, "urgent") == 0
+                          ? "officer_new_case"
+                      : strcmp(j->purpose, "digest") == 0 ? "digest"
+                                                          : "citizen_update";
+    json_object *tpl, *name, *lang, *root, *t, *lobj, *comps, *comp, *params;
+    char *text, *nl, *out;
+    load_templates(s);
+    if (!s->templates || !json_object_object_get_ex(s->templates, key, &tpl) ||
+        !json_object_object_get_ex(tpl, "name", &name) ||
+        !json_object_object_get_ex(tpl, "language", &lang))
+        return NULL;
+    snprintf(j->template_name, sizeof j->template_name, "%s", json_object_get_string(name));
+    if (!(text = strdup(payload_text(payload))))
+        return NULL;
+    root = json_object_new_object();
+    t = json_object_new_object();
+    lobj = json_object_new_object();
+    comps = json_object_new_array();
+    comp = json_object_new_object();
+    params = json_object_new_array();
+    json_object_object_add(root, "messaging_product", json_object_new_string("whatsapp"));
+    json_object_object_add(root, "recipient_type", json_object_new_string("individual"));
+    json_object_object_add(root, "to", json_object_new_string(j->to));
+    json_object_object_add(root, "type", json_object_new_string("template"));
+    json_object_object_add(t, "name", json_object_new_string(json_object_get_string(name)));
+    json_object_object_add(lobj, "code", json_object_new_string(json_object_get_string(lang)));
+    json_object_object_add(t, "language", lobj);
+    if (strcmp(key, "digest") != 0)
+        json_object_array_add(params, param(j->tracking));
+    if (strcmp(key, "officer_new_case") == 0) {
+        nl = strchr(text, '\n');
+        if (nl)
+            *nl = '\0';
+        json_object_array_add(params, param(text));
+        json_object_array_add(params, param(nl ? nl + 1 : ""));
+    } else {
+        json_object_array_add(params, param(text));
+    }
+    json_object_object_add(comp, "type", json_object_new_string("body"));
+    json_object_object_add(comp, "parameters", params);
+    json_object_array_add(comps, comp);
+    json_object_object_add(t, "components", comps);
+    json_object_object_add(root, "template", t);
+    out = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+                                                          JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(root);
+    free(text);
+    return out;
+}
+
+/* ---- outcomes ------------------------------------------------------------------------------- */
+
+static void record(sender *s, const db_stmt *st, const char *const *params)
+{
+    err e = {0};
+    /* A lost update here is repaired by the claim's expiry: the message is tried again, and
+     * a repeat is what at-least-once delivery means for WhatsApp messages. */
+    if (db_exec(s->pg, st, params, &e) < 0)
+        trouble(s, e.msg);
+}
+
+static void mark_sent(sender *s, struct job *j, const char *wamid)
+{
+    record(s, &st_sent, (const char *[]){j->id, wamid, j->template_name});
+    metrics_send(0);
+}
+
+static long backoff_ms(const sender *s, int attempts)
+{
+    double base = s->cfg->retry_base_ms, ms = base;
+    for (int i = 1; i < attempts && ms < 300000; i++)
+        ms *= 2;
+    if (ms > 300000)
+        ms = 300000;
+    return (long)(ms * (0.75 + 0.5 * ((double)rand() / RAND_MAX))); /* jitter ±25% */
+}
+
+static void finish(sender *s, struct job *j, CURLcode cc)
+{
+    long status = 0;
+    int code = 0;
+    char codebuf[16] = "", why[512] = "";
+    const char *wamid = NULL;
+    json_object *resp = NULL, *v, *err_obj;
+    metrics_send_seconds(now_s() - j->t0);
+    curl_easy_getinfo(j->h, CURLINFO_RESPONSE_CODE, &status);
+    if (j->resp)
+        resp = json_tokener_parse(j->resp);
+    if (resp && json_object_object_get_ex(resp, "messages", &v) &&
+        json_object_get_type(v) == json_type_array && json_object_array_length(v) > 0 &&
+        json_object_object_get_ex(json_object_array_get_idx(v, 0), "id", &v))
+        wamid = json_object_get_string(v);
+    if (resp && json_object_object_get_ex(resp, "error", &err_obj)) {
+        if (json_object_object_get_ex(err_obj, "code", &v))
+            code = json_object_get_int(v);
+        if (json_object_object_get_ex(err_obj, "message", &v))
+            snprintf(why, sizeof why, "%s", json_object_get_string(v));
+    }
+    if (cc == CURLE_OK && status >= 200 && status < 300 &&
+        (wamid || strcmp(j->kind, "read") == 0)) {
+        char fallback[40];
+        snprintf(fallback, sizeof fallback, "read.%s", j->id);
+        mark_sent(s, j, wamid ? wamid : fallback);
+    } else {
+        int retry =
+            cc != CURLE_OK || status == 429 || status >= 500 || code == 130429 || code == 131056;
+        if (code)
+            snprintf(codebuf, sizeof codebuf, "%d", code);
+        if (!why[0])
+            snprintf(why, sizeof why, "%s",
+                     cc != CURLE_OK ? curl_easy_strerror(cc) : "unexpected answer");
+        {
+            char full[700];
+            snprintf(full, sizeof full, "HTTP %ld%s%s: %s", status, code ? ", Graph code " : "",
+                     codebuf, why);
+            if (retry && j->attempts < MAX_ATTEMPTS) {
+                char delay[24];
+                snprintf(delay, sizeof delay, "%ld", backoff_ms(s, j->attempts));
+                record(s, &st_retry, (const char *[]){j->id, delay, codebuf, full});
+                metrics_send(1);
+            } else {
+                fprintf(stderr, "sampark sender: message %s to %s failed for good: %s\n", j->id,
+                        j->to, full);
+                record(s, &st_failed, (const char *[]){j->id, codebuf, full});
+                metrics_send(2);
+            }
+        }
+    }
+    json_object_put(resp);
+}
+
+static size_t on_body(char *data, size_t size, size_t n, void *ud)
+{
+    struct job *j = ud;
+    size_t len = size * n;
+    char *r;
+    if (j->resp_len + len > 65536)
+        return len; /* the answer's head is all we read */
+    if (!(r = realloc(j->resp, j->resp_len + len + 1)))
+        return 0;
+    memcpy(r + j->resp_len, data, len);
+    j->resp = r;
+    j->resp_len += len;
+    r[j->resp_len] = '\0';
+    return len;
+}
+
+/* ---- the loop --------------------------------------------------------------------------- */
+
+static int budget(sender *s, int want)
+{
+    err e = {0};
+    redisContext *c = rds_get(s->redis, &e);
+    redisReply *r;
+    char key[96], want_s[16], rate[16];
+    int grant = 0;
+    if (!c) {
+        trouble(s, e.msg);
+        return 0;
+    }
+    snprintf(key, sizeof key, "sampark:rate:%s",
+             s->cfg->phone_number_id ? s->cfg->phone_number_id : "dry");
+    snprintf(want_s, sizeof want_s, "%d", want);
+    snprintf(rate, sizeof rate, "%d", s->cfg->send_rate);
+    r = redisCommand(c, "EVAL %s 1 %s %s %s", budget_lua, key, want_s, rate);
+    if (r && r->type == REDIS_REPLY_INTEGER)
+        grant = (int)r->integer;
+    else {
+        trouble(s,
+                r && r->type == REDIS_REPLY_ERROR ? r->str : "Redis: no answer to the rate limit");
+        if (!r)
+            rds_reset(s->redis);
+    }
+    freeReplyObject(r);
+    return grant;
+}
+
+static void start(sender *s, struct job *j)
+{
+    int slot;
+    for (slot = 0; slot < MAX_INFLIGHT && s->jobs[slot]; slot++)
+        ;
+    if (!s->multi) { /* dry run */
+        char *line = strdup(j->body), fake[40];
+        if (line) {
+            for (char *p = line; *p; p++)
+                if (*p == '\n')
+                    *p = ' ';
+            text_cut(line, 300);
+        }
+        fprintf(stderr, "sampark sender (dry-run): to %s %s%s%s: %s\n", j->to, j->kind,
+                j->template_name[0] ? " as template " : "", j->template_name, line ? line : "");
+        free(line);
+        snprintf(fake, sizeof fake, "dryrun.%s", j->id);
+        mark_sent(s, j, fake);
+        job_free(j);
+        return;
+    }
+    if (slot == MAX_INFLIGHT || !(j->h = curl_easy_init())) {
+        record(s, &st_retry, (const char *[]){j->id, "1000", "", "sender busy"});
+        job_free(j);
+        return;
+    }
+    j->headers = curl_slist_append(NULL, s->auth);
+    j->headers = curl_slist_append(j->headers, "Content-Type: application/json");
+    curl_easy_setopt(j->h, CURLOPT_URL, s->url);
+    curl_easy_setopt(j->h, CURLOPT_HTTPHEADER, j->headers);
+    curl_easy_setopt(j->h, CURLOPT_POSTFIELDS, j->body);
+    curl_easy_setopt(j->h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(j->h, CURLOPT_WRITEDATA, j);
+    curl_easy_setopt(j->h, CURLOPT_PRIVATE, j);
+    curl_easy_setopt(j->h, CURLOPT_TIMEOUT_MS, 15000L);
+    curl_easy_setopt(j->h, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+    curl_easy_setopt(j->h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+    curl_easy_setopt(j->h, CURLOPT_PIPEWAIT, 1L);
+    curl_easy_setopt(j->h, CURLOPT_NOSIGNAL, 1L);
+    j->t0 = now_s();
+    s->jobs[slot] = j;
+    s->inflight++;
+    curl_multi_add_handle(s->multi, j->h);
+}
+
+/* Claims up to n due messages; starts as many as this second's budget allows and gives
+ * the rest back. Returns how many started. */
+static int claim(sender *s, int n)
+{
+    struct job *ready[MAX_INFLIGHT];
+    int nready = 0, grant;
+    err e = {0};
+    char limit[16];
+    PGresult *r;
+    int got;
+    snprintf(limit, sizeof limit, "%d", n);
+    if (!(r = db_query(s->pg, &st_claim, (const char *[]){s->name, limit}, &e))) {
+        trouble(s, e.msg);
+        return 0;
+    }
+    got = PQntuples(r);
+    for (int i = 0; i < got; i++) {
+        struct job *j = calloc(1, sizeof *j);
+        json_object *payload;
+        int window_open = PQgetvalue(r, i, 7)[0] == 't';
+        if (!j)
+            break;
+        snprintf(j->id, sizeof j->id, "%s", PQgetvalue(r, i, 0));
+        snprintf(j->to, sizeof j->to, "%s", PQgetvalue(r, i, 1));
+        snprintf(j->kind, sizeof j->kind, "%s", PQgetvalue(r, i, 2));
+        snprintf(j->purpose, sizeof j->purpose, "%s", PQgetvalue(r, i, 3));
+        j->attempts = atoi(PQgetvalue(r, i, 5));
+        snprintf(j->tracking, sizeof j->tracking, "%s", PQgetvalue(r, i, 6));
+        payload = json_tokener_parse(PQgetvalue(r, i, 4));
+        if (!payload) {
+            record(s, &st_failed, (const char *[]){j->id, "", "the stored payload is not JSON"});
+            job_free(j);
+            continue;
+        }
+        /* Free-form messages need the 24-hour window; otherwise the approved template. */
+        if (!window_open && (strcmp(j->kind, "text") == 0 || strcmp(j->kind, "interactive") == 0)) {
+            j->body = as_template(s, j, payload);
+            if (!j->body) {
+                record(s, &st_failed,
+                       (const char *[]){
+                           j->id, "",
+                           "24-hour window closed and no template in the directory for it"});
+                json_object_put(payload);
+                job_free(j);
+                continue;
+            }
+        } else {
+            j->body = strdup(PQgetvalue(r, i, 4));
+        }
+        json_object_put(payload);
+        ready[nready++] = j;
+    }
+    PQclear(r);
+    grant = nready ? budget(s, nready) : 0;
+    for (int i = 0; i < nready && i < grant; i++)
+        start(s, ready[i]);
+    if (grant < nready) {
+        /* Over this second's budget: back to the queue, still at the head of their line. */
+        char ids[MAX_INFLIGHT * 24 + 4], *p = ids;
+        *p++ = '{';
+        for (int i = grant; i < nready; i++) {
+            p += sprintf(p, "%s%s", i > grant ? "," : "", ready[i]->id);
+            job_free(ready[i]);
+        }
+        *p++ = '}';
+        *p = '\0';
+        record(s, &st_release, (const char *[]){ids});
+    }
+    return grant < nready ? -grant - 1 : grant;
+}
+
+static void reap(sender *s)
+{
+    CURLMsg *msg;
+    int left;
+    while ((msg = curl_multi_info_read(s->multi, &left))) {
+        struct job *j = NULL;
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&j);
+        curl_multi_remove_handle(s->multi, msg->easy_handle);
+        finish(s, j, msg->data.result);
+        for (int i = 0; i < MAX_INFLIGHT; i++)
+            if (s->jobs[i] == j)
+                s->jobs[i] = NULL;
+        s->inflight--;
+        job_free(j);
+    }
+}
+
+int sender_run(sender *s, volatile sig_atomic_t *stop)
+{
+    double drain_until = 0;
+    srand((unsigned)getpid() ^ (unsigned)time(NULL));
+    for (;;) {
+        int running = 0, started = 0;
+        if (*stop && !drain_until)
+            drain_until = now_s() + 10;
+        if (drain_until && (s->inflight == 0 || now_s() > drain_until))
+            break;
+        if (!drain_until && s->inflight < MAX_INFLIGHT) {
+            started = claim(s, MAX_INFLIGHT - s->inflight);
+            if (started < 0) { /* rate-limited: wait a little for the next second's budget */
+                struct timespec ts = {0, 20 * 1000000L};
+                started = -started - 1;
+                nanosleep(&ts, NULL);
+            }
+        }
+        if (s->multi) {
+            curl_multi_perform(s->multi, &running);
+            reap(s);
+            /* Wait for sockets, or a moment when idle so new outbox rows are noticed soon. */
+            curl_multi_poll(s->multi, NULL, 0, started ? 0 : s->inflight ? 20 : 50, NULL);
+        } else if (!started) {
+            struct timespec ts = {0, 50 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,27 @@
+/* sender.h — the sender role: drains the outbox (outbound_messages) to the Graph API with
+ * the libcurl multi interface. Per recipient, one message at a time and in order; per
+ * sender number, at most SAMPARK_SEND_RATE messages a second across all processes (a
+ * Redis counter); retries with exponential backoff and jitter on network errors, 429, 5xx
+ * and Graph codes 130429/131056, never on other 4xx; free-form messages to a number whose
+ * 24-hour window is closed go as the directory's template. With no WA_ACCESS_TOKEN it runs
+ * dry: one log line per message, recorded as sent. */
+#ifndef SAMPARK_SENDER_H
+#define SAMPARK_SENDER_H
+
+#include <signal.h>
+
+#include "config.h"
+#include "err.h"
+
+typedef struct sender sender;
+
+sender *sender_new(const config *c, err *e);
+void sender_free(sender *s);
+/* Runs until *stop; lets requests in flight finish (up to 10 s) before returning 0. */
+int sender_run(sender *s, volatile sig_atomic_t *stop);
+
+/* Template parameter text: no newlines or tabs, no run of more than one space, at most
+ * 1024 characters (Graph refuses the rest). In place. Exposed for tests. */
+void sender_sanitize_param(char *s);
+
+#endif

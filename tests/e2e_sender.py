@@ -1,0 +1,215 @@
+#!/usr/bin/env python3
+"""e2e_sender.py — the sender role against the fake Graph API (tests/fake_graph.py), with
+real Redis and PostgreSQL (SPEC section 5, issue 6): exact JSON of each message kind,
+retries then success with nothing doubled, a non-retryable error, the rate limit, order
+per recipient under retries, templates outside the 24-hour window, and Graph down for a
+while then back. Prints 'N passed, N failed'."""
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2e_webhook as h  # noqa: E402  (the shared harness: Env, psql, wait_for, check)
+from fake_graph import FakeGraph  # noqa: E402
+
+TOKEN = "e2e-access-token"
+PHONE_ID = "106540352242922"
+
+
+def outbox(env, to, payload, kind=None, purpose="conversation", case_id="NULL"):
+    kind = kind or payload.get("type", "text")
+    return psql_one(env, "INSERT INTO outbound_messages (recipient, kind, purpose, payload, case_id) VALUES "
+                         f"('{to}', '{kind}', '{purpose}', $json${json.dumps(payload, ensure_ascii=False)}$json$::jsonb, {case_id}) RETURNING id")
+
+
+def psql_one(env, sql):
+    return h.psql(env.url, sql).split("\n")[0]
+
+
+def window_open(env, phone):
+    h.psql(env.url, f"INSERT INTO wa_contacts (phone, last_inbound_at) VALUES ('{phone}', now()) "
+                    "ON CONFLICT (phone) DO UPDATE SET last_inbound_at = now()")
+
+
+def text(to, body):
+    return {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to, "type": "text",
+            "text": {"preview_url": False, "body": body}}
+
+
+def state(env, mid):
+    return psql_one(env, f"SELECT state FROM outbound_messages WHERE id = {mid}")
+
+
+def start_sender(env, fake, rate=None):
+    extra = dict(WA_ACCESS_TOKEN=TOKEN, WA_PHONE_NUMBER_ID=PHONE_ID, WA_API_BASE=fake.base,
+                 SAMPARK_RETRY_BASE_MS="100")
+    if rate:
+        extra["SAMPARK_SEND_RATE"] = str(rate)
+    return env.serve(role="sender", **extra)
+
+
+def test_kinds_and_json():
+    env, fake = h.Env("sk"), FakeGraph(TOKEN, PHONE_ID)
+    try:
+        to = "919811100001"
+        window_open(env, to)
+        buttons = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to, "type": "interactive",
+                   "interactive": {"type": "button", "body": {"text": "क्या आप समाधान से संतुष्ट हैं?"},
+                                   "action": {"buttons": [{"type": "reply", "reply": {"id": "yes", "title": "हाँ"}},
+                                                          {"type": "reply", "reply": {"id": "no", "title": "नहीं"}}]}}}
+        lst = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to, "type": "interactive",
+               "interactive": {"type": "list", "body": {"text": "विभाग चुनें"},
+                               "action": {"button": "विकल्प चुनें", "sections": [{"rows": [
+                                   {"id": "d:PHE", "title": "पेयजल (पीएचई)", "description": "हैंडपंप"}]}]}}}
+        read = {"messaging_product": "whatsapp", "status": "read", "message_id": "wamid.IN1"}
+        ids = [outbox(env, to, read, kind="read", purpose="read"), outbox(env, to, text(to, "नमस्ते")),
+               outbox(env, to, buttons), outbox(env, to, lst)]
+        start_sender(env, fake)
+        h.check("every kind is delivered", h.wait_for(lambda: all(state(env, i) == "sent" for i in ids), 20),
+                [state(env, i) for i in ids])
+        bodies = [b for _, _, b, _, _ in fake.requests]
+        h.check("the read receipt goes out first, as sent", bodies and bodies[0] == read, bodies[:1])
+        h.check("text, buttons and list reach Graph exactly as stored", bodies[1:] == [text(to, "नमस्ते"), buttons, lst],
+                bodies[1:])
+        h.check("the bearer token and path are right", all(s == 200 for _, _, _, s, _ in fake.requests))
+        wamid = psql_one(env, f"SELECT wamid FROM outbound_messages WHERE id = {ids[1]}")
+        h.check("the wamid from Graph is stored", wamid.startswith("wamid.FAKE"), wamid)
+    finally:
+        env.close()
+        fake.close()
+
+
+def test_retries_failures_and_order():
+    env, fake = h.Env("sr"), FakeGraph(TOKEN, PHONE_ID)
+    try:
+        a, b = "919811100002", "919811100003"
+        window_open(env, a)
+        window_open(env, b)
+        # A citizen with a case, for the failure event.
+        h.psql(env.url, f"INSERT INTO citizens (phone) VALUES ('{b}')")
+        case = psql_one(env, "INSERT INTO cases (tracking_no, department_code, citizen_phone, description, sla_due_at) "
+                             f"VALUES ('BLB-2026-000901', 'PHE', '{b}', 'handpump', now() + interval '48 hours') RETURNING id")
+        fake.fail_next(500, 500, (429, 130429))
+        first = [outbox(env, a, text(a, f"answer {k}")) for k in range(1, 4)]
+        start_sender(env, fake)
+        h.check("after 500, 500 and 429 the messages are delivered",
+                h.wait_for(lambda: all(state(env, i) == "sent" for i in first), 20), [state(env, i) for i in first])
+        got = [bd["text"]["body"] for _, bd, _ in fake.delivered() if bd.get("to") == a]
+        h.check("each delivered exactly once", sorted(got) == ["answer 1", "answer 2", "answer 3"], got)
+        h.check("a citizen never sees answer 2 before answer 1", got == ["answer 1", "answer 2", "answer 3"], got)
+        attempts = psql_one(env, f"SELECT attempts FROM outbound_messages WHERE id = {first[0]}")
+        h.check("the retried message took 4 attempts", attempts == "4", attempts)
+        fake.fail_next((400, 131026))
+        bad = outbox(env, b, text(b, "your complaint is resolved"), case_id=case)
+        h.check("a non-retryable error marks the message failed",
+                h.wait_for(lambda: state(env, bad) == "failed", 20), state(env, bad))
+        err = psql_one(env, f"SELECT error_code || ' ' || error FROM outbound_messages WHERE id = {bad}")
+        h.check("the failure keeps Graph's code and message", err.startswith("131026 HTTP 400"), err)
+        ev = psql_one(env, f"SELECT count(*) FROM case_events WHERE case_id = {case} AND kind = 'delivery_failed'")
+        h.check("a failed delivery to the citizen is on the case's events", ev == "1", ev)
+        n = len([1 for _, bd, _ in fake.delivered() if bd.get("to") == b])
+        h.check("a non-retryable message is not sent again", n == 0 and
+                len([1 for _, _, bd, s, _ in fake.requests if bd.get("to") == b]) == 1)
+    finally:
+        env.close()
+        fake.close()
+
+
+def test_templates_outside_window():
+    env, fake = h.Env("st"), FakeGraph(TOKEN, PHONE_ID)
+    try:
+        to = "919811100004"  # never wrote: the window is closed
+        h.psql(env.url, f"INSERT INTO citizens (phone) VALUES ('{to}')")
+        case = psql_one(env, "INSERT INTO cases (tracking_no, department_code, citizen_phone, description, sla_due_at) "
+                             f"VALUES ('BLB-2026-000902', 'PHE', '{to}', 'handpump', now() + interval '48 hours') RETURNING id")
+        mid = outbox(env, to, text(to, "आपकी शिकायत पर काम शुरू हो गया है।\n\nअधिकारी:     कल आएंगे\tगांव में"),
+                     purpose="citizen_update", case_id=case)
+        off = "919800000001"
+        oid = outbox(env, off, text(off, "नई शिकायत BLB-2026-000902\nहैंडपंप खराब है"), purpose="officer_new_case",
+                     case_id=case)
+        start_sender(env, fake)
+        h.check("messages outside the window are delivered",
+                h.wait_for(lambda: state(env, mid) == "sent" and state(env, oid) == "sent", 20))
+        sent = {bd["to"]: bd for _, bd, _ in fake.delivered()}
+        t = sent.get(to, {})
+        h.check("a citizen outside the window gets the citizen_update template",
+                t.get("type") == "template" and t["template"]["name"] == "case_update" and
+                t["template"]["language"]["code"] == "hi", t)
+        params = [p["text"] for p in t.get("template", {}).get("components", [{}])[0].get("parameters", [])]
+        h.check("template parameters: tracking number and the text, without newlines or runs of spaces",
+                params == ["BLB-2026-000902", "आपकी शिकायत पर काम शुरू हो गया है। अधिकारी: कल आएंगे गांव में"], params)
+        o = sent.get(off, {})
+        params = [p["text"] for p in o.get("template", {}).get("components", [{}])[0].get("parameters", [])]
+        h.check("an officer outside the window gets officer_new_case with the tracking number",
+                o.get("template", {}).get("name") == "new_case" and params[:2] == ["BLB-2026-000902", "नई शिकायत BLB-2026-000902"],
+                o)
+        h.check("the template used is recorded",
+                psql_one(env, f"SELECT template FROM outbound_messages WHERE id = {mid}") == "case_update")
+    finally:
+        env.close()
+        fake.close()
+
+
+def test_rate_limit_and_outage():
+    env, fake = h.Env("sl"), FakeGraph(TOKEN, PHONE_ID)
+    try:
+        recipients = [f"91982220{k:04d}" for k in range(25)]
+        for r in recipients:
+            window_open(env, r)
+        ids = [outbox(env, r, text(r, "hello")) for r in recipients]
+        start_sender(env, fake, rate=5)
+        h.check("25 messages at 5/s are all delivered", h.wait_for(lambda: all(state(env, i) == "sent" for i in ids), 30))
+        times = sorted(t for t, _, _ in fake.delivered())
+        per_second = {}
+        for t in times:
+            per_second[int(t)] = per_second.get(int(t), 0) + 1
+        h.check("never more than 5 a second (by the fake's clock)", max(per_second.values()) <= 5, per_second)
+        h.check("25 at 5 a second spread over at least 5 seconds", len(per_second) >= 5, per_second)
+        # Graph down for 3 s, then back: everything arrives, once.
+        fake.go_down(3)
+        more = [outbox(env, r, text(r, "after the outage")) for r in recipients[:10]]
+        h.check("during an outage nothing is lost, and all arrive after it",
+                h.wait_for(lambda: all(state(env, i) == "sent" for i in more), 30), [state(env, i) for i in more])
+        after = [bd["to"] for _, bd, _ in fake.delivered() if bd.get("text", {}).get("body") == "after the outage"]
+        h.check("each message of the outage delivered exactly once", sorted(after) == sorted(recipients[:10]), after)
+    finally:
+        env.close()
+        fake.close()
+
+
+def test_dry_run():
+    env = h.Env("sd")
+    try:
+        to = "919811100009"
+        window_open(env, to)
+        mid = outbox(env, to, text(to, "dry run message"))
+        srv = env.serve(role="sender")
+        h.check("without WA_ACCESS_TOKEN the message is recorded as sent",
+                h.wait_for(lambda: state(env, mid) == "sent", 10))
+        log = open(srv.logpath).read()
+        h.check("and logged as one readable line", "dry-run): to 919811100009 text" in log and "dry run message" in log,
+                log[-300:])
+    finally:
+        env.close()
+
+
+def main():
+    if not h.ADMIN_URL:
+        print("TEST_DATABASE_URL is not set: run with scripts/test")
+        return 1
+    for t in (test_kinds_and_json, test_retries_failures_and_order, test_templates_outside_window,
+              test_rate_limit_and_outage, test_dry_run):
+        if os.environ.get("E2E_ONLY") and os.environ["E2E_ONLY"] not in t.__name__:
+            continue
+        print(f"# {t.__name__}", flush=True)
+        try:
+            t()
+        except Exception as e:
+            h.check(f"{t.__name__} ran to the end", False, repr(e))
+    print(f"{h.passed} passed, {h.failed} failed")
+    return 0 if h.failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
