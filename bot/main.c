@@ -148,7 +148,8 @@ static int cmd_serve(const config *c, int argc, char **argv)
         fprintf(stderr, "sampark: serving on %s:%d (role %s, %s sending)\n", c->listen_host,
                 c->listen_port, role, c->access_token ? "real" : "dry-run");
     else
-        fprintf(stderr, "sampark: worker running (role %s)\n", role);
+        fprintf(stderr, "sampark: running (role %s, %s sending)\n", role,
+                c->access_token ? "real" : "dry-run");
     /* One thread per role in this process; the HTTP loop (if any) keeps the main thread. */
     if (run_worker && (run_http || run_sender)) {
         if (pthread_create(&tid, NULL, worker_thread, w) != 0)

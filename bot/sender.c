@@ -71,16 +71,18 @@ static const db_stmt st_release = {
 static const db_stmt st_templates = {"sender_templates", "SELECT templates::text FROM districts",
                                      0};
 
-/* Up to ARGV[2] messages this second for the number KEYS[1]; returns how many may go. */
+/* Up to ARGV[1] messages this second for the number KEYS[1], at most ARGV[2] a second:
+ * returns {granted, milliseconds left in this second}. */
 static const char budget_lua[] =
     "local t = redis.call('TIME')\n"
     "local key = KEYS[1] .. ':' .. t[1]\n"
+    "local left = 1000 - math.floor(tonumber(t[2]) / 1000)\n"
     "local used = tonumber(redis.call('GET', key) or '0')\n"
     "local grant = math.min(tonumber(ARGV[1]), tonumber(ARGV[2]) - used)\n"
-    "if grant <= 0 then return 0 end\n"
+    "if grant <= 0 then return {0, left} end\n"
     "redis.call('INCRBY', key, grant)\n"
     "redis.call('PEXPIRE', key, 2000)\n"
-    "return grant\n";
+    "return {grant, left}\n";
 
 struct job {
     CURL *h;
@@ -104,6 +106,7 @@ struct sender {
     int inflight;
     json_object *templates;
     double templates_at;
+    double budget_wait_until; /* this second's budget is spent: claim nothing until then */
     char last_problem[256];
 };
 
@@ -412,9 +415,12 @@ static int budget(sender *s, int want)
     snprintf(want_s, sizeof want_s, "%d", want);
     snprintf(rate, sizeof rate, "%d", s->cfg->send_rate);
     r = redisCommand(c, "EVAL %s 1 %s %s %s", budget_lua, key, want_s, rate);
-    if (r && r->type == REDIS_REPLY_INTEGER)
-        grant = (int)r->integer;
-    else {
+    if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+        r->element[0]->type == REDIS_REPLY_INTEGER && r->element[1]->type == REDIS_REPLY_INTEGER) {
+        grant = (int)r->element[0]->integer;
+        if (grant < want) /* spent for this second: do not claim again before the next */
+            s->budget_wait_until = now_s() + (double)r->element[1]->integer / 1000.0;
+    } else {
         trouble(s,
                 r && r->type == REDIS_REPLY_ERROR ? r->str : "Redis: no answer to the rate limit");
         if (!r)
@@ -569,19 +575,20 @@ int sender_run(sender *s, volatile sig_atomic_t *stop)
             drain_until = now_s() + 10;
         if (drain_until && (s->inflight == 0 || now_s() > drain_until))
             break;
-        if (!drain_until && s->inflight < MAX_INFLIGHT) {
+        if (!drain_until && s->inflight < MAX_INFLIGHT && now_s() >= s->budget_wait_until) {
             started = claim(s, MAX_INFLIGHT - s->inflight);
-            if (started < 0) { /* rate-limited: wait a little for the next second's budget */
-                struct timespec ts = {0, 20 * 1000000L};
+            if (started < 0)
                 started = -started - 1;
-                nanosleep(&ts, NULL);
-            }
         }
         if (s->multi) {
             curl_multi_perform(s->multi, &running);
             reap(s);
             /* Wait for sockets, or a moment when idle so new outbox rows are noticed soon. */
-            curl_multi_poll(s->multi, NULL, 0, started ? 0 : s->inflight ? 20 : 50, NULL);
+            int wait_ms = started ? 0 : s->inflight ? 20 : 50;
+            double budget_in = s->budget_wait_until - now_s();
+            if (budget_in > 0 && budget_in * 1000 < wait_ms)
+                wait_ms = (int)(budget_in * 1000) + 1;
+            curl_multi_poll(s->multi, NULL, 0, wait_ms, NULL);
         } else if (!started) {
             struct timespec ts = {0, 50 * 1000000L};
             nanosleep(&ts, NULL);

@@ -26,6 +26,8 @@ class FakeGraph:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # answer in one segment, as a real server does
+            wbufsize = 65536
 
             def log_message(self, *args):
                 pass
@@ -108,7 +110,6 @@ if __name__ == "__main__":
     print(fake.port, flush=True)
     try:
         while True:
-            time.sleep(1)
-            print(len(fake.requests), flush=True)
+            time.sleep(3600)
     except KeyboardInterrupt:
         fake.close()
