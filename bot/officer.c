@@ -1,0 +1,138 @@
+/* officer.c — officer command grammar (see officer.h). Never fails: what it cannot read is
+ * OFFICER_UNKNOWN, and the caller answers with how to write it. */
+#include "officer.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "text.h"
+
+static const struct {
+    const char *word;
+    officer_cmd cmd;
+} keywords[] = {
+    {"reply", OFFICER_REPLY},       {"उत्तर", OFFICER_REPLY},       {"jawab", OFFICER_REPLY},
+    {"जवाब", OFFICER_REPLY},        {"docs", OFFICER_DOCS},        {"documents", OFFICER_DOCS},
+    {"दस्तावेज़", OFFICER_DOCS},     {"दस्तावेज", OFFICER_DOCS},     {"resolve", OFFICER_RESOLVE},
+    {"resolved", OFFICER_RESOLVE},  {"हल", OFFICER_RESOLVE},        {"transfer", OFFICER_TRANSFER},
+    {"स्थानांतरण", OFFICER_TRANSFER}, {"cases", OFFICER_CASES},       {"मामले", OFFICER_CASES},
+    {"show", OFFICER_SHOW},         {"देखें", OFFICER_SHOW},        {"help", OFFICER_HELP},
+    {"मदद", OFFICER_HELP},
+};
+
+const char *officer_cmd_name(officer_cmd c)
+{
+    static const char *const names[] = {"unknown", "help", "reply", "docs", "resolve", "transfer", "cases", "show"};
+    return (unsigned)c < sizeof names / sizeof names[0] ? names[c] : "unknown";
+}
+
+int officer_find_tracking(const char *s, char out[32], const char **start, const char **end)
+{
+    for (const char *p = s; *p; p++) {
+        const char *q = p;
+        char letters[9];
+        char digits[11];
+        size_t nl = 0, nd = 0;
+        if (!isalpha((unsigned char)*p) || (p > s && isalnum((unsigned char)p[-1])))
+            continue;
+        while (isalpha((unsigned char)*q) && nl < 8)
+            letters[nl++] = (char)toupper((unsigned char)*q++);
+        if (nl < 2 || isalpha((unsigned char)*q))
+            continue;
+        letters[nl] = '\0';
+        if (*q == '-' || *q == ' ')
+            q++;
+        while (isdigit((unsigned char)*q) && nd < 4)
+            digits[nd++] = *q++;
+        if (nd != 4)
+            continue;
+        if (*q == '-' || *q == ' ')
+            q++;
+        while (isdigit((unsigned char)*q) && nd < 10)
+            digits[nd++] = *q++;
+        if (nd != 10 || isdigit((unsigned char)*q))
+            continue;
+        digits[nd] = '\0';
+        snprintf(out, 32, "%s-%.4s-%.6s", letters, digits, digits + 4);
+        if (start)
+            *start = p;
+        if (end)
+            *end = q;
+        return 1;
+    }
+    return 0;
+}
+
+/* Copies s without [cut_from, cut_to), trimmed and with single spaces where the cut was. */
+static void rest(const char *s, const char *cut_from, const char *cut_to, char *out, size_t outsz)
+{
+    size_t n = 0;
+    for (const char *p = s; *p && n + 1 < outsz; p++) {
+        if (cut_from && p >= cut_from && p < cut_to)
+            continue;
+        out[n++] = *p;
+    }
+    out[n] = '\0';
+    /* trim */
+    {
+        char *a = out, *b = out + strlen(out);
+        while (*a == ' ' || *a == '\n' || *a == '\t' || *a == ':' || *a == ',')
+            a++;
+        while (b > a && (b[-1] == ' ' || b[-1] == '\n' || b[-1] == '\t'))
+            b--;
+        memmove(out, a, (size_t)(b - a));
+        out[b - a] = '\0';
+    }
+    /* collapse the double space the cut may leave */
+    {
+        char *w = out;
+        for (char *r = out; *r; r++)
+            if (!(*r == ' ' && w > out && w[-1] == ' '))
+                *w++ = *r;
+        *w = '\0';
+    }
+}
+
+void officer_parse(const char *text, const char *context_id, officer_command *out)
+{
+    const char *p = text, *word_end, *ts = NULL, *te = NULL;
+    char word[64], norm[64];
+    size_t wl;
+    memset(out, 0, sizeof *out);
+    while (*p == ' ' || *p == '\n' || *p == '\t')
+        p++;
+    word_end = p;
+    while (*word_end && *word_end != ' ' && *word_end != '\n' && *word_end != '\t' && *word_end != ':')
+        word_end++;
+    wl = (size_t)(word_end - p) < sizeof word - 1 ? (size_t)(word_end - p) : sizeof word - 1;
+    memcpy(word, p, wl);
+    word[wl] = '\0';
+    text_normalize(word, norm, sizeof norm);
+    for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++) {
+        char k[64];
+        text_normalize(keywords[i].word, k, sizeof k);
+        if (*norm && strcmp(norm, k) == 0) {
+            out->cmd = keywords[i].cmd;
+            break;
+        }
+    }
+    if (out->cmd == OFFICER_UNKNOWN) {
+        if (context_id && *context_id) {
+            out->cmd = OFFICER_REPLY;
+            out->swipe = 1;
+            officer_find_tracking(text, out->tracking, NULL, NULL);
+            rest(text, NULL, NULL, out->text, sizeof out->text);
+        }
+        return;
+    }
+    officer_find_tracking(word_end, out->tracking, &ts, &te);
+    rest(word_end, ts, te, out->text, sizeof out->text);
+    if (out->cmd == OFFICER_TRANSFER) {
+        size_t n = 0;
+        const char *q = out->text;
+        while (*q && *q != ' ' && n + 1 < sizeof out->dept)
+            out->dept[n++] = (char)toupper((unsigned char)*q++);
+        out->dept[n] = '\0';
+    }
+}

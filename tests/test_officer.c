@@ -1,0 +1,80 @@
+/* test_officer.c — the officers' command grammar: English and Hindi keywords in any case,
+ * the tracking number anywhere and in any spelling, swipe-replies, unknown commands. */
+#include "testutil.h"
+
+#include <string.h>
+
+#include "officer.h"
+
+static void commands(void **state)
+{
+    (void)state;
+    officer_command c;
+    officer_parse("reply BLB-2026-000123 Team will visit tomorrow", "", &c);
+    assert_int_equal(c.cmd, OFFICER_REPLY);
+    assert_string_equal(c.tracking, "BLB-2026-000123");
+    assert_string_equal(c.text, "Team will visit tomorrow");
+    officer_parse("REPLY   blb2026000123: कल टीम आएगी", "", &c);
+    assert_int_equal(c.cmd, OFFICER_REPLY);
+    assert_string_equal(c.tracking, "BLB-2026-000123");
+    assert_string_equal(c.text, "कल टीम आएगी");
+    officer_parse("उत्तर कल टीम आएगी BLB-2026-000124", "", &c);
+    assert_int_equal(c.cmd, OFFICER_REPLY);
+    assert_string_equal(c.tracking, "BLB-2026-000124");
+    assert_string_equal(c.text, "कल टीम आएगी");
+    officer_parse("docs BLB-2026-000123 please send a photo of the ration card", "", &c);
+    assert_int_equal(c.cmd, OFFICER_DOCS);
+    assert_string_equal(c.text, "please send a photo of the ration card");
+    officer_parse("दस्तावेज़ BLB-2026-000123 आधार कार्ड की फोटो भेजें", "", &c);
+    assert_int_equal(c.cmd, OFFICER_DOCS);
+    officer_parse("Resolve BLB-2026-000123 Hand pump repaired", "", &c);
+    assert_int_equal(c.cmd, OFFICER_RESOLVE);
+    assert_string_equal(c.text, "Hand pump repaired");
+    officer_parse("हल BLB-2026-000123 हैंडपंप ठीक कर दिया गया", "", &c);
+    assert_int_equal(c.cmd, OFFICER_RESOLVE);
+    officer_parse("transfer BLB-2026-000123 cspdcl", "", &c);
+    assert_int_equal(c.cmd, OFFICER_TRANSFER);
+    assert_string_equal(c.dept, "CSPDCL");
+    officer_parse("स्थानांतरण BLB-2026-000123 REVENUE", "", &c);
+    assert_int_equal(c.cmd, OFFICER_TRANSFER);
+    assert_string_equal(c.dept, "REVENUE");
+    officer_parse("cases", "", &c);
+    assert_int_equal(c.cmd, OFFICER_CASES);
+    officer_parse("मामले", "", &c);
+    assert_int_equal(c.cmd, OFFICER_CASES);
+    officer_parse("show BLB-2026-000123", "", &c);
+    assert_int_equal(c.cmd, OFFICER_SHOW);
+    assert_string_equal(c.tracking, "BLB-2026-000123");
+}
+
+static void swipe_and_unknown(void **state)
+{
+    (void)state;
+    officer_command c;
+    officer_parse("We have sent a mechanic", "wamid.NOTIFY1", &c);
+    assert_int_equal(c.cmd, OFFICER_REPLY);
+    assert_int_equal(c.swipe, 1);
+    assert_string_equal(c.tracking, "");
+    assert_string_equal(c.text, "We have sent a mechanic");
+    officer_parse("We have sent a mechanic", "", &c);
+    assert_int_equal(c.cmd, OFFICER_UNKNOWN);
+    officer_parse("", "", &c);
+    assert_int_equal(c.cmd, OFFICER_UNKNOWN);
+    officer_parse("reply", "", &c);
+    assert_int_equal(c.cmd, OFFICER_REPLY);
+    assert_string_equal(c.tracking, "");
+    officer_parse("reply B-2026-000123 x", "", &c); /* one letter is not a district code */
+    assert_string_equal(c.tracking, "");
+    officer_parse("reply BLB-2026-0001234 x", "", &c); /* seven digits: not a tracking number */
+    assert_string_equal(c.tracking, "");
+    assert_string_equal(officer_cmd_name(OFFICER_RESOLVE), "resolve");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(commands),
+        cmocka_unit_test(swipe_and_unknown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
