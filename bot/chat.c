@@ -11,12 +11,20 @@
 #include "flow.h"
 #include "wa_in.h"
 
+struct view {
+    FILE *out;
+    const char *phone;
+};
+
 static void show(void *ud, const char *to, const engine_out *o, const char *json)
 {
-    FILE *out = ud;
-    (void)to;
+    struct view *v = ud;
+    FILE *out = v->out;
     (void)json;
-    fprintf(out, "bot> %s\n", o->text);
+    if (strcmp(to, v->phone) == 0)
+        fprintf(out, "bot> %s\n", o->text);
+    else /* to an officer or another citizen: shown, since chat sends nothing */
+        fprintf(out, "bot -> %s> %s\n", to, o->text);
     for (size_t i = 0; i < o->nopts; i++)
         fprintf(out, "     %zu. %s%s%s\n", i + 1, o->opts[i].title, o->opts[i].desc[0] ? " — " : "",
                 o->opts[i].desc);
@@ -130,7 +138,10 @@ int chat_run(const config *c, const char *phone, FILE *in, FILE *out, err *e)
         m.profile_name = "Sampark chat";
         m.timestamp = (int64_t)time(NULL);
         m.type_name = wa_in_kind_name(m.kind);
-        result = conv_handle(cv, &m, show, out, &me);
+        {
+            struct view v = {out, phone};
+            result = conv_handle(cv, &m, show, &v, &me);
+        }
         if (result == CONV_RETRY)
             fprintf(out, "(not handled, a server is unavailable: %s)\n", me.msg);
         else if (result == CONV_DEAD)

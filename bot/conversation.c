@@ -11,6 +11,8 @@
 
 #include "cases.h"
 #include "db.h"
+#include "desk.h"
+#include "outbox.h"
 #include "inbound.h"
 #include "rds.h"
 #include "session.h"
@@ -35,20 +37,6 @@ static const db_stmt st_depts = {
     0};
 static const db_stmt st_is_staff = {"conv_is_staff", "SELECT 1 FROM staff_phones WHERE phone = $1",
                                     1};
-static const db_stmt st_outbox = {
-    "conv_outbox",
-    "INSERT INTO outbound_messages (idempotency_key, recipient, kind, purpose, payload, case_id)"
-    " VALUES ($1, $2, $3, 'conversation', $4::jsonb, (SELECT id FROM cases WHERE tracking_no = "
-    "NULLIF($5, '')))"
-    " ON CONFLICT (idempotency_key) DO NOTHING",
-    5};
-
-static const db_stmt st_read = {
-    "conv_read_receipt",
-    "INSERT INTO outbound_messages (idempotency_key, recipient, kind, purpose, payload)"
-    " VALUES ($1, $2, 'read', 'read', $3::jsonb) ON CONFLICT (idempotency_key) DO NOTHING",
-    3};
-
 static int64_t now_ms(void)
 {
     struct timespec ts;
@@ -135,32 +123,32 @@ static int load_depts(conv *cv, err *e)
     return 0;
 }
 
+static void show_desk(void *ud, const char *to, const engine_out *o)
+{
+    struct {
+        conv_sink sink;
+        void *ud;
+    } *fw = ud;
+    if (fw->sink)
+        fw->sink(fw->ud, to, o, NULL);
+}
+
 /* Carries out the engine's actions, resuming it with their results (which may add more). */
 static int perform(conv *cv, const engine_ctx *ctx, engine_session *s, const wa_message *m,
-                   engine_result *r, conv_sink sink, void *ud, err *e)
+                   engine_result *r, desk_out *out, conv_sink sink, void *ud, err *e)
 {
-    char tracking[32] = "";
+    char case_id[24] = "";
     for (size_t i = 0; i < r->n; i++) {
         engine_out *o = &r->out[i];
         switch (o->kind) {
         case ENGINE_SEND: {
-            char key[320], *json = wa_out_message(m->from, o);
-            int rc;
-            if (!json)
-                return err_set(e, ERR_ENV, "out of memory");
+            char key[320];
             snprintf(key, sizeof key, "%s:%zu", m->id, i);
-            rc = cv->no_outbox
-                     ? 0
-                     : db_exec(cv->pg, &st_outbox,
-                               (const char *[]){key, m->from,
-                                                o->type == ENGINE_TEXT ? "text" : "interactive",
-                                                json, tracking},
-                               e);
-            if (rc == 0 && sink)
-                sink(ud, m->from, o, json);
-            free(json);
-            if (rc < 0)
+            if (!cv->no_outbox && outbox_engine(cv->pg, key, m->from, o, "conversation",
+                                                case_id[0] ? case_id : NULL, e) < 0)
                 return -1;
+            if (sink)
+                sink(ud, m->from, o, NULL);
             break;
         }
         case ENGINE_SET_LANGUAGE:
@@ -173,8 +161,8 @@ static int perform(conv *cv, const engine_ctx *ctx, engine_session *s, const wa_
             int ok = case_create(cv->pg, m->from, m->profile_name, lang, s, m->id, &ci, e) == 0;
             if (!ok && e->kind == ERR_ENV)
                 return -1;
-            if (ok)
-                snprintf(tracking, sizeof tracking, "%s", ci.tracking_no);
+            if (ok && desk_case_created(out, ci.tracking_no, e) < 0)
+                return -1;
             if (engine_resume(ctx, s, ok, (const char *[]){"tracking_no", "due", "department_name"},
                               (const char *[]){ci.tracking_no, ci.due, ci.department_name},
                               ok ? 3 : 0, r, e) < 0)
@@ -198,8 +186,8 @@ static int perform(conv *cv, const engine_ctx *ctx, engine_session *s, const wa_
             break;
         }
         case ENGINE_HELPDESK:
-            /* The helpdesk reads these conversations from the outbox/inbound log for now;
-             * a helpdesk queue comes with the officers' side. */
+            /* The helpdesk reads these conversations from the inbound log for now; a
+             * helpdesk queue is still to come. */
             if (engine_resume(ctx, s, 1, NULL, NULL, 0, r, e) < 0)
                 return -1;
             break;
@@ -213,11 +201,16 @@ int conv_handle(conv *cv, const wa_message *m, conv_sink sink, void *ud, err *e)
     engine_ctx ctx;
     engine_session s;
     engine_result r = {0};
-    redisContext *rc;
-    unsigned loaded;
-    int fresh = 0, expired = 0, result = CONV_RETRY;
+    redisContext *rc = NULL;
+    unsigned loaded = 0;
+    int fresh = 0, expired = 0, result = CONV_RETRY, handled = 0, in_confirm = 0, idx;
     int64_t ttl = (int64_t)cv->cfg->session_ttl_h * 3600 * 1000;
     PGresult *staff;
+    struct {
+        conv_sink sink;
+        void *ud;
+    } fw = {sink, ud};
+    desk_out out = {cv->pg, m->id, 0, cv->no_outbox, show_desk, &fw};
     engine_session_init(&s);
     if (load_depts(cv, e) < 0 || db_begin(cv->pg, e) < 0)
         return CONV_RETRY;
@@ -229,23 +222,18 @@ int conv_handle(conv *cv, const wa_message *m, conv_sink sink, void *ud, err *e)
     }
     if (!cv->no_outbox) {
         /* Blue ticks: the read receipt goes out first, ahead of any reply. */
-        char key[300], *json = wa_out_read(m->id);
-        int rc2;
-        if (!json) {
-            err_set(e, ERR_ENV, "out of memory");
-            goto rollback;
-        }
+        char key[300];
         snprintf(key, sizeof key, "%s:read", m->id);
-        rc2 = db_exec(cv->pg, &st_read, (const char *[]){key, m->from, json}, e);
-        free(json);
-        if (rc2 < 0)
+        if (outbox_read(cv->pg, key, m->from, m->id, e) < 0)
             goto rollback;
     }
     if (!(staff = db_query(cv->pg, &st_is_staff, (const char *[]){m->from}, e)))
         goto rollback;
     if (PQntuples(staff) > 0) {
         PQclear(staff);
-        result = CONV_DONE; /* officers' commands are handled by their own grammar */
+        if (desk_officer(&out, m, e) < 0)
+            goto rollback;
+        result = CONV_DONE;
         goto commit;
     }
     PQclear(staff);
@@ -256,9 +244,20 @@ int conv_handle(conv *cv, const wa_message *m, conv_sink sink, void *ud, err *e)
     }
     if (!s.lang[0] && case_citizen_language(cv->pg, m->from, s.lang, e) < 0)
         goto rollback;
+    idx = s.state[0] && !expired ? flow_state_index(cv->flows, s.state) : -1;
+    in_confirm = idx >= 0 && cv->flows->states[idx].kind == FLOW_CONFIRM;
+    /* What belongs to an existing case (documents, the satisfaction answer) comes first. */
+    if (desk_citizen(&out, m, s.lang, in_confirm, &handled, e) < 0)
+        goto rollback;
+    if (handled) {
+        if (db_commit(cv->pg, e) < 0)
+            goto fail;
+        result = CONV_DONE;
+        goto out;
+    }
     ctx = (engine_ctx){cv->flows, cv->depts, cv->ndepts};
     if (engine_step(&ctx, &s, m, expired, &r, e) < 0 ||
-        perform(cv, &ctx, &s, m, &r, sink, ud, e) < 0)
+        perform(cv, &ctx, &s, m, &r, &out, sink, ud, e) < 0)
         goto rollback;
     if (db_commit(cv->pg, e) < 0)
         goto fail;

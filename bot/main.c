@@ -14,6 +14,7 @@
 #include "chat.h"
 #include "config.h"
 #include "db.h"
+#include "desk.h"
 #include "directory.h"
 #include "err.h"
 #include "flow.h"
@@ -241,6 +242,24 @@ static int cmd_directory(const config *c, int argc, char **argv)
     return 0;
 }
 
+static int cmd_case(const config *c, int argc, char **argv)
+{
+    err e = {0};
+    db *pg;
+    char *json;
+    if (argc != 3 || strcmp(argv[1], "show") != 0)
+        return usage_error("case: expected 'case show TRACKING'");
+    if (!(pg = db_open(c->database_url, &e)))
+        return fail(&e);
+    json = desk_case_json(pg, argv[2], &e);
+    db_close(pg);
+    if (!json)
+        return fail(&e);
+    printf("%s\n", json);
+    free(json);
+    return 0;
+}
+
 static int cmd_chat(const config *c, int argc, char **argv)
 {
     static const struct option opts[] = {{"as", required_argument, NULL, 'a'}, {NULL, 0, NULL, 0}};
@@ -284,7 +303,7 @@ static int cmd_flows(const config *c, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    static const char *const later[] = {"case", "scheduler", "digest", NULL};
+    static const char *const later[] = {"scheduler", "digest", NULL};
     err e = {0};
     config *c;
     int rc;
@@ -311,6 +330,8 @@ int main(int argc, char **argv)
         rc = cmd_flows(c, argc - 1, argv + 1);
     else if (strcmp(argv[1], "chat") == 0)
         rc = cmd_chat(c, argc - 1, argv + 1);
+    else if (strcmp(argv[1], "case") == 0)
+        rc = cmd_case(c, argc - 1, argv + 1);
     else {
         rc = -1;
         for (const char *const *l = later; *l; l++)

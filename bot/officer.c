@@ -12,18 +12,19 @@ static const struct {
     const char *word;
     officer_cmd cmd;
 } keywords[] = {
-    {"reply", OFFICER_REPLY},       {"उत्तर", OFFICER_REPLY},       {"jawab", OFFICER_REPLY},
-    {"जवाब", OFFICER_REPLY},        {"docs", OFFICER_DOCS},        {"documents", OFFICER_DOCS},
-    {"दस्तावेज़", OFFICER_DOCS},     {"दस्तावेज", OFFICER_DOCS},     {"resolve", OFFICER_RESOLVE},
-    {"resolved", OFFICER_RESOLVE},  {"हल", OFFICER_RESOLVE},        {"transfer", OFFICER_TRANSFER},
-    {"स्थानांतरण", OFFICER_TRANSFER}, {"cases", OFFICER_CASES},       {"मामले", OFFICER_CASES},
-    {"show", OFFICER_SHOW},         {"देखें", OFFICER_SHOW},        {"help", OFFICER_HELP},
+    {"reply", OFFICER_REPLY},       {"उत्तर", OFFICER_REPLY},  {"jawab", OFFICER_REPLY},
+    {"जवाब", OFFICER_REPLY},        {"docs", OFFICER_DOCS},   {"documents", OFFICER_DOCS},
+    {"दस्तावेज़", OFFICER_DOCS},       {"दस्तावेज", OFFICER_DOCS}, {"resolve", OFFICER_RESOLVE},
+    {"resolved", OFFICER_RESOLVE},  {"हल", OFFICER_RESOLVE},  {"transfer", OFFICER_TRANSFER},
+    {"स्थानांतरण", OFFICER_TRANSFER}, {"cases", OFFICER_CASES}, {"मामले", OFFICER_CASES},
+    {"show", OFFICER_SHOW},         {"देखें", OFFICER_SHOW},     {"help", OFFICER_HELP},
     {"मदद", OFFICER_HELP},
 };
 
 const char *officer_cmd_name(officer_cmd c)
 {
-    static const char *const names[] = {"unknown", "help", "reply", "docs", "resolve", "transfer", "cases", "show"};
+    static const char *const names[] = {"unknown", "help",     "reply", "docs",
+                                        "resolve", "transfer", "cases", "show"};
     return (unsigned)c < sizeof names / sizeof names[0] ? names[c] : "unknown";
 }
 
@@ -103,7 +104,8 @@ void officer_parse(const char *text, const char *context_id, officer_command *ou
     while (*p == ' ' || *p == '\n' || *p == '\t')
         p++;
     word_end = p;
-    while (*word_end && *word_end != ' ' && *word_end != '\n' && *word_end != '\t' && *word_end != ':')
+    while (*word_end && *word_end != ' ' && *word_end != '\n' && *word_end != '\t' &&
+           *word_end != ':')
         word_end++;
     wl = (size_t)(word_end - p) < sizeof word - 1 ? (size_t)(word_end - p) : sizeof word - 1;
     memcpy(word, p, wl);

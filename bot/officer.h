@@ -20,10 +20,10 @@ typedef enum officer_cmd {
 
 typedef struct officer_command {
     officer_cmd cmd;
-    int swipe;           /* a reply by swiping a notification (the case comes from context) */
-    char tracking[32];   /* canonical BLB-2026-000123, "" when none was written */
-    char dept[24];       /* transfer target, upper-case */
-    char text[4200];     /* the rest: reply text, documents needed, resolution note */
+    int swipe;         /* a reply by swiping a notification (the case comes from context) */
+    char tracking[32]; /* canonical BLB-2026-000123, "" when none was written */
+    char dept[24];     /* transfer target, upper-case */
+    char text[4200];   /* the rest: reply text, documents needed, resolution note */
 } officer_command;
 
 /* Parses text; context_id non-empty when the officer swipe-replied to a message. */

@@ -1,0 +1,657 @@
+/* desk.c — officers' commands and the citizen's side of a case (see desk.h). Messages to
+ * officers are Hindi with the commands spelt out; messages to citizens are in their own
+ * language. Every state change writes a case_events row with its actor. */
+#include "desk.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "officer.h"
+#include "outbox.h"
+#include "text.h"
+
+struct case_row {
+    char id[24], tracking[32], status[16], dept[24], citizen[24], lang[4], description[1100],
+        place[300];
+    char dept_name_hi[200], dept_name_en[200];
+    int reopen_count, awaiting_docs, awaiting_reason, asked, urgent;
+};
+
+#define CASE_COLUMNS                                                                               \
+    "c.id, c.tracking_no, c.status, c.department_code, c.citizen_phone, c.language, "              \
+    "left(c.description, 1000),"                                                                   \
+    " COALESCE(c.location_text, ''), COALESCE(d.name->>'hi', ''), COALESCE(d.name->>'en', ''), "   \
+    "c.reopen_count,"                                                                              \
+    " c.awaiting_docs, c.awaiting_reason, c.satisfaction_asked_at IS NOT NULL, c.urgent"
+
+static const db_stmt st_get = {"desk_get",
+                               "SELECT " CASE_COLUMNS
+                               " FROM cases c JOIN departments d ON d.code = c.department_code"
+                               " WHERE c.tracking_no = $1",
+                               1};
+static const db_stmt st_by_wamid = {
+    "desk_by_wamid",
+    "SELECT " CASE_COLUMNS " FROM cases c JOIN departments d ON d.code = c.department_code"
+    " JOIN outbound_messages o ON o.case_id = c.id WHERE o.wamid = $1",
+    1};
+static const db_stmt st_citizen_pending = {
+    "desk_citizen_pending",
+    "SELECT " CASE_COLUMNS " FROM cases c JOIN departments d ON d.code = c.department_code"
+    " WHERE c.citizen_phone = $1 AND (c.awaiting_docs OR c.awaiting_reason OR"
+    "  (c.status = 'resolved' AND c.satisfaction_asked_at IS NOT NULL))"
+    " ORDER BY c.awaiting_reason DESC, c.awaiting_docs DESC, c.updated_at DESC LIMIT 1",
+    1};
+static const db_stmt st_officer_depts = {"desk_officer_depts",
+                                         "SELECT string_agg(department_code, ',' ORDER BY "
+                                         "department_code) FROM officers WHERE phone = $1",
+                                         1};
+static const db_stmt st_supervisor = {
+    "desk_supervisor",
+    "SELECT 1 FROM districts WHERE $1 = ANY(nodal_phones || collector_phones || digest_phones)", 1};
+static const db_stmt st_event = {
+    "desk_event",
+    "INSERT INTO case_events (case_id, kind, actor, text, detail)"
+    " VALUES ($1::bigint, $2, $3, NULLIF($4, ''), COALESCE(NULLIF($5, ''), '{}')::jsonb)",
+    5};
+static const db_stmt st_progress = {"desk_progress",
+                                    "UPDATE cases SET status = 'in_progress', updated_at = now() "
+                                    "WHERE id = $1::bigint AND status IN ('open', 'reopened')",
+                                    1};
+static const db_stmt st_docs = {
+    "desk_docs",
+    "UPDATE cases SET awaiting_docs = true, docs_requested_by = $2, updated_at = now()"
+    " WHERE id = $1::bigint",
+    2};
+static const db_stmt st_docs_done = {
+    "desk_docs_done",
+    "UPDATE cases SET awaiting_docs = false, updated_at = now() WHERE id = $1::bigint"
+    " RETURNING COALESCE(docs_requested_by, '')",
+    1};
+static const db_stmt st_resolve = {
+    "desk_resolve",
+    "UPDATE cases SET status = 'resolved', resolved_at = now(), satisfaction_asked_at = now(),"
+    " awaiting_reason = false, awaiting_docs = false, updated_at = now()"
+    " WHERE id = $1::bigint AND status <> 'closed'",
+    1};
+static const db_stmt st_transfer = {
+    "desk_transfer",
+    "UPDATE cases SET department_code = $2, updated_at = now()"
+    " WHERE id = $1::bigint AND EXISTS (SELECT 1 FROM departments WHERE code = $2 AND active)",
+    2};
+static const db_stmt st_close = {
+    "desk_close",
+    "UPDATE cases SET status = 'closed', closed_at = now(), satisfaction_asked_at = NULL,"
+    " updated_at = now() WHERE id = $1::bigint AND status = 'resolved'",
+    1};
+static const db_stmt st_ask_reason = {
+    "desk_ask_reason",
+    "UPDATE cases SET awaiting_reason = true, satisfaction_asked_at = NULL, updated_at = now() "
+    "WHERE id = $1::bigint",
+    1};
+static const db_stmt st_reopen = {
+    "desk_reopen",
+    "UPDATE cases c SET status = 'reopened', reopen_count = c.reopen_count + 1, awaiting_reason = "
+    "false,"
+    " resolved_at = NULL, sla_started_at = now(), escalation_level = 0, updated_at = now(),"
+    " sla_due_at = now() + COALESCE(d.sla_hours, (SELECT nodal_after_hours FROM districts), 48) * "
+    "interval '1 hour'"
+    " FROM departments d WHERE c.id = $1::bigint AND d.code = c.department_code RETURNING "
+    "c.reopen_count",
+    1};
+static const db_stmt st_escalate = {
+    "desk_escalate",
+    "UPDATE cases SET escalation_level = GREATEST(escalation_level, 1) WHERE id = $1::bigint", 1};
+static const db_stmt st_dept_officers = {
+    "desk_dept_officers", "SELECT phone FROM officers WHERE department_code = $1 ORDER BY phone",
+    1};
+static const db_stmt st_supervisors = {"desk_supervisors",
+                                       "SELECT DISTINCT p FROM districts, unnest(CASE WHEN $1 THEN "
+                                       "nodal_phones || collector_phones ELSE nodal_phones END) p",
+                                       1};
+static const db_stmt st_officer_cases = {
+    "desk_officer_cases",
+    "SELECT c.tracking_no, c.status, floor(extract(epoch FROM now() - c.created_at) / 3600)::int,"
+    " left(c.description, 60) FROM cases c"
+    " WHERE ($2 OR c.department_code IN (SELECT department_code FROM officers WHERE phone = $1))"
+    " AND c.status IN ('open', 'in_progress', 'reopened') ORDER BY c.created_at LIMIT 20",
+    2};
+static const db_stmt st_attachment = {"desk_attachment",
+                                      "SELECT media_id, media_type, COALESCE(caption, '') FROM "
+                                      "attachments WHERE case_id = $1::bigint ORDER BY id",
+                                      1};
+static const db_stmt st_attach = {
+    "desk_attach",
+    "INSERT INTO attachments (case_id, media_id, media_type, mime, caption, filename)"
+    " VALUES ($1::bigint, $2, $3, NULLIF($4, ''), NULLIF($5, ''), NULLIF($6, ''))",
+    6};
+static const db_stmt st_case_json = {
+    "desk_case_json",
+    "SELECT json_build_object('tracking_no', c.tracking_no, 'status', c.status, 'department', "
+    "c.department_code,"
+    " 'citizen', c.citizen_phone, 'citizen_name', c.citizen_name, 'language', c.language,"
+    " 'description', c.description, 'location', c.location_text, 'latitude', c.latitude, "
+    "'longitude', c.longitude,"
+    " 'urgent', c.urgent, 'reopen_count', c.reopen_count, 'escalation_level', c.escalation_level,"
+    " 'created_at', c.created_at, 'sla_due_at', c.sla_due_at, 'resolved_at', c.resolved_at, "
+    "'closed_at', c.closed_at,"
+    " 'attachments', (SELECT COALESCE(json_agg(json_build_object('media_id', a.media_id, 'type', "
+    "a.media_type,"
+    "   'mime', a.mime, 'caption', a.caption) ORDER BY a.id), '[]') FROM attachments a WHERE "
+    "a.case_id = c.id),"
+    " 'events', (SELECT COALESCE(json_agg(json_build_object('kind', e.kind, 'at', e.at, 'actor', "
+    "e.actor,"
+    "   'text', e.text, 'detail', e.detail) ORDER BY e.at, e.id), '[]') FROM case_events e WHERE "
+    "e.case_id = c.id))"
+    " FROM cases c WHERE c.tracking_no = $1",
+    1};
+
+/* ---- sending ------------------------------------------------------------------------------ */
+
+static void key_for(desk_out *o, char *key, size_t n)
+{
+    snprintf(key, n, "%s:desk:%d", o->key, o->seq++);
+}
+
+static int say(desk_out *o, const char *to, const char *text, const char *case_id,
+               const char *purpose, err *e)
+{
+    char key[320];
+    engine_out shown;
+    key_for(o, key, sizeof key);
+    if (!o->no_outbox && outbox_text(o->pg, key, to, text, purpose, case_id, e) < 0)
+        return -1;
+    if (o->sink) {
+        memset(&shown, 0, sizeof shown);
+        shown.type = ENGINE_TEXT;
+        shown.text = (char *)text;
+        o->sink(o->ud, to, &shown);
+    }
+    return 0;
+}
+
+static int ask_satisfaction(desk_out *o, const struct case_row *c, const char *note, err *e)
+{
+    engine_out q;
+    char key[320], body[1400];
+    int en = strcmp(c->lang, "en") == 0;
+    memset(&q, 0, sizeof q);
+    q.kind = ENGINE_SEND;
+    q.type = ENGINE_BUTTONS;
+    if (en)
+        snprintf(body, sizeof body,
+                 "Your complaint %s has been resolved.\nOfficer's note: %s\n\nAre you satisfied "
+                 "with the resolution?",
+                 c->tracking, note);
+    else
+        snprintf(body, sizeof body,
+                 "आपकी शिकायत %s का समाधान कर दिया गया है।\nअधिकारी की टिप्पणी: %s\n\nक्या आप समाधान "
+                 "से संतुष्ट हैं?",
+                 c->tracking, note);
+    q.text = body;
+    snprintf(q.opts[0].id, sizeof q.opts[0].id, "sat:yes:%s", c->tracking);
+    snprintf(q.opts[0].title, sizeof q.opts[0].title, "%s", en ? "Yes" : "हाँ");
+    snprintf(q.opts[1].id, sizeof q.opts[1].id, "sat:no:%s", c->tracking);
+    snprintf(q.opts[1].title, sizeof q.opts[1].title, "%s", en ? "No" : "नहीं");
+    q.nopts = 2;
+    key_for(o, key, sizeof key);
+    if (!o->no_outbox && outbox_engine(o->pg, key, c->citizen, &q, "citizen_update", c->id, e) < 0)
+        return -1;
+    if (o->sink)
+        o->sink(o->ud, c->citizen, &q);
+    return 0;
+}
+
+static int event(desk_out *o, const struct case_row *c, const char *kind, const char *actor,
+                 const char *text, const char *detail, err *e)
+{
+    return db_exec(o->pg, &st_event,
+                   (const char *[]){c->id, kind, actor, text ? text : "", detail ? detail : ""}, e);
+}
+
+/* ---- reading cases ------------------------------------------------------------------------- */
+
+static int read_case(desk_out *o, const db_stmt *st, const char *param, struct case_row *c, err *e)
+{
+    PGresult *r = db_query(o->pg, st, (const char *[]){param}, e);
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return 0;
+    }
+    memset(c, 0, sizeof *c);
+    snprintf(c->id, sizeof c->id, "%s", PQgetvalue(r, 0, 0));
+    snprintf(c->tracking, sizeof c->tracking, "%s", PQgetvalue(r, 0, 1));
+    snprintf(c->status, sizeof c->status, "%s", PQgetvalue(r, 0, 2));
+    snprintf(c->dept, sizeof c->dept, "%s", PQgetvalue(r, 0, 3));
+    snprintf(c->citizen, sizeof c->citizen, "%s", PQgetvalue(r, 0, 4));
+    snprintf(c->lang, sizeof c->lang, "%s", PQgetvalue(r, 0, 5));
+    snprintf(c->description, sizeof c->description, "%s", PQgetvalue(r, 0, 6));
+    snprintf(c->place, sizeof c->place, "%s", PQgetvalue(r, 0, 7));
+    snprintf(c->dept_name_hi, sizeof c->dept_name_hi, "%s", PQgetvalue(r, 0, 8));
+    snprintf(c->dept_name_en, sizeof c->dept_name_en, "%s", PQgetvalue(r, 0, 9));
+    c->reopen_count = atoi(PQgetvalue(r, 0, 10));
+    c->awaiting_docs = PQgetvalue(r, 0, 11)[0] == 't';
+    c->awaiting_reason = PQgetvalue(r, 0, 12)[0] == 't';
+    c->asked = PQgetvalue(r, 0, 13)[0] == 't';
+    c->urgent = PQgetvalue(r, 0, 14)[0] == 't';
+    PQclear(r);
+    return 1;
+}
+
+/* Sends text to every officer of a department (and the supervisors when asked). */
+static int notify_dept(desk_out *o, const char *dept, const char *text, const char *case_id,
+                       const char *purpose, int supervisors, int collector, err *e)
+{
+    PGresult *r = db_query(o->pg, &st_dept_officers, (const char *[]){dept}, e);
+    if (!r)
+        return -1;
+    for (int i = 0; i < PQntuples(r); i++)
+        if (say(o, PQgetvalue(r, i, 0), text, case_id, purpose, e) < 0) {
+            PQclear(r);
+            return -1;
+        }
+    PQclear(r);
+    if (!supervisors)
+        return 0;
+    if (!(r = db_query(o->pg, &st_supervisors, (const char *[]){collector ? "true" : "false"}, e)))
+        return -1;
+    for (int i = 0; i < PQntuples(r); i++)
+        if (say(o, PQgetvalue(r, i, 0), text, case_id, "escalation", e) < 0) {
+            PQclear(r);
+            return -1;
+        }
+    PQclear(r);
+    return 0;
+}
+
+static void case_summary(const struct case_row *c, const char *headline, char *out, size_t n)
+{
+    snprintf(out, n,
+             "%s %s (%s)\n%s%s%s\nनागरिक: %s\n\nजवाब: reply %s <संदेश>\nदस्तावेज़: docs %s <क्या "
+             "चाहिए>\nहल: resolve %s <टिप्पणी>",
+             headline, c->tracking, c->dept_name_hi, c->description,
+             c->place[0] ? "\nगांव/वार्ड: " : "", c->place, c->citizen, c->tracking, c->tracking,
+             c->tracking);
+}
+
+int desk_case_created(desk_out *o, const char *tracking_no, err *e)
+{
+    struct case_row c;
+    char text[2000];
+    PGresult *r;
+    int found = read_case(o, &st_get, tracking_no, &c, e);
+    if (found <= 0)
+        return found < 0 ? -1 : 0;
+    case_summary(&c, c.urgent ? "🚨 तत्काल शिकायत" : "नई शिकायत", text, sizeof text);
+    if (notify_dept(o, c.dept, text, c.id, "officer_new_case", c.urgent, c.urgent, e) < 0)
+        return -1;
+    if (c.urgent && event(o, &c, "escalated", "system",
+                          "urgent: nodal officer and collector notified at creation",
+                          "{\"level\": 2, \"reason\": \"urgent\"}", e) < 0)
+        return -1;
+    /* The citizen's attachments follow, forwarded by media id. */
+    if (!(r = db_query(o->pg, &st_attachment, (const char *[]){c.id}, e)))
+        return -1;
+    for (int i = 0; i < PQntuples(r); i++) {
+        PGresult *offs = db_query(o->pg, &st_dept_officers, (const char *[]){c.dept}, e);
+        if (!offs) {
+            PQclear(r);
+            return -1;
+        }
+        for (int k = 0; k < PQntuples(offs); k++) {
+            char key[320];
+            key_for(o, key, sizeof key);
+            if (!o->no_outbox &&
+                outbox_media(o->pg, key, PQgetvalue(offs, k, 0), PQgetvalue(r, i, 1),
+                             PQgetvalue(r, i, 0), c.tracking, "officer_new_case", c.id, e) < 0) {
+                PQclear(offs);
+                PQclear(r);
+                return -1;
+            }
+        }
+        PQclear(offs);
+    }
+    PQclear(r);
+    return 0;
+}
+
+/* ---- officers ------------------------------------------------------------------------------ */
+
+static const char officer_help[] = "आदेश / Commands:\n"
+                                   "reply <शिकायत संख्या> <संदेश> — नागरिक को जवाब\n"
+                                   "docs <शिकायत संख्या> <क्या चाहिए> — दस्तावेज़ मांगें\n"
+                                   "resolve <शिकायत संख्या> <टिप्पणी> — हल करें\n"
+                                   "transfer <शिकायत संख्या> <विभाग कोड> — दूसरे विभाग को भेजें\n"
+                                   "cases — आपकी खुली शिकायतें\n"
+                                   "show <शिकायत संख्या> — विवरण\n"
+                                   "(हिंदी में भी: उत्तर, दस्तावेज़, हल, स्थानांतरण, मामले, देखें। किसी सूचना पर "
+                                   "स्वाइप करके सीधे जवाब भी दे सकते हैं।)";
+
+static int officer_cases(desk_out *o, const char *phone, int supervisor, err *e)
+{
+    PGresult *r = db_query(o->pg, &st_officer_cases,
+                           (const char *[]){phone, supervisor ? "true" : "false"}, e);
+    char text[4000];
+    size_t n = 0;
+    if (!r)
+        return -1;
+    n += (size_t)snprintf(text, sizeof text,
+                          PQntuples(r) ? "आपकी खुली शिकायतें (सबसे पुरानी पहले):\n"
+                                       : "आपके विभाग की कोई खुली शिकायत नहीं है।");
+    for (int i = 0; i < PQntuples(r) && n < sizeof text - 200; i++)
+        n += (size_t)snprintf(text + n, sizeof text - n, "%s — %s, %s घंटे — %s\n",
+                              PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+                              PQgetvalue(r, i, 3));
+    PQclear(r);
+    return say(o, phone, text, NULL, "officer_reply", e);
+}
+
+int desk_officer(desk_out *o, const wa_message *m, err *e)
+{
+    officer_command cmd;
+    struct case_row c;
+    char depts[400] = "", reply[4600];
+    int supervisor, found;
+    PGresult *r;
+    const char *text = m->kind == WA_MSG_TEXT     ? m->text
+                       : m->kind == WA_MSG_BUTTON ? m->reply_title
+                                                  : "";
+    if (wa_in_kind_is_silent(m->kind))
+        return 0;
+    if (!(r = db_query(o->pg, &st_officer_depts, (const char *[]){m->from}, e)))
+        return -1;
+    if (!PQgetisnull(r, 0, 0))
+        snprintf(depts, sizeof depts, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    if (!(r = db_query(o->pg, &st_supervisor, (const char *[]){m->from}, e)))
+        return -1;
+    supervisor = PQntuples(r) > 0;
+    PQclear(r);
+    officer_parse(text, m->context_id, &cmd);
+    if (cmd.cmd == OFFICER_UNKNOWN || cmd.cmd == OFFICER_HELP) {
+        snprintf(reply, sizeof reply, "%s%s",
+                 cmd.cmd == OFFICER_UNKNOWN ? "यह आदेश समझ नहीं आया।\n\n" : "", officer_help);
+        return say(o, m->from, reply, NULL, "officer_reply", e);
+    }
+    if (cmd.cmd == OFFICER_CASES)
+        return officer_cases(o, m->from, supervisor && !depts[0], e);
+    /* Find the case: the tracking number written, or the notification swiped. */
+    if (cmd.tracking[0])
+        found = read_case(o, &st_get, cmd.tracking, &c, e);
+    else if (cmd.swipe)
+        found = read_case(o, &st_by_wamid, m->context_id, &c, e);
+    else {
+        snprintf(reply, sizeof reply, "शिकायत संख्या लिखें, जैसे: %s BLB-2026-000123 <संदेश>",
+                 officer_cmd_name(cmd.cmd));
+        return say(o, m->from, reply, NULL, "officer_reply", e);
+    }
+    if (found < 0)
+        return -1;
+    if (!found) {
+        snprintf(
+            reply, sizeof reply,
+            "शिकायत %s नहीं मिली। संख्या जांचें (जैसे BLB-2026-000123), या 'cases' लिखकर अपनी शिकायतें देखें।",
+            cmd.tracking[0] ? cmd.tracking : "(जिस संदेश पर जवाब दिया)");
+        return say(o, m->from, reply, NULL, "officer_reply", e);
+    }
+    if (!supervisor) {
+        char needle[40];
+        snprintf(needle, sizeof needle, ",%s,", c.dept);
+        snprintf(reply, sizeof reply, ",%s,", depts);
+        if (!strstr(reply, needle)) {
+            snprintf(reply, sizeof reply,
+                     "शिकायत %s %s विभाग की है, आपके विभाग (%s) की नहीं। इस पर आप कार्रवाई नहीं कर सकते।",
+                     c.tracking, c.dept, depts);
+            return say(o, m->from, reply, NULL, "officer_reply", e);
+        }
+    }
+    if (cmd.cmd == OFFICER_SHOW) {
+        snprintf(reply, sizeof reply,
+                 "%s — %s (%s)\nस्थिति: %s, दोबारा खुली: %d बार\n%s%s%s\nनागरिक: %s", c.tracking,
+                 c.dept_name_hi, c.dept, c.status, c.reopen_count, c.description,
+                 c.place[0] ? "\nगांव/वार्ड: " : "", c.place, c.citizen);
+        return say(o, m->from, reply, NULL, "officer_reply", e);
+    }
+    if (!strcmp(c.status, "closed")) {
+        snprintf(reply, sizeof reply, "शिकायत %s बंद हो चुकी है।", c.tracking);
+        return say(o, m->from, reply, NULL, "officer_reply", e);
+    }
+    if ((cmd.cmd == OFFICER_REPLY || cmd.cmd == OFFICER_DOCS || cmd.cmd == OFFICER_RESOLVE) &&
+        !cmd.text[0]) {
+        snprintf(reply, sizeof reply, "संदेश खाली है। ऐसे लिखें: %s %s <संदेश>", officer_cmd_name(cmd.cmd),
+                 c.tracking);
+        return say(o, m->from, reply, NULL, "officer_reply", e);
+    }
+    switch (cmd.cmd) {
+    case OFFICER_REPLY:
+    case OFFICER_DOCS: {
+        int en = !strcmp(c.lang, "en");
+        if (db_exec(o->pg, &st_progress, (const char *[]){c.id}, e) < 0 ||
+            event(o, &c, cmd.cmd == OFFICER_REPLY ? "reply" : "docs_requested", m->from, cmd.text,
+                  NULL, e) < 0)
+            return -1;
+        if (cmd.cmd == OFFICER_DOCS) {
+            if (db_exec(o->pg, &st_docs, (const char *[]){c.id, m->from}, e) < 0)
+                return -1;
+            snprintf(reply, sizeof reply,
+                     en ? "For your complaint %s the officer needs:\n%s\nPlease send the photo or "
+                          "document here."
+                        : "शिकायत %s के लिए अधिकारी को यह चाहिए:\n%s\nकृपया फोटो या दस्तावेज़ यहीं भेजें।",
+                     c.tracking, cmd.text);
+        } else {
+            snprintf(reply, sizeof reply,
+                     en ? "Reply from the officer on your complaint %s:\n%s"
+                        : "आपकी शिकायत %s पर अधिकारी का जवाब:\n%s",
+                     c.tracking, cmd.text);
+        }
+        if (say(o, c.citizen, reply, c.id, "citizen_update", e) < 0)
+            return -1;
+        snprintf(reply, sizeof reply, "✓ शिकायत %s: नागरिक को भेज दिया गया।", c.tracking);
+        return say(o, m->from, reply, c.id, "officer_reply", e);
+    }
+    case OFFICER_RESOLVE:
+        if (db_exec(o->pg, &st_resolve, (const char *[]){c.id}, e) < 0 ||
+            event(o, &c, "resolved", m->from, cmd.text, NULL, e) < 0 ||
+            ask_satisfaction(o, &c, cmd.text, e) < 0)
+            return -1;
+        snprintf(reply, sizeof reply, "✓ शिकायत %s हल के रूप में दर्ज। नागरिक से संतुष्टि पूछी गई है।",
+                 c.tracking);
+        return say(o, m->from, reply, c.id, "officer_reply", e);
+    case OFFICER_TRANSFER: {
+        char detail[200];
+        if (!cmd.dept[0] || !strcmp(cmd.dept, c.dept)) {
+            snprintf(reply, sizeof reply,
+                     "किस विभाग को? ऐसे लिखें: transfer %s <विभाग कोड, जैसे CSPDCL>", c.tracking);
+            return say(o, m->from, reply, NULL, "officer_reply", e);
+        }
+        if (db_exec(o->pg, &st_transfer, (const char *[]){c.id, cmd.dept}, e) < 0)
+            return -1;
+        if (db_affected(o->pg) == 0) {
+            snprintf(reply, sizeof reply,
+                     "विभाग कोड %s नहीं मिला। सही कोड लिखें (जैसे PHE, CSPDCL, REVENUE)।", cmd.dept);
+            return say(o, m->from, reply, NULL, "officer_reply", e);
+        }
+        snprintf(detail, sizeof detail, "{\"from\": \"%s\", \"to\": \"%s\"}", c.dept, cmd.dept);
+        if (event(o, &c, "transferred", m->from, cmd.text, detail, e) < 0 ||
+            read_case(o, &st_get, c.tracking, &c, e) < 0)
+            return -1;
+        case_summary(&c, "स्थानांतरित शिकायत", reply, sizeof reply);
+        if (notify_dept(o, c.dept, reply, c.id, "officer_new_case", 0, 0, e) < 0)
+            return -1;
+        snprintf(reply, sizeof reply,
+                 strcmp(c.lang, "en") ? "आपकी शिकायत %s अब %s विभाग को भेजी गई है।"
+                                      : "Your complaint %s is now with the %s department.",
+                 c.tracking, strcmp(c.lang, "en") ? c.dept_name_hi : c.dept_name_en);
+        if (say(o, c.citizen, reply, c.id, "citizen_update", e) < 0)
+            return -1;
+        snprintf(reply, sizeof reply, "✓ शिकायत %s %s विभाग को भेज दी गई।", c.tracking, c.dept);
+        return say(o, m->from, reply, c.id, "officer_reply", e);
+    }
+    default:
+        return 0;
+    }
+}
+
+/* ---- citizens ------------------------------------------------------------------------------ */
+
+static int word_is(const char *norm, const char *const *words)
+{
+    char w[64];
+    for (const char *const *p = words; *p; p++) {
+        text_normalize(*p, w, sizeof w);
+        if (!strcmp(w, norm))
+            return 1;
+    }
+    return 0;
+}
+
+int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_confirm, int *handled,
+                 err *e)
+{
+    static const char *const yes[] = {"yes", "y",  "haan", "han", "ha", "ji",
+                                      "1",   "हाँ", "हां",   "जी",  NULL};
+    static const char *const no[] = {"no", "n",   "nahi", "nahin", "na",
+                                     "2",  "नहीं", "ना",   "नही",   NULL};
+    struct case_row c;
+    char norm[256] = "", reply[1600];
+    const char *reply_id =
+        (m->kind == WA_MSG_BUTTON_REPLY || m->kind == WA_MSG_LIST_REPLY) ? m->reply_id : "";
+    int found, en;
+    *handled = 0;
+    if (wa_in_kind_is_silent(m->kind))
+        return 0;
+    if (m->kind == WA_MSG_TEXT)
+        text_normalize(m->text, norm, sizeof norm);
+    /* A tapped satisfaction button names its case; otherwise the citizen's pending one. */
+    if (!strncmp(reply_id, "sat:", 4)) {
+        const char *t = strchr(reply_id + 4, ':');
+        found = t ? read_case(o, &st_get, t + 1, &c, e) : 0;
+        if (found > 0 && strcmp(c.citizen, m->from) != 0)
+            found = 0;
+    } else {
+        found = read_case(o, &st_citizen_pending, m->from, &c, e);
+    }
+    if (found < 0)
+        return -1;
+    en = found ? !strcmp(c.lang, "en") : lang && !strcmp(lang, "en");
+    if (found && c.awaiting_reason && (m->kind == WA_MSG_TEXT || m->kind == WA_MSG_AUDIO)) {
+        /* The reason for "not satisfied": reopen, SLA restarts, officers told; a second
+         * reopen goes to the nodal officer too. */
+        PGresult *r = db_query(o->pg, &st_reopen, (const char *[]){c.id}, e);
+        int count;
+        const char *reason = m->kind == WA_MSG_TEXT ? m->text : "(voice note)";
+        if (!r)
+            return -1;
+        count = PQntuples(r) ? atoi(PQgetvalue(r, 0, 0)) : c.reopen_count + 1;
+        PQclear(r);
+        if (event(o, &c, "reopened", m->from, reason, NULL, e) < 0)
+            return -1;
+        snprintf(reply, sizeof reply,
+                 "शिकायत %s फिर से खोली गई — नागरिक समाधान से संतुष्ट नहीं (%d बार)।\nकारण: %s\n\nजवाब: "
+                 "reply %s <संदेश>",
+                 c.tracking, count, reason, c.tracking);
+        if (notify_dept(o, c.dept, reply, c.id, "officer_reopened", count >= 2, 0, e) < 0)
+            return -1;
+        if (count >= 2 &&
+            (db_exec(o->pg, &st_escalate, (const char *[]){c.id}, e) < 0 ||
+             event(o, &c, "escalated", "system", "reopened twice: nodal officer notified",
+                   "{\"level\": 1, \"reason\": \"reopened\"}", e) < 0))
+            return -1;
+        snprintf(
+            reply, sizeof reply,
+            en ? "Thank you. Your complaint %s has been reopened and the officer has been told why."
+               : "धन्यवाद। आपकी शिकायत %s फिर से खोल दी गई है और अधिकारी को कारण बता दिया गया है।",
+            c.tracking);
+        *handled = 1;
+        return say(o, m->from, reply, c.id, "citizen_update", e);
+    }
+    if (found && c.asked && !strcmp(c.status, "resolved") && !in_confirm) {
+        int is_yes =
+            !strncmp(reply_id, "sat:yes:", 8) || (!*reply_id && *norm && word_is(norm, yes));
+        int is_no = !strncmp(reply_id, "sat:no:", 7) || (!*reply_id && *norm && word_is(norm, no));
+        if (is_yes) {
+            if (db_exec(o->pg, &st_close, (const char *[]){c.id}, e) < 0 ||
+                event(o, &c, "closed", m->from, "citizen satisfied", NULL, e) < 0)
+                return -1;
+            snprintf(reply, sizeof reply,
+                     en ? "Thank you! Your complaint %s is now closed."
+                        : "धन्यवाद! आपकी शिकायत %s बंद कर दी गई है।",
+                     c.tracking);
+            *handled = 1;
+            return say(o, m->from, reply, c.id, "citizen_update", e);
+        }
+        if (is_no) {
+            if (db_exec(o->pg, &st_ask_reason, (const char *[]){c.id}, e) < 0 ||
+                event(o, &c, "not_satisfied", m->from, NULL, NULL, e) < 0)
+                return -1;
+            snprintf(reply, sizeof reply,
+                     en ? "We are sorry. Please tell us in a few words why the problem of "
+                          "complaint %s is not solved."
+                        : "हमें खेद है। कृपया कुछ शब्दों में बताएं कि शिकायत %s की समस्या क्यों हल नहीं हुई।",
+                     c.tracking);
+            *handled = 1;
+            return say(o, m->from, reply, c.id, "citizen_update", e);
+        }
+    }
+    if (found && c.awaiting_docs &&
+        (m->kind == WA_MSG_IMAGE || m->kind == WA_MSG_DOCUMENT || m->kind == WA_MSG_AUDIO ||
+         m->kind == WA_MSG_VIDEO || (m->kind == WA_MSG_TEXT && !in_confirm))) {
+        /* What the officer asked for: attached to the case and forwarded to that officer. */
+        PGresult *r = db_query(o->pg, &st_docs_done, (const char *[]){c.id}, e);
+        char officer[32] = "", key[320];
+        if (!r)
+            return -1;
+        if (PQntuples(r))
+            snprintf(officer, sizeof officer, "%s", PQgetvalue(r, 0, 0));
+        PQclear(r);
+        if (m->kind != WA_MSG_TEXT &&
+            db_exec(o->pg, &st_attach,
+                    (const char *[]){c.id, m->media_id, wa_in_kind_name(m->kind), m->mime_type,
+                                     m->caption, m->filename},
+                    e) < 0)
+            return -1;
+        if (event(o, &c, "docs_received", m->from, m->kind == WA_MSG_TEXT ? m->text : m->caption,
+                  NULL, e) < 0)
+            return -1;
+        if (officer[0]) {
+            snprintf(reply, sizeof reply, "शिकायत %s: नागरिक ने भेजा%s%s", c.tracking,
+                     m->kind == WA_MSG_TEXT ? ":\n" : " (फाइल साथ में)",
+                     m->kind == WA_MSG_TEXT ? m->text : "");
+            if (say(o, officer, reply, c.id, "officer_docs", e) < 0)
+                return -1;
+            key_for(o, key, sizeof key);
+            if (m->kind != WA_MSG_TEXT && !o->no_outbox &&
+                outbox_media(o->pg, key, officer, wa_in_kind_name(m->kind), m->media_id, c.tracking,
+                             "officer_docs", c.id, e) < 0)
+                return -1;
+        }
+        snprintf(reply, sizeof reply,
+                 en ? "Thank you. This has been added to your complaint %s and sent to the officer."
+                    : "धन्यवाद। यह आपकी शिकायत %s में जोड़कर अधिकारी को भेज दिया गया है।",
+                 c.tracking);
+        *handled = 1;
+        return say(o, m->from, reply, c.id, "citizen_update", e);
+    }
+    return 0;
+}
+
+char *desk_case_json(db *d, const char *tracking_no, err *e)
+{
+    char canon[32];
+    PGresult *r;
+    char *out;
+    if (!officer_find_tracking(tracking_no, canon, NULL, NULL))
+        snprintf(canon, sizeof canon, "%s", tracking_no);
+    if (!(r = db_query(d, &st_case_json, (const char *[]){canon}, e)))
+        return NULL;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        err_set(e, ERR_USER, "case %s: no such tracking number", tracking_no);
+        return NULL;
+    }
+    out = strdup(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return out;
+}

@@ -1,0 +1,44 @@
+/* desk.h — the case desk: what happens around a complaint once it exists. Officers'
+ * commands (reply, docs, resolve, transfer, cases, show) and swipe-replies; the officers'
+ * notification of a new case; the citizen's side of the loop — documents the officer asked
+ * for, the satisfaction question (yes closes, no asks the reason and reopens), a tracking
+ * number sent at any time. Runs inside the caller's PostgreSQL transaction; every message
+ * goes to the outbox with a key derived from the inbound message, so nothing doubles. */
+#ifndef SAMPARK_DESK_H
+#define SAMPARK_DESK_H
+
+#include "db.h"
+#include "engine.h"
+#include "wa_in.h"
+
+/* Where the desk's messages go: the outbox (unless no_outbox, for sampark chat) and the
+ * optional sink that shows them. */
+typedef void (*desk_sink)(void *ud, const char *to, const engine_out *o);
+typedef struct desk_out {
+    db *pg;
+    const char *key; /* the inbound message id: idempotency keys derive from it */
+    int seq;
+    int no_outbox;
+    desk_sink sink;
+    void *ud;
+} desk_out;
+
+/* An officer's (or nodal officer's, collector's) message. */
+int desk_officer(desk_out *o, const wa_message *m, err *e);
+
+/* A citizen's message that belongs to a case rather than to the menu flow: a document the
+ * officer asked for, the answer to the satisfaction question, the reason for a "no", a
+ * tracking number. *handled = 1 when consumed (the flow engine must not see it).
+ * in_confirm: the flow is asking its own yes/no question, so yes/no belong to the flow. */
+int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_confirm, int *handled,
+                 err *e);
+
+/* After a case is created: notify every officer of its department (text, then the
+ * citizen's attachment forwarded by media id); urgent cases also go to the nodal officers
+ * and the collector at once. */
+int desk_case_created(desk_out *o, const char *tracking_no, err *e);
+
+/* `sampark case show`: the case as JSON (malloc'd), NULL + e when unknown. */
+char *desk_case_json(db *d, const char *tracking_no, err *e);
+
+#endif

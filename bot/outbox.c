@@ -1,0 +1,72 @@
+/* outbox.c — outbound_messages rows (see outbox.h). */
+#include "outbox.h"
+
+#include <json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wa_out.h"
+
+static const db_stmt st_insert = {
+    "outbox_insert",
+    "INSERT INTO outbound_messages (idempotency_key, recipient, kind, purpose, payload, case_id)"
+    " VALUES ($1, $2, $3, $4, $5::jsonb, NULLIF($6, '')::bigint) ON CONFLICT (idempotency_key) DO "
+    "NOTHING",
+    6};
+
+static int insert(db *d, const char *key, const char *to, const char *kind, const char *purpose,
+                  char *json, const char *case_id, err *e)
+{
+    int rc;
+    if (!json)
+        return err_set(e, ERR_ENV, "out of memory");
+    rc = db_exec(d, &st_insert,
+                 (const char *[]){key, to, kind, purpose, json, case_id ? case_id : ""}, e);
+    free(json);
+    return rc;
+}
+
+int outbox_engine(db *d, const char *key, const char *to, const engine_out *o, const char *purpose,
+                  const char *case_id, err *e)
+{
+    return insert(d, key, to, o->type == ENGINE_TEXT || !o->nopts ? "text" : "interactive", purpose,
+                  wa_out_message(to, o), case_id, e);
+}
+
+int outbox_text(db *d, const char *key, const char *to, const char *text, const char *purpose,
+                const char *case_id, err *e)
+{
+    engine_out o;
+    memset(&o, 0, sizeof o);
+    o.kind = ENGINE_SEND;
+    o.type = ENGINE_TEXT;
+    o.text = (char *)text;
+    return insert(d, key, to, "text", purpose, wa_out_message(to, &o), case_id, e);
+}
+
+int outbox_media(db *d, const char *key, const char *to, const char *type, const char *media_id,
+                 const char *caption, const char *purpose, const char *case_id, err *e)
+{
+    json_object *root = json_object_new_object(), *m = json_object_new_object();
+    char *json;
+    const char *kind = strcmp(type, "document") == 0 ? "document" : "image";
+    json_object_object_add(root, "messaging_product", json_object_new_string("whatsapp"));
+    json_object_object_add(root, "recipient_type", json_object_new_string("individual"));
+    json_object_object_add(root, "to", json_object_new_string(to));
+    json_object_object_add(root, "type", json_object_new_string(type));
+    json_object_object_add(m, "id", json_object_new_string(media_id));
+    if (caption && *caption && strcmp(type, "audio") != 0)
+        json_object_object_add(m, "caption", json_object_new_string(caption));
+    json_object_object_add(root, type, m);
+    json = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+                                                           JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(root);
+    /* The outbox knows text, interactive, template, image, document: audio and video travel
+     * as their own types in the payload but are recorded under the nearest kind. */
+    return insert(d, key, to, kind, purpose, json, case_id, e);
+}
+
+int outbox_read(db *d, const char *key, const char *to, const char *wamid, err *e)
+{
+    return insert(d, key, to, "read", "read", wa_out_read(wamid), NULL, e);
+}

@@ -1,0 +1,22 @@
+/* outbox.h — writing what Sampark wants to say into outbound_messages (the sender delivers
+ * it). Every row has an idempotency key derived from what caused it (the inbound message id
+ * and a suffix), so handling a message twice can never queue a reply twice. */
+#ifndef SAMPARK_OUTBOX_H
+#define SAMPARK_OUTBOX_H
+
+#include "db.h"
+#include "engine.h"
+
+/* A message built by the engine (text, buttons or list). case_id may be NULL. */
+int outbox_engine(db *d, const char *key, const char *to, const engine_out *o, const char *purpose,
+                  const char *case_id, err *e);
+/* A plain text message. */
+int outbox_text(db *d, const char *key, const char *to, const char *text, const char *purpose,
+                const char *case_id, err *e);
+/* A media message forwarding a WhatsApp media id (image, audio, video, document). */
+int outbox_media(db *d, const char *key, const char *to, const char *type, const char *media_id,
+                 const char *caption, const char *purpose, const char *case_id, err *e);
+/* The read receipt of an inbound message. */
+int outbox_read(db *d, const char *key, const char *to, const char *wamid, err *e);
+
+#endif
