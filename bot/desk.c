@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cases.h"
 #include "officer.h"
 #include "outbox.h"
 #include "text.h"
@@ -633,6 +634,32 @@ int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_conf
                  c.tracking);
         *handled = 1;
         return say(o, m->from, reply, c.id, "citizen_update", e);
+    }
+    if (m->kind == WA_MSG_TEXT && !in_confirm) {
+        /* A tracking number sent at any time: the status of that case, if it is theirs. */
+        char t[32];
+        case_info ci;
+        int got;
+        if (!officer_find_tracking(m->text, t, NULL, NULL))
+            return 0;
+        if ((got = case_lookup(o->pg, m->from, t, en ? "en" : "hi", &ci, e)) < 0)
+            return -1;
+        if (got)
+            snprintf(reply, sizeof reply,
+                     en ? "Complaint %s\nStatus: %s\nDepartment: %s\nLast action: %s on "
+                          "%s\nExpected resolution by: %s"
+                        : "शिकायत %s\nस्थिति: %s\nविभाग: %s\nपिछली कार्रवाई: %s, %s\nसमाधान की "
+                          "समय-सीमा: %s",
+                     ci.tracking_no, ci.status, ci.department_name, ci.last_action,
+                     ci.last_action_at, ci.due);
+        else
+            snprintf(reply, sizeof reply,
+                     en ? "We could not find complaint %s among your complaints. Please check the "
+                          "number."
+                        : "आपकी शिकायतों में %s नहीं मिली। कृपया नंबर जांच लें।",
+                     t);
+        *handled = 1;
+        return say(o, m->from, reply, NULL, "conversation", e);
     }
     return 0;
 }

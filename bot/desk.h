@@ -29,7 +29,8 @@ int desk_officer(desk_out *o, const wa_message *m, err *e);
 /* A citizen's message that belongs to a case rather than to the menu flow: a document the
  * officer asked for, the answer to the satisfaction question, the reason for a "no", a
  * tracking number. *handled = 1 when consumed (the flow engine must not see it).
- * in_confirm: the flow is asking its own yes/no question, so yes/no belong to the flow. */
+ * in_confirm: the flow is waiting for a typed answer (a yes/no or an input), so typed text
+ * belongs to the flow; taps and media still reach the case. */
 int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_confirm, int *handled,
                  err *e);
 

@@ -1,0 +1,272 @@
+#!/usr/bin/env python3
+"""e2e_cases.py — the heart of the mission, end to end the way WhatsApp delivers it: signed
+webhooks in, the fake Graph API out (tests/fake_graph.py), real Redis and PostgreSQL
+(SPEC sections 7 and 8, issue 7). A citizen files a complaint in Hindi; the officer is
+notified, asks for documents, gets the photo, resolves; the citizen says no with a reason;
+the case reopens and the officer hears why; resolved again; yes; closed — with `case show`
+checked along the way. Also: transfer, another department's case refused, a stranger's
+officer-style command treated as a citizen's message, a duplicate delivery creating one case,
+and 200 citizens filing at once getting distinct tracking numbers. Prints 'N passed, N failed'."""
+import concurrent.futures
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2e_webhook as h  # noqa: E402
+from fake_graph import FakeGraph  # noqa: E402
+
+TOKEN, PHONE_ID = "e2e-access-token", "106540352242922"
+PHE_OFFICER, CSPDCL_OFFICER, NODAL = "919800000001", "919800000002", "919800000090"
+counter = [0]
+
+
+def deliver(port, sender, text=None, reply_id=None, image=None, context=None, wamid=None):
+    counter[0] += 1
+    wamid = wamid or f"wamid.CASE{os.getpid()}{counter[0]:06d}"
+    msg = {"from": sender, "id": wamid, "timestamp": str(int(time.time()))}
+    if reply_id:
+        msg.update(type="interactive", interactive={"type": "button_reply", "button_reply": {"id": reply_id, "title": reply_id}})
+    elif image:
+        msg.update(type="image", image={"id": image, "mime_type": "image/jpeg", "sha256": "x", "caption": "photo"})
+    else:
+        msg.update(type="text", text={"body": text})
+    if context:
+        msg["context"] = {"from": "917000000000", "id": context}
+    body = json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
+        "messaging_product": "whatsapp", "metadata": {"display_phone_number": "917000000000", "phone_number_id": PHONE_ID},
+        "contacts": [{"profile": {"name": "Ramesh"}, "wa_id": sender}], "messages": [msg]}}]}]}).encode()
+    st, _ = h.post(port, body)
+    return st, wamid
+
+
+def texts_to(fake, phone, since=0):
+    """Bodies of everything delivered to phone after the first `since` of them."""
+    out = []
+    for _, b, wamid in fake.delivered():
+        if b.get("to") != phone:
+            continue
+        if b.get("type") == "text":
+            out.append((b["text"]["body"], wamid))
+        elif b.get("type") == "interactive":
+            out.append((b["interactive"]["body"]["text"], wamid))
+        elif b.get("type") == "template":
+            out.append((" ".join(p["text"] for p in b["template"]["components"][0]["parameters"]), wamid))
+        else:
+            out.append((b.get("type"), wamid))
+    return out[since:]
+
+
+def wait_text(fake, phone, fragment, since=0, timeout=20):
+    ok = h.wait_for(lambda: any(fragment in t for t, _ in texts_to(fake, phone, since)), timeout)
+    return ok
+
+
+def case_show(env, tracking):
+    r = subprocess.run([h.BIN, "case", "show", tracking], env=env.env(), capture_output=True, text=True)
+    return json.loads(r.stdout) if r.returncode == 0 else {"error": r.stderr}
+
+
+def window(env, *phones):
+    for p in phones:
+        h.psql(env.url, f"INSERT INTO wa_contacts (phone, last_inbound_at) VALUES ('{p}', now()) "
+                        "ON CONFLICT (phone) DO UPDATE SET last_inbound_at = now()")
+
+
+def file_complaint(port, fake, citizen, text="हमारे गांव का हैंडपंप दो हफ्ते से खराब है", dept_row="d:PHE", lang="hi"):
+    steps = [dict(text="नमस्ते"), dict(reply_id=f"c:{lang}"), dict(reply_id="c:complaint"), dict(reply_id=dept_row),
+             dict(text=text), dict(reply_id="skip"), dict(text="कसडोल वार्ड 5"), dict(reply_id="yes")]
+    for s in steps:
+        n = len(texts_to(fake, citizen))
+        st, _ = deliver(port, citizen, **s)
+        if st != 200 or not h.wait_for(lambda: len(texts_to(fake, citizen)) > n, 20):
+            return None
+    m = re.search(r"[A-Z]{3}-\d{4}-\d{6}", " ".join(t for t, _ in texts_to(fake, citizen)))
+    return m.group(0) if m else None
+
+
+def test_the_whole_story():
+    env, fake = h.Env("story"), FakeGraph(TOKEN, PHONE_ID)
+    try:
+        window(env, PHE_OFFICER, CSPDCL_OFFICER, NODAL)
+        srv = env.serve(WA_ACCESS_TOKEN=TOKEN, WA_PHONE_NUMBER_ID=PHONE_ID, WA_API_BASE=fake.base,
+                        SAMPARK_RETRY_BASE_MS="100", SAMPARK_RECLAIM_IDLE_MS="1000")
+        port, citizen = srv.port, "919811123401"
+        t = file_complaint(port, fake, citizen)
+        h.check("the citizen gets a tracking number in Hindi", bool(t) and wait_text(fake, citizen, "ट्रैकिंग नंबर"), t)
+        h.check("the department's officer is notified with the citizen's text",
+                wait_text(fake, PHE_OFFICER, f"नई शिकायत {t}") and wait_text(fake, PHE_OFFICER, "हैंडपंप दो हफ्ते"))
+        notif = [w for x, w in texts_to(fake, PHE_OFFICER) if f"नई शिकायत {t}" in x][0]
+        c = case_show(env, t)
+        h.check("case show: open, PHE, created event", c.get("status") == "open" and c.get("department") == "PHE"
+                and c["events"][0]["kind"] == "created", c)
+
+        n = len(texts_to(fake, citizen))
+        deliver(port, PHE_OFFICER, text=f"docs {t} आधार कार्ड की फोटो भेजें")
+        h.check("docs: the citizen is asked for the document", wait_text(fake, citizen, "आधार कार्ड की फोटो", n))
+        deliver(port, citizen, image="778899001122")
+        h.check("the citizen's photo reaches the officer", h.wait_for(
+            lambda: any(b.get("type") == "image" and b["image"]["id"] == "778899001122" for _, b, _ in fake.delivered()
+                        if b.get("to") == PHE_OFFICER), 20))
+        c = case_show(env, t)
+        h.check("case show: in_progress, the photo attached",
+                c.get("status") == "in_progress" and any(a["media_id"] == "778899001122" for a in c["attachments"]), c)
+
+        n = len(texts_to(fake, citizen))
+        deliver(port, PHE_OFFICER, text="टीम कल सुबह आएगी", context=notif)  # a swipe-reply
+        h.check("a swipe-reply on the notification reaches the citizen", wait_text(fake, citizen, "टीम कल सुबह आएगी", n))
+
+        n = len(texts_to(fake, citizen))
+        deliver(port, PHE_OFFICER, text=f"resolve {t} हैंडपंप ठीक कर दिया गया")
+        h.check("resolve: the citizen gets the note and the satisfaction question",
+                wait_text(fake, citizen, "क्या आप समाधान से संतुष्ट हैं", n))
+        n = len(texts_to(fake, citizen))
+        deliver(port, citizen, reply_id=f"sat:no:{t}")
+        h.check("no: the citizen is asked why", wait_text(fake, citizen, "क्यों हल नहीं हुई", n))
+        m = len(texts_to(fake, PHE_OFFICER))
+        deliver(port, citizen, text="पानी अब भी नहीं आ रहा")
+        h.check("the officer hears the reason", wait_text(fake, PHE_OFFICER, "पानी अब भी नहीं आ रहा", m))
+        c = case_show(env, t)
+        h.check("case show: reopened, reopen_count 1", c.get("status") == "reopened" and c.get("reopen_count") == 1, c)
+
+        deliver(port, PHE_OFFICER, text=f"हल {t} नया पाइप लगाया")
+        h.check("resolved again", h.wait_for(lambda: case_show(env, t).get("status") == "resolved", 20))
+        n = len(texts_to(fake, citizen))
+        deliver(port, citizen, text="हाँ")
+        h.check("yes (typed): closed and thanked", wait_text(fake, citizen, "बंद कर दी गई", n))
+        c = case_show(env, t)
+        kinds = [e["kind"] for e in c.get("events", [])]
+        h.check("case show: closed with the whole trail",
+                c.get("status") == "closed" and kinds == ["created", "docs_requested", "docs_received", "reply",
+                                                          "resolved", "not_satisfied", "reopened", "resolved", "closed"],
+                kinds)
+    finally:
+        env.close()
+        fake.close()
+
+
+def test_the_story_in_english():
+    env, fake = h.Env("storyen"), FakeGraph(TOKEN, PHONE_ID)
+    try:
+        window(env, PHE_OFFICER)
+        srv = env.serve(WA_ACCESS_TOKEN=TOKEN, WA_PHONE_NUMBER_ID=PHONE_ID, WA_API_BASE=fake.base,
+                        SAMPARK_RETRY_BASE_MS="100", SAMPARK_RECLAIM_IDLE_MS="1000")
+        port, citizen = srv.port, "919811123411"
+        t = file_complaint(port, fake, citizen, text="The hand pump near the school has been broken for a week",
+                           lang="en")
+        h.check("English: the tracking number and the promised time", bool(t) and wait_text(fake, citizen, "Expected resolution by"), t)
+        n = len(texts_to(fake, citizen))
+        deliver(port, PHE_OFFICER, text=f"reply {t} The mechanic will come tomorrow")
+        h.check("English: the officer's reply reaches the citizen", wait_text(fake, citizen, "Reply from the officer", n))
+        n = len(texts_to(fake, citizen))
+        deliver(port, PHE_OFFICER, text=f"resolve {t} Hand pump repaired")
+        h.check("English: the satisfaction question", wait_text(fake, citizen, "Are you satisfied with the resolution?", n))
+        n = len(texts_to(fake, citizen))
+        deliver(port, citizen, text="no")
+        h.check("English: asked why", wait_text(fake, citizen, "why the problem", n))
+        deliver(port, citizen, text="It broke again the same evening")
+        h.check("English: reopened", h.wait_for(lambda: case_show(env, t).get("status") == "reopened", 20))
+        deliver(port, PHE_OFFICER, text=f"resolve {t} Replaced the whole pump")
+        h.wait_for(lambda: case_show(env, t).get("status") == "resolved", 20)
+        n = len(texts_to(fake, citizen))
+        deliver(port, citizen, reply_id=f"sat:yes:{t}")
+        h.check("English: yes closes it", wait_text(fake, citizen, "is now closed", n) and case_show(env, t).get("status") == "closed")
+    finally:
+        env.close()
+        fake.close()
+
+
+def test_transfer_refusals_and_strangers():
+    env, fake = h.Env("desk"), FakeGraph(TOKEN, PHE_OFFICER and PHONE_ID)
+    try:
+        window(env, PHE_OFFICER, CSPDCL_OFFICER, NODAL)
+        srv = env.serve(WA_ACCESS_TOKEN=TOKEN, WA_PHONE_NUMBER_ID=PHONE_ID, WA_API_BASE=fake.base,
+                        SAMPARK_RETRY_BASE_MS="100", SAMPARK_RECLAIM_IDLE_MS="1000")
+        port, citizen = srv.port, "919811123402"
+        t = file_complaint(port, fake, citizen, text="गली का ट्रांसफार्मर जल गया है, तीन दिन से बिजली नहीं")
+        h.check("a complaint to transfer", bool(t), t)
+        m = len(texts_to(fake, CSPDCL_OFFICER))
+        deliver(port, CSPDCL_OFFICER, text=f"reply {t} देखते हैं")
+        h.check("an officer of another department is refused",
+                wait_text(fake, CSPDCL_OFFICER, "आपके विभाग", m) and case_show(env, t).get("status") == "open")
+        n = len(texts_to(fake, citizen))
+        deliver(port, PHE_OFFICER, text=f"transfer {t} cspdcl")
+        h.check("transfer: the new department's officer is notified", wait_text(fake, CSPDCL_OFFICER, f"स्थानांतरित शिकायत {t}", m))
+        h.check("transfer: the citizen is told", wait_text(fake, citizen, "बिजली", n))
+        h.check("case show: now CSPDCL", case_show(env, t).get("department") == "CSPDCL")
+        k = len(texts_to(fake, PHE_OFFICER))
+        deliver(port, PHE_OFFICER, text="BLB-2026-999999 ka kya hua")
+        h.check("an unknown command gets the help text", wait_text(fake, PHE_OFFICER, "reply <शिकायत संख्या>", k))
+        k = len(texts_to(fake, PHE_OFFICER))
+        deliver(port, PHE_OFFICER, text="show BLB-2026-999999")
+        h.check("an unknown tracking number is said so", wait_text(fake, PHE_OFFICER, "नहीं मिली", k))
+        stranger = "919811123499"
+        deliver(port, stranger, text=f"resolve {t} done")
+        h.check("a stranger's officer-style command is a citizen's message: someone else's case stays hidden and unchanged",
+                wait_text(fake, stranger, "नहीं मिली") and case_show(env, t).get("status") == "open"
+                and not any(t in x and "स्थिति" in x for x, _ in texts_to(fake, stranger)))
+        # A duplicate delivery of the confirming message creates one case.
+        dup = "919811123403"
+        for s in [dict(text="नमस्ते"), dict(reply_id="c:hi"), dict(reply_id="c:complaint"), dict(reply_id="d:FOOD"),
+                  dict(text="राशन दुकान वाला चावल कम देता है"), dict(reply_id="skip"), dict(text="भाटापारा वार्ड 3")]:
+            n = len(texts_to(fake, dup))
+            deliver(port, dup, **s)
+            h.wait_for(lambda: len(texts_to(fake, dup)) > n, 20)
+        wid = f"wamid.DUPCONFIRM{os.getpid()}"
+        with concurrent.futures.ThreadPoolExecutor(4) as ex:
+            list(ex.map(lambda _: deliver(port, dup, reply_id="yes", wamid=wid), range(4)))
+        time.sleep(2)
+        h.check("a duplicate delivery of the confirmation creates one case",
+                h.psql(env.url, f"SELECT count(*) FROM cases WHERE citizen_phone = '{dup}'") == "1")
+    finally:
+        env.close()
+        fake.close()
+
+
+def test_many_citizens_at_once():
+    env = h.Env("many")
+    try:
+        srv = env.serve(SAMPARK_RECLAIM_IDLE_MS="1000")  # dry-run sending: the database is the point
+        port = srv.port
+        citizens = [f"91981130{k:04d}" for k in range(200)]
+
+        def walk(c):
+            for s in [dict(text="नमस्ते"), dict(reply_id="c:hi"), dict(reply_id="c:complaint"), dict(reply_id="d:PHE"),
+                      dict(text=f"हैंडपंप खराब है, नागरिक {c}"), dict(reply_id="skip"), dict(text="वार्ड 1"),
+                      dict(reply_id="yes")]:
+                deliver(port, c, **s)
+                time.sleep(0.2)  # one citizen's messages arrive one after another, as on a phone
+
+        with concurrent.futures.ThreadPoolExecutor(50) as ex:
+            list(ex.map(walk, citizens))
+        h.check("200 citizens filing at once: 200 cases", h.wait_for(
+            lambda: h.psql(env.url, "SELECT count(*) FROM cases") == "200", 120), h.psql(env.url, "SELECT count(*) FROM cases"))
+        h.check("200 distinct tracking numbers", h.psql(env.url, "SELECT count(DISTINCT tracking_no) FROM cases") == "200")
+        h.check("no cross-talk: every case has its own citizen's text",
+                h.psql(env.url, "SELECT count(*) FROM cases WHERE description <> 'हैंडपंप खराब है, नागरिक ' || citizen_phone") == "0")
+    finally:
+        env.close()
+
+
+def main():
+    if not h.ADMIN_URL:
+        print("TEST_DATABASE_URL is not set: run with scripts/test")
+        return 1
+    for t in (test_the_whole_story, test_the_story_in_english, test_transfer_refusals_and_strangers,
+              test_many_citizens_at_once):
+        if os.environ.get("E2E_ONLY") and os.environ["E2E_ONLY"] not in t.__name__:
+            continue
+        print(f"# {t.__name__}", flush=True)
+        try:
+            t()
+        except Exception as e:
+            h.check(f"{t.__name__} ran to the end", False, repr(e))
+    print(f"{h.passed} passed, {h.failed} failed")
+    return 0 if h.failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
