@@ -137,7 +137,7 @@ static void show_desk(void *ud, const char *to, const engine_out *o)
 static int perform(conv *cv, const engine_ctx *ctx, engine_session *s, const wa_message *m,
                    engine_result *r, desk_out *out, conv_sink sink, void *ud, err *e)
 {
-    char case_id[24] = "";
+    char case_id[24] = "", recent_after[32] = "";
     for (size_t i = 0; i < r->n; i++) {
         engine_out *o = &r->out[i];
         switch (o->kind) {
@@ -176,6 +176,10 @@ static int perform(conv *cv, const engine_ctx *ctx, engine_session *s, const wa_
             int found = case_lookup(cv->pg, m->from, t ? t : "", lang, &ci, e);
             if (found < 0)
                 return -1;
+            if (found == 1 && (!t || !*t)) {
+                /* "My complaints": the newest one here, the others in a list after it. */
+                snprintf(recent_after, sizeof recent_after, "%s", ci.tracking_no);
+            }
             if (engine_resume(ctx, s, found == 1,
                               (const char *[]){"tracking_no", "status", "department_name",
                                                "last_action", "last_action_at", "due"},
@@ -193,6 +197,8 @@ static int perform(conv *cv, const engine_ctx *ctx, engine_session *s, const wa_
             break;
         }
     }
+    if (recent_after[0] && desk_recent_cases(out, m->from, s->lang, recent_after, e) < 0)
+        return -1;
     return 0;
 }
 

@@ -126,6 +126,13 @@ static const db_stmt st_attach = {
     "INSERT INTO attachments (case_id, media_id, media_type, mime, caption, filename)"
     " VALUES ($1::bigint, $2, $3, NULLIF($4, ''), NULLIF($5, ''), NULLIF($6, ''))",
     6};
+static const db_stmt st_recent = {
+    "desk_recent",
+    "SELECT c.tracking_no, COALESCE(d.name->>$2, d.name->>'hi'), c.status FROM cases c"
+    " JOIN departments d ON d.code = c.department_code WHERE c.citizen_phone = $1 AND "
+    "c.tracking_no <> $3"
+    " ORDER BY c.created_at DESC LIMIT 9",
+    3};
 static const db_stmt st_case_json = {
     "desk_case_json",
     "SELECT json_build_object('tracking_no', c.tracking_no, 'status', c.status, 'department', "
@@ -635,12 +642,13 @@ int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_conf
         *handled = 1;
         return say(o, m->from, reply, c.id, "citizen_update", e);
     }
-    if (m->kind == WA_MSG_TEXT && !in_confirm) {
-        /* A tracking number sent at any time: the status of that case, if it is theirs. */
+    if ((m->kind == WA_MSG_TEXT && !in_confirm) || !strncmp(reply_id, "t:", 2)) {
+        /* A tracking number sent (or a case tapped in the list) at any time: the status of
+         * that case, if it is theirs. */
         char t[32];
         case_info ci;
         int got;
-        if (!officer_find_tracking(m->text, t, NULL, NULL))
+        if (!officer_find_tracking(*reply_id ? reply_id + 2 : m->text, t, NULL, NULL))
             return 0;
         if ((got = case_lookup(o->pg, m->from, t, en ? "en" : "hi", &ci, e)) < 0)
             return -1;
@@ -661,6 +669,43 @@ int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_conf
         *handled = 1;
         return say(o, m->from, reply, NULL, "conversation", e);
     }
+    return 0;
+}
+
+int desk_recent_cases(desk_out *o, const char *phone, const char *lang, const char *shown, err *e)
+{
+    int en = lang && !strcmp(lang, "en");
+    PGresult *r = db_query(o->pg, &st_recent,
+                           (const char *[]){phone, en ? "en" : "hi", shown ? shown : ""}, e);
+    engine_out list;
+    char key[320], body[200];
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return 0;
+    }
+    memset(&list, 0, sizeof list);
+    list.kind = ENGINE_SEND;
+    list.type = ENGINE_LIST;
+    snprintf(body, sizeof body, "%s",
+             en ? "Your other complaints: tap one to see its status."
+                : "आपकी दूसरी शिकायतें: स्थिति देखने के लिए किसी एक को चुनें।");
+    list.text = body;
+    snprintf(list.button, sizeof list.button, "%s", en ? "My complaints" : "मेरी शिकायतें");
+    for (int i = 0; i < PQntuples(r) && list.nopts < 9; i++) {
+        engine_option *op = &list.opts[list.nopts++];
+        snprintf(op->id, sizeof op->id, "t:%s", PQgetvalue(r, i, 0));
+        snprintf(op->title, sizeof op->title, "%s", PQgetvalue(r, i, 0));
+        snprintf(op->desc, sizeof op->desc, "%s — %s", PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
+        text_cut(op->desc, 72);
+    }
+    PQclear(r);
+    key_for(o, key, sizeof key);
+    if (!o->no_outbox && outbox_engine(o->pg, key, phone, &list, "conversation", NULL, e) < 0)
+        return -1;
+    if (o->sink)
+        o->sink(o->ud, phone, &list);
     return 0;
 }
 

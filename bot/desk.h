@@ -39,6 +39,10 @@ int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_conf
  * and the collector at once. */
 int desk_case_created(desk_out *o, const char *tracking_no, err *e);
 
+/* After a status lookup without a number: the citizen's other recent complaints as a list to
+ * tap (each row shows that case's status when tapped). Nothing when there is only one. */
+int desk_recent_cases(desk_out *o, const char *phone, const char *lang, const char *shown, err *e);
+
 /* `sampark case show`: the case as JSON (malloc'd), NULL + e when unknown. */
 char *desk_case_json(db *d, const char *tracking_no, err *e);
 

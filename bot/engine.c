@@ -330,6 +330,11 @@ static int enter(const engine_ctx *ctx, engine_session *s, int idx, engine_resul
     }
     if (st->kind == FLOW_ACTION)
         return enter_action(ctx, s, st, r, depth);
+    /* A question asked again starts empty: an old answer (a tracking number from an earlier
+     * lookup, say) must not stand in for one the citizen skips this time. */
+    if ((st->kind == FLOW_INPUT || st->kind == FLOW_MEDIA) && st->var &&
+        engine_session_get(s, st->var) && engine_session_set(s, st->var, "") < 0)
+        return -1;
     return render_state(ctx, s, st, r);
 }
 
@@ -481,9 +486,11 @@ static int handle(const engine_ctx *ctx, engine_session *s, const flow_state *st
     const flow_text *not_understood = &f->replies[FLOW_REPLY_NOT_UNDERSTOOD];
     const flow_text *unsupported = &f->replies[FLOW_REPLY_UNSUPPORTED];
     int typed = m->kind == WA_MSG_TEXT || m->kind == WA_MSG_BUTTON || reply_id;
-    int skip = st->has_skip &&
-               ((reply_id && strcmp(reply_id, "skip") == 0) ||
-                (norm && *norm && (word_in(norm, skip_words) || title_is(norm, &st->skip_title))));
+    /* The skip button's number (it is the only button: "1") presses it too. */
+    int skip = st->has_skip && ((reply_id && strcmp(reply_id, "skip") == 0) ||
+                                (norm && *norm && !reply_id &&
+                                 (word_in(norm, skip_words) || title_is(norm, &st->skip_title) ||
+                                  strcmp(norm, "1") == 0)));
     if (skip)
         return enter(ctx, s, st->skip_next, r, 0);
     switch (st->kind) {

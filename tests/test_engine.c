@@ -352,6 +352,12 @@ static void tracking_lookup_validates_the_number(void **state)
     resume(&c, 1, "status", "in_progress", "department_name", "Drinking water (PHE)");
     assert_true(said(&c, "in_progress"));
     in_state(&c, "main_menu");
+    /* Again, pressing the skip button by its number: no stale tracking number is reused. */
+    tap(&c, "c:track");
+    say(&c, "1");
+    assert_int_equal(c.r.out[c.r.n - 1].kind, ENGINE_LOOKUP_CASE);
+    assert_string_equal(engine_session_get(&c.s, "tracking_no"), "");
+    resume(&c, 0, NULL, NULL, NULL, NULL);
     done(&c);
 }
 
