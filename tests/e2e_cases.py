@@ -252,20 +252,8 @@ def test_many_citizens_at_once():
 
 
 def main():
-    if not h.ADMIN_URL:
-        print("TEST_DATABASE_URL is not set: run with scripts/test")
-        return 1
-    for t in (test_the_whole_story, test_the_story_in_english, test_transfer_refusals_and_strangers,
-              test_many_citizens_at_once):
-        if os.environ.get("E2E_ONLY") and os.environ["E2E_ONLY"] not in t.__name__:
-            continue
-        print(f"# {t.__name__}", flush=True)
-        try:
-            t()
-        except Exception as e:
-            h.check(f"{t.__name__} ran to the end", False, repr(e))
-    print(f"{h.passed} passed, {h.failed} failed")
-    return 0 if h.failed == 0 else 1
+    return h.run_tests([test_the_whole_story, test_the_story_in_english, test_transfer_refusals_and_strangers,
+                        test_many_citizens_at_once])
 
 
 if __name__ == "__main__":

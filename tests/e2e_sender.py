@@ -195,20 +195,8 @@ def test_dry_run():
 
 
 def main():
-    if not h.ADMIN_URL:
-        print("TEST_DATABASE_URL is not set: run with scripts/test")
-        return 1
-    for t in (test_kinds_and_json, test_retries_failures_and_order, test_templates_outside_window,
-              test_rate_limit_and_outage, test_dry_run):
-        if os.environ.get("E2E_ONLY") and os.environ["E2E_ONLY"] not in t.__name__:
-            continue
-        print(f"# {t.__name__}", flush=True)
-        try:
-            t()
-        except Exception as e:
-            h.check(f"{t.__name__} ran to the end", False, repr(e))
-    print(f"{h.passed} passed, {h.failed} failed")
-    return 0 if h.failed == 0 else 1
+    return h.run_tests([test_kinds_and_json, test_retries_failures_and_order, test_templates_outside_window,
+                        test_rate_limit_and_outage, test_dry_run])
 
 
 if __name__ == "__main__":

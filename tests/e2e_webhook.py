@@ -476,12 +476,11 @@ def test_sigterm_drains():
         env.close()
 
 
-def main():
+def run_tests(tests):
+    """Runs the scenarios (E2E_ONLY=substring picks some), then the closing count line."""
     if not ADMIN_URL:
         print("TEST_DATABASE_URL is not set: run with scripts/test")
         return 1
-    tests = [test_http_contract, test_every_type_and_statuses, test_duplicates_and_order,
-             test_redis_outage, test_postgres_lock_then_worker_killed, test_sigterm_drains]
     only = os.environ.get("E2E_ONLY")
     for t in tests:
         if only and only not in t.__name__:
@@ -493,6 +492,11 @@ def main():
             check(f"{t.__name__} ran to the end", False, repr(e))
     print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
+
+
+def main():
+    return run_tests([test_http_contract, test_every_type_and_statuses, test_duplicates_and_order,
+                      test_redis_outage, test_postgres_lock_then_worker_killed, test_sigterm_drains])
 
 
 if __name__ == "__main__":
