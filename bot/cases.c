@@ -9,24 +9,32 @@
 
 static const db_stmt st_create = {
     "cases_create",
-    "WITH dist AS (SELECT code, timezone, COALESCE(nodal_after_hours, 48) AS default_sla FROM "
-    "districts),"
+    "WITH dist AS (SELECT code, timezone, COALESCE(nodal_after_hours, 48) AS default_sla, "
+    "urgent_keywords,"
+    "  urgent_sla_hours FROM districts),"
     " counter AS ("
     "  INSERT INTO tracking_counters (district_code, year, last_value)"
     "  SELECT code, extract(year FROM now() AT TIME ZONE timezone)::int, 1 FROM dist"
     "  ON CONFLICT (district_code, year) DO UPDATE SET last_value = tracking_counters.last_value + "
     "1"
     "  RETURNING district_code, year, last_value),"
-    " dept AS (SELECT d.code, d.urgent, COALESCE(d.sla_hours, dist.default_sla) AS sla"
-    "  FROM departments d, dist WHERE d.code = $1 AND d.active)"
+    /* Urgent: the department is, or the text names an emergency (आग, fire, बाढ़...). */
+    " dept AS (SELECT d.code, u.urgent,"
+    "  CASE WHEN u.urgent THEN dist.urgent_sla_hours ELSE COALESCE(d.sla_hours, dist.default_sla) "
+    "END AS sla"
+    "  FROM departments d CROSS JOIN dist CROSS JOIN LATERAL (SELECT d.urgent OR EXISTS (SELECT 1 "
+    "FROM"
+    "   unnest(dist.urgent_keywords) k WHERE strpos(lower($5), lower(k)) > 0) AS urgent) u"
+    "  WHERE d.code = $1 AND d.active)"
     " INSERT INTO cases (tracking_no, department_code, citizen_phone, citizen_name, language, "
     "description,"
-    "  location_text, latitude, longitude, urgent, source_message_id, sla_due_at)"
+    "  location_text, latitude, longitude, urgent, escalation_level, source_message_id, sla_due_at)"
     " SELECT counter.district_code || '-' || counter.year || '-' || lpad(counter.last_value::text, "
     "6, '0'),"
     "  dept.code, $2, NULLIF($3, ''), $4, $5, NULLIF($6, ''), NULLIF($7, '')::float8, NULLIF($8, "
     "'')::float8,"
-    "  dept.urgent, $9, now() + dept.sla * interval '1 hour'"
+    "  dept.urgent, CASE WHEN dept.urgent THEN 2 ELSE 0 END, $9, now() + dept.sla * interval '1 "
+    "hour'"
     " FROM counter, dept"
     " ON CONFLICT (source_message_id) DO NOTHING RETURNING id",
     9};

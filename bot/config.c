@@ -24,6 +24,7 @@ static const char *const known_sampark_vars[] = {
     "SAMPARK_SATISFACTION_TIMEOUT_H",
     "SAMPARK_RECLAIM_IDLE_MS",
     "SAMPARK_RETRY_BASE_MS",
+    "SAMPARK_DIGEST_DIR",
 };
 
 static const char *env_get(char *const *envp, const char *name)
@@ -215,12 +216,12 @@ static int check_unknown(char *const *envp, err *e)
             if (strlen(known_sampark_vars[i]) == n && strncmp(known_sampark_vars[i], *p, n) == 0)
                 break;
         if (i == sizeof known_sampark_vars / sizeof known_sampark_vars[0])
-            return err_set(
-                e, ERR_USER,
-                "%.*s: unknown variable (Sampark knows SAMPARK_LISTEN, SAMPARK_FLOWS, "
-                "SAMPARK_SEND_RATE, SAMPARK_SESSION_TTL_H, "
-                "SAMPARK_SATISFACTION_TIMEOUT_H, SAMPARK_RECLAIM_IDLE_MS, SAMPARK_RETRY_BASE_MS)",
-                (int)n, *p);
+            return err_set(e, ERR_USER,
+                           "%.*s: unknown variable (Sampark knows SAMPARK_LISTEN, SAMPARK_FLOWS, "
+                           "SAMPARK_SEND_RATE, SAMPARK_SESSION_TTL_H, "
+                           "SAMPARK_SATISFACTION_TIMEOUT_H, SAMPARK_RECLAIM_IDLE_MS, "
+                           "SAMPARK_RETRY_BASE_MS, SAMPARK_DIGEST_DIR)",
+                           (int)n, *p);
     }
     return 0;
 }
@@ -283,6 +284,8 @@ config *config_load(char *const *envp, err *e)
         goto fail;
     v = env_get(envp, "SAMPARK_FLOWS");
     c->flows_dir = keep(s, v ? v : "flows");
+    v = env_get(envp, "SAMPARK_DIGEST_DIR");
+    c->digest_dir = keep(s, v ? v : "digests");
     if (int_var(envp, "SAMPARK_SEND_RATE", 80, 1, 1000, &c->send_rate, e) < 0 ||
         int_var(envp, "SAMPARK_SESSION_TTL_H", 24, 1, 720, &c->session_ttl_h, e) < 0 ||
         int_var(envp, "SAMPARK_SATISFACTION_TIMEOUT_H", 72, 1, 720, &c->satisfaction_timeout_h, e) <

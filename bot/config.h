@@ -28,6 +28,7 @@ typedef struct config {
     int satisfaction_timeout_h; /* SAMPARK_SATISFACTION_TIMEOUT_H */
     int reclaim_idle_ms;        /* SAMPARK_RECLAIM_IDLE_MS: a silent worker's queue is taken over */
     int retry_base_ms;          /* SAMPARK_RETRY_BASE_MS: first retry delay of a failed send */
+    const char *digest_dir;     /* SAMPARK_DIGEST_DIR: where digests are written as CSV and text */
 } config;
 
 /* Reads the variables from envp (a NULL-terminated "NAME=value" array such as environ).

@@ -295,10 +295,24 @@ int desk_case_created(desk_out *o, const char *tracking_no, err *e)
     case_summary(&c, c.urgent ? "🚨 तत्काल शिकायत" : "नई शिकायत", text, sizeof text);
     if (notify_dept(o, c.dept, text, c.id, "officer_new_case", c.urgent, c.urgent, e) < 0)
         return -1;
-    if (c.urgent && event(o, &c, "escalated", "system",
-                          "urgent: nodal officer and collector notified at creation",
-                          "{\"level\": 2, \"reason\": \"urgent\"}", e) < 0)
-        return -1;
+    if (c.urgent) {
+        /* Urgent: the ladder is skipped; the citizen is told who knows. */
+        char msg[700];
+        if (event(o, &c, "escalated", "system",
+                  "urgent: nodal officer and collector notified at creation",
+                  "{\"level\": 2, \"reason\": \"urgent\"}", e) < 0)
+            return -1;
+        snprintf(msg, sizeof msg,
+                 strcmp(c.lang, "en")
+                     ? "⚠️ आपकी शिकायत %s तत्काल मानी गई है: विभाग के अधिकारी, नोडल अधिकारी और "
+                       "कलेक्टर को तुरंत सूचना दे दी गई है। जान का खतरा हो तो 112 पर फोन करें।"
+                     : "⚠️ Your complaint %s is treated as urgent: the department's officers, "
+                       "the nodal officer and the Collector have been informed at once. If a life "
+                       "is in danger, call 112.",
+                 c.tracking);
+        if (say(o, c.citizen, msg, c.id, "citizen_update", e) < 0)
+            return -1;
+    }
     /* The citizen's attachments follow, forwarded by media id. */
     if (!(r = db_query(o->pg, &st_attachment, (const char *[]){c.id}, e)))
         return -1;

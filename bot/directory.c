@@ -405,10 +405,48 @@ static int parse_templates(struct ctx *c, directory *d, json_object *root)
     return 0;
 }
 
+/* "urgent": {"keywords": [...], "sla_hours": 4}, optional: words in a complaint that make it
+ * urgent (matched anywhere, any case), and the short SLA urgent cases get. */
+static int parse_urgent(struct ctx *c, struct priv *p, directory *d, json_object *root)
+{
+    static const char *const keys[] = {"keywords", "sla_hours", NULL};
+    static const char *const defaults[] = {
+        "आग",     "आगजनी",  "fire",     "बाढ़", "flood", "दंगा", "riot",       "हत्या",
+        "murder", "दुर्घटना", "accident", "डूब",  "drown", "करंट", "electrocut", NULL};
+    int rc;
+    json_object *u = member(c, root, "directory", "urgent", json_type_object, 0, &rc), *kw;
+    d->urgent_sla_hours = 4;
+    if (rc < 0)
+        return -1;
+    if (!u || !(kw = member(c, u, "urgent", "keywords", json_type_array, 0, &rc))) {
+        if (rc < 0)
+            return -1;
+        d->urgent_keywords = (const char **)defaults;
+        d->nurgent_keywords = sizeof defaults / sizeof defaults[0] - 1;
+    } else {
+        d->nurgent_keywords = json_object_array_length(kw);
+        if (!(d->urgent_keywords =
+                  track(p, calloc(d->nurgent_keywords + 1, sizeof *d->urgent_keywords))))
+            return err_set(c->e, ERR_ENV, "out of memory");
+        for (size_t i = 0; i < d->nurgent_keywords; i++) {
+            json_object *w = json_object_array_get_idx(kw, i);
+            if (json_object_get_type(w) != json_type_string || !*json_object_get_string(w))
+                return fail(c, "urgent.keywords", "[%zu] must be a non-empty word", i);
+            d->urgent_keywords[i] = json_object_get_string(w);
+        }
+    }
+    if (u && (check_keys(c, u, "urgent", keys) < 0 ||
+              hours(c, u, "urgent", "sla_hours", 0, &d->urgent_sla_hours) < 0))
+        return -1;
+    if (!d->urgent_sla_hours)
+        d->urgent_sla_hours = 4;
+    return 0;
+}
+
 directory *directory_parse(const char *json, size_t len, const char *source, err *e)
 {
     static const char *const keys[] = {"district", "languages", "departments", "escalation",
-                                       "digest",   "templates", NULL};
+                                       "digest",   "templates", "urgent",      NULL};
     static const char *const dkeys[] = {"code", "name", NULL};
     struct ctx c = {source ? source : "directory", e};
     directory *d = calloc(1, sizeof *d);
@@ -468,7 +506,7 @@ directory *directory_parse(const char *json, size_t len, const char *source, err
             }
     }
     if (parse_escalation(&c, p, d, root) < 0 || parse_digest(&c, p, d, root) < 0 ||
-        parse_templates(&c, d, root) < 0)
+        parse_templates(&c, d, root) < 0 || parse_urgent(&c, p, d, root) < 0)
         goto fail;
     return d;
 fail:
@@ -512,24 +550,27 @@ static const db_stmt st_district = {
     "directory_district",
     "INSERT INTO districts AS t (code, name, languages, nodal_phones, nodal_after_hours,"
     " collector_phones, collector_after_hours, digest_phones, digest_daily_at, digest_weekly_day,"
-    " timezone, templates)"
+    " timezone, templates, urgent_keywords, urgent_sla_hours)"
     " VALUES ($1, $2::jsonb, $3::text[], $4::text[], $5::int, $6::text[], $7::int, $8::text[],"
-    " $9::time, $10, $11, $12::jsonb)"
+    " $9::time, $10, $11, $12::jsonb, $13::text[], $14::int)"
     " ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, languages = EXCLUDED.languages,"
     " nodal_phones = EXCLUDED.nodal_phones, nodal_after_hours = EXCLUDED.nodal_after_hours,"
     " collector_phones = EXCLUDED.collector_phones,"
     " collector_after_hours = EXCLUDED.collector_after_hours,"
     " digest_phones = EXCLUDED.digest_phones, digest_daily_at = EXCLUDED.digest_daily_at,"
     " digest_weekly_day = EXCLUDED.digest_weekly_day, timezone = EXCLUDED.timezone,"
-    " templates = EXCLUDED.templates, updated_at = now()"
+    " templates = EXCLUDED.templates, urgent_keywords = EXCLUDED.urgent_keywords,"
+    " urgent_sla_hours = EXCLUDED.urgent_sla_hours, updated_at = now()"
     " WHERE (t.name, t.languages, t.nodal_phones, t.nodal_after_hours, t.collector_phones,"
     " t.collector_after_hours, t.digest_phones, t.digest_daily_at, t.digest_weekly_day,"
-    " t.timezone, t.templates) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.languages,"
+    " t.timezone, t.templates, t.urgent_keywords, t.urgent_sla_hours) IS DISTINCT FROM "
+    "(EXCLUDED.name, EXCLUDED.languages,"
     " EXCLUDED.nodal_phones, EXCLUDED.nodal_after_hours, EXCLUDED.collector_phones,"
     " EXCLUDED.collector_after_hours, EXCLUDED.digest_phones, EXCLUDED.digest_daily_at,"
-    " EXCLUDED.digest_weekly_day, EXCLUDED.timezone, EXCLUDED.templates)"
+    " EXCLUDED.digest_weekly_day, EXCLUDED.timezone, EXCLUDED.templates, EXCLUDED.urgent_keywords,"
+    " EXCLUDED.urgent_sla_hours)"
     " RETURNING (xmax = 0) AS inserted",
-    12};
+    14};
 static const db_stmt st_busy_removed = {
     "directory_busy_removed",
     "SELECT d.code, count(c.id) FROM departments d JOIN cases c ON c.department_code = d.code"
@@ -638,9 +679,9 @@ static int store_departments(db *d, const directory *dir, directory_stats *st, c
 
 int directory_store(db *d, const directory *dir, directory_stats *st, err *e)
 {
-    char *langs = NULL, *nodal = NULL, *coll = NULL, *digest = NULL, *codes = NULL;
+    char *langs = NULL, *nodal = NULL, *coll = NULL, *digest = NULL, *codes = NULL, *urgent = NULL;
     const char **deps = NULL;
-    char nodal_h[16], coll_h[16];
+    char nodal_h[16], coll_h[16], urgent_h[16];
     PGresult *r;
     int rc = -1;
     memset(st, 0, sizeof *st);
@@ -653,12 +694,14 @@ int directory_store(db *d, const directory *dir, directory_stats *st, err *e)
     coll = db_text_array(dir->collector_phones, dir->ncollector);
     digest = db_text_array(dir->digest_phones, dir->ndigest);
     codes = db_text_array(deps, dir->ndepartments);
-    if (!langs || !nodal || !coll || !digest || !codes) {
+    urgent = db_text_array(dir->urgent_keywords, dir->nurgent_keywords);
+    if (!langs || !nodal || !coll || !digest || !codes || !urgent) {
         err_set(e, ERR_ENV, "out of memory");
         goto out;
     }
     snprintf(nodal_h, sizeof nodal_h, "%d", dir->nodal_after_hours);
     snprintf(coll_h, sizeof coll_h, "%d", dir->collector_after_hours);
+    snprintf(urgent_h, sizeof urgent_h, "%d", dir->urgent_sla_hours);
     if (db_begin(d, e) < 0)
         goto out;
     if (db_exec(d, &st_lock, NULL, e) < 0 || !(r = db_query(d, &st_current, NULL, e)))
@@ -675,7 +718,7 @@ int directory_store(db *d, const directory *dir, directory_stats *st, err *e)
     if (upsert(d, &st_district,
                (const char *[]){dir->code, dir->name_json, langs, nodal, nodal_h, coll, coll_h,
                                 digest, dir->daily_at, dir->weekly_day, dir->timezone,
-                                dir->templates_json},
+                                dir->templates_json, urgent, urgent_h},
                &st->district_added, &st->district_changed, e) < 0 ||
         store_departments(d, dir, st, codes, e) < 0 || db_commit(d, e) < 0)
         goto rollback;
@@ -689,6 +732,7 @@ out:
     free(coll);
     free(digest);
     free(codes);
+    free(urgent);
     free(deps);
     return rc;
 }

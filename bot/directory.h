@@ -49,7 +49,10 @@ typedef struct directory {
     const char *weekly_day; /* monday..sunday */
     const char *timezone;
     const char *templates_json;
-    void *priv_; /* owns the strings above */
+    const char **urgent_keywords; /* words that make a complaint urgent (defaults when not given) */
+    size_t nurgent_keywords;
+    int urgent_sla_hours; /* SLA of urgent cases, default 4 */
+    void *priv_;          /* owns the strings above */
 } directory;
 
 /* source names the file in error messages. NULL + e on any problem: syntax (with line and

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
+#include <time.h>
 #include <unistd.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -20,6 +21,7 @@
 #include "flow.h"
 #include "http.h"
 #include "migrate.h"
+#include "scheduler.h"
 #include "sender.h"
 #include "worker.h"
 
@@ -88,6 +90,13 @@ static void *sender_thread(void *arg)
     return NULL;
 }
 
+static void *scheduler_thread(void *arg)
+{
+    err e = {0};
+    scheduler_run(arg, &stop_flag, &e);
+    return NULL;
+}
+
 static int cmd_serve(const config *c, int argc, char **argv)
 {
     static const struct option opts[] = {{"role", required_argument, NULL, 'r'},
@@ -95,10 +104,11 @@ static int cmd_serve(const config *c, int argc, char **argv)
     static const char *const roles[] = {"all", "receiver", "worker", "sender", "scheduler", NULL};
     const char *role = "all";
     err e = {0};
-    int opt, known = 0, rc = 0, run_http, run_worker, run_sender, have_wtid = 0, have_stid = 0;
+    int opt, known = 0, rc = 0, run_http, run_worker, run_sender, run_scheduler, have_wtid = 0,
+             have_stid = 0, have_ctid = 0;
     worker *w = NULL;
     sender *snd = NULL;
-    pthread_t tid, stid;
+    pthread_t tid, stid, ctid;
     struct sigaction sa;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -113,13 +123,11 @@ static int cmd_serve(const config *c, int argc, char **argv)
     if (!known)
         return usage_error(
             "serve: --role '%s' is not one of all, receiver, worker, sender, scheduler", role);
-    if (strcmp(role, "scheduler") == 0) {
-        fprintf(stderr, "sampark: serve --role %s is not built yet in this version\n", role);
-        return 2;
-    }
+
     run_http = strcmp(role, "all") == 0 || strcmp(role, "receiver") == 0;
     run_worker = strcmp(role, "all") == 0 || strcmp(role, "worker") == 0;
     run_sender = strcmp(role, "all") == 0 || strcmp(role, "sender") == 0;
+    run_scheduler = strcmp(role, "all") == 0 || strcmp(role, "scheduler") == 0;
     if (config_check_serve(c, &e) < 0)
         return fail(&e);
     {
@@ -164,13 +172,22 @@ static int cmd_serve(const config *c, int argc, char **argv)
         else
             have_stid = 1;
     }
+    if (run_scheduler && (run_http || run_worker || run_sender)) {
+        if (pthread_create(&ctid, NULL, scheduler_thread, (void *)c) != 0)
+            stop_flag = 1;
+        else
+            have_ctid = 1;
+    }
     if (run_http)
         rc = http_run(serving);
     else if (run_worker && !have_wtid)
         rc = worker_run(w, &stop_flag, &reload_flag);
     else if (run_sender && !have_stid)
         rc = sender_run(snd, &stop_flag);
-    else
+    else if (run_scheduler && !have_ctid) {
+        err se = {0};
+        rc = scheduler_run(c, &stop_flag, &se);
+    } else
         while (!stop_flag)
             pause();
     stop_flag = 1;
@@ -178,6 +195,8 @@ static int cmd_serve(const config *c, int argc, char **argv)
         pthread_join(tid, NULL);
     if (have_stid)
         pthread_join(stid, NULL);
+    if (have_ctid)
+        pthread_join(ctid, NULL);
     fprintf(stderr, "sampark: stopped\n");
     {
         http_server *done = serving;
@@ -242,6 +261,66 @@ static int cmd_directory(const config *c, int argc, char **argv)
     return 0;
 }
 
+/* `scheduler run-once [--at T]` and `digest [--at T] [--weekly]`. */
+static int cmd_scheduler(const config *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"at", required_argument, NULL, 'a'},
+                                         {"weekly", no_argument, NULL, 'w'},
+                                         {NULL, 0, NULL, 0}};
+    int digest = strcmp(argv[0], "digest") == 0, weekly = 0, opt;
+    int64_t at = 0;
+    struct timespec ts;
+    err e = {0};
+    db *pg;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    at = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    if (!digest) {
+        if (argc < 2 || strcmp(argv[1], "run-once") != 0)
+            return usage_error("scheduler: expected 'scheduler run-once [--at ISO8601]'");
+        argc--;
+        argv++;
+    }
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (opt == 'a') {
+            if (scheduler_parse_time(optarg, &at) < 0)
+                return usage_error("--at '%s' is not ISO 8601 with Z or an offset "
+                                   "(2026-11-25T10:00:00Z, 2026-11-25T15:30:00+05:30)",
+                                   optarg);
+        } else if (opt == 'w' && digest) {
+            weekly = 1;
+        } else {
+            return usage_error("%s: unknown option %s", digest ? "digest" : "scheduler run-once",
+                               argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return usage_error("unexpected argument '%s'", argv[optind]);
+    if (!(pg = db_open(c->database_url, &e)))
+        return fail(&e);
+    if (digest) {
+        char *text = scheduler_digest(pg, c, at, weekly ? "weekly" : "daily", c->digest_dir, &e);
+        db_close(pg);
+        if (!text)
+            return fail(&e);
+        printf("%s", text);
+        free(text);
+        return 0;
+    }
+    {
+        scheduler_stats st;
+        int rc = scheduler_pass(pg, c, at, &st, &e);
+        db_close(pg);
+        if (rc < 0)
+            return fail(&e);
+        printf("reminded %d, nodal %d, collector %d, satisfaction reminders %d, auto-closed %d, "
+               "digests %d\n",
+               st.reminded, st.nodal, st.collector, st.satisfaction_reminders, st.auto_closed,
+               st.digests);
+    }
+    return 0;
+}
+
 static int cmd_case(const config *c, int argc, char **argv)
 {
     err e = {0};
@@ -303,7 +382,6 @@ static int cmd_flows(const config *c, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    static const char *const later[] = {"scheduler", "digest", NULL};
     err e = {0};
     config *c;
     int rc;
@@ -332,16 +410,10 @@ int main(int argc, char **argv)
         rc = cmd_chat(c, argc - 1, argv + 1);
     else if (strcmp(argv[1], "case") == 0)
         rc = cmd_case(c, argc - 1, argv + 1);
-    else {
-        rc = -1;
-        for (const char *const *l = later; *l; l++)
-            if (strcmp(*l, argv[1]) == 0) {
-                fprintf(stderr, "sampark: '%s' is not built yet in this version\n", argv[1]);
-                rc = 2;
-            }
-        if (rc < 0)
-            rc = usage_error("unknown command '%s'", argv[1]);
-    }
+    else if (strcmp(argv[1], "scheduler") == 0 || strcmp(argv[1], "digest") == 0)
+        rc = cmd_scheduler(c, argc - 1, argv + 1);
+    else
+        rc = usage_error("unknown command '%s'", argv[1]);
     config_free(c);
     return rc;
 }

@@ -285,6 +285,12 @@ static char *as_template(sender *s, struct job *j, json_object *payload)
             *nl = '\0';
         json_object_array_add(params, param(text));
         json_object_array_add(params, param(nl ? nl + 1 : ""));
+    } else if (strcmp(key, "digest") == 0) {
+        /* The digest template carries the headline numbers: its first two lines. */
+        char *second = strchr(text, '\n');
+        if (second && (second = strchr(second + 1, '\n')))
+            *second = '\0';
+        json_object_array_add(params, param(text));
     } else {
         json_object_array_add(params, param(text));
     }

@@ -66,7 +66,7 @@ sed 's/"sla_hours": 48/"sla_hours": 0/' flows/district.json >"$tmp/bad.json"
 expect "directory load refuses bad SLA"       1 "departments\[0\] \(PHE\): \"sla_hours\"" -- "$BIN" directory load "$tmp/bad.json"
 expect "directory load: missing file"         1 "cannot open"           -- "$BIN" directory load "$tmp/none.json"
 expect "directory without load"               1 "directory load FILE"   -- "$BIN" directory
-expect "not yet built commands say so"        2 "not built yet"         -- "$BIN" digest
+expect "digest prints the daily report"         0 "दैनिक रिपोर्ट"          -- env SAMPARK_DIGEST_DIR="$tmp/digests" "$BIN" digest
 expect "flows check passes on the shipped flows" 0 "states, .* keywords: ok" -- "$BIN" flows check
 mkdir -p "$tmp/badflows" && sed 's/"goto": "complaint_description"/"goto": "complaint_descr"/' flows/grievance.json >"$tmp/badflows/grievance.json"
 "$BIN" flows check "$tmp/badflows" >"$tmp/out" 2>"$tmp/err"; st=$?

@@ -1,0 +1,616 @@
+/* scheduler.c — see scheduler.h. Each duty is one UPDATE ... RETURNING that moves the
+ * case past it (escalation_level, sla_reminded_at, satisfaction_reminded_at, status), so the
+ * rows it returns are this pass's to announce, and nobody else's; the messages go to the
+ * outbox in the same transaction, keyed by case and SLA clock. */
+#include "scheduler.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "outbox.h"
+#include "rds.h"
+
+#define UNRESOLVED "('open', 'in_progress', 'reopened')"
+#define NOW        "to_timestamp($1::double precision / 1000)"
+
+static const db_stmt st_remind = {
+    "sched_remind",
+    "WITH r AS (UPDATE cases c SET sla_reminded_at = " NOW " WHERE c.status IN " UNRESOLVED
+    " AND c.escalation_level = 0"
+    " AND (c.sla_reminded_at IS NULL OR c.sla_reminded_at < c.sla_started_at)"
+    " AND c.sla_started_at + (c.sla_due_at - c.sla_started_at) * 0.8 <= " NOW
+    " AND c.sla_due_at > " NOW " RETURNING c.id, c.tracking_no, c.department_code, c.sla_due_at)"
+    " SELECT r.id, r.tracking_no, r.department_code, to_char(r.sla_due_at AT TIME ZONE t.timezone, "
+    "'DD-MM-YYYY HH24:MI')"
+    " FROM r CROSS JOIN districts t",
+    1};
+static const db_stmt st_level = {
+    "sched_level",
+    "WITH esc AS (UPDATE cases c SET escalation_level = $2::int FROM districts t"
+    " WHERE c.status IN " UNRESOLVED " AND c.escalation_level < $2::int"
+    " AND CASE WHEN $2::int = 1 THEN c.sla_due_at"
+    "  ELSE c.sla_started_at + COALESCE(t.collector_after_hours, 96) * interval '1 hour' END "
+    "<= " NOW " RETURNING c.id, c.tracking_no, c.department_code, c.reopen_count, c.description, "
+              "c.created_at,"
+    "  c.sla_started_at)"
+    " SELECT esc.id, esc.tracking_no, esc.department_code, esc.reopen_count, left(esc.description, "
+    "300),"
+    "  floor(extract(epoch FROM " NOW
+    " - esc.created_at) / 3600)::int, extract(epoch FROM esc.sla_started_at)::bigint,"
+    "  COALESCE(d.name->>'hi', esc.department_code)"
+    " FROM esc JOIN departments d ON d.code = esc.department_code",
+    2};
+static const db_stmt st_phones = {"sched_phones",
+                                  "SELECT p FROM districts, unnest(CASE $1 WHEN 'nodal' THEN "
+                                  "nodal_phones WHEN 'collector' THEN collector_phones"
+                                  " ELSE digest_phones END) p",
+                                  1};
+static const db_stmt st_dept_officers = {
+    "sched_officers", "SELECT phone FROM officers WHERE department_code = $1", 1};
+static const db_stmt st_event = {"sched_event",
+                                 "INSERT INTO case_events (case_id, kind, actor, text, detail, at) "
+                                 "VALUES ($1::bigint, $2, 'scheduler', $3,"
+                                 " $4::jsonb, "
+                                 "to_timestamp($5::double precision / 1000))",
+                                 5};
+static const db_stmt st_sat_remind = {
+    "sched_sat_remind",
+    "UPDATE cases SET satisfaction_reminded_at = " NOW
+    " WHERE status = 'resolved' AND satisfaction_asked_at IS NOT NULL AND satisfaction_reminded_at "
+    "IS NULL"
+    " AND satisfaction_asked_at + interval '24 hours' <= " NOW
+    " AND satisfaction_asked_at + $2::int * interval '1 hour' > " NOW
+    " RETURNING id, tracking_no, citizen_phone, language",
+    2};
+static const db_stmt st_auto_close = {
+    "sched_auto_close",
+    "UPDATE cases SET status = 'closed', closed_at = " NOW
+    ", satisfaction_asked_at = NULL, updated_at = now()"
+    " WHERE status = 'resolved' AND satisfaction_asked_at IS NOT NULL"
+    " AND satisfaction_asked_at + $2::int * interval '1 hour' <= " NOW
+    " RETURNING id, tracking_no, citizen_phone, language",
+    2};
+static const db_stmt st_due_digests = {"sched_due_digests",
+                                       "SELECT (" NOW " AT TIME ZONE timezone)::date::text,"
+                                       " (" NOW " AT TIME ZONE timezone)::time >= digest_daily_at,"
+                                       " lower(to_char(" NOW
+                                       " AT TIME ZONE timezone, 'FMday')) = digest_weekly_day"
+                                       " FROM districts WHERE digest_daily_at IS NOT NULL",
+                                       1};
+static const db_stmt st_claim_digest = {
+    "sched_claim_digest",
+    "INSERT INTO digests (kind, period_end, text, csv) VALUES ($1, $2::date, '', '')"
+    " ON CONFLICT (kind, period_end) DO NOTHING RETURNING kind",
+    2};
+static const db_stmt st_save_digest = {
+    "sched_save_digest",
+    "UPDATE digests SET text = $3, csv = $4 WHERE kind = $1 AND period_end = $2::date", 4};
+/* Per department for the period [$2, $1): received, resolved, closed, reopened, and overdue now. */
+static const db_stmt st_digest_rows = {
+    "sched_digest_rows",
+    "SELECT d.code,"
+    " (SELECT count(*) FROM cases c WHERE c.department_code = d.code AND c.created_at >= "
+    "$2::timestamptz"
+    "  AND c.created_at < " NOW "),"
+    " (SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.department_code "
+    "= d.code"
+    "  AND e.kind = 'resolved' AND e.at >= $2::timestamptz AND e.at < " NOW "),"
+    " (SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.department_code "
+    "= d.code"
+    "  AND e.kind IN ('closed', 'auto_closed') AND e.at >= $2::timestamptz AND e.at < " NOW "),"
+    " (SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.department_code "
+    "= d.code"
+    "  AND e.kind = 'reopened' AND e.at >= $2::timestamptz AND e.at < " NOW "),"
+    " (SELECT count(*) FROM cases c WHERE c.department_code = d.code AND c.status IN " UNRESOLVED
+    "  AND c.sla_due_at < " NOW ")"
+    " FROM departments d WHERE d.active ORDER BY d.position, d.code",
+    2};
+static const db_stmt st_digest_lists = {
+    "sched_digest_lists",
+    "SELECT kind, tracking_no, department_code, floor(extract(epoch FROM " NOW
+    " - created_at) / 86400)::int,"
+    " floor(extract(epoch FROM " NOW " - created_at) / 3600)::int % 24, reopen_count FROM ("
+    " (SELECT 'overdue' AS kind, * FROM cases WHERE status IN " UNRESOLVED " AND sla_due_at < " NOW
+    "  ORDER BY created_at LIMIT 10)"
+    " UNION ALL (SELECT 'reopened', * FROM cases WHERE status = 'reopened' ORDER BY created_at "
+    "LIMIT 20)) x",
+    1};
+static const db_stmt st_satisfaction = {
+    "sched_satisfaction",
+    "SELECT count(*) FILTER (WHERE kind = 'closed' AND actor <> 'scheduler'), count(*) FILTER "
+    "(WHERE kind = 'not_satisfied')"
+    " FROM case_events WHERE at >= $2::timestamptz AND at < " NOW,
+    2};
+static const db_stmt st_district_name = {"sched_district_name",
+                                         "SELECT name->>'hi', code FROM districts", 0};
+
+static int event(db *d, const char *id, const char *kind, const char *text, const char *detail,
+                 const char *now, err *e)
+{
+    return db_exec(d, &st_event, (const char *[]){id, kind, text, detail, now}, e);
+}
+
+/* Sends text to each phone the query returns; keys derive from base so a repeat is a no-op. */
+static int send_each(db *d, PGresult *phones, const char *base, const char *text,
+                     const char *purpose, const char *case_id, err *e)
+{
+    for (int i = 0; i < PQntuples(phones); i++) {
+        char key[200];
+        snprintf(key, sizeof key, "%s:%s", base, PQgetvalue(phones, i, 0));
+        if (outbox_text(d, key, PQgetvalue(phones, i, 0), text, purpose, case_id, e) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int to_role(db *d, const char *role, const char *base, const char *text, const char *purpose,
+                   const char *case_id, err *e)
+{
+    PGresult *r = db_query(d, &st_phones, (const char *[]){role}, e);
+    int rc;
+    if (!r)
+        return -1;
+    rc = send_each(d, r, base, text, purpose, case_id, e);
+    PQclear(r);
+    return rc;
+}
+
+static int reminders(db *d, const char *now, scheduler_stats *st, err *e)
+{
+    PGresult *r = db_query(d, &st_remind, (const char *[]){now}, e);
+    if (!r)
+        return -1;
+    for (int i = 0; i < PQntuples(r); i++) {
+        char text[400], base[120];
+        PGresult *offs = db_query(d, &st_dept_officers, (const char *[]){PQgetvalue(r, i, 2)}, e);
+        int rc;
+        if (!offs) {
+            PQclear(r);
+            return -1;
+        }
+        snprintf(text, sizeof text,
+                 "⏰ याद दिलाना: शिकायत %s की समय-सीमा %s को पूरी हो रही है। जवाब: reply %s <संदेश>",
+                 PQgetvalue(r, i, 1), PQgetvalue(r, i, 3), PQgetvalue(r, i, 1));
+        snprintf(base, sizeof base, "remind:%s:%s", PQgetvalue(r, i, 0), now);
+        rc = send_each(d, offs, base, text, "officer_reminder", PQgetvalue(r, i, 0), e);
+        PQclear(offs);
+        if (rc < 0 || event(d, PQgetvalue(r, i, 0), "sla_reminder",
+                            "officers reminded near the due time", "{}", now, e) < 0) {
+            PQclear(r);
+            return -1;
+        }
+        st->reminded++;
+    }
+    PQclear(r);
+    return 0;
+}
+
+static int ladder(db *d, const char *now, int level, scheduler_stats *st, err *e)
+{
+    char lv[4];
+    PGresult *r;
+    snprintf(lv, sizeof lv, "%d", level);
+    if (!(r = db_query(d, &st_level, (const char *[]){now, lv}, e)))
+        return -1;
+    for (int i = 0; i < PQntuples(r); i++) {
+        const char *id = PQgetvalue(r, i, 0), *t = PQgetvalue(r, i, 1);
+        int reopen = atoi(PQgetvalue(r, i, 3)), hours = atoi(PQgetvalue(r, i, 5));
+        char text[1200], base[120], detail[120], reopened[80] = "";
+        if (reopen)
+            snprintf(reopened, sizeof reopened, " · %d बार दोबारा खुली", reopen);
+        snprintf(text, sizeof text,
+                 "%s समय-सीमा पार: शिकायत %s (%s)\n%d दिन %d घंटे पुरानी%s\n%s\n\nदेखें: show %s",
+                 level == 1 ? "⚠️" : "🔴", t, PQgetvalue(r, i, 7), hours / 24, hours % 24,
+                 reopened, PQgetvalue(r, i, 4), t);
+        /* One notification per level per SLA clock: a reopened case can climb again. */
+        snprintf(base, sizeof base, "esc%d:%s:%s", level, id, PQgetvalue(r, i, 6));
+        snprintf(detail, sizeof detail, "{\"level\": %d, \"reopen_count\": %d}", level, reopen);
+        if (to_role(d, level == 1 ? "nodal" : "collector", base, text, "escalation", id, e) < 0 ||
+            event(d, id, "escalated",
+                  level == 1 ? "past the SLA: nodal officer notified"
+                             : "past the collector's threshold: collector notified",
+                  detail, now, e) < 0) {
+            PQclear(r);
+            return -1;
+        }
+        if (level == 1)
+            st->nodal++;
+        else
+            st->collector++;
+    }
+    PQclear(r);
+    return 0;
+}
+
+static int satisfaction(db *d, const config *c, const char *now, scheduler_stats *st, err *e)
+{
+    char hours[16];
+    PGresult *r;
+    snprintf(hours, sizeof hours, "%d", c->satisfaction_timeout_h);
+    if (!(r = db_query(d, &st_sat_remind, (const char *[]){now, hours}, e)))
+        return -1;
+    for (int i = 0; i < PQntuples(r); i++) {
+        engine_out q;
+        char key[120], body[400];
+        int en = !strcmp(PQgetvalue(r, i, 3), "en");
+        memset(&q, 0, sizeof q);
+        q.kind = ENGINE_SEND;
+        q.type = ENGINE_BUTTONS;
+        snprintf(body, sizeof body,
+                 en ? "A reminder about your complaint %s: are you satisfied with the resolution?"
+                    : "आपकी शिकायत %s के बारे में याद दिलाना: क्या आप समाधान से संतुष्ट हैं?",
+                 PQgetvalue(r, i, 1));
+        q.text = body;
+        snprintf(q.opts[0].id, sizeof q.opts[0].id, "sat:yes:%s", PQgetvalue(r, i, 1));
+        snprintf(q.opts[0].title, sizeof q.opts[0].title, "%s", en ? "Yes" : "हाँ");
+        snprintf(q.opts[1].id, sizeof q.opts[1].id, "sat:no:%s", PQgetvalue(r, i, 1));
+        snprintf(q.opts[1].title, sizeof q.opts[1].title, "%s", en ? "No" : "नहीं");
+        q.nopts = 2;
+        snprintf(key, sizeof key, "satremind:%s", PQgetvalue(r, i, 0));
+        if (outbox_engine(d, key, PQgetvalue(r, i, 2), &q, "citizen_update", PQgetvalue(r, i, 0),
+                          e) < 0 ||
+            event(d, PQgetvalue(r, i, 0), "satisfaction_reminder", NULL, "{}", now, e) < 0) {
+            PQclear(r);
+            return -1;
+        }
+        st->satisfaction_reminders++;
+    }
+    PQclear(r);
+    if (!(r = db_query(d, &st_auto_close, (const char *[]){now, hours}, e)))
+        return -1;
+    for (int i = 0; i < PQntuples(r); i++) {
+        char key[120], text[400];
+        int en = !strcmp(PQgetvalue(r, i, 3), "en");
+        snprintf(
+            text, sizeof text,
+            en ? "Your complaint %s has been closed, as we did not hear back. If the problem is "
+                 "still there, send a new complaint."
+               : "जवाब न मिलने के कारण आपकी शिकायत %s बंद कर दी गई है। समस्या अब भी हो तो नई शिकायत भेजें।",
+            PQgetvalue(r, i, 1));
+        snprintf(key, sizeof key, "autoclose:%s", PQgetvalue(r, i, 0));
+        if (outbox_text(d, key, PQgetvalue(r, i, 2), text, "citizen_update", PQgetvalue(r, i, 0),
+                        e) < 0 ||
+            event(d, PQgetvalue(r, i, 0), "auto_closed", "no answer to the satisfaction question",
+                  "{}", now, e) < 0) {
+            PQclear(r);
+            return -1;
+        }
+        st->auto_closed++;
+    }
+    PQclear(r);
+    return 0;
+}
+
+/* ---- digests -------------------------------------------------------------------------------- */
+
+struct buf {
+    char *s;
+    size_t len, cap;
+};
+
+static void add(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add(struct buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    for (;;) {
+        va_start(ap, fmt);
+        n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+            return;
+        if (b->s && b->len + (size_t)n < b->cap) {
+            b->len += (size_t)n;
+            return;
+        }
+        {
+            size_t cap = (b->cap + (size_t)n + 64) * 2;
+            char *s = realloc(b->s, cap);
+            if (!s)
+                return;
+            b->s = s;
+            b->cap = cap;
+        }
+    }
+}
+
+static int write_file(const char *dir, const char *name, const char *content)
+{
+    char path[1024];
+    FILE *f;
+    if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+        return -1;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (!(f = fopen(path, "w")))
+        return -1;
+    fputs(content, f);
+    return fclose(f);
+}
+
+static char *build_digest(db *d, int64_t now_ms, const char *kind, char **csv_out, err *e)
+{
+    struct buf text = {0}, csv = {0};
+    char now[32], start[64], when[64];
+    int64_t period_ms = (!strcmp(kind, "weekly") ? 7 : 1) * 24LL * 3600 * 1000;
+    time_t st = (time_t)((now_ms - period_ms) / 1000);
+    struct tm tm;
+    long tot[5] = {0};
+    PGresult *r, *rows;
+    snprintf(now, sizeof now, "%lld", (long long)now_ms);
+    gmtime_r(&st, &tm);
+    strftime(start, sizeof start, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    st = (time_t)(now_ms / 1000);
+    {
+        struct tm lt;
+        time_t ist = st + 5 * 3600 + 1800; /* the digest's date as the district reads it (IST) */
+        gmtime_r(&ist, &lt);
+        strftime(when, sizeof when, "%d-%m-%Y", &lt);
+    }
+    if (!(rows = db_query(d, &st_digest_rows, (const char *[]){now, start}, e)))
+        return NULL;
+    for (int i = 0; i < PQntuples(rows); i++)
+        for (int k = 0; k < 5; k++)
+            tot[k] += atol(PQgetvalue(rows, i, k + 1));
+    if (!(r = db_query(d, &st_district_name, NULL, e))) {
+        PQclear(rows);
+        return NULL;
+    }
+    add(&text,
+        "📊 %s रिपोर्ट %s — %s\nप्राप्त %ld · हल %ld · बंद %ld · दोबारा खुली %ld · समय-सीमा पार %ld\n",
+        !strcmp(kind, "weekly") ? "साप्ताहिक" : "दैनिक", when,
+        PQntuples(r) ? PQgetvalue(r, 0, 0) : "", tot[0], tot[1], tot[2], tot[3], tot[4]);
+    PQclear(r);
+    if ((r = db_query(d, &st_satisfaction, (const char *[]){now, start}, e))) {
+        long yes = atol(PQgetvalue(r, 0, 0)), no = atol(PQgetvalue(r, 0, 1));
+        if (yes + no)
+            add(&text, "संतुष्टि: %ld%% (%ld में से %ld)\n", 100 * yes / (yes + no), yes + no, yes);
+        PQclear(r);
+    }
+    add(&text, "\nविभागवार (प्राप्त/हल/बंद/दोबारा/समय पार):\n");
+    add(&csv, "department,received,resolved,closed,reopened,overdue\n");
+    for (int i = 0; i < PQntuples(rows); i++) {
+        const char *v[6];
+        int any = 0;
+        for (int k = 0; k < 6; k++) {
+            v[k] = PQgetvalue(rows, i, k);
+            any |= k && strcmp(v[k], "0") != 0;
+        }
+        add(&csv, "%s,%s,%s,%s,%s,%s\n", v[0], v[1], v[2], v[3], v[4], v[5]);
+        if (any)
+            add(&text, "%s: %s/%s/%s/%s/%s\n", v[0], v[1], v[2], v[3], v[4], v[5]);
+    }
+    PQclear(rows);
+    if ((r = db_query(d, &st_digest_lists, (const char *[]){now}, e))) {
+        const char *section = "";
+        add(&csv, "\nlist,tracking_no,department,age_days,age_hours,reopen_count\n");
+        for (int i = 0; i < PQntuples(r); i++) {
+            const char *k = PQgetvalue(r, i, 0);
+            if (strcmp(section, k) != 0) {
+                add(&text, "\n%s\n",
+                    !strcmp(k, "overdue") ? "सबसे पुरानी समय-सीमा पार:" : "दोबारा खुली शिकायतें:");
+                section = k;
+            }
+            add(&text, "%s (%s) %s दिन %s घंटे%s%s\n", PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+                PQgetvalue(r, i, 3), PQgetvalue(r, i, 4),
+                strcmp(PQgetvalue(r, i, 5), "0") ? ", दोबारा: " : "",
+                strcmp(PQgetvalue(r, i, 5), "0") ? PQgetvalue(r, i, 5) : "");
+            add(&csv, "%s,%s,%s,%s,%s,%s\n", k, PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+                PQgetvalue(r, i, 3), PQgetvalue(r, i, 4), PQgetvalue(r, i, 5));
+        }
+        PQclear(r);
+    }
+    if (!text.s || !csv.s) {
+        free(text.s);
+        free(csv.s);
+        err_set(e, ERR_ENV, "out of memory building the digest");
+        return NULL;
+    }
+    *csv_out = csv.s;
+    return text.s;
+}
+
+static void write_digest_files(int64_t now_ms, const char *kind, const char *dir, const char *text,
+                               const char *csv)
+{
+    char name[64], csvname[128], txtname[128];
+    time_t t = (time_t)(now_ms / 1000) + 5 * 3600 + 1800; /* named by the district's (IST) date */
+    struct tm tm;
+    if (!dir || !*dir)
+        return;
+    gmtime_r(&t, &tm);
+    strftime(name, sizeof name, "digest-%Y-%m-%d-", &tm);
+    snprintf(csvname, sizeof csvname, "%s%s.csv", name, kind);
+    snprintf(txtname, sizeof txtname, "%s%s.txt", name, kind);
+    if (write_file(dir, csvname, csv) < 0 || write_file(dir, txtname, text) < 0)
+        fprintf(stderr, "sampark: warning: could not write the digest files under %s: %s\n", dir,
+                strerror(errno));
+}
+
+char *scheduler_digest(db *d, const config *c, int64_t now_ms, const char *kind, const char *dir,
+                       err *e)
+{
+    char *csv = NULL, *text, key[96];
+    (void)c;
+    if (!(text = build_digest(d, now_ms, kind, &csv, e)))
+        return NULL;
+    snprintf(key, sizeof key, "digest:%s:%lld", kind, (long long)now_ms);
+    if (db_begin(d, e) < 0 || to_role(d, "digest", key, text, "digest", NULL, e) < 0 ||
+        db_commit(d, e) < 0) {
+        db_rollback(d);
+        free(text);
+        free(csv);
+        return NULL;
+    }
+    write_digest_files(now_ms, kind, dir, text, csv);
+    free(csv);
+    return text;
+}
+
+/* The scheduled digests: claimed, sent and saved in one transaction, once per local day. */
+static int digests(db *d, const config *c, int64_t now_ms, scheduler_stats *st, err *e)
+{
+    char now[32], date[16];
+    int weekly;
+    PGresult *r;
+    snprintf(now, sizeof now, "%lld", (long long)now_ms);
+    if (!(r = db_query(d, &st_due_digests, (const char *[]){now}, e)))
+        return -1;
+    if (PQntuples(r) != 1 || PQgetvalue(r, 0, 1)[0] != 't') {
+        PQclear(r);
+        return 0;
+    }
+    snprintf(date, sizeof date, "%s", PQgetvalue(r, 0, 0));
+    weekly = PQgetvalue(r, 0, 2)[0] == 't';
+    PQclear(r);
+    for (int w = 0; w <= weekly; w++) {
+        const char *kind = w ? "weekly" : "daily";
+        char *text, *csv = NULL, key[96];
+        PGresult *claim;
+        if (!(text = build_digest(d, now_ms, kind, &csv, e)))
+            return -1;
+        snprintf(key, sizeof key, "digest:%s:%s", kind, date);
+        if (db_begin(d, e) < 0 ||
+            !(claim = db_query(d, &st_claim_digest, (const char *[]){kind, date}, e))) {
+            db_rollback(d);
+            free(text);
+            free(csv);
+            return -1;
+        }
+        if (PQntuples(claim) == 0) { /* sent already today: another pass got there first */
+            PQclear(claim);
+            db_rollback(d);
+            free(text);
+            free(csv);
+            continue;
+        }
+        PQclear(claim);
+        if (to_role(d, "digest", key, text, "digest", NULL, e) < 0 ||
+            db_exec(d, &st_save_digest, (const char *[]){kind, date, text, csv}, e) < 0 ||
+            db_commit(d, e) < 0) {
+            db_rollback(d);
+            free(text);
+            free(csv);
+            return -1;
+        }
+        write_digest_files(now_ms, kind, c->digest_dir, text, csv);
+        free(text);
+        free(csv);
+        st->digests++;
+    }
+    return 0;
+}
+
+int scheduler_pass(db *d, const config *c, int64_t now_ms, scheduler_stats *st, err *e)
+{
+    char now[32];
+    memset(st, 0, sizeof *st);
+    snprintf(now, sizeof now, "%lld", (long long)now_ms);
+    if (db_begin(d, e) < 0)
+        return -1;
+    if (reminders(d, now, st, e) < 0 || ladder(d, now, 1, st, e) < 0 ||
+        ladder(d, now, 2, st, e) < 0 || satisfaction(d, c, now, st, e) < 0 || db_commit(d, e) < 0) {
+        db_rollback(d);
+        return -1;
+    }
+    return digests(d, c, now_ms, st, e);
+}
+
+int scheduler_parse_time(const char *s, int64_t *ms)
+{
+    struct tm tm;
+    int y, mo, da, h, mi, sec = 0, n = 0, oh = 0, om = 0;
+    char sign = 'Z';
+    const char *p;
+    memset(&tm, 0, sizeof tm);
+    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d%n", &y, &mo, &da, &h, &mi, &n) != 5)
+        return -1;
+    p = s + n;
+    if (*p == ':') {
+        int k = 0;
+        if (sscanf(p, ":%2d%n", &sec, &k) != 1)
+            return -1;
+        p += k;
+    }
+    if (*p == 'Z' && !p[1]) {
+        sign = 'Z';
+    } else if ((*p == '+' || *p == '-') && sscanf(p + 1, "%2d:%2d", &oh, &om) == 2 &&
+               strlen(p) == 6) {
+        sign = *p;
+    } else {
+        return -1;
+    }
+    if (mo < 1 || mo > 12 || da < 1 || da > 31 || h > 23 || mi > 59 || sec > 60 || oh > 14 ||
+        om > 59)
+        return -1;
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = da;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = sec;
+    *ms = (int64_t)timegm(&tm) * 1000;
+    if (sign != 'Z')
+        *ms -= (sign == '+' ? 1 : -1) * (int64_t)(oh * 3600 + om * 60) * 1000;
+    return 0;
+}
+
+/* ---- the role ---------------------------------------------------------------------------------
+ */
+
+static const char lead_lua[] =
+    "local v = redis.call('GET', KEYS[1])\n"
+    "if v == false then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end\n"
+    "if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end\n"
+    "return 0\n";
+
+int scheduler_run(const config *c, volatile sig_atomic_t *stop, err *e)
+{
+    db *d = db_new(c->database_url);
+    rds *r = rds_new(c);
+    char name[96], host[64] = "host";
+    int64_t next_pass = 0;
+    int leading = 0;
+    if (!d || !r) {
+        db_close(d);
+        rds_free(r);
+        return err_set(e, ERR_ENV, "out of memory");
+    }
+    gethostname(host, sizeof host - 1);
+    snprintf(name, sizeof name, "%s:%d", host, (int)getpid());
+    while (!*stop) {
+        err le = {0};
+        redisContext *ctx = rds_get(r, &le);
+        redisReply *rep =
+            ctx ? redisCommand(ctx, "EVAL %s 1 sampark:scheduler:leader %s 45000", lead_lua, name)
+                : NULL;
+        int now_leading = rep && rep->type == REDIS_REPLY_INTEGER && rep->integer == 1;
+        struct timespec ts;
+        if (!rep)
+            rds_reset(r);
+        freeReplyObject(rep);
+        if (now_leading != leading)
+            fprintf(stderr, "sampark scheduler %s: %s\n", name,
+                    now_leading ? "leading" : "standing by");
+        leading = now_leading;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        if (leading && (int64_t)ts.tv_sec * 1000 >= next_pass) {
+            scheduler_stats st;
+            int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+            next_pass = now + 60000;
+            if (scheduler_pass(d, c, now, &st, &le) < 0)
+                fprintf(stderr, "sampark scheduler: %s (next pass in a minute)\n", le.msg);
+        }
+        for (int i = 0; i < 50 && !*stop; i++) { /* 15 s, a signal away */
+            struct timespec nap = {0, 300 * 1000000L};
+            nanosleep(&nap, NULL);
+        }
+    }
+    db_close(d);
+    rds_free(r);
+    return 0;
+}

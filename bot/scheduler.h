@@ -1,0 +1,36 @@
+/* scheduler.h — the collector's side: the SLA ladder (officers reminded near the due time,
+ * nodal officers past it, the collector past escalation.collector.after_hours), the
+ * satisfaction reminder and auto-close, and the daily and weekly digests. One pass does
+ * everything due "as if the clock read" the given time; every action is claimed by an
+ * UPDATE that only one process can win, so two schedulers — or one run twice — never send
+ * anything twice. The scheduler role runs a pass every minute while it holds a Redis lease. */
+#ifndef SAMPARK_SCHEDULER_H
+#define SAMPARK_SCHEDULER_H
+
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "db.h"
+#include "err.h"
+
+typedef struct scheduler_stats {
+    int reminded, nodal, collector, satisfaction_reminders, auto_closed, digests;
+} scheduler_stats;
+
+/* One pass at now_ms (Unix ms). Runs in its own transactions on d. */
+int scheduler_pass(db *d, const config *c, int64_t now_ms, scheduler_stats *st, err *e);
+
+/* Builds the digest ("daily" or "weekly") for the period ending at now_ms, sends it to the
+ * digest phones, writes it as CSV and text under dir, and returns the text (malloc'd). */
+char *scheduler_digest(db *d, const config *c, int64_t now_ms, const char *kind, const char *dir,
+                       err *e);
+
+/* Parses ISO 8601 with Z or an offset ("2026-11-25T10:00:00Z", "...T15:30:00+05:30"). */
+int scheduler_parse_time(const char *s, int64_t *ms);
+
+/* The scheduler role: a pass a minute while this process leads. */
+int scheduler_run(const config *c, volatile sig_atomic_t *stop, err *e);
+
+#endif

@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""e2e_scheduler.py — the collector's side with `sampark scheduler run-once --at` and
+`sampark digest --at` on seeded cases (SPEC sections 3 and 8, issue 8): the SLA ladder
+notifies the nodal officer once and then the collector, officers are reminded near the due
+time, the satisfaction reminder comes at 24 h and auto-close at 72 h, digests count right,
+two schedulers at once send everything once, and an urgent keyword in a complaint reaches
+the nodal officer and the collector at once. Prints 'N passed, N failed'."""
+import concurrent.futures
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2e_webhook as h  # noqa: E402
+
+NODAL, COLLECTOR = "919800000090", "919800000099"
+BASE = "2026-11-02T04:30:00Z"  # 10:00 IST on a Monday
+
+
+def run(env, *args):
+    r = subprocess.run([h.BIN, *args], env=env.env(), capture_output=True, text=True)
+    return r.returncode, r.stdout + r.stderr
+
+
+def seed(env, tracking, dept, status, created, sla_hours=48, reopen=0, resolved_at=None, phone="919877700001"):
+    h.psql(env.url, f"INSERT INTO citizens (phone) VALUES ('{phone}') ON CONFLICT DO NOTHING")
+    resolved = f"'{resolved_at}'::timestamptz" if resolved_at else "NULL"
+    return h.psql(env.url, f"""
+        INSERT INTO cases (tracking_no, status, department_code, citizen_phone, description, created_at,
+                           sla_started_at, sla_due_at, reopen_count, resolved_at, satisfaction_asked_at)
+        VALUES ('{tracking}', '{status}', '{dept}', '{phone}', 'हैंडपंप खराब है {tracking}', '{created}'::timestamptz,
+                '{created}'::timestamptz, '{created}'::timestamptz + interval '{sla_hours} hours', {reopen},
+                {resolved}, {resolved}) RETURNING id""").split("\n")[0]
+
+
+def out_to(env, phone, like="%"):
+    return int(h.psql(env.url, f"SELECT count(*) FROM outbound_messages WHERE recipient = '{phone}' "
+                               f"AND payload::text LIKE '{like}'"))
+
+
+def test_ladder_reminders_and_auto_close():
+    env = h.Env("sched")
+    try:
+        seed(env, "BLB-2026-000101", "PHE", "open", BASE)
+        seed(env, "BLB-2026-000102", "REVENUE", "in_progress", BASE, reopen=1)
+        code, out = run(env, "scheduler", "run-once", "--at", "2026-11-03T19:00:00Z")  # 38.5 h: past 80% of 48 h
+        h.check("run-once works", code == 0, out)
+        h.check("officers are reminded near the due time", out_to(env, "919800000001", "%याद दिलाना%BLB-2026-000101%") == 1)
+        h.check("nobody is escalated before the SLA", out_to(env, NODAL) == 0)
+        code, out = run(env, "scheduler", "run-once", "--at", "2026-11-04T05:00:00+05:30")  # 47 h (IST offset)
+        h.check("an offset in --at is honoured (still before the SLA)", out_to(env, NODAL) == 0, out)
+        run(env, "scheduler", "run-once", "--at", "2026-11-04T05:00:00Z")  # 48.5 h
+        h.check("past the SLA: the nodal officer is notified of both cases",
+                out_to(env, NODAL, "%BLB-2026-000101%") == 1 and out_to(env, NODAL, "%BLB-2026-000102%") == 1)
+        h.check("the reopen count is in the message", out_to(env, NODAL, "%BLB-2026-000102%1 बार दोबारा%") == 1)
+        run(env, "scheduler", "run-once", "--at", "2026-11-04T06:00:00Z")
+        h.check("run-once again: nothing new", out_to(env, NODAL) == 2)
+        h.check("escalation level 1 and an escalated event",
+                h.psql(env.url, "SELECT escalation_level FROM cases WHERE tracking_no = 'BLB-2026-000101'") == "1" and
+                h.psql(env.url, "SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id "
+                                "WHERE c.tracking_no = 'BLB-2026-000101' AND e.kind = 'escalated'") == "1")
+        h.check("no collector yet", out_to(env, COLLECTOR) == 0)
+        run(env, "scheduler", "run-once", "--at", "2026-11-06T05:00:00Z")  # 96.5 h
+        h.check("past the collector's threshold: the collector is notified",
+                out_to(env, COLLECTOR, "%BLB-2026-000101%") == 1 and
+                h.psql(env.url, "SELECT escalation_level FROM cases WHERE tracking_no = 'BLB-2026-000101'") == "2")
+
+        seed(env, "BLB-2026-000103", "PHE", "resolved", BASE, resolved_at="2026-11-02T06:00:00Z", phone="919877700002")
+        run(env, "scheduler", "run-once", "--at", "2026-11-03T07:00:00Z")  # 25 h after the question
+        h.check("the citizen is reminded of the satisfaction question at 24 h",
+                out_to(env, "919877700002", "%याद दिलाना%संतुष्ट%") == 1)
+        run(env, "scheduler", "run-once", "--at", "2026-11-04T07:00:00Z")
+        h.check("one reminder only", out_to(env, "919877700002", "%याद दिलाना%") == 1)
+        run(env, "scheduler", "run-once", "--at", "2026-11-05T07:00:00Z")  # 73 h
+        h.check("no answer in 72 h: auto-closed with an event",
+                h.psql(env.url, "SELECT status FROM cases WHERE tracking_no = 'BLB-2026-000103'") == "closed" and
+                h.psql(env.url, "SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id "
+                                "WHERE c.tracking_no = 'BLB-2026-000103' AND e.kind = 'auto_closed'") == "1")
+        code, out = run(env, "scheduler", "run-once", "--at", "yesterday")
+        h.check("a malformed --at is a usage error naming it", code == 1 and "--at 'yesterday'" in out, out)
+    finally:
+        env.close()
+
+
+def test_two_schedulers_at_once():
+    env = h.Env("sched2")
+    try:
+        for k in range(20):
+            seed(env, f"BLB-2026-0002{k:02d}", "PHE", "open", BASE, phone=f"9198777{k:05d}")
+        with concurrent.futures.ThreadPoolExecutor(4) as ex:
+            codes = list(ex.map(lambda _: run(env, "scheduler", "run-once", "--at", "2026-11-06T05:00:00Z")[0], range(4)))
+        h.check("four schedulers at once all succeed", codes == [0, 0, 0, 0], codes)
+        h.check("each case reaches the nodal officer once", out_to(env, NODAL) == 20, out_to(env, NODAL))
+        h.check("and the collector once", out_to(env, COLLECTOR) == 20, out_to(env, COLLECTOR))
+    finally:
+        env.close()
+
+
+def test_digests():
+    env = h.Env("digest")
+    try:
+        at = "2026-11-03T13:00:00Z"  # Tuesday 18:30 IST
+        seed(env, "BLB-2026-000301", "PHE", "open", "2026-11-03T05:00:00Z")  # received today
+        seed(env, "BLB-2026-000302", "PHE", "open", "2026-10-30T05:00:00Z")  # overdue
+        seed(env, "BLB-2026-000303", "CSPDCL", "reopened", "2026-11-01T05:00:00Z", reopen=1)
+        cid = seed(env, "BLB-2026-000304", "REVENUE", "closed", "2026-10-31T05:00:00Z")
+        h.psql(env.url, f"INSERT INTO case_events (case_id, kind, actor, at) VALUES ({cid}, 'resolved', '919800000003', "
+                        f"'2026-11-03T06:00:00Z'), ({cid}, 'closed', '919877700001', '2026-11-03T08:00:00Z')")
+        code, out = run(env, "digest", "--at", at)
+        h.check("digest --at prints the daily digest", code == 0 and "दैनिक रिपोर्ट 03-11-2026" in out, out[:200])
+        h.check("headline counts: received 1, resolved 1, closed 1, overdue 2",
+                "प्राप्त 1 · हल 1 · बंद 1 · दोबारा खुली 0 · समय-सीमा पार 2" in out, out[:300])
+        h.check("overdue and reopened cases are listed with their age",
+                "BLB-2026-000302 (PHE) 4 दिन" in out and "BLB-2026-000303 (CSPDCL)" in out, out)
+        h.check("satisfaction rate", "संतुष्टि: 100%" in out, out)
+        csv = os.path.join(env.tmp, "digests", "digest-2026-11-03-daily.csv")
+        h.check("the digest is written as CSV for printing", os.path.exists(csv) and
+                "PHE,1,0,0,0,1" in open(csv).read(), csv)
+        h.check("the digest goes to the digest phones", out_to(env, COLLECTOR, "%दैनिक रिपोर्ट%") == 1)
+        run(env, "scheduler", "run-once", "--at", at)
+        h.check("Tuesday after 18:00: the daily and the weekly digest",
+                h.psql(env.url, "SELECT string_agg(kind, ',' ORDER BY kind) FROM digests") == "daily,weekly")
+        h.check("the weekly review counts the whole week",
+                "प्राप्त 4" in h.psql(env.url, "SELECT text FROM digests WHERE kind = 'weekly'"))
+        before = out_to(env, COLLECTOR)
+        run(env, "scheduler", "run-once", "--at", "2026-11-03T14:00:00Z")
+        h.check("a second pass the same day sends no second digest", out_to(env, COLLECTOR) == before)
+    finally:
+        env.close()
+
+
+def test_urgent_keyword():
+    env = h.Env("urgent")
+    try:
+        srv = env.serve(SAMPARK_RECLAIM_IDLE_MS="1000")
+        port, c = srv.port, "919877700009"
+        import e2e_cases as cs
+        for s in [dict(text="नमस्ते"), dict(reply_id="c:hi"), dict(reply_id="c:complaint"), dict(reply_id="d:PRD"),
+                  dict(text="गांव के खलिहान में आग लगी है, जल्दी मदद भेजें"), dict(reply_id="skip"),
+                  dict(text="कसडोल"), dict(reply_id="yes")]:
+            cs.deliver(port, c, **s)
+            import time
+            time.sleep(0.4)
+        h.check("an urgent keyword marks the case urgent with the short SLA", h.wait_for(
+            lambda: h.psql(env.url, "SELECT urgent::text || ',' || round(extract(epoch FROM sla_due_at - created_at) / 3600) "
+                                    f"FROM cases WHERE citizen_phone = '{c}'") == "true,4", 20))
+        h.check("the nodal officer and the collector are notified at once",
+                h.wait_for(lambda: out_to(env, NODAL, "%तत्काल शिकायत%") == 1 and out_to(env, COLLECTOR, "%तत्काल शिकायत%") == 1, 10))
+        h.check("the citizen is told who has been informed", out_to(env, c, "%कलेक्टर को तुरंत सूचना%") == 1)
+        run(env, "scheduler", "run-once", "--at", "2030-01-01T00:00:00Z")
+        h.check("the ladder does not notify an urgent case again",
+                out_to(env, NODAL) == 1 and out_to(env, COLLECTOR, "%BLB%") == 1,
+                h.psql(env.url, "SELECT recipient, purpose, left(payload::text, 120) FROM outbound_messages "
+                                f"WHERE recipient IN ('{NODAL}', '{COLLECTOR}')"))
+    finally:
+        env.close()
+
+
+def main():
+    return h.run_tests([test_ladder_reminders_and_auto_close, test_two_schedulers_at_once, test_digests,
+                        test_urgent_keyword])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
