@@ -304,7 +304,8 @@ int desk_case_created(desk_out *o, const char *tracking_no, err *e)
             return -1;
         snprintf(msg, sizeof msg,
                  strcmp(c.lang, "en")
-                     ? "⚠️ आपकी शिकायत %s तत्काल मानी गई है: विभाग के अधिकारी, नोडल अधिकारी और "
+                     ? "⚠️ आपकी शिकायत %s तत्काल मानी गई है: विभाग के अधिकारी, नोडल अधिकारी "
+                       "और "
                        "कलेक्टर को तुरंत सूचना दे दी गई है। जान का खतरा हो तो 112 पर फोन करें।"
                      : "⚠️ Your complaint %s is treated as urgent: the department's officers, "
                        "the nodal officer and the Collector have been informed at once. If a life "

@@ -836,6 +836,54 @@ int queue_consumer_ack(queue_consumer *q, const queue_entry *ent, err *e)
     return 0;
 }
 
+int queue_consumer_ack_many(queue_consumer *q, const queue_entry *const *ents, size_t n, err *e)
+{
+    /* One XACK per stream for the whole batch: a round trip per batch, not per message. */
+    for (int s = -1; s < QUEUE_SHARDS; s++) {
+        const char **argv = malloc((n + 3) * sizeof *argv);
+        size_t *lens = malloc((n + 3) * sizeof *lens), argc = 3;
+        char stream[32];
+        redisReply *r;
+        if (!argv || !lens) {
+            free(argv);
+            free(lens);
+            return err_set(e, ERR_ENV, "out of memory");
+        }
+        stream_of(s, stream);
+        argv[0] = "XACK";
+        argv[1] = stream;
+        argv[2] = QUEUE_GROUP;
+        for (size_t i = 0; i < n; i++)
+            if (ents[i]->shard == s)
+                argv[argc++] = ents[i]->id;
+        if (argc > 3) {
+            for (size_t i = 0; i < argc; i++)
+                lens[i] = strlen(argv[i]);
+            if (!q->ctx && !(q->ctx = rds_connect(q->cfg, 2000, e))) {
+                free(argv);
+                free(lens);
+                return -1;
+            }
+            r = redisCommandArgv(q->ctx, (int)argc, argv, lens);
+            if (!reply_ok(r)) {
+                err_set(e, ERR_ENV, "Redis: XACK: %s", r ? r->str : q->ctx->errstr);
+                freeReplyObject(r);
+                if (!r) {
+                    redisFree(q->ctx);
+                    q->ctx = NULL;
+                }
+                free(argv);
+                free(lens);
+                return -1;
+            }
+            freeReplyObject(r);
+        }
+        free(argv);
+        free(lens);
+    }
+    return 0;
+}
+
 void queue_consumer_retry_shard(queue_consumer *q, int shard)
 {
     if (shard >= 0 && shard < QUEUE_SHARDS)

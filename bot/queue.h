@@ -69,6 +69,8 @@ int queue_consumer_read(queue_consumer *q, queue_batch *b, size_t count, int blo
 void queue_batch_free(queue_batch *b);
 /* Acknowledges a processed entry (it will not be delivered again). */
 int queue_consumer_ack(queue_consumer *q, const queue_entry *ent, err *e);
+/* Acknowledges several processed entries in one round trip per stream. */
+int queue_consumer_ack_many(queue_consumer *q, const queue_entry *const *ents, size_t n, err *e);
 /* Processing of this shard failed for a reason that may pass (database down): the entry and
  * those after it stay pending and are read again, in order, on a later read. */
 void queue_consumer_retry_shard(queue_consumer *q, int shard);

@@ -36,7 +36,7 @@ static const db_stmt st_level = {
     " AND CASE WHEN $2::int = 1 THEN c.sla_due_at"
     "  ELSE c.sla_started_at + COALESCE(t.collector_after_hours, 96) * interval '1 hour' END "
     "<= " NOW " RETURNING c.id, c.tracking_no, c.department_code, c.reopen_count, c.description, "
-              "c.created_at,"
+    "c.created_at,"
     "  c.sla_started_at)"
     " SELECT esc.id, esc.tracking_no, esc.department_code, esc.reopen_count, left(esc.description, "
     "300),"

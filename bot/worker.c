@@ -120,6 +120,14 @@ static void handle_batch(worker *w, queue_batch *b)
 {
     int blocked[QUEUE_SHARDS + 1] = {0}; /* index shard + 1; 0 is the status stream */
     int had_trouble = 0;
+    const queue_entry **done = calloc(b->n ? b->n : 1, sizeof *done);
+    size_t ndone = 0;
+    if (!done) {
+        trouble(w, "out of memory");
+        for (size_t i = 0; i < b->n; i++)
+            queue_consumer_retry_shard(w->q, b->entries[i].shard);
+        return;
+    }
     for (size_t i = 0; i < b->n; i++) {
         const queue_entry *ent = &b->entries[i];
         err e = {0};
@@ -155,16 +163,21 @@ static void handle_batch(worker *w, queue_batch *b)
             }
             continue;
         }
-        if (queue_consumer_ack(w->q, ent, &e) < 0) {
-            /* Recorded but not acknowledged: it comes again and is recognised as done. */
-            blocked[ent->shard + 1] = 1;
-            queue_consumer_retry_shard(w->q, ent->shard);
-            trouble(w, e.msg);
-            had_trouble = 1;
-            continue;
-        }
+        done[ndone++] = ent; /* acknowledged together at the end of the batch */
         metrics_processed(1);
     }
+    if (ndone) {
+        err e = {0};
+        /* Done but not acknowledged (Redis went away): they come again and are recognised as
+         * done, so nothing is processed twice; their shards read pending entries first. */
+        if (queue_consumer_ack_many(w->q, done, ndone, &e) < 0) {
+            for (size_t i = 0; i < ndone; i++)
+                queue_consumer_retry_shard(w->q, done[i]->shard);
+            trouble(w, e.msg);
+            had_trouble = 1;
+        }
+    }
+    free(done);
     if (!had_trouble)
         recovered(w);
 }

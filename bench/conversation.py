@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""conversation.py PORT SECRET DATABASE_URL RATE SECONDS CITIZENS — the conversation and
+case-creation benchmark driver (bench/run). Simulated citizens walk the complaint flow
+through signed webhooks at a fixed offered load; afterwards the step latency (webhook
+accepted → first reply row in the outbox, from PostgreSQL's clock) and the case rate are
+read back from the database. Prints one key=value line per figure."""
+import hashlib
+import hmac
+import http.client
+import json
+import subprocess
+import sys
+import threading
+import time
+
+port, secret, dburl = int(sys.argv[1]), sys.argv[2].encode(), sys.argv[3]
+rate, seconds, ncitizens = float(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
+# One complaint: greeting, language, menu, department, description, skip photo, village, yes.
+SCRIPT = [("text", "namaste"), ("reply", "c:hi"), ("reply", "c:complaint"), ("reply", "d:PHE"),
+          ("text", "हमारे गांव का हैंडपंप दो हफ्ते से खराब है, पानी नहीं आ रहा"), ("reply", "skip"),
+          ("text", "कसडोल वार्ड 5"), ("reply", "yes")]
+
+
+def body(citizen, step, n):
+    kind, value = SCRIPT[step % len(SCRIPT)]
+    msg = {"from": citizen, "id": f"wamid.BENCH{n:010d}", "timestamp": str(int(time.time()))}
+    if kind == "text":
+        msg.update(type="text", text={"body": value})
+    else:
+        msg.update(type="interactive", interactive={"type": "button_reply", "button_reply": {"id": value, "title": value}})
+    raw = json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages",
+          "value": {"messaging_product": "whatsapp", "metadata": {"phone_number_id": "1"},
+                    "contacts": [{"profile": {"name": "Bench"}, "wa_id": citizen}], "messages": [msg]}}]}]},
+                     ensure_ascii=False).encode()
+    return raw, "sha256=" + hmac.new(secret, raw, hashlib.sha256).hexdigest(), msg["id"]
+
+
+def psql(sql):
+    return subprocess.run(["psql", dburl, "-tAqc", sql], capture_output=True, text=True).stdout.strip()
+
+
+def main():
+    total = int(rate * seconds)
+    citizens = [f"9195{k:08d}" for k in range(ncitizens)]
+    # Message k goes to citizen k % N, which is at step k // N of its walk: each citizen's
+    # messages are spaced N / rate seconds apart, so it has its answer before its next one.
+    jobs = [(citizens[k % ncitizens], k // ncitizens, k) for k in range(total)]
+    lock = threading.Lock()
+    sent_at = {}
+    sent = [0]
+    errors = [0]
+    t0 = time.time()
+
+    def worker(wid, nworkers):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        for i in range(wid, total, nworkers):
+            due = t0 + i / rate
+            wait = due - time.time()
+            if wait > 0:
+                time.sleep(wait)
+            c, step, n = jobs[i]
+            raw, sig, wamid = body(c, step, n)
+            sent_at[wamid] = time.time()
+            try:
+                conn.request("POST", "/webhook", raw, {"X-Hub-Signature-256": sig, "Content-Type": "application/json"})
+                r = conn.getresponse()
+                r.read()
+                ok = r.status == 200
+            except (OSError, http.client.HTTPException):
+                ok = False
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            with lock:
+                sent[0] += 1
+                errors[0] += 0 if ok else 1
+
+    nworkers = 16
+    threads = [threading.Thread(target=worker, args=(w, nworkers)) for w in range(nworkers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    offered = sent[0] / (time.time() - t0)
+    # Wait until every message has been handled (or 60 s).
+    deadline = time.time() + 60
+    while time.time() < deadline and int(psql("SELECT count(*) FROM inbound_messages WHERE wamid LIKE 'wamid.BENCH%'") or 0) < total:
+        time.sleep(0.5)
+    rows = psql("SELECT split_part(idempotency_key, ':', 1), extract(epoch FROM min(created_at)) FROM outbound_messages "
+                "WHERE idempotency_key LIKE 'wamid.BENCH%' AND kind <> 'read' GROUP BY 1")
+    lat = sorted((float(t) - sent_at[w]) for w, t in (line.split("|") for line in rows.splitlines() if line)
+                 if w in sent_at)
+    n = len(lat)
+    p50 = lat[n // 2] if n else 0
+    p99 = lat[min(n - 1, int(n * 0.99))] if n else 0
+    handled = psql("SELECT count(*), extract(epoch FROM max(processed_at) - min(processed_at)) FROM inbound_messages "
+                   "WHERE wamid LIKE 'wamid.BENCH%'").split("|")
+    cases = psql("SELECT count(*), extract(epoch FROM max(created_at) - min(created_at)) FROM cases").split("|")
+    print(f"offered_rate={offered:.0f}")
+    print(f"sent={sent[0]} errors={errors[0]}")
+    print(f"handled={handled[0]} handled_span_s={float(handled[1] or 0):.2f}")
+    print(f"steps_with_reply={n} step_p50_ms={p50 * 1000:.1f} step_p99_ms={p99 * 1000:.1f}")
+    print(f"cases={cases[0]} cases_span_s={float(cases[1] or 0):.2f}")
+
+
+if __name__ == "__main__":
+    main()
