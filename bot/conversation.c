@@ -35,8 +35,6 @@ static const db_stmt st_depts = {
     "SELECT code, name->>'hi', name->>'en', name->>'hne', description->>'hi', description->>'en'"
     " FROM departments WHERE active ORDER BY position, code",
     0};
-static const db_stmt st_is_staff = {"conv_is_staff", "SELECT 1 FROM staff_phones WHERE phone = $1",
-                                    1};
 static int64_t now_ms(void)
 {
     struct timespec ts;
@@ -209,9 +207,9 @@ int conv_handle(conv *cv, const wa_message *m, conv_sink sink, void *ud, err *e)
     engine_result r = {0};
     redisContext *rc = NULL;
     unsigned loaded = 0;
-    int fresh = 0, expired = 0, result = CONV_RETRY, handled = 0, in_confirm = 0, idx;
+    int expired = 0, result = CONV_RETRY, handled = 0, in_confirm = 0, idx;
+    inbound_info info;
     int64_t ttl = (int64_t)cv->cfg->session_ttl_h * 3600 * 1000;
-    PGresult *staff;
     struct {
         conv_sink sink;
         void *ud;
@@ -220,9 +218,9 @@ int conv_handle(conv *cv, const wa_message *m, conv_sink sink, void *ud, err *e)
     engine_session_init(&s);
     if (load_depts(cv, e) < 0 || db_begin(cv->pg, e) < 0)
         return CONV_RETRY;
-    if (inbound_record(cv->pg, m, &fresh, e) < 0)
+    if (inbound_record(cv->pg, m, &info, e) < 0)
         goto rollback;
-    if (!fresh) {
+    if (!info.fresh) {
         result = CONV_DONE; /* handled before: never run twice */
         goto commit;
     }
@@ -233,28 +231,24 @@ int conv_handle(conv *cv, const wa_message *m, conv_sink sink, void *ud, err *e)
         if (outbox_read(cv->pg, key, m->from, m->id, e) < 0)
             goto rollback;
     }
-    if (!(staff = db_query(cv->pg, &st_is_staff, (const char *[]){m->from}, e)))
-        goto rollback;
-    if (PQntuples(staff) > 0) {
-        PQclear(staff);
+    if (info.staff) {
         if (desk_officer(&out, m, e) < 0)
             goto rollback;
         result = CONV_DONE;
         goto commit;
     }
-    PQclear(staff);
     if (!(rc = rds_get(cv->redis, e)) ||
         session_load(rc, m->from, now_ms(), ttl, &s, &expired, &loaded, e) < 0) {
         rds_reset(cv->redis);
         goto rollback;
     }
-    if (!s.lang[0] && case_citizen_language(cv->pg, m->from, s.lang, e) < 0)
-        goto rollback;
+    if (!s.lang[0])
+        snprintf(s.lang, sizeof s.lang, "%s", info.lang);
     idx = s.state[0] && !expired ? flow_state_index(cv->flows, s.state) : -1;
     in_confirm = idx >= 0 && (cv->flows->states[idx].kind == FLOW_CONFIRM ||
                               cv->flows->states[idx].kind == FLOW_INPUT);
     /* What belongs to an existing case (documents, the satisfaction answer) comes first. */
-    if (desk_citizen(&out, m, s.lang, in_confirm, &handled, e) < 0)
+    if (desk_citizen(&out, m, s.lang, in_confirm, info.case_waiting, &handled, e) < 0)
         goto rollback;
     if (handled) {
         if (db_commit(cv->pg, e) < 0)

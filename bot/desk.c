@@ -304,7 +304,8 @@ int desk_case_created(desk_out *o, const char *tracking_no, err *e)
             return -1;
         snprintf(msg, sizeof msg,
                  strcmp(c.lang, "en")
-                     ? "⚠️ आपकी शिकायत %s तत्काल मानी गई है: विभाग के अधिकारी, नोडल अधिकारी "
+                     ? "⚠️ आपकी शिकायत %s तत्काल मानी गई है: विभाग के अधिकारी, नोडल "
+                       "अधिकारी "
                        "और "
                        "कलेक्टर को तुरंत सूचना दे दी गई है। जान का खतरा हो तो 112 पर फोन करें।"
                      : "⚠️ Your complaint %s is treated as urgent: the department's officers, "
@@ -530,8 +531,8 @@ static int word_is(const char *norm, const char *const *words)
     return 0;
 }
 
-int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_confirm, int *handled,
-                 err *e)
+int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_confirm,
+                 int case_waiting, int *handled, err *e)
 {
     static const char *const yes[] = {"yes", "y",  "haan", "han", "ha", "ji",
                                       "1",   "हाँ", "हां",   "जी",  NULL};
@@ -554,7 +555,7 @@ int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_conf
         if (found > 0 && strcmp(c.citizen, m->from) != 0)
             found = 0;
     } else {
-        found = read_case(o, &st_citizen_pending, m->from, &c, e);
+        found = case_waiting ? read_case(o, &st_citizen_pending, m->from, &c, e) : 0;
     }
     if (found < 0)
         return -1;

@@ -30,9 +30,11 @@ int desk_officer(desk_out *o, const wa_message *m, err *e);
  * officer asked for, the answer to the satisfaction question, the reason for a "no", a
  * tracking number. *handled = 1 when consumed (the flow engine must not see it).
  * in_confirm: the flow is waiting for a typed answer (a yes/no or an input), so typed text
- * belongs to the flow; taps and media still reach the case. */
-int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_confirm, int *handled,
-                 err *e);
+ * belongs to the flow; taps and media still reach the case. case_waiting: one of the
+ * citizen's cases waits for an answer (when 0, no case is looked up unless the message names one).
+ */
+int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_confirm,
+                 int case_waiting, int *handled, err *e);
 
 /* After a case is created: notify every officer of its department (text, then the
  * citizen's attachment forwarded by media id); urgent cases also go to the nodal officers

@@ -29,7 +29,12 @@ static const db_stmt st_record = {
     "  ON CONFLICT (phone) DO UPDATE SET name = COALESCE(c.name, EXCLUDED.name),"
     "    last_inbound_at = GREATEST(c.last_inbound_at, EXCLUDED.last_inbound_at), updated_at = "
     "now()"
-    ") SELECT count(*) FROM ins",
+    /* What the conversation needs next, in the same round trip: is the sender staff, their
+     * remembered language, and whether one of their cases waits for an answer. */
+    ") SELECT (SELECT count(*) FROM ins), EXISTS (SELECT 1 FROM staff_phones s WHERE s.phone = $2),"
+    " COALESCE((SELECT language FROM citizens WHERE phone = $2), ''),"
+    " EXISTS (SELECT 1 FROM cases c WHERE c.citizen_phone = $2"
+    "  AND (c.awaiting_docs OR c.awaiting_reason OR c.satisfaction_asked_at IS NOT NULL))",
     5};
 
 #define RANK(x)                                                                                    \
@@ -52,17 +57,23 @@ static const db_stmt st_status = {
                     " SELECT count(*) FROM u",
     4};
 
-int inbound_record(db *d, const wa_message *m, int *fresh, err *e)
+int inbound_record(db *d, const wa_message *m, inbound_info *out, err *e)
 {
     char ts[24] = "";
     PGresult *r;
+    memset(out, 0, sizeof *out);
     if (m->timestamp > 0)
         snprintf(ts, sizeof ts, "%lld", (long long)m->timestamp);
     r = db_query(d, &st_record, (const char *[]){m->id, m->from, m->type_name, ts, m->profile_name},
                  e);
     if (!r)
         return -1;
-    *fresh = PQntuples(r) == 1 && atoi(PQgetvalue(r, 0, 0)) > 0;
+    if (PQntuples(r) == 1) {
+        out->fresh = atoi(PQgetvalue(r, 0, 0)) > 0;
+        out->staff = PQgetvalue(r, 0, 1)[0] == 't';
+        snprintf(out->lang, sizeof out->lang, "%s", PQgetvalue(r, 0, 2));
+        out->case_waiting = PQgetvalue(r, 0, 3)[0] == 't';
+    }
     PQclear(r);
     return 0;
 }

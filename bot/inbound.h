@@ -7,9 +7,16 @@
 #include "db.h"
 #include "wa_in.h"
 
-/* Records m once: *fresh = 1 the first time this message id is seen, 0 for a repeat (then
- * nothing changes). On error, db_error_transient tells whether to retry. */
-int inbound_record(db *d, const wa_message *m, int *fresh, err *e);
+typedef struct inbound_info {
+    int fresh;    /* 1 the first time this message id is seen; 0 for a repeat (nothing changed) */
+    int staff;    /* the sender is in the directory (officer, nodal officer, collector) */
+    char lang[4]; /* the citizen's remembered language, "" when none */
+    int case_waiting; /* one of the sender's cases waits for documents or a yes/no/reason */
+} inbound_info;
+
+/* Records m once and says what the conversation needs to know about its sender, in one
+ * round trip. On error, db_error_transient tells whether to retry. */
+int inbound_record(db *d, const wa_message *m, inbound_info *out, err *e);
 
 /* Applies a delivery status to the outgoing message with that wamid. States only move
  * forward (sent < delivered < read; failed wins over sent and delivered), so statuses that
