@@ -218,18 +218,17 @@ int conv_handle(conv *cv, const wa_message *m, conv_sink sink, void *ud, err *e)
     engine_session_init(&s);
     if (load_depts(cv, e) < 0 || db_begin(cv->pg, e) < 0)
         return CONV_RETRY;
-    if (inbound_record(cv->pg, m, &info, e) < 0)
-        goto rollback;
+    {
+        /* Blue ticks: the read receipt is queued with the record, ahead of any reply. */
+        char *receipt = cv->no_outbox ? NULL : wa_out_read(m->id);
+        int rc2 = inbound_record(cv->pg, m, receipt, &info, e);
+        free(receipt);
+        if (rc2 < 0)
+            goto rollback;
+    }
     if (!info.fresh) {
         result = CONV_DONE; /* handled before: never run twice */
         goto commit;
-    }
-    if (!cv->no_outbox) {
-        /* Blue ticks: the read receipt goes out first, ahead of any reply. */
-        char key[300];
-        snprintf(key, sizeof key, "%s:read", m->id);
-        if (outbox_read(cv->pg, key, m->from, m->id, e) < 0)
-            goto rollback;
     }
     if (info.staff) {
         if (desk_officer(&out, m, e) < 0)

@@ -29,13 +29,18 @@ static const db_stmt st_record = {
     "  ON CONFLICT (phone) DO UPDATE SET name = COALESCE(c.name, EXCLUDED.name),"
     "    last_inbound_at = GREATEST(c.last_inbound_at, EXCLUDED.last_inbound_at), updated_at = "
     "now()"
+    /* The read receipt (blue ticks) for a fresh message, when the caller wants one. */
+    "), receipt AS ("
+    "  INSERT INTO outbound_messages (idempotency_key, recipient, kind, purpose, payload)"
+    "  SELECT $1 || ':read', $2, 'read', 'read', $6::jsonb FROM ins WHERE $6 IS NOT NULL"
+    "  ON CONFLICT (idempotency_key) DO NOTHING"
     /* What the conversation needs next, in the same round trip: is the sender staff, their
      * remembered language, and whether one of their cases waits for an answer. */
     ") SELECT (SELECT count(*) FROM ins), EXISTS (SELECT 1 FROM staff_phones s WHERE s.phone = $2),"
     " COALESCE((SELECT language FROM citizens WHERE phone = $2), ''),"
     " EXISTS (SELECT 1 FROM cases c WHERE c.citizen_phone = $2"
     "  AND (c.awaiting_docs OR c.awaiting_reason OR c.satisfaction_asked_at IS NOT NULL))",
-    5};
+    6};
 
 #define RANK(x)                                                                                    \
     "CASE " x " WHEN 'queued' THEN 0 WHEN 'sending' THEN 1 WHEN 'sent' THEN 2 WHEN 'delivered' "   \
@@ -57,15 +62,15 @@ static const db_stmt st_status = {
                     " SELECT count(*) FROM u",
     4};
 
-int inbound_record(db *d, const wa_message *m, inbound_info *out, err *e)
+int inbound_record(db *d, const wa_message *m, const char *receipt_json, inbound_info *out, err *e)
 {
     char ts[24] = "";
     PGresult *r;
     memset(out, 0, sizeof *out);
     if (m->timestamp > 0)
         snprintf(ts, sizeof ts, "%lld", (long long)m->timestamp);
-    r = db_query(d, &st_record, (const char *[]){m->id, m->from, m->type_name, ts, m->profile_name},
-                 e);
+    r = db_query(d, &st_record,
+                 (const char *[]){m->id, m->from, m->type_name, ts, m->profile_name, receipt_json}, e);
     if (!r)
         return -1;
     if (PQntuples(r) == 1) {

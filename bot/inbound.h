@@ -14,9 +14,10 @@ typedef struct inbound_info {
     int case_waiting; /* one of the sender's cases waits for documents or a yes/no/reason */
 } inbound_info;
 
-/* Records m once and says what the conversation needs to know about its sender, in one
- * round trip. On error, db_error_transient tells whether to retry. */
-int inbound_record(db *d, const wa_message *m, inbound_info *out, err *e);
+/* Records m once — with its read receipt in the outbox when receipt_json is not NULL — and
+ * says what the conversation needs to know about its sender, in one round trip. On error,
+ * db_error_transient tells whether to retry. */
+int inbound_record(db *d, const wa_message *m, const char *receipt_json, inbound_info *out, err *e);
 
 /* Applies a delivery status to the outgoing message with that wamid. States only move
  * forward (sent < delivered < read; failed wins over sent and delivered), so statuses that
