@@ -245,7 +245,8 @@ int conv_handle(conv *cv, const wa_message *m, conv_sink sink, void *ud, err *e)
         snprintf(s.lang, sizeof s.lang, "%s", info.lang);
     idx = s.state[0] && !expired ? flow_state_index(cv->flows, s.state) : -1;
     in_confirm = idx >= 0 && (cv->flows->states[idx].kind == FLOW_CONFIRM ||
-                              cv->flows->states[idx].kind == FLOW_INPUT);
+                              cv->flows->states[idx].kind == FLOW_INPUT ||
+                              cv->flows->states[idx].kind == FLOW_MEDIA);
     /* What belongs to an existing case (documents, the satisfaction answer) comes first. */
     if (desk_citizen(&out, m, s.lang, in_confirm, info.case_waiting, &handled, e) < 0)
         goto rollback;

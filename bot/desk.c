@@ -36,20 +36,26 @@ static const db_stmt st_by_wamid = {
     "SELECT " CASE_COLUMNS " FROM cases c JOIN departments d ON d.code = c.department_code"
     " JOIN outbound_messages o ON o.case_id = c.id WHERE o.wamid = $1",
     1};
+/* The case a citizen's message answers: $2 says what the message looks like ('docs' for
+ * media, 'answer' for a yes/no, 'text' otherwise), so it goes to the case waiting for it. */
 static const db_stmt st_citizen_pending = {
     "desk_citizen_pending",
     "SELECT " CASE_COLUMNS " FROM cases c JOIN departments d ON d.code = c.department_code"
-    " WHERE c.citizen_phone = $1 AND (c.awaiting_docs OR c.awaiting_reason OR"
+    " WHERE c.citizen_phone = $1 AND c.status <> 'closed' AND (c.awaiting_docs OR "
+    "c.awaiting_reason OR"
     "  (c.status = 'resolved' AND c.satisfaction_asked_at IS NOT NULL))"
-    " ORDER BY c.awaiting_reason DESC, c.awaiting_docs DESC, c.updated_at DESC LIMIT 1",
-    1};
+    " ORDER BY CASE $2 WHEN 'docs' THEN c.awaiting_docs"
+    "  WHEN 'answer' THEN c.status = 'resolved' AND c.satisfaction_asked_at IS NOT NULL"
+    "  ELSE c.awaiting_reason END DESC, c.awaiting_reason DESC, c.awaiting_docs DESC, c.updated_at "
+    "DESC LIMIT 1",
+    2};
 static const db_stmt st_officer_depts = {"desk_officer_depts",
                                          "SELECT string_agg(department_code, ',' ORDER BY "
                                          "department_code) FROM officers WHERE phone = $1",
                                          1};
 static const db_stmt st_supervisor = {
-    "desk_supervisor",
-    "SELECT 1 FROM districts WHERE $1 = ANY(nodal_phones || collector_phones || digest_phones)", 1};
+    "desk_supervisor", "SELECT 1 FROM districts WHERE $1 = ANY(nodal_phones || collector_phones)",
+    1};
 static const db_stmt st_event = {
     "desk_event",
     "INSERT INTO case_events (case_id, kind, actor, text, detail)"
@@ -72,7 +78,8 @@ static const db_stmt st_docs_done = {
 static const db_stmt st_resolve = {
     "desk_resolve",
     "UPDATE cases SET status = 'resolved', resolved_at = now(), satisfaction_asked_at = now(),"
-    " awaiting_reason = false, awaiting_docs = false, updated_at = now()"
+    " satisfaction_reminded_at = NULL, awaiting_reason = false, awaiting_docs = false, updated_at "
+    "= now()"
     " WHERE id = $1::bigint AND status <> 'closed'",
     1};
 static const db_stmt st_transfer = {
@@ -82,23 +89,26 @@ static const db_stmt st_transfer = {
     2};
 static const db_stmt st_close = {
     "desk_close",
-    "UPDATE cases SET status = 'closed', closed_at = now(), satisfaction_asked_at = NULL,"
-    " updated_at = now() WHERE id = $1::bigint AND status = 'resolved'",
+    "UPDATE cases SET status = 'closed', closed_at = now(), satisfaction_asked_at = NULL, "
+    "awaiting_docs = false,"
+    " awaiting_reason = false, updated_at = now() WHERE id = $1::bigint AND status = 'resolved'",
     1};
 static const db_stmt st_ask_reason = {
     "desk_ask_reason",
-    "UPDATE cases SET awaiting_reason = true, satisfaction_asked_at = NULL, updated_at = now() "
-    "WHERE id = $1::bigint",
+    "UPDATE cases SET awaiting_reason = true, satisfaction_asked_at = NULL, updated_at = now()"
+    " WHERE id = $1::bigint AND status = 'resolved' AND satisfaction_asked_at IS NOT NULL",
     1};
+/* Reopening restarts the SLA clock — the urgent one for urgent cases, which keep their level. */
 static const db_stmt st_reopen = {
     "desk_reopen",
     "UPDATE cases c SET status = 'reopened', reopen_count = c.reopen_count + 1, awaiting_reason = "
     "false,"
-    " resolved_at = NULL, sla_started_at = now(), escalation_level = 0, updated_at = now(),"
-    " sla_due_at = now() + COALESCE(d.sla_hours, (SELECT nodal_after_hours FROM districts), 48) * "
-    "interval '1 hour'"
-    " FROM departments d WHERE c.id = $1::bigint AND d.code = c.department_code RETURNING "
-    "c.reopen_count",
+    " resolved_at = NULL, sla_started_at = now(), updated_at = now(), sla_reminded_at = NULL,"
+    " escalation_level = CASE WHEN c.urgent THEN 2 ELSE 0 END,"
+    " sla_due_at = now() + CASE WHEN c.urgent THEN t.urgent_sla_hours"
+    "  ELSE COALESCE(d.sla_hours, t.nodal_after_hours, 48) END * interval '1 hour'"
+    " FROM departments d, districts t WHERE c.id = $1::bigint AND d.code = c.department_code"
+    " AND c.status = 'resolved' AND c.awaiting_reason RETURNING c.reopen_count",
     1};
 static const db_stmt st_escalate = {
     "desk_escalate",
@@ -178,14 +188,16 @@ static int say(desk_out *o, const char *to, const char *text, const char *case_i
     return 0;
 }
 
-static int ask_satisfaction(desk_out *o, const struct case_row *c, const char *note, err *e)
+static int ask_satisfaction(desk_out *o, const struct case_row *c, const char *full_note, err *e)
 {
     engine_out q;
-    char key[320], body[1400];
+    char key[320], body[1400], note[800];
     int en = strcmp(c->lang, "en") == 0;
     memset(&q, 0, sizeof q);
     q.kind = ENGINE_SEND;
     q.type = ENGINE_BUTTONS;
+    snprintf(note, sizeof note, "%s", full_note);
+    text_cut(note, 600); /* the question must stay within WhatsApp's 1024 characters */
     if (en)
         snprintf(body, sizeof body,
                  "Your complaint %s has been resolved.\nOfficer's note: %s\n\nAre you satisfied "
@@ -219,9 +231,10 @@ static int event(desk_out *o, const struct case_row *c, const char *kind, const 
 
 /* ---- reading cases ------------------------------------------------------------------------- */
 
-static int read_case(desk_out *o, const db_stmt *st, const char *param, struct case_row *c, err *e)
+static int read_case_p(desk_out *o, const db_stmt *st, const char *const *params,
+                       struct case_row *c, err *e)
 {
-    PGresult *r = db_query(o->pg, st, (const char *[]){param}, e);
+    PGresult *r = db_query(o->pg, st, params, e);
     if (!r)
         return -1;
     if (PQntuples(r) == 0) {
@@ -246,6 +259,11 @@ static int read_case(desk_out *o, const db_stmt *st, const char *param, struct c
     c->urgent = PQgetvalue(r, 0, 14)[0] == 't';
     PQclear(r);
     return 1;
+}
+
+static int read_case(desk_out *o, const db_stmt *st, const char *param, struct case_row *c, err *e)
+{
+    return read_case_p(o, st, (const char *[]){param}, c, e);
 }
 
 /* Sends text to every officer of a department (and the supervisors when asked). */
@@ -304,7 +322,8 @@ int desk_case_created(desk_out *o, const char *tracking_no, err *e)
             return -1;
         snprintf(msg, sizeof msg,
                  strcmp(c.lang, "en")
-                     ? "⚠️ आपकी शिकायत %s तत्काल मानी गई है: विभाग के अधिकारी, "
+                     ? "⚠️ आपकी शिकायत %s तत्काल मानी गई है: विभाग के "
+                       "अधिकारी, "
                        "नोडल "
                        "अधिकारी "
                        "और "
@@ -403,11 +422,14 @@ int desk_officer(desk_out *o, const wa_message *m, err *e)
     if (cmd.cmd == OFFICER_CASES)
         return officer_cases(o, m->from, supervisor && !depts[0], e);
     /* Find the case: the tracking number written, or the notification swiped. */
-    if (cmd.tracking[0])
+    /* A swipe-reply is about the swiped notification's case, whatever numbers the text
+     * mentions; a written number counts only when the swipe does not lead to a case. */
+    found = cmd.swipe ? read_case(o, &st_by_wamid, m->context_id, &c, e) : 0;
+    if (found < 0)
+        return -1;
+    if (!found && cmd.tracking[0])
         found = read_case(o, &st_get, cmd.tracking, &c, e);
-    else if (cmd.swipe)
-        found = read_case(o, &st_by_wamid, m->context_id, &c, e);
-    else {
+    else if (!found && !cmd.swipe) {
         snprintf(reply, sizeof reply, "शिकायत संख्या लिखें, जैसे: %s BLB-2026-000123 <संदेश>",
                  officer_cmd_name(cmd.cmd));
         return say(o, m->from, reply, NULL, "officer_reply", e);
@@ -535,10 +557,12 @@ static int word_is(const char *norm, const char *const *words)
 int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_confirm,
                  int case_waiting, int *handled, err *e)
 {
-    static const char *const yes[] = {"yes", "y",  "haan", "han", "ha", "ji",
-                                      "1",   "हाँ", "हां",   "जी",  NULL};
-    static const char *const no[] = {"no", "n",   "nahi", "nahin", "na",
-                                     "2",  "नहीं", "ना",   "नही",   NULL};
+    /* No digits: "1" and "2" pick menu rows, and a menu may be showing. */
+    static const char *const yes[] = {"yes", "y",  "haan", "han", "ha",
+                                      "ji",  "हाँ", "हां",   "जी",  NULL};
+    static const char *const no[] = {"no", "n", "nahi", "nahin", "na", "नहीं", "ना", "नही", NULL};
+    static const char *const keywords[] = {"menu", "मेनू",       "0",    "help", "मदद",
+                                           "stop", "language", "भाषा", NULL};
     struct case_row c;
     char norm[256] = "", reply[1600];
     const char *reply_id =
@@ -555,13 +579,22 @@ int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_conf
         found = t ? read_case(o, &st_get, t + 1, &c, e) : 0;
         if (found > 0 && strcmp(c.citizen, m->from) != 0)
             found = 0;
+    } else if (case_waiting) {
+        /* Which waiting case: media answers a request for documents, yes/no a question. */
+        const char *like =
+            m->kind == WA_MSG_TEXT
+                ? (*norm && (word_is(norm, yes) || word_is(norm, no)) ? "answer" : "text")
+            : m->kind == WA_MSG_AUDIO ? "text"
+                                      : "docs";
+        found = read_case_p(o, &st_citizen_pending, (const char *[]){m->from, like}, &c, e);
     } else {
-        found = case_waiting ? read_case(o, &st_citizen_pending, m->from, &c, e) : 0;
+        found = 0;
     }
     if (found < 0)
         return -1;
     en = found ? !strcmp(c.lang, "en") : lang && !strcmp(lang, "en");
-    if (found && c.awaiting_reason && (m->kind == WA_MSG_TEXT || m->kind == WA_MSG_AUDIO)) {
+    if (found && c.awaiting_reason && (m->kind == WA_MSG_TEXT || m->kind == WA_MSG_AUDIO) &&
+        !in_confirm && !(*norm && word_is(norm, keywords))) {
         /* The reason for "not satisfied": reopen, SLA restarts, officers told; a second
          * reopen goes to the nodal officer too. */
         PGresult *r = db_query(o->pg, &st_reopen, (const char *[]){c.id}, e);
@@ -569,7 +602,11 @@ int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_conf
         const char *reason = m->kind == WA_MSG_TEXT ? m->text : "(voice note)";
         if (!r)
             return -1;
-        count = PQntuples(r) ? atoi(PQgetvalue(r, 0, 0)) : c.reopen_count + 1;
+        if (PQntuples(r) == 0) { /* closed meanwhile (auto-close): nothing to reopen */
+            PQclear(r);
+            return 0;
+        }
+        count = atoi(PQgetvalue(r, 0, 0));
         PQclear(r);
         if (event(o, &c, "reopened", m->from, reason, NULL, e) < 0)
             return -1;
@@ -592,13 +629,18 @@ int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_conf
         *handled = 1;
         return say(o, m->from, reply, c.id, "citizen_update", e);
     }
-    if (found && c.asked && !strcmp(c.status, "resolved") && !in_confirm) {
-        int is_yes =
-            !strncmp(reply_id, "sat:yes:", 8) || (!*reply_id && *norm && word_is(norm, yes));
-        int is_no = !strncmp(reply_id, "sat:no:", 7) || (!*reply_id && *norm && word_is(norm, no));
+    if (found && c.asked && !strcmp(c.status, "resolved")) {
+        /* A tapped answer always counts; a typed one only when the flow is not asking its own
+         * question. */
+        int typed = !*reply_id && !in_confirm && *norm;
+        int is_yes = !strncmp(reply_id, "sat:yes:", 8) || (typed && word_is(norm, yes));
+        int is_no = !strncmp(reply_id, "sat:no:", 7) || (typed && word_is(norm, no));
         if (is_yes) {
-            if (db_exec(o->pg, &st_close, (const char *[]){c.id}, e) < 0 ||
-                event(o, &c, "closed", m->from, "citizen satisfied", NULL, e) < 0)
+            if (db_exec(o->pg, &st_close, (const char *[]){c.id}, e) < 0)
+                return -1;
+            if (db_affected(o->pg) == 0)
+                return 0; /* closed meanwhile (auto-close) */
+            if (event(o, &c, "closed", m->from, "citizen satisfied", NULL, e) < 0)
                 return -1;
             snprintf(reply, sizeof reply,
                      en ? "Thank you! Your complaint %s is now closed."
@@ -608,8 +650,11 @@ int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_conf
             return say(o, m->from, reply, c.id, "citizen_update", e);
         }
         if (is_no) {
-            if (db_exec(o->pg, &st_ask_reason, (const char *[]){c.id}, e) < 0 ||
-                event(o, &c, "not_satisfied", m->from, NULL, NULL, e) < 0)
+            if (db_exec(o->pg, &st_ask_reason, (const char *[]){c.id}, e) < 0)
+                return -1;
+            if (db_affected(o->pg) == 0)
+                return 0; /* closed meanwhile */
+            if (event(o, &c, "not_satisfied", m->from, NULL, NULL, e) < 0)
                 return -1;
             snprintf(reply, sizeof reply,
                      en ? "We are sorry. Please tell us in a few words why the problem of "
@@ -620,9 +665,9 @@ int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_conf
             return say(o, m->from, reply, c.id, "citizen_update", e);
         }
     }
-    if (found && c.awaiting_docs &&
+    if (found && c.awaiting_docs && !in_confirm && !(*norm && word_is(norm, keywords)) &&
         (m->kind == WA_MSG_IMAGE || m->kind == WA_MSG_DOCUMENT || m->kind == WA_MSG_AUDIO ||
-         m->kind == WA_MSG_VIDEO || (m->kind == WA_MSG_TEXT && !in_confirm))) {
+         m->kind == WA_MSG_VIDEO || m->kind == WA_MSG_TEXT)) {
         /* What the officer asked for: attached to the case and forwarded to that officer. */
         PGresult *r = db_query(o->pg, &st_docs_done, (const char *[]){c.id}, e);
         char officer[32] = "", key[320];

@@ -38,7 +38,7 @@ static const db_stmt st_record = {
      * remembered language, and whether one of their cases waits for an answer. */
     ") SELECT (SELECT count(*) FROM ins), EXISTS (SELECT 1 FROM staff_phones s WHERE s.phone = $2),"
     " COALESCE((SELECT language FROM citizens WHERE phone = $2), ''),"
-    " EXISTS (SELECT 1 FROM cases c WHERE c.citizen_phone = $2"
+    " EXISTS (SELECT 1 FROM cases c WHERE c.citizen_phone = $2 AND c.status <> 'closed'"
     "  AND (c.awaiting_docs OR c.awaiting_reason OR c.satisfaction_asked_at IS NOT NULL))",
     6};
 
@@ -70,7 +70,8 @@ int inbound_record(db *d, const wa_message *m, const char *receipt_json, inbound
     if (m->timestamp > 0)
         snprintf(ts, sizeof ts, "%lld", (long long)m->timestamp);
     r = db_query(d, &st_record,
-                 (const char *[]){m->id, m->from, m->type_name, ts, m->profile_name, receipt_json}, e);
+                 (const char *[]){m->id, m->from, m->type_name, ts, m->profile_name, receipt_json},
+                 e);
     if (!r)
         return -1;
     if (PQntuples(r) == 1) {

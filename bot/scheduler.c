@@ -29,13 +29,15 @@ static const db_stmt st_remind = {
     "'DD-MM-YYYY HH24:MI')"
     " FROM r CROSS JOIN districts t",
     1};
+/* Level 1 fires past the SLA — or past the collector's threshold when a department's SLA is
+ * longer than it, so the nodal officer is never skipped; level 2 past the threshold. */
 static const db_stmt st_level = {
     "sched_level",
     "WITH esc AS (UPDATE cases c SET escalation_level = $2::int FROM districts t"
     " WHERE c.status IN " UNRESOLVED " AND c.escalation_level < $2::int"
-    " AND CASE WHEN $2::int = 1 THEN c.sla_due_at"
-    "  ELSE c.sla_started_at + COALESCE(t.collector_after_hours, 96) * interval '1 hour' END "
-    "<= " NOW " RETURNING c.id, c.tracking_no, c.department_code, c.reopen_count, c.description, "
+    " AND (($2::int = 1 AND c.sla_due_at <= " NOW ") OR"
+    "  c.sla_started_at + COALESCE(t.collector_after_hours, 96) * interval '1 hour' <= " NOW ")"
+    " RETURNING c.id, c.tracking_no, c.department_code, c.reopen_count, c.description, "
     "c.created_at,"
     "  c.sla_started_at)"
     " SELECT esc.id, esc.tracking_no, esc.department_code, esc.reopen_count, left(esc.description, "
@@ -65,12 +67,14 @@ static const db_stmt st_sat_remind = {
     "IS NULL"
     " AND satisfaction_asked_at + interval '24 hours' <= " NOW
     " AND satisfaction_asked_at + $2::int * interval '1 hour' > " NOW
-    " RETURNING id, tracking_no, citizen_phone, language",
+    " RETURNING id, tracking_no, citizen_phone, language, extract(epoch FROM "
+    "satisfaction_asked_at)::bigint",
     2};
 static const db_stmt st_auto_close = {
     "sched_auto_close",
     "UPDATE cases SET status = 'closed', closed_at = " NOW
-    ", satisfaction_asked_at = NULL, updated_at = now()"
+    ", satisfaction_asked_at = NULL, awaiting_docs = false,"
+    " awaiting_reason = false, updated_at = now()"
     " WHERE status = 'resolved' AND satisfaction_asked_at IS NOT NULL"
     " AND satisfaction_asked_at + $2::int * interval '1 hour' <= " NOW
     " RETURNING id, tracking_no, citizen_phone, language",
@@ -251,7 +255,7 @@ static int satisfaction(db *d, const config *c, const char *now, scheduler_stats
         snprintf(q.opts[1].id, sizeof q.opts[1].id, "sat:no:%s", PQgetvalue(r, i, 1));
         snprintf(q.opts[1].title, sizeof q.opts[1].title, "%s", en ? "No" : "नहीं");
         q.nopts = 2;
-        snprintf(key, sizeof key, "satremind:%s", PQgetvalue(r, i, 0));
+        snprintf(key, sizeof key, "satremind:%s:%s", PQgetvalue(r, i, 0), PQgetvalue(r, i, 4));
         if (outbox_engine(d, key, PQgetvalue(r, i, 2), &q, "citizen_update", PQgetvalue(r, i, 0),
                           e) < 0 ||
             event(d, PQgetvalue(r, i, 0), "satisfaction_reminder", NULL, "{}", now, e) < 0) {
