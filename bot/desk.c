@@ -322,7 +322,8 @@ int desk_case_created(desk_out *o, const char *tracking_no, err *e)
             return -1;
         snprintf(msg, sizeof msg,
                  strcmp(c.lang, "en")
-                     ? "⚠️ आपकी शिकायत %s तत्काल मानी गई है: विभाग के "
+                     ? "⚠️ आपकी शिकायत %s तत्काल मानी गई है: विभाग "
+                       "के "
                        "अधिकारी, "
                        "नोडल "
                        "अधिकारी "
@@ -459,7 +460,27 @@ int desk_officer(desk_out *o, const wa_message *m, err *e)
                  "%s — %s (%s)\nस्थिति: %s, दोबारा खुली: %d बार\n%s%s%s\nनागरिक: %s", c.tracking,
                  c.dept_name_hi, c.dept, c.status, c.reopen_count, c.description,
                  c.place[0] ? "\nगांव/वार्ड: " : "", c.place, c.citizen);
-        return say(o, m->from, reply, NULL, "officer_reply", e);
+        if (say(o, m->from, reply, NULL, "officer_reply", e) < 0)
+            return -1;
+        /* The case's files follow: writing has opened the officer's 24-hour window, so media
+         * that could not reach them as a template notification arrives now. */
+        {
+            PGresult *a = db_query(o->pg, &st_attachment, (const char *[]){c.id}, e);
+            if (!a)
+                return -1;
+            for (int i = 0; i < PQntuples(a); i++) {
+                char key[320];
+                key_for(o, key, sizeof key);
+                if (!o->no_outbox &&
+                    outbox_media(o->pg, key, m->from, PQgetvalue(a, i, 1), PQgetvalue(a, i, 0),
+                                 c.tracking, "officer_reply", c.id, e) < 0) {
+                    PQclear(a);
+                    return -1;
+                }
+            }
+            PQclear(a);
+        }
+        return 0;
     }
     if (!strcmp(c.status, "closed")) {
         snprintf(reply, sizeof reply, "शिकायत %s बंद हो चुकी है।", c.tracking);

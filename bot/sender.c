@@ -262,7 +262,17 @@ static char *as_template(sender *s, struct job *j, json_object *payload)
         !json_object_object_get_ex(tpl, "language", &lang))
         return NULL;
     snprintf(j->template_name, sizeof j->template_name, "%s", json_object_get_string(name));
-    if (!(text = strdup(payload_text(payload))))
+    if (strcmp(j->kind, "image") == 0 || strcmp(j->kind, "document") == 0) {
+        /* Media cannot travel as a template: say it is there and how to get it (writing
+         * "show" opens the window, and the desk then forwards the case's files). */
+        char note[200];
+        snprintf(note, sizeof note, "📎 नागरिक की फोटो/दस्तावेज़ आया है\nदेखने के लिए लिखें: show %s",
+                 j->tracking);
+        text = strdup(note);
+    } else {
+        text = strdup(payload_text(payload));
+    }
+    if (!text)
         return NULL;
     root = json_object_new_object();
     t = json_object_new_object();
@@ -516,7 +526,8 @@ static int claim(sender *s, int n)
             continue;
         }
         /* Free-form messages need the 24-hour window; otherwise the approved template. */
-        if (!window_open && (strcmp(j->kind, "text") == 0 || strcmp(j->kind, "interactive") == 0)) {
+        if (!window_open && (strcmp(j->kind, "text") == 0 || strcmp(j->kind, "interactive") == 0 ||
+                             strcmp(j->kind, "image") == 0 || strcmp(j->kind, "document") == 0)) {
             j->body = as_template(s, j, payload);
             if (!j->body) {
                 record(s, &st_failed,

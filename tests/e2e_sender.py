@@ -128,10 +128,17 @@ def test_templates_outside_window():
         off = "919800000001"
         oid = outbox(env, off, text(off, "नई शिकायत BLB-2026-000902\nहैंडपंप खराब है"), purpose="officer_new_case",
                      case_id=case)
+        media = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": off, "type": "image",
+                 "image": {"id": "998877", "caption": "BLB-2026-000902"}}
+        photo = outbox(env, off, media, kind="image", purpose="officer_new_case", case_id=case)
         start_sender(env, fake)
         h.check("messages outside the window are delivered",
                 h.wait_for(lambda: state(env, mid) == "sent" and state(env, oid) == "sent", 20))
-        sent = {bd["to"]: bd for _, bd, _ in fake.delivered()}
+        h.check("a photo for an officer outside the window becomes a template saying how to get it",
+                h.wait_for(lambda: state(env, photo) == "sent", 20) and any(
+                    b.get("type") == "template" and "show BLB-2026-000902" in json.dumps(b, ensure_ascii=False)
+                    for _, b, _ in fake.delivered() if b.get("to") == off))
+        sent = {bd["to"]: bd for _, bd, _ in fake.delivered() if "📎" not in json.dumps(bd, ensure_ascii=False)}
         t = sent.get(to, {})
         h.check("a citizen outside the window gets the citizen_update template",
                 t.get("type") == "template" and t["template"]["name"] == "case_update" and
