@@ -71,8 +71,6 @@ static const db_stmt st_find = {
 static const db_stmt st_set_lang = {
     "cases_set_language", "UPDATE citizens SET language = $2, updated_at = now() WHERE phone = $1",
     2};
-static const db_stmt st_get_lang = {"cases_citizen_language",
-                                    "SELECT language FROM citizens WHERE phone = $1", 1};
 
 static int fill_info(db *d, const char *id, const char *lang, case_info *out, err *e)
 {
@@ -187,14 +185,3 @@ int case_set_language(db *d, const char *phone, const char *lang, err *e)
     return db_exec(d, &st_set_lang, (const char *[]){phone, lang}, e);
 }
 
-int case_citizen_language(db *d, const char *phone, char lang[4], err *e)
-{
-    PGresult *r = db_query(d, &st_get_lang, (const char *[]){phone}, e);
-    lang[0] = '\0';
-    if (!r)
-        return -1;
-    if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
-        snprintf(lang, 4, "%s", PQgetvalue(r, 0, 0));
-    PQclear(r);
-    return 0;
-}

@@ -30,7 +30,5 @@ int case_lookup(db *d, const char *phone, const char *tracking_no, const char *l
 
 /* Remembers the citizen's language choice. */
 int case_set_language(db *d, const char *phone, const char *lang, err *e);
-/* The citizen's remembered language, "" when none. */
-int case_citizen_language(db *d, const char *phone, char lang[4], err *e);
 
 #endif
