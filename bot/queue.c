@@ -217,10 +217,10 @@ int queue_producer_append_ping(queue_producer *q)
 int queue_producer_append(queue_producer *q, const wa_notification *n)
 {
     enum { MAXITEMS = 100000 }; /* far above what fits in the 1 MiB body limit */
-    size_t items = n->nmessages + n->nstatuses, argc = 0, blobs = 0;
+    size_t items = n->nmessages + n->nstatuses, argc = 0, blobs = 0, blobcap = 0, *offsets = NULL;
     const char *argv_small[4 + 3 * 16], **argv = argv_small;
     size_t lens_small[sizeof argv_small / sizeof argv_small[0]], *lens = lens_small;
-    char keys_small[16 * 320], *keys = keys_small, numkeys[16], ttl[16], *kp, *bp, *blob = NULL;
+    char keys_small[16 * 320], *keys = keys_small, numkeys[16], ttl[16], *kp, *blob = NULL;
     int ticket = -1;
     if (items == 0 || items > MAXITEMS || producer_ready(q) < 0)
         return -1;
@@ -231,7 +231,10 @@ int queue_producer_append(queue_producer *q, const wa_notification *n)
         if (!argv || !lens || !keys)
             goto out;
     }
-    /* Packed entries: measure, then write. */
+    /* Packed entries ("name\0value\0..."), built in one pass; argv points into blob once it
+     * stops moving. */
+    if (!(offsets = malloc((items + 1) * sizeof *offsets)))
+        goto out;
     for (size_t i = 0; i < items; i++) {
         const char *names[WA_IN_MAX_FIELDS], *values[WA_IN_MAX_FIELDS];
         char nums[128];
@@ -239,11 +242,23 @@ int queue_producer_append(queue_producer *q, const wa_notification *n)
                         ? wa_in_message_fields(&n->messages[i], names, values, nums, sizeof nums)
                         : wa_in_status_fields(&n->statuses[i - n->nmessages], names, values, nums,
                                               sizeof nums);
-        for (size_t f = 0; f < nf; f++)
-            blobs += strlen(names[f]) + strlen(values[f]) + 2;
+        offsets[i] = blobs;
+        for (size_t f = 0; f < nf; f++) {
+            size_t na = strlen(names[f]) + 1, va = strlen(values[f]) + 1;
+            if (blobs + na + va > blobcap) {
+                size_t cap = (blobs + na + va) * 2 + 1024;
+                char *nb = realloc(blob, cap);
+                if (!nb)
+                    goto out;
+                blob = nb;
+                blobcap = cap;
+            }
+            memcpy(blob + blobs, names[f], na);
+            memcpy(blob + blobs + na, values[f], va);
+            blobs += na + va;
+        }
     }
-    if (!(blob = malloc(blobs + 1)))
-        goto out;
+    offsets[items] = blobs;
     argv[argc++] = "EVALSHA";
     argv[argc++] = q->sha;
     argv[argc++] = numkeys;
@@ -264,23 +279,9 @@ int queue_producer_append(queue_producer *q, const wa_notification *n)
     argv[argc++] = ttl;
     for (size_t i = 0; i < argc; i++)
         lens[i] = strlen(argv[i]);
-    bp = blob;
     for (size_t i = 0; i < items; i++) {
-        const char *names[WA_IN_MAX_FIELDS], *values[WA_IN_MAX_FIELDS];
-        char nums[128];
-        size_t nf = i < n->nmessages
-                        ? wa_in_message_fields(&n->messages[i], names, values, nums, sizeof nums)
-                        : wa_in_status_fields(&n->statuses[i - n->nmessages], names, values, nums,
-                                              sizeof nums);
-        char *start = bp;
-        for (size_t f = 0; f < nf; f++) {
-            size_t a = strlen(names[f]) + 1, b = strlen(values[f]) + 1;
-            memcpy(bp, names[f], a);
-            memcpy(bp + a, values[f], b);
-            bp += a + b;
-        }
-        argv[argc] = start;
-        lens[argc++] = (size_t)(bp - start);
+        argv[argc] = blob ? blob + offsets[i] : "";
+        lens[argc++] = offsets[i + 1] - offsets[i];
     }
     if (redisAppendCommandArgv(q->ctx, (int)argc, argv, lens) != REDIS_OK) {
         producer_drop(q, "Redis: cannot buffer the enqueue");
@@ -294,6 +295,7 @@ out:
         free(keys);
     }
     free(blob);
+    free(offsets);
     return ticket;
 }
 
