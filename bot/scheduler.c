@@ -133,6 +133,24 @@ static const db_stmt st_satisfaction = {
 static const db_stmt st_district_name = {"sched_district_name",
                                          "SELECT name->>'hi', code FROM districts", 0};
 
+static const db_stmt st_clock = {"sched_clock",
+                                 "SELECT set_config('sampark.clock', (" NOW ")::text, true)", 1};
+
+/* A transaction in which the clock reads now_ms: outbound rows written in it judge the
+ * 24-hour window at that time too (migration 0007). */
+static int begin_at(db *d, int64_t now_ms, err *e)
+{
+    char now[32];
+    snprintf(now, sizeof now, "%lld", (long long)now_ms);
+    if (db_begin(d, e) < 0)
+        return -1;
+    if (db_exec(d, &st_clock, (const char *[]){now}, e) < 0) {
+        db_rollback(d);
+        return -1;
+    }
+    return 0;
+}
+
 static int event(db *d, const char *id, const char *kind, const char *text, const char *detail,
                  const char *now, err *e)
 {
@@ -443,7 +461,7 @@ char *scheduler_digest(db *d, const config *c, int64_t now_ms, const char *kind,
     if (!(text = build_digest(d, now_ms, kind, &csv, e)))
         return NULL;
     snprintf(key, sizeof key, "digest:%s:%lld", kind, (long long)now_ms);
-    if (db_begin(d, e) < 0 || to_role(d, "digest", key, text, "digest", NULL, e) < 0 ||
+    if (begin_at(d, now_ms, e) < 0 || to_role(d, "digest", key, text, "digest", NULL, e) < 0 ||
         db_commit(d, e) < 0) {
         db_rollback(d);
         free(text);
@@ -478,7 +496,7 @@ static int digests(db *d, const config *c, int64_t now_ms, scheduler_stats *st, 
         if (!(text = build_digest(d, now_ms, kind, &csv, e)))
             return -1;
         snprintf(key, sizeof key, "digest:%s:%s", kind, date);
-        if (db_begin(d, e) < 0 ||
+        if (begin_at(d, now_ms, e) < 0 ||
             !(claim = db_query(d, &st_claim_digest, (const char *[]){kind, date}, e))) {
             db_rollback(d);
             free(text);
@@ -514,7 +532,7 @@ int scheduler_pass(db *d, const config *c, int64_t now_ms, scheduler_stats *st, 
     char now[32];
     memset(st, 0, sizeof *st);
     snprintf(now, sizeof now, "%lld", (long long)now_ms);
-    if (db_begin(d, e) < 0)
+    if (begin_at(d, now_ms, e) < 0)
         return -1;
     if (reminders(d, now, st, e) < 0 || ladder(d, now, 1, st, e) < 0 ||
         ladder(d, now, 2, st, e) < 0 || satisfaction(d, c, now, st, e) < 0 || db_commit(d, e) < 0) {

@@ -35,8 +35,8 @@ static const db_stmt st_claim = {
     " WHERE o.id = pick.id AND (o.state = 'queued' OR o.claimed_until < now())"
     " RETURNING o.id, o.recipient, o.kind, COALESCE(o.purpose, ''), o.payload::text, o.attempts,"
     "  COALESCE((SELECT tracking_no FROM cases WHERE id = o.case_id), ''),"
-    "  COALESCE((SELECT last_inbound_at > now() - interval '24 hours' FROM wa_contacts WHERE phone "
-    "= o.recipient),"
+    "  COALESCE((SELECT last_inbound_at > GREATEST(o.window_at, now()) - interval '24 hours'"
+    "   FROM wa_contacts WHERE phone = o.recipient),"
     "           false)",
     2};
 static const db_stmt st_sent = {

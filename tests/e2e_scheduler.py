@@ -156,9 +156,35 @@ def test_urgent_keyword():
         env.close()
 
 
+def test_window_judged_at_the_clock():
+    """SPEC section 3: "as if the clock read --at" covers the 24-hour window. The nodal officer wrote a
+    minute ago, so a message now would be free-form; at --at 30 h later the window is closed -> template."""
+    import datetime
+    from fake_graph import FakeGraph
+    import e2e_sender as snd
+    env, fake = h.Env("window"), FakeGraph(snd.TOKEN, snd.PHONE_ID)
+    try:
+        now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+        iso = lambda t: t.strftime("%Y-%m-%dT%H:%M:%SZ")  # noqa: E731
+        seed(env, "BLB-2026-000401", "PHE", "open", iso(now - datetime.timedelta(hours=20)))
+        snd.window_open(env, NODAL)
+        code, out = run(env, "scheduler", "run-once", "--at", iso(now + datetime.timedelta(hours=30)))
+        h.check("a pass 30 h ahead escalates to the nodal officer", code == 0 and out_to(env, NODAL) == 1, out)
+        snd.start_sender(env, fake)
+        h.check("the message goes as a template: the window is closed at --at", h.wait_for(
+            lambda: any(b.get("to") == NODAL for _, b, _ in fake.delivered()), 20) and all(
+            b.get("type") == "template" for _, b, _ in fake.delivered() if b.get("to") == NODAL), fake.delivered())
+        h.check("every row the pass wrote carries its clock",
+                h.psql(env.url, "SELECT count(*) FILTER (WHERE window_at IS NULL) || ',' || "
+                                "bool_and(window_at > now() + interval '29 hours') FROM outbound_messages") == "0,true")
+    finally:
+        env.close()
+        fake.close()
+
+
 def main():
     return h.run_tests([test_ladder_reminders_and_auto_close, test_two_schedulers_at_once, test_digests,
-                        test_urgent_keyword])
+                        test_urgent_keyword, test_window_judged_at_the_clock])
 
 
 if __name__ == "__main__":
