@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""conversation.py PORT SECRET DATABASE_URL RATE SECONDS CITIZENS — the conversation and
-case-creation benchmark driver (bench/run). Simulated citizens walk the complaint flow
+"""conversation.py PORT SECRET DATABASE_URL RATE SECONDS CITIZENS [burst] — the conversation
+and case-creation benchmark driver (bench/run). Simulated citizens walk the complaint flow
 through signed webhooks at a fixed offered load; afterwards the step latency (webhook
 accepted → first reply row in the outbox, from PostgreSQL's clock) and the case rate are
-read back from the database. Prints one key=value line per figure."""
+read back from the database. With "burst", the citizens first walk up to the confirmation
+at RATE, and then all confirm at once: the case-creation figure. Prints one key=value line
+per figure."""
 import hashlib
 import hmac
 import http.client
@@ -15,6 +17,7 @@ import time
 
 port, secret, dburl = int(sys.argv[1]), sys.argv[2].encode(), sys.argv[3]
 rate, seconds, ncitizens = float(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
+burst = len(sys.argv) > 7 and sys.argv[7] == "burst"
 # One complaint: greeting, language, menu, department, description, skip photo, village, yes.
 SCRIPT = [("text", "namaste"), ("reply", "c:hi"), ("reply", "c:complaint"), ("reply", "d:PHE"),
           ("text", "हमारे गांव का हैंडपंप दो हफ्ते से खराब है, पानी नहीं आ रहा"), ("reply", "skip"),
@@ -39,25 +42,20 @@ def psql(sql):
     return subprocess.run(["psql", dburl, "-tAqc", sql], capture_output=True, text=True).stdout.strip()
 
 
-def main():
-    total = int(rate * seconds)
-    citizens = [f"9195{k:08d}" for k in range(ncitizens)]
-    # Message k goes to citizen k % N, which is at step k // N of its walk: each citizen's
-    # messages are spaced N / rate seconds apart, so it has its answer before its next one.
-    jobs = [(citizens[k % ncitizens], k // ncitizens, k) for k in range(total)]
+def send_all(jobs, rate, sent_at):
+    """Posts jobs (citizen, step, n) at rate per second (0: as fast as possible) from 16
+    connections; returns (sent, errors, offered rate)."""
     lock = threading.Lock()
-    sent_at = {}
-    sent = [0]
-    errors = [0]
+    sent, errors = [0], [0]
     t0 = time.time()
 
     def worker(wid, nworkers):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        for i in range(wid, total, nworkers):
-            due = t0 + i / rate
-            wait = due - time.time()
-            if wait > 0:
-                time.sleep(wait)
+        for i in range(wid, len(jobs), nworkers):
+            if rate:
+                wait = t0 + i / rate - time.time()
+                if wait > 0:
+                    time.sleep(wait)
             c, step, n = jobs[i]
             raw, sig, wamid = body(c, step, n)
             sent_at[wamid] = time.time()
@@ -79,11 +77,37 @@ def main():
         t.start()
     for t in threads:
         t.join()
-    offered = sent[0] / (time.time() - t0)
-    # Wait until every message has been handled (or 60 s).
-    deadline = time.time() + 60
+    return sent[0], errors[0], sent[0] / (time.time() - t0)
+
+
+def wait_handled(total):
+    deadline = time.time() + 120
     while time.time() < deadline and int(psql("SELECT count(*) FROM inbound_messages WHERE wamid LIKE 'wamid.BENCH%'") or 0) < total:
-        time.sleep(0.5)
+        time.sleep(0.2)
+
+
+def main():
+    citizens = [f"9195{k:08d}" for k in range(ncitizens)]
+    sent_at = {}
+    if burst:
+        # Everyone up to the confirmation at the given rate, then every "yes" at once.
+        steps = len(SCRIPT) - 1
+        walk = [(citizens[k % ncitizens], k // ncitizens, k) for k in range(ncitizens * steps)]
+        send_all(walk, rate, sent_at)
+        wait_handled(len(walk))
+        yes = [(c, steps, len(walk) + i) for i, c in enumerate(citizens)]
+        sent, errors, offered = send_all(yes, 0, sent_at)
+        wait_handled(len(walk) + len(yes))
+        cases = psql("SELECT count(*), extract(epoch FROM max(created_at) - min(created_at)) FROM cases").split("|")
+        print(f"burst_sent={sent} errors={errors} offered_rate={offered:.0f}")
+        print(f"cases={cases[0]} cases_span_s={float(cases[1] or 0):.2f}")
+        return
+    total = int(rate * seconds)
+    # Message k goes to citizen k % N, which is at step k // N of its walk: each citizen's
+    # messages are spaced N / rate seconds apart, so it has its answer before its next one.
+    jobs = [(citizens[k % ncitizens], k // ncitizens, k) for k in range(total)]
+    sent, errors, offered = send_all(jobs, rate, sent_at)
+    wait_handled(total)
     rows = psql("SELECT split_part(idempotency_key, ':', 1), extract(epoch FROM min(created_at)) FROM outbound_messages "
                 "WHERE idempotency_key LIKE 'wamid.BENCH%' AND kind <> 'read' GROUP BY 1")
     lat = sorted((float(t) - sent_at[w]) for w, t in (line.split("|") for line in rows.splitlines() if line)
@@ -95,7 +119,7 @@ def main():
                    "WHERE wamid LIKE 'wamid.BENCH%'").split("|")
     cases = psql("SELECT count(*), extract(epoch FROM max(created_at) - min(created_at)) FROM cases").split("|")
     print(f"offered_rate={offered:.0f}")
-    print(f"sent={sent[0]} errors={errors[0]}")
+    print(f"sent={sent} errors={errors}")
     print(f"handled={handled[0]} handled_span_s={float(handled[1] or 0):.2f}")
     print(f"steps_with_reply={n} step_p50_ms={p50 * 1000:.1f} step_p99_ms={p99 * 1000:.1f}")
     print(f"cases={cases[0]} cases_span_s={float(cases[1] or 0):.2f}")

@@ -184,4 +184,3 @@ int case_set_language(db *d, const char *phone, const char *lang, err *e)
 {
     return db_exec(d, &st_set_lang, (const char *[]){phone, lang}, e);
 }
-

@@ -200,87 +200,146 @@ static int perform(conv *cv, const engine_ctx *ctx, engine_session *s, const wa_
     return 0;
 }
 
-int conv_handle(conv *cv, const wa_message *m, conv_sink sink, void *ud, err *e)
+/* One message inside an open transaction, with its session already loaded: record it, then
+ * either the desk (officers, and what belongs to an existing case) or the engine and its
+ * actions. *save = 1 when s changed and must be saved once the transaction commits. */
+static int step_in_tx(conv *cv, const wa_message *m, engine_session *s, int expired, int *save,
+                      conv_sink sink, void *ud, err *e)
 {
     engine_ctx ctx;
-    engine_session s;
     engine_result r = {0};
-    redisContext *rc = NULL;
-    unsigned loaded = 0;
-    int expired = 0, result = CONV_RETRY, handled = 0, in_confirm = 0, idx;
     inbound_info info;
-    int64_t ttl = (int64_t)cv->cfg->session_ttl_h * 3600 * 1000;
+    int handled = 0, in_confirm, idx, rc = -1;
     struct {
         conv_sink sink;
         void *ud;
     } fw = {sink, ud};
     desk_out out = {cv->pg, m->id, 0, cv->no_outbox, show_desk, &fw};
-    engine_session_init(&s);
-    if (load_depts(cv, e) < 0 || db_begin(cv->pg, e) < 0)
-        return CONV_RETRY;
+    *save = 0;
     {
         /* Blue ticks: the read receipt is queued with the record, ahead of any reply. */
         char *receipt = cv->no_outbox ? NULL : wa_out_read(m->id);
         int rc2 = inbound_record(cv->pg, m, receipt, &info, e);
         free(receipt);
         if (rc2 < 0)
-            goto rollback;
+            return -1;
     }
-    if (!info.fresh) {
-        result = CONV_DONE; /* handled before: never run twice */
-        goto commit;
-    }
-    if (info.staff) {
-        if (desk_officer(&out, m, e) < 0)
-            goto rollback;
-        result = CONV_DONE;
-        goto commit;
-    }
-    if (!(rc = rds_get(cv->redis, e)) ||
-        session_load(rc, m->from, now_ms(), ttl, &s, &expired, &loaded, e) < 0) {
-        rds_reset(cv->redis);
-        goto rollback;
-    }
-    if (!s.lang[0])
-        snprintf(s.lang, sizeof s.lang, "%s", info.lang);
-    idx = s.state[0] && !expired ? flow_state_index(cv->flows, s.state) : -1;
+    if (!info.fresh)
+        return 0; /* handled before: never run twice */
+    if (info.staff)
+        return desk_officer(&out, m, e) < 0 ? -1 : 0;
+    if (!s->lang[0])
+        snprintf(s->lang, sizeof s->lang, "%s", info.lang);
+    idx = s->state[0] && !expired ? flow_state_index(cv->flows, s->state) : -1;
     in_confirm = idx >= 0 && (cv->flows->states[idx].kind == FLOW_CONFIRM ||
                               cv->flows->states[idx].kind == FLOW_INPUT ||
                               cv->flows->states[idx].kind == FLOW_MEDIA);
     /* What belongs to an existing case (documents, the satisfaction answer) comes first. */
-    if (desk_citizen(&out, m, s.lang, in_confirm, info.case_waiting, &handled, e) < 0)
-        goto rollback;
-    if (handled) {
-        if (db_commit(cv->pg, e) < 0)
-            goto fail;
-        result = CONV_DONE;
-        goto out;
-    }
+    if (desk_citizen(&out, m, s->lang, in_confirm, info.case_waiting, &handled, e) < 0)
+        return -1;
+    if (handled)
+        return 0;
     ctx = (engine_ctx){cv->flows, cv->depts, cv->ndepts};
-    if (engine_step(&ctx, &s, m, expired, &r, e) < 0 ||
-        perform(cv, &ctx, &s, m, &r, &out, sink, ud, e) < 0)
-        goto rollback;
-    if (db_commit(cv->pg, e) < 0)
-        goto fail;
-    if (session_save(rc, m->from, now_ms(), ttl, &s, loaded, e) < 0)
-        rds_reset(cv->redis); /* the messages are out; the next message starts from the old state */
-    result = CONV_DONE;
-    goto out;
-commit:
-    if (db_commit(cv->pg, e) < 0)
-        result = CONV_RETRY;
-    goto out;
-rollback:
-    db_rollback(cv->pg);
-fail:
-    result = e->kind == ERR_USER || (e->kind == ERR_ENV && !db_error_transient(cv->pg) &&
-                                     strstr(e->msg, "PostgreSQL"))
-                 ? CONV_DEAD
-                 : CONV_RETRY;
-out:
+    if (engine_step(&ctx, s, m, expired, &r, e) == 0 &&
+        perform(cv, &ctx, s, m, &r, &out, sink, ud, e) == 0) {
+        *save = 1;
+        rc = 0;
+    }
     engine_result_free(&r);
+    return rc;
+}
+
+/* What a failure means: a message that can never be handled, or a server away for a while. */
+static int failure(conv *cv, const err *e)
+{
+    return e->kind == ERR_USER || (e->kind == ERR_ENV && !db_error_transient(cv->pg) &&
+                                   strstr(e->msg, "PostgreSQL"))
+               ? CONV_DEAD
+               : CONV_RETRY;
+}
+
+int conv_handle(conv *cv, const wa_message *m, conv_sink sink, void *ud, err *e)
+{
+    engine_session s;
+    redisContext *rc;
+    unsigned loaded = 0;
+    int expired = 0, save = 0, result;
+    int64_t ttl = (int64_t)cv->cfg->session_ttl_h * 3600 * 1000;
+    engine_session_init(&s);
+    if (load_depts(cv, e) < 0)
+        return CONV_RETRY;
+    if (!(rc = rds_get(cv->redis, e)) ||
+        session_load(rc, m->from, now_ms(), ttl, &s, &expired, &loaded, e) < 0) {
+        rds_reset(cv->redis);
+        engine_session_clear(&s);
+        return CONV_RETRY;
+    }
+    if (db_begin(cv->pg, e) < 0) {
+        result = failure(cv, e);
+    } else if (step_in_tx(cv, m, &s, expired, &save, sink, ud, e) < 0) {
+        db_rollback(cv->pg);
+        result = failure(cv, e);
+    } else if (db_commit(cv->pg, e) < 0) {
+        result = failure(cv, e);
+    } else {
+        result = CONV_DONE;
+        if (save && session_save(rc, m->from, now_ms(), ttl, &s, loaded, e) < 0)
+            rds_reset(cv->redis); /* the messages are out; the next one starts from the old state */
+    }
     engine_session_clear(&s);
     return result;
+}
+
+int conv_handle_many(conv *cv, const wa_message *const *ms, size_t n, err *e)
+{
+    engine_session ss[CONV_BATCH_MAX];
+    const engine_session *saved[CONV_BATCH_MAX];
+    const char *phones[CONV_BATCH_MAX], *save_phones[CONV_BATCH_MAX];
+    unsigned loaded[CONV_BATCH_MAX], save_loaded[CONV_BATCH_MAX];
+    int expired[CONV_BATCH_MAX], ok = 0;
+    size_t nsave = 0;
+    redisContext *rc;
+    int64_t ttl = (int64_t)cv->cfg->session_ttl_h * 3600 * 1000;
+    if (n > CONV_BATCH_MAX)
+        return err_set(e, ERR_USER, "batch of %zu messages: at most %d", n, CONV_BATCH_MAX);
+    for (size_t i = 0; i < n; i++) {
+        phones[i] = ms[i]->from;
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(phones[k], phones[i]) == 0)
+                return err_set(e, ERR_USER, "a batch holds one message per sender");
+        engine_session_init(&ss[i]);
+    }
+    if (load_depts(cv, e) < 0)
+        goto out;
+    if (!(rc = rds_get(cv->redis, e)) ||
+        session_load_many(rc, phones, n, now_ms(), ttl, ss, expired, loaded, e) < 0) {
+        rds_reset(cv->redis);
+        goto out;
+    }
+    if (db_begin(cv->pg, e) < 0)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        int save = 0;
+        if (step_in_tx(cv, ms[i], &ss[i], expired[i], &save, NULL, NULL, e) < 0) {
+            db_rollback(cv->pg);
+            goto out;
+        }
+        if (save) {
+            save_phones[nsave] = phones[i];
+            saved[nsave] = &ss[i];
+            save_loaded[nsave++] = loaded[i];
+        }
+    }
+    if (db_commit(cv->pg, e) < 0)
+        goto out;
+    ok = 1;
+    if (nsave &&
+        session_save_many(rc, save_phones, nsave, now_ms(), ttl, saved, save_loaded, NULL, e) < 0)
+        rds_reset(cv->redis); /* as in conv_handle: the next message starts from the old state */
+out:
+    for (size_t i = 0; i < n; i++)
+        engine_session_clear(&ss[i]);
+    return ok ? 0 : -1;
 }
 
 int conv_reset(conv *cv, const char *phone, err *e)

@@ -20,28 +20,18 @@ static void key_of(const char *phone, char key[64])
     snprintf(key, 64, "sampark:sess:%s", phone);
 }
 
-int session_load(redisContext *c, const char *phone, int64_t now_ms, int64_t ttl_ms,
-                 engine_session *s, int *expired, unsigned *loaded_version, err *e)
+/* Reads one HMGET ver data reply into s. */
+static void parse(const redisReply *r, int64_t now_ms, int64_t ttl_ms, engine_session *s,
+                  int *expired, unsigned *loaded_version)
 {
-    char key[64];
-    redisReply *r;
     const char *p, *end;
     const char *fields[6];
     size_t nf = 0;
     *expired = 0;
     *loaded_version = 0;
-    key_of(phone, key);
-    r = redisCommand(c, "HMGET %s ver data", key);
-    if (!r || r->type == REDIS_REPLY_ERROR) {
-        err_set(e, ERR_ENV, "Redis: loading the session: %s", r ? r->str : c->errstr);
-        freeReplyObject(r);
-        return -1;
-    }
     if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
-        r->element[1]->type != REDIS_REPLY_STRING) {
-        freeReplyObject(r);
-        return 0; /* no session: a new conversation */
-    }
+        r->element[1]->type != REDIS_REPLY_STRING)
+        return; /* no session: a new conversation */
     if (r->element[0]->type == REDIS_REPLY_STRING)
         *loaded_version = (unsigned)strtoul(r->element[0]->str, NULL, 10);
     p = r->element[1]->str;
@@ -50,39 +40,91 @@ int session_load(redisContext *c, const char *phone, int64_t now_ms, int64_t ttl
         fields[nf++] = p;
         p += strlen(p) + 1;
     }
-    if (nf == 6) {
-        snprintf(s->state, sizeof s->state, "%s", fields[0]);
-        snprintf(s->lang, sizeof s->lang, "%s", fields[1]);
-        s->retries = atoi(fields[2]);
-        s->page = atoi(fields[3]);
-        s->waiting = atoi(fields[4]);
-        s->version = *loaded_version;
-        if (now_ms - strtoll(fields[5], NULL, 10) > ttl_ms)
-            *expired = s->state[0] != '\0';
-        while (p < end) {
-            const char *k = p, *v = p + strlen(p) + 1;
-            if (v >= end)
-                break;
-            p = v + strlen(v) + 1;
-            if (!*expired)
-                engine_session_set(s, k, v);
-        }
-        if (*expired) {
-            s->state[0] = '\0';
-            s->retries = s->page = s->waiting = 0;
-        }
+    if (nf < 6)
+        return;
+    snprintf(s->state, sizeof s->state, "%s", fields[0]);
+    snprintf(s->lang, sizeof s->lang, "%s", fields[1]);
+    s->retries = atoi(fields[2]);
+    s->page = atoi(fields[3]);
+    s->waiting = atoi(fields[4]);
+    s->version = *loaded_version;
+    if (now_ms - strtoll(fields[5], NULL, 10) > ttl_ms)
+        *expired = s->state[0] != '\0';
+    while (p < end) {
+        const char *k = p, *v = p + strlen(p) + 1;
+        if (v >= end)
+            break;
+        p = v + strlen(v) + 1;
+        if (!*expired)
+            engine_session_set(s, k, v);
     }
-    freeReplyObject(r);
+    if (*expired) {
+        s->state[0] = '\0';
+        s->retries = s->page = s->waiting = 0;
+    }
+}
+
+/* Reads n pipelined replies; every reply is read even after an error, so the connection stays
+ * in step. On an error every reply is freed. */
+static int replies(redisContext *c, size_t n, const char *what, redisReply **out, err *e)
+{
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        void *v = NULL;
+        out[i] = NULL;
+        if (redisGetReply(c, &v) != REDIS_OK) {
+            for (size_t k = 0; k < i; k++)
+                freeReplyObject(out[k]);
+            return err_set(e, ERR_ENV, "Redis: %s: %s", what, c->errstr);
+        }
+        out[i] = v;
+        if (out[i]->type == REDIS_REPLY_ERROR && rc == 0)
+            rc = err_set(e, ERR_ENV, "Redis: %s: %s", what, out[i]->str);
+    }
+    if (rc < 0)
+        for (size_t i = 0; i < n; i++)
+            freeReplyObject(out[i]);
+    return rc;
+}
+
+int session_load_many(redisContext *c, const char *const *phones, size_t n, int64_t now_ms,
+                      int64_t ttl_ms, engine_session *ss, int *expired, unsigned *versions, err *e)
+{
+    redisReply *stack[32], **r = n <= 32 ? stack : malloc(n * sizeof *r);
+    if (!r)
+        return err_set(e, ERR_ENV, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        char key[64];
+        key_of(phones[i], key);
+        redisAppendCommand(c, "HMGET %s ver data", key);
+    }
+    if (replies(c, n, "loading the session", r, e) < 0) {
+        if (r != stack)
+            free(r);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        parse(r[i], now_ms, ttl_ms, &ss[i], &expired[i], &versions[i]);
+        freeReplyObject(r[i]);
+    }
+    if (r != stack)
+        free(r);
     return 0;
 }
 
-int session_save(redisContext *c, const char *phone, int64_t now_ms, int64_t ttl_ms,
-                 const engine_session *s, unsigned loaded_version, err *e)
+int session_load(redisContext *c, const char *phone, int64_t now_ms, int64_t ttl_ms,
+                 engine_session *s, int *expired, unsigned *loaded_version, err *e)
+{
+    return session_load_many(c, &phone, 1, now_ms, ttl_ms, s, expired, loaded_version, e);
+}
+
+/* Appends the compare-and-set save of s to the pipeline. */
+static int append_save(redisContext *c, const char *phone, int64_t now_ms, int64_t ttl_ms,
+                       const engine_session *s, unsigned loaded_version, err *e)
 {
     char key[64], head[160], old[16], ver[16], px[24];
     size_t len, cap = sizeof head;
     char *blob;
-    redisReply *r;
     int n = snprintf(head, sizeof head, "%s%c%s%c%d%c%d%c%d%c%lld", s->state, 0, s->lang, 0,
                      s->retries, 0, s->page, 0, s->waiting, 0, (long long)now_ms);
     if (n < 0 || (size_t)n >= sizeof head)
@@ -103,17 +145,46 @@ int session_save(redisContext *c, const char *phone, int64_t now_ms, int64_t ttl
     snprintf(old, sizeof old, "%u", loaded_version);
     snprintf(ver, sizeof ver, "%u", loaded_version + 1);
     snprintf(px, sizeof px, "%lld", (long long)(ttl_ms + KEEP_LANG_MS));
-    r = redisCommand(c, "EVAL %s 1 %s %s %s %b %s", save_lua, key, loaded_version ? old : "0", ver,
-                     blob, len, px);
+    n = redisAppendCommand(c, "EVAL %s 1 %s %s %s %b %s", save_lua, key, loaded_version ? old : "0",
+                           ver, blob, len, px);
     free(blob);
-    if (!r || r->type == REDIS_REPLY_ERROR) {
-        err_set(e, ERR_ENV, "Redis: saving the session: %s", r ? r->str : c->errstr);
-        freeReplyObject(r);
-        return -1;
+    return n == REDIS_OK ? 0 : err_set(e, ERR_ENV, "out of memory");
+}
+
+int session_save_many(redisContext *c, const char *const *phones, size_t n, int64_t now_ms,
+                      int64_t ttl_ms, const engine_session *const *ss, const unsigned *versions,
+                      int *lost, err *e)
+{
+    redisReply *stack[32], **r = n <= 32 ? stack : malloc(n * sizeof *r);
+    size_t queued = 0;
+    int rc = 0;
+    if (!r)
+        return err_set(e, ERR_ENV, "out of memory");
+    for (; queued < n && rc == 0; queued++)
+        rc = append_save(c, phones[queued], now_ms, ttl_ms, ss[queued], versions[queued], e);
+    if (rc < 0)
+        queued--; /* the failed one was not appended; read what was, to stay in step */
+    if (replies(c, queued, "saving the session", r, rc < 0 ? &(err){0} : e) < 0) {
+        rc = -1;
+    } else {
+        for (size_t i = 0; i < queued; i++) {
+            if (lost)
+                lost[i] = !(r[i]->type == REDIS_REPLY_INTEGER && r[i]->integer == 1);
+            freeReplyObject(r[i]);
+        }
     }
-    n = r->type == REDIS_REPLY_INTEGER && r->integer == 1 ? 0 : 1;
-    freeReplyObject(r);
-    return n;
+    if (r != stack)
+        free(r);
+    return rc;
+}
+
+int session_save(redisContext *c, const char *phone, int64_t now_ms, int64_t ttl_ms,
+                 const engine_session *s, unsigned loaded_version, err *e)
+{
+    int lost = 0;
+    if (session_save_many(c, &phone, 1, now_ms, ttl_ms, &s, &loaded_version, &lost, e) < 0)
+        return -1;
+    return lost;
 }
 
 int session_delete(redisContext *c, const char *phone, err *e)

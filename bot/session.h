@@ -20,6 +20,13 @@ int session_load(redisContext *c, const char *phone, int64_t now_ms, int64_t ttl
  * else saved first (the caller's step is dropped), -1 on a Redis error. */
 int session_save(redisContext *c, const char *phone, int64_t now_ms, int64_t ttl_ms,
                  const engine_session *s, unsigned loaded_version, err *e);
+/* The same for n distinct phones in one pipelined round trip (the worker's batches). lost[i]
+ * (may be NULL) is set to 1 where someone else saved first. */
+int session_load_many(redisContext *c, const char *const *phones, size_t n, int64_t now_ms,
+                      int64_t ttl_ms, engine_session *ss, int *expired, unsigned *versions, err *e);
+int session_save_many(redisContext *c, const char *const *phones, size_t n, int64_t now_ms,
+                      int64_t ttl_ms, const engine_session *const *ss, const unsigned *versions,
+                      int *lost, err *e);
 /* Deletes the session (sampark chat /reset). */
 int session_delete(redisContext *c, const char *phone, err *e);
 

@@ -116,13 +116,76 @@ static int process(worker *w, const queue_entry *ent, err *e)
     return db_error_transient(w->pg) ? 1 : 2;
 }
 
+/* What a batch pass keeps: per shard whether it must wait, and the entries to acknowledge. */
+typedef struct pass {
+    int blocked[QUEUE_SHARDS + 1]; /* index shard + 1; 0 is the status stream */
+    int had_trouble;
+    const queue_entry **done;
+    size_t ndone;
+} pass;
+
+/* One entry on its own (the slow path), with the outcome applied to the pass. */
+static void one(worker *w, pass *p, const queue_entry *ent)
+{
+    err e = {0};
+    int outcome;
+    if (p->blocked[ent->shard + 1])
+        return; /* an earlier entry of this shard must go first */
+    outcome = process(w, ent, &e);
+    if (outcome == 1) {
+        p->blocked[ent->shard + 1] = 1;
+        queue_consumer_retry_shard(w->q, ent->shard);
+        metrics_processed(0);
+        trouble(w, e.msg);
+        p->had_trouble = 1;
+        return;
+    }
+    if (outcome == 2) {
+        err e2 = {0};
+        fprintf(stderr, "sampark worker %s: entry %s goes to %s: %s\n", w->name, ent->id,
+                QUEUE_DEAD_STREAM, e.msg);
+        if (queue_consumer_dead(w->q, ent, e.msg, &e2) < 0) {
+            p->blocked[ent->shard + 1] = 1;
+            queue_consumer_retry_shard(w->q, ent->shard);
+            trouble(w, e2.msg);
+            p->had_trouble = 1;
+        } else {
+            metrics_dead_letter();
+        }
+        return;
+    }
+    p->done[p->ndone++] = ent; /* acknowledged together at the end of the batch */
+    metrics_processed(1);
+}
+
+/* The fast path: a group of messages from distinct senders in one transaction. When anything
+ * in it fails nothing was changed, and each entry goes the slow path, in order. */
+static void group(worker *w, pass *p, const queue_entry **ents, wa_message *ms, size_t n)
+{
+    const wa_message *mp[CONV_BATCH_MAX];
+    err e = {0};
+    if (n == 0)
+        return;
+    for (size_t i = 0; i < n; i++)
+        mp[i] = &ms[i];
+    if (n > 1 && conv_handle_many(w->cv, mp, n, &e) == 0) {
+        for (size_t i = 0; i < n; i++) {
+            p->done[p->ndone++] = ents[i];
+            metrics_processed(1);
+        }
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        one(w, p, ents[i]);
+}
+
 static void handle_batch(worker *w, queue_batch *b)
 {
-    int blocked[QUEUE_SHARDS + 1] = {0}; /* index shard + 1; 0 is the status stream */
-    int had_trouble = 0;
-    const queue_entry **done = calloc(b->n ? b->n : 1, sizeof *done);
-    size_t ndone = 0;
-    if (!done) {
+    pass p = {.had_trouble = 0};
+    const queue_entry *ents[CONV_BATCH_MAX];
+    wa_message ms[CONV_BATCH_MAX];
+    size_t n = 0;
+    if (!(p.done = calloc(b->n ? b->n : 1, sizeof *p.done))) {
         trouble(w, "out of memory");
         for (size_t i = 0; i < b->n; i++)
             queue_consumer_retry_shard(w->q, b->entries[i].shard);
@@ -130,55 +193,47 @@ static void handle_batch(worker *w, queue_batch *b)
     }
     for (size_t i = 0; i < b->n; i++) {
         const queue_entry *ent = &b->entries[i];
-        err e = {0};
-        int outcome;
-        if (blocked[ent->shard + 1])
-            continue; /* an earlier entry of this shard must go first */
+        int repeat = 0;
+        if (p.blocked[ent->shard + 1])
+            continue;
         if (!queue_consumer_holds(w->q, ent->shard)) {
             /* The lease ran out under us: another worker may own these entries now, and it
              * claims them from our pending list. Touch nothing more of this shard. */
-            blocked[ent->shard + 1] = 1;
+            p.blocked[ent->shard + 1] = 1;
             continue;
         }
-        outcome = process(w, ent, &e);
-        if (outcome == 1) {
-            blocked[ent->shard + 1] = 1;
-            queue_consumer_retry_shard(w->q, ent->shard);
-            metrics_processed(0);
-            trouble(w, e.msg);
-            had_trouble = 1;
+        if (ent->shard < 0 ||
+            wa_in_message_from_fields(&ms[n], ent->names, ent->values, ent->nfields) < 0) {
+            one(w, &p, ent); /* statuses, and what the slow path dead-letters */
             continue;
         }
-        if (outcome == 2) {
-            err e2 = {0};
-            fprintf(stderr, "sampark worker %s: entry %s goes to %s: %s\n", w->name, ent->id,
-                    QUEUE_DEAD_STREAM, e.msg);
-            if (queue_consumer_dead(w->q, ent, e.msg, &e2) < 0) {
-                blocked[ent->shard + 1] = 1;
-                queue_consumer_retry_shard(w->q, ent->shard);
-                trouble(w, e2.msg);
-                had_trouble = 1;
-            } else {
-                metrics_dead_letter();
-            }
-            continue;
+        for (size_t k = 0; k < n && !repeat; k++)
+            repeat = strcmp(ms[k].from, ms[n].from) == 0;
+        if (repeat || n == CONV_BATCH_MAX) {
+            /* The sender's next message waits for the one before it to be committed. */
+            wa_message next = ms[n];
+            group(w, &p, ents, ms, n);
+            n = 0;
+            if (p.blocked[ent->shard + 1])
+                continue;
+            ms[0] = next;
         }
-        done[ndone++] = ent; /* acknowledged together at the end of the batch */
-        metrics_processed(1);
+        ents[n++] = ent;
     }
-    if (ndone) {
+    group(w, &p, ents, ms, n);
+    if (p.ndone) {
         err e = {0};
         /* Done but not acknowledged (Redis went away): they come again and are recognised as
          * done, so nothing is processed twice; their shards read pending entries first. */
-        if (queue_consumer_ack_many(w->q, done, ndone, &e) < 0) {
-            for (size_t i = 0; i < ndone; i++)
-                queue_consumer_retry_shard(w->q, done[i]->shard);
+        if (queue_consumer_ack_many(w->q, p.done, p.ndone, &e) < 0) {
+            for (size_t i = 0; i < p.ndone; i++)
+                queue_consumer_retry_shard(w->q, p.done[i]->shard);
             trouble(w, e.msg);
-            had_trouble = 1;
+            p.had_trouble = 1;
         }
     }
-    free(done);
-    if (!had_trouble)
+    free(p.done);
+    if (!p.had_trouble)
         recovered(w);
 }
 

@@ -88,7 +88,7 @@ sp_start_postgres() {
   else
     sp_port_busy "$port" && sp_die "port $port is in use by another program; PostgreSQL for Sampark cannot start (set SP_PG_PORT)"
     sp_run_as "$SP_PG_BIN/pg_ctl" -D "$pgdata" -l "$SP_DATA/postgres.log" -w -t 60 \
-      -o "-p $port -k $pgdata -c listen_addresses=127.0.0.1 -c fsync=${SP_PG_FSYNC:-on}" start >/dev/null ||
+      -o "-p $port -k $pgdata -c listen_addresses=127.0.0.1 -c fsync=${SP_PG_FSYNC:-on} ${SP_PG_OPTS:-}" start >/dev/null ||
       { tail -5 "$SP_DATA/postgres.log" >&2; sp_die "PostgreSQL did not start"; }
     SP_STARTED+=("postgres:$pgdata")
     sp_say "PostgreSQL started on 127.0.0.1:$port"
