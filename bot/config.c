@@ -1,14 +1,18 @@
 /* config.c — environment → struct config (see config.h).
  * All parsing is strict: trailing junk, out-of-range numbers and unsupported URL schemes are
- * errors, because a collectorate's operator should learn of a typo at start, not at 2 a.m. */
+ * errors, because a collectorate's operator should learn of a typo at start, not at 2 a.m.
+ * Secrets (WA_APP_SECRET, WA_ACCESS_TOKEN, WA_VERIFY_TOKEN, the passwords in REDIS_URL and
+ * DATABASE_URL) are kept, never echoed: an error quotes a URL with its password as "***". */
 #include "config.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <libpq-fe.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct config_storage {
     config pub;
@@ -25,6 +29,7 @@ static const char *const known_sampark_vars[] = {
     "SAMPARK_RECLAIM_IDLE_MS",
     "SAMPARK_RETRY_BASE_MS",
     "SAMPARK_DIGEST_DIR",
+    "SAMPARK_RETENTION_DAYS",
 };
 
 static const char *env_get(char *const *envp, const char *name)
@@ -101,8 +106,27 @@ static int parse_hostport(const char *s, char *host, size_t hostsz, int *port)
     return parse_int(colon + 1, 1, 65535, port);
 }
 
-/* redis://[[user]:password@]host[:port][/db] or unix:///path/to.sock[?db=N]. */
-static int parse_redis_url(struct config_storage *s, const char *url, err *e)
+/* url with the password of a scheme://user:password@ part shown as "***" (the whole part when
+ * it has no colon: it may be a password alone). The last '@' counts, so a password holding
+ * '@' or '/' is covered too. This is what messages, logs and /healthz may quote. */
+static void redact_url(const char *url, char *out, size_t outsz)
+{
+    const char *scheme = strstr(url, "://"), *start, *at, *colon;
+    if (!scheme || !(at = strrchr(scheme + 3, '@'))) {
+        snprintf(out, outsz, "%s", url);
+        return;
+    }
+    start = scheme + 3;
+    colon = memchr(start, ':', (size_t)(at - start));
+    if (colon)
+        snprintf(out, outsz, "%.*s:***%s", (int)(colon - url), url, at);
+    else
+        snprintf(out, outsz, "%.*s***%s", (int)(start - url), url, at);
+}
+
+/* redis://[[user]:password@]host[:port][/db] or unix:///path/to.sock[?db=N]; shown is the
+ * redacted form every message quotes. */
+static int parse_redis_url(struct config_storage *s, const char *url, const char *shown, err *e)
 {
     config *c = &s->pub;
     const char *p, *at, *slash, *hostpart;
@@ -115,20 +139,20 @@ static int parse_redis_url(struct config_storage *s, const char *url, err *e)
         if (n == 0 || path[0] != '/' || n >= sizeof c->redis_socket)
             return err_set(
                 e, ERR_USER,
-                "REDIS_URL: '%s' needs an absolute socket path (unix:///path/redis.sock)", url);
+                "REDIS_URL: '%s' needs an absolute socket path (unix:///path/redis.sock)", shown);
         memcpy(c->redis_socket, path, n);
         c->redis_socket[n] = '\0';
         if (q && (strncmp(q, "?db=", 4) != 0 || parse_int(q + 4, 0, 15, &c->redis_db) < 0))
-            return err_set(e, ERR_USER, "REDIS_URL: '%s' may only carry ?db=N (0-15)", url);
+            return err_set(e, ERR_USER, "REDIS_URL: '%s' may only carry ?db=N (0-15)", shown);
         return 0;
     }
     if (strncmp(url, "rediss://", 9) == 0)
         return err_set(e, ERR_USER,
                        "REDIS_URL: '%s' asks for TLS, which this build's hiredis does not support; "
                        "use redis:// on a private network or a TLS tunnel",
-                       url);
+                       shown);
     if (strncmp(url, "redis://", 8) != 0)
-        return err_set(e, ERR_USER, "REDIS_URL: '%s' must start with redis:// or unix://", url);
+        return err_set(e, ERR_USER, "REDIS_URL: '%s' must start with redis:// or unix://", shown);
     p = url + 8;
     slash = strchr(p, '/');
     at = strrchr(p, '@');
@@ -155,17 +179,30 @@ static int parse_redis_url(struct config_storage *s, const char *url, err *e)
     {
         size_t n = slash ? (size_t)(slash - hostpart) : strlen(hostpart);
         if (n == 0 || n >= sizeof hostport - 8)
-            return err_set(e, ERR_USER, "REDIS_URL: '%s' has no host", url);
+            return err_set(e, ERR_USER, "REDIS_URL: '%s' has no host", shown);
         memcpy(hostport, hostpart, n);
         hostport[n] = '\0';
         if (!strrchr(hostport, ':') || (hostport[0] == '[' && hostport[n - 1] == ']'))
             strcat(hostport, ":6379");
         if (parse_hostport(hostport, c->redis_host, sizeof c->redis_host, &c->redis_port) < 0)
-            return err_set(e, ERR_USER, "REDIS_URL: '%s' has a malformed host or port", url);
+            return err_set(e, ERR_USER, "REDIS_URL: '%s' has a malformed host or port", shown);
     }
     if (slash && slash[1] && parse_int(slash + 1, 0, 15, &c->redis_db) < 0)
-        return err_set(e, ERR_USER, "REDIS_URL: database '%s' must be a number from 0 to 15",
-                       slash + 1);
+        return err_set(e, ERR_USER,
+                       "REDIS_URL: '%s' names a database that is not a number from 0 to 15", shown);
+    return 0;
+}
+
+/* Whether a conninfo may carry a password: a user part (user:password@) in a URI, or the
+ * password keyword. */
+static int has_password(const char *url)
+{
+    const char *scheme = strstr(url, "://");
+    if (scheme && strchr(scheme + 3, '@'))
+        return 1;
+    for (const char *p = url; *p; p++)
+        if (strncasecmp(p, "password", 8) == 0)
+            return 1;
     return 0;
 }
 
@@ -174,10 +211,26 @@ static int check_database_url(const char *url, err *e)
     char *msg = NULL;
     PQconninfoOption *opts = PQconninfoParse(url, &msg);
     if (!opts) {
-        char *nl;
-        if (msg && (nl = strchr(msg, '\n')))
-            *nl = '\0';
-        err_set(e, ERR_USER, "DATABASE_URL: %s", msg ? msg : "cannot be parsed");
+        char line[400], *q;
+        size_t n = 0;
+        int quoted = 0, secret = has_password(url);
+        /* libpq quotes the piece it choked on, which may be the password: when there is one,
+         * the quoted pieces are left out. */
+        for (q = msg ? msg : "cannot be parsed"; *q && *q != '\n' && n < sizeof line - 4; q++) {
+            if (secret && *q == '"') {
+                quoted = !quoted;
+                if (quoted) { /* the opening quote, then an ellipsis for what it held */
+                    memcpy(line + n, "\"\xE2\x80\xA6", 4);
+                    n += 4;
+                } else {
+                    line[n++] = '"';
+                }
+            } else if (!(secret && quoted)) {
+                line[n++] = *q;
+            }
+        }
+        line[n] = '\0';
+        err_set(e, ERR_USER, "DATABASE_URL: %s", line);
         PQfreemem(msg);
         return -1;
     }
@@ -220,7 +273,7 @@ static int check_unknown(char *const *envp, err *e)
                            "%.*s: unknown variable (Sampark knows SAMPARK_LISTEN, SAMPARK_FLOWS, "
                            "SAMPARK_SEND_RATE, SAMPARK_SESSION_TTL_H, "
                            "SAMPARK_SATISFACTION_TIMEOUT_H, SAMPARK_RECLAIM_IDLE_MS, "
-                           "SAMPARK_RETRY_BASE_MS, SAMPARK_DIGEST_DIR)",
+                           "SAMPARK_RETRY_BASE_MS, SAMPARK_DIGEST_DIR, SAMPARK_RETENTION_DAYS)",
                            (int)n, *p);
     }
     return 0;
@@ -275,9 +328,13 @@ config *config_load(char *const *envp, err *e)
             *--end = '\0';
     }
     v = env_get(envp, "REDIS_URL");
-    c->redis_url = keep(s, v ? v : "redis://127.0.0.1:6379/0");
-    if (!c->redis_url || parse_redis_url(s, c->redis_url, e) < 0)
-        goto fail;
+    {
+        char shown[1024];
+        redact_url(v ? v : "redis://127.0.0.1:6379/0", shown, sizeof shown);
+        if (parse_redis_url(s, v ? v : "redis://127.0.0.1:6379/0", shown, e) < 0)
+            goto fail;
+        c->redis_url = keep(s, shown);
+    }
     v = env_get(envp, "DATABASE_URL");
     c->database_url = keep(s, v ? v : "postgresql:///sampark");
     if (!c->database_url || check_database_url(c->database_url, e) < 0)
@@ -294,7 +351,18 @@ config *config_load(char *const *envp, err *e)
             0 ||
         int_var(envp, "SAMPARK_RETRY_BASE_MS", 1000, 10, 60000, &c->retry_base_ms, e) < 0)
         goto fail;
-    if (!c->api_base || !c->flows_dir) {
+    /* 0 keeps closed cases forever; otherwise at least 30 days, so a typo ("9" for "90")
+     * cannot erase last week's cases, and Meta's 7-day redeliveries are long over. */
+    v = env_get(envp, "SAMPARK_RETENTION_DAYS");
+    if (v && (parse_int(v, 0, 36500, &c->retention_days) < 0 ||
+              (c->retention_days > 0 && c->retention_days < 30))) {
+        err_set(e, ERR_USER,
+                "SAMPARK_RETENTION_DAYS: '%s' is neither 0 (keep closed cases forever) nor a whole "
+                "number of days from 30 to 36500",
+                v);
+        goto fail;
+    }
+    if (!c->api_base || !c->flows_dir || !c->redis_url) {
         err_set(e, ERR_ENV, "out of memory reading the configuration");
         goto fail;
     }

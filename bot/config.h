@@ -1,6 +1,7 @@
 /* config.h — the environment, read once at start into one immutable struct.
  * Every variable of SPEC section 2 is validated here; a malformed value is refused with one
- * sentence naming the variable. Nothing else in Sampark calls getenv(). */
+ * sentence naming the variable — and never quoting a password. Nothing else in Sampark calls
+ * getenv(). */
 #ifndef SAMPARK_CONFIG_H
 #define SAMPARK_CONFIG_H
 
@@ -14,7 +15,7 @@ typedef struct config {
     const char *access_token;    /* WA_ACCESS_TOKEN; NULL: dry-run sending */
     const char *phone_number_id; /* WA_PHONE_NUMBER_ID */
     const char *api_base;        /* WA_API_BASE without a trailing slash */
-    const char *redis_url;       /* REDIS_URL as given */
+    const char *redis_url;       /* REDIS_URL for messages: its password shown as "***" */
     char redis_host[256];        /* parsed from REDIS_URL; empty when redis_socket is set */
     char redis_socket[256];      /* unix socket path, from unix:///path?db=N */
     int redis_port;
@@ -29,6 +30,7 @@ typedef struct config {
     int reclaim_idle_ms;        /* SAMPARK_RECLAIM_IDLE_MS: a silent worker's queue is taken over */
     int retry_base_ms;          /* SAMPARK_RETRY_BASE_MS: first retry delay of a failed send */
     const char *digest_dir;     /* SAMPARK_DIGEST_DIR: where digests are written as CSV and text */
+    int retention_days; /* SAMPARK_RETENTION_DAYS: closed cases anonymised after; 0 = never */
 } config;
 
 /* Reads the variables from envp (a NULL-terminated "NAME=value" array such as environ).

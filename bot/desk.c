@@ -322,7 +322,9 @@ int desk_case_created(desk_out *o, const char *tracking_no, err *e)
             return -1;
         snprintf(msg, sizeof msg,
                  strcmp(c.lang, "en")
-                     ? "⚠️ आपकी शिकायत %s तत्काल मानी गई है: विभाग "
+                     ? "⚠️ आपकी शिकायत %s तत्काल मानी गई "
+                       "है: "
+                       "विभाग "
                        "के "
                        "अधिकारी, "
                        "नोडल "
@@ -456,10 +458,11 @@ int desk_officer(desk_out *o, const wa_message *m, err *e)
         }
     }
     if (cmd.cmd == OFFICER_SHOW) {
-        snprintf(reply, sizeof reply,
-                 "%s — %s (%s)\nस्थिति: %s, दोबारा खुली: %d बार\n%s%s%s\nनागरिक: %s", c.tracking,
-                 c.dept_name_hi, c.dept, c.status, c.reopen_count, c.description,
-                 c.place[0] ? "\nगांव/वार्ड: " : "", c.place, c.citizen);
+        snprintf(
+            reply, sizeof reply, "%s — %s (%s)\nस्थिति: %s, दोबारा खुली: %d बार\n%s%s%s\nनागरिक: %s",
+            c.tracking, c.dept_name_hi, c.dept, c.status, c.reopen_count, c.description,
+            c.place[0] ? "\nगांव/वार्ड: " : "", c.place,
+            c.citizen[0] ? c.citizen : "— (अवधि पूरी होने पर हटाया गया / removed after retention)");
         if (say(o, m->from, reply, NULL, "officer_reply", e) < 0)
             return -1;
         /* The case's files follow: writing has opened the officer's 24-hour window, so media

@@ -1,7 +1,7 @@
 /* scheduler.c — see scheduler.h. Each duty is one UPDATE ... RETURNING that moves the
- * case past it (escalation_level, sla_reminded_at, satisfaction_reminded_at, status), so the
- * rows it returns are this pass's to announce, and nobody else's; the messages go to the
- * outbox in the same transaction, keyed by case and SLA clock. */
+ * case past it (escalation_level, sla_reminded_at, satisfaction_reminded_at, status,
+ * anonymised_at), so the rows it returns are this pass's to announce, and nobody else's; the
+ * messages go to the outbox in the same transaction, keyed by case and SLA clock. */
 #include "scheduler.h"
 
 #include <errno.h>
@@ -14,6 +14,7 @@
 #include "engine.h"
 #include "outbox.h"
 #include "rds.h"
+#include "text.h"
 
 #define UNRESOLVED "('open', 'in_progress', 'reopened')"
 #define NOW        "to_timestamp($1::double precision / 1000)"
@@ -132,6 +133,50 @@ static const db_stmt st_satisfaction = {
     2};
 static const db_stmt st_district_name = {"sched_district_name",
                                          "SELECT name->>'hi', code FROM districts", 0};
+
+/* Retention: closed cases whose closure is more than $2 days before the pass's clock lose
+ * what tells about the citizen — the text, the place, the name and phone, event texts and the
+ * recipient in a delivery failure's detail, the citizen's phone as an event's actor (it
+ * becomes 'citizen'), files, and the case's messages (which quote its text) — and keep what
+ * the digests count: tracking number, department, status, dates, reopen count, escalation
+ * level, events' kinds, officer actors and times. At most 500 a pass keeps the transaction
+ * short; the next pass goes on. Returns each anonymised case's former citizen. */
+#define CUTOFF "(" NOW " - $2::int * interval '1 day')"
+static const db_stmt st_anonymise = {
+    "sched_anonymise",
+    "WITH c AS (SELECT id, citizen_phone FROM cases WHERE status = 'closed' AND anonymised_at IS "
+    "NULL"
+    "  AND closed_at < " CUTOFF " ORDER BY closed_at LIMIT 500 FOR UPDATE SKIP LOCKED),"
+    " ev AS (UPDATE case_events e SET text = NULL, detail = e.detail - 'recipient',"
+    "  actor = CASE WHEN e.actor = c.citizen_phone THEN 'citizen' ELSE e.actor END"
+    "  FROM c WHERE e.case_id = c.id),"
+    " att AS (DELETE FROM attachments a USING c WHERE a.case_id = c.id),"
+    " msg AS (DELETE FROM outbound_messages o USING c WHERE o.case_id = c.id),"
+    " an AS (UPDATE cases x SET description = '', location_text = NULL, latitude = NULL,"
+    "  longitude = NULL, citizen_name = NULL, citizen_phone = NULL, source_message_id = NULL,"
+    "  anonymised_at = " NOW ", updated_at = now() FROM c WHERE x.id = c.id RETURNING x.id)"
+    " SELECT c.citizen_phone FROM c JOIN an ON an.id = c.id",
+    2};
+/* Then those citizens' own traces older than the cut-off: the record of their messages
+ * (bodies are never stored; the id, time and profile name are), the conversation sent to them
+ * outside any case (menus, the echo of their complaint before it was filed, read receipts),
+ * and — once no case of theirs is left and they have not written since — their citizen and
+ * contact rows (name, language). Whoever writes again is recorded afresh. */
+static const db_stmt st_forget = {
+    "sched_forget",
+    "WITH p AS (SELECT DISTINCT unnest($3::text[]) AS phone),"
+    " inb AS (DELETE FROM inbound_messages i USING p WHERE i.from_phone = p.phone"
+    "  AND i.received_at < " CUTOFF "),"
+    " outb AS (DELETE FROM outbound_messages o USING p WHERE o.recipient = p.phone"
+    "  AND o.case_id IS NULL AND o.created_at < " CUTOFF
+    " AND o.state NOT IN ('queued', 'sending')),"
+    " cit AS (DELETE FROM citizens c USING p WHERE c.phone = p.phone"
+    "  AND COALESCE(c.last_inbound_at, '-infinity') < " CUTOFF
+    "  AND NOT EXISTS (SELECT 1 FROM cases k WHERE k.citizen_phone = c.phone))"
+    " DELETE FROM wa_contacts w USING p WHERE w.phone = p.phone AND w.last_inbound_at < " CUTOFF
+    "  AND NOT EXISTS (SELECT 1 FROM staff_phones s WHERE s.phone = w.phone)"
+    "  AND NOT EXISTS (SELECT 1 FROM cases k WHERE k.citizen_phone = w.phone)",
+    3};
 
 static const db_stmt st_clock = {"sched_clock",
                                  "SELECT set_config('sampark.clock', (" NOW ")::text, true)", 1};
@@ -306,6 +351,41 @@ static int satisfaction(db *d, const config *c, const char *now, scheduler_stats
     }
     PQclear(r);
     return 0;
+}
+
+static int retention(db *d, const config *c, const char *now, scheduler_stats *st, err *e)
+{
+    char days[16], *phones;
+    const char **list;
+    PGresult *r;
+    int n, rc;
+    if (c->retention_days <= 0)
+        return 0; /* keep forever */
+    snprintf(days, sizeof days, "%d", c->retention_days);
+    if (!(r = db_query(d, &st_anonymise, (const char *[]){now, days}, e)))
+        return -1;
+    if ((n = PQntuples(r)) == 0) {
+        PQclear(r);
+        return 0;
+    }
+    if (!(list = calloc((size_t)n, sizeof *list))) {
+        PQclear(r);
+        return err_set(e, ERR_ENV, "out of memory");
+    }
+    for (int i = 0; i < n; i++)
+        list[i] = PQgetvalue(r, i, 0);
+    phones = db_text_array(list, (size_t)n);
+    free(list);
+    if (!phones) {
+        PQclear(r);
+        return err_set(e, ERR_ENV, "out of memory");
+    }
+    PQclear(r);
+    rc = db_exec(d, &st_forget, (const char *[]){now, days, phones}, e);
+    free(phones);
+    if (rc == 0)
+        st->anonymised += n;
+    return rc;
 }
 
 /* ---- digests -------------------------------------------------------------------------------- */
@@ -535,7 +615,8 @@ int scheduler_pass(db *d, const config *c, int64_t now_ms, scheduler_stats *st, 
     if (begin_at(d, now_ms, e) < 0)
         return -1;
     if (reminders(d, now, st, e) < 0 || ladder(d, now, 1, st, e) < 0 ||
-        ladder(d, now, 2, st, e) < 0 || satisfaction(d, c, now, st, e) < 0 || db_commit(d, e) < 0) {
+        ladder(d, now, 2, st, e) < 0 || satisfaction(d, c, now, st, e) < 0 ||
+        retention(d, c, now, st, e) < 0 || db_commit(d, e) < 0) {
         db_rollback(d);
         return -1;
     }
@@ -624,8 +705,10 @@ int scheduler_run(const config *c, volatile sig_atomic_t *stop, err *e)
             scheduler_stats st;
             int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
             next_pass = now + 60000;
-            if (scheduler_pass(d, c, now, &st, &le) < 0)
+            if (scheduler_pass(d, c, now, &st, &le) < 0) {
+                text_mask_phones(le.msg); /* PostgreSQL's detail may quote a row */
                 fprintf(stderr, "sampark scheduler: %s (next pass in a minute)\n", le.msg);
+            }
         }
         for (int i = 0; i < 50 && !*stop; i++) { /* 15 s, a signal away */
             struct timespec nap = {0, 300 * 1000000L};

@@ -1,6 +1,7 @@
 /* scheduler.h — the collector's side: the SLA ladder (officers reminded near the due time,
  * nodal officers past it, the collector past escalation.collector.after_hours), the
- * satisfaction reminder and auto-close, and the daily and weekly digests. One pass does
+ * satisfaction reminder and auto-close, the daily and weekly digests, and the retention of
+ * closed cases (SAMPARK_RETENTION_DAYS, see docs/SECURITY.md). One pass does
  * everything due "as if the clock read" the given time; every action is claimed by an
  * UPDATE that only one process can win, so two schedulers — or one run twice — never send
  * anything twice. The scheduler role runs a pass every minute while it holds a Redis lease. */
@@ -17,6 +18,7 @@
 
 typedef struct scheduler_stats {
     int reminded, nodal, collector, satisfaction_reminders, auto_closed, digests;
+    int anonymised; /* closed cases past SAMPARK_RETENTION_DAYS stripped of personal data */
 } scheduler_stats;
 
 /* One pass at now_ms (Unix ms). Runs in its own transactions on d. */

@@ -1,4 +1,4 @@
-/* text.c — UTF-8 validation and counting (see text.h). */
+/* text.c — UTF-8 validation and counting, and masking phones for logs (see text.h). */
 #include "text.h"
 
 #include <string.h>
@@ -74,9 +74,11 @@ size_t text_normalize(const char *in, char *out, size_t outsz)
             p += 3;
             continue;
         }
-        if (n + len >= outsz)
+        /* A sequence cut short by the terminator (in cut mid-character by a caller) ends in:
+         * stepping over it would read past the NUL. */
+        if (n + len >= outsz || strnlen((const char *)p, len) < len)
             break;
-        for (size_t i = 0; i < len && p[i]; i++)
+        for (size_t i = 0; i < len; i++)
             out[n++] = (char)p[i];
         p += len;
     }
@@ -115,4 +117,54 @@ int text_cut(char *s, size_t maxchars)
     }
     memcpy(s + keep, "\xE2\x80\xA6", 4); /* U+2026 and the NUL */
     return 1;
+}
+
+/* The masking rule, on n characters that hold one phone number. */
+static void mask_span(char *p, size_t n)
+{
+    size_t head = n >= 10 ? 4 : 0, tail = n >= 5 ? 2 : 0;
+    for (size_t i = head; i + tail < n; i++)
+        p[i] = '*';
+}
+
+const char *text_mask_phone(const char *phone, char *out, size_t outsz)
+{
+    size_t n;
+    if (!outsz)
+        return out;
+    n = phone ? strlen(phone) : 0;
+    if (n >= outsz)
+        n = outsz - 1;
+    if (n)
+        memcpy(out, phone, n);
+    out[n] = '\0';
+    mask_span(out, n);
+    return out;
+}
+
+static int word_char(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+size_t text_mask_phones(char *s)
+{
+    size_t masked = 0;
+    char *p = s;
+    while (*p) {
+        char *start = p;
+        size_t n;
+        if (*p < '0' || *p > '9') {
+            p++;
+            continue;
+        }
+        while (*p >= '0' && *p <= '9')
+            p++;
+        n = (size_t)(p - start);
+        if (n >= 10 && n <= 15 && (start == s || !word_char(start[-1])) && !word_char(*p)) {
+            mask_span(start, n);
+            masked++;
+        }
+    }
+    return masked;
 }

@@ -1,5 +1,6 @@
 /* text.h — UTF-8 helpers. WhatsApp counts characters, not bytes, and citizens write
- * Devanagari, so every length check in Sampark goes through here. Pure; no allocation. */
+ * Devanagari, so every length check in Sampark goes through here. Also the one rule by which
+ * phone numbers are masked in logs. Pure; no allocation. */
 #ifndef SAMPARK_TEXT_H
 #define SAMPARK_TEXT_H
 
@@ -19,5 +20,17 @@ size_t text_normalize(const char *in, char *out, size_t outsz);
 /* Cuts s in place to at most maxchars characters, at a word boundary when one is near the
  * end, ending with "…"; never splits a UTF-8 sequence. Returns 1 when it cut. */
 int text_cut(char *s, size_t maxchars);
+
+/* Phone numbers in logs: "919812345601" becomes "9198******01" — the country code and the
+ * next two digits (the first four characters) and the last two stay, the rest is '*'. A
+ * string shorter than 10 characters keeps only its last two (none below 5). Writes at most
+ * outsz-1 bytes of phone, masked, to out and returns out; NULL reads as "". Every log line
+ * that names a phone goes through this (the terminal simulator `sampark chat` excepted). */
+const char *text_mask_phone(const char *phone, char *out, size_t outsz);
+/* The same rule, in place, for free text that may contain numbers (a message body, a
+ * server's error detail): every run of 10-15 ASCII digits with no ASCII letter or digit on
+ * either side is masked, so "+919812345601." is and "wamid.HBgM..." is not. Over-masking a
+ * long number that was not a phone is the accepted cost. Returns how many runs it masked. */
+size_t text_mask_phones(char *s);
 
 #endif

@@ -17,6 +17,7 @@
 #include "inbound.h"
 #include "metrics.h"
 #include "queue.h"
+#include "text.h"
 #include "wa_in.h"
 
 struct worker {
@@ -39,9 +40,12 @@ static void sleep_ms(int ms)
 /* One log line per change of trouble, not one per retry. */
 static void trouble(worker *w, const char *msg)
 {
-    if (strcmp(w->last_problem, msg) != 0) {
-        fprintf(stderr, "sampark worker %s: %s (retrying)\n", w->name, msg);
-        snprintf(w->last_problem, sizeof w->last_problem, "%s", msg);
+    char shown[sizeof w->last_problem];
+    snprintf(shown, sizeof shown, "%s", msg); /* a server's error detail may quote a row */
+    text_mask_phones(shown);
+    if (strcmp(w->last_problem, shown) != 0) {
+        fprintf(stderr, "sampark worker %s: %s (retrying)\n", w->name, shown);
+        snprintf(w->last_problem, sizeof w->last_problem, "%s", shown);
     }
     w->backoff_ms = w->backoff_ms ? (w->backoff_ms * 2 > 5000 ? 5000 : w->backoff_ms * 2) : 200;
 }
@@ -142,6 +146,7 @@ static void one(worker *w, pass *p, const queue_entry *ent)
     }
     if (outcome == 2) {
         err e2 = {0};
+        text_mask_phones(e.msg); /* logged and kept in the dead-letter stream */
         fprintf(stderr, "sampark worker %s: entry %s goes to %s: %s\n", w->name, ent->id,
                 QUEUE_DEAD_STREAM, e.msg);
         if (queue_consumer_dead(w->q, ent, e.msg, &e2) < 0) {

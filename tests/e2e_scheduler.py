@@ -3,8 +3,9 @@
 `sampark digest --at` on seeded cases (SPEC sections 3 and 8, issue 8): the SLA ladder
 notifies the nodal officer once and then the collector, officers are reminded near the due
 time, the satisfaction reminder comes at 24 h and auto-close at 72 h, digests count right,
-two schedulers at once send everything once, and an urgent keyword in a complaint reaches
-the nodal officer and the collector at once. Prints 'N passed, N failed'."""
+two schedulers at once send everything once, an urgent keyword in a complaint reaches
+the nodal officer and the collector at once, and SAMPARK_RETENTION_DAYS anonymises old closed
+cases without changing what the digests count. Prints 'N passed, N failed'."""
 import concurrent.futures
 import os
 import subprocess
@@ -182,9 +183,127 @@ def test_window_judged_at_the_clock():
         fake.close()
 
 
+def test_retention():
+    """SAMPARK_RETENTION_DAYS=90: a pass anonymises the cases closed more than 90 days before --at —
+    text, place, files, messages and the link to the citizen go; the row, its dates and its events'
+    kinds stay, so the digests count the same. A case closed 10 days ago is untouched."""
+    env = h.Env("retain")
+    p1, p2, p3, officer = "919877700051", "919877700052", "919877700053", "919800000001"
+    at = BASE
+    ago = lambda days: f"'{at}'::timestamptz - interval '{days} days'"  # noqa: E731
+    q = lambda sql: h.psql(env.url, sql)  # noqa: E731
+
+    def run_at(when, **extra):
+        r = subprocess.run([h.BIN, "scheduler", "run-once", "--at", when], env=env.env(**extra),
+                           capture_output=True, text=True)
+        return r.returncode, r.stdout + r.stderr
+
+    def closed_case(tracking, phone, created_days, closed_days):
+        cid = seed(env, tracking, "PHE", "closed", at, phone=phone)
+        q(f"""UPDATE cases SET created_at = {ago(created_days)}, sla_started_at = {ago(created_days)},
+                  sla_due_at = {ago(created_days - 2)}, resolved_at = {ago(closed_days + 1)},
+                  closed_at = {ago(closed_days)}, citizen_name = 'Ramesh {tracking}',
+                  location_text = 'कसडोल वार्ड 5', latitude = 21.74, longitude = 82.41,
+                  source_message_id = 'wamid.SRC{tracking}' WHERE id = {cid}""")
+        q(f"""INSERT INTO case_events (case_id, kind, actor, text, detail, at) VALUES
+              ({cid}, 'created', 'citizen', 'हैंडपंप खराब है {tracking}', '{{}}', {ago(created_days)}),
+              ({cid}, 'resolved', '{officer}', 'नया हैंडपंप लगा दिया', '{{}}', {ago(closed_days + 1)}),
+              ({cid}, 'delivery_failed', 'system', 'HTTP 400', '{{"recipient": "{phone}", "code": 131026}}',
+               {ago(closed_days + 1)}),
+              ({cid}, 'closed', '{phone}', 'citizen satisfied', '{{}}', {ago(closed_days)})""")
+        q(f"INSERT INTO attachments (case_id, media_id, media_type, caption) VALUES ({cid}, 'MEDIA{tracking}', 'image', 'फोटो')")
+        for to in (phone, officer):
+            q(f"""INSERT INTO outbound_messages (idempotency_key, recipient, kind, purpose, payload, case_id, state, created_at)
+                  VALUES ('k:{tracking}:{to}', '{to}', 'text', 'citizen_update',
+                          '{{"text": {{"body": "हैंडपंप खराब है {tracking}"}}}}', {cid}, 'sent', {ago(created_days)})""")
+        return cid
+
+    def message_rows(phone, days, tag):
+        """An inbound message from phone and a menu sent to it (no case), days before --at."""
+        q(f"""INSERT INTO inbound_messages (wamid, from_phone, type, received_at, profile_name)
+              VALUES ('wamid.IN{tag}', '{phone}', 'text', {ago(days)}, 'Ramesh')""")
+        q(f"""INSERT INTO outbound_messages (idempotency_key, recipient, kind, purpose, payload, state, created_at)
+              VALUES ('menu:{tag}', '{phone}', 'text', 'menu', '{{"text": {{"body": "menu {tag}"}}}}', 'read', {ago(days)})""")
+
+    def digest(kind_flag=()):
+        r = subprocess.run([h.BIN, "digest", "--at", "2026-07-25T05:30:00Z", *kind_flag], env=env.env(),
+                           capture_output=True, text=True)
+        return r.stdout
+
+    try:
+        old = closed_case("BLB-2026-000501", p1, 105, 100)
+        fresh = closed_case("BLB-2026-000502", p2, 15, 10)
+        lone = closed_case("BLB-2026-000503", p3, 99, 95)
+        seed(env, "BLB-2026-000504", "PHE", "open", "2026-10-31T04:30:00Z", phone=p1)  # p1's newer case
+        message_rows(p1, 106, "p1old")
+        message_rows(p1, 2, "p1new")
+        message_rows(p2, 15, "p2")
+        message_rows(p3, 100, "p3")
+        q(f"INSERT INTO wa_contacts (phone, profile_name, last_inbound_at) VALUES ('{p3}', 'Ramesh', {ago(100)}),"
+          f" ('{p1}', 'Ramesh', {ago(2)})")
+        q(f"UPDATE citizens SET name = 'Ramesh', last_inbound_at = {ago(100)} WHERE phone = '{p3}'")
+        events_before = q(f"SELECT string_agg(kind || '@' || at, ',' ORDER BY id) FROM case_events WHERE case_id = {old}")
+        weekly_before, daily_before = digest(["--weekly"]), digest()
+
+        code, out = run_at(at)
+        h.check("without SAMPARK_RETENTION_DAYS nothing is anonymised", code == 0 and "anonymised 0" in out and
+                q("SELECT count(*) FROM cases WHERE anonymised_at IS NOT NULL") == "0", out)
+        code, out = run_at(at, SAMPARK_RETENTION_DAYS="90")
+        h.check("run-once with SAMPARK_RETENTION_DAYS=90 anonymises the two cases closed 100 and 95 days ago",
+                code == 0 and "anonymised 2" in out, out)
+        h.check("the old case keeps its number, department, status and dates",
+                q(f"SELECT tracking_no || ',' || department_code || ',' || status || ',' || (closed_at = {ago(100)})"
+                  f" || ',' || (created_at = {ago(105)}) || ',' || (anonymised_at = '{at}') FROM cases WHERE id = {old}")
+                == "BLB-2026-000501,PHE,closed,true,true,true")
+        h.check("and loses its text, place, name, phone and source message",
+                q("SELECT description = '' AND location_text IS NULL AND latitude IS NULL AND citizen_name IS NULL"
+                  f" AND citizen_phone IS NULL AND source_message_id IS NULL FROM cases WHERE id = {old}") == "t")
+        h.check("its events keep their kinds and times, lose their texts",
+                q(f"SELECT string_agg(kind || '@' || at, ',' ORDER BY id) FROM case_events WHERE case_id = {old}")
+                == events_before and
+                q(f"SELECT count(*) FROM case_events WHERE case_id = {old} AND text IS NOT NULL") == "0")
+        h.check("the citizen as actor becomes 'citizen', the officer stays, no recipient in a detail",
+                q(f"SELECT string_agg(actor, ',' ORDER BY id) FROM case_events WHERE case_id = {old}")
+                == f"citizen,{officer},system,citizen" and
+                q(f"SELECT count(*) FROM case_events WHERE case_id = {old} AND detail ? 'recipient'") == "0")
+        h.check("its files and its messages are gone",
+                q(f"SELECT count(*) FROM attachments WHERE case_id = {old}") == "0" and
+                q(f"SELECT count(*) FROM outbound_messages WHERE case_id = {old}") == "0")
+        h.check("the citizen's messages older than the cut-off are gone, newer ones stay",
+                q(f"SELECT string_agg(wamid, ',' ORDER BY wamid) FROM inbound_messages WHERE from_phone = '{p1}'")
+                == "wamid.INp1new" and
+                q(f"SELECT string_agg(idempotency_key, ',') FROM outbound_messages WHERE recipient = '{p1}'")
+                == "menu:p1new")
+        h.check("a citizen with a newer case is still a citizen; one with none left is forgotten",
+                q(f"SELECT count(*) FROM citizens WHERE phone = '{p1}'") == "1" and
+                q(f"SELECT count(*) FROM citizens WHERE phone = '{p3}'") == "0" and
+                q(f"SELECT count(*) FROM wa_contacts WHERE phone = '{p3}'") == "0" and
+                q(f"SELECT count(*) FROM inbound_messages WHERE from_phone = '{p3}'") == "0" and
+                q(f"SELECT description FROM cases WHERE id = {lone}") == "")
+        h.check("the case closed 10 days ago is intact",
+                q(f"SELECT anonymised_at IS NULL AND citizen_phone = '{p2}' AND description <> '' AND location_text IS NOT NULL"
+                  f" FROM cases WHERE id = {fresh}") == "t" and
+                q(f"SELECT count(*) FROM case_events WHERE case_id = {fresh} AND text IS NOT NULL") == "4" and
+                q(f"SELECT count(*) FROM attachments WHERE case_id = {fresh}") == "1" and
+                q(f"SELECT count(*) FROM outbound_messages WHERE case_id = {fresh}") == "2" and
+                q(f"SELECT count(*) FROM inbound_messages WHERE from_phone = '{p2}'") == "1")
+        h.check("the open case is intact", q("SELECT citizen_phone || ',' || description FROM cases"
+                                             " WHERE tracking_no = 'BLB-2026-000504'") == f"{p1},हैंडपंप खराब है BLB-2026-000504")
+        h.check("the digests count the same as before",
+                "बंद 1" in weekly_before and "संतुष्टि: 100%" in weekly_before and
+                digest(["--weekly"]) == weekly_before and digest() == daily_before, weekly_before[:300])
+        show = subprocess.run([h.BIN, "case", "show", "BLB-2026-000501"], env=env.env(), capture_output=True, text=True)
+        h.check("case show still works on an anonymised case",
+                show.returncode == 0 and p1 not in show.stdout and "BLB-2026-000501" in show.stdout, show.stdout + show.stderr)
+        code, out = run_at(at, SAMPARK_RETENTION_DAYS="90")
+        h.check("a second pass finds nothing more", code == 0 and "anonymised 0" in out, out)
+    finally:
+        env.close()
+
+
 def main():
     return h.run_tests([test_ladder_reminders_and_auto_close, test_two_schedulers_at_once, test_digests,
-                        test_urgent_keyword, test_window_judged_at_the_clock])
+                        test_urgent_keyword, test_window_judged_at_the_clock, test_retention])
 
 
 if __name__ == "__main__":

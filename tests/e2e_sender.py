@@ -195,8 +195,9 @@ def test_dry_run():
         h.check("without WA_ACCESS_TOKEN the message is recorded as sent",
                 h.wait_for(lambda: state(env, mid) == "sent", 10))
         log = open(srv.logpath).read()
-        h.check("and logged as one readable line", "dry-run): to 919811100009 text" in log and "dry run message" in log,
+        h.check("and logged as one readable line", "dry-run): to 9198******09 text" in log and "dry run message" in log,
                 log[-300:])
+        h.check("with the phone number masked, in the line and in the body", to not in log, log[-300:])
     finally:
         env.close()
 

@@ -34,6 +34,7 @@ static void defaults(void **state)
     assert_int_equal(c->session_ttl_h, 24);
     assert_int_equal(c->satisfaction_timeout_h, 72);
     assert_int_equal(c->reclaim_idle_ms, 30000);
+    assert_int_equal(c->retention_days, 0); /* closed cases are kept forever */
     assert_int_equal(config_check_serve(c, &e), -1);
     assert_non_null(strstr(e.msg, "WA_APP_SECRET"));
     config_free(c);
@@ -53,6 +54,7 @@ static void values(void **state)
                    "SAMPARK_SEND_RATE=1000",
                    "SAMPARK_SESSION_TTL_H=48",
                    "SAMPARK_SATISFACTION_TIMEOUT_H=1",
+                   "SAMPARK_RETENTION_DAYS=365",
                    NULL};
     err e;
     config *c = load(env, &e);
@@ -67,10 +69,12 @@ static void values(void **state)
     assert_int_equal(c->redis_db, 3);
     assert_string_equal(c->redis_user, "app");
     assert_string_equal(c->redis_password, "p%40ss");
+    assert_string_equal(c->redis_url, "redis://app:***@cache.local:6390/3"); /* for messages */
     assert_string_equal(c->flows_dir, "/etc/sampark/flows");
     assert_int_equal(c->send_rate, 1000);
     assert_int_equal(c->session_ttl_h, 48);
     assert_int_equal(c->satisfaction_timeout_h, 1);
+    assert_int_equal(c->retention_days, 365);
     assert_int_equal(config_check_serve(c, &e), 0);
     config_free(c);
 }
@@ -137,6 +141,11 @@ static void malformed(void **state)
         {"SAMPARK_LISTN=127.0.0.1:8080", "SAMPARK_LISTN"},
         {"SAMPARK_RECLAIM_IDLE_MS=999", "SAMPARK_RECLAIM_IDLE_MS"},
         {"SAMPARK_RECLAIM_IDLE_MS=1s", "SAMPARK_RECLAIM_IDLE_MS"},
+        {"SAMPARK_RETENTION_DAYS=-1", "SAMPARK_RETENTION_DAYS"},
+        {"SAMPARK_RETENTION_DAYS=7", "SAMPARK_RETENTION_DAYS"}, /* a typo for 70? too short */
+        {"SAMPARK_RETENTION_DAYS=29", "SAMPARK_RETENTION_DAYS"},
+        {"SAMPARK_RETENTION_DAYS=90d", "SAMPARK_RETENTION_DAYS"},
+        {"SAMPARK_RETENTION_DAYS=36501", "SAMPARK_RETENTION_DAYS"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *env[] = {(char *)cases[i].entry, NULL};
@@ -148,6 +157,56 @@ static void malformed(void **state)
         if (strncmp(e.msg, cases[i].name, strlen(cases[i].name)) != 0)
             fail_msg("%s: message does not start with the variable: %s", cases[i].entry, e.msg);
         assert_null(strchr(e.msg, '\n'));
+    }
+}
+
+static void retention_bounds(void **state)
+{
+    (void)state;
+    char *zero[] = {"SAMPARK_RETENTION_DAYS=0", NULL};
+    char *low[] = {"SAMPARK_RETENTION_DAYS=30", NULL};
+    char *high[] = {"SAMPARK_RETENTION_DAYS=36500", NULL};
+    char *empty[] = {"SAMPARK_RETENTION_DAYS=", NULL};
+    err e;
+    config *c = load(zero, &e);
+    assert_non_null(c);
+    assert_int_equal(c->retention_days, 0);
+    config_free(c);
+    assert_non_null(c = load(low, &e));
+    assert_int_equal(c->retention_days, 30);
+    config_free(c);
+    assert_non_null(c = load(high, &e));
+    assert_int_equal(c->retention_days, 36500);
+    config_free(c);
+    assert_non_null(c = load(empty, &e)); /* empty counts as unset: keep forever */
+    assert_int_equal(c->retention_days, 0);
+    config_free(c);
+}
+
+/* No message quotes a password: not REDIS_URL's, not DATABASE_URL's, malformed or not. */
+static void errors_never_quote_passwords(void **state)
+{
+    (void)state;
+    static const char *const cases[] = {
+        "REDIS_URL=redis://app:Sekr1t@cache.local:99999/0",
+        "REDIS_URL=redis://:Sekr1t@cache.local:6379/x",
+        "REDIS_URL=http://app:Sekr1t@cache.local:6379",
+        "REDIS_URL=rediss://:Sekr1t@cache.local:6379",
+        "REDIS_URL=redis://:Sek/r1t@cache.local:6379",
+        "REDIS_URL=redis://Sekr1t@cache.local:6379",
+        "DATABASE_URL=postgresql://app:Sekr1t%zz@db.local/sampark",
+        "DATABASE_URL=host=db.local password=Sekr1t bogus_option",
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *env[] = {(char *)cases[i], NULL};
+        err e;
+        config *c = load(env, &e);
+        if (c)
+            fail_msg("accepted %s", cases[i]);
+        if (strstr(e.msg, "Sekr1t") || strstr(e.msg, "r1t"))
+            fail_msg("%s: the message quotes the password: %s", cases[i], e.msg);
+        if (strncmp(e.msg, cases[i], (size_t)(strchr(cases[i], '=') - cases[i])) != 0)
+            fail_msg("%s: message does not start with the variable: %s", cases[i], e.msg);
     }
 }
 
@@ -171,6 +230,8 @@ int main(void)
         cmocka_unit_test(values),
         cmocka_unit_test(redis_forms),
         cmocka_unit_test(malformed),
+        cmocka_unit_test(retention_bounds),
+        cmocka_unit_test(errors_never_quote_passwords),
         cmocka_unit_test(serve_needs_phone_id_when_sending),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

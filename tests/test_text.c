@@ -1,4 +1,5 @@
-/* test_text.c — UTF-8 validation and character counts, Devanagari included. */
+/* test_text.c — UTF-8 validation and character counts, Devanagari included; the phone mask
+ * every log line uses. */
 #include "testutil.h"
 
 #include <string.h>
@@ -67,13 +68,44 @@ static void cuts_at_words_and_characters(void **state)
     assert_non_null(strstr(c, "\xE2\x80\xA6"));
 }
 
+static void masks_phones_for_logs(void **state)
+{
+    (void)state;
+    char out[32], small[6];
+    assert_string_equal(text_mask_phone("919812345601", out, sizeof out), "9198******01");
+    assert_string_equal(text_mask_phone("919811100009", out, sizeof out), "9198******09");
+    assert_string_equal(text_mask_phone("4915112345678", out, sizeof out), "4915*******78");
+    assert_string_equal(text_mask_phone("98123456", out, sizeof out), "******56"); /* short */
+    assert_string_equal(text_mask_phone("1234", out, sizeof out), "****");
+    assert_string_equal(text_mask_phone("", out, sizeof out), "");
+    assert_string_equal(text_mask_phone(NULL, out, sizeof out), "");
+    /* Truncated to the buffer, and still masked: never a whole number in the clear. */
+    assert_string_equal(text_mask_phone("919812345601", small, sizeof small), "***81");
+}
+
+static void masks_phones_in_free_text(void **state)
+{
+    (void)state;
+    char body[] = "{\"to\": \"919811100009\", \"text\": {\"body\": \"call +919812345601.\"}}";
+    char mixed[] = "BLB-2026-000123 wamid.HBgM919812345601ab 1234567890123456 9198123456 x";
+    char none[] = "शिकायत BLB-2026-000123: 48 घंटे";
+    assert_int_equal(text_mask_phones(body), 2);
+    assert_string_equal(
+        body, "{\"to\": \"9198******09\", \"text\": {\"body\": \"call +9198******01.\"}}");
+    /* Tracking numbers, digits inside an id and runs longer than 15 are left alone. */
+    assert_int_equal(text_mask_phones(mixed), 1);
+    assert_string_equal(mixed,
+                        "BLB-2026-000123 wamid.HBgM919812345601ab 1234567890123456 9198****56 x");
+    assert_int_equal(text_mask_phones(none), 0);
+    assert_string_equal(none, "शिकायत BLB-2026-000123: 48 घंटे");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(valid_and_invalid),
-        cmocka_unit_test(counts_characters_not_bytes),
-        cmocka_unit_test(normalizes_typed_answers),
-        cmocka_unit_test(cuts_at_words_and_characters),
+        cmocka_unit_test(valid_and_invalid),        cmocka_unit_test(counts_characters_not_bytes),
+        cmocka_unit_test(normalizes_typed_answers), cmocka_unit_test(cuts_at_words_and_characters),
+        cmocka_unit_test(masks_phones_for_logs),    cmocka_unit_test(masks_phones_in_free_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
