@@ -21,16 +21,23 @@
 #define MAX_INFLIGHT 64
 #define MAX_ATTEMPTS 30
 
+/* The claim looks at the oldest CLAIM_WINDOW unsent messages only. Every unsent message older
+ * than one in the window is in the window too, so "no older unsent message to the same
+ * recipient" is decided inside it — the head of each recipient's queue — with one bounded
+ * index scan whatever the backlog. The price: when the window is entirely in flight or waiting
+ * out a backoff (a long Graph outage), newer messages wait with them. */
+#define CLAIM_WINDOW "2048"
 static const db_stmt st_claim = {
     "sender_claim",
     "UPDATE outbound_messages o SET state = 'sending', claimed_by = $1,"
     " claimed_until = now() + interval '60 seconds', attempts = o.attempts + 1, updated_at = now()"
-    " FROM (SELECT id FROM (SELECT DISTINCT ON (recipient) id, state, next_attempt_at, "
-    "claimed_until"
-    "        FROM outbound_messages WHERE state IN ('queued', 'sending') ORDER BY recipient, id) "
-    "head"
-    "       WHERE (head.next_attempt_at IS NULL OR head.next_attempt_at <= now())"
-    "         AND (head.state = 'queued' OR head.claimed_until < now())"
+    " FROM (SELECT id FROM (SELECT id, state, claimed_until, next_attempt_at,"
+    "        row_number() OVER (PARTITION BY recipient ORDER BY id) AS pos"
+    "        FROM (SELECT id, recipient, state, claimed_until, next_attempt_at FROM "
+    "outbound_messages"
+    "              WHERE state IN ('queued', 'sending') ORDER BY id LIMIT " CLAIM_WINDOW ") w) h"
+    "       WHERE pos = 1 AND (state = 'queued' OR claimed_until < now())"
+    "         AND (next_attempt_at IS NULL OR next_attempt_at <= now())"
     "       ORDER BY id LIMIT $2::int) pick"
     " WHERE o.id = pick.id AND (o.state = 'queued' OR o.claimed_until < now())"
     " RETURNING o.id, o.recipient, o.kind, COALESCE(o.purpose, ''), o.payload::text, o.attempts,"
@@ -120,7 +127,10 @@ static double now_s(void)
 static void trouble(sender *s, const char *msg)
 {
     if (strcmp(s->last_problem, msg) != 0) {
-        fprintf(stderr, "sampark sender: %s (retrying)\n", msg);
+        char shown[512]; /* a server's error detail may quote a row, phones and all */
+        snprintf(shown, sizeof shown, "%s", msg);
+        text_mask_phones(shown);
+        fprintf(stderr, "sampark sender: %s (retrying)\n", shown);
         snprintf(s->last_problem, sizeof s->last_problem, "%s", msg);
     }
 }
@@ -387,8 +397,11 @@ static void finish(sender *s, struct job *j, CURLcode cc)
                 record(s, &st_retry, (const char *[]){j->id, delay, codebuf, full});
                 metrics_send(1);
             } else {
+                char to[32], shown[700];
+                snprintf(shown, sizeof shown, "%s", full);
+                text_mask_phones(shown);
                 fprintf(stderr, "sampark sender: message %s to %s failed for good: %s\n", j->id,
-                        j->to, full);
+                        text_mask_phone(j->to, to, sizeof to), shown);
                 record(s, &st_failed, (const char *[]){j->id, codebuf, full});
                 metrics_send(2);
             }
@@ -452,14 +465,16 @@ static void start(sender *s, struct job *j)
     for (slot = 0; slot < MAX_INFLIGHT && s->jobs[slot]; slot++)
         ;
     if (!s->multi) { /* dry run */
-        char *line = strdup(j->body), fake[40];
+        char *line = strdup(j->body), fake[40], to[32];
         if (line) {
             for (char *p = line; *p; p++)
                 if (*p == '\n')
                     *p = ' ';
+            text_mask_phones(line); /* the "to" field, and any number the text quotes */
             text_cut(line, 300);
         }
-        fprintf(stderr, "sampark sender (dry-run): to %s %s%s%s: %s\n", j->to, j->kind,
+        fprintf(stderr, "sampark sender (dry-run): to %s %s%s%s: %s\n",
+                text_mask_phone(j->to, to, sizeof to), j->kind,
                 j->template_name[0] ? " as template " : "", j->template_name, line ? line : "");
         free(line);
         snprintf(fake, sizeof fake, "dryrun.%s", j->id);
