@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
+
 static const db_stmt st_create = {
     "cases_create",
     "WITH dist AS (SELECT code, timezone, COALESCE(nodal_after_hours, 48) AS default_sla, "
@@ -101,7 +103,7 @@ static const char *var(const engine_session *s, const char *key)
 int case_create(db *d, const char *phone, const char *name, const char *lang,
                 const engine_session *s, const char *source_msg_id, case_info *out, err *e)
 {
-    char id[32], event_id[32] = "", lat[32] = "", lon[32] = "", place[400];
+    char id[32], event_id[32] = "", lat[32] = "", lon[32] = "", place[2048];
     const char *loc = var(s, "location");
     PGresult *r;
     memset(out, 0, sizeof *out);
@@ -109,6 +111,7 @@ int case_create(db *d, const char *phone, const char *name, const char *lang,
         lat[0] = lon[0] = '\0';
     snprintf(place, sizeof place, "%s%s%s", var(s, "village"),
              *var(s, "village") && *var(s, "location_name") ? ", " : "", var(s, "location_name"));
+    text_fit(place);
     r = db_query(d, &st_create,
                  (const char *[]){var(s, "department"), phone, name ? name : "", lang,
                                   var(s, "description"), place, lat, lon, source_msg_id},

@@ -13,8 +13,9 @@
 #include "text.h"
 
 struct case_row {
-    char id[24], tracking[32], status[16], dept[24], citizen[24], lang[4], description[1100],
-        place[300];
+    char id[24], tracking[32], status[16], dept[24], citizen[24], lang[4],
+        description[4004], /* 1000 letters, 4 bytes each at most */
+        place[1204];
     char dept_name_hi[200], dept_name_en[200];
     int reopen_count, awaiting_docs, awaiting_reason, asked, urgent;
 };
@@ -191,7 +192,7 @@ static int say(desk_out *o, const char *to, const char *text, const char *case_i
 static int ask_satisfaction(desk_out *o, const struct case_row *c, const char *full_note, err *e)
 {
     engine_out q;
-    char key[320], body[1400], note[800];
+    char key[320], body[3072], note[2404]; /* 600 letters of note */
     int en = strcmp(c->lang, "en") == 0;
     memset(&q, 0, sizeof q);
     q.kind = ENGINE_SEND;
@@ -322,7 +323,8 @@ int desk_case_created(desk_out *o, const char *tracking_no, err *e)
             return -1;
         snprintf(msg, sizeof msg,
                  strcmp(c.lang, "en")
-                     ? "⚠️ आपकी शिकायत %s तत्काल मानी गई "
+                     ? "⚠️ आपकी शिकायत %s तत्काल मानी "
+                       "गई "
                        "है: "
                        "विभाग "
                        "के "
@@ -588,7 +590,7 @@ int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_conf
     static const char *const keywords[] = {"menu", "मेनू",       "0",    "help", "मदद",
                                            "stop", "language", "भाषा", NULL};
     struct case_row c;
-    char norm[256] = "", reply[1600];
+    char norm[256] = "", reply[5120];
     const char *reply_id =
         (m->kind == WA_MSG_BUTTON_REPLY || m->kind == WA_MSG_LIST_REPLY) ? m->reply_id : "";
     int found, en;

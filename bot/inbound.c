@@ -22,6 +22,12 @@ static const db_stmt st_record = {
     "    profile_name = COALESCE(EXCLUDED.profile_name, w.profile_name),"
     "    last_inbound_at = GREATEST(w.last_inbound_at, EXCLUDED.last_inbound_at), updated_at = "
     "now()"
+    /* A conversation writes every few seconds: the contact is rewritten when its time moved by
+     * a minute or its name changed, not per message (the 24-hour window is judged to the
+     * minute, on the safe side). */
+    "  WHERE w.last_inbound_at IS NULL OR w.last_inbound_at < EXCLUDED.last_inbound_at - interval "
+    "'1 minute'"
+    "    OR w.profile_name IS DISTINCT FROM COALESCE(EXCLUDED.profile_name, w.profile_name)"
     "), citizen AS ("
     "  INSERT INTO citizens AS c (phone, name, last_inbound_at)"
     "  SELECT from_phone, NULLIF($5, ''), received_at FROM ins"
@@ -29,6 +35,9 @@ static const db_stmt st_record = {
     "  ON CONFLICT (phone) DO UPDATE SET name = COALESCE(c.name, EXCLUDED.name),"
     "    last_inbound_at = GREATEST(c.last_inbound_at, EXCLUDED.last_inbound_at), updated_at = "
     "now()"
+    "  WHERE c.last_inbound_at IS NULL OR c.last_inbound_at < EXCLUDED.last_inbound_at - interval "
+    "'1 minute'"
+    "    OR (c.name IS NULL AND EXCLUDED.name IS NOT NULL)"
     /* The read receipt (blue ticks) for a fresh message, when the caller wants one. */
     "), receipt AS ("
     "  INSERT INTO outbound_messages (idempotency_key, recipient, kind, purpose, payload)"

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
 #include "wa_out.h"
 
 static const db_stmt st_insert = {
@@ -20,6 +21,10 @@ static int insert(db *d, const char *key, const char *to, const char *kind, cons
     int rc;
     if (!json)
         return err_set(e, ERR_ENV, "out of memory");
+    /* Every text here is valid UTF-8 unless a fixed buffer cut a message mid-letter; then the
+     * stray bytes become '?' rather than failing the whole transaction (and the scheduler's
+     * pass, or the citizen's case, with it). */
+    text_utf8_repair(json);
     rc = db_exec(d, &st_insert,
                  (const char *[]){key, to, kind, purpose, json, case_id ? case_id : ""}, e);
     free(json);

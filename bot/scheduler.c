@@ -267,7 +267,7 @@ static int ladder(db *d, const char *now, int level, scheduler_stats *st, err *e
     for (int i = 0; i < PQntuples(r); i++) {
         const char *id = PQgetvalue(r, i, 0), *t = PQgetvalue(r, i, 1);
         int reopen = atoi(PQgetvalue(r, i, 3)), hours = atoi(PQgetvalue(r, i, 5));
-        char text[1200], base[120], detail[120], reopened[80] = "";
+        char text[2048], base[120], detail[120], reopened[80] = "";
         if (reopen)
             snprintf(reopened, sizeof reopened, " · %d बार दोबारा खुली", reopen);
         snprintf(text, sizeof text,

@@ -3,42 +3,77 @@
 
 #include <string.h>
 
+/* Length of the well-formed UTF-8 sequence at s (before end), or 0 when it is not one. */
+static size_t seq_len(const unsigned char *s, const unsigned char *end)
+{
+    unsigned c = *s, cp;
+    size_t n;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 1;
+        cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 2;
+        cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 3;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if ((size_t)(end - s) <= n)
+        return 0;
+    for (size_t i = 1; i <= n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if ((n == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+        return 0;
+    return n + 1;
+}
+
 int text_utf8_valid(const char *str, size_t len)
 {
     const unsigned char *s = (const unsigned char *)str, *end = s + len;
     while (s < end) {
-        unsigned c = *s;
-        size_t n;
-        unsigned cp;
-        if (c < 0x80) {
-            s++;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF) {
-            n = 1;
-            cp = c & 0x1F;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n = 2;
-            cp = c & 0x0F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 3;
-            cp = c & 0x07;
-        } else {
+        size_t n = seq_len(s, end);
+        if (!n)
             return 0;
-        }
-        if ((size_t)(end - s) <= n)
-            return 0;
-        for (size_t i = 1; i <= n; i++) {
-            if ((s[i] & 0xC0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (s[i] & 0x3F);
-        }
-        if ((n == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-            (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
-            return 0;
-        s += n + 1;
+        s += n;
     }
     return 1;
+}
+
+size_t text_utf8_repair(char *str)
+{
+    unsigned char *s = (unsigned char *)str, *end = s + strlen(str);
+    size_t fixed = 0;
+    while (s < end) {
+        size_t n = seq_len(s, end);
+        if (!n) {
+            *s = '?';
+            n = 1;
+            fixed++;
+        }
+        s += n;
+    }
+    return fixed;
+}
+
+void text_fit(char *str)
+{
+    size_t len = strlen(str), i = len, back = 0;
+    /* Step back over continuation bytes to the lead byte of the last sequence. */
+    while (i > 0 && back < 4 && ((unsigned char)str[i - 1] & 0xC0) == 0x80) {
+        i--;
+        back++;
+    }
+    if (i > 0 && (unsigned char)str[i - 1] >= 0xC0 &&
+        seq_len((unsigned char *)str + i - 1, (unsigned char *)str + len) == 0)
+        str[i - 1] = '\0';
 }
 
 size_t text_utf8_chars(const char *s)

@@ -8,6 +8,12 @@
 
 /* 1 when s[0..len) is well-formed UTF-8 (no overlongs, surrogates or code points > U+10FFFF). */
 int text_utf8_valid(const char *s, size_t len);
+/* Replaces, in place, every byte that is not part of well-formed UTF-8 with '?'; returns how
+ * many. The outbox's last line of defence: one bad byte must not lose a whole transaction. */
+size_t text_utf8_repair(char *s);
+/* Drops an incomplete UTF-8 sequence at the end of s — what snprintf leaves when it cuts a
+ * message at its buffer's size. */
+void text_fit(char *s);
 /* Code points in a NUL-terminated, valid UTF-8 string. */
 size_t text_utf8_chars(const char *s);
 

@@ -2,6 +2,7 @@
  * every log line uses. */
 #include "testutil.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "text.h"
@@ -100,12 +101,33 @@ static void masks_phones_in_free_text(void **state)
     assert_string_equal(none, "शिकायत BLB-2026-000123: 48 घंटे");
 }
 
+/* snprintf cuts bytes: text_fit drops the half letter it leaves; text_utf8_repair turns any
+ * stray byte into '?' so a row can always be stored. */
+static void fits_and_repairs_cut_text(void **state)
+{
+    char buf[8], bad[] = "ok\xe0\xa4 \xff\xc3x";
+    (void)state;
+    snprintf(buf, sizeof buf, "%s", "ab\u0939\u093f\u0902"); /* 2 + 9 bytes into 7 */
+    assert_false(text_utf8_valid(buf, strlen(buf)));
+    text_fit(buf);
+    assert_string_equal(buf, "ab\u0939");
+    text_fit(buf); /* whole letters stay */
+    assert_string_equal(buf, "ab\u0939");
+    strcpy(buf, "\xf0\x9f\x98");
+    text_fit(buf);
+    assert_string_equal(buf, "");
+    assert_int_equal(text_utf8_repair(bad), 4);
+    assert_string_equal(bad, "ok?? ?" "?x");
+    assert_true(text_utf8_valid(bad, strlen(bad)));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(valid_and_invalid),        cmocka_unit_test(counts_characters_not_bytes),
         cmocka_unit_test(normalizes_typed_answers), cmocka_unit_test(cuts_at_words_and_characters),
         cmocka_unit_test(masks_phones_for_logs),    cmocka_unit_test(masks_phones_in_free_text),
+        cmocka_unit_test(fits_and_repairs_cut_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
