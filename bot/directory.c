@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine.h"
 #include "jsonfile.h"
 #include "text.h"
 
@@ -484,6 +485,11 @@ directory *directory_parse(const char *json, size_t len, const char *source, err
     if (!(deps = member(&c, root, "directory", "departments", json_type_array, 1, &rc)))
         goto fail;
     d->ndepartments = json_object_array_length(deps);
+    if (d->ndepartments > ENGINE_MAX_CHOICES) {
+        fail(&c, "departments", "has %zu departments; the department menu offers at most %d",
+             d->ndepartments, ENGINE_MAX_CHOICES);
+        goto fail;
+    }
     if (d->ndepartments == 0) {
         fail(&c, "departments", "needs at least one department");
         goto fail;

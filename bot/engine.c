@@ -251,8 +251,8 @@ static int render_state(const engine_ctx *ctx, engine_session *s, const flow_sta
         return 0;
     }
     {
-        struct row rows[256];
-        size_t total = rows_of(ctx, st, rows, 256), first, count;
+        struct row rows[ENGINE_MAX_CHOICES];
+        size_t total = rows_of(ctx, st, rows, ENGINE_MAX_CHOICES), first, count;
         int more;
         page_span(total, s->page, &first, &count, &more);
         o->type = total <= FLOW_MAX_BUTTONS ? ENGINE_BUTTONS : ENGINE_LIST;
@@ -496,8 +496,8 @@ static int handle(const engine_ctx *ctx, engine_session *s, const flow_state *st
     switch (st->kind) {
     case FLOW_MENU:
     case FLOW_DEPARTMENTS: {
-        struct row rows[256];
-        size_t total = rows_of(ctx, st, rows, 256);
+        struct row rows[ENGINE_MAX_CHOICES];
+        size_t total = rows_of(ctx, st, rows, ENGINE_MAX_CHOICES);
         int pick;
         if (!typed)
             return wrong(ctx, s, st, unsupported, r);

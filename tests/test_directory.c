@@ -3,10 +3,12 @@
  * a message naming the field. */
 #include "testutil.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "directory.h"
+#include "engine.h"
 
 static const char base[] =
     "{\"district\": {\"code\": \"BLB\", \"name\": {\"en\": \"Balodabazar-Bhatapara\", \"hi\": "
@@ -143,6 +145,30 @@ static void invalid_inputs(void **state)
     }
 }
 
+/* The department menu has a bounded size (ENGINE_MAX_CHOICES): a longer list is refused. */
+static void too_many_departments(void **state)
+{
+    char *deps = calloc(ENGINE_MAX_CHOICES + 1, 200), *p = deps, *json;
+    err e = {0};
+    (void)state;
+    for (int i = 0; i <= ENGINE_MAX_CHOICES; i++)
+        p += sprintf(
+            p,
+            "{\"code\": \"D%03d\", \"name\": {\"en\": \"Dept %d\", \"hi\": \"विभाग %d\"},"
+            " \"sla_hours\": 48, \"officers\": [{\"phone\": \"9198%08d\", \"name\": \"A\"}]},",
+            i, i, i, i);
+    {
+        char *with = malloc(strlen(deps) + 32);
+        sprintf(with, "\"departments\": [%s", deps);
+        json = tu_replace(base, "\"departments\": [", with);
+        free(with);
+    }
+    assert_null(directory_parse(json, strlen(json), "t.json", &e));
+    assert_non_null(strstr(e.msg, "the department menu offers at most 100"));
+    free(json);
+    free(deps);
+}
+
 static void not_an_object_and_missing_file(void **state)
 {
     (void)state;
@@ -158,6 +184,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(base_parses),
+        cmocka_unit_test(too_many_departments),
         cmocka_unit_test(shipped_sample_parses),
         cmocka_unit_test(invalid_inputs),
         cmocka_unit_test(not_an_object_and_missing_file),
