@@ -200,11 +200,37 @@ static int perform(conv *cv, const engine_ctx *ctx, engine_session *s, const wa_
     return 0;
 }
 
+static const db_stmt st_snapshot = {
+    "conv_session_snapshot",
+    "UPDATE inbound_messages i SET session = decode(v.s, 'hex'), session_base = v.b"
+    " FROM unnest($1::text[], $2::text[], $3::int[]) AS v(w, s, b) WHERE i.wamid = v.w",
+    3};
+
+/* What one message leaves for after the commit: the session to save (save = 1, packed in
+ * blob), or, for a repeat whose session never reached Redis, the one to restore. */
+typedef struct after {
+    int save;
+    char *blob;
+    size_t len;
+    unsigned base; /* the Redis version blob was computed from (compare-and-set) */
+} after;
+
+static void after_clear(after *a)
+{
+    free(a->blob);
+    memset(a, 0, sizeof *a);
+}
+
+static int hexval(int c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
 /* One message inside an open transaction, with its session already loaded: record it, then
  * either the desk (officers, and what belongs to an existing case) or the engine and its
- * actions. *save = 1 when s changed and must be saved once the transaction commits. */
-static int step_in_tx(conv *cv, const wa_message *m, engine_session *s, int expired, int *save,
-                      conv_sink sink, void *ud, err *e)
+ * actions. Fills *af with what to do with the session once the transaction commits. */
+static int step_in_tx(conv *cv, const wa_message *m, engine_session *s, int expired,
+                      unsigned loaded, after *af, conv_sink sink, void *ud, err *e)
 {
     engine_ctx ctx;
     engine_result r = {0};
@@ -215,7 +241,7 @@ static int step_in_tx(conv *cv, const wa_message *m, engine_session *s, int expi
         void *ud;
     } fw = {sink, ud};
     desk_out out = {cv->pg, m->id, 0, cv->no_outbox, show_desk, &fw};
-    *save = 0;
+    memset(af, 0, sizeof *af);
     {
         /* Blue ticks: the read receipt is queued with the record, ahead of any reply. */
         char *receipt = cv->no_outbox ? NULL : wa_out_read(m->id);
@@ -224,8 +250,22 @@ static int step_in_tx(conv *cv, const wa_message *m, engine_session *s, int expi
         if (rc2 < 0)
             return -1;
     }
-    if (!info.fresh)
-        return 0; /* handled before: never run twice */
+    if (!info.fresh) {
+        /* Handled before: never run twice — but the session it left may not have reached
+         * Redis (a crash after the commit): restore it unless Redis moved past it. */
+        size_t n = info.session_hex ? strlen(info.session_hex) / 2 : 0;
+        if (n && loaded == info.session_base && (af->blob = malloc(n))) {
+            for (size_t i = 0; i < n; i++)
+                af->blob[i] = (char)(hexval(info.session_hex[2 * i]) << 4 |
+                                     hexval(info.session_hex[2 * i + 1]));
+            af->len = n;
+            af->base = info.session_base;
+            af->save = 1;
+        }
+        inbound_info_clear(&info);
+        return 0;
+    }
+    inbound_info_clear(&info);
     if (info.staff)
         return desk_officer(&out, m, e) < 0 ? -1 : 0;
     if (!s->lang[0])
@@ -242,11 +282,86 @@ static int step_in_tx(conv *cv, const wa_message *m, engine_session *s, int expi
     ctx = (engine_ctx){cv->flows, cv->depts, cv->ndepts};
     if (engine_step(&ctx, s, m, expired, &r, e) == 0 &&
         perform(cv, &ctx, s, m, &r, &out, sink, ud, e) == 0) {
-        *save = 1;
-        rc = 0;
+        if (!(af->blob = session_pack(s, now_ms(), &af->len)))
+            err_set(e, ERR_ENV, "out of memory packing the session");
+        else {
+            af->save = 1;
+            af->base = loaded;
+            rc = 0;
+        }
     }
     engine_result_free(&r);
     return rc;
+}
+
+/* Keeps each fresh session with its message, in the transaction (migration 0010). */
+static int snapshot(conv *cv, const wa_message *const *ms, const after *af, size_t n, err *e)
+{
+    const char *ids[CONV_BATCH_MAX], *hexes[CONV_BATCH_MAX], *bases[CONV_BATCH_MAX];
+    char basebuf[CONV_BATCH_MAX][16];
+    char *hexbuf[CONV_BATCH_MAX] = {0}, *a = NULL, *b = NULL, *c = NULL;
+    size_t k = 0;
+    int rc = -1;
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        if (!af[i].save || !af[i].blob)
+            continue;
+        if (!(hexbuf[k] = malloc(2 * af[i].len + 1)))
+            goto out;
+        for (size_t j = 0; j < af[i].len; j++) {
+            hexbuf[k][2 * j] = digits[(unsigned char)af[i].blob[j] >> 4];
+            hexbuf[k][2 * j + 1] = digits[(unsigned char)af[i].blob[j] & 15];
+        }
+        hexbuf[k][2 * af[i].len] = '\0';
+        snprintf(basebuf[k], sizeof basebuf[k], "%u", af[i].base);
+        ids[k] = ms[i]->id;
+        hexes[k] = hexbuf[k];
+        bases[k] = basebuf[k];
+        k++;
+    }
+    if (k == 0)
+        return 0;
+    if (!(a = db_text_array(ids, k)) || !(b = db_text_array(hexes, k)) ||
+        !(c = db_text_array(bases, k))) {
+        err_set(e, ERR_ENV, "out of memory");
+        goto out;
+    }
+    rc = db_exec(cv->pg, &st_snapshot, (const char *[]){a, b, c}, e);
+out:
+    if (rc < 0 && !e->msg[0])
+        err_set(e, ERR_ENV, "out of memory");
+    for (size_t i = 0; i < k + 1 && i < CONV_BATCH_MAX; i++)
+        free(hexbuf[i]);
+    free(a);
+    free(b);
+    free(c);
+    return rc;
+}
+
+/* After the commit: the sessions into Redis, in one round trip. -1 when Redis did not take
+ * them — the caller then leaves the messages unacknowledged, and their redelivery restores
+ * the sessions from the snapshots. */
+static int store_sessions(conv *cv, redisContext *rc, const wa_message *const *ms, after *af,
+                          size_t n, err *e)
+{
+    const char *phones[CONV_BATCH_MAX], *blobs[CONV_BATCH_MAX];
+    size_t lens[CONV_BATCH_MAX], k = 0;
+    unsigned bases[CONV_BATCH_MAX];
+    int64_t ttl = (int64_t)cv->cfg->session_ttl_h * 3600 * 1000;
+    for (size_t i = 0; i < n; i++)
+        if (af[i].save) {
+            phones[k] = ms[i]->from;
+            blobs[k] = af[i].blob;
+            lens[k] = af[i].len;
+            bases[k++] = af[i].base;
+        }
+    if (k && session_store_many(rc, phones, blobs, lens, k, ttl, bases, NULL, e) < 0) {
+        rds_reset(cv->redis);
+        fprintf(stderr, "sampark: sessions not saved, their messages will be retried: %s\n",
+                e->msg);
+        return -1;
+    }
+    return 0;
 }
 
 /* What a failure means: a message that can never be handled, or a server away for a while. */
@@ -258,55 +373,21 @@ static int failure(conv *cv, const err *e)
                : CONV_RETRY;
 }
 
-int conv_handle(conv *cv, const wa_message *m, conv_sink sink, void *ud, err *e)
-{
-    engine_session s;
-    redisContext *rc;
-    unsigned loaded = 0;
-    int expired = 0, save = 0, result;
-    int64_t ttl = (int64_t)cv->cfg->session_ttl_h * 3600 * 1000;
-    engine_session_init(&s);
-    if (load_depts(cv, e) < 0)
-        return CONV_RETRY;
-    if (!(rc = rds_get(cv->redis, e)) ||
-        session_load(rc, m->from, now_ms(), ttl, &s, &expired, &loaded, e) < 0) {
-        rds_reset(cv->redis);
-        engine_session_clear(&s);
-        return CONV_RETRY;
-    }
-    if (db_begin(cv->pg, e) < 0) {
-        result = failure(cv, e);
-    } else if (step_in_tx(cv, m, &s, expired, &save, sink, ud, e) < 0) {
-        db_rollback(cv->pg);
-        result = failure(cv, e);
-    } else if (db_commit(cv->pg, e) < 0) {
-        result = failure(cv, e);
-    } else {
-        result = CONV_DONE;
-        if (save && session_save(rc, m->from, now_ms(), ttl, &s, loaded, e) < 0)
-            rds_reset(cv->redis); /* the messages are out; the next one starts from the old state */
-    }
-    engine_session_clear(&s);
-    return result;
-}
-
-int conv_handle_many(conv *cv, const wa_message *const *ms, size_t n, err *e)
+/* The messages (distinct senders) in one transaction; see conv_handle_many. */
+static int run(conv *cv, const wa_message *const *ms, size_t n, conv_sink sink, void *ud, int *dead,
+               err *e)
 {
     engine_session ss[CONV_BATCH_MAX];
-    const engine_session *saved[CONV_BATCH_MAX];
-    const char *phones[CONV_BATCH_MAX], *save_phones[CONV_BATCH_MAX];
-    unsigned loaded[CONV_BATCH_MAX], save_loaded[CONV_BATCH_MAX];
+    const char *phones[CONV_BATCH_MAX];
+    unsigned loaded[CONV_BATCH_MAX];
     int expired[CONV_BATCH_MAX], ok = 0;
-    size_t nsave = 0;
+    after af[CONV_BATCH_MAX];
     redisContext *rc;
     int64_t ttl = (int64_t)cv->cfg->session_ttl_h * 3600 * 1000;
-    if (n > CONV_BATCH_MAX)
-        return err_set(e, ERR_USER, "batch of %zu messages: at most %d", n, CONV_BATCH_MAX);
+    *dead = 0;
+    memset(af, 0, sizeof af);
     for (size_t i = 0; i < n; i++) {
         phones[i] = ms[i]->from;
-        for (size_t k = 0; k < i; k++)
-            if (strcmp(phones[k], phones[i]) == 0)
-                return err_set(e, ERR_USER, "a batch holds one message per sender");
         engine_session_init(&ss[i]);
     }
     if (load_depts(cv, e) < 0)
@@ -316,30 +397,51 @@ int conv_handle_many(conv *cv, const wa_message *const *ms, size_t n, err *e)
         rds_reset(cv->redis);
         goto out;
     }
-    if (db_begin(cv->pg, e) < 0)
+    if (db_begin(cv->pg, e) < 0) {
+        *dead = failure(cv, e) == CONV_DEAD;
         goto out;
-    for (size_t i = 0; i < n; i++) {
-        int save = 0;
-        if (step_in_tx(cv, ms[i], &ss[i], expired[i], &save, NULL, NULL, e) < 0) {
+    }
+    for (size_t i = 0; i < n; i++)
+        if (step_in_tx(cv, ms[i], &ss[i], expired[i], loaded[i], &af[i], sink, ud, e) < 0) {
             db_rollback(cv->pg);
+            *dead = failure(cv, e) == CONV_DEAD;
             goto out;
         }
-        if (save) {
-            save_phones[nsave] = phones[i];
-            saved[nsave] = &ss[i];
-            save_loaded[nsave++] = loaded[i];
-        }
-    }
-    if (db_commit(cv->pg, e) < 0)
+    if (snapshot(cv, ms, af, n, e) < 0) {
+        db_rollback(cv->pg);
         goto out;
-    ok = 1;
-    if (nsave &&
-        session_save_many(rc, save_phones, nsave, now_ms(), ttl, saved, save_loaded, NULL, e) < 0)
-        rds_reset(cv->redis); /* as in conv_handle: the next message starts from the old state */
+    }
+    if (db_commit(cv->pg, e) < 0) {
+        *dead = failure(cv, e) == CONV_DEAD;
+        goto out;
+    }
+    ok = store_sessions(cv, rc, ms, af, n, e) == 0;
 out:
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         engine_session_clear(&ss[i]);
+        after_clear(&af[i]);
+    }
     return ok ? 0 : -1;
+}
+
+int conv_handle(conv *cv, const wa_message *m, conv_sink sink, void *ud, err *e)
+{
+    int dead = 0;
+    if (run(cv, &m, 1, sink, ud, &dead, e) == 0)
+        return CONV_DONE;
+    return dead ? CONV_DEAD : CONV_RETRY;
+}
+
+int conv_handle_many(conv *cv, const wa_message *const *ms, size_t n, err *e)
+{
+    int dead = 0;
+    if (n > CONV_BATCH_MAX)
+        return err_set(e, ERR_USER, "batch of %zu messages: at most %d", n, CONV_BATCH_MAX);
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(ms[k]->from, ms[i]->from) == 0)
+                return err_set(e, ERR_USER, "a batch holds one message per sender");
+    return run(cv, ms, n, NULL, NULL, &dead, e);
 }
 
 int conv_reset(conv *cv, const char *phone, err *e)

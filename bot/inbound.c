@@ -48,7 +48,11 @@ static const db_stmt st_record = {
     ") SELECT (SELECT count(*) FROM ins), EXISTS (SELECT 1 FROM staff_phones s WHERE s.phone = $2),"
     " COALESCE((SELECT language FROM citizens WHERE phone = $2), ''),"
     " EXISTS (SELECT 1 FROM cases c WHERE c.citizen_phone = $2 AND c.status <> 'closed'"
-    "  AND (c.awaiting_docs OR c.awaiting_reason OR c.satisfaction_asked_at IS NOT NULL))",
+    "  AND (c.awaiting_docs OR c.awaiting_reason OR c.satisfaction_asked_at IS NOT NULL)),"
+    /* A repeat: the session this message left (the statement's snapshot cannot see the row a
+     * fresh message inserts, so this is NULL for one). */
+    " (SELECT encode(session, 'hex') || ':' || session_base FROM inbound_messages WHERE wamid = $1"
+    "  AND session IS NOT NULL)",
     6};
 
 #define RANK(x)                                                                                    \
@@ -71,6 +75,12 @@ static const db_stmt st_status = {
                     " SELECT count(*) FROM u",
     4};
 
+void inbound_info_clear(inbound_info *info)
+{
+    free(info->session_hex);
+    info->session_hex = NULL;
+}
+
 int inbound_record(db *d, const wa_message *m, const char *receipt_json, inbound_info *out, err *e)
 {
     char ts[24] = "";
@@ -88,6 +98,11 @@ int inbound_record(db *d, const wa_message *m, const char *receipt_json, inbound
         out->staff = PQgetvalue(r, 0, 1)[0] == 't';
         snprintf(out->lang, sizeof out->lang, "%s", PQgetvalue(r, 0, 2));
         out->case_waiting = PQgetvalue(r, 0, 3)[0] == 't';
+        if (!out->fresh && !PQgetisnull(r, 0, 4)) {
+            const char *v = PQgetvalue(r, 0, 4), *colon = strrchr(v, ':');
+            if (colon && (out->session_hex = strndup(v, (size_t)(colon - v))))
+                out->session_base = (unsigned)strtoul(colon + 1, NULL, 10);
+        }
     }
     PQclear(r);
     return 0;

@@ -12,12 +12,18 @@ typedef struct inbound_info {
     int staff;    /* the sender is in the directory (officer, nodal officer, collector) */
     char lang[4]; /* the citizen's remembered language, "" when none */
     int case_waiting; /* one of the sender's cases waits for documents or a yes/no/reason */
+    /* For a repeat: the session it left, hex-encoded (malloc'd, NULL when none), and the
+     * Redis version that session was computed from. Freed by inbound_info_clear. */
+    char *session_hex;
+    unsigned session_base;
 } inbound_info;
 
 /* Records m once — with its read receipt in the outbox when receipt_json is not NULL — and
  * says what the conversation needs to know about its sender, in one round trip. On error,
  * db_error_transient tells whether to retry. */
 int inbound_record(db *d, const wa_message *m, const char *receipt_json, inbound_info *out, err *e);
+
+void inbound_info_clear(inbound_info *info);
 
 /* Applies a delivery status to the outgoing message with that wamid. States only move
  * forward (sent < delivered < read; failed wins over sent and delivered), so statuses that

@@ -118,22 +118,20 @@ int session_load(redisContext *c, const char *phone, int64_t now_ms, int64_t ttl
     return session_load_many(c, &phone, 1, now_ms, ttl_ms, s, expired, loaded_version, e);
 }
 
-/* Appends the compare-and-set save of s to the pipeline. */
-static int append_save(redisContext *c, const char *phone, int64_t now_ms, int64_t ttl_ms,
-                       const engine_session *s, unsigned loaded_version, err *e)
+char *session_pack(const engine_session *s, int64_t now_ms, size_t *len_out)
 {
-    char key[64], head[160], old[16], ver[16], px[24];
+    char head[160];
     size_t len, cap = sizeof head;
     char *blob;
     int n = snprintf(head, sizeof head, "%s%c%s%c%d%c%d%c%d%c%lld", s->state, 0, s->lang, 0,
                      s->retries, 0, s->page, 0, s->waiting, 0, (long long)now_ms);
     if (n < 0 || (size_t)n >= sizeof head)
-        return err_set(e, ERR_ENV, "session too large");
+        return NULL;
     len = (size_t)n + 1;
     for (size_t i = 0; i < s->nvars; i++)
         cap += strlen(s->vars[i].key) + strlen(s->vars[i].value) + 2;
     if (!(blob = malloc(cap)))
-        return err_set(e, ERR_ENV, "out of memory");
+        return NULL;
     memcpy(blob, head, len);
     for (size_t i = 0; i < s->nvars; i++) {
         size_t kl = strlen(s->vars[i].key) + 1, vl = strlen(s->vars[i].value) + 1;
@@ -141,33 +139,31 @@ static int append_save(redisContext *c, const char *phone, int64_t now_ms, int64
         memcpy(blob + len + kl, s->vars[i].value, vl);
         len += kl + vl;
     }
-    key_of(phone, key);
-    snprintf(old, sizeof old, "%u", loaded_version);
-    snprintf(ver, sizeof ver, "%u", loaded_version + 1);
-    snprintf(px, sizeof px, "%lld", (long long)(ttl_ms + KEEP_LANG_MS));
-    n = redisAppendCommand(c, "EVAL %s 1 %s %s %s %b %s", save_lua, key, loaded_version ? old : "0",
-                           ver, blob, len, px);
-    free(blob);
-    return n == REDIS_OK ? 0 : err_set(e, ERR_ENV, "out of memory");
+    *len_out = len;
+    return blob;
 }
 
-int session_save_many(redisContext *c, const char *const *phones, size_t n, int64_t now_ms,
-                      int64_t ttl_ms, const engine_session *const *ss, const unsigned *versions,
-                      int *lost, err *e)
+int session_store_many(redisContext *c, const char *const *phones, const char *const *blobs,
+                       const size_t *lens, size_t n, int64_t ttl_ms, const unsigned *versions,
+                       int *lost, err *e)
 {
     redisReply *stack[32], **r = n <= 32 ? stack : malloc(n * sizeof *r);
-    size_t queued = 0;
     int rc = 0;
     if (!r)
         return err_set(e, ERR_ENV, "out of memory");
-    for (; queued < n && rc == 0; queued++)
-        rc = append_save(c, phones[queued], now_ms, ttl_ms, ss[queued], versions[queued], e);
-    if (rc < 0)
-        queued--; /* the failed one was not appended; read what was, to stay in step */
-    if (replies(c, queued, "saving the session", r, rc < 0 ? &(err){0} : e) < 0) {
+    for (size_t i = 0; i < n; i++) {
+        char key[64], old[16], ver[16], px[24];
+        key_of(phones[i], key);
+        snprintf(old, sizeof old, "%u", versions[i]);
+        snprintf(ver, sizeof ver, "%u", versions[i] + 1);
+        snprintf(px, sizeof px, "%lld", (long long)(ttl_ms + KEEP_LANG_MS));
+        redisAppendCommand(c, "EVAL %s 1 %s %s %s %b %s", save_lua, key, versions[i] ? old : "0",
+                           ver, blobs[i], lens[i], px);
+    }
+    if (replies(c, n, "saving the session", r, e) < 0) {
         rc = -1;
     } else {
-        for (size_t i = 0; i < queued; i++) {
+        for (size_t i = 0; i < n; i++) {
             if (lost)
                 lost[i] = !(r[i]->type == REDIS_REPLY_INTEGER && r[i]->integer == 1);
             freeReplyObject(r[i]);
@@ -175,6 +171,34 @@ int session_save_many(redisContext *c, const char *const *phones, size_t n, int6
     }
     if (r != stack)
         free(r);
+    return rc;
+}
+
+int session_save_many(redisContext *c, const char *const *phones, size_t n, int64_t now_ms,
+                      int64_t ttl_ms, const engine_session *const *ss, const unsigned *versions,
+                      int *lost, err *e)
+{
+    char *stack_b[32] = {0}, **blobs = n <= 32 ? stack_b : calloc(n, sizeof *blobs);
+    size_t stack_l[32] = {0}, *lens = n <= 32 ? stack_l : calloc(n, sizeof *lens);
+    int rc = 0;
+    if (!blobs || !lens)
+        rc = err_set(e, ERR_ENV, "out of memory");
+    for (size_t i = 0; i < n && rc == 0; i++)
+        if (!(blobs[i] = session_pack(ss[i], now_ms, &lens[i]))) {
+            for (size_t k = 0; k < i; k++)
+                free(blobs[k]);
+            rc = err_set(e, ERR_ENV, "session too large or out of memory");
+        }
+    if (rc == 0) {
+        rc = session_store_many(c, phones, (const char *const *)blobs, lens, n, ttl_ms, versions,
+                                lost, e);
+        for (size_t i = 0; i < n; i++)
+            free(blobs[i]);
+    }
+    if (blobs != stack_b)
+        free(blobs);
+    if (lens != stack_l)
+        free(lens);
     return rc;
 }
 

@@ -27,6 +27,14 @@ int session_load_many(redisContext *c, const char *const *phones, size_t n, int6
 int session_save_many(redisContext *c, const char *const *phones, size_t n, int64_t now_ms,
                       int64_t ttl_ms, const engine_session *const *ss, const unsigned *versions,
                       int *lost, err *e);
+/* The packed form Redis stores (NUL-separated fields, see session.c), malloc'd; NULL when out
+ * of memory. Conversations also keep it in PostgreSQL with the message that produced it, so
+ * a crash between the commit and the Redis save can be repaired (conversation.c). */
+char *session_pack(const engine_session *s, int64_t now_ms, size_t *len);
+/* Saves n packed sessions with session_save's compare-and-set, in one round trip. */
+int session_store_many(redisContext *c, const char *const *phones, const char *const *blobs,
+                       const size_t *lens, size_t n, int64_t ttl_ms, const unsigned *versions,
+                       int *lost, err *e);
 /* Deletes the session (sampark chat /reset). */
 int session_delete(redisContext *c, const char *phone, err *e);
 
