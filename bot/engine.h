@@ -14,9 +14,7 @@
 
 #define ENGINE_MAX_VARS    32
 #define ENGINE_MAX_OPTIONS 10
-/* The most choices one menu may offer (paged 9 at a time, 12 pages): more is refused by
- * `flows check` and `directory load`, since a citizen cannot use a longer menu anyway. */
-#define ENGINE_MAX_CHOICES 100
+#define ENGINE_MAX_CHOICES FLOW_MAX_CHOICES /* refused beyond by flows check, directory load */
 
 /* A department as the citizen's menu shows it (from the directory). */
 typedef struct engine_dept {

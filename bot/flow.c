@@ -245,6 +245,10 @@ static void parse_choices(struct loader *L, const char *file, flow_state *st, si
         problem(L, file, st->name, "\"choices\" is empty");
         return;
     }
+    if (n > FLOW_MAX_CHOICES) {
+        problem(L, file, st->name, "%zu choices: a menu offers at most %d", n, FLOW_MAX_CHOICES);
+        return;
+    }
     if (!(st->choices = track(L, calloc(n, sizeof *st->choices))))
         return;
     st->nchoices = n;
@@ -732,7 +736,7 @@ static void check_graph(struct loader *L)
     flow_set *f = L->set;
     size_t n = f->nstates;
     char *seen = calloc(n ? n : 1, 1), *back = calloc(n ? n : 1, 1);
-    int *stack = calloc(n ? n : 1, sizeof *stack), edges[64];
+    int *stack = calloc(n ? n : 1, sizeof *stack), edges[FLOW_MAX_CHOICES + 8];
     size_t top = 0;
     if (!seen || !back || !stack) {
         L->oom = 1;
@@ -746,7 +750,7 @@ static void check_graph(struct loader *L)
             seen[f->keywords[k].next] = 1, stack[top++] = f->keywords[k].next;
     while (top) {
         const flow_state *st = &f->states[stack[--top]];
-        size_t m = out_edges(f, st, edges, 64);
+        size_t m = out_edges(f, st, edges, sizeof edges / sizeof *edges);
         for (size_t i = 0; i < m; i++)
             if (!seen[edges[i]])
                 seen[edges[i]] = 1, stack[top++] = edges[i];
@@ -768,7 +772,7 @@ static void check_graph(struct loader *L)
             size_t m;
             if (back[i])
                 continue;
-            m = out_edges(f, &f->states[i], edges, 64);
+            m = out_edges(f, &f->states[i], edges, sizeof edges / sizeof *edges);
             for (size_t j = 0; j < m; j++)
                 if (back[edges[j]]) {
                     back[i] = changed = 1;
@@ -804,75 +808,132 @@ static int is_json(const struct dirent *d)
     return n > 5 && strcmp(d->d_name + n - 5, ".json") == 0 && d->d_name[0] != '.';
 }
 
-/* Loads and checks; the problems stay in L. NULL only when the folder cannot be read. */
-static flow_set *load(struct loader *L, const char *dir, err *e)
+/* The set for up to n files; -1 (and L->oom) when memory runs out. */
+static int load_begin(struct loader *L, size_t n, err *e)
+{
+    L->set = calloc(1, sizeof *L->set);
+    L->p = calloc(1, sizeof *L->p);
+    if (!L->set || !L->p || !(L->p->roots = calloc(n + 1, sizeof *L->p->roots)) ||
+        !(L->p->names = calloc(n + 1, sizeof *L->p->names))) {
+        err_set(e, ERR_ENV, "out of memory");
+        L->oom = 1;
+        return -1;
+    }
+    L->set->priv_ = L->p;
+    return 0;
+}
+
+/* A copy of a file's name that lives as long as the set (states point at it). */
+static const char *load_name(struct loader *L, const char *name)
+{
+    char *copy = strdup(name);
+    if (!copy) {
+        L->oom = 1;
+        return NULL;
+    }
+    L->p->names[L->p->nnames++] = copy;
+    return copy;
+}
+
+/* One file's text (NUL-terminated at text[len]): its states, or its problems. Returns 1 when it
+ * was a flow file, 0 when it was not (or did not parse). */
+static int load_text(struct loader *L, const char *name, const char *text_buf, size_t len)
+{
+    err fe = {0};
+    json_object *root = jsonfile_parse(name, text_buf, len, &fe);
+    if (!root) {
+        problem(L, NULL, NULL, "%s", fe.msg); /* already file:line:column: ... */
+        return 0;
+    }
+    L->p->roots[L->p->nroots++] = root;
+    if (json_object_get_type(root) == json_type_object && !get(root, "flow") &&
+        (get(root, "district") || get(root, "departments")))
+        return 0; /* the district directory lives here too */
+    if (json_object_get_type(root) == json_type_object && !get(root, "flow")) {
+        problem(L, name, NULL, "not a flow file (no \"flow\" field)");
+        return 0;
+    }
+    parse_file(L, name, root);
+    return 1;
+}
+
+/* After the last file: the set-wide checks, then the gotos and the graph. */
+static void load_end(struct loader *L, const char *dir, int files)
 {
     static const char *const reply_names[] = {"not_understood", "unsupported", "expired",
                                               "too_many_tries"};
+    if (L->oom)
+        return;
+    if (!files)
+        problem(L, dir, NULL, "no flow files here");
+    else if (!L->start_file)
+        problem(L, dir, NULL, "no flow file has \"start\": where does a conversation begin?");
+    for (int i = 0; files && i < FLOW_REPLY_COUNT; i++)
+        if (!L->set->replies[i].hi)
+            problem(L, L->start_file ? L->start_file : dir, NULL,
+                    "the reply \"%s\" is missing from \"replies\"", reply_names[i]);
+    resolve(L);
+    check_graph(L);
+}
+
+/* Loads and checks; the problems stay in L. NULL only when the folder cannot be read. */
+static flow_set *load(struct loader *L, const char *dir, err *e)
+{
     struct dirent **list = NULL;
     int n = scandir(dir, &list, is_json, alphasort), files = 0;
     if (n < 0) {
         err_set(e, ERR_USER, "%s: cannot read the flows folder", dir);
         return NULL;
     }
-    L->set = calloc(1, sizeof *L->set);
-    L->p = calloc(1, sizeof *L->p);
-    if (!L->set || !L->p || !(L->p->roots = calloc((size_t)n + 1, sizeof *L->p->roots)) ||
-        !(L->p->names = calloc((size_t)n + 1, sizeof *L->p->names))) {
-        err_set(e, ERR_ENV, "out of memory");
-        L->oom = 1;
+    if (load_begin(L, (size_t)n, e) < 0)
         goto out;
-    }
-    L->set->priv_ = L->p;
     for (int i = 0; i < n; i++) {
         char path[4096];
         size_t len;
         err fe = {0};
-        char *text_buf, *name;
-        json_object *root;
+        char *text_buf;
+        const char *name;
         snprintf(path, sizeof path, "%s/%s", dir, list[i]->d_name);
-        if (!(name = strdup(path))) {
-            L->oom = 1;
+        if (!(name = load_name(L, path)))
             break;
-        }
-        L->p->names[L->p->nnames++] = name;
         if (!(text_buf = jsonfile_read(path, &len, &fe))) {
             problem(L, NULL, NULL, "%s", fe.msg);
             continue;
         }
-        root = jsonfile_parse(name, text_buf, len, &fe);
+        files += load_text(L, name, text_buf, len);
         free(text_buf);
-        if (!root) {
-            problem(L, NULL, NULL, "%s", fe.msg); /* already file:line:column: ... */
-            continue;
-        }
-        L->p->roots[L->p->nroots++] = root;
-        if (json_object_get_type(root) == json_type_object && !get(root, "flow") &&
-            (get(root, "district") || get(root, "departments")))
-            continue; /* the district directory lives here too */
-        if (json_object_get_type(root) == json_type_object && !get(root, "flow")) {
-            problem(L, name, NULL, "not a flow file (no \"flow\" field)");
-            continue;
-        }
-        files++;
-        parse_file(L, name, root);
     }
-    if (!L->oom) {
-        if (!files)
-            problem(L, dir, NULL, "no flow files here");
-        else if (!L->start_file)
-            problem(L, dir, NULL, "no flow file has \"start\": where does a conversation begin?");
-        for (int i = 0; files && i < FLOW_REPLY_COUNT; i++)
-            if (!L->set->replies[i].hi)
-                problem(L, L->start_file ? L->start_file : dir, NULL,
-                        "the reply \"%s\" is missing from \"replies\"", reply_names[i]);
-        resolve(L);
-        check_graph(L);
-    }
+    load_end(L, dir, files);
 out:
     for (int i = 0; i < n; i++)
         free(list[i]);
     free(list);
+    if (L->oom)
+        err_set(e, ERR_ENV, "out of memory loading flows");
+    return L->set;
+}
+
+/* load() over texts in memory, named and ordered by the caller. */
+static flow_set *load_sources(struct loader *L, const flow_source *src, size_t n, err *e)
+{
+    int files = 0;
+    if (load_begin(L, n, e) == 0) {
+        for (size_t i = 0; i < n; i++) {
+            const char *name = load_name(L, src[i].name ? src[i].name : "flow.json");
+            /* a private NUL-terminated copy, as jsonfile_read gives for a file */
+            char *text_buf = name ? malloc(src[i].len + 1) : NULL;
+            if (!text_buf) {
+                L->oom = 1;
+                break;
+            }
+            if (src[i].len)
+                memcpy(text_buf, src[i].text, src[i].len);
+            text_buf[src[i].len] = '\0';
+            files += load_text(L, name, text_buf, src[i].len);
+            free(text_buf);
+        }
+        load_end(L, "flows", files);
+    }
     if (L->oom)
         err_set(e, ERR_ENV, "out of memory loading flows");
     return L->set;
@@ -886,21 +947,32 @@ static void loader_done(struct loader *L)
     free(L->edges);
 }
 
+/* The set when it has no problem; else NULL + e naming the first. */
+static flow_set *load_result(struct loader *L, flow_set *f, err *e)
+{
+    if (f && (L->nproblems || L->oom)) {
+        if (!L->oom)
+            err_set(e, ERR_USER, "%s%s", L->problems[0],
+                    L->nproblems > 1 ? " (and more: run sampark flows check)" : "");
+        flow_set_free(f);
+        f = NULL;
+    } else if (!f && L->set) {
+        flow_set_free(L->set);
+    }
+    loader_done(L);
+    return f;
+}
+
 flow_set *flow_set_load(const char *dir, err *e)
 {
     struct loader L = {0};
-    flow_set *f = load(&L, dir, e);
-    if (f && (L.nproblems || L.oom)) {
-        if (!L.oom)
-            err_set(e, ERR_USER, "%s%s", L.problems[0],
-                    L.nproblems > 1 ? " (and more: run sampark flows check)" : "");
-        flow_set_free(f);
-        f = NULL;
-    } else if (!f && L.set) {
-        flow_set_free(L.set);
-    }
-    loader_done(&L);
-    return f;
+    return load_result(&L, load(&L, dir, e), e);
+}
+
+flow_set *flow_set_load_sources(const flow_source *src, size_t n, err *e)
+{
+    struct loader L = {0};
+    return load_result(&L, load_sources(&L, src, n, e), e);
 }
 
 int flow_check(const char *dir, FILE *out, err *e)

@@ -18,7 +18,10 @@
 #define FLOW_INTERACTIVE_BODY_MAX 1024
 #define FLOW_TEXT_BODY_MAX        4096
 #define FLOW_MAX_BUTTONS          3
-#define FLOW_MAX_ROWS             10
+/* The most choices one menu may offer (paged 9 at a time, 12 pages); the department menu
+ * too (directory load). A citizen cannot use a longer menu anyway. */
+#define FLOW_MAX_CHOICES 100
+#define FLOW_MAX_ROWS    10
 
 typedef enum flow_kind {
     FLOW_MESSAGE,
@@ -113,6 +116,16 @@ typedef struct flow_set {
  * skipped). NULL + e naming the first problem (and how many there are) on any problem. */
 flow_set *flow_set_load(const char *dir, err *e);
 void flow_set_free(flow_set *f);
+
+/* One flow file's text already in memory; name stands for its path in messages. */
+typedef struct flow_source {
+    const char *name;
+    const char *text;
+    size_t len;
+} flow_source;
+/* flow_set_load over n texts in the given order instead of a folder's files (the fuzz target
+ * uses it; nothing is read from disk). Same checks, same errors. */
+flow_set *flow_set_load_sources(const flow_source *src, size_t n, err *e);
 
 /* `sampark flows check`: prints every problem, one per line, to out; returns the number of
  * problems (0: the set is good), or -1 + e when dir cannot be read at all. A one-line

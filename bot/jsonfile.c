@@ -6,12 +6,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "text.h"
+
+/* The offset of the first byte that does not begin a well-formed UTF-8 character, or len.
+ * json-c's JSON_TOKENER_VALIDATE_UTF8 lets overlong forms and surrogates through; PostgreSQL
+ * and WhatsApp do not take them. */
+static size_t utf8_bad_at(const char *text, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = (unsigned char)text[i];
+        size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        if (n > len - i || !text_utf8_valid(text + i, n))
+            return i;
+        i += n;
+    }
+    return len;
+}
+
 json_object *jsonfile_parse(const char *source, const char *text, size_t len, err *e)
 {
     json_tokener *tok;
     json_object *root;
     enum json_tokener_error jerr;
-    size_t end;
+    size_t end, bad = len;
     if (len > (size_t)INT32_MAX) {
         err_set(e, ERR_USER, "%s: too large", source);
         return NULL;
@@ -27,6 +45,8 @@ json_object *jsonfile_parse(const char *source, const char *text, size_t len, er
     if (jerr == json_tokener_success)
         while (end < len && isspace((unsigned char)text[end]))
             end++;
+    if (jerr == json_tokener_success && end == len && (bad = utf8_bad_at(text, len)) < len)
+        end = bad;
     if (jerr != json_tokener_success || end < len) {
         size_t line = 1, col = 1;
         for (size_t i = 0; i < end && i < len; i++, col++)
@@ -36,6 +56,7 @@ json_object *jsonfile_parse(const char *source, const char *text, size_t len, er
             }
         err_set(e, ERR_USER, "%s:%zu:%zu: %s", source, line, col,
                 jerr == json_tokener_continue  ? "the JSON ends too early (a missing } or ]?)"
+                : bad < len                    ? "invalid utf-8 string"
                 : jerr == json_tokener_success ? "unexpected text after the JSON value"
                                                : json_tokener_error_desc(jerr));
         json_object_put(root);

@@ -75,6 +75,7 @@ static void rest(const char *s, const char *cut_from, const char *cut_to, char *
         out[n++] = *p;
     }
     out[n] = '\0';
+    text_fit(out); /* a cut character is not UTF-8 that PostgreSQL or WhatsApp take */
     /* trim */
     {
         char *a = out, *b = out + strlen(out);
@@ -133,8 +134,10 @@ void officer_parse(const char *text, const char *context_id, officer_command *ou
     if (out->cmd == OFFICER_TRANSFER) {
         size_t n = 0;
         const char *q = out->text;
-        while (*q && *q != ' ' && n + 1 < sizeof out->dept)
+        /* The code ends at a space or punctuation: "transfer T phe, pipeline" is PHE. */
+        while (*q && !strchr(" \n\t,;.:", *q) && n + 1 < sizeof out->dept)
             out->dept[n++] = (char)toupper((unsigned char)*q++);
         out->dept[n] = '\0';
+        text_fit(out->dept);
     }
 }

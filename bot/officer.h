@@ -23,7 +23,7 @@ typedef struct officer_command {
     int swipe;         /* a reply by swiping a notification (the case comes from context) */
     char tracking[32]; /* canonical BLB-2026-000123, "" when none was written */
     char dept[24];     /* transfer target, upper-case */
-    char text[4200];   /* the rest: reply text, documents needed, resolution note */
+    char text[16400];  /* the rest: reply text, documents needed, resolution note (4096 letters) */
 } officer_command;
 
 /* Parses text; context_id non-empty when the officer swipe-replied to a message. */

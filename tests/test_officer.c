@@ -35,6 +35,8 @@ static void commands(void **state)
     officer_parse("transfer BLB-2026-000123 cspdcl", "", &c);
     assert_int_equal(c.cmd, OFFICER_TRANSFER);
     assert_string_equal(c.dept, "CSPDCL");
+    officer_parse("transfer BLB-2026-000123 phe, pipeline work", "", &c);
+    assert_string_equal(c.dept, "PHE");
     officer_parse("स्थानांतरण BLB-2026-000123 REVENUE", "", &c);
     assert_int_equal(c.cmd, OFFICER_TRANSFER);
     assert_string_equal(c.dept, "REVENUE");

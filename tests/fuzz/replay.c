@@ -1,11 +1,9 @@
-/* replay.c — runs LLVMFuzzerTestOneInput over files without libFuzzer, so the fuzz corpus
- * doubles as a regression test under gcc + ASan/UBSan:
- *   gcc -fsanitize=address,undefined -g -Ibot tests/fuzz/replay.c tests/fuzz/fuzz_wa_in.c \
- *       bot/wa_in.c bot/jscan.c bot/text.c bot/err.c $(pkg-config --cflags --libs json-c libcrypto)
- * \ -o /tmp/replay_wa_in && /tmp/replay_wa_in tests/fuzz/corpus/wa_in Each argument is a file, or a
- * directory whose regular files (not recursively) are run. Every input is copied into a heap block
- * of exactly its size, so ASan catches over-reads. Exit status 0 when all inputs ran, 1 when one
- * could not be read, 2 on usage error; a failed check aborts. */
+/* replay.c — runs LLVMFuzzerTestOneInput over files without libFuzzer, so a fuzz corpus
+ * doubles as a regression test under gcc + ASan/UBSan: ctest runs fuzz_replay_<target> over
+ * tests/corpus/<target>/ (tests/fuzz/README.md shows how to build one by hand). Each argument
+ * is a file, or a directory whose regular files (not recursively) are run. Every input is
+ * copied into a heap block of exactly its size, so ASan catches over-reads. Exit status 0 when
+ * all inputs ran, 1 when one could not be read, 2 on usage error; a failed check aborts. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
