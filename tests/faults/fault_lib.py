@@ -168,10 +168,10 @@ def replies(env, phone):
              f"FROM outbound_messages WHERE recipient = '{phone}' AND kind <> 'read' ORDER BY id")]
 
 
-# The cause we found for a conversation that loses a step (see tests/faults/README.md, B1).
-B1 = ("KNOWN BUG B1 (tests/faults/README.md): a message whose transaction committed just before a crash "
+# Causes found earlier, named in failure messages should they come back (tests/faults/README.md).
+B1 = ("REGRESSION of B1 (tests/faults/README.md): a message whose transaction committed just before a crash "
       "or an outage is never run again, and the session it produced was never saved")
-B2 = ("KNOWN BUG B2 (tests/faults/README.md): a send Graph accepted while PostgreSQL was down is not recorded; "
+B2 = ("REGRESSION of B2 (tests/faults/README.md): a send Graph accepted while PostgreSQL was down is not recorded; "
       "the row stays 'sending' (its recipient's queue stalled) until the claim lapses a minute later, and then "
       "goes out again")
 

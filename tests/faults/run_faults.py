@@ -5,7 +5,7 @@ breaks — the Graph API answering 500 and then 429, Redis stopped and crashed, 
 restarted while complaints are being filed and while Graph accepts messages, a worker killed
 mid-batch and right after a commit, SIGTERM under load, one of two instances killed. Every scenario counts what went in and what came out and asserts they
 are equal (see fault_lib.verify); none asserts on timings. Checks that fail because of a known
-bug say so (KNOWN BUG B1, B2: tests/faults/README.md). Usage: run_faults.py SAMPARK_BINARY
+bug say so (B1, B2, both fixed: tests/faults/README.md). Usage: run_faults.py SAMPARK_BINARY
 (E2E_ONLY=substring runs some scenarios). Prints one line per check and 'N passed, N failed'."""
 import os
 import signal
@@ -310,7 +310,7 @@ class TableLock:
 
 
 def test_session_lost_after_commit():
-    """The moment scenarios 2, 4 and 6 hit only by chance, made certain (KNOWN BUG B1): a worker
+    """The moment scenarios 2, 4 and 6 hit only by chance, made certain (B1, fixed): a worker
     is held inside its transaction by a table lock while its message is queued; then either
     (a) Redis stops taking writes (CLIENT PAUSE WRITE) and, once the lock goes and the worker has
     committed, the worker is killed while its session save waits; or (b) Redis is stopped, so
