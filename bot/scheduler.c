@@ -677,7 +677,7 @@ int scheduler_run(const config *c, volatile sig_atomic_t *stop, err *e)
     rds *r = rds_new(c);
     char name[96], host[64] = "host";
     int64_t next_pass = 0;
-    int leading = 0;
+    int leading = -1; /* unknown: the first answer is logged, leading or standing by */
     if (!d || !r) {
         db_close(d);
         rds_free(r);
