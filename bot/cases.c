@@ -1,6 +1,6 @@
 /* cases.c — complaint rows, their events and attachments (see cases.h).
- * A tracking number comes from a per-district, per-year counter advanced in the creating
- * transaction: unique, never reused (a rolled-back creation leaves a gap, which is fine). */
+ * A tracking number comes from a per-district, per-year sequence (migration 0011): unique,
+ * never reused, taken without a lock (a rolled-back creation leaves a gap, which is fine). */
 #include "cases.h"
 
 #include <stdio.h>
@@ -14,12 +14,9 @@ static const db_stmt st_create = {
     "WITH dist AS (SELECT code, timezone, COALESCE(nodal_after_hours, 48) AS default_sla, "
     "urgent_keywords,"
     "  urgent_sla_hours FROM districts),"
-    " counter AS ("
-    "  INSERT INTO tracking_counters (district_code, year, last_value)"
-    "  SELECT code, extract(year FROM now() AT TIME ZONE timezone)::int, 1 FROM dist"
-    "  ON CONFLICT (district_code, year) DO UPDATE SET last_value = tracking_counters.last_value + "
-    "1"
-    "  RETURNING district_code, year, last_value),"
+    " counter AS (SELECT code AS district_code, y.year, sampark_tracking_next(code, y.year) AS "
+    "last_value"
+    "  FROM dist, LATERAL (SELECT extract(year FROM now() AT TIME ZONE timezone)::int AS year) y),"
     /* Urgent: the department is, or the text names an emergency (आग, fire, बाढ़...). */
     " dept AS (SELECT d.code, u.urgent,"
     "  CASE WHEN u.urgent THEN dist.urgent_sla_hours ELSE COALESCE(d.sla_hours, dist.default_sla) "
