@@ -15,11 +15,13 @@ BEGIN
         -- Two first complaints at once: one creates the sequence, the other waits here for
         -- its transaction to end and then finds it (or creates it, if that one rolled back).
         PERFORM pg_advisory_xact_lock(hashtext(s));
-        IF to_regclass(s) IS NULL THEN
-            SELECT COALESCE(max(last_value), 0) + 1 INTO first
-              FROM tracking_counters WHERE district_code = d AND year = y;
+        SELECT COALESCE(max(last_value), 0) + 1 INTO first
+          FROM tracking_counters WHERE district_code = d AND year = y;
+        BEGIN
             EXECUTE format('CREATE SEQUENCE %I START %s MAXVALUE 999999', s, first);
-        END IF;
+        EXCEPTION WHEN duplicate_table THEN
+            NULL; -- created by the other one meanwhile (this statement's catalog view is older)
+        END;
     END IF;
     RETURN nextval(s);
 END $$;
