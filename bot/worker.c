@@ -188,7 +188,7 @@ static void handle_batch(worker *w, queue_batch *b)
 {
     pass p = {.had_trouble = 0};
     const queue_entry *ents[CONV_BATCH_MAX];
-    wa_message ms[CONV_BATCH_MAX];
+    wa_message ms[CONV_BATCH_MAX], next;
     size_t n = 0;
     if (!(p.done = calloc(b->n ? b->n : 1, sizeof *p.done))) {
         trouble(w, "out of memory");
@@ -208,21 +208,20 @@ static void handle_batch(worker *w, queue_batch *b)
             continue;
         }
         if (ent->shard < 0 ||
-            wa_in_message_from_fields(&ms[n], ent->names, ent->values, ent->nfields) < 0) {
+            wa_in_message_from_fields(&next, ent->names, ent->values, ent->nfields) < 0) {
             one(w, &p, ent); /* statuses, and what the slow path dead-letters */
             continue;
         }
         for (size_t k = 0; k < n && !repeat; k++)
-            repeat = strcmp(ms[k].from, ms[n].from) == 0;
+            repeat = strcmp(ms[k].from, next.from) == 0;
         if (repeat || n == CONV_BATCH_MAX) {
             /* The sender's next message waits for the one before it to be committed. */
-            wa_message next = ms[n];
             group(w, &p, ents, ms, n);
             n = 0;
             if (p.blocked[ent->shard + 1])
                 continue;
-            ms[0] = next;
         }
+        ms[n] = next;
         ents[n++] = ent;
     }
     group(w, &p, ents, ms, n);

@@ -149,6 +149,10 @@ class Env:
             if p.poll() is None:
                 p.kill()
                 p.wait()
+            elif p.returncode not in (0, -9, -15):  # died on its own: show why (a sanitizer report...)
+                print(f"serve exited with {p.returncode}; the end of {p.logpath}:")
+                with open(p.logpath, errors="replace") as f:
+                    print("".join(f.readlines()[-80:]))
         self.redis.stop()
         psql(ADMIN_URL, f"DROP DATABASE IF EXISTS {self.db} WITH (FORCE)")
         shutil.rmtree(self.tmp, ignore_errors=True)
