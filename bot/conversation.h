@@ -31,8 +31,9 @@ enum { CONV_DONE = 0, CONV_RETRY = -1, CONV_DEAD = -2 };
 int conv_handle(conv *cv, const wa_message *m, conv_sink sink, void *ud, err *e);
 /* The worker's fast path: messages from n distinct senders (n <= CONV_BATCH_MAX) in one
  * transaction, sessions loaded and saved in one Redis round trip each. 0 when all are done;
- * -1 when anything failed — then nothing was changed and the caller handles them one by one
- * with conv_handle, which sorts out which ones can never be handled. */
+ * -1 when anything failed — then either nothing was changed, or the transaction committed but
+ * Redis did not take the sessions — and the caller handles them one by one with conv_handle,
+ * which sorts out which ones can never be handled and restores sessions from the snapshots. */
 #define CONV_BATCH_MAX 32
 int conv_handle_many(conv *cv, const wa_message *const *ms, size_t n, err *e);
 /* Forgets phone's session (sampark chat /reset). */

@@ -345,7 +345,8 @@ struct queue_consumer {
     int64_t valid_until[QUEUE_SHARDS]; /* monotonic: the lease surely holds until then */
     int status_pending;
     int64_t next_lease, next_trim, next_status_claim, next_shard_claim;
-    int registered; /* announced in WORKERS_KEY once: shards are taken from the next round on */
+    int registered;   /* announced in WORKERS_KEY once: shards are taken from the next round on */
+    int short_rounds; /* quick rounds spent short of a fair share */
 };
 
 static redisReply *cmd(queue_consumer *q, err *e, const char *fmt, ...)
@@ -460,7 +461,9 @@ static int claim_all(queue_consumer *q, const char *stream, long long min_idle, 
     return 0;
 }
 
-static int maintain_leases(queue_consumer *q, err *e)
+/* renew_only: in the middle of a batch (queue_consumer_holds) leases are renewed, never given
+ * up or taken, so a shard cannot move while its entries are being handled. */
+static int maintain_leases(queue_consumer *q, int renew_only, err *e)
 {
     int64_t mono = mono_ms(), now = now_ms();
     int lease = q->cfg->reclaim_idle_ms, live, share, owned;
@@ -507,6 +510,10 @@ static int maintain_leases(queue_consumer *q, err *e)
             freeReplyObject(r);
         }
         owned = queue_consumer_owned(q);
+        if (renew_only) {
+            q->next_lease = mono + 250; /* the rebalancing waits for the next read */
+            return 0;
+        }
         for (int s = QUEUE_SHARDS - 1; s >= 0 && owned > share; s--) {
             char key[48];
             if (!q->owned[s])
@@ -537,10 +544,13 @@ static int maintain_leases(queue_consumer *q, err *e)
             owned++;
         }
         /* Short of a fair share: the shards another worker gives up (it rebalances on its own
-         * timer) are free now or soon, and unread until someone takes them — ask again in a
-         * quarter second rather than a quarter lease (bench/run saw a 5-second stall). */
-        if (owned < share)
-            q->next_lease = mono + 250;
+         * timer, within a quarter lease) are unread until someone takes them — ask again in a
+         * quarter second rather than a quarter lease (bench/run saw a 5-second stall), for ten
+         * seconds at most: with 3 workers on 16 shards one stays short for good. */
+        if (owned < share && q->short_rounds < 40)
+            q->next_lease = mono + 250, q->short_rounds++;
+        else if (owned >= share)
+            q->short_rounds = 0;
     }
     /* The previous owner stopped renewing: whatever it left pending is ours, and comes
      * first. Until that claim succeeds the shard is not read at all. */
@@ -579,7 +589,7 @@ int queue_consumer_holds(queue_consumer *q, int shard)
     if (shard < 0 || shard >= QUEUE_SHARDS)
         return 1;
     if (q->owned[shard] && mono_ms() >= q->valid_until[shard] - q->cfg->reclaim_idle_ms / 4)
-        maintain_leases(q, &e); /* renew early rather than risk the deadline mid-batch */
+        maintain_leases(q, 1, &e); /* renew early rather than risk the deadline mid-batch */
     return q->owned[shard] && mono_ms() < q->valid_until[shard];
 }
 
@@ -675,7 +685,7 @@ int queue_consumer_read(queue_consumer *q, queue_batch *b, size_t count, int blo
     memset(b, 0, sizeof *b);
     if (!q->ctx && create_groups(q, e) < 0)
         return -1;
-    if (maintain_leases(q, e) < 0 || maintain_statuses(q, e) < 0)
+    if (maintain_leases(q, 0, e) < 0 || maintain_statuses(q, e) < 0)
         return -1;
     maintain_trim(q);
     snprintf(countbuf, sizeof countbuf, "%zu", count);

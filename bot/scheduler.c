@@ -178,6 +178,21 @@ static const db_stmt st_forget = {
     "  AND NOT EXISTS (SELECT 1 FROM cases k WHERE k.citizen_phone = w.phone)",
     3};
 
+/* Session snapshots (migration 0010) outlive their purpose in seconds; kept two days at most. */
+static const db_stmt st_forget_snapshots = {
+    "sched_forget_snapshots",
+    "UPDATE inbound_messages SET session = NULL, session_base = NULL WHERE wamid IN ("
+    " SELECT wamid FROM inbound_messages WHERE session IS NOT NULL"
+    " AND processed_at < " NOW " - interval '2 days' LIMIT 5000)",
+    1};
+/* This year's and next year's tracking-number sequences, made ahead of the first complaint
+ * (migration 0012). */
+static const db_stmt st_prepare_tracking = {
+    "sched_prepare_tracking",
+    "SELECT sampark_tracking_prepare(code, extract(year FROM " NOW
+    " AT TIME ZONE timezone)::int + k)"
+    " FROM districts, generate_series(0, 1) k",
+    1};
 static const db_stmt st_clock = {"sched_clock",
                                  "SELECT set_config('sampark.clock', (" NOW ")::text, true)", 1};
 
@@ -620,7 +635,17 @@ int scheduler_pass(db *d, const config *c, int64_t now_ms, scheduler_stats *st, 
         db_rollback(d);
         return -1;
     }
-    return digests(d, c, now_ms, st, e);
+    if (digests(d, c, now_ms, st, e) < 0)
+        return -1;
+    {
+        err pe = {0};
+        if (db_exec(d, &st_prepare_tracking, (const char *[]){now}, &pe) < 0)
+            fprintf(stderr, "sampark scheduler: tracking numbers for next year not prepared: %s\n",
+                    pe.msg);
+        if (db_exec(d, &st_forget_snapshots, (const char *[]){now}, &pe) < 0)
+            fprintf(stderr, "sampark scheduler: old session snapshots not cleared: %s\n", pe.msg);
+    }
+    return 0;
 }
 
 int scheduler_parse_time(const char *s, int64_t *ms)

@@ -22,31 +22,32 @@
 #define MAX_ATTEMPTS 30
 #define SENT_MAX     (2 * MAX_INFLIGHT)
 
-/* The claim looks at the oldest CLAIM_WINDOW unsent messages only. Every unsent message older
- * than one in the window is in the window too, so "no older unsent message to the same
- * recipient" is decided inside it — the head of each recipient's queue — with one bounded
- * index scan whatever the backlog. The price: when the window is entirely in flight or waiting
- * out a backoff (a long Graph outage), newer messages wait with them. */
-#define CLAIM_WINDOW "2048"
+/* The claim walks the recipients that have unsent messages, in recipient order from where the
+ * last claim stopped (a cursor: every recipient gets a turn, however long another one's queue),
+ * one index descent each (migration 0012), and takes the head of each queue — its oldest unsent
+ * message — when it is neither in flight nor waiting out a backoff. */
 static const db_stmt st_claim = {
     "sender_claim",
-    "UPDATE outbound_messages o SET state = 'sending', claimed_by = $1,"
+    "WITH RECURSIVE heads AS ("
+    "  (SELECT recipient, id, state, claimed_until, next_attempt_at FROM outbound_messages"
+    "   WHERE state IN ('queued', 'sending') AND recipient > $3 ORDER BY recipient, id LIMIT 1)"
+    "  UNION ALL"
+    "  SELECT n.recipient, n.id, n.state, n.claimed_until, n.next_attempt_at FROM heads h,"
+    "   LATERAL (SELECT recipient, id, state, claimed_until, next_attempt_at FROM outbound_messages"
+    "    WHERE state IN ('queued', 'sending') AND recipient > h.recipient ORDER BY recipient, id"
+    "    LIMIT 1) n),"
+    " pick AS (SELECT id FROM heads WHERE (state = 'queued' OR claimed_until < now())"
+    "   AND (next_attempt_at IS NULL OR next_attempt_at <= now()) LIMIT $2::int)"
+    " UPDATE outbound_messages o SET state = 'sending', claimed_by = $1,"
     " claimed_until = now() + interval '60 seconds', attempts = o.attempts + 1, updated_at = now()"
-    " FROM (SELECT id FROM (SELECT id, state, claimed_until, next_attempt_at,"
-    "        row_number() OVER (PARTITION BY recipient ORDER BY id) AS pos"
-    "        FROM (SELECT id, recipient, state, claimed_until, next_attempt_at FROM "
-    "outbound_messages"
-    "              WHERE state IN ('queued', 'sending') ORDER BY id LIMIT " CLAIM_WINDOW ") w) h"
-    "       WHERE pos = 1 AND (state = 'queued' OR claimed_until < now())"
-    "         AND (next_attempt_at IS NULL OR next_attempt_at <= now())"
-    "       ORDER BY id LIMIT $2::int) pick"
+    " FROM pick"
     " WHERE o.id = pick.id AND (o.state = 'queued' OR o.claimed_until < now())"
     " RETURNING o.id, o.recipient, o.kind, COALESCE(o.purpose, ''), o.payload::text, o.attempts,"
     "  COALESCE((SELECT tracking_no FROM cases WHERE id = o.case_id), ''),"
     "  COALESCE((SELECT last_inbound_at > GREATEST(o.window_at, now()) - interval '24 hours'"
     "   FROM wa_contacts WHERE phone = o.recipient),"
     "           false)",
-    2};
+    3};
 static const db_stmt st_sent = {
     "sender_sent",
     "UPDATE outbound_messages o SET state = 'sent', wamid = v.wamid, sent_at = now(),"
@@ -119,7 +120,8 @@ struct sender {
     struct sent {
         char id[24], wamid[272], template_name[80];
     } sent[SENT_MAX];
-    size_t nsent; /* delivered, not yet recorded: one UPDATE for them all (flush_sent) */
+    size_t nsent;    /* delivered, not yet recorded: one UPDATE for them all (flush_sent) */
+    char cursor[32]; /* the recipient the last claim stopped at (st_claim) */
     /* Easy handles are kept and reused with their constant options set once: creating and
      * configuring one per message was a third of the sender's CPU (perf, issue 9). */
     CURL *idle[MAX_INFLIGHT];
@@ -592,11 +594,17 @@ static int claim(sender *s, int n)
     PGresult *r;
     int got;
     snprintf(limit, sizeof limit, "%d", n);
-    if (!(r = db_query(s->pg, &st_claim, (const char *[]){s->name, limit}, &e))) {
+    if (!(r = db_query(s->pg, &st_claim, (const char *[]){s->name, limit, s->cursor}, &e))) {
         trouble(s, e.msg);
         return 0;
     }
     got = PQntuples(r);
+    /* Next time from the last recipient taken; from the start when this walk reached the end. */
+    if (got < n)
+        s->cursor[0] = '\0';
+    for (int i = 0; i < got; i++)
+        if (got == n && strcmp(PQgetvalue(r, i, 1), s->cursor) > 0)
+            snprintf(s->cursor, sizeof s->cursor, "%s", PQgetvalue(r, i, 1));
     for (int i = 0; i < got; i++) {
         struct job *j = calloc(1, sizeof *j);
         json_object *payload;

@@ -164,24 +164,36 @@ static void one(worker *w, pass *p, const queue_entry *ent)
 }
 
 /* The fast path: a group of messages from distinct senders in one transaction. When anything
- * in it fails nothing was changed, and each entry goes the slow path, in order. */
+ * in it fails, each entry goes the slow path, in order: a failed transaction changed nothing,
+ * and after a commit whose sessions Redis did not take, each entry is recognised as done and
+ * its session restored from the snapshot (conversation.c). */
 static void group(worker *w, pass *p, const queue_entry **ents, wa_message *ms, size_t n)
 {
     const wa_message *mp[CONV_BATCH_MAX];
+    const queue_entry *kept[CONV_BATCH_MAX];
+    size_t k = 0;
     err e = {0};
-    if (n == 0)
-        return;
-    for (size_t i = 0; i < n; i++)
-        mp[i] = &ms[i];
-    if (n > 1 && conv_handle_many(w->cv, mp, n, &e) == 0) {
-        for (size_t i = 0; i < n; i++) {
-            p->done[p->ndone++] = ents[i];
+    /* Leases are checked again now: one may have run out while the group was gathered, and
+     * then another worker may be handling these entries. */
+    for (size_t i = 0; i < n; i++) {
+        if (p->blocked[ents[i]->shard + 1])
+            continue;
+        if (!queue_consumer_holds(w->q, ents[i]->shard)) {
+            p->blocked[ents[i]->shard + 1] = 1;
+            continue;
+        }
+        mp[k] = &ms[i];
+        kept[k++] = ents[i];
+    }
+    if (k > 1 && conv_handle_many(w->cv, mp, k, &e) == 0) {
+        for (size_t i = 0; i < k; i++) {
+            p->done[p->ndone++] = kept[i];
             metrics_processed(1);
         }
         return;
     }
-    for (size_t i = 0; i < n; i++)
-        one(w, p, ents[i]);
+    for (size_t i = 0; i < k; i++)
+        one(w, p, kept[i]);
 }
 
 static void handle_batch(worker *w, queue_batch *b)

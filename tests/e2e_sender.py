@@ -207,9 +207,34 @@ def test_dry_run():
         env.close()
 
 
+def test_one_long_queue_holds_nobody_back():
+    """A nodal officer with 2,500 queued notifications (an escalation storm) is sent one at a time,
+    in order; everyone else's messages still go out at once beside it."""
+    env, fake = h.Env("sq"), FakeGraph(TOKEN, PHONE_ID)
+    try:
+        nodal = "919800000090"
+        window_open(env, nodal)
+        h.psql(env.url, "INSERT INTO outbound_messages (recipient, kind, purpose, payload) SELECT '" + nodal +
+               "', 'text', 'escalation', jsonb_build_object('messaging_product', 'whatsapp', 'to', '" + nodal +
+               "', 'type', 'text', 'text', jsonb_build_object('body', 'escalation ' || g)) FROM generate_series(1, 2500) g")
+        others = [f"91983330{k:04d}" for k in range(5)]
+        for r in others:
+            window_open(env, r)
+        ids = [outbox(env, r, text(r, "आपकी शिकायत दर्ज हो गई है")) for r in others]
+        start_sender(env, fake)
+        h.check("the other citizens' messages go out at once", h.wait_for(
+            lambda: all(state(env, i) == "sent" for i in ids), 15), [state(env, i) for i in ids])
+        bodies = [b["text"]["body"] for _, b, _ in fake.delivered() if b.get("to") == nodal]
+        h.check("the long queue is sent in order", bodies == [f"escalation {k}" for k in range(1, len(bodies) + 1)],
+                bodies[:5])
+    finally:
+        env.close()
+        fake.close()
+
+
 def main():
     return h.run_tests([test_kinds_and_json, test_retries_failures_and_order, test_templates_outside_window,
-                        test_rate_limit_and_outage, test_dry_run])
+                        test_rate_limit_and_outage, test_dry_run, test_one_long_queue_holds_nobody_back])
 
 
 if __name__ == "__main__":
