@@ -30,3 +30,13 @@ END $$;
 -- later; the scheduler clears snapshots older than two days (the draft complaint text in them
 -- is personal data), finding them through this index.
 CREATE INDEX inbound_session_kept ON inbound_messages (processed_at) WHERE session IS NOT NULL;
+
+-- One place creates the sequences: the next number prepares its year's sequence when missing.
+CREATE OR REPLACE FUNCTION sampark_tracking_next(d text, y integer) RETURNS bigint
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF to_regclass(format('tracking_%s_%s', lower(d), y)) IS NULL THEN
+        PERFORM sampark_tracking_prepare(d, y);
+    END IF;
+    RETURN nextval(format('tracking_%s_%s', lower(d), y));
+END $$;
