@@ -80,13 +80,13 @@ static int fill_info(db *d, const char *id, const char *lang, case_info *out, er
         PQclear(r);
         return 0;
     }
-    snprintf(out->tracking_no, sizeof out->tracking_no, "%s", PQgetvalue(r, 0, 0));
-    snprintf(out->status, sizeof out->status, "%s", PQgetvalue(r, 0, 1));
-    snprintf(out->department, sizeof out->department, "%s", PQgetvalue(r, 0, 2));
-    snprintf(out->department_name, sizeof out->department_name, "%s", PQgetvalue(r, 0, 3));
-    snprintf(out->last_action, sizeof out->last_action, "%s", PQgetvalue(r, 0, 4));
-    snprintf(out->last_action_at, sizeof out->last_action_at, "%s", PQgetvalue(r, 0, 5));
-    snprintf(out->due, sizeof out->due, "%s", PQgetvalue(r, 0, 6));
+    db_copy(out->tracking_no, sizeof out->tracking_no, r, 0, 0);
+    db_copy(out->status, sizeof out->status, r, 0, 1);
+    db_copy(out->department, sizeof out->department, r, 0, 2);
+    db_copy(out->department_name, sizeof out->department_name, r, 0, 3);
+    db_copy(out->last_action, sizeof out->last_action, r, 0, 4);
+    db_copy(out->last_action_at, sizeof out->last_action_at, r, 0, 5);
+    db_copy(out->due, sizeof out->due, r, 0, 6);
     PQclear(r);
     return 1;
 }
@@ -124,16 +124,16 @@ int case_create(db *d, const char *phone, const char *name, const char *lang,
             return err_set(e, ERR_USER, "department %s is not in the directory",
                            var(s, "department"));
         }
-        snprintf(id, sizeof id, "%s", PQgetvalue(r, 0, 0));
+        db_copy(id, sizeof id, r, 0, 0);
         PQclear(r);
         return fill_info(d, id, lang, out, e) < 0 ? -1 : 0;
     }
-    snprintf(id, sizeof id, "%s", PQgetvalue(r, 0, 0));
+    db_copy(id, sizeof id, r, 0, 0);
     PQclear(r);
     if (!(r = db_query(d, &st_event,
                        (const char *[]){id, "created", "citizen", var(s, "description"), ""}, e)))
         return -1;
-    snprintf(event_id, sizeof event_id, "%s", PQgetvalue(r, 0, 0));
+    db_copy(event_id, sizeof event_id, r, 0, 0);
     PQclear(r);
     if (*var(s, "attachment") && *var(s, "attachment_type") &&
         db_exec(d, &st_attach,
@@ -175,7 +175,7 @@ int case_lookup(db *d, const char *phone, const char *tracking_no, const char *l
         PQclear(r);
         return 0;
     }
-    snprintf(id, sizeof id, "%s", PQgetvalue(r, 0, 0));
+    db_copy(id, sizeof id, r, 0, 0);
     PQclear(r);
     return fill_info(d, id, lang, out, e);
 }

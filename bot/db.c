@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
+
 struct db {
     PGconn *conn;
     char *conninfo;
@@ -237,6 +239,12 @@ int db_commit(db *d, err *e)
 void db_rollback(db *d)
 {
     PQclear(PQexec(d->conn, "ROLLBACK"));
+}
+
+void db_copy(char *dst, size_t dstsz, const PGresult *r, int row, int col)
+{
+    snprintf(dst, dstsz, "%s", PQgetvalue(r, row, col));
+    text_fit(dst);
 }
 
 char *db_text_array(const char *const *items, size_t n)

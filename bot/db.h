@@ -49,6 +49,10 @@ int db_begin(db *d, err *e);
 int db_commit(db *d, err *e);
 void db_rollback(db *d); /* best effort, never fails the caller */
 
+/* Copies field (row, col) of r into dst (dstsz bytes); a value longer than dst is cut at a whole
+ * UTF-8 letter, never inside one, so what is copied can always be stored and sent again. */
+void db_copy(char *dst, size_t dstsz, const PGresult *r, int row, int col);
+
 /* Formats a PostgreSQL text[] literal from n strings into a malloc'd buffer. */
 char *db_text_array(const char *const *items, size_t n);
 

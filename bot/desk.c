@@ -243,16 +243,16 @@ static int read_case_p(desk_out *o, const db_stmt *st, const char *const *params
         return 0;
     }
     memset(c, 0, sizeof *c);
-    snprintf(c->id, sizeof c->id, "%s", PQgetvalue(r, 0, 0));
-    snprintf(c->tracking, sizeof c->tracking, "%s", PQgetvalue(r, 0, 1));
-    snprintf(c->status, sizeof c->status, "%s", PQgetvalue(r, 0, 2));
-    snprintf(c->dept, sizeof c->dept, "%s", PQgetvalue(r, 0, 3));
-    snprintf(c->citizen, sizeof c->citizen, "%s", PQgetvalue(r, 0, 4));
-    snprintf(c->lang, sizeof c->lang, "%s", PQgetvalue(r, 0, 5));
-    snprintf(c->description, sizeof c->description, "%s", PQgetvalue(r, 0, 6));
-    snprintf(c->place, sizeof c->place, "%s", PQgetvalue(r, 0, 7));
-    snprintf(c->dept_name_hi, sizeof c->dept_name_hi, "%s", PQgetvalue(r, 0, 8));
-    snprintf(c->dept_name_en, sizeof c->dept_name_en, "%s", PQgetvalue(r, 0, 9));
+    db_copy(c->id, sizeof c->id, r, 0, 0);
+    db_copy(c->tracking, sizeof c->tracking, r, 0, 1);
+    db_copy(c->status, sizeof c->status, r, 0, 2);
+    db_copy(c->dept, sizeof c->dept, r, 0, 3);
+    db_copy(c->citizen, sizeof c->citizen, r, 0, 4);
+    db_copy(c->lang, sizeof c->lang, r, 0, 5);
+    db_copy(c->description, sizeof c->description, r, 0, 6);
+    db_copy(c->place, sizeof c->place, r, 0, 7);
+    db_copy(c->dept_name_hi, sizeof c->dept_name_hi, r, 0, 8);
+    db_copy(c->dept_name_en, sizeof c->dept_name_en, r, 0, 9);
     c->reopen_count = atoi(PQgetvalue(r, 0, 10));
     c->awaiting_docs = PQgetvalue(r, 0, 11)[0] == 't';
     c->awaiting_reason = PQgetvalue(r, 0, 12)[0] == 't';
@@ -412,7 +412,7 @@ int desk_officer(desk_out *o, const wa_message *m, err *e)
     if (!(r = db_query(o->pg, &st_officer_depts, (const char *[]){m->from}, e)))
         return -1;
     if (!PQgetisnull(r, 0, 0))
-        snprintf(depts, sizeof depts, "%s", PQgetvalue(r, 0, 0));
+        db_copy(depts, sizeof depts, r, 0, 0);
     PQclear(r);
     if (!(r = db_query(o->pg, &st_supervisor, (const char *[]){m->from}, e)))
         return -1;
@@ -700,7 +700,7 @@ int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_conf
         if (!r)
             return -1;
         if (PQntuples(r))
-            snprintf(officer, sizeof officer, "%s", PQgetvalue(r, 0, 0));
+            db_copy(officer, sizeof officer, r, 0, 0);
         PQclear(r);
         if (m->kind != WA_MSG_TEXT &&
             db_exec(o->pg, &st_attach,
@@ -784,7 +784,7 @@ int desk_recent_cases(desk_out *o, const char *phone, const char *lang, const ch
     for (int i = 0; i < PQntuples(r) && list.nopts < 9; i++) {
         engine_option *op = &list.opts[list.nopts++];
         snprintf(op->id, sizeof op->id, "t:%s", PQgetvalue(r, i, 0));
-        snprintf(op->title, sizeof op->title, "%s", PQgetvalue(r, i, 0));
+        db_copy(op->title, sizeof op->title, r, i, 0);
         snprintf(op->desc, sizeof op->desc, "%s — %s", PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
         text_cut(op->desc, 72);
     }

@@ -96,7 +96,7 @@ int inbound_record(db *d, const wa_message *m, const char *receipt_json, inbound
     if (PQntuples(r) == 1) {
         out->fresh = atoi(PQgetvalue(r, 0, 0)) > 0;
         out->staff = PQgetvalue(r, 0, 1)[0] == 't';
-        snprintf(out->lang, sizeof out->lang, "%s", PQgetvalue(r, 0, 2));
+        db_copy(out->lang, sizeof out->lang, r, 0, 2);
         out->case_waiting = PQgetvalue(r, 0, 3)[0] == 't';
         if (!out->fresh && !PQgetisnull(r, 0, 4)) {
             const char *v = PQgetvalue(r, 0, 4), *colon = strrchr(v, ':');

@@ -604,19 +604,19 @@ static int claim(sender *s, int n)
         s->cursor[0] = '\0';
     for (int i = 0; i < got; i++)
         if (got == n && strcmp(PQgetvalue(r, i, 1), s->cursor) > 0)
-            snprintf(s->cursor, sizeof s->cursor, "%s", PQgetvalue(r, i, 1));
+            db_copy(s->cursor, sizeof s->cursor, r, i, 1);
     for (int i = 0; i < got; i++) {
         struct job *j = calloc(1, sizeof *j);
         json_object *payload;
         int window_open = PQgetvalue(r, i, 7)[0] == 't';
         if (!j)
             break;
-        snprintf(j->id, sizeof j->id, "%s", PQgetvalue(r, i, 0));
-        snprintf(j->to, sizeof j->to, "%s", PQgetvalue(r, i, 1));
-        snprintf(j->kind, sizeof j->kind, "%s", PQgetvalue(r, i, 2));
-        snprintf(j->purpose, sizeof j->purpose, "%s", PQgetvalue(r, i, 3));
+        db_copy(j->id, sizeof j->id, r, i, 0);
+        db_copy(j->to, sizeof j->to, r, i, 1);
+        db_copy(j->kind, sizeof j->kind, r, i, 2);
+        db_copy(j->purpose, sizeof j->purpose, r, i, 3);
         j->attempts = atoi(PQgetvalue(r, i, 5));
-        snprintf(j->tracking, sizeof j->tracking, "%s", PQgetvalue(r, i, 6));
+        db_copy(j->tracking, sizeof j->tracking, r, i, 6);
         payload = json_tokener_parse(PQgetvalue(r, i, 4));
         if (!payload) {
             record(s, &st_failed, (const char *[]){j->id, "", "the stored payload is not JSON"});
