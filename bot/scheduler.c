@@ -186,7 +186,7 @@ static const db_stmt st_forget_snapshots = {
     " AND processed_at < " NOW " - interval '2 days' LIMIT 5000)",
     1};
 /* This year's and next year's tracking-number sequences, made ahead of the first complaint
- * (migration 0012). */
+ * (migration 0011). */
 static const db_stmt st_prepare_tracking = {
     "sched_prepare_tracking",
     "SELECT sampark_tracking_prepare(code, extract(year FROM " NOW
@@ -581,7 +581,7 @@ static int digests(db *d, const config *c, int64_t now_ms, scheduler_stats *st, 
         PQclear(r);
         return 0;
     }
-    snprintf(date, sizeof date, "%s", PQgetvalue(r, 0, 0));
+    db_copy(date, sizeof date, r, 0, 0);
     weekly = PQgetvalue(r, 0, 2)[0] == 't';
     PQclear(r);
     for (int w = 0; w <= weekly; w++) {
