@@ -232,9 +232,48 @@ def test_one_long_queue_holds_nobody_back():
         fake.close()
 
 
+def test_lost_claim_given_back():
+    """A claim PostgreSQL committed but whose answer never reached the sender (the connection
+    broke in between, as in a restart) leaves the recipient's head 'sending' under the sender's
+    name: once PostgreSQL answers again the sender gives it back to the queue and sends it,
+    instead of blocking that citizen for the minute the claim lasts. Another sender's claim is
+    left alone."""
+    env, fake = h.Env("sl"), FakeGraph(TOKEN, PHONE_ID)
+    try:
+        first, lost, other = "919844400001", "919844400002", "919844400003"
+        for r in (first, lost, other):
+            window_open(env, r)
+        srv = start_sender(env, fake)
+        m0 = outbox(env, first, text(first, "पहला संदेश"))
+        h.check("a first message goes out", h.wait_for(lambda: state(env, m0) == "sent", 15), state(env, m0))
+        name = psql_one(env, f"SELECT claimed_by FROM outbound_messages WHERE id = {m0}")
+        def claimed(to, body, by):  # written as a claim from the start: no sender can take it first
+            return psql_one(env, "INSERT INTO outbound_messages (recipient, kind, purpose, payload, state, "
+                                 "claimed_by, claimed_until, attempts) VALUES "
+                                 f"('{to}', 'text', 'conversation', $json${json.dumps(text(to, body))}$json$::jsonb, "
+                                 f"'sending', '{by}', now() + interval '60 seconds', 1) RETURNING id")
+        held = claimed(lost, "claimed, answer lost", name)
+        behind = outbox(env, lost, text(lost, "queued behind it"))
+        theirs = claimed(other, "another sender's", "elsewhere:1:beef")
+        h.psql(env.url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        h.check("after the broken connection, the lost claim and the message behind it are sent at once",
+                h.wait_for(lambda: state(env, held) == state(env, behind) == "sent", 15),
+                (state(env, held), state(env, behind)))
+        bodies = [b["text"]["body"] for _, b, _ in fake.delivered() if b.get("to") == lost]
+        h.check("in order, once each", bodies == ["claimed, answer lost", "queued behind it"], bodies)
+        h.check("another sender's claim is left to it", state(env, theirs) == "sending", state(env, theirs))
+        log = open(srv.logpath).read()
+        h.check("the sender says what it gave back", "1 claimed messages given back" in log, log[-400:])
+    finally:
+        env.close()
+        fake.close()
+
+
 def main():
     return h.run_tests([test_kinds_and_json, test_retries_failures_and_order, test_templates_outside_window,
-                        test_rate_limit_and_outage, test_dry_run, test_one_long_queue_holds_nobody_back])
+                        test_rate_limit_and_outage, test_dry_run, test_one_long_queue_holds_nobody_back,
+                        test_lost_claim_given_back])
 
 
 if __name__ == "__main__":
