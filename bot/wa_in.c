@@ -15,9 +15,9 @@
 #define MAX_DEPTH 64
 
 static const char *const kind_names[WA_MSG_KIND_COUNT] = {
-    "text",     "button_reply", "list_reply",  "button",  "image",
-    "audio",    "video",        "document",    "sticker", "location",
-    "contacts", "reaction",     "unsupported", "system",  "unknown",
+    "text",        "button_reply", "list_reply", "button",   "image",    "audio",
+    "video",       "document",     "sticker",    "location", "contacts", "reaction",
+    "unsupported", "system",       "edit",       "revoke",   "unknown",
 };
 
 const char *wa_in_kind_name(wa_msg_kind k)
@@ -25,9 +25,11 @@ const char *wa_in_kind_name(wa_msg_kind k)
     return (unsigned)k < WA_MSG_KIND_COUNT ? kind_names[k] : "unknown";
 }
 
+/* SPEC 4: reactions, edits and deletions are ignored silently. The complaint keeps the text
+ * as first sent (an officer may already be acting on it); the edit is recorded, not applied. */
 int wa_in_kind_is_silent(wa_msg_kind k)
 {
-    return k == WA_MSG_REACTION || k == WA_MSG_SYSTEM;
+    return k == WA_MSG_REACTION || k == WA_MSG_SYSTEM || k == WA_MSG_EDIT || k == WA_MSG_REVOKE;
 }
 
 /* ---- small readers that never fail: wrong type = absent ---------------------------------- */
@@ -200,6 +202,16 @@ static int parse_message(jscan *a, wa_message *m, const jv *o, const jv *contact
     } else if (strcmp(type, "system") == 0) {
         m->kind = WA_MSG_SYSTEM;
         m->text = str(get(o, "system"), "body");
+    } else if (strcmp(type, "edit") == 0) {
+        const jv *edited = get(get(o, "edit"), "message");
+        m->kind = WA_MSG_EDIT;
+        m->reaction_to = str(get(o, "edit"), "original_message_id");
+        m->text = str(get(edited, "text"), "body");
+        if (!*m->text) /* media with a new caption */
+            m->text = str(get(edited, str(edited, "type")), "caption");
+    } else if (strcmp(type, "revoke") == 0) {
+        m->kind = WA_MSG_REVOKE;
+        m->reaction_to = str(get(o, "revoke"), "original_message_id");
     }
     return 0;
 }

@@ -27,6 +27,8 @@ typedef enum wa_msg_kind {
     WA_MSG_REACTION, /* reaction_to, text = emoji ("" when a reaction is removed) */
     WA_MSG_UNSUPPORTED,
     WA_MSG_SYSTEM, /* e.g. user_changed_number: text = body */
+    WA_MSG_EDIT,   /* an earlier message edited: reaction_to = its wamid, text = the new text */
+    WA_MSG_REVOKE, /* an earlier message deleted: reaction_to = its wamid */
     WA_MSG_UNKNOWN,
     WA_MSG_KIND_COUNT
 } wa_msg_kind;

@@ -481,6 +481,39 @@ def test_sigterm_drains():
         env.close()
 
 
+def test_edits_and_deletions_silent():
+    """SPEC 4: a citizen editing or deleting an earlier message gets no reply and the conversation
+    stays where it was; both are recorded as messages of their type."""
+    env = Env("edits")
+    try:
+        port = env.serve(SAMPARK_RECLAIM_IDLE_MS="1000").port
+        who = "919812300077"
+        check("the first message is accepted", post(port, text_message(who, "wamid.EDIT.1", "namaste"))[0] == 200)
+        check("and answered", wait_for(lambda: replies_to(env, who) > 0), replies_to(env, who))
+        before = replies_to(env, who)
+        for kind, extra in (("edit", {"original_message_id": "wamid.EDIT.1",
+                                      "message": {"type": "text", "text": {"body": "namaste ji"}}}),
+                            ("revoke", {"original_message_id": "wamid.EDIT.1"})):
+            body = json.loads(text_message(who, f"wamid.EDIT.{kind}", ""))
+            m = body["entry"][0]["changes"][0]["value"]["messages"][0]
+            del m["text"]
+            m.update(type=kind, **{kind: extra})
+            check(f"the {kind} is accepted", post(port, json.dumps(body).encode())[0] == 200)
+        check("both are recorded", wait_for(lambda: recorded(env, "wamid LIKE 'wamid.EDIT.%'") == 3),
+              recorded(env, "wamid LIKE 'wamid.EDIT.%'"))
+        time.sleep(1)
+        check("and neither gets a reply", replies_to(env, who) == before, f"{replies_to(env, who)} vs {before}")
+        check("as what they are",
+              psql(env.url, "SELECT string_agg(type, ',' ORDER BY type) FROM inbound_messages "
+                            "WHERE wamid LIKE 'wamid.EDIT.%'") == "edit,revoke,text")
+    finally:
+        env.close()
+
+
+def replies_to(env, phone):
+    return int(psql(env.url, f"SELECT count(*) FROM outbound_messages WHERE recipient = '{phone}' AND kind <> 'read'"))
+
+
 def run_tests(tests):
     """Runs the scenarios (E2E_ONLY=substring picks some), then the closing count line."""
     if not ADMIN_URL:
@@ -501,7 +534,8 @@ def run_tests(tests):
 
 def main():
     return run_tests([test_http_contract, test_every_type_and_statuses, test_duplicates_and_order,
-                      test_redis_outage, test_postgres_lock_then_worker_killed, test_sigterm_drains])
+                      test_redis_outage, test_postgres_lock_then_worker_killed, test_sigterm_drains,
+                      test_edits_and_deletions_silent])
 
 
 if __name__ == "__main__":

@@ -42,31 +42,20 @@
 #define ID_UNREACT    "wamid.HBgMOTE5NDI1MDEyMzQ1FQIAEhgUNkU0Qjc4QjdGNDUxOTZCQkY1ODMAA=="
 #define ID_UNSUPP     "wamid.HBgMOTE5ODc2NTQzMjEwFQIAEhgUNjA5NDVENDk1MzUzMDBCRThFNDIAA=="
 #define ID_ORDER      "wamid.HBgMOTE5ODI3MTIzNDU2FQIAEhgUM0VFQjdFOTZFNTlDRTQwRjlDQjEAA=="
+#define ID_EDIT       "wamid.HBgMOTE5NDI1MDEyMzQ1FQIAEhgURURJVDAwMDAwMDAwMDAwMDAwMDEAA=="
+#define ID_REVOKE     "wamid.HBgMOTE5NDI1MDEyMzQ1FQIAEhgUUkVWT0tFMDAwMDAwMDAwMDAwMDEAA=="
+#define ID_EDITED     "wamid.HBgMOTE5NDI1MDEyMzQ1FQIAEhgUQzc0RkE0QjI5RjE3RTQ0MjY2QzcAA=="
 #define ID_SYSTEM     "wamid.HBgMOTE5ODc2NTQzMjEwFQIAEhgUQkJDNUU2NjFFMTA2QzZEQ0Q4REMAA=="
 
 static const char *const all_payloads[] = {
-    "text.json",
-    "text_hindi.json",
-    "text_reply_context.json",
-    "button_reply.json",
-    "list_reply.json",
-    "button.json",
-    "image.json",
-    "audio_voice.json",
-    "video.json",
-    "document.json",
-    "sticker.json",
-    "location.json",
-    "contacts.json",
-    "reaction.json",
-    "reaction_removed.json",
-    "unsupported.json",
-    "unknown_type.json",
-    "system.json",
-    "statuses.json",
-    "batch.json",
-    "account_update.json",
-    "template_status.json",
+    "text.json",         "text_hindi.json",     "text_reply_context.json",
+    "button_reply.json", "list_reply.json",     "button.json",
+    "image.json",        "audio_voice.json",    "video.json",
+    "document.json",     "sticker.json",        "location.json",
+    "contacts.json",     "reaction.json",       "reaction_removed.json",
+    "unsupported.json",  "unknown_type.json",   "system.json",
+    "edit.json",         "revoke.json",         "statuses.json",
+    "batch.json",        "account_update.json", "template_status.json",
     "missing_id.json",
 };
 #define NPAYLOADS (sizeof all_payloads / sizeof all_payloads[0])
@@ -185,6 +174,8 @@ static void single_message_payloads(void **state)
         {"unknown_type.json", WA_MSG_UNKNOWN, "order", ID_ORDER, DILIP, DILIP_NAME, 1717402600},
         /* Meta sends system messages without a contacts array: no profile name. */
         {"system.json", WA_MSG_SYSTEM, "system", ID_SYSTEM, RAMESH, "", 1717402700},
+        {"edit.json", WA_MSG_EDIT, "edit", ID_EDIT, SUNITA, SUNITA_NAME, 1717402800},
+        {"revoke.json", WA_MSG_REVOKE, "revoke", ID_REVOKE, SUNITA, SUNITA_NAME, 1717402900},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         wa_notification *n = parse_payload(cases[i].file);
@@ -336,6 +327,25 @@ static void reactions(void **state)
     m = only_message(n, "reaction_removed.json");
     assert_string_equal(m->reaction_to, OUT_ACK);
     assert_string_equal(m->text, "");
+    wa_in_free(n);
+}
+
+/* SPEC 4: edits and deletions are ignored silently; what they refer to is kept for the record. */
+static void edits_and_deletions(void **state)
+{
+    (void)state;
+    wa_notification *n = parse_payload("edit.json");
+    const wa_message *m = only_message(n, "edit.json");
+    assert_string_equal(m->reaction_to, ID_EDITED);
+    assert_string_equal(m->text, "हैंडपंप तीन दिन से खराब है, वार्ड 7");
+    assert_true(wa_in_kind_is_silent(m->kind));
+    wa_in_free(n);
+
+    n = parse_payload("revoke.json");
+    m = only_message(n, "revoke.json");
+    assert_string_equal(m->reaction_to, ID_EDITED);
+    assert_string_equal(m->text, "");
+    assert_true(wa_in_kind_is_silent(m->kind));
     wa_in_free(n);
 }
 
@@ -902,6 +912,7 @@ int main(void)
         cmocka_unit_test(location_message),
         cmocka_unit_test(contacts_message),
         cmocka_unit_test(reactions),
+        cmocka_unit_test(edits_and_deletions),
         cmocka_unit_test(unsupported_and_unknown),
         cmocka_unit_test(system_message),
         cmocka_unit_test(statuses),
