@@ -131,8 +131,14 @@ static const db_stmt st_satisfaction = {
     "(WHERE kind = 'not_satisfied')"
     " FROM case_events WHERE at >= $2::timestamptz AND at < " NOW,
     2};
-static const db_stmt st_district_name = {"sched_district_name",
-                                         "SELECT name->>'hi', code FROM districts", 0};
+/* The district's name and the day it is there at $1 (ms), for the heading and the file names. */
+static const db_stmt st_district_name = {
+    "sched_district_name",
+    "SELECT name->>'hi', code,"
+    " to_char(to_timestamp($1::bigint / 1000.0) AT TIME ZONE timezone, 'DD-MM-YYYY'),"
+    " to_char(to_timestamp($1::bigint / 1000.0) AT TIME ZONE timezone, 'YYYY-MM-DD') FROM "
+    "districts",
+    1};
 
 /* Retention: closed cases whose closure is more than $2 days before the pass's clock lose
  * what tells about the citizen — the text, the place, the name and phone, event texts and the
@@ -449,10 +455,11 @@ static int write_file(const char *dir, const char *name, const char *content)
     return fclose(f);
 }
 
-static char *build_digest(db *d, int64_t now_ms, const char *kind, char **csv_out, err *e)
+static char *build_digest(db *d, int64_t now_ms, const char *kind, char **csv_out, char day[16],
+                          err *e)
 {
     struct buf text = {0}, csv = {0};
-    char now[32], start[64], when[64];
+    char now[32], start[64], when[16] = "";
     int64_t period_ms = (!strcmp(kind, "weekly") ? 7 : 1) * 24LL * 3600 * 1000;
     time_t st = (time_t)((now_ms - period_ms) / 1000);
     struct tm tm;
@@ -461,21 +468,24 @@ static char *build_digest(db *d, int64_t now_ms, const char *kind, char **csv_ou
     snprintf(now, sizeof now, "%lld", (long long)now_ms);
     gmtime_r(&st, &tm);
     strftime(start, sizeof start, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    st = (time_t)(now_ms / 1000);
-    {
-        struct tm lt;
-        time_t ist = st + 5 * 3600 + 1800; /* the digest's date as the district reads it (IST) */
-        gmtime_r(&ist, &lt);
-        strftime(when, sizeof when, "%d-%m-%Y", &lt);
-    }
     if (!(rows = db_query(d, &st_digest_rows, (const char *[]){now, start}, e)))
         return NULL;
     for (int i = 0; i < PQntuples(rows); i++)
         for (int k = 0; k < 5; k++)
             tot[k] += atol(PQgetvalue(rows, i, k + 1));
-    if (!(r = db_query(d, &st_district_name, NULL, e))) {
+    if (!(r = db_query(d, &st_district_name, (const char *[]){now}, e))) {
         PQclear(rows);
         return NULL;
+    }
+    /* The date as the district reads it, in its directory time zone (digest.timezone). */
+    st = (time_t)(now_ms / 1000);
+    gmtime_r(&st, &tm);
+    strftime(day, 16, "%Y-%m-%d", &tm);
+    if (PQntuples(r)) {
+        db_copy(when, sizeof when, r, 0, 2);
+        db_copy(day, 16, r, 0, 3);
+    } else {
+        strftime(when, sizeof when, "%d-%m-%Y", &tm);
     }
     add(&text,
         "📊 %s रिपोर्ट %s — %s\nप्राप्त %ld · हल %ld · बंद %ld · दोबारा खुली %ld · समय-सीमा पार %ld\n",
@@ -531,16 +541,13 @@ static char *build_digest(db *d, int64_t now_ms, const char *kind, char **csv_ou
     return text.s;
 }
 
-static void write_digest_files(int64_t now_ms, const char *kind, const char *dir, const char *text,
+static void write_digest_files(const char *day, const char *kind, const char *dir, const char *text,
                                const char *csv)
 {
     char name[64], csvname[128], txtname[128];
-    time_t t = (time_t)(now_ms / 1000) + 5 * 3600 + 1800; /* named by the district's (IST) date */
-    struct tm tm;
     if (!dir || !*dir)
         return;
-    gmtime_r(&t, &tm);
-    strftime(name, sizeof name, "digest-%Y-%m-%d-", &tm);
+    snprintf(name, sizeof name, "digest-%s-", day); /* named by the district's date */
     snprintf(csvname, sizeof csvname, "%s%s.csv", name, kind);
     snprintf(txtname, sizeof txtname, "%s%s.txt", name, kind);
     if (write_file(dir, csvname, csv) < 0 || write_file(dir, txtname, text) < 0)
@@ -551,9 +558,9 @@ static void write_digest_files(int64_t now_ms, const char *kind, const char *dir
 char *scheduler_digest(db *d, const config *c, int64_t now_ms, const char *kind, const char *dir,
                        err *e)
 {
-    char *csv = NULL, *text, key[96];
+    char *csv = NULL, *text, key[96], day[16];
     (void)c;
-    if (!(text = build_digest(d, now_ms, kind, &csv, e)))
+    if (!(text = build_digest(d, now_ms, kind, &csv, day, e)))
         return NULL;
     snprintf(key, sizeof key, "digest:%s:%lld", kind, (long long)now_ms);
     if (begin_at(d, now_ms, e) < 0 || to_role(d, "digest", key, text, "digest", NULL, e) < 0 ||
@@ -563,7 +570,7 @@ char *scheduler_digest(db *d, const config *c, int64_t now_ms, const char *kind,
         free(csv);
         return NULL;
     }
-    write_digest_files(now_ms, kind, dir, text, csv);
+    write_digest_files(day, kind, dir, text, csv);
     free(csv);
     return text;
 }
@@ -586,9 +593,9 @@ static int digests(db *d, const config *c, int64_t now_ms, scheduler_stats *st, 
     PQclear(r);
     for (int w = 0; w <= weekly; w++) {
         const char *kind = w ? "weekly" : "daily";
-        char *text, *csv = NULL, key[96];
+        char *text, *csv = NULL, key[96], day[16];
         PGresult *claim;
-        if (!(text = build_digest(d, now_ms, kind, &csv, e)))
+        if (!(text = build_digest(d, now_ms, kind, &csv, day, e)))
             return -1;
         snprintf(key, sizeof key, "digest:%s:%s", kind, date);
         if (begin_at(d, now_ms, e) < 0 ||
@@ -614,7 +621,7 @@ static int digests(db *d, const config *c, int64_t now_ms, scheduler_stats *st, 
             free(csv);
             return -1;
         }
-        write_digest_files(now_ms, kind, c->digest_dir, text, csv);
+        write_digest_files(day, kind, c->digest_dir, text, csv);
         free(text);
         free(csv);
         st->digests++;

@@ -126,6 +126,15 @@ def test_digests():
         before = out_to(env, COLLECTOR)
         run(env, "scheduler", "run-once", "--at", "2026-11-03T14:00:00Z")
         h.check("a second pass the same day sends no second digest", out_to(env, COLLECTOR) == before)
+        # The date is the district's, from digest.timezone: 02:00 UTC on the 6th is still the
+        # 5th in California (and already the 6th in India).
+        h.psql(env.url, "UPDATE districts SET timezone = 'America/Los_Angeles'")
+        code, out = run(env, "digest", "--at", "2026-11-06T02:00:00Z")
+        h.check("the digest is dated in the directory's time zone", code == 0 and "रिपोर्ट 05-11-2026" in out, out[:120])
+        h.check("and its files are named by that date",
+                os.path.exists(os.path.join(env.tmp, "digests", "digest-2026-11-05-daily.txt")) and
+                not os.path.exists(os.path.join(env.tmp, "digests", "digest-2026-11-06-daily.txt")),
+                os.listdir(os.path.join(env.tmp, "digests")))
     finally:
         env.close()
 
