@@ -59,7 +59,9 @@ static const db_stmt st_record = {
     "CASE " x " WHEN 'queued' THEN 0 WHEN 'sending' THEN 1 WHEN 'sent' THEN 2 WHEN 'delivered' "   \
     "THEN 3 WHEN 'read' THEN 4 WHEN 'failed' THEN 5 ELSE -1 END"
 
-/* A failed delivery to the citizen of a case is written on the case's events as well. */
+/* A failed delivery to the citizen of a case is written on the case's events as well. A status
+ * for a wamid not stored yet is kept in early_statuses (migration 0013), the highest-ranked one,
+ * for the sender to apply when it records the message. */
 static const db_stmt st_status = {
     "inbound_status",
     "WITH u AS (UPDATE outbound_messages SET state = $2,"
@@ -71,9 +73,49 @@ static const db_stmt st_status = {
                     "  SELECT u.case_id, 'delivery_failed', 'whatsapp', NULLIF($4, ''),"
                     "   jsonb_build_object('recipient', u.recipient, 'code', NULLIF($3, '')::int)"
                     "  FROM u JOIN cases c ON c.id = u.case_id AND c.citizen_phone = u.recipient "
-                    "WHERE $2 = 'failed')"
-                    " SELECT count(*) FROM u",
+                    "  WHERE $2 = 'failed'),"
+                    " early AS (INSERT INTO early_statuses (wamid, state, error_code, error)"
+                    "  SELECT $1, $2, NULLIF($3, '')::int, NULLIF($4, '')"
+                    "  WHERE NOT EXISTS (SELECT 1 FROM outbound_messages WHERE wamid = $1)"
+                    "  ON CONFLICT (wamid) DO UPDATE SET state = EXCLUDED.state,"
+                    "   error_code = COALESCE(EXCLUDED.error_code, early_statuses.error_code),"
+                    "   error = COALESCE(EXCLUDED.error, early_statuses.error)"
+                    "  WHERE (" RANK("early_statuses.state") ") < (" RANK(
+                        "EXCLUDED.state") "))"
+                                          " SELECT count(*) FROM u",
     4};
+
+static const db_stmt st_settle_early = {
+    "inbound_settle_early",
+    "WITH m AS (DELETE FROM early_statuses es USING outbound_messages o WHERE o.wamid = es.wamid"
+    "  RETURNING es.wamid, es.state, es.error_code, es.error),"
+    " u AS (UPDATE outbound_messages o SET state = m.state,"
+    "  error_code = COALESCE(m.error_code, o.error_code), error = COALESCE(m.error, o.error),"
+    "  updated_at = now()"
+    "  FROM m WHERE o.wamid = m.wamid AND (" RANK("o.state") ") < (" RANK(
+        "m.state") ")"
+                   "  AND o.state <> 'sending' RETURNING o.case_id, o.recipient, o.state, o.error, "
+                   "o.error_code),"
+                   " ev AS (INSERT INTO case_events (case_id, kind, actor, text, detail)"
+                   "  SELECT u.case_id, 'delivery_failed', 'whatsapp', u.error,"
+                   "   jsonb_build_object('recipient', u.recipient, 'code', u.error_code)"
+                   "  FROM u JOIN cases c ON c.id = u.case_id AND c.citizen_phone = u.recipient"
+                   "  WHERE u.state = 'failed')"
+                   " SELECT count(*) FROM u",
+    0};
+static const db_stmt st_forget_early = {
+    "inbound_forget_early", "DELETE FROM early_statuses WHERE at < now() - interval '2 days'", 0};
+
+long inbound_settle_early_statuses(db *d, err *e)
+{
+    PGresult *r = db_query(d, &st_settle_early, NULL, e);
+    long n;
+    if (!r)
+        return -1;
+    n = atol(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return db_exec(d, &st_forget_early, NULL, e) < 0 ? -1 : n;
+}
 
 void inbound_info_clear(inbound_info *info)
 {

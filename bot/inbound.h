@@ -30,4 +30,9 @@ void inbound_info_clear(inbound_info *info);
  * arrive out of order are harmless. *updated = 1 when a row changed. */
 int inbound_status(db *d, const wa_status *s, int *updated, err *e);
 
+/* The scheduler's sweep of early_statuses (migration 0013): applies those whose message is now
+ * stored (a status that raced the sender's record of its wamid) and forgets those older than two
+ * days (messages Sampark did not send). Returns how many were applied, or -1. */
+long inbound_settle_early_statuses(db *d, err *e);
+
 #endif

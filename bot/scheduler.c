@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "inbound.h"
 #include "outbox.h"
 #include "rds.h"
 #include "text.h"
@@ -651,6 +652,8 @@ int scheduler_pass(db *d, const config *c, int64_t now_ms, scheduler_stats *st, 
                     pe.msg);
         if (db_exec(d, &st_forget_snapshots, (const char *[]){now}, &pe) < 0)
             fprintf(stderr, "sampark scheduler: old session snapshots not cleared: %s\n", pe.msg);
+        if (inbound_settle_early_statuses(d, &pe) < 0)
+            fprintf(stderr, "sampark scheduler: early delivery statuses not settled: %s\n", pe.msg);
     }
     return 0;
 }

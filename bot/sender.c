@@ -48,13 +48,24 @@ static const db_stmt st_claim = {
     "   FROM wa_contacts WHERE phone = o.recipient),"
     "           false)",
     3};
+/* Records delivered messages with their wamids. A status Meta reported before the wamid was
+ * stored (early_statuses, migration 0013) is applied here at once, a failure on the case too. */
 static const db_stmt st_sent = {
     "sender_sent",
-    "UPDATE outbound_messages o SET state = 'sent', wamid = v.wamid, sent_at = now(),"
-    " template = NULLIF(v.template, ''), claimed_until = NULL, error = NULL, error_code = NULL,"
-    " updated_at = now()"
-    " FROM unnest($1::bigint[], $2::text[], $3::text[]) AS v(id, wamid, template)"
-    " WHERE o.id = v.id AND o.state = 'sending'",
+    "WITH v AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) AS v(id, wamid, "
+    "template)),"
+    " e AS (DELETE FROM early_statuses es USING v WHERE es.wamid = v.wamid"
+    "  RETURNING es.wamid, es.state, es.error_code, es.error),"
+    " s AS (UPDATE outbound_messages o SET state = COALESCE(e.state, 'sent'), wamid = v.wamid,"
+    "  sent_at = now(), template = NULLIF(v.template, ''), claimed_until = NULL, error = e.error,"
+    "  error_code = e.error_code, updated_at = now()"
+    "  FROM v LEFT JOIN e ON e.wamid = v.wamid WHERE o.id = v.id AND o.state = 'sending'"
+    "  RETURNING o.case_id, o.recipient, o.state, o.error, o.error_code)"
+    " INSERT INTO case_events (case_id, kind, actor, text, detail)"
+    " SELECT s.case_id, 'delivery_failed', 'whatsapp', s.error,"
+    "  jsonb_build_object('recipient', s.recipient, 'code', s.error_code)"
+    " FROM s JOIN cases c ON c.id = s.case_id AND c.citizen_phone = s.recipient"
+    " WHERE s.state = 'failed'",
     3};
 static const db_stmt st_retry = {
     "sender_retry",

@@ -6,6 +6,7 @@ per recipient under retries, templates outside the 24-hour window, and Graph dow
 while then back. Prints 'N passed, N failed'."""
 import json
 import os
+import subprocess
 import sys
 import time
 
@@ -270,10 +271,79 @@ def test_lost_claim_given_back():
         fake.close()
 
 
+def status_body(wamid, status, to, code=None):
+    st = {"id": wamid, "status": status, "timestamp": "1717403000", "recipient_id": to}
+    if code:
+        st["errors"] = [{"code": code, "title": "Message undeliverable",
+                         "error_data": {"details": "Message failed to send"}}]
+    return json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{
+        "field": "messages", "value": {"messaging_product": "whatsapp",
+                                       "metadata": {"display_phone_number": "917000000000",
+                                                    "phone_number_id": PHONE_ID},
+                                       "statuses": [st]}}]}]}).encode()
+
+
+def test_status_before_its_message_is_recorded():
+    """Meta can report a message sent, delivered or failed before Sampark has stored its wamid
+    (the sender records deliveries a round later, or holds them while PostgreSQL is away). Such a
+    status is kept and applied when the wamid is recorded — the latest one, failures on the case's
+    events too — instead of being dropped; one that raced the record is settled by the scheduler."""
+    env, fake = h.Env("se"), FakeGraph(TOKEN, PHONE_ID)
+    try:
+        to = "919855500001"
+        window_open(env, to)
+        rx = env.serve(role="receiver")
+        env.serve(role="worker", SAMPARK_RECLAIM_IDLE_MS="1000")
+        # The fake numbers its answers wamid.FAKE00000001, 2, ...: report on them before they exist.
+        for body in (status_body("wamid.FAKE00000001", "delivered", to), status_body("wamid.FAKE00000001", "read", to),
+                     status_body("wamid.FAKE00000001", "delivered", to),
+                     status_body("wamid.FAKE00000002", "failed", to, code=131026)):
+            h.check("a status for a message not stored yet is accepted", h.post(rx.port, body)[0] == 200)
+        h.check("and kept, the latest state of each message",
+                h.wait_for(lambda: h.psql(env.url, "SELECT string_agg(wamid || '=' || state, ',' ORDER BY wamid) "
+                                                   "FROM early_statuses") ==
+                           "wamid.FAKE00000001=read,wamid.FAKE00000002=failed", 15),
+                h.psql(env.url, "SELECT * FROM early_statuses"))
+        cid = psql_one(env, "WITH c AS (INSERT INTO citizens (phone) VALUES ('" + to + "') RETURNING phone) "
+                            "INSERT INTO cases (tracking_no, department_code, citizen_phone, description, sla_due_at) "
+                            "SELECT 'BLB-2026-009901', 'PHE', phone, 'हैंडपंप खराब है', now() + interval '2 days' "
+                            "FROM c RETURNING id")
+        m1 = outbox(env, to, text(to, "पहला"))
+        start_sender(env, fake)
+        h.check("the first message, once sent, takes the status reported for it (read)",
+                h.wait_for(lambda: state(env, m1) == "read", 15), state(env, m1))
+        m2 = outbox(env, to, text(to, "दूसरा"), case_id=cid)
+        h.check("the second, the failure reported for it, with its code",
+                h.wait_for(lambda: state(env, m2) == "failed", 15) and
+                psql_one(env, f"SELECT error_code FROM outbound_messages WHERE id = {m2}") == "131026",
+                psql_one(env, f"SELECT state, error_code, error FROM outbound_messages WHERE id = {m2}"))
+        h.check("and the failure is on the case's events",
+                psql_one(env, f"SELECT count(*) FROM case_events WHERE case_id = {cid} AND kind = 'delivery_failed'") == "1")
+        h.check("nothing is left waiting", psql_one(env, "SELECT count(*) FROM early_statuses") == "0")
+        # A status that raced the sender's record (stored as early after the wamid was written):
+        h.psql(env.url, "INSERT INTO early_statuses (wamid, state) SELECT wamid, 'delivered' FROM outbound_messages "
+                        f"WHERE id = {m1}")
+        m3 = outbox(env, to, text(to, "तीसरा"))
+        h.check("a third message goes out", h.wait_for(lambda: state(env, m3) == "sent", 15), state(env, m3))
+        h.psql(env.url, "INSERT INTO early_statuses (wamid, state) SELECT wamid, 'delivered' FROM outbound_messages "
+                        f"WHERE id = {m3}")
+        h.psql(env.url, "INSERT INTO early_statuses (wamid, state, at) VALUES "
+                        "('wamid.NOT-OURS', 'read', now() - interval '3 days')")
+        r = subprocess.run([h.BIN, "scheduler", "run-once"], env=env.env(), capture_output=True, text=True)
+        h.check("the scheduler settles a status that raced the record", r.returncode == 0 and
+                state(env, m3) == "delivered" and state(env, m1) == "read", (r.stderr[-300:], state(env, m3)))
+        h.check("and forgets statuses of messages Sampark never sent, after two days",
+                psql_one(env, "SELECT count(*) FROM early_statuses") == "0",
+                h.psql(env.url, "SELECT * FROM early_statuses"))
+    finally:
+        env.close()
+        fake.close()
+
+
 def main():
     return h.run_tests([test_kinds_and_json, test_retries_failures_and_order, test_templates_outside_window,
                         test_rate_limit_and_outage, test_dry_run, test_one_long_queue_holds_nobody_back,
-                        test_lost_claim_given_back])
+                        test_lost_claim_given_back, test_status_before_its_message_is_recorded])
 
 
 if __name__ == "__main__":
