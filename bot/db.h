@@ -9,6 +9,10 @@
 
 #include "err.h"
 
+/* The time as SQL: the clock of a scheduler or digest pass (sampark.clock, set for its
+ * transaction, migration 0007) when there is one, else now(). */
+#define DB_CLOCK "COALESCE(NULLIF(current_setting('sampark.clock', true), '')::timestamptz, now())"
+
 typedef struct db db;
 
 typedef struct db_stmt {

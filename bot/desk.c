@@ -68,7 +68,8 @@ static const db_stmt st_progress = {"desk_progress",
                                     1};
 static const db_stmt st_docs = {
     "desk_docs",
-    "UPDATE cases SET awaiting_docs = true, docs_requested_by = $2, updated_at = now()"
+    "UPDATE cases SET awaiting_docs = true, docs_requested_by = $2, docs_requested_at = now(),"
+    " updated_at = now()"
     " WHERE id = $1::bigint",
     2};
 static const db_stmt st_docs_done = {
@@ -96,17 +97,20 @@ static const db_stmt st_close = {
     1};
 static const db_stmt st_ask_reason = {
     "desk_ask_reason",
-    "UPDATE cases SET awaiting_reason = true, satisfaction_asked_at = NULL, updated_at = now()"
+    "UPDATE cases SET awaiting_reason = true, reason_asked_at = now(), satisfaction_asked_at = "
+    "NULL,"
+    " updated_at = now()"
     " WHERE id = $1::bigint AND status = 'resolved' AND satisfaction_asked_at IS NOT NULL",
     1};
-/* Reopening restarts the SLA clock — the urgent one for urgent cases, which keep their level. */
+/* Reopening restarts the SLA clock — the urgent one for urgent cases, which keep their level.
+ * In a scheduler pass (a reason that never came) the clock is the pass's. */
 static const db_stmt st_reopen = {
     "desk_reopen",
-    "UPDATE cases c SET status = 'reopened', reopen_count = c.reopen_count + 1, awaiting_reason = "
-    "false,"
-    " resolved_at = NULL, sla_started_at = now(), updated_at = now(), sla_reminded_at = NULL,"
+    "UPDATE cases c SET status = 'reopened', reopen_count = c.reopen_count + 1,"
+    " awaiting_reason = false, reason_asked_at = NULL, resolved_at = NULL,"
+    " sla_started_at = " DB_CLOCK ", updated_at = now(), sla_reminded_at = NULL,"
     " escalation_level = CASE WHEN c.urgent THEN 2 ELSE 0 END,"
-    " sla_due_at = now() + CASE WHEN c.urgent THEN t.urgent_sla_hours"
+    " sla_due_at = " DB_CLOCK " + CASE WHEN c.urgent THEN t.urgent_sla_hours"
     "  ELSE COALESCE(d.sla_hours, t.nodal_after_hours, 48) END * interval '1 hour'"
     " FROM departments d, districts t WHERE c.id = $1::bigint AND d.code = c.department_code"
     " AND c.status = 'resolved' AND c.awaiting_reason RETURNING c.reopen_count",
@@ -580,6 +584,44 @@ static int word_is(const char *norm, const char *const *words)
     return 0;
 }
 
+/* "Not satisfied", with the citizen's reason (or none, when it never came): the case reopens,
+ * its SLA clock restarts, the department's officers are told why, a second reopen goes to the
+ * nodal officer too, and the citizen is told. Returns 1 when reopened, 0 when the case no
+ * longer waits for a reason (closed or reopened meanwhile), -1 on error. */
+static int reopen(desk_out *o, const struct case_row *c, const char *actor, const char *reason,
+                  int en, err *e)
+{
+    char reply[5120]; /* the reason is up to 4,096 bytes */
+    PGresult *r = db_query(o->pg, &st_reopen, (const char *[]){c->id}, e);
+    int count;
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return 0;
+    }
+    count = atoi(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    if (event(o, c, "reopened", actor, reason, NULL, e) < 0)
+        return -1;
+    snprintf(reply, sizeof reply,
+             "शिकायत %s फिर से खोली गई — नागरिक समाधान से संतुष्ट नहीं (%d बार)।\nकारण: %s\n\nजवाब: "
+             "reply %s <संदेश>",
+             c->tracking, count, reason, c->tracking);
+    if (notify_dept(o, c->dept, reply, c->id, "officer_reopened", count >= 2, 0, e) < 0)
+        return -1;
+    if (count >= 2 && (db_exec(o->pg, &st_escalate, (const char *[]){c->id}, e) < 0 ||
+                       event(o, c, "escalated", "system", "reopened twice: nodal officer notified",
+                             "{\"level\": 1, \"reason\": \"reopened\"}", e) < 0))
+        return -1;
+    snprintf(
+        reply, sizeof reply,
+        en ? "Thank you. Your complaint %s has been reopened and the officer has been told why."
+           : "धन्यवाद। आपकी शिकायत %s फिर से खोल दी गई है और अधिकारी को कारण बता दिया गया है।",
+        c->tracking);
+    return say(o, c->citizen, reply, c->id, "citizen_update", e) < 0 ? -1 : 1;
+}
+
 int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_confirm,
                  int case_waiting, int *handled, err *e)
 {
@@ -621,39 +663,9 @@ int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_conf
     en = found ? !strcmp(c.lang, "en") : lang && !strcmp(lang, "en");
     if (found && c.awaiting_reason && (m->kind == WA_MSG_TEXT || m->kind == WA_MSG_AUDIO) &&
         !in_confirm && !(*norm && word_is(norm, keywords))) {
-        /* The reason for "not satisfied": reopen, SLA restarts, officers told; a second
-         * reopen goes to the nodal officer too. */
-        PGresult *r = db_query(o->pg, &st_reopen, (const char *[]){c.id}, e);
-        int count;
-        const char *reason = m->kind == WA_MSG_TEXT ? m->text : "(voice note)";
-        if (!r)
-            return -1;
-        if (PQntuples(r) == 0) { /* closed meanwhile (auto-close): nothing to reopen */
-            PQclear(r);
-            return 0;
-        }
-        count = atoi(PQgetvalue(r, 0, 0));
-        PQclear(r);
-        if (event(o, &c, "reopened", m->from, reason, NULL, e) < 0)
-            return -1;
-        snprintf(reply, sizeof reply,
-                 "शिकायत %s फिर से खोली गई — नागरिक समाधान से संतुष्ट नहीं (%d बार)।\nकारण: %s\n\nजवाब: "
-                 "reply %s <संदेश>",
-                 c.tracking, count, reason, c.tracking);
-        if (notify_dept(o, c.dept, reply, c.id, "officer_reopened", count >= 2, 0, e) < 0)
-            return -1;
-        if (count >= 2 &&
-            (db_exec(o->pg, &st_escalate, (const char *[]){c.id}, e) < 0 ||
-             event(o, &c, "escalated", "system", "reopened twice: nodal officer notified",
-                   "{\"level\": 1, \"reason\": \"reopened\"}", e) < 0))
-            return -1;
-        snprintf(
-            reply, sizeof reply,
-            en ? "Thank you. Your complaint %s has been reopened and the officer has been told why."
-               : "धन्यवाद। आपकी शिकायत %s फिर से खोल दी गई है और अधिकारी को कारण बता दिया गया है।",
-            c.tracking);
-        *handled = 1;
-        return say(o, m->from, reply, c.id, "citizen_update", e);
+        int rc = reopen(o, &c, m->from, m->kind == WA_MSG_TEXT ? m->text : "(voice note)", en, e);
+        *handled = rc > 0;
+        return rc < 0 ? -1 : 0;
     }
     if (found && c.asked && !strcmp(c.status, "resolved")) {
         /* A tapped answer always counts; a typed one only when the flow is not asking its own
@@ -814,4 +826,15 @@ char *desk_case_json(db *d, const char *tracking_no, err *e)
     out = strdup(PQgetvalue(r, 0, 0));
     PQclear(r);
     return out;
+}
+
+int desk_reopen_unexplained(desk_out *o, const char *tracking_no, err *e)
+{
+    struct case_row c;
+    int found = read_case(o, &st_get, tracking_no, &c, e);
+    if (found <= 0)
+        return found;
+    return reopen(o, &c, "scheduler",
+                  "(कारण नहीं बताया — no reason given within a day of answering \"not satisfied\")",
+                  !strcmp(c.lang, "en"), e);
 }

@@ -314,9 +314,10 @@ static int cmd_scheduler(const config *c, int argc, char **argv)
         if (rc < 0)
             return fail(&e);
         printf("reminded %d, nodal %d, collector %d, satisfaction reminders %d, auto-closed %d, "
-               "digests %d, anonymised %d\n",
+               "reopened without a reason %d, document requests lapsed %d, digests %d, "
+               "anonymised %d\n",
                st.reminded, st.nodal, st.collector, st.satisfaction_reminders, st.auto_closed,
-               st.digests, st.anonymised);
+               st.reopened_unexplained, st.docs_lapsed, st.digests, st.anonymised);
     }
     return 0;
 }

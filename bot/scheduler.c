@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "desk.h"
 #include "engine.h"
 #include "inbound.h"
 #include "outbox.h"
@@ -81,6 +82,23 @@ static const db_stmt st_auto_close = {
     " AND satisfaction_asked_at + $2::int * interval '1 hour' <= " NOW
     " RETURNING id, tracking_no, citizen_phone, language",
     2};
+/* Waiting on the citizen does not last forever (migration 0014): a "not satisfied" without a
+ * reason for a day reopens the case anyway; a request for documents unanswered for seven days
+ * lapses, so later messages are no longer taken as its answer. */
+static const db_stmt st_reasons_due = {
+    "sched_reasons_due",
+    "SELECT tracking_no, id, extract(epoch FROM reason_asked_at)::bigint FROM cases"
+    " WHERE status = 'resolved' AND awaiting_reason"
+    " AND COALESCE(reason_asked_at, updated_at) + interval '24 hours' <= " NOW
+    " ORDER BY id LIMIT 500",
+    1};
+static const db_stmt st_docs_lapse = {
+    "sched_docs_lapse",
+    "UPDATE cases SET awaiting_docs = false, updated_at = now()"
+    " WHERE awaiting_docs AND COALESCE(docs_requested_at, updated_at) + interval '7 days' <= " NOW
+    " RETURNING id, tracking_no, COALESCE(docs_requested_by, ''),"
+    " extract(epoch FROM docs_requested_at)::bigint",
+    1};
 static const db_stmt st_due_digests = {"sched_due_digests",
                                        "SELECT (" NOW " AT TIME ZONE timezone)::date::text,"
                                        " (" NOW " AT TIME ZONE timezone)::time >= digest_daily_at,"
@@ -375,6 +393,45 @@ static int satisfaction(db *d, const config *c, const char *now, scheduler_stats
     return 0;
 }
 
+static int lapses(db *d, const char *now, scheduler_stats *st, err *e)
+{
+    PGresult *r = db_query(d, &st_reasons_due, (const char *[]){now}, e);
+    if (!r)
+        return -1;
+    for (int i = 0; i < PQntuples(r); i++) {
+        char key[120];
+        desk_out o = {.pg = d, .key = key};
+        int rc;
+        snprintf(key, sizeof key, "noreason:%s:%s", PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
+        if ((rc = desk_reopen_unexplained(&o, PQgetvalue(r, i, 0), e)) < 0) {
+            PQclear(r);
+            return -1;
+        }
+        st->reopened_unexplained += rc;
+    }
+    PQclear(r);
+    if (!(r = db_query(d, &st_docs_lapse, (const char *[]){now}, e)))
+        return -1;
+    for (int i = 0; i < PQntuples(r); i++) {
+        const char *id = PQgetvalue(r, i, 0), *t = PQgetvalue(r, i, 1),
+                   *officer = PQgetvalue(r, i, 2);
+        char text[400], key[120];
+        snprintf(text, sizeof text,
+                 "शिकायत %s: नागरिक ने 7 दिन में माँगे गए दस्तावेज़ नहीं भेजे। उनके आगे के संदेश अब इस "
+                 "शिकायत में नहीं जुड़ेंगे।\nफिर से माँगें: docs %s <क्या चाहिए>",
+                 t, t);
+        snprintf(key, sizeof key, "docslapse:%s:%s", id, PQgetvalue(r, i, 3));
+        if (event(d, id, "docs_request_lapsed", "no documents within 7 days", "{}", now, e) < 0 ||
+            (*officer && outbox_text(d, key, officer, text, "officer_docs", id, e) < 0)) {
+            PQclear(r);
+            return -1;
+        }
+        st->docs_lapsed++;
+    }
+    PQclear(r);
+    return 0;
+}
+
 static int retention(db *d, const config *c, const char *now, scheduler_stats *st, err *e)
 {
     char days[16], *phones;
@@ -639,7 +696,7 @@ int scheduler_pass(db *d, const config *c, int64_t now_ms, scheduler_stats *st, 
         return -1;
     if (reminders(d, now, st, e) < 0 || ladder(d, now, 1, st, e) < 0 ||
         ladder(d, now, 2, st, e) < 0 || satisfaction(d, c, now, st, e) < 0 ||
-        retention(d, c, now, st, e) < 0 || db_commit(d, e) < 0) {
+        lapses(d, now, st, e) < 0 || retention(d, c, now, st, e) < 0 || db_commit(d, e) < 0) {
         db_rollback(d);
         return -1;
     }

@@ -19,6 +19,8 @@
 typedef struct scheduler_stats {
     int reminded, nodal, collector, satisfaction_reminders, auto_closed, digests;
     int anonymised; /* closed cases past SAMPARK_RETENTION_DAYS stripped of personal data */
+    int reopened_unexplained; /* "not satisfied" and no reason within a day: reopened */
+    int docs_lapsed;          /* requests for documents unanswered for seven days */
 } scheduler_stats;
 
 /* One pass at now_ms (Unix ms). Runs in its own transactions on d. */

@@ -310,9 +310,60 @@ def test_retention():
         env.close()
 
 
+def test_waiting_on_the_citizen_lapses():
+    """A "not satisfied" whose reason never comes reopens the case after a day (officers told, the
+    second reopen escalates, the SLA clock restarts at the pass's clock); a request for documents
+    unanswered for seven days lapses with an event and a note to the officer who asked."""
+    env = h.Env("lapse")
+    try:
+        at = "2026-11-10T06:00:00Z"
+        q = lambda sql: h.psql(env.url, sql)  # noqa: E731
+        a = seed(env, "BLB-2026-000501", "PHE", "resolved", "2026-11-01T05:00:00Z", phone="919877700051")
+        b = seed(env, "BLB-2026-000502", "PHE", "resolved", "2026-11-01T05:00:00Z", phone="919877700052")
+        e2 = seed(env, "BLB-2026-000503", "CSPDCL", "resolved", "2026-11-01T05:00:00Z", reopen=1, phone="919877700053")
+        c = seed(env, "BLB-2026-000504", "PHE", "in_progress", "2026-11-01T05:00:00Z", phone="919877700054")
+        d = seed(env, "BLB-2026-000505", "PHE", "in_progress", "2026-11-01T05:00:00Z", phone="919877700055")
+        q(f"UPDATE cases SET awaiting_reason = true, satisfaction_asked_at = NULL, reason_asked_at = CASE id "
+          f"WHEN {b} THEN '{at}'::timestamptz - interval '2 hours' ELSE '{at}'::timestamptz - interval '25 hours' END "
+          f"WHERE id IN ({a}, {b}, {e2})")
+        q(f"UPDATE cases SET awaiting_docs = true, docs_requested_by = '919800000001', docs_requested_at = CASE id "
+          f"WHEN {d} THEN '{at}'::timestamptz - interval '1 day' ELSE '{at}'::timestamptz - interval '8 days' END "
+          f"WHERE id IN ({c}, {d})")
+        code, out = run(env, "scheduler", "run-once", "--at", at)
+        h.check("run-once says what lapsed", code == 0 and "reopened without a reason 2" in out and
+                "document requests lapsed 1" in out, out)
+        h.check("no reason within a day: the case is reopened, its SLA clock restarted at the pass's clock",
+                q(f"SELECT status, reopen_count, awaiting_reason, sla_started_at = '{at}'::timestamptz "
+                  f"FROM cases WHERE id = {a}") == "reopened|1|f|t", q(f"SELECT * FROM cases WHERE id = {a}"))
+        h.check("with a 'reopened' event by the scheduler, at the pass's clock",
+                q(f"SELECT actor, at = '{at}'::timestamptz, text LIKE '%no reason given%' FROM case_events "
+                  f"WHERE case_id = {a} AND kind = 'reopened'") == "scheduler|t|t")
+        h.check("the department's officer is told, and the citizen",
+                out_to(env, "919800000001", "%BLB-2026-000501%फिर से खोली%") == 1 and
+                out_to(env, "919877700051", "%BLB-2026-000501%") == 1)
+        h.check("a reason asked two hours ago is still awaited",
+                q(f"SELECT status, awaiting_reason FROM cases WHERE id = {b}") == "resolved|t")
+        h.check("a second reopen without a reason escalates to the nodal officer",
+                q(f"SELECT reopen_count, escalation_level FROM cases WHERE id = {e2}") == "2|1" and
+                out_to(env, NODAL, "%BLB-2026-000503%") == 1)
+        h.check("documents unanswered for seven days: the request lapses, with an event",
+                q(f"SELECT awaiting_docs FROM cases WHERE id = {c}") == "f" and
+                q(f"SELECT count(*) FROM case_events WHERE case_id = {c} AND kind = 'docs_request_lapsed'") == "1")
+        h.check("and the officer who asked is told",
+                out_to(env, "919800000001", "%BLB-2026-000504%docs BLB-2026-000504%") == 1)
+        h.check("a request made yesterday still stands", q(f"SELECT awaiting_docs FROM cases WHERE id = {d}") == "t")
+        before = int(q("SELECT count(*) FROM outbound_messages"))
+        code, out = run(env, "scheduler", "run-once", "--at", at)
+        h.check("a second pass finds nothing more to do", code == 0 and "reopened without a reason 0" in out and
+                "document requests lapsed 0" in out and int(q("SELECT count(*) FROM outbound_messages")) == before, out)
+    finally:
+        env.close()
+
+
 def main():
     return h.run_tests([test_ladder_reminders_and_auto_close, test_two_schedulers_at_once, test_digests,
-                        test_urgent_keyword, test_window_judged_at_the_clock, test_retention])
+                        test_urgent_keyword, test_window_judged_at_the_clock, test_retention,
+                        test_waiting_on_the_citizen_lapses])
 
 
 if __name__ == "__main__":
