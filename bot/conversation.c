@@ -187,12 +187,15 @@ static int perform(conv *cv, const engine_ctx *ctx, engine_session *s, const wa_
                 return -1;
             break;
         }
-        case ENGINE_HELPDESK:
-            /* The helpdesk reads these conversations from the inbound log for now; a
-             * helpdesk queue is still to come. */
-            if (engine_resume(ctx, s, 1, NULL, NULL, 0, r, e) < 0)
+        case ENGINE_HELPDESK: {
+            /* The question (the flow's "question" input) to the nodal officers; with nobody
+             * to tell, the flow's on_error state says so rather than promising a reply. */
+            const char *q = engine_session_get(s, "question");
+            int told = desk_helpdesk(out, m->from, q ? q : "", e);
+            if (told < 0 || engine_resume(ctx, s, told, NULL, NULL, 0, r, e) < 0)
                 return -1;
             break;
+        }
         }
     }
     if (recent_after[0] && desk_recent_cases(out, m->from, s->lang, recent_after, e) < 0)

@@ -125,6 +125,12 @@ static const db_stmt st_supervisors = {"desk_supervisors",
                                        "SELECT DISTINCT p FROM districts, unnest(CASE WHEN $1 THEN "
                                        "nodal_phones || collector_phones ELSE nodal_phones END) p",
                                        1};
+/* The other party of a helpdesk exchange (migration 0015): the message swiped was of $2. */
+static const db_stmt st_helpdesk_peer = {
+    "desk_helpdesk_peer",
+    "SELECT about_phone FROM outbound_messages WHERE wamid = $1 AND purpose = $2"
+    " AND about_phone IS NOT NULL",
+    2};
 static const db_stmt st_officer_cases = {
     "desk_officer_cases",
     "SELECT c.tracking_no, c.status, floor(extract(epoch FROM now() - c.created_at) / 3600)::int,"
@@ -176,13 +182,13 @@ static void key_for(desk_out *o, char *key, size_t n)
     snprintf(key, n, "%s:desk:%d", o->key, o->seq++);
 }
 
-static int say(desk_out *o, const char *to, const char *text, const char *case_id,
-               const char *purpose, err *e)
+static int say_about(desk_out *o, const char *to, const char *text, const char *case_id,
+                     const char *purpose, const char *about, err *e)
 {
     char key[320];
     engine_out shown;
     key_for(o, key, sizeof key);
-    if (!o->no_outbox && outbox_text(o->pg, key, to, text, purpose, case_id, e) < 0)
+    if (!o->no_outbox && outbox_text_about(o->pg, key, to, text, purpose, case_id, about, e) < 0)
         return -1;
     if (o->sink) {
         memset(&shown, 0, sizeof shown);
@@ -191,6 +197,77 @@ static int say(desk_out *o, const char *to, const char *text, const char *case_i
         o->sink(o->ud, to, &shown);
     }
     return 0;
+}
+
+static int say(desk_out *o, const char *to, const char *text, const char *case_id,
+               const char *purpose, err *e)
+{
+    return say_about(o, to, text, case_id, purpose, NULL, e);
+}
+
+/* ---- the helpdesk: a citizen and the nodal officers, by swipe-reply ------------------------ */
+
+/* The phone on the other side of the helpdesk message wamid (of purpose), into peer:
+ * 1 found, 0 not a helpdesk message, -1 error. */
+static int helpdesk_peer(desk_out *o, const char *wamid, const char *purpose, char *peer, size_t n,
+                         err *e)
+{
+    PGresult *r;
+    int found;
+    if (!*wamid)
+        return 0;
+    if (!(r = db_query(o->pg, &st_helpdesk_peer, (const char *[]){wamid, purpose}, e)))
+        return -1;
+    if ((found = PQntuples(r) > 0))
+        db_copy(peer, n, r, 0, 0);
+    PQclear(r);
+    return found;
+}
+
+static int helpdesk_to_staff(desk_out *o, const char *staff, const char *citizen,
+                             const char *headline, const char *text, err *e)
+{
+    char body[4600];
+    snprintf(body, sizeof body,
+             "☎️ हेल्पडेस्क — नागरिक %s %s\n%s\n\nजवाब देने के लिए इसी संदेश पर स्वाइप करके "
+             "लिखें; "
+             "जवाब नागरिक को इसी चैट में जाएगा।",
+             citizen, headline, text);
+    return say_about(o, staff, body, NULL, "helpdesk", citizen, e);
+}
+
+int desk_helpdesk(desk_out *o, const char *citizen, const char *question, err *e)
+{
+    PGresult *r = db_query(o->pg, &st_supervisors, (const char *[]){"false"}, e);
+    char text[4200];
+    int n;
+    if (!r)
+        return -1;
+    snprintf(text, sizeof text, "प्रश्न: %s", question && *question ? question : "(नहीं लिखा)");
+    for (int i = 0; i < PQntuples(r); i++)
+        if (helpdesk_to_staff(o, PQgetvalue(r, i, 0), citizen, "बात करना चाहते हैं।", text, e) < 0) {
+            PQclear(r);
+            return -1;
+        }
+    n = PQntuples(r);
+    PQclear(r);
+    return n > 0;
+}
+
+/* A nodal officer's swipe-reply on a helpdesk message: to the citizen, who can swipe back. */
+static int helpdesk_answer(desk_out *o, const char *staff, const char *citizen, const char *text,
+                           err *e)
+{
+    char body[4600];
+    snprintf(body, sizeof body,
+             "☎️ जिला हेल्पडेस्क / District helpdesk:\n%s\n\n↩️ आगे लिखने के लिए इस संदेश "
+             "पर "
+             "स्वाइप करके जवाब दें। / Swipe-reply to this message to write back.",
+             text);
+    if (say_about(o, citizen, body, NULL, "helpdesk_reply", staff, e) < 0)
+        return -1;
+    snprintf(body, sizeof body, "✅ नागरिक %s को भेज दिया गया।", citizen);
+    return say(o, staff, body, NULL, "officer_reply", e);
 }
 
 static int ask_satisfaction(desk_out *o, const struct case_row *c, const char *full_note, err *e)
@@ -413,6 +490,12 @@ int desk_officer(desk_out *o, const wa_message *m, err *e)
                                                   : "";
     if (wa_in_kind_is_silent(m->kind))
         return 0;
+    if (*text) {
+        char citizen[32];
+        int got = helpdesk_peer(o, m->context_id, "helpdesk", citizen, sizeof citizen, e);
+        if (got)
+            return got < 0 ? -1 : helpdesk_answer(o, m->from, citizen, text, e);
+    }
     if (!(r = db_query(o->pg, &st_officer_depts, (const char *[]){m->from}, e)))
         return -1;
     if (!PQgetisnull(r, 0, 0))
@@ -639,6 +722,22 @@ int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_conf
     *handled = 0;
     if (wa_in_kind_is_silent(m->kind))
         return 0;
+    if (m->kind == WA_MSG_TEXT) {
+        /* A swipe-reply to the helpdesk's answer goes back to the officer who wrote it. */
+        char staff[32];
+        int got = helpdesk_peer(o, m->context_id, "helpdesk_reply", staff, sizeof staff, e);
+        if (got < 0)
+            return -1;
+        if (got) {
+            *handled = 1;
+            if (helpdesk_to_staff(o, staff, m->from, "ने लिखा:", m->text, e) < 0)
+                return -1;
+            return say(o, m->from,
+                       lang && !strcmp(lang, "en") ? "✅ Sent to the helpdesk."
+                                                   : "✅ हेल्पडेस्क को भेज दिया गया।",
+                       NULL, "citizen_update", e);
+        }
+    }
     if (m->kind == WA_MSG_TEXT)
         text_normalize(m->text, norm, sizeof norm);
     /* A tapped satisfaction button names its case; otherwise the citizen's pending one. */

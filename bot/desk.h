@@ -50,6 +50,12 @@ int desk_recent_cases(desk_out *o, const char *phone, const char *lang, const ch
  * the citizen told). 1 reopened, 0 nothing to do, -1 error. o->key names the pass. */
 int desk_reopen_unexplained(desk_out *o, const char *tracking_no, err *e);
 
+/* "Talk to the helpdesk": the citizen's question goes to the nodal officers (the district's
+ * grievance cell); an officer's swipe-reply on it reaches the citizen, and the citizen's
+ * swipe-reply on that reaches the officer. 1 when someone was told, 0 when the directory names
+ * no nodal officer, -1 error. */
+int desk_helpdesk(desk_out *o, const char *citizen, const char *question, err *e);
+
 /* `sampark case show`: the case as JSON (malloc'd), NULL + e when unknown. */
 char *desk_case_json(db *d, const char *tracking_no, err *e);
 

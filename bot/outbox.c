@@ -10,13 +10,15 @@
 
 static const db_stmt st_insert = {
     "outbox_insert",
-    "INSERT INTO outbound_messages (idempotency_key, recipient, kind, purpose, payload, case_id)"
-    " VALUES ($1, $2, $3, $4, $5::jsonb, NULLIF($6, '')::bigint) ON CONFLICT (idempotency_key) DO "
-    "NOTHING",
-    6};
+    "INSERT INTO outbound_messages (idempotency_key, recipient, kind, purpose, payload, case_id,"
+    " about_phone)"
+    " VALUES ($1, $2, $3, $4, $5::jsonb, NULLIF($6, '')::bigint, NULLIF($7, ''))"
+    " ON CONFLICT (idempotency_key) DO NOTHING",
+    7};
 
-static int insert(db *d, const char *key, const char *to, const char *kind, const char *purpose,
-                  char *json, const char *case_id, err *e)
+static int insert_about(db *d, const char *key, const char *to, const char *kind,
+                        const char *purpose, char *json, const char *case_id, const char *about,
+                        err *e)
 {
     int rc;
     if (!json)
@@ -25,10 +27,18 @@ static int insert(db *d, const char *key, const char *to, const char *kind, cons
      * stray bytes become '?' rather than failing the whole transaction (and the scheduler's
      * pass, or the citizen's case, with it). */
     text_utf8_repair(json);
-    rc = db_exec(d, &st_insert,
-                 (const char *[]){key, to, kind, purpose, json, case_id ? case_id : ""}, e);
+    rc = db_exec(
+        d, &st_insert,
+        (const char *[]){key, to, kind, purpose, json, case_id ? case_id : "", about ? about : ""},
+        e);
     free(json);
     return rc;
+}
+
+static int insert(db *d, const char *key, const char *to, const char *kind, const char *purpose,
+                  char *json, const char *case_id, err *e)
+{
+    return insert_about(d, key, to, kind, purpose, json, case_id, NULL, e);
 }
 
 int outbox_engine(db *d, const char *key, const char *to, const engine_out *o, const char *purpose,
@@ -41,12 +51,18 @@ int outbox_engine(db *d, const char *key, const char *to, const engine_out *o, c
 int outbox_text(db *d, const char *key, const char *to, const char *text, const char *purpose,
                 const char *case_id, err *e)
 {
+    return outbox_text_about(d, key, to, text, purpose, case_id, NULL, e);
+}
+
+int outbox_text_about(db *d, const char *key, const char *to, const char *text, const char *purpose,
+                      const char *case_id, const char *about, err *e)
+{
     engine_out o;
     memset(&o, 0, sizeof o);
     o.kind = ENGINE_SEND;
     o.type = ENGINE_TEXT;
     o.text = (char *)text;
-    return insert(d, key, to, "text", purpose, wa_out_message(to, &o), case_id, e);
+    return insert_about(d, key, to, "text", purpose, wa_out_message(to, &o), case_id, about, e);
 }
 
 int outbox_media(db *d, const char *key, const char *to, const char *type, const char *media_id,

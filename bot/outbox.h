@@ -13,6 +13,10 @@ int outbox_engine(db *d, const char *key, const char *to, const engine_out *o, c
 /* A plain text message. */
 int outbox_text(db *d, const char *key, const char *to, const char *text, const char *purpose,
                 const char *case_id, err *e);
+/* A plain text message in a helpdesk exchange: about is the other party (migration 0015), so a
+ * swipe-reply on it is forwarded there. */
+int outbox_text_about(db *d, const char *key, const char *to, const char *text, const char *purpose,
+                      const char *case_id, const char *about, err *e);
 /* A media message forwarding a WhatsApp media id (image, audio, video, document). */
 int outbox_media(db *d, const char *key, const char *to, const char *type, const char *media_id,
                  const char *caption, const char *purpose, const char *case_id, err *e);

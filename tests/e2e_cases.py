@@ -251,9 +251,48 @@ def test_many_citizens_at_once():
         env.close()
 
 
+def test_helpdesk_both_ways():
+    """"Talk to the helpdesk": the citizen's question reaches the nodal officer (no case is made),
+    the officer's swipe-reply reaches the citizen, and the citizen's swipe-reply on that goes back."""
+    env, fake = h.Env("helpdesk"), FakeGraph(TOKEN, PHONE_ID)
+    try:
+        window(env, NODAL)
+        srv = env.serve(WA_ACCESS_TOKEN=TOKEN, WA_PHONE_NUMBER_ID=PHONE_ID, WA_API_BASE=fake.base,
+                        SAMPARK_RETRY_BASE_MS="100", SAMPARK_RECLAIM_IDLE_MS="1000")
+        port, citizen = srv.port, "919811123409"
+        for step, expect in ((dict(text="नमस्ते"), "भाषा"), (dict(reply_id="c:hi"), "शिकायत"),
+                             (dict(reply_id="c:helpdesk"), "प्रश्न")):
+            n = len(texts_to(fake, citizen))
+            deliver(port, citizen, **step)
+            wait_text(fake, citizen, expect, n)
+        n, k = len(texts_to(fake, citizen)), len(texts_to(fake, NODAL))
+        question = "मेरी वृद्धावस्था पेंशन तीन महीने से नहीं आई, क्या करूँ?"
+        deliver(port, citizen, text=question)
+        h.check("the citizen is told the question went to the helpdesk", wait_text(fake, citizen, "हेल्पडेस्क को भेज", n),
+                texts_to(fake, citizen, n))
+        h.check("the nodal officer gets the question with the citizen's number",
+                wait_text(fake, NODAL, question, k) and citizen in texts_to(fake, NODAL, k)[-1][0], texts_to(fake, NODAL, k))
+        notice = [w for t, w in texts_to(fake, NODAL, k) if question in t][0]
+        n, k = len(texts_to(fake, citizen)), len(texts_to(fake, NODAL))
+        deliver(port, NODAL, text="जनपद पंचायत कार्यालय में अपना बैंक खाता और आधार जुड़वा लें।", context=notice)
+        h.check("the officer's swipe-reply reaches the citizen", wait_text(fake, citizen, "बैंक खाता और आधार", n),
+                texts_to(fake, citizen, n))
+        h.check("and the officer is told it was sent", wait_text(fake, NODAL, "को भेज दिया गया", k))
+        answer = [w for t, w in texts_to(fake, citizen, n) if "बैंक खाता" in t][0]
+        k = len(texts_to(fake, NODAL))
+        deliver(port, citizen, text="धन्यवाद, कल जाकर करवा लूँगा", context=answer)
+        h.check("the citizen's swipe-reply goes back to that officer", wait_text(fake, NODAL, "कल जाकर करवा लूँगा", k),
+                texts_to(fake, NODAL, k))
+        h.check("no case is made of a helpdesk talk", h.psql(env.url, "SELECT count(*) FROM cases") == "0")
+    finally:
+        env.close()
+        fake.close()
+
+
 def main():
     return h.run_tests([test_the_whole_story, test_the_story_in_english, test_transfer_refusals_and_strangers,
-                        test_many_citizens_at_once])
+                        test_many_citizens_at_once,
+                        test_helpdesk_both_ways])
 
 
 if __name__ == "__main__":
