@@ -687,21 +687,70 @@ static int digests(db *d, const config *c, int64_t now_ms, scheduler_stats *st, 
     return 0;
 }
 
-int scheduler_pass(db *d, const config *c, int64_t now_ms, scheduler_stats *st, err *e)
+/* One duty of a pass in its own transaction, so one that fails (a row it cannot handle, a
+ * statement PostgreSQL refuses) does not stop the others — escalations keep going while
+ * auto-close is broken, say. */
+static int duty(db *d, const config *c, int64_t now_ms, const char *now, int k, scheduler_stats *st,
+                err *e)
 {
-    char now[32];
-    memset(st, 0, sizeof *st);
-    snprintf(now, sizeof now, "%lld", (long long)now_ms);
+    scheduler_stats before = *st;
+    int rc;
     if (begin_at(d, now_ms, e) < 0)
         return -1;
-    if (reminders(d, now, st, e) < 0 || ladder(d, now, 1, st, e) < 0 ||
-        ladder(d, now, 2, st, e) < 0 || satisfaction(d, c, now, st, e) < 0 ||
-        lapses(d, now, st, e) < 0 || retention(d, c, now, st, e) < 0 || db_commit(d, e) < 0) {
+    switch (k) {
+    case 0:
+        rc = reminders(d, now, st, e);
+        break;
+    case 1:
+        rc = ladder(d, now, 1, st, e);
+        break;
+    case 2:
+        rc = ladder(d, now, 2, st, e);
+        break;
+    case 3:
+        rc = satisfaction(d, c, now, st, e);
+        break;
+    case 4:
+        rc = lapses(d, now, st, e);
+        break;
+    default:
+        rc = retention(d, c, now, st, e);
+        break;
+    }
+    if (rc < 0 || db_commit(d, e) < 0) {
         db_rollback(d);
+        *st = before; /* nothing of it happened */
         return -1;
     }
-    if (digests(d, c, now_ms, st, e) < 0)
-        return -1;
+    return 0;
+}
+
+int scheduler_pass(db *d, const config *c, int64_t now_ms, scheduler_stats *st, err *e)
+{
+    static const char *const names[] = {"reminders",    "nodal escalation", "collector escalation",
+                                        "satisfaction", "waiting lapses",   "retention"};
+    char now[32];
+    int failed = 0;
+    memset(st, 0, sizeof *st);
+    snprintf(now, sizeof now, "%lld", (long long)now_ms);
+    for (int k = 0; k < 6; k++) {
+        err de = {0};
+        if (duty(d, c, now_ms, now, k, st, &de) == 0)
+            continue;
+        if (!failed++) {
+            if (e) /* the first failure is the pass's error; the others are logged */
+                *e = de;
+        } else {
+            fprintf(stderr, "sampark scheduler: %s failed: %s\n", names[k], de.msg);
+        }
+        if (db_ping(d, &de) < 0)
+            return -1; /* PostgreSQL is away: the next pass, in a minute, does it all */
+    }
+    {
+        err de = {0};
+        if (digests(d, c, now_ms, st, &de) < 0 && !failed++ && e)
+            *e = de;
+    }
     {
         err pe = {0};
         if (db_exec(d, &st_prepare_tracking, (const char *[]){now}, &pe) < 0)
@@ -712,7 +761,7 @@ int scheduler_pass(db *d, const config *c, int64_t now_ms, scheduler_stats *st, 
         if (inbound_settle_early_statuses(d, &pe) < 0)
             fprintf(stderr, "sampark scheduler: early delivery statuses not settled: %s\n", pe.msg);
     }
-    return 0;
+    return failed ? -1 : 0;
 }
 
 int scheduler_parse_time(const char *s, int64_t *ms)

@@ -360,10 +360,40 @@ def test_waiting_on_the_citizen_lapses():
         env.close()
 
 
+def test_one_failing_duty_stops_no_other():
+    """Each duty of a pass has its own transaction: auto-close failing (here a trigger refuses its
+    event, standing in for a row it cannot handle) leaves the SLA ladder working, run-once says what
+    failed, and once the cause is gone the next pass does the rest."""
+    env = h.Env("duty")
+    try:
+        at = "2026-11-10T06:00:00Z"
+        late = seed(env, "BLB-2026-000601", "PHE", "open", "2026-11-07T05:00:00Z", phone="919877700061")
+        done = seed(env, "BLB-2026-000602", "PHE", "resolved", "2026-11-01T05:00:00Z",
+                    resolved_at="2026-11-05T05:00:00Z", phone="919877700062")
+        h.psql(env.url, "CREATE FUNCTION refuse_auto_close() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                        "IF NEW.kind = 'auto_closed' THEN RAISE EXCEPTION 'auto-close refused by test'; END IF; "
+                        "RETURN NEW; END $$; CREATE TRIGGER refuse BEFORE INSERT ON case_events "
+                        "FOR EACH ROW EXECUTE FUNCTION refuse_auto_close()")
+        code, out = run(env, "scheduler", "run-once", "--at", at)
+        h.check("run-once fails and names the cause", code != 0 and "auto-close refused by test" in out, out)
+        h.check("the overdue case still went to the nodal officer",
+                h.psql(env.url, f"SELECT escalation_level FROM cases WHERE id = {late}") == "1" and
+                out_to(env, NODAL, "%BLB-2026-000601%") == 1)
+        h.check("the failed duty left nothing half-done",
+                h.psql(env.url, f"SELECT status FROM cases WHERE id = {done}") == "resolved")
+        h.psql(env.url, "DROP TRIGGER refuse ON case_events")
+        code, out = run(env, "scheduler", "run-once", "--at", at)
+        h.check("the next pass does the rest", code == 0 and "auto-closed 1" in out and
+                h.psql(env.url, f"SELECT status FROM cases WHERE id = {done}") == "closed" and
+                out_to(env, NODAL, "%BLB-2026-000601%") == 1, out)
+    finally:
+        env.close()
+
+
 def main():
     return h.run_tests([test_ladder_reminders_and_auto_close, test_two_schedulers_at_once, test_digests,
                         test_urgent_keyword, test_window_judged_at_the_clock, test_retention,
-                        test_waiting_on_the_citizen_lapses])
+                        test_waiting_on_the_citizen_lapses, test_one_failing_duty_stops_no_other])
 
 
 if __name__ == "__main__":
