@@ -128,9 +128,9 @@ static const db_stmt st_supervisors = {"desk_supervisors",
 /* The other party of a helpdesk exchange (migration 0015): the message swiped was of $2. */
 static const db_stmt st_helpdesk_peer = {
     "desk_helpdesk_peer",
-    "SELECT about_phone FROM outbound_messages WHERE wamid = $1 AND purpose = $2"
+    "SELECT about_phone FROM outbound_messages WHERE wamid = $1 AND recipient = $2 AND purpose = $3"
     " AND about_phone IS NOT NULL",
-    2};
+    3};
 static const db_stmt st_officer_cases = {
     "desk_officer_cases",
     "SELECT c.tracking_no, c.status, floor(extract(epoch FROM now() - c.created_at) / 3600)::int,"
@@ -207,16 +207,17 @@ static int say(desk_out *o, const char *to, const char *text, const char *case_i
 
 /* ---- the helpdesk: a citizen and the nodal officers, by swipe-reply ------------------------ */
 
-/* The phone on the other side of the helpdesk message wamid (of purpose), into peer:
+/* The phone on the other side of the helpdesk message wamid (of purpose, sent to who — the one
+ * swiping it), into peer:
  * 1 found, 0 not a helpdesk message, -1 error. */
-static int helpdesk_peer(desk_out *o, const char *wamid, const char *purpose, char *peer, size_t n,
-                         err *e)
+static int helpdesk_peer(desk_out *o, const char *wamid, const char *who, const char *purpose,
+                         char *peer, size_t n, err *e)
 {
     PGresult *r;
     int found;
     if (!*wamid)
         return 0;
-    if (!(r = db_query(o->pg, &st_helpdesk_peer, (const char *[]){wamid, purpose}, e)))
+    if (!(r = db_query(o->pg, &st_helpdesk_peer, (const char *[]){wamid, who, purpose}, e)))
         return -1;
     if ((found = PQntuples(r) > 0))
         db_copy(peer, n, r, 0, 0);
@@ -224,16 +225,27 @@ static int helpdesk_peer(desk_out *o, const char *wamid, const char *purpose, ch
     return found;
 }
 
+/* A message's text cut to leave room for the headline and footer around it (WhatsApp allows
+ * 4,096 letters, up to 16 KiB; a forward keeps the first 3,000 bytes, at a whole letter). */
+static const char *forwarded(const char *text, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s", text);
+    text_fit(buf);
+    return buf;
+}
+
 static int helpdesk_to_staff(desk_out *o, const char *staff, const char *citizen,
                              const char *headline, const char *text, err *e)
 {
-    char body[4600];
+    char body[4600], cut[3000];
     snprintf(body, sizeof body,
-             "☎️ हेल्पडेस्क — नागरिक %s %s\n%s\n\nजवाब देने के लिए इसी संदेश पर स्वाइप करके "
+             "☎️ हेल्पडेस्क — नागरिक %s %s\n%s\n\nजवाब देने के लिए इसी संदेश पर "
+             "स्वाइप "
+             "करके "
              "लिखें; "
              "जवाब नागरिक को इसी चैट में जाएगा।",
-             citizen, headline, text);
-    return say_about(o, staff, body, NULL, "helpdesk", citizen, e);
+             citizen, headline, forwarded(text, cut, sizeof cut));
+    return say_about(o, staff, body, NULL, "officer_helpdesk", citizen, e);
 }
 
 int desk_helpdesk(desk_out *o, const char *citizen, const char *question, err *e)
@@ -258,12 +270,14 @@ int desk_helpdesk(desk_out *o, const char *citizen, const char *question, err *e
 static int helpdesk_answer(desk_out *o, const char *staff, const char *citizen, const char *text,
                            err *e)
 {
-    char body[4600];
+    char body[4600], cut[3000];
     snprintf(body, sizeof body,
-             "☎️ जिला हेल्पडेस्क / District helpdesk:\n%s\n\n↩️ आगे लिखने के लिए इस संदेश "
+             "☎️ जिला हेल्पडेस्क / District helpdesk:\n%s\n\n↩️ आगे लिखने के लिए "
+             "इस "
+             "संदेश "
              "पर "
              "स्वाइप करके जवाब दें। / Swipe-reply to this message to write back.",
-             text);
+             forwarded(text, cut, sizeof cut));
     if (say_about(o, citizen, body, NULL, "helpdesk_reply", staff, e) < 0)
         return -1;
     snprintf(body, sizeof body, "✅ नागरिक %s को भेज दिया गया।", citizen);
@@ -492,7 +506,8 @@ int desk_officer(desk_out *o, const wa_message *m, err *e)
         return 0;
     if (*text) {
         char citizen[32];
-        int got = helpdesk_peer(o, m->context_id, "helpdesk", citizen, sizeof citizen, e);
+        int got = helpdesk_peer(o, m->context_id, m->from, "officer_helpdesk", citizen,
+                                sizeof citizen, e);
         if (got)
             return got < 0 ? -1 : helpdesk_answer(o, m->from, citizen, text, e);
     }
@@ -672,9 +687,9 @@ static int word_is(const char *norm, const char *const *words)
  * nodal officer too, and the citizen is told. Returns 1 when reopened, 0 when the case no
  * longer waits for a reason (closed or reopened meanwhile), -1 on error. */
 static int reopen(desk_out *o, const struct case_row *c, const char *actor, const char *reason,
-                  int en, err *e)
+                  int explained, int en, err *e)
 {
-    char reply[5120]; /* the reason is up to 4,096 bytes */
+    char reply[4200], cut[3000];
     PGresult *r = db_query(o->pg, &st_reopen, (const char *[]){c->id}, e);
     int count;
     if (!r)
@@ -690,18 +705,27 @@ static int reopen(desk_out *o, const struct case_row *c, const char *actor, cons
     snprintf(reply, sizeof reply,
              "शिकायत %s फिर से खोली गई — नागरिक समाधान से संतुष्ट नहीं (%d बार)।\nकारण: %s\n\nजवाब: "
              "reply %s <संदेश>",
-             c->tracking, count, reason, c->tracking);
+             c->tracking, count, forwarded(reason, cut, sizeof cut), c->tracking);
     if (notify_dept(o, c->dept, reply, c->id, "officer_reopened", count >= 2, 0, e) < 0)
         return -1;
     if (count >= 2 && (db_exec(o->pg, &st_escalate, (const char *[]){c->id}, e) < 0 ||
                        event(o, c, "escalated", "system", "reopened twice: nodal officer notified",
                              "{\"level\": 1, \"reason\": \"reopened\"}", e) < 0))
         return -1;
-    snprintf(
-        reply, sizeof reply,
-        en ? "Thank you. Your complaint %s has been reopened and the officer has been told why."
-           : "धन्यवाद। आपकी शिकायत %s फिर से खोल दी गई है और अधिकारी को कारण बता दिया गया है।",
-        c->tracking);
+    if (explained)
+        snprintf(
+            reply, sizeof reply,
+            en ? "Thank you. Your complaint %s has been reopened and the officer has been told "
+                 "why."
+               : "धन्यवाद। आपकी शिकायत %s फिर से खोल दी गई है और अधिकारी को कारण बता दिया गया है।",
+            c->tracking);
+    else
+        snprintf(reply, sizeof reply,
+                 en ? "Your complaint %s has been reopened, and the officer has been told that the "
+                      "problem is not solved."
+                    : "आपकी शिकायत %s फिर से खोल दी गई है, और अधिकारी को बता दिया गया है कि समस्या हल "
+                      "नहीं हुई।",
+                 c->tracking);
     return say(o, c->citizen, reply, c->id, "citizen_update", e) < 0 ? -1 : 1;
 }
 
@@ -725,7 +749,8 @@ int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_conf
     if (m->kind == WA_MSG_TEXT) {
         /* A swipe-reply to the helpdesk's answer goes back to the officer who wrote it. */
         char staff[32];
-        int got = helpdesk_peer(o, m->context_id, "helpdesk_reply", staff, sizeof staff, e);
+        int got =
+            helpdesk_peer(o, m->context_id, m->from, "helpdesk_reply", staff, sizeof staff, e);
         if (got < 0)
             return -1;
         if (got) {
@@ -762,7 +787,8 @@ int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_conf
     en = found ? !strcmp(c.lang, "en") : lang && !strcmp(lang, "en");
     if (found && c.awaiting_reason && (m->kind == WA_MSG_TEXT || m->kind == WA_MSG_AUDIO) &&
         !in_confirm && !(*norm && word_is(norm, keywords))) {
-        int rc = reopen(o, &c, m->from, m->kind == WA_MSG_TEXT ? m->text : "(voice note)", en, e);
+        int rc =
+            reopen(o, &c, m->from, m->kind == WA_MSG_TEXT ? m->text : "(voice note)", 1, en, e);
         *handled = rc > 0;
         return rc < 0 ? -1 : 0;
     }
@@ -935,5 +961,5 @@ int desk_reopen_unexplained(desk_out *o, const char *tracking_no, err *e)
         return found;
     return reopen(o, &c, "scheduler",
                   "(कारण नहीं बताया — no reason given within a day of answering \"not satisfied\")",
-                  !strcmp(c.lang, "en"), e);
+                  0, !strcmp(c.lang, "en"), e);
 }

@@ -94,8 +94,9 @@ static const db_stmt st_reasons_due = {
     1};
 static const db_stmt st_docs_lapse = {
     "sched_docs_lapse",
-    "UPDATE cases SET awaiting_docs = false, updated_at = now()"
+    "UPDATE cases SET awaiting_docs = false, updated_at = now() WHERE id IN (SELECT id FROM cases"
     " WHERE awaiting_docs AND COALESCE(docs_requested_at, updated_at) + interval '7 days' <= " NOW
+    " ORDER BY id LIMIT 500)"
     " RETURNING id, tracking_no, COALESCE(docs_requested_by, ''),"
     " extract(epoch FROM docs_requested_at)::bigint",
     1};
@@ -192,7 +193,8 @@ static const db_stmt st_forget = {
     "WITH p AS (SELECT DISTINCT unnest($3::text[]) AS phone),"
     " inb AS (DELETE FROM inbound_messages i USING p WHERE i.from_phone = p.phone"
     "  AND i.received_at < " CUTOFF "),"
-    " outb AS (DELETE FROM outbound_messages o USING p WHERE o.recipient = p.phone"
+    " outb AS (DELETE FROM outbound_messages o USING p WHERE (o.recipient = p.phone"
+    "  OR o.about_phone = p.phone)"
     "  AND o.case_id IS NULL AND o.created_at < " CUTOFF
     " AND o.state NOT IN ('queued', 'sending')),"
     " cit AS (DELETE FROM citizens c USING p WHERE c.phone = p.phone"

@@ -54,8 +54,9 @@ static const db_stmt st_sent = {
     "sender_sent",
     "WITH v AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) AS v(id, wamid, "
     "template)),"
-    " e AS (DELETE FROM early_statuses es USING v WHERE es.wamid = v.wamid"
-    "  RETURNING es.wamid, es.state, es.error_code, es.error),"
+    " e AS (DELETE FROM early_statuses es USING v, outbound_messages m WHERE es.wamid = v.wamid"
+    "  AND m.id = v.id AND m.state = 'sending' RETURNING es.wamid, es.state, es.error_code,"
+    "  es.error),"
     " s AS (UPDATE outbound_messages o SET state = COALESCE(e.state, 'sent'), wamid = v.wamid,"
     "  sent_at = now(), template = NULLIF(v.template, ''), claimed_until = NULL, error = e.error,"
     "  error_code = e.error_code, updated_at = now()"
@@ -92,10 +93,12 @@ static const db_stmt st_release = {
 /* Gives back this sender's claims that it holds no job for. A claim whose answer was lost
  * (PostgreSQL committed it, then the connection broke before the rows arrived), or an outcome
  * that could not be written, leaves rows 'sending' under our name; without this they would
- * block their recipients' queues until the claim lapsed a minute later (faults suite, CI). */
+ * block their recipients' queues until the claim lapsed a minute later (faults suite, CI). They
+ * wait five seconds first: an outcome PostgreSQL keeps refusing must not become a send loop. */
 static const db_stmt st_unclaim = {
     "sender_unclaim",
-    "UPDATE outbound_messages SET state = 'queued', claimed_until = NULL, updated_at = now()"
+    "UPDATE outbound_messages SET state = 'queued', claimed_until = NULL, updated_at = now(),"
+    " next_attempt_at = GREATEST(next_attempt_at, now() + interval '5 seconds')"
     " WHERE state = 'sending' AND claimed_by = $1 AND id <> ALL($2::bigint[])",
     2};
 static const db_stmt st_templates = {"sender_templates", "SELECT templates::text FROM districts",
@@ -519,6 +522,7 @@ static void finish(sender *s, struct job *j, CURLcode cc)
             char full[700];
             snprintf(full, sizeof full, "HTTP %ld%s%s: %s", status, code ? ", Graph code " : "",
                      codebuf, why);
+            text_utf8_repair(full); /* Graph's message, cut to fit, may end mid-letter */
             if (retry && j->attempts < MAX_ATTEMPTS) {
                 char delay[24];
                 snprintf(delay, sizeof delay, "%ld", backoff_ms(s, j->attempts));

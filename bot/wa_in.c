@@ -517,6 +517,11 @@ int wa_in_message_from_fields(wa_message *m, const char *const *names, const cha
             m->error_code = atoi(v);
         }
     }
+    /* Queued by a receiver that did not know these kinds yet (a rolling upgrade): still silent. */
+    if (m->kind == WA_MSG_UNKNOWN && m->type_name)
+        m->kind = !strcmp(m->type_name, "edit")     ? WA_MSG_EDIT
+                  : !strcmp(m->type_name, "revoke") ? WA_MSG_REVOKE
+                                                    : WA_MSG_UNKNOWN;
     return *m->id && *m->from ? 0 : -1;
 }
 

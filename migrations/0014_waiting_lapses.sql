@@ -7,8 +7,10 @@
 -- when each began.
 ALTER TABLE cases ADD COLUMN reason_asked_at timestamptz,
                   ADD COLUMN docs_requested_at timestamptz;
-UPDATE cases SET reason_asked_at = updated_at WHERE awaiting_reason;
-UPDATE cases SET docs_requested_at = updated_at WHERE awaiting_docs;
+-- Cases already waiting get their day or week from the upgrade, not from when they last changed:
+-- months-old waits lapsing all at once would send a burst of notices about old cases.
+UPDATE cases SET reason_asked_at = now() WHERE awaiting_reason;
+UPDATE cases SET docs_requested_at = now() WHERE awaiting_docs;
 
 -- Events written in a scheduler pass carry the pass's clock (sampark.clock, 0007), as its
 -- outbound rows already do, so "as if the clock read --at" holds for the case history too.

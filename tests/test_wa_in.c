@@ -878,6 +878,16 @@ static void from_fields_needs_id_and_from(void **state)
         assert_int_equal(wa_in_message_from_fields(&r, names, values, 0), -1);
         assert_int_equal(wa_in_message_from_fields(&r, names, values, 1), -1);
     }
+    {
+        /* Queued by an older receiver, which called edits and deletions "unknown": still silent. */
+        const char *names[4] = {"k", "type", "id", "from"};
+        const char *values[4] = {"unknown", "revoke", ID_REVOKE, SUNITA};
+        wa_message r;
+        memset(&r, 0, sizeof r);
+        assert_int_equal(wa_in_message_from_fields(&r, names, values, 4), 0);
+        assert_int_equal(r.kind, WA_MSG_REVOKE);
+        assert_true(wa_in_kind_is_silent(r.kind));
+    }
     wa_in_free(n);
 }
 
