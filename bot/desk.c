@@ -239,11 +239,8 @@ static int helpdesk_to_staff(desk_out *o, const char *staff, const char *citizen
 {
     char body[4600], cut[3000];
     snprintf(body, sizeof body,
-             "☎️ हेल्पडेस्क — नागरिक %s %s\n%s\n\nजवाब देने के लिए इसी संदेश पर "
-             "स्वाइप "
-             "करके "
-             "लिखें; "
-             "जवाब नागरिक को इसी चैट में जाएगा।",
+             "☎️ हेल्पडेस्क — नागरिक %s %s\n%s\n\n"
+             "जवाब देने के लिए इसी संदेश पर स्वाइप करके लिखें; जवाब नागरिक को इसी चैट में जाएगा।",
              citizen, headline, forwarded(text, cut, sizeof cut));
     return say_about(o, staff, body, NULL, "officer_helpdesk", citizen, e);
 }
@@ -272,11 +269,10 @@ static int helpdesk_answer(desk_out *o, const char *staff, const char *citizen, 
 {
     char body[4600], cut[3000];
     snprintf(body, sizeof body,
-             "☎️ जिला हेल्पडेस्क / District helpdesk:\n%s\n\n↩️ आगे लिखने के लिए "
-             "इस "
-             "संदेश "
-             "पर "
-             "स्वाइप करके जवाब दें। / Swipe-reply to this message to write back.",
+             "☎️ जिला हेल्पडेस्क / District helpdesk:\n%s\n\n"
+             "↩️ आगे लिखने के लिए इस संदेश पर स्वाइप करके जवाब दें। "
+             "/ "
+             "Swipe-reply to this message to write back.",
              forwarded(text, cut, sizeof cut));
     if (say_about(o, citizen, body, NULL, "helpdesk_reply", staff, e) < 0)
         return -1;
