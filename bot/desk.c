@@ -3,6 +3,7 @@
  * language. Every state change writes a case_events row with its actor. */
 #include "desk.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,7 +271,9 @@ static int helpdesk_answer(desk_out *o, const char *staff, const char *citizen, 
     char body[4600], cut[3000];
     snprintf(body, sizeof body,
              "☎️ जिला हेल्पडेस्क / District helpdesk:\n%s\n\n"
-             "↩️ आगे लिखने के लिए इस संदेश पर स्वाइप करके जवाब दें। "
+             "↩️ आगे लिखने के लिए इस संदेश पर स्वाइप करके "
+             "जवाब "
+             "दें। "
              "/ "
              "Swipe-reply to this message to write back.",
              forwarded(text, cut, sizeof cut));
@@ -678,6 +681,19 @@ static int word_is(const char *norm, const char *const *words)
     return 0;
 }
 
+/* A one-line update to the case's citizen about their case: fmt names the tracking number once. */
+static int tell(desk_out *o, const struct case_row *c, err *e, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int tell(desk_out *o, const struct case_row *c, err *e, const char *fmt, ...)
+{
+    char text[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    return say(o, c->citizen, text, c->id, "citizen_update", e);
+}
+
 /* "Not satisfied", with the citizen's reason (or none, when it never came): the case reopens,
  * its SLA clock restarts, the department's officers are told why, a second reopen goes to the
  * nodal officer too, and the citizen is told. Returns 1 when reopened, 0 when the case no
@@ -708,21 +724,18 @@ static int reopen(desk_out *o, const struct case_row *c, const char *actor, cons
                        event(o, c, "escalated", "system", "reopened twice: nodal officer notified",
                              "{\"level\": 1, \"reason\": \"reopened\"}", e) < 0))
         return -1;
-    if (explained)
-        snprintf(
-            reply, sizeof reply,
-            en ? "Thank you. Your complaint %s has been reopened and the officer has been told "
-                 "why."
-               : "धन्यवाद। आपकी शिकायत %s फिर से खोल दी गई है और अधिकारी को कारण बता दिया गया है।",
-            c->tracking);
-    else
-        snprintf(reply, sizeof reply,
-                 en ? "Your complaint %s has been reopened, and the officer has been told that the "
-                      "problem is not solved."
-                    : "आपकी शिकायत %s फिर से खोल दी गई है, और अधिकारी को बता दिया गया है कि समस्या हल "
-                      "नहीं हुई।",
-                 c->tracking);
-    return say(o, c->citizen, reply, c->id, "citizen_update", e) < 0 ? -1 : 1;
+    if (tell(o, c, e,
+             explained ? (en ? "Thank you. Your complaint %s has been reopened and the officer has "
+                               "been told why."
+                             : "धन्यवाद। आपकी शिकायत %s फिर से खोल दी गई है और अधिकारी को कारण बता "
+                               "दिया गया है।")
+                       : (en ? "Your complaint %s has been reopened, and the officer has been told "
+                               "that the problem is not solved."
+                             : "आपकी शिकायत %s फिर से खोल दी गई है, और अधिकारी को बता दिया गया है कि "
+                               "समस्या हल नहीं हुई।"),
+             c->tracking) < 0)
+        return -1;
+    return 1;
 }
 
 int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_confirm,
@@ -801,12 +814,11 @@ int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_conf
                 return 0; /* closed meanwhile (auto-close) */
             if (event(o, &c, "closed", m->from, "citizen satisfied", NULL, e) < 0)
                 return -1;
-            snprintf(reply, sizeof reply,
-                     en ? "Thank you! Your complaint %s is now closed."
-                        : "धन्यवाद! आपकी शिकायत %s बंद कर दी गई है।",
-                     c.tracking);
             *handled = 1;
-            return say(o, m->from, reply, c.id, "citizen_update", e);
+            return tell(o, &c, e,
+                        en ? "Thank you! Your complaint %s is now closed."
+                           : "धन्यवाद! आपकी शिकायत %s बंद कर दी गई है।",
+                        c.tracking);
         }
         if (is_no) {
             if (db_exec(o->pg, &st_ask_reason, (const char *[]){c.id}, e) < 0)
@@ -815,13 +827,12 @@ int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_conf
                 return 0; /* closed meanwhile */
             if (event(o, &c, "not_satisfied", m->from, NULL, NULL, e) < 0)
                 return -1;
-            snprintf(reply, sizeof reply,
-                     en ? "We are sorry. Please tell us in a few words why the problem of "
-                          "complaint %s is not solved."
-                        : "हमें खेद है। कृपया कुछ शब्दों में बताएं कि शिकायत %s की समस्या क्यों हल नहीं हुई।",
-                     c.tracking);
             *handled = 1;
-            return say(o, m->from, reply, c.id, "citizen_update", e);
+            return tell(o, &c, e,
+                        en ? "We are sorry. Please tell us in a few words why the problem of "
+                             "complaint %s is not solved."
+                           : "हमें खेद है। कृपया कुछ शब्दों में बताएं कि शिकायत %s की समस्या क्यों हल नहीं हुई।",
+                        c.tracking);
         }
     }
     if (found && c.awaiting_docs && !in_confirm && !(*norm && word_is(norm, keywords)) &&
@@ -856,12 +867,12 @@ int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_conf
                              "officer_docs", c.id, e) < 0)
                 return -1;
         }
-        snprintf(reply, sizeof reply,
-                 en ? "Thank you. This has been added to your complaint %s and sent to the officer."
-                    : "धन्यवाद। यह आपकी शिकायत %s में जोड़कर अधिकारी को भेज दिया गया है।",
-                 c.tracking);
         *handled = 1;
-        return say(o, m->from, reply, c.id, "citizen_update", e);
+        return tell(
+            o, &c, e,
+            en ? "Thank you. This has been added to your complaint %s and sent to the officer."
+               : "धन्यवाद। यह आपकी शिकायत %s में जोड़कर अधिकारी को भेज दिया गया है।",
+            c.tracking);
     }
     if ((m->kind == WA_MSG_TEXT && !in_confirm) || !strncmp(reply_id, "t:", 2)) {
         /* A tracking number sent (or a case tapped in the list) at any time: the status of
