@@ -471,6 +471,11 @@ static void parse_state(struct loader *L, const char *file, const char *name, js
                 problem(L, file, name, "\"min\" %d is more than \"max\" %d", st->min, st->max);
             if ((st->pattern_src = str_field(L, file, name, o, "pattern", 0))) {
                 int code;
+                /* A pattern's cost grows with the text it runs on: bound the text. */
+                if (!st->max)
+                    problem(L, file, name,
+                            "\"pattern\" needs \"max\" (at most 4096 letters), so a long message "
+                            "cannot keep the pattern busy");
                 PCRE2_SIZE off;
                 pcre2_code *re =
                     pcre2_compile((PCRE2_SPTR)st->pattern_src, PCRE2_ZERO_TERMINATED,

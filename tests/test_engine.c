@@ -12,6 +12,9 @@
 #include "directory.h"
 #include "engine.h"
 #include "flow.h"
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
 #include "text.h"
 
 static flow_set *flows;
@@ -361,6 +364,38 @@ static void tracking_lookup_validates_the_number(void **state)
     done(&c);
 }
 
+/* A pattern that backtracks exponentially ("(a|a)+$" on "aaa…b") is cut off by the match
+ * limit and counts as "did not fit"; without the limit this test runs for hours. */
+static void runaway_pattern_is_bounded(void **state)
+{
+    (void)state;
+    struct convo c = {0};
+    flow_state *st = &flows->states[flow_state_index(flows, "track_ask")];
+    void *saved = st->pattern;
+    int saved_max = st->max, code;
+    PCRE2_SIZE off;
+    char text[4097];
+    pcre2_code *re =
+        pcre2_compile((PCRE2_SPTR) "^(a|a)+$", PCRE2_ZERO_TERMINATED, PCRE2_UTF, &code, &off, NULL);
+    assert_non_null(re);
+    pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* as the flow loader does */
+    memset(text, 'a', sizeof text - 2);
+    text[sizeof text - 2] = 'b';
+    text[sizeof text - 1] = '\0';
+    st->pattern = re;
+    st->max = 4096;
+    say(&c, "x");
+    tap(&c, "c:en");
+    tap(&c, "c:track");
+    in_state(&c, "track_ask");
+    say(&c, text);
+    in_state(&c, "track_ask"); /* asked again, not stuck */
+    st->pattern = saved;
+    st->max = saved_max;
+    pcre2_code_free(re);
+    done(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -371,6 +406,7 @@ int main(void)
         cmocka_unit_test(retry_limit_and_unsupported_inputs),
         cmocka_unit_test(session_expiry_restarts_politely),
         cmocka_unit_test(tracking_lookup_validates_the_number),
+        cmocka_unit_test(runaway_pattern_is_bounded),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -170,6 +170,7 @@ static void every_error_kind_is_reported(void **state)
          "state \"confirm\": \"title\".hi is 26 characters"},
         {"\"pattern\": \"\\\\S\"", "\"pattern\": \"([a-z\"",
          "state \"describe\": \"pattern\" is not a valid regular expression"},
+        {"\"max\": 1000, ", "", "state \"describe\": \"pattern\" needs \"max\""},
         {"{\"id\": \"help\", \"title\"", "{\"id\": \"complaint\", \"title\"",
          "state \"main_menu\": two choices have the id \"complaint\""},
         {"\"match\": [\"madad\"]", "\"match\": [\"Shikayat!\"]",
