@@ -1,6 +1,9 @@
 /* session.c — engine_session <-> Redis (see session.h). The packed form is NUL-separated
  * fields, since no value can contain NUL: state, lang, retries, page, waiting, last-active
- * ms, then variable name/value pairs. Every command uses %s/%b arguments. */
+ * ms, then variable name/value pairs. Every command uses %s/%b arguments.
+ * The session hash lives as long as the session (its draft complaint goes with it); only the
+ * language is kept a week longer, in a key of its own, so a returning citizen is not asked
+ * again and no draft outlives the conversation. */
 #include "session.h"
 
 #include <stdio.h>
@@ -9,15 +12,33 @@
 
 #define KEEP_LANG_MS (7LL * 24 * 3600 * 1000) /* after expiry, how long the language is kept */
 
+/* KEYS: session hash, language key. ARGV: loaded version, new version, packed session, its
+ * TTL, the language, the language key's TTL. */
 static const char save_lua[] = "local v = redis.call('HGET', KEYS[1], 'ver')\n"
                                "if v and v ~= ARGV[1] then return 0 end\n"
                                "redis.call('HSET', KEYS[1], 'ver', ARGV[2], 'data', ARGV[3])\n"
                                "redis.call('PEXPIRE', KEYS[1], ARGV[4])\n"
+                               "redis.call('SET', KEYS[2], ARGV[5], 'PX', ARGV[6])\n"
                                "return 1\n";
 
 static void key_of(const char *phone, char key[64])
 {
     snprintf(key, 64, "sampark:sess:%s", phone);
+}
+
+static void lang_key_of(const char *phone, char key[64])
+{
+    snprintf(key, 64, "sampark:lang:%s", phone);
+}
+
+/* A session whose hash is gone but whose language key remains expired within the last week:
+ * the citizen is greeted back in their language. */
+static void parse_lang_only(const redisReply *r, engine_session *s, int *expired)
+{
+    if (r->type != REDIS_REPLY_STRING)
+        return; /* never seen, or gone for more than a week */
+    snprintf(s->lang, sizeof s->lang, "%.*s", (int)r->len, r->str);
+    *expired = 1;
 }
 
 /* Reads one HMGET ver data reply into s. */
@@ -31,7 +52,7 @@ static void parse(const redisReply *r, int64_t now_ms, int64_t ttl_ms, engine_se
     *loaded_version = 0;
     if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
         r->element[1]->type != REDIS_REPLY_STRING)
-        return; /* no session: a new conversation */
+        return; /* no session hash: see the language key */
     if (r->element[0]->type == REDIS_REPLY_STRING)
         *loaded_version = (unsigned)strtoul(r->element[0]->str, NULL, 10);
     p = r->element[1]->str;
@@ -90,22 +111,27 @@ static int replies(redisContext *c, size_t n, const char *what, redisReply **out
 int session_load_many(redisContext *c, const char *const *phones, size_t n, int64_t now_ms,
                       int64_t ttl_ms, engine_session *ss, int *expired, unsigned *versions, err *e)
 {
-    redisReply *stack[32], **r = n <= 32 ? stack : malloc(n * sizeof *r);
+    redisReply *stack[64], **r = n <= 32 ? stack : malloc(2 * n * sizeof *r);
     if (!r)
         return err_set(e, ERR_ENV, "out of memory");
     for (size_t i = 0; i < n; i++) {
-        char key[64];
+        char key[64], lkey[64];
         key_of(phones[i], key);
+        lang_key_of(phones[i], lkey);
         redisAppendCommand(c, "HMGET %s ver data", key);
+        redisAppendCommand(c, "GET %s", lkey);
     }
-    if (replies(c, n, "loading the session", r, e) < 0) {
+    if (replies(c, 2 * n, "loading the session", r, e) < 0) {
         if (r != stack)
             free(r);
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
-        parse(r[i], now_ms, ttl_ms, &ss[i], &expired[i], &versions[i]);
-        freeReplyObject(r[i]);
+        parse(r[2 * i], now_ms, ttl_ms, &ss[i], &expired[i], &versions[i]);
+        if (!versions[i] && !ss[i].state[0] && !expired[i])
+            parse_lang_only(r[2 * i + 1], &ss[i], &expired[i]);
+        freeReplyObject(r[2 * i]);
+        freeReplyObject(r[2 * i + 1]);
     }
     if (r != stack)
         free(r);
@@ -143,6 +169,15 @@ char *session_pack(const engine_session *s, int64_t now_ms, size_t *len_out)
     return blob;
 }
 
+/* The language field of a packed session (the second), or "" when the blob is malformed. */
+static const char *blob_lang(const char *blob, size_t len)
+{
+    const char *state_end = memchr(blob, '\0', len);
+    if (!state_end || !memchr(state_end + 1, '\0', len - (size_t)(state_end + 1 - blob)))
+        return "";
+    return state_end + 1;
+}
+
 int session_store_many(redisContext *c, const char *const *phones, const char *const *blobs,
                        const size_t *lens, size_t n, int64_t ttl_ms, const unsigned *versions,
                        int *lost, err *e)
@@ -152,13 +187,16 @@ int session_store_many(redisContext *c, const char *const *phones, const char *c
     if (!r)
         return err_set(e, ERR_ENV, "out of memory");
     for (size_t i = 0; i < n; i++) {
-        char key[64], old[16], ver[16], px[24];
+        char key[64], lkey[64], old[16], ver[16], px[24], lang_px[24];
+        const char *lang = blob_lang(blobs[i], lens[i]);
         key_of(phones[i], key);
+        lang_key_of(phones[i], lkey);
         snprintf(old, sizeof old, "%u", versions[i]);
         snprintf(ver, sizeof ver, "%u", versions[i] + 1);
-        snprintf(px, sizeof px, "%lld", (long long)(ttl_ms + KEEP_LANG_MS));
-        redisAppendCommand(c, "EVAL %s 1 %s %s %s %b %s", save_lua, key, versions[i] ? old : "0",
-                           ver, blobs[i], lens[i], px);
+        snprintf(px, sizeof px, "%lld", (long long)ttl_ms);
+        snprintf(lang_px, sizeof lang_px, "%lld", (long long)(ttl_ms + KEEP_LANG_MS));
+        redisAppendCommand(c, "EVAL %s 2 %s %s %s %s %b %s %s %s", save_lua, key, lkey,
+                           versions[i] ? old : "0", ver, blobs[i], lens[i], px, lang, lang_px);
     }
     if (replies(c, n, "saving the session", r, e) < 0) {
         rc = -1;
@@ -213,10 +251,11 @@ int session_save(redisContext *c, const char *phone, int64_t now_ms, int64_t ttl
 
 int session_delete(redisContext *c, const char *phone, err *e)
 {
-    char key[64];
+    char key[64], lkey[64];
     redisReply *r;
     key_of(phone, key);
-    r = redisCommand(c, "DEL %s", key);
+    lang_key_of(phone, lkey);
+    r = redisCommand(c, "DEL %s %s", key, lkey);
     if (!r || r->type == REDIS_REPLY_ERROR) {
         err_set(e, ERR_ENV, "Redis: %s", r ? r->str : c->errstr);
         freeReplyObject(r);

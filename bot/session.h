@@ -1,7 +1,8 @@
 /* session.h — per-phone conversation state in Redis: one small hash per phone
- * (sampark:sess:<phone>: data, ver) with a TTL. A session idle longer than
- * SAMPARK_SESSION_TTL_H is reported as expired (its language is kept for a week more, so a
- * returning citizen is not asked again). Saving is compare-and-set on the version, so two
+ * (sampark:sess:<phone>: data, ver) that lives SAMPARK_SESSION_TTL_H, and the language alone
+ * (sampark:lang:<phone>) a week longer. A session idle longer than the TTL is reported as
+ * expired with its language kept, so a returning citizen is not asked again; its variables
+ * (a draft complaint) are gone with it. Saving is compare-and-set on the version, so two
  * workers can never interleave one phone's conversation. */
 #ifndef SAMPARK_SESSION_H
 #define SAMPARK_SESSION_H

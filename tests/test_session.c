@@ -69,6 +69,25 @@ static void round_trip_and_versions(void **state)
     assert_string_equal(u.lang, "hi");
     assert_null(engine_session_get(&u, "department"));
 
+    /* The draft lives only as long as the session; the language a week longer. */
+    {
+        redisReply *r = redisCommand(c, "PTTL sampark:sess:%s", phone);
+        assert_true(r && r->type == REDIS_REPLY_INTEGER && r->integer > 0 && r->integer <= hour);
+        freeReplyObject(r);
+        r = redisCommand(c, "PTTL sampark:lang:%s", phone);
+        assert_true(r && r->type == REDIS_REPLY_INTEGER && r->integer > 7 * 24 * hour);
+        freeReplyObject(r);
+        r = redisCommand(c, "DEL sampark:sess:%s", phone); /* as Redis does when the TTL ends */
+        freeReplyObject(r);
+        engine_session_clear(&u);
+        engine_session_init(&u);
+        assert_int_equal(session_load(c, phone, now + 3 * hour, hour, &u, &expired, &v2, &e), 0);
+        assert_int_equal(expired, 1);
+        assert_string_equal(u.state, "");
+        assert_string_equal(u.lang, "hi");
+        assert_null(engine_session_get(&u, "description"));
+    }
+
     assert_int_equal(session_delete(c, phone, &e), 0);
     engine_session_clear(&s);
     engine_session_clear(&t);
