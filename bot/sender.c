@@ -164,8 +164,7 @@ static void trouble(sender *s, const char *msg)
 {
     if (strcmp(s->last_problem, msg) != 0) {
         char shown[512]; /* a server's error detail may quote a row, phones and all */
-        snprintf(shown, sizeof shown, "%s", msg);
-        text_mask_phones(shown);
+        text_mask_copy(shown, sizeof shown, msg);
         fprintf(stderr, "sampark sender: %s (retrying)\n", shown);
         snprintf(s->last_problem, sizeof s->last_problem, "%s", msg);
     }
@@ -503,7 +502,8 @@ static void finish(sender *s, struct job *j, CURLcode cc)
         if (json_object_object_get_ex(err_obj, "code", &v))
             code = json_object_get_int(v);
         if (json_object_object_get_ex(err_obj, "message", &v))
-            snprintf(why, sizeof why, "%s", json_object_get_string(v));
+            /* masked before it is cut to fit: logged below, and a cut number escapes masks */
+            text_mask_copy(why, sizeof why, json_object_get_string(v));
     }
     if (cc == CURLE_OK && status >= 200 && status < 300 &&
         (wamid || strcmp(j->kind, "read") == 0)) {
@@ -530,8 +530,7 @@ static void finish(sender *s, struct job *j, CURLcode cc)
                 metrics_send(1);
             } else {
                 char to[32], shown[700];
-                snprintf(shown, sizeof shown, "%s", full);
-                text_mask_phones(shown);
+                text_mask_copy(shown, sizeof shown, full);
                 fprintf(stderr, "sampark sender: message %s to %s failed for good: %s\n", j->id,
                         text_mask_phone(j->to, to, sizeof to), shown);
                 record(s, &st_failed, (const char *[]){j->id, codebuf, full});

@@ -1,6 +1,8 @@
 /* text.c — UTF-8 validation and counting, and masking phones for logs (see text.h). */
 #include "text.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Length of the well-formed UTF-8 sequence at s (before end), or 0 when it is not one. */
@@ -180,6 +182,28 @@ const char *text_mask_phone(const char *phone, char *out, size_t outsz)
 static int word_char(char c)
 {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+void text_mask_copy(char *dst, size_t dstsz, const char *src)
+{
+    char *full = strdup(src ? src : "");
+    size_t n;
+    if (!dstsz)
+        return;
+    if (!full) {
+        snprintf(dst, dstsz, "(detail withheld: out of memory)");
+        return;
+    }
+    text_mask_phones(full);
+    n = strlen(full);
+    if (n >= dstsz) {
+        n = dstsz - 1;
+        while (n > 0 && ((unsigned char)full[n] & 0xC0) == 0x80)
+            n--; /* full[n] would be the first byte dropped: keep whole letters */
+    }
+    memcpy(dst, full, n);
+    dst[n] = '\0';
+    free(full);
 }
 
 size_t text_mask_phones(char *s)

@@ -38,5 +38,9 @@ const char *text_mask_phone(const char *phone, char *out, size_t outsz);
  * either side is masked, so "+919812345601." is and "wamid.HBgM..." is not. Over-masking a
  * long number that was not a phone is the accepted cost. Returns how many runs it masked. */
 size_t text_mask_phones(char *s);
+/* Copies src to dst (at most dstsz-1 bytes, cut at a whole letter) with its phone numbers
+ * masked. Masks before it cuts: a number cut short at the end would no longer look like a
+ * phone and escape the mask. For every log line made from text of unknown length. */
+void text_mask_copy(char *dst, size_t dstsz, const char *src);
 
 #endif

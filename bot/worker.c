@@ -41,8 +41,7 @@ static void sleep_ms(int ms)
 static void trouble(worker *w, const char *msg)
 {
     char shown[sizeof w->last_problem];
-    snprintf(shown, sizeof shown, "%s", msg); /* a server's error detail may quote a row */
-    text_mask_phones(shown);
+    text_mask_copy(shown, sizeof shown, msg); /* a server's error detail may quote a row */
     if (strcmp(w->last_problem, shown) != 0) {
         fprintf(stderr, "sampark worker %s: %s (retrying)\n", w->name, shown);
         snprintf(w->last_problem, sizeof w->last_problem, "%s", shown);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "err.h"
 #include "text.h"
 
 static void valid_and_invalid(void **state)
@@ -117,17 +118,48 @@ static void fits_and_repairs_cut_text(void **state)
     text_fit(buf);
     assert_string_equal(buf, "");
     assert_int_equal(text_utf8_repair(bad), 4);
-    assert_string_equal(bad, "ok?? ?" "?x");
+    assert_string_equal(bad, "ok?? ?"
+                             "?x");
     assert_true(text_utf8_valid(bad, strlen(bad)));
+}
+
+/* A number cut by the buffer's end is masked all the same: the mask runs before the cut. */
+static void masks_before_cutting(void **state)
+{
+    (void)state;
+    char out[32];
+    err e;
+    text_mask_copy(out, sizeof out, "duplicate key (phone)=(919812345601) already exists");
+    assert_string_equal(out, "duplicate key (phone)=(9198****");
+    text_mask_copy(out, 12, "ब919812345601"); /* 3 bytes + 8 digits fit */
+    assert_string_equal(out, "ब9198****");
+    text_mask_copy(out, 5, "ब्ब"); /* a cut never splits a letter */
+    assert_string_equal(out, "ब");
+    /* An error message cut to fit ends before a number, never inside one, nor mid-letter. */
+    {
+        char big[2000];
+        memset(big, 'x', sizeof big);
+        memcpy(big + 1010, " phone 919812345601 and more", 28);
+        big[sizeof big - 1] = '\0';
+        err_set(&e, ERR_ENV, "%s", big);
+        assert_true(strlen(e.msg) < sizeof e.msg);
+        assert_null(strstr(e.msg, "9198"));
+        assert_true(strstr(e.msg, " phone ") != NULL);
+        memset(big, 'x', sizeof big);
+        memcpy(big + 1021, "ब", 3); /* would end at byte 1024: one byte too many */
+        big[1024] = '\0';
+        err_set(&e, ERR_ENV, "%s", big);
+        assert_int_equal(strlen(e.msg), 1021);
+    }
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(valid_and_invalid),        cmocka_unit_test(counts_characters_not_bytes),
-        cmocka_unit_test(normalizes_typed_answers), cmocka_unit_test(cuts_at_words_and_characters),
-        cmocka_unit_test(masks_phones_for_logs),    cmocka_unit_test(masks_phones_in_free_text),
-        cmocka_unit_test(fits_and_repairs_cut_text),
+        cmocka_unit_test(valid_and_invalid),         cmocka_unit_test(counts_characters_not_bytes),
+        cmocka_unit_test(normalizes_typed_answers),  cmocka_unit_test(cuts_at_words_and_characters),
+        cmocka_unit_test(masks_phones_for_logs),     cmocka_unit_test(masks_phones_in_free_text),
+        cmocka_unit_test(fits_and_repairs_cut_text), cmocka_unit_test(masks_before_cutting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
