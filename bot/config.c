@@ -30,6 +30,7 @@ static const char *const known_sampark_vars[] = {
     "SAMPARK_RETRY_BASE_MS",
     "SAMPARK_DIGEST_DIR",
     "SAMPARK_RETENTION_DAYS",
+    "SAMPARK_QUEUE_MAX",
 };
 
 static const char *env_get(char *const *envp, const char *name)
@@ -238,6 +239,23 @@ static int check_database_url(const char *url, err *e)
     return 0;
 }
 
+/* 1 when the URL's host part (up to ':', '/' or the end) names this machine. */
+static int loopback_host(const char *host)
+{
+    size_t n = strcspn(host, "/?#");
+    if (n >= 5 && strncmp(host, "[::1]", 5) == 0)
+        return n == 5 || host[5] == ':';
+    n = strcspn(host, ":/?#");
+    if (n == 9 && strncasecmp(host, "localhost", 9) == 0)
+        return 1;
+    if (n < 7 || strncmp(host, "127.", 4) != 0)
+        return 0;
+    for (size_t i = 4; i < n; i++)
+        if (!isdigit((unsigned char)host[i]) && host[i] != '.')
+            return 0;
+    return 1;
+}
+
 static int check_api_base(const char *v, err *e)
 {
     const char *host;
@@ -249,6 +267,14 @@ static int check_api_base(const char *v, err *e)
         return err_set(e, ERR_USER, "WA_API_BASE: '%s' must start with https:// or http://", v);
     if (!*host || *host == '/' || *host == ':')
         return err_set(e, ERR_USER, "WA_API_BASE: '%s' has no host", v);
+    /* The bearer token travels in every request: plain http only to this machine (the tests'
+     * fake Graph API), never across a network. */
+    if (host == v + 7 && !loopback_host(host))
+        return err_set(e, ERR_USER,
+                       "WA_API_BASE: '%s' uses http:// to another machine; the access token would "
+                       "cross the network unencrypted (use https://; http:// is for 127.0.0.1, "
+                       "localhost or [::1] only)",
+                       v);
     for (const char *p = v; *p; p++)
         if (isspace((unsigned char)*p) || *p == '?' || *p == '#')
             return err_set(
@@ -349,7 +375,8 @@ config *config_load(char *const *envp, err *e)
             0 ||
         int_var(envp, "SAMPARK_RECLAIM_IDLE_MS", 30000, 1000, 3600000, &c->reclaim_idle_ms, e) <
             0 ||
-        int_var(envp, "SAMPARK_RETRY_BASE_MS", 1000, 10, 60000, &c->retry_base_ms, e) < 0)
+        int_var(envp, "SAMPARK_RETRY_BASE_MS", 1000, 10, 60000, &c->retry_base_ms, e) < 0 ||
+        int_var(envp, "SAMPARK_QUEUE_MAX", 200000, 10, 10000000, &c->queue_max, e) < 0)
         goto fail;
     /* 0 keeps closed cases forever; otherwise at least 30 days, so a typo ("9" for "90")
      * cannot erase last week's cases, and Meta's 7-day redeliveries are long over. */

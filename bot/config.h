@@ -31,6 +31,7 @@ typedef struct config {
     int retry_base_ms;          /* SAMPARK_RETRY_BASE_MS: first retry delay of a failed send */
     const char *digest_dir;     /* SAMPARK_DIGEST_DIR: where digests are written as CSV and text */
     int retention_days; /* SAMPARK_RETENTION_DAYS: closed cases anonymised after; 0 = never */
+    int queue_max;      /* SAMPARK_QUEUE_MAX: entries one inbound stream may hold; then 503 */
 } config;
 
 /* Reads the variables from envp (a NULL-terminated "NAME=value" array such as environ).

@@ -299,6 +299,14 @@ static char *gather_extra(http_server *s, db *pg)
              "# TYPE sampark_queue_pending gauge\n"
              "# HELP sampark_queue_lag Entries not yet delivered to any worker.\n"
              "# TYPE sampark_queue_lag gauge\n");
+    {
+        char line[200]; /* alarm well before a stream's length reaches this: then 503 */
+        snprintf(line, sizeof line,
+                 "# HELP sampark_queue_max_length Entries a stream may hold (SAMPARK_QUEUE_MAX).\n"
+                 "# TYPE sampark_queue_max_length gauge\nsampark_queue_max_length %d\n",
+                 s->cfg->queue_max);
+        add_text(&o, line);
+    }
     if (queue_depths(s->cfg, depth_line, &o, &e) < 0)
         add_text(&o, "# queue depths unavailable: Redis did not answer\n");
     add_text(&o, "# HELP sampark_cases Cases by status.\n# TYPE sampark_cases gauge\n");

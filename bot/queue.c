@@ -18,19 +18,28 @@
 #define LEASE_PREFIX "sampark:lease:in:"
 #define SEEN_PREFIX  "sampark:seen:"
 
-/* KEYS: stream and dedupe key per item ('' = no dedupe); ARGV: ttl, then one packed entry
- * per item. The packed form ("name\0value\0...") keeps an entry to one stream field: far
- * cheaper for Redis than one field per attribute. */
+/* KEYS: stream and dedupe key per item ('' = no dedupe); ARGV: ttl, the most entries a
+ * stream may hold, then one packed entry per item. The packed form ("name\0value\0...")
+ * keeps an entry to one stream field: far cheaper for Redis than one field per attribute.
+ * A full stream refuses the whole notification before anything is written, so the webhook
+ * answers 503 and Meta delivers it again later (for up to 7 days). XADD MAXLEN would have
+ * bounded Redis by trimming the oldest entries — messages no worker had read yet. */
 static const char enqueue_lua[] =
     "local ttl = ARGV[1]\n"
+    "local cap = tonumber(ARGV[2])\n"
     "local queued = 0\n"
+    "for i = 1, #KEYS, 2 do\n"
+    "  if redis.call('XLEN', KEYS[i]) >= cap then\n"
+    "    return redis.error_reply('QUEUEFULL ' .. KEYS[i] .. ' holds ' .. cap .. ' entries')\n"
+    "  end\n"
+    "end\n"
     "for i = 1, #KEYS, 2 do\n"
     "  local fresh = true\n"
     "  if KEYS[i + 1] ~= '' then\n"
     "    fresh = redis.call('SET', KEYS[i + 1], '1', 'NX', 'EX', ttl)\n"
     "  end\n"
     "  if fresh then\n"
-    "    redis.call('XADD', KEYS[i], '*', 'e', ARGV[(i + 1) / 2 + 1])\n"
+    "    redis.call('XADD', KEYS[i], '*', 'e', ARGV[(i + 1) / 2 + 2])\n"
     "    queued = queued + 1\n"
     "  end\n"
     "end\n"
@@ -218,15 +227,16 @@ int queue_producer_append(queue_producer *q, const wa_notification *n)
 {
     enum { MAXITEMS = 100000 }; /* far above what fits in the 1 MiB body limit */
     size_t items = n->nmessages + n->nstatuses, argc = 0, blobs = 0, blobcap = 0, *offsets = NULL;
-    const char *argv_small[4 + 3 * 16], **argv = argv_small;
+    const char *argv_small[5 + 3 * 16], **argv = argv_small;
     size_t lens_small[sizeof argv_small / sizeof argv_small[0]], *lens = lens_small;
-    char keys_small[16 * 320], *keys = keys_small, numkeys[16], ttl[16], *kp, *blob = NULL;
+    char keys_small[16 * 320], *keys = keys_small, numkeys[16], ttl[16], maxlen[16], *kp,
+                               *blob = NULL;
     int ticket = -1;
     if (items == 0 || items > MAXITEMS || producer_ready(q) < 0)
         return -1;
     if (items > 16) {
-        argv = malloc((4 + 3 * items) * sizeof *argv);
-        lens = malloc((4 + 3 * items) * sizeof *lens);
+        argv = malloc((5 + 3 * items) * sizeof *argv);
+        lens = malloc((5 + 3 * items) * sizeof *lens);
         keys = malloc(items * 320);
         if (!argv || !lens || !keys)
             goto out;
@@ -277,6 +287,8 @@ int queue_producer_append(queue_producer *q, const wa_notification *n)
     snprintf(numkeys, sizeof numkeys, "%zu", 2 * items);
     snprintf(ttl, sizeof ttl, "%d", QUEUE_DEDUPE_TTL_S);
     argv[argc++] = ttl;
+    snprintf(maxlen, sizeof maxlen, "%d", q->cfg->queue_max);
+    argv[argc++] = maxlen;
     for (size_t i = 0; i < argc; i++)
         lens[i] = strlen(argv[i]);
     for (size_t i = 0; i < items; i++) {

@@ -121,6 +121,12 @@ static void malformed(void **state)
         {"WA_API_BASE=ftp://graph.example/v21.0", "WA_API_BASE"},
         {"WA_API_BASE=https://", "WA_API_BASE"},
         {"WA_API_BASE=https://graph.facebook.com/v21.0?x=1", "WA_API_BASE"},
+        {"WA_API_BASE=http://graph.facebook.com/v21.0", "WA_API_BASE"}, /* token in the clear */
+        {"WA_API_BASE=http://127.evil.example/v21.0", "WA_API_BASE"},
+        {"WA_API_BASE=http://localhost.example/v21.0", "WA_API_BASE"},
+        {"WA_API_BASE=http://[::1]x/v21.0", "WA_API_BASE"},
+        {"SAMPARK_QUEUE_MAX=9", "SAMPARK_QUEUE_MAX"},
+        {"SAMPARK_QUEUE_MAX=1e6", "SAMPARK_QUEUE_MAX"},
         {"WA_PHONE_NUMBER_ID=+91 98000", "WA_PHONE_NUMBER_ID"},
         {"REDIS_URL=http://127.0.0.1:6379", "REDIS_URL"},
         {"REDIS_URL=redis://127.0.0.1:99999", "REDIS_URL"},
@@ -223,6 +229,23 @@ static void serve_needs_phone_id_when_sending(void **state)
     config_free(NULL);
 }
 
+/* Plain http is allowed only to this machine: the token must not cross a network in clear. */
+static void api_base_loopback(void **state)
+{
+    (void)state;
+    static const char *const ok[] = {
+        "WA_API_BASE=http://localhost:8443/v21.0", "WA_API_BASE=http://[::1]:9000",
+        "WA_API_BASE=http://127.0.0.2/graph", "WA_API_BASE=https://graph.example.org/v21.0"};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        char *env[] = {(char *)ok[i], NULL};
+        err e;
+        config *c = load(env, &e);
+        if (!c)
+            fail_msg("refused %s: %s", ok[i], e.msg);
+        config_free(c);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -231,6 +254,7 @@ int main(void)
         cmocka_unit_test(redis_forms),
         cmocka_unit_test(malformed),
         cmocka_unit_test(retention_bounds),
+        cmocka_unit_test(api_base_loopback),
         cmocka_unit_test(errors_never_quote_passwords),
         cmocka_unit_test(serve_needs_phone_id_when_sending),
     };

@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""e2e_hardening.py — issue 14's smaller items, end to end against real Redis and PostgreSQL:
+the inbound queue's bound (a full stream answers 503 and loses nothing), a draft complaint that
+does not outlive its session (only the language is kept a week longer), and WA_API_BASE refusing
+plain http to another machine. Standard library only; reuses e2e_webhook.py's helpers.
+Prints one line per check and a closing 'N passed, N failed'.
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2e_webhook as w  # noqa: E402  (reads the binary from sys.argv[1] like every suite)
+from e2e_webhook import Env, check, post, psql, recorded, text_message, wait_for  # noqa: E402
+
+import subprocess  # noqa: E402
+
+
+def queue_length(env):
+    return sum(int(env.redis.cli("XLEN", f"sampark:in:{s:02d}") or 0) for s in range(16))
+
+
+def test_queue_bound():
+    env = Env("qcap")
+    try:
+        # A receiver alone: nothing drains the streams. One sender keeps every message on one shard.
+        recv = env.serve(role="receiver", SAMPARK_QUEUE_MAX="10")
+        sender = "919811300001"
+        codes = [post(recv.port, text_message(sender, f"wamid.CAP-{k:02d}", f"message {k}"))[0]
+                 for k in range(10)]
+        check("ten messages fit in a stream bounded at 10", codes == [200] * 10, codes)
+        st, body = post(recv.port, text_message(sender, "wamid.CAP-10", "one too many"))
+        check("the eleventh is refused with 503 (Meta delivers it again)", st == 503, f"{st} {body!r}")
+        check("the refused message was not added", queue_length(env) == 10, queue_length(env))
+        check("nor marked as seen (its redelivery is not dropped as a duplicate)",
+              env.redis.cli("EXISTS", "sampark:seen:wamid.CAP-10") == "0")
+        st, _ = post(recv.port, text_message("919811300001", "wamid.CAP-10", "one too many"))
+        check("the redelivery is refused again while the stream is full", st == 503, st)
+        metrics = w.http_get(recv.port, "/metrics")[1]
+        check("/metrics shows the bound beside the lengths", "sampark_queue_max_length 10" in metrics,
+              [l for l in metrics.splitlines() if "max_length" in l])
+
+        # A worker drains the stream; then Meta's redelivery goes through and nothing was lost.
+        env.serve(role="worker")
+        check("the worker processes the ten", wait_for(lambda: recorded(env, "wamid LIKE 'wamid.CAP-%'") == 10, 30),
+              recorded(env, "wamid LIKE 'wamid.CAP-%'"))
+        check("the stream is trimmed below its bound",
+              wait_for(lambda: queue_length(env) < 10 and post(recv.port, text_message(sender, "wamid.CAP-10", "again"))[0] == 200, 30))
+        check("the redelivered message is processed once",
+              wait_for(lambda: recorded(env, "wamid = 'wamid.CAP-10'") == 1, 30))
+    finally:
+        env.close()
+
+
+def test_draft_lives_with_its_session():
+    env = Env("draft")
+    try:
+        srv = env.serve(SAMPARK_SESSION_TTL_H="1")
+        phone = "919811300002"
+        for k, body in enumerate(["namaste", "1", "1"]):
+            check(f"message {k} accepted", post(srv.port, text_message(phone, f"wamid.DRAFT-{k}", body, ts=1700000000 + k))[0] == 200)
+        check("the conversation was stepped", wait_for(lambda: recorded(env, "wamid LIKE 'wamid.DRAFT-%'") == 3, 30))
+        check("the session was saved", wait_for(lambda: env.redis.cli("EXISTS", f"sampark:sess:{phone}") == "1", 10))
+        sess_ttl = int(env.redis.cli("PTTL", f"sampark:sess:{phone}"))
+        lang_ttl = int(env.redis.cli("PTTL", f"sampark:lang:{phone}"))
+        hour = 3600 * 1000
+        check("the session (and any draft in it) expires with the session TTL", 0 < sess_ttl <= hour, sess_ttl)
+        check("the language alone is kept a week longer", lang_ttl > 7 * 24 * hour, lang_ttl)
+        lang = env.redis.cli("GET", f"sampark:lang:{phone}")
+        check("the language key holds only the language", lang in ("hi", "en", "hne"), repr(lang))
+    finally:
+        env.close()
+
+
+def test_api_base_plain_http():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAMPARK_") and not k.startswith("WA_")}
+    env["WA_API_BASE"] = "http://graph.example.org/v21.0"
+    r = subprocess.run([w.BIN, "flows", "check", os.path.join(w.ROOT, "flows")], env=env,
+                       capture_output=True, text=True)
+    check("plain http to another machine is refused at start", r.returncode == 1 and
+          r.stderr.startswith("sampark: WA_API_BASE:") and r.stderr.count("\n") == 1, r.stderr)
+
+
+def main():
+    return w.run_tests([test_queue_bound, test_draft_lives_with_its_session, test_api_base_plain_http])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
