@@ -267,6 +267,12 @@ static int check_api_base(const char *v, err *e)
         return err_set(e, ERR_USER, "WA_API_BASE: '%s' must start with https:// or http://", v);
     if (!*host || *host == '/' || *host == ':')
         return err_set(e, ERR_USER, "WA_API_BASE: '%s' has no host", v);
+    /* "http://localhost:80@evil.example" is a user name and another host to libcurl: refuse
+     * user info outright (unquoted: it may hold a password). */
+    if (memchr(host, '@', strcspn(host, "/?#")))
+        return err_set(e, ERR_USER,
+                       "WA_API_BASE: must not carry a user name or password before the host (the "
+                       "access token is sent as a header)");
     /* The bearer token travels in every request: plain http only to this machine (the tests'
      * fake Graph API), never across a network. */
     if (host == v + 7 && !loopback_host(host))
@@ -294,13 +300,14 @@ static int check_unknown(char *const *envp, err *e)
         for (i = 0; i < sizeof known_sampark_vars / sizeof known_sampark_vars[0]; i++)
             if (strlen(known_sampark_vars[i]) == n && strncmp(known_sampark_vars[i], *p, n) == 0)
                 break;
-        if (i == sizeof known_sampark_vars / sizeof known_sampark_vars[0])
-            return err_set(e, ERR_USER,
-                           "%.*s: unknown variable (Sampark knows SAMPARK_LISTEN, SAMPARK_FLOWS, "
-                           "SAMPARK_SEND_RATE, SAMPARK_SESSION_TTL_H, "
-                           "SAMPARK_SATISFACTION_TIMEOUT_H, SAMPARK_RECLAIM_IDLE_MS, "
-                           "SAMPARK_RETRY_BASE_MS, SAMPARK_DIGEST_DIR, SAMPARK_RETENTION_DAYS)",
-                           (int)n, *p);
+        if (i == sizeof known_sampark_vars / sizeof known_sampark_vars[0]) {
+            char known[768] = "";
+            for (i = 0; i < sizeof known_sampark_vars / sizeof known_sampark_vars[0]; i++)
+                snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", i ? ", " : "",
+                         known_sampark_vars[i]);
+            return err_set(e, ERR_USER, "%.*s: unknown variable (Sampark knows %s)", (int)n, *p,
+                           known);
+        }
     }
     return 0;
 }

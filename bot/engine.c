@@ -5,9 +5,6 @@
  * spaces and punctuation never matter. Nothing here may crash on what a citizen sends. */
 #include "engine.h"
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -411,35 +408,6 @@ static int pick_row(const engine_ctx *ctx, const engine_session *s, const flow_s
     return -1;
 }
 
-/* PCRE2's defaults allow 10 million backtracking steps per match: a careless author's pattern
- * on a hostile 4096-letter text could hold a worker for seconds. This bound is far above what
- * a sane input pattern needs; a match that hits it counts as "did not fit". */
-#define PATTERN_MATCH_LIMIT 100000u
-#define PATTERN_DEPTH_LIMIT 10000u
-
-static pcre2_match_context *match_ctx;
-static pthread_once_t match_ctx_once = PTHREAD_ONCE_INIT;
-
-static void match_ctx_init(void)
-{
-    if ((match_ctx = pcre2_match_context_create(NULL))) {
-        pcre2_set_match_limit(match_ctx, PATTERN_MATCH_LIMIT);
-        pcre2_set_depth_limit(match_ctx, PATTERN_DEPTH_LIMIT);
-    }
-}
-
-static int pattern_matches(void *pattern, const char *txt)
-{
-    pcre2_match_data *md;
-    int rc = -1;
-    pthread_once(&match_ctx_once, match_ctx_init);
-    if (!match_ctx || !(md = pcre2_match_data_create_from_pattern(pattern, NULL)))
-        return 0; /* out of memory: refuse rather than match without the bound */
-    rc = pcre2_match(pattern, (PCRE2_SPTR)txt, strlen(txt), 0, 0, md, match_ctx);
-    pcre2_match_data_free(md);
-    return rc >= 0;
-}
-
 /* The citizen's answer did not fit: say so and ask again; after too many, move on. */
 static int wrong(const engine_ctx *ctx, engine_session *s, const flow_state *st,
                  const flow_text *why, engine_result *r)
@@ -572,7 +540,7 @@ static int handle(const engine_ctx *ctx, engine_session *s, const flow_state *st
         chars = text_utf8_chars(txt);
         if ((st->min && chars < (size_t)st->min) || (st->max && chars > (size_t)st->max))
             return wrong(ctx, s, st, &st->retry, r);
-        if (st->pattern && !pattern_matches(st->pattern, txt))
+        if (flow_match(ctx->flows, st, txt) != 1)
             return wrong(ctx, s, st, &st->retry, r);
         if (engine_session_set(s, st->var, txt) < 0)
             return -1;

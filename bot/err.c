@@ -50,7 +50,8 @@ int err_prefix(err *e, const char *fmt, ...)
     if (!e)
         return -1;
     va_start(ap, fmt);
-    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    if (vsnprintf(prefix, sizeof prefix, fmt, ap) >= (int)sizeof prefix)
+        cut_clean(prefix, sizeof prefix - 1);
     va_end(ap);
     memcpy(old, e->msg, sizeof old);
     if (snprintf(e->msg, sizeof e->msg, "%s: %s", prefix, old) >= (int)sizeof e->msg)

@@ -35,6 +35,7 @@ struct edge {
 };
 
 struct priv {
+    pcre2_match_context *match; /* the pattern limits, shared read-only by every thread */
     json_object **roots;
     size_t nroots;
     void **allocs;
@@ -819,12 +820,15 @@ static int load_begin(struct loader *L, size_t n, err *e)
     L->set = calloc(1, sizeof *L->set);
     L->p = calloc(1, sizeof *L->p);
     if (!L->set || !L->p || !(L->p->roots = calloc(n + 1, sizeof *L->p->roots)) ||
+        !(L->p->match = pcre2_match_context_create(NULL)) ||
         !(L->p->names = calloc(n + 1, sizeof *L->p->names))) {
         err_set(e, ERR_ENV, "out of memory");
         L->oom = 1;
         return -1;
     }
     L->set->priv_ = L->p;
+    pcre2_set_match_limit(L->p->match, FLOW_PATTERN_MATCH_LIMIT);
+    pcre2_set_depth_limit(L->p->match, FLOW_PATTERN_DEPTH_LIMIT);
     return 0;
 }
 
@@ -1011,6 +1015,7 @@ void flow_set_free(flow_set *f)
     for (size_t i = 0; i < f->nstates; i++)
         pcre2_code_free(f->states[i].pattern);
     if ((p = f->priv_)) {
+        pcre2_match_context_free(p->match);
         for (size_t i = 0; i < p->nroots; i++)
             json_object_put(p->roots[i]);
         for (size_t i = 0; i < p->nallocs; i++)
@@ -1025,6 +1030,20 @@ void flow_set_free(flow_set *f)
     free(f->states);
     free(f->keywords);
     free(f);
+}
+
+int flow_match(const flow_set *f, const flow_state *st, const char *txt)
+{
+    const struct priv *p = f->priv_;
+    pcre2_match_data *md;
+    int rc;
+    if (!st->pattern)
+        return 1;
+    if (!(md = pcre2_match_data_create_from_pattern(st->pattern, NULL)))
+        return PCRE2_ERROR_NOMEMORY;
+    rc = pcre2_match(st->pattern, (PCRE2_SPTR)txt, strlen(txt), 0, 0, md, p->match);
+    pcre2_match_data_free(md);
+    return rc >= 0 ? 1 : rc == PCRE2_ERROR_NOMATCH ? 0 : rc;
 }
 
 int flow_state_index(const flow_set *f, const char *name)

@@ -132,6 +132,16 @@ flow_set *flow_set_load_sources(const flow_source *src, size_t n, err *e);
  * summary of a good set goes to out too. */
 int flow_check(const char *dir, FILE *out, err *e);
 
+/* PCRE2's defaults allow 10 million backtracking steps a match: a careless author's pattern on
+ * a hostile 4096-letter text could hold a worker. These bounds are far above what a sane input
+ * pattern needs. Under JIT (used whenever the platform has it) the depth limit is replaced by
+ * PCRE2's 32 KiB JIT stack: a pattern that needs more fails the same way. */
+#define FLOW_PATTERN_MATCH_LIMIT 100000u
+#define FLOW_PATTERN_DEPTH_LIMIT 10000u
+/* An input state's pattern on txt, within those bounds: 1 match (or no pattern), 0 no match,
+ * a negative PCRE2 error when a bound was hit or memory ran out (the caller treats it as no
+ * match: the citizen is asked again). */
+int flow_match(const flow_set *f, const flow_state *st, const char *txt);
 /* The state index of a name, or -1. */
 int flow_state_index(const flow_set *f, const char *name);
 /* The text in lang ("hi", "en", "hne"), falling back to Hindi, then English. */

@@ -13,12 +13,14 @@
 #define KEEP_LANG_MS (7LL * 24 * 3600 * 1000) /* after expiry, how long the language is kept */
 
 /* KEYS: session hash, language key. ARGV: loaded version, new version, packed session, its
- * TTL, the language, the language key's TTL. */
+ * TTL, the language key's value ('' = none to keep), its TTL. */
 static const char save_lua[] = "local v = redis.call('HGET', KEYS[1], 'ver')\n"
                                "if v and v ~= ARGV[1] then return 0 end\n"
                                "redis.call('HSET', KEYS[1], 'ver', ARGV[2], 'data', ARGV[3])\n"
                                "redis.call('PEXPIRE', KEYS[1], ARGV[4])\n"
-                               "redis.call('SET', KEYS[2], ARGV[5], 'PX', ARGV[6])\n"
+                               "if ARGV[5] ~= '' then\n"
+                               "  redis.call('SET', KEYS[2], ARGV[5], 'PX', ARGV[6])\n"
+                               "end\n"
                                "return 1\n";
 
 static void key_of(const char *phone, char key[64])
@@ -31,14 +33,24 @@ static void lang_key_of(const char *phone, char key[64])
     snprintf(key, 64, "sampark:lang:%s", phone);
 }
 
-/* A session whose hash is gone but whose language key remains expired within the last week:
- * the citizen is greeted back in their language. */
+/* The language key's value: '1' when the conversation was mid-way (its expiry is worth a
+ * word to the citizen, as when the hash is still there), else '0'; then the language. */
+static void lang_value(const char *state, const char *lang, char *out, size_t outsz)
+{
+    if (!*state && !*lang)
+        snprintf(out, outsz, "%s", ""); /* nothing worth keeping */
+    else
+        snprintf(out, outsz, "%c%s", *state ? '1' : '0', lang);
+}
+
+/* A session whose hash is gone but whose language key remains ended within the last week:
+ * the citizen is greeted back in their language (and told it timed out if it was mid-way). */
 static void parse_lang_only(const redisReply *r, engine_session *s, int *expired)
 {
-    if (r->type != REDIS_REPLY_STRING)
+    if (r->type != REDIS_REPLY_STRING || r->len < 1)
         return; /* never seen, or gone for more than a week */
-    snprintf(s->lang, sizeof s->lang, "%.*s", (int)r->len, r->str);
-    *expired = 1;
+    snprintf(s->lang, sizeof s->lang, "%.*s", (int)r->len - 1, r->str + 1);
+    *expired = r->str[0] == '1';
 }
 
 /* Reads one HMGET ver data reply into s. */
@@ -169,13 +181,14 @@ char *session_pack(const engine_session *s, int64_t now_ms, size_t *len_out)
     return blob;
 }
 
-/* The language field of a packed session (the second), or "" when the blob is malformed. */
-static const char *blob_lang(const char *blob, size_t len)
+/* The language key's value for a packed session (state, then language, its first fields). */
+static void blob_lang(const char *blob, size_t len, char *out, size_t outsz)
 {
     const char *state_end = memchr(blob, '\0', len);
     if (!state_end || !memchr(state_end + 1, '\0', len - (size_t)(state_end + 1 - blob)))
-        return "";
-    return state_end + 1;
+        snprintf(out, outsz, "%s", ""); /* malformed: keep nothing */
+    else
+        lang_value(blob, state_end + 1, out, outsz);
 }
 
 int session_store_many(redisContext *c, const char *const *phones, const char *const *blobs,
@@ -187,8 +200,8 @@ int session_store_many(redisContext *c, const char *const *phones, const char *c
     if (!r)
         return err_set(e, ERR_ENV, "out of memory");
     for (size_t i = 0; i < n; i++) {
-        char key[64], lkey[64], old[16], ver[16], px[24], lang_px[24];
-        const char *lang = blob_lang(blobs[i], lens[i]);
+        char key[64], lkey[64], old[16], ver[16], px[24], lang_px[24], lang[24];
+        blob_lang(blobs[i], lens[i], lang, sizeof lang);
         key_of(phones[i], key);
         lang_key_of(phones[i], lkey);
         snprintf(old, sizeof old, "%u", versions[i]);

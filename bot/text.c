@@ -186,11 +186,11 @@ static int word_char(char c)
 
 void text_mask_copy(char *dst, size_t dstsz, const char *src)
 {
-    char *full = strdup(src ? src : "");
+    char *full;
     size_t n;
     if (!dstsz)
         return;
-    if (!full) {
+    if (!(full = strdup(src ? src : ""))) {
         snprintf(dst, dstsz, "(detail withheld: out of memory)");
         return;
     }

@@ -92,6 +92,29 @@ static void round_trip_and_versions(void **state)
         freeReplyObject(r);
         expect_expired_in_hindi(c, phone, now + 3 * hour, hour);
     }
+    /* A conversation that had ended (after "stop": no state) is not "timed out" a day later;
+     * the language is still known. One that never began leaves no language key at all. */
+    {
+        engine_session g;
+        redisReply *r;
+        engine_session_init(&g);
+        snprintf(g.lang, sizeof g.lang, "en");
+        assert_int_equal(session_save(c, phone, now, hour, &g, 0, &e), 0);
+        freeReplyObject(redisCommand(c, "DEL sampark:sess:%s", phone));
+        engine_session_clear(&g);
+        engine_session_init(&g);
+        assert_int_equal(session_load(c, phone, now + 3 * hour, hour, &g, &expired, &v2, &e), 0);
+        assert_int_equal(expired, 0);
+        assert_string_equal(g.lang, "en");
+        engine_session_clear(&g);
+        assert_int_equal(session_delete(c, phone, &e), 0);
+        engine_session_init(&g);
+        assert_int_equal(session_save(c, phone, now, hour, &g, 0, &e), 0);
+        r = redisCommand(c, "EXISTS sampark:lang:%s", phone);
+        assert_true(r && r->type == REDIS_REPLY_INTEGER && r->integer == 0);
+        freeReplyObject(r);
+        engine_session_clear(&g);
+    }
 
     assert_int_equal(session_delete(c, phone, &e), 0);
     engine_session_clear(&s);
