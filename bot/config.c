@@ -30,6 +30,10 @@ static const char *const known_sampark_vars[] = {
     "SAMPARK_RETRY_BASE_MS",
     "SAMPARK_DIGEST_DIR",
     "SAMPARK_RETENTION_DAYS",
+    "SAMPARK_LIMIT_COMPLAINTS_DAY",
+    "SAMPARK_LIMIT_URGENT_DAY",
+    "SAMPARK_LIMIT_HELPDESK_HOUR",
+    "SAMPARK_LIMIT_MESSAGES_MIN",
 };
 
 static const char *env_get(char *const *envp, const char *name)
@@ -273,7 +277,9 @@ static int check_unknown(char *const *envp, err *e)
                            "%.*s: unknown variable (Sampark knows SAMPARK_LISTEN, SAMPARK_FLOWS, "
                            "SAMPARK_SEND_RATE, SAMPARK_SESSION_TTL_H, "
                            "SAMPARK_SATISFACTION_TIMEOUT_H, SAMPARK_RECLAIM_IDLE_MS, "
-                           "SAMPARK_RETRY_BASE_MS, SAMPARK_DIGEST_DIR, SAMPARK_RETENTION_DAYS)",
+                           "SAMPARK_RETRY_BASE_MS, SAMPARK_DIGEST_DIR, SAMPARK_RETENTION_DAYS, "
+                           "SAMPARK_LIMIT_COMPLAINTS_DAY, SAMPARK_LIMIT_URGENT_DAY, "
+                           "SAMPARK_LIMIT_HELPDESK_HOUR, SAMPARK_LIMIT_MESSAGES_MIN)",
                            (int)n, *p);
     }
     return 0;
@@ -350,6 +356,13 @@ config *config_load(char *const *envp, err *e)
         int_var(envp, "SAMPARK_RECLAIM_IDLE_MS", 30000, 1000, 3600000, &c->reclaim_idle_ms, e) <
             0 ||
         int_var(envp, "SAMPARK_RETRY_BASE_MS", 1000, 10, 60000, &c->retry_base_ms, e) < 0)
+        goto fail;
+    /* Per-citizen limits (bot/limit.c); 0 switches one off. */
+    if (int_var(envp, "SAMPARK_LIMIT_COMPLAINTS_DAY", 5, 0, 1000, &c->limit_complaints_day, e) <
+            0 ||
+        int_var(envp, "SAMPARK_LIMIT_URGENT_DAY", 2, 0, 1000, &c->limit_urgent_day, e) < 0 ||
+        int_var(envp, "SAMPARK_LIMIT_HELPDESK_HOUR", 3, 0, 1000, &c->limit_helpdesk_hour, e) < 0 ||
+        int_var(envp, "SAMPARK_LIMIT_MESSAGES_MIN", 30, 0, 1000, &c->limit_messages_min, e) < 0)
         goto fail;
     /* 0 keeps closed cases forever; otherwise at least 30 days, so a typo ("9" for "90")
      * cannot erase last week's cases, and Meta's 7-day redeliveries are long over. */

@@ -31,6 +31,9 @@ typedef struct config {
     int retry_base_ms;          /* SAMPARK_RETRY_BASE_MS: first retry delay of a failed send */
     const char *digest_dir;     /* SAMPARK_DIGEST_DIR: where digests are written as CSV and text */
     int retention_days; /* SAMPARK_RETENTION_DAYS: closed cases anonymised after; 0 = never */
+    /* Per-citizen limits, 0 = none: SAMPARK_LIMIT_COMPLAINTS_DAY, _URGENT_DAY, _HELPDESK_HOUR,
+     * _MESSAGES_MIN. */
+    int limit_complaints_day, limit_urgent_day, limit_helpdesk_hour, limit_messages_min;
 } config;
 
 /* Reads the variables from envp (a NULL-terminated "NAME=value" array such as environ).
