@@ -9,6 +9,9 @@
 
 #include "text.h"
 
+/* $10: may the case be urgent (the citizen's urgent complaints today are within
+ * SAMPARK_LIMIT_URGENT_DAY)? Returns the id, whether it is urgent, and whether it would have
+ * been (an urgent complaint past the limit is filed as a normal one). */
 static const db_stmt st_create = {
     "cases_create",
     "WITH dist AS (SELECT code, timezone, COALESCE(nodal_after_hours, 48) AS default_sla, "
@@ -18,15 +21,15 @@ static const db_stmt st_create = {
     "last_value"
     "  FROM dist, LATERAL (SELECT extract(year FROM now() AT TIME ZONE timezone)::int AS year) y),"
     /* Urgent: the department is, or the text names an emergency (आग, fire, बाढ़...). */
-    " dept AS (SELECT d.code, u.urgent,"
-    "  CASE WHEN u.urgent THEN dist.urgent_sla_hours ELSE COALESCE(d.sla_hours, dist.default_sla) "
-    "END AS sla"
+    " dept AS (SELECT d.code, u.wanted, u.wanted AND $10::boolean AS urgent,"
+    "  CASE WHEN u.wanted AND $10::boolean THEN dist.urgent_sla_hours"
+    "  ELSE COALESCE(d.sla_hours, dist.default_sla) END AS sla"
     "  FROM departments d CROSS JOIN dist CROSS JOIN LATERAL (SELECT d.urgent OR EXISTS (SELECT 1 "
     "FROM"
-    "   unnest(dist.urgent_keywords) k WHERE strpos(lower($5), lower(k)) > 0) AS urgent) u"
-    "  WHERE d.code = $1 AND d.active)"
-    " INSERT INTO cases (tracking_no, department_code, citizen_phone, citizen_name, language, "
-    "description,"
+    "   unnest(dist.urgent_keywords) k WHERE strpos(lower($5), lower(k)) > 0) AS wanted) u"
+    "  WHERE d.code = $1 AND d.active),"
+    " ins AS (INSERT INTO cases (tracking_no, department_code, citizen_phone, citizen_name, "
+    "language, description,"
     "  location_text, latitude, longitude, urgent, escalation_level, source_message_id, sla_due_at)"
     " SELECT counter.district_code || '-' || counter.year || '-' || lpad(counter.last_value::text, "
     "6, '0'),"
@@ -35,8 +38,9 @@ static const db_stmt st_create = {
     "  dept.urgent, CASE WHEN dept.urgent THEN 2 ELSE 0 END, $9, now() + dept.sla * interval '1 "
     "hour'"
     " FROM counter, dept"
-    " ON CONFLICT (source_message_id) DO NOTHING RETURNING id",
-    9};
+    " ON CONFLICT (source_message_id) DO NOTHING RETURNING id, urgent)"
+    " SELECT ins.id, ins.urgent, dept.wanted FROM ins, dept",
+    10};
 static const db_stmt st_by_source = {"cases_by_source",
                                      "SELECT id FROM cases WHERE source_message_id = $1", 1};
 static const db_stmt st_event = {
@@ -98,10 +102,12 @@ static const char *var(const engine_session *s, const char *key)
 }
 
 int case_create(db *d, const char *phone, const char *name, const char *lang,
-                const engine_session *s, const char *source_msg_id, case_info *out, err *e)
+                const engine_session *s, const char *source_msg_id, int urgent_ok, case_info *out,
+                err *e)
 {
     char id[32], event_id[32] = "", lat[32] = "", lon[32] = "", place[2048];
     const char *loc = var(s, "location");
+    int urgent, limited;
     PGresult *r;
     memset(out, 0, sizeof *out);
     if (*loc && sscanf(loc, "%31[^,],%31s", lat, lon) != 2)
@@ -111,7 +117,8 @@ int case_create(db *d, const char *phone, const char *name, const char *lang,
     text_fit(place);
     r = db_query(d, &st_create,
                  (const char *[]){var(s, "department"), phone, name ? name : "", lang,
-                                  var(s, "description"), place, lat, lon, source_msg_id},
+                                  var(s, "description"), place, lat, lon, source_msg_id,
+                                  urgent_ok ? "true" : "false"},
                  e);
     if (!r)
         return -1;
@@ -129,12 +136,22 @@ int case_create(db *d, const char *phone, const char *name, const char *lang,
         return fill_info(d, id, lang, out, e) < 0 ? -1 : 0;
     }
     db_copy(id, sizeof id, r, 0, 0);
+    urgent = PQgetvalue(r, 0, 1)[0] == 't';
+    limited = !urgent && PQgetvalue(r, 0, 2)[0] == 't';
     PQclear(r);
     if (!(r = db_query(d, &st_event,
                        (const char *[]){id, "created", "citizen", var(s, "description"), ""}, e)))
         return -1;
     db_copy(event_id, sizeof event_id, r, 0, 0);
     PQclear(r);
+    /* The district sees which urgent complaints the daily limit filed as normal ones. */
+    if (limited && db_exec(d, &st_event,
+                           (const char *[]){id, "urgent_limited", "system",
+                                            "urgent complaints per day limit reached: filed as a "
+                                            "normal case (no nodal officer or collector alert)",
+                                            ""},
+                           e) < 0)
+        return -1;
     if (*var(s, "attachment") && *var(s, "attachment_type") &&
         db_exec(d, &st_attach,
                 (const char *[]){id, event_id, var(s, "attachment"), var(s, "attachment_type"),
@@ -142,7 +159,11 @@ int case_create(db *d, const char *phone, const char *name, const char *lang,
                                  var(s, "attachment_filename")},
                 e) < 0)
         return -1;
-    return fill_info(d, id, lang, out, e) < 0 ? -1 : 0;
+    if (fill_info(d, id, lang, out, e) < 0)
+        return -1;
+    out->urgent = urgent;
+    out->urgent_limited = limited;
+    return 0;
 }
 
 /* "blb 2026 000123", "BLB2026000123" → "BLB-2026-000123". */

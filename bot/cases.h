@@ -15,13 +15,18 @@ typedef struct case_info {
     char last_action[32];
     char last_action_at[32]; /* DD-MM-YYYY HH:MM in the district's time zone */
     char due[32];            /* likewise */
+    int urgent;              /* case_create: filed as urgent */
+    int urgent_limited;      /* case_create: urgent, but filed as normal (!urgent_ok) */
 } case_info;
 
 /* Creates the complaint described by the session's variables (department, description,
  * attachment*, village, location*) for phone, inside the caller's transaction. Exactly once
- * per source message id: a second call with the same id returns the first case. */
+ * per source message id: a second call with the same id returns the first case. !urgent_ok
+ * (the citizen's urgent complaints for the day are used up): a complaint that would be urgent
+ * is filed as a normal one, with an urgent_limited event. */
 int case_create(db *d, const char *phone, const char *name, const char *lang,
-                const engine_session *s, const char *source_msg_id, case_info *out, err *e);
+                const engine_session *s, const char *source_msg_id, int urgent_ok, case_info *out,
+                err *e);
 
 /* The case with this tracking number if phone filed it, or phone's newest case when
  * tracking_no is empty. 1 found, 0 not found (or someone else's), -1 error. */

@@ -31,6 +31,10 @@ static const char *const known_sampark_vars[] = {
     "SAMPARK_DIGEST_DIR",
     "SAMPARK_RETENTION_DAYS",
     "SAMPARK_QUEUE_MAX",
+    "SAMPARK_LIMIT_COMPLAINTS_DAY",
+    "SAMPARK_LIMIT_URGENT_DAY",
+    "SAMPARK_LIMIT_HELPDESK_HOUR",
+    "SAMPARK_LIMIT_MESSAGES_MIN",
 };
 
 static const char *env_get(char *const *envp, const char *name)
@@ -384,6 +388,13 @@ config *config_load(char *const *envp, err *e)
             0 ||
         int_var(envp, "SAMPARK_RETRY_BASE_MS", 1000, 10, 60000, &c->retry_base_ms, e) < 0 ||
         int_var(envp, "SAMPARK_QUEUE_MAX", 200000, 10, 10000000, &c->queue_max, e) < 0)
+        goto fail;
+    /* Per-citizen limits (bot/limit.c); 0 switches one off. */
+    if (int_var(envp, "SAMPARK_LIMIT_COMPLAINTS_DAY", 5, 0, 1000, &c->limit_complaints_day, e) <
+            0 ||
+        int_var(envp, "SAMPARK_LIMIT_URGENT_DAY", 2, 0, 1000, &c->limit_urgent_day, e) < 0 ||
+        int_var(envp, "SAMPARK_LIMIT_HELPDESK_HOUR", 3, 0, 1000, &c->limit_helpdesk_hour, e) < 0 ||
+        int_var(envp, "SAMPARK_LIMIT_MESSAGES_MIN", 30, 0, 1000, &c->limit_messages_min, e) < 0)
         goto fail;
     /* 0 keeps closed cases forever; otherwise at least 30 days, so a typo ("9" for "90")
      * cannot erase last week's cases, and Meta's 7-day redeliveries are long over. */

@@ -32,6 +32,9 @@ typedef struct config {
     const char *digest_dir;     /* SAMPARK_DIGEST_DIR: where digests are written as CSV and text */
     int retention_days; /* SAMPARK_RETENTION_DAYS: closed cases anonymised after; 0 = never */
     int queue_max;      /* SAMPARK_QUEUE_MAX: entries one inbound stream may hold; then 503 */
+    /* Per-citizen limits, 0 = none: SAMPARK_LIMIT_COMPLAINTS_DAY, _URGENT_DAY, _HELPDESK_HOUR,
+     * _MESSAGES_MIN. */
+    int limit_complaints_day, limit_urgent_day, limit_helpdesk_hour, limit_messages_min;
 } config;
 
 /* Reads the variables from envp (a NULL-terminated "NAME=value" array such as environ).

@@ -14,6 +14,8 @@
 #include "desk.h"
 #include "outbox.h"
 #include "inbound.h"
+#include "limit.h"
+#include "metrics.h"
 #include "rds.h"
 #include "session.h"
 #include "wa_out.h"
@@ -28,6 +30,7 @@ struct conv {
     size_t ndepts, nstrings;
     int64_t depts_loaded_ms;
     int no_outbox;
+    redisContext *live; /* during run(): its Redis context, for the per-citizen limits */
 };
 
 static const db_stmt st_depts = {
@@ -131,6 +134,87 @@ static void show_desk(void *ud, const char *to, const engine_out *o)
         fw->sink(fw->ud, to, o, NULL);
 }
 
+/* When the citizen sent m, for the limits' windows: WhatsApp's timestamp (so a backlog worked
+ * off at once is not taken for a flood), never later than now. */
+static int64_t sent_ms(const wa_message *m)
+{
+    int64_t now = now_ms();
+    return m->timestamp > 0 && m->timestamp * 1000 < now ? m->timestamp * 1000 : now;
+}
+
+/* m's rank among the citizen's actions of kind k in its window; store: count m. 0 when k has
+ * no limit or Redis could not say — which allows (fail-open: a limit never loses a message). */
+static long rank_of(conv *cv, limit_kind k, const wa_message *m, int store)
+{
+    long rank = 0;
+    int64_t t = sent_ms(m);
+    err le = {0};
+    if (cv->live && limit_rank(cv->live, k, limit_max(cv->cfg, k), &m->from, &m->id, &t, 1, store,
+                               &rank, &le) < 0)
+        fprintf(stderr, "sampark: %s limit not checked, allowed: %s\n", limit_name(k), le.msg);
+    return rank;
+}
+
+/* The fixed reply for limit k, {limit} filled in; refuse: also abandon the paused action. */
+static int tell_limit(conv *cv, const engine_ctx *ctx, engine_session *s, limit_kind k, int reply,
+                      int refuse, engine_result *r, err *e)
+{
+    char n[16];
+    const char *keys[] = {"limit"}, *values[] = {n};
+    snprintf(n, sizeof n, "%d", limit_max(cv->cfg, k));
+    metrics_limited(k);
+    return refuse ? engine_refuse(ctx, s, reply, keys, values, 1, r, e)
+                  : engine_say(ctx, s, reply, keys, values, 1, r, e);
+}
+
+/* create_case under the day's limits: past the complaints limit nothing is filed (the citizen
+ * is told and back at the menu); past the urgent limit the case is filed as a normal one — a
+ * real fire is never refused — and the citizen told. A complaint counts once it is filed. */
+static int file_case(conv *cv, const engine_ctx *ctx, engine_session *s, const wa_message *m,
+                     engine_result *r, desk_out *out, err *e)
+{
+    case_info ci;
+    const char *lang = s->lang[0] ? s->lang : "hi";
+    int ok, urgent_ok;
+    if (limit_decide(LIMIT_COMPLAINTS, limit_max(cv->cfg, LIMIT_COMPLAINTS),
+                     rank_of(cv, LIMIT_COMPLAINTS, m, 0)) != LIMIT_ALLOW)
+        return tell_limit(cv, ctx, s, LIMIT_COMPLAINTS, FLOW_REPLY_LIMIT_COMPLAINTS, 1, r, e);
+    urgent_ok = limit_decide(LIMIT_URGENT, limit_max(cv->cfg, LIMIT_URGENT),
+                             rank_of(cv, LIMIT_URGENT, m, 0)) == LIMIT_ALLOW;
+    ok = case_create(cv->pg, m->from, m->profile_name, lang, s, m->id, urgent_ok, &ci, e) == 0;
+    if (!ok && e->kind == ERR_ENV)
+        return -1;
+    if (ok) {
+        rank_of(cv, LIMIT_COMPLAINTS, m, 1);
+        if (ci.urgent)
+            rank_of(cv, LIMIT_URGENT, m, 1);
+        if (desk_case_created(out, ci.tracking_no, e) < 0 ||
+            (ci.urgent_limited &&
+             tell_limit(cv, ctx, s, LIMIT_URGENT, FLOW_REPLY_LIMIT_URGENT, 0, r, e) < 0))
+            return -1;
+    }
+    return engine_resume(ctx, s, ok, (const char *[]){"tracking_no", "due", "department_name"},
+                         (const char *[]){ci.tracking_no, ci.due, ci.department_name}, ok ? 3 : 0,
+                         r, e);
+}
+
+/* The question (the flow's "question" input) to the nodal officers, within the hour's limit;
+ * with nobody to tell, the flow's on_error state says so rather than promising a reply. */
+static int ask_helpdesk(conv *cv, const engine_ctx *ctx, engine_session *s, const wa_message *m,
+                        engine_result *r, desk_out *out, err *e)
+{
+    const char *q = engine_session_get(s, "question");
+    int told;
+    if (limit_decide(LIMIT_HELPDESK, limit_max(cv->cfg, LIMIT_HELPDESK),
+                     rank_of(cv, LIMIT_HELPDESK, m, 0)) != LIMIT_ALLOW)
+        return tell_limit(cv, ctx, s, LIMIT_HELPDESK, FLOW_REPLY_LIMIT_HELPDESK, 1, r, e);
+    if ((told = desk_helpdesk(out, m->from, q ? q : "", e)) < 0)
+        return -1;
+    if (told)
+        rank_of(cv, LIMIT_HELPDESK, m, 1);
+    return engine_resume(ctx, s, told, NULL, NULL, 0, r, e);
+}
+
 /* Carries out the engine's actions, resuming it with their results (which may add more). */
 static int perform(conv *cv, const engine_ctx *ctx, engine_session *s, const wa_message *m,
                    engine_result *r, desk_out *out, conv_sink sink, void *ud, err *e)
@@ -153,20 +237,10 @@ static int perform(conv *cv, const engine_ctx *ctx, engine_session *s, const wa_
             if (case_set_language(cv->pg, m->from, o->text, e) < 0)
                 return -1;
             break;
-        case ENGINE_CREATE_CASE: {
-            case_info ci;
-            const char *lang = s->lang[0] ? s->lang : "hi";
-            int ok = case_create(cv->pg, m->from, m->profile_name, lang, s, m->id, &ci, e) == 0;
-            if (!ok && e->kind == ERR_ENV)
-                return -1;
-            if (ok && desk_case_created(out, ci.tracking_no, e) < 0)
-                return -1;
-            if (engine_resume(ctx, s, ok, (const char *[]){"tracking_no", "due", "department_name"},
-                              (const char *[]){ci.tracking_no, ci.due, ci.department_name},
-                              ok ? 3 : 0, r, e) < 0)
+        case ENGINE_CREATE_CASE:
+            if (file_case(cv, ctx, s, m, r, out, e) < 0)
                 return -1;
             break;
-        }
         case ENGINE_LOOKUP_CASE: {
             case_info ci;
             const char *lang = s->lang[0] ? s->lang : "hi",
@@ -187,15 +261,10 @@ static int perform(conv *cv, const engine_ctx *ctx, engine_session *s, const wa_
                 return -1;
             break;
         }
-        case ENGINE_HELPDESK: {
-            /* The question (the flow's "question" input) to the nodal officers; with nobody
-             * to tell, the flow's on_error state says so rather than promising a reply. */
-            const char *q = engine_session_get(s, "question");
-            int told = desk_helpdesk(out, m->from, q ? q : "", e);
-            if (told < 0 || engine_resume(ctx, s, told, NULL, NULL, 0, r, e) < 0)
+        case ENGINE_HELPDESK:
+            if (ask_helpdesk(cv, ctx, s, m, r, out, e) < 0)
                 return -1;
             break;
-        }
         }
     }
     if (recent_after[0] && desk_recent_cases(out, m->from, s->lang, recent_after, e) < 0)
@@ -233,7 +302,7 @@ static int hexval(int c)
  * either the desk (officers, and what belongs to an existing case) or the engine and its
  * actions. Fills *af with what to do with the session once the transaction commits. */
 static int step_in_tx(conv *cv, const wa_message *m, engine_session *s, int expired,
-                      unsigned loaded, after *af, conv_sink sink, void *ud, err *e)
+                      unsigned loaded, long rank, after *af, conv_sink sink, void *ud, err *e)
 {
     engine_ctx ctx;
     engine_result r = {0};
@@ -273,6 +342,19 @@ static int step_in_tx(conv *cv, const wa_message *m, engine_session *s, int expi
         return desk_officer(&out, m, e) < 0 ? -1 : 0;
     if (!s->lang[0])
         snprintf(s->lang, sizeof s->lang, "%s", info.lang);
+    ctx = (engine_ctx){cv->flows, cv->depts, cv->ndepts};
+    switch (limit_decide(LIMIT_MESSAGES, limit_max(cv->cfg, LIMIT_MESSAGES), rank)) {
+    case LIMIT_ALLOW:
+        break;
+    case LIMIT_REFUSE: /* the first message past the limit: one polite answer, no step */
+        if (tell_limit(cv, &ctx, s, LIMIT_MESSAGES, FLOW_REPLY_LIMIT_MESSAGES, 0, &r, e) == 0)
+            rc = perform(cv, &ctx, s, m, &r, &out, sink, ud, e);
+        engine_result_free(&r);
+        return rc;
+    case LIMIT_REFUSE_QUIET: /* recorded above, and already answered: nothing more */
+        metrics_limited(LIMIT_MESSAGES);
+        return 0;
+    }
     idx = s->state[0] && !expired ? flow_state_index(cv->flows, s->state) : -1;
     in_confirm = idx >= 0 && (cv->flows->states[idx].kind == FLOW_CONFIRM ||
                               cv->flows->states[idx].kind == FLOW_INPUT ||
@@ -282,7 +364,6 @@ static int step_in_tx(conv *cv, const wa_message *m, engine_session *s, int expi
         return -1;
     if (handled)
         return 0;
-    ctx = (engine_ctx){cv->flows, cv->depts, cv->ndepts};
     if (engine_step(&ctx, s, m, expired, &r, e) == 0 &&
         perform(cv, &ctx, s, m, &r, &out, sink, ud, e) == 0) {
         if (!(af->blob = session_pack(s, now_ms(), &af->len)))
@@ -381,7 +462,9 @@ static int run(conv *cv, const wa_message *const *ms, size_t n, conv_sink sink, 
                err *e)
 {
     engine_session ss[CONV_BATCH_MAX];
-    const char *phones[CONV_BATCH_MAX];
+    const char *phones[CONV_BATCH_MAX], *ids[CONV_BATCH_MAX];
+    int64_t sent[CONV_BATCH_MAX];
+    long ranks[CONV_BATCH_MAX];
     unsigned loaded[CONV_BATCH_MAX];
     int expired[CONV_BATCH_MAX], ok = 0;
     after af[CONV_BATCH_MAX];
@@ -391,6 +474,8 @@ static int run(conv *cv, const wa_message *const *ms, size_t n, conv_sink sink, 
     memset(af, 0, sizeof af);
     for (size_t i = 0; i < n; i++) {
         phones[i] = ms[i]->from;
+        ids[i] = ms[i]->id;
+        sent[i] = sent_ms(ms[i]);
         engine_session_init(&ss[i]);
     }
     if (load_depts(cv, e) < 0)
@@ -400,12 +485,22 @@ static int run(conv *cv, const wa_message *const *ms, size_t n, conv_sink sink, 
         rds_reset(cv->redis);
         goto out;
     }
+    {
+        /* Every message counts towards its sender's minute, in the same round trip for the
+         * batch; staff are counted too but never limited (step_in_tx asks only for citizens). */
+        err le = {0};
+        if (limit_rank(rc, LIMIT_MESSAGES, limit_max(cv->cfg, LIMIT_MESSAGES), phones, ids, sent, n,
+                       1, ranks, &le) < 0)
+            fprintf(stderr, "sampark: messages limit not checked, allowed: %s\n", le.msg);
+    }
+    cv->live = rc;
     if (db_begin(cv->pg, e) < 0) {
         *dead = failure(cv, e) == CONV_DEAD;
         goto out;
     }
     for (size_t i = 0; i < n; i++)
-        if (step_in_tx(cv, ms[i], &ss[i], expired[i], loaded[i], &af[i], sink, ud, e) < 0) {
+        if (step_in_tx(cv, ms[i], &ss[i], expired[i], loaded[i], ranks[i], &af[i], sink, ud, e) <
+            0) {
             db_rollback(cv->pg);
             *dead = failure(cv, e) == CONV_DEAD;
             goto out;
@@ -420,6 +515,7 @@ static int run(conv *cv, const wa_message *const *ms, size_t n, conv_sink sink, 
     }
     ok = store_sessions(cv, rc, ms, af, n, e) == 0;
 out:
+    cv->live = NULL;
     for (size_t i = 0; i < n; i++) {
         engine_session_clear(&ss[i]);
         after_clear(&af[i]);

@@ -110,8 +110,23 @@ static const char *lang_of(const engine_session *s)
     return s->lang[0] ? s->lang : "hi";
 }
 
-/* Fills {placeholders} from the session; unknown ones vanish. Cuts to limit characters. */
-static char *render(const engine_session *s, const char *tmpl, size_t limit)
+/* Extra placeholder values, looked up before the session's (a limit in a fixed reply). */
+struct extra {
+    const char *const *keys, *const *values;
+    size_t n;
+};
+
+static const char *lookup(const engine_session *s, const struct extra *x, const char *key)
+{
+    for (size_t i = 0; x && i < x->n; i++)
+        if (strcmp(x->keys[i], key) == 0)
+            return x->values[i];
+    return engine_session_get(s, key);
+}
+
+/* Fills {placeholders} from x and the session; unknown ones vanish. Cuts to limit characters. */
+static char *render_with(const engine_session *s, const struct extra *x, const char *tmpl,
+                         size_t limit)
 {
     size_t cap = strlen(tmpl) + 1, len = 0;
     char *out = malloc(cap);
@@ -126,7 +141,7 @@ static char *render(const engine_session *s, const char *tmpl, size_t limit)
             strspn(p + 1, "abcdefghijklmnopqrstuvwxyz0123456789_") == (size_t)(close - p - 1)) {
             memcpy(key, p + 1, (size_t)(close - p - 1));
             key[close - p - 1] = '\0';
-            add = engine_session_get(s, key);
+            add = lookup(s, x, key);
             if (!add)
                 add = "";
             addlen = strlen(add);
@@ -154,6 +169,11 @@ static char *render(const engine_session *s, const char *tmpl, size_t limit)
     }
     text_cut(out, limit);
     return out;
+}
+
+static char *render(const engine_session *s, const char *tmpl, size_t limit)
+{
+    return render_with(s, NULL, tmpl, limit);
 }
 
 static int send_text(engine_result *r, const engine_session *s, const flow_text *t)
@@ -639,4 +659,33 @@ int engine_resume(const engine_ctx *ctx, engine_session *s, int ok, const char *
         enter(ctx, s, st->next >= 0 ? st->next : f->menu, r, 0) < 0)
         return err_set(e, ERR_ENV, "out of memory in the conversation engine");
     return 0;
+}
+
+int engine_say(const engine_ctx *ctx, const engine_session *s, int reply, const char *const *keys,
+               const char *const *values, size_t n, engine_result *r, err *e)
+{
+    struct extra x = {keys, values, n};
+    engine_out *o;
+    if (reply < 0 || reply >= FLOW_REPLY_COUNT)
+        return err_set(e, ERR_USER, "no fixed reply %d", reply);
+    if (!(o = push(r, ENGINE_SEND)) ||
+        !(o->text = render_with(s, &x, flow_text_get(&ctx->flows->replies[reply], lang_of(s)),
+                                FLOW_TEXT_BODY_MAX)))
+        return err_set(e, ERR_ENV, "out of memory in the conversation engine");
+    o->type = ENGINE_TEXT;
+    return 0;
+}
+
+int engine_refuse(const engine_ctx *ctx, engine_session *s, int reply, const char *const *keys,
+                  const char *const *values, size_t n, engine_result *r, err *e)
+{
+    int idx = flow_state_index(ctx->flows, s->state);
+    if (idx < 0 || !s->waiting || ctx->flows->states[idx].kind != FLOW_ACTION)
+        return err_set(e, ERR_USER, "no action is waiting in this conversation");
+    if (engine_say(ctx, s, reply, keys, values, n, r, e) < 0)
+        return -1;
+    s->waiting = 0;
+    return enter(ctx, s, ctx->flows->menu, r, 0) < 0
+               ? err_set(e, ERR_ENV, "out of memory in the conversation engine")
+               : 0;
 }

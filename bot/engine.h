@@ -84,6 +84,15 @@ int engine_step(const engine_ctx *ctx, engine_session *s, const wa_message *m, i
 int engine_resume(const engine_ctx *ctx, engine_session *s, int ok, const char *const *keys,
                   const char *const *values, size_t n, engine_result *r, err *e);
 
+/* Says one of the flow's fixed replies (FLOW_REPLY_*), its {placeholders} filled from
+ * keys/values first, then from the session. Nothing else changes. */
+int engine_say(const engine_ctx *ctx, const engine_session *s, int reply, const char *const *keys,
+               const char *const *values, size_t n, engine_result *r, err *e);
+/* Abandons the paused action (a limit reached): says the reply, as engine_say, and returns to
+ * the menu. The draft stays in the session's variables; the reply tells the citizen. */
+int engine_refuse(const engine_ctx *ctx, engine_session *s, int reply, const char *const *keys,
+                  const char *const *values, size_t n, engine_result *r, err *e);
+
 void engine_result_free(engine_result *r);
 
 void engine_session_init(engine_session *s);

@@ -601,12 +601,40 @@ static void parse_keywords(struct loader *L, const char *file, json_object *arr)
     }
 }
 
+/* The names of "replies", in FLOW_REPLY_* order. */
+static const char *const reply_names[FLOW_REPLY_COUNT + 1] = {
+    "not_understood", "unsupported",    "expired",
+    "too_many_tries", "limit_messages", "limit_complaints",
+    "limit_urgent",   "limit_helpdesk", NULL};
+
+/* What the optional replies say when a flow set leaves them out. */
+static const flow_text builtin_replies[FLOW_REPLY_COUNT] = {
+    [FLOW_REPLY_LIMIT_MESSAGES] = {"आप बहुत जल्दी-जल्दी संदेश भेज रहे हैं। कृपया एक मिनट रुककर फिर "
+                                   "लिखें; इस बीच के संदेशों का जवाब नहीं जाएगा।",
+                                   "You are sending messages very fast. Please wait a minute and "
+                                   "write again; messages sent meanwhile will not be answered.",
+                                   NULL},
+    [FLOW_REPLY_LIMIT_COMPLAINTS] = {"आज आप {limit} शिकायतें दर्ज कर चुके हैं, इसलिए यह शिकायत "
+                                     "दर्ज नहीं हुई। कृपया कल फिर भेजें।",
+                                     "You have already filed {limit} complaints today, so this "
+                                     "one was not registered. Please send it again tomorrow.",
+                                     NULL},
+    [FLOW_REPLY_LIMIT_URGENT] = {"आज आप {limit} तत्काल शिकायतें दर्ज कर चुके हैं, इसलिए यह "
+                                 "सामान्य शिकायत के रूप में दर्ज की जा रही है।",
+                                 "You have already filed {limit} urgent complaints today, so this "
+                                 "one is registered as a normal complaint.",
+                                 NULL},
+    [FLOW_REPLY_LIMIT_HELPDESK] = {"इस घंटे आप हेल्पडेस्क को {limit} प्रश्न भेज चुके हैं, इसलिए "
+                                   "यह प्रश्न नहीं भेजा गया। कृपया बाद में पूछें।",
+                                   "You have already sent {limit} questions to the helpdesk this "
+                                   "hour, so this one was not sent. Please ask again later.",
+                                   NULL},
+};
+
 static void parse_file(struct loader *L, const char *file, json_object *root)
 {
     static const char *const keys[] = {"flow",    "start",  "menu", "keywords",
                                        "replies", "states", "note", NULL};
-    static const char *const reply_names[] = {"not_understood", "unsupported", "expired",
-                                              "too_many_tries", NULL};
     flow_set *f = L->set;
     json_object *v;
     if (json_object_get_type(root) != json_type_object) {
@@ -869,8 +897,6 @@ static int load_text(struct loader *L, const char *name, const char *text_buf, s
 /* After the last file: the set-wide checks, then the gotos and the graph. */
 static void load_end(struct loader *L, const char *dir, int files)
 {
-    static const char *const reply_names[] = {"not_understood", "unsupported", "expired",
-                                              "too_many_tries"};
     if (L->oom)
         return;
     if (!files)
@@ -878,7 +904,9 @@ static void load_end(struct loader *L, const char *dir, int files)
     else if (!L->start_file)
         problem(L, dir, NULL, "no flow file has \"start\": where does a conversation begin?");
     for (int i = 0; files && i < FLOW_REPLY_COUNT; i++)
-        if (!L->set->replies[i].hi)
+        if (!L->set->replies[i].hi && i >= FLOW_REPLY_REQUIRED)
+            L->set->replies[i] = builtin_replies[i];
+        else if (!L->set->replies[i].hi)
             problem(L, L->start_file ? L->start_file : dir, NULL,
                     "the reply \"%s\" is missing from \"replies\"", reply_names[i]);
     resolve(L);

@@ -94,11 +94,19 @@ typedef struct flow_keyword {
     int next;
 } flow_keyword;
 
+/* The fixed replies ("replies" in a flow file). Those before FLOW_REPLY_REQUIRED must be in
+ * the set; the per-citizen limits' replies (issue 14) came later and fall back to built-in
+ * texts, so flow sets written before them still load. {limit} in them is the limit. */
 enum {
     FLOW_REPLY_NOT_UNDERSTOOD,
     FLOW_REPLY_UNSUPPORTED,
     FLOW_REPLY_EXPIRED,
     FLOW_REPLY_TOO_MANY_TRIES,
+    FLOW_REPLY_REQUIRED,
+    FLOW_REPLY_LIMIT_MESSAGES = FLOW_REPLY_REQUIRED,
+    FLOW_REPLY_LIMIT_COMPLAINTS,
+    FLOW_REPLY_LIMIT_URGENT,
+    FLOW_REPLY_LIMIT_HELPDESK,
     FLOW_REPLY_COUNT
 };
 

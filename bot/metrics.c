@@ -24,6 +24,7 @@ static atomic_ullong status_in[WA_STATUS_OTHER + 1];
 static atomic_ullong processed_ok, processed_failed, dead_letters;
 static atomic_ullong sends[3];
 static atomic_ullong send_le[NBUCKET], send_count, send_sum_us;
+static atomic_ullong limited[LIMIT_KIND_COUNT];
 
 void metrics_http(metrics_route route, int status, double seconds)
 {
@@ -82,6 +83,12 @@ void metrics_send_seconds(double seconds)
 void metrics_dead_letter(void)
 {
     atomic_fetch_add_explicit(&dead_letters, 1, memory_order_relaxed);
+}
+
+void metrics_limited(limit_kind kind)
+{
+    if ((unsigned)kind < LIMIT_KIND_COUNT)
+        atomic_fetch_add_explicit(&limited[kind], 1, memory_order_relaxed);
 }
 
 struct out {
@@ -169,6 +176,11 @@ char *metrics_render(const char *extra, size_t *len)
         "sampark_worker_entries_total{result=\"retry\"} %llu\n"
         "sampark_worker_entries_total{result=\"dead_letter\"} %llu\n",
         atomic_load(&processed_ok), atomic_load(&processed_failed), atomic_load(&dead_letters));
+    put(&o, "# HELP sampark_limited_total Citizens' actions past a per-citizen limit, by limit.\n"
+            "# TYPE sampark_limited_total counter\n");
+    for (int k = 0; k < LIMIT_KIND_COUNT; k++)
+        put(&o, "sampark_limited_total{limit=\"%s\"} %llu\n", limit_name((limit_kind)k),
+            atomic_load(&limited[k]));
     put(&o,
         "# HELP sampark_messages_out_total Outgoing messages by result (sent, retried, failed).\n"
         "# TYPE sampark_messages_out_total counter\n"

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "limit.h"
 #include "wa_in.h"
 
 typedef enum metrics_route {
@@ -26,6 +27,7 @@ void metrics_processed(int ok);              /* worker: entries done (ok) or fai
 void metrics_dead_letter(void);              /* worker: entries that can never be processed */
 void metrics_send(int outcome);              /* sender: 0 sent, 1 retried, 2 failed */
 void metrics_send_seconds(double seconds);   /* sender: Graph API round trip */
+void metrics_limited(limit_kind kind);       /* worker: a citizen's action past a limit */
 
 /* The whole exposition, extra appended; malloc'd, NUL-terminated. */
 char *metrics_render(const char *extra, size_t *len);

@@ -35,6 +35,10 @@ static void defaults(void **state)
     assert_int_equal(c->satisfaction_timeout_h, 72);
     assert_int_equal(c->reclaim_idle_ms, 30000);
     assert_int_equal(c->retention_days, 0); /* closed cases are kept forever */
+    assert_int_equal(c->limit_complaints_day, 5);
+    assert_int_equal(c->limit_urgent_day, 2);
+    assert_int_equal(c->limit_helpdesk_hour, 3);
+    assert_int_equal(c->limit_messages_min, 30);
     assert_int_equal(config_check_serve(c, &e), -1);
     assert_non_null(strstr(e.msg, "WA_APP_SECRET"));
     config_free(c);
@@ -55,6 +59,10 @@ static void values(void **state)
                    "SAMPARK_SESSION_TTL_H=48",
                    "SAMPARK_SATISFACTION_TIMEOUT_H=1",
                    "SAMPARK_RETENTION_DAYS=365",
+                   "SAMPARK_LIMIT_COMPLAINTS_DAY=0",
+                   "SAMPARK_LIMIT_URGENT_DAY=1",
+                   "SAMPARK_LIMIT_HELPDESK_HOUR=1000",
+                   "SAMPARK_LIMIT_MESSAGES_MIN=",
                    NULL};
     err e;
     config *c = load(env, &e);
@@ -75,6 +83,10 @@ static void values(void **state)
     assert_int_equal(c->session_ttl_h, 48);
     assert_int_equal(c->satisfaction_timeout_h, 1);
     assert_int_equal(c->retention_days, 365);
+    assert_int_equal(c->limit_complaints_day, 0); /* 0: no limit */
+    assert_int_equal(c->limit_urgent_day, 1);
+    assert_int_equal(c->limit_helpdesk_hour, 1000);
+    assert_int_equal(c->limit_messages_min, 30); /* empty counts as unset */
     assert_int_equal(config_check_serve(c, &e), 0);
     config_free(c);
 }
@@ -156,6 +168,14 @@ static void malformed(void **state)
         {"SAMPARK_RETENTION_DAYS=29", "SAMPARK_RETENTION_DAYS"},
         {"SAMPARK_RETENTION_DAYS=90d", "SAMPARK_RETENTION_DAYS"},
         {"SAMPARK_RETENTION_DAYS=36501", "SAMPARK_RETENTION_DAYS"},
+        {"SAMPARK_LIMIT_COMPLAINTS_DAY=-1", "SAMPARK_LIMIT_COMPLAINTS_DAY"},
+        {"SAMPARK_LIMIT_COMPLAINTS_DAY=five", "SAMPARK_LIMIT_COMPLAINTS_DAY"},
+        {"SAMPARK_LIMIT_URGENT_DAY=2/day", "SAMPARK_LIMIT_URGENT_DAY"},
+        {"SAMPARK_LIMIT_URGENT_DAY=1001", "SAMPARK_LIMIT_URGENT_DAY"},
+        {"SAMPARK_LIMIT_HELPDESK_HOUR=3.5", "SAMPARK_LIMIT_HELPDESK_HOUR"},
+        {"SAMPARK_LIMIT_MESSAGES_MIN= 30", "SAMPARK_LIMIT_MESSAGES_MIN"},
+        {"SAMPARK_LIMIT_MESSAGES_MIN=99999999999999999999", "SAMPARK_LIMIT_MESSAGES_MIN"},
+        {"SAMPARK_LIMIT_MESSAGE_MIN=30", "SAMPARK_LIMIT_MESSAGE_MIN"}, /* a typo: unknown */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *env[] = {(char *)cases[i].entry, NULL};

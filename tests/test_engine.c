@@ -249,6 +249,48 @@ static void complaint_path_in_english_with_buttons(void **state)
     done(&c);
 }
 
+/* The limits' replies (issue 14): {limit} filled in, in the citizen's language; a refused
+ * complaint says so and returns to the menu instead of filing. */
+static void limit_replies(void **state)
+{
+    (void)state;
+    struct convo c = {0};
+    err e = {0};
+    const char *keys[] = {"limit"}, *values[] = {"2"};
+    say(&c, "hi");
+    tap(&c, "c:en");
+    engine_result_free(&c.r);
+    assert_int_equal(
+        engine_refuse(&ctx, &c.s, FLOW_REPLY_LIMIT_COMPLAINTS, keys, values, 1, &c.r, &e),
+        -1); /* nothing is waiting */
+    tap(&c, "c:complaint");
+    tap(&c, "d:PHE");
+    say(&c, "The hand pump near the school has been broken for a week");
+    tap(&c, "skip");
+    tap(&c, "skip");
+    tap(&c, "skip");
+    in_state(&c, "complaint_confirm");
+    tap(&c, "yes");
+    assert_int_equal(c.s.waiting, 1);
+    engine_result_free(&c.r);
+    if (engine_refuse(&ctx, &c.s, FLOW_REPLY_LIMIT_COMPLAINTS, keys, values, 1, &c.r, &e) < 0)
+        fail_msg("engine_refuse: %s", e.msg);
+    assert_true(said(&c, "You have already filed 2 complaints today"));
+    assert_true(said(&c, "not* registered"));
+    in_state(&c, "main_menu");
+    assert_int_equal(c.s.waiting, 0);
+    assert_null(engine_session_get(&c.s, "tracking_no"));
+    snprintf(c.s.lang, sizeof c.s.lang, "hi");
+    engine_result_free(&c.r);
+    assert_int_equal(engine_say(&ctx, &c.s, FLOW_REPLY_LIMIT_URGENT, keys, values, 1, &c.r, &e), 0);
+    assert_int_equal(c.r.n, 1);
+    assert_non_null(strstr(c.r.out[0].text, "आज आप 2 तत्काल शिकायतें"));
+    in_state(&c, "main_menu"); /* saying changes nothing */
+    engine_result_free(&c.r);
+    assert_int_equal(engine_say(&ctx, &c.s, FLOW_REPLY_COUNT, keys, values, 1, &c.r, &e), -1);
+    done(&c);
+}
+
 static void forgiving_matching(void **state)
 {
     (void)state;
@@ -410,6 +452,7 @@ int main(void)
         cmocka_unit_test(session_expiry_restarts_politely),
         cmocka_unit_test(tracking_lookup_validates_the_number),
         cmocka_unit_test(runaway_pattern_is_bounded),
+        cmocka_unit_test(limit_replies),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -227,6 +227,46 @@ static void every_error_kind_is_reported(void **state)
     }
 }
 
+/* The limits' replies came after the first flow sets: without them a set still loads, with
+ * built-in texts; with them the author's words win; an unknown reply is still refused. */
+static void limit_replies_are_optional(void **state)
+{
+    (void)state;
+    static const char marker[] = "  \"replies\": {\n";
+    char own[sizeof base + 256], out[4096], *dir;
+    const char *at = strstr(base, marker);
+    err e = {0};
+    flow_set *f;
+    assert_non_null(at);
+    dir = folder_with("t.json", base);
+    f = flow_set_load(dir, &e);
+    if (!f)
+        fail_msg("%s", e.msg);
+    assert_non_null(strstr(f->replies[FLOW_REPLY_LIMIT_COMPLAINTS].hi, "{limit}"));
+    assert_non_null(strstr(f->replies[FLOW_REPLY_LIMIT_HELPDESK].en, "{limit}"));
+    assert_non_null(f->replies[FLOW_REPLY_LIMIT_MESSAGES].en);
+    assert_non_null(f->replies[FLOW_REPLY_LIMIT_URGENT].hi);
+    flow_set_free(f);
+    remove_folder(dir);
+    snprintf(own, sizeof own,
+             "%.*s%s    \"limit_urgent\": {\"hi\": \"सीमा {limit}\", \"en\": "
+             "\"Limit {limit}\"},\n%s",
+             (int)(at - base), base, marker, at + strlen(marker));
+    dir = folder_with("t.json", own);
+    if (!(f = flow_set_load(dir, &e)))
+        fail_msg("%s", e.msg);
+    assert_string_equal(f->replies[FLOW_REPLY_LIMIT_URGENT].en, "Limit {limit}");
+    assert_non_null(f->replies[FLOW_REPLY_LIMIT_COMPLAINTS].en); /* the others built in */
+    flow_set_free(f);
+    remove_folder(dir);
+    snprintf(own, sizeof own, "%.*s%s    \"limit_urgnet\": {\"hi\": \"x\", \"en\": \"x\"},\n%s",
+             (int)(at - base), base, marker, at + strlen(marker));
+    dir = folder_with("t.json", own);
+    assert_int_equal(check(dir, out, sizeof out), 1);
+    assert_non_null(strstr(out, "limit_urgnet"));
+    remove_folder(dir);
+}
+
 static void district_file_is_skipped_and_empty_folder_refused(void **state)
 {
     (void)state;
@@ -251,6 +291,7 @@ int main(void)
         cmocka_unit_test(shipped_flows_are_valid),
         cmocka_unit_test(every_error_kind_is_reported),
         cmocka_unit_test(district_file_is_skipped_and_empty_folder_refused),
+        cmocka_unit_test(limit_replies_are_optional),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
