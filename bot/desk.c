@@ -554,9 +554,11 @@ int desk_officer(desk_out *o, const wa_message *m, err *e)
         snprintf(needle, sizeof needle, ",%s,", c.dept);
         snprintf(reply, sizeof reply, ",%s,", depts);
         if (!strstr(reply, needle)) {
+            /* Which department holds it is not theirs to know (issue 14). */
             snprintf(reply, sizeof reply,
-                     "शिकायत %s %s विभाग की है, आपके विभाग (%s) की नहीं। इस पर आप कार्रवाई नहीं कर सकते।",
-                     c.tracking, c.dept, depts);
+                     "शिकायत %s आपके विभाग की शिकायतों में नहीं है, इस पर आप कार्रवाई नहीं कर सकते। / "
+                     "Complaint %s is not one of your department's cases.",
+                     c.tracking, c.tracking);
             return say(o, m->from, reply, NULL, "officer_reply", e);
         }
     }

@@ -192,6 +192,10 @@ def test_transfer_refusals_and_strangers():
         deliver(port, CSPDCL_OFFICER, text=f"reply {t} देखते हैं")
         h.check("an officer of another department is refused",
                 wait_text(fake, CSPDCL_OFFICER, "आपके विभाग", m) and case_show(env, t).get("status") == "open")
+        refusal = [x for x, _ in texts_to(fake, CSPDCL_OFFICER, m) if "आपके विभाग" in x]
+        h.check("the refusal does not say which department holds the case",
+                refusal and "not one of your department's cases" in refusal[0]
+                and not any(w in refusal[0] for w in ("PHE", "पेयजल", "CSPDCL")), refusal)
         n = len(texts_to(fake, citizen))
         deliver(port, PHE_OFFICER, text=f"transfer {t} cspdcl")
         h.check("transfer: the new department's officer is notified", wait_text(fake, CSPDCL_OFFICER, f"स्थानांतरित शिकायत {t}", m))
