@@ -92,13 +92,16 @@ static const db_stmt st_reasons_due = {
     " AND COALESCE(reason_asked_at, updated_at) + interval '24 hours' <= " NOW
     " ORDER BY id LIMIT 500",
     1};
+/* The lapse is told to the officer who asked while they may still act on the case, else to the
+ * department's officers now (the last column says which). */
 static const db_stmt st_docs_lapse = {
     "sched_docs_lapse",
-    "UPDATE cases SET awaiting_docs = false, updated_at = now() WHERE id IN (SELECT id FROM cases"
-    " WHERE awaiting_docs AND COALESCE(docs_requested_at, updated_at) + interval '7 days' <= " NOW
-    " ORDER BY id LIMIT 500)"
-    " RETURNING id, tracking_no, COALESCE(docs_requested_by, ''),"
-    " extract(epoch FROM docs_requested_at)::bigint",
+    "UPDATE cases c SET awaiting_docs = false, updated_at = now() WHERE c.id IN (SELECT id FROM"
+    " cases WHERE awaiting_docs AND COALESCE(docs_requested_at, updated_at) + interval '7 days'"
+    " <= " NOW " ORDER BY id LIMIT 500)"
+    " RETURNING c.id, c.tracking_no, COALESCE(c.docs_requested_by, ''),"
+    " extract(epoch FROM c.docs_requested_at)::bigint, c.department_code,"
+    " " DESK_SQL_STILL_ACTS("c.docs_requested_by", "c.department_code"),
     1};
 static const db_stmt st_due_digests = {"sched_due_digests",
                                        "SELECT (" NOW " AT TIME ZONE timezone)::date::text,"
@@ -269,6 +272,19 @@ static int to_role(db *d, const char *role, const char *base, const char *text, 
     return rc;
 }
 
+/* To every officer of the department dept now. */
+static int to_officers(db *d, const char *dept, const char *base, const char *text,
+                       const char *purpose, const char *case_id, err *e)
+{
+    PGresult *r = db_query(d, &st_dept_officers, (const char *[]){dept}, e);
+    int rc;
+    if (!r)
+        return -1;
+    rc = send_each(d, r, base, text, purpose, case_id, e);
+    PQclear(r);
+    return rc;
+}
+
 static int reminders(db *d, const char *now, scheduler_stats *st, err *e)
 {
     PGresult *r = db_query(d, &st_remind, (const char *[]){now}, e);
@@ -276,20 +292,14 @@ static int reminders(db *d, const char *now, scheduler_stats *st, err *e)
         return -1;
     for (int i = 0; i < PQntuples(r); i++) {
         char text[400], base[120];
-        PGresult *offs = db_query(d, &st_dept_officers, (const char *[]){PQgetvalue(r, i, 2)}, e);
-        int rc;
-        if (!offs) {
-            PQclear(r);
-            return -1;
-        }
         snprintf(text, sizeof text,
                  "⏰ याद दिलाना: शिकायत %s की समय-सीमा %s को पूरी हो रही है। जवाब: reply %s <संदेश>",
                  PQgetvalue(r, i, 1), PQgetvalue(r, i, 3), PQgetvalue(r, i, 1));
         snprintf(base, sizeof base, "remind:%s:%s", PQgetvalue(r, i, 0), now);
-        rc = send_each(d, offs, base, text, "officer_reminder", PQgetvalue(r, i, 0), e);
-        PQclear(offs);
-        if (rc < 0 || event(d, PQgetvalue(r, i, 0), "sla_reminder",
-                            "officers reminded near the due time", "{}", now, e) < 0) {
+        if (to_officers(d, PQgetvalue(r, i, 2), base, text, "officer_reminder", PQgetvalue(r, i, 0),
+                        e) < 0 ||
+            event(d, PQgetvalue(r, i, 0), "sla_reminder", "officers reminded near the due time",
+                  "{}", now, e) < 0) {
             PQclear(r);
             return -1;
         }
@@ -416,7 +426,7 @@ static int lapses(db *d, const char *now, scheduler_stats *st, err *e)
         return -1;
     for (int i = 0; i < PQntuples(r); i++) {
         const char *id = PQgetvalue(r, i, 0), *t = PQgetvalue(r, i, 1),
-                   *officer = PQgetvalue(r, i, 2);
+                   *officer = PQgetvalue(r, i, 5)[0] == 't' ? PQgetvalue(r, i, 2) : "";
         char text[400], key[120];
         snprintf(text, sizeof text,
                  "शिकायत %s: नागरिक ने 7 दिन में माँगे गए दस्तावेज़ नहीं भेजे। उनके आगे के संदेश अब इस "
@@ -424,7 +434,9 @@ static int lapses(db *d, const char *now, scheduler_stats *st, err *e)
                  t, t);
         snprintf(key, sizeof key, "docslapse:%s:%s", id, PQgetvalue(r, i, 3));
         if (event(d, id, "docs_request_lapsed", "no documents within 7 days", "{}", now, e) < 0 ||
-            (*officer && outbox_text(d, key, officer, text, "officer_docs", id, e) < 0)) {
+            (*officer
+                 ? outbox_text(d, key, officer, text, "officer_docs", id, e)
+                 : to_officers(d, PQgetvalue(r, i, 4), key, text, "officer_docs", id, e)) < 0) {
             PQclear(r);
             return -1;
         }
