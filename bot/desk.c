@@ -511,6 +511,22 @@ static int officer_cases(desk_out *o, const char *phone, int supervisor, err *e)
     return say(o, phone, text, NULL, "officer_reply", e);
 }
 
+/* "Show the list" tapped on the digest template (scheduler.c): the digest it announced, in full,
+ * now that the tap has opened the window — for a phone that still reads the digests. */
+static int digest_tap(desk_out *o, const wa_message *m, err *e)
+{
+    char earlier[300], key[320];
+    int got;
+    if (o->no_outbox)
+        return 0;
+    snprintf(earlier, sizeof earlier, "%s:%s", m->reply_id, m->from);
+    key_for(o, key, sizeof key);
+    if ((got = outbox_digest_again(o->pg, key, m->from, earlier, e)) != 0)
+        return got < 0 ? -1 : 0;
+    return say(o, m->from, "यह सूची अब उपलब्ध नहीं है। / This list is no longer available.", NULL,
+               "officer_reply", e);
+}
+
 int desk_officer(desk_out *o, const wa_message *m, err *e)
 {
     officer_command cmd;
@@ -523,6 +539,8 @@ int desk_officer(desk_out *o, const wa_message *m, err *e)
                                                   : "";
     if (wa_in_kind_is_silent(m->kind))
         return 0;
+    if (m->kind == WA_MSG_BUTTON && !strncmp(m->reply_id, "digest:", 7))
+        return digest_tap(o, m, e); /* before its title "Show the list" is taken for "show" */
     if (*text) {
         char citizen[32];
         int got = helpdesk_peer(o, m->context_id, m->from, "officer_helpdesk", citizen,
