@@ -73,10 +73,15 @@ static const db_stmt st_docs = {
     " updated_at = now()"
     " WHERE id = $1::bigint",
     2};
+/* The request answered; who gets what the citizen sent: the officer who asked, while they may
+ * still act on the case, else the department's officers now (issue 14). */
 static const db_stmt st_docs_done = {
     "desk_docs_done",
-    "UPDATE cases SET awaiting_docs = false, updated_at = now() WHERE id = $1::bigint"
-    " RETURNING COALESCE(docs_requested_by, '')",
+    "WITH d AS (UPDATE cases c SET awaiting_docs = false, updated_at = now()"
+    " WHERE c.id = $1::bigint RETURNING c.docs_requested_by AS asker, c.department_code AS dept)"
+    " SELECT x.p FROM d, LATERAL (SELECT d.asker UNION SELECT phone FROM officers"
+    "  WHERE department_code = d.dept) x(p)"
+    " WHERE (x.p IS NOT DISTINCT FROM d.asker) = " DESK_SQL_STILL_ACTS("d.asker", "d.dept"),
     1};
 static const db_stmt st_resolve = {
     "desk_resolve",
@@ -126,11 +131,16 @@ static const db_stmt st_supervisors = {"desk_supervisors",
                                        "SELECT DISTINCT p FROM districts, unnest(CASE WHEN $1 THEN "
                                        "nodal_phones || collector_phones ELSE nodal_phones END) p",
                                        1};
-/* The other party of a helpdesk exchange (migration 0015): the message swiped was of $2. */
+/* The other party of a helpdesk exchange (migration 0015): the message swiped was of $2. A
+ * staff member who is no longer a nodal officer, the collector or an officer comes back as ''
+ * (the citizen's words go to the nodal officers now instead). */
 static const db_stmt st_helpdesk_peer = {
     "desk_helpdesk_peer",
-    "SELECT about_phone FROM outbound_messages WHERE wamid = $1 AND recipient = $2 AND purpose = $3"
-    " AND about_phone IS NOT NULL",
+    "SELECT CASE WHEN $3 <> 'helpdesk_reply' OR about_phone IN (SELECT phone FROM officers) OR"
+    " EXISTS (SELECT 1 FROM districts t WHERE about_phone = ANY(t.nodal_phones || "
+    "t.collector_phones))"
+    " THEN about_phone ELSE '' END FROM outbound_messages"
+    " WHERE wamid = $1 AND recipient = $2 AND purpose = $3 AND about_phone IS NOT NULL",
     3};
 static const db_stmt st_officer_cases = {
     "desk_officer_cases",
@@ -246,21 +256,31 @@ static int helpdesk_to_staff(desk_out *o, const char *staff, const char *citizen
     return say_about(o, staff, body, NULL, "officer_helpdesk", citizen, e);
 }
 
-int desk_helpdesk(desk_out *o, const char *citizen, const char *question, err *e)
+/* To every nodal officer: the number of them told, -1 on error. */
+static int helpdesk_to_nodal(desk_out *o, const char *citizen, const char *headline,
+                             const char *text, err *e)
 {
     PGresult *r = db_query(o->pg, &st_supervisors, (const char *[]){"false"}, e);
-    char text[4200];
     int n;
     if (!r)
         return -1;
-    snprintf(text, sizeof text, "प्रश्न: %s", question && *question ? question : "(नहीं लिखा)");
     for (int i = 0; i < PQntuples(r); i++)
-        if (helpdesk_to_staff(o, PQgetvalue(r, i, 0), citizen, "बात करना चाहते हैं।", text, e) < 0) {
+        if (helpdesk_to_staff(o, PQgetvalue(r, i, 0), citizen, headline, text, e) < 0) {
             PQclear(r);
             return -1;
         }
     n = PQntuples(r);
     PQclear(r);
+    return n;
+}
+
+int desk_helpdesk(desk_out *o, const char *citizen, const char *question, err *e)
+{
+    char text[4200];
+    int n;
+    snprintf(text, sizeof text, "प्रश्न: %s", question && *question ? question : "(नहीं लिखा)");
+    if ((n = helpdesk_to_nodal(o, citizen, "बात करना चाहते हैं।", text, e)) < 0)
+        return -1;
     return n > 0;
 }
 
@@ -491,6 +511,22 @@ static int officer_cases(desk_out *o, const char *phone, int supervisor, err *e)
     return say(o, phone, text, NULL, "officer_reply", e);
 }
 
+/* "Show the list" tapped on the digest template (scheduler.c): the digest it announced, in full,
+ * now that the tap has opened the window — for a phone that still reads the digests. */
+static int digest_tap(desk_out *o, const wa_message *m, err *e)
+{
+    char earlier[300], key[320];
+    int got;
+    if (o->no_outbox)
+        return 0;
+    snprintf(earlier, sizeof earlier, "%s:%s", m->reply_id, m->from);
+    key_for(o, key, sizeof key);
+    if ((got = outbox_digest_again(o->pg, key, m->from, earlier, e)) != 0)
+        return got < 0 ? -1 : 0;
+    return say(o, m->from, "यह सूची अब उपलब्ध नहीं है। / This list is no longer available.", NULL,
+               "officer_reply", e);
+}
+
 int desk_officer(desk_out *o, const wa_message *m, err *e)
 {
     officer_command cmd;
@@ -503,6 +539,8 @@ int desk_officer(desk_out *o, const wa_message *m, err *e)
                                                   : "";
     if (wa_in_kind_is_silent(m->kind))
         return 0;
+    if (m->kind == WA_MSG_BUTTON && !strncmp(m->reply_id, "digest:", 7))
+        return digest_tap(o, m, e); /* before its title "Show the list" is taken for "show" */
     if (*text) {
         char citizen[32];
         int got = helpdesk_peer(o, m->context_id, m->from, "officer_helpdesk", citizen,
@@ -554,9 +592,11 @@ int desk_officer(desk_out *o, const wa_message *m, err *e)
         snprintf(needle, sizeof needle, ",%s,", c.dept);
         snprintf(reply, sizeof reply, ",%s,", depts);
         if (!strstr(reply, needle)) {
+            /* Which department holds it is not theirs to know (issue 14). */
             snprintf(reply, sizeof reply,
-                     "शिकायत %s %s विभाग की है, आपके विभाग (%s) की नहीं। इस पर आप कार्रवाई नहीं कर सकते।",
-                     c.tracking, c.dept, depts);
+                     "शिकायत %s आपके विभाग की शिकायतों में नहीं है, इस पर आप कार्रवाई नहीं कर सकते। / "
+                     "Complaint %s is not one of your department's cases.",
+                     c.tracking, c.tracking);
             return say(o, m->from, reply, NULL, "officer_reply", e);
         }
     }
@@ -738,6 +778,23 @@ static int reopen(desk_out *o, const struct case_row *c, const char *actor, cons
     return 1;
 }
 
+/* What the citizen sent for a request for documents, to one officer: their text, or the file. */
+static int forward_docs(desk_out *o, const struct case_row *c, const char *to, const wa_message *m,
+                        err *e)
+{
+    char reply[5120], key[320];
+    snprintf(reply, sizeof reply, "शिकायत %s: नागरिक ने भेजा%s%s", c->tracking,
+             m->kind == WA_MSG_TEXT ? ":\n" : " (फाइल साथ में)",
+             m->kind == WA_MSG_TEXT ? m->text : "");
+    if (say(o, to, reply, c->id, "officer_docs", e) < 0)
+        return -1;
+    key_for(o, key, sizeof key);
+    if (m->kind == WA_MSG_TEXT || o->no_outbox)
+        return 0;
+    return outbox_media(o->pg, key, to, wa_in_kind_name(m->kind), m->media_id, c->tracking,
+                        "officer_docs", c->id, e);
+}
+
 int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_confirm,
                  int case_waiting, int *handled, err *e)
 {
@@ -763,12 +820,16 @@ int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_conf
         if (got < 0)
             return -1;
         if (got) {
+            int english = lang && !strcmp(lang, "en");
             *handled = 1;
-            if (helpdesk_to_staff(o, staff, m->from, "ने लिखा:", m->text, e) < 0)
+            if (staff[0] ? helpdesk_to_staff(o, staff, m->from, "ने लिखा:", m->text, e)
+                         : (got = helpdesk_to_nodal(o, m->from, "ने लिखा:", m->text, e)) < 0)
                 return -1;
             return say(o, m->from,
-                       lang && !strcmp(lang, "en") ? "✅ Sent to the helpdesk."
-                                                   : "✅ हेल्पडेस्क को भेज दिया गया।",
+                       got == 0  ? (english ? "The helpdesk cannot be reached at the moment."
+                                            : "हेल्पडेस्क से अभी संपर्क नहीं हो सकता।")
+                       : english ? "✅ Sent to the helpdesk."
+                                 : "✅ हेल्पडेस्क को भेज दिया गया।",
                        NULL, "citizen_update", e);
         }
     }
@@ -840,12 +901,8 @@ int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_conf
          m->kind == WA_MSG_VIDEO || m->kind == WA_MSG_TEXT)) {
         /* What the officer asked for: attached to the case and forwarded to that officer. */
         PGresult *r = db_query(o->pg, &st_docs_done, (const char *[]){c.id}, e);
-        char officer[32] = "", key[320];
         if (!r)
             return -1;
-        if (PQntuples(r))
-            db_copy(officer, sizeof officer, r, 0, 0);
-        PQclear(r);
         if (m->kind != WA_MSG_TEXT &&
             db_exec(o->pg, &st_attach,
                     (const char *[]){c.id, m->media_id, wa_in_kind_name(m->kind), m->mime_type,
@@ -853,20 +910,16 @@ int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_conf
                     e) < 0)
             return -1;
         if (event(o, &c, "docs_received", m->from, m->kind == WA_MSG_TEXT ? m->text : m->caption,
-                  NULL, e) < 0)
+                  NULL, e) < 0) {
+            PQclear(r);
             return -1;
-        if (officer[0]) {
-            snprintf(reply, sizeof reply, "शिकायत %s: नागरिक ने भेजा%s%s", c.tracking,
-                     m->kind == WA_MSG_TEXT ? ":\n" : " (फाइल साथ में)",
-                     m->kind == WA_MSG_TEXT ? m->text : "");
-            if (say(o, officer, reply, c.id, "officer_docs", e) < 0)
-                return -1;
-            key_for(o, key, sizeof key);
-            if (m->kind != WA_MSG_TEXT && !o->no_outbox &&
-                outbox_media(o->pg, key, officer, wa_in_kind_name(m->kind), m->media_id, c.tracking,
-                             "officer_docs", c.id, e) < 0)
-                return -1;
         }
+        for (int i = 0; i < PQntuples(r); i++)
+            if (forward_docs(o, &c, PQgetvalue(r, i, 0), m, e) < 0) {
+                PQclear(r);
+                return -1;
+            }
+        PQclear(r);
         *handled = 1;
         return tell(
             o, &c, e,

@@ -11,14 +11,27 @@
 static const db_stmt st_insert = {
     "outbox_insert",
     "INSERT INTO outbound_messages (idempotency_key, recipient, kind, purpose, payload, case_id,"
-    " about_phone)"
-    " VALUES ($1, $2, $3, $4, $5::jsonb, NULLIF($6, '')::bigint, NULLIF($7, ''))"
+    " about_phone, template_hint)"
+    " VALUES ($1, $2, $3, $4, $5::jsonb, NULLIF($6, '')::bigint, NULLIF($7, ''),"
+    " NULLIF($8, '')::jsonb)"
     " ON CONFLICT (idempotency_key) DO NOTHING",
-    7};
+    8};
+/* A digest sent to $3 under the key $2, sent again under $1 with its template hint — only to a
+ * phone that still reads the digests. */
+static const db_stmt st_digest_again = {
+    "outbox_digest_again",
+    "INSERT INTO outbound_messages (idempotency_key, recipient, kind, purpose, payload,"
+    " template_hint)"
+    " SELECT $1, o.recipient, o.kind, o.purpose, o.payload, o.template_hint"
+    " FROM outbound_messages o, districts t WHERE o.idempotency_key = $2 AND o.recipient = $3"
+    " AND o.purpose = 'digest' AND o.recipient = ANY(t.digest_phones)"
+    " ON CONFLICT (idempotency_key) DO NOTHING"
+    " RETURNING 1",
+    3};
 
-static int insert_about(db *d, const char *key, const char *to, const char *kind,
-                        const char *purpose, char *json, const char *case_id, const char *about,
-                        err *e)
+static int insert_hinted(db *d, const char *key, const char *to, const char *kind,
+                         const char *purpose, char *json, const char *case_id, const char *about,
+                         const char *hint, err *e)
 {
     int rc;
     if (!json)
@@ -27,12 +40,19 @@ static int insert_about(db *d, const char *key, const char *to, const char *kind
      * stray bytes become '?' rather than failing the whole transaction (and the scheduler's
      * pass, or the citizen's case, with it). */
     text_utf8_repair(json);
-    rc = db_exec(
-        d, &st_insert,
-        (const char *[]){key, to, kind, purpose, json, case_id ? case_id : "", about ? about : ""},
-        e);
+    rc = db_exec(d, &st_insert,
+                 (const char *[]){key, to, kind, purpose, json, case_id ? case_id : "",
+                                  about ? about : "", hint ? hint : ""},
+                 e);
     free(json);
     return rc;
+}
+
+static int insert_about(db *d, const char *key, const char *to, const char *kind,
+                        const char *purpose, char *json, const char *case_id, const char *about,
+                        err *e)
+{
+    return insert_hinted(d, key, to, kind, purpose, json, case_id, about, NULL, e);
 }
 
 static int insert(db *d, const char *key, const char *to, const char *kind, const char *purpose,
@@ -54,15 +74,38 @@ int outbox_text(db *d, const char *key, const char *to, const char *text, const 
     return outbox_text_about(d, key, to, text, purpose, case_id, NULL, e);
 }
 
-int outbox_text_about(db *d, const char *key, const char *to, const char *text, const char *purpose,
-                      const char *case_id, const char *about, err *e)
+/* The Graph API JSON of a plain text message (malloc'd). */
+static char *text_json(const char *to, const char *text)
 {
     engine_out o;
     memset(&o, 0, sizeof o);
     o.kind = ENGINE_SEND;
     o.type = ENGINE_TEXT;
     o.text = (char *)text;
-    return insert_about(d, key, to, "text", purpose, wa_out_message(to, &o), case_id, about, e);
+    return wa_out_message(to, &o);
+}
+
+int outbox_text_about(db *d, const char *key, const char *to, const char *text, const char *purpose,
+                      const char *case_id, const char *about, err *e)
+{
+    return insert_about(d, key, to, "text", purpose, text_json(to, text), case_id, about, e);
+}
+
+int outbox_text_hinted(db *d, const char *key, const char *to, const char *text,
+                       const char *purpose, const char *hint, err *e)
+{
+    return insert_hinted(d, key, to, "text", purpose, text_json(to, text), NULL, NULL, hint, e);
+}
+
+int outbox_digest_again(db *d, const char *key, const char *to, const char *earlier, err *e)
+{
+    PGresult *r = db_query(d, &st_digest_again, (const char *[]){key, earlier, to}, e);
+    int found;
+    if (!r)
+        return -1;
+    found = PQntuples(r) > 0;
+    PQclear(r);
+    return found;
 }
 
 int outbox_media(db *d, const char *key, const char *to, const char *type, const char *media_id,

@@ -17,6 +17,14 @@ int outbox_text(db *d, const char *key, const char *to, const char *text, const 
  * swipe-reply on it is forwarded there. */
 int outbox_text_about(db *d, const char *key, const char *to, const char *text, const char *purpose,
                       const char *case_id, const char *about, err *e);
+/* A plain text message with what its template carries when the recipient's 24-hour window is
+ * closed (hint: {"params": [...], "buttons": [quick-reply payloads]}, migration 0016). */
+int outbox_text_hinted(db *d, const char *key, const char *to, const char *text,
+                       const char *purpose, const char *hint, err *e);
+/* The digest sent to `to` under the idempotency key `earlier`, queued again under key (with its
+ * hint): 1 queued, 0 when there is no such digest, `to` no longer reads the digests, or key was
+ * queued before (a redelivered tap), -1 error. */
+int outbox_digest_again(db *d, const char *key, const char *to, const char *earlier, err *e);
 /* A media message forwarding a WhatsApp media id (image, audio, video, document). */
 int outbox_media(db *d, const char *key, const char *to, const char *type, const char *media_id,
                  const char *caption, const char *purpose, const char *case_id, err *e);

@@ -5,6 +5,7 @@
 #include "scheduler.h"
 
 #include <errno.h>
+#include <json.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,6 +21,7 @@
 
 #define UNRESOLVED "('open', 'in_progress', 'reopened')"
 #define NOW        "to_timestamp($1::double precision / 1000)"
+#define DIGEST_TOP 3 /* most overdue cases named in the digest template */
 
 static const db_stmt st_remind = {
     "sched_remind",
@@ -92,13 +94,16 @@ static const db_stmt st_reasons_due = {
     " AND COALESCE(reason_asked_at, updated_at) + interval '24 hours' <= " NOW
     " ORDER BY id LIMIT 500",
     1};
+/* The lapse is told to the officer who asked while they may still act on the case, else to the
+ * department's officers now (the last column says which). */
 static const db_stmt st_docs_lapse = {
     "sched_docs_lapse",
-    "UPDATE cases SET awaiting_docs = false, updated_at = now() WHERE id IN (SELECT id FROM cases"
-    " WHERE awaiting_docs AND COALESCE(docs_requested_at, updated_at) + interval '7 days' <= " NOW
-    " ORDER BY id LIMIT 500)"
-    " RETURNING id, tracking_no, COALESCE(docs_requested_by, ''),"
-    " extract(epoch FROM docs_requested_at)::bigint",
+    "UPDATE cases c SET awaiting_docs = false, updated_at = now() WHERE c.id IN (SELECT id FROM"
+    " cases WHERE awaiting_docs AND COALESCE(docs_requested_at, updated_at) + interval '7 days'"
+    " <= " NOW " ORDER BY id LIMIT 500)"
+    " RETURNING c.id, c.tracking_no, COALESCE(c.docs_requested_by, ''),"
+    " extract(epoch FROM c.docs_requested_at)::bigint, c.department_code,"
+    " " DESK_SQL_STILL_ACTS("c.docs_requested_by", "c.department_code"),
     1};
 static const db_stmt st_due_digests = {"sched_due_digests",
                                        "SELECT (" NOW " AT TIME ZONE timezone)::date::text,"
@@ -141,7 +146,7 @@ static const db_stmt st_digest_lists = {
     " - created_at) / 86400)::int,"
     " floor(extract(epoch FROM " NOW " - created_at) / 3600)::int % 24, reopen_count FROM ("
     " (SELECT 'overdue' AS kind, * FROM cases WHERE status IN " UNRESOLVED " AND sla_due_at < " NOW
-    "  ORDER BY created_at LIMIT 10)"
+    "  ORDER BY sla_due_at, created_at LIMIT 10)"
     " UNION ALL (SELECT 'reopened', * FROM cases WHERE status = 'reopened' ORDER BY created_at "
     "LIMIT 20)) x",
     1};
@@ -244,27 +249,32 @@ static int event(db *d, const char *id, const char *kind, const char *text, cons
     return db_exec(d, &st_event, (const char *[]){id, kind, text, detail, now}, e);
 }
 
-/* Sends text to each phone the query returns; keys derive from base so a repeat is a no-op. */
+/* Sends text to each phone the query returns; keys derive from base so a repeat is a no-op.
+ * hint (may be NULL): what the template carries outside the 24-hour window (outbox.h). */
 static int send_each(db *d, PGresult *phones, const char *base, const char *text,
-                     const char *purpose, const char *case_id, err *e)
+                     const char *purpose, const char *case_id, const char *hint, err *e)
 {
     for (int i = 0; i < PQntuples(phones); i++) {
         char key[200];
-        snprintf(key, sizeof key, "%s:%s", base, PQgetvalue(phones, i, 0));
-        if (outbox_text(d, key, PQgetvalue(phones, i, 0), text, purpose, case_id, e) < 0)
+        const char *to = PQgetvalue(phones, i, 0);
+        snprintf(key, sizeof key, "%s:%s", base, to);
+        if ((hint ? outbox_text_hinted(d, key, to, text, purpose, hint, e)
+                  : outbox_text(d, key, to, text, purpose, case_id, e)) < 0)
             return -1;
     }
     return 0;
 }
 
-static int to_role(db *d, const char *role, const char *base, const char *text, const char *purpose,
-                   const char *case_id, err *e)
+/* Sends text to each phone the statement st returns for param (a role, a department). */
+static int to_phones(db *d, const db_stmt *st, const char *param, const char *base,
+                     const char *text, const char *purpose, const char *case_id, const char *hint,
+                     err *e)
 {
-    PGresult *r = db_query(d, &st_phones, (const char *[]){role}, e);
+    PGresult *r = db_query(d, st, (const char *[]){param}, e);
     int rc;
     if (!r)
         return -1;
-    rc = send_each(d, r, base, text, purpose, case_id, e);
+    rc = send_each(d, r, base, text, purpose, case_id, hint, e);
     PQclear(r);
     return rc;
 }
@@ -276,20 +286,14 @@ static int reminders(db *d, const char *now, scheduler_stats *st, err *e)
         return -1;
     for (int i = 0; i < PQntuples(r); i++) {
         char text[400], base[120];
-        PGresult *offs = db_query(d, &st_dept_officers, (const char *[]){PQgetvalue(r, i, 2)}, e);
-        int rc;
-        if (!offs) {
-            PQclear(r);
-            return -1;
-        }
         snprintf(text, sizeof text,
                  "⏰ याद दिलाना: शिकायत %s की समय-सीमा %s को पूरी हो रही है। जवाब: reply %s <संदेश>",
                  PQgetvalue(r, i, 1), PQgetvalue(r, i, 3), PQgetvalue(r, i, 1));
         snprintf(base, sizeof base, "remind:%s:%s", PQgetvalue(r, i, 0), now);
-        rc = send_each(d, offs, base, text, "officer_reminder", PQgetvalue(r, i, 0), e);
-        PQclear(offs);
-        if (rc < 0 || event(d, PQgetvalue(r, i, 0), "sla_reminder",
-                            "officers reminded near the due time", "{}", now, e) < 0) {
+        if (to_phones(d, &st_dept_officers, PQgetvalue(r, i, 2), base, text, "officer_reminder",
+                      PQgetvalue(r, i, 0), NULL, e) < 0 ||
+            event(d, PQgetvalue(r, i, 0), "sla_reminder", "officers reminded near the due time",
+                  "{}", now, e) < 0) {
             PQclear(r);
             return -1;
         }
@@ -319,7 +323,8 @@ static int ladder(db *d, const char *now, int level, scheduler_stats *st, err *e
         /* One notification per level per SLA clock: a reopened case can climb again. */
         snprintf(base, sizeof base, "esc%d:%s:%s", level, id, PQgetvalue(r, i, 6));
         snprintf(detail, sizeof detail, "{\"level\": %d, \"reopen_count\": %d}", level, reopen);
-        if (to_role(d, level == 1 ? "nodal" : "collector", base, text, "escalation", id, e) < 0 ||
+        if (to_phones(d, &st_phones, level == 1 ? "nodal" : "collector", base, text, "escalation",
+                      id, NULL, e) < 0 ||
             event(d, id, "escalated",
                   level == 1 ? "past the SLA: nodal officer notified"
                              : "past the collector's threshold: collector notified",
@@ -416,7 +421,7 @@ static int lapses(db *d, const char *now, scheduler_stats *st, err *e)
         return -1;
     for (int i = 0; i < PQntuples(r); i++) {
         const char *id = PQgetvalue(r, i, 0), *t = PQgetvalue(r, i, 1),
-                   *officer = PQgetvalue(r, i, 2);
+                   *officer = PQgetvalue(r, i, 5)[0] == 't' ? PQgetvalue(r, i, 2) : "";
         char text[400], key[120];
         snprintf(text, sizeof text,
                  "शिकायत %s: नागरिक ने 7 दिन में माँगे गए दस्तावेज़ नहीं भेजे। उनके आगे के संदेश अब इस "
@@ -424,7 +429,9 @@ static int lapses(db *d, const char *now, scheduler_stats *st, err *e)
                  t, t);
         snprintf(key, sizeof key, "docslapse:%s:%s", id, PQgetvalue(r, i, 3));
         if (event(d, id, "docs_request_lapsed", "no documents within 7 days", "{}", now, e) < 0 ||
-            (*officer && outbox_text(d, key, officer, text, "officer_docs", id, e) < 0)) {
+            (*officer ? outbox_text(d, key, officer, text, "officer_docs", id, e)
+                      : to_phones(d, &st_dept_officers, PQgetvalue(r, i, 4), key, text,
+                                  "officer_docs", id, NULL, e)) < 0) {
             PQclear(r);
             return -1;
         }
@@ -515,10 +522,13 @@ static int write_file(const char *dir, const char *name, const char *content)
     return fclose(f);
 }
 
-static char *build_digest(db *d, int64_t now_ms, const char *kind, char **csv_out, char day[16],
-                          err *e)
+/* The digest's text and CSV, the district's date, and in *top_out the most overdue cases as
+ * one line for the template ("BLB-2026-000123 (97 h), ..."; "" when none is overdue). */
+static char *build_digest(db *d, int64_t now_ms, const char *kind, char **csv_out, char **top_out,
+                          char day[16], err *e)
 {
-    struct buf text = {0}, csv = {0};
+    struct buf text = {0}, csv = {0}, top = {0};
+    int ntop = 0;
     char now[32], start[64], when[16] = "";
     int64_t period_ms = (!strcmp(kind, "weekly") ? 7 : 1) * 24LL * 3600 * 1000;
     time_t st = (time_t)((now_ms - period_ms) / 1000);
@@ -588,17 +598,51 @@ static char *build_digest(db *d, int64_t now_ms, const char *kind, char **csv_ou
                 strcmp(PQgetvalue(r, i, 5), "0") ? PQgetvalue(r, i, 5) : "");
             add(&csv, "%s,%s,%s,%s,%s,%s\n", k, PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
                 PQgetvalue(r, i, 3), PQgetvalue(r, i, 4), PQgetvalue(r, i, 5));
+            if (!strcmp(k, "overdue") && ntop++ < DIGEST_TOP)
+                add(&top, "%s%s (%d h)", ntop > 1 ? ", " : "", PQgetvalue(r, i, 1),
+                    atoi(PQgetvalue(r, i, 3)) * 24 + atoi(PQgetvalue(r, i, 4)));
         }
         PQclear(r);
     }
-    if (!text.s || !csv.s) {
+    add(&top, "%s", "");
+    if (!text.s || !csv.s || !top.s) {
         free(text.s);
         free(csv.s);
+        free(top.s);
         err_set(e, ERR_ENV, "out of memory building the digest");
         return NULL;
     }
     *csv_out = csv.s;
+    *top_out = top.s;
     return text.s;
+}
+
+/* Sends the digest to the digest phones under key, which is also the payload of the template's
+ * quick-reply button: outside the collector's 24-hour window the template carries the headline
+ * (the text's first two lines, as one) and the most overdue cases, and a tap on "Show the list"
+ * brings this text (desk.c, outbox_digest_again). */
+static int send_digest(db *d, const char *key, const char *text, const char *top, err *e)
+{
+    json_object *hint = json_object_new_object(), *params = json_object_new_array(),
+                *buttons = json_object_new_array();
+    char head[1024];
+    size_t first = strcspn(text, "\n");
+    int rc;
+    /* "📊 दैनिक रिपोर्ट 03-11-2026 — district: प्राप्त 4 · हल 2 · ..." */
+    snprintf(head, sizeof head, "%.*s: %.*s", (int)first, text,
+             text[first] ? (int)strcspn(text + first + 1, "\n") : 0,
+             text[first] ? text + first + 1 : "");
+    json_object_array_add(params, json_object_new_string(head));
+    json_object_array_add(params, json_object_new_string(*top ? top : "कोई नहीं / none"));
+    json_object_array_add(buttons, json_object_new_string(key));
+    json_object_object_add(hint, "params", params);
+    json_object_object_add(hint, "buttons", buttons);
+    rc = to_phones(d, &st_phones, "digest", key, text, "digest", NULL,
+                   json_object_to_json_string_ext(hint, JSON_C_TO_STRING_PLAIN |
+                                                            JSON_C_TO_STRING_NOSLASHESCAPE),
+                   e);
+    json_object_put(hint);
+    return rc;
 }
 
 static void write_digest_files(const char *day, const char *kind, const char *dir, const char *text,
@@ -618,24 +662,62 @@ static void write_digest_files(const char *day, const char *kind, const char *di
 char *scheduler_digest(db *d, const config *c, int64_t now_ms, const char *kind, const char *dir,
                        err *e)
 {
-    char *csv = NULL, *text, key[96], day[16];
+    char *csv = NULL, *top = NULL, *text, key[96], day[16];
     (void)c;
-    if (!(text = build_digest(d, now_ms, kind, &csv, day, e)))
+    if (!(text = build_digest(d, now_ms, kind, &csv, &top, day, e)))
         return NULL;
     snprintf(key, sizeof key, "digest:%s:%lld", kind, (long long)now_ms);
-    if (begin_at(d, now_ms, e) < 0 || to_role(d, "digest", key, text, "digest", NULL, e) < 0 ||
+    if (begin_at(d, now_ms, e) < 0 || send_digest(d, key, text, top, e) < 0 ||
         db_commit(d, e) < 0) {
         db_rollback(d);
         free(text);
         free(csv);
+        free(top);
         return NULL;
     }
     write_digest_files(day, kind, dir, text, csv);
     free(csv);
+    free(top);
     return text;
 }
 
-/* The scheduled digests: claimed, sent and saved in one transaction, once per local day. */
+/* One scheduled digest of the local day date: claimed, sent and saved in one transaction. */
+static int digest_once(db *d, const config *c, int64_t now_ms, const char *kind, const char *date,
+                       scheduler_stats *st, err *e)
+{
+    char *text, *csv = NULL, *top = NULL, key[96], day[16];
+    PGresult *claim = NULL;
+    int rc = -1;
+    if (!(text = build_digest(d, now_ms, kind, &csv, &top, day, e)))
+        return -1;
+    snprintf(key, sizeof key, "digest:%s:%s", kind, date);
+    if (begin_at(d, now_ms, e) < 0)
+        goto out;
+    if (!(claim = db_query(d, &st_claim_digest, (const char *[]){kind, date}, e)))
+        goto rollback;
+    if (PQntuples(claim) == 0) { /* sent already today: another pass got there first */
+        rc = 0;
+        goto rollback;
+    }
+    if (send_digest(d, key, text, top, e) < 0 ||
+        db_exec(d, &st_save_digest, (const char *[]){kind, date, text, csv}, e) < 0 ||
+        db_commit(d, e) < 0)
+        goto rollback;
+    write_digest_files(day, kind, c->digest_dir, text, csv);
+    st->digests++;
+    rc = 0;
+    goto out;
+rollback:
+    db_rollback(d);
+out:
+    PQclear(claim);
+    free(text);
+    free(csv);
+    free(top);
+    return rc;
+}
+
+/* The scheduled digests, once per local day. */
 static int digests(db *d, const config *c, int64_t now_ms, scheduler_stats *st, err *e)
 {
     char now[32], date[16];
@@ -651,41 +733,9 @@ static int digests(db *d, const config *c, int64_t now_ms, scheduler_stats *st, 
     db_copy(date, sizeof date, r, 0, 0);
     weekly = PQgetvalue(r, 0, 2)[0] == 't';
     PQclear(r);
-    for (int w = 0; w <= weekly; w++) {
-        const char *kind = w ? "weekly" : "daily";
-        char *text, *csv = NULL, key[96], day[16];
-        PGresult *claim;
-        if (!(text = build_digest(d, now_ms, kind, &csv, day, e)))
+    for (int w = 0; w <= weekly; w++)
+        if (digest_once(d, c, now_ms, w ? "weekly" : "daily", date, st, e) < 0)
             return -1;
-        snprintf(key, sizeof key, "digest:%s:%s", kind, date);
-        if (begin_at(d, now_ms, e) < 0 ||
-            !(claim = db_query(d, &st_claim_digest, (const char *[]){kind, date}, e))) {
-            db_rollback(d);
-            free(text);
-            free(csv);
-            return -1;
-        }
-        if (PQntuples(claim) == 0) { /* sent already today: another pass got there first */
-            PQclear(claim);
-            db_rollback(d);
-            free(text);
-            free(csv);
-            continue;
-        }
-        PQclear(claim);
-        if (to_role(d, "digest", key, text, "digest", NULL, e) < 0 ||
-            db_exec(d, &st_save_digest, (const char *[]){kind, date, text, csv}, e) < 0 ||
-            db_commit(d, e) < 0) {
-            db_rollback(d);
-            free(text);
-            free(csv);
-            return -1;
-        }
-        write_digest_files(day, kind, c->digest_dir, text, csv);
-        free(text);
-        free(csv);
-        st->digests++;
-    }
     return 0;
 }
 

@@ -46,7 +46,7 @@ static const db_stmt st_claim = {
     "  COALESCE((SELECT tracking_no FROM cases WHERE id = o.case_id), ''),"
     "  COALESCE((SELECT last_inbound_at > GREATEST(o.window_at, now()) - interval '24 hours'"
     "   FROM wa_contacts WHERE phone = o.recipient),"
-    "           false)",
+    "           false), COALESCE(o.template_hint::text, '')",
     3};
 /* Records delivered messages with their wamids. A status Meta reported before the wamid was
  * stored (early_statuses, migration 0013) is applied here at once, a failure on the case too. */
@@ -306,10 +306,45 @@ static json_object *param(const char *text)
     return p;
 }
 
+/* A message's own template parameters and quick-reply payloads (template_hint, migration
+ * 0016) instead of those cut from its text: the digest's headline, most overdue cases and the
+ * button that brings the full list. 1 when the hint gave the parameters. */
+static int hinted(json_object *hint, json_object *params, json_object *comps)
+{
+    json_object *list, *buttons;
+    if (!hint || !json_object_object_get_ex(hint, "params", &list) ||
+        !json_object_is_type(list, json_type_array))
+        return 0;
+    for (size_t i = 0; i < json_object_array_length(list); i++)
+        json_object_array_add(params,
+                              param(json_object_get_string(json_object_array_get_idx(list, i))));
+    if (!json_object_object_get_ex(hint, "buttons", &buttons) ||
+        !json_object_is_type(buttons, json_type_array))
+        return 1;
+    for (size_t i = 0; i < json_object_array_length(buttons); i++) {
+        json_object *b = json_object_new_object(), *bp = json_object_new_array(),
+                    *p = json_object_new_object();
+        char index[16];
+        snprintf(index, sizeof index, "%zu", i);
+        json_object_object_add(p, "type", json_object_new_string("payload"));
+        json_object_object_add(
+            p, "payload",
+            json_object_new_string(json_object_get_string(json_object_array_get_idx(buttons, i))));
+        json_object_array_add(bp, p);
+        json_object_object_add(b, "type", json_object_new_string("button"));
+        json_object_object_add(b, "sub_type", json_object_new_string("quick_reply"));
+        json_object_object_add(b, "index", json_object_new_string(index));
+        json_object_object_add(b, "parameters", bp);
+        json_object_array_add(comps, b);
+    }
+    return 1;
+}
+
 /* Rewrites a free-form message as the approved template for its purpose: officers' and
  * the collector's notifications use officer_new_case [tracking, headline, text], a digest
- * uses digest [text], everything for a citizen uses citizen_update [tracking, text]. */
-static char *as_template(sender *s, struct job *j, json_object *payload)
+ * uses digest [headline, most overdue] and its button (from the hint; without one, the text's
+ * first two lines and "-"), everything for a citizen uses citizen_update [tracking, text]. */
+static char *as_template(sender *s, struct job *j, json_object *payload, json_object *hint)
 {
     const char *key = strncmp(j->purpose, "officer", 7) == 0 ||
                               strncmp(j->purpose, "escalat", 7) == 0 ||
@@ -350,12 +385,16 @@ static char *as_template(sender *s, struct job *j, json_object *payload)
     json_object_object_add(t, "name", json_object_new_string(json_object_get_string(name)));
     json_object_object_add(lobj, "code", json_object_new_string(json_object_get_string(lang)));
     json_object_object_add(t, "language", lobj);
-    if (strcmp(key, "digest") != 0)
-        json_object_array_add(params, param(j->tracking));
-    if (strcmp(key, "officer_new_case") == 0) {
+    json_object_object_add(comp, "type", json_object_new_string("body"));
+    json_object_object_add(comp, "parameters", params);
+    json_object_array_add(comps, comp);
+    if (hinted(hint, params, comps)) {
+        /* the message said what its template carries */
+    } else if (strcmp(key, "officer_new_case") == 0) {
         nl = strchr(text, '\n');
         if (nl)
             *nl = '\0';
+        json_object_array_add(params, param(j->tracking));
         json_object_array_add(params, param(text));
         json_object_array_add(params, param(nl ? nl + 1 : ""));
     } else if (strcmp(key, "digest") == 0) {
@@ -364,12 +403,11 @@ static char *as_template(sender *s, struct job *j, json_object *payload)
         if (second && (second = strchr(second + 1, '\n')))
             *second = '\0';
         json_object_array_add(params, param(text));
+        json_object_array_add(params, param("-"));
     } else {
+        json_object_array_add(params, param(j->tracking));
         json_object_array_add(params, param(text));
     }
-    json_object_object_add(comp, "type", json_object_new_string("body"));
-    json_object_object_add(comp, "parameters", params);
-    json_object_array_add(comps, comp);
     json_object_object_add(t, "components", comps);
     json_object_object_add(root, "template", t);
     out = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
@@ -689,7 +727,9 @@ static int claim(sender *s, int n)
         /* Free-form messages need the 24-hour window; otherwise the approved template. */
         if (!window_open && (strcmp(j->kind, "text") == 0 || strcmp(j->kind, "interactive") == 0 ||
                              strcmp(j->kind, "image") == 0 || strcmp(j->kind, "document") == 0)) {
-            j->body = as_template(s, j, payload);
+            json_object *hint = json_tokener_parse(PQgetvalue(r, i, 8)); /* NULL: none */
+            j->body = as_template(s, j, payload, hint);
+            json_object_put(hint);
             if (!j->body) {
                 record(s, &st_failed,
                        (const char *[]){

@@ -24,11 +24,14 @@ PHE_OFFICER, CSPDCL_OFFICER, NODAL = "919800000001", "919800000002", "9198000000
 counter = [0]
 
 
-def deliver(port, sender, text=None, reply_id=None, image=None, context=None, wamid=None):
+def deliver(port, sender, text=None, reply_id=None, image=None, context=None, wamid=None, button=None):
+    """button: (payload, text) of a template's quick-reply button tapped."""
     counter[0] += 1
     wamid = wamid or f"wamid.CASE{os.getpid()}{counter[0]:06d}"
     msg = {"from": sender, "id": wamid, "timestamp": str(int(time.time()))}
-    if reply_id:
+    if button:
+        msg.update(type="button", button={"payload": button[0], "text": button[1]})
+    elif reply_id:
         msg.update(type="interactive", interactive={"type": "button_reply", "button_reply": {"id": reply_id, "title": reply_id}})
     elif image:
         msg.update(type="image", image={"id": image, "mime_type": "image/jpeg", "sha256": "x", "caption": "photo"})
@@ -192,6 +195,10 @@ def test_transfer_refusals_and_strangers():
         deliver(port, CSPDCL_OFFICER, text=f"reply {t} देखते हैं")
         h.check("an officer of another department is refused",
                 wait_text(fake, CSPDCL_OFFICER, "आपके विभाग", m) and case_show(env, t).get("status") == "open")
+        refusal = [x for x, _ in texts_to(fake, CSPDCL_OFFICER, m) if "आपके विभाग" in x]
+        h.check("the refusal does not say which department holds the case",
+                refusal and "not one of your department's cases" in refusal[0]
+                and not any(w in refusal[0] for w in ("PHE", "पेयजल", "CSPDCL")), refusal)
         n = len(texts_to(fake, citizen))
         deliver(port, PHE_OFFICER, text=f"transfer {t} cspdcl")
         h.check("transfer: the new department's officer is notified", wait_text(fake, CSPDCL_OFFICER, f"स्थानांतरित शिकायत {t}", m))
@@ -289,10 +296,70 @@ def test_helpdesk_both_ways():
         fake.close()
 
 
+def load_directory(env, edit):
+    """Loads flows/district.json as changed by edit(dict): the directory a collectorate reloads."""
+    d = json.load(open(os.path.join(h.ROOT, "flows", "district.json"), encoding="utf-8"))
+    edit(d)
+    path = os.path.join(env.tmp, "district-edited.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(d, f, ensure_ascii=False)
+    r = subprocess.run([h.BIN, "directory", "load", path], env=env.env(), capture_output=True, text=True)
+    return r.returncode == 0 or print(r.stderr)
+
+
+def test_removed_staff_hear_nothing():
+    """Issue 14 item 3: the officer who asked for documents, and the nodal officer of a helpdesk
+    talk, are taken out of the directory; what the citizens send next goes to those who hold the
+    posts now, and nothing more to the removed phones."""
+    env, fake = h.Env("removed"), FakeGraph(TOKEN, PHONE_ID)
+    new_phe, new_nodal = "919800000011", "919800000091"
+    try:
+        window(env, PHE_OFFICER, NODAL, new_phe, new_nodal)
+        srv = env.serve(WA_ACCESS_TOKEN=TOKEN, WA_PHONE_NUMBER_ID=PHONE_ID, WA_API_BASE=fake.base,
+                        SAMPARK_RETRY_BASE_MS="100", SAMPARK_RECLAIM_IDLE_MS="1000")
+        port, citizen, asker = srv.port, "919811123421", "919811123422"
+        t = file_complaint(port, fake, citizen)
+        n = len(texts_to(fake, citizen))
+        deliver(port, PHE_OFFICER, text=f"docs {t} आधार कार्ड की फोटो भेजें")
+        h.check("docs asked by the officer", wait_text(fake, citizen, "आधार कार्ड की फोटो", n))
+        for step, expect in ((dict(text="नमस्ते"), "भाषा"), (dict(reply_id="c:hi"), "शिकायत"),
+                             (dict(reply_id="c:helpdesk"), "प्रश्न"), (dict(text="पेंशन कब आएगी?"), "हेल्पडेस्क को भेज")):
+            n = len(texts_to(fake, asker))
+            deliver(port, asker, **step)
+            wait_text(fake, asker, expect, n)
+        notice = [w for x, w in texts_to(fake, NODAL) if "पेंशन कब आएगी" in x]
+        n = len(texts_to(fake, asker))
+        deliver(port, NODAL, text="अगले सप्ताह आएगी।", context=notice[0] if notice else None)
+        h.check("a helpdesk talk with the nodal officer", bool(notice) and wait_text(fake, asker, "अगले सप्ताह", n))
+        answer = [w for x, w in texts_to(fake, asker, n) if "अगले सप्ताह" in x]
+
+        def edit(d):
+            d["departments"][0]["officers"] = [{"phone": new_phe, "name": "Executive Engineer, PHE (new)"}]
+            d["escalation"]["nodal"]["phones"] = [new_nodal]
+        h.check("the directory is reloaded without the officer and the nodal officer",
+                load_directory(env, edit) and h.psql(env.url, f"SELECT count(*) FROM officers WHERE phone = '{PHE_OFFICER}'") == "0")
+        gone = {p: h.replies_to(env, p) for p in (PHE_OFFICER, NODAL)}
+        n = len(texts_to(fake, citizen))
+        deliver(port, citizen, image="665544332211")
+        h.check("the asked-for photo goes to the department's officer now", h.wait_for(
+            lambda: any(b.get("type") == "image" and b["image"]["id"] == "665544332211" for _, b, _ in fake.delivered()
+                        if b.get("to") == new_phe), 20) and wait_text(fake, new_phe, f"शिकायत {t}: नागरिक ने भेजा"))
+        h.check("and the citizen is thanked", wait_text(fake, citizen, "जोड़कर अधिकारी को भेज", n))
+        n = len(texts_to(fake, asker))
+        deliver(port, asker, text="धन्यवाद, और विधवा पेंशन?", context=answer[0] if answer else None)
+        h.check("the citizen's swipe-reply on the helpdesk goes to the nodal officer now",
+                wait_text(fake, new_nodal, "विधवा पेंशन") and wait_text(fake, asker, "हेल्पडेस्क को भेज", n))
+        h.check("the removed phones' outbox got nothing more", {p: h.replies_to(env, p) for p in gone} == gone,
+                ({p: h.replies_to(env, p) for p in gone}, gone))
+    finally:
+        env.close()
+        fake.close()
+
+
 def main():
     return h.run_tests([test_the_whole_story, test_the_story_in_english, test_transfer_refusals_and_strangers,
                         test_many_citizens_at_once,
-                        test_helpdesk_both_ways])
+                        test_helpdesk_both_ways, test_removed_staff_hear_nothing])
 
 
 if __name__ == "__main__":

@@ -83,6 +83,63 @@ def test_ladder_reminders_and_auto_close():
         env.close()
 
 
+def test_digest_button_brings_the_list():
+    """Issue 14 item 6: outside the collector's 24-hour window the digest goes as the template with
+    the most overdue tracking numbers and their age, and a "Show the list" button whose tap brings
+    the full digest as text."""
+    import e2e_cases as cases
+    from fake_graph import FakeGraph
+    env, fake = h.Env("digestbtn"), FakeGraph(cases.TOKEN, cases.PHONE_ID)
+    try:
+        # Ages at --at: 97, 120, 150 and 200 hours, all past the 48-hour SLA.
+        for k, age in enumerate((97, 120, 150, 200)):
+            seed(env, f"BLB-2026-00050{k}", "PHE", "open", "2026-11-06T05:00:00Z")
+            h.psql(env.url, f"UPDATE cases SET created_at = created_at - interval '{age} hours',"
+                            f" sla_started_at = created_at - interval '{age} hours',"
+                            f" sla_due_at = created_at - interval '{age - 48} hours'"
+                            f" WHERE tracking_no = 'BLB-2026-00050{k}'")
+        code, out = run(env, "digest", "--at", "2026-11-06T05:00:00Z")
+        h.check("the full digest lists every overdue case", code == 0 and all(
+            f"BLB-2026-00050{k}" in out for k in range(4)), out)
+        srv = {"WA_ACCESS_TOKEN": cases.TOKEN, "WA_PHONE_NUMBER_ID": cases.PHONE_ID, "WA_API_BASE": fake.base,
+               "SAMPARK_RETRY_BASE_MS": "100", "SAMPARK_RECLAIM_IDLE_MS": "1000"}
+        receiver = env.serve("receiver", **srv)
+        env.serve("worker", **srv)
+        env.serve("sender", **srv)
+
+        def templates():
+            return [b for _, b, _ in fake.delivered() if b.get("to") == COLLECTOR and b.get("type") == "template"]
+        h.check("outside the window the digest goes as the template", h.wait_for(lambda: templates(), 20),
+                [b for _, b, _ in fake.delivered()])
+        tpl = (templates() or [{}])[0].get("template", {})
+        comps = tpl.get("components", [])
+        body = " | ".join(p["text"] for c in comps if c.get("type") == "body" for p in c["parameters"])
+        h.check("its parameters name the three most overdue cases with their age in hours",
+                "BLB-2026-000503 (200 h), BLB-2026-000502 (150 h), BLB-2026-000501 (120 h)" in body
+                and "BLB-2026-000500" not in body and "प्राप्त" in body, body)
+        h.check("no parameter has a newline, a tab or a run of spaces",
+                not any(ch in body for ch in ("\n", "\t", "     ")), body)
+        buttons = [c for c in comps if c.get("type") == "button"]
+        payload = buttons[0]["parameters"][0].get("payload", "") if buttons else ""
+        h.check("and a quick-reply button that names the digest",
+                len(buttons) == 1 and buttons[0].get("sub_type") == "quick_reply" and buttons[0].get("index") == "0"
+                and payload.startswith("digest:daily:"), comps)
+        n = len(cases.texts_to(fake, COLLECTOR))
+        cases.deliver(receiver.port, COLLECTOR, button=(payload, "Show the list"))
+        h.check("the tap brings the full digest as text, with every overdue case and its age",
+                cases.wait_text(fake, COLLECTOR, "BLB-2026-000500 (PHE) 4 दिन 1 घंटे", n) and any(
+                    b.get("type") == "text" and "दैनिक रिपोर्ट" in b["text"]["body"]
+                    for _, b, _ in fake.delivered() if b.get("to") == COLLECTOR),
+                cases.texts_to(fake, COLLECTOR, n))
+        n = len(cases.texts_to(fake, COLLECTOR))
+        cases.deliver(receiver.port, COLLECTOR, button=("digest:daily:1", "Show the list"))
+        h.check("a tap on an unknown digest is answered, not taken for a command",
+                cases.wait_text(fake, COLLECTOR, "no longer available", n), cases.texts_to(fake, COLLECTOR, n))
+    finally:
+        env.close()
+        fake.close()
+
+
 def test_two_schedulers_at_once():
     env = h.Env("sched2")
     try:
@@ -392,6 +449,7 @@ def test_one_failing_duty_stops_no_other():
 
 def main():
     return h.run_tests([test_ladder_reminders_and_auto_close, test_two_schedulers_at_once, test_digests,
+                        test_digest_button_brings_the_list,
                         test_urgent_keyword, test_window_judged_at_the_clock, test_retention,
                         test_waiting_on_the_citizen_lapses, test_one_failing_duty_stops_no_other])
 
