@@ -9,9 +9,16 @@
 
 #include "text.h"
 
+/* Urgent: the department is, or the text (desc) names an emergency (आग, fire, बाढ़...); d is the
+ * department's row, dist the district's. */
+#define CASES_SQL_WANTED(desc)                                                                     \
+    "(d.urgent OR EXISTS (SELECT 1 FROM unnest(dist.urgent_keywords) k WHERE strpos(lower(" desc   \
+    "), lower(k)) > 0))"
+
 /* $10: may the case be urgent (the citizen's urgent complaints today are within
  * SAMPARK_LIMIT_URGENT_DAY)? Returns the id, whether it is urgent, and whether it would have
- * been (an urgent complaint past the limit is filed as a normal one). */
+ * been. An urgent complaint past the limit keeps the urgent deadline (the ladder takes it to
+ * the nodal officers if it runs out) but not the immediate alert: urgent is false, level 0. */
 static const db_stmt st_create = {
     "cases_create",
     "WITH dist AS (SELECT code, timezone, COALESCE(nodal_after_hours, 48) AS default_sla, "
@@ -20,27 +27,33 @@ static const db_stmt st_create = {
     " counter AS (SELECT code AS district_code, y.year, sampark_tracking_next(code, y.year) AS "
     "last_value"
     "  FROM dist, LATERAL (SELECT extract(year FROM now() AT TIME ZONE timezone)::int AS year) y),"
-    /* Urgent: the department is, or the text names an emergency (आग, fire, बाढ़...). */
     " dept AS (SELECT d.code, u.wanted, u.wanted AND $10::boolean AS urgent,"
-    "  CASE WHEN u.wanted AND $10::boolean THEN dist.urgent_sla_hours"
+    "  CASE WHEN u.wanted THEN dist.urgent_sla_hours"
     "  ELSE COALESCE(d.sla_hours, dist.default_sla) END AS sla"
-    "  FROM departments d CROSS JOIN dist CROSS JOIN LATERAL (SELECT d.urgent OR EXISTS (SELECT 1 "
-    "FROM"
-    "   unnest(dist.urgent_keywords) k WHERE strpos(lower($5), lower(k)) > 0) AS wanted) u"
-    "  WHERE d.code = $1 AND d.active),"
-    " ins AS (INSERT INTO cases (tracking_no, department_code, citizen_phone, citizen_name, "
-    "language, description,"
-    "  location_text, latitude, longitude, urgent, escalation_level, source_message_id, sla_due_at)"
-    " SELECT counter.district_code || '-' || counter.year || '-' || lpad(counter.last_value::text, "
-    "6, '0'),"
-    "  dept.code, $2, NULLIF($3, ''), $4, $5, NULLIF($6, ''), NULLIF($7, '')::float8, NULLIF($8, "
-    "'')::float8,"
-    "  dept.urgent, CASE WHEN dept.urgent THEN 2 ELSE 0 END, $9, now() + dept.sla * interval '1 "
-    "hour'"
-    " FROM counter, dept"
-    " ON CONFLICT (source_message_id) DO NOTHING RETURNING id, urgent)"
-    " SELECT ins.id, ins.urgent, dept.wanted FROM ins, dept",
+    "  FROM departments d CROSS JOIN dist CROSS JOIN LATERAL (SELECT " CASES_SQL_WANTED(
+        "$5") " AS wanted) u WHERE d.code = $1 AND d.active),"
+              " ins AS (INSERT INTO cases (tracking_no, department_code, citizen_phone, "
+              "citizen_name, "
+              "language, description,"
+              "  location_text, latitude, longitude, urgent, escalation_level, source_message_id, "
+              "sla_due_at)"
+              " SELECT counter.district_code || '-' || counter.year || '-' || "
+              "lpad(counter.last_value::text, "
+              "6, '0'),"
+              "  dept.code, $2, NULLIF($3, ''), $4, $5, NULLIF($6, ''), NULLIF($7, '')::float8, "
+              "NULLIF($8, "
+              "'')::float8,"
+              "  dept.urgent, CASE WHEN dept.urgent THEN 2 ELSE 0 END, $9, now() + dept.sla * "
+              "interval '1 "
+              "hour'"
+              " FROM counter, dept"
+              " ON CONFLICT (source_message_id) DO NOTHING RETURNING id, urgent)"
+              " SELECT ins.id, ins.urgent, dept.wanted FROM ins, dept",
     10};
+static const db_stmt st_wanted = {"cases_wanted",
+                                  "SELECT " CASES_SQL_WANTED("$2") " FROM departments d, districts "
+                                                                   "dist WHERE d.code = $1",
+                                  2};
 static const db_stmt st_by_source = {"cases_by_source",
                                      "SELECT id FROM cases WHERE source_message_id = $1", 1};
 static const db_stmt st_event = {
@@ -147,8 +160,9 @@ int case_create(db *d, const char *phone, const char *name, const char *lang,
     /* The district sees which urgent complaints the daily limit filed as normal ones. */
     if (limited && db_exec(d, &st_event,
                            (const char *[]){id, "urgent_limited", "system",
-                                            "urgent complaints per day limit reached: filed as a "
-                                            "normal case (no nodal officer or collector alert)",
+                                            "a daily limit reached: filed with the urgent deadline "
+                                            "but without the immediate nodal officer and collector "
+                                            "alert",
                                             ""},
                            e) < 0)
         return -1;
@@ -164,6 +178,18 @@ int case_create(db *d, const char *phone, const char *name, const char *lang,
     out->urgent = urgent;
     out->urgent_limited = limited;
     return 0;
+}
+
+int case_is_urgent(db *d, const engine_session *s, err *e)
+{
+    PGresult *r =
+        db_query(d, &st_wanted, (const char *[]){var(s, "department"), var(s, "description")}, e);
+    int wanted;
+    if (!r)
+        return -1;
+    wanted = PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't';
+    PQclear(r);
+    return wanted;
 }
 
 /* "blb 2026 000123", "BLB2026000123" → "BLB-2026-000123". */

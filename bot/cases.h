@@ -28,6 +28,10 @@ int case_create(db *d, const char *phone, const char *name, const char *lang,
                 const engine_session *s, const char *source_msg_id, int urgent_ok, case_info *out,
                 err *e);
 
+/* Whether the complaint in the session would be urgent (its department, or an emergency word in
+ * its description): 1 or 0, -1 + e on a database error. */
+int case_is_urgent(db *d, const engine_session *s, err *e);
+
 /* The case with this tracking number if phone filed it, or phone's newest case when
  * tracking_no is empty. 1 found, 0 not found (or someone else's), -1 error. */
 int case_lookup(db *d, const char *phone, const char *tracking_no, const char *lang, case_info *out,

@@ -168,19 +168,27 @@ static int tell_limit(conv *cv, const engine_ctx *ctx, engine_session *s, limit_
 }
 
 /* create_case under the day's limits: past the complaints limit nothing is filed (the citizen
- * is told and back at the menu); past the urgent limit the case is filed as a normal one — a
- * real fire is never refused — and the citizen told. A complaint counts once it is filed. */
+ * is told and back at the menu) — unless it is urgent; past the urgent limit, or an urgent one
+ * past the complaints limit, the case is filed without the immediate alert to the nodal
+ * officers and the collector — a real fire is never refused — and the citizen told. A complaint
+ * counts once it is filed. */
 static int file_case(conv *cv, const engine_ctx *ctx, engine_session *s, const wa_message *m,
                      engine_result *r, desk_out *out, err *e)
 {
     case_info ci;
     const char *lang = s->lang[0] ? s->lang : "hi";
-    int ok, urgent_ok;
+    int ok, urgent_ok, wanted;
     if (limit_decide(LIMIT_COMPLAINTS, limit_max(cv->cfg, LIMIT_COMPLAINTS),
-                     rank_of(cv, LIMIT_COMPLAINTS, m, 0)) != LIMIT_ALLOW)
-        return tell_limit(cv, ctx, s, LIMIT_COMPLAINTS, FLOW_REPLY_LIMIT_COMPLAINTS, 1, r, e);
-    urgent_ok = limit_decide(LIMIT_URGENT, limit_max(cv->cfg, LIMIT_URGENT),
-                             rank_of(cv, LIMIT_URGENT, m, 0)) == LIMIT_ALLOW;
+                     rank_of(cv, LIMIT_COMPLAINTS, m, 0)) != LIMIT_ALLOW) {
+        if ((wanted = case_is_urgent(cv->pg, s, e)) < 0)
+            return -1;
+        if (!wanted)
+            return tell_limit(cv, ctx, s, LIMIT_COMPLAINTS, FLOW_REPLY_LIMIT_COMPLAINTS, 1, r, e);
+        urgent_ok = 0;
+    } else {
+        urgent_ok = limit_decide(LIMIT_URGENT, limit_max(cv->cfg, LIMIT_URGENT),
+                                 rank_of(cv, LIMIT_URGENT, m, 0)) == LIMIT_ALLOW;
+    }
     ok = case_create(cv->pg, m->from, m->profile_name, lang, s, m->id, urgent_ok, &ci, e) == 0;
     if (!ok && e->kind == ERR_ENV)
         return -1;
@@ -490,8 +498,14 @@ static int run(conv *cv, const wa_message *const *ms, size_t n, conv_sink sink, 
          * batch; staff are counted too but never limited (step_in_tx asks only for citizens). */
         err le = {0};
         if (limit_rank(rc, LIMIT_MESSAGES, limit_max(cv->cfg, LIMIT_MESSAGES), phones, ids, sent, n,
-                       1, ranks, &le) < 0)
+                       1, ranks, &le) < 0) {
+            if (rc->err) { /* the connection broke: the batch waits for Redis like any other */
+                err_set(e, ERR_ENV, "%s", le.msg);
+                rds_reset(cv->redis);
+                goto out;
+            }
             fprintf(stderr, "sampark: messages limit not checked, allowed: %s\n", le.msg);
+        }
     }
     cv->live = rc;
     if (db_begin(cv->pg, e) < 0) {

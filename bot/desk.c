@@ -131,12 +131,13 @@ static const db_stmt st_supervisors = {"desk_supervisors",
                                        "SELECT DISTINCT p FROM districts, unnest(CASE WHEN $1 THEN "
                                        "nodal_phones || collector_phones ELSE nodal_phones END) p",
                                        1};
-/* The other party of a helpdesk exchange (migration 0015): the message swiped was of $2. A
- * staff member who is no longer a nodal officer, the collector or an officer comes back as ''
- * (the citizen's words go to the nodal officers now instead). */
+/* The other party of a helpdesk exchange (migration 0015): the message swiped was of $2. The
+ * helpdesk is the nodal officers' (desk_helpdesk): one who is no longer a nodal officer or the
+ * collector — removed, or now a department's officer — comes back as '' and the citizen's words
+ * go to the nodal officers of today instead. */
 static const db_stmt st_helpdesk_peer = {
     "desk_helpdesk_peer",
-    "SELECT CASE WHEN $3 <> 'helpdesk_reply' OR about_phone IN (SELECT phone FROM officers) OR"
+    "SELECT CASE WHEN $3 <> 'helpdesk_reply' OR"
     " EXISTS (SELECT 1 FROM districts t WHERE about_phone = ANY(t.nodal_phones || "
     "t.collector_phones))"
     " THEN about_phone ELSE '' END FROM outbound_messages"
@@ -291,7 +292,8 @@ static int helpdesk_answer(desk_out *o, const char *staff, const char *citizen, 
     char body[4600], cut[3000];
     snprintf(body, sizeof body,
              "☎️ जिला हेल्पडेस्क / District helpdesk:\n%s\n\n"
-             "↩️ आगे लिखने के लिए इस संदेश पर स्वाइप करके "
+             "↩️ आगे लिखने के लिए इस संदेश पर स्वाइप "
+             "करके "
              "जवाब "
              "दें। "
              "/ "
@@ -822,9 +824,12 @@ int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_conf
         if (got) {
             int english = lang && !strcmp(lang, "en");
             *handled = 1;
-            if (staff[0] ? helpdesk_to_staff(o, staff, m->from, "ने लिखा:", m->text, e)
-                         : (got = helpdesk_to_nodal(o, m->from, "ने लिखा:", m->text, e)) < 0)
+            if (staff[0]) {
+                if (helpdesk_to_staff(o, staff, m->from, "ने लिखा:", m->text, e) < 0)
+                    return -1;
+            } else if ((got = helpdesk_to_nodal(o, m->from, "ने लिखा:", m->text, e)) < 0) {
                 return -1;
+            }
             return say(o, m->from,
                        got == 0  ? (english ? "The helpdesk cannot be reached at the moment."
                                             : "हेल्पडेस्क से अभी संपर्क नहीं हो सकता।")
@@ -907,8 +912,10 @@ int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_conf
             db_exec(o->pg, &st_attach,
                     (const char *[]){c.id, m->media_id, wa_in_kind_name(m->kind), m->mime_type,
                                      m->caption, m->filename},
-                    e) < 0)
+                    e) < 0) {
+            PQclear(r);
             return -1;
+        }
         if (event(o, &c, "docs_received", m->from, m->kind == WA_MSG_TEXT ? m->text : m->caption,
                   NULL, e) < 0) {
             PQclear(r);

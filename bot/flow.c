@@ -607,28 +607,40 @@ static const char *const reply_names[FLOW_REPLY_COUNT + 1] = {
     "too_many_tries", "limit_messages", "limit_complaints",
     "limit_urgent",   "limit_helpdesk", NULL};
 
-/* What the optional replies say when a flow set leaves them out. */
+/* What the optional replies say when a flow set leaves them out: the shipped flows' own words
+ * (flows/grievance.json), so a district's older flow set still loads after an upgrade and its
+ * citizens read the same sentences (tests/test_flow.c compares the two). */
 static const flow_text builtin_replies[FLOW_REPLY_COUNT] = {
-    [FLOW_REPLY_LIMIT_MESSAGES] = {"आप बहुत जल्दी-जल्दी संदेश भेज रहे हैं। कृपया एक मिनट रुककर फिर "
-                                   "लिखें; इस बीच के संदेशों का जवाब नहीं जाएगा।",
-                                   "You are sending messages very fast. Please wait a minute and "
-                                   "write again; messages sent meanwhile will not be answered.",
-                                   NULL},
-    [FLOW_REPLY_LIMIT_COMPLAINTS] = {"आज आप {limit} शिकायतें दर्ज कर चुके हैं, इसलिए यह शिकायत "
-                                     "दर्ज नहीं हुई। कृपया कल फिर भेजें।",
-                                     "You have already filed {limit} complaints today, so this "
-                                     "one was not registered. Please send it again tomorrow.",
-                                     NULL},
-    [FLOW_REPLY_LIMIT_URGENT] = {"आज आप {limit} तत्काल शिकायतें दर्ज कर चुके हैं, इसलिए यह "
-                                 "सामान्य शिकायत के रूप में दर्ज की जा रही है।",
-                                 "You have already filed {limit} urgent complaints today, so this "
-                                 "one is registered as a normal complaint.",
-                                 NULL},
-    [FLOW_REPLY_LIMIT_HELPDESK] = {"इस घंटे आप हेल्पडेस्क को {limit} प्रश्न भेज चुके हैं, इसलिए "
-                                   "यह प्रश्न नहीं भेजा गया। कृपया बाद में पूछें।",
-                                   "You have already sent {limit} questions to the helpdesk this "
-                                   "hour, so this one was not sent. Please ask again later.",
-                                   NULL},
+    [FLOW_REPLY_LIMIT_MESSAGES] =
+        {"आप बहुत जल्दी-जल्दी संदेश भेज रहे हैं। 🙏 कृपया एक मिनट रुककर फिर लिखें। इस बीच भेजे गए संदेश हमारे पास दर्ज "
+         "हैं, पर उनका जवाब नहीं जाएगा।",
+         "You are sending messages very fast. 🙏 Please wait a minute and write again. Messages "
+         "sent meanwhile are recorded, but will not be answered.",
+         NULL},
+    [FLOW_REPLY_LIMIT_COMPLAINTS] =
+        {"आज आप {limit} शिकायतें दर्ज कर चुके हैं, जो एक दिन की सीमा है, इसलिए यह शिकायत दर्ज *नहीं* हुई। "
+         "कृपया इसे कल फिर भेजें। अपनी दर्ज शिकायतें आप 'शिकायत की स्थिति' में देख सकते हैं। जान का खतरा हो तो "
+         "112 पर फोन करें।",
+         "You have already filed {limit} complaints today, the limit for one day, so this "
+         "complaint was *not* registered. Please send it again tomorrow. You can follow your "
+         "registered complaints under 'Track a complaint'. If a life is in danger, call 112.",
+         NULL},
+    [FLOW_REPLY_LIMIT_URGENT] =
+        {"आज इस नंबर से तत्काल शिकायतों की सीमा पूरी हो चुकी है, इसलिए यह शिकायत तत्काल समय-सीमा के साथ दर्ज "
+         "की जा रही है, पर नोडल अधिकारी और कलेक्टर को तुरंत सूचना नहीं जाएगी: विभाग के अधिकारियों को यह अभी "
+         "भेजी जाएगी, और समय पर हल न होने पर यह नोडल अधिकारी तक पहुँचेगी। जान का खतरा हो तो 112 पर फोन "
+         "करें।",
+         "Today's limit of urgent complaints from this number has been reached, so this complaint "
+         "is registered with the urgent deadline but without an immediate alert to the nodal "
+         "officer and the Collector: the department's officers get it now, and it goes up to the "
+         "nodal officer if it is not resolved in time. If a life is in danger, call 112.",
+         NULL},
+    [FLOW_REPLY_LIMIT_HELPDESK] =
+        {"इस घंटे आप हेल्पडेस्क को {limit} प्रश्न भेज चुके हैं, इसलिए यह प्रश्न नहीं भेजा गया। कृपया अधिकारियों के "
+         "जवाब की प्रतीक्षा करें, या एक घंटे बाद फिर पूछें।",
+         "You have already sent {limit} questions to the helpdesk this hour, so this one was not "
+         "sent. Please wait for the officers' answer, or ask again in an hour.",
+         NULL},
 };
 
 static void parse_file(struct loader *L, const char *file, json_object *root)

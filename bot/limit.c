@@ -1,7 +1,8 @@
 /* limit.c — per-citizen limits (see limit.h). One Redis hash per phone, kind and window,
  * sampark:limit:<kind>:<window>:<phone>, maps each counted message id to its rank: a message
  * handled twice (a rolled-back transaction, a redelivery) keeps its first rank instead of
- * counting twice, and the hash expires a minute after its window ends. */
+ * counting twice, and the hash expires a minute after its window ends. Windows follow India's
+ * clock (UTC+05:30): a day from midnight IST, an hour from the full hour IST. */
 #include "limit.h"
 
 #include <stdio.h>
@@ -12,7 +13,7 @@ static const char rank_lua[] = "local r = redis.call('HGET', KEYS[1], ARGV[1])\n
                                "local n = redis.call('HLEN', KEYS[1]) + 1\n"
                                "if ARGV[2] == '1' and n <= tonumber(ARGV[3]) then\n"
                                "  redis.call('HSET', KEYS[1], ARGV[1], n)\n"
-                               "  if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end\n"
+                               "  if n == 1 then redis.call('PEXPIREAT', KEYS[1], ARGV[4]) end\n"
                                "end\n"
                                "return n\n";
 
@@ -51,7 +52,7 @@ limit_verdict limit_decide(limit_kind k, int max, long rank)
 int64_t limit_window(limit_kind k, int64_t t_ms, int64_t *len_ms)
 {
     int64_t len = k == LIMIT_MESSAGES ? 60000 : k == LIMIT_HELPDESK ? 3600000 : 86400000;
-    int64_t shift = len == 86400000 ? LIMIT_DAY_OFFSET_MS : 0;
+    int64_t shift = LIMIT_DAY_OFFSET_MS; /* India's clock: an hour runs 10:00–11:00 IST */
     if (len_ms)
         *len_ms = len;
     if (t_ms < 0)
@@ -75,7 +76,8 @@ int limit_rank(redisContext *c, limit_kind k, int max, const char *const *phones
         int64_t len, w = limit_window(k, t_ms[i], &len);
         snprintf(key, sizeof key, "sampark:limit:%s:%lld:%s", limit_name(k), (long long)w,
                  phones[i]);
-        snprintf(ttl, sizeof ttl, "%lld", (long long)(len + 60000));
+        /* the window's end, as Unix ms, and a minute's grace */
+        snprintf(ttl, sizeof ttl, "%lld", (long long)((w + 1) * len - LIMIT_DAY_OFFSET_MS + 60000));
         if (redisAppendCommand(c, "EVAL %s 1 %s %s %s %s %s", rank_lua, key, members[i],
                                store ? "1" : "0", cap, ttl) != REDIS_OK) {
             rc = err_set(e, ERR_ENV, "Redis: counting %s: %s", limit_name(k), c->errstr);

@@ -93,6 +93,21 @@ def test_complaints_per_day(env, port):
     h.check("told in English", said(env, en, "%You have already filed 2 complaints today%") == 1 and
             said(env, en, "%आज आप 2 शिकायतें%") == 0)
     h.check("/metrics counts the refused complaints", metric(port, "complaints") == 2, metric(port, "complaints"))
+    # Past the complaints limit a fire is still filed: without the immediate alert, urgent deadline kept.
+    # (A third citizen: the first two have used up their minute's messages.)
+    third = "919877710009"
+    ok = complaint(env, port, third, "हमारे गांव का हैंडपंप दो हफ्ते से खराब है", first=True)
+    ok = ok and complaint(env, port, third, "मोहल्ले की पानी की टंकी से गंदा पानी आ रहा है")
+    ok = ok and complaint(env, port, third, "खेत के पास झोपड़ी में आग लग गई है, मदद भेजें", dept="d:PRD")
+    fire = cases_of(env, third, "max(tracking_no)")
+    h.check("past the complaints limit an emergency is still filed", ok and cases_of(env, third) == "3",
+            cases_of(env, third))
+    h.check("with the urgent deadline but no alert to the nodal officer",
+            h.psql(env.url, f"SELECT urgent::text || ':' || (sla_due_at - created_at <= interval '4 hours')::text "
+                            f"FROM cases WHERE tracking_no = '{fire}'") == "false:true" and
+            said(env, NODAL, f"%{fire}%") == 0 and
+            h.psql(env.url, "SELECT count(*) FROM case_events e JOIN cases k ON k.id = e.case_id "
+                            f"WHERE k.tracking_no = '{fire}' AND e.kind = 'urgent_limited'") == "1")
 
 
 def test_urgent_per_day(env, port):
@@ -102,9 +117,10 @@ def test_urgent_per_day(env, port):
             ok and cases_of(env, c, "string_agg(urgent::text, ',')") == "true" and
             h.wait_for(lambda: said(env, NODAL, "%तत्काल शिकायत%") == 1 and said(env, COLLECTOR, "%तत्काल शिकायत%") == 1, 10))
     ok = complaint(env, port, c, "दूसरे खेत में भी आग लग गई है, मदद भेजें", dept="d:PRD")
-    h.check("past the urgent limit the complaint is still filed, as a normal case",
-            ok and cases_of(env, c, "string_agg(urgent::text || ':' || escalation_level, ',' ORDER BY id)") ==
-            "true:2,false:0", cases_of(env, c, "string_agg(urgent::text, ',' ORDER BY id)"))
+    h.check("past the urgent limit the complaint is still filed, without the alert but with the urgent deadline",
+            ok and cases_of(env, c, "string_agg(urgent::text || ':' || escalation_level || ':' || "
+                                    "(sla_due_at - created_at <= interval '4 hours')::text, ',' ORDER BY id)") ==
+            "true:2:true,false:0:true", cases_of(env, c, "string_agg(urgent::text, ',' ORDER BY id)"))
     second = cases_of(env, c, "max(tracking_no)")
     h.check("no page to the nodal officer or the collector for it",
             said(env, NODAL, "%तत्काल शिकायत%") == 1 and said(env, COLLECTOR, "%तत्काल शिकायत%") == 1 and
@@ -113,10 +129,11 @@ def test_urgent_per_day(env, port):
             h.psql(env.url, "SELECT count(*) FROM outbound_messages o JOIN officers f ON f.phone = o.recipient "
                             f"WHERE f.department_code = 'PRD' AND o.payload::text LIKE '%नई शिकायत {second}%'") != "0")
     h.check("the citizen is told, and the case records urgent_limited",
-            said(env, c, "%आज आप 1 तत्काल शिकायतें दर्ज कर चुके हैं%") == 1 and
+            said(env, c, "%तत्काल शिकायतों की सीमा पूरी हो चुकी है%") == 1 and
             h.psql(env.url, "SELECT count(*) FROM case_events e JOIN cases k ON k.id = e.case_id "
                             f"WHERE k.tracking_no = '{second}' AND e.kind = 'urgent_limited'") == "1")
-    h.check("/metrics counts it", metric(port, "urgent") == 1, metric(port, "urgent"))
+    # and the emergency past the complaints limit, in test_complaints_per_day
+    h.check("/metrics counts it", metric(port, "urgent") == 2, metric(port, "urgent"))
 
 
 def test_helpdesk_per_hour(env, port):

@@ -246,6 +246,17 @@ static void limit_replies_are_optional(void **state)
     assert_non_null(strstr(f->replies[FLOW_REPLY_LIMIT_HELPDESK].en, "{limit}"));
     assert_non_null(f->replies[FLOW_REPLY_LIMIT_MESSAGES].en);
     assert_non_null(f->replies[FLOW_REPLY_LIMIT_URGENT].hi);
+    {
+        /* The built-in words are the shipped flows' words. */
+        flow_set *shipped = flow_set_load(SAMPARK_SOURCE_DIR "/flows", &e);
+        if (!shipped)
+            fail_msg("%s", e.msg);
+        for (int i = FLOW_REPLY_LIMIT_MESSAGES; i <= FLOW_REPLY_LIMIT_HELPDESK; i++) {
+            assert_string_equal(f->replies[i].hi, shipped->replies[i].hi);
+            assert_string_equal(f->replies[i].en, shipped->replies[i].en);
+        }
+        flow_set_free(shipped);
+    }
     flow_set_free(f);
     remove_folder(dir);
     snprintf(own, sizeof own,

@@ -47,13 +47,16 @@ static void windows(void **state)
     assert_int_equal(len, 86400000);
     assert_int_equal(limit_window(LIMIT_URGENT, after, NULL),
                      limit_window(LIMIT_URGENT, after + 86399000, NULL)); /* 23:59:59 IST */
-    assert_int_equal(limit_window(LIMIT_HELPDESK, 3600000 * 5, &len), 5);
+    /* An hour is India's clock hour: 04:30Z is 10:00 IST, and 10:00-10:59:59 IST is one window. */
+    assert_int_equal(limit_window(LIMIT_HELPDESK, 3600000 * 4 + 1800000, &len), 10);
     assert_int_equal(len, 3600000);
-    assert_int_equal(limit_window(LIMIT_HELPDESK, 3600000 * 6 - 1, NULL), 5);
-    assert_int_equal(limit_window(LIMIT_MESSAGES, 120000, &len), 2);
+    assert_int_equal(limit_window(LIMIT_HELPDESK, 3600000 * 5 + 1800000 - 1, NULL), 10);
+    assert_int_equal(limit_window(LIMIT_HELPDESK, 3600000 * 4 + 1800000 - 1, NULL), 9);
+    assert_int_equal(limit_window(LIMIT_MESSAGES, 120000, &len), 332); /* 330 minutes east */
     assert_int_equal(len, 60000);
-    assert_int_equal(limit_window(LIMIT_MESSAGES, 179999, NULL), 2);
-    assert_int_equal(limit_window(LIMIT_MESSAGES, -5, NULL), 0);
+    assert_int_equal(limit_window(LIMIT_MESSAGES, 179999, NULL), 332);
+    assert_int_equal(limit_window(LIMIT_MESSAGES, 180000, NULL), 333);
+    assert_int_equal(limit_window(LIMIT_MESSAGES, -5, NULL), 330);
 }
 
 static void names_and_config(void **state)
