@@ -35,6 +35,7 @@ static void defaults(void **state)
     assert_int_equal(c->satisfaction_timeout_h, 72);
     assert_int_equal(c->reclaim_idle_ms, 30000);
     assert_int_equal(c->retention_days, 0); /* closed cases are kept forever */
+    assert_null(c->metrics_token);          /* /metrics for local clients only */
     assert_int_equal(config_check_serve(c, &e), -1);
     assert_non_null(strstr(e.msg, "WA_APP_SECRET"));
     config_free(c);
@@ -146,6 +147,9 @@ static void malformed(void **state)
         {"SAMPARK_RETENTION_DAYS=29", "SAMPARK_RETENTION_DAYS"},
         {"SAMPARK_RETENTION_DAYS=90d", "SAMPARK_RETENTION_DAYS"},
         {"SAMPARK_RETENTION_DAYS=36501", "SAMPARK_RETENTION_DAYS"},
+        {"SAMPARK_METRICS_TOKEN=short", "SAMPARK_METRICS_TOKEN"},
+        {"SAMPARK_METRICS_TOKEN=has a space in it, sixteen+", "SAMPARK_METRICS_TOKEN"},
+        {"SAMPARK_METRICS_TOKEN=tab\there-0123456789", "SAMPARK_METRICS_TOKEN"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *env[] = {(char *)cases[i].entry, NULL};
@@ -210,6 +214,21 @@ static void errors_never_quote_passwords(void **state)
     }
 }
 
+/* SAMPARK_METRICS_TOKEN: kept as given; a refused one is never quoted. */
+static void metrics_token(void **state)
+{
+    (void)state;
+    char *ok[] = {"SAMPARK_METRICS_TOKEN=Zq3-x_9.Lm~0123456789", NULL};
+    char *bad[] = {"SAMPARK_METRICS_TOKEN=Sekr1t has a space", NULL};
+    err e;
+    config *c = load(ok, &e);
+    assert_non_null(c);
+    assert_string_equal(c->metrics_token, "Zq3-x_9.Lm~0123456789");
+    config_free(c);
+    assert_null(load(bad, &e));
+    assert_null(strstr(e.msg, "Sekr1t"));
+}
+
 static void serve_needs_phone_id_when_sending(void **state)
 {
     (void)state;
@@ -233,6 +252,7 @@ int main(void)
         cmocka_unit_test(retention_bounds),
         cmocka_unit_test(errors_never_quote_passwords),
         cmocka_unit_test(serve_needs_phone_id_when_sending),
+        cmocka_unit_test(metrics_token),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
