@@ -44,8 +44,7 @@ static size_t must_str(const char *s, const char *what)
 
 #define MSG_STRINGS(X)                                                                             \
     X(type_name)                                                                                   \
-    X(id)                                                                                          \
-    X(from) X(profile_name) X(context_id) X(context_from) X(text) X(reply_id) X(reply_title)       \
+    X(id) X(from) X(profile_name) X(context_id) X(context_from) X(text) X(reply_id) X(reply_title) \
         X(reply_description) X(media_id) X(mime_type) X(sha256) X(caption) X(filename)             \
             X(location_name) X(location_address) X(reaction_to) X(contacts_json) X(error_title)
 
