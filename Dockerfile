@@ -23,6 +23,9 @@ COPY --from=build /src/build/sampark /usr/local/bin/sampark
 COPY migrations ./migrations
 COPY flows ./flows
 USER sampark
+# 0.0.0.0 inside the container's own network namespace, so the port can be published at all;
+# docker-compose.yml publishes it on the host's 127.0.0.1 only. Clients reaching it through the
+# mapping are not loopback: /metrics needs SAMPARK_METRICS_TOKEN, /healthz answers bare.
 ENV SAMPARK_LISTEN=0.0.0.0:8080 SAMPARK_FLOWS=/app/flows
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=3s CMD curl -fsS http://127.0.0.1:8080/healthz >/dev/null || exit 1

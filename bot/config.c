@@ -35,6 +35,7 @@ static const char *const known_sampark_vars[] = {
     "SAMPARK_LIMIT_URGENT_DAY",
     "SAMPARK_LIMIT_HELPDESK_HOUR",
     "SAMPARK_LIMIT_MESSAGES_MIN",
+    "SAMPARK_METRICS_TOKEN",
 };
 
 static const char *env_get(char *const *envp, const char *name)
@@ -293,6 +294,21 @@ static int check_api_base(const char *v, err *e)
     return 0;
 }
 
+/* A bearer token travels in a header: printable ASCII without spaces, and long enough that
+ * it cannot be guessed. The value itself is never quoted. */
+static int check_metrics_token(const char *v, err *e)
+{
+    size_t n = strlen(v);
+    for (const char *p = v; *p; p++)
+        if (*p <= ' ' || *p > '~')
+            return err_set(e, ERR_USER,
+                           "SAMPARK_METRICS_TOKEN: must be printable ASCII without spaces");
+    if (n < 16 || n > 256)
+        return err_set(e, ERR_USER,
+                       "SAMPARK_METRICS_TOKEN: must be 16 to 256 characters long (it has %zu)", n);
+    return 0;
+}
+
 static int check_unknown(char *const *envp, err *e)
 {
     for (char *const *p = envp; p && *p; p++) {
@@ -378,6 +394,10 @@ config *config_load(char *const *envp, err *e)
         goto fail;
     v = env_get(envp, "SAMPARK_FLOWS");
     c->flows_dir = keep(s, v ? v : "flows");
+    v = env_get(envp, "SAMPARK_METRICS_TOKEN");
+    if (v && check_metrics_token(v, e) < 0)
+        goto fail;
+    c->metrics_token = keep(s, v);
     v = env_get(envp, "SAMPARK_DIGEST_DIR");
     c->digest_dir = keep(s, v ? v : "digests");
     if (int_var(envp, "SAMPARK_SEND_RATE", 80, 1, 1000, &c->send_rate, e) < 0 ||

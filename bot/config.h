@@ -15,9 +15,10 @@ typedef struct config {
     const char *access_token;    /* WA_ACCESS_TOKEN; NULL: dry-run sending */
     const char *phone_number_id; /* WA_PHONE_NUMBER_ID */
     const char *api_base;        /* WA_API_BASE without a trailing slash */
-    const char *redis_url;       /* REDIS_URL for messages: its password shown as "***" */
-    char redis_host[256];        /* parsed from REDIS_URL; empty when redis_socket is set */
-    char redis_socket[256];      /* unix socket path, from unix:///path?db=N */
+    const char *metrics_token; /* SAMPARK_METRICS_TOKEN: /metrics for remote clients; NULL: none */
+    const char *redis_url;     /* REDIS_URL for messages: its password shown as "***" */
+    char redis_host[256];      /* parsed from REDIS_URL; empty when redis_socket is set */
+    char redis_socket[256];    /* unix socket path, from unix:///path?db=N */
     int redis_port;
     int redis_db;
     const char *redis_user;     /* ACL user, NULL for the default user */

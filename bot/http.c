@@ -6,15 +6,20 @@
  * Must never answer 200 to a notification that is not in Redis. */
 #include "http.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <libwebsockets.h>
-#include <pthread.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <openssl/crypto.h>
+#include <openssl/sha.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,6 +33,9 @@
 #define HTTP_MAX_BUFFERED (256u * 1024 * 1024)
 /* Seconds a client has to send a whole request body. */
 #define HTTP_BODY_DEADLINE_S 10
+/* Seconds an idle keep-alive connection is kept: long enough for Meta's and a proxy's reuse
+ * between bursts, short enough that idle sockets cannot pile up. */
+#define HTTP_KEEPALIVE_S 10
 
 struct pss;
 
@@ -60,11 +68,29 @@ struct http_server {
 };
 
 enum route { R_OTHER, R_WEBHOOK, R_HEALTHZ, R_METRICS };
+enum method { M_GET = 1, M_POST = 2, M_OTHER = 4 };
+
+/* What each route answers, and which of its methods may carry a request body (of at most
+ * body_max bytes). Every request is checked against this table as soon as its headers are
+ * in: a body where none is allowed is refused before a byte of it is read. The portal's
+ * POST /api/... routes belong here. */
+static const struct route_def {
+    const char *path;
+    enum route route;
+    unsigned methods;      /* answered */
+    unsigned body_methods; /* may carry a body */
+    size_t body_max;
+} route_defs[] = {
+    {"/webhook", R_WEBHOOK, M_GET | M_POST, M_POST, HTTP_MAX_BODY},
+    {"/healthz", R_HEALTHZ, M_GET, 0, 0},
+    {"/metrics", R_METRICS, M_GET, 0, 0},
+};
 
 /* Per-request state (lws zeroes it for each transaction on a keep-alive connection). */
 struct pss {
     struct lws *wsi;
     int route, post, active;
+    int trusted; /* may see internals: a local client or one with SAMPARK_METRICS_TOKEN */
     double t0;
     char *body;
     size_t len, cap;
@@ -85,11 +111,11 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static metrics_route metric_route(const struct pss *p)
+static metrics_route metric_route(int route, int post)
 {
-    switch (p->route) {
+    switch (route) {
     case R_WEBHOOK:
-        return p->post ? METRICS_WEBHOOK_POST : METRICS_WEBHOOK_GET;
+        return post ? METRICS_WEBHOOK_POST : METRICS_WEBHOOK_GET;
     case R_HEALTHZ:
         return METRICS_HEALTHZ;
     case R_METRICS:
@@ -118,7 +144,7 @@ static void reset(http_server *s, struct pss *p)
     p->note = NULL;
     p->resp = NULL;
     p->resp_len = 0;
-    p->rejected = p->waiting = p->close_after = p->answered = 0;
+    p->rejected = p->waiting = p->close_after = p->answered = p->trusted = 0;
     if (p->active) {
         p->active = 0;
         s->inflight--;
@@ -136,7 +162,14 @@ static int respond_ex(http_server *s, struct pss *p, unsigned status, const char
     size_t hlen;
     int rc = -1;
     (void)s;
-    metrics_http(metric_route(p), (int)status, now_s() - p->t0);
+    if (p->answered) {
+        /* A bug: one request, two answers (the second used to overwrite, and leak, the
+         * first). Counted so that tests and dashboards see it; fatal in debug builds. */
+        metrics_http_second_answer();
+        assert(!"second answer to one HTTP request");
+        goto out;
+    }
+    metrics_http(metric_route(p->route, p->post), (int)status, now_s() - p->t0);
     if (lws_add_http_common_headers(p->wsi, status, ctype, len, &cur, end) ||
         (p->close_after &&
          lws_add_http_header_by_token(p->wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close",
@@ -220,6 +253,10 @@ static int webhook_post(http_server *s, struct pss *p)
         snprintf(msg, sizeof msg, "%s\n", e.msg);
         return respond(s, p, 400, msg);
     }
+    /* Changes for another business number (another of the account's numbers, or another
+     * app's webhook pointed here by mistake) are Meta's to deliver, not ours to answer. */
+    if (s->cfg->phone_number_id)
+        metrics_foreign_number(wa_in_keep_number(p->note, s->cfg->phone_number_id));
     if (p->note->nmessages + p->note->nstatuses == 0)
         return respond(s, p, 200, "ok\n"); /* other fields, or nothing we can use */
     ticket = queue_producer_append(s->prod, p->note);
@@ -238,16 +275,25 @@ static int probe_pg(http_server *s, char *msg, size_t msgsz)
     return ok;
 }
 
+/* The health answer once Redis has spoken (redis_error NULL: it answered). Local and token
+ * holders get the details; anyone else only the status and a bare body, because the details
+ * name internal hosts and quote errors, and a load balancer needs no more. */
+static int health_answer(http_server *s, struct pss *p, const char *redis_error)
+{
+    char body[700], pg[256];
+    int ok = probe_pg(s, pg, sizeof pg) && !redis_error;
+    if (!p->trusted)
+        return respond(s, p, ok ? 200 : 503, ok ? "ok\n" : "unavailable\n");
+    snprintf(body, sizeof body, "redis: %s\npostgresql: %s\n", redis_error ? redis_error : "ok",
+             pg);
+    return respond(s, p, ok ? 200 : 503, body);
+}
+
 static int healthz(http_server *s, struct pss *p)
 {
     int ticket = queue_producer_append_ping(s->prod);
-    if (ticket < 0 || wait_ticket(s, p, ticket) < 0) {
-        char body[700], pg[256];
-        probe_pg(s, pg, sizeof pg);
-        snprintf(body, sizeof body, "redis: %s\npostgresql: %s\n", queue_producer_error(s->prod),
-                 pg);
-        return respond(s, p, 503, body);
-    }
+    if (ticket < 0 || wait_ticket(s, p, ticket) < 0)
+        return health_answer(s, p, queue_producer_error(s->prod));
     return 0;
 }
 
@@ -384,11 +430,7 @@ static void flush(http_server *s)
             continue; /* the client went away meanwhile */
         p->waiting = 0;
         if (p->route == R_HEALTHZ) {
-            char body[700], pg[256];
-            int pg_ok = probe_pg(s, pg, sizeof pg);
-            snprintf(body, sizeof body, "redis: %s\npostgresql: %s\n",
-                     res >= 0 ? "ok" : queue_producer_error(s->prod), pg);
-            if (respond(s, p, res >= 0 && pg_ok ? 200 : 503, body) < 0)
+            if (health_answer(s, p, res >= 0 ? NULL : queue_producer_error(s->prod)) < 0)
                 lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
             continue;
         }
@@ -416,53 +458,163 @@ static void flush(http_server *s)
 
 static int body_reserve(http_server *s, struct pss *p, size_t cap);
 
+static const struct route_def *route_find(const char *path)
+{
+    for (size_t i = 0; i < sizeof route_defs / sizeof route_defs[0]; i++)
+        if (strcmp(path, route_defs[i].path) == 0)
+            return &route_defs[i];
+    return NULL;
+}
+
+static enum method method_of(struct lws *wsi)
+{
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI))
+        return M_GET;
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI))
+        return M_POST;
+    return M_OTHER;
+}
+
+/* Whether the request carries header h, even with an empty value (lws keeps a fragment). */
+static int has_header(struct lws *wsi, enum lws_token_indexes h)
+{
+    char none[1];
+    return lws_hdr_total_length(wsi, h) > 0 || lws_hdr_copy_fragment(wsi, none, 1, h, 0) == 0;
+}
+
+/* The declared body length into *len (0 without Content-Length). Returns 0, or an answer
+ * when the framing is ambiguous: any Transfer-Encoding (a proxy that honours it and a server
+ * that frames by Content-Length disagree about where the request ends), Content-Length twice
+ * (lws keeps each occurrence as a fragment of one header), or one that is not a plain
+ * decimal. */
+static const char *body_length(struct lws *wsi, unsigned long long *len)
+{
+    static const char bad_length[] = "Content-Length must appear once, as a plain number\n";
+    char v[32];
+    int n;
+    *len = 0;
+    if (has_header(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING))
+        return "Transfer-Encoding is not accepted: send Content-Length\n";
+    if (!has_header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH))
+        return NULL;
+    if (lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, 1) > 0 ||
+        (n = lws_hdr_copy_fragment(wsi, v, sizeof v, WSI_TOKEN_HTTP_CONTENT_LENGTH, 0)) <= 0)
+        return bad_length;
+    while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+        v[--n] = '\0';
+    if (n == 0 || n > 18 || strspn(v, "0123456789") != (size_t)n)
+        return bad_length; /* 18 digits cannot overflow; anything longer is no honest length */
+    *len = strtoull(v, NULL, 10);
+    return NULL;
+}
+
+/* A request came through a proxy when it says so; the proxy's own loopback address then
+ * tells nothing about the client. */
+static int proxied(struct lws *wsi)
+{
+    return has_header(wsi, WSI_TOKEN_X_FORWARDED_FOR) ||
+           has_header(wsi, WSI_TOKEN_HTTP_X_REAL_IP) ||
+           lws_hdr_custom_length(wsi, "forwarded:", 10) >= 0;
+}
+
+static int peer_is_loopback(struct lws *wsi)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getpeername(lws_get_socket_fd(wsi), (struct sockaddr *)&ss, &len) < 0)
+        return 0;
+    if (ss.ss_family == AF_INET)
+        return (ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr) >> 24) == 127;
+    if (ss.ss_family == AF_INET6) {
+        const struct in6_addr *a = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+        return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+    }
+    return 0;
+}
+
+/* Authorization: Bearer <SAMPARK_METRICS_TOKEN>. Digests are compared, in constant time, so
+ * neither the content nor the length of the token leaks through timing. */
+static int bearer_ok(const char *token, struct lws *wsi)
+{
+    char v[600];
+    unsigned char want[SHA256_DIGEST_LENGTH], got[SHA256_DIGEST_LENGTH];
+    int n = lws_hdr_copy(wsi, v, sizeof v, WSI_TOKEN_HTTP_AUTHORIZATION);
+    if (!token || n <= 7 || strncasecmp(v, "Bearer ", 7) != 0)
+        return 0;
+    SHA256((const unsigned char *)token, strlen(token), want);
+    SHA256((const unsigned char *)v + 7, (size_t)n - 7, got);
+    return CRYPTO_memcmp(want, got, sizeof want) == 0;
+}
+
+static int trusted(const http_server *s, struct lws *wsi)
+{
+    return (peer_is_loopback(wsi) && !proxied(wsi)) || bearer_ok(s->cfg->metrics_token, wsi);
+}
+
+/* Refuses a request before its body: the answer goes out at once and the connection is
+ * closed after it, so an unread body can neither hold the connection nor be taken for the
+ * next request. */
+static int refuse(http_server *s, struct pss *p, unsigned status, const char *text)
+{
+    p->rejected = p->close_after = 1;
+    return respond(s, p, status, text) < 0 ? -1 : 1;
+}
+
+/* Whether the request may go on to its body or handler; refuses it otherwise. Returns 0 to
+ * go on, 1 when refused (refuse's result), -1 when even the refusal failed. */
+static int admit(http_server *s, struct pss *p, const struct route_def *r, enum method m)
+{
+    unsigned long long want;
+    const char *bad;
+    if (s->stopping)
+        return refuse(s, p, 503, "shutting down; retry later\n");
+    if ((bad = body_length(p->wsi, &want)))
+        return refuse(s, p, 400, bad);
+    if (!r)
+        return refuse(s, p, 404, "not found\n");
+    if (!(r->methods & m))
+        return refuse(s, p, 405, r->methods & M_POST ? "use GET or POST\n" : "use GET\n");
+    if (!(r->body_methods & m))
+        return want ? refuse(s, p, 413, "this request takes no body\n") : 0;
+    if (!has_header(p->wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH))
+        /* lws 4.1 never completes a request body without a length (chunked): say so. */
+        return refuse(s, p, 411, "Content-Length required\n");
+    if (want > r->body_max)
+        return refuse(s, p, 413, "body over 1 MiB\n");
+    /* A whole-request deadline: lws's own content timeout restarts at every chunk, so a
+     * client trickling a byte at a time would otherwise hold the connection forever. */
+    lws_set_timer_usecs(p->wsi, (lws_usec_t)HTTP_BODY_DEADLINE_S * LWS_USEC_PER_SEC);
+    /* The buffer grows as bytes arrive; a declared length alone reserves little. */
+    if (want && body_reserve(s, p, want < 65536 ? (size_t)want + 1 : 65536) < 0)
+        return refuse(s, p, 503, "busy; retry later\n");
+    return 0;
+}
+
 static int begin(http_server *s, struct pss *p, struct lws *wsi, const char *path)
 {
-    char clen[32];
+    const struct route_def *r = route_find(path);
+    enum method m = method_of(wsi);
+    int rc;
     reset(s, p);
     p->wsi = wsi;
     p->t0 = now_s();
     p->active = 1;
     s->inflight++;
-    p->post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
-    p->route = strcmp(path, "/webhook") == 0   ? R_WEBHOOK
-               : strcmp(path, "/healthz") == 0 ? R_HEALTHZ
-               : strcmp(path, "/metrics") == 0 ? R_METRICS
-                                               : R_OTHER;
-    if (s->stopping) {
-        p->close_after = p->rejected = 1;
-        return respond(s, p, 503, "shutting down; retry later\n");
-    }
-    if (p->route == R_WEBHOOK && p->post) {
-        unsigned long long want = 0;
-        if (lws_hdr_copy(wsi, clen, sizeof clen, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0) {
-            /* lws 4.1 never completes a request body without a length (chunked): say so. */
-            p->rejected = p->close_after = 1;
-            return respond(s, p, 411, "Content-Length required\n");
-        }
-        want = strtoull(clen, NULL, 10);
-        if (want > HTTP_MAX_BODY) {
-            p->rejected = p->close_after = 1; /* never read the body at all */
-            return respond(s, p, 413, "body over 1 MiB\n");
-        }
-        /* A whole-request deadline: lws's own content timeout restarts at every chunk, so a
-         * client trickling a byte at a time would otherwise hold the connection forever. */
-        lws_set_timer_usecs(wsi, (lws_usec_t)HTTP_BODY_DEADLINE_S * LWS_USEC_PER_SEC);
-        /* The buffer grows as bytes arrive; a declared length alone reserves little. */
-        if (want && body_reserve(s, p, want < 65536 ? (size_t)want + 1 : 65536) < 0) {
-            p->rejected = p->close_after = 1;
-            return respond(s, p, 503, "busy; retry later\n");
-        }
-        return 0; /* the body follows */
-    }
-    if (p->post)
-        return 0; /* answered at body completion */
-    switch (p->route) {
+    p->post = m == M_POST;
+    p->route = r ? (int)r->route : R_OTHER;
+    if ((rc = admit(s, p, r, m)) != 0)
+        return rc < 0 ? -1 : 0;
+    if (r->body_methods & m)
+        return 0; /* answered when the body is complete */
+    switch (r->route) {
     case R_WEBHOOK:
         return webhook_get(s, p);
     case R_HEALTHZ:
+        p->trusted = trusted(s, wsi);
         return healthz(s, p);
     case R_METRICS:
+        if (!trusted(s, wsi))
+            return respond(s, p, 403, "metrics are served to local clients or with the token\n");
         return metrics_page(s, p);
     default:
         return respond(s, p, 404, "not found\n");
@@ -485,10 +637,8 @@ static int body_reserve(http_server *s, struct pss *p, size_t cap)
 
 static int body_chunk(http_server *s, struct pss *p, const char *in, size_t len)
 {
-    if (p->rejected)
-        return 0;
-    if (p->route != R_WEBHOOK)
-        return 0; /* bodies of other routes are read and dropped */
+    if (p->rejected || p->answered)
+        return 0; /* refused before its body: the connection closes after the answer */
     if (p->len + len > HTTP_MAX_BODY) {
         release_body(s, p);
         p->rejected = p->close_after = 1; /* stop here: the rest is not buffered */
@@ -512,12 +662,10 @@ static int body_chunk(http_server *s, struct pss *p, const char *in, size_t len)
 static int body_done(http_server *s, struct pss *p)
 {
     lws_set_timer_usecs(p->wsi, LWS_SET_TIMER_USEC_CANCEL);
-    if (p->rejected)
+    if (p->rejected || p->answered)
         return 0;
-    if (p->route == R_WEBHOOK)
-        return webhook_post(s, p);
-    return respond(s, p, p->route == R_OTHER ? 404 : 405,
-                   p->route == R_OTHER ? "not found\n" : "use GET\n");
+    /* Only routes whose table entry allows a body get here (admit refused the rest). */
+    return webhook_post(s, p);
 }
 
 static int writeable(http_server *s, struct pss *p)
@@ -532,12 +680,39 @@ static int writeable(http_server *s, struct pss *p)
     return lws_http_transaction_completed(p->wsi) ? -1 : 0;
 }
 
+/* Sampark speaks neither WebSocket nor h2c: an upgrade is answered 400 and the connection
+ * closed. Written here, synchronously, because lws has no request state for it yet (an
+ * accepted upgrade would leave an idle connection open for good). */
+static int refuse_upgrade(struct lws *wsi)
+{
+    static const char text[] = "upgrades are not supported\n";
+    unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *cur = start,
+                                       *end = buf + sizeof buf - sizeof text;
+    char path[128];
+    const struct route_def *r = NULL;
+    if (lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_GET_URI) > 0)
+        r = route_find(path);
+    metrics_http(metric_route(r ? (int)r->route : R_OTHER, 0), 400, 0);
+    if (!lws_add_http_common_headers(wsi, 400, "text/plain; charset=utf-8", sizeof text - 1, &cur,
+                                     end) &&
+        !lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close", 5,
+                                      &cur, end) &&
+        !lws_finalize_http_header(wsi, &cur, end)) {
+        memcpy(cur, text, sizeof text - 1);
+        cur += sizeof text - 1;
+        lws_write(wsi, start, (size_t)(cur - start), LWS_WRITE_HTTP_HEADERS);
+    }
+    return -1; /* hang up */
+}
+
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len)
 {
     struct pss *p = user;
     http_server *s = lws_context_user(lws_get_context(wsi));
     switch (reason) {
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        return refuse_upgrade(wsi);
     case LWS_CALLBACK_HTTP:
         return begin(s, p, wsi, in) ? -1 : 0;
     case LWS_CALLBACK_HTTP_BODY:
@@ -640,8 +815,8 @@ http_server *http_start(const config *c, err *e)
     info.options = LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
     if (!strchr(numeric, ':'))
         info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
-    info.timeout_secs = 10;      /* slow headers and bodies are cut off */
-    info.keepalive_timeout = 60; /* idle keep-alive connections are closed */
+    info.timeout_secs = 10;                    /* slow headers and bodies are cut off */
+    info.keepalive_timeout = HTTP_KEEPALIVE_S; /* idle keep-alive connections are closed */
     info.max_http_header_pool = 256;
     if (!(s->ctx = lws_create_context(&info))) {
         http_free(s);

@@ -1,7 +1,9 @@
 /* http.h — the HTTP face of `sampark serve` on libwebsockets (SPEC section 4):
  * GET/POST /webhook, GET /healthz, GET /metrics. The POST path verifies the signature over
  * the raw bytes, parses, and answers 200 only once the notification is durably queued in
- * Redis; enqueues of one event-loop turn share one pipelined round trip. */
+ * Redis; enqueues of one event-loop turn share one pipelined round trip. Only routes whose
+ * table entry allows it may carry a body; /metrics and /healthz's details are for local
+ * clients or SAMPARK_METRICS_TOKEN holders. */
 #ifndef SAMPARK_HTTP_H
 #define SAMPARK_HTTP_H
 

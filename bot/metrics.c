@@ -19,7 +19,7 @@ static atomic_ullong latency_le[METRICS_ROUTE_COUNT][NBUCKET];
 static atomic_ullong latency_count[METRICS_ROUTE_COUNT];
 static atomic_ullong latency_sum_us[METRICS_ROUTE_COUNT];
 static atomic_ullong inbound[WA_MSG_KIND_COUNT];
-static atomic_ullong duplicates;
+static atomic_ullong duplicates, foreign_number, second_answers;
 static atomic_ullong status_in[WA_STATUS_OTHER + 1];
 static atomic_ullong processed_ok, processed_failed, dead_letters;
 static atomic_ullong sends[3];
@@ -46,6 +46,16 @@ void metrics_inbound(wa_msg_kind kind)
 {
     if ((unsigned)kind < WA_MSG_KIND_COUNT)
         atomic_fetch_add_explicit(&inbound[kind], 1, memory_order_relaxed);
+}
+
+void metrics_http_second_answer(void)
+{
+    atomic_fetch_add_explicit(&second_answers, 1, memory_order_relaxed);
+}
+
+void metrics_foreign_number(size_t n)
+{
+    atomic_fetch_add_explicit(&foreign_number, n, memory_order_relaxed);
 }
 
 void metrics_duplicate(size_t n)
@@ -139,6 +149,12 @@ char *metrics_render(const char *extra, size_t *len)
                         route_names[r], statuses[s] ? code : "other", v);
             }
         }
+    put(&o,
+        "# HELP sampark_http_second_answers_total Attempts to answer one request twice (a bug; "
+        "refused).\n"
+        "# TYPE sampark_http_second_answers_total counter\n"
+        "sampark_http_second_answers_total %llu\n",
+        atomic_load(&second_answers));
     put(&o, "# HELP sampark_http_request_seconds Time from request to response ready.\n"
             "# TYPE sampark_http_request_seconds histogram\n");
     for (int r = 0; r < METRICS_ROUTE_COUNT; r++) {
@@ -164,6 +180,12 @@ char *metrics_render(const char *extra, size_t *len)
         "# TYPE sampark_inbound_duplicates_total counter\n"
         "sampark_inbound_duplicates_total %llu\n",
         atomic_load(&duplicates));
+    put(&o,
+        "# HELP sampark_foreign_number_total Messages and statuses for another business number "
+        "than WA_PHONE_NUMBER_ID, ignored.\n"
+        "# TYPE sampark_foreign_number_total counter\n"
+        "sampark_foreign_number_total %llu\n",
+        atomic_load(&foreign_number));
     put(&o, "# HELP sampark_inbound_statuses_total Delivery statuses accepted, by status.\n"
             "# TYPE sampark_inbound_statuses_total counter\n");
     for (int k = 0; k <= WA_STATUS_OTHER; k++)

@@ -20,7 +20,9 @@ typedef enum metrics_route {
 } metrics_route;
 
 void metrics_http(metrics_route route, int status, double seconds);
+void metrics_http_second_answer(void);       /* a bug: one request answered twice (refused) */
 void metrics_inbound(wa_msg_kind kind);      /* accepted by the webhook */
+void metrics_foreign_number(size_t n);       /* messages/statuses for another business number */
 void metrics_duplicate(size_t n);            /* messages already seen */
 void metrics_status_in(wa_status_kind kind); /* delivery statuses accepted */
 void metrics_processed(int ok);              /* worker: entries done (ok) or failed (retry) */

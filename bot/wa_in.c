@@ -124,7 +124,7 @@ static void clear_message(wa_message *m)
     m->text = m->reply_id = m->reply_title = m->reply_description = empty;
     m->media_id = m->mime_type = m->sha256 = m->caption = m->filename = empty;
     m->location_name = m->location_address = m->reaction_to = m->contacts_json = empty;
-    m->error_title = empty;
+    m->error_title = m->phone_number_id = empty;
 }
 
 static int parse_message(jscan *a, wa_message *m, const jv *o, const jv *contacts)
@@ -222,7 +222,7 @@ static int parse_status(wa_status *s, const jv *o)
 {
     static const char empty[] = "";
     memset(s, 0, sizeof *s);
-    s->error_title = s->error_detail = empty;
+    s->error_title = s->error_detail = s->phone_number_id = empty;
     s->id = str(o, "id");
     s->status = str(o, "status");
     if (!*s->id || strlen(s->id) > 256 || !*s->status)
@@ -275,6 +275,7 @@ wa_notification *wa_in_parse(const char *body, size_t len, err *e)
         for (const jv *en = array(entry); en; en = en->next) {
             for (const jv *ch = array(get(en, "changes")); ch; ch = ch->next) {
                 const jv *value = get(ch, "value"), *contacts = get(value, "contacts");
+                const char *number_id = str(get(value, "metadata"), "phone_number_id");
                 if (strcmp(str(ch, "field"), "messages") != 0) {
                     if (pass == 0)
                         n->ignored_changes++;
@@ -284,7 +285,7 @@ wa_notification *wa_in_parse(const char *body, size_t len, err *e)
                     if (pass == 0)
                         nmsg++;
                     else if (parse_message(a, &n->messages[mi], m, contacts) == 0)
-                        mi++;
+                        n->messages[mi++].phone_number_id = number_id;
                     else
                         n->skipped++;
                 }
@@ -292,7 +293,7 @@ wa_notification *wa_in_parse(const char *body, size_t len, err *e)
                     if (pass == 0)
                         nst++;
                     else if (parse_status(&n->statuses[si], st) == 0)
-                        si++;
+                        n->statuses[si++].phone_number_id = number_id;
                     else
                         n->skipped++;
                 }
@@ -311,6 +312,21 @@ wa_notification *wa_in_parse(const char *body, size_t len, err *e)
         }
     }
     return n;
+}
+
+size_t wa_in_keep_number(wa_notification *n, const char *phone_number_id)
+{
+    size_t mi = 0, si = 0, dropped;
+    for (size_t i = 0; i < n->nmessages; i++)
+        if (strcmp(n->messages[i].phone_number_id, phone_number_id) == 0)
+            n->messages[mi++] = n->messages[i];
+    for (size_t i = 0; i < n->nstatuses; i++)
+        if (strcmp(n->statuses[i].phone_number_id, phone_number_id) == 0)
+            n->statuses[si++] = n->statuses[i];
+    dropped = n->nmessages - mi + n->nstatuses - si;
+    n->nmessages = mi;
+    n->nstatuses = si;
+    return dropped;
 }
 
 void wa_in_free(wa_notification *n)
@@ -562,6 +578,7 @@ int wa_in_status_from_fields(wa_status *s, const char *const *names, const char 
     static const char empty[] = "";
     memset(s, 0, sizeof *s);
     s->id = s->status = s->recipient_id = s->error_title = s->error_detail = empty;
+    s->phone_number_id = empty;
     for (size_t i = 0; i < n; i++) {
         const char *k = names[i], *v = values[i];
         if (!k || !v)

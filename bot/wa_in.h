@@ -55,6 +55,9 @@ typedef struct wa_message {
     const char *contacts_json;
     int error_code; /* first errors[] entry, e.g. 131051 for unsupported */
     const char *error_title;
+    /* metadata.phone_number_id of its change: the business number it was sent to. Not part
+     * of the queued fields (the receiver filters on it before queueing): "" after from_fields. */
+    const char *phone_number_id;
 } wa_message;
 
 typedef enum wa_status_kind {
@@ -74,6 +77,7 @@ typedef struct wa_status {
     int error_code; /* first errors[] entry when failed */
     const char *error_title;
     const char *error_detail;
+    const char *phone_number_id; /* as in wa_message: the business number, not queued */
 } wa_status;
 
 typedef struct wa_notification {
@@ -92,6 +96,10 @@ typedef struct wa_notification {
  * parses to one with no messages and no statuses. */
 wa_notification *wa_in_parse(const char *body, size_t len, err *e);
 void wa_in_free(wa_notification *n);
+/* Drops the messages and statuses that were sent to another business number than
+ * phone_number_id (one WhatsApp Business Account may hold several numbers, and a
+ * misconfigured webhook may deliver another app's traffic). Returns how many it dropped. */
+size_t wa_in_keep_number(wa_notification *n, const char *phone_number_id);
 
 /* X-Hub-Signature-256: "sha256=" + lower- or upper-case hex HMAC-SHA256(secret, body),
  * compared in constant time. 1 when it matches, 0 otherwise (also when header is NULL). */

@@ -198,14 +198,7 @@ def fingerprint(env, exclude=()):
     return {k: h.psql(env.url, q.format(**fill)) for k, q in FP_SQL.items()}
 
 
-def enqueued(env):
-    """Entries ever added to the inbound and status streams (Redis 7 counts them, trims or not)."""
-    total = 0
-    for key in [f"sampark:in:{i:02d}" for i in range(16)] + ["sampark:statuses"]:
-        out = env.redis.cli("XINFO", "STREAM", key).split("\n")
-        if "entries-added" in out:
-            total += int(out[out.index("entries-added") + 1])
-    return total
+enqueued = h.enqueued
 
 
 def tables_exist(env):

@@ -39,6 +39,7 @@ static void defaults(void **state)
     assert_int_equal(c->limit_urgent_day, 2);
     assert_int_equal(c->limit_helpdesk_hour, 3);
     assert_int_equal(c->limit_messages_min, 30);
+    assert_null(c->metrics_token);          /* /metrics for local clients only */
     assert_int_equal(config_check_serve(c, &e), -1);
     assert_non_null(strstr(e.msg, "WA_APP_SECRET"));
     config_free(c);
@@ -176,6 +177,9 @@ static void malformed(void **state)
         {"SAMPARK_LIMIT_MESSAGES_MIN= 30", "SAMPARK_LIMIT_MESSAGES_MIN"},
         {"SAMPARK_LIMIT_MESSAGES_MIN=99999999999999999999", "SAMPARK_LIMIT_MESSAGES_MIN"},
         {"SAMPARK_LIMIT_MESSAGE_MIN=30", "SAMPARK_LIMIT_MESSAGE_MIN"}, /* a typo: unknown */
+        {"SAMPARK_METRICS_TOKEN=short", "SAMPARK_METRICS_TOKEN"},
+        {"SAMPARK_METRICS_TOKEN=has a space in it, sixteen+", "SAMPARK_METRICS_TOKEN"},
+        {"SAMPARK_METRICS_TOKEN=tab\there-0123456789", "SAMPARK_METRICS_TOKEN"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *env[] = {(char *)cases[i].entry, NULL};
@@ -240,6 +244,21 @@ static void errors_never_quote_passwords(void **state)
     }
 }
 
+/* SAMPARK_METRICS_TOKEN: kept as given; a refused one is never quoted. */
+static void metrics_token(void **state)
+{
+    (void)state;
+    char *ok[] = {"SAMPARK_METRICS_TOKEN=Zq3-x_9.Lm~0123456789", NULL};
+    char *bad[] = {"SAMPARK_METRICS_TOKEN=Sekr1t has a space", NULL};
+    err e;
+    config *c = load(ok, &e);
+    assert_non_null(c);
+    assert_string_equal(c->metrics_token, "Zq3-x_9.Lm~0123456789");
+    config_free(c);
+    assert_null(load(bad, &e));
+    assert_null(strstr(e.msg, "Sekr1t"));
+}
+
 static void serve_needs_phone_id_when_sending(void **state)
 {
     (void)state;
@@ -281,6 +300,7 @@ int main(void)
         cmocka_unit_test(api_base_loopback),
         cmocka_unit_test(errors_never_quote_passwords),
         cmocka_unit_test(serve_needs_phone_id_when_sending),
+        cmocka_unit_test(metrics_token),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -87,7 +87,8 @@ static void check_message_strings(const wa_message *m, size_t i)
                              m->location_address,
                              m->reaction_to,
                              m->contacts_json,
-                             m->error_title};
+                             m->error_title,
+                             m->phone_number_id};
     for (size_t k = 0; k < sizeof s / sizeof s[0]; k++)
         if (!s[k])
             fail_msg("messages[%zu]: string field #%zu is NULL", i, k);
@@ -106,7 +107,7 @@ static void check_notification(const wa_notification *n)
     }
     for (size_t i = 0; i < n->nstatuses; i++) {
         const wa_status *s = &n->statuses[i];
-        if (!s->status || !s->id || !s->recipient_id)
+        if (!s->status || !s->id || !s->recipient_id || !s->phone_number_id)
             fail_msg("statuses[%zu]: NULL string", i);
     }
 }
@@ -911,6 +912,56 @@ static void kind_names(void **state)
     assert_false(wa_in_kind_is_silent(WA_MSG_TEXT));
 }
 
+/* --- each message and status knows the business number it was sent to (issue 14 item 5a) --- */
+#define OUR_NUMBER_ID "318845267930215"
+
+static void phone_number_id_recorded(void **state)
+{
+    (void)state;
+    wa_notification *n = parse_payload("batch.json");
+    for (size_t i = 0; i < n->nmessages; i++)
+        assert_string_equal(n->messages[i].phone_number_id, OUR_NUMBER_ID);
+    for (size_t i = 0; i < n->nstatuses; i++)
+        assert_string_equal(n->statuses[i].phone_number_id, OUR_NUMBER_ID);
+    wa_in_free(n);
+}
+
+/* Two changes in one notification, one for our number and one for another: only ours stay. */
+static void keep_number_drops_foreign(void **state)
+{
+    (void)state;
+    static const char body[] =
+        "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"1\",\"changes\":["
+        "{\"field\":\"messages\",\"value\":{\"metadata\":{\"phone_number_id\":\"111\"},"
+        "\"messages\":[{\"from\":\"919800000001\",\"id\":\"wamid.A\",\"type\":\"text\","
+        "\"text\":{\"body\":\"ours\"}}],"
+        "\"statuses\":[{\"id\":\"wamid.S1\",\"status\":\"read\"}]}},"
+        "{\"field\":\"messages\",\"value\":{\"metadata\":{\"phone_number_id\":\"222\"},"
+        "\"messages\":[{\"from\":\"919800000002\",\"id\":\"wamid.B\",\"type\":\"text\","
+        "\"text\":{\"body\":\"theirs\"}},{\"from\":\"919800000003\",\"id\":\"wamid.C\","
+        "\"type\":\"text\",\"text\":{\"body\":\"theirs too\"}}],"
+        "\"statuses\":[{\"id\":\"wamid.S2\",\"status\":\"sent\"}]}},"
+        "{\"field\":\"messages\",\"value\":{"
+        "\"messages\":[{\"from\":\"919800000004\",\"id\":\"wamid.D\",\"type\":\"text\","
+        "\"text\":{\"body\":\"no metadata\"}}]}}]}]}";
+    err e = {0};
+    wa_notification *n = wa_in_parse(body, sizeof body - 1, &e);
+    assert_non_null(n);
+    assert_int_equal(n->nmessages, 4);
+    assert_int_equal(n->nstatuses, 2);
+    assert_string_equal(n->messages[3].phone_number_id, "");
+    assert_int_equal(wa_in_keep_number(n, "111"), 4);
+    assert_int_equal(n->nmessages, 1);
+    assert_string_equal(n->messages[0].id, "wamid.A");
+    assert_string_equal(n->messages[0].text, "ours");
+    assert_int_equal(n->nstatuses, 1);
+    assert_string_equal(n->statuses[0].id, "wamid.S1");
+    assert_int_equal(wa_in_keep_number(n, "111"), 0);
+    assert_int_equal(wa_in_keep_number(n, "333"), 2);
+    assert_int_equal(n->nmessages + n->nstatuses, 0);
+    wa_in_free(n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -942,6 +993,8 @@ int main(void)
         cmocka_unit_test(fields_round_trip),
         cmocka_unit_test(from_fields_needs_id_and_from),
         cmocka_unit_test(kind_names),
+        cmocka_unit_test(phone_number_id_recorded),
+        cmocka_unit_test(keep_number_drops_foreign),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,8 @@
  *   - every parsed message has a non-empty id and a digits-only from, as wa_in_parse promises;
  *   - wa_in_message_fields -> wa_in_message_from_fields gives back the same message, and the
  *     same for statuses (wa_in_status_fields -> wa_in_status_from_fields);
+ *   - every message and status carries a phone_number_id, and wa_in_keep_number keeps exactly
+ *     those of the number it is given;
  *   - wa_in_signature_ok accepts the true signature (lower- and upper-case hex), rejects a
  *     corrupted one, a NULL header and an empty secret, and survives a header taken from the
  *     input itself.
@@ -179,6 +181,30 @@ static void check_signature(const uint8_t *data, size_t size)
     }
 }
 
+/* Keeps the number of the first item (the common case: all ours) and checks what is left. */
+static void check_keep_number(wa_notification *n)
+{
+    const char *keep = n->nmessages   ? n->messages[0].phone_number_id
+                       : n->nstatuses ? n->statuses[0].phone_number_id
+                                      : "";
+    size_t before = n->nmessages + n->nstatuses, want = 0, dropped;
+    CHECK(keep);
+    for (size_t i = 0; i < n->nmessages; i++) {
+        must_str(n->messages[i].phone_number_id, "message.phone_number_id");
+        want += strcmp(n->messages[i].phone_number_id, keep) == 0;
+    }
+    for (size_t i = 0; i < n->nstatuses; i++) {
+        must_str(n->statuses[i].phone_number_id, "status.phone_number_id");
+        want += strcmp(n->statuses[i].phone_number_id, keep) == 0;
+    }
+    dropped = wa_in_keep_number(n, keep);
+    CHECK(n->nmessages + n->nstatuses == want && dropped == before - want);
+    for (size_t i = 0; i < n->nmessages; i++)
+        CHECK(strcmp(n->messages[i].phone_number_id, keep) == 0);
+    for (size_t i = 0; i < n->nstatuses; i++)
+        CHECK(strcmp(n->statuses[i].phone_number_id, keep) == 0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     err e = {0};
@@ -193,6 +219,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             check_message(&n->messages[i]);
         for (size_t i = 0; i < n->nstatuses; i++)
             check_status(&n->statuses[i]);
+        check_keep_number(n);
         wa_in_free(n);
     }
     check_signature(data, size);
