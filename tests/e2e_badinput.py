@@ -864,8 +864,9 @@ def test_officer_of_another_department():
         n = len(texts_to(d.env, CSPDCL_OFFICER, mark))
         send(d, CSPDCL_OFFICER, name="Officer", text=cmd)
         new = texts_to(d.env, CSPDCL_OFFICER, mark)[n:]
-        h.check(f"other dept: '{cmd.split()[0]}' is refused, naming the department",
-                len(new) == 1 and "आपके विभाग" in new[0] and "PHE" in new[0], new)
+        h.check(f"other dept: '{cmd.split()[0]}' is refused without naming the case's department",
+                len(new) == 1 and "आपके विभाग" in new[0] and "PHE" not in new[0] and
+                "पेयजल" not in new[0] and "water" not in new[0].lower(), new)
     intact(d.env, before, "other dept", exclude=(CSPDCL_OFFICER,))
     h.check("other dept: nothing of the case was shown to that officer",
             not any(desc in x or phone in x for x in texts_to(d.env, CSPDCL_OFFICER, mark)))
