@@ -101,7 +101,9 @@ struct pss {
     size_t resp_len;
     unsigned char small[LWS_PRE + 768];
     int close_after;
-    int answered; /* headers (and maybe the body) are out; WRITEABLE finishes the rest */
+    int answered;  /* headers (and maybe the body) are out; WRITEABLE finishes the rest */
+    int completed; /* its body is complete: lws 4.1 may say so again while the request waits on
+                      Redis (a second request in the same TCP write); nothing more is read */
 };
 
 static double now_s(void)
@@ -144,7 +146,7 @@ static void reset(http_server *s, struct pss *p)
     p->note = NULL;
     p->resp = NULL;
     p->resp_len = 0;
-    p->rejected = p->waiting = p->close_after = p->answered = p->trusted = 0;
+    p->rejected = p->waiting = p->close_after = p->answered = p->trusted = p->completed = 0;
     if (p->active) {
         p->active = 0;
         s->inflight--;
@@ -502,9 +504,13 @@ static const char *body_length(struct lws *wsi, unsigned long long *len)
         return bad_length;
     while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
         v[--n] = '\0';
-    if (n == 0 || n > 18 || strspn(v, "0123456789") != (size_t)n)
-        return bad_length; /* 18 digits cannot overflow; anything longer is no honest length */
-    *len = strtoull(v, NULL, 10);
+    {
+        size_t lead = strspn(v, " \t"); /* HTTP allows spaces and tabs around a value */
+        n -= (int)lead;
+        if (n == 0 || n > 18 || strspn(v + lead, "0123456789") != (size_t)n)
+            return bad_length; /* 18 digits cannot overflow; anything longer is no honest length */
+        *len = strtoull(v + lead, NULL, 10);
+    }
     return NULL;
 }
 
@@ -637,8 +643,9 @@ static int body_reserve(http_server *s, struct pss *p, size_t cap)
 
 static int body_chunk(http_server *s, struct pss *p, const char *in, size_t len)
 {
-    if (p->rejected || p->answered)
-        return 0; /* refused before its body: the connection closes after the answer */
+    if (p->rejected || p->answered || p->completed || !len)
+        return 0; /* refused before its body (the connection closes after the answer), or
+                     lws's empty chunk of a Content-Length: 0 body */
     if (p->len + len > HTTP_MAX_BODY) {
         release_body(s, p);
         p->rejected = p->close_after = 1; /* stop here: the rest is not buffered */
@@ -662,8 +669,9 @@ static int body_chunk(http_server *s, struct pss *p, const char *in, size_t len)
 static int body_done(http_server *s, struct pss *p)
 {
     lws_set_timer_usecs(p->wsi, LWS_SET_TIMER_USEC_CANCEL);
-    if (p->rejected || p->answered)
+    if (p->rejected || p->answered || p->completed)
         return 0;
+    p->completed = 1;
     /* Only routes whose table entry allows a body get here (admit refused the rest). */
     return webhook_post(s, p);
 }
@@ -712,6 +720,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     http_server *s = lws_context_user(lws_get_context(wsi));
     switch (reason) {
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        /* lws answers an upgrade it does not know itself (403) and still asks: then only hang
+         * up, or the client reads a second answer. */
+        if (!in || (strcasecmp(in, "websocket") != 0 && strcasecmp(in, "h2c") != 0))
+            return -1;
         return refuse_upgrade(wsi);
     case LWS_CALLBACK_HTTP:
         return begin(s, p, wsi, in) ? -1 : 0;

@@ -291,6 +291,29 @@ def check_framing(env, port):
     h.check("POST /webhook without Content-Length is still 411", st == 411 and closed, raw[:60])
 
 
+def check_pipelined(env, port):
+    """Requests that lws 4.1 once took to a second answer or a sanitizer report."""
+    body = notification("919811400001", "wamid.PIPE-1", OUR_ID)
+    signed = request("POST", "/webhook", "X-Hub-Signature-256: " + h.sign(body), length=len(body)) + body
+    # A second request in the same TCP write as a signed notification: lws said "body complete"
+    # twice while the first waited on Redis, and the first got a 401 on top of its 200.
+    st, raw, _, _ = exchange(port, signed + request("GET", "/healthz", "Connection: close"), timeout=5)
+    answers = re.findall(rb"HTTP/1\.[01] (\d{3})", raw)
+    h.check("a notification and a request behind it in one write: 200 first, never a 401",
+            st == 200 and b"401" not in answers, answers)
+    st, raw, closed, _ = exchange(port, request("POST", "/webhook", "X-Hub-Signature-256: sha256=" + "0" * 64,
+                                                length=0))
+    h.check("POST /webhook with Content-Length: 0 is answered (401), no crash", st == 401, raw[:60])
+    # An unknown upgrade as the second request of a keep-alive connection: one answer, not two.
+    st, raw, closed, _ = exchange(port, request("GET", "/healthz") +
+                                  request("GET", "/webhook", "Upgrade: foo", "Connection: Upgrade"))
+    answers = re.findall(rb"HTTP/1\.[01] (\d{3})", raw)
+    h.check("an unknown upgrade after a keep-alive request: one answer to it, then closed",
+            answers[:1] == [b"200"] and len(answers) == 2 and closed, answers)
+    st, _ = get(port, "/healthz")
+    h.check("and the server is still up", st == 200, st)
+
+
 def check_upgrades(port):
     for path in ("/webhook", "/healthz"):
         ws = request("GET", path, "Upgrade: websocket", "Connection: Upgrade",
@@ -444,6 +467,7 @@ def test_http_hardening():
         check_no_body_routes(port, srv.pid)
         check_framing(env, port)
         check_upgrades(port)
+        check_pipelined(env, port)
         check_access(env, port)
         check_foreign_number(env, port)
         check_remote(env)
