@@ -31,6 +31,14 @@ struct conv {
     int64_t depts_loaded_ms;
     int no_outbox;
     redisContext *live; /* during run(): its Redis context, for the per-citizen limits */
+    /* During run(): each message's per-citizen limit counts (bot/limit.c), looked up in the
+     * batch's one round trip before the transaction; what is to count (a filed complaint, a
+     * forwarded question) is stored after the commit, so a rolled-back one never counts. */
+    struct limit_slot {
+        long rank[LIMIT_KIND_COUNT]; /* by limit_kind; 0 allows */
+        unsigned looked, keep;       /* bits by limit_kind */
+    } slots[CONV_BATCH_MAX];
+    size_t cur; /* the message being stepped */
 };
 
 static const db_stmt st_depts = {
@@ -142,17 +150,61 @@ static int64_t sent_ms(const wa_message *m)
     return m->timestamp > 0 && m->timestamp * 1000 < now ? m->timestamp * 1000 : now;
 }
 
-/* m's rank among the citizen's actions of kind k in its window; store: count m. 0 when k has
- * no limit or Redis could not say — which allows (fail-open: a limit never loses a message). */
-static long rank_of(conv *cv, limit_kind k, const wa_message *m, int store)
+/* m's ranks among the citizen's actions of kinds[i] in their windows, in one round trip;
+ * store[i]: count m. 0 where a kind has no limit or Redis could not say — which allows
+ * (fail-open: a limit never loses a message). */
+static void ranks_of(conv *cv, const wa_message *m, const limit_kind *kinds, const int *store,
+                     size_t n, long *ranks)
 {
-    long rank = 0;
     int64_t t = sent_ms(m);
+    size_t sent = 0, at[LIMIT_KIND_COUNT];
+    long got[LIMIT_KIND_COUNT];
     err le = {0};
-    if (cv->live && limit_rank(cv->live, k, limit_max(cv->cfg, k), &m->from, &m->id, &t, 1, store,
-                               &rank, &le) < 0)
-        fprintf(stderr, "sampark: %s limit not checked, allowed: %s\n", limit_name(k), le.msg);
-    return rank;
+    memset(ranks, 0, n * sizeof *ranks);
+    for (size_t i = 0; i < n && i < LIMIT_KIND_COUNT && cv->live; i++) {
+        int max = limit_max(cv->cfg, kinds[i]);
+        if (max <= 0)
+            continue;
+        if (limit_append(cv->live, kinds[i], max, m->from, m->id, t, store[i], &le) < 0)
+            break;
+        at[sent++] = i;
+    }
+    if (sent && limit_read(cv->live, sent, got, le.msg[0] ? NULL : &le) == 0 && !le.msg[0])
+        for (size_t j = 0; j < sent; j++)
+            ranks[at[j]] = got[j];
+    if (le.msg[0])
+        fprintf(stderr, "sampark: limits not checked, allowed: %s\n", le.msg);
+}
+
+/* The ranks of the message being stepped: those the batch looked up, the rest asked now (not
+ * stored). */
+static void slot_ranks(conv *cv, const wa_message *m, const limit_kind *kinds, size_t n,
+                       long *ranks)
+{
+    const struct limit_slot *sl = &cv->slots[cv->cur];
+    limit_kind need[LIMIT_KIND_COUNT];
+    const int look[LIMIT_KIND_COUNT] = {0};
+    size_t nn = 0, where[LIMIT_KIND_COUNT];
+    long got[LIMIT_KIND_COUNT];
+    for (size_t i = 0; i < n && i < LIMIT_KIND_COUNT; i++) {
+        if (sl->looked & (1u << kinds[i])) {
+            ranks[i] = sl->rank[kinds[i]];
+        } else {
+            need[nn] = kinds[i];
+            where[nn++] = i;
+        }
+    }
+    if (nn) {
+        ranks_of(cv, m, need, look, nn, got);
+        for (size_t j = 0; j < nn; j++)
+            ranks[where[j]] = got[j];
+    }
+}
+
+/* The message being stepped counts towards limit k once the transaction commits. */
+static void count_after_commit(conv *cv, limit_kind k)
+{
+    cv->slots[cv->cur].keep |= 1u << k;
 }
 
 /* The fixed reply for limit k, {limit} filled in; refuse: also abandon the paused action. */
@@ -171,31 +223,35 @@ static int tell_limit(conv *cv, const engine_ctx *ctx, engine_session *s, limit_
  * is told and back at the menu) — unless it is urgent; past the urgent limit, or an urgent one
  * past the complaints limit, the case is filed without the immediate alert to the nodal
  * officers and the collector — a real fire is never refused — and the citizen told. A complaint
- * counts once it is filed. */
+ * counts once it is filed (stored after the commit; a message id keeps its rank, so one handled
+ * twice counts once). */
 static int file_case(conv *cv, const engine_ctx *ctx, engine_session *s, const wa_message *m,
                      engine_result *r, desk_out *out, err *e)
 {
     case_info ci;
     const char *lang = s->lang[0] ? s->lang : "hi";
     int ok, urgent_ok, wanted;
-    if (limit_decide(LIMIT_COMPLAINTS, limit_max(cv->cfg, LIMIT_COMPLAINTS),
-                     rank_of(cv, LIMIT_COMPLAINTS, m, 0)) != LIMIT_ALLOW) {
+    const limit_kind kinds[] = {LIMIT_COMPLAINTS, LIMIT_URGENT};
+    long rank[2];
+    slot_ranks(cv, m, kinds, 2, rank);
+    if (limit_decide(LIMIT_COMPLAINTS, limit_max(cv->cfg, LIMIT_COMPLAINTS), rank[0]) !=
+        LIMIT_ALLOW) {
         if ((wanted = case_is_urgent(cv->pg, s, e)) < 0)
             return -1;
         if (!wanted)
             return tell_limit(cv, ctx, s, LIMIT_COMPLAINTS, FLOW_REPLY_LIMIT_COMPLAINTS, 1, r, e);
         urgent_ok = 0;
     } else {
-        urgent_ok = limit_decide(LIMIT_URGENT, limit_max(cv->cfg, LIMIT_URGENT),
-                                 rank_of(cv, LIMIT_URGENT, m, 0)) == LIMIT_ALLOW;
+        urgent_ok =
+            limit_decide(LIMIT_URGENT, limit_max(cv->cfg, LIMIT_URGENT), rank[1]) == LIMIT_ALLOW;
     }
     ok = case_create(cv->pg, m->from, m->profile_name, lang, s, m->id, urgent_ok, &ci, e) == 0;
     if (!ok && e->kind == ERR_ENV)
         return -1;
     if (ok) {
-        rank_of(cv, LIMIT_COMPLAINTS, m, 1);
+        count_after_commit(cv, LIMIT_COMPLAINTS);
         if (ci.urgent)
-            rank_of(cv, LIMIT_URGENT, m, 1);
+            count_after_commit(cv, LIMIT_URGENT);
         if (desk_case_created(out, ci.tracking_no, e) < 0 ||
             (ci.urgent_limited &&
              tell_limit(cv, ctx, s, LIMIT_URGENT, FLOW_REPLY_LIMIT_URGENT, 0, r, e) < 0))
@@ -212,14 +268,16 @@ static int ask_helpdesk(conv *cv, const engine_ctx *ctx, engine_session *s, cons
                         engine_result *r, desk_out *out, err *e)
 {
     const char *q = engine_session_get(s, "question");
+    const limit_kind kind = LIMIT_HELPDESK;
+    long rank;
     int told;
-    if (limit_decide(LIMIT_HELPDESK, limit_max(cv->cfg, LIMIT_HELPDESK),
-                     rank_of(cv, LIMIT_HELPDESK, m, 0)) != LIMIT_ALLOW)
+    slot_ranks(cv, m, &kind, 1, &rank);
+    if (limit_decide(LIMIT_HELPDESK, limit_max(cv->cfg, LIMIT_HELPDESK), rank) != LIMIT_ALLOW)
         return tell_limit(cv, ctx, s, LIMIT_HELPDESK, FLOW_REPLY_LIMIT_HELPDESK, 1, r, e);
     if ((told = desk_helpdesk(out, m->from, q ? q : "", e)) < 0)
         return -1;
     if (told)
-        rank_of(cv, LIMIT_HELPDESK, m, 1);
+        count_after_commit(cv, LIMIT_HELPDESK);
     return engine_resume(ctx, s, told, NULL, NULL, 0, r, e);
 }
 
@@ -466,13 +524,76 @@ static int failure(conv *cv, const err *e)
 }
 
 /* The messages (distinct senders) in one transaction; see conv_handle_many. */
+/* Whether s waits at a confirmation: its next message may file a complaint. */
+static int at_confirm(const conv *cv, const engine_session *s, int expired)
+{
+    int idx = s->state[0] && !expired ? flow_state_index(cv->flows, s->state) : -1;
+    return idx >= 0 && cv->flows->states[idx].kind == FLOW_CONFIRM;
+}
+
+/* The batch's one round trip of limit counts: every message towards its sender's minute
+ * (stored now: staff are counted too, never limited), and for a citizen at a confirmation the
+ * day's complaints and urgent complaints, looked at only. -1 when the connection broke, else
+ * 0: a count Redis could not give is 0, which allows. */
+static int count_batch(conv *cv, redisContext *rc, const wa_message *const *ms,
+                       const engine_session *ss, const int *expired, size_t n, err *e)
+{
+    static const limit_kind kinds[] = {LIMIT_MESSAGES, LIMIT_COMPLAINTS, LIMIT_URGENT};
+    struct {
+        size_t i;
+        limit_kind k;
+    } at[CONV_BATCH_MAX * 3];
+    long got[CONV_BATCH_MAX * 3];
+    size_t sent = 0;
+    err le = {0};
+    memset(cv->slots, 0, sizeof cv->slots);
+    for (size_t i = 0; i < n && !le.msg[0]; i++) {
+        int confirming = at_confirm(cv, &ss[i], expired[i]);
+        for (size_t j = 0; j < 3 && !le.msg[0]; j++) {
+            int max = limit_max(cv->cfg, kinds[j]);
+            if (max <= 0 || (kinds[j] != LIMIT_MESSAGES && !confirming))
+                continue;
+            if (limit_append(rc, kinds[j], max, ms[i]->from, ms[i]->id, sent_ms(ms[i]),
+                             kinds[j] == LIMIT_MESSAGES, &le) == 0)
+                at[sent].i = i, at[sent++].k = kinds[j];
+        }
+    }
+    if (sent && limit_read(rc, sent, got, le.msg[0] ? NULL : &le) == 0 && !le.msg[0])
+        for (size_t j = 0; j < sent; j++) {
+            cv->slots[at[j].i].rank[at[j].k] = got[j];
+            cv->slots[at[j].i].looked |= 1u << at[j].k;
+        }
+    if (le.msg[0] && rc->err)
+        return err_set(e, ERR_ENV, "%s", le.msg);
+    if (le.msg[0])
+        fprintf(stderr, "sampark: limits not checked, allowed: %s\n", le.msg);
+    return 0;
+}
+
+/* After the commit: the batch's filed complaints and forwarded questions count, in one round
+ * trip. A failure only logs (fail-open). */
+static void store_counts(conv *cv, redisContext *rc, const wa_message *const *ms, size_t n)
+{
+    long got[CONV_BATCH_MAX * LIMIT_KIND_COUNT];
+    size_t sent = 0;
+    err le = {0};
+    for (size_t i = 0; i < n && !le.msg[0]; i++)
+        for (int k = 0; k < LIMIT_KIND_COUNT && !le.msg[0]; k++)
+            if ((cv->slots[i].keep & (1u << k)) && limit_max(cv->cfg, (limit_kind)k) > 0 &&
+                limit_append(rc, (limit_kind)k, limit_max(cv->cfg, (limit_kind)k), ms[i]->from,
+                             ms[i]->id, sent_ms(ms[i]), 1, &le) == 0)
+                sent++;
+    if (sent)
+        limit_read(rc, sent, got, le.msg[0] ? NULL : &le);
+    if (le.msg[0])
+        fprintf(stderr, "sampark: limits not counted: %s\n", le.msg);
+}
+
 static int run(conv *cv, const wa_message *const *ms, size_t n, conv_sink sink, void *ud, int *dead,
                err *e)
 {
     engine_session ss[CONV_BATCH_MAX];
-    const char *phones[CONV_BATCH_MAX], *ids[CONV_BATCH_MAX];
-    int64_t sent[CONV_BATCH_MAX];
-    long ranks[CONV_BATCH_MAX];
+    const char *phones[CONV_BATCH_MAX];
     unsigned loaded[CONV_BATCH_MAX];
     int expired[CONV_BATCH_MAX], ok = 0;
     after af[CONV_BATCH_MAX];
@@ -482,8 +603,6 @@ static int run(conv *cv, const wa_message *const *ms, size_t n, conv_sink sink, 
     memset(af, 0, sizeof af);
     for (size_t i = 0; i < n; i++) {
         phones[i] = ms[i]->from;
-        ids[i] = ms[i]->id;
-        sent[i] = sent_ms(ms[i]);
         engine_session_init(&ss[i]);
     }
     if (load_depts(cv, e) < 0)
@@ -493,19 +612,9 @@ static int run(conv *cv, const wa_message *const *ms, size_t n, conv_sink sink, 
         rds_reset(cv->redis);
         goto out;
     }
-    {
-        /* Every message counts towards its sender's minute, in the same round trip for the
-         * batch; staff are counted too but never limited (step_in_tx asks only for citizens). */
-        err le = {0};
-        if (limit_rank(rc, LIMIT_MESSAGES, limit_max(cv->cfg, LIMIT_MESSAGES), phones, ids, sent, n,
-                       1, ranks, &le) < 0) {
-            if (rc->err) { /* the connection broke: the batch waits for Redis like any other */
-                err_set(e, ERR_ENV, "%s", le.msg);
-                rds_reset(cv->redis);
-                goto out;
-            }
-            fprintf(stderr, "sampark: messages limit not checked, allowed: %s\n", le.msg);
-        }
+    if (count_batch(cv, rc, ms, ss, expired, n, e) < 0) {
+        rds_reset(cv->redis); /* the connection broke: the batch waits for Redis like any other */
+        goto out;
     }
     cv->live = rc;
     if (db_begin(cv->pg, e) < 0) {
@@ -513,8 +622,8 @@ static int run(conv *cv, const wa_message *const *ms, size_t n, conv_sink sink, 
         goto out;
     }
     for (size_t i = 0; i < n; i++)
-        if (step_in_tx(cv, ms[i], &ss[i], expired[i], loaded[i], ranks[i], &af[i], sink, ud, e) <
-            0) {
+        if ((cv->cur = i, step_in_tx(cv, ms[i], &ss[i], expired[i], loaded[i],
+                                     cv->slots[i].rank[LIMIT_MESSAGES], &af[i], sink, ud, e)) < 0) {
             db_rollback(cv->pg);
             *dead = failure(cv, e) == CONV_DEAD;
             goto out;
@@ -527,6 +636,7 @@ static int run(conv *cv, const wa_message *const *ms, size_t n, conv_sink sink, 
         *dead = failure(cv, e) == CONV_DEAD;
         goto out;
     }
+    store_counts(cv, rc, ms, n);
     ok = store_sessions(cv, rc, ms, af, n, e) == 0;
 out:
     cv->live = NULL;

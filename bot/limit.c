@@ -60,45 +60,59 @@ int64_t limit_window(limit_kind k, int64_t t_ms, int64_t *len_ms)
     return (t_ms + shift) / len;
 }
 
-int limit_rank(redisContext *c, limit_kind k, int max, const char *const *phones,
-               const char *const *members, const int64_t *t_ms, size_t n, int store, long *ranks,
-               err *e)
+int limit_append(redisContext *c, limit_kind k, int max, const char *phone, const char *member,
+                 int64_t t_ms, int store, err *e)
 {
-    char cap[16], ttl[24];
-    size_t sent = 0;
+    char key[128], cap[16], until[24];
+    int64_t len, w = limit_window(k, t_ms, &len);
+    snprintf(key, sizeof key, "sampark:limit:%s:%lld:%s", limit_name(k), (long long)w, phone);
+    snprintf(cap, sizeof cap, "%d", max > 0 ? max + 1 : 0);
+    /* the window's end, as Unix ms, and a minute's grace */
+    snprintf(until, sizeof until, "%lld", (long long)((w + 1) * len - LIMIT_DAY_OFFSET_MS + 60000));
+    if (redisAppendCommand(c, "EVAL %s 1 %s %s %s %s %s", rank_lua, key, member,
+                           store && max > 0 ? "1" : "0", cap, until) != REDIS_OK)
+        return err_set(e, ERR_ENV, "Redis: counting %s: %s", limit_name(k), c->errstr);
+    return 0;
+}
+
+int limit_read(redisContext *c, size_t n, long *ranks, err *e)
+{
     int rc = 0;
     memset(ranks, 0, n * sizeof *ranks);
-    if (max <= 0 || n == 0)
-        return 0;
-    snprintf(cap, sizeof cap, "%d", max + 1);
-    for (size_t i = 0; i < n; i++, sent++) {
-        char key[128];
-        int64_t len, w = limit_window(k, t_ms[i], &len);
-        snprintf(key, sizeof key, "sampark:limit:%s:%lld:%s", limit_name(k), (long long)w,
-                 phones[i]);
-        /* the window's end, as Unix ms, and a minute's grace */
-        snprintf(ttl, sizeof ttl, "%lld", (long long)((w + 1) * len - LIMIT_DAY_OFFSET_MS + 60000));
-        if (redisAppendCommand(c, "EVAL %s 1 %s %s %s %s %s", rank_lua, key, members[i],
-                               store ? "1" : "0", cap, ttl) != REDIS_OK) {
-            rc = err_set(e, ERR_ENV, "Redis: counting %s: %s", limit_name(k), c->errstr);
-            break;
-        }
-    }
     /* Every reply is read, even after an error, so the connection stays in step. */
-    for (size_t i = 0; i < sent; i++) {
+    for (size_t i = 0; i < n; i++) {
         redisReply *r = NULL;
         if (redisGetReply(c, (void **)&r) != REDIS_OK) {
-            rc = err_set(e, ERR_ENV, "Redis: counting %s: %s", limit_name(k), c->errstr);
+            rc = err_set(e, ERR_ENV, "Redis: counting: %s", c->errstr);
             break;
         }
         if (r->type == REDIS_REPLY_INTEGER)
             ranks[i] = (long)r->integer;
         else if (rc == 0)
-            rc = err_set(e, ERR_ENV, "Redis: counting %s: %s", limit_name(k),
+            rc = err_set(e, ERR_ENV, "Redis: counting: %s",
                          r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
         freeReplyObject(r);
     }
     if (rc < 0)
         memset(ranks, 0, n * sizeof *ranks);
     return rc;
+}
+
+int limit_rank(redisContext *c, limit_kind k, int max, const char *const *phones,
+               const char *const *members, const int64_t *t_ms, size_t n, int store, long *ranks,
+               err *e)
+{
+    size_t sent = 0;
+    int rc = 0;
+    memset(ranks, 0, n * sizeof *ranks);
+    if (max <= 0 || n == 0)
+        return 0;
+    for (; sent < n; sent++)
+        if ((rc = limit_append(c, k, max, phones[sent], members[sent], t_ms[sent], store, e)) < 0)
+            break;
+    if (limit_read(c, sent, ranks, rc < 0 ? NULL : e) < 0 || rc < 0) {
+        memset(ranks, 0, n * sizeof *ranks);
+        return -1;
+    }
+    return 0;
 }

@@ -43,6 +43,13 @@ limit_verdict limit_decide(limit_kind k, int max, long rank);
 /* The fixed window an action at t_ms (Unix ms) falls in: its number, and its length in ms. */
 int64_t limit_window(limit_kind k, int64_t t_ms, int64_t *len_ms);
 
+/* The same, in halves, to put several kinds in one round trip: append one action's count
+ * (ranks of a kind without a limit, max 0, come back 0 without being stored), then read the n
+ * answers in order. */
+int limit_append(redisContext *c, limit_kind k, int max, const char *phone, const char *member,
+                 int64_t t_ms, int store, err *e);
+int limit_read(redisContext *c, size_t n, long *ranks, err *e);
+
 /* The ranks of n actions (phones[i], members[i] — a message id, so a redelivered message
  * keeps its place — at t_ms[i]) in one round trip. store: record them (a member past max + 1
  * is not recorded, so a window holds at most max + 1 ids); otherwise only look. ranks[i] is 0
