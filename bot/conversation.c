@@ -37,6 +37,7 @@ struct conv {
     struct limit_slot {
         long rank[LIMIT_KIND_COUNT]; /* by limit_kind; 0 allows */
         unsigned looked, keep;       /* bits by limit_kind */
+        int64_t t;                   /* the time its windows are chosen by, once for both trips */
     } slots[CONV_BATCH_MAX];
     size_t cur; /* the message being stepped */
 };
@@ -523,7 +524,6 @@ static int failure(conv *cv, const err *e)
                : CONV_RETRY;
 }
 
-/* The messages (distinct senders) in one transaction; see conv_handle_many. */
 /* Whether s waits at a confirmation: its next message may file a complaint. */
 static int at_confirm(const conv *cv, const engine_session *s, int expired)
 {
@@ -547,13 +547,15 @@ static int count_batch(conv *cv, redisContext *rc, const wa_message *const *ms,
     size_t sent = 0;
     err le = {0};
     memset(cv->slots, 0, sizeof cv->slots);
+    for (size_t i = 0; i < n; i++)
+        cv->slots[i].t = sent_ms(ms[i]);
     for (size_t i = 0; i < n && !le.msg[0]; i++) {
         int confirming = at_confirm(cv, &ss[i], expired[i]);
         for (size_t j = 0; j < 3 && !le.msg[0]; j++) {
             int max = limit_max(cv->cfg, kinds[j]);
             if (max <= 0 || (kinds[j] != LIMIT_MESSAGES && !confirming))
                 continue;
-            if (limit_append(rc, kinds[j], max, ms[i]->from, ms[i]->id, sent_ms(ms[i]),
+            if (limit_append(rc, kinds[j], max, ms[i]->from, ms[i]->id, cv->slots[i].t,
                              kinds[j] == LIMIT_MESSAGES, &le) == 0)
                 at[sent].i = i, at[sent++].k = kinds[j];
         }
@@ -581,7 +583,7 @@ static void store_counts(conv *cv, redisContext *rc, const wa_message *const *ms
         for (int k = 0; k < LIMIT_KIND_COUNT && !le.msg[0]; k++)
             if ((cv->slots[i].keep & (1u << k)) && limit_max(cv->cfg, (limit_kind)k) > 0 &&
                 limit_append(rc, (limit_kind)k, limit_max(cv->cfg, (limit_kind)k), ms[i]->from,
-                             ms[i]->id, sent_ms(ms[i]), 1, &le) == 0)
+                             ms[i]->id, cv->slots[i].t, 1, &le) == 0)
                 sent++;
     if (sent)
         limit_read(rc, sent, got, le.msg[0] ? NULL : &le);
@@ -589,6 +591,7 @@ static void store_counts(conv *cv, redisContext *rc, const wa_message *const *ms
         fprintf(stderr, "sampark: limits not counted: %s\n", le.msg);
 }
 
+/* The messages (distinct senders) in one transaction; see conv_handle_many. */
 static int run(conv *cv, const wa_message *const *ms, size_t n, conv_sink sink, void *ud, int *dead,
                err *e)
 {

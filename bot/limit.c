@@ -97,22 +97,3 @@ int limit_read(redisContext *c, size_t n, long *ranks, err *e)
         memset(ranks, 0, n * sizeof *ranks);
     return rc;
 }
-
-int limit_rank(redisContext *c, limit_kind k, int max, const char *const *phones,
-               const char *const *members, const int64_t *t_ms, size_t n, int store, long *ranks,
-               err *e)
-{
-    size_t sent = 0;
-    int rc = 0;
-    memset(ranks, 0, n * sizeof *ranks);
-    if (max <= 0 || n == 0)
-        return 0;
-    for (; sent < n; sent++)
-        if ((rc = limit_append(c, k, max, phones[sent], members[sent], t_ms[sent], store, e)) < 0)
-            break;
-    if (limit_read(c, sent, ranks, rc < 0 ? NULL : e) < 0 || rc < 0) {
-        memset(ranks, 0, n * sizeof *ranks);
-        return -1;
-    }
-    return 0;
-}

@@ -1,8 +1,8 @@
 /* limit.h — per-citizen limits (issue 14): complaints and urgent complaints per day, helpdesk
  * questions per hour, messages per minute, counted per phone in Redis. The decision is pure
- * (limit_decide, limit_window: tested without services); limit_rank is the thin Redis part.
- * Officers never reach this module: conversation.c asks only for citizens. Never blocks on
- * Redis trouble: a count that cannot be read is 0, and 0 allows (fail-open). */
+ * (limit_decide, limit_window: tested without services); limit_append and limit_read are the thin
+ * Redis part. Officers never reach this module: conversation.c asks only for citizens. Never blocks
+ * on Redis trouble: a count that cannot be read is 0, and 0 allows (fail-open). */
 #ifndef SAMPARK_LIMIT_H
 #define SAMPARK_LIMIT_H
 
@@ -43,19 +43,14 @@ limit_verdict limit_decide(limit_kind k, int max, long rank);
 /* The fixed window an action at t_ms (Unix ms) falls in: its number, and its length in ms. */
 int64_t limit_window(limit_kind k, int64_t t_ms, int64_t *len_ms);
 
-/* The same, in halves, to put several kinds in one round trip: append one action's count
- * (ranks of a kind without a limit, max 0, come back 0 without being stored), then read the n
- * answers in order. */
+/* One action's rank (phone's action member — a message id, so a message handled twice keeps
+ * its place — at t_ms) in the window of kind k, appended to c's pipeline: store records it (a
+ * member past max + 1 is not recorded, so a window holds at most max + 1 ids); otherwise it is
+ * only looked at. limit_read then reads n appended answers in order (every one, even after an
+ * error, so the connection stays in step); ranks are 0 on error. Callers append only kinds
+ * whose max is above 0. */
 int limit_append(redisContext *c, limit_kind k, int max, const char *phone, const char *member,
                  int64_t t_ms, int store, err *e);
 int limit_read(redisContext *c, size_t n, long *ranks, err *e);
-
-/* The ranks of n actions (phones[i], members[i] — a message id, so a redelivered message
- * keeps its place — at t_ms[i]) in one round trip. store: record them (a member past max + 1
- * is not recorded, so a window holds at most max + 1 ids); otherwise only look. ranks[i] is 0
- * where max is 0. -1 + e when Redis failed (ranks then all 0). */
-int limit_rank(redisContext *c, limit_kind k, int max, const char *const *phones,
-               const char *const *members, const int64_t *t_ms, size_t n, int store, long *ranks,
-               err *e);
 
 #endif

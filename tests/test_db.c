@@ -10,7 +10,8 @@
 static const db_stmt st_echo = {"test_echo", "SELECT $1::text[]::text, array_length($1::text[], 1)",
                                 1};
 static const db_stmt st_bad = {"test_bad", "SELECT * FROM no_such_table", 0};
-static const db_stmt st_jit = {"test_jit", "SELECT current_setting('jit')", 0};
+static const db_stmt st_jit = {
+    "test_jit", "SELECT current_setting('jit') || ' ' || current_setting('statement_timeout')", 0};
 
 static void unreachable_server_names_database_url(void **state)
 {
@@ -43,11 +44,25 @@ static void arrays_and_parameters_round_trip(void **state)
     PQclear(r);
     assert_null(db_query(d, &st_bad, NULL, &e));
     assert_non_null(strstr(e.msg, "no_such_table"));
-    /* No JIT on Sampark's connections: it made case creation ten times slower (db.c). */
+    /* No JIT on Sampark's connections: it made case creation ten times slower (db.c) — and a
+     * DATABASE_URL's own options still apply. */
     r = db_query(d, &st_jit, NULL, &e);
     assert_non_null(r);
-    assert_string_equal(PQgetvalue(r, 0, 0), "off");
+    assert_string_equal(PQgetvalue(r, 0, 0), "off 0");
     PQclear(r);
+    {
+        char with_options[600];
+        db *o;
+        snprintf(with_options, sizeof with_options, "%s options='-c statement_timeout=5s'",
+                 conninfo);
+        o = db_open(with_options, &e);
+        assert_non_null(o);
+        r = db_query(o, &st_jit, NULL, &e);
+        assert_non_null(r);
+        assert_string_equal(PQgetvalue(r, 0, 0), "off 5s");
+        PQclear(r);
+        db_close(o);
+    }
     free(arr);
     db_close(d);
     db_close(NULL);
