@@ -1,7 +1,7 @@
 /* test_engine.c — the pure conversation step on the shipped flows and the sample district:
- * the whole complaint path in Hindi and in English, forgiving matching, global keywords from
- * deep states, paging of the 14-department list, media steps, retry limits, unsupported
- * inputs and session expiry. No servers. */
+ * the whole complaint path in Hindi, English and Chhattisgarhi, forgiving matching, global
+ * keywords from deep states, paging of the 14-department list, media steps, retry limits,
+ * unsupported inputs and session expiry. No servers. */
 #include "testutil.h"
 
 #include <stdarg.h>
@@ -441,6 +441,141 @@ static void runaway_pattern_is_bounded(void **state)
     done(&c);
 }
 
+/* Issue 15: Chhattisgarhi is a third choice of the language menus, never guessed; once chosen,
+ * the menus come in Chhattisgarhi. */
+static void chhattisgarhi_from_the_language_menu(void **state)
+{
+    (void)state;
+    struct convo c = {0};
+    const engine_out *o;
+    say(&c, "नमस्ते");
+    in_state(&c, "welcome");
+    o = last_send(&c);
+    assert_int_equal(o->type, ENGINE_BUTTONS);
+    assert_int_equal(o->nopts, 3);
+    assert_string_equal(o->opts[2].id, "c:hne");
+    assert_string_equal(o->opts[2].title, "छत्तीसगढ़ी");
+    tap(&c, "c:hne");
+    assert_string_equal(c.s.lang, "hne");
+    in_state(&c, "main_menu");
+    o = last_send(&c);
+    assert_int_equal(o->type, ENGINE_LIST);
+    assert_non_null(strstr(o->text, "तुमन का करना चाहत हव?"));
+    assert_string_equal(o->opts[0].title, "सिकायत दर्ज करव");
+    assert_string_equal(o->opts[3].title, "हेल्पडेस्क ले गोठियाव");
+    /* "change language" back to Hindi and, typed, to Chhattisgarhi again */
+    say(&c, "भाखा");
+    in_state(&c, "choose_language");
+    assert_int_equal(last_send(&c)->nopts, 3);
+    tap(&c, "c:hi");
+    assert_string_equal(c.s.lang, "hi");
+    assert_non_null(strstr(last_send(&c)->text, "आप क्या करना चाहते हैं?"));
+    say(&c, "language");
+    say(&c, "  Chhattisgarhi ");
+    assert_string_equal(c.s.lang, "hne");
+    in_state(&c, "main_menu");
+    say(&c, "bhasha");
+    say(&c, "cg");
+    assert_string_equal(c.s.lang, "hne");
+    done(&c);
+}
+
+/* The whole complaint path in Chhattisgarhi: every question, retry and button in hne. */
+static void complaint_path_in_chhattisgarhi(void **state)
+{
+    (void)state;
+    struct convo c = {0};
+    const engine_out *o;
+    say(&c, "जोहार");
+    tap(&c, "c:hne");
+    say(&c, "सिकायत दर्ज करव"); /* the hne title, typed */
+    in_state(&c, "complaint_department");
+    assert_non_null(strstr(last_send(&c)->text, "तुंहर समस्या कोन विभाग ले जुड़े हे?"));
+    tap(&c, "d:PHE");
+    in_state(&c, "complaint_description");
+    assert_non_null(strstr(last_send(&c)->text, "का होइस, कहाँ अउ कब ले हे"));
+    say(&c, "पानी"); /* too short */
+    assert_true(said(&c, "किरपा करके फेर ले लिखव"));
+    say(&c, "हमर गाँव के हैंडपंप दू हफ्ता ले बिगड़े हे, पानी नइ आवत हे");
+    in_state(&c, "complaint_attachment");
+    o = last_send(&c);
+    assert_non_null(strstr(o->text, "का तुंहर तीर समस्या के फोटो"));
+    assert_true(has_option(o, "skip"));
+    assert_string_equal(o->opts[0].title, "आगू बढ़व");
+    tap(&c, "skip");
+    in_state(&c, "complaint_village");
+    assert_non_null(strstr(last_send(&c)->text, "गाँव या वार्ड के नाम लिखव"));
+    say(&c, "ग्राम लवन, वार्ड 3");
+    in_state(&c, "complaint_confirm");
+    o = last_send(&c);
+    assert_int_equal(o->type, ENGINE_BUTTONS);
+    assert_non_null(strstr(o->text, "अपन सिकायत ल एक घांव देख लेवव"));
+    assert_non_null(strstr(o->text, "हैंडपंप दू हफ्ता"));
+    assert_non_null(strstr(o->text, "ग्राम लवन"));
+    assert_non_null(strstr(o->text, "का ए सिकायत ल दर्ज करन?"));
+    assert_string_equal(o->opts[0].title, "हव, दर्ज करव");
+    assert_string_equal(o->opts[1].title, "नइ, रद्द करव");
+    tap(&c, "yes");
+    in_state(&c, "complaint_submit");
+    assert_int_equal(c.r.out[c.r.n - 1].kind, ENGINE_CREATE_CASE);
+    resume(&c, 1, "tracking_no", "BLB-2026-000123", "due", "25-11-2026");
+    assert_true(said(&c, "तुंहर सिकायत दर्ज हो गे हे"));
+    assert_true(said(&c, "ट्रैकिंग नंबर: *BLB-2026-000123*"));
+    assert_true(said(&c, "समाधान के समय-सीमा: 25-11-2026"));
+    in_state(&c, "main_menu");
+    done(&c);
+}
+
+/* A text present in hi has hne too, with the same {placeholders}. */
+static void check_hne(const flow_text *t, const char *state, const char *what)
+{
+    const char *p;
+    if (!t->hi)
+        return;
+    if (!t->hne)
+        fail_msg("%s: %s has no hne text", state, what);
+    for (p = strchr(t->hi, '{'); p; p = strchr(p + 1, '{')) {
+        const char *end = strchr(p, '}');
+        char ph[64];
+        if (!end || (size_t)(end - p) + 2 > sizeof ph)
+            continue;
+        memcpy(ph, p, (size_t)(end - p) + 1);
+        ph[end - p + 1] = '\0';
+        if (!strstr(t->hne, ph))
+            fail_msg("%s: %s: hne lacks %s", state, what, ph);
+    }
+}
+
+/* Issue 15: every text object of the shipped flows is in Chhattisgarhi. */
+static void every_shipped_text_has_hne(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < flows->nstates; i++) {
+        const flow_state *st = &flows->states[i];
+        assert_non_null(st->text.hi);
+        check_hne(&st->text, st->name, "text");
+        check_hne(&st->button, st->name, "button");
+        for (size_t k = 0; k < st->nchoices; k++) {
+            check_hne(&st->choices[k].title, st->name, st->choices[k].id);
+            check_hne(&st->choices[k].description, st->name, st->choices[k].id);
+        }
+        if (st->kind == FLOW_INPUT || st->kind == FLOW_MEDIA) {
+            assert_non_null(st->retry.hi);
+            check_hne(&st->retry, st->name, "retry");
+        }
+        if (st->has_skip)
+            check_hne(&st->skip_title, st->name, "skip");
+        if (st->kind == FLOW_CONFIRM) {
+            check_hne(&st->yes_title, st->name, "yes");
+            check_hne(&st->no_title, st->name, "no");
+        }
+    }
+    for (size_t r = 0; r < FLOW_REPLY_COUNT; r++) {
+        assert_non_null(flows->replies[r].hi); /* the shipped flows write every reply */
+        check_hne(&flows->replies[r], "replies", "a reply");
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -453,6 +588,9 @@ int main(void)
         cmocka_unit_test(tracking_lookup_validates_the_number),
         cmocka_unit_test(runaway_pattern_is_bounded),
         cmocka_unit_test(limit_replies),
+        cmocka_unit_test(chhattisgarhi_from_the_language_menu),
+        cmocka_unit_test(complaint_path_in_chhattisgarhi),
+        cmocka_unit_test(every_shipped_text_has_hne),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
