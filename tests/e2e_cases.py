@@ -90,11 +90,11 @@ def window(env, *phones):
 
 
 def file_complaint(port, fake, citizen, text="हमारे गांव का हैंडपंप दो हफ्ते से खराब है", dept_row="d:PHE", lang="hi",
-                   media=None):
-    """media: a (kind, id, caption) sent as the description instead of text (issue 15)."""
+                   media=None, village=None):
+    """media, village: a (kind, id, caption) sent as the description, the village, instead of text (issue 15)."""
     steps = [dict(text="नमस्ते"), dict(reply_id=f"c:{lang}"), dict(reply_id="c:complaint"), dict(reply_id=dept_row),
-             dict(media=media) if media else dict(text=text), dict(reply_id="skip"), dict(text="कसडोल वार्ड 5"),
-             dict(reply_id="yes")]
+             dict(media=media) if media else dict(text=text), dict(reply_id="skip"),
+             dict(media=village) if village else dict(text="कसडोल वार्ड 5"), dict(reply_id="yes")]
     for s in steps:
         n = len(texts_to(fake, citizen))
         st, _ = deliver(port, citizen, **s)
@@ -104,12 +104,17 @@ def file_complaint(port, fake, citizen, text="हमारे गांव क�
     return m.group(0) if m else None
 
 
+def serve_to_fake(env, fake):
+    """`serve` sending to the fake Graph API, the officers' 24-hour windows open."""
+    window(env, PHE_OFFICER, CSPDCL_OFFICER, NODAL)
+    return env.serve(WA_ACCESS_TOKEN=TOKEN, WA_PHONE_NUMBER_ID=PHONE_ID, WA_API_BASE=fake.base,
+                     SAMPARK_RETRY_BASE_MS="100", SAMPARK_RECLAIM_IDLE_MS="1000")
+
+
 def test_the_whole_story():
     env, fake = h.Env("story"), FakeGraph(TOKEN, PHONE_ID)
     try:
-        window(env, PHE_OFFICER, CSPDCL_OFFICER, NODAL)
-        srv = env.serve(WA_ACCESS_TOKEN=TOKEN, WA_PHONE_NUMBER_ID=PHONE_ID, WA_API_BASE=fake.base,
-                        SAMPARK_RETRY_BASE_MS="100", SAMPARK_RECLAIM_IDLE_MS="1000")
+        srv = serve_to_fake(env, fake)
         port, citizen = srv.port, "919811123401"
         t = file_complaint(port, fake, citizen)
         h.check("the citizen gets a tracking number in Hindi", bool(t) and wait_text(fake, citizen, "ट्रैकिंग नंबर"), t)
@@ -198,9 +203,7 @@ def test_the_story_in_english():
 def test_transfer_refusals_and_strangers():
     env, fake = h.Env("desk"), FakeGraph(TOKEN, PHE_OFFICER and PHONE_ID)
     try:
-        window(env, PHE_OFFICER, CSPDCL_OFFICER, NODAL)
-        srv = env.serve(WA_ACCESS_TOKEN=TOKEN, WA_PHONE_NUMBER_ID=PHONE_ID, WA_API_BASE=fake.base,
-                        SAMPARK_RETRY_BASE_MS="100", SAMPARK_RECLAIM_IDLE_MS="1000")
+        srv = serve_to_fake(env, fake)
         port, citizen = srv.port, "919811123402"
         t = file_complaint(port, fake, citizen, text="गली का ट्रांसफार्मर जल गया है, तीन दिन से बिजली नहीं")
         h.check("a complaint to transfer", bool(t), t)
@@ -377,9 +380,7 @@ def test_media_as_the_description():
     """Issue 15: a voice note, or a photo with a caption, is the whole description."""
     env, fake = h.Env("media"), FakeGraph(TOKEN, PHONE_ID)
     try:
-        window(env, PHE_OFFICER, CSPDCL_OFFICER, NODAL)
-        srv = env.serve(WA_ACCESS_TOKEN=TOKEN, WA_PHONE_NUMBER_ID=PHONE_ID, WA_API_BASE=fake.base,
-                        SAMPARK_RETRY_BASE_MS="100", SAMPARK_RECLAIM_IDLE_MS="1000")
+        srv = serve_to_fake(env, fake)
         port = srv.port
         t = file_complaint(port, fake, "919811123481", media=("audio", "445566778801", None))
         h.check("a voice note as the description files a case", bool(t), t)
@@ -402,6 +403,13 @@ def test_media_as_the_description():
             env.url, "SELECT media_id || ' ' || caption FROM attachments a JOIN cases c ON c.id = a.case_id "
             f"WHERE c.tracking_no = '{t}'") == "445566778802 हैंडपंप टूटा पड़ा है")
         h.check("the officer gets the photo", h.wait_for(lambda: media_to(fake, PHE_OFFICER, "image", "445566778802"), 20))
+
+        t = file_complaint(port, fake, "919811123483", text="Handpump near the school is broken", lang="en",
+                           village=("audio", "445566778803", None))
+        h.check("a village said in a voice note: the case is filed without a place, the voice note attached",
+                bool(t) and h.psql(env.url, f"SELECT COALESCE(location_text, '') = '' FROM cases WHERE tracking_no = '{t}'") == "t"
+                and h.psql(env.url, "SELECT string_agg(media_id, ',') FROM attachments a JOIN cases c ON c.id = a.case_id "
+                           f"WHERE c.tracking_no = '{t}'") == "445566778803", t)
     finally:
         env.close()
         fake.close()

@@ -157,6 +157,16 @@ static void done(struct convo *c)
     engine_session_clear(&c->s);
 }
 
+/* A new citizen at the description step of a PHE complaint, in lang ("hi" or "en"). */
+static void to_description(struct convo *c, const char *lang)
+{
+    say(c, "namaste");
+    tap(c, strcmp(lang, "en") == 0 ? "c:en" : "c:hi");
+    tap(c, "c:complaint");
+    tap(c, "d:PHE");
+    in_state(c, "complaint_description");
+}
+
 static void complaint_path_in_hindi(void **state)
 {
     (void)state;
@@ -344,10 +354,7 @@ static void retry_limit_and_unsupported_inputs(void **state)
     (void)state;
     struct convo c = {0};
     wa_message m;
-    say(&c, "x");
-    tap(&c, "c:en");
-    tap(&c, "c:complaint");
-    tap(&c, "d:PHE");
+    to_description(&c, "en");
     m = msg(&c, WA_MSG_STICKER);
     step(&c, &m, 0);
     in_state(&c, "complaint_description");
@@ -372,10 +379,7 @@ static void media_is_a_complete_description(void **state)
     (void)state;
     struct convo c = {0};
     wa_message m;
-    say(&c, "hi");
-    tap(&c, "c:en");
-    tap(&c, "c:complaint");
-    tap(&c, "d:PHE");
+    to_description(&c, "en");
     assert_non_null(strstr(last_send(&c)->text, "voice note"));
     m = msg(&c, WA_MSG_STICKER); /* still not an answer */
     step(&c, &m, 0);
@@ -426,10 +430,7 @@ static void photo_with_caption_is_a_description(void **state)
     (void)state;
     struct convo c = {0};
     wa_message m;
-    say(&c, "नमस्ते");
-    tap(&c, "c:hi");
-    tap(&c, "c:complaint");
-    tap(&c, "d:PHE");
+    to_description(&c, "hi");
     m = msg(&c, WA_MSG_DOCUMENT); /* media the state does not take: its retry says what it does */
     m.media_id = "555";
     step(&c, &m, 0);
