@@ -114,6 +114,27 @@ static const char *var(const engine_session *s, const char *key)
     return v ? v : "";
 }
 
+/* The draft's media, in the order officers receive them: the description's own (a voice note
+ * as the complaint), the media step's, the village said by voice (engine.h, ENGINE_MEDIA_SUFFIX).
+ */
+static const char *const attachment_vars[] = {"description" ENGINE_MEDIA_SUFFIX, "attachment",
+                                              "village" ENGINE_MEDIA_SUFFIX, NULL};
+
+static int attach(db *d, const engine_session *s, const char *id, const char *event_id,
+                  const char *prefix, err *e)
+{
+    char k[5][40];
+    static const char *const suffix[] = {"", "_type", "_mime", "_caption", "_filename"};
+    for (int i = 0; i < 5; i++)
+        snprintf(k[i], sizeof k[i], "%s%s", prefix, suffix[i]);
+    if (!*var(s, k[0]) || !*var(s, k[1]))
+        return 0;
+    return db_exec(d, &st_attach,
+                   (const char *[]){id, event_id, var(s, k[0]), var(s, k[1]), var(s, k[2]),
+                                    var(s, k[3]), var(s, k[4])},
+                   e);
+}
+
 int case_create(db *d, const char *phone, const char *name, const char *lang,
                 const engine_session *s, const char *source_msg_id, int urgent_ok, case_info *out,
                 err *e)
@@ -166,13 +187,9 @@ int case_create(db *d, const char *phone, const char *name, const char *lang,
                                             ""},
                            e) < 0)
         return -1;
-    if (*var(s, "attachment") && *var(s, "attachment_type") &&
-        db_exec(d, &st_attach,
-                (const char *[]){id, event_id, var(s, "attachment"), var(s, "attachment_type"),
-                                 var(s, "attachment_mime"), var(s, "attachment_caption"),
-                                 var(s, "attachment_filename")},
-                e) < 0)
-        return -1;
+    for (const char *const *p = attachment_vars; *p; p++)
+        if (attach(d, s, id, event_id, *p, e) < 0)
+            return -1;
     if (fill_info(d, id, lang, out, e) < 0)
         return -1;
     out->urgent = urgent;

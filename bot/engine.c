@@ -195,6 +195,13 @@ static void option(engine_out *o, const char *id, const char *title, const char 
     text_cut(op->desc, FLOW_ROW_DESC_MAX);
 }
 
+static int set_var(engine_session *s, const char *var, const char *suffix, const char *value)
+{
+    char key[32];
+    snprintf(key, sizeof key, "%s%s", var, suffix);
+    return engine_session_set(s, key, value);
+}
+
 /* ---- rendering a state ---------------------------------------------------------------------- */
 
 struct row {
@@ -353,6 +360,12 @@ static int enter(const engine_ctx *ctx, engine_session *s, int idx, engine_resul
     if ((st->kind == FLOW_INPUT || st->kind == FLOW_MEDIA) && st->var &&
         engine_session_get(s, st->var) && engine_session_set(s, st->var, "") < 0)
         return -1;
+    if (st->kind == FLOW_INPUT && st->accept && st->var) {
+        char key[32];
+        snprintf(key, sizeof key, "%s%s", st->var, ENGINE_MEDIA_SUFFIX);
+        if (engine_session_get(s, key) && engine_session_set(s, key, "") < 0)
+            return -1;
+    }
     return render_state(ctx, s, st, r);
 }
 
@@ -474,13 +487,6 @@ static unsigned accept_bit(wa_msg_kind k)
     }
 }
 
-static int set_var(engine_session *s, const char *var, const char *suffix, const char *value)
-{
-    char key[32];
-    snprintf(key, sizeof key, "%s%s", var, suffix);
-    return engine_session_set(s, key, value);
-}
-
 static int store_media(engine_session *s, const char *var, const wa_message *m)
 {
     if (m->kind == WA_MSG_LOCATION) {
@@ -493,6 +499,35 @@ static int store_media(engine_session *s, const char *var, const wa_message *m)
            set_var(s, var, "_type", wa_in_kind_name(m->kind)) |
            set_var(s, var, "_mime", m->mime_type) | set_var(s, var, "_caption", m->caption) |
            set_var(s, var, "_filename", m->filename);
+}
+
+/* Media as an input's whole answer: kept in <var>_media* (beside a later media step's own
+ * var, so neither replaces the other), and var says what it is, from the flow, with the
+ * caption after it: "📷 photo: <caption>". */
+static int media_answer(engine_session *s, const flow_state *st, const wa_message *m)
+{
+    char key[32], *said;
+    const flow_text *t = NULL;
+    size_t len;
+    int rc;
+    for (unsigned j = 0; j < 4; j++)
+        if (accept_bit(m->kind) == 1u << j && st->media_text[j].hi)
+            t = &st->media_text[j];
+    snprintf(key, sizeof key, "%s%s", st->var, ENGINE_MEDIA_SUFFIX);
+    if (store_media(s, key, m) < 0)
+        return -1;
+    if (!t)
+        return engine_session_set(s, st->var, "");
+    len = strlen(flow_text_get(t, lang_of(s))) + strlen(m->caption ? m->caption : "") + 3;
+    if (!(said = malloc(len)))
+        return -1;
+    snprintf(said, len, "%s%s%s", flow_text_get(t, lang_of(s)),
+             m->caption && *m->caption ? ": " : "", m->caption ? m->caption : "");
+    if (st->max)
+        text_cut(said, (size_t)st->max);
+    rc = engine_session_set(s, st->var, said);
+    free(said);
+    return rc;
 }
 
 static int handle(const engine_ctx *ctx, engine_session *s, const flow_state *st,
@@ -553,8 +588,17 @@ static int handle(const engine_ctx *ctx, engine_session *s, const flow_state *st
                           : m->kind == WA_MSG_BUTTON ? m->reply_title
                                                      : NULL;
         size_t chars;
-        if (!txt)
-            return wrong(ctx, s, st, reply_id ? not_understood : unsupported, r);
+        if (st->accept & accept_bit(m->kind)) {
+            if (media_answer(s, st, m) < 0)
+                return -1;
+            return enter(ctx, s, st->next, r, 0);
+        }
+        if (!txt) /* media of a kind the state does not take: say what it does take */
+            return wrong(ctx, s, st,
+                         reply_id                          ? not_understood
+                         : st->accept && is_media(m->kind) ? &st->retry
+                                                           : unsupported,
+                         r);
         while (*txt == ' ' || *txt == '\n' || *txt == '\t')
             txt++;
         chars = text_utf8_chars(txt);

@@ -15,6 +15,9 @@
 #define ENGINE_MAX_VARS    32
 #define ENGINE_MAX_OPTIONS 10
 #define ENGINE_MAX_CHOICES FLOW_MAX_CHOICES /* refused beyond by flows check, directory load */
+/* Media answering an input state is kept in <var>_media, <var>_media_type, _media_mime,
+ * _media_caption, _media_filename (a media state's var holds its own: <var>, <var>_type...). */
+#define ENGINE_MEDIA_SUFFIX "_media"
 
 /* A department as the citizen's menu shows it (from the directory). */
 typedef struct engine_dept {

@@ -373,6 +373,74 @@ static void parse_answer(struct loader *L, const char *file, flow_state *st, siz
         add_edge(L, si, 0, field, g);
 }
 
+static const char *const media_kinds[] = {"image", "audio", "video", "document", "location", NULL};
+
+/* "accept": media kinds → FLOW_ACCEPT_* bits (bit j is media_kinds[j]). An input state takes
+ * media as a whole answer but not a location: a location is a place, not an answer's text. */
+static void parse_accept(struct loader *L, const char *file, flow_state *st, json_object *acc,
+                         int location_ok)
+{
+    const char *kinds = location_ok ? "image, audio, video, document or location"
+                                    : "image, audio, video or document";
+    size_t n =
+        acc && json_object_get_type(acc) == json_type_array ? json_object_array_length(acc) : 0;
+    if (!n)
+        problem(L, file, st->name, "\"accept\" must list at least one of %s", kinds);
+    for (size_t i = 0; i < n; i++) {
+        json_object *v = json_object_array_get_idx(acc, i);
+        const char *m =
+            json_object_get_type(v) == json_type_string ? json_object_get_string(v) : NULL;
+        int found = 0;
+        for (int j = 0; media_kinds[j]; j++)
+            if (m && strcmp(m, media_kinds[j]) == 0 &&
+                (location_ok || (1u << j) != FLOW_ACCEPT_LOCATION)) {
+                st->accept |= 1u << j;
+                found = 1;
+            }
+        if (!found)
+            problem(L, file, st->name, "\"accept\" has \"%s\"; use %s", m ? m : "?", kinds);
+    }
+}
+
+/* An input's "media_text": {"audio": {"hi", "en"}, ...}, what its var says for an accepted
+ * kind of media; a kind without one leaves the var empty. */
+static void parse_media_text(struct loader *L, const char *file, flow_state *st, json_object *o)
+{
+    json_object *mt = get(o, "media_text");
+    if (!mt)
+        return;
+    if (json_object_get_type(mt) != json_type_object || !st->accept) {
+        problem(L, file, st->name,
+                "\"media_text\" must be {\"audio\": {\"hi\": \"...\", \"en\": \"...\"}, ...} "
+                "for kinds the state's \"accept\" lists");
+        return;
+    }
+    json_object_object_foreach(mt, key, val)
+    {
+        int j = 0;
+        (void)val;
+        while (media_kinds[j] && strcmp(media_kinds[j], key) != 0)
+            j++;
+        if (!media_kinds[j] || !(st->accept & (1u << j))) {
+            problem(L, file, st->name, "\"media_text\" has \"%s\", which \"accept\" does not list",
+                    key);
+            continue;
+        }
+        if (text(L, file, st->name, mt, key, 1, FLOW_TEXT_BODY_MAX, &st->media_text[j]) < 0 ||
+            !st->max)
+            continue;
+        for (int l = 0; l < 3; l++) {
+            const char *t = l == 0   ? st->media_text[j].hi
+                            : l == 1 ? st->media_text[j].en
+                                     : st->media_text[j].hne;
+            if (t && text_utf8_chars(t) > (size_t)st->max)
+                problem(L, file, st->name,
+                        "\"media_text\" \"%s\" is %zu characters; the state's \"max\" is %d", key,
+                        text_utf8_chars(t), st->max);
+        }
+    }
+}
+
 static void parse_state(struct loader *L, const char *file, const char *name, json_object *o)
 {
     static const char *const kinds[] = {"message", "menu",    "departments", "input",
@@ -381,8 +449,9 @@ static void parse_state(struct loader *L, const char *file, const char *name, js
         (const char *const[]){"kind", "text", "goto", "note", NULL},
         (const char *const[]){"kind", "text", "choices", "button", "note", NULL},
         (const char *const[]){"kind", "text", "var", "goto", "button", "note", NULL},
-        (const char *const[]){"kind", "text", "var", "min", "max", "pattern", "retry", "retries",
-                              "on_fail", "skip", "goto", "note", NULL},
+        (const char *const[]){"kind", "text", "var", "min", "max", "pattern", "accept",
+                              "media_text", "retry", "retries", "on_fail", "skip", "goto", "note",
+                              NULL},
         (const char *const[]){"kind", "text", "accept", "var", "retry", "retries", "on_fail",
                               "skip", "goto", "note", NULL},
         (const char *const[]){"kind", "text", "yes", "no", "note", NULL},
@@ -492,30 +561,11 @@ static void parse_state(struct loader *L, const char *file, const char *name, js
                     st->pattern = re;
                 }
             }
+            if (get(o, "accept"))
+                parse_accept(L, file, st, get(o, "accept"), 0);
+            parse_media_text(L, file, st, o);
         } else {
-            static const char *const media[] = {"image",    "audio",    "video",
-                                                "document", "location", NULL};
-            json_object *acc = get(o, "accept");
-            size_t n = acc && json_object_get_type(acc) == json_type_array
-                           ? json_object_array_length(acc)
-                           : 0;
-            if (!n)
-                problem(
-                    L, file, name,
-                    "\"accept\" must list at least one of image, audio, video, document, location");
-            for (size_t i = 0; i < n; i++) {
-                const char *m = json_object_get_string(json_object_array_get_idx(acc, i));
-                int found = 0;
-                for (int j = 0; media[j]; j++)
-                    if (m && strcmp(m, media[j]) == 0) {
-                        st->accept |= 1u << j;
-                        found = 1;
-                    }
-                if (!found)
-                    problem(L, file, name,
-                            "\"accept\" has \"%s\"; use image, audio, video, document or location",
-                            m ? m : "?");
-            }
+            parse_accept(L, file, st, get(o, "accept"), 1);
         }
         break;
     case FLOW_CONFIRM:

@@ -41,7 +41,7 @@ typedef enum flow_action {
     FLOW_ACT_END,
 } flow_action;
 
-/* What a media state accepts. */
+/* What a media state (or an input state, as a whole answer) accepts. */
 enum {
     FLOW_ACCEPT_IMAGE = 1,
     FLOW_ACCEPT_AUDIO = 2,
@@ -80,7 +80,10 @@ typedef struct flow_state {
     int retries, on_fail; /* on_fail -1: the menu */
     int has_skip, skip_next;
     flow_text skip_title;
-    unsigned accept;               /* media: FLOW_ACCEPT_* bits */
+    unsigned accept; /* media, input: FLOW_ACCEPT_* bits (input: media is a whole answer) */
+    /* input: what var says for media of kind bit j (image, audio, video, document); hi NULL:
+     * the var is left empty. A caption follows the text after ": ". */
+    flow_text media_text[4];
     flow_text yes_title, no_title; /* confirm */
     int yes_next, no_next;
     flow_action action;   /* action */

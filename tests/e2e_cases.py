@@ -24,8 +24,9 @@ PHE_OFFICER, CSPDCL_OFFICER, NODAL = "919800000001", "919800000002", "9198000000
 counter = [0]
 
 
-def deliver(port, sender, text=None, reply_id=None, image=None, context=None, wamid=None, button=None):
-    """button: (payload, text) of a template's quick-reply button tapped."""
+def deliver(port, sender, text=None, reply_id=None, image=None, context=None, wamid=None, button=None, media=None):
+    """button: (payload, text) of a template's quick-reply button tapped; media: a (kind, id, caption)
+    voice note ("audio"), photo or video as WhatsApp sends it."""
     counter[0] += 1
     wamid = wamid or f"wamid.CASE{os.getpid()}{counter[0]:06d}"
     msg = {"from": sender, "id": wamid, "timestamp": str(int(time.time()))}
@@ -35,6 +36,15 @@ def deliver(port, sender, text=None, reply_id=None, image=None, context=None, wa
         msg.update(type="interactive", interactive={"type": "button_reply", "button_reply": {"id": reply_id, "title": reply_id}})
     elif image:
         msg.update(type="image", image={"id": image, "mime_type": "image/jpeg", "sha256": "x", "caption": "photo"})
+    elif media:
+        kind, media_id, caption = media
+        body = {"id": media_id, "sha256": "x", "mime_type": {"audio": "audio/ogg; codecs=opus", "image": "image/jpeg",
+                                                            "video": "video/mp4"}[kind]}
+        if kind == "audio":
+            body["voice"] = True
+        if caption:
+            body["caption"] = caption
+        msg.update(type=kind, **{kind: body})
     else:
         msg.update(type="text", text={"body": text})
     if context:
@@ -79,9 +89,12 @@ def window(env, *phones):
                         "ON CONFLICT (phone) DO UPDATE SET last_inbound_at = now()")
 
 
-def file_complaint(port, fake, citizen, text="हमारे गांव का हैंडपंप दो हफ्ते से खराब है", dept_row="d:PHE", lang="hi"):
+def file_complaint(port, fake, citizen, text="हमारे गांव का हैंडपंप दो हफ्ते से खराब है", dept_row="d:PHE", lang="hi",
+                   media=None, village=None):
+    """media, village: a (kind, id, caption) sent as the description, the village, instead of text (issue 15)."""
     steps = [dict(text="नमस्ते"), dict(reply_id=f"c:{lang}"), dict(reply_id="c:complaint"), dict(reply_id=dept_row),
-             dict(text=text), dict(reply_id="skip"), dict(text="कसडोल वार्ड 5"), dict(reply_id="yes")]
+             dict(media=media) if media else dict(text=text), dict(reply_id="skip"),
+             dict(media=village) if village else dict(text="कसडोल वार्ड 5"), dict(reply_id="yes")]
     for s in steps:
         n = len(texts_to(fake, citizen))
         st, _ = deliver(port, citizen, **s)
@@ -91,12 +104,17 @@ def file_complaint(port, fake, citizen, text="हमारे गांव क�
     return m.group(0) if m else None
 
 
+def serve_to_fake(env, fake):
+    """`serve` sending to the fake Graph API, the officers' 24-hour windows open."""
+    window(env, PHE_OFFICER, CSPDCL_OFFICER, NODAL)
+    return env.serve(WA_ACCESS_TOKEN=TOKEN, WA_PHONE_NUMBER_ID=PHONE_ID, WA_API_BASE=fake.base,
+                     SAMPARK_RETRY_BASE_MS="100", SAMPARK_RECLAIM_IDLE_MS="1000")
+
+
 def test_the_whole_story():
     env, fake = h.Env("story"), FakeGraph(TOKEN, PHONE_ID)
     try:
-        window(env, PHE_OFFICER, CSPDCL_OFFICER, NODAL)
-        srv = env.serve(WA_ACCESS_TOKEN=TOKEN, WA_PHONE_NUMBER_ID=PHONE_ID, WA_API_BASE=fake.base,
-                        SAMPARK_RETRY_BASE_MS="100", SAMPARK_RECLAIM_IDLE_MS="1000")
+        srv = serve_to_fake(env, fake)
         port, citizen = srv.port, "919811123401"
         t = file_complaint(port, fake, citizen)
         h.check("the citizen gets a tracking number in Hindi", bool(t) and wait_text(fake, citizen, "ट्रैकिंग नंबर"), t)
@@ -185,9 +203,7 @@ def test_the_story_in_english():
 def test_transfer_refusals_and_strangers():
     env, fake = h.Env("desk"), FakeGraph(TOKEN, PHE_OFFICER and PHONE_ID)
     try:
-        window(env, PHE_OFFICER, CSPDCL_OFFICER, NODAL)
-        srv = env.serve(WA_ACCESS_TOKEN=TOKEN, WA_PHONE_NUMBER_ID=PHONE_ID, WA_API_BASE=fake.base,
-                        SAMPARK_RETRY_BASE_MS="100", SAMPARK_RECLAIM_IDLE_MS="1000")
+        srv = serve_to_fake(env, fake)
         port, citizen = srv.port, "919811123402"
         t = file_complaint(port, fake, citizen, text="गली का ट्रांसफार्मर जल गया है, तीन दिन से बिजली नहीं")
         h.check("a complaint to transfer", bool(t), t)
@@ -356,10 +372,53 @@ def test_removed_staff_hear_nothing():
         fake.close()
 
 
+def media_to(fake, phone, kind, media_id):
+    return any(b.get("type") == kind and b[kind]["id"] == media_id for _, b, _ in fake.delivered() if b.get("to") == phone)
+
+
+def test_media_as_the_description():
+    """Issue 15: a voice note, or a photo with a caption, is the whole description."""
+    env, fake = h.Env("media"), FakeGraph(TOKEN, PHONE_ID)
+    try:
+        srv = serve_to_fake(env, fake)
+        port = srv.port
+        t = file_complaint(port, fake, "919811123481", media=("audio", "445566778801", None))
+        h.check("a voice note as the description files a case", bool(t), t)
+        h.check("its description says voice note",
+                h.psql(env.url, f"SELECT description FROM cases WHERE tracking_no = '{t}'") == "🎤 आवाज़ संदेश")
+        h.check("the audio is attached", h.psql(env.url, "SELECT media_type || ' ' || mime FROM attachments a JOIN cases c "
+                                                f"ON c.id = a.case_id WHERE c.tracking_no = '{t}'") == "audio audio/ogg; codecs=opus")
+        h.check("the officer is notified and gets the voice note",
+                wait_text(fake, PHE_OFFICER, f"नई शिकायत {t}") and h.wait_for(
+                    lambda: media_to(fake, PHE_OFFICER, "audio", "445566778801"), 20))
+        h.check("the officers' outbox holds the audio, as audio", h.psql(
+            env.url, f"SELECT payload->>'type' FROM outbound_messages WHERE recipient = '{PHE_OFFICER}' "
+            "AND payload->'audio'->>'id' = '445566778801'") == "audio")
+
+        t = file_complaint(port, fake, "919811123482", media=("image", "445566778802", "हैंडपंप टूटा पड़ा है"))
+        h.check("a photo with a caption as the description files a case", bool(t), t)
+        h.check("its description is the photo and the caption",
+                h.psql(env.url, f"SELECT description FROM cases WHERE tracking_no = '{t}'") == "📷 फोटो: हैंडपंप टूटा पड़ा है")
+        h.check("the photo is attached with its caption", h.psql(
+            env.url, "SELECT media_id || ' ' || caption FROM attachments a JOIN cases c ON c.id = a.case_id "
+            f"WHERE c.tracking_no = '{t}'") == "445566778802 हैंडपंप टूटा पड़ा है")
+        h.check("the officer gets the photo", h.wait_for(lambda: media_to(fake, PHE_OFFICER, "image", "445566778802"), 20))
+
+        t = file_complaint(port, fake, "919811123483", text="Handpump near the school is broken", lang="en",
+                           village=("audio", "445566778803", None))
+        h.check("a village said in a voice note: the case is filed without a place, the voice note attached",
+                bool(t) and h.psql(env.url, f"SELECT COALESCE(location_text, '') = '' FROM cases WHERE tracking_no = '{t}'") == "t"
+                and h.psql(env.url, "SELECT string_agg(media_id, ',') FROM attachments a JOIN cases c ON c.id = a.case_id "
+                           f"WHERE c.tracking_no = '{t}'") == "445566778803", t)
+    finally:
+        env.close()
+        fake.close()
+
+
 def main():
     return h.run_tests([test_the_whole_story, test_the_story_in_english, test_transfer_refusals_and_strangers,
                         test_many_citizens_at_once,
-                        test_helpdesk_both_ways, test_removed_staff_hear_nothing])
+                        test_helpdesk_both_ways, test_removed_staff_hear_nothing, test_media_as_the_description])
 
 
 if __name__ == "__main__":

@@ -157,6 +157,16 @@ static void done(struct convo *c)
     engine_session_clear(&c->s);
 }
 
+/* A new citizen at the description step of a PHE complaint, in lang ("hi" or "en"). */
+static void to_description(struct convo *c, const char *lang)
+{
+    say(c, "namaste");
+    tap(c, strcmp(lang, "en") == 0 ? "c:en" : "c:hi");
+    tap(c, "c:complaint");
+    tap(c, "d:PHE");
+    in_state(c, "complaint_description");
+}
+
 static void complaint_path_in_hindi(void **state)
 {
     (void)state;
@@ -344,10 +354,7 @@ static void retry_limit_and_unsupported_inputs(void **state)
     (void)state;
     struct convo c = {0};
     wa_message m;
-    say(&c, "x");
-    tap(&c, "c:en");
-    tap(&c, "c:complaint");
-    tap(&c, "d:PHE");
+    to_description(&c, "en");
     m = msg(&c, WA_MSG_STICKER);
     step(&c, &m, 0);
     in_state(&c, "complaint_description");
@@ -361,6 +368,89 @@ static void retry_limit_and_unsupported_inputs(void **state)
     say(&c, "nonsense words");
     in_state(&c, "main_menu");
     assert_true(c.r.n >= 2);
+    done(&c);
+}
+
+/* Issue 15: a voice note, photo or video is a whole description. It is kept in
+ * description_media* (so the optional media step after it adds, not replaces), and the
+ * description says what it is, from the flow file, with a caption after it. */
+static void media_is_a_complete_description(void **state)
+{
+    (void)state;
+    struct convo c = {0};
+    wa_message m;
+    to_description(&c, "en");
+    assert_non_null(strstr(last_send(&c)->text, "voice note"));
+    m = msg(&c, WA_MSG_STICKER); /* still not an answer */
+    step(&c, &m, 0);
+    in_state(&c, "complaint_description");
+    assert_true(said(&c, "sticker"));
+    say(&c, "short"); /* text limits stay for text */
+    in_state(&c, "complaint_description");
+    assert_int_equal(c.s.retries, 2);
+    assert_true(said(&c, "or just send a voice note"));
+    m = msg(&c, WA_MSG_AUDIO);
+    m.media_id = "9001";
+    m.mime_type = "audio/ogg; codecs=opus";
+    step(&c, &m, 0);
+    in_state(&c, "complaint_attachment"); /* the optional media step is offered as usual */
+    assert_true(has_option(last_send(&c), "skip"));
+    assert_string_equal(engine_session_get(&c.s, "description"), "🎤 voice note");
+    assert_string_equal(engine_session_get(&c.s, "description_media"), "9001");
+    assert_string_equal(engine_session_get(&c.s, "description_media_type"), "audio");
+    assert_string_equal(engine_session_get(&c.s, "description_media_mime"),
+                        "audio/ogg; codecs=opus");
+    m = msg(&c, WA_MSG_IMAGE);
+    m.media_id = "9002";
+    step(&c, &m, 0);
+    assert_string_equal(engine_session_get(&c.s, "attachment"), "9002");
+    assert_string_equal(engine_session_get(&c.s, "description_media"), "9001");
+    in_state(&c, "complaint_village");
+    m = msg(&c, WA_MSG_AUDIO); /* the village said, not typed: kept, the village left empty */
+    m.media_id = "9003";
+    step(&c, &m, 0);
+    in_state(&c, "complaint_confirm");
+    assert_string_equal(engine_session_get(&c.s, "village"), "");
+    assert_string_equal(engine_session_get(&c.s, "village_media"), "9003");
+    assert_non_null(strstr(last_send(&c)->text, "Problem: 🎤 voice note"));
+    /* A new complaint typed as text starts without the earlier voice note. */
+    say(&c, "menu");
+    tap(&c, "c:complaint");
+    tap(&c, "d:PHE");
+    assert_string_equal(engine_session_get(&c.s, "description_media"), "");
+    say(&c, "The handpump near the school is broken");
+    in_state(&c, "complaint_attachment");
+    assert_string_equal(engine_session_get(&c.s, "description"),
+                        "The handpump near the school is broken");
+    done(&c);
+}
+
+static void photo_with_caption_is_a_description(void **state)
+{
+    (void)state;
+    struct convo c = {0};
+    wa_message m;
+    to_description(&c, "hi");
+    m = msg(&c, WA_MSG_DOCUMENT); /* media the state does not take: its retry says what it does */
+    m.media_id = "555";
+    step(&c, &m, 0);
+    in_state(&c, "complaint_description");
+    assert_true(said(&c, "वॉइस नोट भेज दें"));
+    m = msg(&c, WA_MSG_IMAGE);
+    m.media_id = "7001";
+    m.mime_type = "image/jpeg";
+    m.caption = "हैंडपंप टूटा";
+    step(&c, &m, 0);
+    in_state(&c, "complaint_attachment");
+    assert_string_equal(engine_session_get(&c.s, "description"), "📷 फोटो: हैंडपंप टूटा");
+    assert_string_equal(engine_session_get(&c.s, "description_media_caption"), "हैंडपंप टूटा");
+    say(&c, "menu");
+    tap(&c, "c:complaint");
+    tap(&c, "d:PHE");
+    m = msg(&c, WA_MSG_VIDEO); /* no caption: the kind alone */
+    m.media_id = "7002";
+    step(&c, &m, 0);
+    assert_string_equal(engine_session_get(&c.s, "description"), "🎥 वीडियो");
     done(&c);
 }
 
@@ -495,7 +585,7 @@ static void complaint_path_in_chhattisgarhi(void **state)
     in_state(&c, "complaint_description");
     assert_non_null(strstr(last_send(&c)->text, "का होइस, कहाँ अउ कब ले हे"));
     say(&c, "पानी"); /* too short */
-    assert_true(said(&c, "किरपा करके फेर ले लिखव"));
+    assert_true(said(&c, "बोल के वॉइस नोट भेज देवव"));
     say(&c, "हमर गाँव के हैंडपंप दू हफ्ता ले बिगड़े हे, पानी नइ आवत हे");
     in_state(&c, "complaint_attachment");
     o = last_send(&c);
@@ -591,6 +681,8 @@ int main(void)
         cmocka_unit_test(chhattisgarhi_from_the_language_menu),
         cmocka_unit_test(complaint_path_in_chhattisgarhi),
         cmocka_unit_test(every_shipped_text_has_hne),
+        cmocka_unit_test(media_is_a_complete_description),
+        cmocka_unit_test(photo_with_caption_is_a_description),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -198,6 +198,30 @@ static void every_error_kind_is_reported(void **state)
         {"\"var\": \"department\", ", "", "state \"dept\": \"var\" is missing"},
         {"\"accept\": [\"image\", \"location\"]", "\"accept\": [\"photo\"]",
          "state \"photo\": \"accept\" has \"photo\""},
+        /* Media as an input's whole answer (issue 15): known kinds only, no location, texts
+         * for listed kinds only and within the input's "max". */
+        {"\"min\": 10,", "\"min\": 10, \"accept\": [\"audio\", \"voice\"],",
+         "state \"describe\": \"accept\" has \"voice\"; use image, audio, video or document"},
+        {"\"min\": 10,", "\"min\": 10, \"accept\": [\"location\"],",
+         "state \"describe\": \"accept\" has \"location\""},
+        {"\"min\": 10,", "\"min\": 10, \"accept\": [],",
+         "state \"describe\": \"accept\" must list at least one of image"},
+        {"\"min\": 10,",
+         "\"min\": 10, \"accept\": [\"audio\"], \"media_text\": {\"image\": {\"hi\": \"फोटो\", "
+         "\"en\": \"photo\"}},",
+         "state \"describe\": \"media_text\" has \"image\", which \"accept\" does not list"},
+        {"\"min\": 10,",
+         "\"min\": 10, \"media_text\": {\"audio\": {\"hi\": \"आवाज़\", "
+         "\"en\": \"voice\"}},",
+         "state \"describe\": \"media_text\" must be"},
+        {"\"min\": 10, \"max\": 1000,",
+         "\"min\": 1, \"max\": 5, \"accept\": [\"audio\"], \"media_text\": {\"audio\": "
+         "{\"hi\": \"आवाज़\", \"en\": \"voice note\"}},",
+         "state \"describe\": \"media_text\" \"audio\" is 10 characters; the state's \"max\" is 5"},
+        {"\"min\": 10,",
+         "\"min\": 10, \"accept\": [\"audio\"], \"media_text\": {\"audio\": "
+         "{\"en\": \"voice\"}},",
+         "state \"describe\": \"audio\" has no Hindi text"},
         {"\"action\": \"create_case\"", "\"action\": \"make_case\"",
          "state \"create\": unknown action \"make_case\""},
         {"\"min\": 10,", "\"min\": 10, \"minimum\": 3,",
