@@ -19,10 +19,18 @@
  * _media_caption, _media_filename (a media state's var holds its own: <var>, <var>_type...). */
 #define ENGINE_MEDIA_SUFFIX "_media"
 
+/* A word from the directory's "keywords" that suggests its department. */
+typedef struct engine_keyword {
+    const char *word; /* a word or a phrase, any language */
+    int weight;       /* 1..10 */
+} engine_keyword;
+
 /* A department as the citizen's menu shows it (from the directory). */
 typedef struct engine_dept {
     const char *code;
     flow_text name, description; /* description.hi may be NULL */
+    const engine_keyword *keywords;
+    size_t nkeywords;
 } engine_dept;
 
 typedef struct engine_ctx {
