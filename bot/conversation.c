@@ -73,9 +73,10 @@ conv *conv_new(const config *c, const flow_set *flows, err *e)
 
 static void free_depts(conv *cv)
 {
+    engine_keywords_free(cv->depts, cv->ndepts);
     for (size_t i = 0; i < cv->nstrings; i++)
         free(cv->strings[i]);
-    for (size_t i = 0; cv->kws && i < cv->ndepts; i++) {
+    for (size_t i = 0; cv->kws && cv->kwjson && i < cv->ndepts; i++) {
         json_object_put(cv->kwjson[i]);
         free(cv->kws[i]);
     }
@@ -133,7 +134,8 @@ static int dept_keywords(conv *cv, size_t i, const char *json)
     return 0;
 }
 
-/* The department menu, read from the directory at most once a minute. */
+/* The department menu and its keywords (compiled for the suggestion), read from the directory
+ * at most once a minute. */
 static int load_depts(conv *cv, err *e)
 {
     PGresult *r;
@@ -170,8 +172,12 @@ static int load_depts(conv *cv, err *e)
             return err_set(e, ERR_ENV, "out of memory");
         }
     }
-    cv->depts_loaded_ms = now_ms();
     PQclear(r);
+    if (engine_keywords_compile(cv->depts, cv->ndepts, e) < 0) {
+        free_depts(cv);
+        return -1;
+    }
+    cv->depts_loaded_ms = now_ms();
     return 0;
 }
 
