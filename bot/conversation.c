@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <json.h>
+
 #include "cases.h"
 #include "db.h"
 #include "desk.h"
@@ -26,6 +28,8 @@ struct conv {
     db *pg;
     rds *redis;
     engine_dept *depts;
+    json_object **kwjson; /* per department: its keywords as read, owning the words */
+    engine_keyword **kws; /* per department: its keywords for the engine */
     char **strings;
     size_t ndepts, nstrings;
     int64_t depts_loaded_ms;
@@ -44,8 +48,8 @@ struct conv {
 
 static const db_stmt st_depts = {
     "conv_departments",
-    "SELECT code, name->>'hi', name->>'en', name->>'hne', description->>'hi', description->>'en'"
-    " FROM departments WHERE active ORDER BY position, code",
+    "SELECT code, name->>'hi', name->>'en', name->>'hne', description->>'hi', description->>'en',"
+    " keywords FROM departments WHERE active ORDER BY position, code",
     0};
 static int64_t now_ms(void)
 {
@@ -69,12 +73,21 @@ conv *conv_new(const config *c, const flow_set *flows, err *e)
 
 static void free_depts(conv *cv)
 {
+    engine_keywords_free(cv->depts, cv->ndepts);
     for (size_t i = 0; i < cv->nstrings; i++)
         free(cv->strings[i]);
+    for (size_t i = 0; cv->kws && cv->kwjson && i < cv->ndepts; i++) {
+        json_object_put(cv->kwjson[i]);
+        free(cv->kws[i]);
+    }
     free(cv->strings);
     free(cv->depts);
+    free(cv->kwjson);
+    free(cv->kws);
     cv->strings = NULL;
     cv->depts = NULL;
+    cv->kwjson = NULL;
+    cv->kws = NULL;
     cv->nstrings = cv->ndepts = 0;
 }
 
@@ -98,7 +111,31 @@ void conv_set_flows(conv *cv, const flow_set *flows)
     cv->flows = flows;
 }
 
-/* The department menu, read from the directory at most once a minute. */
+/* Department i's keywords from their jsonb ([{"word":..,"weight":N}], validated by directory
+ * load); NULL or unreadable: none, which only means no suggestion. */
+static int dept_keywords(conv *cv, size_t i, const char *json)
+{
+    json_object *a = json ? json_tokener_parse(json) : NULL;
+    size_t n = json_object_get_type(a) == json_type_array ? json_object_array_length(a) : 0;
+    cv->kwjson[i] = a;
+    if (n == 0)
+        return 0;
+    if (!(cv->kws[i] = calloc(n, sizeof *cv->kws[i])))
+        return -1;
+    for (size_t k = 0; k < n; k++) {
+        json_object *o = json_object_array_get_idx(a, k), *w, *wt;
+        if (!json_object_object_get_ex(o, "word", &w) ||
+            !json_object_object_get_ex(o, "weight", &wt))
+            continue;
+        cv->kws[i][cv->depts[i].nkeywords++] =
+            (engine_keyword){json_object_get_string(w), json_object_get_int(wt)};
+    }
+    cv->depts[i].keywords = cv->kws[i];
+    return 0;
+}
+
+/* The department menu and its keywords (compiled for the suggestion), read from the directory
+ * at most once a minute. */
 static int load_depts(conv *cv, err *e)
 {
     PGresult *r;
@@ -111,7 +148,10 @@ static int load_depts(conv *cv, err *e)
     n = PQntuples(r);
     cv->depts = calloc((size_t)n + 1, sizeof *cv->depts);
     cv->strings = calloc((size_t)n * 6 + 1, sizeof *cv->strings);
-    if (!cv->depts || !cv->strings) {
+    cv->kwjson = calloc((size_t)n + 1, sizeof *cv->kwjson);
+    cv->kws = calloc((size_t)n + 1, sizeof *cv->kws);
+    cv->ndepts = (size_t)n; /* free_depts frees what is filled so far */
+    if (!cv->depts || !cv->strings || !cv->kwjson || !cv->kws) {
         PQclear(r);
         free_depts(cv);
         return err_set(e, ERR_ENV, "out of memory");
@@ -126,10 +166,18 @@ static int load_depts(conv *cv, err *e)
         cv->depts[i].code = f[0];
         cv->depts[i].name = (flow_text){f[1], f[2], f[3]};
         cv->depts[i].description = (flow_text){f[4], f[5], NULL};
+        if (dept_keywords(cv, (size_t)i, PQgetisnull(r, i, 6) ? NULL : PQgetvalue(r, i, 6)) < 0) {
+            PQclear(r);
+            free_depts(cv);
+            return err_set(e, ERR_ENV, "out of memory");
+        }
     }
-    cv->ndepts = (size_t)n;
-    cv->depts_loaded_ms = now_ms();
     PQclear(r);
+    if (engine_keywords_compile(cv->depts, cv->ndepts, e) < 0) {
+        free_depts(cv);
+        return -1;
+    }
+    cv->depts_loaded_ms = now_ms();
     return 0;
 }
 

@@ -20,7 +20,7 @@ struct ctx {
 
 struct priv {
     json_object *root;
-    void *allocs[64]; /* arrays behind the struct's pointers */
+    void *allocs[256]; /* arrays behind the struct's pointers (two per department at most) */
     size_t nallocs;
 };
 
@@ -192,11 +192,117 @@ static int phones(struct ctx *c, struct priv *p, json_object *obj, const char *p
     return 0;
 }
 
+/* One "keywords" entry: "word" or {"word": "...", "weight": N}. */
+static int parse_keyword(struct ctx *c, json_object *v, const char *path, directory_keyword *kw)
+{
+    static const char *const keys[] = {"word", "weight", NULL};
+    char norm[4 * DIRECTORY_KEYWORD_MAX_CHARS + 1];
+    json_object *w = v, *wt;
+    int rc;
+    kw->weight = 1;
+    if (json_object_get_type(v) == json_type_object) {
+        if (check_keys(c, v, path, keys) < 0 ||
+            !(w = member(c, v, path, "word", json_type_string, 1, &rc)))
+            return -1;
+        if ((wt = member(c, v, path, "weight", json_type_int, 0, &rc))) {
+            if (json_object_get_type(wt) != json_type_int || json_object_get_int64(wt) < 1 ||
+                json_object_get_int64(wt) > 10)
+                return fail(c, path, "\"weight\" must be a whole number from 1 to 10, got %s",
+                            json_object_to_json_string(wt));
+            kw->weight = (int)json_object_get_int64(wt);
+            kw->weighted = 1;
+        } else if (rc < 0)
+            return -1;
+    } else if (json_object_get_type(v) != json_type_string)
+        return fail(c, path, "must be a word (a string) or {\"word\": ..., \"weight\": 1 to 10}");
+    kw->word = json_object_get_string(w);
+    if (!text_utf8_valid(kw->word, (size_t)json_object_get_string_len(w)))
+        return fail(c, path, "is not valid UTF-8");
+    if (text_utf8_chars(kw->word) > DIRECTORY_KEYWORD_MAX_CHARS)
+        return fail(c, path, "\"%s\" is %zu characters; a keyword has at most %d", kw->word,
+                    text_utf8_chars(kw->word), DIRECTORY_KEYWORD_MAX_CHARS);
+    if (text_normalize(kw->word, norm, sizeof norm) == 0)
+        return fail(c, path, "is empty; a keyword needs at least one letter");
+    return 0;
+}
+
+/* "keywords": words that suggest the department (engine_suggest_department), kept in the
+ * canonical form [{"word":..,"weight":N}] for the database. */
+static int parse_keywords(struct ctx *c, struct priv *p, json_object *obj, const char *path,
+                          directory_department *dep)
+{
+    char sub[192];
+    int rc;
+    json_object *v = member(c, obj, path, "keywords", json_type_array, 0, &rc), *out;
+    if (rc < 0 || !v)
+        return rc;
+    snprintf(sub, sizeof sub, "%s: \"keywords\"", path);
+    dep->nkeywords = json_object_array_length(v);
+    if (dep->nkeywords > DIRECTORY_KEYWORDS_MAX)
+        return fail(c, sub, "has %zu words; a department has at most %d", dep->nkeywords,
+                    DIRECTORY_KEYWORDS_MAX);
+    if (dep->nkeywords == 0)
+        return 0;
+    if (!(dep->keywords = track(p, calloc(dep->nkeywords, sizeof *dep->keywords))) ||
+        !(out = json_object_new_array()))
+        return err_set(c->e, ERR_ENV, "out of memory");
+    for (size_t i = 0; i < dep->nkeywords; i++) {
+        char kpath[224];
+        json_object *o = json_object_new_object();
+        snprintf(kpath, sizeof kpath, "%s[%zu]", sub, i);
+        if (!o || parse_keyword(c, json_object_array_get_idx(v, i), kpath, &dep->keywords[i]) < 0) {
+            json_object_put(o);
+            json_object_put(out);
+            return o ? -1 : err_set(c->e, ERR_ENV, "out of memory");
+        }
+        json_object_object_add(o, "word", json_object_new_string(dep->keywords[i].word));
+        json_object_object_add(o, "weight", json_object_new_int(dep->keywords[i].weight));
+        json_object_array_add(out, o);
+    }
+    dep->keywords_json =
+        track(p, strdup(json_object_to_json_string_ext(out, JSON_C_TO_STRING_PLAIN)));
+    json_object_put(out);
+    return dep->keywords_json ? 0 : err_set(c->e, ERR_ENV, "out of memory");
+}
+
+/* A keyword (compared after text_normalize) may suggest two departments only when both give
+ * it a weight and the weights differ: the higher one wins. Anything else would be a guess. */
+static int check_shared_keywords(struct ctx *c, const directory *d, size_t j)
+{
+    const directory_department *b = &d->departments[j];
+    for (size_t k = 0; k < b->nkeywords; k++) {
+        char nb[4 * DIRECTORY_KEYWORD_MAX_CHARS + 1], path[224];
+        text_normalize(b->keywords[k].word, nb, sizeof nb);
+        snprintf(path, sizeof path, "departments[%zu] (%s): \"keywords\"[%zu]", j, b->code, k);
+        for (size_t i = 0; i < j; i++) {
+            const directory_department *a = &d->departments[i];
+            for (size_t m = 0; m < a->nkeywords; m++) {
+                const directory_keyword *ka = &a->keywords[m], *kb = &b->keywords[k];
+                char na[sizeof nb];
+                text_normalize(ka->word, na, sizeof na);
+                if (strcmp(na, nb) != 0)
+                    continue;
+                if (!ka->weighted || !kb->weighted)
+                    return fail(c, path,
+                                "\"%s\" is also a keyword of departments[%zu] (%s); give it a "
+                                "\"weight\" in both (the higher one wins) or keep it in one",
+                                kb->word, i, a->code);
+                if (ka->weight == kb->weight)
+                    return fail(c, path,
+                                "\"%s\" has weight %d here and in departments[%zu] (%s); "
+                                "equal weights cannot say which department it suggests",
+                                kb->word, kb->weight, i, a->code);
+            }
+        }
+    }
+    return 0;
+}
+
 static int parse_department(struct ctx *c, struct priv *p, directory *d, json_object *obj,
                             size_t idx, directory_department *dep)
 {
     static const char *const keys[] = {"code",   "name",     "description", "sla_hours",
-                                       "urgent", "officers", NULL};
+                                       "urgent", "officers", "keywords",    NULL};
     char path[128];
     int rc;
     json_object *v, *offs;
@@ -222,7 +328,8 @@ static int parse_department(struct ctx *c, struct priv *p, directory *d, json_ob
     if (check_keys(c, obj, path, keys) < 0 ||
         names(c, d, obj, path, "name", 1, 24, &dep->name_json, &dep->name_en, &dep->name_hi) < 0 ||
         names(c, d, obj, path, "description", 0, 72, &dep->description_json, NULL, NULL) < 0 ||
-        hours(c, obj, path, "sla_hours", 0, &dep->sla_hours) < 0)
+        hours(c, obj, path, "sla_hours", 0, &dep->sla_hours) < 0 ||
+        parse_keywords(c, p, obj, path, dep) < 0)
         return -1;
     v = member(c, obj, path, "urgent", json_type_boolean, 0, &rc);
     if (rc < 0)
@@ -510,6 +617,8 @@ directory *directory_parse(const char *json, size_t len, const char *source, err
                      d->departments[i].code, j);
                 goto fail;
             }
+        if (check_shared_keywords(&c, d, i) < 0)
+            goto fail;
     }
     if (parse_escalation(&c, p, d, root) < 0 || parse_digest(&c, p, d, root) < 0 ||
         parse_templates(&c, d, root) < 0 || parse_urgent(&c, p, d, root) < 0)
@@ -592,16 +701,17 @@ static const db_stmt st_drop_retired_officers = {
     "DELETE FROM officers WHERE NOT (department_code = ANY($1::text[]))", 1};
 static const db_stmt st_department = {
     "directory_department",
-    "INSERT INTO departments AS t (code, name, description, sla_hours, urgent, position, active)"
-    " VALUES ($1, $2::jsonb, $3::jsonb, $4::int, $5::boolean, $6::int, true)"
+    "INSERT INTO departments AS t (code, name, description, sla_hours, urgent, position, active,"
+    " keywords)"
+    " VALUES ($1, $2::jsonb, $3::jsonb, $4::int, $5::boolean, $6::int, true, $7::jsonb)"
     " ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description,"
     " sla_hours = EXCLUDED.sla_hours, urgent = EXCLUDED.urgent, position = EXCLUDED.position,"
-    " active = true, updated_at = now()"
-    " WHERE (t.name, t.description, t.sla_hours, t.urgent, t.position, t.active)"
+    " active = true, keywords = EXCLUDED.keywords, updated_at = now()"
+    " WHERE (t.name, t.description, t.sla_hours, t.urgent, t.position, t.active, t.keywords)"
     " IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.description, EXCLUDED.sla_hours,"
-    " EXCLUDED.urgent, EXCLUDED.position, true)"
+    " EXCLUDED.urgent, EXCLUDED.position, true, EXCLUDED.keywords)"
     " RETURNING (xmax = 0) AS inserted",
-    6};
+    7};
 static const db_stmt st_drop_officers = {
     "directory_drop_officers",
     "DELETE FROM officers WHERE department_code = $1 AND NOT (phone = ANY($2::text[]))", 2};
@@ -658,7 +768,7 @@ static int store_departments(db *d, const directory *dir, directory_stats *st, c
         if (upsert(d, &st_department,
                    (const char *[]){dep->code, dep->name_json, dep->description_json,
                                     dep->sla_hours ? sla : NULL, dep->urgent ? "true" : "false",
-                                    pos},
+                                    pos, dep->keywords_json},
                    &st->departments_added, &st->departments_changed, e) < 0)
             return -1;
         if (!(phones = calloc(dep->nofficers, sizeof *phones)))

@@ -18,6 +18,16 @@ typedef struct directory_officer {
     const char *name;
 } directory_officer;
 
+/* A word that suggests its department (SPEC section 6 "keywords"; README: the directory). */
+#define DIRECTORY_KEYWORD_MAX_CHARS 40
+#define DIRECTORY_KEYWORDS_MAX      100
+
+typedef struct directory_keyword {
+    const char *word;
+    int weight;   /* 1..10; 1 when not given */
+    int weighted; /* weight given: the word may then also suggest another department */
+} directory_keyword;
+
 typedef struct directory_department {
     const char *code;
     const char *name_json;        /* {"en":..,"hi":..} compact, for the jsonb column */
@@ -27,6 +37,9 @@ typedef struct directory_department {
     int urgent;
     directory_officer *officers;
     size_t nofficers;
+    directory_keyword *keywords;
+    size_t nkeywords;
+    const char *keywords_json; /* [{"word":..,"weight":N}] for the jsonb column; NULL: none */
 } directory_department;
 
 typedef struct directory {

@@ -19,10 +19,19 @@
  * _media_caption, _media_filename (a media state's var holds its own: <var>, <var>_type...). */
 #define ENGINE_MEDIA_SUFFIX "_media"
 
+/* A word from the directory's "keywords" that suggests its department. */
+typedef struct engine_keyword {
+    const char *word; /* a word or a phrase, any language */
+    int weight;       /* 1..10 */
+} engine_keyword;
+
 /* A department as the citizen's menu shows it (from the directory). */
 typedef struct engine_dept {
     const char *code;
     flow_text name, description; /* description.hi may be NULL */
+    const engine_keyword *keywords;
+    size_t nkeywords;
+    struct engine_words *words_; /* keywords compiled by engine_keywords_compile; NULL: none */
 } engine_dept;
 
 typedef struct engine_ctx {
@@ -97,6 +106,21 @@ int engine_refuse(const engine_ctx *ctx, engine_session *s, int reply, const cha
                   const char *const *values, size_t n, engine_result *r, err *e);
 
 void engine_result_free(engine_result *r);
+
+/* Department suggestion (bot/engine_suggest.c). engine_keywords_compile turns every
+ * department's keywords into PCRE2 patterns, once per directory load: each keyword matches as a
+ * whole word or phrase (letters, Devanagari matras and digits on either side prevent a match:
+ * "nal" is not in "final"; spaces and punctuation inside a phrase are free: "hand pump" matches
+ * "hand-pump" and "handpump"), any case (Unicode case folding). A keyword (by text_normalize)
+ * listed by several departments counts only for the one that gives it the highest weight, and
+ * for none when the highest is shared. 0, or -1 with e (out of memory). */
+int engine_keywords_compile(engine_dept *depts, size_t n, err *e);
+void engine_keywords_free(engine_dept *depts, size_t n);
+/* The index of the department that text clearly suggests, or -1. Each department scores the sum
+ * of the weights of its keywords found in text (each keyword once); the best wins only when it
+ * scores at least 1 and at least twice the runner-up — a tie, or a close second, gives -1 (the
+ * list, never a wrong guess). Departments whose keywords were not compiled score 0. */
+int engine_suggest_department(const engine_dept *depts, size_t n, const char *text);
 
 void engine_session_init(engine_session *s);
 void engine_session_clear(engine_session *s); /* frees the variables; keeps nothing */

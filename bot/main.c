@@ -362,6 +362,29 @@ static int cmd_chat(const config *c, int argc, char **argv)
     return 0;
 }
 
+/* The directory beside the flows (DIR/district.json, as shipped), when there is one: its
+ * mistakes — department keywords included — are found before `directory load` would refuse
+ * it. Returns the number of problems (0 or 1: the parser stops at the first). */
+static int check_directory_beside(const char *dir)
+{
+    char path[4096];
+    err e = {0};
+    directory *d;
+    size_t nkw = 0;
+    snprintf(path, sizeof path, "%s/district.json", dir);
+    if (access(path, F_OK) != 0)
+        return 0;
+    if (!(d = directory_parse_file(path, &e))) {
+        printf("%s\n", e.msg);
+        return 1;
+    }
+    for (size_t i = 0; i < d->ndepartments; i++)
+        nkw += d->departments[i].nkeywords;
+    printf("%s: %zu departments, %zu keywords: ok\n", path, d->ndepartments, nkw);
+    directory_free(d);
+    return 0;
+}
+
 static int cmd_flows(const config *c, int argc, char **argv)
 {
     err e = {0};
@@ -373,6 +396,7 @@ static int cmd_flows(const config *c, int argc, char **argv)
     problems = flow_check(argc == 3 ? argv[2] : c->flows_dir, stdout, &e);
     if (problems < 0)
         return fail(&e);
+    problems += check_directory_beside(argc == 3 ? argv[2] : c->flows_dir);
     if (problems > 0) {
         fprintf(stderr, "sampark: %d problem%s in %s\n", problems, problems == 1 ? "" : "s",
                 argc == 3 ? argv[2] : c->flows_dir);

@@ -68,9 +68,13 @@ expect "directory load: missing file"         1 "cannot open"           -- "$BIN
 expect "directory without load"               1 "directory load FILE"   -- "$BIN" directory
 expect "digest prints the daily report"         0 "दैनिक रिपोर्ट"          -- env SAMPARK_DIGEST_DIR="$tmp/digests" "$BIN" digest
 expect "flows check passes on the shipped flows" 0 "states, .* keywords: ok" -- "$BIN" flows check
+expect "flows check checks the directory beside" 0 "district.json: 14 departments, [0-9]* keywords: ok" -- "$BIN" flows check
 mkdir -p "$tmp/badflows" && sed 's/"goto": "complaint_description"/"goto": "complaint_descr"/' flows/grievance.json >"$tmp/badflows/grievance.json"
 "$BIN" flows check "$tmp/badflows" >"$tmp/out" 2>"$tmp/err"; st=$?
 if [ "$st" -eq 1 ] && grep -q 'state "complaint_department": goto "complaint_descr" is not a state' "$tmp/out"; then ok "flows check names file, state and problem"; else bad "flows check on a broken flow (exit $st)"; fi
+mkdir -p "$tmp/badkw" && cp flows/grievance.json "$tmp/badkw/" && sed 's/"bijli",/"paani",/' flows/district.json >"$tmp/badkw/district.json"
+"$BIN" flows check "$tmp/badkw" >"$tmp/out" 2>"$tmp/err"; st=$?
+if [ "$st" -eq 1 ] && grep -q 'departments\[1\] (CSPDCL): "keywords"\[1\]: "paani" is also a keyword of departments\[0\] (PHE)' "$tmp/out"; then ok "flows check validates the directory's keywords beside the flows"; else bad "flows check on a shared keyword (exit $st)"; sed 's/^/     out: /' "$tmp/out"; fi
 expect "serve refuses a broken flow set"      1 "complaint_descr"       -- env SAMPARK_FLOWS="$tmp/badflows" WA_APP_SECRET=x "$BIN" serve
 
 # sampark chat: a whole complaint typed at the terminal, same engine and database as serve (the

@@ -75,6 +75,8 @@ static void shipped_sample_parses(void **state)
         if (j == d->ndepartments)
             fail_msg("department %s missing from the sample", must[i]);
         assert_int_equal(d->departments[j].sla_hours, 48);
+        if (d->departments[j].nkeywords < 5) /* the suggestion needs words in every department */
+            fail_msg("department %s has %zu keywords", must[i], d->departments[j].nkeywords);
     }
     directory_free(d);
     free(json);
@@ -169,6 +171,127 @@ static void too_many_departments(void **state)
     free(deps);
 }
 
+/* base with "keywords" lists (JSON text, NULL: none) for PHE and FOOD. */
+static char *with_keywords(const char *phe, const char *food)
+{
+    char a[8192], b[8192];
+    char *one, *two;
+    snprintf(a, sizeof a, "\"urgent\": false, \"keywords\": %s,", phe ? phe : "null");
+    snprintf(b, sizeof b, "\"keywords\": %s, \"officers\": [{\"phone\": \"919800000002\"",
+             food ? food : "null");
+    one = tu_replace(base, "\"urgent\": false,", a);
+    two = tu_replace(one, "\"officers\": [{\"phone\": \"919800000002\"", b);
+    free(one);
+    return two;
+}
+
+static void keywords_parse(void **state)
+{
+    (void)state;
+    err e = {0};
+    char *json =
+        with_keywords("[{\"word\": \"nal\", \"weight\": 3}, \"पानी\", \"hand pump\", "
+                      "\"कककककककककककककककककककककककककककककककककककककककक\"]",
+                      "[{\"word\": \"NAL\", \"weight\": 1}, \"ration\", {\"word\": \"chawal\"}]");
+    directory *d = directory_parse(json, strlen(json), "t.json", &e);
+    if (!d)
+        fail_msg("%s", e.msg);
+    assert_int_equal(d->departments[0].nkeywords, 4);
+    assert_string_equal(d->departments[0].keywords[0].word, "nal");
+    assert_int_equal(d->departments[0].keywords[0].weight, 3);
+    assert_true(d->departments[0].keywords[0].weighted);
+    assert_int_equal(d->departments[0].keywords[1].weight, 1);
+    assert_false(d->departments[0].keywords[1].weighted);
+    assert_int_equal(d->departments[1].nkeywords, 3);
+    assert_int_equal(d->departments[1].keywords[2].weight, 1);
+    assert_false(d->departments[1].keywords[2].weighted);
+    assert_string_equal(d->departments[1].keywords_json,
+                        "[{\"word\":\"NAL\",\"weight\":1},{\"word\":\"ration\",\"weight\":1},"
+                        "{\"word\":\"chawal\",\"weight\":1}]");
+    directory_free(d);
+    free(json);
+    /* No keywords: nothing to store. */
+    assert_non_null(d = directory_parse(base, strlen(base), "t.json", &e));
+    assert_int_equal(d->departments[0].nkeywords, 0);
+    assert_null(d->departments[0].keywords_json);
+    directory_free(d);
+}
+
+/* Each (PHE, FOOD) keywords pair must be refused with a message containing `expect`. */
+static void keywords_refused(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *phe, *food, *expect;
+    } cases[] = {
+        {"[\"nal\", \"\"]", NULL, "departments[0] (PHE): \"keywords\"[1]: is empty"},
+        {"[\" \u0964 \"]", NULL, "departments[0] (PHE): \"keywords\"[0]: is empty"},
+        {"[\"abcdefghijklmnopqrstuvwxyzabcdefghijklmno\"]", NULL,
+         "\"keywords\"[0]: \"abcdefghijklmnopqrstuvwxyzabcdefghijklmno\" is 41 characters; a "
+         "keyword has at most 40"},
+        {"[5]", NULL, "\"keywords\"[0]: must be a word"},
+        {"[[\"nal\"]]", NULL, "\"keywords\"[0]: must be a word"},
+        {"\"nal\"", NULL, "departments[0] (PHE): \"keywords\" must be a list"},
+        {"[{\"word\": \"nal\", \"weight\": 0}]", NULL,
+         "\"weight\" must be a whole number from 1 to 10"},
+        {"[{\"word\": \"nal\", \"weight\": 11}]", NULL, "from 1 to 10, got 11"},
+        {"[{\"word\": \"nal\", \"weight\": 2.5}]", NULL, "from 1 to 10, got 2.5"},
+        {"[{\"word\": \"nal\", \"wieght\": 2}]", NULL, "\"keywords\"[0]: unknown field \"wieght\""},
+        {"[{\"weight\": 2}]", NULL, "\"keywords\"[0]: \"word\" is missing"},
+        {"[{\"word\": 7}]", NULL, "\"keywords\"[0]: \"word\" must be a string"},
+        {NULL, "[\"paani\", \"Paani\"]", NULL},
+        {"[\"paani\"]", "[\"ration\", \"Paani\"]",
+         "departments[1] (FOOD): \"keywords\"[1]: \"Paani\" is also a keyword of departments[0] "
+         "(PHE); give it a \"weight\" in both"},
+        {"[\"hand pump\"]", "[\"handpump\"]", "\"handpump\" is also a keyword of departments[0]"},
+        {"[{\"word\": \"nal\", \"weight\": 3}]", "[\"nal\"]", "is also a keyword"},
+        {"[\"nal\"]", "[{\"word\": \"nal\", \"weight\": 3}]", "is also a keyword"},
+        {"[{\"word\": \"नल\", \"weight\": 2}]", "[{\"word\": \"नल\", \"weight\": 2}]",
+         "departments[1] (FOOD): \"keywords\"[0]: \"नल\" has weight 2 here and in departments[0] "
+         "(PHE); equal weights"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *json = with_keywords(cases[i].phe, cases[i].food);
+        err e = {0};
+        directory *d = directory_parse(json, strlen(json), "t.json", &e);
+        if (!cases[i].expect) { /* a repeat within one department is a harmless variant */
+            if (!d)
+                fail_msg("case %zu refused: %s", i, e.msg);
+            directory_free(d);
+            free(json);
+            continue;
+        }
+        if (d)
+            fail_msg("case %zu accepted: %s / %s", i, cases[i].phe, cases[i].food);
+        assert_int_equal(e.kind, ERR_USER);
+        if (!strstr(e.msg, cases[i].expect))
+            fail_msg("case %zu: expected \"%s\" in: %s", i, cases[i].expect, e.msg);
+        free(json);
+    }
+}
+
+/* At most DIRECTORY_KEYWORDS_MAX words per department. */
+static void too_many_keywords(void **state)
+{
+    char list[4096] = "[", *p = list + 1;
+    err e = {0};
+    char *json;
+    directory *d;
+    (void)state;
+    for (int i = 0; i < DIRECTORY_KEYWORDS_MAX; i++)
+        p += sprintf(p, "%s\"w%03d\"", i ? ", " : "", i);
+    strcpy(p, "]");
+    json = with_keywords(list, NULL);
+    assert_non_null(d = directory_parse(json, strlen(json), "t.json", &e));
+    directory_free(d);
+    free(json);
+    strcpy(p, ", \"w100\"]");
+    json = with_keywords(list, NULL);
+    assert_null(directory_parse(json, strlen(json), "t.json", &e));
+    assert_non_null(strstr(e.msg, "\"keywords\": has 101 words; a department has at most 100"));
+    free(json);
+}
+
 static void not_an_object_and_missing_file(void **state)
 {
     (void)state;
@@ -183,11 +306,10 @@ static void not_an_object_and_missing_file(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(base_parses),
-        cmocka_unit_test(too_many_departments),
-        cmocka_unit_test(shipped_sample_parses),
-        cmocka_unit_test(invalid_inputs),
-        cmocka_unit_test(not_an_object_and_missing_file),
+        cmocka_unit_test(base_parses),           cmocka_unit_test(too_many_departments),
+        cmocka_unit_test(shipped_sample_parses), cmocka_unit_test(invalid_inputs),
+        cmocka_unit_test(keywords_parse),        cmocka_unit_test(keywords_refused),
+        cmocka_unit_test(too_many_keywords),     cmocka_unit_test(not_an_object_and_missing_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

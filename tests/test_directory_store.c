@@ -74,6 +74,14 @@ static void sample_loads_and_reload_changes_nothing(void **state)
         "SELECT digest_weekly_day || ' ' || digest_daily_at || ' ' || timezone FROM districts");
     assert_string_equal(v, "tuesday 18:00:00 Asia/Kolkata");
     free(v);
+    v = tu_scalar(f->conninfo, "SELECT string_agg(k->>'word' || '=' || (k->>'weight'), ',')"
+                               " FROM departments, jsonb_array_elements(keywords) k"
+                               " WHERE code = 'ULB' AND k->>'word' LIKE 'street%'");
+    assert_string_equal(v, "street light=3");
+    free(v);
+    v = tu_scalar(f->conninfo, "SELECT keywords->0 FROM departments WHERE code = 'PHE'");
+    assert_string_equal(v, "{\"word\": \"हैंडपंप\", \"weight\": 1}");
+    free(v);
     before = tu_scalar(f->conninfo, snapshot_sql);
     if (load(f, f->sample, &st, &e) < 0)
         fail_msg("%s", e.msg);
