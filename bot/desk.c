@@ -801,11 +801,12 @@ int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_conf
                  int case_waiting, int *handled, err *e)
 {
     /* No digits: "1" and "2" pick menu rows, and a menu may be showing. */
-    static const char *const yes[] = {"yes", "y",  "haan", "han", "ha",
-                                      "ji",  "हाँ", "हां",   "जी",  NULL};
-    static const char *const no[] = {"no", "n", "nahi", "nahin", "na", "नहीं", "ना", "नही", NULL};
-    static const char *const keywords[] = {"menu", "मेनू",       "0",    "help", "मदद",
-                                           "stop", "language", "भाषा", NULL};
+    static const char *const yes[] = {"yes", "y",  "haan", "han", "ha", "ji",
+                                      "हाँ",  "हां", "जी",   "हव",  "हौ", NULL};
+    static const char *const no[] = {"no", "n",   "nahi", "nahin", "na", "नहीं",
+                                     "ना", "नही", "नइ",   "नई",    NULL};
+    static const char *const keywords[] = {"menu",     "मेनू",   "0",    "help",   "मदद",    "stop",
+                                           "language", "भाषा", "भाखा", "bhasha", "bhakha", NULL};
     struct case_row c;
     char norm[256] = "", reply[5120];
     const char *reply_id =

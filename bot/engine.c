@@ -17,13 +17,14 @@
 static const flow_text more_title = {"और विकल्प", "More options", NULL};
 static const flow_text more_desc = {"अगले विकल्प देखें", "See the next options", NULL};
 static const flow_text default_button = {"विकल्प चुनें", "Choose", NULL};
-static const char *const yes_words[] = {"yes", "y",  "haan", "han", "ha",   "ji", "hanji", "haanji",
-                                        "1",   "हाँ", "हां",   "जी",  "हाँजी", "ok", NULL};
-static const char *const no_words[] = {"no", "n",   "nahi", "nahin", "na",
-                                       "2",  "नहीं", "ना",   "नही",   NULL};
+static const char *const yes_words[] = {"yes",    "y",  "haan", "han", "ha", "ji",   "hanji",
+                                        "haanji", "1",  "हाँ",   "हां",  "जी", "हाँजी", "ok",
+                                        "हव",     "हौ", "hav",  NULL}; /* हव: Chhattisgarhi yes */
+static const char *const no_words[] = {"no", "n",   "nahi", "nahin", "na",  "2", "नहीं",
+                                       "ना", "नही", "नइ",   "नई",    "nai", NULL};
 static const char *const more_words[] = {"more", "aur", "aurvikalp", "और", "औरविकल्प", "next", NULL};
 static const char *const skip_words[] = {"skip",      "chhodo", "chodo", "chhode", "aage",
-                                         "aagebadhe", "छोड़ें",    "आगे",    NULL};
+                                         "aagebadhe", "छोड़ें",    "आगे",    "आगू",     NULL};
 
 /* ---- sessions ------------------------------------------------------------------------------ */
 
@@ -699,8 +700,13 @@ int engine_resume(const engine_ctx *ctx, engine_session *s, int ok, const char *
         return enter(ctx, s, st->on_error >= 0 ? st->on_error : f->menu, r, 0) < 0
                    ? err_set(e, ERR_ENV, "out of memory in the conversation engine")
                    : 0;
-    if (send_text(r, s, &st->text) < 0 ||
-        enter(ctx, s, st->next >= 0 ? st->next : f->menu, r, 0) < 0)
+    if (send_text(r, s, &st->text) < 0)
+        return err_set(e, ERR_ENV, "out of memory in the conversation engine");
+    /* A filed complaint's draft is spent: none of it (a shared location, a voice note) may ride
+     * into the citizen's next complaint, whose steps might not ask for it again. */
+    if (st->action == FLOW_ACT_CREATE_CASE)
+        clear_vars(s);
+    if (enter(ctx, s, st->next >= 0 ? st->next : f->menu, r, 0) < 0)
         return err_set(e, ERR_ENV, "out of memory in the conversation engine");
     return 0;
 }

@@ -219,6 +219,10 @@ static void complaint_path_in_hindi(void **state)
     assert_true(said(&c, "BLB-2026-000123"));
     assert_true(said(&c, "25-11-2026"));
     in_state(&c, "main_menu");
+    /* The filed draft is spent: nothing of it (the photo, the place) rides into the next one. */
+    assert_null(engine_session_get(&c.s, "attachment"));
+    assert_null(engine_session_get(&c.s, "village"));
+    assert_null(engine_session_get(&c.s, "description"));
     done(&c);
 }
 
@@ -406,11 +410,11 @@ static void media_is_a_complete_description(void **state)
     assert_string_equal(engine_session_get(&c.s, "attachment"), "9002");
     assert_string_equal(engine_session_get(&c.s, "description_media"), "9001");
     in_state(&c, "complaint_village");
-    m = msg(&c, WA_MSG_AUDIO); /* the village said, not typed: kept, the village left empty */
+    m = msg(&c, WA_MSG_AUDIO); /* the village said, not typed: kept, the place says so */
     m.media_id = "9003";
     step(&c, &m, 0);
     in_state(&c, "complaint_confirm");
-    assert_string_equal(engine_session_get(&c.s, "village"), "");
+    assert_string_equal(engine_session_get(&c.s, "village"), "🎤 told in a voice note");
     assert_string_equal(engine_session_get(&c.s, "village_media"), "9003");
     assert_non_null(strstr(last_send(&c)->text, "Problem: 🎤 voice note"));
     /* A new complaint typed as text starts without the earlier voice note. */
@@ -605,7 +609,7 @@ static void complaint_path_in_chhattisgarhi(void **state)
     assert_non_null(strstr(o->text, "का ए सिकायत ल दर्ज करन?"));
     assert_string_equal(o->opts[0].title, "हव, दर्ज करव");
     assert_string_equal(o->opts[1].title, "नइ, रद्द करव");
-    tap(&c, "yes");
+    say(&c, "हव"); /* Chhattisgarhi yes, typed */
     in_state(&c, "complaint_submit");
     assert_int_equal(c.r.out[c.r.n - 1].kind, ENGINE_CREATE_CASE);
     resume(&c, 1, "tracking_no", "BLB-2026-000123", "due", "25-11-2026");
