@@ -12,7 +12,7 @@
 #include "flow.h"
 #include "wa_in.h"
 
-#define ENGINE_MAX_VARS    32
+#define ENGINE_MAX_VARS    48 /* a complaint's draft holds up to ~28 (issue 15's media) */
 #define ENGINE_MAX_OPTIONS 10
 #define ENGINE_MAX_CHOICES FLOW_MAX_CHOICES /* refused beyond by flows check, directory load */
 /* Media answering an input state is kept in <var>_media, <var>_media_type, _media_mime,

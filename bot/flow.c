@@ -563,6 +563,13 @@ static void parse_state(struct loader *L, const char *file, const char *name, js
             }
             if (get(o, "accept"))
                 parse_accept(L, file, st, get(o, "accept"), 0);
+            /* Its media lands in <var>_media_filename and the like; a session's names hold 31. */
+            if (st->accept && st->var && strlen(st->var) > 16)
+                problem(
+                    L, file, name,
+                    "\"var\" \"%s\" is longer than 16 letters; with \"accept\" its media is kept "
+                    "in \"%s_media_filename\", and a session's names hold 31",
+                    st->var, st->var);
             parse_media_text(L, file, st, o);
         } else {
             parse_accept(L, file, st, get(o, "accept"), 1);

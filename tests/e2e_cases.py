@@ -395,6 +395,12 @@ def test_media_as_the_description():
             env.url, f"SELECT payload->>'type' FROM outbound_messages WHERE recipient = '{PHE_OFFICER}' "
             "AND payload->'audio'->>'id' = '445566778801'") == "audio")
 
+        # Urgent (the disaster department) and said in a voice note: the nodal officer, paged at
+        # once, gets the audio too — the page alone would say only "voice note".
+        t = file_complaint(port, fake, "919811123484", media=("audio", "445566778804", None), dept_row="d:DISASTER")
+        h.check("an urgent voice-note complaint: the nodal officer gets the audio with the page",
+                bool(t) and h.wait_for(lambda: media_to(fake, NODAL, "audio", "445566778804"), 20), t)
+
         t = file_complaint(port, fake, "919811123482", media=("image", "445566778802", "हैंडपंप टूटा पड़ा है"))
         h.check("a photo with a caption as the description files a case", bool(t), t)
         h.check("its description is the photo and the caption",

@@ -435,8 +435,7 @@ static void photo_with_caption_is_a_description(void **state)
     struct convo c = {0};
     wa_message m;
     to_description(&c, "hi");
-    m = msg(&c, WA_MSG_DOCUMENT); /* media the state does not take: its retry says what it does */
-    m.media_id = "555";
+    m = msg(&c, WA_MSG_LOCATION); /* what the state does not take: its retry says what it does */
     step(&c, &m, 0);
     in_state(&c, "complaint_description");
     assert_true(said(&c, "वॉइस नोट भेज दें"));

@@ -222,6 +222,8 @@ static void every_error_kind_is_reported(void **state)
          "\"min\": 10, \"accept\": [\"audio\"], \"media_text\": {\"audio\": "
          "{\"en\": \"voice\"}},",
          "state \"describe\": \"audio\" has no Hindi text"},
+        {"\"var\": \"description\",", "\"var\": \"description_in_words\", \"accept\": [\"audio\"],",
+         "state \"describe\": \"var\" \"description_in_words\" is longer than 16 letters"},
         {"\"action\": \"create_case\"", "\"action\": \"make_case\"",
          "state \"create\": unknown action \"make_case\""},
         {"\"min\": 10,", "\"min\": 10, \"minimum\": 3,",
