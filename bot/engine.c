@@ -13,6 +13,8 @@
 
 #define MAX_CHAIN 12 /* messages chained without waiting: a guard against author loops */
 #define PAGE_ROWS 9  /* rows per page when a list needs a "more" row */
+#define MAX_WORDS 64 /* words of a typed sentence searched for an intent */
+#define WORD_MAX  128
 
 static const flow_text more_title = {"और विकल्प", "More options", NULL};
 static const flow_text more_desc = {"अगले विकल्प देखें", "See the next options", NULL};
@@ -253,6 +255,47 @@ static void page_span(size_t total, int page, size_t *first, size_t *count, int 
     }
 }
 
+/* ---- the department suggestion (issue 15) ------------------------------------------------ */
+
+/* The department the session suggests, when st can ask about it; -1 otherwise. */
+static int suggested(const engine_ctx *ctx, const engine_session *s, const flow_state *st)
+{
+    const char *code = engine_session_get(s, ENGINE_SUGGESTED_VAR);
+    if (st->kind != FLOW_DEPARTMENTS || !st->suggest_text.hi || !code || !*code)
+        return -1;
+    for (size_t i = 0; i < ctx->ndepts; i++)
+        if (ctx->depts[i].code && strcmp(ctx->depts[i].code, code) == 0)
+            return (int)i;
+    return -1;
+}
+
+static int forget_suggestion(engine_session *s)
+{
+    const char *v = engine_session_get(s, ENGINE_SUGGESTED_VAR);
+    return v && *v ? engine_session_set(s, ENGINE_SUGGESTED_VAR, "") : 0;
+}
+
+/* "Is this about {department_name}?" with Yes / Choose another, the name in the citizen's
+ * language as the list would show it. */
+static int render_suggestion(const engine_ctx *ctx, const engine_session *s, const flow_state *st,
+                             int d, engine_result *r)
+{
+    const char *lang = lang_of(s);
+    char key[32];
+    const char *keys[1] = {key}, *values[1] = {flow_text_get(&ctx->depts[d].name, lang)};
+    struct extra x = {keys, values, 1};
+    engine_out *o;
+    snprintf(key, sizeof key, "%s_name", st->var);
+    if (!(o = push(r, ENGINE_SEND)) ||
+        !(o->text = render_with(s, &x, flow_text_get(&st->suggest_text, lang),
+                                FLOW_INTERACTIVE_BODY_MAX)))
+        return -1;
+    o->type = ENGINE_BUTTONS;
+    option(o, "yes", flow_text_get(&st->suggest_yes, lang), NULL);
+    option(o, "no", flow_text_get(&st->suggest_other, lang), NULL);
+    return 0;
+}
+
 static int render_state(const engine_ctx *ctx, engine_session *s, const flow_state *st,
                         engine_result *r)
 {
@@ -260,6 +303,9 @@ static int render_state(const engine_ctx *ctx, engine_session *s, const flow_sta
     engine_out *o;
     int interactive = st->kind == FLOW_MENU || st->kind == FLOW_DEPARTMENTS ||
                       st->kind == FLOW_CONFIRM || st->has_skip;
+    int d = suggested(ctx, s, st);
+    if (d >= 0)
+        return render_suggestion(ctx, s, st, d, r);
     if (!interactive)
         return send_text(r, s, &st->text);
     if (!(o = push(r, ENGINE_SEND)) ||
@@ -356,6 +402,10 @@ static int enter(const engine_ctx *ctx, engine_session *s, int idx, engine_resul
     }
     if (st->kind == FLOW_ACTION)
         return enter_action(ctx, s, st, r, depth);
+    /* A suggestion left unanswered (the citizen went back to a menu) must not come back
+     * uninvited with the citizen's next complaint. */
+    if (st->kind == FLOW_MENU && forget_suggestion(s) < 0)
+        return -1;
     /* A question asked again starts empty: an old answer (a tracking number from an earlier
      * lookup, say) must not stand in for one the citizen skips this time. */
     if ((st->kind == FLOW_INPUT || st->kind == FLOW_MEDIA) && st->var &&
@@ -464,6 +514,120 @@ static int wrong(const engine_ctx *ctx, engine_session *s, const flow_state *st,
     }
 }
 
+/* ---- intents in a typed sentence (issue 15) ---------------------------------------------- */
+
+/* The words of text, each normalized; empty ones (punctuation) and overlong ones left out. */
+static size_t words_of(const char *text, char (*w)[WORD_MAX], size_t max)
+{
+    size_t n = 0;
+    while (*text && n < max) {
+        size_t len = strcspn(text, " \t\r\n");
+        char tok[WORD_MAX];
+        if (len > 0 && len < sizeof tok) {
+            memcpy(tok, text, len);
+            tok[len] = '\0';
+            if (text_normalize(tok, w[n], WORD_MAX) > 0)
+                n++;
+        }
+        text += len;
+        text += strspn(text, " \t\r\n");
+    }
+    return n;
+}
+
+/* 1 when the words from i on spell phrase (a normalized match word: "shikayatkarnihai"). */
+static int phrase_at(char (*w)[WORD_MAX], size_t n, size_t i, const char *phrase)
+{
+    size_t len = strlen(phrase), at = 0;
+    for (; i < n && at < len; i++) {
+        size_t wl = strlen(w[i]);
+        if (wl > len - at || memcmp(phrase + at, w[i], wl) != 0)
+            return 0;
+        at += wl;
+    }
+    return at == len;
+}
+
+/* The longest of c's match words found word by word in the sentence (0: none). */
+static size_t longest_match(char (*w)[WORD_MAX], size_t n, const flow_choice *c)
+{
+    size_t best = 0;
+    for (size_t m = 0; m < c->nmatch; m++)
+        for (size_t i = 0; i < n; i++)
+            if (strlen(c->match[m]) > best && phrase_at(w, n, i, c->match[m]))
+                best = strlen(c->match[m]);
+    return best;
+}
+
+/* The complaint: the main menu's choice that leads to a departments state. */
+static const flow_choice *complaint_choice(const flow_set *f)
+{
+    const flow_state *menu = f->menu >= 0 ? &f->states[f->menu] : NULL;
+    for (size_t i = 0; menu && menu->kind == FLOW_MENU && i < menu->nchoices; i++) {
+        int next = menu->choices[i].next;
+        if (next >= 0 && (size_t)next < f->nstates && f->states[next].kind == FLOW_DEPARTMENTS)
+            return &menu->choices[i];
+    }
+    return NULL;
+}
+
+/* A sentence typed at a menu that names no choice. One holding a complaint word (the complaint
+ * choice's match words: "shikayat karni hai") starts the complaint at any menu once the
+ * language is known; at the main menu, so does one in which a department clearly wins
+ * ("paani nahi aa raha"), and that department is suggested. A sentence in which another of
+ * the menu's choices speaks as loud ("meri shikayat ka kya hua" tracks) starts nothing: no
+ * guess. 1 started, 0 not, -1 out of memory. */
+static int menu_intent(const engine_ctx *ctx, engine_session *s, const flow_state *st,
+                       const char *text, engine_result *r)
+{
+    const flow_set *f = ctx->flows;
+    const flow_choice *c = complaint_choice(f);
+    char w[MAX_WORDS][WORD_MAX];
+    size_t n, intent, other = 0;
+    int at_menu = (size_t)f->menu == (size_t)(st - f->states), d;
+    if (!c || !s->lang[0] || !text)
+        return 0;
+    n = words_of(text, w, MAX_WORDS);
+    intent = longest_match(w, n, c);
+    for (size_t i = 0; i < st->nchoices; i++)
+        if (&st->choices[i] != c) {
+            size_t l = longest_match(w, n, &st->choices[i]);
+            other = l > other ? l : other;
+        }
+    if (other > 0 && other >= intent)
+        return 0;
+    d = engine_suggest_department(ctx->depts, ctx->ndepts, text);
+    if (!intent && (d < 0 || !at_menu))
+        return 0;
+    if (d >= 0 && engine_session_set(s, ENGINE_SUGGESTED_VAR, ctx->depts[d].code) < 0)
+        return -1;
+    return enter(ctx, s, c->next, r, 0) < 0 ? -1 : 1;
+}
+
+/* The answer to a suggestion: 1 yes, 0 another department, -1 neither. */
+static int suggestion_answer(const flow_state *st, const char *reply_id, const char *norm)
+{
+    if (reply_id && *reply_id)
+        return strcmp(reply_id, "yes") == 0 ? 1 : strcmp(reply_id, "no") == 0 ? 0 : -1;
+    if (!norm || !*norm)
+        return -1;
+    if (word_in(norm, yes_words) || title_is(norm, &st->suggest_yes))
+        return 1;
+    if (word_in(norm, no_words) || title_is(norm, &st->suggest_other))
+        return 0;
+    return -1;
+}
+
+/* Department d chosen (from the list or the suggestion): var, its name, and on. */
+static int choose_department(const engine_ctx *ctx, engine_session *s, const flow_state *st, int d,
+                             engine_result *r)
+{
+    if (forget_suggestion(s) < 0 || engine_session_set(s, st->var, ctx->depts[d].code) < 0 ||
+        set_var(s, st->var, "_name", flow_text_get(&ctx->depts[d].name, lang_of(s))) < 0)
+        return -1;
+    return enter(ctx, s, st->next, r, 0);
+}
+
 static int is_media(wa_msg_kind k)
 {
     return k == WA_MSG_IMAGE || k == WA_MSG_AUDIO || k == WA_MSG_VIDEO || k == WA_MSG_DOCUMENT ||
@@ -545,8 +709,19 @@ static int handle(const engine_ctx *ctx, engine_session *s, const flow_state *st
                                 (norm && *norm && !reply_id &&
                                  (word_in(norm, skip_words) || title_is(norm, &st->skip_title) ||
                                   strcmp(norm, "1") == 0)));
+    int d;
     if (skip)
         return enter(ctx, s, st->skip_next, r, 0);
+    if (typed && (d = suggested(ctx, s, st)) >= 0)
+        switch (suggestion_answer(st, reply_id, norm)) {
+        case 1:
+            return choose_department(ctx, s, st, d, r);
+        case 0: /* the list, from its first page; the draft stays */
+            s->page = 0;
+            return forget_suggestion(s) < 0 ? -1 : render_state(ctx, s, st, r);
+        default: /* anything else is answered as the list would answer it */
+            break;
+        }
     switch (st->kind) {
     case FLOW_MENU:
     case FLOW_DEPARTMENTS: {
@@ -559,9 +734,18 @@ static int handle(const engine_ctx *ctx, engine_session *s, const flow_state *st
         if (pick == -2) {
             size_t first, count;
             int more;
+            if (suggested(ctx, s, st) >= 0) { /* "more" to the question: the list */
+                s->page = 0;
+                return forget_suggestion(s) < 0 ? -1 : render_state(ctx, s, st, r);
+            }
             page_span(total, s->page + 1, &first, &count, &more);
             s->page = first == 0 ? 0 : s->page + 1;
             return render_state(ctx, s, st, r);
+        }
+        if (pick < 0 && st->kind == FLOW_MENU && m->kind == WA_MSG_TEXT) {
+            int rc = menu_intent(ctx, s, st, m->text, r);
+            if (rc != 0)
+                return rc < 0 ? -1 : 0;
         }
         if (pick < 0)
             return wrong(ctx, s, st, not_understood, r);
@@ -579,10 +763,7 @@ static int handle(const engine_ctx *ctx, engine_session *s, const flow_state *st
             }
             return enter(ctx, s, c->next, r, 0);
         }
-        if (engine_session_set(s, st->var, ctx->depts[pick].code) < 0 ||
-            set_var(s, st->var, "_name", flow_text_get(&ctx->depts[pick].name, lang_of(s))) < 0)
-            return -1;
-        return enter(ctx, s, st->next, r, 0);
+        return choose_department(ctx, s, st, pick, r);
     }
     case FLOW_INPUT: {
         const char *txt = m->kind == WA_MSG_TEXT     ? m->text

@@ -15,6 +15,10 @@
 #define ENGINE_MAX_VARS    48 /* a complaint's draft holds up to ~28 (issue 15's media) */
 #define ENGINE_MAX_OPTIONS 10
 #define ENGINE_MAX_CHOICES FLOW_MAX_CHOICES /* refused beyond by flows check, directory load */
+/* The session variable holding a suggested department's code (issue 15): a departments state
+ * with a "suggest" question asks about it instead of showing the list. Set by the engine at a
+ * menu, or by the caller from a first message; cleared once answered and on entering a menu. */
+#define ENGINE_SUGGESTED_VAR "suggested_department"
 /* Media answering an input state is kept in <var>_media, <var>_media_type, _media_mime,
  * _media_caption, _media_filename (a media state's var holds its own: <var>, <var>_type...). */
 #define ENGINE_MEDIA_SUFFIX "_media"

@@ -373,6 +373,27 @@ static void parse_answer(struct loader *L, const char *file, flow_state *st, siz
         add_edge(L, si, 0, field, g);
 }
 
+/* departments: {"text": {...}, "yes": {...}, "other": {...}}, the question asked instead of the
+ * list when a department is suggested; its two answers are buttons. */
+static void parse_suggest(struct loader *L, const char *file, flow_state *st, json_object *o)
+{
+    static const char *const keys[] = {"text", "yes", "other", NULL};
+    json_object *sg = get(o, "suggest");
+    if (!sg)
+        return;
+    if (json_object_get_type(sg) != json_type_object) {
+        problem(L, file, st->name,
+                "\"suggest\" must be {\"text\": {...}, \"yes\": {...}, \"other\": {...}}");
+        return;
+    }
+    check_keys(L, file, st->name, sg, "suggest", keys);
+    text(L, file, st->name, sg, "text", 1, FLOW_INTERACTIVE_BODY_MAX, &st->suggest_text);
+    text(L, file, st->name, sg, "yes", 1, FLOW_BUTTON_TITLE_MAX, &st->suggest_yes);
+    text(L, file, st->name, sg, "other", 1, FLOW_BUTTON_TITLE_MAX, &st->suggest_other);
+    if (!st->suggest_yes.hi || !st->suggest_other.hi)
+        st->suggest_text.hi = NULL;
+}
+
 static const char *const media_kinds[] = {"image", "audio", "video", "document", "location", NULL};
 
 /* "accept": media kinds → FLOW_ACCEPT_* bits (bit j is media_kinds[j]). An input state takes
@@ -448,7 +469,7 @@ static void parse_state(struct loader *L, const char *file, const char *name, js
     const char *const *allowed[] = {
         (const char *const[]){"kind", "text", "goto", "note", NULL},
         (const char *const[]){"kind", "text", "choices", "button", "note", NULL},
-        (const char *const[]){"kind", "text", "var", "goto", "button", "note", NULL},
+        (const char *const[]){"kind", "text", "var", "goto", "button", "suggest", "note", NULL},
         (const char *const[]){"kind", "text", "var", "min", "max", "pattern", "accept",
                               "media_text", "retry", "retries", "on_fail", "skip", "goto", "note",
                               NULL},
@@ -526,6 +547,7 @@ static void parse_state(struct loader *L, const char *file, const char *name, js
     case FLOW_DEPARTMENTS:
         st->var = str_field(L, file, name, o, "var", 1);
         text(L, file, name, o, "button", 0, FLOW_LIST_BUTTON_MAX, &st->button);
+        parse_suggest(L, file, st, o);
         break;
     case FLOW_INPUT:
     case FLOW_MEDIA:

@@ -85,6 +85,8 @@ typedef struct flow_state {
      * the var is left empty. A caption follows the text after ": ". */
     flow_text media_text[4];
     flow_text yes_title, no_title; /* confirm */
+    /* departments: the one-question suggestion ("suggest"); suggest_text.hi NULL: none */
+    flow_text suggest_text, suggest_yes, suggest_other;
     int yes_next, no_next;
     flow_action action;   /* action */
     const char *language; /* action set_language */

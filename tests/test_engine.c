@@ -16,10 +16,13 @@
 #include <pcre2.h>
 
 #include "text.h"
+#include <json-c/json.h>
 
 static flow_set *flows;
 static directory *dir;
 static engine_dept depts[64];
+static engine_keyword keywords[64][DIRECTORY_KEYWORDS_MAX];
+static json_object *names[64]; /* owns each department's hne name */
 static engine_ctx ctx;
 
 static int setup(void **state)
@@ -36,16 +39,35 @@ static int setup(void **state)
         depts[i].code = dir->departments[i].code;
         depts[i].name.hi = dir->departments[i].name_hi;
         depts[i].name.en = dir->departments[i].name_en;
+        /* The suggestion's keywords, as conversation.c's load_depts gives them. */
+        for (size_t k = 0; k < dir->departments[i].nkeywords; k++)
+            keywords[i][k] = (engine_keyword){dir->departments[i].keywords[k].word,
+                                              dir->departments[i].keywords[k].weight};
+        depts[i].keywords = keywords[i];
+        depts[i].nkeywords = dir->departments[i].nkeywords;
+        names[i] = json_tokener_parse(dir->departments[i].name_json);
+        {
+            json_object *hne;
+            if (json_object_object_get_ex(names[i], "hne", &hne))
+                depts[i].name.hne = json_object_get_string(hne);
+        }
     }
     ctx.flows = flows;
     ctx.depts = depts;
     ctx.ndepts = dir->ndepartments;
+    if (engine_keywords_compile(depts, dir->ndepartments, &e) < 0) {
+        fprintf(stderr, "setup: %s\n", e.msg);
+        return -1;
+    }
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
+    engine_keywords_free(depts, ctx.ndepts);
+    for (size_t i = 0; i < ctx.ndepts; i++)
+        json_object_put(names[i]);
     flow_set_free(flows);
     directory_free(dir);
     return 0;
@@ -658,6 +680,9 @@ static void every_shipped_text_has_hne(void **state)
         }
         if (st->has_skip)
             check_hne(&st->skip_title, st->name, "skip");
+        check_hne(&st->suggest_text, st->name, "suggest.text");
+        check_hne(&st->suggest_yes, st->name, "suggest.yes");
+        check_hne(&st->suggest_other, st->name, "suggest.other");
         if (st->kind == FLOW_CONFIRM) {
             check_hne(&st->yes_title, st->name, "yes");
             check_hne(&st->no_title, st->name, "no");
@@ -667,6 +692,193 @@ static void every_shipped_text_has_hne(void **state)
         assert_non_null(flows->replies[r].hi); /* the shipped flows write every reply */
         check_hne(&flows->replies[r], "replies", "a reply");
     }
+}
+
+/* Issue 15: a sentence at the main menu starts the complaint; a department that clearly wins
+ * is asked about in one question instead of the list. */
+static void to_main_menu(struct convo *c, const char *lang_choice)
+{
+    say(c, "namaste");
+    tap(c, lang_choice);
+    in_state(c, "main_menu");
+}
+
+static void suggested_department_yes(void **state)
+{
+    (void)state;
+    struct convo c = {0};
+    const engine_out *o;
+    to_main_menu(&c, "c:hi");
+    say(&c, "paani nahi aa raha");
+    in_state(&c, "complaint_department");
+    o = last_send(&c);
+    assert_int_equal(o->type, ENGINE_BUTTONS);
+    assert_int_equal(o->nopts, 2);
+    assert_string_equal(o->opts[0].id, "yes");
+    assert_string_equal(o->opts[0].title, "हाँ");
+    assert_string_equal(o->opts[1].id, "no");
+    assert_string_equal(o->opts[1].title, "दूसरा विभाग");
+    assert_string_equal(o->text, "क्या आपकी समस्या पेयजल (पीएचई) से जुड़ी है?");
+    say(&c, "1");
+    in_state(&c, "complaint_description");
+    assert_string_equal(engine_session_get(&c.s, "department"), "PHE");
+    assert_string_equal(engine_session_get(&c.s, "department_name"), "पेयजल (पीएचई)");
+    assert_string_equal(engine_session_get(&c.s, ENGINE_SUGGESTED_VAR), "");
+    done(&c);
+
+    /* The button, and a yes word, say yes too. */
+    to_main_menu(&c, "c:hi");
+    say(&c, "हैंडपंप खराब है");
+    tap(&c, "yes");
+    in_state(&c, "complaint_description");
+    assert_string_equal(engine_session_get(&c.s, "department"), "PHE");
+    done(&c);
+    to_main_menu(&c, "c:hi");
+    say(&c, "paani nahi aa raha");
+    say(&c, "haan");
+    in_state(&c, "complaint_description");
+    assert_string_equal(engine_session_get(&c.s, "department"), "PHE");
+    done(&c);
+}
+
+static void suggested_department_no_shows_the_list(void **state)
+{
+    (void)state;
+    struct convo c = {0};
+    const engine_out *o;
+    to_main_menu(&c, "c:hi");
+    say(&c, "बिजली नहीं है");
+    in_state(&c, "complaint_department");
+    assert_non_null(strstr(last_send(&c)->text, "बिजली (सीएसपीडीसीएल)"));
+    say(&c, "दूसरा विभाग"); /* the other button's title, typed */
+    in_state(&c, "complaint_department");
+    o = last_send(&c);
+    assert_int_equal(o->type, ENGINE_LIST);
+    assert_int_equal(o->nopts, 10);
+    assert_string_equal(engine_session_get(&c.s, ENGINE_SUGGESTED_VAR), "");
+    assert_null(engine_session_get(&c.s, "department"));
+    tap(&c, "d:PHE"); /* the list works as always */
+    in_state(&c, "complaint_description");
+    assert_string_equal(engine_session_get(&c.s, "department"), "PHE");
+    done(&c);
+
+    /* A no word and the button do the same; a department typed instead is taken. */
+    to_main_menu(&c, "c:hi");
+    say(&c, "bijli nahi hai");
+    say(&c, "nahi");
+    assert_int_equal(last_send(&c)->type, ENGINE_LIST);
+    done(&c);
+    to_main_menu(&c, "c:hi");
+    say(&c, "bijli nahi hai");
+    tap(&c, "no");
+    assert_int_equal(last_send(&c)->type, ENGINE_LIST);
+    done(&c);
+    to_main_menu(&c, "c:hi");
+    say(&c, "bijli nahi hai");
+    say(&c, "पुलिस");
+    in_state(&c, "complaint_description");
+    assert_string_equal(engine_session_get(&c.s, "department"), "POLICE");
+    done(&c);
+
+    /* Gone back to the menu unanswered, the suggestion does not return with the next complaint. */
+    to_main_menu(&c, "c:hi");
+    say(&c, "bijli nahi hai");
+    say(&c, "0");
+    in_state(&c, "main_menu");
+    tap(&c, "c:complaint");
+    assert_int_equal(last_send(&c)->type, ENGINE_LIST);
+    done(&c);
+}
+
+static void intent_words_start_the_complaint(void **state)
+{
+    (void)state;
+    struct convo c = {0};
+    to_main_menu(&c, "c:hi");
+    say(&c, "shikayat karni hai");
+    in_state(&c, "complaint_department");
+    assert_int_equal(last_send(&c)->type, ENGINE_LIST);
+    assert_null(engine_session_get(&c.s, ENGINE_SUGGESTED_VAR));
+    done(&c);
+    to_main_menu(&c, "c:hi");
+    say(&c, "मुझे शिकायत दर्ज करनी है।");
+    in_state(&c, "complaint_department");
+    assert_int_equal(last_send(&c)->type, ENGINE_LIST);
+    done(&c);
+    /* An intent word with a department: the complaint, with the suggestion. */
+    to_main_menu(&c, "c:en");
+    say(&c, "I have a complaint about the school teacher");
+    in_state(&c, "complaint_department");
+    assert_string_equal(last_send(&c)->text, "Is this about School education?");
+    done(&c);
+    /* At another menu too. */
+    to_main_menu(&c, "c:hi");
+    tap(&c, "c:schemes");
+    in_state(&c, "scheme_menu");
+    say(&c, "shikayat karni hai");
+    in_state(&c, "complaint_department");
+    done(&c);
+    /* Another choice's words as loud: no guess. */
+    to_main_menu(&c, "c:hi");
+    say(&c, "meri shikayat ka kya hua");
+    in_state(&c, "main_menu");
+    assert_true(said(&c, "समझ नहीं"));
+    done(&c);
+}
+
+static void no_guess_and_greetings_unchanged(void **state)
+{
+    (void)state;
+    struct convo c = {0};
+    const engine_out *o;
+    /* Two departments equally: not understood, never a guess. */
+    to_main_menu(&c, "c:hi");
+    say(&c, "paani aur bijli dono nahi hai");
+    in_state(&c, "main_menu");
+    assert_true(said(&c, "समझ नहीं"));
+    assert_null(engine_session_get(&c.s, ENGINE_SUGGESTED_VAR));
+    done(&c);
+    /* Greetings at the start, and words at the main menu that name nothing. */
+    say(&c, "hi");
+    in_state(&c, "welcome");
+    tap(&c, "c:hi");
+    say(&c, "नमस्ते");
+    in_state(&c, "main_menu");
+    assert_true(said(&c, "समझ नहीं"));
+    done(&c);
+    say(&c, "नमस्ते");
+    in_state(&c, "welcome");
+    o = last_send(&c);
+    assert_true(has_option(o, "c:hi") && has_option(o, "c:en"));
+    done(&c);
+}
+
+static void suggestion_in_english_and_chhattisgarhi(void **state)
+{
+    (void)state;
+    struct convo c = {0};
+    const engine_out *o;
+    to_main_menu(&c, "c:en");
+    say(&c, "no water in the handpump");
+    in_state(&c, "complaint_department");
+    o = last_send(&c);
+    assert_string_equal(o->text, "Is this about Drinking water (PHE)?");
+    assert_string_equal(o->opts[0].title, "Yes");
+    assert_string_equal(o->opts[1].title, "Choose another");
+    say(&c, "choose another");
+    assert_int_equal(last_send(&c)->type, ENGINE_LIST);
+    done(&c);
+    to_main_menu(&c, "c:hne");
+    say(&c, "पानी नइ आवत हे");
+    in_state(&c, "complaint_department");
+    o = last_send(&c);
+    assert_string_equal(o->text, "का तुंहर समस्या पीये के पानी (पीएचई) ले जुड़े हे?");
+    assert_string_equal(o->opts[0].title, "हव");
+    assert_string_equal(o->opts[1].title, "दूसर विभाग");
+    say(&c, "हव");
+    in_state(&c, "complaint_description");
+    assert_string_equal(engine_session_get(&c.s, "department_name"), "पीये के पानी (पीएचई)");
+    done(&c);
 }
 
 int main(void)
@@ -686,6 +898,11 @@ int main(void)
         cmocka_unit_test(every_shipped_text_has_hne),
         cmocka_unit_test(media_is_a_complete_description),
         cmocka_unit_test(photo_with_caption_is_a_description),
+        cmocka_unit_test(suggested_department_yes),
+        cmocka_unit_test(suggested_department_no_shows_the_list),
+        cmocka_unit_test(intent_words_start_the_complaint),
+        cmocka_unit_test(no_guess_and_greetings_unchanged),
+        cmocka_unit_test(suggestion_in_english_and_chhattisgarhi),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -196,6 +196,23 @@ static void every_error_kind_is_reported(void **state)
         {"\"expired\": {\"hi\": \"फिर से शुरू करते हैं।\", \"en\": \"Starting again.\"},", "",
          "the reply \"expired\" is missing"},
         {"\"var\": \"department\", ", "", "state \"dept\": \"var\" is missing"},
+        {"\"var\": \"department\", ",
+         "\"var\": \"department\", \"suggest\": {\"text\": {\"hi\": \"क्या यह {department_name} "
+         "है?\", \"en\": \"Is it {department_name}?\"}, \"yes\": {\"hi\": \"हाँ\", \"en\": \"Yes, "
+         "this department.\"}, \"other\": {\"hi\": \"दूसरा\", \"en\": \"Another\"}}, ",
+         "state \"dept\": \"yes\".en is 21 characters; WhatsApp allows 20"},
+        {"\"var\": \"department\", ",
+         "\"var\": \"department\", \"suggest\": {\"text\": {\"en\": \"Is it {department_name}?\"}, "
+         "\"yes\": {\"hi\": \"हाँ\", \"en\": \"Yes\"}, \"other\": {\"hi\": \"दूसरा\", \"en\": "
+         "\"Another\"}}, ",
+         "state \"dept\": \"text\" has no Hindi"},
+        {"\"var\": \"department\", ",
+         "\"var\": \"department\", \"suggest\": {\"text\": {\"hi\": \"क्या यह {department_name} "
+         "है?\", \"en\": \"Is it {department_name}?\"}, \"yes\": {\"hi\": \"हाँ\", \"en\": "
+         "\"Yes\"}}, ",
+         "state \"dept\": \"other\" is missing"},
+        {"\"var\": \"department\", ", "\"var\": \"department\", \"suggest\": true, ",
+         "state \"dept\": \"suggest\" must be"},
         {"\"accept\": [\"image\", \"location\"]", "\"accept\": [\"photo\"]",
          "state \"photo\": \"accept\" has \"photo\""},
         /* Media as an input's whole answer (issue 15): known kinds only, no location, texts
@@ -251,6 +268,30 @@ static void every_error_kind_is_reported(void **state)
         remove_folder(dir);
         free(json);
     }
+}
+
+/* A departments state's "suggest" question (issue 15) loads with its three texts. */
+static void suggest_loads(void **state)
+{
+    (void)state;
+    char *json = tu_replace(
+             base, "\"var\": \"department\", ",
+             "\"var\": \"department\", \"suggest\": {\"text\": {\"hi\": \"क्या यह "
+             "{department_name} है?\", \"en\": \"Is it {department_name}?\"}, \"yes\": {\"hi\": "
+             "\"हाँ\", \"en\": \"Yes\"}, \"other\": {\"hi\": \"दूसरा\", \"en\": \"Another\"}}, "),
+         *dir = folder_with("t.json", json);
+    err e = {0};
+    flow_set *f = flow_set_load(dir, &e);
+    const flow_state *st;
+    if (!f)
+        fail_msg("a valid suggest was refused: %s", e.msg);
+    st = &f->states[flow_state_index(f, "dept")];
+    assert_string_equal(st->suggest_text.en, "Is it {department_name}?");
+    assert_string_equal(st->suggest_yes.hi, "हाँ");
+    assert_string_equal(st->suggest_other.en, "Another");
+    flow_set_free(f);
+    remove_folder(dir);
+    free(json);
 }
 
 /* The limits' replies came after the first flow sets: without them a set still loads, with
@@ -327,6 +368,7 @@ int main(void)
         cmocka_unit_test(readme_example_is_valid),
         cmocka_unit_test(shipped_flows_are_valid),
         cmocka_unit_test(every_error_kind_is_reported),
+        cmocka_unit_test(suggest_loads),
         cmocka_unit_test(district_file_is_skipped_and_empty_folder_refused),
         cmocka_unit_test(limit_replies_are_optional),
     };
