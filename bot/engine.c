@@ -291,8 +291,10 @@ static int render_suggestion(const engine_ctx *ctx, const engine_session *s, con
                                 FLOW_INTERACTIVE_BODY_MAX)))
         return -1;
     o->type = ENGINE_BUTTONS;
-    option(o, "yes", flow_text_get(&st->suggest_yes, lang), NULL);
-    option(o, "no", flow_text_get(&st->suggest_other, lang), NULL);
+    /* Ids of their own: a confirmation's "yes"/"no" tapped later on this old question (or
+     * this one's on a confirmation) must not file or cancel a complaint. */
+    option(o, "sg:yes", flow_text_get(&st->suggest_yes, lang), NULL);
+    option(o, "sg:no", flow_text_get(&st->suggest_other, lang), NULL);
     return 0;
 }
 
@@ -594,7 +596,7 @@ static int menu_intent(const engine_ctx *ctx, engine_session *s, const flow_stat
             size_t l = longest_match(w, n, &st->choices[i]);
             other = l > other ? l : other;
         }
-    if (other > 0 && other >= intent)
+    if (other > 0) /* "shikayat ka status": another choice's word too — no guessing */
         return 0;
     d = engine_suggest_department(ctx->depts, ctx->ndepts, text);
     if (!intent && (d < 0 || !at_menu))
@@ -608,7 +610,7 @@ static int menu_intent(const engine_ctx *ctx, engine_session *s, const flow_stat
 static int suggestion_answer(const flow_state *st, const char *reply_id, const char *norm)
 {
     if (reply_id && *reply_id)
-        return strcmp(reply_id, "yes") == 0 ? 1 : strcmp(reply_id, "no") == 0 ? 0 : -1;
+        return strcmp(reply_id, "sg:yes") == 0 ? 1 : strcmp(reply_id, "sg:no") == 0 ? 0 : -1;
     if (!norm || !*norm)
         return -1;
     if (word_in(norm, yes_words) || title_is(norm, &st->suggest_yes))
@@ -719,7 +721,11 @@ static int handle(const engine_ctx *ctx, engine_session *s, const flow_state *st
         case 0: /* the list, from its first page; the draft stays */
             s->page = 0;
             return forget_suggestion(s) < 0 ? -1 : render_state(ctx, s, st, r);
-        default: /* anything else is answered as the list would answer it */
+        default: /* anything else is answered as the list would answer it — but a number
+                    would pick a row of a list the citizen has not seen */
+            if (norm && *norm && strspn(norm, "0123456789") == strlen(norm) &&
+                strcmp(norm, "0") != 0)
+                return wrong(ctx, s, st, not_understood, r);
             break;
         }
     switch (st->kind) {

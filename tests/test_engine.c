@@ -714,11 +714,14 @@ static void suggested_department_yes(void **state)
     o = last_send(&c);
     assert_int_equal(o->type, ENGINE_BUTTONS);
     assert_int_equal(o->nopts, 2);
-    assert_string_equal(o->opts[0].id, "yes");
+    assert_string_equal(o->opts[0].id, "sg:yes");
     assert_string_equal(o->opts[0].title, "हाँ");
-    assert_string_equal(o->opts[1].id, "no");
+    assert_string_equal(o->opts[1].id, "sg:no");
     assert_string_equal(o->opts[1].title, "दूसरा विभाग");
     assert_string_equal(o->text, "क्या आपकी समस्या पेयजल (पीएचई) से जुड़ी है?");
+    say(&c, "7"); /* a row of a list never shown: not understood, nothing chosen */
+    in_state(&c, "complaint_department");
+    assert_null(engine_session_get(&c.s, "department"));
     say(&c, "1");
     in_state(&c, "complaint_description");
     assert_string_equal(engine_session_get(&c.s, "department"), "PHE");
@@ -726,10 +729,19 @@ static void suggested_department_yes(void **state)
     assert_string_equal(engine_session_get(&c.s, ENGINE_SUGGESTED_VAR), "");
     done(&c);
 
+    /* A sentence with another choice's word too ("status") starts nothing: no guessing; nor
+     * does an everyday "no problem". */
+    to_main_menu(&c, "c:hi");
+    say(&c, "shikayat ka status");
+    in_state(&c, "main_menu");
+    say(&c, "no problem");
+    in_state(&c, "main_menu");
+    done(&c);
+
     /* The button, and a yes word, say yes too. */
     to_main_menu(&c, "c:hi");
     say(&c, "हैंडपंप खराब है");
-    tap(&c, "yes");
+    tap(&c, "sg:yes");
     in_state(&c, "complaint_description");
     assert_string_equal(engine_session_get(&c.s, "department"), "PHE");
     done(&c);
@@ -770,7 +782,7 @@ static void suggested_department_no_shows_the_list(void **state)
     done(&c);
     to_main_menu(&c, "c:hi");
     say(&c, "bijli nahi hai");
-    tap(&c, "no");
+    tap(&c, "sg:no");
     assert_int_equal(last_send(&c)->type, ENGINE_LIST);
     done(&c);
     to_main_menu(&c, "c:hi");
