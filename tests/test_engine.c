@@ -16,60 +16,32 @@
 #include <pcre2.h>
 
 #include "text.h"
-#include <json-c/json.h>
 
 static flow_set *flows;
-static directory *dir;
-static engine_dept depts[64];
-static engine_keyword keywords[64][DIRECTORY_KEYWORDS_MAX];
-static json_object *names[64]; /* owns each department's hne name */
+static tu_depts *sample;
 static engine_ctx ctx;
 
 static int setup(void **state)
 {
     err e = {0};
     (void)state;
-    flows = flow_set_load(SAMPARK_SOURCE_DIR "/flows", &e);
-    dir = directory_parse_file(SAMPARK_SOURCE_DIR "/flows/district.json", &e);
-    if (!flows || !dir) {
+    if (!(flows = flow_set_load(SAMPARK_SOURCE_DIR "/flows", &e))) {
         fprintf(stderr, "setup: %s\n", e.msg);
         return -1;
     }
-    for (size_t i = 0; i < dir->ndepartments; i++) {
-        depts[i].code = dir->departments[i].code;
-        depts[i].name.hi = dir->departments[i].name_hi;
-        depts[i].name.en = dir->departments[i].name_en;
-        /* The suggestion's keywords, as conversation.c's load_depts gives them. */
-        for (size_t k = 0; k < dir->departments[i].nkeywords; k++)
-            keywords[i][k] = (engine_keyword){dir->departments[i].keywords[k].word,
-                                              dir->departments[i].keywords[k].weight};
-        depts[i].keywords = keywords[i];
-        depts[i].nkeywords = dir->departments[i].nkeywords;
-        names[i] = json_tokener_parse(dir->departments[i].name_json);
-        {
-            json_object *hne;
-            if (json_object_object_get_ex(names[i], "hne", &hne))
-                depts[i].name.hne = json_object_get_string(hne);
-        }
-    }
+    if (!(sample = tu_sample_depts()))
+        return -1;
     ctx.flows = flows;
-    ctx.depts = depts;
-    ctx.ndepts = dir->ndepartments;
-    if (engine_keywords_compile(depts, dir->ndepartments, &e) < 0) {
-        fprintf(stderr, "setup: %s\n", e.msg);
-        return -1;
-    }
+    ctx.depts = sample->depts;
+    ctx.ndepts = sample->n;
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    engine_keywords_free(depts, ctx.ndepts);
-    for (size_t i = 0; i < ctx.ndepts; i++)
-        json_object_put(names[i]);
+    tu_sample_depts_free(sample);
     flow_set_free(flows);
-    directory_free(dir);
     return 0;
 }
 

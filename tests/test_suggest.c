@@ -10,45 +10,25 @@
 #include "directory.h"
 #include "engine.h"
 
-static directory *dir;
-static engine_dept depts[64];
-static engine_keyword kws[64][DIRECTORY_KEYWORDS_MAX];
+static tu_depts *sample;
 
 static int setup(void **state)
 {
-    err e = {0};
     (void)state;
-    if (!(dir = directory_parse_file(SAMPARK_SOURCE_DIR "/flows/district.json", &e))) {
-        fprintf(stderr, "setup: %s\n", e.msg);
-        return -1;
-    }
-    for (size_t i = 0; i < dir->ndepartments; i++) {
-        const directory_department *d = &dir->departments[i];
-        depts[i].code = d->code;
-        for (size_t k = 0; k < d->nkeywords; k++)
-            kws[i][k] = (engine_keyword){d->keywords[k].word, d->keywords[k].weight};
-        depts[i].keywords = kws[i];
-        depts[i].nkeywords = d->nkeywords;
-    }
-    if (engine_keywords_compile(depts, dir->ndepartments, &e) < 0) {
-        fprintf(stderr, "setup: %s\n", e.msg);
-        return -1;
-    }
-    return 0;
+    return (sample = tu_sample_depts()) ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    engine_keywords_free(depts, dir->ndepartments);
-    directory_free(dir);
+    tu_sample_depts_free(sample);
     return 0;
 }
 
 static const char *suggested(const char *text)
 {
-    int i = engine_suggest_department(depts, dir->ndepartments, text);
-    return i < 0 ? "-" : depts[i].code;
+    int i = engine_suggest_department(sample->depts, sample->n, text);
+    return i < 0 ? "-" : sample->depts[i].code;
 }
 
 static void shipped_keywords_suggest(void **state)

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "db.h"
 #include "migrate.h"
 
@@ -176,4 +178,46 @@ char *tu_replace(const char *s, const char *from, const char *to)
     strcpy(out + (at - s), to);
     strcat(out, at + strlen(from));
     return out;
+}
+
+tu_depts *tu_sample_depts(void)
+{
+    err e = {0};
+    tu_depts *t = calloc(1, sizeof *t);
+    if (!t || !(t->dir = directory_parse_file(SAMPARK_SOURCE_DIR "/flows/district.json", &e))) {
+        fprintf(stderr, "sample directory: %s\n", t ? e.msg : "out of memory");
+        free(t);
+        return NULL;
+    }
+    for (size_t i = 0; i < t->dir->ndepartments && i < 64; i++, t->n++) {
+        const directory_department *d = &t->dir->departments[i];
+        json_object *hne;
+        t->depts[i].code = d->code;
+        t->depts[i].name.hi = d->name_hi;
+        t->depts[i].name.en = d->name_en;
+        t->names[i] = json_tokener_parse(d->name_json);
+        if (json_object_object_get_ex(t->names[i], "hne", &hne))
+            t->depts[i].name.hne = json_object_get_string(hne);
+        for (size_t k = 0; k < d->nkeywords; k++)
+            t->keywords[i][k] = (engine_keyword){d->keywords[k].word, d->keywords[k].weight};
+        t->depts[i].keywords = t->keywords[i];
+        t->depts[i].nkeywords = d->nkeywords;
+    }
+    if (engine_keywords_compile(t->depts, t->n, &e) < 0) {
+        fprintf(stderr, "sample directory keywords: %s\n", e.msg);
+        tu_sample_depts_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+void tu_sample_depts_free(tu_depts *t)
+{
+    if (!t)
+        return;
+    engine_keywords_free(t->depts, t->n);
+    for (size_t i = 0; i < t->n; i++)
+        json_object_put(t->names[i]);
+    directory_free(t->dir);
+    free(t);
 }

@@ -10,6 +10,9 @@
 /* cmocka needs the headers above first. */
 #include <cmocka.h>
 
+#include "directory.h"
+#include "engine.h"
+
 /* The value of a required environment variable; fails the test with a hint when unset. */
 const char *tu_env(const char *name);
 
@@ -34,5 +37,18 @@ char *tu_tempdir(void);
 /* Replaces the first occurrence of from with to in s; returns a malloc'd copy. Fails the
  * test when from is not in s, so a mutation test cannot silently test nothing. */
 char *tu_replace(const char *s, const char *from, const char *to);
+
+/* The sample district's departments as the engine sees them — names in every language and
+ * keywords compiled, as conversation.c's load_depts gives them — for the pure tests.
+ * tu_sample_depts returns NULL after printing why. */
+typedef struct tu_depts {
+    struct directory *dir;
+    engine_dept depts[64];
+    engine_keyword keywords[64][DIRECTORY_KEYWORDS_MAX];
+    struct json_object *names[64]; /* owns each department's hne name */
+    size_t n;
+} tu_depts;
+tu_depts *tu_sample_depts(void);
+void tu_sample_depts_free(tu_depts *d);
 
 #endif
