@@ -199,13 +199,12 @@ static int64_t sent_ms(const wa_message *m)
     return m->timestamp > 0 && m->timestamp * 1000 < now ? m->timestamp * 1000 : now;
 }
 
-/* m's ranks among the citizen's actions of kinds[i] in their windows, in one round trip;
- * store[i]: count m. 0 where a kind has no limit or Redis could not say — which allows
- * (fail-open: a limit never loses a message). */
-static void ranks_of(conv *cv, const wa_message *m, const limit_kind *kinds, const int *store,
-                     size_t n, long *ranks)
+/* m's ranks among the citizen's actions of kinds[i] in their windows, looked at (not stored)
+ * in one round trip, at the time the batch chose for m. 0 where a kind has no limit or Redis
+ * could not say — which allows (fail-open: a limit never loses a message). */
+static void ranks_of(conv *cv, const wa_message *m, const limit_kind *kinds, size_t n, long *ranks)
 {
-    int64_t t = sent_ms(m);
+    int64_t t = cv->slots[cv->cur].t;
     size_t sent = 0, at[LIMIT_KIND_COUNT];
     long got[LIMIT_KIND_COUNT];
     err le = {0};
@@ -214,7 +213,7 @@ static void ranks_of(conv *cv, const wa_message *m, const limit_kind *kinds, con
         int max = limit_max(cv->cfg, kinds[i]);
         if (max <= 0)
             continue;
-        if (limit_append(cv->live, kinds[i], max, m->from, m->id, t, store[i], &le) < 0)
+        if (limit_append(cv->live, kinds[i], max, m->from, m->id, t, 0, &le) < 0)
             break;
         at[sent++] = i;
     }
@@ -232,7 +231,6 @@ static void slot_ranks(conv *cv, const wa_message *m, const limit_kind *kinds, s
 {
     const struct limit_slot *sl = &cv->slots[cv->cur];
     limit_kind need[LIMIT_KIND_COUNT];
-    const int look[LIMIT_KIND_COUNT] = {0};
     size_t nn = 0, where[LIMIT_KIND_COUNT];
     long got[LIMIT_KIND_COUNT];
     for (size_t i = 0; i < n && i < LIMIT_KIND_COUNT; i++) {
@@ -244,7 +242,7 @@ static void slot_ranks(conv *cv, const wa_message *m, const limit_kind *kinds, s
         }
     }
     if (nn) {
-        ranks_of(cv, m, need, look, nn, got);
+        ranks_of(cv, m, need, nn, got);
         for (size_t j = 0; j < nn; j++)
             ranks[where[j]] = got[j];
     }

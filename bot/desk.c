@@ -419,33 +419,42 @@ static void case_summary(const struct case_row *c, const char *headline, char *o
              c->tracking);
 }
 
-/* Every attachment of case c, by media id, to each phone the statement st (with param)
- * returns. */
-static int forward_attachments(desk_out *o, const struct case_row *c, const db_stmt *st,
-                               const char *param, err *e)
+/* Every attachment (rows of st_attachment) of case c, by media id, to each phone the
+ * statement st (with param) returns. */
+static int forward_to(desk_out *o, const struct case_row *c, const PGresult *att, const db_stmt *st,
+                      const char *param, err *e)
 {
-    PGresult *r, *to;
-    int rc = 0;
-    if (!(r = db_query(o->pg, &st_attachment, (const char *[]){c->id}, e)))
-        return -1;
-    if (PQntuples(r) == 0 || o->no_outbox) {
-        PQclear(r);
-        return 0;
-    }
-    if (!(to = db_query(o->pg, st, (const char *[]){param}, e))) {
-        PQclear(r);
-        return -1;
-    }
-    for (int i = 0; i < PQntuples(r) && rc == 0; i++)
+    PGresult *to = db_query(o->pg, st, (const char *[]){param}, e);
+    int rc = to ? 0 : -1;
+    for (int i = 0; to && i < PQntuples(att) && rc == 0; i++)
         for (int k = 0; k < PQntuples(to) && rc == 0; k++) {
             char key[320];
             key_for(o, key, sizeof key);
-            rc = outbox_media(o->pg, key, PQgetvalue(to, k, 0), PQgetvalue(r, i, 1),
-                              PQgetvalue(r, i, 0), c->tracking, "officer_new_case", c->id, e);
+            rc = outbox_media(o->pg, key, PQgetvalue(to, k, 0), PQgetvalue(att, i, 1),
+                              PQgetvalue(att, i, 0), c->tracking, "officer_new_case", c->id, e);
         }
     PQclear(to);
-    PQclear(r);
     return rc < 0 ? -1 : 0;
+}
+
+/* The citizen's attachments, forwarded by media id: to the department's officers, and for an
+ * urgent case to the nodal officers and the collector too — a complaint said in a voice note
+ * is nothing without its audio. */
+static int forward_attachments(desk_out *o, const struct case_row *c, err *e)
+{
+    PGresult *att;
+    int rc;
+    if (o->no_outbox)
+        return 0;
+    if (!(att = db_query(o->pg, &st_attachment, (const char *[]){c->id}, e)))
+        return -1;
+    rc = PQntuples(att) == 0 ? 0
+         : forward_to(o, c, att, &st_dept_officers, c->dept, e) < 0 ||
+                 (c->urgent && forward_to(o, c, att, &st_supervisors, "true", e) < 0)
+             ? -1
+             : 0;
+    PQclear(att);
+    return rc;
 }
 
 int desk_case_created(desk_out *o, const char *tracking_no, err *e)
@@ -484,13 +493,7 @@ int desk_case_created(desk_out *o, const char *tracking_no, err *e)
         if (say(o, c.citizen, msg, c.id, "citizen_update", e) < 0)
             return -1;
     }
-    /* The citizen's attachments follow, forwarded by media id: to the department's officers,
-     * and for an urgent case to the nodal officers and the collector too — a complaint said in
-     * a voice note is nothing without its audio. */
-    if (forward_attachments(o, &c, &st_dept_officers, c.dept, e) < 0 ||
-        (c.urgent && forward_attachments(o, &c, &st_supervisors, "true", e) < 0))
-        return -1;
-    return 0;
+    return forward_attachments(o, &c, e);
 }
 
 /* ---- officers ------------------------------------------------------------------------------ */

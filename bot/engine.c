@@ -598,8 +598,10 @@ static int menu_intent(const engine_ctx *ctx, engine_session *s, const flow_stat
         }
     if (other > 0) /* "shikayat ka status": another choice's word too — no guessing */
         return 0;
+    if (!intent && !at_menu)
+        return 0; /* only the main menu reads a department from words alone */
     d = engine_suggest_department(ctx->depts, ctx->ndepts, text);
-    if (!intent && (d < 0 || !at_menu))
+    if (!intent && d < 0)
         return 0;
     if (d >= 0 && engine_session_set(s, ENGINE_SUGGESTED_VAR, ctx->depts[d].code) < 0)
         return -1;

@@ -185,10 +185,12 @@ int engine_suggest_department(const engine_dept *depts, size_t n, const char *te
 {
     pcre2_match_data *md;
     int best = 0, second = 0, at = -1;
+    size_t len;
     if (!text || !*text || !(md = pcre2_match_data_create(1, NULL)))
         return -1;
+    len = strlen(text);
     for (size_t i = 0; i < n; i++) {
-        int s = score(depts[i].words_, text, strlen(text), md);
+        int s = score(depts[i].words_, text, len, md);
         if (s > best) {
             second = best;
             best = s;

@@ -196,13 +196,11 @@ void text_mask_copy(char *dst, size_t dstsz, const char *src)
     }
     text_mask_phones(full);
     n = strlen(full);
-    if (n >= dstsz) {
+    if (n >= dstsz)
         n = dstsz - 1;
-        while (n > 0 && ((unsigned char)full[n] & 0xC0) == 0x80)
-            n--; /* full[n] would be the first byte dropped: keep whole letters */
-    }
     memcpy(dst, full, n);
     dst[n] = '\0';
+    text_fit(dst); /* a letter cut at the end goes whole */
     free(full);
 }
 
