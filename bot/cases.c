@@ -127,27 +127,38 @@ static int attach(db *d, const engine_session *s, const char *id, const char *ev
     static const char *const suffix[] = {"", "_type", "_mime", "_caption", "_filename"};
     for (int i = 0; i < 5; i++)
         snprintf(k[i], sizeof k[i], "%s%s", prefix, suffix[i]);
-    if (!*var(s, k[0]) || !*var(s, k[1]))
-        return 0;
+    if (!*var(s, k[0]) || !*var(s, k[1]) || strcmp(var(s, k[1]), "location") == 0)
+        return 0; /* a location is the case's place, not an attachment */
     return db_exec(d, &st_attach,
                    (const char *[]){id, event_id, var(s, k[0]), var(s, k[1]), var(s, k[2]),
                                     var(s, k[3]), var(s, k[4])},
                    e);
 }
 
+/* The session variable holding the complaint's shared location: the location step's, or a
+ * location sent as the answer to the village question (issue 15). */
+static const char *location_var(const engine_session *s)
+{
+    return !*var(s, "location") && strcmp(var(s, "village" ENGINE_MEDIA_SUFFIX "_type"),
+                                          "location") == 0
+               ? "village" ENGINE_MEDIA_SUFFIX
+               : "location";
+}
+
 int case_create(db *d, const char *phone, const char *name, const char *lang,
                 const engine_session *s, const char *source_msg_id, int urgent_ok, case_info *out,
                 err *e)
 {
-    char id[32], event_id[32] = "", lat[32] = "", lon[32] = "", place[2048];
-    const char *loc = var(s, "location");
+    char id[32], event_id[32] = "", lat[32] = "", lon[32] = "", place[2048], loc_name[40];
+    const char *loc = var(s, location_var(s));
     int urgent, limited;
     PGresult *r;
     memset(out, 0, sizeof *out);
     if (*loc && sscanf(loc, "%31[^,],%31s", lat, lon) != 2)
         lat[0] = lon[0] = '\0';
+    snprintf(loc_name, sizeof loc_name, "%s_name", location_var(s));
     snprintf(place, sizeof place, "%s%s%s", var(s, "village"),
-             *var(s, "village") && *var(s, "location_name") ? ", " : "", var(s, "location_name"));
+             *var(s, "village") && *var(s, loc_name) ? ", " : "", var(s, loc_name));
     text_fit(place);
     r = db_query(d, &st_create,
                  (const char *[]){var(s, "department"), phone, name ? name : "", lang,

@@ -349,6 +349,14 @@ static int render_state(const engine_ctx *ctx, engine_session *s, const flow_sta
 
 static int enter(const engine_ctx *ctx, engine_session *s, int idx, engine_result *r, int depth);
 
+/* 1 when the conversation's first message answered var (any var when var is NULL) and the
+ * question asking it is still ahead. */
+static int draft_pending(const engine_session *s, const char *var)
+{
+    const char *v = engine_session_get(s, ENGINE_DRAFT_VAR);
+    return v && *v && (!var || strcmp(v, var) == 0);
+}
+
 /* Performs what an action state does on entry; pauses for those the caller must do. */
 static int enter_action(const engine_ctx *ctx, engine_session *s, const flow_state *st,
                         engine_result *r, int depth)
@@ -405,9 +413,20 @@ static int enter(const engine_ctx *ctx, engine_session *s, int idx, engine_resul
     if (st->kind == FLOW_ACTION)
         return enter_action(ctx, s, st, r, depth);
     /* A suggestion left unanswered (the citizen went back to a menu) must not come back
-     * uninvited with the citizen's next complaint. */
-    if (st->kind == FLOW_MENU && forget_suggestion(s) < 0)
+     * uninvited with the citizen's next complaint; nor a first message's answer. The language
+     * menu, with the first message waiting, leads back to the question: both are kept. */
+    if (st->kind == FLOW_MENU && (idx == f->menu || !draft_pending(s, NULL)) &&
+        forget_suggestion(s) < 0)
         return -1;
+    if (idx == f->menu && engine_session_get(s, ENGINE_DRAFT_VAR) &&
+        engine_session_set(s, ENGINE_DRAFT_VAR, "") < 0)
+        return -1;
+    /* The question the first message already answered is passed over, once. */
+    if (idx == f->first_state && draft_pending(s, st->var)) {
+        if (engine_session_set(s, ENGINE_DRAFT_VAR, "") < 0)
+            return -1;
+        return enter(ctx, s, f->first_next, r, depth + 1);
+    }
     /* A question asked again starts empty: an old answer (a tracking number from an earlier
      * lookup, say) must not stand in for one the citizen skips this time. */
     if ((st->kind == FLOW_INPUT || st->kind == FLOW_MEDIA) && st->var &&
@@ -573,15 +592,20 @@ static const flow_choice *complaint_choice(const flow_set *f)
     return NULL;
 }
 
+static int keep_draft(const flow_set *f, const flow_state *st, engine_session *s,
+                      const wa_message *m, int intent, int dept);
+
 /* A sentence typed at a menu that names no choice. One holding a complaint word (the complaint
  * choice's match words: "shikayat karni hai") starts the complaint at any menu once the
  * language is known; at the main menu, so does one in which a department clearly wins
- * ("paani nahi aa raha"), and that department is suggested. A sentence in which another of
+ * ("paani nahi aa raha"), and that department is suggested; a sentence that tells the problem
+ * is kept as its description (keep_draft). A sentence in which another of
  * the menu's choices speaks as loud ("meri shikayat ka kya hua" tracks) starts nothing: no
  * guess. 1 started, 0 not, -1 out of memory. */
 static int menu_intent(const engine_ctx *ctx, engine_session *s, const flow_state *st,
-                       const char *text, engine_result *r)
+                       const wa_message *m, engine_result *r)
 {
+    const char *text = m->text;
     const flow_set *f = ctx->flows;
     const flow_choice *c = complaint_choice(f);
     char w[MAX_WORDS][WORD_MAX];
@@ -604,6 +628,10 @@ static int menu_intent(const engine_ctx *ctx, engine_session *s, const flow_stat
     if (!intent && d < 0)
         return 0;
     if (d >= 0 && engine_session_set(s, ENGINE_SUGGESTED_VAR, ctx->depts[d].code) < 0)
+        return -1;
+    /* The sentence that names the problem is its description too, as a first message is. */
+    if (f->first_state >= 0 &&
+        keep_draft(f, &f->states[f->first_state], s, m, intent > 0, d) < 0)
         return -1;
     return enter(ctx, s, c->next, r, 0) < 0 ? -1 : 1;
 }
@@ -661,7 +689,8 @@ static int store_media(engine_session *s, const char *var, const wa_message *m)
     if (m->kind == WA_MSG_LOCATION) {
         char ll[64];
         snprintf(ll, sizeof ll, "%.6f,%.6f", m->latitude, m->longitude);
-        return engine_session_set(s, var, ll) | set_var(s, var, "_name", m->location_name) |
+        return engine_session_set(s, var, ll) | set_var(s, var, "_type", "location") |
+               set_var(s, var, "_name", m->location_name) |
                set_var(s, var, "_address", m->location_address);
     }
     return engine_session_set(s, var, m->media_id) |
@@ -679,7 +708,7 @@ static int media_answer(engine_session *s, const flow_state *st, const wa_messag
     const flow_text *t = NULL;
     size_t len;
     int rc;
-    for (unsigned j = 0; j < 4; j++)
+    for (unsigned j = 0; j < sizeof st->media_text / sizeof *st->media_text; j++)
         if (accept_bit(m->kind) == 1u << j && st->media_text[j].hi)
             t = &st->media_text[j];
     snprintf(key, sizeof key, "%s%s", st->var, ENGINE_MEDIA_SUFFIX);
@@ -697,6 +726,143 @@ static int media_answer(engine_session *s, const flow_state *st, const wa_messag
     rc = engine_session_set(s, st->var, said);
     free(said);
     return rc;
+}
+
+/* ---- the first message (issue 15) ------------------------------------------------------- */
+
+/* Letters of any script (ASCII letters and code points U+00C0..U+1FFF: Latin, Devanagari and
+ * its matras...); digits, punctuation and emoji are not letters. */
+static size_t letters_of(const char *text)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)text; *p;) {
+        unsigned cp = *p < 0x80 ? *p : *p < 0xE0 ? (*p & 0x1Fu) << 6 | (p[1] & 0x3Fu)
+                                  : *p < 0xF0    ? (*p & 0x0Fu) << 12 | (p[1] & 0x3Fu) << 6
+                                  : 0x10000;
+        size_t len = *p < 0x80 ? 1 : *p < 0xE0 ? 2 : *p < 0xF0 ? 3 : 4;
+        n += (cp < 0x80 && ((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z')) ||
+             (cp >= 0xC0 && cp < 0x2000);
+        if (strnlen((const char *)p, len) < len)
+            break;
+        p += len;
+    }
+    return n;
+}
+
+static int in_list(const char *word, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(word, list[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* The language a first message is written in: Devanagari → Hindi (Chhattisgarhi is written
+ * in it too, so it is chosen, never guessed); a romanised Hindi word → Hindi; else English. */
+static const char *language_of(const flow_set *f, const char *text, char (*w)[WORD_MAX], size_t n)
+{
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+        if (p[0] == 0xE0 && (p[1] == 0xA4 || p[1] == 0xA5)) /* U+0900..U+097F */
+            return "hi";
+    for (size_t i = 0; i < n; i++)
+        if (in_list(w[i], f->words_hi, f->nwords_hi))
+            return "hi";
+    return "en";
+}
+
+/* 1 when the sentence names a choice of the main or the language menu other than the
+ * complaint ("meri shikayat ka kya hua", "hindi"), or is a keyword ("menu"): not a draft. */
+static int names_other_choice(const flow_set *f, const flow_choice *complaint,
+                              char (*w)[WORD_MAX], size_t n, const char *norm)
+{
+    const int menus[] = {f->menu, f->start};
+    for (size_t k = 0; k < f->nkeywords; k++)
+        if (strcmp(norm, f->keywords[k].word) == 0)
+            return 1;
+    for (int j = 0; j < 2; j++) {
+        const flow_state *st = menus[j] >= 0 ? &f->states[menus[j]] : NULL;
+        for (size_t i = 0; st && st->kind == FLOW_MENU && i < st->nchoices; i++)
+            if (&st->choices[i] != complaint && longest_match(w, n, &st->choices[i]) > 0)
+                return 1;
+    }
+    return 0;
+}
+
+/* Keeps the first message as the answer to the first_message state: a text within its bounds,
+ * or media it accepts. 1 kept, 0 not, -1 out of memory. */
+static int keep_draft(const flow_set *f, const flow_state *st, engine_session *s,
+                      const wa_message *m, int intent, int dept)
+{
+    char w[MAX_WORDS][WORD_MAX];
+    size_t n, words = 0, letters = 0;
+    if (m->kind != WA_MSG_TEXT) {
+        if (media_answer(s, st, m) < 0)
+            return -1;
+    } else {
+        /* A request ("I want to file a complaint") is not the problem itself. */
+        if (intent && dept < 0)
+            return 0;
+        /* What tells a problem: two words or more and the state's "min" letters, greetings
+         * ("hello sir", "namaste ji") not counted — "hello again" is not a complaint. */
+        n = words_of(m->text, w, MAX_WORDS);
+        for (size_t i = 0; i < n; i++)
+            if (!in_list(w[i], f->greetings, f->ngreetings))
+                words++, letters += letters_of(w[i]);
+        if (words < 2 || letters < (size_t)(st->min > 0 ? st->min : 1) ||
+            (st->max && text_utf8_chars(m->text) > (size_t)st->max) ||
+            flow_match(f, st, m->text) != 1)
+            return 0;
+        if (engine_session_set(s, st->var, m->text) < 0)
+            return -1;
+    }
+    return engine_session_set(s, ENGINE_DRAFT_VAR, st->var) < 0 ? -1 : 1;
+}
+
+/* A new conversation's first message that already holds a complaint ("हमारे गांव का हैंडपंप 10
+ * दिन से खराब है", a voice note, "paani"): its text or media is kept as the description, the
+ * language is taken from its words, and the complaint starts at once — with the suggested
+ * department's question when one clearly wins. A greeting, a menu word, a sticker or an emoji
+ * (nothing kept, no department) gets the usual welcome. 1 taken, 0 not, -1 out of memory. */
+static int first_message(const engine_ctx *ctx, engine_session *s, const wa_message *m,
+                         engine_result *r)
+{
+    const flow_set *f = ctx->flows;
+    const flow_state *st = f->first_state >= 0 ? &f->states[f->first_state] : NULL;
+    const flow_choice *c = complaint_choice(f);
+    int media = m->kind != WA_MSG_TEXT && m->kind != WA_MSG_LOCATION && st &&
+                (st->accept & accept_bit(m->kind));
+    const char *text = m->kind == WA_MSG_TEXT ? m->text : media ? m->caption : NULL;
+    char w[MAX_WORDS][WORD_MAX], norm[512] = "";
+    size_t n = text ? words_of(text, w, MAX_WORDS) : 0;
+    int d, kept, guess;
+    if (!st || !c || (m->kind != WA_MSG_TEXT && !media) || (!media && !n))
+        return 0;
+    if (text)
+        text_normalize(text, norm, sizeof norm);
+    if (n && names_other_choice(f, c, w, n, norm))
+        return 0;
+    d = text ? engine_suggest_department(ctx->depts, ctx->ndepts, text) : -1;
+    if ((guess = !s->lang[0] && n)) /* before the media's words are written in it */
+        snprintf(s->lang, sizeof s->lang, "%s", language_of(f, text, w, n));
+    if ((kept = keep_draft(f, st, s, m, longest_match(w, n, c) > 0, d)) < 0)
+        return -1;
+    if (!kept && d < 0) {
+        if (guess)
+            s->lang[0] = '\0'; /* the welcome asks it */
+        return 0;
+    }
+    if (guess) {
+        engine_out *o = push(r, ENGINE_SET_LANGUAGE);
+        if (!o || !(o->text = strdup(s->lang)))
+            return -1;
+    }
+    if (d >= 0 && engine_session_set(s, ENGINE_SUGGESTED_VAR, ctx->depts[d].code) < 0)
+        return -1;
+    if (!s->lang[0]) /* a voice note alone: its language is asked first; the complaint waits */
+        return enter(ctx, s, f->start, r, 0) < 0 ? -1 : 1;
+    if (send_text(r, s, &f->first_text) < 0)
+        return -1;
+    return enter(ctx, s, c->next, r, 0) < 0 ? -1 : 1;
 }
 
 static int handle(const engine_ctx *ctx, engine_session *s, const flow_state *st,
@@ -751,7 +917,7 @@ static int handle(const engine_ctx *ctx, engine_session *s, const flow_state *st
             return render_state(ctx, s, st, r);
         }
         if (pick < 0 && st->kind == FLOW_MENU && m->kind == WA_MSG_TEXT) {
-            int rc = menu_intent(ctx, s, st, m->text, r);
+            int rc = menu_intent(ctx, s, st, m, r);
             if (rc != 0)
                 return rc < 0 ? -1 : 0;
         }
@@ -759,8 +925,13 @@ static int handle(const engine_ctx *ctx, engine_session *s, const flow_state *st
             return wrong(ctx, s, st, not_understood, r);
         if (st->kind == FLOW_MENU) {
             const flow_choice *c = &st->choices[pick];
+            const flow_choice *complaint = complaint_choice(f);
+            int next = c->next;
             for (size_t i = 0; i < c->nset; i++) {
                 if (strcmp(c->set_keys[i], "lang") == 0) {
+                    /* A first message waits for its language: the complaint goes on. */
+                    if (next == f->menu && complaint && draft_pending(s, NULL))
+                        next = complaint->next;
                     engine_out *o = push(r, ENGINE_SET_LANGUAGE);
                     snprintf(s->lang, sizeof s->lang, "%s", c->set_values[i]);
                     if (!o || !(o->text = strdup(s->lang)))
@@ -769,7 +940,7 @@ static int handle(const engine_ctx *ctx, engine_session *s, const flow_state *st
                     return -1;
                 }
             }
-            return enter(ctx, s, c->next, r, 0);
+            return enter(ctx, s, next, r, 0);
         }
         return choose_department(ctx, s, st, pick, r);
     }
@@ -846,6 +1017,8 @@ int engine_step(const engine_ctx *ctx, engine_session *s, const wa_message *m, i
         clear_vars(s);
         engine_session_init(s);
         memcpy(s->lang, lang, sizeof lang);
+        if ((rc = first_message(ctx, s, m, r)) != 0)
+            goto done;
         if (expired && s->lang[0] && send_text(r, s, &f->replies[FLOW_REPLY_EXPIRED]) < 0)
             goto oom;
         rc = enter(ctx, s, s->lang[0] ? f->menu : f->start, r, 0);

@@ -19,6 +19,10 @@
  * with a "suggest" question asks about it instead of showing the list. Set by the engine at a
  * menu, or by the caller from a first message; cleared once answered and on entering a menu. */
 #define ENGINE_SUGGESTED_VAR "suggested_department"
+/* The session variable naming the var a conversation's first message answered (the flow set's
+ * "first_message"): its state is passed over once, to first_message.goto. Cleared then, and on
+ * entering the main menu. */
+#define ENGINE_DRAFT_VAR "first_message"
 /* Media answering an input state is kept in <var>_media, <var>_media_type, _media_mime,
  * _media_caption, _media_filename (a media state's var holds its own: <var>, <var>_type...). */
 #define ENGINE_MEDIA_SUFFIX "_media"

@@ -24,7 +24,9 @@ enum edge_field {
     E_ON_ERROR,
     E_KEYWORD,
     E_START,
-    E_MENU
+    E_MENU,
+    E_FIRST_STATE,
+    E_FIRST_NEXT
 };
 
 struct edge {
@@ -53,6 +55,7 @@ struct loader {
     char **problems;
     size_t nproblems, capproblems;
     const char *start_file, *menu_name, *start_name;
+    const char *first_file; /* the file with "first_message" */
     int oom;
 };
 
@@ -397,12 +400,10 @@ static void parse_suggest(struct loader *L, const char *file, flow_state *st, js
 static const char *const media_kinds[] = {"image", "audio", "video", "document", "location", NULL};
 
 /* "accept": media kinds → FLOW_ACCEPT_* bits (bit j is media_kinds[j]). An input state takes
- * media as a whole answer but not a location: a location is a place, not an answer's text. */
-static void parse_accept(struct loader *L, const char *file, flow_state *st, json_object *acc,
-                         int location_ok)
+ * media as a whole answer, a location included (a place sent instead of a village's name). */
+static void parse_accept(struct loader *L, const char *file, flow_state *st, json_object *acc)
 {
-    const char *kinds = location_ok ? "image, audio, video, document or location"
-                                    : "image, audio, video or document";
+    const char *kinds = "image, audio, video, document or location";
     size_t n =
         acc && json_object_get_type(acc) == json_type_array ? json_object_array_length(acc) : 0;
     if (!n)
@@ -413,8 +414,7 @@ static void parse_accept(struct loader *L, const char *file, flow_state *st, jso
             json_object_get_type(v) == json_type_string ? json_object_get_string(v) : NULL;
         int found = 0;
         for (int j = 0; media_kinds[j]; j++)
-            if (m && strcmp(m, media_kinds[j]) == 0 &&
-                (location_ok || (1u << j) != FLOW_ACCEPT_LOCATION)) {
+            if (m && strcmp(m, media_kinds[j]) == 0) {
                 st->accept |= 1u << j;
                 found = 1;
             }
@@ -584,7 +584,7 @@ static void parse_state(struct loader *L, const char *file, const char *name, js
                 }
             }
             if (get(o, "accept"))
-                parse_accept(L, file, st, get(o, "accept"), 0);
+                parse_accept(L, file, st, get(o, "accept"));
             /* Its media lands in <var>_media_filename and the like; a session's names hold 31. */
             if (st->accept && st->var && strlen(st->var) > 16)
                 problem(
@@ -594,7 +594,7 @@ static void parse_state(struct loader *L, const char *file, const char *name, js
                     st->var, st->var);
             parse_media_text(L, file, st, o);
         } else {
-            parse_accept(L, file, st, get(o, "accept"), 1);
+            parse_accept(L, file, st, get(o, "accept"));
         }
         break;
     case FLOW_CONFIRM:
@@ -722,10 +722,66 @@ static const flow_text builtin_replies[FLOW_REPLY_COUNT] = {
          NULL},
 };
 
+/* A list of words, normalized; a word without letters or digits is a problem. */
+static const char **word_list(struct loader *L, const char *file, json_object *o, const char *key,
+                              size_t *n)
+{
+    json_object *arr = get(o, key);
+    size_t len = arr && json_object_get_type(arr) == json_type_array
+                     ? json_object_array_length(arr)
+                     : 0;
+    const char **out = len ? track(L, calloc(len, sizeof *out)) : NULL;
+    *n = 0;
+    if (arr && !len)
+        problem(L, file, NULL, "\"first_message\".%s must be a list of words", key);
+    for (size_t i = 0; out && i < len; i++) {
+        json_object *w = json_object_array_get_idx(arr, i);
+        const char *nw = json_object_get_type(w) == json_type_string
+                             ? normalized(L, json_object_get_string(w))
+                             : NULL;
+        if (!nw || !*nw)
+            problem(L, file, NULL, "\"first_message\".%s[%zu] must be a word with letters", key,
+                    i);
+        else
+            out[(*n)++] = nw;
+    }
+    return out;
+}
+
+/* "first_message": which input state a conversation's first message may answer (the
+ * complaint's description), where that state then goes, what the citizen is told, the
+ * greetings that are never a complaint and the romanised words that mark Hindi. */
+static void parse_first(struct loader *L, const char *file, json_object *o)
+{
+    static const char *const keys[] = {"state", "goto", "text", "greetings", "words_hi", "note", NULL};
+    flow_set *f = L->set;
+    const char *st, *next;
+    if (json_object_get_type(o) != json_type_object) {
+        problem(L, file, NULL,
+                "\"first_message\" must be {\"state\", \"goto\", \"text\", \"greetings\", "
+                "\"words_hi\"}");
+        return;
+    }
+    if (L->first_file) {
+        problem(L, file, NULL, "\"first_message\" is also set in %s; one file sets it",
+                L->first_file);
+        return;
+    }
+    L->first_file = file;
+    check_keys(L, file, NULL, o, "first_message", keys);
+    text(L, file, NULL, o, "text", 1, FLOW_TEXT_BODY_MAX, &f->first_text);
+    f->greetings = word_list(L, file, o, "greetings", &f->ngreetings);
+    f->words_hi = word_list(L, file, o, "words_hi", &f->nwords_hi);
+    if ((st = str_field(L, file, NULL, o, "state", 1)))
+        add_edge(L, 0, 0, E_FIRST_STATE, st);
+    if ((next = str_field(L, file, NULL, o, "goto", 1)))
+        add_edge(L, 0, 0, E_FIRST_NEXT, next);
+}
+
 static void parse_file(struct loader *L, const char *file, json_object *root)
 {
-    static const char *const keys[] = {"flow",    "start",  "menu", "keywords",
-                                       "replies", "states", "note", NULL};
+    static const char *const keys[] = {"flow",   "start", "menu",          "keywords", "replies",
+                                       "states", "note",  "first_message", NULL};
     flow_set *f = L->set;
     json_object *v;
     if (json_object_get_type(root) != json_type_object) {
@@ -753,6 +809,8 @@ static void parse_file(struct loader *L, const char *file, json_object *root)
     }
     if ((v = get(root, "keywords")))
         parse_keywords(L, file, v);
+    if ((v = get(root, "first_message")))
+        parse_first(L, file, v);
     if ((v = get(root, "replies"))) {
         if (json_object_get_type(v) != json_type_object) {
             problem(L, file, NULL, "\"replies\" must be an object");
@@ -779,20 +837,21 @@ static void parse_file(struct loader *L, const char *file, json_object *root)
 static int resolve(struct loader *L)
 {
     flow_set *f = L->set;
-    f->start = f->menu = -1;
+    f->start = f->menu = f->first_state = f->first_next = -1;
     for (size_t i = 0; i < L->nedges; i++) {
         struct edge *e = &L->edges[i];
         int target = flow_state_index(f, e->target);
-        const char *file = e->field == E_KEYWORD || e->field == E_START || e->field == E_MENU
-                               ? L->start_file
-                               : f->states[e->state].file;
-        const char *state = e->field == E_KEYWORD || e->field == E_START || e->field == E_MENU
-                                ? NULL
-                                : f->states[e->state].name;
+        int first = e->field == E_FIRST_STATE || e->field == E_FIRST_NEXT;
+        int set_wide = first || e->field == E_KEYWORD || e->field == E_START || e->field == E_MENU;
+        const char *file = first      ? L->first_file
+                           : set_wide ? L->start_file
+                                      : f->states[e->state].file;
+        const char *state = set_wide ? NULL : f->states[e->state].name;
         if (target < 0) {
-            static const char *const what[] = {"goto",     "goto",    "on_fail",  "skip.goto",
-                                               "yes.goto", "no.goto", "on_error", "keyword goto",
-                                               "start",    "menu"};
+            static const char *const what[] = {
+                "goto",     "goto",         "on_fail", "skip.goto", "yes.goto",
+                "no.goto",  "on_error",     "keyword goto", "start", "menu",
+                "first_message.state", "first_message.goto"};
             problem(L, file ? file : "flows", state, "%s \"%s\" is not a state", what[e->field],
                     e->target);
             continue;
@@ -828,6 +887,12 @@ static int resolve(struct loader *L)
         case E_MENU:
             f->menu = target;
             break;
+        case E_FIRST_STATE:
+            f->first_state = target;
+            break;
+        case E_FIRST_NEXT:
+            f->first_next = target;
+            break;
         }
     }
     return 0;
@@ -852,6 +917,8 @@ static size_t out_edges(const flow_set *f, const flow_state *st, int *out, size_
         OUT(st->on_fail >= 0 ? st->on_fail : f->menu);
     if (st->kind == FLOW_ACTION)
         OUT(st->on_error >= 0 ? st->on_error : f->menu);
+    if (f->first_state >= 0 && st == &f->states[f->first_state])
+        OUT(f->first_next); /* the first message answered it */
 #undef OUT
     return n;
 }
@@ -985,6 +1052,28 @@ static int load_text(struct loader *L, const char *name, const char *text_buf, s
     return 1;
 }
 
+/* The first message answers an input state's var, and starts at the main menu's departments
+ * choice: a set without one cannot use it. */
+static void check_first(struct loader *L)
+{
+    const flow_set *f = L->set;
+    const flow_state *menu = f->menu >= 0 ? &f->states[f->menu] : NULL;
+    int departments = 0;
+    if (f->first_state < 0)
+        return;
+    if (f->states[f->first_state].kind != FLOW_INPUT || !f->states[f->first_state].var)
+        problem(L, L->first_file, NULL,
+                "\"first_message\".state \"%s\" must be an input state with a \"var\"",
+                f->states[f->first_state].name);
+    for (size_t i = 0; menu && i < menu->nchoices; i++)
+        departments |= menu->choices[i].next >= 0 &&
+                       f->states[menu->choices[i].next].kind == FLOW_DEPARTMENTS;
+    if (!departments)
+        problem(L, L->first_file, NULL,
+                "\"first_message\" needs a choice of the menu that leads to a departments state "
+                "(the complaint it starts)");
+}
+
 /* After the last file: the set-wide checks, then the gotos and the graph. */
 static void load_end(struct loader *L, const char *dir, int files)
 {
@@ -1001,6 +1090,7 @@ static void load_end(struct loader *L, const char *dir, int files)
             problem(L, L->start_file ? L->start_file : dir, NULL,
                     "the reply \"%s\" is missing from \"replies\"", reply_names[i]);
     resolve(L);
+    check_first(L);
     check_graph(L);
 }
 

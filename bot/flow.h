@@ -81,9 +81,9 @@ typedef struct flow_state {
     int has_skip, skip_next;
     flow_text skip_title;
     unsigned accept; /* media, input: FLOW_ACCEPT_* bits (input: media is a whole answer) */
-    /* input: what var says for media of kind bit j (image, audio, video, document); hi NULL:
-     * the var is left empty. A caption follows the text after ": ". */
-    flow_text media_text[4];
+    /* input: what var says for media of kind bit j (image, audio, video, document, location);
+     * hi NULL: the var is left empty. A caption follows the text after ": ". */
+    flow_text media_text[5];
     flow_text yes_title, no_title; /* confirm */
     /* departments: the one-question suggestion ("suggest"); suggest_text.hi NULL: none */
     flow_text suggest_text, suggest_yes, suggest_other;
@@ -119,6 +119,14 @@ typedef struct flow_set {
     flow_state *states;
     size_t nstates;
     int start, menu;
+    /* "first_message" (issue 15): a conversation's first message that holds a complaint answers
+     * the input state first_state (-1: the set has none), which then goes on to first_next;
+     * first_text is said before the complaint's next question. A message made only of
+     * greetings is never a complaint; words_hi are romanised words that mark Hindi. */
+    int first_state, first_next;
+    flow_text first_text;
+    const char **greetings, **words_hi; /* normalized */
+    size_t ngreetings, nwords_hi;
     flow_keyword *keywords;
     size_t nkeywords;
     flow_text replies[FLOW_REPLY_COUNT];

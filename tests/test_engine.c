@@ -239,15 +239,16 @@ static void complaint_path_in_english_with_buttons(void **state)
     say(&c, "Someone stole the transformer oil near the school");
     tap(&c, "skip");
     in_state(&c, "complaint_village");
-    tap(&c, "skip");
-    in_state(&c, "complaint_location");
-    m = msg(&c, WA_MSG_LOCATION);
+    m = msg(&c, WA_MSG_LOCATION); /* a place on the map answers the village question */
     m.latitude = 21.66;
     m.longitude = 82.16;
     m.has_location = 1;
     m.location_name = "Kasdol";
     step(&c, &m, 0);
-    assert_non_null(engine_session_get(&c.s, "location"));
+    assert_string_equal(engine_session_get(&c.s, "village_media"), "21.660000,82.160000");
+    assert_string_equal(engine_session_get(&c.s, "village_media_type"), "location");
+    assert_string_equal(engine_session_get(&c.s, "village_media_name"), "Kasdol");
+    assert_string_equal(engine_session_get(&c.s, "village"), "📍 location shared on the map");
     in_state(&c, "complaint_confirm");
     tap(&c, "yes");
     assert_int_equal(c.r.out[c.r.n - 1].kind, ENGINE_CREATE_CASE);
@@ -460,11 +461,22 @@ static void session_expiry_restarts_politely(void **state)
     tap(&c, "c:hi");
     tap(&c, "c:complaint");
     m = msg(&c, WA_MSG_TEXT);
-    m.text = "हैंडपंप खराब है";
+    m.text = "नमस्ते";
     step(&c, &m, 1);
     in_state(&c, "main_menu");
     assert_true(c.r.n >= 2);
+    assert_true(said(&c, "रुकी हुई थी"));
     assert_null(engine_session_get(&c.s, "department"));
+    /* After a timeout, a message that tells a problem starts the complaint afresh: no note
+     * about the old conversation, the sentence kept. */
+    tap(&c, "c:complaint");
+    m = msg(&c, WA_MSG_TEXT);
+    m.text = "हैंडपंप खराब है, पानी नहीं";
+    step(&c, &m, 1);
+    in_state(&c, "complaint_department");
+    assert_false(said(&c, "रुकी हुई थी"));
+    assert_string_equal(engine_session_get(&c.s, "description"), "हैंडपंप खराब है, पानी नहीं");
+    assert_string_equal(engine_session_get(&c.s, ENGINE_SUGGESTED_VAR), "PHE");
     done(&c);
 }
 
@@ -695,10 +707,11 @@ static void suggested_department_yes(void **state)
     in_state(&c, "complaint_department");
     assert_null(engine_session_get(&c.s, "department"));
     say(&c, "1");
-    in_state(&c, "complaint_description");
+    in_state(&c, "complaint_village"); /* the sentence was the description */
     assert_string_equal(engine_session_get(&c.s, "department"), "PHE");
     assert_string_equal(engine_session_get(&c.s, "department_name"), "पेयजल (पीएचई)");
     assert_string_equal(engine_session_get(&c.s, ENGINE_SUGGESTED_VAR), "");
+    assert_string_equal(engine_session_get(&c.s, "description"), "paani nahi aa raha");
     done(&c);
 
     /* A sentence with another choice's word too ("status") starts nothing: no guessing; nor
@@ -714,13 +727,13 @@ static void suggested_department_yes(void **state)
     to_main_menu(&c, "c:hi");
     say(&c, "हैंडपंप खराब है");
     tap(&c, "sg:yes");
-    in_state(&c, "complaint_description");
+    in_state(&c, "complaint_village"); /* the sentence was the description */
     assert_string_equal(engine_session_get(&c.s, "department"), "PHE");
     done(&c);
     to_main_menu(&c, "c:hi");
     say(&c, "paani nahi aa raha");
     say(&c, "haan");
-    in_state(&c, "complaint_description");
+    in_state(&c, "complaint_village"); /* the sentence was the description */
     assert_string_equal(engine_session_get(&c.s, "department"), "PHE");
     done(&c);
 }
@@ -742,7 +755,7 @@ static void suggested_department_no_shows_the_list(void **state)
     assert_string_equal(engine_session_get(&c.s, ENGINE_SUGGESTED_VAR), "");
     assert_null(engine_session_get(&c.s, "department"));
     tap(&c, "d:PHE"); /* the list works as always */
-    in_state(&c, "complaint_description");
+    in_state(&c, "complaint_village"); /* the sentence was the description */
     assert_string_equal(engine_session_get(&c.s, "department"), "PHE");
     done(&c);
 
@@ -760,7 +773,7 @@ static void suggested_department_no_shows_the_list(void **state)
     to_main_menu(&c, "c:hi");
     say(&c, "bijli nahi hai");
     say(&c, "पुलिस");
-    in_state(&c, "complaint_description");
+    in_state(&c, "complaint_village"); /* the sentence was the description */
     assert_string_equal(engine_session_get(&c.s, "department"), "POLICE");
     done(&c);
 
@@ -860,8 +873,184 @@ static void suggestion_in_english_and_chhattisgarhi(void **state)
     assert_string_equal(o->opts[0].title, "हव");
     assert_string_equal(o->opts[1].title, "दूसर विभाग");
     say(&c, "हव");
-    in_state(&c, "complaint_description");
+    in_state(&c, "complaint_village");
     assert_string_equal(engine_session_get(&c.s, "department_name"), "पीये के पानी (पीएचई)");
+    done(&c);
+}
+
+/* ---- the first message (issue 15) ------------------------------------------------------ */
+
+static const char *language_set(const struct convo *c)
+{
+    for (size_t i = 0; i < c->r.n; i++)
+        if (c->r.out[i].kind == ENGINE_SET_LANGUAGE)
+            return c->r.out[i].text;
+    return NULL;
+}
+
+/* A whole complaint as the first message: kept, its language taken, the department asked about;
+ * then three taps — yes, skip the village, submit — to the case. */
+static void first_message_is_the_complaint(void **state)
+{
+    (void)state;
+    struct convo c = {0};
+    const char *text = "हमारे गांव खैरा का हैंडपंप 10 दिन से खराब है, पानी नहीं मिल रहा";
+    say(&c, text);
+    assert_string_equal(language_set(&c), "hi");
+    assert_true(said(&c, "संपर्क में आपका स्वागत"));
+    in_state(&c, "complaint_department");
+    assert_string_equal(last_send(&c)->text, "क्या आपकी समस्या पेयजल (पीएचई) से जुड़ी है?");
+    assert_string_equal(engine_session_get(&c.s, "description"), text);
+    tap(&c, "sg:yes");
+    in_state(&c, "complaint_village");
+    tap(&c, "skip");
+    in_state(&c, "complaint_confirm");
+    assert_true(said(&c, "खैरा का हैंडपंप"));
+    tap(&c, "yes");
+    assert_int_equal(c.r.out[c.r.n - 1].kind, ENGINE_CREATE_CASE);
+    assert_string_equal(engine_session_get(&c.s, "department"), "PHE");
+    done(&c);
+
+    /* Romanised Hindi is Hindi; other words are English. */
+    say(&c, "hamare gaon me handpump 10 din se kharab hai");
+    assert_string_equal(language_set(&c), "hi");
+    assert_string_equal(last_send(&c)->text, "क्या आपकी समस्या पेयजल (पीएचई) से जुड़ी है?");
+    done(&c);
+    say(&c, "The hand pump in our village has been broken for ten days");
+    assert_string_equal(language_set(&c), "en");
+    assert_string_equal(last_send(&c)->text, "Is this about Drinking water (PHE)?");
+    tap(&c, "sg:yes");
+    in_state(&c, "complaint_village");
+    done(&c);
+
+    /* No department stands out: the list, the text still kept. */
+    say(&c, "mera kaam teen mahine se atka hua hai");
+    in_state(&c, "complaint_department");
+    assert_int_equal(last_send(&c)->type, ENGINE_LIST);
+    tap(&c, "d:REVENUE");
+    in_state(&c, "complaint_village");
+    assert_string_equal(engine_session_get(&c.s, "description"),
+                        "mera kaam teen mahine se atka hua hai");
+    done(&c);
+}
+
+/* Chhattisgarhi is never guessed from Devanagari; a citizen who chose it keeps it. */
+static void first_message_keeps_a_chosen_language(void **state)
+{
+    (void)state;
+    struct convo c = {0};
+    say(&c, "हमर गाँव के हैंडपंप खराब हे, पानी नइ मिलत");
+    assert_string_equal(c.s.lang, "hi");
+    done(&c);
+    snprintf(c.s.lang, sizeof c.s.lang, "hne");
+    say(&c, "हमर गाँव के हैंडपंप खराब हे, पानी नइ मिलत");
+    assert_null(language_set(&c));
+    assert_true(said(&c, "संपर्क म तुंहर स्वागत"));
+    assert_string_equal(last_send(&c)->text, "का तुंहर समस्या पीये के पानी (पीएचई) ले जुड़े हे?");
+    done(&c);
+}
+
+/* Greetings, menu words, intent alone, stickers and emoji: the usual welcome, nothing kept. */
+static void first_message_greetings_get_the_welcome(void **state)
+{
+    (void)state;
+    const char *texts[] = {"hi",        "नमस्ते",           "hello sir",  "good morning ji",
+                           "🙏🙏🙏",    "1",                "hello again", "shikayat karni hai",
+                           "meri shikayat ka kya hua", "Namaste sir ji, hello"};
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        struct convo c = {0};
+        say(&c, texts[i]);
+        if (strcmp(c.s.state, "welcome") != 0)
+            fail_msg("\"%s\" went to %s", texts[i], c.s.state);
+        assert_null(language_set(&c));
+        assert_null(engine_session_get(&c.s, "description"));
+        done(&c);
+    }
+    {
+        struct convo c = {0};
+        wa_message m = msg(&c, WA_MSG_STICKER);
+        step(&c, &m, 0);
+        in_state(&c, "welcome");
+        done(&c);
+    }
+}
+
+/* A voice note first: kept as the description; its language is asked, then the complaint goes
+ * on at the department list and passes over the description. */
+static void first_message_voice_note(void **state)
+{
+    (void)state;
+    struct convo c = {0};
+    wa_message m = msg(&c, WA_MSG_AUDIO);
+    m.media_id = "MEDIA-VOICE-1";
+    m.mime_type = "audio/ogg; codecs=opus";
+    step(&c, &m, 0);
+    in_state(&c, "welcome");
+    assert_string_equal(engine_session_get(&c.s, "description_media"), "MEDIA-VOICE-1");
+    tap(&c, "c:hi");
+    in_state(&c, "complaint_department");
+    assert_int_equal(last_send(&c)->type, ENGINE_LIST);
+    tap(&c, "d:PHE");
+    in_state(&c, "complaint_village");
+    say(&c, "खैरा");
+    in_state(&c, "complaint_confirm");
+    assert_true(said(&c, "🎤"));
+    done(&c);
+
+    /* Known language: straight to the department; a photo's caption suggests it. */
+    snprintf(c.s.lang, sizeof c.s.lang, "en");
+    m = msg(&c, WA_MSG_IMAGE);
+    m.media_id = "MEDIA-PHOTO-1";
+    m.caption = "handpump toot gaya";
+    step(&c, &m, 0);
+    in_state(&c, "complaint_department");
+    assert_string_equal(last_send(&c)->text, "Is this about Drinking water (PHE)?");
+    assert_string_equal(engine_session_get(&c.s, "description"), "📷 photo: handpump toot gaya");
+    done(&c);
+}
+
+/* One department word: the question, but the problem is still asked. */
+static void first_message_department_word(void **state)
+{
+    (void)state;
+    struct convo c = {0};
+    say(&c, "paani");
+    assert_string_equal(language_set(&c), "hi");
+    in_state(&c, "complaint_department");
+    tap(&c, "sg:yes");
+    in_state(&c, "complaint_description");
+    done(&c);
+}
+
+/* "language" before the department is chosen: the complaint goes on in the new language with
+ * its draft; "menu" abandons it, and the next complaint asks for the problem again. */
+static void first_message_language_and_menu(void **state)
+{
+    (void)state;
+    struct convo c = {0};
+    say(&c, "no water in the handpump since Monday");
+    assert_string_equal(c.s.lang, "en");
+    say(&c, "bhasha");
+    in_state(&c, "choose_language");
+    tap(&c, "c:hi");
+    in_state(&c, "complaint_department");
+    assert_string_equal(last_send(&c)->text, "क्या आपकी समस्या पेयजल (पीएचई) से जुड़ी है?");
+    tap(&c, "sg:yes");
+    in_state(&c, "complaint_village");
+    assert_string_equal(engine_session_get(&c.s, "description"),
+                        "no water in the handpump since Monday");
+    done(&c);
+
+    say(&c, "no water in the handpump since Monday");
+    say(&c, "menu");
+    in_state(&c, "main_menu");
+    tap(&c, "c:complaint");
+    tap(&c, "d:PHE");
+    in_state(&c, "complaint_description");
+    /* The main menu offers the language too. */
+    say(&c, "0");
+    tap(&c, "c:language");
+    in_state(&c, "choose_language");
     done(&c);
 }
 
@@ -887,6 +1076,12 @@ int main(void)
         cmocka_unit_test(intent_words_start_the_complaint),
         cmocka_unit_test(no_guess_and_greetings_unchanged),
         cmocka_unit_test(suggestion_in_english_and_chhattisgarhi),
+        cmocka_unit_test(first_message_is_the_complaint),
+        cmocka_unit_test(first_message_keeps_a_chosen_language),
+        cmocka_unit_test(first_message_greetings_get_the_welcome),
+        cmocka_unit_test(first_message_voice_note),
+        cmocka_unit_test(first_message_department_word),
+        cmocka_unit_test(first_message_language_and_menu),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

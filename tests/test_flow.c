@@ -215,12 +215,13 @@ static void every_error_kind_is_reported(void **state)
          "state \"dept\": \"suggest\" must be"},
         {"\"accept\": [\"image\", \"location\"]", "\"accept\": [\"photo\"]",
          "state \"photo\": \"accept\" has \"photo\""},
-        /* Media as an input's whole answer (issue 15): known kinds only, no location, texts
-         * for listed kinds only and within the input's "max". */
+        /* Media as an input's whole answer (issue 15): known kinds only, texts for listed
+         * kinds only and within the input's "max". */
         {"\"min\": 10,", "\"min\": 10, \"accept\": [\"audio\", \"voice\"],",
-         "state \"describe\": \"accept\" has \"voice\"; use image, audio, video or document"},
-        {"\"min\": 10,", "\"min\": 10, \"accept\": [\"location\"],",
-         "state \"describe\": \"accept\" has \"location\""},
+         "state \"describe\": \"accept\" has \"voice\"; use image, audio, video, document or "
+         "location"},
+        {"\"min\": 10,", "\"min\": 10, \"accept\": [\"sticker\"],",
+         "state \"describe\": \"accept\" has \"sticker\""},
         {"\"min\": 10,", "\"min\": 10, \"accept\": [],",
          "state \"describe\": \"accept\" must list at least one of image"},
         {"\"min\": 10,",
