@@ -70,6 +70,36 @@ static void cuts_at_words_and_characters(void **state)
     assert_non_null(strstr(c, "\xE2\x80\xA6"));
 }
 
+/* A department's official name shortened for a menu row: whole words only, a closing "…",
+ * no dangling "&" or "(", characters (not bytes) counted. */
+static void cuts_names_at_word_boundaries(void **state)
+{
+    (void)state;
+    char out[128], tiny[8];
+    assert_int_equal(text_cut_words("Food & Civil Supplies (Ration card / PDS)", 24, out, sizeof out),
+                     1);
+    assert_string_equal(out, "Food & Civil Supplies\xE2\x80\xA6");
+    assert_true(text_utf8_chars(out) <= 24);
+    assert_int_equal(text_cut_words("Ration card (Food)", 24, out, sizeof out), 0);
+    assert_string_equal(out, "Ration card (Food)");
+    /* Devanagari: 24 characters are many more bytes; the cut still falls between words. */
+    assert_int_equal(
+        text_cut_words("खाद्य, नागरिक आपूर्ति एवं उपभोक्ता संरक्षण विभाग", 24, out, sizeof out), 1);
+    assert_string_equal(out, "खाद्य, नागरिक आपूर्ति\xE2\x80\xA6");
+    assert_true(text_utf8_chars(out) <= 24);
+    /* A word ending exactly where the ellipsis would go is dropped whole. */
+    assert_int_equal(text_cut_words("abcd e", 5, out, sizeof out), 1);
+    assert_string_equal(out, "abcd\xE2\x80\xA6");
+    /* Nothing to cut at: the first word alone is too long. */
+    assert_int_equal(text_cut_words("Panchayatraj-evam-gramin-vikas vibhag", 24, out, sizeof out), -1);
+    assert_string_equal(out, "");
+    assert_int_equal(text_cut_words("( Panchayatraj-evam-gramin-vikas", 24, out, sizeof out), -1);
+    /* Too small an output buffer is refused, never overrun. */
+    assert_int_equal(text_cut_words("Food & Civil Supplies (PDS)", 24, tiny, sizeof tiny), -1);
+    assert_int_equal(text_cut_words("Food & Civil", 24, tiny, sizeof tiny), -1);
+    assert_string_equal(tiny, "");
+}
+
 static void masks_phones_for_logs(void **state)
 {
     (void)state;
@@ -160,6 +190,7 @@ int main(void)
         cmocka_unit_test(normalizes_typed_answers),  cmocka_unit_test(cuts_at_words_and_characters),
         cmocka_unit_test(masks_phones_for_logs),     cmocka_unit_test(masks_phones_in_free_text),
         cmocka_unit_test(fits_and_repairs_cut_text), cmocka_unit_test(masks_before_cutting),
+        cmocka_unit_test(cuts_names_at_word_boundaries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
