@@ -881,14 +881,21 @@ static const engine_dept official[] = {
     {.code = "REV", .name = {"राजस्व", "Revenue", NULL}},
 };
 
-/* A new citizen at the department menu of the official directory (first n departments). */
-static void to_official_menu(struct convo *c, const char *lang_choice, size_t n)
+/* The engine's departments from now on (the sample's again at the end of a test). */
+static void use_depts(const engine_dept *d, size_t n)
 {
-    ctx.depts = official;
+    ctx.depts = d;
     ctx.ndepts = n;
+}
+
+/* A new citizen's department menu with departments d[0..n). */
+static const engine_out *department_menu(struct convo *c, const char *lang_choice,
+                                         const engine_dept *d, size_t n)
+{
+    use_depts(d, n);
     to_main_menu(c, lang_choice);
     tap(c, "c:complaint");
-    in_state(c, "complaint_department");
+    return last_send(c);
 }
 
 static void official_names_in_the_menu(void **state)
@@ -897,8 +904,7 @@ static void official_names_in_the_menu(void **state)
     struct convo c = {0};
     const engine_out *o;
     /* Three departments would be buttons, but the food department's title does not fit one. */
-    to_official_menu(&c, "c:en", 3);
-    o = last_send(&c);
+    o = department_menu(&c, "c:en", official, 3);
     assert_int_equal(o->type, ENGINE_LIST);
     assert_int_equal(o->nopts, 3);
     assert_string_equal(o->opts[0].title, "Food & Civil Supplies…");
@@ -920,31 +926,34 @@ static void official_names_in_the_menu(void **state)
     assert_non_null(strstr(last_send(&c)->text, "Food & Civil Supplies (Ration card / PDS)"));
     done(&c);
     /* The short name, the full name, and the cut title with its "…" pick too. */
-    to_official_menu(&c, "c:en", 3);
+    department_menu(&c, "c:en", official, 3);
     say(&c, "drinking water phe");
     assert_string_equal(engine_session_get(&c.s, "department"), "PHE");
     assert_string_equal(engine_session_get(&c.s, "department_name"),
                         "Public Health Engineering Department");
     done(&c);
-    to_official_menu(&c, "c:en", 3);
+    department_menu(&c, "c:en", official, 3);
     say(&c, "Public Health Engineering Department");
     assert_string_equal(engine_session_get(&c.s, "department"), "PHE");
     done(&c);
-    to_official_menu(&c, "c:en", 3);
+    department_menu(&c, "c:en", official, 3);
     say(&c, "food & civil supplies…");
     assert_string_equal(engine_session_get(&c.s, "department"), "FOOD");
     done(&c);
-    ctx.depts = sample->depts;
-    ctx.ndepts = sample->n;
+    use_depts(sample->depts, sample->n);
 }
 
 static void official_names_in_hindi_and_buttons(void **state)
 {
     (void)state;
     struct convo c = {0};
-    const engine_out *o;
-    to_official_menu(&c, "c:hi", 3);
-    o = last_send(&c);
+    /* Titles that fit a button whole stay buttons (no description to carry a full name). */
+    const engine_out *o = department_menu(&c, "c:en", official + 1, 2);
+    assert_int_equal(o->type, ENGINE_BUTTONS);
+    assert_string_equal(o->opts[0].title, "Drinking water (PHE)");
+    assert_string_equal(o->opts[1].title, "Revenue");
+    done(&c);
+    o = department_menu(&c, "c:hi", official, 3);
     assert_int_equal(o->type, ENGINE_LIST);
     assert_string_equal(o->opts[0].title, "खाद्य, नागरिक आपूर्ति…");
     /* Full name first; the department's own description is what the 72 characters cut. */
@@ -956,27 +965,14 @@ static void official_names_in_hindi_and_buttons(void **state)
     assert_string_equal(engine_session_get(&c.s, "department_name"),
                         "खाद्य, नागरिक आपूर्ति एवं उपभोक्ता संरक्षण विभाग");
     done(&c);
-    /* Titles that fit a button whole stay buttons (no description to carry a full name). */
-    ctx.depts = official + 1;
-    ctx.ndepts = 2;
-    to_main_menu(&c, "c:en");
-    tap(&c, "c:complaint");
-    o = last_send(&c);
-    assert_int_equal(o->type, ENGINE_BUTTONS);
-    assert_string_equal(o->opts[0].title, "Drinking water (PHE)");
-    assert_string_equal(o->opts[1].title, "Revenue");
-    done(&c);
     /* A suggestion asks with the full name. */
-    ctx.depts = official;
-    ctx.ndepts = 3;
     to_main_menu(&c, "c:en");
     assert_int_equal(engine_session_set(&c.s, ENGINE_SUGGESTED_VAR, "FOOD"), 0);
     tap(&c, "c:complaint");
     assert_string_equal(last_send(&c)->text,
                         "Is this about Food & Civil Supplies (Ration card / PDS)?");
     done(&c);
-    ctx.depts = sample->depts;
-    ctx.ndepts = sample->n;
+    use_depts(sample->depts, sample->n);
 }
 
 int main(void)
