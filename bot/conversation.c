@@ -160,7 +160,7 @@ static int load_depts(conv *cv, err *e)
         return err_set(e, ERR_ENV, "out of memory");
     }
     for (int i = 0; i < n; i++) {
-        const char *f[DEPT_TEXTS];
+        const char *f[DEPT_TEXTS], *kw;
         for (int k = 0; k < DEPT_TEXTS; k++) {
             f[k] = NULL;
             if (!PQgetisnull(r, i, k) && (cv->strings[cv->nstrings] = strdup(PQgetvalue(r, i, k))))
@@ -170,8 +170,8 @@ static int load_depts(conv *cv, err *e)
         cv->depts[i].name = (flow_text){f[1], f[2], f[3]};
         cv->depts[i].description = (flow_text){f[4], f[5], NULL};
         cv->depts[i].short_name = (flow_text){f[6], f[7], f[8]};
-        if (dept_keywords(cv, (size_t)i,
-                          PQgetisnull(r, i, DEPT_TEXTS) ? NULL : PQgetvalue(r, i, DEPT_TEXTS)) < 0) {
+        kw = PQgetisnull(r, i, DEPT_TEXTS) ? NULL : PQgetvalue(r, i, DEPT_TEXTS);
+        if (dept_keywords(cv, (size_t)i, kw) < 0) {
             PQclear(r);
             free_depts(cv);
             return err_set(e, ERR_ENV, "out of memory");

@@ -135,7 +135,8 @@ static int names(struct ctx *c, const directory *d, json_object *obj, const char
                 break;
         if (i == d->nlanguages)
             return fail(c, sub, "language \"%s\" is not among the district's languages", lang);
-        if (json_object_get_type(text) != json_type_string || json_object_get_string_len(text) == 0 ||
+        if (json_object_get_type(text) != json_type_string ||
+            json_object_get_string_len(text) == 0 ||
             strspn(json_object_get_string(text), " \t\r\n") ==
                 (size_t)json_object_get_string_len(text))
             return fail(c, sub, "\"%s\" must be a non-empty string", lang);
@@ -326,8 +327,8 @@ static int check_showable(struct ctx *c, const directory_department *dep, json_o
 static int parse_department(struct ctx *c, struct priv *p, directory *d, json_object *obj,
                             size_t idx, directory_department *dep)
 {
-    static const char *const keys[] = {"code",     "name",     "short",    "description",
-                                       "sla_hours", "urgent",  "officers", "keywords", NULL};
+    static const char *const keys[] = {"code",   "name",     "short",    "description", "sla_hours",
+                                       "urgent", "officers", "keywords", NULL};
     char path[128];
     int rc;
     json_object *v, *offs;

@@ -275,14 +275,14 @@ static void add_row(engine_out *o, const struct row *rw, const char *lang)
         option(o, rw->id, flow_text_get(rw->title, lang), about);
         return;
     }
-    shortened = dept_title(rw->dept, lang, list ? FLOW_ROW_TITLE_MAX : FLOW_BUTTON_TITLE_MAX,
-                           title, sizeof title);
+    shortened = dept_title(rw->dept, lang, list ? FLOW_ROW_TITLE_MAX : FLOW_BUTTON_TITLE_MAX, title,
+                           sizeof title);
     if (!list || !shortened) {
         option(o, rw->id, title, about);
         return;
     }
-    snprintf(desc, sizeof desc, "%s%s%s", flow_text_get(&rw->dept->name, lang),
-             about ? " — " : "", about ? about : "");
+    snprintf(desc, sizeof desc, "%s%s%s", flow_text_get(&rw->dept->name, lang), about ? " — " : "",
+             about ? about : "");
     text_fit(desc);
     option(o, rw->id, title, desc);
 }
@@ -385,7 +385,7 @@ static int render_state(const engine_ctx *ctx, engine_session *s, const flow_sta
         int more;
         page_span(total, s->page, &first, &count, &more);
         o->type = total <= FLOW_MAX_BUTTONS && fit_buttons(rows, total, lang) ? ENGINE_BUTTONS
-                                                                             : ENGINE_LIST;
+                                                                              : ENGINE_LIST;
         for (size_t i = first; i < first + count; i++)
             add_row(o, &rows[i], lang);
         if (more)

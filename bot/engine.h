@@ -35,7 +35,7 @@ typedef struct engine_keyword {
 typedef struct engine_dept {
     const char *code;
     flow_text name, description; /* description.hi may be NULL */
-    flow_text short_name;        /* each ≤ FLOW_ROW_TITLE_MAX; short_name.hi NULL when not given */
+    flow_text short_name; /* each ≤ FLOW_ROW_TITLE_MAX; short_name.hi NULL when not given */
     const engine_keyword *keywords;
     size_t nkeywords;
     struct engine_words *words_; /* keywords compiled by engine_keywords_compile; NULL: none */

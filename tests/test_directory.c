@@ -111,8 +111,10 @@ static void invalid_inputs(void **state)
         {"\"Drinking water (PHE)\"", "\"Drinkingwaterandhandpumps (PHE)\"",
          "departments[0] (PHE).name: \"en\" cannot be cut at a word within a menu row's 24 "
          "characters; add a \"short\" name"},
-        {"\"Drinking water (PHE)\"", "\"   \"", "departments[0] (PHE).name: \"en\" must be a non-empty"},
-        {"\"राशन कार्ड\"}", "\"राशन कार्ड\"}, \"short\": {\"en\": \"Ration card and fair price shop\", "
+        {"\"Drinking water (PHE)\"", "\"   \"",
+         "departments[0] (PHE).name: \"en\" must be a non-empty"},
+        {"\"राशन कार्ड\"}",
+         "\"राशन कार्ड\"}, \"short\": {\"en\": \"Ration card and fair price shop\", "
          "\"hi\": \"राशन\"}",
          "departments[1] (FOOD).short: \"en\" is 31 characters; at most 24 fit here"},
         {"\"राशन कार्ड\"}", "\"राशन कार्ड\"}, \"short\": {\"en\": \"Ration\"}",
@@ -164,7 +166,8 @@ static void official_names(void **state)
     char *one = tu_replace(base, "\"Ration card\", \"hi\": \"राशन कार्ड\"",
                            "\"Food & Civil Supplies (Ration card / PDS)\", \"hi\": "
                            "\"खाद्य, नागरिक आपूर्ति एवं उपभोक्ता संरक्षण विभाग\"");
-    char *two = tu_replace(one, "\"Drinking water (PHE)\"", "\"PublicHealthEngineeringDepartment\"");
+    char *two =
+        tu_replace(one, "\"Drinking water (PHE)\"", "\"PublicHealthEngineeringDepartment\"");
     char *three = tu_replace(two, "\"sla_hours\": 48,",
                              "\"short\": {\"en\": \"Drinking water (PHE)\", \"hi\": \"पेयजल\"}, "
                              "\"sla_hours\": 48,");

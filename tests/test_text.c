@@ -76,8 +76,8 @@ static void cuts_names_at_word_boundaries(void **state)
 {
     (void)state;
     char out[128], tiny[8];
-    assert_int_equal(text_cut_words("Food & Civil Supplies (Ration card / PDS)", 24, out, sizeof out),
-                     1);
+    assert_int_equal(
+        text_cut_words("Food & Civil Supplies (Ration card / PDS)", 24, out, sizeof out), 1);
     assert_string_equal(out, "Food & Civil Supplies\xE2\x80\xA6");
     assert_true(text_utf8_chars(out) <= 24);
     assert_int_equal(text_cut_words("Ration card (Food)", 24, out, sizeof out), 0);
@@ -91,7 +91,8 @@ static void cuts_names_at_word_boundaries(void **state)
     assert_int_equal(text_cut_words("abcd e", 5, out, sizeof out), 1);
     assert_string_equal(out, "abcd\xE2\x80\xA6");
     /* Nothing to cut at: the first word alone is too long. */
-    assert_int_equal(text_cut_words("Panchayatraj-evam-gramin-vikas vibhag", 24, out, sizeof out), -1);
+    assert_int_equal(text_cut_words("Panchayatraj-evam-gramin-vikas vibhag", 24, out, sizeof out),
+                     -1);
     assert_string_equal(out, "");
     assert_int_equal(text_cut_words("( Panchayatraj-evam-gramin-vikas", 24, out, sizeof out), -1);
     /* Too small an output buffer is refused, never overrun. */
@@ -186,10 +187,14 @@ static void masks_before_cutting(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(valid_and_invalid),         cmocka_unit_test(counts_characters_not_bytes),
-        cmocka_unit_test(normalizes_typed_answers),  cmocka_unit_test(cuts_at_words_and_characters),
-        cmocka_unit_test(masks_phones_for_logs),     cmocka_unit_test(masks_phones_in_free_text),
-        cmocka_unit_test(fits_and_repairs_cut_text), cmocka_unit_test(masks_before_cutting),
+        cmocka_unit_test(valid_and_invalid),
+        cmocka_unit_test(counts_characters_not_bytes),
+        cmocka_unit_test(normalizes_typed_answers),
+        cmocka_unit_test(cuts_at_words_and_characters),
+        cmocka_unit_test(masks_phones_for_logs),
+        cmocka_unit_test(masks_phones_in_free_text),
+        cmocka_unit_test(fits_and_repairs_cut_text),
+        cmocka_unit_test(masks_before_cutting),
         cmocka_unit_test(cuts_names_at_word_boundaries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
