@@ -75,26 +75,28 @@ static void cuts_at_words_and_characters(void **state)
 static void cuts_names_at_word_boundaries(void **state)
 {
     (void)state;
+    static const struct {
+        const char *in;
+        size_t max;
+        int rc;
+        const char *out;
+    } cases[] = {
+        {"Food & Civil Supplies (Ration card / PDS)", 24, 1, "Food & Civil Supplies…"},
+        {"Ration card (Food)", 24, 0, "Ration card (Food)"},
+        /* Devanagari: 24 characters are many more bytes; the cut still falls between words. */
+        {"खाद्य, नागरिक आपूर्ति एवं उपभोक्ता संरक्षण विभाग", 24, 1, "खाद्य, नागरिक आपूर्ति…"},
+        /* A word ending exactly where the ellipsis would go is dropped whole. */
+        {"abcd e", 5, 1, "abcd…"},
+        /* Nothing to cut at: the first word alone is too long. */
+        {"Panchayatraj-evam-gramin-vikas vibhag", 24, -1, ""},
+        {"( Panchayatraj-evam-gramin-vikas", 24, -1, ""},
+    };
     char out[128], tiny[8];
-    assert_int_equal(
-        text_cut_words("Food & Civil Supplies (Ration card / PDS)", 24, out, sizeof out), 1);
-    assert_string_equal(out, "Food & Civil Supplies\xE2\x80\xA6");
-    assert_true(text_utf8_chars(out) <= 24);
-    assert_int_equal(text_cut_words("Ration card (Food)", 24, out, sizeof out), 0);
-    assert_string_equal(out, "Ration card (Food)");
-    /* Devanagari: 24 characters are many more bytes; the cut still falls between words. */
-    assert_int_equal(
-        text_cut_words("खाद्य, नागरिक आपूर्ति एवं उपभोक्ता संरक्षण विभाग", 24, out, sizeof out), 1);
-    assert_string_equal(out, "खाद्य, नागरिक आपूर्ति\xE2\x80\xA6");
-    assert_true(text_utf8_chars(out) <= 24);
-    /* A word ending exactly where the ellipsis would go is dropped whole. */
-    assert_int_equal(text_cut_words("abcd e", 5, out, sizeof out), 1);
-    assert_string_equal(out, "abcd\xE2\x80\xA6");
-    /* Nothing to cut at: the first word alone is too long. */
-    assert_int_equal(text_cut_words("Panchayatraj-evam-gramin-vikas vibhag", 24, out, sizeof out),
-                     -1);
-    assert_string_equal(out, "");
-    assert_int_equal(text_cut_words("( Panchayatraj-evam-gramin-vikas", 24, out, sizeof out), -1);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_int_equal(text_cut_words(cases[i].in, cases[i].max, out, sizeof out), cases[i].rc);
+        assert_string_equal(out, cases[i].out);
+        assert_true(text_utf8_chars(out) <= cases[i].max);
+    }
     /* Too small an output buffer is refused, never overrun. */
     assert_int_equal(text_cut_words("Food & Civil Supplies (PDS)", 24, tiny, sizeof tiny), -1);
     assert_int_equal(text_cut_words("Food & Civil", 24, tiny, sizeof tiny), -1);
