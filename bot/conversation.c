@@ -49,8 +49,11 @@ struct conv {
 static const db_stmt st_depts = {
     "conv_departments",
     "SELECT code, name->>'hi', name->>'en', name->>'hne', description->>'hi', description->>'en',"
-    " keywords FROM departments WHERE active ORDER BY position, code",
+    " short_name->>'hi', short_name->>'en', short_name->>'hne', keywords"
+    " FROM departments WHERE active ORDER BY position, code",
     0};
+#define DEPT_TEXTS 9 /* st_depts' text columns before keywords */
+
 static int64_t now_ms(void)
 {
     struct timespec ts;
@@ -147,7 +150,7 @@ static int load_depts(conv *cv, err *e)
     free_depts(cv);
     n = PQntuples(r);
     cv->depts = calloc((size_t)n + 1, sizeof *cv->depts);
-    cv->strings = calloc((size_t)n * 6 + 1, sizeof *cv->strings);
+    cv->strings = calloc((size_t)n * DEPT_TEXTS + 1, sizeof *cv->strings);
     cv->kwjson = calloc((size_t)n + 1, sizeof *cv->kwjson);
     cv->kws = calloc((size_t)n + 1, sizeof *cv->kws);
     cv->ndepts = (size_t)n; /* free_depts frees what is filled so far */
@@ -157,8 +160,8 @@ static int load_depts(conv *cv, err *e)
         return err_set(e, ERR_ENV, "out of memory");
     }
     for (int i = 0; i < n; i++) {
-        const char *f[6];
-        for (int k = 0; k < 6; k++) {
+        const char *f[DEPT_TEXTS], *kw;
+        for (int k = 0; k < DEPT_TEXTS; k++) {
             f[k] = NULL;
             if (!PQgetisnull(r, i, k) && (cv->strings[cv->nstrings] = strdup(PQgetvalue(r, i, k))))
                 f[k] = cv->strings[cv->nstrings++];
@@ -166,7 +169,9 @@ static int load_depts(conv *cv, err *e)
         cv->depts[i].code = f[0];
         cv->depts[i].name = (flow_text){f[1], f[2], f[3]};
         cv->depts[i].description = (flow_text){f[4], f[5], NULL};
-        if (dept_keywords(cv, (size_t)i, PQgetisnull(r, i, 6) ? NULL : PQgetvalue(r, i, 6)) < 0) {
+        cv->depts[i].short_name = (flow_text){f[6], f[7], f[8]};
+        kw = PQgetisnull(r, i, DEPT_TEXTS) ? NULL : PQgetvalue(r, i, DEPT_TEXTS);
+        if (dept_keywords(cv, (size_t)i, kw) < 0) {
             PQclear(r);
             free_depts(cv);
             return err_set(e, ERR_ENV, "out of memory");

@@ -135,13 +135,16 @@ static int names(struct ctx *c, const directory *d, json_object *obj, const char
                 break;
         if (i == d->nlanguages)
             return fail(c, sub, "language \"%s\" is not among the district's languages", lang);
-        if (json_object_get_type(text) != json_type_string || json_object_get_string_len(text) == 0)
+        if (json_object_get_type(text) != json_type_string ||
+            json_object_get_string_len(text) == 0 ||
+            strspn(json_object_get_string(text), " \t\r\n") ==
+                (size_t)json_object_get_string_len(text))
             return fail(c, sub, "\"%s\" must be a non-empty string", lang);
         if (!text_utf8_valid(json_object_get_string(text),
                              (size_t)json_object_get_string_len(text)))
             return fail(c, sub, "\"%s\" is not valid UTF-8", lang);
         if (text_utf8_chars(json_object_get_string(text)) > maxchars)
-            return fail(c, sub, "\"%s\" is %zu characters; WhatsApp shows at most %zu here", lang,
+            return fail(c, sub, "\"%s\" is %zu characters; at most %zu fit here", lang,
                         text_utf8_chars(json_object_get_string(text)), maxchars);
     }
     {
@@ -298,11 +301,34 @@ static int check_shared_keywords(struct ctx *c, const directory *d, size_t j)
     return 0;
 }
 
+/* The menu shows a department by its "short" name, else by its name, cut after a whole word
+ * when longer than a row (the full name then goes in the row's description): only a name whose
+ * first word alone fills the row, with no "short" name, cannot be shown. */
+static int check_showable(struct ctx *c, const directory_department *dep, json_object *obj,
+                          const char *path)
+{
+    json_object *name;
+    char sub[160];
+    if (dep->short_json || !json_object_object_get_ex(obj, "name", &name))
+        return 0;
+    snprintf(sub, sizeof sub, "%s.name", path);
+    json_object_object_foreach(name, lang, text)
+    {
+        char cut[4 * DIRECTORY_NAME_MAX_CHARS + 8];
+        if (text_cut_words(json_object_get_string(text), FLOW_ROW_TITLE_MAX, cut, sizeof cut) < 0)
+            return fail(c, sub,
+                        "\"%s\" cannot be cut at a word within a menu row's %d characters; add a "
+                        "\"short\" name (at most %d characters, in each language) for the menu",
+                        lang, FLOW_ROW_TITLE_MAX, FLOW_ROW_TITLE_MAX);
+    }
+    return 0;
+}
+
 static int parse_department(struct ctx *c, struct priv *p, directory *d, json_object *obj,
                             size_t idx, directory_department *dep)
 {
-    static const char *const keys[] = {"code",   "name",     "description", "sla_hours",
-                                       "urgent", "officers", "keywords",    NULL};
+    static const char *const keys[] = {"code",   "name",     "short",    "description", "sla_hours",
+                                       "urgent", "officers", "keywords", NULL};
     char path[128];
     int rc;
     json_object *v, *offs;
@@ -326,8 +352,12 @@ static int parse_department(struct ctx *c, struct priv *p, directory *d, json_ob
     }
     snprintf(path, sizeof path, "departments[%zu] (%s)", idx, dep->code);
     if (check_keys(c, obj, path, keys) < 0 ||
-        names(c, d, obj, path, "name", 1, 24, &dep->name_json, &dep->name_en, &dep->name_hi) < 0 ||
-        names(c, d, obj, path, "description", 0, 72, &dep->description_json, NULL, NULL) < 0 ||
+        names(c, d, obj, path, "name", 1, DIRECTORY_NAME_MAX_CHARS, &dep->name_json, &dep->name_en,
+              &dep->name_hi) < 0 ||
+        names(c, d, obj, path, "short", 0, FLOW_ROW_TITLE_MAX, &dep->short_json, NULL, NULL) < 0 ||
+        check_showable(c, dep, obj, path) < 0 ||
+        names(c, d, obj, path, "description", 0, FLOW_ROW_DESC_MAX, &dep->description_json, NULL,
+              NULL) < 0 ||
         hours(c, obj, path, "sla_hours", 0, &dep->sla_hours) < 0 ||
         parse_keywords(c, p, obj, path, dep) < 0)
         return -1;
@@ -702,16 +732,17 @@ static const db_stmt st_drop_retired_officers = {
 static const db_stmt st_department = {
     "directory_department",
     "INSERT INTO departments AS t (code, name, description, sla_hours, urgent, position, active,"
-    " keywords)"
-    " VALUES ($1, $2::jsonb, $3::jsonb, $4::int, $5::boolean, $6::int, true, $7::jsonb)"
+    " keywords, short_name)"
+    " VALUES ($1, $2::jsonb, $3::jsonb, $4::int, $5::boolean, $6::int, true, $7::jsonb, $8::jsonb)"
     " ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description,"
     " sla_hours = EXCLUDED.sla_hours, urgent = EXCLUDED.urgent, position = EXCLUDED.position,"
-    " active = true, keywords = EXCLUDED.keywords, updated_at = now()"
-    " WHERE (t.name, t.description, t.sla_hours, t.urgent, t.position, t.active, t.keywords)"
-    " IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.description, EXCLUDED.sla_hours,"
-    " EXCLUDED.urgent, EXCLUDED.position, true, EXCLUDED.keywords)"
+    " active = true, keywords = EXCLUDED.keywords, short_name = EXCLUDED.short_name,"
+    " updated_at = now()"
+    " WHERE (t.name, t.description, t.sla_hours, t.urgent, t.position, t.active, t.keywords,"
+    " t.short_name) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.description, EXCLUDED.sla_hours,"
+    " EXCLUDED.urgent, EXCLUDED.position, true, EXCLUDED.keywords, EXCLUDED.short_name)"
     " RETURNING (xmax = 0) AS inserted",
-    7};
+    8};
 static const db_stmt st_drop_officers = {
     "directory_drop_officers",
     "DELETE FROM officers WHERE department_code = $1 AND NOT (phone = ANY($2::text[]))", 2};
@@ -768,7 +799,7 @@ static int store_departments(db *d, const directory *dir, directory_stats *st, c
         if (upsert(d, &st_department,
                    (const char *[]){dep->code, dep->name_json, dep->description_json,
                                     dep->sla_hours ? sla : NULL, dep->urgent ? "true" : "false",
-                                    pos, dep->keywords_json},
+                                    pos, dep->keywords_json, dep->short_json},
                    &st->departments_added, &st->departments_changed, e) < 0)
             return -1;
         if (!(phones = calloc(dep->nofficers, sizeof *phones)))

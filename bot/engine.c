@@ -210,6 +210,7 @@ static int set_var(engine_session *s, const char *var, const char *suffix, const
 struct row {
     char id[72];
     const flow_text *title, *desc;
+    const engine_dept *dept; /* a department's row (its title and description are made) */
 };
 
 /* The rows a menu-like state offers (choices or departments), all pages. */
@@ -221,15 +222,69 @@ static size_t rows_of(const engine_ctx *ctx, const flow_state *st, struct row *r
             snprintf(rows[n].id, sizeof rows[n].id, "c:%s", st->choices[i].id);
             rows[n].title = &st->choices[i].title;
             rows[n].desc = st->choices[i].description.hi ? &st->choices[i].description : NULL;
+            rows[n].dept = NULL;
         }
     } else if (st->kind == FLOW_DEPARTMENTS) {
         for (size_t i = 0; i < ctx->ndepts && n < max; i++, n++) {
             snprintf(rows[n].id, sizeof rows[n].id, "d:%s", ctx->depts[i].code);
             rows[n].title = &ctx->depts[i].name;
             rows[n].desc = ctx->depts[i].description.hi ? &ctx->depts[i].description : NULL;
+            rows[n].dept = &ctx->depts[i];
         }
     }
     return n;
+}
+
+/* What the menu calls department d in lang: its short name, else its name; cut after a whole
+ * word to max characters (text_cut_words; directory load refuses a name that has no word to
+ * cut at, but a cut mid-word is the fallback). 1 when that is not the full name. */
+static int dept_title(const engine_dept *d, const char *lang, size_t max, char *out, size_t outsz)
+{
+    const char *t = flow_text_get(d->short_name.hi ? &d->short_name : &d->name, lang);
+    if (text_cut_words(t, max, out, outsz) < 0) {
+        snprintf(out, outsz, "%s", t);
+        text_fit(out);
+        text_cut(out, max);
+    }
+    return strcmp(out, flow_text_get(&d->name, lang)) != 0;
+}
+
+/* Up to three rows are buttons, whose titles hold 20 characters and which have no description:
+ * departments are buttons only when every title fits whole, else a list that can carry the
+ * full names. */
+static int fit_buttons(const struct row *rows, size_t n, const char *lang)
+{
+    for (size_t i = 0; i < n; i++) {
+        const engine_dept *d = rows[i].dept;
+        if (d && text_utf8_chars(flow_text_get(d->short_name.hi ? &d->short_name : &d->name,
+                                               lang)) > FLOW_BUTTON_TITLE_MAX)
+            return 0;
+    }
+    return 1;
+}
+
+/* Adds a row as an option. A department whose title is not its full name gets the full name in
+ * the description, before its own description: what the title leaves out matters most, and the
+ * description is what gets cut (to the row's 72 characters) when both do not fit. */
+static void add_row(engine_out *o, const struct row *rw, const char *lang)
+{
+    int list = o->type == ENGINE_LIST, shortened;
+    const char *about = list && rw->desc ? flow_text_get(rw->desc, lang) : NULL;
+    char title[100], desc[1024];
+    if (!rw->dept) {
+        option(o, rw->id, flow_text_get(rw->title, lang), about);
+        return;
+    }
+    shortened = dept_title(rw->dept, lang, list ? FLOW_ROW_TITLE_MAX : FLOW_BUTTON_TITLE_MAX, title,
+                           sizeof title);
+    if (!list || !shortened) {
+        option(o, rw->id, title, about);
+        return;
+    }
+    snprintf(desc, sizeof desc, "%s%s%s", flow_text_get(&rw->dept->name, lang), about ? " — " : "",
+             about ? about : "");
+    text_fit(desc);
+    option(o, rw->id, title, desc);
 }
 
 /* Which rows a page shows: [*first, *first + *count), and whether a "more" row follows. */
@@ -329,11 +384,10 @@ static int render_state(const engine_ctx *ctx, engine_session *s, const flow_sta
         size_t total = rows_of(ctx, st, rows, ENGINE_MAX_CHOICES), first, count;
         int more;
         page_span(total, s->page, &first, &count, &more);
-        o->type = total <= FLOW_MAX_BUTTONS ? ENGINE_BUTTONS : ENGINE_LIST;
+        o->type = total <= FLOW_MAX_BUTTONS && fit_buttons(rows, total, lang) ? ENGINE_BUTTONS
+                                                                              : ENGINE_LIST;
         for (size_t i = first; i < first + count; i++)
-            option(o, rows[i].id, flow_text_get(rows[i].title, lang),
-                   o->type == ENGINE_LIST && rows[i].desc ? flow_text_get(rows[i].desc, lang)
-                                                          : NULL);
+            add_row(o, &rows[i], lang);
         if (more)
             option(o, "more", flow_text_get(&more_title, lang), flow_text_get(&more_desc, lang));
         if (o->type == ENGINE_LIST)
@@ -467,6 +521,31 @@ static int title_is(const char *norm, const flow_text *t)
     return 0;
 }
 
+/* A typed department: its short name, or the title the menu cut from its name, with or
+ * without the "…" (its full name and code are matched with the other rows' titles). */
+static int dept_named(const char *norm, const engine_dept *d)
+{
+    static const char ellipsis[] = "\xE2\x80\xA6";
+    const char *names[] = {d->name.hi, d->name.en, d->name.hne};
+    char typed[512], cut[100], w[sizeof cut];
+    size_t n = strlen(norm);
+    if (d->short_name.hi && title_is(norm, &d->short_name))
+        return 1;
+    if (n >= sizeof typed)
+        return 0;
+    memcpy(typed, norm, n + 1);
+    if (n >= 3 && strcmp(typed + n - 3, ellipsis) == 0)
+        typed[n - 3] = '\0';
+    for (int i = 0; i < 3; i++)
+        if (names[i] && text_cut_words(names[i], FLOW_ROW_TITLE_MAX, cut, sizeof cut) == 1) {
+            cut[strlen(cut) - 3] = '\0'; /* the ellipsis text_cut_words ends with */
+            text_normalize(cut, w, sizeof w);
+            if (*w && strcmp(typed, w) == 0)
+                return 1;
+        }
+    return 0;
+}
+
 /* The option a reply id or a typed answer picks among the rows on the current page
  * (-2: "more", -1: none). */
 static int pick_row(const engine_ctx *ctx, const engine_session *s, const flow_state *st,
@@ -506,7 +585,7 @@ static int pick_row(const engine_ctx *ctx, const engine_session *s, const flow_s
         if (st->kind == FLOW_DEPARTMENTS) {
             char code[32];
             text_normalize(ctx->depts[i].code, code, sizeof code);
-            if (strcmp(norm, code) == 0)
+            if (strcmp(norm, code) == 0 || dept_named(norm, &ctx->depts[i]))
                 return (int)i;
         }
     }

@@ -33,10 +33,13 @@ typedef struct engine_keyword {
     int weight;       /* 1..10 */
 } engine_keyword;
 
-/* A department as the citizen's menu shows it (from the directory). */
+/* A department as the citizen's menu shows it (from the directory). The name is the official
+ * one, any length: the menu shows short_name, else the name cut after a whole word, with the
+ * full name in the row's description; questions and confirmations say the full name. */
 typedef struct engine_dept {
     const char *code;
     flow_text name, description; /* description.hi may be NULL */
+    flow_text short_name; /* each ≤ FLOW_ROW_TITLE_MAX; short_name.hi NULL when not given */
     const engine_keyword *keywords;
     size_t nkeywords;
     struct engine_words *words_; /* keywords compiled by engine_keywords_compile; NULL: none */

@@ -156,6 +156,36 @@ int text_cut(char *s, size_t maxchars)
     return 1;
 }
 
+int text_cut_words(const char *in, size_t maxchars, char *out, size_t outsz)
+{
+    size_t chars = 0, cut = 0, len = strlen(in);
+    if (text_utf8_chars(in) <= maxchars) {
+        if (len >= outsz)
+            goto none;
+        memcpy(out, in, len + 1);
+        return 0;
+    }
+    /* The last space with at most maxchars - 1 characters before it (the "…" is one). */
+    for (size_t i = 0; i < len && chars < maxchars; i++) {
+        if (((unsigned char)in[i] & 0xC0) == 0x80)
+            continue;
+        if (in[i] == ' ')
+            cut = i;
+        chars++;
+    }
+    while (cut > 0 && strchr(" ,;:&/(-|", in[cut - 1]))
+        cut--;
+    if (cut == 0 || cut + 4 > outsz)
+        goto none;
+    memcpy(out, in, cut);
+    memcpy(out + cut, "\xE2\x80\xA6", 4); /* U+2026 and the NUL */
+    return 1;
+none:
+    if (outsz)
+        out[0] = '\0';
+    return -1;
+}
+
 /* The masking rule, on n characters that hold one phone number. */
 static void mask_span(char *p, size_t n)
 {

@@ -27,6 +27,12 @@ size_t text_normalize(const char *in, char *out, size_t outsz);
  * end, ending with "…"; never splits a UTF-8 sequence. Returns 1 when it cut. */
 int text_cut(char *s, size_t maxchars);
 
+/* A name shortened for a menu: copies in to out cut after its last whole word that fits in
+ * maxchars characters together with a closing "…", leaving off punctuation that would dangle
+ * at the cut (" &", " (", ","). Words end at spaces only. 0: in fits whole (copied as it is);
+ * 1: cut; -1: not even the first word fits, or out (outsz bytes) is too small — out is then "". */
+int text_cut_words(const char *in, size_t maxchars, char *out, size_t outsz);
+
 /* Phone numbers in logs: "919812345601" becomes "9198******01" — the country code and the
  * next two digits (the first four characters) and the last two stay, the rest is '*'. A
  * string shorter than 10 characters keeps only its last two (none below 5). Writes at most

@@ -108,7 +108,17 @@ static void invalid_inputs(void **state)
          "language \"hne\" is not among the district's languages"},
         {", \"hi\": \"पेयजल (पीएचई)\"", "",
          "departments[0] (PHE).name: needs a Hindi (\"hi\") text"},
-        {"\"Drinking water (PHE)\"", "\"Drinking water and hand pumps (PHE)\"", "at most 24"},
+        {"\"Drinking water (PHE)\"", "\"Drinkingwaterandhandpumps (PHE)\"",
+         "departments[0] (PHE).name: \"en\" cannot be cut at a word within a menu row's 24 "
+         "characters; add a \"short\" name"},
+        {"\"Drinking water (PHE)\"", "\"   \"",
+         "departments[0] (PHE).name: \"en\" must be a non-empty"},
+        {"\"राशन कार्ड\"}",
+         "\"राशन कार्ड\"}, \"short\": {\"en\": \"Ration card and fair price shop\", "
+         "\"hi\": \"राशन\"}",
+         "departments[1] (FOOD).short: \"en\" is 31 characters; at most 24 fit here"},
+        {"\"राशन कार्ड\"}", "\"राशन कार्ड\"}, \"short\": {\"en\": \"Ration\"}",
+         "departments[1] (FOOD).short: needs a Hindi (\"hi\") text"},
         {"\"after_hours\": 96", "\"after_hours\": 24", "escalation.collector.after_hours"},
         {"\"phones\": [\"919800000090\"]", "\"phones\": []",
          "escalation.nodal.phones: needs at least one phone"},
@@ -145,6 +155,38 @@ static void invalid_inputs(void **state)
             fail_msg("case %zu: message does not name the file: %s", i, e.msg);
         free(json);
     }
+}
+
+/* Official names longer than a menu row load (SPEC section 6); a "short" name is kept for
+ * the menu, and rescues a name with no word to cut at. */
+static void official_names(void **state)
+{
+    (void)state;
+    err e = {0};
+    char *one = tu_replace(base, "\"Ration card\", \"hi\": \"राशन कार्ड\"",
+                           "\"Food & Civil Supplies (Ration card / PDS)\", \"hi\": "
+                           "\"खाद्य, नागरिक आपूर्ति एवं उपभोक्ता संरक्षण विभाग\"");
+    char *two =
+        tu_replace(one, "\"Drinking water (PHE)\"", "\"PublicHealthEngineeringDepartment\"");
+    char *three = tu_replace(two, "\"sla_hours\": 48,",
+                             "\"short\": {\"en\": \"Drinking water (PHE)\", \"hi\": \"पेयजल\"}, "
+                             "\"sla_hours\": 48,");
+    directory *d = directory_parse(one, strlen(one), "t.json", &e);
+    if (!d)
+        fail_msg("%s", e.msg);
+    assert_string_equal(d->departments[1].name_en, "Food & Civil Supplies (Ration card / PDS)");
+    assert_null(d->departments[1].short_json);
+    directory_free(d);
+    assert_null(directory_parse(two, strlen(two), "t.json", &e));
+    assert_non_null(strstr(e.msg, "departments[0] (PHE).name: \"en\" cannot be cut"));
+    if (!(d = directory_parse(three, strlen(three), "t.json", &e)))
+        fail_msg("%s", e.msg);
+    assert_string_equal(d->departments[0].short_json,
+                        "{\"en\":\"Drinking water (PHE)\",\"hi\":\"पेयजल\"}");
+    directory_free(d);
+    free(one);
+    free(two);
+    free(three);
 }
 
 /* The department menu has a bounded size (ENGINE_MAX_CHOICES): a longer list is refused. */
@@ -310,6 +352,7 @@ int main(void)
         cmocka_unit_test(shipped_sample_parses), cmocka_unit_test(invalid_inputs),
         cmocka_unit_test(keywords_parse),        cmocka_unit_test(keywords_refused),
         cmocka_unit_test(too_many_keywords),     cmocka_unit_test(not_an_object_and_missing_file),
+        cmocka_unit_test(official_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -120,6 +120,37 @@ static void edits_are_applied(void **state)
 }
 
 /* A citizen and one case of department dept in the given status, straight into the tables. */
+/* An official name longer than a menu row loads; a "short" name is stored beside the name, a
+ * change to it is a change, and reloading changes nothing. */
+static void official_and_short_names(void **state)
+{
+    struct fixture *f = *state;
+    directory_stats st;
+    err e = {0};
+    char *longer = tu_replace(f->sample, "\"Ration card (Food)\"",
+                              "\"Food & Civil Supplies (Ration card / PDS)\""),
+         *shorter = tu_replace(longer, "\"code\": \"FOOD\",",
+                               "\"code\": \"FOOD\", \"short\": {\"en\": \"Ration card (PDS)\", "
+                               "\"hi\": \"राशन कार्ड\"},"),
+         *v;
+    if (load(f, longer, &st, &e) < 0)
+        fail_msg("%s", e.msg);
+    v = tu_scalar(f->conninfo, "SELECT name->>'en' || '|' || coalesce(short_name::text, 'null')"
+                               " FROM departments WHERE code = 'FOOD'");
+    assert_string_equal(v, "Food & Civil Supplies (Ration card / PDS)|null");
+    free(v);
+    if (load(f, shorter, &st, &e) < 0)
+        fail_msg("%s", e.msg);
+    assert_int_equal(st.departments_changed, 1);
+    v = tu_scalar(f->conninfo, "SELECT short_name->>'en' FROM departments WHERE code = 'FOOD'");
+    assert_string_equal(v, "Ration card (PDS)");
+    free(v);
+    assert_int_equal(load(f, shorter, &st, &e), 0);
+    assert_int_equal(st.departments_changed, 0);
+    free(longer);
+    free(shorter);
+}
+
 static void add_case(struct fixture *f, const char *dept, const char *status)
 {
     char sql[600];
@@ -222,6 +253,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(sample_loads_and_reload_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(edits_are_applied, setup, teardown),
+        cmocka_unit_test_setup_teardown(official_and_short_names, setup, teardown),
         cmocka_unit_test_setup_teardown(department_with_open_cases_cannot_be_removed, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(second_district_is_refused, setup, teardown),

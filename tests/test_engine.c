@@ -83,9 +83,11 @@ static void step(struct convo *c, wa_message *m, int expired)
         assert_true(text_utf8_valid(o->text, strlen(o->text)));
         assert_true(text_utf8_chars(o->text) <= (o->type == ENGINE_TEXT ? 4096u : 1024u));
         assert_true(o->nopts <= (o->type == ENGINE_BUTTONS ? 3u : 10u));
-        for (size_t k = 0; k < o->nopts; k++)
+        for (size_t k = 0; k < o->nopts; k++) {
             assert_true(text_utf8_chars(o->opts[k].title) <=
                         (o->type == ENGINE_BUTTONS ? 20u : 24u));
+            assert_true(text_utf8_chars(o->opts[k].desc) <= 72u);
+        }
     }
 }
 
@@ -1054,6 +1056,114 @@ static void first_message_language_and_menu(void **state)
     done(&c);
 }
 
+/* Official department names (issue 16): a short name where the directory gives one, else the
+ * name cut after a whole word, the full name in the row's description; typed, any of the three
+ * picks the department; questions and the confirmation say the full name. */
+static const engine_dept official[] = {
+    {.code = "FOOD",
+     .name = {"खाद्य, नागरिक आपूर्ति एवं उपभोक्ता संरक्षण विभाग",
+              "Food & Civil Supplies (Ration card / PDS)", NULL},
+     .description = {"राशन कार्ड, उचित मूल्य दुकान", "Ration card, PDS shop", NULL}},
+    {.code = "PHE",
+     .name = {"लोक स्वास्थ्य यांत्रिकी विभाग", "Public Health Engineering Department", NULL},
+     .short_name = {"पेयजल (पीएचई)", "Drinking water (PHE)", NULL}},
+    {.code = "REV", .name = {"राजस्व", "Revenue", NULL}},
+};
+
+/* The engine's departments from now on (the sample's again at the end of a test). */
+static void use_depts(const engine_dept *d, size_t n)
+{
+    ctx.depts = d;
+    ctx.ndepts = n;
+}
+
+/* A new citizen's department menu with departments d[0..n). */
+static const engine_out *department_menu(struct convo *c, const char *lang_choice,
+                                         const engine_dept *d, size_t n)
+{
+    use_depts(d, n);
+    to_main_menu(c, lang_choice);
+    tap(c, "c:complaint");
+    return last_send(c);
+}
+
+static void official_names_in_the_menu(void **state)
+{
+    (void)state;
+    struct convo c = {0};
+    const engine_out *o;
+    /* Three departments would be buttons, but the food department's title does not fit one. */
+    o = department_menu(&c, "c:en", official, 3);
+    assert_int_equal(o->type, ENGINE_LIST);
+    assert_int_equal(o->nopts, 3);
+    assert_string_equal(o->opts[0].title, "Food & Civil Supplies…");
+    assert_string_equal(o->opts[0].desc,
+                        "Food & Civil Supplies (Ration card / PDS) — Ration card, PDS shop");
+    assert_string_equal(o->opts[1].title, "Drinking water (PHE)");
+    assert_string_equal(o->opts[1].desc, "Public Health Engineering Department");
+    assert_string_equal(o->opts[2].title, "Revenue");
+    assert_string_equal(o->opts[2].desc, "");
+    say(&c, "Food & Civil Supplies"); /* the title as shown, without its "…" */
+    assert_string_equal(engine_session_get(&c.s, "department"), "FOOD");
+    assert_string_equal(engine_session_get(&c.s, "department_name"),
+                        "Food & Civil Supplies (Ration card / PDS)");
+    say(&c, "My ration card has not been renewed for six months now");
+    tap(&c, "skip");
+    tap(&c, "skip");
+    tap(&c, "skip");
+    in_state(&c, "complaint_confirm");
+    assert_non_null(strstr(last_send(&c)->text, "Food & Civil Supplies (Ration card / PDS)"));
+    done(&c);
+    /* The short name, the full name, and the cut title with its "…" pick too. */
+    department_menu(&c, "c:en", official, 3);
+    say(&c, "drinking water phe");
+    assert_string_equal(engine_session_get(&c.s, "department"), "PHE");
+    assert_string_equal(engine_session_get(&c.s, "department_name"),
+                        "Public Health Engineering Department");
+    done(&c);
+    department_menu(&c, "c:en", official, 3);
+    say(&c, "Public Health Engineering Department");
+    assert_string_equal(engine_session_get(&c.s, "department"), "PHE");
+    done(&c);
+    department_menu(&c, "c:en", official, 3);
+    say(&c, "food & civil supplies…");
+    assert_string_equal(engine_session_get(&c.s, "department"), "FOOD");
+    done(&c);
+    use_depts(sample->depts, sample->n);
+}
+
+static void official_names_in_hindi_and_buttons(void **state)
+{
+    (void)state;
+    struct convo c = {0};
+    /* Titles that fit a button whole stay buttons (no description to carry a full name). */
+    const engine_out *o = department_menu(&c, "c:en", official + 1, 2);
+    assert_int_equal(o->type, ENGINE_BUTTONS);
+    assert_string_equal(o->opts[0].title, "Drinking water (PHE)");
+    assert_string_equal(o->opts[1].title, "Revenue");
+    done(&c);
+    o = department_menu(&c, "c:hi", official, 3);
+    assert_int_equal(o->type, ENGINE_LIST);
+    assert_string_equal(o->opts[0].title, "खाद्य, नागरिक आपूर्ति…");
+    /* Full name first; the department's own description is what the 72 characters cut. */
+    assert_true(strncmp(o->opts[0].desc, "खाद्य, नागरिक आपूर्ति एवं उपभोक्ता संरक्षण विभाग — ",
+                        strlen("खाद्य, नागरिक आपूर्ति एवं उपभोक्ता संरक्षण विभाग — ")) == 0);
+    assert_non_null(strstr(o->opts[0].desc, "…"));
+    assert_string_equal(o->opts[1].title, "पेयजल (पीएचई)");
+    say(&c, "खाद्य, नागरिक आपूर्ति");
+    assert_string_equal(engine_session_get(&c.s, "department_name"),
+                        "खाद्य, नागरिक आपूर्ति एवं उपभोक्ता संरक्षण विभाग");
+    done(&c);
+    /* A suggestion asks with the full name. */
+    to_main_menu(&c, "c:en");
+    assert_int_equal(engine_session_set(&c.s, ENGINE_SUGGESTED_VAR, "FOOD"), 0);
+    tap(&c, "c:complaint");
+    assert_string_equal(last_send(&c)->text,
+                        "Is this about Food & Civil Supplies (Ration card / PDS)?");
+    done(&c);
+    use_depts(sample->depts, sample->n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1082,6 +1192,8 @@ int main(void)
         cmocka_unit_test(first_message_voice_note),
         cmocka_unit_test(first_message_department_word),
         cmocka_unit_test(first_message_language_and_menu),
+        cmocka_unit_test(official_names_in_the_menu),
+        cmocka_unit_test(official_names_in_hindi_and_buttons),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -70,6 +70,39 @@ static void cuts_at_words_and_characters(void **state)
     assert_non_null(strstr(c, "\xE2\x80\xA6"));
 }
 
+/* A department's official name shortened for a menu row: whole words only, a closing "…",
+ * no dangling "&" or "(", characters (not bytes) counted. */
+static void cuts_names_at_word_boundaries(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        size_t max;
+        int rc;
+        const char *out;
+    } cases[] = {
+        {"Food & Civil Supplies (Ration card / PDS)", 24, 1, "Food & Civil Supplies…"},
+        {"Ration card (Food)", 24, 0, "Ration card (Food)"},
+        /* Devanagari: 24 characters are many more bytes; the cut still falls between words. */
+        {"खाद्य, नागरिक आपूर्ति एवं उपभोक्ता संरक्षण विभाग", 24, 1, "खाद्य, नागरिक आपूर्ति…"},
+        /* A word ending exactly where the ellipsis would go is dropped whole. */
+        {"abcd e", 5, 1, "abcd…"},
+        /* Nothing to cut at: the first word alone is too long. */
+        {"Panchayatraj-evam-gramin-vikas vibhag", 24, -1, ""},
+        {"( Panchayatraj-evam-gramin-vikas", 24, -1, ""},
+    };
+    char out[128], tiny[8];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_int_equal(text_cut_words(cases[i].in, cases[i].max, out, sizeof out), cases[i].rc);
+        assert_string_equal(out, cases[i].out);
+        assert_true(text_utf8_chars(out) <= cases[i].max);
+    }
+    /* Too small an output buffer is refused, never overrun. */
+    assert_int_equal(text_cut_words("Food & Civil Supplies (PDS)", 24, tiny, sizeof tiny), -1);
+    assert_int_equal(text_cut_words("Food & Civil", 24, tiny, sizeof tiny), -1);
+    assert_string_equal(tiny, "");
+}
+
 static void masks_phones_for_logs(void **state)
 {
     (void)state;
@@ -156,10 +189,15 @@ static void masks_before_cutting(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(valid_and_invalid),         cmocka_unit_test(counts_characters_not_bytes),
-        cmocka_unit_test(normalizes_typed_answers),  cmocka_unit_test(cuts_at_words_and_characters),
-        cmocka_unit_test(masks_phones_for_logs),     cmocka_unit_test(masks_phones_in_free_text),
-        cmocka_unit_test(fits_and_repairs_cut_text), cmocka_unit_test(masks_before_cutting),
+        cmocka_unit_test(valid_and_invalid),
+        cmocka_unit_test(counts_characters_not_bytes),
+        cmocka_unit_test(normalizes_typed_answers),
+        cmocka_unit_test(cuts_at_words_and_characters),
+        cmocka_unit_test(masks_phones_for_logs),
+        cmocka_unit_test(masks_phones_in_free_text),
+        cmocka_unit_test(fits_and_repairs_cut_text),
+        cmocka_unit_test(masks_before_cutting),
+        cmocka_unit_test(cuts_names_at_word_boundaries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
