@@ -788,6 +788,24 @@ static int names_other_choice(const flow_set *f, const flow_choice *complaint,
     return 0;
 }
 
+/* A draft starts a complaint afresh. The answers of an earlier one the citizen abandoned (a voice
+ * note as its description, a photo, a place) must not ride into it: the questions the draft
+ * passes over are never entered, so never emptied as asked questions are (enter). */
+static int forget_answers(const flow_set *f, engine_session *s)
+{
+    for (size_t i = 0; i < f->nstates; i++) {
+        const flow_state *q = &f->states[i];
+        char key[32];
+        if ((q->kind != FLOW_INPUT && q->kind != FLOW_MEDIA) || !q->var)
+            continue;
+        snprintf(key, sizeof key, "%s%s", q->var, ENGINE_MEDIA_SUFFIX);
+        if ((engine_session_get(s, q->var) && engine_session_set(s, q->var, "") < 0) ||
+            (engine_session_get(s, key) && engine_session_set(s, key, "") < 0))
+            return -1;
+    }
+    return 0;
+}
+
 /* Keeps the first message as the answer to the first_message state: a text within its bounds,
  * or media it accepts. 1 kept, 0 not, -1 out of memory. */
 static int keep_draft(const flow_set *f, const flow_state *st, engine_session *s,
@@ -796,7 +814,7 @@ static int keep_draft(const flow_set *f, const flow_state *st, engine_session *s
     char w[MAX_WORDS][WORD_MAX];
     size_t n, words = 0, letters = 0;
     if (m->kind != WA_MSG_TEXT) {
-        if (media_answer(s, st, m) < 0)
+        if (forget_answers(f, s) < 0 || media_answer(s, st, m) < 0)
             return -1;
     } else {
         /* A request ("I want to file a complaint") is not the problem itself. */
@@ -812,7 +830,7 @@ static int keep_draft(const flow_set *f, const flow_state *st, engine_session *s
             (st->max && text_utf8_chars(m->text) > (size_t)st->max) ||
             flow_match(f, st, m->text) != 1)
             return 0;
-        if (engine_session_set(s, st->var, m->text) < 0)
+        if (forget_answers(f, s) < 0 || engine_session_set(s, st->var, m->text) < 0)
             return -1;
     }
     return engine_session_set(s, ENGINE_DRAFT_VAR, st->var) < 0 ? -1 : 1;

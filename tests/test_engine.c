@@ -1054,6 +1054,42 @@ static void first_message_language_and_menu(void **state)
     done(&c);
 }
 
+/* A sentence at the main menu after a complaint abandoned at its confirmation: the new draft
+ * passes over the description and the media step, so the old voice note and photo must not
+ * ride along to the new department's officers. */
+static void draft_after_an_abandoned_complaint(void **state)
+{
+    (void)state;
+    struct convo c = {0};
+    wa_message m;
+    to_description(&c, "hi");
+    m = msg(&c, WA_MSG_AUDIO);
+    m.media_id = "OLD-VOICE";
+    m.mime_type = "audio/ogg";
+    step(&c, &m, 0);
+    m = msg(&c, WA_MSG_IMAGE);
+    m.media_id = "OLD-PHOTO";
+    m.mime_type = "image/jpeg";
+    step(&c, &m, 0);
+    say(&c, "Khaira");
+    in_state(&c, "complaint_confirm");
+    tap(&c, "no");
+    in_state(&c, "main_menu");
+    say(&c, "hamare gaon me bijli nahi hai 3 din se");
+    in_state(&c, "complaint_department");
+    tap(&c, "sg:yes");
+    in_state(&c, "complaint_village");
+    tap(&c, "skip");
+    tap(&c, "yes");
+    assert_int_equal(c.r.out[c.r.n - 1].kind, ENGINE_CREATE_CASE);
+    assert_string_equal(engine_session_get(&c.s, "description"),
+                        "hamare gaon me bijli nahi hai 3 din se");
+    for (size_t i = 0; i < c.s.nvars; i++)
+        if (strstr(c.s.vars[i].value, "OLD-"))
+            fail_msg("%s still holds %s", c.s.vars[i].key, c.s.vars[i].value);
+    done(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1082,6 +1118,7 @@ int main(void)
         cmocka_unit_test(first_message_voice_note),
         cmocka_unit_test(first_message_department_word),
         cmocka_unit_test(first_message_language_and_menu),
+        cmocka_unit_test(draft_after_an_abandoned_complaint),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
