@@ -758,12 +758,19 @@ static int in_list(const char *word, const char *const *list, size_t n)
 }
 
 /* The language a first message is written in: Devanagari → Hindi (Chhattisgarhi is written
- * in it too, so it is chosen, never guessed); a romanised Hindi word → Hindi; else English. */
+ * in it too, so it is chosen, never guessed); a romanised Hindi word → Hindi; other Latin
+ * letters → English. NULL without either (a photo captioned "🙏", digits, another script):
+ * nothing to go by, so the language is asked rather than English remembered. */
 static const char *language_of(const flow_set *f, const char *text, char (*w)[WORD_MAX], size_t n)
 {
-    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+    int latin = 0;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
         if (p[0] == 0xE0 && (p[1] == 0xA4 || p[1] == 0xA5)) /* U+0900..U+097F */
             return "hi";
+        latin |= (*p | 0x20) >= 'a' && (*p | 0x20) <= 'z';
+    }
+    if (!latin)
+        return NULL;
     for (size_t i = 0; i < n; i++)
         if (in_list(w[i], f->words_hi, f->nwords_hi))
             return "hi";
@@ -852,6 +859,7 @@ static int first_message(const engine_ctx *ctx, engine_session *s, const wa_mess
     const char *text = m->kind == WA_MSG_TEXT ? m->text : media ? m->caption : NULL;
     char w[MAX_WORDS][WORD_MAX], norm[512] = "";
     size_t n = text ? words_of(text, w, MAX_WORDS) : 0;
+    const char *lang;
     int d, kept, guess;
     if (!st || !c || (m->kind != WA_MSG_TEXT && !media) || (!media && !n))
         return 0;
@@ -860,8 +868,9 @@ static int first_message(const engine_ctx *ctx, engine_session *s, const wa_mess
     if (n && names_other_choice(f, c, w, n, norm))
         return 0;
     d = text ? engine_suggest_department(ctx->depts, ctx->ndepts, text) : -1;
-    if ((guess = !s->lang[0] && n)) /* before the media's words are written in it */
-        snprintf(s->lang, sizeof s->lang, "%s", language_of(f, text, w, n));
+    lang = !s->lang[0] && n ? language_of(f, text, w, n) : NULL;
+    if ((guess = lang != NULL)) /* before the media's words are written in it */
+        snprintf(s->lang, sizeof s->lang, "%s", lang);
     if ((kept = keep_draft(f, st, s, m, longest_match(w, n, c) > 0, d)) < 0)
         return -1;
     if (!kept && d < 0) {
@@ -876,7 +885,8 @@ static int first_message(const engine_ctx *ctx, engine_session *s, const wa_mess
     }
     if (d >= 0 && engine_session_set(s, ENGINE_SUGGESTED_VAR, ctx->depts[d].code) < 0)
         return -1;
-    if (!s->lang[0]) /* a voice note alone: its language is asked first; the complaint waits */
+    if (!s->lang[0]) /* a voice note alone (or no word to tell the language by): it is asked
+                        first; the complaint waits */
         return enter(ctx, s, f->start, r, 0) < 0 ? -1 : 1;
     if (send_text(r, s, &f->first_text) < 0)
         return -1;

@@ -1009,6 +1009,36 @@ static void first_message_voice_note(void **state)
     done(&c);
 }
 
+/* Nothing to tell the language by — a photo captioned only "🙏", a sentence in another script:
+ * the language is asked, never English guessed and remembered; the draft waits for it. */
+static void first_message_without_a_language(void **state)
+{
+    (void)state;
+    struct convo c = {0};
+    wa_message m = msg(&c, WA_MSG_IMAGE);
+    m.media_id = "MEDIA-PHOTO-2";
+    m.caption = "🙏";
+    step(&c, &m, 0);
+    assert_null(language_set(&c));
+    in_state(&c, "welcome");
+    assert_string_equal(engine_session_get(&c.s, "description_media"), "MEDIA-PHOTO-2");
+    tap(&c, "c:hi");
+    in_state(&c, "complaint_department");
+    tap(&c, "d:PHE");
+    in_state(&c, "complaint_village");
+    done(&c);
+
+    say(&c, "ہینڈ پمپ دس دن سے خراب ہے"); /* Urdu */
+    assert_null(language_set(&c));
+    in_state(&c, "welcome");
+    tap(&c, "c:en");
+    in_state(&c, "complaint_department");
+    tap(&c, "d:PHE");
+    in_state(&c, "complaint_village");
+    assert_string_equal(engine_session_get(&c.s, "description"), "ہینڈ پمپ دس دن سے خراب ہے");
+    done(&c);
+}
+
 /* One department word: the question, but the problem is still asked. */
 static void first_message_department_word(void **state)
 {
@@ -1117,6 +1147,7 @@ int main(void)
         cmocka_unit_test(first_message_greetings_get_the_welcome),
         cmocka_unit_test(first_message_voice_note),
         cmocka_unit_test(first_message_department_word),
+        cmocka_unit_test(first_message_without_a_language),
         cmocka_unit_test(first_message_language_and_menu),
         cmocka_unit_test(draft_after_an_abandoned_complaint),
     };
