@@ -136,29 +136,35 @@ static int attach(db *d, const engine_session *s, const char *id, const char *ev
 }
 
 /* The session variable holding the complaint's shared location: the location step's, or a
- * location sent as the answer to the village question (issue 15). */
+ * location sent as the answer to the village question (issue 15); NULL when the draft has none.
+ * Only a variable that holds the place itself counts: a question asked again empties its var but
+ * leaves the old answer's _type and _name, which must not name a place the citizen left behind. */
 static const char *location_var(const engine_session *s)
 {
-    return !*var(s, "location") && strcmp(var(s, "village" ENGINE_MEDIA_SUFFIX "_type"),
-                                          "location") == 0
-               ? "village" ENGINE_MEDIA_SUFFIX
-               : "location";
+    if (*var(s, "location"))
+        return "location";
+    if (*var(s, "village" ENGINE_MEDIA_SUFFIX) &&
+        strcmp(var(s, "village" ENGINE_MEDIA_SUFFIX "_type"), "location") == 0)
+        return "village" ENGINE_MEDIA_SUFFIX;
+    return NULL;
 }
 
 int case_create(db *d, const char *phone, const char *name, const char *lang,
                 const engine_session *s, const char *source_msg_id, int urgent_ok, case_info *out,
                 err *e)
 {
-    char id[32], event_id[32] = "", lat[32] = "", lon[32] = "", place[2048], loc_name[40];
-    const char *loc = var(s, location_var(s));
+    char id[32], event_id[32] = "", lat[32] = "", lon[32] = "", place[2048], loc_name[40] = "";
+    const char *where = location_var(s), *loc = where ? var(s, where) : "";
     int urgent, limited;
     PGresult *r;
     memset(out, 0, sizeof *out);
     if (*loc && sscanf(loc, "%31[^,],%31s", lat, lon) != 2)
         lat[0] = lon[0] = '\0';
-    snprintf(loc_name, sizeof loc_name, "%s_name", location_var(s));
+    if (where)
+        snprintf(loc_name, sizeof loc_name, "%s_name", where);
     snprintf(place, sizeof place, "%s%s%s", var(s, "village"),
-             *var(s, "village") && *var(s, loc_name) ? ", " : "", var(s, loc_name));
+             *var(s, "village") && *loc_name && *var(s, loc_name) ? ", " : "",
+             *loc_name ? var(s, loc_name) : "");
     text_fit(place);
     r = db_query(d, &st_create,
                  (const char *[]){var(s, "department"), phone, name ? name : "", lang,

@@ -837,12 +837,19 @@ static int in_list(const char *word, const char *const *list, size_t n)
 }
 
 /* The language a first message is written in: Devanagari → Hindi (Chhattisgarhi is written
- * in it too, so it is chosen, never guessed); a romanised Hindi word → Hindi; else English. */
+ * in it too, so it is chosen, never guessed); a romanised Hindi word → Hindi; other Latin
+ * letters → English. NULL without either (a photo captioned "🙏", digits, another script):
+ * nothing to go by, so the language is asked rather than English remembered. */
 static const char *language_of(const flow_set *f, const char *text, char (*w)[WORD_MAX], size_t n)
 {
-    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+    int latin = 0;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
         if (p[0] == 0xE0 && (p[1] == 0xA4 || p[1] == 0xA5)) /* U+0900..U+097F */
             return "hi";
+        latin |= (*p | 0x20) >= 'a' && (*p | 0x20) <= 'z';
+    }
+    if (!latin)
+        return NULL;
     for (size_t i = 0; i < n; i++)
         if (in_list(w[i], f->words_hi, f->nwords_hi))
             return "hi";
@@ -867,6 +874,24 @@ static int names_other_choice(const flow_set *f, const flow_choice *complaint,
     return 0;
 }
 
+/* A draft starts a complaint afresh. The answers of an earlier one the citizen abandoned (a voice
+ * note as its description, a photo, a place) must not ride into it: the questions the draft
+ * passes over are never entered, so never emptied as asked questions are (enter). */
+static int forget_answers(const flow_set *f, engine_session *s)
+{
+    for (size_t i = 0; i < f->nstates; i++) {
+        const flow_state *q = &f->states[i];
+        char key[32];
+        if ((q->kind != FLOW_INPUT && q->kind != FLOW_MEDIA) || !q->var)
+            continue;
+        snprintf(key, sizeof key, "%s%s", q->var, ENGINE_MEDIA_SUFFIX);
+        if ((engine_session_get(s, q->var) && engine_session_set(s, q->var, "") < 0) ||
+            (engine_session_get(s, key) && engine_session_set(s, key, "") < 0))
+            return -1;
+    }
+    return 0;
+}
+
 /* Keeps the first message as the answer to the first_message state: a text within its bounds,
  * or media it accepts. 1 kept, 0 not, -1 out of memory. */
 static int keep_draft(const flow_set *f, const flow_state *st, engine_session *s,
@@ -875,7 +900,7 @@ static int keep_draft(const flow_set *f, const flow_state *st, engine_session *s
     char w[MAX_WORDS][WORD_MAX];
     size_t n, words = 0, letters = 0;
     if (m->kind != WA_MSG_TEXT) {
-        if (media_answer(s, st, m) < 0)
+        if (forget_answers(f, s) < 0 || media_answer(s, st, m) < 0)
             return -1;
     } else {
         /* A request ("I want to file a complaint") is not the problem itself. */
@@ -891,7 +916,7 @@ static int keep_draft(const flow_set *f, const flow_state *st, engine_session *s
             (st->max && text_utf8_chars(m->text) > (size_t)st->max) ||
             flow_match(f, st, m->text) != 1)
             return 0;
-        if (engine_session_set(s, st->var, m->text) < 0)
+        if (forget_answers(f, s) < 0 || engine_session_set(s, st->var, m->text) < 0)
             return -1;
     }
     return engine_session_set(s, ENGINE_DRAFT_VAR, st->var) < 0 ? -1 : 1;
@@ -913,6 +938,7 @@ static int first_message(const engine_ctx *ctx, engine_session *s, const wa_mess
     const char *text = m->kind == WA_MSG_TEXT ? m->text : media ? m->caption : NULL;
     char w[MAX_WORDS][WORD_MAX], norm[512] = "";
     size_t n = text ? words_of(text, w, MAX_WORDS) : 0;
+    const char *lang;
     int d, kept, guess;
     if (!st || !c || (m->kind != WA_MSG_TEXT && !media) || (!media && !n))
         return 0;
@@ -921,8 +947,9 @@ static int first_message(const engine_ctx *ctx, engine_session *s, const wa_mess
     if (n && names_other_choice(f, c, w, n, norm))
         return 0;
     d = text ? engine_suggest_department(ctx->depts, ctx->ndepts, text) : -1;
-    if ((guess = !s->lang[0] && n)) /* before the media's words are written in it */
-        snprintf(s->lang, sizeof s->lang, "%s", language_of(f, text, w, n));
+    lang = !s->lang[0] && n ? language_of(f, text, w, n) : NULL;
+    if ((guess = lang != NULL)) /* before the media's words are written in it */
+        snprintf(s->lang, sizeof s->lang, "%s", lang);
     if ((kept = keep_draft(f, st, s, m, longest_match(w, n, c) > 0, d)) < 0)
         return -1;
     if (!kept && d < 0) {
@@ -937,7 +964,8 @@ static int first_message(const engine_ctx *ctx, engine_session *s, const wa_mess
     }
     if (d >= 0 && engine_session_set(s, ENGINE_SUGGESTED_VAR, ctx->depts[d].code) < 0)
         return -1;
-    if (!s->lang[0]) /* a voice note alone: its language is asked first; the complaint waits */
+    if (!s->lang[0]) /* a voice note alone (or no word to tell the language by): it is asked
+                        first; the complaint waits */
         return enter(ctx, s, f->start, r, 0) < 0 ? -1 : 1;
     if (send_text(r, s, &f->first_text) < 0)
         return -1;

@@ -56,6 +56,7 @@ struct loader {
     size_t nproblems, capproblems;
     const char *start_file, *menu_name, *start_name;
     const char *first_file; /* the file with "first_message" */
+    const char *within;     /* a set-wide block whose fields are being read: named in problems */
     int oom;
 };
 
@@ -96,6 +97,8 @@ static void problem(struct loader *L, const char *file, const char *state, const
         snprintf(line, sizeof line, "%s", msg);
     else if (state)
         snprintf(line, sizeof line, "%s: state \"%s\": %s", file, state, msg);
+    else if (L->within)
+        snprintf(line, sizeof line, "%s: %s: %s", file, L->within, msg);
     else
         snprintf(line, sizeof line, "%s: %s", file, msg);
     if (L->nproblems == L->capproblems) {
@@ -769,13 +772,15 @@ static void parse_first(struct loader *L, const char *file, json_object *o)
     }
     L->first_file = file;
     check_keys(L, file, NULL, o, "first_message", keys);
-    text(L, file, NULL, o, "text", 1, FLOW_TEXT_BODY_MAX, &f->first_text);
     f->greetings = word_list(L, file, o, "greetings", &f->ngreetings);
     f->words_hi = word_list(L, file, o, "words_hi", &f->nwords_hi);
+    L->within = "\"first_message\""; /* not a state's "text" or "goto": say whose */
+    text(L, file, NULL, o, "text", 1, FLOW_TEXT_BODY_MAX, &f->first_text);
     if ((st = str_field(L, file, NULL, o, "state", 1)))
         add_edge(L, 0, 0, E_FIRST_STATE, st);
     if ((next = str_field(L, file, NULL, o, "goto", 1)))
         add_edge(L, 0, 0, E_FIRST_NEXT, next);
+    L->within = NULL;
 }
 
 static void parse_file(struct loader *L, const char *file, json_object *root)
@@ -1052,6 +1057,42 @@ static int load_text(struct loader *L, const char *name, const char *text_buf, s
     return 1;
 }
 
+/* 1 when the complaint the menu's departments choice starts comes to the first_message state
+ * before it is back at the menu. */
+static int on_the_complaint(struct loader *L, const flow_state *menu)
+{
+    const flow_set *f = L->set;
+    size_t n = f->nstates, top = 0;
+    char *seen = calloc(n ? n : 1, 1);
+    int *stack = calloc(n ? n : 1, sizeof *stack), edges[FLOW_MAX_CHOICES + 8], found = 0;
+    if (!seen || !stack) {
+        L->oom = 1;
+        found = 1;
+        goto out;
+    }
+    for (size_t i = 0; i < menu->nchoices; i++) {
+        int next = menu->choices[i].next;
+        if (next >= 0 && f->states[next].kind == FLOW_DEPARTMENTS && !seen[next])
+            seen[next] = 1, stack[top++] = next;
+    }
+    while (top && !found) {
+        int at = stack[--top];
+        size_t m;
+        if (at == f->first_state) {
+            found = 1;
+            break;
+        }
+        m = out_edges(f, &f->states[at], edges, sizeof edges / sizeof *edges);
+        for (size_t i = 0; i < m; i++)
+            if (edges[i] != f->menu && !seen[edges[i]])
+                seen[edges[i]] = 1, stack[top++] = edges[i];
+    }
+out:
+    free(seen);
+    free(stack);
+    return found;
+}
+
 /* The first message answers an input state's var, and starts at the main menu's departments
  * choice: a set without one cannot use it. */
 static void check_first(struct loader *L)
@@ -1072,6 +1113,17 @@ static void check_first(struct loader *L)
         problem(L, L->first_file, NULL,
                 "\"first_message\" needs a choice of the menu that leads to a departments state "
                 "(the complaint it starts)");
+    /* Passing over the state to itself would ask it again, emptied: the draft lost. */
+    if (f->first_next == f->first_state)
+        problem(L, L->first_file, NULL,
+                "\"first_message\".goto \"%s\" is its state; name the question after it",
+                f->states[f->first_next].name);
+    /* The complaint must come to the state, or the draft waits for a question never asked. */
+    if (departments && !on_the_complaint(L, menu))
+        problem(L, L->first_file, NULL,
+                "\"first_message\".state \"%s\" is not on the complaint's way from the menu's "
+                "departments choice: the first message would never be used",
+                f->states[f->first_state].name);
 }
 
 /* After the last file: the set-wide checks, then the gotos and the graph. */

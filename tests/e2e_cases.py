@@ -24,9 +24,10 @@ PHE_OFFICER, CSPDCL_OFFICER, NODAL = "919800000001", "919800000002", "9198000000
 counter = [0]
 
 
-def deliver(port, sender, text=None, reply_id=None, image=None, context=None, wamid=None, button=None, media=None):
+def deliver(port, sender, text=None, reply_id=None, image=None, context=None, wamid=None, button=None, media=None,
+            location=None):
     """button: (payload, text) of a template's quick-reply button tapped; media: a (kind, id, caption)
-    voice note ("audio"), photo or video as WhatsApp sends it."""
+    voice note ("audio"), photo or video as WhatsApp sends it; location: (latitude, longitude, name)."""
     counter[0] += 1
     wamid = wamid or f"wamid.CASE{os.getpid()}{counter[0]:06d}"
     msg = {"from": sender, "id": wamid, "timestamp": str(int(time.time()))}
@@ -45,6 +46,9 @@ def deliver(port, sender, text=None, reply_id=None, image=None, context=None, wa
         if caption:
             body["caption"] = caption
         msg.update(type=kind, **{kind: body})
+    elif location:
+        msg.update(type="location", location={"latitude": location[0], "longitude": location[1],
+                                              "name": location[2], "address": ""})
     else:
         msg.update(type="text", text={"body": text})
     if context:

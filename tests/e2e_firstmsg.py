@@ -162,8 +162,49 @@ def test_voice_note_first_and_suggestions():
         fake.close()
 
 
+def test_location_at_the_village():
+    """A location sent as the village is the case's place, never an attachment; a complaint
+    abandoned at the confirmation leaves no place behind for the next one (whose village question
+    empties the answer but kept the old location's name)."""
+    env, fake = h.Env("firstloc"), FakeGraph(c.TOKEN, c.PHONE_ID)
+    try:
+        port = c.serve_to_fake(env, fake).port
+        citizen = "919811124421"
+        step(port, fake, citizen, want=2, text="hamare gaon me 10 din se handpump kharab hai")
+        step(port, fake, citizen, reply_id="sg:yes")
+        step(port, fake, citizen, location=(21.656, 82.161, "Khaira chowk"))
+        step(port, fake, citizen, reply_id="yes")
+        t = tracking_of(fake, citizen)
+        h.check("a location at the village: the case's place and point, not an attachment",
+                bool(t) and case_row(env, t, "location_text") == "📍 नक्शे पर भेजी लोकेशन, Khaira chowk"
+                and case_row(env, t, "round(latitude::numeric, 3)") == "21.656"
+                and h.psql(env.url, "SELECT count(*) FROM attachments a JOIN cases k ON k.id = a.case_id "
+                           f"WHERE k.tracking_no = '{t}'") == "0",
+                t and case_row(env, t, "location_text || ' ' || coalesce(latitude::text, '-')"))
+
+        citizen = "919811124422"
+        step(port, fake, citizen, want=2, text="hamare gaon me 10 din se handpump kharab hai")
+        step(port, fake, citizen, reply_id="sg:yes")
+        step(port, fake, citizen, location=(21.656, 82.161, "Khaira chowk"))
+        step(port, fake, citizen, reply_id="no")
+        step(port, fake, citizen, reply_id="c:complaint")
+        step(port, fake, citizen, reply_id="d:PHE")
+        step(port, fake, citizen, text="Nal se ganda paani aa raha hai")
+        step(port, fake, citizen, reply_id="skip")
+        step(port, fake, citizen, text="Simga ward 3")
+        step(port, fake, citizen, reply_id="yes")
+        t = tracking_of(fake, citizen)
+        h.check("the next complaint's village is its own: no old location's name or point",
+                bool(t) and case_row(env, t, "location_text || ' ' || coalesce(latitude::text, '-')")
+                == "Simga ward 3 -", t and case_row(env, t, "location_text || ' ' || coalesce(latitude::text, '-')"))
+    finally:
+        env.close()
+        fake.close()
+
+
 def main():
-    return h.run_tests([test_whole_complaint_in_four_ways, test_voice_note_first_and_suggestions])
+    return h.run_tests([test_whole_complaint_in_four_ways, test_voice_note_first_and_suggestions,
+                        test_location_at_the_village])
 
 
 if __name__ == "__main__":

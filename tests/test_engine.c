@@ -1011,6 +1011,36 @@ static void first_message_voice_note(void **state)
     done(&c);
 }
 
+/* Nothing to tell the language by — a photo captioned only "🙏", a sentence in another script:
+ * the language is asked, never English guessed and remembered; the draft waits for it. */
+static void first_message_without_a_language(void **state)
+{
+    (void)state;
+    struct convo c = {0};
+    wa_message m = msg(&c, WA_MSG_IMAGE);
+    m.media_id = "MEDIA-PHOTO-2";
+    m.caption = "🙏";
+    step(&c, &m, 0);
+    assert_null(language_set(&c));
+    in_state(&c, "welcome");
+    assert_string_equal(engine_session_get(&c.s, "description_media"), "MEDIA-PHOTO-2");
+    tap(&c, "c:hi");
+    in_state(&c, "complaint_department");
+    tap(&c, "d:PHE");
+    in_state(&c, "complaint_village");
+    done(&c);
+
+    say(&c, "ہینڈ پمپ دس دن سے خراب ہے"); /* Urdu */
+    assert_null(language_set(&c));
+    in_state(&c, "welcome");
+    tap(&c, "c:en");
+    in_state(&c, "complaint_department");
+    tap(&c, "d:PHE");
+    in_state(&c, "complaint_village");
+    assert_string_equal(engine_session_get(&c.s, "description"), "ہینڈ پمپ دس دن سے خراب ہے");
+    done(&c);
+}
+
 /* One department word: the question, but the problem is still asked. */
 static void first_message_department_word(void **state)
 {
@@ -1164,6 +1194,42 @@ static void official_names_in_hindi_and_buttons(void **state)
     use_depts(sample->depts, sample->n);
 }
 
+/* A sentence at the main menu after a complaint abandoned at its confirmation: the new draft
+ * passes over the description and the media step, so the old voice note and photo must not
+ * ride along to the new department's officers. */
+static void draft_after_an_abandoned_complaint(void **state)
+{
+    (void)state;
+    struct convo c = {0};
+    wa_message m;
+    to_description(&c, "hi");
+    m = msg(&c, WA_MSG_AUDIO);
+    m.media_id = "OLD-VOICE";
+    m.mime_type = "audio/ogg";
+    step(&c, &m, 0);
+    m = msg(&c, WA_MSG_IMAGE);
+    m.media_id = "OLD-PHOTO";
+    m.mime_type = "image/jpeg";
+    step(&c, &m, 0);
+    say(&c, "Khaira");
+    in_state(&c, "complaint_confirm");
+    tap(&c, "no");
+    in_state(&c, "main_menu");
+    say(&c, "hamare gaon me bijli nahi hai 3 din se");
+    in_state(&c, "complaint_department");
+    tap(&c, "sg:yes");
+    in_state(&c, "complaint_village");
+    tap(&c, "skip");
+    tap(&c, "yes");
+    assert_int_equal(c.r.out[c.r.n - 1].kind, ENGINE_CREATE_CASE);
+    assert_string_equal(engine_session_get(&c.s, "description"),
+                        "hamare gaon me bijli nahi hai 3 din se");
+    for (size_t i = 0; i < c.s.nvars; i++)
+        if (strstr(c.s.vars[i].value, "OLD-"))
+            fail_msg("%s still holds %s", c.s.vars[i].key, c.s.vars[i].value);
+    done(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1191,9 +1257,11 @@ int main(void)
         cmocka_unit_test(first_message_greetings_get_the_welcome),
         cmocka_unit_test(first_message_voice_note),
         cmocka_unit_test(first_message_department_word),
+        cmocka_unit_test(first_message_without_a_language),
         cmocka_unit_test(first_message_language_and_menu),
         cmocka_unit_test(official_names_in_the_menu),
         cmocka_unit_test(official_names_in_hindi_and_buttons),
+        cmocka_unit_test(draft_after_an_abandoned_complaint),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

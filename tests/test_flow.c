@@ -242,6 +242,35 @@ static void every_error_kind_is_reported(void **state)
          "state \"describe\": \"audio\" has no Hindi text"},
         {"\"var\": \"description\",", "\"var\": \"description_in_words\", \"accept\": [\"audio\"],",
          "state \"describe\": \"var\" \"description_in_words\" is longer than 16 letters"},
+        /* "first_message" (issue 15): an input state on the complaint's way, a goto past it,
+         * known fields, lists of words, one file; each problem says it is the block's. */
+#define FM(body) "\"menu\": \"main_menu\",\n  \"first_message\": {" body "},"
+#define FM_TEXT "\"text\": {\"hi\": \"नमस्ते\", \"en\": \"Hello\"}"
+        {"\"menu\": \"main_menu\",",
+         FM("\"state\": \"main_menu\", \"goto\": \"photo\", " FM_TEXT),
+         "t.json: \"first_message\".state \"main_menu\" must be an input state with a \"var\""},
+        {"\"menu\": \"main_menu\",", FM("\"state\": \"describe\", \"goto\": \"fotoo\", " FM_TEXT),
+         "first_message.goto \"fotoo\" is not a state"},
+        {"\"menu\": \"main_menu\",", FM("\"state\": \"describe\", \"goto\": \"describe\", " FM_TEXT),
+         "\"first_message\".goto \"describe\" is its state"},
+        {"\"menu\": \"main_menu\",",
+         FM("\"state\": \"describe\", \"goto\": \"photo\", \"greeting\": [\"hi\"], " FM_TEXT),
+         "first_message: unknown field \"greeting\""},
+        {"\"menu\": \"main_menu\",",
+         FM("\"state\": \"describe\", \"goto\": \"photo\", \"greetings\": [], " FM_TEXT),
+         "\"first_message\".greetings must be a list of words"},
+        {"\"menu\": \"main_menu\",",
+         FM("\"state\": \"describe\", \"goto\": \"photo\", \"words_hi\": [\"!!\"], " FM_TEXT),
+         "\"first_message\".words_hi[0] must be a word with letters"},
+        {"\"menu\": \"main_menu\",", FM("\"state\": \"describe\", \"goto\": \"photo\""),
+         "t.json: \"first_message\": \"text\" is missing"},
+        {"\"menu\": \"main_menu\",", FM("\"goto\": \"photo\", " FM_TEXT),
+         "t.json: \"first_message\": \"state\" is missing"},
+        {"\"menu\": \"main_menu\",", FM("\"state\": \"describe\", \"goto\": \"photo\", \"text\": "
+                                        "{\"hi\": \"नमस्ते\"}"),
+         "t.json: \"first_message\": \"text\" has no English"},
+#undef FM
+#undef FM_TEXT
         {"\"action\": \"create_case\"", "\"action\": \"make_case\"",
          "state \"create\": unknown action \"make_case\""},
         {"\"min\": 10,", "\"min\": 10, \"minimum\": 3,",
@@ -269,6 +298,46 @@ static void every_error_kind_is_reported(void **state)
         remove_folder(dir);
         free(json);
     }
+}
+
+/* "first_message" problems that need more than one change: a second file setting it, and a
+ * complaint that never asks the state it names (the draft would wait for nothing). */
+static void first_message_problems_across_the_set(void **state)
+{
+    (void)state;
+    static const char block[] =
+        "\"menu\": \"main_menu\",\n  \"first_message\": {\"state\": \"describe\", \"goto\": "
+        "\"photo\", \"text\": {\"hi\": \"नमस्ते\", \"en\": \"Hello\"}},";
+    static const char other[] =
+        "{\"flow\": \"u\", \"first_message\": {\"state\": \"describe\", \"goto\": \"photo\", "
+        "\"text\": {\"hi\": \"नमस्ते\", \"en\": \"Hello\"}}, \"states\": {}}";
+    char *with = tu_replace(base, "\"menu\": \"main_menu\",", block), out[8192], path[600];
+    char *dir = folder_with("t.json", with), *skip;
+    err e = {0};
+    flow_set *f;
+    /* The block itself is valid. */
+    if (check(dir, out, sizeof out) != 0)
+        fail_msg("a valid first_message was refused: %s", out);
+    if (!(f = flow_set_load(dir, &e)))
+        fail_msg("%s", e.msg);
+    assert_string_equal(f->states[f->first_state].name, "describe");
+    assert_string_equal(f->states[f->first_next].name, "photo");
+    flow_set_free(f);
+    snprintf(path, sizeof path, "%s/u.json", dir);
+    tu_write(path, other);
+    assert_int_not_equal(check(dir, out, sizeof out), 0);
+    if (!strstr(out, "u.json: \"first_message\" is also set in ") || !strstr(out, "one file sets it"))
+        fail_msg("two files setting first_message: %s", out);
+    remove_folder(dir);
+
+    skip = tu_replace(with, "\"goto\": \"describe\"}", "\"goto\": \"photo\"}");
+    dir = folder_with("t.json", skip);
+    assert_int_not_equal(check(dir, out, sizeof out), 0);
+    if (!strstr(out, "\"first_message\".state \"describe\" is not on the complaint's way"))
+        fail_msg("a first_message state the complaint never asks: %s", out);
+    remove_folder(dir);
+    free(skip);
+    free(with);
 }
 
 /* A departments state's "suggest" question (issue 15) loads with its three texts. */
@@ -370,6 +439,7 @@ int main(void)
         cmocka_unit_test(shipped_flows_are_valid),
         cmocka_unit_test(every_error_kind_is_reported),
         cmocka_unit_test(suggest_loads),
+        cmocka_unit_test(first_message_problems_across_the_set),
         cmocka_unit_test(district_file_is_skipped_and_empty_folder_refused),
         cmocka_unit_test(limit_replies_are_optional),
     };
