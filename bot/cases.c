@@ -155,6 +155,10 @@ int case_create(db *d, const char *phone, const char *name, const char *lang,
 {
     char id[32], event_id[32] = "", lat[32] = "", lon[32] = "", place[2048], loc_name[40] = "";
     const char *where = location_var(s), *loc = where ? var(s, where) : "";
+    /* A location that answered the village question: its var holds only the flow's words for
+     * it ("📍 location shared on the map", in the citizen's language); the place is its name. */
+    const char *village =
+        where && strcmp(where, "village" ENGINE_MEDIA_SUFFIX) == 0 ? "" : var(s, "village");
     int urgent, limited;
     PGresult *r;
     memset(out, 0, sizeof *out);
@@ -162,8 +166,8 @@ int case_create(db *d, const char *phone, const char *name, const char *lang,
         lat[0] = lon[0] = '\0';
     if (where)
         snprintf(loc_name, sizeof loc_name, "%s_name", where);
-    snprintf(place, sizeof place, "%s%s%s", var(s, "village"),
-             *var(s, "village") && *loc_name && *var(s, loc_name) ? ", " : "",
+    snprintf(place, sizeof place, "%s%s%s", village,
+             *village && *loc_name && *var(s, loc_name) ? ", " : "",
              *loc_name ? var(s, loc_name) : "");
     text_fit(place);
     r = db_query(d, &st_create,

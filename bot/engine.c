@@ -648,6 +648,23 @@ static int phrase_at(char (*w)[WORD_MAX], size_t n, size_t i, const char *phrase
     return at == len;
 }
 
+/* Marks the words wherever phrase is spelled from them ("shikayat karni hai": three words);
+ * 1 when it was found at all. */
+static int mark_phrase(char (*w)[WORD_MAX], size_t n, const char *phrase, unsigned char *said)
+{
+    int found = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(phrase), at = 0, j = i;
+        if (!phrase_at(w, n, i, phrase))
+            continue;
+        for (; j < n && at < len; j++)
+            at += strlen(w[j]);
+        memset(said + i, 1, j - i);
+        found = 1;
+    }
+    return found;
+}
+
 /* The longest of c's match words found word by word in the sentence (0: none). */
 static size_t longest_match(char (*w)[WORD_MAX], size_t n, const flow_choice *c)
 {
@@ -672,7 +689,7 @@ static const flow_choice *complaint_choice(const flow_set *f)
 }
 
 static int keep_draft(const flow_set *f, const flow_state *st, engine_session *s,
-                      const wa_message *m, int intent, int dept);
+                      const wa_message *m, const flow_choice *complaint, int dept);
 
 /* A sentence typed at a menu that names no choice. One holding a complaint word (the complaint
  * choice's match words: "shikayat karni hai") starts the complaint at any menu once the
@@ -710,7 +727,7 @@ static int menu_intent(const engine_ctx *ctx, engine_session *s, const flow_stat
         return -1;
     /* The sentence that names the problem is its description too, as a first message is. */
     if (f->first_state >= 0 &&
-        keep_draft(f, &f->states[f->first_state], s, m, intent > 0, d) < 0)
+        keep_draft(f, &f->states[f->first_state], s, m, c, d) < 0)
         return -1;
     return enter(ctx, s, c->next, r, 0) < 0 ? -1 : 1;
 }
@@ -856,6 +873,14 @@ static const char *language_of(const flow_set *f, const char *text, char (*w)[WO
     return "en";
 }
 
+static int any_in_list(char (*w)[WORD_MAX], size_t n, const char *const *list, size_t nlist)
+{
+    for (size_t i = 0; i < n; i++)
+        if (in_list(w[i], list, nlist))
+            return 1;
+    return 0;
+}
+
 /* 1 when the sentence names a choice of the main or the language menu other than the
  * complaint ("meri shikayat ka kya hua", "hindi"), or is a keyword ("menu"): not a draft. */
 static int names_other_choice(const flow_set *f, const flow_choice *complaint,
@@ -895,24 +920,29 @@ static int forget_answers(const flow_set *f, engine_session *s)
 /* Keeps the first message as the answer to the first_message state: a text within its bounds,
  * or media it accepts. 1 kept, 0 not, -1 out of memory. */
 static int keep_draft(const flow_set *f, const flow_state *st, engine_session *s,
-                      const wa_message *m, int intent, int dept)
+                      const wa_message *m, const flow_choice *complaint, int dept)
 {
     char w[MAX_WORDS][WORD_MAX];
-    size_t n, words = 0, letters = 0;
+    unsigned char said[MAX_WORDS] = {0};
+    size_t n, words = 0, letters = 0, need = (size_t)(st->min > 0 ? st->min : 1);
+    int intent = 0;
     if (m->kind != WA_MSG_TEXT) {
         if (forget_answers(f, s) < 0 || media_answer(s, st, m) < 0)
             return -1;
     } else {
-        /* A request ("I want to file a complaint") is not the problem itself. */
-        if (intent && dept < 0)
-            return 0;
-        /* What tells a problem: two words or more and the state's "min" letters, greetings
-         * ("hello sir", "namaste ji") not counted — "hello again" is not a complaint. */
+        /* What tells a problem: three words or more and the state's "min" letters, greetings
+         * and politeness ("hello sir", "madad chahiye") and the complaint's own words not
+         * counted. A sentence with a complaint word and no department must say twice as much:
+         * "I want to register a complaint" is a request, not the problem itself. */
         n = words_of(m->text, w, MAX_WORDS);
+        for (size_t k = 0; complaint && k < complaint->nmatch; k++)
+            intent |= mark_phrase(w, n, complaint->match[k], said);
         for (size_t i = 0; i < n; i++)
-            if (!in_list(w[i], f->greetings, f->ngreetings))
+            if (!said[i] && !in_list(w[i], f->greetings, f->ngreetings))
                 words++, letters += letters_of(w[i]);
-        if (words < 2 || letters < (size_t)(st->min > 0 ? st->min : 1) ||
+        if (intent && dept < 0)
+            need *= 2;
+        if (words < 3 || letters < need ||
             (st->max && text_utf8_chars(m->text) > (size_t)st->max) ||
             flow_match(f, st, m->text) != 1)
             return 0;
@@ -944,13 +974,16 @@ static int first_message(const engine_ctx *ctx, engine_session *s, const wa_mess
         return 0;
     if (text)
         text_normalize(text, norm, sizeof norm);
-    if (n && names_other_choice(f, c, w, n, norm))
-        return 0;
     d = text ? engine_suggest_department(ctx->depts, ctx->ndepts, text) : -1;
+    /* Another choice's word ("yojana", "status") makes it no complaint — unless a department
+     * clearly wins and a problem is told: "mahtari vandan yojana ka paisa nahi aaya". */
+    if (n && names_other_choice(f, c, w, n, norm) &&
+        !(d >= 0 && any_in_list(w, n, f->problem_words, f->nproblem_words)))
+        return 0;
     lang = !s->lang[0] && n ? language_of(f, text, w, n) : NULL;
     if ((guess = lang != NULL)) /* before the media's words are written in it */
         snprintf(s->lang, sizeof s->lang, "%s", lang);
-    if ((kept = keep_draft(f, st, s, m, longest_match(w, n, c) > 0, d)) < 0)
+    if ((kept = keep_draft(f, st, s, m, c, d)) < 0)
         return -1;
     if (!kept && d < 0) {
         if (guess)
@@ -1110,9 +1143,9 @@ int engine_step(const engine_ctx *ctx, engine_session *s, const wa_message *m, i
     int idx, rc;
     if (wa_in_kind_is_silent(m->kind))
         return 0; /* reactions, system notices: no answer */
-    if (m->kind == WA_MSG_TEXT || m->kind == WA_MSG_BUTTON)
+    if ((m->kind == WA_MSG_TEXT && m->text) || (m->kind == WA_MSG_BUTTON && m->reply_title))
         text_normalize(m->kind == WA_MSG_TEXT ? m->text : m->reply_title, norm, sizeof norm);
-    else if (m->kind == WA_MSG_BUTTON_REPLY || m->kind == WA_MSG_LIST_REPLY)
+    else if ((m->kind == WA_MSG_BUTTON_REPLY || m->kind == WA_MSG_LIST_REPLY) && m->reply_title)
         text_normalize(m->reply_title, norm, sizeof norm);
     s->version++;
     idx = s->state[0] ? flow_state_index(f, s->state) : -1;

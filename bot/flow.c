@@ -756,7 +756,8 @@ static const char **word_list(struct loader *L, const char *file, json_object *o
  * greetings that are never a complaint and the romanised words that mark Hindi. */
 static void parse_first(struct loader *L, const char *file, json_object *o)
 {
-    static const char *const keys[] = {"state", "goto", "text", "greetings", "words_hi", "note", NULL};
+    static const char *const keys[] = {"state",    "goto",          "text", "greetings",
+                                       "words_hi", "problem_words", "note", NULL};
     flow_set *f = L->set;
     const char *st, *next;
     if (json_object_get_type(o) != json_type_object) {
@@ -774,6 +775,7 @@ static void parse_first(struct loader *L, const char *file, json_object *o)
     check_keys(L, file, NULL, o, "first_message", keys);
     f->greetings = word_list(L, file, o, "greetings", &f->ngreetings);
     f->words_hi = word_list(L, file, o, "words_hi", &f->nwords_hi);
+    f->problem_words = word_list(L, file, o, "problem_words", &f->nproblem_words);
     L->within = "\"first_message\""; /* not a state's "text" or "goto": say whose */
     text(L, file, NULL, o, "text", 1, FLOW_TEXT_BODY_MAX, &f->first_text);
     if ((st = str_field(L, file, NULL, o, "state", 1)))

@@ -122,11 +122,13 @@ typedef struct flow_set {
     /* "first_message" (issue 15): a conversation's first message that holds a complaint answers
      * the input state first_state (-1: the set has none), which then goes on to first_next;
      * first_text is said before the complaint's next question. A message made only of
-     * greetings is never a complaint; words_hi are romanised words that mark Hindi. */
+     * greetings is never a complaint; words_hi are romanised words that mark Hindi;
+     * problem_words ("nahi", "kharab", "broken") tell a problem where another menu choice's
+     * word also appears ("yojana ka paisa nahi aaya"). */
     int first_state, first_next;
     flow_text first_text;
-    const char **greetings, **words_hi; /* normalized */
-    size_t ngreetings, nwords_hi;
+    const char **greetings, **words_hi, **problem_words; /* normalized */
+    size_t ngreetings, nwords_hi, nproblem_words;
     flow_keyword *keywords;
     size_t nkeywords;
     flow_text replies[FLOW_REPLY_COUNT];

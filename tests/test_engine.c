@@ -1230,6 +1230,43 @@ static void draft_after_an_abandoned_complaint(void **state)
     done(&c);
 }
 
+/* What counts as a complaint in a first message: a department with a problem word outweighs
+ * another choice's word; a complaint word with no department needs twice the words; a request,
+ * a status question or a two-word phrase does not count. */
+static void first_message_what_counts(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *state, *suggested; /* suggested NULL: none; "" the list */
+        int kept;
+    } cases[] = {
+        {"Mahtari vandan yojana ka paisa 3 mahine se nahi aaya", "complaint_department", "WCD", 1},
+        {"PM awas yojana ki kist nahi mili abhi tak", "complaint_department", "PMAY", 1},
+        {"paani ki baat hai, 5 din se nahi aaya", "complaint_department", "PHE", 1},
+        {"ration card ka status kya hai", "welcome", NULL, 0},
+        {"hamare gaon me sadak ki samasya hai 2 saal se", "complaint_department", "", 1},
+        {"I have a complaint about the road in my village", "complaint_department", "", 1},
+        {"मुझे शिकायत दर्ज करनी है", "welcome", NULL, 0},
+        {"I want to register a complaint", "welcome", NULL, 0},
+        {"madad chahiye", "welcome", NULL, 0},
+        {"ration card", "complaint_department", "FOOD", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        struct convo c = {0};
+        const char *sg, *desc;
+        say(&c, cases[i].text);
+        if (strcmp(c.s.state, cases[i].state) != 0)
+            fail_msg("\"%s\" went to %s", cases[i].text, c.s.state);
+        sg = engine_session_get(&c.s, ENGINE_SUGGESTED_VAR);
+        desc = engine_session_get(&c.s, "description");
+        if (cases[i].suggested && strcmp(sg ? sg : "", cases[i].suggested) != 0)
+            fail_msg("\"%s\" suggested \"%s\"", cases[i].text, sg ? sg : "");
+        if (cases[i].kept != (desc && strcmp(desc, cases[i].text) == 0))
+            fail_msg("\"%s\": description \"%s\"", cases[i].text, desc ? desc : "(none)");
+        done(&c);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1262,6 +1299,7 @@ int main(void)
         cmocka_unit_test(official_names_in_the_menu),
         cmocka_unit_test(official_names_in_hindi_and_buttons),
         cmocka_unit_test(draft_after_an_abandoned_complaint),
+        cmocka_unit_test(first_message_what_counts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
