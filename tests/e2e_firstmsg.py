@@ -87,6 +87,13 @@ def test_whole_complaint_in_four_ways():
             h.check(f"{name}: the officer is notified with the text",
                     c.wait_text(fake, {"PHE": c.PHE_OFFICER, "CSPDCL": c.CSPDCL_OFFICER}.get(dept, c.PHE_OFFICER),
                                 text[:20]) if dept in ("PHE", "CSPDCL") else True)
+        # Back later with only the tracking number: its status at once, no menu (the desk answers
+        # a tracking number at any time, before the conversation).
+        citizen, t = cases[0][1], tracking_of(fake, cases[0][1])
+        step(port, fake, citizen, text="stop")
+        step(port, fake, citizen, text=t.lower())
+        h.check("a tracking number as the first message: its status, in Hindi",
+                c.wait_text(fake, citizen, f"शिकायत {t}\nस्थिति"), [x for x, _ in c.texts_to(fake, citizen)][-4:])
         h.check("the guessed language is remembered", h.psql(
             env.url, "SELECT string_agg(language, ',' ORDER BY phone) FROM citizens WHERE phone IN "
             "('919811124401', '919811124402', '919811124403')") == "hi,hi,en")
