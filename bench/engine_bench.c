@@ -63,7 +63,7 @@ int main(int argc, char **argv)
         depts[i].name.hi = dir->departments[i].name_hi;
         depts[i].name.en = dir->departments[i].name_en;
     }
-    ctx = (engine_ctx){flows, depts, dir->ndepartments};
+    ctx = (engine_ctx){flows, depts, dir->ndepartments, {dir->name_hi, dir->name_en, NULL}};
     t0 = now();
     do {
         for (int round = 0; round < 100; round++) {

@@ -32,6 +32,7 @@ struct conv {
     engine_keyword **kws; /* per department: its keywords for the engine */
     char **strings;
     size_t ndepts, nstrings;
+    flow_text district; /* its name for the flows' {district}, in strings */
     int64_t depts_loaded_ms;
     int no_outbox;
     redisContext *live; /* during run(): its Redis context, for the per-citizen limits */
@@ -48,11 +49,12 @@ struct conv {
 
 static const db_stmt st_depts = {
     "conv_departments",
-    "SELECT code, name->>'hi', name->>'en', name->>'hne', description->>'hi', description->>'en',"
-    " short_name->>'hi', short_name->>'en', short_name->>'hne', keywords"
-    " FROM departments WHERE active ORDER BY position, code",
+    "SELECT p.code, p.name->>'hi', p.name->>'en', p.name->>'hne', description->>'hi',"
+    " description->>'en', short_name->>'hi', short_name->>'en', short_name->>'hne', keywords,"
+    " d.name->>'hi', d.name->>'en', d.name->>'hne'"
+    " FROM departments p LEFT JOIN districts d ON true WHERE active ORDER BY position, p.code",
     0};
-#define DEPT_TEXTS 9 /* st_depts' text columns before keywords */
+#define DEPT_TEXTS 9 /* st_depts' text columns before keywords; the district's name after them */
 
 static int64_t now_ms(void)
 {
@@ -92,6 +94,7 @@ static void free_depts(conv *cv)
     cv->kwjson = NULL;
     cv->kws = NULL;
     cv->nstrings = cv->ndepts = 0;
+    cv->district = (flow_text){NULL, NULL, NULL};
 }
 
 void conv_free(conv *cv)
@@ -150,7 +153,7 @@ static int load_depts(conv *cv, err *e)
     free_depts(cv);
     n = PQntuples(r);
     cv->depts = calloc((size_t)n + 1, sizeof *cv->depts);
-    cv->strings = calloc((size_t)n * DEPT_TEXTS + 1, sizeof *cv->strings);
+    cv->strings = calloc((size_t)n * DEPT_TEXTS + 4, sizeof *cv->strings);
     cv->kwjson = calloc((size_t)n + 1, sizeof *cv->kwjson);
     cv->kws = calloc((size_t)n + 1, sizeof *cv->kws);
     cv->ndepts = (size_t)n; /* free_depts frees what is filled so far */
@@ -176,6 +179,13 @@ static int load_depts(conv *cv, err *e)
             free_depts(cv);
             return err_set(e, ERR_ENV, "out of memory");
         }
+    }
+    for (int k = 0; k < 3 && n > 0; k++) { /* the district's name, on every row */
+        const char **to = k == 0 ? &cv->district.hi : k == 1 ? &cv->district.en : &cv->district.hne;
+        *to = NULL;
+        if (!PQgetisnull(r, 0, DEPT_TEXTS + 1 + k) &&
+            (cv->strings[cv->nstrings] = strdup(PQgetvalue(r, 0, DEPT_TEXTS + 1 + k))))
+            *to = cv->strings[cv->nstrings++];
     }
     PQclear(r);
     if (engine_keywords_compile(cv->depts, cv->ndepts, e) < 0) {
@@ -460,7 +470,7 @@ static int step_in_tx(conv *cv, const wa_message *m, engine_session *s, int expi
         return desk_officer(&out, m, e) < 0 ? -1 : 0;
     if (!s->lang[0])
         snprintf(s->lang, sizeof s->lang, "%s", info.lang);
-    ctx = (engine_ctx){cv->flows, cv->depts, cv->ndepts};
+    ctx = (engine_ctx){cv->flows, cv->depts, cv->ndepts, cv->district};
     switch (limit_decide(LIMIT_MESSAGES, limit_max(cv->cfg, LIMIT_MESSAGES), rank)) {
     case LIMIT_ALLOW:
         break;

@@ -119,17 +119,26 @@ struct extra {
     size_t n;
 };
 
-static const char *lookup(const engine_session *s, const struct extra *x, const char *key)
+/* A placeholder's value: x's, the district's name ({district} in the citizen's language,
+ * {district_hi}, {district_en}: a bilingual welcome names it twice), then the session's. */
+static const char *lookup(const engine_ctx *ctx, const engine_session *s, const struct extra *x,
+                          const char *key)
 {
     for (size_t i = 0; x && i < x->n; i++)
         if (strcmp(x->keys[i], key) == 0)
             return x->values[i];
+    if (strncmp(key, "district", 8) == 0 && ctx->district.hi) {
+        const char *lang = key[8] == '_' ? key + 9 : key[8] ? NULL : lang_of(s);
+        if (lang)
+            return flow_text_get(&ctx->district, lang);
+    }
     return engine_session_get(s, key);
 }
 
-/* Fills {placeholders} from x and the session; unknown ones vanish. Cuts to limit characters. */
-static char *render_with(const engine_session *s, const struct extra *x, const char *tmpl,
-                         size_t limit)
+/* Fills {placeholders} from x, the district and the session; unknown ones vanish. Cuts to
+ * limit characters. */
+static char *render_with(const engine_ctx *ctx, const engine_session *s, const struct extra *x,
+                         const char *tmpl, size_t limit)
 {
     size_t cap = strlen(tmpl) + 1, len = 0;
     char *out = malloc(cap);
@@ -144,7 +153,7 @@ static char *render_with(const engine_session *s, const struct extra *x, const c
             strspn(p + 1, "abcdefghijklmnopqrstuvwxyz0123456789_") == (size_t)(close - p - 1)) {
             memcpy(key, p + 1, (size_t)(close - p - 1));
             key[close - p - 1] = '\0';
-            add = lookup(s, x, key);
+            add = lookup(ctx, s, x, key);
             if (!add)
                 add = "";
             addlen = strlen(add);
@@ -174,15 +183,17 @@ static char *render_with(const engine_session *s, const struct extra *x, const c
     return out;
 }
 
-static char *render(const engine_session *s, const char *tmpl, size_t limit)
+static char *render(const engine_ctx *ctx, const engine_session *s, const char *tmpl,
+                    size_t limit)
 {
-    return render_with(s, NULL, tmpl, limit);
+    return render_with(ctx, s, NULL, tmpl, limit);
 }
 
-static int send_text(engine_result *r, const engine_session *s, const flow_text *t)
+static int send_text(const engine_ctx *ctx, engine_result *r, const engine_session *s,
+                     const flow_text *t)
 {
     engine_out *o = push(r, ENGINE_SEND);
-    if (!o || !(o->text = render(s, flow_text_get(t, lang_of(s)), FLOW_TEXT_BODY_MAX)))
+    if (!o || !(o->text = render(ctx, s, flow_text_get(t, lang_of(s)), FLOW_TEXT_BODY_MAX)))
         return -1;
     o->type = ENGINE_TEXT;
     return 0;
@@ -342,7 +353,7 @@ static int render_suggestion(const engine_ctx *ctx, const engine_session *s, con
     engine_out *o;
     snprintf(key, sizeof key, "%s_name", st->var);
     if (!(o = push(r, ENGINE_SEND)) ||
-        !(o->text = render_with(s, &x, flow_text_get(&st->suggest_text, lang),
+        !(o->text = render_with(ctx, s, &x, flow_text_get(&st->suggest_text, lang),
                                 FLOW_INTERACTIVE_BODY_MAX)))
         return -1;
     o->type = ENGINE_BUTTONS;
@@ -364,9 +375,9 @@ static int render_state(const engine_ctx *ctx, engine_session *s, const flow_sta
     if (d >= 0)
         return render_suggestion(ctx, s, st, d, r);
     if (!interactive)
-        return send_text(r, s, &st->text);
+        return send_text(ctx, r, s, &st->text);
     if (!(o = push(r, ENGINE_SEND)) ||
-        !(o->text = render(s, flow_text_get(&st->text, lang), FLOW_INTERACTIVE_BODY_MAX)))
+        !(o->text = render(ctx, s, flow_text_get(&st->text, lang), FLOW_INTERACTIVE_BODY_MAX)))
         return -1;
     if (st->kind == FLOW_CONFIRM) {
         o->type = ENGINE_BUTTONS;
@@ -422,12 +433,12 @@ static int enter_action(const engine_ctx *ctx, engine_session *s, const flow_sta
         snprintf(s->lang, sizeof s->lang, "%s", st->language ? st->language : "hi");
         if (!(o = push(r, ENGINE_SET_LANGUAGE)) || !(o->text = strdup(s->lang)))
             return -1;
-        if (send_text(r, s, &st->text) < 0)
+        if (send_text(ctx, r, s, &st->text) < 0)
             return -1;
         return enter(ctx, s, st->next >= 0 ? st->next : f->menu, r, depth + 1);
     case FLOW_ACT_END: {
         char lang[4];
-        if (send_text(r, s, &st->text) < 0)
+        if (send_text(ctx, r, s, &st->text) < 0)
             return -1;
         memcpy(lang, s->lang, sizeof lang);
         engine_session_clear(s); /* the next message starts afresh, in the same language */
@@ -458,7 +469,7 @@ static int enter(const engine_ctx *ctx, engine_session *s, int idx, engine_resul
     s->page = 0;
     s->waiting = 0;
     if (st->kind == FLOW_MESSAGE) {
-        if (send_text(r, s, &st->text) < 0)
+        if (send_text(ctx, r, s, &st->text) < 0)
             return -1;
         if (depth > MAX_CHAIN)
             return 0;
@@ -599,11 +610,11 @@ static int wrong(const engine_ctx *ctx, engine_session *s, const flow_state *st,
     const flow_set *f = ctx->flows;
     int limit = st->retries > 0 ? st->retries : 3;
     if (++s->retries >= limit && f->menu >= 0 && (size_t)f->menu != (size_t)(st - f->states)) {
-        if (send_text(r, s, &f->replies[FLOW_REPLY_TOO_MANY_TRIES]) < 0)
+        if (send_text(ctx, r, s, &f->replies[FLOW_REPLY_TOO_MANY_TRIES]) < 0)
             return -1;
         return enter(ctx, s, st->on_fail >= 0 ? st->on_fail : f->menu, r, 0);
     }
-    if (send_text(r, s, why) < 0)
+    if (send_text(ctx, r, s, why) < 0)
         return -1;
     {
         int retries = s->retries, page = s->page;
@@ -1000,7 +1011,7 @@ static int first_message(const engine_ctx *ctx, engine_session *s, const wa_mess
     if (!s->lang[0]) /* a voice note alone (or no word to tell the language by): it is asked
                         first; the complaint waits */
         return enter(ctx, s, f->start, r, 0) < 0 ? -1 : 1;
-    if (send_text(r, s, &f->first_text) < 0)
+    if (send_text(ctx, r, s, &f->first_text) < 0)
         return -1;
     return enter(ctx, s, c->next, r, 0) < 0 ? -1 : 1;
 }
@@ -1159,7 +1170,7 @@ int engine_step(const engine_ctx *ctx, engine_session *s, const wa_message *m, i
         memcpy(s->lang, lang, sizeof lang);
         if ((rc = first_message(ctx, s, m, r)) != 0)
             goto done;
-        if (expired && s->lang[0] && send_text(r, s, &f->replies[FLOW_REPLY_EXPIRED]) < 0)
+        if (expired && s->lang[0] && send_text(ctx, r, s, &f->replies[FLOW_REPLY_EXPIRED]) < 0)
             goto oom;
         rc = enter(ctx, s, s->lang[0] ? f->menu : f->start, r, 0);
         goto done;
@@ -1202,7 +1213,7 @@ int engine_resume(const engine_ctx *ctx, engine_session *s, int ok, const char *
         return enter(ctx, s, st->on_error >= 0 ? st->on_error : f->menu, r, 0) < 0
                    ? err_set(e, ERR_ENV, "out of memory in the conversation engine")
                    : 0;
-    if (send_text(r, s, &st->text) < 0)
+    if (send_text(ctx, r, s, &st->text) < 0)
         return err_set(e, ERR_ENV, "out of memory in the conversation engine");
     /* A filed complaint's draft is spent: none of it (a shared location, a voice note) may ride
      * into the citizen's next complaint, whose steps might not ask for it again. */
@@ -1221,7 +1232,7 @@ int engine_say(const engine_ctx *ctx, const engine_session *s, int reply, const 
     if (reply < 0 || reply >= FLOW_REPLY_COUNT)
         return err_set(e, ERR_USER, "no fixed reply %d", reply);
     if (!(o = push(r, ENGINE_SEND)) ||
-        !(o->text = render_with(s, &x, flow_text_get(&ctx->flows->replies[reply], lang_of(s)),
+        !(o->text = render_with(ctx, s, &x, flow_text_get(&ctx->flows->replies[reply], lang_of(s)),
                                 FLOW_TEXT_BODY_MAX)))
         return err_set(e, ERR_ENV, "out of memory in the conversation engine");
     o->type = ENGINE_TEXT;

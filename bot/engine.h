@@ -49,6 +49,7 @@ typedef struct engine_ctx {
     const flow_set *flows;
     const engine_dept *depts;
     size_t ndepts;
+    flow_text district; /* the district's name for {district}...; hi NULL: none */
 } engine_ctx;
 
 typedef struct engine_var {

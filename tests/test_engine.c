@@ -34,6 +34,7 @@ static int setup(void **state)
     ctx.flows = flows;
     ctx.depts = sample->depts;
     ctx.ndepts = sample->n;
+    ctx.district = (flow_text){sample->dir->name_hi, sample->dir->name_en, NULL};
     return 0;
 }
 
@@ -172,6 +173,9 @@ static void complaint_path_in_hindi(void **state)
     say(&c, "नमस्ते");
     in_state(&c, "welcome");
     o = last_send(&c);
+    /* The district's name comes from the directory, in both of the welcome's languages. */
+    assert_non_null(strstr(o->text, "बलौदाबाजार-भाटापारा जिला प्रशासन"));
+    assert_non_null(strstr(o->text, "the Balodabazar-Bhatapara district administration"));
     assert_int_equal(o->type, ENGINE_BUTTONS);
     assert_true(has_option(o, "c:hi") && has_option(o, "c:en"));
     tap(&c, "c:hi");
