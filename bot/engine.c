@@ -135,52 +135,25 @@ static const char *lookup(const engine_ctx *ctx, const engine_session *s, const 
     return engine_session_get(s, key);
 }
 
+struct fill {
+    const engine_ctx *ctx;
+    const engine_session *s;
+    const struct extra *x;
+};
+
+static const char *fill_value(void *ud, const char *key)
+{
+    const struct fill *f = ud;
+    return lookup(f->ctx, f->s, f->x, key);
+}
+
 /* Fills {placeholders} from x, the district and the session; unknown ones vanish. Cuts to
  * limit characters. */
 static char *render_with(const engine_ctx *ctx, const engine_session *s, const struct extra *x,
                          const char *tmpl, size_t limit)
 {
-    size_t cap = strlen(tmpl) + 1, len = 0;
-    char *out = malloc(cap);
-    if (!out)
-        return NULL;
-    for (const char *p = tmpl; *p;) {
-        const char *add = p, *close;
-        size_t addlen = 1;
-        char key[32];
-        if (*p == '{' && (close = strchr(p + 1, '}')) && (size_t)(close - p - 1) < sizeof key &&
-            close > p + 1 &&
-            strspn(p + 1, "abcdefghijklmnopqrstuvwxyz0123456789_") == (size_t)(close - p - 1)) {
-            memcpy(key, p + 1, (size_t)(close - p - 1));
-            key[close - p - 1] = '\0';
-            add = lookup(ctx, s, x, key);
-            if (!add)
-                add = "";
-            addlen = strlen(add);
-            p = close + 1;
-        } else {
-            p++;
-        }
-        if (len + addlen + 1 > cap) {
-            char *n;
-            cap = (len + addlen + 1) * 2;
-            if (!(n = realloc(out, cap))) {
-                free(out);
-                return NULL;
-            }
-            out = n;
-        }
-        memcpy(out + len, add, addlen);
-        len += addlen;
-    }
-    out[len] = '\0';
-    /* Invalid UTF-8 cannot come from flows (checked) or vars (from parsed JSON), but be sure. */
-    if (!text_utf8_valid(out, len)) {
-        free(out);
-        return strdup("");
-    }
-    text_cut(out, limit);
-    return out;
+    struct fill f = {ctx, s, x};
+    return text_fill(tmpl, fill_value, &f, limit);
 }
 
 static char *render(const engine_ctx *ctx, const engine_session *s, const char *tmpl,

@@ -1049,8 +1049,8 @@ static int load_text(struct loader *L, const char *name, const char *text_buf, s
     }
     L->p->roots[L->p->nroots++] = root;
     if (json_object_get_type(root) == json_type_object && !get(root, "flow") &&
-        (get(root, "district") || get(root, "departments")))
-        return 0; /* the district directory lives here too */
+        (get(root, "district") || get(root, "departments") || get(root, "messages")))
+        return 0; /* the district directory and the message catalogue live here too */
     if (json_object_get_type(root) == json_type_object && !get(root, "flow")) {
         problem(L, name, NULL, "not a flow file (no \"flow\" field)");
         return 0;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "chat.h"
+#include "catalogue.h"
 #include "config.h"
 #include "db.h"
 #include "desk.h"
@@ -397,6 +398,7 @@ static int cmd_flows(const config *c, int argc, char **argv)
     if (problems < 0)
         return fail(&e);
     problems += check_directory_beside(argc == 3 ? argv[2] : c->flows_dir);
+    problems += catalogue_check(argc == 3 ? argv[2] : c->flows_dir, stdout);
     if (problems > 0) {
         fprintf(stderr, "sampark: %d problem%s in %s\n", problems, problems == 1 ? "" : "s",
                 argc == 3 ? argv[2] : c->flows_dir);

@@ -255,3 +255,48 @@ size_t text_mask_phones(char *s)
     }
     return masked;
 }
+
+char *text_fill(const char *tmpl, text_value_fn *value, void *ud, size_t limit)
+{
+    size_t cap = strlen(tmpl) + 1, len = 0;
+    char *out = malloc(cap);
+    if (!out)
+        return NULL;
+    for (const char *p = tmpl; *p;) {
+        const char *add = p, *close;
+        size_t addlen = 1;
+        char key[32];
+        if (*p == '{' && (close = strchr(p + 1, '}')) && (size_t)(close - p - 1) < sizeof key &&
+            close > p + 1 &&
+            strspn(p + 1, "abcdefghijklmnopqrstuvwxyz0123456789_") == (size_t)(close - p - 1)) {
+            memcpy(key, p + 1, (size_t)(close - p - 1));
+            key[close - p - 1] = '\0';
+            if (!(add = value(ud, key)))
+                add = "";
+            addlen = strlen(add);
+            p = close + 1;
+        } else {
+            p++;
+        }
+        if (len + addlen + 1 > cap) {
+            char *n;
+            cap = (len + addlen + 1) * 2;
+            if (!(n = realloc(out, cap))) {
+                free(out);
+                return NULL;
+            }
+            out = n;
+        }
+        memcpy(out + len, add, addlen);
+        len += addlen;
+    }
+    out[len] = '\0';
+    /* Invalid UTF-8 cannot come from checked texts or parsed JSON values, but be sure. */
+    if (!text_utf8_valid(out, len)) {
+        free(out);
+        return strdup("");
+    }
+    if (limit)
+        text_cut(out, limit);
+    return out;
+}

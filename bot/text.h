@@ -1,6 +1,6 @@
 /* text.h — UTF-8 helpers. WhatsApp counts characters, not bytes, and citizens write
  * Devanagari, so every length check in Sampark goes through here. Also the one rule by which
- * phone numbers are masked in logs. Pure; no allocation. */
+ * phone numbers are masked in logs. Pure; no allocation but text_fill's result. */
 #ifndef SAMPARK_TEXT_H
 #define SAMPARK_TEXT_H
 
@@ -32,6 +32,13 @@ int text_cut(char *s, size_t maxchars);
  * at the cut (" &", " (", ","). Words end at spaces only. 0: in fits whole (copied as it is);
  * 1: cut; -1: not even the first word fits, or out (outsz bytes) is too small — out is then "". */
 int text_cut_words(const char *in, size_t maxchars, char *out, size_t outsz);
+
+/* A text's {placeholders} ({name}: lower-case letters, digits and _) replaced by value(ud,
+ * name) — NULL leaves it out — and the result cut to limit characters (text_cut; 0: not cut). A result
+ * that would not be valid UTF-8 is "". malloc'd; NULL when out of memory. The flows and the
+ * message catalogue speak through it. */
+typedef const char *text_value_fn(void *ud, const char *key);
+char *text_fill(const char *tmpl, text_value_fn *value, void *ud, size_t limit);
 
 /* Phone numbers in logs: "919812345601" becomes "9198******01" — the country code and the
  * next two digits (the first four characters) and the last two stay, the rest is '*'. A

@@ -1,0 +1,278 @@
+/* catalogue.c — the message catalogue (see catalogue.h; flows/README.md teaches the file).
+ *
+ * The table below is the code's half of the contract: each message's name in the file, the
+ * placeholders the code fills for it, and the longest text WhatsApp shows where it goes. A
+ * placeholder written "?due" may be left out of a text (a district may not want to show it);
+ * the others must appear in every language, so no rewording silently drops a tracking number. */
+#include "catalogue.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonfile.h"
+#include "text.h"
+
+#define MAX_VARS 8
+
+static const struct msg_def {
+    const char *name;
+    const char *vars[MAX_VARS]; /* the placeholders the code fills; "?x": may be left out */
+    size_t limit;               /* characters */
+} defs[MSG_COUNT] = {
+    [MSG_SATISFACTION_ASK] = {"satisfaction_ask", {"tracking_no", "note"}, 1024},
+    [MSG_ANSWER_YES] = {"answer_yes", {NULL}, 20},
+    [MSG_ANSWER_NO] = {"answer_no", {NULL}, 20},
+    [MSG_CASE_STATUS] = {"case_status",
+                         {"tracking_no", "status", "department", "last_action", "last_action_at",
+                          "?due"},
+                         4096},
+    [MSG_CASE_NOT_FOUND] = {"case_not_found", {"tracking_no"}, 4096},
+};
+
+enum { LANG_HI, LANG_EN, LANG_HNE, NLANGS };
+static const char *const langs[NLANGS + 1] = {"hi", "en", "hne", NULL};
+
+struct catalogue {
+    json_object *root; /* owns the texts */
+    const char *text[MSG_COUNT][NLANGS];
+};
+
+/* Where the problems go: printed (flows check) or the first kept (load). */
+struct check {
+    const char *file;
+    FILE *out;
+    int problems;
+    char first[512];
+};
+
+static void problem(struct check *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void problem(struct check *k, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (k->out)
+        fprintf(k->out, "%s%s%s\n", k->file ? k->file : "", k->file ? ": " : "", msg);
+    if (!k->problems++)
+        snprintf(k->first, sizeof k->first, "%s%s%s", k->file ? k->file : "", k->file ? ": " : "",
+                 msg);
+}
+
+const char *catalogue_name(msg_id id)
+{
+    return id < MSG_COUNT ? defs[id].name : "?";
+}
+
+/* The index of name among def's placeholders, or -1. */
+static int var_index(const struct msg_def *def, const char *name)
+{
+    for (int i = 0; i < MAX_VARS && def->vars[i]; i++)
+        if (strcmp(def->vars[i] + (def->vars[i][0] == '?'), name) == 0)
+            return i;
+    return -1;
+}
+
+/* What check_text's text_fill calls for each placeholder: it records which were used. */
+struct seen {
+    const struct msg_def *def;
+    struct check *k;
+    const char *where;
+    unsigned used;
+};
+
+static const char *see_var(void *ud, const char *key)
+{
+    struct seen *s = ud;
+    int i = var_index(s->def, key);
+    char can[200] = "";
+    if (i >= 0) {
+        s->used |= 1u << i;
+        return "";
+    }
+    for (int j = 0; j < MAX_VARS && s->def->vars[j]; j++)
+        snprintf(can + strlen(can), sizeof can - strlen(can), "%s{%s}", j ? ", " : "",
+                 s->def->vars[j] + (s->def->vars[j][0] == '?'));
+    problem(s->k, "%s: unknown placeholder {%s} (%s%s)", s->where, key,
+            *can ? "this message has " : "this message has none", can);
+    return "";
+}
+
+/* One text of one message: its length, and its placeholders against the table's. */
+static void check_text(struct check *k, const struct msg_def *def, const char *lang,
+                       const char *text)
+{
+    char where[96];
+    struct seen s = {def, k, where, 0};
+    char *filled;
+    snprintf(where, sizeof where, "\"%s\".%s", def->name, lang);
+    if (text_utf8_chars(text) > def->limit)
+        problem(k, "%s is %zu characters; WhatsApp shows at most %zu here", where,
+                text_utf8_chars(text), def->limit);
+    if ((filled = text_fill(text, see_var, &s, 0)))
+        free(filled);
+    for (int i = 0; i < MAX_VARS && def->vars[i]; i++)
+        if (def->vars[i][0] != '?' && !(s.used & (1u << i)))
+            problem(k, "%s does not use {%s}", where, def->vars[i]);
+}
+
+static json_object *get(json_object *o, const char *key)
+{
+    json_object *v = NULL;
+    return json_object_get_type(o) == json_type_object && json_object_object_get_ex(o, key, &v)
+               ? v
+               : NULL;
+}
+
+/* One message's object: {"hi": ..., "en": ...[, "hne": ...][, "note": ...]}. */
+static void parse_message(struct check *k, catalogue *c, msg_id id, json_object *o)
+{
+    const struct msg_def *def = &defs[id];
+    json_object_object_foreach(o, key, val)
+    {
+        int l = 0;
+        while (langs[l] && strcmp(langs[l], key) != 0)
+            l++;
+        if (!langs[l] && strcmp(key, "note") != 0) {
+            problem(k, "\"%s\": unknown field \"%s\" (use hi, en, hne or note)", def->name, key);
+            continue;
+        }
+        if (!langs[l])
+            continue;
+        if (json_object_get_type(val) != json_type_string || !*json_object_get_string(val)) {
+            problem(k, "\"%s\".%s must be a non-empty string", def->name, key);
+            continue;
+        }
+        c->text[id][l] = json_object_get_string(val);
+        check_text(k, def, key, c->text[id][l]);
+    }
+    if (!c->text[id][LANG_HI] || !c->text[id][LANG_EN])
+        problem(k, "\"%s\" has no %s text", def->name, !c->text[id][LANG_HI] ? "Hindi (hi)"
+                                                                              : "English (en)");
+}
+
+static void parse(struct check *k, catalogue *c)
+{
+    json_object *msgs = get(c->root, "messages");
+    if (json_object_get_type(msgs) != json_type_object) {
+        problem(k, "a message catalogue is {\"messages\": {\"<name>\": {\"hi\": ..., \"en\": "
+                   "...}, ...}}");
+        return;
+    }
+    json_object_object_foreach(c->root, top, tv)
+    {
+        (void)tv;
+        if (strcmp(top, "messages") != 0 && strcmp(top, "note") != 0)
+            problem(k, "unknown field \"%s\" (use messages or note)", top);
+    }
+    json_object_object_foreach(msgs, name, o)
+    {
+        int id = 0;
+        while (id < MSG_COUNT && strcmp(defs[id].name, name) != 0)
+            id++;
+        if (id == MSG_COUNT)
+            problem(k, "unknown message \"%s\" (no part of Sampark says it)", name);
+        else if (json_object_get_type(o) != json_type_object)
+            problem(k, "\"%s\" must be {\"hi\": \"...\", \"en\": \"...\"}", name);
+        else
+            parse_message(k, c, (msg_id)id, o);
+    }
+    for (int id = 0; id < MSG_COUNT; id++)
+        if (!get(msgs, defs[id].name))
+            problem(k, "the message \"%s\" is missing", defs[id].name);
+}
+
+/* Reads and checks dir's catalogue; the catalogue even with problems (k counts them), NULL
+ * when the file cannot be read or parsed (a problem too) or memory runs out (e set). */
+static catalogue *load(const char *dir, struct check *k, err *e)
+{
+    char path[4096];
+    size_t len;
+    err fe = {0};
+    char *text;
+    catalogue *c = calloc(1, sizeof *c);
+    if (!c) {
+        err_set(e, ERR_ENV, "out of memory loading the message catalogue");
+        return NULL;
+    }
+    snprintf(path, sizeof path, "%s/%s", dir, CATALOGUE_FILE);
+    k->file = path;
+    if (!(text = jsonfile_read(path, &len, &fe)) ||
+        !(c->root = jsonfile_parse(path, text, len, &fe))) {
+        k->file = NULL;
+        problem(k, "%s", fe.msg); /* names the path (and line:column) itself */
+        free(text);
+        free(c);
+        return NULL;
+    }
+    free(text);
+    parse(k, c);
+    k->file = NULL; /* path is about to go out of scope */
+    return c;
+}
+
+catalogue *catalogue_load(const char *dir, err *e)
+{
+    struct check k = {0};
+    catalogue *c = load(dir, &k, e);
+    if (k.problems) {
+        catalogue_free(c);
+        if (!e->msg[0])
+            err_set(e, ERR_USER, "%s%s", k.first,
+                    k.problems > 1 ? " (and more: run sampark flows check)" : "");
+        return NULL;
+    }
+    return c;
+}
+
+int catalogue_check(const char *dir, FILE *out)
+{
+    struct check k = {0};
+    err e = {0};
+    catalogue *c;
+    k.out = out;
+    c = load(dir, &k, &e);
+    if (e.msg[0])
+        problem(&k, "%s", e.msg);
+    if (c && !k.problems)
+        fprintf(out, "%s/%s: %d messages: ok\n", dir, CATALOGUE_FILE, MSG_COUNT);
+    catalogue_free(c);
+    return k.problems;
+}
+
+void catalogue_free(catalogue *c)
+{
+    if (!c)
+        return;
+    json_object_put(c->root);
+    free(c);
+}
+
+struct say {
+    const char *const *keys, *const *values;
+    size_t n;
+};
+
+static const char *say_var(void *ud, const char *key)
+{
+    const struct say *s = ud;
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->keys[i], key) == 0)
+            return s->values[i];
+    return NULL;
+}
+
+char *catalogue_say(const catalogue *c, msg_id id, const char *lang, const char *const *keys,
+                    const char *const *values, size_t n)
+{
+    struct say s = {keys, values, n};
+    int l = lang && strcmp(lang, "en") == 0 ? LANG_EN : lang && strcmp(lang, "hne") == 0 ? LANG_HNE
+                                                                                           : LANG_HI;
+    const char *t;
+    if (id >= MSG_COUNT)
+        return strdup("");
+    t = c->text[id][l] ? c->text[id][l] : c->text[id][LANG_HI];
+    return text_fill(t, say_var, &s, defs[id].limit);
+}

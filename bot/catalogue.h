@@ -1,0 +1,46 @@
+/* catalogue.h — the message catalogue: every sentence the bot says outside the flow files (to
+ * citizens about their cases, to officers, to the nodal officer and the collector), read from
+ * messages.json beside the flows, per language, with named {placeholders}.
+ *
+ * The code names each message and says which placeholders its text must use (the table in
+ * catalogue.c); the file says the words. So a district rewords a message, or adds Chhattisgarhi,
+ * without a C change, and `sampark flows check` tells it what is wrong: a message missing, a
+ * language missing, a placeholder the code does not fill or one the text leaves out, a text
+ * longer than WhatsApp shows where it goes. */
+#ifndef SAMPARK_CATALOGUE_H
+#define SAMPARK_CATALOGUE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "err.h"
+
+#define CATALOGUE_FILE "messages.json"
+
+/* The messages, in the order of the table in catalogue.c (its names are the file's keys). */
+typedef enum msg_id {
+    MSG_SATISFACTION_ASK, /* the resolve note and "are you satisfied?" */
+    MSG_ANSWER_YES,       /* a button: yes */
+    MSG_ANSWER_NO,        /* a button: no */
+    MSG_CASE_STATUS,      /* a case's status, asked for by its tracking number */
+    MSG_CASE_NOT_FOUND,   /* a tracking number not among the citizen's cases */
+    MSG_COUNT
+} msg_id;
+
+typedef struct catalogue catalogue;
+
+/* Loads dir/messages.json. NULL + e naming the first problem (and how many there are). */
+catalogue *catalogue_load(const char *dir, err *e);
+void catalogue_free(catalogue *c);
+/* `flows check`: every problem of dir/messages.json, one line each, to out; the number of
+ * problems (a missing file is one). */
+int catalogue_check(const char *dir, FILE *out);
+/* The text of id in lang ("hi", "en", "hne"; a missing hne is the Hindi), its placeholders
+ * filled from keys/values (n pairs), cut to the message's limit. malloc'd; NULL when out of
+ * memory. */
+char *catalogue_say(const catalogue *c, msg_id id, const char *lang, const char *const *keys,
+                    const char *const *values, size_t n);
+/* The message's name in the file ("case_status"). */
+const char *catalogue_name(msg_id id);
+
+#endif

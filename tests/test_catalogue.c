@@ -1,0 +1,159 @@
+/* test_catalogue.c — the message catalogue: the shipped flows/messages.json loads and speaks
+ * each language (Chhattisgarhi falling back to Hindi where a text has none); each mistake a
+ * district can make when rewording it is reported (one mutation of the shipped file per kind);
+ * a reworded text is what the code then says. Pure: files only. */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "catalogue.h"
+
+/* A folder holding content as its messages.json (malloc'd path). */
+static char *folder_with(const char *content)
+{
+    char *dir = tu_tempdir(), path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, CATALOGUE_FILE);
+    tu_write(path, content);
+    return dir;
+}
+
+static void remove_folder(char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, CATALOGUE_FILE);
+    unlink(path);
+    rmdir(dir);
+    free(dir);
+}
+
+static void shipped_catalogue_speaks(void **state)
+{
+    err e = {0};
+    catalogue *c = catalogue_load(SAMPARK_SOURCE_DIR "/flows", &e);
+    const char *keys[] = {"tracking_no", "note"}, *values[] = {"BLB-2026-000123", "नया पाइप"};
+    char *t;
+    (void)state;
+    if (!c)
+        fail_msg("%s", e.msg);
+    t = catalogue_say(c, MSG_SATISFACTION_ASK, "en", keys, values, 2);
+    assert_string_equal(t, "Your complaint BLB-2026-000123 has been resolved.\nOfficer's note: "
+                           "नया पाइप\n\nAre you satisfied with the resolution?");
+    free(t);
+    t = catalogue_say(c, MSG_ANSWER_YES, "hne", NULL, NULL, 0);
+    assert_string_equal(t, "हव");
+    free(t);
+    t = catalogue_say(c, MSG_CASE_NOT_FOUND, "hi", keys, values, 1);
+    assert_non_null(strstr(t, "BLB-2026-000123 नहीं मिली"));
+    free(t);
+    catalogue_free(c);
+    assert_int_equal(catalogue_check(SAMPARK_SOURCE_DIR "/flows", stderr), 0);
+}
+
+/* Each mutation of the shipped file and the problem it must produce. */
+static void every_problem_is_reported(void **state)
+{
+    static const struct {
+        const char *from, *to, *expect;
+    } cases[] = {
+        {"\"answer_yes\": {\"hi\": \"हाँ\", \"en\": \"Yes\", \"hne\": \"हव\"},", "",
+         "the message \"answer_yes\" is missing"},
+        {"\"answer_no\": {\"hi\": \"नहीं\", \"en\": \"No\",", "\"answer_no\": {\"hi\": \"नहीं\",",
+         "\"answer_no\" has no English (en) text"},
+        {"{tracking_no} has been resolved", "{tracking} has been resolved",
+         "\"satisfaction_ask\".en: unknown placeholder {tracking} (this message has "
+         "{tracking_no}, {note})"},
+        {"Officer's note: {note}", "Officer's note: -", "\"satisfaction_ask\".en does not use {note}"},
+        {"\"en\": \"Yes\"", "\"en\": \"Yes, I am satisfied with it\"",
+         "\"answer_yes\".en is 27 characters; WhatsApp shows at most 20 here"},
+        {"\"messages\": {", "\"messages\": {\"case_closed\": {\"hi\": \"x\", \"en\": \"x\"},",
+         "unknown message \"case_closed\""},
+        {"\"answer_no\": {\"hi\"", "\"answer_no\": {\"ta\": \"x\", \"hi\"",
+         "\"answer_no\": unknown field \"ta\""},
+        {"\"messages\": {", "\"message\": {}, \"messages\": {", "unknown field \"message\""},
+        {"\"answer_no\": {\"hi\": \"नहीं\"", "\"answer_no\": {\"hi\": \"\"",
+         "\"answer_no\".hi must be a non-empty string"},
+        {"\"messages\": {", "\"messages\": [", "messages.json:4:"}, /* a syntax error: line:column */
+    };
+    char *shipped = tu_read_source("flows/" CATALOGUE_FILE, NULL);
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *text = tu_replace(shipped, cases[i].from, cases[i].to), *dir = folder_with(text);
+        char *out = NULL;
+        size_t outlen = 0;
+        FILE *f = open_memstream(&out, &outlen);
+        err e = {0};
+        int n = catalogue_check(dir, f);
+        catalogue *c = catalogue_load(dir, &e);
+        fclose(f);
+        if (n < 1 || !strstr(out, cases[i].expect))
+            fail_msg("case %zu: expected \"%s\" in:\n%s", i, cases[i].expect, out);
+        assert_null(c); /* and loading refuses it, naming a problem */
+        assert_int_equal(e.kind, ERR_USER);
+        free(out);
+        free(text);
+        remove_folder(dir);
+    }
+    free(shipped);
+}
+
+static void a_missing_file_is_a_problem(void **state)
+{
+    char *dir = tu_tempdir(), *out = NULL;
+    size_t outlen = 0;
+    FILE *f = open_memstream(&out, &outlen);
+    err e = {0};
+    (void)state;
+    assert_int_equal(catalogue_check(dir, f), 1);
+    fclose(f);
+    assert_non_null(strstr(out, CATALOGUE_FILE));
+    assert_null(catalogue_load(dir, &e));
+    assert_non_null(strstr(e.msg, CATALOGUE_FILE));
+    free(out);
+    rmdir(dir);
+    free(dir);
+}
+
+/* A district rewords a message: the code says the new words; a text without hne speaks Hindi
+ * to a Chhattisgarhi speaker; an optional placeholder may go. */
+static void a_reworded_text_is_said(void **state)
+{
+    char *shipped = tu_read_source("flows/" CATALOGUE_FILE, NULL);
+    char *a = tu_replace(shipped, "Please check the number.", "Please check the number, or call 1100.");
+    char *b = tu_replace(a, "\"hne\": \"तुंहर सिकायत मन म {tracking_no} नइ मिलिस। किरपा करके नंबर जाँच लेवव।\"",
+                         "\"note\": \"no hne yet\"");
+    char *d = tu_replace(b, "\\nExpected resolution by: {due}", ""), *dir = folder_with(d);
+    const char *keys[] = {"tracking_no"}, *values[] = {"RPR-2026-000009"};
+    err e = {0};
+    catalogue *c = catalogue_load(dir, &e);
+    char *t;
+    (void)state;
+    if (!c)
+        fail_msg("%s", e.msg);
+    t = catalogue_say(c, MSG_CASE_NOT_FOUND, "en", keys, values, 1);
+    assert_string_equal(t, "We could not find complaint RPR-2026-000009 among your complaints. "
+                           "Please check the number, or call 1100.");
+    free(t);
+    t = catalogue_say(c, MSG_CASE_NOT_FOUND, "hne", keys, values, 1);
+    assert_string_equal(t, "आपकी शिकायतों में RPR-2026-000009 नहीं मिली। कृपया नंबर जांच लें।");
+    free(t);
+    catalogue_free(c);
+    free(shipped);
+    free(a);
+    free(b);
+    free(d);
+    remove_folder(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(shipped_catalogue_speaks),
+        cmocka_unit_test(every_problem_is_reported),
+        cmocka_unit_test(a_missing_file_is_a_problem),
+        cmocka_unit_test(a_reworded_text_is_said),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
