@@ -12,6 +12,7 @@
 #include "officer.h"
 #include "outbox.h"
 #include "text.h"
+#include "words.h"
 
 struct case_row {
     char id[24], tracking[32], status[16], dept[24], citizen[24], lang[4],
@@ -726,17 +727,6 @@ int desk_officer(desk_out *o, const wa_message *m, err *e)
 
 /* ---- citizens ------------------------------------------------------------------------------ */
 
-static int word_is(const char *norm, const char *const *words)
-{
-    char w[64];
-    for (const char *const *p = words; *p; p++) {
-        text_normalize(*p, w, sizeof w);
-        if (!strcmp(w, norm))
-            return 1;
-    }
-    return 0;
-}
-
 /* A one-line update to the case's citizen about their case: fmt names the tracking number once. */
 static int tell(desk_out *o, const struct case_row *c, err *e, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -814,13 +804,6 @@ static int forward_docs(desk_out *o, const struct case_row *c, const char *to, c
 int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_confirm,
                  int case_waiting, int *handled, err *e)
 {
-    /* No digits: "1" and "2" pick menu rows, and a menu may be showing. */
-    static const char *const yes[] = {"yes", "y",  "haan", "han", "ha", "ji",
-                                      "हाँ",  "हां", "जी",   "हव",  "हौ", NULL};
-    static const char *const no[] = {"no", "n",   "nahi", "nahin", "na", "नहीं",
-                                     "ना", "नही", "नइ",   "नई",    NULL};
-    static const char *const keywords[] = {"menu",     "मेनू",   "0",    "help",   "मदद",    "stop",
-                                           "language", "भाषा", "भाखा", "bhasha", "bhakha", NULL};
     struct case_row c;
     char norm[256] = "", reply[5120];
     const char *reply_id =
@@ -865,7 +848,8 @@ int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_conf
         /* Which waiting case: media answers a request for documents, yes/no a question. */
         const char *like =
             m->kind == WA_MSG_TEXT
-                ? (*norm && (word_is(norm, yes) || word_is(norm, no)) ? "answer" : "text")
+                ? (*norm && (words_in(norm, words_yes) || words_in(norm, words_no)) ? "answer"
+                                                                                    : "text")
             : m->kind == WA_MSG_AUDIO ? "text"
                                       : "docs";
         found = read_case_p(o, &st_citizen_pending, (const char *[]){m->from, like}, &c, e);
@@ -876,7 +860,7 @@ int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_conf
         return -1;
     en = found ? !strcmp(c.lang, "en") : lang && !strcmp(lang, "en");
     if (found && c.awaiting_reason && (m->kind == WA_MSG_TEXT || m->kind == WA_MSG_AUDIO) &&
-        !in_confirm && !(*norm && word_is(norm, keywords))) {
+        !in_confirm && !(*norm && words_in(norm, words_flow))) {
         int rc =
             reopen(o, &c, m->from, m->kind == WA_MSG_TEXT ? m->text : "(voice note)", 1, en, e);
         *handled = rc > 0;
@@ -886,8 +870,8 @@ int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_conf
         /* A tapped answer always counts; a typed one only when the flow is not asking its own
          * question. */
         int typed = !*reply_id && !in_confirm && *norm;
-        int is_yes = !strncmp(reply_id, "sat:yes:", 8) || (typed && word_is(norm, yes));
-        int is_no = !strncmp(reply_id, "sat:no:", 7) || (typed && word_is(norm, no));
+        int is_yes = !strncmp(reply_id, "sat:yes:", 8) || (typed && words_in(norm, words_yes));
+        int is_no = !strncmp(reply_id, "sat:no:", 7) || (typed && words_in(norm, words_no));
         if (is_yes) {
             if (db_exec(o->pg, &st_close, (const char *[]){c.id}, e) < 0)
                 return -1;
@@ -916,7 +900,7 @@ int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_conf
                         c.tracking);
         }
     }
-    if (found && c.awaiting_docs && !in_confirm && !(*norm && word_is(norm, keywords)) &&
+    if (found && c.awaiting_docs && !in_confirm && !(*norm && words_in(norm, words_flow)) &&
         (m->kind == WA_MSG_IMAGE || m->kind == WA_MSG_DOCUMENT || m->kind == WA_MSG_AUDIO ||
          m->kind == WA_MSG_VIDEO || m->kind == WA_MSG_TEXT)) {
         /* What the officer asked for: attached to the case and forwarded to that officer. */
