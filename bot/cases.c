@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "officer.h"
 #include "text.h"
 
 /* Urgent: the department is, or the text (desc) names an emergency (आग, fire, बाढ़...); d is the
@@ -56,15 +57,17 @@ static const db_stmt st_wanted = {"cases_wanted",
                                   2};
 static const db_stmt st_by_source = {"cases_by_source",
                                      "SELECT id FROM cases WHERE source_message_id = $1", 1};
+/* The time is the column's default: the transaction's clock (sampark.clock, 0014). */
 static const db_stmt st_event = {
     "cases_event",
-    "INSERT INTO case_events (case_id, kind, actor, text, detail) VALUES ($1::bigint, $2, $3, $4, "
-    "COALESCE(NULLIF($5, ''), '{}')::jsonb) RETURNING id",
+    "INSERT INTO case_events (case_id, kind, actor, text, detail) VALUES ($1::bigint, $2, $3, $4,"
+    " COALESCE(NULLIF($5, ''), '{}')::jsonb) RETURNING id",
     5};
 static const db_stmt st_attach = {
     "cases_attach",
     "INSERT INTO attachments (case_id, event_id, media_id, media_type, mime, caption, filename)"
-    " VALUES ($1::bigint, $2::bigint, $3, $4, NULLIF($5, ''), NULLIF($6, ''), NULLIF($7, ''))",
+    " VALUES ($1::bigint, NULLIF($2, '')::bigint, $3, $4, NULLIF($5, ''), NULLIF($6, ''),"
+    " NULLIF($7, ''))",
     7};
 static const db_stmt st_info = {
     "cases_info",
@@ -247,4 +250,387 @@ int case_lookup(db *d, const char *phone, const char *tracking_no, const char *l
 int case_set_language(db *d, const char *phone, const char *lang, err *e)
 {
     return db_exec(d, &st_set_lang, (const char *[]){phone, lang}, e);
+}
+
+/* ---- the desk's side ---------------------------------------------------------------------- */
+
+/* SQL: true when phone (an SQL expression) may still hear about a case of dept (one too): an
+ * officer of that department in the directory now, or a nodal officer or the collector. An
+ * officer removed from the directory (their row is deleted) or whose case moved to another
+ * department is no longer sent its citizen's words and files. */
+#define CASES_SQL_STILL_ACTS(phone, dept)                                                          \
+    "(EXISTS (SELECT 1 FROM officers sa WHERE sa.phone = " phone " AND sa.department_code = " dept \
+    ") OR EXISTS (SELECT 1 FROM districts sa WHERE " phone                                         \
+    " = ANY(sa.nodal_phones || sa.collector_phones)))"
+
+#define CASE_COLUMNS                                                                               \
+    "c.id, c.tracking_no, c.status, c.department_code, c.citizen_phone, c.language, "              \
+    "left(c.description, 1000),"                                                                   \
+    " COALESCE(c.location_text, ''), COALESCE(d.name->>'hi', ''), COALESCE(d.name->>'en', ''), "   \
+    "c.reopen_count,"                                                                              \
+    " c.awaiting_docs, c.awaiting_reason, c.satisfaction_asked_at IS NOT NULL, c.urgent"
+
+static const db_stmt st_get = {"cases_get",
+                               "SELECT " CASE_COLUMNS
+                               " FROM cases c JOIN departments d ON d.code = c.department_code"
+                               " WHERE c.tracking_no = $1",
+                               1};
+static const db_stmt st_by_wamid = {
+    "cases_by_wamid",
+    "SELECT " CASE_COLUMNS " FROM cases c JOIN departments d ON d.code = c.department_code"
+    " JOIN outbound_messages o ON o.case_id = c.id WHERE o.wamid = $1",
+    1};
+/* The case a citizen's message answers: $2 says what the message looks like ('docs' for
+ * media, 'answer' for a yes/no, 'text' otherwise), so it goes to the case waiting for it. */
+static const db_stmt st_waiting = {
+    "cases_waiting",
+    "SELECT " CASE_COLUMNS " FROM cases c JOIN departments d ON d.code = c.department_code"
+    " WHERE c.citizen_phone = $1 AND c.status <> 'closed' AND (c.awaiting_docs OR "
+    "c.awaiting_reason OR"
+    "  (c.status = 'resolved' AND c.satisfaction_asked_at IS NOT NULL))"
+    " ORDER BY CASE $2 WHEN 'docs' THEN c.awaiting_docs"
+    "  WHEN 'answer' THEN c.status = 'resolved' AND c.satisfaction_asked_at IS NOT NULL"
+    "  ELSE c.awaiting_reason END DESC, c.awaiting_reason DESC, c.awaiting_docs DESC, c.updated_at "
+    "DESC LIMIT 1",
+    2};
+static const db_stmt st_staff = {
+    "cases_staff",
+    "SELECT EXISTS (SELECT 1 FROM districts WHERE $1 = ANY(nodal_phones || collector_phones)),"
+    " EXISTS (SELECT 1 FROM officers WHERE phone = $1),"
+    " EXISTS (SELECT 1 FROM officers WHERE phone = $1 AND department_code = $2)",
+    2};
+static const db_stmt st_dept_active = {"cases_dept_active",
+                                       "SELECT 1 FROM departments WHERE code = $1 AND active", 1};
+static const db_stmt st_recipients = {
+    "cases_recipients",
+    "SELECT DISTINCT p FROM (SELECT phone FROM officers WHERE $1 = 'officers' AND "
+    "department_code = $2"
+    " UNION ALL SELECT unnest(CASE $1 WHEN 'nodal' THEN nodal_phones WHEN 'collector' THEN "
+    "collector_phones"
+    "  WHEN 'supervisors' THEN nodal_phones || collector_phones WHEN 'digest' THEN digest_phones"
+    "  END) FROM districts) x(p) ORDER BY p",
+    2};
+static const db_stmt st_progress = {"cases_progress",
+                                    "UPDATE cases SET status = 'in_progress', updated_at = now() "
+                                    "WHERE id = $1::bigint AND status IN ('open', 'reopened')",
+                                    1};
+static const db_stmt st_docs = {
+    "cases_docs",
+    "UPDATE cases SET awaiting_docs = true, docs_requested_by = $2, docs_requested_at = now(),"
+    " updated_at = now()"
+    " WHERE id = $1::bigint",
+    2};
+/* The request answered; who gets what the citizen sent: the officer who asked, while they may
+ * still act on the case, else the department's officers now (issue 14). */
+static const db_stmt st_docs_done = {
+    "cases_docs_done",
+    "WITH d AS (UPDATE cases c SET awaiting_docs = false, updated_at = now()"
+    " WHERE c.id = $1::bigint RETURNING c.docs_requested_by AS asker, c.department_code AS dept)"
+    " SELECT x.p FROM d, LATERAL (SELECT d.asker UNION SELECT phone FROM officers"
+    "  WHERE department_code = d.dept) x(p)"
+    " WHERE (x.p IS NOT DISTINCT FROM d.asker) = " CASES_SQL_STILL_ACTS("d.asker", "d.dept"),
+    1};
+static const db_stmt st_resolve = {
+    "cases_resolve",
+    "UPDATE cases SET status = 'resolved', resolved_at = now(), satisfaction_asked_at = now(),"
+    " satisfaction_reminded_at = NULL, awaiting_reason = false, awaiting_docs = false, updated_at "
+    "= now()"
+    " WHERE id = $1::bigint AND status <> 'closed'",
+    1};
+static const db_stmt st_transfer = {
+    "cases_transfer",
+    "UPDATE cases SET department_code = $2, updated_at = now()"
+    " WHERE id = $1::bigint AND EXISTS (SELECT 1 FROM departments WHERE code = $2 AND active)",
+    2};
+static const db_stmt st_close = {
+    "cases_close",
+    "UPDATE cases SET status = 'closed', closed_at = now(), satisfaction_asked_at = NULL, "
+    "awaiting_docs = false,"
+    " awaiting_reason = false, updated_at = now() WHERE id = $1::bigint AND status = 'resolved'",
+    1};
+static const db_stmt st_ask_reason = {
+    "cases_ask_reason",
+    "UPDATE cases SET awaiting_reason = true, reason_asked_at = now(), satisfaction_asked_at = "
+    "NULL,"
+    " updated_at = now()"
+    " WHERE id = $1::bigint AND status = 'resolved' AND satisfaction_asked_at IS NOT NULL",
+    1};
+/* Reopening restarts the SLA clock — the urgent one for urgent cases, which keep their level.
+ * In a scheduler pass (a reason that never came) the clock is the pass's. */
+static const db_stmt st_reopen = {
+    "cases_reopen",
+    "UPDATE cases c SET status = 'reopened', reopen_count = c.reopen_count + 1,"
+    " awaiting_reason = false, reason_asked_at = NULL, resolved_at = NULL,"
+    " sla_started_at = " DB_CLOCK ", updated_at = now(), sla_reminded_at = NULL,"
+    " escalation_level = CASE WHEN c.urgent THEN 2 ELSE 0 END,"
+    " sla_due_at = " DB_CLOCK " + CASE WHEN c.urgent THEN t.urgent_sla_hours"
+    "  ELSE COALESCE(d.sla_hours, t.nodal_after_hours, 48) END * interval '1 hour'"
+    " FROM departments d, districts t WHERE c.id = $1::bigint AND d.code = c.department_code"
+    " AND c.status = 'resolved' AND c.awaiting_reason RETURNING c.reopen_count",
+    1};
+static const db_stmt st_escalate = {
+    "cases_escalate",
+    "UPDATE cases SET escalation_level = GREATEST(escalation_level, 1) WHERE id = $1::bigint", 1};
+static const db_stmt st_officer_cases = {
+    "cases_officer_cases",
+    "SELECT c.tracking_no, c.status, floor(extract(epoch FROM now() - c.created_at) / 3600)::int,"
+    " left(c.description, 60) FROM cases c"
+    " WHERE ($2 OR c.department_code IN (SELECT department_code FROM officers WHERE phone = $1))"
+    " AND c.status IN ('open', 'in_progress', 'reopened') ORDER BY c.created_at LIMIT 20",
+    2};
+static const db_stmt st_attachments = {"cases_attachments",
+                                       "SELECT media_id, media_type, COALESCE(caption, '') FROM "
+                                       "attachments WHERE case_id = $1::bigint ORDER BY id",
+                                       1};
+static const db_stmt st_recent = {
+    "cases_recent",
+    "SELECT c.tracking_no, COALESCE(d.name->>$2, d.name->>'hi'), c.status FROM cases c"
+    " JOIN departments d ON d.code = c.department_code WHERE c.citizen_phone = $1 AND "
+    "c.tracking_no <> $3"
+    " ORDER BY c.created_at DESC LIMIT 9",
+    3};
+static const db_stmt st_json = {
+    "cases_json",
+    "SELECT json_build_object('tracking_no', c.tracking_no, 'status', c.status, 'department', "
+    "c.department_code,"
+    " 'citizen', c.citizen_phone, 'citizen_name', c.citizen_name, 'language', c.language,"
+    " 'description', c.description, 'location', c.location_text, 'latitude', c.latitude, "
+    "'longitude', c.longitude,"
+    " 'urgent', c.urgent, 'reopen_count', c.reopen_count, 'escalation_level', c.escalation_level,"
+    " 'created_at', c.created_at, 'sla_due_at', c.sla_due_at, 'resolved_at', c.resolved_at, "
+    "'closed_at', c.closed_at,"
+    " 'attachments', (SELECT COALESCE(json_agg(json_build_object('media_id', a.media_id, 'type', "
+    "a.media_type,"
+    "   'mime', a.mime, 'caption', a.caption) ORDER BY a.id), '[]') FROM attachments a WHERE "
+    "a.case_id = c.id),"
+    " 'events', (SELECT COALESCE(json_agg(json_build_object('kind', e.kind, 'at', e.at, 'actor', "
+    "e.actor,"
+    "   'text', e.text, 'detail', e.detail) ORDER BY e.at, e.id), '[]') FROM case_events e WHERE "
+    "e.case_id = c.id))"
+    " FROM cases c WHERE c.tracking_no = $1",
+    1};
+
+static int read_case(db *d, const db_stmt *st, const char *const *params, case_info *c, err *e)
+{
+    PGresult *r = db_query(d, st, params, e);
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return 0;
+    }
+    memset(c, 0, sizeof *c);
+    db_copy(c->id, sizeof c->id, r, 0, 0);
+    db_copy(c->tracking_no, sizeof c->tracking_no, r, 0, 1);
+    db_copy(c->status, sizeof c->status, r, 0, 2);
+    db_copy(c->department, sizeof c->department, r, 0, 3);
+    db_copy(c->citizen, sizeof c->citizen, r, 0, 4);
+    db_copy(c->lang, sizeof c->lang, r, 0, 5);
+    db_copy(c->description, sizeof c->description, r, 0, 6);
+    db_copy(c->place, sizeof c->place, r, 0, 7);
+    db_copy(c->dept_name_hi, sizeof c->dept_name_hi, r, 0, 8);
+    db_copy(c->dept_name_en, sizeof c->dept_name_en, r, 0, 9);
+    c->reopen_count = atoi(PQgetvalue(r, 0, 10));
+    c->awaiting_docs = PQgetvalue(r, 0, 11)[0] == 't';
+    c->awaiting_reason = PQgetvalue(r, 0, 12)[0] == 't';
+    c->asked = PQgetvalue(r, 0, 13)[0] == 't';
+    c->urgent = PQgetvalue(r, 0, 14)[0] == 't';
+    PQclear(r);
+    return 1;
+}
+
+int case_get(db *d, const char *tracking_no, case_info *out, err *e)
+{
+    return read_case(d, &st_get, (const char *[]){tracking_no}, out, e);
+}
+
+int case_get_by_message(db *d, const char *wamid, case_info *out, err *e)
+{
+    return read_case(d, &st_by_wamid, (const char *[]){wamid}, out, e);
+}
+
+int case_get_waiting(db *d, const char *phone, const char *like, case_info *out, err *e)
+{
+    return read_case(d, &st_waiting, (const char *[]){phone, like}, out, e);
+}
+
+int case_staff_of(db *d, const char *phone, const char *dept, case_staff *out, err *e)
+{
+    PGresult *r = db_query(d, &st_staff, (const char *[]){phone, dept ? dept : ""}, e);
+    if (!r)
+        return -1;
+    out->supervisor = PQgetvalue(r, 0, 0)[0] == 't';
+    out->officer = PQgetvalue(r, 0, 1)[0] == 't';
+    out->of_dept = PQgetvalue(r, 0, 2)[0] == 't';
+    PQclear(r);
+    return 0;
+}
+
+/* 1 when the statement returned a row, 0 none, -1 error. */
+static int any_row(db *d, const db_stmt *st, const char *const *params, err *e)
+{
+    PGresult *r = db_query(d, st, params, e);
+    int n;
+    if (!r)
+        return -1;
+    n = PQntuples(r) > 0;
+    PQclear(r);
+    return n;
+}
+
+int case_department_active(db *d, const char *code, err *e)
+{
+    return any_row(d, &st_dept_active, (const char *[]){code}, e);
+}
+
+PGresult *case_recipients(db *d, case_role role, const char *dept, err *e)
+{
+    static const char *const roles[] = {"officers", "nodal", "collector", "supervisors", "digest"};
+    return db_query(d, &st_recipients, (const char *[]){roles[role], dept ? dept : ""}, e);
+}
+
+int case_add_event(db *d, const char *case_id, const char *kind, const char *actor,
+                   const char *text, const char *detail, char id_out[24], err *e)
+{
+    PGresult *r = db_query(
+        d, &st_event,
+        (const char *[]){case_id, kind, actor, text && *text ? text : NULL, detail ? detail : ""},
+        e);
+    if (!r)
+        return -1;
+    if (id_out)
+        db_copy(id_out, 24, r, 0, 0);
+    PQclear(r);
+    return 0;
+}
+
+int case_attach(db *d, const char *case_id, const char *event_id, const char *media_id,
+                const char *media_type, const char *mime, const char *caption, const char *filename,
+                err *e)
+{
+    return db_exec(d, &st_attach,
+                   (const char *[]){case_id, event_id ? event_id : "", media_id, media_type,
+                                    mime ? mime : "", caption ? caption : "",
+                                    filename ? filename : ""},
+                   e);
+}
+
+PGresult *case_attachments(db *d, const char *case_id, err *e)
+{
+    return db_query(d, &st_attachments, (const char *[]){case_id}, e);
+}
+
+int case_mark_in_progress(db *d, const char *case_id, err *e)
+{
+    return db_exec(d, &st_progress, (const char *[]){case_id}, e);
+}
+
+int case_request_docs(db *d, const char *case_id, const char *officer, err *e)
+{
+    return db_exec(d, &st_docs, (const char *[]){case_id, officer}, e);
+}
+
+int case_resolve(db *d, const char *case_id, err *e)
+{
+    return db_exec(d, &st_resolve, (const char *[]){case_id}, e);
+}
+
+/* 1 when the statement changed a row, 0 none, -1 error. */
+static int changed(db *d, const db_stmt *st, const char *const *params, err *e)
+{
+    if (db_exec(d, st, params, e) < 0)
+        return -1;
+    return db_affected(d) > 0;
+}
+
+int case_transfer(db *d, const char *case_id, const char *dept, err *e)
+{
+    return changed(d, &st_transfer, (const char *[]){case_id, dept}, e);
+}
+
+PGresult *case_docs_answered(db *d, const char *case_id, err *e)
+{
+    return db_query(d, &st_docs_done, (const char *[]){case_id}, e);
+}
+
+int case_close_satisfied(db *d, const char *case_id, err *e)
+{
+    return changed(d, &st_close, (const char *[]){case_id}, e);
+}
+
+int case_ask_reason(db *d, const char *case_id, err *e)
+{
+    return changed(d, &st_ask_reason, (const char *[]){case_id}, e);
+}
+
+int case_reopen(db *d, const char *case_id, err *e)
+{
+    PGresult *r = db_query(d, &st_reopen, (const char *[]){case_id}, e);
+    int count = 0;
+    if (!r)
+        return -1;
+    if (PQntuples(r) > 0)
+        count = atoi(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return count;
+}
+
+int case_escalate_reopened(db *d, const char *case_id, err *e)
+{
+    return db_exec(d, &st_escalate, (const char *[]){case_id}, e);
+}
+
+PGresult *case_open_of_officer(db *d, const char *phone, int all, err *e)
+{
+    return db_query(d, &st_officer_cases, (const char *[]){phone, all ? "true" : "false"}, e);
+}
+
+PGresult *case_recent_of(db *d, const char *phone, const char *lang, const char *except, err *e)
+{
+    return db_query(d, &st_recent, (const char *[]){phone, lang, except ? except : ""}, e);
+}
+
+char *case_json(db *d, const char *tracking_no, err *e)
+{
+    char canon[32];
+    PGresult *r;
+    char *out;
+    if (!officer_find_tracking(tracking_no, canon, NULL, NULL))
+        snprintf(canon, sizeof canon, "%s", tracking_no);
+    if (!(r = db_query(d, &st_json, (const char *[]){canon}, e)))
+        return NULL;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        err_set(e, ERR_USER, "case %s: no such tracking number", tracking_no);
+        return NULL;
+    }
+    out = strdup(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return out;
+}
+
+/* ---- the scheduler's and the server's side ------------------------------------------------- */
+
+/* The lapse is told to the officer who asked while they may still act on the case, else to the
+ * department's officers now (the last column says which). */
+static const db_stmt st_docs_lapse = {
+    "cases_docs_lapse",
+    "UPDATE cases c SET awaiting_docs = false, updated_at = now() WHERE c.id IN (SELECT id FROM"
+    " cases WHERE awaiting_docs AND COALESCE(docs_requested_at, updated_at) + interval '7 days'"
+    " <= to_timestamp($1::double precision / 1000) ORDER BY id LIMIT 500)"
+    " RETURNING c.id, c.tracking_no, COALESCE(c.docs_requested_by, ''),"
+    " extract(epoch FROM c.docs_requested_at)::bigint, c.department_code,"
+    " " CASES_SQL_STILL_ACTS("c.docs_requested_by", "c.department_code"),
+    1};
+static const db_stmt st_by_status = {
+    "cases_by_status", "SELECT status, count(*) FROM cases GROUP BY status ORDER BY status", 0};
+
+PGresult *case_docs_lapse(db *d, const char *now_ms, err *e)
+{
+    return db_query(d, &st_docs_lapse, (const char *[]){now_ms}, e);
+}
+
+PGresult *case_count_by_status(db *d, err *e)
+{
+    return db_query(d, &st_by_status, NULL, e);
 }

@@ -14,124 +14,6 @@
 #include "text.h"
 #include "words.h"
 
-struct case_row {
-    char id[24], tracking[32], status[16], dept[24], citizen[24], lang[4],
-        description[4004], /* 1000 letters, 4 bytes each at most */
-        place[1204];
-    char dept_name_hi[200], dept_name_en[200];
-    int reopen_count, awaiting_docs, awaiting_reason, asked, urgent;
-};
-
-#define CASE_COLUMNS                                                                               \
-    "c.id, c.tracking_no, c.status, c.department_code, c.citizen_phone, c.language, "              \
-    "left(c.description, 1000),"                                                                   \
-    " COALESCE(c.location_text, ''), COALESCE(d.name->>'hi', ''), COALESCE(d.name->>'en', ''), "   \
-    "c.reopen_count,"                                                                              \
-    " c.awaiting_docs, c.awaiting_reason, c.satisfaction_asked_at IS NOT NULL, c.urgent"
-
-static const db_stmt st_get = {"desk_get",
-                               "SELECT " CASE_COLUMNS
-                               " FROM cases c JOIN departments d ON d.code = c.department_code"
-                               " WHERE c.tracking_no = $1",
-                               1};
-static const db_stmt st_by_wamid = {
-    "desk_by_wamid",
-    "SELECT " CASE_COLUMNS " FROM cases c JOIN departments d ON d.code = c.department_code"
-    " JOIN outbound_messages o ON o.case_id = c.id WHERE o.wamid = $1",
-    1};
-/* The case a citizen's message answers: $2 says what the message looks like ('docs' for
- * media, 'answer' for a yes/no, 'text' otherwise), so it goes to the case waiting for it. */
-static const db_stmt st_citizen_pending = {
-    "desk_citizen_pending",
-    "SELECT " CASE_COLUMNS " FROM cases c JOIN departments d ON d.code = c.department_code"
-    " WHERE c.citizen_phone = $1 AND c.status <> 'closed' AND (c.awaiting_docs OR "
-    "c.awaiting_reason OR"
-    "  (c.status = 'resolved' AND c.satisfaction_asked_at IS NOT NULL))"
-    " ORDER BY CASE $2 WHEN 'docs' THEN c.awaiting_docs"
-    "  WHEN 'answer' THEN c.status = 'resolved' AND c.satisfaction_asked_at IS NOT NULL"
-    "  ELSE c.awaiting_reason END DESC, c.awaiting_reason DESC, c.awaiting_docs DESC, c.updated_at "
-    "DESC LIMIT 1",
-    2};
-static const db_stmt st_officer_depts = {"desk_officer_depts",
-                                         "SELECT string_agg(department_code, ',' ORDER BY "
-                                         "department_code) FROM officers WHERE phone = $1",
-                                         1};
-static const db_stmt st_supervisor = {
-    "desk_supervisor", "SELECT 1 FROM districts WHERE $1 = ANY(nodal_phones || collector_phones)",
-    1};
-static const db_stmt st_event = {
-    "desk_event",
-    "INSERT INTO case_events (case_id, kind, actor, text, detail)"
-    " VALUES ($1::bigint, $2, $3, NULLIF($4, ''), COALESCE(NULLIF($5, ''), '{}')::jsonb)",
-    5};
-static const db_stmt st_progress = {"desk_progress",
-                                    "UPDATE cases SET status = 'in_progress', updated_at = now() "
-                                    "WHERE id = $1::bigint AND status IN ('open', 'reopened')",
-                                    1};
-static const db_stmt st_docs = {
-    "desk_docs",
-    "UPDATE cases SET awaiting_docs = true, docs_requested_by = $2, docs_requested_at = now(),"
-    " updated_at = now()"
-    " WHERE id = $1::bigint",
-    2};
-/* The request answered; who gets what the citizen sent: the officer who asked, while they may
- * still act on the case, else the department's officers now (issue 14). */
-static const db_stmt st_docs_done = {
-    "desk_docs_done",
-    "WITH d AS (UPDATE cases c SET awaiting_docs = false, updated_at = now()"
-    " WHERE c.id = $1::bigint RETURNING c.docs_requested_by AS asker, c.department_code AS dept)"
-    " SELECT x.p FROM d, LATERAL (SELECT d.asker UNION SELECT phone FROM officers"
-    "  WHERE department_code = d.dept) x(p)"
-    " WHERE (x.p IS NOT DISTINCT FROM d.asker) = " DESK_SQL_STILL_ACTS("d.asker", "d.dept"),
-    1};
-static const db_stmt st_resolve = {
-    "desk_resolve",
-    "UPDATE cases SET status = 'resolved', resolved_at = now(), satisfaction_asked_at = now(),"
-    " satisfaction_reminded_at = NULL, awaiting_reason = false, awaiting_docs = false, updated_at "
-    "= now()"
-    " WHERE id = $1::bigint AND status <> 'closed'",
-    1};
-static const db_stmt st_transfer = {
-    "desk_transfer",
-    "UPDATE cases SET department_code = $2, updated_at = now()"
-    " WHERE id = $1::bigint AND EXISTS (SELECT 1 FROM departments WHERE code = $2 AND active)",
-    2};
-static const db_stmt st_close = {
-    "desk_close",
-    "UPDATE cases SET status = 'closed', closed_at = now(), satisfaction_asked_at = NULL, "
-    "awaiting_docs = false,"
-    " awaiting_reason = false, updated_at = now() WHERE id = $1::bigint AND status = 'resolved'",
-    1};
-static const db_stmt st_ask_reason = {
-    "desk_ask_reason",
-    "UPDATE cases SET awaiting_reason = true, reason_asked_at = now(), satisfaction_asked_at = "
-    "NULL,"
-    " updated_at = now()"
-    " WHERE id = $1::bigint AND status = 'resolved' AND satisfaction_asked_at IS NOT NULL",
-    1};
-/* Reopening restarts the SLA clock — the urgent one for urgent cases, which keep their level.
- * In a scheduler pass (a reason that never came) the clock is the pass's. */
-static const db_stmt st_reopen = {
-    "desk_reopen",
-    "UPDATE cases c SET status = 'reopened', reopen_count = c.reopen_count + 1,"
-    " awaiting_reason = false, reason_asked_at = NULL, resolved_at = NULL,"
-    " sla_started_at = " DB_CLOCK ", updated_at = now(), sla_reminded_at = NULL,"
-    " escalation_level = CASE WHEN c.urgent THEN 2 ELSE 0 END,"
-    " sla_due_at = " DB_CLOCK " + CASE WHEN c.urgent THEN t.urgent_sla_hours"
-    "  ELSE COALESCE(d.sla_hours, t.nodal_after_hours, 48) END * interval '1 hour'"
-    " FROM departments d, districts t WHERE c.id = $1::bigint AND d.code = c.department_code"
-    " AND c.status = 'resolved' AND c.awaiting_reason RETURNING c.reopen_count",
-    1};
-static const db_stmt st_escalate = {
-    "desk_escalate",
-    "UPDATE cases SET escalation_level = GREATEST(escalation_level, 1) WHERE id = $1::bigint", 1};
-static const db_stmt st_dept_officers = {
-    "desk_dept_officers", "SELECT phone FROM officers WHERE department_code = $1 ORDER BY phone",
-    1};
-static const db_stmt st_supervisors = {"desk_supervisors",
-                                       "SELECT DISTINCT p FROM districts, unnest(CASE WHEN $1 THEN "
-                                       "nodal_phones || collector_phones ELSE nodal_phones END) p",
-                                       1};
 /* The other party of a helpdesk exchange (migration 0015): the message swiped was of $2. The
  * helpdesk is the nodal officers' (desk_helpdesk): one who is no longer a nodal officer or the
  * collector — removed, or now a department's officer — comes back as '' and the citizen's words
@@ -144,49 +26,6 @@ static const db_stmt st_helpdesk_peer = {
     " THEN about_phone ELSE '' END FROM outbound_messages"
     " WHERE wamid = $1 AND recipient = $2 AND purpose = $3 AND about_phone IS NOT NULL",
     3};
-static const db_stmt st_officer_cases = {
-    "desk_officer_cases",
-    "SELECT c.tracking_no, c.status, floor(extract(epoch FROM now() - c.created_at) / 3600)::int,"
-    " left(c.description, 60) FROM cases c"
-    " WHERE ($2 OR c.department_code IN (SELECT department_code FROM officers WHERE phone = $1))"
-    " AND c.status IN ('open', 'in_progress', 'reopened') ORDER BY c.created_at LIMIT 20",
-    2};
-static const db_stmt st_attachment = {"desk_attachment",
-                                      "SELECT media_id, media_type, COALESCE(caption, '') FROM "
-                                      "attachments WHERE case_id = $1::bigint ORDER BY id",
-                                      1};
-static const db_stmt st_attach = {
-    "desk_attach",
-    "INSERT INTO attachments (case_id, media_id, media_type, mime, caption, filename)"
-    " VALUES ($1::bigint, $2, $3, NULLIF($4, ''), NULLIF($5, ''), NULLIF($6, ''))",
-    6};
-static const db_stmt st_recent = {
-    "desk_recent",
-    "SELECT c.tracking_no, COALESCE(d.name->>$2, d.name->>'hi'), c.status FROM cases c"
-    " JOIN departments d ON d.code = c.department_code WHERE c.citizen_phone = $1 AND "
-    "c.tracking_no <> $3"
-    " ORDER BY c.created_at DESC LIMIT 9",
-    3};
-static const db_stmt st_case_json = {
-    "desk_case_json",
-    "SELECT json_build_object('tracking_no', c.tracking_no, 'status', c.status, 'department', "
-    "c.department_code,"
-    " 'citizen', c.citizen_phone, 'citizen_name', c.citizen_name, 'language', c.language,"
-    " 'description', c.description, 'location', c.location_text, 'latitude', c.latitude, "
-    "'longitude', c.longitude,"
-    " 'urgent', c.urgent, 'reopen_count', c.reopen_count, 'escalation_level', c.escalation_level,"
-    " 'created_at', c.created_at, 'sla_due_at', c.sla_due_at, 'resolved_at', c.resolved_at, "
-    "'closed_at', c.closed_at,"
-    " 'attachments', (SELECT COALESCE(json_agg(json_build_object('media_id', a.media_id, 'type', "
-    "a.media_type,"
-    "   'mime', a.mime, 'caption', a.caption) ORDER BY a.id), '[]') FROM attachments a WHERE "
-    "a.case_id = c.id),"
-    " 'events', (SELECT COALESCE(json_agg(json_build_object('kind', e.kind, 'at', e.at, 'actor', "
-    "e.actor,"
-    "   'text', e.text, 'detail', e.detail) ORDER BY e.at, e.id), '[]') FROM case_events e WHERE "
-    "e.case_id = c.id))"
-    " FROM cases c WHERE c.tracking_no = $1",
-    1};
 
 /* ---- sending ------------------------------------------------------------------------------ */
 
@@ -262,7 +101,7 @@ static int helpdesk_to_staff(desk_out *o, const char *staff, const char *citizen
 static int helpdesk_to_nodal(desk_out *o, const char *citizen, const char *headline,
                              const char *text, err *e)
 {
-    PGresult *r = db_query(o->pg, &st_supervisors, (const char *[]){"false"}, e);
+    PGresult *r = case_recipients(o->pg, CASE_NODAL, NULL, e);
     int n;
     if (!r)
         return -1;
@@ -306,7 +145,7 @@ static int helpdesk_answer(desk_out *o, const char *staff, const char *citizen, 
     return say(o, staff, body, NULL, "officer_reply", e);
 }
 
-static int ask_satisfaction(desk_out *o, const struct case_row *c, const char *full_note, err *e)
+static int ask_satisfaction(desk_out *o, const case_info *c, const char *full_note, err *e)
 {
     engine_out q;
     char key[320], body[3072], note[2404]; /* 600 letters of note */
@@ -320,16 +159,16 @@ static int ask_satisfaction(desk_out *o, const struct case_row *c, const char *f
         snprintf(body, sizeof body,
                  "Your complaint %s has been resolved.\nOfficer's note: %s\n\nAre you satisfied "
                  "with the resolution?",
-                 c->tracking, note);
+                 c->tracking_no, note);
     else
         snprintf(body, sizeof body,
                  "आपकी शिकायत %s का समाधान कर दिया गया है।\nअधिकारी की टिप्पणी: %s\n\nक्या आप समाधान "
                  "से संतुष्ट हैं?",
-                 c->tracking, note);
+                 c->tracking_no, note);
     q.text = body;
-    snprintf(q.opts[0].id, sizeof q.opts[0].id, "sat:yes:%s", c->tracking);
+    snprintf(q.opts[0].id, sizeof q.opts[0].id, "sat:yes:%s", c->tracking_no);
     snprintf(q.opts[0].title, sizeof q.opts[0].title, "%s", en ? "Yes" : "हाँ");
-    snprintf(q.opts[1].id, sizeof q.opts[1].id, "sat:no:%s", c->tracking);
+    snprintf(q.opts[1].id, sizeof q.opts[1].id, "sat:no:%s", c->tracking_no);
     snprintf(q.opts[1].title, sizeof q.opts[1].title, "%s", en ? "No" : "नहीं");
     q.nopts = 2;
     key_for(o, key, sizeof key);
@@ -340,55 +179,17 @@ static int ask_satisfaction(desk_out *o, const struct case_row *c, const char *f
     return 0;
 }
 
-static int event(desk_out *o, const struct case_row *c, const char *kind, const char *actor,
+static int event(desk_out *o, const case_info *c, const char *kind, const char *actor,
                  const char *text, const char *detail, err *e)
 {
-    return db_exec(o->pg, &st_event,
-                   (const char *[]){c->id, kind, actor, text ? text : "", detail ? detail : ""}, e);
-}
-
-/* ---- reading cases ------------------------------------------------------------------------- */
-
-static int read_case_p(desk_out *o, const db_stmt *st, const char *const *params,
-                       struct case_row *c, err *e)
-{
-    PGresult *r = db_query(o->pg, st, params, e);
-    if (!r)
-        return -1;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
-        return 0;
-    }
-    memset(c, 0, sizeof *c);
-    db_copy(c->id, sizeof c->id, r, 0, 0);
-    db_copy(c->tracking, sizeof c->tracking, r, 0, 1);
-    db_copy(c->status, sizeof c->status, r, 0, 2);
-    db_copy(c->dept, sizeof c->dept, r, 0, 3);
-    db_copy(c->citizen, sizeof c->citizen, r, 0, 4);
-    db_copy(c->lang, sizeof c->lang, r, 0, 5);
-    db_copy(c->description, sizeof c->description, r, 0, 6);
-    db_copy(c->place, sizeof c->place, r, 0, 7);
-    db_copy(c->dept_name_hi, sizeof c->dept_name_hi, r, 0, 8);
-    db_copy(c->dept_name_en, sizeof c->dept_name_en, r, 0, 9);
-    c->reopen_count = atoi(PQgetvalue(r, 0, 10));
-    c->awaiting_docs = PQgetvalue(r, 0, 11)[0] == 't';
-    c->awaiting_reason = PQgetvalue(r, 0, 12)[0] == 't';
-    c->asked = PQgetvalue(r, 0, 13)[0] == 't';
-    c->urgent = PQgetvalue(r, 0, 14)[0] == 't';
-    PQclear(r);
-    return 1;
-}
-
-static int read_case(desk_out *o, const db_stmt *st, const char *param, struct case_row *c, err *e)
-{
-    return read_case_p(o, st, (const char *[]){param}, c, e);
+    return case_add_event(o->pg, c->id, kind, actor, text, detail, NULL, e);
 }
 
 /* Sends text to every officer of a department (and the supervisors when asked). */
 static int notify_dept(desk_out *o, const char *dept, const char *text, const char *case_id,
                        const char *purpose, int supervisors, int collector, err *e)
 {
-    PGresult *r = db_query(o->pg, &st_dept_officers, (const char *[]){dept}, e);
+    PGresult *r = case_recipients(o->pg, CASE_OFFICERS, dept, e);
     if (!r)
         return -1;
     for (int i = 0; i < PQntuples(r); i++)
@@ -399,7 +200,7 @@ static int notify_dept(desk_out *o, const char *dept, const char *text, const ch
     PQclear(r);
     if (!supervisors)
         return 0;
-    if (!(r = db_query(o->pg, &st_supervisors, (const char *[]){collector ? "true" : "false"}, e)))
+    if (!(r = case_recipients(o->pg, collector ? CASE_SUPERVISORS : CASE_NODAL, NULL, e)))
         return -1;
     for (int i = 0; i < PQntuples(r); i++)
         if (say(o, PQgetvalue(r, i, 0), text, case_id, "escalation", e) < 0) {
@@ -410,29 +211,28 @@ static int notify_dept(desk_out *o, const char *dept, const char *text, const ch
     return 0;
 }
 
-static void case_summary(const struct case_row *c, const char *headline, char *out, size_t n)
+static void case_summary(const case_info *c, const char *headline, char *out, size_t n)
 {
     snprintf(out, n,
              "%s %s (%s)\n%s%s%s\nनागरिक: %s\n\nजवाब: reply %s <संदेश>\nदस्तावेज़: docs %s <क्या "
              "चाहिए>\nहल: resolve %s <टिप्पणी>",
-             headline, c->tracking, c->dept_name_hi, c->description,
-             c->place[0] ? "\nगांव/वार्ड: " : "", c->place, c->citizen, c->tracking, c->tracking,
-             c->tracking);
+             headline, c->tracking_no, c->dept_name_hi, c->description,
+             c->place[0] ? "\nगांव/वार्ड: " : "", c->place, c->citizen, c->tracking_no, c->tracking_no,
+             c->tracking_no);
 }
 
-/* Every attachment (rows of st_attachment) of case c, by media id, to each phone the
- * statement st (with param) returns. */
-static int forward_to(desk_out *o, const struct case_row *c, const PGresult *att, const db_stmt *st,
-                      const char *param, err *e)
+/* Every attachment (rows of case_attachments) of case c, by media id, to each phone of role. */
+static int forward_to(desk_out *o, const case_info *c, const PGresult *att, case_role role,
+                      err *e)
 {
-    PGresult *to = db_query(o->pg, st, (const char *[]){param}, e);
+    PGresult *to = case_recipients(o->pg, role, c->department, e);
     int rc = to ? 0 : -1;
     for (int i = 0; to && i < PQntuples(att) && rc == 0; i++)
         for (int k = 0; k < PQntuples(to) && rc == 0; k++) {
             char key[320];
             key_for(o, key, sizeof key);
             rc = outbox_media(o->pg, key, PQgetvalue(to, k, 0), PQgetvalue(att, i, 1),
-                              PQgetvalue(att, i, 0), c->tracking, "officer_new_case", c->id, e);
+                              PQgetvalue(att, i, 0), c->tracking_no, "officer_new_case", c->id, e);
         }
     PQclear(to);
     return rc < 0 ? -1 : 0;
@@ -441,17 +241,17 @@ static int forward_to(desk_out *o, const struct case_row *c, const PGresult *att
 /* The citizen's attachments, forwarded by media id: to the department's officers, and for an
  * urgent case to the nodal officers and the collector too — a complaint said in a voice note
  * is nothing without its audio. */
-static int forward_attachments(desk_out *o, const struct case_row *c, err *e)
+static int forward_attachments(desk_out *o, const case_info *c, err *e)
 {
     PGresult *att;
     int rc;
     if (o->no_outbox)
         return 0;
-    if (!(att = db_query(o->pg, &st_attachment, (const char *[]){c->id}, e)))
+    if (!(att = case_attachments(o->pg, c->id, e)))
         return -1;
     rc = PQntuples(att) == 0 ? 0
-         : forward_to(o, c, att, &st_dept_officers, c->dept, e) < 0 ||
-                 (c->urgent && forward_to(o, c, att, &st_supervisors, "true", e) < 0)
+         : forward_to(o, c, att, CASE_OFFICERS, e) < 0 ||
+                 (c->urgent && forward_to(o, c, att, CASE_SUPERVISORS, e) < 0)
              ? -1
              : 0;
     PQclear(att);
@@ -460,13 +260,13 @@ static int forward_attachments(desk_out *o, const struct case_row *c, err *e)
 
 int desk_case_created(desk_out *o, const char *tracking_no, err *e)
 {
-    struct case_row c;
+    case_info c;
     char text[2000];
-    int found = read_case(o, &st_get, tracking_no, &c, e);
+    int found = case_get(o->pg, tracking_no, &c, e);
     if (found <= 0)
         return found < 0 ? -1 : 0;
     case_summary(&c, c.urgent ? "🚨 तत्काल शिकायत" : "नई शिकायत", text, sizeof text);
-    if (notify_dept(o, c.dept, text, c.id, "officer_new_case", c.urgent, c.urgent, e) < 0)
+    if (notify_dept(o, c.department, text, c.id, "officer_new_case", c.urgent, c.urgent, e) < 0)
         return -1;
     if (c.urgent) {
         /* Urgent: the ladder is skipped; the citizen is told who knows. */
@@ -490,7 +290,7 @@ int desk_case_created(desk_out *o, const char *tracking_no, err *e)
                      : "⚠️ Your complaint %s is treated as urgent: the department's officers, "
                        "the nodal officer and the Collector have been informed at once. If a life "
                        "is in danger, call 112.",
-                 c.tracking);
+                 c.tracking_no);
         if (say(o, c.citizen, msg, c.id, "citizen_update", e) < 0)
             return -1;
     }
@@ -511,8 +311,7 @@ static const char officer_help[] = "आदेश / Commands:\n"
 
 static int officer_cases(desk_out *o, const char *phone, int supervisor, err *e)
 {
-    PGresult *r = db_query(o->pg, &st_officer_cases,
-                           (const char *[]){phone, supervisor ? "true" : "false"}, e);
+    PGresult *r = case_open_of_officer(o->pg, phone, supervisor, e);
     char text[4000];
     size_t n = 0;
     if (!r)
@@ -547,10 +346,10 @@ static int digest_tap(desk_out *o, const wa_message *m, err *e)
 int desk_officer(desk_out *o, const wa_message *m, err *e)
 {
     officer_command cmd;
-    struct case_row c;
-    char depts[400] = "", reply[4600];
-    int supervisor, found;
-    PGresult *r;
+    case_info c;
+    case_staff staff;
+    char reply[4600];
+    int found;
     const char *text = m->kind == WA_MSG_TEXT     ? m->text
                        : m->kind == WA_MSG_BUTTON ? m->reply_title
                                                   : "";
@@ -565,15 +364,8 @@ int desk_officer(desk_out *o, const wa_message *m, err *e)
         if (got)
             return got < 0 ? -1 : helpdesk_answer(o, m->from, citizen, text, e);
     }
-    if (!(r = db_query(o->pg, &st_officer_depts, (const char *[]){m->from}, e)))
+    if (case_staff_of(o->pg, m->from, NULL, &staff, e) < 0)
         return -1;
-    if (!PQgetisnull(r, 0, 0))
-        db_copy(depts, sizeof depts, r, 0, 0);
-    PQclear(r);
-    if (!(r = db_query(o->pg, &st_supervisor, (const char *[]){m->from}, e)))
-        return -1;
-    supervisor = PQntuples(r) > 0;
-    PQclear(r);
     officer_parse(text, m->context_id, &cmd);
     if (cmd.cmd == OFFICER_UNKNOWN || cmd.cmd == OFFICER_HELP) {
         snprintf(reply, sizeof reply, "%s%s",
@@ -581,15 +373,15 @@ int desk_officer(desk_out *o, const wa_message *m, err *e)
         return say(o, m->from, reply, NULL, "officer_reply", e);
     }
     if (cmd.cmd == OFFICER_CASES)
-        return officer_cases(o, m->from, supervisor && !depts[0], e);
+        return officer_cases(o, m->from, staff.supervisor && !staff.officer, e);
     /* Find the case: the tracking number written, or the notification swiped. */
     /* A swipe-reply is about the swiped notification's case, whatever numbers the text
      * mentions; a written number counts only when the swipe does not lead to a case. */
-    found = cmd.swipe ? read_case(o, &st_by_wamid, m->context_id, &c, e) : 0;
+    found = cmd.swipe ? case_get_by_message(o->pg, m->context_id, &c, e) : 0;
     if (found < 0)
         return -1;
     if (!found && cmd.tracking[0])
-        found = read_case(o, &st_get, cmd.tracking, &c, e);
+        found = case_get(o->pg, cmd.tracking, &c, e);
     else if (!found && !cmd.swipe) {
         snprintf(reply, sizeof reply, "शिकायत संख्या लिखें, जैसे: %s BLB-2026-000123 <संदेश>",
                  officer_cmd_name(cmd.cmd));
@@ -604,23 +396,22 @@ int desk_officer(desk_out *o, const wa_message *m, err *e)
             cmd.tracking[0] ? cmd.tracking : "(जिस संदेश पर जवाब दिया)");
         return say(o, m->from, reply, NULL, "officer_reply", e);
     }
-    if (!supervisor) {
-        char needle[40];
-        snprintf(needle, sizeof needle, ",%s,", c.dept);
-        snprintf(reply, sizeof reply, ",%s,", depts);
-        if (!strstr(reply, needle)) {
+    if (!staff.supervisor) {
+        if (case_staff_of(o->pg, m->from, c.department, &staff, e) < 0)
+            return -1;
+        if (!staff.of_dept) {
             /* Which department holds it is not theirs to know (issue 14). */
             snprintf(reply, sizeof reply,
                      "शिकायत %s आपके विभाग की शिकायतों में नहीं है, इस पर आप कार्रवाई नहीं कर सकते। / "
                      "Complaint %s is not one of your department's cases.",
-                     c.tracking, c.tracking);
+                     c.tracking_no, c.tracking_no);
             return say(o, m->from, reply, NULL, "officer_reply", e);
         }
     }
     if (cmd.cmd == OFFICER_SHOW) {
         snprintf(
             reply, sizeof reply, "%s — %s (%s)\nस्थिति: %s, दोबारा खुली: %d बार\n%s%s%s\nनागरिक: %s",
-            c.tracking, c.dept_name_hi, c.dept, c.status, c.reopen_count, c.description,
+            c.tracking_no, c.dept_name_hi, c.department, c.status, c.reopen_count, c.description,
             c.place[0] ? "\nगांव/वार्ड: " : "", c.place,
             c.citizen[0] ? c.citizen : "— (अवधि पूरी होने पर हटाया गया / removed after retention)");
         if (say(o, m->from, reply, NULL, "officer_reply", e) < 0)
@@ -628,7 +419,7 @@ int desk_officer(desk_out *o, const wa_message *m, err *e)
         /* The case's files follow: writing has opened the officer's 24-hour window, so media
          * that could not reach them as a template notification arrives now. */
         {
-            PGresult *a = db_query(o->pg, &st_attachment, (const char *[]){c.id}, e);
+            PGresult *a = case_attachments(o->pg, c.id, e);
             if (!a)
                 return -1;
             for (int i = 0; i < PQntuples(a); i++) {
@@ -636,7 +427,7 @@ int desk_officer(desk_out *o, const wa_message *m, err *e)
                 key_for(o, key, sizeof key);
                 if (!o->no_outbox &&
                     outbox_media(o->pg, key, m->from, PQgetvalue(a, i, 1), PQgetvalue(a, i, 0),
-                                 c.tracking, "officer_reply", c.id, e) < 0) {
+                                 c.tracking_no, "officer_reply", c.id, e) < 0) {
                     PQclear(a);
                     return -1;
                 }
@@ -646,78 +437,79 @@ int desk_officer(desk_out *o, const wa_message *m, err *e)
         return 0;
     }
     if (!strcmp(c.status, "closed")) {
-        snprintf(reply, sizeof reply, "शिकायत %s बंद हो चुकी है।", c.tracking);
+        snprintf(reply, sizeof reply, "शिकायत %s बंद हो चुकी है।", c.tracking_no);
         return say(o, m->from, reply, NULL, "officer_reply", e);
     }
     if ((cmd.cmd == OFFICER_REPLY || cmd.cmd == OFFICER_DOCS || cmd.cmd == OFFICER_RESOLVE) &&
         !cmd.text[0]) {
         snprintf(reply, sizeof reply, "संदेश खाली है। ऐसे लिखें: %s %s <संदेश>", officer_cmd_name(cmd.cmd),
-                 c.tracking);
+                 c.tracking_no);
         return say(o, m->from, reply, NULL, "officer_reply", e);
     }
     switch (cmd.cmd) {
     case OFFICER_REPLY:
     case OFFICER_DOCS: {
         int en = !strcmp(c.lang, "en");
-        if (db_exec(o->pg, &st_progress, (const char *[]){c.id}, e) < 0 ||
+        if (case_mark_in_progress(o->pg, c.id, e) < 0 ||
             event(o, &c, cmd.cmd == OFFICER_REPLY ? "reply" : "docs_requested", m->from, cmd.text,
                   NULL, e) < 0)
             return -1;
         if (cmd.cmd == OFFICER_DOCS) {
-            if (db_exec(o->pg, &st_docs, (const char *[]){c.id, m->from}, e) < 0)
+            if (case_request_docs(o->pg, c.id, m->from, e) < 0)
                 return -1;
             snprintf(reply, sizeof reply,
                      en ? "For your complaint %s the officer needs:\n%s\nPlease send the photo or "
                           "document here."
                         : "शिकायत %s के लिए अधिकारी को यह चाहिए:\n%s\nकृपया फोटो या दस्तावेज़ यहीं भेजें।",
-                     c.tracking, cmd.text);
+                     c.tracking_no, cmd.text);
         } else {
             snprintf(reply, sizeof reply,
                      en ? "Reply from the officer on your complaint %s:\n%s"
                         : "आपकी शिकायत %s पर अधिकारी का जवाब:\n%s",
-                     c.tracking, cmd.text);
+                     c.tracking_no, cmd.text);
         }
         if (say(o, c.citizen, reply, c.id, "citizen_update", e) < 0)
             return -1;
-        snprintf(reply, sizeof reply, "✓ शिकायत %s: नागरिक को भेज दिया गया।", c.tracking);
+        snprintf(reply, sizeof reply, "✓ शिकायत %s: नागरिक को भेज दिया गया।", c.tracking_no);
         return say(o, m->from, reply, c.id, "officer_reply", e);
     }
     case OFFICER_RESOLVE:
-        if (db_exec(o->pg, &st_resolve, (const char *[]){c.id}, e) < 0 ||
+        if (case_resolve(o->pg, c.id, e) < 0 ||
             event(o, &c, "resolved", m->from, cmd.text, NULL, e) < 0 ||
             ask_satisfaction(o, &c, cmd.text, e) < 0)
             return -1;
         snprintf(reply, sizeof reply, "✓ शिकायत %s हल के रूप में दर्ज। नागरिक से संतुष्टि पूछी गई है।",
-                 c.tracking);
+                 c.tracking_no);
         return say(o, m->from, reply, c.id, "officer_reply", e);
     case OFFICER_TRANSFER: {
         char detail[200];
-        if (!cmd.dept[0] || !strcmp(cmd.dept, c.dept)) {
+        int moved;
+        if (!cmd.dept[0] || !strcmp(cmd.dept, c.department)) {
             snprintf(reply, sizeof reply,
-                     "किस विभाग को? ऐसे लिखें: transfer %s <विभाग कोड, जैसे CSPDCL>", c.tracking);
+                     "किस विभाग को? ऐसे लिखें: transfer %s <विभाग कोड, जैसे CSPDCL>", c.tracking_no);
             return say(o, m->from, reply, NULL, "officer_reply", e);
         }
-        if (db_exec(o->pg, &st_transfer, (const char *[]){c.id, cmd.dept}, e) < 0)
+        if ((moved = case_transfer(o->pg, c.id, cmd.dept, e)) < 0)
             return -1;
-        if (db_affected(o->pg) == 0) {
+        if (moved == 0) {
             snprintf(reply, sizeof reply,
                      "विभाग कोड %s नहीं मिला। सही कोड लिखें (जैसे PHE, CSPDCL, REVENUE)।", cmd.dept);
             return say(o, m->from, reply, NULL, "officer_reply", e);
         }
-        snprintf(detail, sizeof detail, "{\"from\": \"%s\", \"to\": \"%s\"}", c.dept, cmd.dept);
+        snprintf(detail, sizeof detail, "{\"from\": \"%s\", \"to\": \"%s\"}", c.department, cmd.dept);
         if (event(o, &c, "transferred", m->from, cmd.text, detail, e) < 0 ||
-            read_case(o, &st_get, c.tracking, &c, e) < 0)
+            case_get(o->pg, c.tracking_no, &c, e) < 0)
             return -1;
         case_summary(&c, "स्थानांतरित शिकायत", reply, sizeof reply);
-        if (notify_dept(o, c.dept, reply, c.id, "officer_new_case", 0, 0, e) < 0)
+        if (notify_dept(o, c.department, reply, c.id, "officer_new_case", 0, 0, e) < 0)
             return -1;
         snprintf(reply, sizeof reply,
                  strcmp(c.lang, "en") ? "आपकी शिकायत %s अब %s विभाग को भेजी गई है।"
                                       : "Your complaint %s is now with the %s department.",
-                 c.tracking, strcmp(c.lang, "en") ? c.dept_name_hi : c.dept_name_en);
+                 c.tracking_no, strcmp(c.lang, "en") ? c.dept_name_hi : c.dept_name_en);
         if (say(o, c.citizen, reply, c.id, "citizen_update", e) < 0)
             return -1;
-        snprintf(reply, sizeof reply, "✓ शिकायत %s %s विभाग को भेज दी गई।", c.tracking, c.dept);
+        snprintf(reply, sizeof reply, "✓ शिकायत %s %s विभाग को भेज दी गई।", c.tracking_no, c.department);
         return say(o, m->from, reply, c.id, "officer_reply", e);
     }
     default:
@@ -728,9 +520,9 @@ int desk_officer(desk_out *o, const wa_message *m, err *e)
 /* ---- citizens ------------------------------------------------------------------------------ */
 
 /* A one-line update to the case's citizen about their case: fmt names the tracking number once. */
-static int tell(desk_out *o, const struct case_row *c, err *e, const char *fmt, ...)
+static int tell(desk_out *o, const case_info *c, err *e, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-static int tell(desk_out *o, const struct case_row *c, err *e, const char *fmt, ...)
+static int tell(desk_out *o, const case_info *c, err *e, const char *fmt, ...)
 {
     char text[600];
     va_list ap;
@@ -744,29 +536,22 @@ static int tell(desk_out *o, const struct case_row *c, err *e, const char *fmt, 
  * its SLA clock restarts, the department's officers are told why, a second reopen goes to the
  * nodal officer too, and the citizen is told. Returns 1 when reopened, 0 when the case no
  * longer waits for a reason (closed or reopened meanwhile), -1 on error. */
-static int reopen(desk_out *o, const struct case_row *c, const char *actor, const char *reason,
+static int reopen(desk_out *o, const case_info *c, const char *actor, const char *reason,
                   int explained, int en, err *e)
 {
     char reply[4200], cut[3000];
-    PGresult *r = db_query(o->pg, &st_reopen, (const char *[]){c->id}, e);
-    int count;
-    if (!r)
-        return -1;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
-        return 0;
-    }
-    count = atoi(PQgetvalue(r, 0, 0));
-    PQclear(r);
+    int count = case_reopen(o->pg, c->id, e);
+    if (count <= 0)
+        return count;
     if (event(o, c, "reopened", actor, reason, NULL, e) < 0)
         return -1;
     snprintf(reply, sizeof reply,
              "शिकायत %s फिर से खोली गई — नागरिक समाधान से संतुष्ट नहीं (%d बार)।\nकारण: %s\n\nजवाब: "
              "reply %s <संदेश>",
-             c->tracking, count, forwarded(reason, cut, sizeof cut), c->tracking);
-    if (notify_dept(o, c->dept, reply, c->id, "officer_reopened", count >= 2, 0, e) < 0)
+             c->tracking_no, count, forwarded(reason, cut, sizeof cut), c->tracking_no);
+    if (notify_dept(o, c->department, reply, c->id, "officer_reopened", count >= 2, 0, e) < 0)
         return -1;
-    if (count >= 2 && (db_exec(o->pg, &st_escalate, (const char *[]){c->id}, e) < 0 ||
+    if (count >= 2 && (case_escalate_reopened(o->pg, c->id, e) < 0 ||
                        event(o, c, "escalated", "system", "reopened twice: nodal officer notified",
                              "{\"level\": 1, \"reason\": \"reopened\"}", e) < 0))
         return -1;
@@ -779,17 +564,17 @@ static int reopen(desk_out *o, const struct case_row *c, const char *actor, cons
                                "that the problem is not solved."
                              : "आपकी शिकायत %s फिर से खोल दी गई है, और अधिकारी को बता दिया गया है कि "
                                "समस्या हल नहीं हुई।"),
-             c->tracking) < 0)
+             c->tracking_no) < 0)
         return -1;
     return 1;
 }
 
 /* What the citizen sent for a request for documents, to one officer: their text, or the file. */
-static int forward_docs(desk_out *o, const struct case_row *c, const char *to, const wa_message *m,
+static int forward_docs(desk_out *o, const case_info *c, const char *to, const wa_message *m,
                         err *e)
 {
     char reply[5120], key[320];
-    snprintf(reply, sizeof reply, "शिकायत %s: नागरिक ने भेजा%s%s", c->tracking,
+    snprintf(reply, sizeof reply, "शिकायत %s: नागरिक ने भेजा%s%s", c->tracking_no,
              m->kind == WA_MSG_TEXT ? ":\n" : " (फाइल साथ में)",
              m->kind == WA_MSG_TEXT ? m->text : "");
     if (say(o, to, reply, c->id, "officer_docs", e) < 0)
@@ -797,14 +582,14 @@ static int forward_docs(desk_out *o, const struct case_row *c, const char *to, c
     key_for(o, key, sizeof key);
     if (m->kind == WA_MSG_TEXT || o->no_outbox)
         return 0;
-    return outbox_media(o->pg, key, to, wa_in_kind_name(m->kind), m->media_id, c->tracking,
+    return outbox_media(o->pg, key, to, wa_in_kind_name(m->kind), m->media_id, c->tracking_no,
                         "officer_docs", c->id, e);
 }
 
 int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_confirm,
                  int case_waiting, int *handled, err *e)
 {
-    struct case_row c;
+    case_info c;
     char norm[256] = "", reply[5120];
     const char *reply_id =
         (m->kind == WA_MSG_BUTTON_REPLY || m->kind == WA_MSG_LIST_REPLY) ? m->reply_id : "";
@@ -841,7 +626,7 @@ int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_conf
     /* A tapped satisfaction button names its case; otherwise the citizen's pending one. */
     if (!strncmp(reply_id, "sat:", 4)) {
         const char *t = strchr(reply_id + 4, ':');
-        found = t ? read_case(o, &st_get, t + 1, &c, e) : 0;
+        found = t ? case_get(o->pg, t + 1, &c, e) : 0;
         if (found > 0 && strcmp(c.citizen, m->from) != 0)
             found = 0;
     } else if (case_waiting) {
@@ -852,7 +637,7 @@ int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_conf
                                                                                     : "text")
             : m->kind == WA_MSG_AUDIO ? "text"
                                       : "docs";
-        found = read_case_p(o, &st_citizen_pending, (const char *[]){m->from, like}, &c, e);
+        found = case_get_waiting(o->pg, m->from, like, &c, e);
     } else {
         found = 0;
     }
@@ -873,23 +658,21 @@ int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_conf
         int is_yes = !strncmp(reply_id, "sat:yes:", 8) || (typed && words_in(norm, words_yes));
         int is_no = !strncmp(reply_id, "sat:no:", 7) || (typed && words_in(norm, words_no));
         if (is_yes) {
-            if (db_exec(o->pg, &st_close, (const char *[]){c.id}, e) < 0)
-                return -1;
-            if (db_affected(o->pg) == 0)
-                return 0; /* closed meanwhile (auto-close) */
+            int done = case_close_satisfied(o->pg, c.id, e);
+            if (done <= 0)
+                return done; /* 0: closed meanwhile (auto-close) */
             if (event(o, &c, "closed", m->from, "citizen satisfied", NULL, e) < 0)
                 return -1;
             *handled = 1;
             return tell(o, &c, e,
                         en ? "Thank you! Your complaint %s is now closed."
                            : "धन्यवाद! आपकी शिकायत %s बंद कर दी गई है।",
-                        c.tracking);
+                        c.tracking_no);
         }
         if (is_no) {
-            if (db_exec(o->pg, &st_ask_reason, (const char *[]){c.id}, e) < 0)
-                return -1;
-            if (db_affected(o->pg) == 0)
-                return 0; /* closed meanwhile */
+            int done = case_ask_reason(o->pg, c.id, e);
+            if (done <= 0)
+                return done; /* 0: closed meanwhile */
             if (event(o, &c, "not_satisfied", m->from, NULL, NULL, e) < 0)
                 return -1;
             *handled = 1;
@@ -897,21 +680,19 @@ int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_conf
                         en ? "We are sorry. Please tell us in a few words why the problem of "
                              "complaint %s is not solved."
                            : "हमें खेद है। कृपया कुछ शब्दों में बताएं कि शिकायत %s की समस्या क्यों हल नहीं हुई।",
-                        c.tracking);
+                        c.tracking_no);
         }
     }
     if (found && c.awaiting_docs && !in_confirm && !(*norm && words_in(norm, words_flow)) &&
         (m->kind == WA_MSG_IMAGE || m->kind == WA_MSG_DOCUMENT || m->kind == WA_MSG_AUDIO ||
          m->kind == WA_MSG_VIDEO || m->kind == WA_MSG_TEXT)) {
         /* What the officer asked for: attached to the case and forwarded to that officer. */
-        PGresult *r = db_query(o->pg, &st_docs_done, (const char *[]){c.id}, e);
+        PGresult *r = case_docs_answered(o->pg, c.id, e);
         if (!r)
             return -1;
         if (m->kind != WA_MSG_TEXT &&
-            db_exec(o->pg, &st_attach,
-                    (const char *[]){c.id, m->media_id, wa_in_kind_name(m->kind), m->mime_type,
-                                     m->caption, m->filename},
-                    e) < 0) {
+            case_attach(o->pg, c.id, NULL, m->media_id, wa_in_kind_name(m->kind), m->mime_type,
+                        m->caption, m->filename, e) < 0) {
             PQclear(r);
             return -1;
         }
@@ -931,7 +712,7 @@ int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_conf
             o, &c, e,
             en ? "Thank you. This has been added to your complaint %s and sent to the officer."
                : "धन्यवाद। यह आपकी शिकायत %s में जोड़कर अधिकारी को भेज दिया गया है।",
-            c.tracking);
+            c.tracking_no);
     }
     if ((m->kind == WA_MSG_TEXT && !in_confirm) || !strncmp(reply_id, "t:", 2)) {
         /* A tracking number sent (or a case tapped in the list) at any time: the status of
@@ -966,8 +747,7 @@ int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_conf
 int desk_recent_cases(desk_out *o, const char *phone, const char *lang, const char *shown, err *e)
 {
     int en = lang && !strcmp(lang, "en");
-    PGresult *r = db_query(o->pg, &st_recent,
-                           (const char *[]){phone, en ? "en" : "hi", shown ? shown : ""}, e);
+    PGresult *r = case_recent_of(o->pg, phone, en ? "en" : "hi", shown, e);
     engine_out list;
     char key[320], body[200];
     if (!r)
@@ -1000,29 +780,10 @@ int desk_recent_cases(desk_out *o, const char *phone, const char *lang, const ch
     return 0;
 }
 
-char *desk_case_json(db *d, const char *tracking_no, err *e)
-{
-    char canon[32];
-    PGresult *r;
-    char *out;
-    if (!officer_find_tracking(tracking_no, canon, NULL, NULL))
-        snprintf(canon, sizeof canon, "%s", tracking_no);
-    if (!(r = db_query(d, &st_case_json, (const char *[]){canon}, e)))
-        return NULL;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
-        err_set(e, ERR_USER, "case %s: no such tracking number", tracking_no);
-        return NULL;
-    }
-    out = strdup(PQgetvalue(r, 0, 0));
-    PQclear(r);
-    return out;
-}
-
 int desk_reopen_unexplained(desk_out *o, const char *tracking_no, err *e)
 {
-    struct case_row c;
-    int found = read_case(o, &st_get, tracking_no, &c, e);
+    case_info c;
+    int found = case_get(o->pg, tracking_no, &c, e);
     if (found <= 0)
         return found;
     return reopen(o, &c, "scheduler",

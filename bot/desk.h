@@ -11,15 +11,6 @@
 #include "engine.h"
 #include "wa_in.h"
 
-/* SQL: true when phone (an SQL expression) may still hear about a case of dept (one too): an
- * officer of that department in the directory now, or a nodal officer or the collector. An
- * officer removed from the directory (their row is deleted) or whose case moved to another
- * department is no longer sent its citizen's words and files. */
-#define DESK_SQL_STILL_ACTS(phone, dept)                                                           \
-    "(EXISTS (SELECT 1 FROM officers sa WHERE sa.phone = " phone " AND sa.department_code = " dept \
-    ") OR EXISTS (SELECT 1 FROM districts sa WHERE " phone                                         \
-    " = ANY(sa.nodal_phones || sa.collector_phones)))"
-
 /* Where the desk's messages go: the outbox (unless no_outbox, for sampark chat) and the
  * optional sink that shows them. */
 typedef void (*desk_sink)(void *ud, const char *to, const engine_out *o);
@@ -64,8 +55,5 @@ int desk_reopen_unexplained(desk_out *o, const char *tracking_no, err *e);
  * swipe-reply on that reaches the officer. 1 when someone was told, 0 when the directory names
  * no nodal officer, -1 error. */
 int desk_helpdesk(desk_out *o, const char *citizen, const char *question, err *e);
-
-/* `sampark case show`: the case as JSON (malloc'd), NULL + e when unknown. */
-char *desk_case_json(db *d, const char *tracking_no, err *e);
 
 #endif

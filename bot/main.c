@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cases.h"
 #include "chat.h"
 #include "config.h"
 #include "db.h"
-#include "desk.h"
 #include "directory.h"
 #include "err.h"
 #include "flow.h"
@@ -331,7 +331,7 @@ static int cmd_case(const config *c, int argc, char **argv)
         return usage_error("case: expected 'case show TRACKING'");
     if (!(pg = db_open(c->database_url, &e)))
         return fail(&e);
-    json = desk_case_json(pg, argv[2], &e);
+    json = case_json(pg, argv[2], &e);
     db_close(pg);
     if (!json)
         return fail(&e);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cases.h"
 #include "desk.h"
 #include "engine.h"
 #include "inbound.h"
@@ -52,19 +53,6 @@ static const db_stmt st_level = {
     "  COALESCE(d.name->>'hi', esc.department_code)"
     " FROM esc JOIN departments d ON d.code = esc.department_code",
     2};
-static const db_stmt st_phones = {"sched_phones",
-                                  "SELECT p FROM districts, unnest(CASE $1 WHEN 'nodal' THEN "
-                                  "nodal_phones WHEN 'collector' THEN collector_phones"
-                                  " ELSE digest_phones END) p",
-                                  1};
-static const db_stmt st_dept_officers = {
-    "sched_officers", "SELECT phone FROM officers WHERE department_code = $1", 1};
-static const db_stmt st_event = {"sched_event",
-                                 "INSERT INTO case_events (case_id, kind, actor, text, detail, at) "
-                                 "VALUES ($1::bigint, $2, 'scheduler', $3,"
-                                 " $4::jsonb, "
-                                 "to_timestamp($5::double precision / 1000))",
-                                 5};
 static const db_stmt st_sat_remind = {
     "sched_sat_remind",
     "UPDATE cases SET satisfaction_reminded_at = " NOW
@@ -93,17 +81,6 @@ static const db_stmt st_reasons_due = {
     " WHERE status = 'resolved' AND awaiting_reason"
     " AND COALESCE(reason_asked_at, updated_at) + interval '24 hours' <= " NOW
     " ORDER BY id LIMIT 500",
-    1};
-/* The lapse is told to the officer who asked while they may still act on the case, else to the
- * department's officers now (the last column says which). */
-static const db_stmt st_docs_lapse = {
-    "sched_docs_lapse",
-    "UPDATE cases c SET awaiting_docs = false, updated_at = now() WHERE c.id IN (SELECT id FROM"
-    " cases WHERE awaiting_docs AND COALESCE(docs_requested_at, updated_at) + interval '7 days'"
-    " <= " NOW " ORDER BY id LIMIT 500)"
-    " RETURNING c.id, c.tracking_no, COALESCE(c.docs_requested_by, ''),"
-    " extract(epoch FROM c.docs_requested_at)::bigint, c.department_code,"
-    " " DESK_SQL_STILL_ACTS("c.docs_requested_by", "c.department_code"),
     1};
 static const db_stmt st_due_digests = {"sched_due_digests",
                                        "SELECT (" NOW " AT TIME ZONE timezone)::date::text,"
@@ -243,10 +220,11 @@ static int begin_at(db *d, int64_t now_ms, err *e)
     return 0;
 }
 
+/* The event's time is the pass's clock (begin_at). */
 static int event(db *d, const char *id, const char *kind, const char *text, const char *detail,
-                 const char *now, err *e)
+                 err *e)
 {
-    return db_exec(d, &st_event, (const char *[]){id, kind, text, detail, now}, e);
+    return case_add_event(d, id, kind, "scheduler", text, detail, NULL, e);
 }
 
 /* Sends text to each phone the query returns; keys derive from base so a repeat is a no-op.
@@ -265,12 +243,11 @@ static int send_each(db *d, PGresult *phones, const char *base, const char *text
     return 0;
 }
 
-/* Sends text to each phone the statement st returns for param (a role, a department). */
-static int to_phones(db *d, const db_stmt *st, const char *param, const char *base,
-                     const char *text, const char *purpose, const char *case_id, const char *hint,
-                     err *e)
+/* Sends text to each phone of role (of department dept for CASE_OFFICERS). */
+static int to_phones(db *d, case_role role, const char *dept, const char *base, const char *text,
+                     const char *purpose, const char *case_id, const char *hint, err *e)
 {
-    PGresult *r = db_query(d, st, (const char *[]){param}, e);
+    PGresult *r = case_recipients(d, role, dept, e);
     int rc;
     if (!r)
         return -1;
@@ -290,10 +267,10 @@ static int reminders(db *d, const char *now, scheduler_stats *st, err *e)
                  "⏰ याद दिलाना: शिकायत %s की समय-सीमा %s को पूरी हो रही है। जवाब: reply %s <संदेश>",
                  PQgetvalue(r, i, 1), PQgetvalue(r, i, 3), PQgetvalue(r, i, 1));
         snprintf(base, sizeof base, "remind:%s:%s", PQgetvalue(r, i, 0), now);
-        if (to_phones(d, &st_dept_officers, PQgetvalue(r, i, 2), base, text, "officer_reminder",
+        if (to_phones(d, CASE_OFFICERS, PQgetvalue(r, i, 2), base, text, "officer_reminder",
                       PQgetvalue(r, i, 0), NULL, e) < 0 ||
             event(d, PQgetvalue(r, i, 0), "sla_reminder", "officers reminded near the due time",
-                  "{}", now, e) < 0) {
+                  "{}", e) < 0) {
             PQclear(r);
             return -1;
         }
@@ -323,12 +300,12 @@ static int ladder(db *d, const char *now, int level, scheduler_stats *st, err *e
         /* One notification per level per SLA clock: a reopened case can climb again. */
         snprintf(base, sizeof base, "esc%d:%s:%s", level, id, PQgetvalue(r, i, 6));
         snprintf(detail, sizeof detail, "{\"level\": %d, \"reopen_count\": %d}", level, reopen);
-        if (to_phones(d, &st_phones, level == 1 ? "nodal" : "collector", base, text, "escalation",
+        if (to_phones(d, level == 1 ? CASE_NODAL : CASE_COLLECTOR, NULL, base, text, "escalation",
                       id, NULL, e) < 0 ||
             event(d, id, "escalated",
                   level == 1 ? "past the SLA: nodal officer notified"
                              : "past the collector's threshold: collector notified",
-                  detail, now, e) < 0) {
+                  detail, e) < 0) {
             PQclear(r);
             return -1;
         }
@@ -368,7 +345,7 @@ static int satisfaction(db *d, const config *c, const char *now, scheduler_stats
         snprintf(key, sizeof key, "satremind:%s:%s", PQgetvalue(r, i, 0), PQgetvalue(r, i, 4));
         if (outbox_engine(d, key, PQgetvalue(r, i, 2), &q, "citizen_update", PQgetvalue(r, i, 0),
                           e) < 0 ||
-            event(d, PQgetvalue(r, i, 0), "satisfaction_reminder", NULL, "{}", now, e) < 0) {
+            event(d, PQgetvalue(r, i, 0), "satisfaction_reminder", NULL, "{}", e) < 0) {
             PQclear(r);
             return -1;
         }
@@ -390,7 +367,7 @@ static int satisfaction(db *d, const config *c, const char *now, scheduler_stats
         if (outbox_text(d, key, PQgetvalue(r, i, 2), text, "citizen_update", PQgetvalue(r, i, 0),
                         e) < 0 ||
             event(d, PQgetvalue(r, i, 0), "auto_closed", "no answer to the satisfaction question",
-                  "{}", now, e) < 0) {
+                  "{}", e) < 0) {
             PQclear(r);
             return -1;
         }
@@ -417,7 +394,7 @@ static int lapses(db *d, const char *now, scheduler_stats *st, err *e)
         st->reopened_unexplained += rc;
     }
     PQclear(r);
-    if (!(r = db_query(d, &st_docs_lapse, (const char *[]){now}, e)))
+    if (!(r = case_docs_lapse(d, now, e)))
         return -1;
     for (int i = 0; i < PQntuples(r); i++) {
         const char *id = PQgetvalue(r, i, 0), *t = PQgetvalue(r, i, 1),
@@ -428,9 +405,9 @@ static int lapses(db *d, const char *now, scheduler_stats *st, err *e)
                  "शिकायत में नहीं जुड़ेंगे।\nफिर से माँगें: docs %s <क्या चाहिए>",
                  t, t);
         snprintf(key, sizeof key, "docslapse:%s:%s", id, PQgetvalue(r, i, 3));
-        if (event(d, id, "docs_request_lapsed", "no documents within 7 days", "{}", now, e) < 0 ||
+        if (event(d, id, "docs_request_lapsed", "no documents within 7 days", "{}", e) < 0 ||
             (*officer ? outbox_text(d, key, officer, text, "officer_docs", id, e)
-                      : to_phones(d, &st_dept_officers, PQgetvalue(r, i, 4), key, text,
+                      : to_phones(d, CASE_OFFICERS, PQgetvalue(r, i, 4), key, text,
                                   "officer_docs", id, NULL, e)) < 0) {
             PQclear(r);
             return -1;
@@ -637,7 +614,7 @@ static int send_digest(db *d, const char *key, const char *text, const char *top
     json_object_array_add(buttons, json_object_new_string(key));
     json_object_object_add(hint, "params", params);
     json_object_object_add(hint, "buttons", buttons);
-    rc = to_phones(d, &st_phones, "digest", key, text, "digest", NULL,
+    rc = to_phones(d, CASE_DIGEST, NULL, key, text, "digest", NULL,
                    json_object_to_json_string_ext(hint, JSON_C_TO_STRING_PLAIN |
                                                             JSON_C_TO_STRING_NOSLASHESCAPE),
                    e);
