@@ -3,6 +3,7 @@
  * never reused, taken without a lock (a rolled-back creation leaves a gap, which is fine). */
 #include "cases.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,28 @@ static const db_stmt st_set_lang = {
     "cases_set_language", "UPDATE citizens SET language = $2, updated_at = now() WHERE phone = $1",
     2};
 
+/* Where a result's text columns go in a case_info, in column order. */
+struct column {
+    size_t offset, size;
+};
+#define COLUMN(field) {offsetof(case_info, field), sizeof((case_info *)0)->field}
+static const struct column info_columns[] = {
+    COLUMN(tracking_no), COLUMN(status),         COLUMN(department), COLUMN(department_name),
+    COLUMN(last_action), COLUMN(last_action_at), COLUMN(due)};
+
+static void copy_columns(case_info *c, const PGresult *r, const struct column *cols, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        db_copy((char *)c + cols[i].offset, cols[i].size, r, 0, (int)i);
+}
+
+/* n boolean columns from first on, into flags. */
+static void copy_flags(const PGresult *r, int first, int *const *flags, int n)
+{
+    for (int i = 0; i < n; i++)
+        *flags[i] = PQgetvalue(r, 0, first + i)[0] == 't';
+}
+
 static int fill_info(db *d, const char *id, const char *lang, case_info *out, err *e)
 {
     PGresult *r = db_query(d, &st_info, (const char *[]){id, lang}, e);
@@ -100,13 +123,7 @@ static int fill_info(db *d, const char *id, const char *lang, case_info *out, er
         PQclear(r);
         return 0;
     }
-    db_copy(out->tracking_no, sizeof out->tracking_no, r, 0, 0);
-    db_copy(out->status, sizeof out->status, r, 0, 1);
-    db_copy(out->department, sizeof out->department, r, 0, 2);
-    db_copy(out->department_name, sizeof out->department_name, r, 0, 3);
-    db_copy(out->last_action, sizeof out->last_action, r, 0, 4);
-    db_copy(out->last_action_at, sizeof out->last_action_at, r, 0, 5);
-    db_copy(out->due, sizeof out->due, r, 0, 6);
+    copy_columns(out, r, info_columns, sizeof info_columns / sizeof info_columns[0]);
     PQclear(r);
     return 1;
 }
@@ -297,10 +314,9 @@ static const db_stmt st_staff = {
     "cases_staff",
     "SELECT EXISTS (SELECT 1 FROM districts WHERE $1 = ANY(nodal_phones || collector_phones)),"
     " EXISTS (SELECT 1 FROM officers WHERE phone = $1),"
-    " EXISTS (SELECT 1 FROM officers WHERE phone = $1 AND department_code = $2)",
-    2};
-static const db_stmt st_dept_active = {"cases_dept_active",
-                                       "SELECT 1 FROM departments WHERE code = $1 AND active", 1};
+    " EXISTS (SELECT 1 FROM officers WHERE phone = $1 AND department_code = $2),"
+    " EXISTS (SELECT 1 FROM departments WHERE code = $3 AND active)",
+    3};
 static const db_stmt st_recipients = {
     "cases_recipients",
     "SELECT DISTINCT p FROM (SELECT phone FROM officers WHERE $1 = 'officers' AND "
@@ -355,22 +371,20 @@ static const db_stmt st_ask_reason = {
     " updated_at = now()"
     " WHERE id = $1::bigint AND status = 'resolved' AND satisfaction_asked_at IS NOT NULL",
     1};
-/* Reopening restarts the SLA clock — the urgent one for urgent cases, which keep their level.
+/* Reopening restarts the SLA clock — the urgent one for urgent cases, which keep their level;
+ * a second reopen (the count before this one is 1 or more) is at level 1, for the nodal officer.
  * In a scheduler pass (a reason that never came) the clock is the pass's. */
 static const db_stmt st_reopen = {
     "cases_reopen",
     "UPDATE cases c SET status = 'reopened', reopen_count = c.reopen_count + 1,"
     " awaiting_reason = false, reason_asked_at = NULL, resolved_at = NULL,"
     " sla_started_at = " DB_CLOCK ", updated_at = now(), sla_reminded_at = NULL,"
-    " escalation_level = CASE WHEN c.urgent THEN 2 ELSE 0 END,"
+    " escalation_level = CASE WHEN c.urgent THEN 2 WHEN c.reopen_count >= 1 THEN 1 ELSE 0 END,"
     " sla_due_at = " DB_CLOCK " + CASE WHEN c.urgent THEN t.urgent_sla_hours"
     "  ELSE COALESCE(d.sla_hours, t.nodal_after_hours, 48) END * interval '1 hour'"
     " FROM departments d, districts t WHERE c.id = $1::bigint AND d.code = c.department_code"
     " AND c.status = 'resolved' AND c.awaiting_reason RETURNING c.reopen_count",
     1};
-static const db_stmt st_escalate = {
-    "cases_escalate",
-    "UPDATE cases SET escalation_level = GREATEST(escalation_level, 1) WHERE id = $1::bigint", 1};
 static const db_stmt st_officer_cases = {
     "cases_officer_cases",
     "SELECT c.tracking_no, c.status, floor(extract(epoch FROM now() - c.created_at) / 3600)::int,"
@@ -410,6 +424,11 @@ static const db_stmt st_json = {
     " FROM cases c WHERE c.tracking_no = $1",
     1};
 
+/* CASE_COLUMNS' text columns; the flags follow them. */
+static const struct column desk_columns[] = {
+    COLUMN(id),   COLUMN(tracking_no), COLUMN(status), COLUMN(department),   COLUMN(citizen),
+    COLUMN(lang), COLUMN(description), COLUMN(place),  COLUMN(dept_name_hi), COLUMN(dept_name_en)};
+
 static int read_case(db *d, const db_stmt *st, const char *const *params, case_info *c, err *e)
 {
     PGresult *r = db_query(d, st, params, e);
@@ -420,21 +439,9 @@ static int read_case(db *d, const db_stmt *st, const char *const *params, case_i
         return 0;
     }
     memset(c, 0, sizeof *c);
-    db_copy(c->id, sizeof c->id, r, 0, 0);
-    db_copy(c->tracking_no, sizeof c->tracking_no, r, 0, 1);
-    db_copy(c->status, sizeof c->status, r, 0, 2);
-    db_copy(c->department, sizeof c->department, r, 0, 3);
-    db_copy(c->citizen, sizeof c->citizen, r, 0, 4);
-    db_copy(c->lang, sizeof c->lang, r, 0, 5);
-    db_copy(c->description, sizeof c->description, r, 0, 6);
-    db_copy(c->place, sizeof c->place, r, 0, 7);
-    db_copy(c->dept_name_hi, sizeof c->dept_name_hi, r, 0, 8);
-    db_copy(c->dept_name_en, sizeof c->dept_name_en, r, 0, 9);
+    copy_columns(c, r, desk_columns, sizeof desk_columns / sizeof desk_columns[0]);
     c->reopen_count = atoi(PQgetvalue(r, 0, 10));
-    c->awaiting_docs = PQgetvalue(r, 0, 11)[0] == 't';
-    c->awaiting_reason = PQgetvalue(r, 0, 12)[0] == 't';
-    c->asked = PQgetvalue(r, 0, 13)[0] == 't';
-    c->urgent = PQgetvalue(r, 0, 14)[0] == 't';
+    copy_flags(r, 11, (int *[]){&c->awaiting_docs, &c->awaiting_reason, &c->asked, &c->urgent}, 4);
     PQclear(r);
     return 1;
 }
@@ -454,33 +461,17 @@ int case_get_waiting(db *d, const char *phone, const char *like, case_info *out,
     return read_case(d, &st_waiting, (const char *[]){phone, like}, out, e);
 }
 
-int case_staff_of(db *d, const char *phone, const char *dept, case_staff *out, err *e)
+int case_staff_of(db *d, const char *phone, const char *dept, const char *target, case_staff *out,
+                  err *e)
 {
-    PGresult *r = db_query(d, &st_staff, (const char *[]){phone, dept ? dept : ""}, e);
+    PGresult *r =
+        db_query(d, &st_staff, (const char *[]){phone, dept ? dept : "", target ? target : ""}, e);
     if (!r)
         return -1;
-    out->supervisor = PQgetvalue(r, 0, 0)[0] == 't';
-    out->officer = PQgetvalue(r, 0, 1)[0] == 't';
-    out->of_dept = PQgetvalue(r, 0, 2)[0] == 't';
+    copy_flags(r, 0, (int *[]){&out->supervisor, &out->officer, &out->of_dept, &out->target_active},
+               4);
     PQclear(r);
     return 0;
-}
-
-/* 1 when the statement returned a row, 0 none, -1 error. */
-static int any_row(db *d, const db_stmt *st, const char *const *params, err *e)
-{
-    PGresult *r = db_query(d, st, params, e);
-    int n;
-    if (!r)
-        return -1;
-    n = PQntuples(r) > 0;
-    PQclear(r);
-    return n;
-}
-
-int case_department_active(db *d, const char *code, err *e)
-{
-    return any_row(d, &st_dept_active, (const char *[]){code}, e);
 }
 
 PGresult *case_recipients(db *d, case_role role, const char *dept, err *e)
@@ -573,11 +564,6 @@ int case_reopen(db *d, const char *case_id, err *e)
         count = atoi(PQgetvalue(r, 0, 0));
     PQclear(r);
     return count;
-}
-
-int case_escalate_reopened(db *d, const char *case_id, err *e)
-{
-    return db_exec(d, &st_escalate, (const char *[]){case_id}, e);
 }
 
 PGresult *case_open_of_officer(db *d, const char *phone, int all, err *e)

@@ -66,13 +66,13 @@ int case_get_by_message(db *d, const char *wamid, case_info *out, err *e);
 int case_get_waiting(db *d, const char *phone, const char *like, case_info *out, err *e);
 
 /* Who phone is at the desk: a nodal officer or the collector (supervisor), an officer of some
- * department (officer), an officer of dept (of_dept; dept may be ""). */
+ * department (officer), an officer of dept (of_dept); and whether target is an active
+ * department (target_active). dept and target may be NULL. */
 typedef struct case_staff {
-    int supervisor, officer, of_dept;
+    int supervisor, officer, of_dept, target_active;
 } case_staff;
-int case_staff_of(db *d, const char *phone, const char *dept, case_staff *out, err *e);
-/* 1 when code is an active department, 0 not, -1 error. */
-int case_department_active(db *d, const char *code, err *e);
+int case_staff_of(db *d, const char *phone, const char *dept, const char *target, case_staff *out,
+                  err *e);
 
 /* Who hears about cases, one phone a row in column 0, each once, in order: CASE_OFFICERS the
  * officers of dept; the others the district's (dept ignored). NULL + e on error. */
@@ -108,14 +108,13 @@ int case_transfer(db *d, const char *case_id, const char *dept, err *e);
 PGresult *case_docs_answered(db *d, const char *case_id, err *e);
 
 /* The citizen answers the satisfaction question: closed (yes), or the reason is asked (no);
- * then the case reopens with its SLA clock restarted. 1 done, 0 when the case no longer
+ * then the case reopens with its SLA clock restarted (a second reopen at escalation level 1 at
+ * least). 1 done, 0 when the case no longer
  * waits for that answer (closed or reopened meanwhile), -1 error. case_reopen's 1 is the new
  * reopen count (>= 1). */
 int case_close_satisfied(db *d, const char *case_id, err *e);
 int case_ask_reason(db *d, const char *case_id, err *e);
 int case_reopen(db *d, const char *case_id, err *e);
-/* A second reopen: the case is at escalation level 1 at least. */
-int case_escalate_reopened(db *d, const char *case_id, err *e);
 
 /* An officer's open cases, oldest first (all departments' when all): tracking number, status,
  * hours open, the description's start. */

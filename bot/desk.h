@@ -3,7 +3,11 @@
  * notification of a new case; the citizen's side of the loop — documents the officer asked
  * for, the satisfaction question (yes closes, no asks the reason and reopens), a tracking
  * number sent at any time. Runs inside the caller's PostgreSQL transaction; every message
- * goes to the outbox with a key derived from the inbound message, so nothing doubles. */
+ * goes to the outbox with a key derived from the inbound message, so nothing doubles.
+ * The files, by role: desk_officer.c (the command table, officer_commands.def, a pure decision,
+ * desk_officer.h, and the act step), desk_citizen.c (a chain of handlers), desk_helpdesk.c,
+ * desk_notify.c (the way out and the officers' notification; desk_int.h is what they share).
+ * No SQL on the case tables here: cases.c owns it. */
 #ifndef SAMPARK_DESK_H
 #define SAMPARK_DESK_H
 

@@ -597,7 +597,7 @@ static char *build_digest(db *d, int64_t now_ms, const char *kind, char **csv_ou
 /* Sends the digest to the digest phones under key, which is also the payload of the template's
  * quick-reply button: outside the collector's 24-hour window the template carries the headline
  * (the text's first two lines, as one) and the most overdue cases, and a tap on "Show the list"
- * brings this text (desk.c, outbox_digest_again). */
+ * brings this text (desk_officer.c, outbox_digest_again). */
 static int send_digest(db *d, const char *key, const char *text, const char *top, err *e)
 {
     json_object *hint = json_object_new_object(), *params = json_object_new_array(),
