@@ -597,13 +597,137 @@ char *case_json(db *d, const char *tracking_no, err *e)
 
 /* ---- the scheduler's and the server's side ------------------------------------------------- */
 
+/* The scheduler's clock: $1 is the pass's time in milliseconds. */
+#define CASES_AT         "to_timestamp($1::double precision / 1000)"
+#define CASES_UNRESOLVED "('open', 'in_progress', 'reopened')"
+
+static const db_stmt st_remind = {
+    "cases_remind",
+    "WITH r AS (UPDATE cases c SET sla_reminded_at = " CASES_AT
+    " WHERE c.status IN " CASES_UNRESOLVED " AND c.escalation_level = 0"
+    " AND (c.sla_reminded_at IS NULL OR c.sla_reminded_at < c.sla_started_at)"
+    " AND c.sla_started_at + (c.sla_due_at - c.sla_started_at) * 0.8 <= " CASES_AT
+    " AND c.sla_due_at > " CASES_AT
+    " RETURNING c.id, c.tracking_no, c.department_code, c.sla_due_at)"
+    " SELECT r.id, r.tracking_no, r.department_code, to_char(r.sla_due_at AT TIME ZONE t.timezone, "
+    "'DD-MM-YYYY HH24:MI')"
+    " FROM r CROSS JOIN districts t",
+    1};
+/* Level 1 fires past the SLA — or past the collector's threshold when a department's SLA is
+ * longer than it, so the nodal officer is never skipped; level 2 past the threshold. */
+static const db_stmt st_level = {
+    "cases_level",
+    "WITH esc AS (UPDATE cases c SET escalation_level = $2::int FROM districts t"
+    " WHERE c.status IN " CASES_UNRESOLVED " AND c.escalation_level < $2::int"
+    " AND (($2::int = 1 AND c.sla_due_at <= " CASES_AT ") OR"
+    "  c.sla_started_at + COALESCE(t.collector_after_hours, 96) * interval '1 hour' <= " CASES_AT
+    ")"
+    " RETURNING c.id, c.tracking_no, c.department_code, c.reopen_count, c.description, "
+    "c.created_at,"
+    "  c.sla_started_at)"
+    " SELECT esc.id, esc.tracking_no, esc.department_code, esc.reopen_count, left(esc.description, "
+    "300),"
+    "  floor(extract(epoch FROM " CASES_AT
+    " - esc.created_at) / 3600)::int, extract(epoch FROM esc.sla_started_at)::bigint,"
+    "  COALESCE(d.name->>'hi', esc.department_code)"
+    " FROM esc JOIN departments d ON d.code = esc.department_code",
+    2};
+static const db_stmt st_sat_remind = {
+    "cases_sat_remind",
+    "UPDATE cases SET satisfaction_reminded_at = " CASES_AT
+    " WHERE status = 'resolved' AND satisfaction_asked_at IS NOT NULL AND satisfaction_reminded_at "
+    "IS NULL"
+    " AND satisfaction_asked_at + interval '24 hours' <= " CASES_AT
+    " AND satisfaction_asked_at + $2::int * interval '1 hour' > " CASES_AT
+    " RETURNING id, tracking_no, citizen_phone, language, extract(epoch FROM "
+    "satisfaction_asked_at)::bigint",
+    2};
+static const db_stmt st_auto_close = {
+    "cases_auto_close",
+    "UPDATE cases SET status = 'closed', closed_at = " CASES_AT
+    ", satisfaction_asked_at = NULL, awaiting_docs = false,"
+    " awaiting_reason = false, updated_at = now()"
+    " WHERE status = 'resolved' AND satisfaction_asked_at IS NOT NULL"
+    " AND satisfaction_asked_at + $2::int * interval '1 hour' <= " CASES_AT
+    " RETURNING id, tracking_no, citizen_phone, language",
+    2};
+/* Waiting on the citizen does not last forever (migration 0014): a "not satisfied" without a
+ * reason for a day reopens the case anyway; a request for documents unanswered for seven days
+ * lapses, so later messages are no longer taken as its answer. */
+static const db_stmt st_reasons_due = {
+    "cases_reasons_due",
+    "SELECT tracking_no, id, extract(epoch FROM reason_asked_at)::bigint FROM cases"
+    " WHERE status = 'resolved' AND awaiting_reason"
+    " AND COALESCE(reason_asked_at, updated_at) + interval '24 hours' <= " CASES_AT
+    " ORDER BY id LIMIT 500",
+    1};
+/* Per department for the period [$2, $1): received, resolved, closed, reopened, and overdue now. */
+static const db_stmt st_digest_rows = {
+    "cases_digest_rows",
+    "SELECT d.code,"
+    " (SELECT count(*) FROM cases c WHERE c.department_code = d.code AND c.created_at >= "
+    "$2::timestamptz"
+    "  AND c.created_at < " CASES_AT "),"
+    " (SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.department_code "
+    "= d.code"
+    "  AND e.kind = 'resolved' AND e.at >= $2::timestamptz AND e.at < " CASES_AT "),"
+    " (SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.department_code "
+    "= d.code"
+    "  AND e.kind IN ('closed', 'auto_closed') AND e.at >= $2::timestamptz AND e.at < " CASES_AT
+    "),"
+    " (SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.department_code "
+    "= d.code"
+    "  AND e.kind = 'reopened' AND e.at >= $2::timestamptz AND e.at < " CASES_AT "),"
+    " (SELECT count(*) FROM cases c WHERE c.department_code = d.code AND c.status "
+    "IN " CASES_UNRESOLVED "  AND c.sla_due_at < " CASES_AT ")"
+    " FROM departments d WHERE d.active ORDER BY d.position, d.code",
+    2};
+static const db_stmt st_digest_lists = {
+    "cases_digest_lists",
+    "SELECT kind, tracking_no, department_code, floor(extract(epoch FROM " CASES_AT
+    " - created_at) / 86400)::int,"
+    " floor(extract(epoch FROM " CASES_AT " - created_at) / 3600)::int % 24, reopen_count FROM ("
+    " (SELECT 'overdue' AS kind, * FROM cases WHERE status IN " CASES_UNRESOLVED
+    " AND sla_due_at < " CASES_AT "  ORDER BY sla_due_at, created_at LIMIT 10)"
+    " UNION ALL (SELECT 'reopened', * FROM cases WHERE status = 'reopened' ORDER BY created_at "
+    "LIMIT 20)) x",
+    1};
+static const db_stmt st_satisfaction = {
+    "cases_satisfaction",
+    "SELECT count(*) FILTER (WHERE kind = 'closed' AND actor <> 'scheduler'), count(*) FILTER "
+    "(WHERE kind = 'not_satisfied')"
+    " FROM case_events WHERE at >= $2::timestamptz AND at < " CASES_AT,
+    2};
+/* Retention: closed cases whose closure is more than $2 days before the pass's clock lose
+ * what tells about the citizen — the text, the place, the name and phone, event texts and the
+ * recipient in a delivery failure's detail, the citizen's phone as an event's actor (it
+ * becomes 'citizen'), files, and the case's messages (which quote its text) — and keep what
+ * the digests count: tracking number, department, status, dates, reopen count, escalation
+ * level, events' kinds, officer actors and times. At most 500 a pass keeps the transaction
+ * short; the next pass goes on. Returns each anonymised case's former citizen. */
+#define CASES_CUTOFF "(" CASES_AT " - $2::int * interval '1 day')"
+static const db_stmt st_anonymise = {
+    "cases_anonymise",
+    "WITH c AS (SELECT id, citizen_phone FROM cases WHERE status = 'closed' AND anonymised_at IS "
+    "NULL"
+    "  AND closed_at < " CASES_CUTOFF " ORDER BY closed_at LIMIT 500 FOR UPDATE SKIP LOCKED),"
+    " ev AS (UPDATE case_events e SET text = NULL, detail = e.detail - 'recipient',"
+    "  actor = CASE WHEN e.actor = c.citizen_phone THEN 'citizen' ELSE e.actor END"
+    "  FROM c WHERE e.case_id = c.id),"
+    " att AS (DELETE FROM attachments a USING c WHERE a.case_id = c.id),"
+    " msg AS (DELETE FROM outbound_messages o USING c WHERE o.case_id = c.id),"
+    " an AS (UPDATE cases x SET description = '', location_text = NULL, latitude = NULL,"
+    "  longitude = NULL, citizen_name = NULL, citizen_phone = NULL, source_message_id = NULL,"
+    "  anonymised_at = " CASES_AT ", updated_at = now() FROM c WHERE x.id = c.id RETURNING x.id)"
+    " SELECT c.citizen_phone FROM c JOIN an ON an.id = c.id",
+    2};
 /* The lapse is told to the officer who asked while they may still act on the case, else to the
  * department's officers now (the last column says which). */
 static const db_stmt st_docs_lapse = {
     "cases_docs_lapse",
     "UPDATE cases c SET awaiting_docs = false, updated_at = now() WHERE c.id IN (SELECT id FROM"
     " cases WHERE awaiting_docs AND COALESCE(docs_requested_at, updated_at) + interval '7 days'"
-    " <= to_timestamp($1::double precision / 1000) ORDER BY id LIMIT 500)"
+    " <= " CASES_AT " ORDER BY id LIMIT 500)"
     " RETURNING c.id, c.tracking_no, COALESCE(c.docs_requested_by, ''),"
     " extract(epoch FROM c.docs_requested_at)::bigint, c.department_code,"
     " " CASES_SQL_STILL_ACTS("c.docs_requested_by", "c.department_code"),
@@ -611,9 +735,33 @@ static const db_stmt st_docs_lapse = {
 static const db_stmt st_by_status = {
     "cases_by_status", "SELECT status, count(*) FROM cases GROUP BY status ORDER BY status", 0};
 
-PGresult *case_docs_lapse(db *d, const char *now_ms, err *e)
+PGresult *case_pass(db *d, case_duty duty, const char *now_ms, const char *arg, err *e)
 {
-    return db_query(d, &st_docs_lapse, (const char *[]){now_ms}, e);
+    static const db_stmt *const duties[] = {
+        [CASE_REMIND] = &st_remind,
+        [CASE_ESCALATE] = &st_level,
+        [CASE_SAT_REMIND] = &st_sat_remind,
+        [CASE_AUTO_CLOSE] = &st_auto_close,
+        [CASE_REASONS_DUE] = &st_reasons_due,
+        [CASE_DOCS_LAPSE] = &st_docs_lapse,
+        [CASE_ANONYMISE] = &st_anonymise,
+        [CASE_DIGEST_COUNTS] = &st_digest_rows,
+        [CASE_DIGEST_LISTS] = &st_digest_lists,
+        [CASE_DIGEST_ANSWERS] = &st_satisfaction,
+    };
+    return db_query(d, duties[duty], (const char *[]){now_ms, arg ? arg : ""}, e);
+}
+
+static const db_stmt st_busy_removed = {
+    "cases_busy_removed",
+    "SELECT d.code, count(c.id) FROM departments d JOIN cases c ON c.department_code = d.code"
+    " AND c.status <> 'closed' WHERE d.active AND NOT (d.code = ANY($1::text[]))"
+    " GROUP BY d.code ORDER BY d.code",
+    1};
+
+PGresult *case_open_outside(db *d, const char *codes, err *e)
+{
+    return db_query(d, &st_busy_removed, (const char *[]){codes}, e);
 }
 
 PGresult *case_count_by_status(db *d, err *e)

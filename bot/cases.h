@@ -56,6 +56,18 @@ int case_lookup(db *d, const char *phone, const char *tracking_no, const char *l
 /* Remembers the citizen's language choice. */
 int case_set_language(db *d, const char *phone, const char *lang, err *e);
 
+/* SQL: a failed delivery to the citizen of a case, written on the case's events — for each row
+ * of rel (a CTE with case_id and recipient) where cond holds, by actor, with text and code (SQL
+ * expressions). The sender's status statements embed it, so a status and its event stay one
+ * statement; the SQL is still this module's. (inbound.c, a layer below, keeps its own copy of
+ * the fragment for now.) */
+#define CASES_SQL_DELIVERY_FAILED(rel, actor, text, code, cond)                                    \
+    "INSERT INTO case_events (case_id, kind, actor, text, detail)"                                 \
+    " SELECT " rel ".case_id, 'delivery_failed', " actor ", " text ","                             \
+    "  jsonb_build_object('recipient', " rel ".recipient, 'code', " code ")"                       \
+    " FROM " rel " JOIN cases c ON c.id = " rel ".case_id AND c.citizen_phone = " rel ".recipient"  \
+    " WHERE " cond
+
 /* ---- the desk's side ---------------------------------------------------------------------- */
 
 /* The case with this (canonical) tracking number; the case a message we sent was about (wamid);
@@ -128,10 +140,38 @@ char *case_json(db *d, const char *tracking_no, err *e);
 
 /* ---- the scheduler's and the server's side ------------------------------------------------- */
 
-/* Requests for documents unanswered for seven days at now_ms lapse (500 at most a call): id,
- * tracking number, the officer who asked, when (epoch s), department, and whether that officer
- * may still act on the case ('t'/'f'). */
-PGresult *case_docs_lapse(db *d, const char *now_ms, err *e);
+/* The scheduler's questions of the cases, each at the pass's clock now_ms (milliseconds) and
+ * one that changes the cases it returns, so a row is this pass's to announce. arg is the duty's
+ * second parameter where it has one. Columns a row: */
+typedef enum case_duty {
+    /* SLA reminders at 80% of the time: id, tracking number, department, due (local text). */
+    CASE_REMIND,
+    /* arg the level (1 nodal, 2 collector): id, tracking number, department, reopen count, the
+     * description's start, hours open, SLA clock start (epoch s), department's Hindi name. */
+    CASE_ESCALATE,
+    /* arg the auto-close hours: satisfaction questions a day old (id, tracking number, citizen,
+     * language, asked at epoch s); those unanswered past arg hours, closed (id, tracking number,
+     * citizen, language). */
+    CASE_SAT_REMIND,
+    CASE_AUTO_CLOSE,
+    /* "Not satisfied" with no reason for a day: tracking number, id, asked at (epoch s). */
+    CASE_REASONS_DUE,
+    /* Requests for documents unanswered for seven days lapse: id, tracking number, the officer
+     * who asked, when (epoch s), department, whether that officer may still act ('t'/'f'). */
+    CASE_DOCS_LAPSE,
+    /* arg the retention days: closed cases anonymised; their former citizens' phones. */
+    CASE_ANONYMISE,
+    /* Digest, arg the period's start (timestamptz): per active department received, resolved,
+     * closed, reopened, overdue; the overdue and reopened cases (kind, tracking number,
+     * department, days, hours, reopen count); closed-by-citizen and not-satisfied counts. */
+    CASE_DIGEST_COUNTS,
+    CASE_DIGEST_LISTS,
+    CASE_DIGEST_ANSWERS,
+} case_duty;
+PGresult *case_pass(db *d, case_duty duty, const char *now_ms, const char *arg, err *e);
+/* The directory's check before it retires departments: every active department not in codes
+ * (a text[] literal) that still has cases not closed — code, how many — by code. */
+PGresult *case_open_outside(db *d, const char *codes, err *e);
 /* Cases by status: status, count a row. */
 PGresult *case_count_by_status(db *d, err *e);
 

@@ -97,6 +97,8 @@ static void *scheduler_thread(void *arg)
     return NULL;
 }
 
+/* Longer than the rest on purpose: the roles, the threads started for them, and the stop in
+ * reverse order read together, so what is started is visibly what is joined and freed. */
 static int cmd_serve(const config *c, int argc, char **argv)
 {
     static const struct option opts[] = {{"role", required_argument, NULL, 'r'},
