@@ -65,7 +65,7 @@ int case_set_language(db *d, const char *phone, const char *lang, err *e);
     "INSERT INTO case_events (case_id, kind, actor, text, detail)"                                 \
     " SELECT " rel ".case_id, 'delivery_failed', " actor ", " text ","                             \
     "  jsonb_build_object('recipient', " rel ".recipient, 'code', " code ")"                       \
-    " FROM " rel " JOIN cases c ON c.id = " rel ".case_id AND c.citizen_phone = " rel ".recipient"  \
+    " FROM " rel " JOIN cases c ON c.id = " rel ".case_id AND c.citizen_phone = " rel ".recipient" \
     " WHERE " cond
 
 /* ---- the desk's side ---------------------------------------------------------------------- */

@@ -58,8 +58,9 @@ int desk_helpdesk_to_nodal(desk_out *o, const char *citizen, const char *headlin
                            err *e)
 {
     char body[4600];
-    return desk_say_role(o, CASE_NODAL, NULL, staff_text(citizen, headline, text, body, sizeof body),
-                         NULL, "officer_helpdesk", citizen, e);
+    return desk_say_role(o, CASE_NODAL, NULL,
+                         staff_text(citizen, headline, text, body, sizeof body), NULL,
+                         "officer_helpdesk", citizen, e);
 }
 
 int desk_helpdesk(desk_out *o, const char *citizen, const char *question, err *e)
