@@ -3,10 +3,12 @@
  * never reused, taken without a lock (a rolled-back creation leaves a gap, which is fine). */
 #include "cases.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "officer.h"
 #include "text.h"
 
 /* Urgent: the department is, or the text (desc) names an emergency (आग, fire, बाढ़...); d is the
@@ -56,15 +58,17 @@ static const db_stmt st_wanted = {"cases_wanted",
                                   2};
 static const db_stmt st_by_source = {"cases_by_source",
                                      "SELECT id FROM cases WHERE source_message_id = $1", 1};
+/* The time is the column's default: the transaction's clock (sampark.clock, 0014). */
 static const db_stmt st_event = {
     "cases_event",
-    "INSERT INTO case_events (case_id, kind, actor, text, detail) VALUES ($1::bigint, $2, $3, $4, "
-    "COALESCE(NULLIF($5, ''), '{}')::jsonb) RETURNING id",
+    "INSERT INTO case_events (case_id, kind, actor, text, detail) VALUES ($1::bigint, $2, $3, $4,"
+    " COALESCE(NULLIF($5, ''), '{}')::jsonb) RETURNING id",
     5};
 static const db_stmt st_attach = {
     "cases_attach",
     "INSERT INTO attachments (case_id, event_id, media_id, media_type, mime, caption, filename)"
-    " VALUES ($1::bigint, $2::bigint, $3, $4, NULLIF($5, ''), NULLIF($6, ''), NULLIF($7, ''))",
+    " VALUES ($1::bigint, NULLIF($2, '')::bigint, $3, $4, NULLIF($5, ''), NULLIF($6, ''),"
+    " NULLIF($7, ''))",
     7};
 static const db_stmt st_info = {
     "cases_info",
@@ -88,6 +92,28 @@ static const db_stmt st_set_lang = {
     "cases_set_language", "UPDATE citizens SET language = $2, updated_at = now() WHERE phone = $1",
     2};
 
+/* Where a result's text columns go in a case_info, in column order. */
+struct column {
+    size_t offset, size;
+};
+#define COLUMN(field) {offsetof(case_info, field), sizeof((case_info *)0)->field}
+static const struct column info_columns[] = {
+    COLUMN(tracking_no), COLUMN(status),         COLUMN(department), COLUMN(department_name),
+    COLUMN(last_action), COLUMN(last_action_at), COLUMN(due)};
+
+static void copy_columns(case_info *c, const PGresult *r, const struct column *cols, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        db_copy((char *)c + cols[i].offset, cols[i].size, r, 0, (int)i);
+}
+
+/* n boolean columns from first on, into flags. */
+static void copy_flags(const PGresult *r, int first, int *const *flags, int n)
+{
+    for (int i = 0; i < n; i++)
+        *flags[i] = PQgetvalue(r, 0, first + i)[0] == 't';
+}
+
 static int fill_info(db *d, const char *id, const char *lang, case_info *out, err *e)
 {
     PGresult *r = db_query(d, &st_info, (const char *[]){id, lang}, e);
@@ -97,13 +123,7 @@ static int fill_info(db *d, const char *id, const char *lang, case_info *out, er
         PQclear(r);
         return 0;
     }
-    db_copy(out->tracking_no, sizeof out->tracking_no, r, 0, 0);
-    db_copy(out->status, sizeof out->status, r, 0, 1);
-    db_copy(out->department, sizeof out->department, r, 0, 2);
-    db_copy(out->department_name, sizeof out->department_name, r, 0, 3);
-    db_copy(out->last_action, sizeof out->last_action, r, 0, 4);
-    db_copy(out->last_action_at, sizeof out->last_action_at, r, 0, 5);
-    db_copy(out->due, sizeof out->due, r, 0, 6);
+    copy_columns(out, r, info_columns, sizeof info_columns / sizeof info_columns[0]);
     PQclear(r);
     return 1;
 }
@@ -268,4 +288,504 @@ int case_lookup(db *d, const char *phone, const char *tracking_no, const char *l
 int case_set_language(db *d, const char *phone, const char *lang, err *e)
 {
     return db_exec(d, &st_set_lang, (const char *[]){phone, lang}, e);
+}
+
+/* ---- the desk's side ---------------------------------------------------------------------- */
+
+/* SQL: true when phone (an SQL expression) may still hear about a case of dept (one too): an
+ * officer of that department in the directory now, or a nodal officer or the collector. An
+ * officer removed from the directory (their row is deleted) or whose case moved to another
+ * department is no longer sent its citizen's words and files. */
+#define CASES_SQL_STILL_ACTS(phone, dept)                                                          \
+    "(EXISTS (SELECT 1 FROM officers sa WHERE sa.phone = " phone " AND sa.department_code = " dept \
+    ") OR EXISTS (SELECT 1 FROM districts sa WHERE " phone                                         \
+    " = ANY(sa.nodal_phones || sa.collector_phones)))"
+
+#define CASE_COLUMNS                                                                               \
+    "c.id, c.tracking_no, c.status, c.department_code, c.citizen_phone, c.language, "              \
+    "left(c.description, 1000),"                                                                   \
+    " COALESCE(c.location_text, ''), COALESCE(d.name->>'hi', ''), COALESCE(d.name->>'en', ''), "   \
+    "c.reopen_count,"                                                                              \
+    " c.awaiting_docs, c.awaiting_reason, c.satisfaction_asked_at IS NOT NULL, c.urgent"
+
+static const db_stmt st_get = {"cases_get",
+                               "SELECT " CASE_COLUMNS
+                               " FROM cases c JOIN departments d ON d.code = c.department_code"
+                               " WHERE c.tracking_no = $1",
+                               1};
+static const db_stmt st_by_wamid = {
+    "cases_by_wamid",
+    "SELECT " CASE_COLUMNS " FROM cases c JOIN departments d ON d.code = c.department_code"
+    " JOIN outbound_messages o ON o.case_id = c.id WHERE o.wamid = $1",
+    1};
+/* The case a citizen's message answers: $2 says what the message looks like ('docs' for
+ * media, 'answer' for a yes/no, 'text' otherwise), so it goes to the case waiting for it. */
+static const db_stmt st_waiting = {
+    "cases_waiting",
+    "SELECT " CASE_COLUMNS " FROM cases c JOIN departments d ON d.code = c.department_code"
+    " WHERE c.citizen_phone = $1 AND c.status <> 'closed' AND (c.awaiting_docs OR "
+    "c.awaiting_reason OR"
+    "  (c.status = 'resolved' AND c.satisfaction_asked_at IS NOT NULL))"
+    " ORDER BY CASE $2 WHEN 'docs' THEN c.awaiting_docs"
+    "  WHEN 'answer' THEN c.status = 'resolved' AND c.satisfaction_asked_at IS NOT NULL"
+    "  ELSE c.awaiting_reason END DESC, c.awaiting_reason DESC, c.awaiting_docs DESC, c.updated_at "
+    "DESC LIMIT 1",
+    2};
+static const db_stmt st_staff = {
+    "cases_staff",
+    "SELECT EXISTS (SELECT 1 FROM districts WHERE $1 = ANY(nodal_phones || collector_phones)),"
+    " EXISTS (SELECT 1 FROM officers WHERE phone = $1),"
+    " EXISTS (SELECT 1 FROM officers WHERE phone = $1 AND department_code = $2),"
+    " EXISTS (SELECT 1 FROM departments WHERE code = $3 AND active)",
+    3};
+static const db_stmt st_recipients = {
+    "cases_recipients",
+    "SELECT DISTINCT p FROM (SELECT phone FROM officers WHERE $1 = 'officers' AND "
+    "department_code = $2"
+    " UNION ALL SELECT unnest(CASE $1 WHEN 'nodal' THEN nodal_phones WHEN 'collector' THEN "
+    "collector_phones"
+    "  WHEN 'supervisors' THEN nodal_phones || collector_phones WHEN 'digest' THEN digest_phones"
+    "  END) FROM districts) x(p) ORDER BY p",
+    2};
+static const db_stmt st_progress = {"cases_progress",
+                                    "UPDATE cases SET status = 'in_progress', updated_at = now() "
+                                    "WHERE id = $1::bigint AND status IN ('open', 'reopened')",
+                                    1};
+static const db_stmt st_docs = {
+    "cases_docs",
+    "UPDATE cases SET awaiting_docs = true, docs_requested_by = $2, docs_requested_at = now(),"
+    " updated_at = now()"
+    " WHERE id = $1::bigint",
+    2};
+/* The request answered; who gets what the citizen sent: the officer who asked, while they may
+ * still act on the case, else the department's officers now (issue 14). */
+static const db_stmt st_docs_done = {
+    "cases_docs_done",
+    "WITH d AS (UPDATE cases c SET awaiting_docs = false, updated_at = now()"
+    " WHERE c.id = $1::bigint RETURNING c.docs_requested_by AS asker, c.department_code AS dept)"
+    " SELECT x.p FROM d, LATERAL (SELECT d.asker UNION SELECT phone FROM officers"
+    "  WHERE department_code = d.dept) x(p)"
+    " WHERE (x.p IS NOT DISTINCT FROM d.asker) = " CASES_SQL_STILL_ACTS("d.asker", "d.dept"),
+    1};
+static const db_stmt st_resolve = {
+    "cases_resolve",
+    "UPDATE cases SET status = 'resolved', resolved_at = now(), satisfaction_asked_at = now(),"
+    " satisfaction_reminded_at = NULL, awaiting_reason = false, awaiting_docs = false, updated_at "
+    "= now()"
+    " WHERE id = $1::bigint AND status <> 'closed'",
+    1};
+static const db_stmt st_transfer = {
+    "cases_transfer",
+    "UPDATE cases SET department_code = $2, updated_at = now()"
+    " WHERE id = $1::bigint AND EXISTS (SELECT 1 FROM departments WHERE code = $2 AND active)",
+    2};
+static const db_stmt st_close = {
+    "cases_close",
+    "UPDATE cases SET status = 'closed', closed_at = now(), satisfaction_asked_at = NULL, "
+    "awaiting_docs = false,"
+    " awaiting_reason = false, updated_at = now() WHERE id = $1::bigint AND status = 'resolved'",
+    1};
+static const db_stmt st_ask_reason = {
+    "cases_ask_reason",
+    "UPDATE cases SET awaiting_reason = true, reason_asked_at = now(), satisfaction_asked_at = "
+    "NULL,"
+    " updated_at = now()"
+    " WHERE id = $1::bigint AND status = 'resolved' AND satisfaction_asked_at IS NOT NULL",
+    1};
+/* Reopening restarts the SLA clock — the urgent one for urgent cases, which keep their level;
+ * a second reopen (the count before this one is 1 or more) is at level 1, for the nodal officer.
+ * In a scheduler pass (a reason that never came) the clock is the pass's. */
+static const db_stmt st_reopen = {
+    "cases_reopen",
+    "UPDATE cases c SET status = 'reopened', reopen_count = c.reopen_count + 1,"
+    " awaiting_reason = false, reason_asked_at = NULL, resolved_at = NULL,"
+    " sla_started_at = " DB_CLOCK ", updated_at = now(), sla_reminded_at = NULL,"
+    " escalation_level = CASE WHEN c.urgent THEN 2 WHEN c.reopen_count >= 1 THEN 1 ELSE 0 END,"
+    " sla_due_at = " DB_CLOCK " + CASE WHEN c.urgent THEN t.urgent_sla_hours"
+    "  ELSE COALESCE(d.sla_hours, t.nodal_after_hours, 48) END * interval '1 hour'"
+    " FROM departments d, districts t WHERE c.id = $1::bigint AND d.code = c.department_code"
+    " AND c.status = 'resolved' AND c.awaiting_reason RETURNING c.reopen_count",
+    1};
+static const db_stmt st_officer_cases = {
+    "cases_officer_cases",
+    "SELECT c.tracking_no, c.status, floor(extract(epoch FROM now() - c.created_at) / 3600)::int,"
+    " left(c.description, 60) FROM cases c"
+    " WHERE ($2 OR c.department_code IN (SELECT department_code FROM officers WHERE phone = $1))"
+    " AND c.status IN ('open', 'in_progress', 'reopened') ORDER BY c.created_at LIMIT 20",
+    2};
+static const db_stmt st_attachments = {"cases_attachments",
+                                       "SELECT media_id, media_type, COALESCE(caption, '') FROM "
+                                       "attachments WHERE case_id = $1::bigint ORDER BY id",
+                                       1};
+static const db_stmt st_recent = {
+    "cases_recent",
+    "SELECT c.tracking_no, COALESCE(d.name->>$2, d.name->>'hi'), c.status FROM cases c"
+    " JOIN departments d ON d.code = c.department_code WHERE c.citizen_phone = $1 AND "
+    "c.tracking_no <> $3"
+    " ORDER BY c.created_at DESC LIMIT 9",
+    3};
+static const db_stmt st_json = {
+    "cases_json",
+    "SELECT json_build_object('tracking_no', c.tracking_no, 'status', c.status, 'department', "
+    "c.department_code,"
+    " 'citizen', c.citizen_phone, 'citizen_name', c.citizen_name, 'language', c.language,"
+    " 'description', c.description, 'location', c.location_text, 'latitude', c.latitude, "
+    "'longitude', c.longitude,"
+    " 'urgent', c.urgent, 'reopen_count', c.reopen_count, 'escalation_level', c.escalation_level,"
+    " 'created_at', c.created_at, 'sla_due_at', c.sla_due_at, 'resolved_at', c.resolved_at, "
+    "'closed_at', c.closed_at,"
+    " 'attachments', (SELECT COALESCE(json_agg(json_build_object('media_id', a.media_id, 'type', "
+    "a.media_type,"
+    "   'mime', a.mime, 'caption', a.caption) ORDER BY a.id), '[]') FROM attachments a WHERE "
+    "a.case_id = c.id),"
+    " 'events', (SELECT COALESCE(json_agg(json_build_object('kind', e.kind, 'at', e.at, 'actor', "
+    "e.actor,"
+    "   'text', e.text, 'detail', e.detail) ORDER BY e.at, e.id), '[]') FROM case_events e WHERE "
+    "e.case_id = c.id))"
+    " FROM cases c WHERE c.tracking_no = $1",
+    1};
+
+/* CASE_COLUMNS' text columns; the flags follow them. */
+static const struct column desk_columns[] = {
+    COLUMN(id),   COLUMN(tracking_no), COLUMN(status), COLUMN(department),   COLUMN(citizen),
+    COLUMN(lang), COLUMN(description), COLUMN(place),  COLUMN(dept_name_hi), COLUMN(dept_name_en)};
+
+static int read_case(db *d, const db_stmt *st, const char *const *params, case_info *c, err *e)
+{
+    PGresult *r = db_query(d, st, params, e);
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return 0;
+    }
+    memset(c, 0, sizeof *c);
+    copy_columns(c, r, desk_columns, sizeof desk_columns / sizeof desk_columns[0]);
+    c->reopen_count = atoi(PQgetvalue(r, 0, 10));
+    copy_flags(r, 11, (int *[]){&c->awaiting_docs, &c->awaiting_reason, &c->asked, &c->urgent}, 4);
+    PQclear(r);
+    return 1;
+}
+
+int case_get(db *d, const char *tracking_no, case_info *out, err *e)
+{
+    return read_case(d, &st_get, (const char *[]){tracking_no}, out, e);
+}
+
+int case_get_by_message(db *d, const char *wamid, case_info *out, err *e)
+{
+    return read_case(d, &st_by_wamid, (const char *[]){wamid}, out, e);
+}
+
+int case_get_waiting(db *d, const char *phone, const char *like, case_info *out, err *e)
+{
+    return read_case(d, &st_waiting, (const char *[]){phone, like}, out, e);
+}
+
+int case_staff_of(db *d, const char *phone, const char *dept, const char *target, case_staff *out,
+                  err *e)
+{
+    PGresult *r =
+        db_query(d, &st_staff, (const char *[]){phone, dept ? dept : "", target ? target : ""}, e);
+    if (!r)
+        return -1;
+    copy_flags(r, 0, (int *[]){&out->supervisor, &out->officer, &out->of_dept, &out->target_active},
+               4);
+    PQclear(r);
+    return 0;
+}
+
+PGresult *case_recipients(db *d, case_role role, const char *dept, err *e)
+{
+    static const char *const roles[] = {"officers", "nodal", "collector", "supervisors", "digest"};
+    return db_query(d, &st_recipients, (const char *[]){roles[role], dept ? dept : ""}, e);
+}
+
+int case_add_event(db *d, const char *case_id, const char *kind, const char *actor,
+                   const char *text, const char *detail, char id_out[24], err *e)
+{
+    PGresult *r = db_query(
+        d, &st_event,
+        (const char *[]){case_id, kind, actor, text && *text ? text : NULL, detail ? detail : ""},
+        e);
+    if (!r)
+        return -1;
+    if (id_out)
+        db_copy(id_out, 24, r, 0, 0);
+    PQclear(r);
+    return 0;
+}
+
+int case_attach(db *d, const char *case_id, const char *event_id, const char *media_id,
+                const char *media_type, const char *mime, const char *caption, const char *filename,
+                err *e)
+{
+    return db_exec(d, &st_attach,
+                   (const char *[]){case_id, event_id ? event_id : "", media_id, media_type,
+                                    mime ? mime : "", caption ? caption : "",
+                                    filename ? filename : ""},
+                   e);
+}
+
+PGresult *case_attachments(db *d, const char *case_id, err *e)
+{
+    return db_query(d, &st_attachments, (const char *[]){case_id}, e);
+}
+
+int case_mark_in_progress(db *d, const char *case_id, err *e)
+{
+    return db_exec(d, &st_progress, (const char *[]){case_id}, e);
+}
+
+int case_request_docs(db *d, const char *case_id, const char *officer, err *e)
+{
+    return db_exec(d, &st_docs, (const char *[]){case_id, officer}, e);
+}
+
+int case_resolve(db *d, const char *case_id, err *e)
+{
+    return db_exec(d, &st_resolve, (const char *[]){case_id}, e);
+}
+
+/* 1 when the statement changed a row, 0 none, -1 error. */
+static int changed(db *d, const db_stmt *st, const char *const *params, err *e)
+{
+    if (db_exec(d, st, params, e) < 0)
+        return -1;
+    return db_affected(d) > 0;
+}
+
+int case_transfer(db *d, const char *case_id, const char *dept, err *e)
+{
+    return changed(d, &st_transfer, (const char *[]){case_id, dept}, e);
+}
+
+PGresult *case_docs_answered(db *d, const char *case_id, err *e)
+{
+    return db_query(d, &st_docs_done, (const char *[]){case_id}, e);
+}
+
+int case_close_satisfied(db *d, const char *case_id, err *e)
+{
+    return changed(d, &st_close, (const char *[]){case_id}, e);
+}
+
+int case_ask_reason(db *d, const char *case_id, err *e)
+{
+    return changed(d, &st_ask_reason, (const char *[]){case_id}, e);
+}
+
+int case_reopen(db *d, const char *case_id, err *e)
+{
+    PGresult *r = db_query(d, &st_reopen, (const char *[]){case_id}, e);
+    int count = 0;
+    if (!r)
+        return -1;
+    if (PQntuples(r) > 0)
+        count = atoi(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return count;
+}
+
+PGresult *case_open_of_officer(db *d, const char *phone, int all, err *e)
+{
+    return db_query(d, &st_officer_cases, (const char *[]){phone, all ? "true" : "false"}, e);
+}
+
+PGresult *case_recent_of(db *d, const char *phone, const char *lang, const char *except, err *e)
+{
+    return db_query(d, &st_recent, (const char *[]){phone, lang, except ? except : ""}, e);
+}
+
+char *case_json(db *d, const char *tracking_no, err *e)
+{
+    char canon[32];
+    PGresult *r;
+    char *out;
+    if (!officer_find_tracking(tracking_no, canon, NULL, NULL))
+        snprintf(canon, sizeof canon, "%s", tracking_no);
+    if (!(r = db_query(d, &st_json, (const char *[]){canon}, e)))
+        return NULL;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        err_set(e, ERR_USER, "case %s: no such tracking number", tracking_no);
+        return NULL;
+    }
+    out = strdup(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return out;
+}
+
+/* ---- the scheduler's and the server's side ------------------------------------------------- */
+
+/* The scheduler's clock: $1 is the pass's time in milliseconds. */
+#define CASES_AT         "to_timestamp($1::double precision / 1000)"
+#define CASES_UNRESOLVED "('open', 'in_progress', 'reopened')"
+
+static const db_stmt st_remind = {
+    "cases_remind",
+    "WITH r AS (UPDATE cases c SET sla_reminded_at = " CASES_AT
+    " WHERE c.status IN " CASES_UNRESOLVED " AND c.escalation_level = 0"
+    " AND (c.sla_reminded_at IS NULL OR c.sla_reminded_at < c.sla_started_at)"
+    " AND c.sla_started_at + (c.sla_due_at - c.sla_started_at) * 0.8 <= " CASES_AT
+    " AND c.sla_due_at > " CASES_AT
+    " RETURNING c.id, c.tracking_no, c.department_code, c.sla_due_at)"
+    " SELECT r.id, r.tracking_no, r.department_code, to_char(r.sla_due_at AT TIME ZONE t.timezone, "
+    "'DD-MM-YYYY HH24:MI')"
+    " FROM r CROSS JOIN districts t",
+    1};
+/* Level 1 fires past the SLA — or past the collector's threshold when a department's SLA is
+ * longer than it, so the nodal officer is never skipped; level 2 past the threshold. */
+static const db_stmt st_level = {
+    "cases_level",
+    "WITH esc AS (UPDATE cases c SET escalation_level = $2::int FROM districts t"
+    " WHERE c.status IN " CASES_UNRESOLVED " AND c.escalation_level < $2::int"
+    " AND (($2::int = 1 AND c.sla_due_at <= " CASES_AT ") OR"
+    "  c.sla_started_at + COALESCE(t.collector_after_hours, 96) * interval '1 hour' <= " CASES_AT
+    ")"
+    " RETURNING c.id, c.tracking_no, c.department_code, c.reopen_count, c.description, "
+    "c.created_at,"
+    "  c.sla_started_at)"
+    " SELECT esc.id, esc.tracking_no, esc.department_code, esc.reopen_count, left(esc.description, "
+    "300),"
+    "  floor(extract(epoch FROM " CASES_AT
+    " - esc.created_at) / 3600)::int, extract(epoch FROM esc.sla_started_at)::bigint,"
+    "  COALESCE(d.name->>'hi', esc.department_code)"
+    " FROM esc JOIN departments d ON d.code = esc.department_code",
+    2};
+static const db_stmt st_sat_remind = {
+    "cases_sat_remind",
+    "UPDATE cases SET satisfaction_reminded_at = " CASES_AT
+    " WHERE status = 'resolved' AND satisfaction_asked_at IS NOT NULL AND satisfaction_reminded_at "
+    "IS NULL"
+    " AND satisfaction_asked_at + interval '24 hours' <= " CASES_AT
+    " AND satisfaction_asked_at + $2::int * interval '1 hour' > " CASES_AT
+    " RETURNING id, tracking_no, citizen_phone, language, extract(epoch FROM "
+    "satisfaction_asked_at)::bigint",
+    2};
+static const db_stmt st_auto_close = {
+    "cases_auto_close",
+    "UPDATE cases SET status = 'closed', closed_at = " CASES_AT
+    ", satisfaction_asked_at = NULL, awaiting_docs = false,"
+    " awaiting_reason = false, updated_at = now()"
+    " WHERE status = 'resolved' AND satisfaction_asked_at IS NOT NULL"
+    " AND satisfaction_asked_at + $2::int * interval '1 hour' <= " CASES_AT
+    " RETURNING id, tracking_no, citizen_phone, language",
+    2};
+/* Waiting on the citizen does not last forever (migration 0014): a "not satisfied" without a
+ * reason for a day reopens the case anyway; a request for documents unanswered for seven days
+ * lapses, so later messages are no longer taken as its answer. */
+static const db_stmt st_reasons_due = {
+    "cases_reasons_due",
+    "SELECT tracking_no, id, extract(epoch FROM reason_asked_at)::bigint FROM cases"
+    " WHERE status = 'resolved' AND awaiting_reason"
+    " AND COALESCE(reason_asked_at, updated_at) + interval '24 hours' <= " CASES_AT
+    " ORDER BY id LIMIT 500",
+    1};
+/* Per department for the period [$2, $1): received, resolved, closed, reopened, and overdue now. */
+static const db_stmt st_digest_rows = {
+    "cases_digest_rows",
+    "SELECT d.code,"
+    " (SELECT count(*) FROM cases c WHERE c.department_code = d.code AND c.created_at >= "
+    "$2::timestamptz"
+    "  AND c.created_at < " CASES_AT "),"
+    " (SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.department_code "
+    "= d.code"
+    "  AND e.kind = 'resolved' AND e.at >= $2::timestamptz AND e.at < " CASES_AT "),"
+    " (SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.department_code "
+    "= d.code"
+    "  AND e.kind IN ('closed', 'auto_closed') AND e.at >= $2::timestamptz AND e.at < " CASES_AT
+    "),"
+    " (SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.department_code "
+    "= d.code"
+    "  AND e.kind = 'reopened' AND e.at >= $2::timestamptz AND e.at < " CASES_AT "),"
+    " (SELECT count(*) FROM cases c WHERE c.department_code = d.code AND c.status "
+    "IN " CASES_UNRESOLVED "  AND c.sla_due_at < " CASES_AT ")"
+    " FROM departments d WHERE d.active ORDER BY d.position, d.code",
+    2};
+static const db_stmt st_digest_lists = {
+    "cases_digest_lists",
+    "SELECT kind, tracking_no, department_code, floor(extract(epoch FROM " CASES_AT
+    " - created_at) / 86400)::int,"
+    " floor(extract(epoch FROM " CASES_AT " - created_at) / 3600)::int % 24, reopen_count FROM ("
+    " (SELECT 'overdue' AS kind, * FROM cases WHERE status IN " CASES_UNRESOLVED
+    " AND sla_due_at < " CASES_AT "  ORDER BY sla_due_at, created_at LIMIT 10)"
+    " UNION ALL (SELECT 'reopened', * FROM cases WHERE status = 'reopened' ORDER BY created_at "
+    "LIMIT 20)) x",
+    1};
+static const db_stmt st_satisfaction = {
+    "cases_satisfaction",
+    "SELECT count(*) FILTER (WHERE kind = 'closed' AND actor <> 'scheduler'), count(*) FILTER "
+    "(WHERE kind = 'not_satisfied')"
+    " FROM case_events WHERE at >= $2::timestamptz AND at < " CASES_AT,
+    2};
+/* Retention: closed cases whose closure is more than $2 days before the pass's clock lose
+ * what tells about the citizen — the text, the place, the name and phone, event texts and the
+ * recipient in a delivery failure's detail, the citizen's phone as an event's actor (it
+ * becomes 'citizen'), files, and the case's messages (which quote its text) — and keep what
+ * the digests count: tracking number, department, status, dates, reopen count, escalation
+ * level, events' kinds, officer actors and times. At most 500 a pass keeps the transaction
+ * short; the next pass goes on. Returns each anonymised case's former citizen. */
+#define CASES_CUTOFF "(" CASES_AT " - $2::int * interval '1 day')"
+static const db_stmt st_anonymise = {
+    "cases_anonymise",
+    "WITH c AS (SELECT id, citizen_phone FROM cases WHERE status = 'closed' AND anonymised_at IS "
+    "NULL"
+    "  AND closed_at < " CASES_CUTOFF " ORDER BY closed_at LIMIT 500 FOR UPDATE SKIP LOCKED),"
+    " ev AS (UPDATE case_events e SET text = NULL, detail = e.detail - 'recipient',"
+    "  actor = CASE WHEN e.actor = c.citizen_phone THEN 'citizen' ELSE e.actor END"
+    "  FROM c WHERE e.case_id = c.id),"
+    " att AS (DELETE FROM attachments a USING c WHERE a.case_id = c.id),"
+    " msg AS (DELETE FROM outbound_messages o USING c WHERE o.case_id = c.id),"
+    " an AS (UPDATE cases x SET description = '', location_text = NULL, latitude = NULL,"
+    "  longitude = NULL, citizen_name = NULL, citizen_phone = NULL, source_message_id = NULL,"
+    "  anonymised_at = " CASES_AT ", updated_at = now() FROM c WHERE x.id = c.id RETURNING x.id)"
+    " SELECT c.citizen_phone FROM c JOIN an ON an.id = c.id",
+    2};
+/* The lapse is told to the officer who asked while they may still act on the case, else to the
+ * department's officers now (the last column says which). */
+static const db_stmt st_docs_lapse = {
+    "cases_docs_lapse",
+    "UPDATE cases c SET awaiting_docs = false, updated_at = now() WHERE c.id IN (SELECT id FROM"
+    " cases WHERE awaiting_docs AND COALESCE(docs_requested_at, updated_at) + interval '7 days'"
+    " <= " CASES_AT " ORDER BY id LIMIT 500)"
+    " RETURNING c.id, c.tracking_no, COALESCE(c.docs_requested_by, ''),"
+    " extract(epoch FROM c.docs_requested_at)::bigint, c.department_code,"
+    " " CASES_SQL_STILL_ACTS("c.docs_requested_by", "c.department_code"),
+    1};
+static const db_stmt st_by_status = {
+    "cases_by_status", "SELECT status, count(*) FROM cases GROUP BY status ORDER BY status", 0};
+
+PGresult *case_pass(db *d, case_duty duty, const char *now_ms, const char *arg, err *e)
+{
+    static const db_stmt *const duties[] = {
+        [CASE_REMIND] = &st_remind,
+        [CASE_ESCALATE] = &st_level,
+        [CASE_SAT_REMIND] = &st_sat_remind,
+        [CASE_AUTO_CLOSE] = &st_auto_close,
+        [CASE_REASONS_DUE] = &st_reasons_due,
+        [CASE_DOCS_LAPSE] = &st_docs_lapse,
+        [CASE_ANONYMISE] = &st_anonymise,
+        [CASE_DIGEST_COUNTS] = &st_digest_rows,
+        [CASE_DIGEST_LISTS] = &st_digest_lists,
+        [CASE_DIGEST_ANSWERS] = &st_satisfaction,
+    };
+    return db_query(d, duties[duty], (const char *[]){now_ms, arg ? arg : ""}, e);
+}
+
+static const db_stmt st_busy_removed = {
+    "cases_busy_removed",
+    "SELECT d.code, count(c.id) FROM departments d JOIN cases c ON c.department_code = d.code"
+    " AND c.status <> 'closed' WHERE d.active AND NOT (d.code = ANY($1::text[]))"
+    " GROUP BY d.code ORDER BY d.code",
+    1};
+
+PGresult *case_open_outside(db *d, const char *codes, err *e)
+{
+    return db_query(d, &st_busy_removed, (const char *[]){codes}, e);
+}
+
+PGresult *case_count_by_status(db *d, err *e)
+{
+    return db_query(d, &st_by_status, NULL, e);
 }

@@ -3,22 +3,17 @@
  * notification of a new case; the citizen's side of the loop — documents the officer asked
  * for, the satisfaction question (yes closes, no asks the reason and reopens), a tracking
  * number sent at any time. Runs inside the caller's PostgreSQL transaction; every message
- * goes to the outbox with a key derived from the inbound message, so nothing doubles. */
+ * goes to the outbox with a key derived from the inbound message, so nothing doubles.
+ * The files, by role: desk_officer.c (the command table, officer_commands.def, a pure decision,
+ * desk_officer.h, and the act step), desk_citizen.c (a chain of handlers), desk_helpdesk.c,
+ * desk_notify.c (the way out and the officers' notification; desk_int.h is what they share).
+ * No SQL on the case tables here: cases.c owns it. */
 #ifndef SAMPARK_DESK_H
 #define SAMPARK_DESK_H
 
 #include "db.h"
 #include "engine.h"
 #include "wa_in.h"
-
-/* SQL: true when phone (an SQL expression) may still hear about a case of dept (one too): an
- * officer of that department in the directory now, or a nodal officer or the collector. An
- * officer removed from the directory (their row is deleted) or whose case moved to another
- * department is no longer sent its citizen's words and files. */
-#define DESK_SQL_STILL_ACTS(phone, dept)                                                           \
-    "(EXISTS (SELECT 1 FROM officers sa WHERE sa.phone = " phone " AND sa.department_code = " dept \
-    ") OR EXISTS (SELECT 1 FROM districts sa WHERE " phone                                         \
-    " = ANY(sa.nodal_phones || sa.collector_phones)))"
 
 /* Where the desk's messages go: the outbox (unless no_outbox, for sampark chat) and the
  * optional sink that shows them. */
@@ -64,8 +59,5 @@ int desk_reopen_unexplained(desk_out *o, const char *tracking_no, err *e);
  * swipe-reply on that reaches the officer. 1 when someone was told, 0 when the directory names
  * no nodal officer, -1 error. */
 int desk_helpdesk(desk_out *o, const char *citizen, const char *question, err *e);
-
-/* `sampark case show`: the case as JSON (malloc'd), NULL + e when unknown. */
-char *desk_case_json(db *d, const char *tracking_no, err *e);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cases.h"
 #include "engine.h"
 #include "jsonfile.h"
 #include "text.h"
@@ -716,12 +717,6 @@ static const db_stmt st_district = {
     " EXCLUDED.urgent_sla_hours)"
     " RETURNING (xmax = 0) AS inserted",
     14};
-static const db_stmt st_busy_removed = {
-    "directory_busy_removed",
-    "SELECT d.code, count(c.id) FROM departments d JOIN cases c ON c.department_code = d.code"
-    " AND c.status <> 'closed' WHERE d.active AND NOT (d.code = ANY($1::text[]))"
-    " GROUP BY d.code ORDER BY d.code",
-    1};
 static const db_stmt st_retire = {"directory_retire",
                                   "UPDATE departments SET active = false, updated_at = now()"
                                   " WHERE active AND NOT (code = ANY($1::text[]))",
@@ -770,7 +765,7 @@ static int upsert(db *d, const db_stmt *st, const char *const *params, int *adde
 static int store_departments(db *d, const directory *dir, directory_stats *st, const char *codes,
                              err *e)
 {
-    PGresult *r = db_query(d, &st_busy_removed, (const char *[]){codes}, e);
+    PGresult *r = case_open_outside(d, codes, e);
     if (!r)
         return -1;
     if (PQntuples(r) > 0) {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "text.h"
+#include "words.h"
 
 #define MAX_CHAIN 12 /* messages chained without waiting: a guard against author loops */
 #define PAGE_ROWS 9  /* rows per page when a list needs a "more" row */
@@ -19,14 +20,12 @@
 static const flow_text more_title = {"और विकल्प", "More options", NULL};
 static const flow_text more_desc = {"अगले विकल्प देखें", "See the next options", NULL};
 static const flow_text default_button = {"विकल्प चुनें", "Choose", NULL};
-static const char *const yes_words[] = {"yes",    "y",  "haan", "han", "ha", "ji",   "hanji",
-                                        "haanji", "1",  "हाँ",   "हां",  "जी", "हाँजी", "ok",
-                                        "हव",     "हौ", "hav",  NULL}; /* हव: Chhattisgarhi yes */
-static const char *const no_words[] = {"no", "n",   "nahi", "nahin", "na",  "2", "नहीं",
-                                       "ना", "नही", "नइ",   "नई",    "nai", NULL};
-static const char *const more_words[] = {"more", "aur", "aurvikalp", "और", "औरविकल्प", "next", NULL};
-static const char *const skip_words[] = {"skip",      "chhodo", "chodo", "chhode", "aage",
-                                         "aagebadhe", "छोड़ें",    "आगे",    "आगू",     NULL};
+/* The answer words are the desk's too (words.c); at the engine's own yes/no question the digits
+ * of its buttons answer as well. */
+static const char *const *const yes_words = words_yes_or_1;
+static const char *const *const no_words = words_no_or_2;
+static const char *const *const more_words = words_more;
+static const char *const *const skip_words = words_skip;
 
 /* ---- sessions ------------------------------------------------------------------------------ */
 
@@ -483,13 +482,7 @@ static int enter(const engine_ctx *ctx, engine_session *s, int idx, engine_resul
 
 static int word_in(const char *norm, const char *const *words)
 {
-    char w[64];
-    for (const char *const *p = words; *p; p++) {
-        text_normalize(*p, w, sizeof w);
-        if (strcmp(norm, w) == 0)
-            return 1;
-    }
-    return 0;
+    return words_in(norm, words);
 }
 
 static int title_is(const char *norm, const flow_text *t)

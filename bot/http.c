@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cases.h"
 #include "db.h"
 #include <stddef.h>
 #include "metrics.h"
@@ -299,10 +300,6 @@ static int healthz(http_server *s, struct pss *p)
     return 0;
 }
 
-static const db_stmt st_cases_by_status = {
-    "http_cases_by_status", "SELECT status, count(*) FROM cases GROUP BY status ORDER BY status",
-    0};
-
 struct depth_out {
     char *buf;
     size_t len, cap;
@@ -358,7 +355,7 @@ static char *gather_extra(http_server *s, db *pg)
     if (queue_depths(s->cfg, depth_line, &o, &e) < 0)
         add_text(&o, "# queue depths unavailable: Redis did not answer\n");
     add_text(&o, "# HELP sampark_cases Cases by status.\n# TYPE sampark_cases gauge\n");
-    if ((r = db_query(pg, &st_cases_by_status, NULL, &e))) {
+    if ((r = case_count_by_status(pg, &e))) {
         for (int i = 0; i < PQntuples(r); i++) {
             char line[160];
             snprintf(line, sizeof line, "sampark_cases{status=\"%s\"} %s\n", PQgetvalue(r, i, 0),

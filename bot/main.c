@@ -12,11 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cases.h"
 #include "chat.h"
 #include "catalogue.h"
 #include "config.h"
 #include "db.h"
-#include "desk.h"
 #include "directory.h"
 #include "err.h"
 #include "flow.h"
@@ -98,6 +98,8 @@ static void *scheduler_thread(void *arg)
     return NULL;
 }
 
+/* Longer than the rest on purpose: the roles, the threads started for them, and the stop in
+ * reverse order read together, so what is started is visibly what is joined and freed. */
 static int cmd_serve(const config *c, int argc, char **argv)
 {
     static const struct option opts[] = {{"role", required_argument, NULL, 'r'},
@@ -332,7 +334,7 @@ static int cmd_case(const config *c, int argc, char **argv)
         return usage_error("case: expected 'case show TRACKING'");
     if (!(pg = db_open(c->database_url, &e)))
         return fail(&e);
-    json = desk_case_json(pg, argv[2], &e);
+    json = case_json(pg, argv[2], &e);
     db_close(pg);
     if (!json)
         return fail(&e);

@@ -8,24 +8,37 @@
 
 #include "text.h"
 
+/* The command table's names and keywords (officer_commands.def; the desk reads the rest). */
 static const struct {
-    const char *word;
     officer_cmd cmd;
-} keywords[] = {
-    {"reply", OFFICER_REPLY},       {"उत्तर", OFFICER_REPLY},  {"jawab", OFFICER_REPLY},
-    {"जवाब", OFFICER_REPLY},        {"docs", OFFICER_DOCS},   {"documents", OFFICER_DOCS},
-    {"दस्तावेज़", OFFICER_DOCS},       {"दस्तावेज", OFFICER_DOCS}, {"resolve", OFFICER_RESOLVE},
-    {"resolved", OFFICER_RESOLVE},  {"हल", OFFICER_RESOLVE},  {"transfer", OFFICER_TRANSFER},
-    {"स्थानांतरण", OFFICER_TRANSFER}, {"cases", OFFICER_CASES}, {"मामले", OFFICER_CASES},
-    {"show", OFFICER_SHOW},         {"देखें", OFFICER_SHOW},     {"help", OFFICER_HELP},
-    {"मदद", OFFICER_HELP},
+    const char *name, *en, *hi;
+} commands[] = {
+#define OFFICER_COMMAND(cmd, name, en, hi, needs_case, needs_text, handler) {cmd, name, en, hi},
+#include "officer_commands.def"
+#undef OFFICER_COMMAND
 };
 
 const char *officer_cmd_name(officer_cmd c)
 {
-    static const char *const names[] = {"unknown", "help",     "reply", "docs",
-                                        "resolve", "transfer", "cases", "show"};
-    return (unsigned)c < sizeof names / sizeof names[0] ? names[c] : "unknown";
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (commands[i].cmd == c)
+            return commands[i].name;
+    return "unknown";
+}
+
+/* 1 when norm is one of the '|'-separated keywords of list. */
+static int keyword_in(const char *norm, const char *list)
+{
+    char word[64], k[64];
+    while (*list) {
+        size_t n = strcspn(list, "|");
+        snprintf(word, sizeof word, "%.*s", (int)n, list);
+        text_normalize(word, k, sizeof k);
+        if (strcmp(norm, k) == 0)
+            return 1;
+        list += n + (list[n] == '|');
+    }
+    return 0;
 }
 
 int officer_find_tracking(const char *s, char out[32], const char **start, const char **end)
@@ -112,11 +125,9 @@ void officer_parse(const char *text, const char *context_id, officer_command *ou
     memcpy(word, p, wl);
     word[wl] = '\0';
     text_normalize(word, norm, sizeof norm);
-    for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++) {
-        char k[64];
-        text_normalize(keywords[i].word, k, sizeof k);
-        if (*norm && strcmp(norm, k) == 0) {
-            out->cmd = keywords[i].cmd;
+    for (size_t i = 0; *norm && i < sizeof commands / sizeof commands[0]; i++) {
+        if (keyword_in(norm, commands[i].en) || keyword_in(norm, commands[i].hi)) {
+            out->cmd = commands[i].cmd;
             break;
         }
     }

@@ -1,7 +1,9 @@
 /* scheduler.c — see scheduler.h. Each duty is one UPDATE ... RETURNING that moves the
  * case past it (escalation_level, sla_reminded_at, satisfaction_reminded_at, status,
  * anonymised_at), so the rows it returns are this pass's to announce, and nobody else's; the
- * messages go to the outbox in the same transaction, keyed by case and SLA clock. */
+ * messages go to the outbox in the same transaction, keyed by case and SLA clock. The
+ * statements on the cases are cases.c's (case_pass); the digests' and the citizens' own
+ * traces are here. */
 #include "scheduler.h"
 
 #include <errno.h>
@@ -12,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cases.h"
 #include "desk.h"
 #include "engine.h"
 #include "inbound.h"
@@ -19,92 +22,9 @@
 #include "rds.h"
 #include "text.h"
 
-#define UNRESOLVED "('open', 'in_progress', 'reopened')"
 #define NOW        "to_timestamp($1::double precision / 1000)"
 #define DIGEST_TOP 3 /* most overdue cases named in the digest template */
 
-static const db_stmt st_remind = {
-    "sched_remind",
-    "WITH r AS (UPDATE cases c SET sla_reminded_at = " NOW " WHERE c.status IN " UNRESOLVED
-    " AND c.escalation_level = 0"
-    " AND (c.sla_reminded_at IS NULL OR c.sla_reminded_at < c.sla_started_at)"
-    " AND c.sla_started_at + (c.sla_due_at - c.sla_started_at) * 0.8 <= " NOW
-    " AND c.sla_due_at > " NOW " RETURNING c.id, c.tracking_no, c.department_code, c.sla_due_at)"
-    " SELECT r.id, r.tracking_no, r.department_code, to_char(r.sla_due_at AT TIME ZONE t.timezone, "
-    "'DD-MM-YYYY HH24:MI')"
-    " FROM r CROSS JOIN districts t",
-    1};
-/* Level 1 fires past the SLA — or past the collector's threshold when a department's SLA is
- * longer than it, so the nodal officer is never skipped; level 2 past the threshold. */
-static const db_stmt st_level = {
-    "sched_level",
-    "WITH esc AS (UPDATE cases c SET escalation_level = $2::int FROM districts t"
-    " WHERE c.status IN " UNRESOLVED " AND c.escalation_level < $2::int"
-    " AND (($2::int = 1 AND c.sla_due_at <= " NOW ") OR"
-    "  c.sla_started_at + COALESCE(t.collector_after_hours, 96) * interval '1 hour' <= " NOW ")"
-    " RETURNING c.id, c.tracking_no, c.department_code, c.reopen_count, c.description, "
-    "c.created_at,"
-    "  c.sla_started_at)"
-    " SELECT esc.id, esc.tracking_no, esc.department_code, esc.reopen_count, left(esc.description, "
-    "300),"
-    "  floor(extract(epoch FROM " NOW
-    " - esc.created_at) / 3600)::int, extract(epoch FROM esc.sla_started_at)::bigint,"
-    "  COALESCE(d.name->>'hi', esc.department_code)"
-    " FROM esc JOIN departments d ON d.code = esc.department_code",
-    2};
-static const db_stmt st_phones = {"sched_phones",
-                                  "SELECT p FROM districts, unnest(CASE $1 WHEN 'nodal' THEN "
-                                  "nodal_phones WHEN 'collector' THEN collector_phones"
-                                  " ELSE digest_phones END) p",
-                                  1};
-static const db_stmt st_dept_officers = {
-    "sched_officers", "SELECT phone FROM officers WHERE department_code = $1", 1};
-static const db_stmt st_event = {"sched_event",
-                                 "INSERT INTO case_events (case_id, kind, actor, text, detail, at) "
-                                 "VALUES ($1::bigint, $2, 'scheduler', $3,"
-                                 " $4::jsonb, "
-                                 "to_timestamp($5::double precision / 1000))",
-                                 5};
-static const db_stmt st_sat_remind = {
-    "sched_sat_remind",
-    "UPDATE cases SET satisfaction_reminded_at = " NOW
-    " WHERE status = 'resolved' AND satisfaction_asked_at IS NOT NULL AND satisfaction_reminded_at "
-    "IS NULL"
-    " AND satisfaction_asked_at + interval '24 hours' <= " NOW
-    " AND satisfaction_asked_at + $2::int * interval '1 hour' > " NOW
-    " RETURNING id, tracking_no, citizen_phone, language, extract(epoch FROM "
-    "satisfaction_asked_at)::bigint",
-    2};
-static const db_stmt st_auto_close = {
-    "sched_auto_close",
-    "UPDATE cases SET status = 'closed', closed_at = " NOW
-    ", satisfaction_asked_at = NULL, awaiting_docs = false,"
-    " awaiting_reason = false, updated_at = now()"
-    " WHERE status = 'resolved' AND satisfaction_asked_at IS NOT NULL"
-    " AND satisfaction_asked_at + $2::int * interval '1 hour' <= " NOW
-    " RETURNING id, tracking_no, citizen_phone, language",
-    2};
-/* Waiting on the citizen does not last forever (migration 0014): a "not satisfied" without a
- * reason for a day reopens the case anyway; a request for documents unanswered for seven days
- * lapses, so later messages are no longer taken as its answer. */
-static const db_stmt st_reasons_due = {
-    "sched_reasons_due",
-    "SELECT tracking_no, id, extract(epoch FROM reason_asked_at)::bigint FROM cases"
-    " WHERE status = 'resolved' AND awaiting_reason"
-    " AND COALESCE(reason_asked_at, updated_at) + interval '24 hours' <= " NOW
-    " ORDER BY id LIMIT 500",
-    1};
-/* The lapse is told to the officer who asked while they may still act on the case, else to the
- * department's officers now (the last column says which). */
-static const db_stmt st_docs_lapse = {
-    "sched_docs_lapse",
-    "UPDATE cases c SET awaiting_docs = false, updated_at = now() WHERE c.id IN (SELECT id FROM"
-    " cases WHERE awaiting_docs AND COALESCE(docs_requested_at, updated_at) + interval '7 days'"
-    " <= " NOW " ORDER BY id LIMIT 500)"
-    " RETURNING c.id, c.tracking_no, COALESCE(c.docs_requested_by, ''),"
-    " extract(epoch FROM c.docs_requested_at)::bigint, c.department_code,"
-    " " DESK_SQL_STILL_ACTS("c.docs_requested_by", "c.department_code"),
-    1};
 static const db_stmt st_due_digests = {"sched_due_digests",
                                        "SELECT (" NOW " AT TIME ZONE timezone)::date::text,"
                                        " (" NOW " AT TIME ZONE timezone)::time >= digest_daily_at,"
@@ -120,42 +40,6 @@ static const db_stmt st_claim_digest = {
 static const db_stmt st_save_digest = {
     "sched_save_digest",
     "UPDATE digests SET text = $3, csv = $4 WHERE kind = $1 AND period_end = $2::date", 4};
-/* Per department for the period [$2, $1): received, resolved, closed, reopened, and overdue now. */
-static const db_stmt st_digest_rows = {
-    "sched_digest_rows",
-    "SELECT d.code,"
-    " (SELECT count(*) FROM cases c WHERE c.department_code = d.code AND c.created_at >= "
-    "$2::timestamptz"
-    "  AND c.created_at < " NOW "),"
-    " (SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.department_code "
-    "= d.code"
-    "  AND e.kind = 'resolved' AND e.at >= $2::timestamptz AND e.at < " NOW "),"
-    " (SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.department_code "
-    "= d.code"
-    "  AND e.kind IN ('closed', 'auto_closed') AND e.at >= $2::timestamptz AND e.at < " NOW "),"
-    " (SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.department_code "
-    "= d.code"
-    "  AND e.kind = 'reopened' AND e.at >= $2::timestamptz AND e.at < " NOW "),"
-    " (SELECT count(*) FROM cases c WHERE c.department_code = d.code AND c.status IN " UNRESOLVED
-    "  AND c.sla_due_at < " NOW ")"
-    " FROM departments d WHERE d.active ORDER BY d.position, d.code",
-    2};
-static const db_stmt st_digest_lists = {
-    "sched_digest_lists",
-    "SELECT kind, tracking_no, department_code, floor(extract(epoch FROM " NOW
-    " - created_at) / 86400)::int,"
-    " floor(extract(epoch FROM " NOW " - created_at) / 3600)::int % 24, reopen_count FROM ("
-    " (SELECT 'overdue' AS kind, * FROM cases WHERE status IN " UNRESOLVED " AND sla_due_at < " NOW
-    "  ORDER BY sla_due_at, created_at LIMIT 10)"
-    " UNION ALL (SELECT 'reopened', * FROM cases WHERE status = 'reopened' ORDER BY created_at "
-    "LIMIT 20)) x",
-    1};
-static const db_stmt st_satisfaction = {
-    "sched_satisfaction",
-    "SELECT count(*) FILTER (WHERE kind = 'closed' AND actor <> 'scheduler'), count(*) FILTER "
-    "(WHERE kind = 'not_satisfied')"
-    " FROM case_events WHERE at >= $2::timestamptz AND at < " NOW,
-    2};
 /* The district's name and the day it is there at $1 (ms), for the heading and the file names. */
 static const db_stmt st_district_name = {
     "sched_district_name",
@@ -165,34 +49,13 @@ static const db_stmt st_district_name = {
     "districts",
     1};
 
-/* Retention: closed cases whose closure is more than $2 days before the pass's clock lose
- * what tells about the citizen — the text, the place, the name and phone, event texts and the
- * recipient in a delivery failure's detail, the citizen's phone as an event's actor (it
- * becomes 'citizen'), files, and the case's messages (which quote its text) — and keep what
- * the digests count: tracking number, department, status, dates, reopen count, escalation
- * level, events' kinds, officer actors and times. At most 500 a pass keeps the transaction
- * short; the next pass goes on. Returns each anonymised case's former citizen. */
-#define CUTOFF "(" NOW " - $2::int * interval '1 day')"
-static const db_stmt st_anonymise = {
-    "sched_anonymise",
-    "WITH c AS (SELECT id, citizen_phone FROM cases WHERE status = 'closed' AND anonymised_at IS "
-    "NULL"
-    "  AND closed_at < " CUTOFF " ORDER BY closed_at LIMIT 500 FOR UPDATE SKIP LOCKED),"
-    " ev AS (UPDATE case_events e SET text = NULL, detail = e.detail - 'recipient',"
-    "  actor = CASE WHEN e.actor = c.citizen_phone THEN 'citizen' ELSE e.actor END"
-    "  FROM c WHERE e.case_id = c.id),"
-    " att AS (DELETE FROM attachments a USING c WHERE a.case_id = c.id),"
-    " msg AS (DELETE FROM outbound_messages o USING c WHERE o.case_id = c.id),"
-    " an AS (UPDATE cases x SET description = '', location_text = NULL, latitude = NULL,"
-    "  longitude = NULL, citizen_name = NULL, citizen_phone = NULL, source_message_id = NULL,"
-    "  anonymised_at = " NOW ", updated_at = now() FROM c WHERE x.id = c.id RETURNING x.id)"
-    " SELECT c.citizen_phone FROM c JOIN an ON an.id = c.id",
-    2};
-/* Then those citizens' own traces older than the cut-off: the record of their messages
+/* Retention, after the closed cases are anonymised (case_pass, CASE_ANONYMISE): those
+ * citizens' own traces older than the cut-off ($2 days before the pass's clock): the record of their messages
  * (bodies are never stored; the id, time and profile name are), the conversation sent to them
  * outside any case (menus, the echo of their complaint before it was filed, read receipts),
  * and — once no case of theirs is left and they have not written since — their citizen and
  * contact rows (name, language). Whoever writes again is recorded afresh. */
+#define CUTOFF "(" NOW " - $2::int * interval '1 day')"
 static const db_stmt st_forget = {
     "sched_forget",
     "WITH p AS (SELECT DISTINCT unnest($3::text[]) AS phone),"
@@ -243,10 +106,11 @@ static int begin_at(db *d, int64_t now_ms, err *e)
     return 0;
 }
 
+/* The event's time is the pass's clock (begin_at). */
 static int event(db *d, const char *id, const char *kind, const char *text, const char *detail,
-                 const char *now, err *e)
+                 err *e)
 {
-    return db_exec(d, &st_event, (const char *[]){id, kind, text, detail, now}, e);
+    return case_add_event(d, id, kind, "scheduler", text, detail, NULL, e);
 }
 
 /* Sends text to each phone the query returns; keys derive from base so a repeat is a no-op.
@@ -265,12 +129,11 @@ static int send_each(db *d, PGresult *phones, const char *base, const char *text
     return 0;
 }
 
-/* Sends text to each phone the statement st returns for param (a role, a department). */
-static int to_phones(db *d, const db_stmt *st, const char *param, const char *base,
-                     const char *text, const char *purpose, const char *case_id, const char *hint,
-                     err *e)
+/* Sends text to each phone of role (of department dept for CASE_OFFICERS). */
+static int to_phones(db *d, case_role role, const char *dept, const char *base, const char *text,
+                     const char *purpose, const char *case_id, const char *hint, err *e)
 {
-    PGresult *r = db_query(d, st, (const char *[]){param}, e);
+    PGresult *r = case_recipients(d, role, dept, e);
     int rc;
     if (!r)
         return -1;
@@ -281,7 +144,7 @@ static int to_phones(db *d, const db_stmt *st, const char *param, const char *ba
 
 static int reminders(db *d, const char *now, scheduler_stats *st, err *e)
 {
-    PGresult *r = db_query(d, &st_remind, (const char *[]){now}, e);
+    PGresult *r = case_pass(d, CASE_REMIND, now, NULL, e);
     if (!r)
         return -1;
     for (int i = 0; i < PQntuples(r); i++) {
@@ -290,10 +153,10 @@ static int reminders(db *d, const char *now, scheduler_stats *st, err *e)
                  "⏰ याद दिलाना: शिकायत %s की समय-सीमा %s को पूरी हो रही है। जवाब: reply %s <संदेश>",
                  PQgetvalue(r, i, 1), PQgetvalue(r, i, 3), PQgetvalue(r, i, 1));
         snprintf(base, sizeof base, "remind:%s:%s", PQgetvalue(r, i, 0), now);
-        if (to_phones(d, &st_dept_officers, PQgetvalue(r, i, 2), base, text, "officer_reminder",
+        if (to_phones(d, CASE_OFFICERS, PQgetvalue(r, i, 2), base, text, "officer_reminder",
                       PQgetvalue(r, i, 0), NULL, e) < 0 ||
             event(d, PQgetvalue(r, i, 0), "sla_reminder", "officers reminded near the due time",
-                  "{}", now, e) < 0) {
+                  "{}", e) < 0) {
             PQclear(r);
             return -1;
         }
@@ -308,7 +171,7 @@ static int ladder(db *d, const char *now, int level, scheduler_stats *st, err *e
     char lv[4];
     PGresult *r;
     snprintf(lv, sizeof lv, "%d", level);
-    if (!(r = db_query(d, &st_level, (const char *[]){now, lv}, e)))
+    if (!(r = case_pass(d, CASE_ESCALATE, now, lv, e)))
         return -1;
     for (int i = 0; i < PQntuples(r); i++) {
         const char *id = PQgetvalue(r, i, 0), *t = PQgetvalue(r, i, 1);
@@ -323,12 +186,12 @@ static int ladder(db *d, const char *now, int level, scheduler_stats *st, err *e
         /* One notification per level per SLA clock: a reopened case can climb again. */
         snprintf(base, sizeof base, "esc%d:%s:%s", level, id, PQgetvalue(r, i, 6));
         snprintf(detail, sizeof detail, "{\"level\": %d, \"reopen_count\": %d}", level, reopen);
-        if (to_phones(d, &st_phones, level == 1 ? "nodal" : "collector", base, text, "escalation",
+        if (to_phones(d, level == 1 ? CASE_NODAL : CASE_COLLECTOR, NULL, base, text, "escalation",
                       id, NULL, e) < 0 ||
             event(d, id, "escalated",
                   level == 1 ? "past the SLA: nodal officer notified"
                              : "past the collector's threshold: collector notified",
-                  detail, now, e) < 0) {
+                  detail, e) < 0) {
             PQclear(r);
             return -1;
         }
@@ -346,7 +209,7 @@ static int satisfaction(db *d, const config *c, const char *now, scheduler_stats
     char hours[16];
     PGresult *r;
     snprintf(hours, sizeof hours, "%d", c->satisfaction_timeout_h);
-    if (!(r = db_query(d, &st_sat_remind, (const char *[]){now, hours}, e)))
+    if (!(r = case_pass(d, CASE_SAT_REMIND, now, hours, e)))
         return -1;
     for (int i = 0; i < PQntuples(r); i++) {
         engine_out q;
@@ -368,14 +231,14 @@ static int satisfaction(db *d, const config *c, const char *now, scheduler_stats
         snprintf(key, sizeof key, "satremind:%s:%s", PQgetvalue(r, i, 0), PQgetvalue(r, i, 4));
         if (outbox_engine(d, key, PQgetvalue(r, i, 2), &q, "citizen_update", PQgetvalue(r, i, 0),
                           e) < 0 ||
-            event(d, PQgetvalue(r, i, 0), "satisfaction_reminder", NULL, "{}", now, e) < 0) {
+            event(d, PQgetvalue(r, i, 0), "satisfaction_reminder", NULL, "{}", e) < 0) {
             PQclear(r);
             return -1;
         }
         st->satisfaction_reminders++;
     }
     PQclear(r);
-    if (!(r = db_query(d, &st_auto_close, (const char *[]){now, hours}, e)))
+    if (!(r = case_pass(d, CASE_AUTO_CLOSE, now, hours, e)))
         return -1;
     for (int i = 0; i < PQntuples(r); i++) {
         char key[120], text[400];
@@ -390,7 +253,7 @@ static int satisfaction(db *d, const config *c, const char *now, scheduler_stats
         if (outbox_text(d, key, PQgetvalue(r, i, 2), text, "citizen_update", PQgetvalue(r, i, 0),
                         e) < 0 ||
             event(d, PQgetvalue(r, i, 0), "auto_closed", "no answer to the satisfaction question",
-                  "{}", now, e) < 0) {
+                  "{}", e) < 0) {
             PQclear(r);
             return -1;
         }
@@ -402,7 +265,7 @@ static int satisfaction(db *d, const config *c, const char *now, scheduler_stats
 
 static int lapses(db *d, const char *now, scheduler_stats *st, err *e)
 {
-    PGresult *r = db_query(d, &st_reasons_due, (const char *[]){now}, e);
+    PGresult *r = case_pass(d, CASE_REASONS_DUE, now, NULL, e);
     if (!r)
         return -1;
     for (int i = 0; i < PQntuples(r); i++) {
@@ -417,7 +280,7 @@ static int lapses(db *d, const char *now, scheduler_stats *st, err *e)
         st->reopened_unexplained += rc;
     }
     PQclear(r);
-    if (!(r = db_query(d, &st_docs_lapse, (const char *[]){now}, e)))
+    if (!(r = case_pass(d, CASE_DOCS_LAPSE, now, NULL, e)))
         return -1;
     for (int i = 0; i < PQntuples(r); i++) {
         const char *id = PQgetvalue(r, i, 0), *t = PQgetvalue(r, i, 1),
@@ -428,9 +291,9 @@ static int lapses(db *d, const char *now, scheduler_stats *st, err *e)
                  "शिकायत में नहीं जुड़ेंगे।\nफिर से माँगें: docs %s <क्या चाहिए>",
                  t, t);
         snprintf(key, sizeof key, "docslapse:%s:%s", id, PQgetvalue(r, i, 3));
-        if (event(d, id, "docs_request_lapsed", "no documents within 7 days", "{}", now, e) < 0 ||
+        if (event(d, id, "docs_request_lapsed", "no documents within 7 days", "{}", e) < 0 ||
             (*officer ? outbox_text(d, key, officer, text, "officer_docs", id, e)
-                      : to_phones(d, &st_dept_officers, PQgetvalue(r, i, 4), key, text,
+                      : to_phones(d, CASE_OFFICERS, PQgetvalue(r, i, 4), key, text,
                                   "officer_docs", id, NULL, e)) < 0) {
             PQclear(r);
             return -1;
@@ -450,7 +313,7 @@ static int retention(db *d, const config *c, const char *now, scheduler_stats *s
     if (c->retention_days <= 0)
         return 0; /* keep forever */
     snprintf(days, sizeof days, "%d", c->retention_days);
-    if (!(r = db_query(d, &st_anonymise, (const char *[]){now, days}, e)))
+    if (!(r = case_pass(d, CASE_ANONYMISE, now, days, e)))
         return -1;
     if ((n = PQntuples(r)) == 0) {
         PQclear(r);
@@ -522,13 +385,44 @@ static int write_file(const char *dir, const char *name, const char *content)
     return fclose(f);
 }
 
+/* The digest's lists: the most overdue and the reopened cases, in the text and the CSV, and the
+ * first DIGEST_TOP overdue ones for the template (top). Nothing when the query fails: the
+ * counts above them still make a digest. */
+static void digest_lists(db *d, const char *now, struct buf *text, struct buf *csv,
+                         struct buf *top, err *e)
+{
+    PGresult *r = case_pass(d, CASE_DIGEST_LISTS, now, NULL, e);
+    const char *section = "";
+    int ntop = 0;
+    if (!r)
+        return;
+    add(csv, "\nlist,tracking_no,department,age_days,age_hours,reopen_count\n");
+    for (int i = 0; i < PQntuples(r); i++) {
+        const char *k = PQgetvalue(r, i, 0);
+        if (strcmp(section, k) != 0) {
+            add(text, "\n%s\n",
+                !strcmp(k, "overdue") ? "सबसे पुरानी समय-सीमा पार:" : "दोबारा खुली शिकायतें:");
+            section = k;
+        }
+        add(text, "%s (%s) %s दिन %s घंटे%s%s\n", PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+            PQgetvalue(r, i, 3), PQgetvalue(r, i, 4),
+            strcmp(PQgetvalue(r, i, 5), "0") ? ", दोबारा: " : "",
+            strcmp(PQgetvalue(r, i, 5), "0") ? PQgetvalue(r, i, 5) : "");
+        add(csv, "%s,%s,%s,%s,%s,%s\n", k, PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+            PQgetvalue(r, i, 3), PQgetvalue(r, i, 4), PQgetvalue(r, i, 5));
+        if (!strcmp(k, "overdue") && ntop++ < DIGEST_TOP)
+            add(top, "%s%s (%d h)", ntop > 1 ? ", " : "", PQgetvalue(r, i, 1),
+                atoi(PQgetvalue(r, i, 3)) * 24 + atoi(PQgetvalue(r, i, 4)));
+    }
+    PQclear(r);
+}
+
 /* The digest's text and CSV, the district's date, and in *top_out the most overdue cases as
  * one line for the template ("BLB-2026-000123 (97 h), ..."; "" when none is overdue). */
 static char *build_digest(db *d, int64_t now_ms, const char *kind, char **csv_out, char **top_out,
                           char day[16], err *e)
 {
     struct buf text = {0}, csv = {0}, top = {0};
-    int ntop = 0;
     char now[32], start[64], when[16] = "";
     int64_t period_ms = (!strcmp(kind, "weekly") ? 7 : 1) * 24LL * 3600 * 1000;
     time_t st = (time_t)((now_ms - period_ms) / 1000);
@@ -538,7 +432,7 @@ static char *build_digest(db *d, int64_t now_ms, const char *kind, char **csv_ou
     snprintf(now, sizeof now, "%lld", (long long)now_ms);
     gmtime_r(&st, &tm);
     strftime(start, sizeof start, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    if (!(rows = db_query(d, &st_digest_rows, (const char *[]){now, start}, e)))
+    if (!(rows = case_pass(d, CASE_DIGEST_COUNTS, now, start, e)))
         return NULL;
     for (int i = 0; i < PQntuples(rows); i++)
         for (int k = 0; k < 5; k++)
@@ -562,7 +456,7 @@ static char *build_digest(db *d, int64_t now_ms, const char *kind, char **csv_ou
         !strcmp(kind, "weekly") ? "साप्ताहिक" : "दैनिक", when,
         PQntuples(r) ? PQgetvalue(r, 0, 0) : "", tot[0], tot[1], tot[2], tot[3], tot[4]);
     PQclear(r);
-    if ((r = db_query(d, &st_satisfaction, (const char *[]){now, start}, e))) {
+    if ((r = case_pass(d, CASE_DIGEST_ANSWERS, now, start, e))) {
         long yes = atol(PQgetvalue(r, 0, 0)), no = atol(PQgetvalue(r, 0, 1));
         if (yes + no)
             add(&text, "संतुष्टि: %ld%% (%ld में से %ld)\n", 100 * yes / (yes + no), yes + no, yes);
@@ -582,28 +476,7 @@ static char *build_digest(db *d, int64_t now_ms, const char *kind, char **csv_ou
             add(&text, "%s: %s/%s/%s/%s/%s\n", v[0], v[1], v[2], v[3], v[4], v[5]);
     }
     PQclear(rows);
-    if ((r = db_query(d, &st_digest_lists, (const char *[]){now}, e))) {
-        const char *section = "";
-        add(&csv, "\nlist,tracking_no,department,age_days,age_hours,reopen_count\n");
-        for (int i = 0; i < PQntuples(r); i++) {
-            const char *k = PQgetvalue(r, i, 0);
-            if (strcmp(section, k) != 0) {
-                add(&text, "\n%s\n",
-                    !strcmp(k, "overdue") ? "सबसे पुरानी समय-सीमा पार:" : "दोबारा खुली शिकायतें:");
-                section = k;
-            }
-            add(&text, "%s (%s) %s दिन %s घंटे%s%s\n", PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
-                PQgetvalue(r, i, 3), PQgetvalue(r, i, 4),
-                strcmp(PQgetvalue(r, i, 5), "0") ? ", दोबारा: " : "",
-                strcmp(PQgetvalue(r, i, 5), "0") ? PQgetvalue(r, i, 5) : "");
-            add(&csv, "%s,%s,%s,%s,%s,%s\n", k, PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
-                PQgetvalue(r, i, 3), PQgetvalue(r, i, 4), PQgetvalue(r, i, 5));
-            if (!strcmp(k, "overdue") && ntop++ < DIGEST_TOP)
-                add(&top, "%s%s (%d h)", ntop > 1 ? ", " : "", PQgetvalue(r, i, 1),
-                    atoi(PQgetvalue(r, i, 3)) * 24 + atoi(PQgetvalue(r, i, 4)));
-        }
-        PQclear(r);
-    }
+    digest_lists(d, now, &text, &csv, &top, e);
     add(&top, "%s", "");
     if (!text.s || !csv.s || !top.s) {
         free(text.s);
@@ -620,7 +493,7 @@ static char *build_digest(db *d, int64_t now_ms, const char *kind, char **csv_ou
 /* Sends the digest to the digest phones under key, which is also the payload of the template's
  * quick-reply button: outside the collector's 24-hour window the template carries the headline
  * (the text's first two lines, as one) and the most overdue cases, and a tap on "Show the list"
- * brings this text (desk.c, outbox_digest_again). */
+ * brings this text (desk_officer.c, outbox_digest_again). */
 static int send_digest(db *d, const char *key, const char *text, const char *top, err *e)
 {
     json_object *hint = json_object_new_object(), *params = json_object_new_array(),
@@ -637,7 +510,7 @@ static int send_digest(db *d, const char *key, const char *text, const char *top
     json_object_array_add(buttons, json_object_new_string(key));
     json_object_object_add(hint, "params", params);
     json_object_object_add(hint, "buttons", buttons);
-    rc = to_phones(d, &st_phones, "digest", key, text, "digest", NULL,
+    rc = to_phones(d, CASE_DIGEST, NULL, key, text, "digest", NULL,
                    json_object_to_json_string_ext(hint, JSON_C_TO_STRING_PLAIN |
                                                             JSON_C_TO_STRING_NOSLASHESCAPE),
                    e);

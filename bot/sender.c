@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cases.h"
 #include "db.h"
 #include "metrics.h"
 #include "rds.h"
@@ -62,11 +63,8 @@ static const db_stmt st_sent = {
     "  error_code = e.error_code, updated_at = now()"
     "  FROM v LEFT JOIN e ON e.wamid = v.wamid WHERE o.id = v.id AND o.state = 'sending'"
     "  RETURNING o.case_id, o.recipient, o.state, o.error, o.error_code)"
-    " INSERT INTO case_events (case_id, kind, actor, text, detail)"
-    " SELECT s.case_id, 'delivery_failed', 'whatsapp', s.error,"
-    "  jsonb_build_object('recipient', s.recipient, 'code', s.error_code)"
-    " FROM s JOIN cases c ON c.id = s.case_id AND c.citizen_phone = s.recipient"
-    " WHERE s.state = 'failed'",
+    " " CASES_SQL_DELIVERY_FAILED("s", "'whatsapp'", "s.error", "s.error_code",
+                                  "s.state = 'failed'"),
     3};
 static const db_stmt st_retry = {
     "sender_retry",
@@ -80,10 +78,7 @@ static const db_stmt st_failed = {
     "WITH f AS (UPDATE outbound_messages SET state = 'failed', claimed_until = NULL,"
     "  error_code = NULLIF($2, '')::int, error = $3, updated_at = now()"
     "  WHERE id = $1::bigint AND state = 'sending' RETURNING case_id, recipient)"
-    " INSERT INTO case_events (case_id, kind, actor, text, detail)"
-    " SELECT f.case_id, 'delivery_failed', 'system', $3,"
-    "  jsonb_build_object('recipient', f.recipient, 'code', NULLIF($2, '')::int)"
-    " FROM f JOIN cases c ON c.id = f.case_id AND c.citizen_phone = f.recipient",
+    " " CASES_SQL_DELIVERY_FAILED("f", "'system'", "$3", "NULLIF($2, '')::int", "true"),
     3};
 static const db_stmt st_release = {
     "sender_release",

@@ -425,10 +425,31 @@ def test_media_as_the_description():
         fake.close()
 
 
+def test_the_engines_answer_words():
+    """The satisfaction answer takes the same yes and no as the flow's questions (issue 16): it once
+    took fewer, and a typed "Haan ji" or "nai" went past the case to the menu."""
+    env, fake = h.Env("words"), FakeGraph(TOKEN, PHONE_ID)
+    try:
+        port = serve_to_fake(env, fake).port
+        for citizen, answer, told, kind in [("919811123491", "Haan ji", "बंद कर दी गई", "closed"),
+                                            ("919811123492", "nai", "क्यों हल नहीं हुई", "not_satisfied")]:
+            t = file_complaint(port, fake, citizen)
+            deliver(port, PHE_OFFICER, text=f"resolve {t} हैंडपंप ठीक कर दिया गया")
+            h.check(f"{citizen}: the satisfaction question", bool(t) and wait_text(fake, citizen, "क्या आप समाधान से संतुष्ट हैं"), t)
+            n = len(texts_to(fake, citizen))
+            deliver(port, citizen, text=answer)
+            h.check(f"'{answer}' typed is an answer: {kind}", wait_text(fake, citizen, told, n)
+                    and [e["kind"] for e in case_show(env, t).get("events", [])][-1] == kind)
+    finally:
+        env.close()
+        fake.close()
+
+
 def main():
     return h.run_tests([test_the_whole_story, test_the_story_in_english, test_transfer_refusals_and_strangers,
                         test_many_citizens_at_once,
-                        test_helpdesk_both_ways, test_removed_staff_hear_nothing, test_media_as_the_description])
+                        test_helpdesk_both_ways, test_removed_staff_hear_nothing, test_media_as_the_description,
+                        test_the_engines_answer_words])
 
 
 if __name__ == "__main__":

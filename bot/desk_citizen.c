@@ -1,0 +1,331 @@
+/* desk_citizen.c — the citizen's side of a case (see desk.h, desk_citizen): a chain of small
+ * handlers, in order, each taking the message or passing it on — a swipe-reply to the helpdesk,
+ * the reason for a "not satisfied", the answer to the satisfaction question, documents an
+ * officer asked for, a tracking number. What none takes goes to the flow engine. Also the
+ * reopening of a case, which the scheduler uses too. Messages are in the citizen's language. */
+#include "desk_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "officer.h"
+#include "outbox.h"
+#include "text.h"
+#include "words.h"
+
+/* A citizen's message as the chain sees it. */
+struct msg {
+    const wa_message *m;
+    const char *lang;     /* the session's language */
+    int in_confirm;       /* the flow waits for a typed answer: typed text is the flow's */
+    int case_waiting;     /* one of the citizen's cases waits for an answer */
+    char norm[256];       /* typed text, normalised; "" for anything else */
+    const char *reply_id; /* a tapped button's or row's id; "" for anything else */
+    int found;            /* c is the case the message answers */
+    int en;               /* answer in English */
+    case_info c;
+};
+
+/* What a handler did: passed the message on, took it, or ended the chain leaving the message
+ * to the flow engine (the case changed meanwhile, or it is nothing of the desk's); -1 error. */
+enum { PASS, TAKEN, TO_FLOW };
+
+/* A handler's answer sent: the message is taken (or the error). */
+static int taken(int sent)
+{
+    return sent < 0 ? -1 : TAKEN;
+}
+
+static int flow_word(const struct msg *x)
+{
+    return *x->norm && words_in(x->norm, words_flow);
+}
+
+/* "Not satisfied", with the citizen's reason (or none, when it never came): the case reopens,
+ * its SLA clock restarts, the department's officers are told why, a second reopen goes to the
+ * nodal officer too, and the citizen is told. Returns 1 when reopened, 0 when the case no
+ * longer waits for a reason (closed or reopened meanwhile), -1 on error. */
+static int reopen(desk_out *o, const case_info *c, const char *actor, const char *reason,
+                  int explained, int en, err *e)
+{
+    char reply[4200], cut[3000];
+    int count = case_reopen(o->pg, c->id, e);
+    if (count <= 0)
+        return count;
+    if (desk_event(o, c, "reopened", actor, reason, NULL, e) < 0)
+        return -1;
+    snprintf(reply, sizeof reply,
+             "शिकायत %s फिर से खोली गई — नागरिक समाधान से संतुष्ट नहीं (%d बार)।\nकारण: %s\n\nजवाब: "
+             "reply %s <संदेश>",
+             c->tracking_no, count, desk_forwarded(reason, cut, sizeof cut), c->tracking_no);
+    if (desk_notify_dept(o, c->department, reply, c->id, "officer_reopened", count >= 2, 0, e) < 0)
+        return -1;
+    if (count >= 2 &&
+        desk_event(o, c, "escalated", "system", "reopened twice: nodal officer notified",
+                   "{\"level\": 1, \"reason\": \"reopened\"}", e) < 0)
+        return -1;
+    if (desk_tell(o, c, e,
+                  explained
+                      ? (en ? "Thank you. Your complaint %s has been reopened and the officer has "
+                              "been told why."
+                            : "धन्यवाद। आपकी शिकायत %s फिर से खोल दी गई है और अधिकारी को कारण बता "
+                              "दिया गया है।")
+                      : (en ? "Your complaint %s has been reopened, and the officer has been told "
+                              "that the problem is not solved."
+                            : "आपकी शिकायत %s फिर से खोल दी गई है, और अधिकारी को बता दिया गया है कि "
+                              "समस्या हल नहीं हुई।"),
+                  c->tracking_no) < 0)
+        return -1;
+    return 1;
+}
+
+/* A swipe-reply to the helpdesk's answer goes back to the officer who wrote it. */
+static int helpdesk_swipe(desk_out *o, struct msg *x, err *e)
+{
+    const wa_message *m = x->m;
+    char staff[32];
+    int english = x->lang && !strcmp(x->lang, "en"), got;
+    if (m->kind != WA_MSG_TEXT)
+        return PASS;
+    got = desk_helpdesk_peer(o, m->context_id, m->from, "helpdesk_reply", staff, sizeof staff, e);
+    if (got <= 0)
+        return got < 0 ? -1 : PASS;
+    if (staff[0]) {
+        if (desk_helpdesk_to_staff(o, staff, m->from, "ने लिखा:", m->text, e) < 0)
+            return -1;
+    } else if ((got = desk_helpdesk_to_nodal(o, m->from, "ने लिखा:", m->text, e)) < 0) {
+        return -1;
+    }
+    return taken(desk_say(o, m->from,
+                          got == 0  ? (english ? "The helpdesk cannot be reached at the moment."
+                                               : "हेल्पडेस्क से अभी संपर्क नहीं हो सकता।")
+                          : english ? "✅ Sent to the helpdesk."
+                                    : "✅ हेल्पडेस्क को भेज दिया गया।",
+                          NULL, "citizen_update", e));
+}
+
+/* Not a handler's choice but the chain's second link: the case the message is about. A tapped
+ * satisfaction button names its case; otherwise the citizen's waiting one — media answers a
+ * request for documents, a yes or no the question. */
+static int find_case(desk_out *o, struct msg *x, err *e)
+{
+    const wa_message *m = x->m;
+    if (!strncmp(x->reply_id, "sat:", 4)) {
+        const char *t = strchr(x->reply_id + 4, ':');
+        x->found = t ? case_get(o->pg, t + 1, &x->c, e) : 0;
+        if (x->found > 0 && strcmp(x->c.citizen, m->from) != 0)
+            x->found = 0;
+    } else if (x->case_waiting) {
+        const char *like =
+            m->kind == WA_MSG_TEXT
+                ? (*x->norm && (words_in(x->norm, words_yes) || words_in(x->norm, words_no))
+                       ? "answer"
+                       : "text")
+            : m->kind == WA_MSG_AUDIO ? "text"
+                                      : "docs";
+        x->found = case_get_waiting(o->pg, m->from, like, &x->c, e);
+    }
+    if (x->found < 0)
+        return -1;
+    x->en = x->found ? !strcmp(x->c.lang, "en") : x->lang && !strcmp(x->lang, "en");
+    return PASS;
+}
+
+/* The reason for a "not satisfied", typed or said: the case reopens. */
+static int reason(desk_out *o, struct msg *x, err *e)
+{
+    const wa_message *m = x->m;
+    int rc;
+    if (!x->found || !x->c.awaiting_reason || (m->kind != WA_MSG_TEXT && m->kind != WA_MSG_AUDIO) ||
+        x->in_confirm || flow_word(x))
+        return PASS;
+    rc = reopen(o, &x->c, m->from, m->kind == WA_MSG_TEXT ? m->text : "(voice note)", 1, x->en, e);
+    return rc < 0 ? -1 : rc > 0 ? TAKEN : TO_FLOW;
+}
+
+/* The answer to "are you satisfied?": yes closes the case, no asks the reason. A tapped answer
+ * always counts; a typed one only when the flow is not asking its own question. */
+static int satisfaction(desk_out *o, struct msg *x, err *e)
+{
+    const wa_message *m = x->m;
+    int typed = !*x->reply_id && !x->in_confirm && *x->norm, done;
+    if (!x->found || !x->c.asked || strcmp(x->c.status, "resolved") != 0)
+        return PASS;
+    if (!strncmp(x->reply_id, "sat:yes:", 8) || (typed && words_in(x->norm, words_yes))) {
+        if ((done = case_close_satisfied(o->pg, x->c.id, e)) <= 0)
+            return done < 0 ? -1 : TO_FLOW; /* closed meanwhile (auto-close) */
+        if (desk_event(o, &x->c, "closed", m->from, "citizen satisfied", NULL, e) < 0)
+            return -1;
+        return taken(desk_tell(o, &x->c, e,
+                               x->en ? "Thank you! Your complaint %s is now closed."
+                                     : "धन्यवाद! आपकी शिकायत %s बंद कर दी गई है।",
+                               x->c.tracking_no));
+    }
+    if (!strncmp(x->reply_id, "sat:no:", 7) || (typed && words_in(x->norm, words_no))) {
+        if ((done = case_ask_reason(o->pg, x->c.id, e)) <= 0)
+            return done < 0 ? -1 : TO_FLOW; /* closed meanwhile */
+        if (desk_event(o, &x->c, "not_satisfied", m->from, NULL, NULL, e) < 0)
+            return -1;
+        return taken(
+            desk_tell(o, &x->c, e,
+                      x->en ? "We are sorry. Please tell us in a few words why the problem of "
+                              "complaint %s is not solved."
+                            : "हमें खेद है। कृपया कुछ शब्दों में बताएं कि शिकायत %s की समस्या क्यों हल नहीं हुई।",
+                      x->c.tracking_no));
+    }
+    return PASS;
+}
+
+/* What the citizen sent for a request for documents, to one officer: their text, or the file. */
+static int forward_docs(desk_out *o, const case_info *c, const char *to, const wa_message *m,
+                        err *e)
+{
+    char reply[5120], key[320];
+    snprintf(reply, sizeof reply, "शिकायत %s: नागरिक ने भेजा%s%s", c->tracking_no,
+             m->kind == WA_MSG_TEXT ? ":\n" : " (फाइल साथ में)",
+             m->kind == WA_MSG_TEXT ? m->text : "");
+    if (desk_say(o, to, reply, c->id, "officer_docs", e) < 0)
+        return -1;
+    desk_key(o, key, sizeof key);
+    if (m->kind == WA_MSG_TEXT || o->no_outbox)
+        return 0;
+    return outbox_media(o->pg, key, to, wa_in_kind_name(m->kind), m->media_id, c->tracking_no,
+                        "officer_docs", c->id, e);
+}
+
+/* What the officer asked for: attached to the case and forwarded to that officer. */
+static int documents(desk_out *o, struct msg *x, err *e)
+{
+    const wa_message *m = x->m;
+    PGresult *r;
+    int rc = 0;
+    if (!x->found || !x->c.awaiting_docs || x->in_confirm || flow_word(x) ||
+        !(m->kind == WA_MSG_IMAGE || m->kind == WA_MSG_DOCUMENT || m->kind == WA_MSG_AUDIO ||
+          m->kind == WA_MSG_VIDEO || m->kind == WA_MSG_TEXT))
+        return PASS;
+    if (!(r = case_docs_answered(o->pg, x->c.id, e)))
+        return -1;
+    if ((m->kind != WA_MSG_TEXT &&
+         case_attach(o->pg, x->c.id, NULL, m->media_id, wa_in_kind_name(m->kind), m->mime_type,
+                     m->caption, m->filename, e) < 0) ||
+        desk_event(o, &x->c, "docs_received", m->from,
+                   m->kind == WA_MSG_TEXT ? m->text : m->caption, NULL, e) < 0)
+        rc = -1;
+    for (int i = 0; rc == 0 && i < PQntuples(r); i++)
+        rc = forward_docs(o, &x->c, PQgetvalue(r, i, 0), m, e);
+    PQclear(r);
+    if (rc < 0)
+        return -1;
+    return taken(desk_tell(
+        o, &x->c, e,
+        x->en ? "Thank you. This has been added to your complaint %s and sent to the officer."
+              : "धन्यवाद। यह आपकी शिकायत %s में जोड़कर अधिकारी को भेज दिया गया है।",
+        x->c.tracking_no));
+}
+
+/* A tracking number sent (or a case tapped in the list) at any time: the status of that case,
+ * if it is theirs. */
+static int tracking_number(desk_out *o, struct msg *x, err *e)
+{
+    const wa_message *m = x->m;
+    char t[32], reply[5120];
+    case_info ci;
+    int got;
+    if (!((m->kind == WA_MSG_TEXT && !x->in_confirm) || !strncmp(x->reply_id, "t:", 2)))
+        return PASS;
+    if (!officer_find_tracking(*x->reply_id ? x->reply_id + 2 : m->text, t, NULL, NULL))
+        return PASS;
+    if ((got = case_lookup(o->pg, m->from, t, x->en ? "en" : "hi", &ci, e)) < 0)
+        return -1;
+    if (got)
+        snprintf(reply, sizeof reply,
+                 x->en ? "Complaint %s\nStatus: %s\nDepartment: %s\nLast action: %s on "
+                         "%s\nExpected resolution by: %s"
+                       : "शिकायत %s\nस्थिति: %s\nविभाग: %s\nपिछली कार्रवाई: %s, %s\nसमाधान की "
+                         "समय-सीमा: %s",
+                 ci.tracking_no, ci.status, ci.department_name, ci.last_action, ci.last_action_at,
+                 ci.due);
+    else
+        snprintf(reply, sizeof reply,
+                 x->en ? "We could not find complaint %s among your complaints. Please check the "
+                         "number."
+                       : "आपकी शिकायतों में %s नहीं मिली। कृपया नंबर जांच लें।",
+                 t);
+    return taken(desk_say(o, m->from, reply, NULL, "conversation", e));
+}
+
+typedef int (*citizen_handler)(desk_out *o, struct msg *x, err *e);
+
+/* In this order: a later handler must not take what an earlier one answers. */
+static const citizen_handler chain[] = {helpdesk_swipe, find_case, reason,
+                                        satisfaction,   documents, tracking_number};
+
+int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_confirm,
+                 int case_waiting, int *handled, err *e)
+{
+    static struct msg zero;
+    struct msg x = zero;
+    *handled = 0;
+    if (wa_in_kind_is_silent(m->kind))
+        return 0;
+    x.m = m;
+    x.lang = lang;
+    x.in_confirm = in_confirm;
+    x.case_waiting = case_waiting;
+    x.reply_id =
+        (m->kind == WA_MSG_BUTTON_REPLY || m->kind == WA_MSG_LIST_REPLY) ? m->reply_id : "";
+    if (m->kind == WA_MSG_TEXT)
+        text_normalize(m->text, x.norm, sizeof x.norm);
+    for (size_t i = 0; i < sizeof chain / sizeof chain[0]; i++) {
+        int rc = chain[i](o, &x, e);
+        if (rc < 0)
+            return -1;
+        if (rc != PASS) {
+            *handled = rc == TAKEN;
+            return 0;
+        }
+    }
+    return 0;
+}
+
+int desk_recent_cases(desk_out *o, const char *phone, const char *lang, const char *shown, err *e)
+{
+    int en = lang && !strcmp(lang, "en");
+    PGresult *r = case_recent_of(o->pg, phone, en ? "en" : "hi", shown, e);
+    engine_out list;
+    char body[200];
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return 0;
+    }
+    memset(&list, 0, sizeof list);
+    list.kind = ENGINE_SEND;
+    list.type = ENGINE_LIST;
+    snprintf(body, sizeof body, "%s",
+             en ? "Your other complaints: tap one to see its status."
+                : "आपकी दूसरी शिकायतें: स्थिति देखने के लिए किसी एक को चुनें।");
+    list.text = body;
+    snprintf(list.button, sizeof list.button, "%s", en ? "My complaints" : "मेरी शिकायतें");
+    for (int i = 0; i < PQntuples(r) && list.nopts < 9; i++) {
+        engine_option *op = &list.opts[list.nopts++];
+        snprintf(op->id, sizeof op->id, "t:%s", PQgetvalue(r, i, 0));
+        db_copy(op->title, sizeof op->title, r, i, 0);
+        snprintf(op->desc, sizeof op->desc, "%s — %s", PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
+        text_cut(op->desc, 72);
+    }
+    PQclear(r);
+    return desk_send(o, phone, &list, "conversation", NULL, e);
+}
+
+int desk_reopen_unexplained(desk_out *o, const char *tracking_no, err *e)
+{
+    case_info c;
+    int found = case_get(o->pg, tracking_no, &c, e);
+    if (found <= 0)
+        return found;
+    return reopen(o, &c, "scheduler",
+                  "(कारण नहीं बताया — no reason given within a day of answering \"not satisfied\")",
+                  0, !strcmp(c.lang, "en"), e);
+}

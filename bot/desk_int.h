@@ -1,0 +1,58 @@
+/* desk_int.h — what the desk's files (desk_*.c) share and nobody else uses: the way out for
+ * their messages (the outbox and the sink, keys derived from the inbound message), the case's
+ * events, the officers' notification of a case, and the helpdesk's relay. Not an API: callers
+ * outside the desk include desk.h. */
+#ifndef SAMPARK_DESK_INT_H
+#define SAMPARK_DESK_INT_H
+
+#include <stddef.h>
+
+#include "cases.h"
+#include "desk.h"
+
+/* The next idempotency key of this inbound message's replies. */
+void desk_key(desk_out *o, char *key, size_t n);
+/* Text to to, kept with case_id (may be NULL) for purpose; about: the other phone of a helpdesk
+ * exchange (NULL otherwise). */
+int desk_say_about(desk_out *o, const char *to, const char *text, const char *case_id,
+                   const char *purpose, const char *about, err *e);
+int desk_say(desk_out *o, const char *to, const char *text, const char *case_id,
+             const char *purpose, err *e);
+/* A built message (buttons, a list) to to. */
+int desk_send(desk_out *o, const char *to, const engine_out *q, const char *purpose,
+              const char *case_id, err *e);
+/* A one-line update to the case's citizen: fmt names the tracking number once. */
+int desk_tell(desk_out *o, const case_info *c, err *e, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* An event of case c by actor (text, detail may be NULL). */
+int desk_event(desk_out *o, const case_info *c, const char *kind, const char *actor,
+               const char *text, const char *detail, err *e);
+/* A message's text cut to leave room for the headline and footer around it (WhatsApp allows
+ * 4,096 letters, up to 16 KiB; a forward keeps the first 3,000 bytes, at a whole letter). */
+const char *desk_forwarded(const char *text, char *buf, size_t n);
+
+/* Text to every phone of role (case_recipients): how many, -1 on error. */
+int desk_say_role(desk_out *o, case_role role, const char *dept, const char *text,
+                  const char *case_id, const char *purpose, const char *about, err *e);
+/* Text to every officer of dept; with supervisors, to the nodal officers (and the collector
+ * with collector) too, as an escalation. */
+int desk_notify_dept(desk_out *o, const char *dept, const char *text, const char *case_id,
+                     const char *purpose, int supervisors, int collector, err *e);
+/* The officers' view of case c under headline, with the commands to answer it. */
+void desk_case_summary(const case_info *c, const char *headline, char *out, size_t n);
+
+/* The helpdesk (desk_helpdesk.c). The phone on the other side of the helpdesk message wamid
+ * (of purpose, sent to who — the one swiping it), into peer: 1 found, 0 not a helpdesk
+ * message, -1 error. */
+int desk_helpdesk_peer(desk_out *o, const char *wamid, const char *who, const char *purpose,
+                       char *peer, size_t n, err *e);
+/* The citizen's words to one helpdesk officer (staff), or to every nodal officer (the number
+ * told, -1 on error); the officer's answer to the citizen. */
+int desk_helpdesk_to_staff(desk_out *o, const char *staff, const char *citizen,
+                           const char *headline, const char *text, err *e);
+int desk_helpdesk_to_nodal(desk_out *o, const char *citizen, const char *headline, const char *text,
+                           err *e);
+int desk_helpdesk_answer(desk_out *o, const char *staff, const char *citizen, const char *text,
+                         err *e);
+
+#endif

@@ -1,0 +1,190 @@
+/* desk_notify.c — the desk's way out (see desk_int.h): every message of the desk goes through
+ * desk_say or desk_send, to the outbox (unless no_outbox) with a key derived from the inbound
+ * message, and to the sink that shows it; and the officers' notification of a new case. Writes
+ * no SQL of its own (cases.c). Messages to officers are Hindi with the commands spelt out. */
+#include "desk_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "outbox.h"
+#include "text.h"
+
+/* ---- sending ------------------------------------------------------------------------------ */
+
+void desk_key(desk_out *o, char *key, size_t n)
+{
+    snprintf(key, n, "%s:desk:%d", o->key, o->seq++);
+}
+
+int desk_say_about(desk_out *o, const char *to, const char *text, const char *case_id,
+                   const char *purpose, const char *about, err *e)
+{
+    char key[320];
+    engine_out shown;
+    desk_key(o, key, sizeof key);
+    if (!o->no_outbox && outbox_text_about(o->pg, key, to, text, purpose, case_id, about, e) < 0)
+        return -1;
+    if (o->sink) {
+        memset(&shown, 0, sizeof shown);
+        shown.type = ENGINE_TEXT;
+        shown.text = (char *)text;
+        o->sink(o->ud, to, &shown);
+    }
+    return 0;
+}
+
+int desk_say(desk_out *o, const char *to, const char *text, const char *case_id,
+             const char *purpose, err *e)
+{
+    return desk_say_about(o, to, text, case_id, purpose, NULL, e);
+}
+
+int desk_send(desk_out *o, const char *to, const engine_out *q, const char *purpose,
+              const char *case_id, err *e)
+{
+    char key[320];
+    desk_key(o, key, sizeof key);
+    if (!o->no_outbox && outbox_engine(o->pg, key, to, q, purpose, case_id, e) < 0)
+        return -1;
+    if (o->sink)
+        o->sink(o->ud, to, q);
+    return 0;
+}
+
+int desk_tell(desk_out *o, const case_info *c, err *e, const char *fmt, ...)
+{
+    char text[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    return desk_say(o, c->citizen, text, c->id, "citizen_update", e);
+}
+
+const char *desk_forwarded(const char *text, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s", text);
+    text_fit(buf);
+    return buf;
+}
+
+int desk_event(desk_out *o, const case_info *c, const char *kind, const char *actor,
+               const char *text, const char *detail, err *e)
+{
+    return case_add_event(o->pg, c->id, kind, actor, text, detail, NULL, e);
+}
+
+int desk_say_role(desk_out *o, case_role role, const char *dept, const char *text,
+                  const char *case_id, const char *purpose, const char *about, err *e)
+{
+    PGresult *r = case_recipients(o->pg, role, dept, e);
+    int n = 0;
+    if (!r)
+        return -1;
+    while (n < PQntuples(r) &&
+           desk_say_about(o, PQgetvalue(r, n, 0), text, case_id, purpose, about, e) == 0)
+        n++;
+    if (n < PQntuples(r))
+        n = -1;
+    PQclear(r);
+    return n;
+}
+
+int desk_notify_dept(desk_out *o, const char *dept, const char *text, const char *case_id,
+                     const char *purpose, int supervisors, int collector, err *e)
+{
+    if (desk_say_role(o, CASE_OFFICERS, dept, text, case_id, purpose, NULL, e) < 0)
+        return -1;
+    if (supervisors && desk_say_role(o, collector ? CASE_SUPERVISORS : CASE_NODAL, NULL, text,
+                                     case_id, "escalation", NULL, e) < 0)
+        return -1;
+    return 0;
+}
+
+void desk_case_summary(const case_info *c, const char *headline, char *out, size_t n)
+{
+    snprintf(out, n,
+             "%s %s (%s)\n%s%s%s\nनागरिक: %s\n\nजवाब: reply %s <संदेश>\nदस्तावेज़: docs %s <क्या "
+             "चाहिए>\nहल: resolve %s <टिप्पणी>",
+             headline, c->tracking_no, c->dept_name_hi, c->description,
+             c->place[0] ? "\nगांव/वार्ड: " : "", c->place, c->citizen, c->tracking_no,
+             c->tracking_no, c->tracking_no);
+}
+
+/* Every attachment (rows of case_attachments) of case c, by media id, to each phone of role. */
+static int forward_to(desk_out *o, const case_info *c, const PGresult *att, case_role role, err *e)
+{
+    PGresult *to = case_recipients(o->pg, role, c->department, e);
+    int rc = to ? 0 : -1;
+    for (int i = 0; to && i < PQntuples(att) && rc == 0; i++)
+        for (int k = 0; k < PQntuples(to) && rc == 0; k++) {
+            char key[320];
+            desk_key(o, key, sizeof key);
+            rc = outbox_media(o->pg, key, PQgetvalue(to, k, 0), PQgetvalue(att, i, 1),
+                              PQgetvalue(att, i, 0), c->tracking_no, "officer_new_case", c->id, e);
+        }
+    PQclear(to);
+    return rc < 0 ? -1 : 0;
+}
+
+/* The citizen's attachments, forwarded by media id: to the department's officers, and for an
+ * urgent case to the nodal officers and the collector too — a complaint said in a voice note
+ * is nothing without its audio. */
+static int forward_attachments(desk_out *o, const case_info *c, err *e)
+{
+    PGresult *att;
+    int rc;
+    if (o->no_outbox)
+        return 0;
+    if (!(att = case_attachments(o->pg, c->id, e)))
+        return -1;
+    rc = PQntuples(att) == 0 ? 0
+         : forward_to(o, c, att, CASE_OFFICERS, e) < 0 ||
+                 (c->urgent && forward_to(o, c, att, CASE_SUPERVISORS, e) < 0)
+             ? -1
+             : 0;
+    PQclear(att);
+    return rc;
+}
+
+int desk_case_created(desk_out *o, const char *tracking_no, err *e)
+{
+    case_info c;
+    char text[2000];
+    int found = case_get(o->pg, tracking_no, &c, e);
+    if (found <= 0)
+        return found < 0 ? -1 : 0;
+    desk_case_summary(&c, c.urgent ? "🚨 तत्काल शिकायत" : "नई शिकायत", text, sizeof text);
+    if (desk_notify_dept(o, c.department, text, c.id, "officer_new_case", c.urgent, c.urgent, e) <
+        0)
+        return -1;
+    if (c.urgent) {
+        /* Urgent: the ladder is skipped; the citizen is told who knows. */
+        char msg[700];
+        if (desk_event(o, &c, "escalated", "system",
+                       "urgent: nodal officer and collector notified at creation",
+                       "{\"level\": 2, \"reason\": \"urgent\"}", e) < 0)
+            return -1;
+        snprintf(msg, sizeof msg,
+                 strcmp(c.lang, "en")
+                     ? "⚠️ आपकी शिकायत %s तत्काल मानी "
+                       "गई "
+                       "है: "
+                       "विभाग "
+                       "के "
+                       "अधिकारी, "
+                       "नोडल "
+                       "अधिकारी "
+                       "और "
+                       "कलेक्टर को तुरंत सूचना दे दी गई है। जान का खतरा हो तो 112 पर फोन करें।"
+                     : "⚠️ Your complaint %s is treated as urgent: the department's officers, "
+                       "the nodal officer and the Collector have been informed at once. If a life "
+                       "is in danger, call 112.",
+                 c.tracking_no);
+        if (desk_say(o, c.citizen, msg, c.id, "citizen_update", e) < 0)
+            return -1;
+    }
+    return forward_attachments(o, &c, e);
+}

@@ -1,0 +1,90 @@
+/* desk_officer.h — the officers' commands as a table (officer_commands.def) and the pure
+ * decision taken on one: the parsed command and the facts about its case and its officer in,
+ * the plan — the steps to take, in order — out. No I/O: tests/test_desk.c runs it without
+ * PostgreSQL. desk_officer.c gathers the facts, decides, and acts the plan out. */
+#ifndef SAMPARK_DESK_OFFICER_H
+#define SAMPARK_DESK_OFFICER_H
+
+#include "officer.h"
+
+/* What the act step knows before deciding (all 0 when not looked up). */
+typedef struct desk_facts {
+    int supervisor;    /* a nodal officer or the collector: may act on every case */
+    int officer;       /* an officer of some department */
+    int found;         /* the case written (or the notification swiped) exists */
+    int of_dept;       /* the officer is one of the case's department's */
+    int closed;        /* the case is closed */
+    int same_dept;     /* transfer: the department named is the case's own */
+    int target_active; /* transfer: the department named is an active one */
+} desk_facts;
+
+typedef enum desk_step {
+    DESK_SAY_OFFICER,      /* msg to the officer */
+    DESK_SAY_CITIZEN,      /* msg to the case's citizen */
+    DESK_LIST_CASES,       /* the officer's open cases */
+    DESK_SHOW_CASE,        /* the case's details, then its files */
+    DESK_MARK_PROGRESS,    /* open or reopened → in_progress */
+    DESK_ADD_EVENT,        /* event, with the command's text */
+    DESK_REQUEST_DOCS,     /* the case waits for the citizen's documents */
+    DESK_RESOLVE,          /* resolved; the satisfaction question waits */
+    DESK_ASK_SATISFACTION, /* the question to the citizen, with the officer's note */
+    DESK_TRANSFER,         /* the case moves to the department named */
+    DESK_NOTIFY_DEPT,      /* the case's (new) department's officers get the case */
+} desk_step;
+
+typedef enum desk_msg {
+    DESK_MSG_NONE,
+    DESK_MSG_HELP,           /* the commands */
+    DESK_MSG_NOT_UNDERSTOOD, /* the commands, after "not understood" */
+    DESK_MSG_NEED_TRACKING,  /* write the tracking number */
+    DESK_MSG_NO_CASE,        /* no such case */
+    DESK_MSG_NOT_YOURS,      /* another department's case */
+    DESK_MSG_CLOSED,         /* the case is closed */
+    DESK_MSG_EMPTY_TEXT,     /* the command needs a text */
+    DESK_MSG_NEED_DEPT,      /* transfer: to which department? */
+    DESK_MSG_UNKNOWN_DEPT,   /* transfer: no such department */
+    DESK_MSG_SENT,           /* done: the citizen has it */
+    DESK_MSG_RESOLVED,       /* done: resolved, the citizen asked */
+    DESK_MSG_TRANSFERRED,    /* done: moved */
+    DESK_MSG_CITIZEN_REPLY,  /* to the citizen: the officer's reply */
+    DESK_MSG_CITIZEN_DOCS,   /* to the citizen: what the officer needs */
+    DESK_MSG_CITIZEN_MOVED,  /* to the citizen: the new department */
+} desk_msg;
+
+typedef struct desk_action {
+    desk_step step;
+    desk_msg msg;      /* DESK_SAY_* */
+    const char *event; /* DESK_ADD_EVENT: its kind */
+} desk_action;
+
+#define DESK_PLAN_MAX 8
+typedef struct desk_plan {
+    desk_action a[DESK_PLAN_MAX];
+    int n;
+} desk_plan;
+
+/* What a command needs before its handler plans it (officer_commands.def). */
+typedef enum desk_needs_case {
+    DESK_NO_CASE,   /* none */
+    DESK_SEEN_CASE, /* a case the officer may see, even closed */
+    DESK_OPEN_CASE, /* a case the officer may act on, not closed */
+} desk_needs_case;
+
+typedef void (*desk_planner)(const officer_command *c, const desk_facts *f, desk_plan *p);
+
+typedef struct desk_command {
+    officer_cmd cmd;
+    const char *name;
+    desk_needs_case needs_case;
+    int needs_text;
+    desk_planner plan;
+} desk_command;
+
+/* The table's row for c; NULL for OFFICER_UNKNOWN. */
+const desk_command *desk_command_of(officer_cmd c);
+
+/* The decision: the checks every command shares (a case when it needs one, the officer's right
+ * to it, a text when it needs one), then the command's handler. Pure. */
+void desk_officer_decide(const officer_command *c, const desk_facts *f, desk_plan *out);
+
+#endif

@@ -1,0 +1,34 @@
+/* words.c — the answer words (see words.h). Lists are written as people type them and
+ * normalised at comparison, so a word is added here once, in its natural spelling. */
+#include "words.h"
+
+#include <string.h>
+
+#include "text.h"
+
+/* हव, हौ, hav: Chhattisgarhi yes; नइ, नई: Chhattisgarhi no. */
+#define YES                                                                                        \
+    "yes", "y", "ok", "haan", "han", "ha", "ji", "hanji", "haanji", "हाँ", "हां", "जी", "हाँजी",      \
+        "हव", "हौ", "hav"
+#define NO "no", "n", "nahi", "nahin", "na", "nai", "नहीं", "ना", "नही", "नइ", "नई"
+
+const char *const words_yes[] = {YES, NULL};
+const char *const words_no[] = {NO, NULL};
+const char *const words_yes_or_1[] = {YES, "1", NULL};
+const char *const words_no_or_2[] = {NO, "2", NULL};
+const char *const words_skip[] = {"skip",      "chhodo", "chodo", "chhode", "aage",
+                                  "aagebadhe", "छोड़ें",    "आगे",    "आगू",     NULL};
+const char *const words_more[] = {"more", "aur", "aurvikalp", "और", "औरविकल्प", "next", NULL};
+const char *const words_flow[] = {"menu",     "मेनू",   "0",    "help",   "मदद",    "stop",
+                                  "language", "भाषा", "भाखा", "bhasha", "bhakha", NULL};
+
+int words_in(const char *norm, const char *const *list)
+{
+    char w[64];
+    for (const char *const *p = list; *p; p++) {
+        text_normalize(*p, w, sizeof w);
+        if (strcmp(norm, w) == 0)
+            return 1;
+    }
+    return 0;
+}

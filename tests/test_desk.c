@@ -1,0 +1,124 @@
+/* test_desk.c — the officers' desk decides without PostgreSQL: a parsed command and the facts
+ * about its case and its officer give the plan the act step carries out. Each refusal the
+ * desk answers an officer with, and each command's steps in order, are checked here; what the
+ * steps do to the database is e2e_cases.py's. */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "desk_officer.h"
+
+/* Facts, written as letters: s supervisor, o officer of some department, f the case found,
+ * d of the case's department, c closed, = transfer to its own department, a transfer target
+ * active. */
+static desk_facts facts(const char *letters)
+{
+    desk_facts f;
+    memset(&f, 0, sizeof f);
+    f.supervisor = strchr(letters, 's') != NULL;
+    f.officer = strchr(letters, 'o') != NULL;
+    f.found = strchr(letters, 'f') != NULL;
+    f.of_dept = strchr(letters, 'd') != NULL;
+    f.closed = strchr(letters, 'c') != NULL;
+    f.same_dept = strchr(letters, '=') != NULL;
+    f.target_active = strchr(letters, 'a') != NULL;
+    return f;
+}
+
+/* The plan for text (a swipe-reply when context is not "") under the facts, written as one
+ * word a step: the step's name, then the message or event after a colon. */
+static const char *plan_of(const char *text, const char *context, const char *letters)
+{
+    static const char *const steps[] = {
+        "say_officer",  "say_citizen", "list_cases",       "show_case", "mark_progress", "event",
+        "request_docs", "resolve",     "ask_satisfaction", "transfer",  "notify_dept"};
+    static const char *const msgs[] = {
+        "",          "help",     "not_understood", "need_tracking", "no_case",
+        "not_yours", "closed",   "empty_text",     "need_dept",     "unknown_dept",
+        "sent",      "resolved", "transferred",    "reply",         "docs",
+        "moved"};
+    static char out[400];
+    officer_command c;
+    desk_facts f = facts(letters);
+    desk_plan p;
+    size_t n = 0;
+    officer_parse(text, context, &c);
+    desk_officer_decide(&c, &f, &p);
+    out[0] = '\0';
+    for (int i = 0; i < p.n; i++) {
+        const desk_action *a = &p.a[i];
+        const char *what = a->event ? a->event : msgs[a->msg];
+        n += (size_t)snprintf(out + n, sizeof out - n, "%s%s%s%s", i ? " " : "", steps[a->step],
+                              *what ? ":" : "", what);
+    }
+    return out;
+}
+
+/* A command, the facts, and the one message the officer gets instead of an action. */
+static const struct {
+    const char *text, *context, *facts, *plan;
+} refused[] = {
+    {"what is this", "", "ofd", "say_officer:not_understood"},
+    {"help", "", "", "say_officer:help"},
+    {"मदद", "", "", "say_officer:help"},
+    /* No number and no swipe; a number (or a swiped message) that leads nowhere. */
+    {"reply the pump is fixed", "", "ofd", "say_officer:need_tracking"},
+    {"reply BLB-2026-000123 fixed", "", "o", "say_officer:no_case"},
+    {"the pump is fixed", "wamid.X", "o", "say_officer:no_case"},
+    /* Another department's case — unless a supervisor asks, who may act on every case. */
+    {"resolve BLB-2026-000123 done", "", "of", "say_officer:not_yours"},
+    {"show BLB-2026-000123", "", "of", "say_officer:not_yours"},
+    {"show BLB-2026-000123", "", "sf", "show_case"},
+    /* A closed case can be seen, not acted on. */
+    {"reply BLB-2026-000123 hello", "", "ofdc", "say_officer:closed"},
+    {"show BLB-2026-000123", "", "ofdc", "show_case"},
+    {"docs BLB-2026-000123", "", "ofd", "say_officer:empty_text"},
+    {"transfer BLB-2026-000123", "", "ofda", "say_officer:need_dept"},
+    {"transfer BLB-2026-000123 PHE", "", "ofd=a", "say_officer:need_dept"},
+    {"transfer BLB-2026-000123 NOSUCH", "", "ofd", "say_officer:unknown_dept"},
+};
+
+static void refusals(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+        assert_string_equal(plan_of(refused[i].text, refused[i].context, refused[i].facts),
+                            refused[i].plan);
+}
+
+static void plans(void **state)
+{
+    (void)state;
+    const desk_command *k = desk_command_of(OFFICER_REPLY);
+    assert_string_equal(k->name, "reply");
+    assert_int_equal(k->needs_case, DESK_OPEN_CASE);
+    assert_true(k->needs_text);
+    assert_int_equal(desk_command_of(OFFICER_SHOW)->needs_case, DESK_SEEN_CASE);
+    assert_int_equal(desk_command_of(OFFICER_CASES)->needs_case, DESK_NO_CASE);
+    assert_false(desk_command_of(OFFICER_TRANSFER)->needs_text);
+    assert_null(desk_command_of(OFFICER_UNKNOWN));
+    assert_string_equal(officer_cmd_name(OFFICER_TRANSFER), "transfer"); /* the same table */
+    assert_string_equal(plan_of("reply BLB-2026-000123 Team will visit", "", "ofd"),
+                        "mark_progress event:reply say_citizen:reply say_officer:sent");
+    assert_string_equal(plan_of("Team will visit", "wamid.X", "ofd"), /* a swipe-reply */
+                        "mark_progress event:reply say_citizen:reply say_officer:sent");
+    assert_string_equal(
+        plan_of("दस्तावेज़ BLB-2026-000123 राशन कार्ड की फोटो", "", "ofd"),
+        "mark_progress event:docs_requested request_docs say_citizen:docs say_officer:sent");
+    assert_string_equal(plan_of("हल BLB-2026-000123 हैंडपंप ठीक", "", "ofd"),
+                        "resolve event:resolved ask_satisfaction say_officer:resolved");
+    assert_string_equal(
+        plan_of("transfer BLB-2026-000123 cspdcl", "", "ofda"),
+        "transfer event:transferred notify_dept say_citizen:moved say_officer:transferred");
+    assert_string_equal(plan_of("मामले", "", ""), "list_cases");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(refusals),
+        cmocka_unit_test(plans),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
