@@ -39,6 +39,23 @@ sp_install_deps() {
     "${missing[@]}" >/dev/null || sp_die "apt-get install ${missing[*]} failed"
 }
 
+# The browser tests' own (scripts/test): Debian's chromium, driven headless by playwright-core
+# from npm (kept in tests/browser/node_modules, at the version package-lock.json pins), and a
+# Devanagari font so that a screenshot shows Hindi, not boxes. Node.js comes from Debian unless
+# the machine already has one.
+sp_install_browser() {
+  local extra=(chromium fonts-noto-core) dir="$SP_ROOT/tests/browser"
+  command -v node >/dev/null 2>&1 || extra+=(nodejs)
+  command -v npm >/dev/null 2>&1 || extra+=(npm)
+  sp_install_deps "${extra[@]}"
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] ||
+     [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    sp_say "installing playwright-core from npm (tests/browser)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) ||
+      sp_die "npm ci in tests/browser failed"
+  fi
+}
+
 # sp_build DIR [cmake args...]
 sp_build() {
   local dir=$1; shift
