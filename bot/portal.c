@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "portal_api.h"
+#include "portal_auth.h"
 #include "rds.h"
 
 /* Threads for portal requests: enough that one slow CSV does not hold up the list, few
@@ -128,7 +129,16 @@ static void run(pool_job *pj, void *tctx)
         portal_error(rs, 503, "out of memory");
         return;
     }
-    memset(&u, 0, sizeof u); /* sessions come with login, next */
+    if (rq->post && strcmp(rq->path, "/api/login") == 0)
+        return portal_auth_login(t, rq, rs);
+    if (rq->post && strcmp(rq->path, "/api/login/verify") == 0)
+        return portal_auth_verify(t, rq, rs);
+    if (portal_auth_session(t, rq, &u, rs) < 0)
+        return;
+    if (rq->post && strcmp(rq->path, "/api/logout") == 0)
+        return portal_auth_logout(t, &u, rq, rs);
+    if (!rq->post && strcmp(rq->path, "/api/me") == 0)
+        return portal_json(rs, 200, portal_auth_user_json(&u));
     portal_api(t, &u, rq, rs);
 }
 
