@@ -113,6 +113,8 @@ struct pss {
     portal_job *job; /* an /api/ request on a portal thread */
     char cookie[256];        /* Set-Cookie of a portal answer, "" for none */
     const char *disposition; /* Content-Disposition of a portal answer, or NULL */
+    FILE *file;              /* a portal answer's body, sent a chunk per WRITEABLE */
+    size_t file_left;
 };
 
 static double now_s(void)
@@ -161,6 +163,10 @@ static void reset(http_server *s, struct pss *p)
     p->job = NULL;
     p->cookie[0] = '\0';
     p->disposition = NULL;
+    if (p->file)
+        fclose(p->file);
+    p->file = NULL;
+    p->file_left = 0;
     if (p->active) {
         p->active = 0;
         s->inflight--;
@@ -224,7 +230,8 @@ static int respond_ex(http_server *s, struct pss *p, unsigned status, const char
         goto out;
     }
     metrics_http(metric_route(p->route, p->post), (int)status, now_s() - p->t0);
-    if (lws_add_http_common_headers(p->wsi, status, ctype, len, &cur, end) ||
+    if (lws_add_http_common_headers(p->wsi, status, ctype, p->file ? p->file_left : len, &cur,
+                                    end) ||
         portal_headers(p, &cur, end) ||
         (p->close_after &&
          lws_add_http_header_by_token(p->wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close",
@@ -636,6 +643,12 @@ static int portal_answer(http_server *s, struct pss *p, portal_response *rs)
 {
     snprintf(p->cookie, sizeof p->cookie, "%s", rs->set_cookie);
     p->disposition = rs->disposition;
+    if (rs->file) { /* the loop sends it on, a chunk per WRITEABLE */
+        p->file = rs->file;
+        p->file_left = rs->len;
+        rs->file = NULL;
+        return respond_ex(s, p, rs->status, rs->ctype, "", 0, 0);
+    }
     return respond_ex(s, p, rs->status, rs->ctype, rs->body ? rs->body : "", rs->len, 0);
 }
 
@@ -803,12 +816,36 @@ static int body_done(http_server *s, struct pss *p)
     return webhook_post(s, p);
 }
 
+/* The next chunk of a portal answer's file: 1 when more is to come. */
+static int file_chunk(struct pss *p)
+{
+    unsigned char buf[LWS_PRE + 32768];
+    size_t want = p->file_left < 32768 ? p->file_left : 32768;
+    if (fread(buf + LWS_PRE, 1, want, p->file) != want ||
+        lws_write(p->wsi, buf + LWS_PRE, want, LWS_WRITE_HTTP) != (int)want)
+        return -1;
+    p->file_left -= want;
+    if (!p->file_left)
+        return 0;
+    lws_callback_on_writable(p->wsi);
+    return 1;
+}
+
 static int writeable(http_server *s, struct pss *p)
 {
-    int close = p->close_after || s->stopping;
-    if (lws_write(p->wsi, (unsigned char *)p->resp + LWS_PRE, p->resp_len,
-                  LWS_WRITE_HTTP_HEADERS) != (int)p->resp_len)
-        return -1;
+    int close = p->close_after || s->stopping, more;
+    if (p->resp_len) { /* the headers (and body) are not out yet */
+        if (lws_write(p->wsi, (unsigned char *)p->resp + LWS_PRE, p->resp_len,
+                      LWS_WRITE_HTTP_HEADERS) != (int)p->resp_len)
+            return -1;
+        p->resp_len = 0;
+        if (p->file_left) {
+            lws_callback_on_writable(p->wsi);
+            return 0;
+        }
+    }
+    if (p->file_left && (more = file_chunk(p)) != 0)
+        return more < 0 ? -1 : 0;
     reset(s, p);
     if (close)
         return -1;

@@ -264,6 +264,8 @@ void portal_job_free(portal_job *j)
     free(j->rq.args);
     free(j->rq.body);
     free(j->rs.body);
+    if (j->rs.file)
+        fclose(j->rs.file);
     free(j);
 }
 

@@ -7,6 +7,7 @@
 #define SAMPARK_PORTAL_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "config.h"
 #include "err.h"
@@ -41,6 +42,8 @@ typedef struct portal_response {
     size_t len;
     char set_cookie[256]; /* "" when none */
     const char *disposition; /* Content-Disposition, static string or NULL */
+    FILE *file; /* when set, the answer's len bytes are read from here (a CSV, a media file) a
+                   chunk at a time by the loop, which closes it; body is then unused */
 } portal_response;
 
 /* One API request travelling to a pool thread and back. owner is the loop's request state: set

@@ -1,13 +1,241 @@
-/* portal_api.c — the read API's handlers (see portal_api.h). SQL lives in cases_query.c. */
+/* portal_api.c — the read API's handlers (see portal_api.h), on pool threads. SQL lives in
+ * cases_query.c; this file checks arguments (400 naming the field), visibility (404) and shapes
+ * the answers.
+ *
+ * Not here yet (issue 17, the POST case actions): POST /api/cases/{TRACKING}/{reply|docs|
+ * resolve|transfer|note}. Plan: route them in portal_api_post below once bot/desk.c has its
+ * command table — each action calls the same desk entry point as the WhatsApp command with
+ * actor "web:<phone>" inside one transaction (event + outbox rows, or nothing), 404 for an
+ * invisible case, 409 when the status forbids it, 400 naming "text"/"department". Until then
+ * they answer 404 like any unknown route. */
 #include "portal_api.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "cases_query.h"
+#include "desk.h"
+#include "officer.h"
+
+/* The viewer's departments as a JSON array, or NULL: the whole district. */
+static const char *visibility(const portal_user *u)
+{
+    return strcmp(u->role, "officer") == 0 ? u->departments : NULL;
+}
+
+static void db_failed(portal_response *rs, const char *what, const err *e)
+{
+    fprintf(stderr, "sampark portal: %s: %s\n", what, e->msg);
+    portal_error(rs, 503, "database unavailable; try again");
+}
+
+/* The body of rs from a JSON text (taken). */
+static void json_text(portal_response *rs, char *json)
+{
+    free(rs->body);
+    rs->body = json;
+    rs->len = strlen(json);
+    rs->status = 200;
+    rs->ctype = "application/json; charset=utf-8";
+}
+
+static int parse_filter(const portal_request *rq, int csv, cases_filter *f, portal_response *rs)
+{
+    err e = {0};
+    if (cases_filter_parse((const char *const *)rq->args, rq->nargs, csv, f, &e) < 0) {
+        portal_error(rs, 400, "%s", e.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static void list(portal_thread *t, const portal_user *u, const portal_request *rq,
+                 portal_response *rs)
+{
+    cases_filter f;
+    err e = {0};
+    char *json;
+    if (parse_filter(rq, 0, &f, rs) < 0)
+        return;
+    if (!(json = cases_query_list(t->pg, &f, visibility(u), &e)))
+        return db_failed(rs, "case list", &e);
+    json_text(rs, json);
+}
+
+static void csv(portal_thread *t, const portal_user *u, const portal_request *rq,
+                portal_response *rs)
+{
+    cases_filter f;
+    err e = {0};
+    FILE *out;
+    long size;
+    if (parse_filter(rq, 1, &f, rs) < 0)
+        return;
+    /* Written to an unlinked temporary file a batch at a time, then sent a chunk at a time:
+     * neither side holds the whole list in memory. */
+    if (!(out = tmpfile())) {
+        portal_error(rs, 503, "cannot write the CSV: %s", strerror(errno));
+        return;
+    }
+    if (cases_query_csv(t->pg, &f, visibility(u), out, &e) < 0 || fflush(out) != 0 ||
+        (size = ftell(out)) < 0 || fseek(out, 0, SEEK_SET) != 0) {
+        fclose(out);
+        return db_failed(rs, "case CSV", &e);
+    }
+    rs->file = out;
+    rs->len = (size_t)size;
+    rs->status = 200;
+    rs->ctype = "text/csv; charset=utf-8";
+    rs->disposition = "attachment; filename=\"sampark-cases.csv\"";
+}
+
+static void one_case(portal_thread *t, const portal_user *u, const char *tracking,
+                     portal_response *rs)
+{
+    char canon[32], id[24];
+    err e = {0};
+    char *json = NULL, *messages = NULL;
+    json_object *o = NULL, *att;
+    int found;
+    if (!officer_find_tracking(tracking, canon, NULL, NULL) || strcmp(canon, tracking) != 0) {
+        portal_error(rs, 404, "no such case");
+        return;
+    }
+    if ((found = cases_query_visible(t->pg, canon, visibility(u), id, sizeof id, &e)) < 0)
+        return db_failed(rs, "case", &e);
+    if (!found) { /* unknown, or another department's: the same answer */
+        portal_error(rs, 404, "no such case");
+        return;
+    }
+    if (!(json = desk_case_json(t->pg, canon, &e)) ||
+        !(messages = cases_query_messages(t->pg, id, &e))) {
+        db_failed(rs, "case", &e);
+        goto out;
+    }
+    o = json_tokener_parse(json);
+    if (!o) {
+        portal_error(rs, 503, "case: unreadable");
+        goto out;
+    }
+    if (json_object_object_get_ex(o, "attachments", &att))
+        for (size_t i = 0; i < json_object_array_length(att); i++) {
+            json_object *a = json_object_array_get_idx(att, i), *mid;
+            char url[160];
+            if (json_object_object_get_ex(a, "media_id", &mid)) {
+                snprintf(url, sizeof url, "/api/media/%s", json_object_get_string(mid));
+                json_object_object_add(a, "url", json_object_new_string(url));
+            }
+        }
+    json_object_object_add(o, "messages", json_tokener_parse(messages));
+    portal_json(rs, 200, o);
+out:
+    free(json);
+    free(messages);
+}
+
+/* ---- statistics and the weekly review -------------------------------------------------------- */
+
+/* Days since 1970 of a valid YYYY-MM-DD. */
+static long day_number(const char *date)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    tm.tm_year = atoi(date) - 1900;
+    tm.tm_mon = atoi(date + 5) - 1;
+    tm.tm_mday = atoi(date + 8);
+    return (long)(timegm(&tm) / 86400);
+}
+
+static void stats(portal_thread *t, const portal_user *u, const portal_request *rq,
+                  portal_response *rs)
+{
+    char from[11], to[11];
+    err e = {0};
+    char *json;
+    time_t now = time(NULL) + 19800; /* the district's day (IST) for the defaults */
+    struct tm tm;
+    for (size_t i = 0; i < rq->nargs; i++)
+        if (strncmp(rq->args[i], "from=", 5) != 0 && strncmp(rq->args[i], "to=", 3) != 0) {
+            portal_error(rs, 400, "%.*s: unknown argument (from, to)",
+                         (int)strcspn(rq->args[i], "="), rq->args[i]);
+            return;
+        }
+    gmtime_r(&now, &tm);
+    strftime(to, sizeof to, "%Y-%m-%d", &tm);
+    now -= 29 * 86400;
+    gmtime_r(&now, &tm);
+    strftime(from, sizeof from, "%Y-%m-%d", &tm);
+    if (portal_arg(rq, "from") && *portal_arg(rq, "from"))
+        snprintf(from, sizeof from, "%.10s", portal_arg(rq, "from"));
+    if (portal_arg(rq, "to") && *portal_arg(rq, "to"))
+        snprintf(to, sizeof to, "%.10s", portal_arg(rq, "to"));
+    if ((portal_arg(rq, "from") && *portal_arg(rq, "from") &&
+         (strlen(portal_arg(rq, "from")) != 10 || cases_date_ok(from) < 0))) {
+        portal_error(rs, 400, "from: must be a date YYYY-MM-DD");
+        return;
+    }
+    if ((portal_arg(rq, "to") && *portal_arg(rq, "to") &&
+         (strlen(portal_arg(rq, "to")) != 10 || cases_date_ok(to) < 0))) {
+        portal_error(rs, 400, "to: must be a date YYYY-MM-DD");
+        return;
+    }
+    if (strcmp(from, to) > 0) {
+        portal_error(rs, 400, "from: is after to");
+        return;
+    }
+    {
+        if (day_number(to) - day_number(from) > 366) {
+            portal_error(rs, 400, "to: at most 366 days after from");
+            return;
+        }
+    }
+    if (!(json = cases_query_stats(t->pg, from, to, visibility(u), &e)))
+        return db_failed(rs, "stats", &e);
+    json_text(rs, json);
+}
+
+static void review(portal_thread *t, const portal_user *u, const portal_request *rq,
+                   portal_response *rs)
+{
+    const char *week = portal_arg(rq, "week");
+    char monday[11];
+    err e = {0};
+    char *json;
+    for (size_t i = 0; i < rq->nargs; i++)
+        if (strncmp(rq->args[i], "week=", 5) != 0) {
+            portal_error(rs, 400, "%.*s: unknown argument (week)", (int)strcspn(rq->args[i], "="),
+                         rq->args[i]);
+            return;
+        }
+    if (!week || cases_week_monday(week, monday) < 0) {
+        portal_error(rs, 400, "week: must be an ISO week such as 2026-W49");
+        return;
+    }
+    if (!(json = cases_query_review(t->pg, monday, visibility(u), &e)))
+        return db_failed(rs, "review", &e);
+    json_text(rs, json);
+}
 
 void portal_api(portal_thread *t, const portal_user *u, const portal_request *rq,
                 portal_response *rs)
 {
-    (void)t;
-    (void)u;
-    (void)rq;
+    const char *path = rq->path;
+    if (rq->post) {
+        /* The POST case actions come with the desk's command table (see the header comment). */
+        portal_error(rs, 404, "no such API route");
+        return;
+    }
+    if (strcmp(path, "/api/cases") == 0)
+        return list(t, u, rq, rs);
+    if (strcmp(path, "/api/cases.csv") == 0)
+        return csv(t, u, rq, rs);
+    if (strncmp(path, "/api/cases/", 11) == 0 && !strchr(path + 11, '/'))
+        return one_case(t, u, path + 11, rs);
+    if (strcmp(path, "/api/stats") == 0)
+        return stats(t, u, rq, rs);
+    if (strcmp(path, "/api/review") == 0)
+        return review(t, u, rq, rs);
     portal_error(rs, 404, "no such API route");
 }

@@ -7,13 +7,16 @@ the limits and the lockout, sessions and CSRF, roles, the case list with its fil
 search in Hindi and English, CSV, the case page, the media proxy, statistics and the weekly
 review — and no phone number, code or complaint text in the server's log.
 Prints 'N passed, N failed'."""
+import csv
 import http.client
+import io
 import json
 import os
 import re
 import sys
 import tempfile
 import time
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2e_webhook as h  # noqa: E402
@@ -23,6 +26,10 @@ TOKEN, PHONE_ID = "e2e-access-token", "106540352242922"
 PHE_OFFICER, CSPDCL_OFFICER, NODAL, COLLECTOR = "919800000001", "919800000002", "919800000090", "919800000099"
 STRANGER = "919855500001"
 addr_counter = [0]
+
+
+def urlq(v):
+    return urllib.parse.quote(v, safe="")
 
 
 def fresh_addr():
@@ -312,8 +319,202 @@ def test_code_expiry_and_dry_run():
         env.close()
         fake.close()
 
+# Known cases for the read API: (tracking, department, status, created (IST), due, urgent, level,
+# reopen_count, description, village).
+CASES = [
+    ("BLB-2026-000101", "PHE", "open", "2026-11-20 10:00", "2026-11-22 10:00", False, 0, 0,
+     "हैंडपंप खराब है, गांव में पानी नहीं आ रहा", "कसडोल"),
+    ("BLB-2026-000102", "PHE", "resolved", "2026-11-21 10:00", "2030-01-01 00:00", False, 0, 0,
+     "Handpump broken near the school", "Kasdol ward 5"),
+    ("BLB-2026-000103", "CSPDCL", "reopened", "2026-11-22 10:00", "2030-01-01 00:00", True, 1, 1,
+     "बिजली का तार सड़क पर टूटा पड़ा है", "भाटापारा"),
+    ("BLB-2026-000104", "CSPDCL", "closed", "2026-11-23 10:00", "2030-01-01 00:00", False, 0, 0,
+     'Transformer burnt, no power for "three" days', "=1+1"),
+] + [(f"BLB-2026-0001{10 + i}", "PHE", "open", f"2026-11-1{i} 09:00", "2030-01-01 00:00", False, 0, 0,
+      f"पानी की टंकी {i} लीक हो रही है", f"गांव {i}") for i in range(5)]
+# (tracking, kind, at (IST), actor, text)
+EVENTS = [
+    ("BLB-2026-000102", "resolved", "2026-11-22 09:00", PHE_OFFICER, "fixed"),
+    ("BLB-2026-000103", "resolved", "2026-11-23 09:00", CSPDCL_OFFICER, "repaired"),
+    ("BLB-2026-000103", "not_satisfied", "2026-11-24 09:00", "919811100003", None),
+    ("BLB-2026-000103", "reopened", "2026-11-24 09:05", "919811100003", "still broken"),
+    ("BLB-2026-000104", "resolved", "2026-11-23 12:00", CSPDCL_OFFICER, "replaced"),
+    ("BLB-2026-000104", "closed", "2026-11-24 12:00", "919811100004", "citizen satisfied"),
+]
+MEDIA = [("BLB-2026-000101", "778899001", "image"), ("BLB-2026-000103", "778899002", "image"),
+         ("BLB-2026-000101", "778899003", "document")]
 
-TESTS = [test_static_files, test_login_and_sessions, test_limits_and_lockout, test_code_expiry_and_dry_run]
+
+def q(v):
+    return "NULL" if v is None else "'" + str(v).replace("'", "''") + "'"
+
+
+def load_cases(env):
+    sql = []
+    for n, (t, dep, status, created, due, urgent, level, reopens, desc, village) in enumerate(CASES):
+        phone = f"9198111{n:05d}"
+        sql.append(f"INSERT INTO citizens (phone) VALUES ('{phone}') ON CONFLICT DO NOTHING")
+        sql.append("INSERT INTO cases (tracking_no, department_code, status, citizen_phone, description,"
+                   " location_text, created_at, sla_started_at, sla_due_at, urgent, escalation_level, reopen_count)"
+                   f" VALUES ({q(t)}, {q(dep)}, {q(status)}, '{phone}', {q(desc)}, {q(village)},"
+                   f" '{created}+05:30', '{created}+05:30', '{due}+05:30', {urgent}, {level}, {reopens})")
+        sql.append(f"INSERT INTO case_events (case_id, kind, actor, text, at) SELECT id, 'created', '{phone}', "
+                   f"description, created_at FROM cases WHERE tracking_no = {q(t)}")
+    for t, kind, at, actor, text in EVENTS:
+        sql.append(f"INSERT INTO case_events (case_id, kind, actor, text, at) SELECT id, {q(kind)}, {q(actor)}, "
+                   f"{q(text)}, '{at}+05:30' FROM cases WHERE tracking_no = {q(t)}")
+    for t, media, kind in MEDIA:
+        sql.append(f"INSERT INTO attachments (case_id, media_id, media_type, mime) SELECT id, {q(media)}, "
+                   f"{q(kind)}, 'image/jpeg' FROM cases WHERE tracking_no = {q(t)}")
+    sql.append("INSERT INTO outbound_messages (idempotency_key, recipient, kind, purpose, case_id, payload, state)"
+               " SELECT 'k101', citizen_phone, 'text', 'citizen_update', id,"
+               " '{\"type\": \"text\", \"text\": {\"body\": \"आपकी शिकायत दर्ज हो गई\"}}', 'sent'"
+               " FROM cases WHERE tracking_no = 'BLB-2026-000101'")
+    h.psql(env.url, "; ".join(sql))
+
+
+def trackings(body):
+    return [c["tracking_no"] for c in body.get("cases", [])]
+
+
+def test_read_api():
+    env, fake = h.Env("pread"), FakeGraph(TOKEN, PHONE_ID)
+    try:
+        load_cases(env)
+        srv = serve(env, fake, SAMPARK_MEDIA_DIR=os.path.join(env.tmp, "media"))
+        port = srv.port
+        phe, cspdcl, coll, nodal = (login(port, fake, p) for p in (PHE_OFFICER, CSPDCL_OFFICER, COLLECTOR, NODAL))
+        h.check("four roles sign in", all((phe, cspdcl, coll, nodal)))
+        phe_all = [c[0] for c in sorted(CASES, key=lambda c: c[3], reverse=True) if c[1] == "PHE"]
+        st, body = phe.get_json("/api/cases")
+        h.check("a PHE officer sees PHE's cases only, newest first, with the total",
+                st == 200 and trackings(body) == phe_all and body["total"] == 7 and body["next"] is None, (st, body))
+        row = body["cases"][-2] if body.get("cases") else {}
+        h.check("each row has the fields of SPEC section 10", set(row) == {
+            "tracking_no", "status", "department", "created_at", "due_at", "escalation_level", "reopen_count",
+            "urgent", "village", "headline"} and row["created_at"].endswith("Z"), row)
+        st, body = cspdcl.get_json("/api/cases")
+        h.check("a CSPDCL officer sees CSPDCL's two", trackings(body) == ["BLB-2026-000104", "BLB-2026-000103"], body)
+        for who, c in (("collector", coll), ("nodal officer", nodal)):
+            st, body = c.get_json("/api/cases")
+            h.check(f"the {who} sees the whole district", st == 200 and body.get("total") == 9, body.get("total"))
+        st, body = cspdcl.get_json("/api/cases/BLB-2026-000101")
+        h.check("another department's case → 404", st == 404 and "error" in body, (st, body))
+        h.check("an unknown case → 404", cspdcl.get_json("/api/cases/BLB-2026-999999")[0] == 404)
+        h.check("a malformed tracking number → 404", cspdcl.get_json("/api/cases/nonsense")[0] == 404)
+        st, body = phe.get_json("/api/cases/BLB-2026-000101")
+        h.check("the case page: case show's fields, its events, messages and attachment links",
+                st == 200 and body.get("tracking_no") == "BLB-2026-000101" and body.get("events")
+                and any(m.get("text") == "आपकी शिकायत दर्ज हो गई" for m in body.get("messages", []))
+                and "/api/media/778899001" in [a.get("url") for a in body.get("attachments", [])], (st, body))
+
+        filters = [("status=reopened", ["BLB-2026-000103"]), ("department=CSPDCL", ["BLB-2026-000104", "BLB-2026-000103"]),
+                   ("overdue=1", ["BLB-2026-000101"]), ("urgent=1", ["BLB-2026-000103"]),
+                   ("reopened=1", ["BLB-2026-000103"]),
+                   ("from=2026-11-21&to=2026-11-22", ["BLB-2026-000103", "BLB-2026-000102"]),
+                   ("q=" + urlq("हैंडपंप"), ["BLB-2026-000101"]), ("q=handpump", ["BLB-2026-000102"]),
+                   ("q=" + urlq("कसडोल"), ["BLB-2026-000101"]), ("q=KASDOL", ["BLB-2026-000102"]),
+                   ("q=" + urlq("टंकी 3"), ["BLB-2026-000113"]), ("q=" + urlq("100%"), []),
+                   ("department=PHE&status=open&overdue=1", ["BLB-2026-000101"])]
+        # The scheduler escalates the old cases as soon as serve starts: ask the database.
+        for level in ("0", "1", "2"):
+            filters.append((f"level={level}", [t for t in h.psql(env.url, (
+                "SELECT string_agg(tracking_no, ',' ORDER BY created_at DESC) FROM cases "
+                f"WHERE escalation_level = {level}")).split(",") if t]))
+        for query, want in filters:
+            st, body = coll.get_json(f"/api/cases?{query}")
+            h.check(f"filter {query}", st == 200 and trackings(body) == want and body["total"] == len(want),
+                    (st, trackings(body), body.get("total")))
+        st, body = phe.get_json("/api/cases?department=CSPDCL")
+        h.check("an officer's filter on another department finds nothing", st == 200 and body["total"] == 0, body)
+
+        seen, after, pages = [], None, 0
+        while pages < 10:
+            st, body = coll.get_json("/api/cases?limit=4" + (f"&after={urlq(after)}" if after else ""))
+            pages += 1
+            if st != 200 or body["total"] != 9:
+                break
+            seen += trackings(body)
+            after = body["next"]
+            if not after:
+                break
+        h.check("keyset paging: limit=4 walks all 9 in 3 pages, newest first, none twice",
+                pages == 3 and seen == [c[0] for c in sorted(CASES, key=lambda c: c[3], reverse=True)], (pages, seen))
+
+        for query, field in (("status=lost", "status"), ("level=5", "level"), ("from=2026-13-01", "from"),
+                             ("to=2026-02-30", "to"), ("limit=0", "limit"), ("limit=201", "limit"),
+                             ("after=garbage", "after"), ("overdue=yes", "overdue"), ("bogus=1", "bogus"),
+                             ("department=phe", "department"), ("q=" + "x" * 101, "q"),
+                             ("from=2026-11-22&to=2026-11-21", "from")):
+            st, body = coll.get_json(f"/api/cases?{query}")
+            h.check(f"bad filter {query[:30]} → 400 naming {field}",
+                    st == 400 and body.get("error", "").startswith(field + ":"), (st, body))
+        st, body = coll.get_json("/api/cases?limit=200")
+        h.check("limit=200 is allowed", st == 200 and body["total"] == 9, st)
+
+        st, hd, raw = coll.get("/api/cases.csv")
+        text = raw.decode("utf-8")
+        rows = list(csv.reader(io.StringIO(text[1:])))
+        h.check("CSV: UTF-8 with a BOM, a header and every matching case",
+                st == 200 and hd.get("content-type", "").startswith("text/csv") and text.startswith("\ufeff")
+                and rows[0][0] == "tracking_no" and len(rows) == 10, (st, hd.get("content-type"), rows[:2]))
+        h.check("CSV is an attachment", "attachment" in hd.get("content-disposition", ""), hd)
+        r104 = next((r for r in rows if r[0] == "BLB-2026-000104"), [])
+        h.check("CSV quoting: commas and quotes survive, a formula is defused",
+                'Transformer burnt, no power for "three" days' in r104 and "'=1+1" in r104, r104)
+        h.check("CSV lines end in CRLF", "\r\n" in text and text.count("\r\n") == 10)
+        st, _, raw = phe.get("/api/cases.csv?q=" + urlq("पानी"))
+        rows = list(csv.reader(io.StringIO(raw.decode("utf-8")[1:])))
+        h.check("CSV takes the filters and the officer's visibility", st == 200 and
+                sorted(r[0] for r in rows[1:]) == ["BLB-2026-000101"] + [f"BLB-2026-0001{10 + i}" for i in range(5)],
+                [r[0] for r in rows])
+        st, body = coll.get_json("/api/cases.csv?level=9")
+        h.check("CSV: a bad filter → 400 naming it", st == 400 and body["error"].startswith("level"), body)
+
+        st, body = coll.get_json("/api/stats?from=2026-11-20&to=2026-11-24")
+        deps = {d["department"]: d for d in body.get("departments", [])}
+        ph, cs = deps.get("PHE", {}), deps.get("CSPDCL", {})
+        h.check("stats: PHE received 2, open 6, overdue 1, resolved 1 within SLA in 23 h",
+                ph.get("received") == 2 and ph.get("open") == 6 and ph.get("overdue") == 1 and ph.get("resolved") == 1
+                and ph.get("resolved_within_sla_pct") == 100 and ph.get("median_resolution_hours") == 23, ph)
+        h.check("stats: CSPDCL received 2, resolved 2, closed 1, reopened 1, satisfied 50 %",
+                cs.get("received") == 2 and cs.get("resolved") == 2 and cs.get("closed") == 1
+                and cs.get("reopened") == 1 and cs.get("satisfied_pct") == 50 and cs.get("auto_closed") == 0, cs)
+        days = {d["day"]: d for d in body.get("days", [])}
+        h.check("stats: received and resolved per day",
+                len(days) == 5 and days.get("2026-11-23", {}).get("resolved") == 2
+                and days.get("2026-11-21", {}).get("received") == 1, body.get("days"))
+        h.check("stats: district totals", body.get("totals", {}).get("received") == 4, body.get("totals"))
+        st, body = phe.get_json("/api/stats?from=2026-11-20&to=2026-11-24")
+        h.check("an officer's stats cover their department only",
+                [d["department"] for d in body.get("departments", [])] == ["PHE"], body.get("departments"))
+        for query, field in (("from=yesterday", "from"), ("to=2026-11-31", "to"), ("from=2026-11-25&to=2026-11-24", "from"),
+                             ("days=3", "days")):
+            st, body = coll.get_json(f"/api/stats?{query}")
+            h.check(f"stats: bad {query} → 400 naming {field}", st == 400 and body["error"].startswith(field), body)
+        st, body = coll.get_json("/api/stats")
+        h.check("stats default to the last 30 days", st == 200 and len(body.get("days", [])) == 30, st)
+
+        st, body = coll.get_json("/api/review?week=2026-W48")
+        rv = {d["department"]: d for d in body.get("departments", [])}
+        h.check("review of 2026-W48 (Mon 23 Nov): CSPDCL's reopened and unsatisfied case",
+                body.get("week_start") == "2026-11-23" and [c["tracking_no"] for c in rv.get("CSPDCL", {}).get("reopened", [])] == ["BLB-2026-000103"]
+                and [c["tracking_no"] for c in rv.get("CSPDCL", {}).get("unsatisfied", [])] == ["BLB-2026-000103"], body)
+        h.check("review: PHE's overdue case", [c["tracking_no"] for c in rv.get("PHE", {}).get("overdue", [])] == ["BLB-2026-000101"], rv.get("PHE"))
+        for week in ("2026-48", "2026-W54", "2021-W53", "x"):
+            st, body = coll.get_json(f"/api/review?week={week}")
+            h.check(f"review: week={week} → 400 naming week", st == 400 and body["error"].startswith("week"), body)
+
+        log = log_of(srv)
+        leaks = [x for x in [PHE_OFFICER, CSPDCL_OFFICER, COLLECTOR, NODAL] + [c[8] for c in CASES] if x in log]
+        h.check("no phone number and no complaint text in the server's log", not leaks, leaks)
+    finally:
+        env.close()
+        fake.close()
+
+
+TESTS = [test_static_files, test_login_and_sessions, test_limits_and_lockout, test_code_expiry_and_dry_run,
+         test_read_api]
 
 
 def main():
