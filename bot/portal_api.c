@@ -1,6 +1,7 @@
 /* portal_api.c — the read API's handlers (see portal_api.h), on pool threads. SQL lives in
  * cases_query.c; this file checks arguments (400 naming the field), visibility (404) and shapes
- * the answers.
+ * the answers. The media proxy fetches from the Graph API with the access token and caches
+ * under SAMPARK_MEDIA_DIR; neither the token nor Meta's URL ever reaches the browser.
  *
  * Not here yet (issue 17, the POST case actions): POST /api/cases/{TRACKING}/{reply|docs|
  * resolve|transfer|note}. Plan: route them in portal_api_post below once bot/desk.c has its
@@ -10,14 +11,22 @@
  * they answer 404 like any unknown route. */
 #include "portal_api.h"
 
+#include <curl/curl.h>
 #include <errno.h>
+#include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cases_query.h"
 #include "desk.h"
 #include "officer.h"
+
+/* Media larger than this is not proxied (WhatsApp allows documents up to 100 MB; a collectorate
+ * browser needs photos, voice notes and scans). */
+#define MEDIA_MAX (32L * 1024 * 1024)
 
 /* The viewer's departments as a JSON array, or NULL: the whole district. */
 static const char *visibility(const portal_user *u)
@@ -135,6 +144,194 @@ out:
     free(messages);
 }
 
+/* ---- the media proxy ---------------------------------------------------------------------- */
+
+struct sink {
+    FILE *f;
+    char *mem; /* the Graph API's JSON answer */
+    size_t len;
+    long max;
+    long got;
+};
+
+static size_t on_data(char *data, size_t size, size_t n, void *ud)
+{
+    struct sink *k = ud;
+    size_t len = size * n;
+    if (k->got + (long)len > k->max)
+        return 0; /* over the cap: curl stops with an error */
+    k->got += (long)len;
+    if (k->f)
+        return fwrite(data, 1, len, k->f);
+    {
+        char *m = realloc(k->mem, k->len + len + 1);
+        if (!m)
+            return 0;
+        memcpy(m + k->len, data, len);
+        k->mem = m;
+        k->len += len;
+        m[k->len] = '\0';
+    }
+    return len;
+}
+
+/* GET url with the bearer token into k. Returns the HTTP status, or -1. */
+static long fetch(const portal_thread *t, const char *url, struct sink *k)
+{
+    CURL *h = curl_easy_init();
+    struct curl_slist *hd = NULL;
+    char auth[600];
+    long status = -1;
+    if (!h)
+        return -1;
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", t->cfg->access_token);
+    hd = curl_slist_append(hd, auth);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, k);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 30000L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)k->max);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    /* No redirects: the token must go to the Graph API's own URL only. */
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    if (curl_easy_perform(h) == CURLE_OK)
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(hd);
+    curl_easy_cleanup(h);
+    return status;
+}
+
+/* A MIME type we may repeat in Content-Type: type/subtype of plain characters, else octets. */
+static const char *safe_mime(const char *m, char *out, size_t outsz)
+{
+    size_t n = strlen(m);
+    if (!n || n >= outsz || !strchr(m, '/') ||
+        strspn(m, "abcdefghijklmnopqrstuvwxyz0123456789/.+-") != n)
+        return "application/octet-stream";
+    memcpy(out, m, n + 1);
+    return out;
+}
+
+static void media(portal_thread *t, const portal_user *u, const char *id, portal_response *rs)
+{
+    char path[1200], mpath[1200], part[1220], url[1200], mime[100] = "", hash[65];
+    unsigned char d[SHA256_DIGEST_LENGTH];
+    struct sink k = {0};
+    json_object *meta = NULL, *v;
+    struct stat st;
+    FILE *f;
+    err e = {0};
+    int found;
+    long status;
+    if (!*id || strlen(id) > 128 ||
+        strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+            strlen(id)) {
+        portal_error(rs, 404, "no such media");
+        return;
+    }
+    if ((found = cases_query_media_visible(t->pg, id, visibility(u), &e)) < 0)
+        return db_failed(rs, "media", &e);
+    if (!found) {
+        portal_error(rs, 404, "no such media");
+        return;
+    }
+    SHA256((const unsigned char *)id, strlen(id), d);
+    for (size_t i = 0; i < sizeof d; i++)
+        snprintf(hash + 2 * i, 3, "%02x", d[i]);
+    snprintf(path, sizeof path, "%s/%s", t->cfg->media_dir, hash);
+    snprintf(mpath, sizeof mpath, "%s/%s.type", t->cfg->media_dir, hash);
+    if (stat(path, &st) < 0) { /* not cached yet: from the Graph API */
+        if (!t->cfg->access_token) {
+            portal_error(rs, 503, "media: not available in dry-run (no WA_ACCESS_TOKEN)");
+            return;
+        }
+        snprintf(url, sizeof url, "%s/%s", t->cfg->api_base, id);
+        k.max = 65536;
+        status = fetch(t, url, &k);
+        meta = status == 200 && k.mem ? json_tokener_parse(k.mem) : NULL;
+        free(k.mem);
+        if (!meta || !json_object_object_get_ex(meta, "url", &v) ||
+            (strncmp(json_object_get_string(v), "https://", 8) != 0 &&
+             strncmp(json_object_get_string(v), "http://", 7) != 0)) {
+            fprintf(stderr, "sampark portal: media lookup failed (HTTP %ld)\n", status);
+            portal_error(rs, 502, "media: the WhatsApp server did not give it (HTTP %ld)",
+                         status);
+            goto out;
+        }
+        snprintf(url, sizeof url, "%s", json_object_get_string(v));
+        if (json_object_object_get_ex(meta, "file_size", &v) &&
+            json_object_get_int64(v) > MEDIA_MAX) {
+            portal_error(rs, 502, "media: %lld bytes, over the portal's %ld MiB; open it in "
+                                  "WhatsApp",
+                         (long long)json_object_get_int64(v), MEDIA_MAX / 1024 / 1024);
+            goto out;
+        }
+        if (json_object_object_get_ex(meta, "mime_type", &v))
+            snprintf(mime, sizeof mime, "%s", json_object_get_string(v));
+        if (mkdir(t->cfg->media_dir, 0700) < 0 && errno != EEXIST) {
+            portal_error(rs, 503, "media: cannot create SAMPARK_MEDIA_DIR: %s", strerror(errno));
+            goto out;
+        }
+        /* Written aside and renamed into place: a half-written file is never served. */
+        snprintf(part, sizeof part, "%s.%ld.part", path, (long)getpid() ^ (long)random());
+        memset(&k, 0, sizeof k);
+        k.max = MEDIA_MAX;
+        if (!(k.f = fopen(part, "wb"))) {
+            portal_error(rs, 503, "media: cannot write the cache: %s", strerror(errno));
+            goto out;
+        }
+        status = fetch(t, url, &k);
+        if (fclose(k.f) != 0 || status != 200) {
+            unlink(part);
+            fprintf(stderr, "sampark portal: media download failed (HTTP %ld)\n", status);
+            portal_error(rs, 502, "media: the download failed (HTTP %ld)", status);
+            goto out;
+        }
+        if ((f = fopen(mpath, "w"))) {
+            fputs(mime, f);
+            fclose(f);
+        }
+        if (rename(part, path) < 0) {
+            unlink(part);
+            portal_error(rs, 503, "media: cannot write the cache: %s", strerror(errno));
+            goto out;
+        }
+    }
+    if ((f = fopen(mpath, "r"))) {
+        if (!fgets(mime, sizeof mime, f))
+            mime[0] = '\0';
+        fclose(f);
+    }
+    if (!(f = fopen(path, "rb")) || fstat(fileno(f), &st) < 0) {
+        if (f)
+            fclose(f);
+        portal_error(rs, 503, "media: cannot read the cache");
+        goto out;
+    }
+    rs->file = f;
+    rs->len = (size_t)st.st_size;
+    rs->status = 200;
+    { /* rs->ctype must outlive this call: one of a fixed list, or plain octets */
+        char safe[100];
+        const char *m = safe_mime(mime, safe, sizeof safe);
+        static const char *const known[] = {"image/jpeg", "image/png", "image/webp",
+                                            "audio/ogg", "audio/mpeg", "audio/aac",
+                                            "audio/mp4", "video/mp4", "video/3gpp",
+                                            "application/pdf", NULL};
+        rs->ctype = "application/octet-stream";
+        for (const char *const *kk = known; *kk; kk++)
+            if (strncmp(m, *kk, strlen(*kk)) == 0)
+                rs->ctype = *kk;
+    }
+    /* Photos, voice notes, video and PDFs open in the browser; anything else downloads. */
+    rs->disposition = strcmp(rs->ctype, "application/octet-stream") == 0 ? "attachment" : "inline";
+out:
+    json_object_put(meta);
+}
+
 /* ---- statistics and the weekly review -------------------------------------------------------- */
 
 /* Days since 1970 of a valid YYYY-MM-DD. */
@@ -233,6 +430,8 @@ void portal_api(portal_thread *t, const portal_user *u, const portal_request *rq
         return csv(t, u, rq, rs);
     if (strncmp(path, "/api/cases/", 11) == 0 && !strchr(path + 11, '/'))
         return one_case(t, u, path + 11, rs);
+    if (strncmp(path, "/api/media/", 11) == 0 && !strchr(path + 11, '/'))
+        return media(t, u, path + 11, rs);
     if (strcmp(path, "/api/stats") == 0)
         return stats(t, u, rq, rs);
     if (strcmp(path, "/api/review") == 0)

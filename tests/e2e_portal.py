@@ -505,6 +505,29 @@ def test_read_api():
             st, body = coll.get_json(f"/api/review?week={week}")
             h.check(f"review: week={week} → 400 naming week", st == 400 and body["error"].startswith("week"), body)
 
+        jpeg = b"\xff\xd8\xff\xe0" + os.urandom(70000)
+        fake.add_media("778899001", jpeg)
+        fake.add_media("778899002", b"\xff\xd8\xff\xe0 other")
+        fake.add_media("778899003", b"%PDF-1.4 big", mime="application/pdf", file_size=200 * 1024 * 1024)
+        st, hd, raw = phe.get("/api/media/778899001")
+        h.check("media proxy: the file, fetched with the token", st == 200 and raw == jpeg
+                and hd.get("content-type") == "image/jpeg", (st, hd.get("content-type"), len(raw)))
+        h.check("media proxy: neither the token nor Meta's URL reaches the browser",
+                TOKEN.encode() not in raw and b"media-bytes" not in raw
+                and not any(TOKEN in v or "media-bytes" in v for v in hd.values()), hd)
+        gets = len(fake.media_gets)
+        st, _, raw2 = coll.get("/api/media/778899001")
+        h.check("media proxy: the second request comes from SAMPARK_MEDIA_DIR",
+                st == 200 and raw2 == jpeg and len(fake.media_gets) == gets
+                and len(os.listdir(os.path.join(env.tmp, "media"))) == 2, (st, len(fake.media_gets) - gets))
+        h.check("media of another department's case → 404", cspdcl.get("/api/media/778899001")[0] == 404)
+        h.check("media of no case → 404", coll.get("/api/media/123123123")[0] == 404)
+        h.check("media of the officer's own case", cspdcl.get("/api/media/778899002")[0] == 200)
+        gets = len(fake.media_gets)
+        st, _, raw = coll.get("/api/media/778899003")
+        h.check("media over the cap is refused from its file_size, never downloaded",
+                st == 502 and not any("media-bytes/778899003" in p for p, _ in fake.media_gets[gets:]), (st, raw[:100]))
+
         log = log_of(srv)
         leaks = [x for x in [PHE_OFFICER, CSPDCL_OFFICER, COLLECTOR, NODAL] + [c[8] for c in CASES] if x in log]
         h.check("no phone number and no complaint text in the server's log", not leaks, leaks)
