@@ -11,6 +11,8 @@
 
 #include "text.h"
 
+/* The SQL keeps the layout of its clauses (clang-format would break them mid-word). */
+// clang-format off
 #define TZ_SQL "COALESCE((SELECT timezone FROM districts LIMIT 1), 'Asia/Kolkata')"
 #define ISO(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 #define VISIBLE(dep) \
@@ -147,6 +149,7 @@ static const db_stmt st_review = {
     "       '[]') AS unsatisfied"
     "    FROM item GROUP BY dep) x))::text",
     2};
+// clang-format on
 
 /* ---- pure parts ----------------------------------------------------------------------------- */
 
@@ -175,8 +178,8 @@ int cases_week_monday(const char *week, char out[11])
     struct tm tm;
     time_t jan4;
     int year, w, wday;
-    if (strlen(week) != 8 || week[4] != '-' || week[5] != 'W' ||
-        strspn(week, "0123456789") != 4 || strspn(week + 6, "0123456789") != 2)
+    if (strlen(week) != 8 || week[4] != '-' || week[5] != 'W' || strspn(week, "0123456789") != 4 ||
+        strspn(week + 6, "0123456789") != 2)
         return -1;
     year = atoi(week);
     w = atoi(week + 6);
@@ -234,8 +237,8 @@ static int flag(const char *name, const char *v, int *out, err *e)
 
 int cases_filter_parse(const char *const *args, size_t nargs, int csv, cases_filter *f, err *e)
 {
-    static const char *const statuses[] = {"open", "in_progress", "resolved", "reopened", "closed",
-                                           NULL};
+    static const char *const statuses[] = {"open",     "in_progress", "resolved",
+                                           "reopened", "closed",      NULL};
     memset(f, 0, sizeof *f);
     f->level = -1;
     f->limit = CASES_QUERY_LIMIT_DEFAULT;
@@ -257,8 +260,7 @@ int cases_filter_parse(const char *const *args, size_t nargs, int csv, cases_fil
         } else if (!strcmp(name, "department")) {
             if (*v && (strlen(v) < 2 || strlen(v) > 16 || v[0] < 'A' || v[0] > 'Z' ||
                        strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != strlen(v)))
-                return err_set(e, ERR_USER,
-                               "department: must be a department code such as PHE");
+                return err_set(e, ERR_USER, "department: must be a department code such as PHE");
             snprintf(f->department, sizeof f->department, "%s", v);
         } else if (!strcmp(name, "overdue")) {
             if (flag(name, v, &f->overdue, e) < 0)
@@ -304,8 +306,8 @@ int cases_filter_parse(const char *const *args, size_t nargs, int csv, cases_fil
 void cases_csv_field(FILE *out, const char *field, int last)
 {
     const char *f = field ? field : "";
-    int formula = f[0] == '=' || f[0] == '+' || f[0] == '-' || f[0] == '@' || f[0] == '\t' ||
-                  f[0] == '\r';
+    int formula =
+        f[0] == '=' || f[0] == '+' || f[0] == '-' || f[0] == '@' || f[0] == '\t' || f[0] == '\r';
     int quote = formula || strpbrk(f, ",\"\r\n") != NULL;
     if (quote)
         fputc('"', out);
@@ -400,7 +402,8 @@ char *cases_query_list(db *d, const cases_filter *f, const char *depts, err *e)
     } else {
         json_object_object_add(root, "next", NULL);
     }
-    json_object_object_add(root, "total", json_object_new_int64(strtoll(PQgetvalue(c, 0, 0), NULL, 10)));
+    json_object_object_add(root, "total",
+                           json_object_new_int64(strtoll(PQgetvalue(c, 0, 0), NULL, 10)));
     out = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
                                                           JSON_C_TO_STRING_NOSLASHESCAPE));
     if (!out)
@@ -415,8 +418,9 @@ out:
 long cases_query_csv(db *d, const cases_filter *f, const char *depts, FILE *out, err *e)
 {
     static const char *const header[] = {
-        "tracking_no", "status", "department", "created_at", "due_at", "escalation_level",
-        "reopen_count", "urgent", "village", "headline", "citizen_name", "description", NULL};
+        "tracking_no",      "status",       "department", "created_at", "due_at",
+        "escalation_level", "reopen_count", "urgent",     "village",    "headline",
+        "citizen_name",     "description",  NULL};
     const char *p[10];
     char level[4], pattern[sizeof f->q * 2 + 3];
     long rows = 0;
@@ -460,29 +464,29 @@ fail:
     return -1;
 }
 
+/* The first column of the first row into out (when given): 1, 0 for no row, -1 error. */
+static int first_value(db *d, const db_stmt *st, const char *const *p, char *out, size_t outsz,
+                       err *e)
+{
+    PGresult *r = db_query(d, st, p, e);
+    int n;
+    if (!r)
+        return -1;
+    if ((n = PQntuples(r) > 0) && out)
+        db_copy(out, outsz, r, 0, 0);
+    PQclear(r);
+    return n;
+}
+
 int cases_query_visible(db *d, const char *tracking_no, const char *depts, char *id, size_t idsz,
                         err *e)
 {
-    PGresult *r = db_query(d, &st_visible, (const char *[]){depts, tracking_no}, e);
-    int found;
-    if (!r)
-        return -1;
-    found = PQntuples(r) == 1;
-    if (found)
-        db_copy(id, idsz, r, 0, 0);
-    PQclear(r);
-    return found;
+    return first_value(d, &st_visible, (const char *[]){depts, tracking_no}, id, idsz, e);
 }
 
 int cases_query_media_visible(db *d, const char *media_id, const char *depts, err *e)
 {
-    PGresult *r = db_query(d, &st_media_visible, (const char *[]){depts, media_id}, e);
-    int found;
-    if (!r)
-        return -1;
-    found = PQntuples(r) > 0;
-    PQclear(r);
-    return found;
+    return first_value(d, &st_media_visible, (const char *[]){depts, media_id}, NULL, 0, e);
 }
 
 static char *one_text(db *d, const db_stmt *st, const char *const *p, err *e)

@@ -17,8 +17,8 @@
 #define CASES_QUERY_LIMIT_DEFAULT 50
 
 typedef struct cases_filter {
-    char status[16];     /* "" any */
-    char department[24]; /* "" any */
+    char status[16];               /* "" any */
+    char department[24];           /* "" any */
     int overdue, urgent, reopened; /* 1: only such cases */
     int level;                     /* escalation level 0..2, -1 any */
     char from[11], to[11];         /* YYYY-MM-DD, the district's days, both included; "" open */

@@ -58,7 +58,7 @@ struct http_server {
     const config *cfg;
     struct probe probe;
     queue_producer *prod;
-    portal *portal; /* the web portal's threads (SPEC section 10) */
+    portal *portal;              /* the web portal's threads (SPEC section 10) */
     lws_sorted_usec_list_t tick; /* wakes the loop while draining */
     struct lws_context *ctx;
     volatile sig_atomic_t stopping;
@@ -110,7 +110,7 @@ struct pss {
     int answered;  /* headers (and maybe the body) are out; WRITEABLE finishes the rest */
     int completed; /* its body is complete: lws 4.1 may say so again while the request waits on
                       Redis (a second request in the same TCP write); nothing more is read */
-    portal_job *job; /* an /api/ request on a portal thread */
+    portal_job *job;         /* an /api/ request on a portal thread */
     char cookie[256];        /* Set-Cookie of a portal answer, "" for none */
     const char *disposition; /* Content-Disposition of a portal answer, or NULL */
     FILE *file;              /* a portal answer's body, sent a chunk per WRITEABLE */
@@ -635,7 +635,7 @@ static int portal_refuse_body(http_server *s, struct pss *p)
     p->rejected = p->close_after = 1;
     snprintf(msg, sizeof msg, "{\"error\":\"body: over %u bytes\"}", PORTAL_BODY_MAX);
     return respond_ex(s, p, 400, "application/json; charset=utf-8", msg, strlen(msg), 0) < 0 ? -1
-                                                                                            : 1;
+                                                                                             : 1;
 }
 
 /* Answers a request from a portal response (static file or finished API job). */
@@ -709,7 +709,8 @@ static int admit(http_server *s, struct pss *p, const struct route_def *r, enum 
         /* lws 4.1 never completes a request body without a length (chunked): say so. */
         return refuse(s, p, 411, "Content-Length required\n");
     if (want > r->body_max)
-        return r->route == R_API ? portal_refuse_body(s, p) : refuse(s, p, 413, "body over 1 MiB\n");
+        return r->route == R_API ? portal_refuse_body(s, p)
+                                 : refuse(s, p, 413, "body over 1 MiB\n");
     /* A whole-request deadline: lws's own content timeout restarts at every chunk, so a
      * client trickling a byte at a time would otherwise hold the connection forever. */
     lws_set_timer_usecs(p->wsi, (lws_usec_t)HTTP_BODY_DEADLINE_S * LWS_USEC_PER_SEC);

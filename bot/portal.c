@@ -10,6 +10,7 @@
  * live session, or log a phone number, a code or complaint text. */
 #include "portal.h"
 
+#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libwebsockets.h>
@@ -24,6 +25,7 @@
 #include "portal_api.h"
 #include "portal_auth.h"
 #include "rds.h"
+#include "text.h"
 
 /* Threads for portal requests: enough that one slow CSV does not hold up the list, few
  * enough not to crowd the workers' database connections. */
@@ -83,6 +85,13 @@ redisReply *portal_redis(portal_thread *t, const char *fmt, ...)
         return NULL;
     }
     return r;
+}
+
+void portal_log(const char *what, const char *detail)
+{
+    char shown[700];
+    text_mask_copy(shown, sizeof shown, detail);
+    fprintf(stderr, "sampark portal: %s: %s\n", what, shown);
 }
 
 const char *portal_arg(const portal_request *rq, const char *name)
@@ -152,6 +161,7 @@ portal *portal_new(const config *c, struct lws_context *wake, err *e)
         return NULL;
     }
     p->cfg = c;
+    curl_global_init(CURL_GLOBAL_DEFAULT); /* before the threads: the media proxy uses curl */
     if (!(p->pool = portal_pool_start(PORTAL_THREADS, thread_new, thread_free, p, wake, e))) {
         free(p);
         return NULL;

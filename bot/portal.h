@@ -24,23 +24,23 @@ typedef struct portal portal;
 /* What the pool thread needs of a request, copied off the connection on the loop. */
 typedef struct portal_request {
     int post;
-    char path[256];     /* the decoded path, "/api/cases" */
-    char **args;        /* decoded "name=value" query arguments */
+    char path[256]; /* the decoded path, "/api/cases" */
+    char **args;    /* decoded "name=value" query arguments */
     size_t nargs;
-    char *body;         /* POST body (owned), NUL-terminated */
+    char *body; /* POST body (owned), NUL-terminated */
     size_t len;
-    char session[64];   /* the sampark_session cookie, "" when none */
-    char csrf[80];      /* X-CSRF-Token, "" when none */
-    char client[64];    /* the client's address (a local proxy's X-Forwarded-For first) */
-    int https;          /* came over TLS or with X-Forwarded-Proto: https */
+    char session[64]; /* the sampark_session cookie, "" when none */
+    char csrf[80];    /* X-CSRF-Token, "" when none */
+    char client[64];  /* the client's address (a local proxy's X-Forwarded-For first) */
+    int https;        /* came over TLS or with X-Forwarded-Proto: https */
 } portal_request;
 
 typedef struct portal_response {
     unsigned status;
-    const char *ctype;   /* static string */
-    char *body;          /* malloc'd */
+    const char *ctype; /* static string */
+    char *body;        /* malloc'd */
     size_t len;
-    char set_cookie[256]; /* "" when none */
+    char set_cookie[256];    /* "" when none */
     const char *disposition; /* Content-Disposition, static string or NULL */
     FILE *file; /* when set, the answer's len bytes are read from here (a CSV, a media file) a
                    chunk at a time by the loop, which closes it; body is then unused */
@@ -112,6 +112,9 @@ void portal_error(portal_response *rs, unsigned status, const char *fmt, ...)
 void portal_json(portal_response *rs, unsigned status, json_object *obj);
 /* A Redis command on the thread's connection (connecting first); NULL when Redis is down. */
 redisReply *portal_redis(portal_thread *t, const char *fmt, ...);
+/* One log line "sampark portal: what: detail", numbers in detail masked (a database error's
+ * detail may quote one). Never pass complaint text. */
+void portal_log(const char *what, const char *detail);
 /* The value of query argument name, or NULL. */
 const char *portal_arg(const portal_request *rq, const char *name);
 

@@ -36,7 +36,7 @@ static const char *visibility(const portal_user *u)
 
 static void db_failed(portal_response *rs, const char *what, const err *e)
 {
-    fprintf(stderr, "sampark portal: %s: %s\n", what, e->msg);
+    portal_log(what, e->msg);
     portal_error(rs, 503, "database unavailable; try again");
 }
 
@@ -146,10 +146,9 @@ out:
 
 /* ---- the media proxy ---------------------------------------------------------------------- */
 
+/* Where a download goes: the cache file, or memory (open_memstream) for Graph's JSON. */
 struct sink {
     FILE *f;
-    char *mem; /* the Graph API's JSON answer */
-    size_t len;
     long max;
     long got;
 };
@@ -161,18 +160,7 @@ static size_t on_data(char *data, size_t size, size_t n, void *ud)
     if (k->got + (long)len > k->max)
         return 0; /* over the cap: curl stops with an error */
     k->got += (long)len;
-    if (k->f)
-        return fwrite(data, 1, len, k->f);
-    {
-        char *m = realloc(k->mem, k->len + len + 1);
-        if (!m)
-            return 0;
-        memcpy(m + k->len, data, len);
-        k->mem = m;
-        k->len += len;
-        m[k->len] = '\0';
-    }
-    return len;
+    return fwrite(data, 1, len, k->f);
 }
 
 /* GET url with the bearer token into k. Returns the HTTP status, or -1. */
@@ -217,14 +205,15 @@ static const char *safe_mime(const char *m, char *out, size_t outsz)
 
 static void media(portal_thread *t, const portal_user *u, const char *id, portal_response *rs)
 {
-    char path[1200], mpath[1200], part[1220], url[1200], mime[100] = "", hash[65];
+    char path[1200], mpath[1200], part[1220], url[1200], mime[100] = "", hash[65], *answer = NULL;
+    size_t answer_len = 0;
     unsigned char d[SHA256_DIGEST_LENGTH];
     struct sink k = {0};
     json_object *meta = NULL, *v;
     struct stat st;
     FILE *f;
     err e = {0};
-    int found;
+    int found, fd = -1;
     long status;
     if (!*id || strlen(id) > 128 ||
         strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
@@ -250,22 +239,29 @@ static void media(portal_thread *t, const portal_user *u, const char *id, portal
         }
         snprintf(url, sizeof url, "%s/%s", t->cfg->api_base, id);
         k.max = 65536;
+        if (!(k.f = open_memstream(&answer, &answer_len))) {
+            portal_error(rs, 503, "out of memory");
+            goto out;
+        }
         status = fetch(t, url, &k);
-        meta = status == 200 && k.mem ? json_tokener_parse(k.mem) : NULL;
-        free(k.mem);
+        fclose(k.f);
+        meta = status == 200 && answer ? json_tokener_parse(answer) : NULL;
+        free(answer);
         if (!meta || !json_object_object_get_ex(meta, "url", &v) ||
             (strncmp(json_object_get_string(v), "https://", 8) != 0 &&
              strncmp(json_object_get_string(v), "http://", 7) != 0)) {
-            fprintf(stderr, "sampark portal: media lookup failed (HTTP %ld)\n", status);
-            portal_error(rs, 502, "media: the WhatsApp server did not give it (HTTP %ld)",
-                         status);
+            char why[40];
+            snprintf(why, sizeof why, "HTTP %ld", status);
+            portal_log("media lookup failed", why);
+            portal_error(rs, 502, "media: the WhatsApp server did not give it (HTTP %ld)", status);
             goto out;
         }
         snprintf(url, sizeof url, "%s", json_object_get_string(v));
         if (json_object_object_get_ex(meta, "file_size", &v) &&
             json_object_get_int64(v) > MEDIA_MAX) {
-            portal_error(rs, 502, "media: %lld bytes, over the portal's %ld MiB; open it in "
-                                  "WhatsApp",
+            portal_error(rs, 502,
+                         "media: %lld bytes, over the portal's %ld MiB; open it in "
+                         "WhatsApp",
                          (long long)json_object_get_int64(v), MEDIA_MAX / 1024 / 1024);
             goto out;
         }
@@ -276,17 +272,23 @@ static void media(portal_thread *t, const portal_user *u, const char *id, portal
             goto out;
         }
         /* Written aside and renamed into place: a half-written file is never served. */
-        snprintf(part, sizeof part, "%s.%ld.part", path, (long)getpid() ^ (long)random());
+        snprintf(part, sizeof part, "%s.XXXXXX", path);
         memset(&k, 0, sizeof k);
         k.max = MEDIA_MAX;
-        if (!(k.f = fopen(part, "wb"))) {
+        if ((fd = mkstemp(part)) < 0 || !(k.f = fdopen(fd, "wb"))) {
+            if (fd >= 0) {
+                close(fd);
+                unlink(part);
+            }
             portal_error(rs, 503, "media: cannot write the cache: %s", strerror(errno));
             goto out;
         }
         status = fetch(t, url, &k);
         if (fclose(k.f) != 0 || status != 200) {
             unlink(part);
-            fprintf(stderr, "sampark portal: media download failed (HTTP %ld)\n", status);
+            char why[40];
+            snprintf(why, sizeof why, "HTTP %ld", status);
+            portal_log("media download failed", why);
             portal_error(rs, 502, "media: the download failed (HTTP %ld)", status);
             goto out;
         }
@@ -317,10 +319,9 @@ static void media(portal_thread *t, const portal_user *u, const char *id, portal
     { /* rs->ctype must outlive this call: one of a fixed list, or plain octets */
         char safe[100];
         const char *m = safe_mime(mime, safe, sizeof safe);
-        static const char *const known[] = {"image/jpeg", "image/png", "image/webp",
-                                            "audio/ogg", "audio/mpeg", "audio/aac",
-                                            "audio/mp4", "video/mp4", "video/3gpp",
-                                            "application/pdf", NULL};
+        static const char *const known[] = {
+            "image/jpeg", "image/png", "image/webp", "audio/ogg",       "audio/mpeg", "audio/aac",
+            "audio/mp4",  "video/mp4", "video/3gpp", "application/pdf", NULL};
         rs->ctype = "application/octet-stream";
         for (const char *const *kk = known; *kk; kk++)
             if (strncmp(m, *kk, strlen(*kk)) == 0)

@@ -150,7 +150,8 @@ static int address_limit(portal_thread *t, const portal_request *rq, portal_resp
         return -1;
     }
     if (n > ADDR_PER_HOUR) {
-        portal_error(rs, 429, "too many login requests from this address; try again within an hour");
+        portal_error(rs, 429,
+                     "too many login requests from this address; try again within an hour");
         return -1;
     }
     return 0;
@@ -199,7 +200,7 @@ void portal_auth_login(portal_thread *t, const portal_request *rq, portal_respon
     }
     if ((known = directory_portal_role(t->pg, phone, role, sizeof role, deps, sizeof deps, name,
                                        sizeof name, &e)) < 0) {
-        fprintf(stderr, "sampark portal: login: %s\n", e.msg);
+        portal_log("login", e.msg);
         portal_error(rs, 503, "database unavailable; try again");
         goto out;
     }
@@ -223,7 +224,8 @@ void portal_auth_login(portal_thread *t, const portal_request *rq, portal_respon
         snprintf(text, sizeof text,
                  "%s — सम्पर्क पोर्टल लॉगिन कोड / Sampark portal login code. %d मिनट तक मान्य; "
                  "किसी को न बताएं. Valid for %d minutes; never share it.",
-                 code, (t->cfg->portal_code_ttl_s + 59) / 60, (t->cfg->portal_code_ttl_s + 59) / 60);
+                 code, (t->cfg->portal_code_ttl_s + 59) / 60,
+                 (t->cfg->portal_code_ttl_s + 59) / 60);
         snprintf(okey, sizeof okey, "portal_login:%s:%s", phone, salt);
         hint = json_object_new_object();
         json_object *params = json_object_new_array();
@@ -232,7 +234,7 @@ void portal_auth_login(portal_thread *t, const portal_request *rq, portal_respon
         if (outbox_text_hinted(t->pg, okey, phone, text, "login_code",
                                json_object_to_json_string_ext(hint, JSON_C_TO_STRING_PLAIN),
                                &e) < 0) {
-            fprintf(stderr, "sampark portal: login code not queued: %s\n", e.msg);
+            portal_log("login code not queued", e.msg);
             portal_error(rs, 503, "database unavailable; try again");
             goto out;
         }
@@ -328,7 +330,7 @@ void portal_auth_verify(portal_thread *t, const portal_request *rq, portal_respo
         portal_error(rs, 401, "wrong, expired or used code");
         break;
     default:
-        fprintf(stderr, "sampark portal: verify: %s\n", e.msg);
+        portal_log("verify", e.msg);
         portal_error(rs, 503, "database unavailable; try again");
     }
 out:
@@ -383,7 +385,7 @@ int portal_auth_session(portal_thread *t, const portal_request *rq, portal_user 
     known = directory_portal_role(t->pg, u->phone, u->role, sizeof u->role, u->departments,
                                   sizeof u->departments, u->name, sizeof u->name, &e);
     if (known < 0) {
-        fprintf(stderr, "sampark portal: session: %s\n", e.msg);
+        portal_log("session", e.msg);
         portal_error(rs, 503, "database unavailable; try again");
         goto out;
     }

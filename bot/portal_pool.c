@@ -29,14 +29,20 @@ struct portal_pool {
     int nthreads;
 };
 
-static void finish(portal_pool *p, pool_job *j)
+/* Appends j to the list head..tail (the waiting queue or the done list). */
+static void append(pool_job **head, pool_job **tail, pool_job *j)
 {
     j->next = NULL;
-    if (p->done_tail)
-        p->done_tail->next = j;
+    if (*tail)
+        (*tail)->next = j;
     else
-        p->done = j;
-    p->done_tail = j;
+        *head = j;
+    *tail = j;
+}
+
+static void finish(portal_pool *p, pool_job *j)
+{
+    append(&p->done, &p->done_tail, j);
 }
 
 static void *thread_main(void *arg)
@@ -70,8 +76,8 @@ static void *thread_main(void *arg)
     return NULL;
 }
 
-portal_pool *portal_pool_start(int n, void *(*ctx_new)(void *), void (*ctx_free)(void *),
-                               void *arg, struct lws_context *wake, err *e)
+portal_pool *portal_pool_start(int n, void *(*ctx_new)(void *), void (*ctx_free)(void *), void *arg,
+                               struct lws_context *wake, err *e)
 {
     portal_pool *p = calloc(1, sizeof *p);
     if (!p || !(p->tids = calloc((size_t)n, sizeof *p->tids))) {
@@ -102,12 +108,7 @@ int portal_pool_submit(portal_pool *p, pool_job *job)
     int rc = -1;
     pthread_mutex_lock(&p->mu);
     if (!p->stop && p->queued < POOL_QUEUE_MAX) {
-        job->next = NULL;
-        if (p->tail)
-            p->tail->next = job;
-        else
-            p->head = job;
-        p->tail = job;
+        append(&p->head, &p->tail, job);
         p->queued++;
         pthread_cond_signal(&p->cv);
         rc = 0;

@@ -20,8 +20,8 @@ typedef struct pool_job {
 
 /* Starts n threads; each calls ctx_new(arg) once (its own database and Redis connections)
  * and ctx_free at the end. wake is the context whose service is cancelled when a job is done. */
-portal_pool *portal_pool_start(int n, void *(*ctx_new)(void *), void (*ctx_free)(void *),
-                               void *arg, struct lws_context *wake, err *e);
+portal_pool *portal_pool_start(int n, void *(*ctx_new)(void *), void (*ctx_free)(void *), void *arg,
+                               struct lws_context *wake, err *e);
 /* Queues a job: 0, or -1 when the queue is full or the pool is stopping (answer 503). */
 int portal_pool_submit(portal_pool *p, pool_job *job);
 /* Every finished job, in finishing order, as a list linked by next (NULL: none). */

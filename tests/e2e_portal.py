@@ -7,6 +7,7 @@ the limits and the lockout, sessions and CSRF, roles, the case list with its fil
 search in Hindi and English, CSV, the case page, the media proxy, statistics and the weekly
 review — and no phone number, code or complaint text in the server's log.
 Prints 'N passed, N failed'."""
+import contextlib
 import csv
 import http.client
 import io
@@ -130,6 +131,17 @@ def serve(env, fake, **extra):
                      SAMPARK_RETRY_BASE_MS="100", **extra)
 
 
+@contextlib.contextmanager
+def portal_env(tag):
+    """A fresh database and Redis, and the fake Graph API; both gone afterwards."""
+    env, fake = h.Env(tag), FakeGraph(TOKEN, PHONE_ID)
+    try:
+        yield env, fake
+    finally:
+        env.close()
+        fake.close()
+
+
 def log_of(srv):
     with open(srv.logpath, errors="replace") as f:
         return f.read()
@@ -172,8 +184,7 @@ def test_static_files():
 
 
 def test_login_and_sessions():
-    env, fake = h.Env("plogin"), FakeGraph(TOKEN, PHONE_ID)
-    try:
+    with portal_env("plogin") as (env, fake):
         srv = serve(env, fake)
         port = srv.port
         c = Client(port)
@@ -254,14 +265,10 @@ def test_login_and_sessions():
         h.check("no phone number and no code in the server's log",
                 PHE_OFFICER not in log and COLLECTOR not in log and code not in log and second not in log,
                 [line for line in log.splitlines() if PHE_OFFICER in line or code in line][:3])
-    finally:
-        env.close()
-        fake.close()
 
 
 def test_limits_and_lockout():
-    env, fake = h.Env("plimits"), FakeGraph(TOKEN, PHONE_ID)
-    try:
+    with portal_env("plimits") as (env, fake):
         srv = serve(env, fake)
         port = srv.port
         c = Client(port)
@@ -287,14 +294,10 @@ def test_limits_and_lockout():
         h.check("30 login requests per client address per hour, the 31st → 429",
                 got[:30] == [202] * 30 and got[30] == 429, got)
         h.check("another address is not affected", Client(port).post("/api/login", {"phone": "919855512345"})[0] == 202)
-    finally:
-        env.close()
-        fake.close()
 
 
 def test_code_expiry_and_dry_run():
-    env, fake = h.Env("pexpiry"), FakeGraph(TOKEN, PHONE_ID)
-    try:
+    with portal_env("pexpiry") as (env, fake):
         window(env, NODAL)
         dry = env.serve()  # no WA_ACCESS_TOKEN: dry-run
         c = Client(dry.port)
@@ -315,9 +318,7 @@ def test_code_expiry_and_dry_run():
         time.sleep(3)
         st, _, _ = c.post("/api/login/verify", {"phone": PHE_OFFICER, "code": code})
         h.check("an expired code → 401 (SAMPARK_PORTAL_CODE_TTL_S=2, 3 s later)", bool(code) and st == 401, (code, st))
-    finally:
-        env.close()
-        fake.close()
+
 
 # Known cases for the read API: (tracking, department, status, created (IST), due, urgent, level,
 # reopen_count, description, village).
@@ -378,8 +379,7 @@ def trackings(body):
 
 
 def test_read_api():
-    env, fake = h.Env("pread"), FakeGraph(TOKEN, PHONE_ID)
-    try:
+    with portal_env("pread") as (env, fake):
         load_cases(env)
         srv = serve(env, fake, SAMPARK_MEDIA_DIR=os.path.join(env.tmp, "media"))
         port = srv.port
@@ -531,9 +531,6 @@ def test_read_api():
         log = log_of(srv)
         leaks = [x for x in [PHE_OFFICER, CSPDCL_OFFICER, COLLECTOR, NODAL] + [c[8] for c in CASES] if x in log]
         h.check("no phone number and no complaint text in the server's log", not leaks, leaks)
-    finally:
-        env.close()
-        fake.close()
 
 
 TESTS = [test_static_files, test_login_and_sessions, test_limits_and_lockout, test_code_expiry_and_dry_run,

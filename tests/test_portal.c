@@ -16,15 +16,26 @@ static void static_names(void **state)
     assert_string_equal(out, "index.html");
     assert_int_equal(portal_static_name("/portal/app.js", out, sizeof out), 0);
     assert_string_equal(out, "app.js");
-    assert_int_equal(portal_static_name("/portal/fonts/NotoSansDevanagari-Regular.woff2", out,
-                                        sizeof out),
-                     0);
+    assert_int_equal(
+        portal_static_name("/portal/fonts/NotoSansDevanagari-Regular.woff2", out, sizeof out), 0);
     assert_string_equal(out, "fonts/NotoSansDevanagari-Regular.woff2");
     static const char *const refused[] = {
-        "/portal/../README.md", "/portal/..", "/portal/./app.js", "/portal/.git/config",
-        "/portal//etc/passwd",  "/portal/a//b", "/portal/a/", "/portal/a/../../b",
-        "/portal/a\\b",         "/portal/a b", "/portal/a%2e", "/portal/app.js?x",
-        "/portal",              "/api/cases", "/portal/fonts/.hidden", "/portal/\x01",
+        "/portal/../README.md",
+        "/portal/..",
+        "/portal/./app.js",
+        "/portal/.git/config",
+        "/portal//etc/passwd",
+        "/portal/a//b",
+        "/portal/a/",
+        "/portal/a/../../b",
+        "/portal/a\\b",
+        "/portal/a b",
+        "/portal/a%2e",
+        "/portal/app.js?x",
+        "/portal",
+        "/api/cases",
+        "/portal/fonts/.hidden",
+        "/portal/\x01",
     };
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
         assert_int_equal(portal_static_name(refused[i], out, sizeof out), -1);
@@ -73,15 +84,24 @@ static void filters(void **state)
     static const struct {
         const char *arg, *field;
     } bad[] = {
-        {"status=lost", "status:"},     {"department=phe", "department:"},
-        {"department=P", "department:"}, {"overdue=yes", "overdue:"},
-        {"urgent=2", "urgent:"},         {"reopened=true", "reopened:"},
-        {"level=3", "level:"},           {"level=-1", "level:"},
-        {"from=2023-02-29", "from:"},    {"to=2026-13-01", "to:"},
-        {"from=26-11-01", "from:"},      {"limit=0", "limit:"},
-        {"limit=201", "limit:"},         {"limit=1e2", "limit:"},
-        {"after=abc", "after:"},         {"after=12-0", "after:"},
-        {"after=-5-3", "after:"},        {"bogus=1", "bogus:"},
+        {"status=lost", "status:"},
+        {"department=phe", "department:"},
+        {"department=P", "department:"},
+        {"overdue=yes", "overdue:"},
+        {"urgent=2", "urgent:"},
+        {"reopened=true", "reopened:"},
+        {"level=3", "level:"},
+        {"level=-1", "level:"},
+        {"from=2023-02-29", "from:"},
+        {"to=2026-13-01", "to:"},
+        {"from=26-11-01", "from:"},
+        {"limit=0", "limit:"},
+        {"limit=201", "limit:"},
+        {"limit=1e2", "limit:"},
+        {"after=abc", "after:"},
+        {"after=12-0", "after:"},
+        {"after=-5-3", "after:"},
+        {"bogus=1", "bogus:"},
         {"q=\xff\xfe", "q:"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -114,8 +134,8 @@ static void cursors(void **state)
     assert_true(us == 1764651600123456LL && id == 42);
     assert_int_equal(parse(&f, &e, 0, "after=1764651600123456-42", NULL), 0);
     assert_true(f.has_after && f.after_us == 1764651600123456LL && f.after_id == 42);
-    static const char *const bad[] = {"", "-", "1-", "-1", "1-2-3", "a-1", "1-a", "1--2",
-                                      "1234567890123456789-1", "1-0"};
+    static const char *const bad[] = {
+        "", "-", "1-", "-1", "1-2-3", "a-1", "1-a", "1--2", "1234567890123456789-1", "1-0"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_int_equal(cases_cursor_decode(bad[i], &us, &id), -1);
 }
@@ -157,8 +177,8 @@ static void csv_quoting(void **state)
     char *l = csv_line(plain, 3);
     assert_string_equal(l, "BLB-2026-000101,हैंडपंप खराब,\r\n");
     free(l);
-    const char *tricky[] = {"a,b", "say \"no\"", "two\nlines", "=1+1", "-2", "+x", "@SUM(A1)",
-                            "ok"};
+    const char *tricky[] = {"a,b", "say \"no\"", "two\nlines", "=1+1",
+                            "-2",  "+x",         "@SUM(A1)",   "ok"};
     l = csv_line(tricky, 8);
     assert_string_equal(l, "\"a,b\",\"say \"\"no\"\"\",\"two\nlines\",\"'=1+1\",\"'-2\",\"'+x\","
                            "\"'@SUM(A1)\",ok\r\n");
@@ -168,12 +188,9 @@ static void csv_quoting(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(static_names),
-        cmocka_unit_test(content_types),
-        cmocka_unit_test(filters),
-        cmocka_unit_test(cursors),
-        cmocka_unit_test(dates_and_weeks),
-        cmocka_unit_test(csv_quoting),
+        cmocka_unit_test(static_names),    cmocka_unit_test(content_types),
+        cmocka_unit_test(filters),         cmocka_unit_test(cursors),
+        cmocka_unit_test(dates_and_weeks), cmocka_unit_test(csv_quoting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
