@@ -244,9 +244,9 @@ int cases_filter_parse(const char *const *args, size_t nargs, int csv, cases_fil
     f->limit = CASES_QUERY_LIMIT_DEFAULT;
     for (size_t i = 0; i < nargs; i++) {
         const char *eq = strchr(args[i], '='), *v;
-        char name[32];
+        char name[64];
         size_t n = eq ? (size_t)(eq - args[i]) : strlen(args[i]);
-        snprintf(name, sizeof name, "%.*s", (int)(n < 31 ? n : 31), args[i]);
+        snprintf(name, sizeof name, "%.*s", (int)(n < 63 ? n : 63), args[i]);
         v = eq ? eq + 1 : "";
         if (!strcmp(name, "status")) {
             const char *const *s = statuses;

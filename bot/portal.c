@@ -230,10 +230,17 @@ portal_job *portal_job_new(portal *p, struct lws *wsi, const char *path, int pos
     j->portal = p;
     j->rq.post = post;
     snprintf(j->rq.path, sizeof j->rq.path, "%s", path);
-    for (int i = 0; i < 64; i++) {
-        int n = lws_hdr_copy_fragment(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_URI_ARGS, i);
-        if (n < 0)
+    for (int i = 0;; i++) {
+        int len = lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, i);
+        if (len <= 0)
             break;
+        /* An argument too long to copy, or too many of them, must not silently drop a filter:
+         * it becomes one that the handlers refuse by name. */
+        if (i == 64 || len >= (int)sizeof buf ||
+            lws_hdr_copy_fragment(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_URI_ARGS, i) < 0) {
+            add_arg(j, "(an argument over 1 KiB, or over 64 arguments)=");
+            break;
+        }
         add_arg(j, buf);
     }
     if (lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_COOKIE) > 0)

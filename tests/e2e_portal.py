@@ -445,7 +445,9 @@ def test_read_api():
                              ("to=2026-02-30", "to"), ("limit=0", "limit"), ("limit=201", "limit"),
                              ("after=garbage", "after"), ("overdue=yes", "overdue"), ("bogus=1", "bogus"),
                              ("department=phe", "department"), ("q=" + "x" * 101, "q"),
-                             ("from=2026-11-22&to=2026-11-21", "from")):
+                             ("from=2026-11-22&to=2026-11-21", "from"),
+                             ("q=" + "y" * 1100, "(an argument over 1 KiB, or over 64 arguments)"),
+                             ("&".join(["status=open"] * 65), "(an argument over 1 KiB, or over 64 arguments)")):
             st, body = coll.get_json(f"/api/cases?{query}")
             h.check(f"bad filter {query[:30]} → 400 naming {field}",
                     st == 400 and body.get("error", "").startswith(field + ":"), (st, body))
