@@ -14,8 +14,10 @@ import io
 import json
 import os
 import re
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 
@@ -535,8 +537,40 @@ def test_read_api():
         h.check("no phone number and no complaint text in the server's log", not leaks, leaks)
 
 
+def test_a_slow_portal_query_never_holds_the_webhook():
+    """The listener's loop never waits on PostgreSQL for the portal: with the cases table locked,
+    /api/cases waits on a portal thread while webhooks and /healthz are answered."""
+    with portal_env("pstall") as (env, fake):
+        srv = serve(env, fake)
+        coll = login(srv.port, fake, COLLECTOR)
+        locker = subprocess.Popen(["psql", env.url, "-qc",
+                                   "BEGIN; LOCK TABLE cases IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(6); COMMIT;"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        h.wait_for(lambda: h.psql(env.url, "SELECT count(*) FROM pg_locks WHERE relation = 'cases'::regclass "
+                                  "AND mode = 'AccessExclusiveLock' AND granted") == "1", 10)
+        done = {}
+
+        def portal_list():
+            done["list"] = coll.get_json("/api/cases")[0]
+            done["list_after_webhooks"] = "webhooks" in done
+
+        t = threading.Thread(target=portal_list)
+        t.start()
+        time.sleep(0.5)
+        got = [h.post(srv.port, h.text_message(f"9198222{i:05d}", f"wamid.STALL{os.getpid()}{i}", "नमस्ते"))[0]
+               for i in range(5)]
+        health = h.http_get(srv.port, "/healthz")[0]
+        done["webhooks"] = True
+        h.check("while the portal waits on a locked table, webhooks get 200 and /healthz answers",
+                got == [200] * 5 and health in (200, 503) and "list" not in done, (got, health, done))
+        t.join(30)
+        locker.wait(30)
+        h.check("and the portal's list comes after, once the lock is gone",
+                done.get("list") == 200 and done.get("list_after_webhooks"), done)
+
+
 TESTS = [test_static_files, test_login_and_sessions, test_limits_and_lockout, test_code_expiry_and_dry_run,
-         test_read_api]
+         test_read_api, test_a_slow_portal_query_never_holds_the_webhook]
 
 
 def main():
