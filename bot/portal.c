@@ -241,7 +241,8 @@ portal_job *portal_job_new(portal *p, struct lws *wsi, const char *path, int pos
             add_arg(j, "(an argument over 1 KiB, or over 64 arguments)=");
             break;
         }
-        add_arg(j, buf);
+        if (strcmp(buf, "/") != 0) /* lws 4.1's fragment for an empty query ("path?") */
+            add_arg(j, buf);
     }
     if (lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_COOKIE) > 0)
         session_cookie(buf, j->rq.session, sizeof j->rq.session);

@@ -453,6 +453,8 @@ def test_read_api():
             st, body = coll.get_json(f"/api/cases?{query}")
             h.check(f"bad filter {query[:30]} → 400 naming {field}",
                     st == 400 and body.get("error", "").startswith(field + ":"), (st, body))
+        st, body = coll.get_json("/api/cases?")
+        h.check("an empty query string is no filter", st == 200 and body.get("total") == 9, (st, body))
         st, body = coll.get_json("/api/cases?limit=200")
         h.check("limit=200 is allowed", st == 200 and body["total"] == 9, st)
 
@@ -504,6 +506,9 @@ def test_read_api():
         h.check("review of 2026-W48 (Mon 23 Nov): CSPDCL's reopened and unsatisfied case",
                 body.get("week_start") == "2026-11-23" and [c["tracking_no"] for c in rv.get("CSPDCL", {}).get("reopened", [])] == ["BLB-2026-000103"]
                 and [c["tracking_no"] for c in rv.get("CSPDCL", {}).get("unsatisfied", [])] == ["BLB-2026-000103"], body)
+        h.check("review: each list's full count beside it",
+                rv.get("CSPDCL", {}).get("counts") == {"reopened": 1, "overdue": 0, "unsatisfied": 1}
+                and body.get("listed_at_most") == 100, rv.get("CSPDCL"))
         h.check("review: PHE's overdue case", [c["tracking_no"] for c in rv.get("PHE", {}).get("overdue", [])] == ["BLB-2026-000101"], rv.get("PHE"))
         for week in ("2026-48", "2026-W54", "2021-W53", "x"):
             st, body = coll.get_json(f"/api/review?week={week}")
