@@ -14,6 +14,7 @@ import io
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -561,6 +562,10 @@ def test_a_slow_portal_query_never_holds_the_webhook():
 
         t = threading.Thread(target=portal_list)
         t.start()
+        for _ in range(5):  # clients that give up while their job waits on a portal thread
+            sock = socket.create_connection(("127.0.0.1", srv.port))
+            sock.sendall(f"GET /api/cases HTTP/1.1\r\nHost: x\r\nCookie: sampark_session={coll.cookie}\r\n\r\n".encode())
+            sock.close()
         time.sleep(0.5)
         got = [h.post(srv.port, h.text_message(f"9198222{i:05d}", f"wamid.STALL{os.getpid()}{i}", "नमस्ते"))[0]
                for i in range(5)]
@@ -572,6 +577,8 @@ def test_a_slow_portal_query_never_holds_the_webhook():
         locker.wait(30)
         h.check("and the portal's list comes after, once the lock is gone",
                 done.get("list") == 200 and done.get("list_after_webhooks"), done)
+        h.check("the answers of clients that went away are dropped; serve goes on",
+                srv.poll() is None and coll.get_json("/api/cases")[0] == 200)
 
 
 TESTS = [test_static_files, test_login_and_sessions, test_limits_and_lockout, test_code_expiry_and_dry_run,
