@@ -176,7 +176,7 @@ static void reset(http_server *s, struct pss *p)
 /* Every answer forbids framing and sniffing; the portal's may load its own files, the rest
  * nothing at all. (lws's own "security best practices" headers are off: they would send a
  * second, different Content-Security-Policy.) */
-static int portal_headers(struct pss *p, unsigned char **cur, unsigned char *end)
+static int answer_headers(struct pss *p, unsigned char **cur, unsigned char *end)
 {
     static const struct {
         const char *name, *value;
@@ -232,7 +232,7 @@ static int respond_ex(http_server *s, struct pss *p, unsigned status, const char
     metrics_http(metric_route(p->route, p->post), (int)status, now_s() - p->t0);
     if (lws_add_http_common_headers(p->wsi, status, ctype, p->file ? p->file_left : len, &cur,
                                     end) ||
-        portal_headers(p, &cur, end) ||
+        answer_headers(p, &cur, end) ||
         (p->close_after &&
          lws_add_http_header_by_token(p->wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close",
                                       5, &cur, end)) ||
