@@ -178,22 +178,18 @@ static void reset(http_server *s, struct pss *p)
  * second, different Content-Security-Policy.) */
 static int answer_headers(struct pss *p, unsigned char **cur, unsigned char *end)
 {
-    static const struct {
-        const char *name, *value;
-    } always[] = {
-        {"x-frame-options:", "DENY"},
-        {"x-content-type-options:", "nosniff"},
-        {"referrer-policy:", "no-referrer"},
-    };
+    static const char *const always[] = {"x-frame-options:",        "DENY",
+                                         "x-content-type-options:", "nosniff",
+                                         "referrer-policy:",        "no-referrer"};
     const char *csp =
         p->route == R_PORTAL || p->route == R_API ? "default-src 'self'" : "default-src 'none'";
     if (lws_add_http_header_by_name(p->wsi, (const unsigned char *)"content-security-policy:",
                                     (const unsigned char *)csp, (int)strlen(csp), cur, end))
         return -1;
-    for (size_t i = 0; i < sizeof always / sizeof always[0]; i++)
-        if (lws_add_http_header_by_name(p->wsi, (const unsigned char *)always[i].name,
-                                        (const unsigned char *)always[i].value,
-                                        (int)strlen(always[i].value), cur, end))
+    for (size_t i = 0; i + 1 < sizeof always / sizeof always[0]; i += 2) /* name, value */
+        if (lws_add_http_header_by_name(p->wsi, (const unsigned char *)always[i],
+                                        (const unsigned char *)always[i + 1],
+                                        (int)strlen(always[i + 1]), cur, end))
             return -1;
     if (p->route == R_API &&
         lws_add_http_header_by_name(p->wsi, (const unsigned char *)"cache-control:",

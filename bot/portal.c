@@ -156,15 +156,16 @@ static void run(pool_job *pj, void *tctx)
 portal *portal_new(const config *c, struct lws_context *wake, err *e)
 {
     portal *p = calloc(1, sizeof *p);
-    if (!p) {
-        err_set(e, ERR_ENV, "out of memory");
-        return NULL;
-    }
-    p->cfg = c;
     curl_global_init(CURL_GLOBAL_DEFAULT); /* before the threads: the media proxy uses curl */
-    if (!(p->pool = portal_pool_start(PORTAL_THREADS, thread_new, thread_free, p, wake, e))) {
+    if (p) {
+        p->cfg = c;
+        p->pool = portal_pool_start(PORTAL_THREADS, thread_new, thread_free, p, wake, e);
+    } else {
+        err_set(e, ERR_ENV, "out of memory");
+    }
+    if (p && !p->pool) {
         free(p);
-        return NULL;
+        p = NULL;
     }
     return p;
 }
@@ -321,26 +322,23 @@ int portal_static_name(const char *path, char *out, size_t outsz)
 
 const char *portal_content_type(const char *name)
 {
-    static const struct {
-        const char *ext, *type;
-    } types[] = {
-        {".html", "text/html; charset=utf-8"},
-        {".js", "text/javascript; charset=utf-8"},
-        {".mjs", "text/javascript; charset=utf-8"},
-        {".css", "text/css; charset=utf-8"},
-        {".json", "application/json; charset=utf-8"},
-        {".svg", "image/svg+xml"},
-        {".png", "image/png"},
-        {".ico", "image/x-icon"},
-        {".woff2", "font/woff2"},
-        {".woff", "font/woff"},
-        {".ttf", "font/ttf"},
-        {".txt", "text/plain; charset=utf-8"},
-    };
+    /* Extension, type, extension, type...: the kinds of file a web app ships. */
+    static const char *const types[] = {".html",  "text/html; charset=utf-8",
+                                        ".js",    "text/javascript; charset=utf-8",
+                                        ".mjs",   "text/javascript; charset=utf-8",
+                                        ".css",   "text/css; charset=utf-8",
+                                        ".json",  "application/json; charset=utf-8",
+                                        ".svg",   "image/svg+xml",
+                                        ".png",   "image/png",
+                                        ".ico",   "image/x-icon",
+                                        ".woff2", "font/woff2",
+                                        ".woff",  "font/woff",
+                                        ".ttf",   "font/ttf",
+                                        ".txt",   "text/plain; charset=utf-8"};
     const char *dot = strrchr(name, '.');
-    for (size_t i = 0; dot && i < sizeof types / sizeof types[0]; i++)
-        if (strcmp(dot, types[i].ext) == 0)
-            return types[i].type;
+    for (size_t i = 0; dot && i + 1 < sizeof types / sizeof types[0]; i += 2)
+        if (strcmp(dot, types[i]) == 0)
+            return types[i + 1];
     return "application/octet-stream";
 }
 

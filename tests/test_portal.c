@@ -81,32 +81,16 @@ static void filters(void **state)
     assert_int_equal(parse(&f, &e, 0, "q=हैंडपंप", "status="), 0); /* empty: no filter */
     assert_string_equal(f.q, "हैंडपंप");
     assert_string_equal(f.status, "");
-    static const struct {
-        const char *arg, *field;
-    } bad[] = {
-        {"status=lost", "status:"},
-        {"department=phe", "department:"},
-        {"department=P", "department:"},
-        {"overdue=yes", "overdue:"},
-        {"urgent=2", "urgent:"},
-        {"reopened=true", "reopened:"},
-        {"level=3", "level:"},
-        {"level=-1", "level:"},
-        {"from=2023-02-29", "from:"},
-        {"to=2026-13-01", "to:"},
-        {"from=26-11-01", "from:"},
-        {"limit=0", "limit:"},
-        {"limit=201", "limit:"},
-        {"limit=1e2", "limit:"},
-        {"after=abc", "after:"},
-        {"after=12-0", "after:"},
-        {"after=-5-3", "after:"},
-        {"bogus=1", "bogus:"},
-        {"q=\xff\xfe", "q:"},
-    };
+    /* Each refused, and the error names the argument first ("level: ..."). */
+    static const char *const bad[] = {
+        "status=lost",   "department=phe", "department=P", "overdue=yes",     "urgent=2",
+        "reopened=true", "level=3",        "level=-1",     "from=2023-02-29", "to=2026-13-01",
+        "from=26-11-01", "limit=0",        "limit=201",    "limit=1e2",       "after=abc",
+        "after=12-0",    "after=-5-3",     "bogus=1",      "q=\xff\xfe"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        assert_int_equal(parse(&f, &e, 0, bad[i].arg, NULL), -1);
-        assert_true(strncmp(e.msg, bad[i].field, strlen(bad[i].field)) == 0);
+        size_t n = strcspn(bad[i], "=");
+        assert_int_equal(parse(&f, &e, 0, bad[i], NULL), -1);
+        assert_true(strncmp(e.msg, bad[i], n) == 0 && e.msg[n] == ':');
     }
     assert_int_equal(parse(&f, &e, 0, "from=2026-11-02", "to=2026-11-01"), -1);
     assert_true(strncmp(e.msg, "from:", 5) == 0);
