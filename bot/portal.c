@@ -94,6 +94,22 @@ void portal_log(const char *what, const char *detail)
     fprintf(stderr, "sampark portal: %s: %s\n", what, shown);
 }
 
+int portal_defer(portal_thread *t, void (*task)(portal_thread *, const char *), const char *arg)
+{
+    portal_job *j = calloc(1, sizeof *j);
+    if (!j || !(j->rq.body = strdup(arg))) {
+        free(j);
+        return -1;
+    }
+    j->portal = t->portal;
+    j->task = task; /* owner stays NULL: the loop frees it when it comes back */
+    if (portal_submit(t->portal, j) < 0) {
+        portal_job_free(j);
+        return -1;
+    }
+    return 0;
+}
+
 const char *portal_arg(const portal_request *rq, const char *name)
 {
     size_t n = strlen(name);
@@ -111,6 +127,7 @@ static void *thread_new(void *arg)
     portal_thread *t = calloc(1, sizeof *t);
     if (t) {
         t->cfg = p->cfg;
+        t->portal = p;
         t->pg = db_new(p->cfg->database_url);
     }
     return t;
@@ -136,6 +153,10 @@ static void run(pool_job *pj, void *tctx)
     portal_user u;
     if (!t || !t->pg) {
         portal_error(rs, 503, "out of memory");
+        return;
+    }
+    if (j->task) {
+        j->task(t, rq->body ? rq->body : "");
         return;
     }
     if (rq->post && strcmp(rq->path, "/api/login") == 0)

@@ -15,6 +15,7 @@
 
 struct lws;
 struct lws_context;
+struct portal_thread;
 
 /* Largest JSON body a POST /api/ request may carry; more is 400 naming "body". */
 #define PORTAL_BODY_MAX (16u * 1024)
@@ -52,6 +53,8 @@ typedef struct portal_job {
     pool_job base;
     portal *portal;
     void *owner;
+    /* A task queued by a handler (portal_defer): no client waits for it, so it has no answer. */
+    void (*task)(struct portal_thread *t, const char *arg);
     portal_request rq;
     portal_response rs;
 } portal_job;
@@ -91,6 +94,7 @@ const char *portal_content_type(const char *name);
 /* A pool thread's own connections. */
 typedef struct portal_thread {
     const config *cfg;
+    portal *portal;
     db *pg;
     redisContext *redis; /* NULL until connected; dropped after an error, reconnected on use */
 } portal_thread;
@@ -115,6 +119,9 @@ redisReply *portal_redis(portal_thread *t, const char *fmt, ...);
 /* One log line "sampark portal: what: detail", numbers in detail masked (a database error's
  * detail may quote one). Never pass complaint text. */
 void portal_log(const char *what, const char *detail);
+/* Queues task(t, arg) to run later on a pool thread, after the current answer (arg is copied).
+ * For work the client must not be able to time. 0, or -1 when the portal is busy. */
+int portal_defer(portal_thread *t, void (*task)(portal_thread *, const char *), const char *arg);
 /* The value of query argument name, or NULL. */
 const char *portal_arg(const portal_request *rq, const char *name);
 

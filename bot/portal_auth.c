@@ -173,16 +173,59 @@ static int locked(portal_thread *t, const char *phone, portal_response *rs)
     return 0;
 }
 
-void portal_auth_login(portal_thread *t, const portal_request *rq, portal_response *rs)
+/* The code for phone, if the directory knows it: created, stored and queued. Deferred by
+ * portal_auth_login, after its answer, so that how long the answer takes does not tell a
+ * directory phone from another. */
+static void send_code(portal_thread *t, const char *phone)
 {
-    json_object *o = body_object(rq, rs), *hint = NULL;
-    const char *phone;
+    json_object *hint = NULL, *params;
     char key[96], role[16], deps[512], name[200], code[7], salt[33], hash[65], ttl[16], okey[96];
     char text[300];
-    long long sent;
     redisReply *r;
     err e = {0};
-    int known;
+    int known = directory_portal_role(t->pg, phone, role, sizeof role, deps, sizeof deps, name,
+                                      sizeof name, &e);
+    if (known < 0)
+        portal_log("login code not sent", e.msg);
+    if (known <= 0)
+        return;
+    if (new_code(code) < 0 || random_hex(salt, 16) < 0) {
+        portal_log("login code not sent", "no randomness");
+        return;
+    }
+    code_hash(salt, phone, code, hash);
+    snprintf(key, sizeof key, "sampark:portal:code:%s", phone);
+    snprintf(ttl, sizeof ttl, "%d", t->cfg->portal_code_ttl_s);
+    /* A newer code replaces the older one: one key per phone. */
+    r = portal_redis(t, "HSET %s salt %s hash %s", key, salt, hash);
+    freeReplyObject(r);
+    r = r ? portal_redis(t, "EXPIRE %s %s", key, ttl) : NULL;
+    if (!r) {
+        portal_log("login code not sent", "Redis unavailable");
+        return;
+    }
+    freeReplyObject(r);
+    snprintf(text, sizeof text,
+             "%s — सम्पर्क पोर्टल लॉगिन कोड / Sampark portal login code. %d मिनट तक मान्य; "
+             "किसी को न बताएं. Valid for %d minutes; never share it.",
+             code, (t->cfg->portal_code_ttl_s + 59) / 60, (t->cfg->portal_code_ttl_s + 59) / 60);
+    snprintf(okey, sizeof okey, "portal_login:%s:%s", phone, salt);
+    hint = json_object_new_object();
+    params = json_object_new_array();
+    json_object_array_add(params, json_object_new_string(code));
+    json_object_object_add(hint, "params", params);
+    if (outbox_text_hinted(t->pg, okey, phone, text, "login_code",
+                           json_object_to_json_string_ext(hint, JSON_C_TO_STRING_PLAIN), &e) < 0)
+        portal_log("login code not queued", e.msg);
+    json_object_put(hint);
+}
+
+void portal_auth_login(portal_thread *t, const portal_request *rq, portal_response *rs)
+{
+    json_object *o = body_object(rq, rs);
+    const char *phone;
+    char key[96];
+    long long sent;
     if (!o)
         return;
     if (!(phone = digits_field(o, "phone", 8, 15, rs)) || address_limit(t, rq, rs) < 0 ||
@@ -198,50 +241,12 @@ void portal_auth_login(portal_thread *t, const portal_request *rq, portal_respon
                      CODES_PER_WINDOW);
         goto out;
     }
-    if ((known = directory_portal_role(t->pg, phone, role, sizeof role, deps, sizeof deps, name,
-                                       sizeof name, &e)) < 0) {
-        portal_log("login", e.msg);
-        portal_error(rs, 503, "database unavailable; try again");
+    if (portal_defer(t, send_code, phone) < 0) {
+        portal_error(rs, 503, "busy; try again");
         goto out;
-    }
-    if (known) {
-        if (new_code(code) < 0 || random_hex(salt, 16) < 0) {
-            portal_error(rs, 503, "no randomness; try again");
-            goto out;
-        }
-        code_hash(salt, phone, code, hash);
-        snprintf(key, sizeof key, "sampark:portal:code:%s", phone);
-        snprintf(ttl, sizeof ttl, "%d", t->cfg->portal_code_ttl_s);
-        /* A newer code replaces the older one: one key per phone. */
-        r = portal_redis(t, "HSET %s salt %s hash %s", key, salt, hash);
-        freeReplyObject(r);
-        r = r ? portal_redis(t, "EXPIRE %s %s", key, ttl) : NULL;
-        if (!r) {
-            portal_error(rs, 503, "Redis unavailable; try again");
-            goto out;
-        }
-        freeReplyObject(r);
-        snprintf(text, sizeof text,
-                 "%s — सम्पर्क पोर्टल लॉगिन कोड / Sampark portal login code. %d मिनट तक मान्य; "
-                 "किसी को न बताएं. Valid for %d minutes; never share it.",
-                 code, (t->cfg->portal_code_ttl_s + 59) / 60,
-                 (t->cfg->portal_code_ttl_s + 59) / 60);
-        snprintf(okey, sizeof okey, "portal_login:%s:%s", phone, salt);
-        hint = json_object_new_object();
-        json_object *params = json_object_new_array();
-        json_object_array_add(params, json_object_new_string(code));
-        json_object_object_add(hint, "params", params);
-        if (outbox_text_hinted(t->pg, okey, phone, text, "login_code",
-                               json_object_to_json_string_ext(hint, JSON_C_TO_STRING_PLAIN),
-                               &e) < 0) {
-            portal_log("login code not queued", e.msg);
-            portal_error(rs, 503, "database unavailable; try again");
-            goto out;
-        }
     }
     portal_json(rs, 202, json_tokener_parse("{\"sent\": true}"));
 out:
-    json_object_put(hint);
     json_object_put(o);
 }
 
