@@ -89,6 +89,7 @@ static const struct route_def {
     {"/metrics", R_METRICS, M_GET, 0, 0, 0},
     /* The portal (portal.c): its files on the loop, its API on the portal's threads. */
     {"/portal/", R_PORTAL, M_GET, 0, 0, 1},
+    {"/portal", R_PORTAL, M_GET, 0, 0, 0}, /* redirected to /portal/ */
     {"/api/", R_API, M_GET | M_POST, M_POST, PORTAL_BODY_MAX, 1},
 };
 
@@ -113,6 +114,7 @@ struct pss {
     portal_job *job;         /* an /api/ request on a portal thread */
     char cookie[256];        /* Set-Cookie of a portal answer, "" for none */
     const char *disposition; /* Content-Disposition of a portal answer, or NULL */
+    const char *location;    /* Location of a portal redirect, or NULL */
     FILE *file;              /* a portal answer's body, sent a chunk per WRITEABLE */
     size_t file_left;
 };
@@ -163,6 +165,7 @@ static void reset(http_server *s, struct pss *p)
     p->job = NULL;
     p->cookie[0] = '\0';
     p->disposition = NULL;
+    p->location = NULL;
     if (p->file)
         fclose(p->file);
     p->file = NULL;
@@ -203,6 +206,10 @@ static int answer_headers(struct pss *p, unsigned char **cur, unsigned char *end
         lws_add_http_header_by_name(p->wsi, (const unsigned char *)"content-disposition:",
                                     (const unsigned char *)p->disposition,
                                     (int)strlen(p->disposition), cur, end))
+        return -1;
+    if (p->location && lws_add_http_header_by_name(p->wsi, (const unsigned char *)"location:",
+                                                   (const unsigned char *)p->location,
+                                                   (int)strlen(p->location), cur, end))
         return -1;
     return 0;
 }
@@ -639,6 +646,7 @@ static int portal_answer(http_server *s, struct pss *p, portal_response *rs)
 {
     snprintf(p->cookie, sizeof p->cookie, "%s", rs->set_cookie);
     p->disposition = rs->disposition;
+    p->location = rs->location;
     if (rs->file) { /* the loop sends it on, a chunk per WRITEABLE */
         p->file = rs->file;
         p->file_left = rs->len;

@@ -369,6 +369,11 @@ void portal_static(const portal *p, const char *path, portal_response *rs)
     struct stat st;
     int fd;
     ssize_t got = 0;
+    if (strcmp(path, "/portal") == 0) { /* the app's relative links need the slash */
+        portal_error(rs, 301, "the portal is at /portal/");
+        rs->location = "/portal/";
+        return;
+    }
     if (portal_static_name(path, rel, sizeof rel) < 0) {
         portal_error(rs, 404, "not found");
         return;

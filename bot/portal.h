@@ -43,6 +43,7 @@ typedef struct portal_response {
     size_t len;
     char set_cookie[256];    /* "" when none */
     const char *disposition; /* Content-Disposition, static string or NULL */
+    const char *location;    /* Location of a redirect, static string or NULL */
     FILE *file; /* when set, the answer's len bytes are read from here (a CSV, a media file) a
                    chunk at a time by the loop, which closes it; body is then unused */
 } portal_response;

@@ -175,6 +175,8 @@ def test_static_files():
             h.check(f"no file outside web/ nor a hidden one: {path} → 404/400",
                     st in (400, 403, 404) and b"#include" not in body
                     and b"Sampark is a WhatsApp" not in body, (st, body[:80]))
+        st, hd, _ = c.get("/portal")
+        h.check("GET /portal → 301 to /portal/", st == 301 and hd.get("location") == "/portal/", (st, hd))
         st, _, _ = c.req("POST", "/portal/")
         h.check("POST /portal/ → 405", st == 405, st)
         with open(os.path.join(web, "index.html"), "w") as f:
