@@ -135,6 +135,10 @@ static metrics_route metric_route(int route, int post)
         return METRICS_HEALTHZ;
     case R_METRICS:
         return METRICS_METRICS;
+    case R_PORTAL:
+        return METRICS_PORTAL;
+    case R_API:
+        return METRICS_API;
     default:
         return METRICS_OTHER;
     }

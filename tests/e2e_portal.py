@@ -266,6 +266,10 @@ def test_login_and_sessions():
         st, _, _ = Client(port).req("GET", "/api/nothing")
         h.check("an unknown API path without a session → 401", st == 401, st)
 
+        metrics = h.http_get(port, "/metrics")[1]
+        h.check("/metrics counts the API apart from the webhook",
+                'sampark_http_requests_total{route="api",status="202"}' in metrics
+                and 'sampark_http_requests_total{route="api",status="401"}' in metrics, metrics[:300])
         log = log_of(srv)
         h.check("no phone number and no code in the server's log",
                 PHE_OFFICER not in log and COLLECTOR not in log and code not in log and second not in log,
