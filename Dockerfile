@@ -22,11 +22,16 @@ WORKDIR /app
 COPY --from=build /src/build/sampark /usr/local/bin/sampark
 COPY migrations ./migrations
 COPY flows ./flows
+COPY web ./web
+# The portal's media cache (lost with the container, which is harmless: it is only a cache,
+# refilled from the Graph API).
+RUN mkdir -p /app/media && chown sampark: /app/media && chmod 700 /app/media
 USER sampark
 # 0.0.0.0 inside the container's own network namespace, so the port can be published at all;
 # docker-compose.yml publishes it on the host's 127.0.0.1 only. Clients reaching it through the
 # mapping are not loopback: /metrics needs SAMPARK_METRICS_TOKEN, /healthz answers bare.
-ENV SAMPARK_LISTEN=0.0.0.0:8080 SAMPARK_FLOWS=/app/flows
+ENV SAMPARK_LISTEN=0.0.0.0:8080 SAMPARK_FLOWS=/app/flows SAMPARK_WEB_DIR=/app/web \
+    SAMPARK_MEDIA_DIR=/app/media
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=3s CMD curl -fsS http://127.0.0.1:8080/healthz >/dev/null || exit 1
 ENTRYPOINT ["sampark"]

@@ -16,7 +16,7 @@
 
 struct config_storage {
     config pub;
-    char *strings[16]; /* owned copies behind the const char * fields */
+    char *strings[24]; /* owned copies behind the const char * fields */
     size_t nstrings;
 };
 
@@ -36,6 +36,9 @@ static const char *const known_sampark_vars[] = {
     "SAMPARK_LIMIT_HELPDESK_HOUR",
     "SAMPARK_LIMIT_MESSAGES_MIN",
     "SAMPARK_METRICS_TOKEN",
+    "SAMPARK_WEB_DIR",
+    "SAMPARK_MEDIA_DIR",
+    "SAMPARK_PORTAL_CODE_TTL_S",
 };
 
 static const char *env_get(char *const *envp, const char *name)
@@ -400,6 +403,13 @@ config *config_load(char *const *envp, err *e)
     c->metrics_token = keep(s, v);
     v = env_get(envp, "SAMPARK_DIGEST_DIR");
     c->digest_dir = keep(s, v ? v : "digests");
+    v = env_get(envp, "SAMPARK_WEB_DIR");
+    c->web_dir = keep(s, v ? v : "web");
+    v = env_get(envp, "SAMPARK_MEDIA_DIR");
+    c->media_dir = keep(s, v ? v : "media");
+    /* The portal's login codes live 5 minutes (SPEC section 10); shorter only for tests. */
+    if (int_var(envp, "SAMPARK_PORTAL_CODE_TTL_S", 300, 1, 300, &c->portal_code_ttl_s, e) < 0)
+        goto fail;
     if (int_var(envp, "SAMPARK_SEND_RATE", 80, 1, 1000, &c->send_rate, e) < 0 ||
         int_var(envp, "SAMPARK_SESSION_TTL_H", 24, 1, 720, &c->session_ttl_h, e) < 0 ||
         int_var(envp, "SAMPARK_SATISFACTION_TIMEOUT_H", 72, 1, 720, &c->satisfaction_timeout_h, e) <
@@ -427,7 +437,7 @@ config *config_load(char *const *envp, err *e)
                 v);
         goto fail;
     }
-    if (!c->api_base || !c->flows_dir || !c->redis_url) {
+    if (!c->api_base || !c->flows_dir || !c->redis_url || !c->web_dir || !c->media_dir) {
         err_set(e, ERR_ENV, "out of memory reading the configuration");
         goto fail;
     }

@@ -31,6 +31,9 @@ typedef struct config {
     int reclaim_idle_ms;        /* SAMPARK_RECLAIM_IDLE_MS: a silent worker's queue is taken over */
     int retry_base_ms;          /* SAMPARK_RETRY_BASE_MS: first retry delay of a failed send */
     const char *digest_dir;     /* SAMPARK_DIGEST_DIR: where digests are written as CSV and text */
+    const char *web_dir;        /* SAMPARK_WEB_DIR: the portal's static files (default "web") */
+    const char *media_dir;      /* SAMPARK_MEDIA_DIR: the portal's cache of WhatsApp media */
+    int portal_code_ttl_s;      /* SAMPARK_PORTAL_CODE_TTL_S: a login code's life, 1..300 s */
     int retention_days; /* SAMPARK_RETENTION_DAYS: closed cases anonymised after; 0 = never */
     int queue_max;      /* SAMPARK_QUEUE_MAX: entries one inbound stream may hold; then 503 */
     /* Per-citizen limits, 0 = none: SAMPARK_LIMIT_COMPLAINTS_DAY, _URGENT_DAY, _HELPDESK_HOUR,

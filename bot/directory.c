@@ -508,7 +508,10 @@ static int parse_digest(struct ctx *c, struct priv *p, directory *d, json_object
 
 static int parse_templates(struct ctx *c, directory *d, json_object *root)
 {
-    static const char *const kinds[] = {"officer_new_case", "citizen_update", "digest", NULL};
+    /* login_code (the portal's code outside the 24-hour window) is optional: without it an
+     * official whose window is closed gets no code (README: the portal). */
+    static const char *const kinds[] = {"officer_new_case", "citizen_update", "digest",
+                                        "login_code", NULL};
     static const char *const tkeys[] = {"name", "language", NULL};
     int rc;
     json_object *t = member(c, root, "directory", "templates", json_type_object, 1, &rc);
@@ -519,6 +522,8 @@ static int parse_templates(struct ctx *c, directory *d, json_object *root)
         json_object *tpl, *nm, *lang;
         const char *s;
         snprintf(path, sizeof path, "templates.%s", *k);
+        if (strcmp(*k, "login_code") == 0 && !json_object_object_get_ex(t, *k, NULL))
+            continue;
         if (!(tpl = member(c, t, "templates", *k, json_type_object, 1, &rc)) ||
             check_keys(c, tpl, path, tkeys) < 0 ||
             !(nm = member(c, tpl, path, "name", json_type_string, 1, &rc)) ||
@@ -877,4 +882,36 @@ out:
     free(urgent);
     free(deps);
     return rc;
+}
+
+static const db_stmt st_portal_role = {
+    "directory_portal_role",
+    "SELECT CASE WHEN $1 = ANY(t.collector_phones) OR $1 = ANY(t.digest_phones) THEN 'collector'"
+    " WHEN $1 = ANY(t.nodal_phones) THEN 'nodal'"
+    " WHEN EXISTS (SELECT 1 FROM officers o JOIN departments d ON d.code = o.department_code"
+    "   WHERE o.phone = $1 AND d.active) THEN 'officer' END,"
+    " COALESCE((SELECT json_agg(o.department_code ORDER BY o.department_code) FROM officers o"
+    "   JOIN departments d ON d.code = o.department_code WHERE o.phone = $1 AND d.active)::text,"
+    "   '[]'),"
+    " COALESCE((SELECT min(o.name) FROM officers o WHERE o.phone = $1), '')"
+    " FROM districts t",
+    1};
+
+int directory_portal_role(db *d, const char *phone, char *role, size_t rolesz, char *departments,
+                          size_t depsz, char *name, size_t namesz, err *e)
+{
+    PGresult *r = db_query(d, &st_portal_role, (const char *[]){phone}, e);
+    int found;
+    if (!r)
+        return -1;
+    found = PQntuples(r) == 1 && !PQgetisnull(r, 0, 0);
+    if (found) {
+        db_copy(role, rolesz, r, 0, 0);
+        db_copy(departments, depsz, r, 0, 1);
+        db_copy(name, namesz, r, 0, 2);
+        if (!*name)
+            snprintf(name, namesz, "%s", role);
+    }
+    PQclear(r);
+    return found;
 }

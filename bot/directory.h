@@ -90,4 +90,11 @@ typedef struct directory_stats {
  * removal of a department with cases that are not closed are refused (ERR_USER). */
 int directory_store(db *d, const directory *dir, directory_stats *st, err *e);
 
+/* Who phone is to the portal (SPEC section 10), from the stored directory: role "collector"
+ * (a collector or digest phone), "nodal" or "officer"; departments a JSON array of the
+ * officer's department codes; name the officer's name, else the role. 1 found, 0 not in the
+ * directory, -1 error. */
+int directory_portal_role(db *d, const char *phone, char *role, size_t rolesz, char *departments,
+                          size_t depsz, char *name, size_t namesz, err *e);
+
 #endif

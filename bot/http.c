@@ -27,6 +27,7 @@
 #include "db.h"
 #include <stddef.h>
 #include "metrics.h"
+#include "portal.h"
 #include "queue.h"
 #include "wa_in.h"
 
@@ -58,6 +59,7 @@ struct http_server {
     const config *cfg;
     struct probe probe;
     queue_producer *prod;
+    portal *portal;              /* the web portal's threads (SPEC section 10) */
     lws_sorted_usec_list_t tick; /* wakes the loop while draining */
     struct lws_context *ctx;
     volatile sig_atomic_t stopping;
@@ -68,7 +70,7 @@ struct http_server {
     int *results;
 };
 
-enum route { R_OTHER, R_WEBHOOK, R_HEALTHZ, R_METRICS };
+enum route { R_OTHER, R_WEBHOOK, R_HEALTHZ, R_METRICS, R_PORTAL, R_API };
 enum method { M_GET = 1, M_POST = 2, M_OTHER = 4 };
 
 /* What each route answers, and which of its methods may carry a request body (of at most
@@ -81,10 +83,15 @@ static const struct route_def {
     unsigned methods;      /* answered */
     unsigned body_methods; /* may carry a body */
     size_t body_max;
+    int prefix; /* path is a prefix: the route answers everything under it */
 } route_defs[] = {
-    {"/webhook", R_WEBHOOK, M_GET | M_POST, M_POST, HTTP_MAX_BODY},
-    {"/healthz", R_HEALTHZ, M_GET, 0, 0},
-    {"/metrics", R_METRICS, M_GET, 0, 0},
+    {"/webhook", R_WEBHOOK, M_GET | M_POST, M_POST, HTTP_MAX_BODY, 0},
+    {"/healthz", R_HEALTHZ, M_GET, 0, 0, 0},
+    {"/metrics", R_METRICS, M_GET, 0, 0, 0},
+    /* The portal (portal.c): its files on the loop, its API on the portal's threads. */
+    {"/portal/", R_PORTAL, M_GET, 0, 0, 1},
+    {"/portal", R_PORTAL, M_GET, 0, 0, 0}, /* redirected to /portal/ */
+    {"/api/", R_API, M_GET | M_POST, M_POST, PORTAL_BODY_MAX, 1},
 };
 
 /* Per-request state (lws zeroes it for each transaction on a keep-alive connection). */
@@ -105,6 +112,12 @@ struct pss {
     int answered;  /* headers (and maybe the body) are out; WRITEABLE finishes the rest */
     int completed; /* its body is complete: lws 4.1 may say so again while the request waits on
                       Redis (a second request in the same TCP write); nothing more is read */
+    portal_job *job;         /* an /api/ request on a portal thread */
+    char cookie[256];        /* Set-Cookie of a portal answer, "" for none */
+    const char *disposition; /* Content-Disposition of a portal answer, or NULL */
+    const char *location;    /* Location of a portal redirect, or NULL */
+    FILE *file;              /* a portal answer's body, sent a chunk per WRITEABLE */
+    size_t file_left;
 };
 
 static double now_s(void)
@@ -123,6 +136,10 @@ static metrics_route metric_route(int route, int post)
         return METRICS_HEALTHZ;
     case R_METRICS:
         return METRICS_METRICS;
+    case R_PORTAL:
+        return METRICS_PORTAL;
+    case R_API:
+        return METRICS_API;
     default:
         return METRICS_OTHER;
     }
@@ -148,10 +165,58 @@ static void reset(http_server *s, struct pss *p)
     p->resp = NULL;
     p->resp_len = 0;
     p->rejected = p->waiting = p->close_after = p->answered = p->trusted = p->completed = 0;
+    if (p->job) /* the client went away: the finished job is dropped, not answered */
+        p->job->owner = NULL;
+    p->job = NULL;
+    p->cookie[0] = '\0';
+    p->disposition = NULL;
+    p->location = NULL;
+    if (p->file)
+        fclose(p->file);
+    p->file = NULL;
+    p->file_left = 0;
     if (p->active) {
         p->active = 0;
         s->inflight--;
     }
+}
+
+/* Every answer forbids framing and sniffing; the portal's may load its own files, the rest
+ * nothing at all. (lws's own "security best practices" headers are off: they would send a
+ * second, different Content-Security-Policy.) */
+static int answer_headers(struct pss *p, unsigned char **cur, unsigned char *end)
+{
+    static const char *const always[] = {"x-frame-options:",        "DENY",
+                                         "x-content-type-options:", "nosniff",
+                                         "referrer-policy:",        "no-referrer"};
+    const char *csp =
+        p->route == R_PORTAL || p->route == R_API ? "default-src 'self'" : "default-src 'none'";
+    if (lws_add_http_header_by_name(p->wsi, (const unsigned char *)"content-security-policy:",
+                                    (const unsigned char *)csp, (int)strlen(csp), cur, end))
+        return -1;
+    for (size_t i = 0; i + 1 < sizeof always / sizeof always[0]; i += 2) /* name, value */
+        if (lws_add_http_header_by_name(p->wsi, (const unsigned char *)always[i],
+                                        (const unsigned char *)always[i + 1],
+                                        (int)strlen(always[i + 1]), cur, end))
+            return -1;
+    if (p->route == R_API &&
+        lws_add_http_header_by_name(p->wsi, (const unsigned char *)"cache-control:",
+                                    (const unsigned char *)"no-store", 8, cur, end))
+        return -1;
+    if (p->cookie[0] && lws_add_http_header_by_name(p->wsi, (const unsigned char *)"set-cookie:",
+                                                    (const unsigned char *)p->cookie,
+                                                    (int)strlen(p->cookie), cur, end))
+        return -1;
+    if (p->disposition &&
+        lws_add_http_header_by_name(p->wsi, (const unsigned char *)"content-disposition:",
+                                    (const unsigned char *)p->disposition,
+                                    (int)strlen(p->disposition), cur, end))
+        return -1;
+    if (p->location && lws_add_http_header_by_name(p->wsi, (const unsigned char *)"location:",
+                                                   (const unsigned char *)p->location,
+                                                   (int)strlen(p->location), cur, end))
+        return -1;
+    return 0;
 }
 
 /* Prepares the whole answer — status line, headers and body in one buffer — and asks for a
@@ -173,7 +238,9 @@ static int respond_ex(http_server *s, struct pss *p, unsigned status, const char
         goto out;
     }
     metrics_http(metric_route(p->route, p->post), (int)status, now_s() - p->t0);
-    if (lws_add_http_common_headers(p->wsi, status, ctype, len, &cur, end) ||
+    if (lws_add_http_common_headers(p->wsi, status, ctype, p->file ? p->file_left : len, &cur,
+                                    end) ||
+        answer_headers(p, &cur, end) ||
         (p->close_after &&
          lws_add_http_header_by_token(p->wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close",
                                       5, &cur, end)) ||
@@ -460,7 +527,9 @@ static int body_reserve(http_server *s, struct pss *p, size_t cap);
 static const struct route_def *route_find(const char *path)
 {
     for (size_t i = 0; i < sizeof route_defs / sizeof route_defs[0]; i++)
-        if (strcmp(path, route_defs[i].path) == 0)
+        if (route_defs[i].prefix
+                ? strncmp(path, route_defs[i].path, strlen(route_defs[i].path)) == 0
+                : strcmp(path, route_defs[i].path) == 0)
             return &route_defs[i];
     return NULL;
 }
@@ -563,6 +632,68 @@ static int refuse(http_server *s, struct pss *p, unsigned status, const char *te
     return respond(s, p, status, text) < 0 ? -1 : 1;
 }
 
+/* A portal POST over PORTAL_BODY_MAX: 400 naming the field, as every portal error does. */
+static int portal_refuse_body(http_server *s, struct pss *p)
+{
+    char msg[80];
+    p->rejected = p->close_after = 1;
+    snprintf(msg, sizeof msg, "{\"error\":\"body: over %u bytes\"}", PORTAL_BODY_MAX);
+    return respond_ex(s, p, 400, "application/json; charset=utf-8", msg, strlen(msg), 0) < 0 ? -1
+                                                                                             : 1;
+}
+
+/* Answers a request from a portal response (static file or finished API job). */
+static int portal_answer(http_server *s, struct pss *p, portal_response *rs)
+{
+    snprintf(p->cookie, sizeof p->cookie, "%s", rs->set_cookie);
+    p->disposition = rs->disposition;
+    p->location = rs->location;
+    if (rs->file) { /* the loop sends it on, a chunk per WRITEABLE */
+        p->file = rs->file;
+        p->file_left = rs->len;
+        rs->file = NULL;
+        return respond_ex(s, p, rs->status, rs->ctype, "", 0, 0);
+    }
+    return respond_ex(s, p, rs->status, rs->ctype, rs->body ? rs->body : "", rs->len, 0);
+}
+
+/* Hands an /api/ request (its body in p, if any) to the portal's threads. */
+static int portal_begin(http_server *s, struct pss *p, const char *path)
+{
+    portal_job *j = portal_job_new(s->portal, p->wsi, path, p->post);
+    if (j && p->body) {
+        j->rq.body = p->body; /* the job owns it now */
+        j->rq.len = p->len;
+        j->rq.body[p->len] = '\0';
+        s->buffered -= p->cap;
+        p->body = NULL;
+        p->len = p->cap = 0;
+    }
+    if (!j || portal_submit(s->portal, j) < 0) {
+        portal_job_free(j);
+        return respond_ex(s, p, 503, "application/json; charset=utf-8",
+                          "{\"error\":\"busy; retry later\"}", 29, 0);
+    }
+    j->owner = p;
+    p->job = j;
+    return 0;
+}
+
+/* Answers every finished portal job whose client is still there. */
+static void portal_drain(http_server *s)
+{
+    for (portal_job *j = portal_done(s->portal), *next; j; j = next) {
+        struct pss *p = j->owner;
+        next = (portal_job *)j->base.next;
+        if (p) {
+            p->job = NULL;
+            if (portal_answer(s, p, &j->rs) < 0)
+                lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        }
+        portal_job_free(j);
+    }
+}
+
 /* Whether the request may go on to its body or handler; refuses it otherwise. Returns 0 to
  * go on, 1 when refused (refuse's result), -1 when even the refusal failed. */
 static int admit(http_server *s, struct pss *p, const struct route_def *r, enum method m)
@@ -583,7 +714,8 @@ static int admit(http_server *s, struct pss *p, const struct route_def *r, enum 
         /* lws 4.1 never completes a request body without a length (chunked): say so. */
         return refuse(s, p, 411, "Content-Length required\n");
     if (want > r->body_max)
-        return refuse(s, p, 413, "body over 1 MiB\n");
+        return r->route == R_API ? portal_refuse_body(s, p)
+                                 : refuse(s, p, 413, "body over 1 MiB\n");
     /* A whole-request deadline: lws's own content timeout restarts at every chunk, so a
      * client trickling a byte at a time would otherwise hold the connection forever. */
     lws_set_timer_usecs(p->wsi, (lws_usec_t)HTTP_BODY_DEADLINE_S * LWS_USEC_PER_SEC);
@@ -619,6 +751,17 @@ static int begin(http_server *s, struct pss *p, struct lws *wsi, const char *pat
         if (!trusted(s, wsi))
             return respond(s, p, 403, "metrics are served to local clients or with the token\n");
         return metrics_page(s, p);
+    case R_PORTAL: {
+        portal_response rs = {0};
+        if ((int)strlen(path) != lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI))
+            path = "/portal/\x01"; /* a %00 in the path: refused like any odd name */
+        portal_static(s->portal, path, &rs);
+        rc = portal_answer(s, p, &rs);
+        free(rs.body);
+        return rc;
+    }
+    case R_API:
+        return portal_begin(s, p, path);
     default:
         return respond(s, p, 404, "not found\n");
     }
@@ -670,15 +813,45 @@ static int body_done(http_server *s, struct pss *p)
         return 0;
     p->completed = 1;
     /* Only routes whose table entry allows a body get here (admit refused the rest). */
+    if (p->route == R_API) {
+        char path[256];
+        if (lws_hdr_copy(p->wsi, path, sizeof path, WSI_TOKEN_POST_URI) <= 0)
+            return respond(s, p, 400, "no path\n");
+        return portal_begin(s, p, path);
+    }
     return webhook_post(s, p);
+}
+
+/* The next chunk of a portal answer's file: 1 when more is to come. */
+static int file_chunk(struct pss *p)
+{
+    unsigned char buf[LWS_PRE + 32768];
+    size_t want = p->file_left < 32768 ? p->file_left : 32768;
+    if (fread(buf + LWS_PRE, 1, want, p->file) != want ||
+        lws_write(p->wsi, buf + LWS_PRE, want, LWS_WRITE_HTTP) != (int)want)
+        return -1;
+    p->file_left -= want;
+    if (!p->file_left)
+        return 0;
+    lws_callback_on_writable(p->wsi);
+    return 1;
 }
 
 static int writeable(http_server *s, struct pss *p)
 {
-    int close = p->close_after || s->stopping;
-    if (lws_write(p->wsi, (unsigned char *)p->resp + LWS_PRE, p->resp_len,
-                  LWS_WRITE_HTTP_HEADERS) != (int)p->resp_len)
-        return -1;
+    int close = p->close_after || s->stopping, more;
+    if (p->resp_len) { /* the headers (and body) are not out yet */
+        if (lws_write(p->wsi, (unsigned char *)p->resp + LWS_PRE, p->resp_len,
+                      LWS_WRITE_HTTP_HEADERS) != (int)p->resp_len)
+            return -1;
+        p->resp_len = 0;
+        if (p->file_left) {
+            lws_callback_on_writable(p->wsi);
+            return 0;
+        }
+    }
+    if (p->file_left && (more = file_chunk(p)) != 0)
+        return more < 0 ? -1 : 0;
     reset(s, p);
     if (close)
         return -1;
@@ -728,14 +901,18 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return body_chunk(s, p, in, len) ? -1 : 0;
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
         return body_done(s, p) ? -1 : 0;
+    case LWS_CALLBACK_EVENT_WAIT_CANCELLED: /* a portal thread finished a job */
+        portal_drain(s);
+        return 0;
     case LWS_CALLBACK_HTTP_WRITEABLE:
         if (!p->answered)
             return 0; /* woken before its answer is known */
         return writeable(s, p);
     case LWS_CALLBACK_TIMER:
         /* The body deadline passed. A request already waiting on Redis is answered by the
-         * next flush; any other is cut off. */
-        if (p && p->active && !p->answered && !p->waiting)
+         * next flush, one on a portal thread when its job is done; any other is cut off. (lws
+         * 4.1 may fire the timer even after body_done cancelled it.) */
+        if (p && p->active && !p->answered && !p->waiting && !p->job)
             return -1;
         return 0;
     case LWS_CALLBACK_CLOSED_HTTP:
@@ -821,7 +998,7 @@ http_server *http_start(const config *c, err *e)
     info.iface = any ? NULL : numeric;
     info.protocols = protocols;
     info.user = s;
-    info.options = LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
+    info.options = 0; /* security headers: portal_headers */
     if (!strchr(numeric, ':'))
         info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
     info.timeout_secs = 10;                    /* slow headers and bodies are cut off */
@@ -839,6 +1016,10 @@ http_server *http_start(const config *c, err *e)
         return NULL;
     }
     s->probe.started = 1;
+    if (!(s->portal = portal_new(c, s->ctx, e))) {
+        http_free(s);
+        return NULL;
+    }
     return s;
 }
 
@@ -889,8 +1070,10 @@ void http_free(http_server *s)
         pthread_join(s->probe.tid, NULL);
     }
     free(s->probe.extra);
+    portal_stop(s->portal); /* its threads wake the context: stop them while it exists */
     if (s->ctx)
         lws_context_destroy(s->ctx);
+    portal_free(s->portal);
     queue_producer_free(s->prod);
     free(s->waiting);
     free(s->results);

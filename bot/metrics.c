@@ -6,13 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const int statuses[] = {200, 400, 401, 403, 404, 405, 411, 413, 500, 503, 0};
+static const int statuses[] = {200, 202, 301, 400, 401, 403, 404, 405,
+                               409, 411, 413, 429, 500, 502, 503, 0};
 #define NSTATUS (sizeof statuses / sizeof statuses[0]) /* last slot: any other */
 static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                  0.05,   0.1,   0.25,   0.5,   1};
 #define NBUCKET (sizeof buckets / sizeof buckets[0])
-static const char *const route_names[METRICS_ROUTE_COUNT] = {"webhook_get", "webhook_post",
-                                                             "healthz", "metrics", "other"};
+static const char *const route_names[METRICS_ROUTE_COUNT] = {
+    "webhook_get", "webhook_post", "healthz", "metrics", "portal", "api", "other"};
 
 static atomic_ullong requests[METRICS_ROUTE_COUNT][NSTATUS];
 static atomic_ullong latency_le[METRICS_ROUTE_COUNT][NBUCKET];

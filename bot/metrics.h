@@ -15,6 +15,8 @@ typedef enum metrics_route {
     METRICS_WEBHOOK_POST,
     METRICS_HEALTHZ,
     METRICS_METRICS,
+    METRICS_PORTAL, /* /portal/ files */
+    METRICS_API,    /* the portal's /api/ */
     METRICS_OTHER,
     METRICS_ROUTE_COUNT
 } metrics_route;

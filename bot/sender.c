@@ -338,15 +338,17 @@ static int hinted(json_object *hint, json_object *params, json_object *comps)
 /* Rewrites a free-form message as the approved template for its purpose: officers' and
  * the collector's notifications use officer_new_case [tracking, headline, text], a digest
  * uses digest [headline, most overdue] and its button (from the hint; without one, the text's
- * first two lines and "-"), everything for a citizen uses citizen_update [tracking, text]. */
+ * first two lines and "-"), a portal login code uses login_code [code] (from the hint),
+ * everything for a citizen uses citizen_update [tracking, text]. */
 static char *as_template(sender *s, struct job *j, json_object *payload, json_object *hint)
 {
     const char *key = strncmp(j->purpose, "officer", 7) == 0 ||
                               strncmp(j->purpose, "escalat", 7) == 0 ||
                               strcmp(j->purpose, "urgent") == 0
                           ? "officer_new_case"
-                      : strcmp(j->purpose, "digest") == 0 ? "digest"
-                                                          : "citizen_update";
+                      : strcmp(j->purpose, "digest") == 0     ? "digest"
+                      : strcmp(j->purpose, "login_code") == 0 ? "login_code"
+                                                              : "citizen_update";
     json_object *tpl, *name, *lang, *root, *t, *lobj, *comps, *comp, *params;
     char *text, *nl, *out;
     load_templates(s);

@@ -4,7 +4,9 @@ real one lives outside this machine). It accepts POST /<version>/<phone-number-i
 checks the bearer token, records every request with its arrival time, and answers like
 Graph: {"messaging_product": "whatsapp", "contacts": [...], "messages": [{"id": "wamid..."}]}.
 A test can script the next answers (500, 429, a Graph error code) or make it fail for a
-while. Used in-process by the tests, or standalone: fake_graph.py --port P --token T."""
+while. It serves media like Graph's media endpoint: GET /<version>/<media-id> answers
+{"url", "mime_type", "file_size", "id"} and the url (on this server, bearer token required)
+gives the bytes; add them with add_media. Used in-process by the tests, or standalone: fake_graph.py --port P --token T."""
 import http.server
 import itertools
 import json
@@ -22,6 +24,8 @@ class FakeGraph:
         self.down_until = 0.0
         self.lock = threading.Lock()
         self.ids = itertools.count(1)
+        self.media = {}  # media id -> (mime, bytes, file_size announced)
+        self.media_gets = []  # (path, Authorization) of every GET
         fake = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -43,6 +47,14 @@ class FakeGraph:
                 data = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self):
+                status, ctype, data = fake.get(self.path, self.headers.get("Authorization"))
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
@@ -76,6 +88,26 @@ class FakeGraph:
                                        "messages": [{"id": f"wamid.FAKE{next(self.ids):08d}"}]}
             self.requests.append((now, path, body, status, answer))
             return status, answer
+
+    def add_media(self, media_id, data, mime="image/jpeg", file_size=None):
+        with self.lock:
+            self.media[media_id] = (mime, data, len(data) if file_size is None else file_size)
+
+    def get(self, path, auth):
+        with self.lock:
+            self.media_gets.append((path, auth))
+            if auth != f"Bearer {self.token}":
+                return 401, "application/json", json.dumps({"error": {"message": "Invalid OAuth access token", "code": 190}}).encode()
+            parts = path.split("/")
+            if len(parts) == 3 and parts[1] == "v21.0" and parts[2] in self.media:
+                mime, data, size = self.media[parts[2]]
+                return 200, "application/json", json.dumps({
+                    "messaging_product": "whatsapp", "url": f"http://127.0.0.1:{self.port}/media-bytes/{parts[2]}",
+                    "mime_type": mime, "sha256": "x", "file_size": size, "id": parts[2]}).encode()
+            if len(parts) == 3 and parts[1] == "media-bytes" and parts[2] in self.media:
+                mime, data, _ = self.media[parts[2]]
+                return 200, mime, data
+            return 404, "application/json", json.dumps({"error": {"message": "Unsupported get request", "code": 100}}).encode()
 
     def fail_next(self, *answers):
         """answers: status codes, or (status, graph_error_code) pairs."""

@@ -217,6 +217,35 @@ static void retention_bounds(void **state)
     config_free(c);
 }
 
+/* The portal's variables (issue 17): where its files and media live, and a code's life, which
+ * tests may shorten but nobody may lengthen past the contract's 5 minutes. */
+static void portal_vars(void **state)
+{
+    (void)state;
+    char *none[] = {NULL};
+    char *set[] = {"SAMPARK_WEB_DIR=/srv/web", "SAMPARK_MEDIA_DIR=/var/cache/sampark",
+                   "SAMPARK_PORTAL_CODE_TTL_S=2", NULL};
+    const char *bad[] = {"SAMPARK_PORTAL_CODE_TTL_S=0", "SAMPARK_PORTAL_CODE_TTL_S=301",
+                         "SAMPARK_PORTAL_CODE_TTL_S=5m"};
+    err e;
+    config *c = load(none, &e);
+    assert_non_null(c);
+    assert_string_equal(c->web_dir, "web");
+    assert_string_equal(c->media_dir, "media");
+    assert_int_equal(c->portal_code_ttl_s, 300);
+    config_free(c);
+    assert_non_null(c = load(set, &e));
+    assert_string_equal(c->web_dir, "/srv/web");
+    assert_string_equal(c->media_dir, "/var/cache/sampark");
+    assert_int_equal(c->portal_code_ttl_s, 2);
+    config_free(c);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *env[] = {(char *)bad[i], NULL};
+        assert_null(load(env, &e));
+        assert_non_null(strstr(e.msg, "SAMPARK_PORTAL_CODE_TTL_S"));
+    }
+}
+
 /* No message quotes a password: not REDIS_URL's, not DATABASE_URL's, malformed or not. */
 static void errors_never_quote_passwords(void **state)
 {
@@ -297,6 +326,7 @@ int main(void)
         cmocka_unit_test(redis_forms),
         cmocka_unit_test(malformed),
         cmocka_unit_test(retention_bounds),
+        cmocka_unit_test(portal_vars),
         cmocka_unit_test(api_base_loopback),
         cmocka_unit_test(errors_never_quote_passwords),
         cmocka_unit_test(serve_needs_phone_id_when_sending),

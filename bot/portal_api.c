@@ -1,0 +1,441 @@
+/* portal_api.c — the read API's handlers (see portal_api.h), on pool threads. SQL lives in
+ * cases_query.c; this file checks arguments (400 naming the field), visibility (404) and shapes
+ * the answers. The media proxy fetches from the Graph API with the access token and caches
+ * under SAMPARK_MEDIA_DIR; neither the token nor Meta's URL ever reaches the browser.
+ *
+ * Not here yet (issue 17, the POST case actions): POST /api/cases/{TRACKING}/{reply|docs|
+ * resolve|transfer|note}. Plan: route them in portal_api_post below once bot/desk.c has its
+ * command table — each action calls the same desk entry point as the WhatsApp command with
+ * actor "web:<phone>" inside one transaction (event + outbox rows, or nothing), 404 for an
+ * invisible case, 409 when the status forbids it, 400 naming "text"/"department". Until then
+ * they answer 404 like any unknown route. */
+#include "portal_api.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <openssl/sha.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cases_query.h"
+#include "desk.h"
+#include "officer.h"
+
+/* Media larger than this is not proxied (WhatsApp allows documents up to 100 MB; a collectorate
+ * browser needs photos, voice notes and scans). */
+#define MEDIA_MAX (32L * 1024 * 1024)
+
+/* The viewer's departments as a JSON array, or NULL: the whole district. */
+static const char *visibility(const portal_user *u)
+{
+    return strcmp(u->role, "officer") == 0 ? u->departments : NULL;
+}
+
+static void db_failed(portal_response *rs, const char *what, const err *e)
+{
+    portal_log(what, e->msg);
+    portal_error(rs, 503, "database unavailable; try again");
+}
+
+/* The body of rs from a JSON text (taken). */
+static void json_text(portal_response *rs, char *json)
+{
+    free(rs->body);
+    rs->body = json;
+    rs->len = strlen(json);
+    rs->status = 200;
+    rs->ctype = "application/json; charset=utf-8";
+}
+
+static int parse_filter(const portal_request *rq, int csv, cases_filter *f, portal_response *rs)
+{
+    err e = {0};
+    if (cases_filter_parse((const char *const *)rq->args, rq->nargs, csv, f, &e) < 0) {
+        portal_error(rs, 400, "%s", e.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static void list(portal_thread *t, const portal_user *u, const portal_request *rq,
+                 portal_response *rs)
+{
+    cases_filter f;
+    err e = {0};
+    char *json;
+    if (parse_filter(rq, 0, &f, rs) < 0)
+        return;
+    if (!(json = cases_query_list(t->pg, &f, visibility(u), &e)))
+        return db_failed(rs, "case list", &e);
+    json_text(rs, json);
+}
+
+static void csv(portal_thread *t, const portal_user *u, const portal_request *rq,
+                portal_response *rs)
+{
+    cases_filter f;
+    err e = {0};
+    FILE *out;
+    long size;
+    if (parse_filter(rq, 1, &f, rs) < 0)
+        return;
+    /* Written to an unlinked temporary file a batch at a time, then sent a chunk at a time:
+     * neither side holds the whole list in memory. */
+    if (!(out = tmpfile())) {
+        portal_error(rs, 503, "cannot write the CSV: %s", strerror(errno));
+        return;
+    }
+    if (cases_query_csv(t->pg, &f, visibility(u), out, &e) < 0 || fflush(out) != 0 ||
+        (size = ftell(out)) < 0 || fseek(out, 0, SEEK_SET) != 0) {
+        fclose(out);
+        return db_failed(rs, "case CSV", &e);
+    }
+    rs->file = out;
+    rs->len = (size_t)size;
+    rs->status = 200;
+    rs->ctype = "text/csv; charset=utf-8";
+    rs->disposition = "attachment; filename=\"sampark-cases.csv\"";
+}
+
+static void one_case(portal_thread *t, const portal_user *u, const char *tracking,
+                     portal_response *rs)
+{
+    char canon[32], id[24];
+    err e = {0};
+    char *json = NULL, *messages = NULL;
+    json_object *o = NULL, *att;
+    int found;
+    if (!officer_find_tracking(tracking, canon, NULL, NULL) || strcmp(canon, tracking) != 0) {
+        portal_error(rs, 404, "no such case");
+        return;
+    }
+    if ((found = cases_query_visible(t->pg, canon, visibility(u), id, sizeof id, &e)) < 0)
+        return db_failed(rs, "case", &e);
+    if (!found) { /* unknown, or another department's: the same answer */
+        portal_error(rs, 404, "no such case");
+        return;
+    }
+    if (!(json = desk_case_json(t->pg, canon, &e)) ||
+        !(messages = cases_query_messages(t->pg, id, &e))) {
+        db_failed(rs, "case", &e);
+        goto out;
+    }
+    o = json_tokener_parse(json);
+    if (!o) {
+        portal_error(rs, 503, "case: unreadable");
+        goto out;
+    }
+    if (json_object_object_get_ex(o, "attachments", &att))
+        for (size_t i = 0; i < json_object_array_length(att); i++) {
+            json_object *a = json_object_array_get_idx(att, i), *mid;
+            char url[160];
+            if (json_object_object_get_ex(a, "media_id", &mid)) {
+                snprintf(url, sizeof url, "/api/media/%s", json_object_get_string(mid));
+                json_object_object_add(a, "url", json_object_new_string(url));
+            }
+        }
+    json_object_object_add(o, "messages", json_tokener_parse(messages));
+    portal_json(rs, 200, o);
+out:
+    free(json);
+    free(messages);
+}
+
+/* ---- the media proxy ---------------------------------------------------------------------- */
+
+/* Where a download goes: the cache file, or memory (open_memstream) for Graph's JSON. */
+struct sink {
+    FILE *f;
+    long max;
+    long got;
+};
+
+static size_t on_data(char *data, size_t size, size_t n, void *ud)
+{
+    struct sink *k = ud;
+    size_t len = size * n;
+    if (k->got + (long)len > k->max)
+        return 0; /* over the cap: curl stops with an error */
+    k->got += (long)len;
+    return fwrite(data, 1, len, k->f);
+}
+
+/* GET url with the bearer token into k. Returns the HTTP status, or -1. */
+static long fetch(const portal_thread *t, const char *url, struct sink *k)
+{
+    CURL *h = curl_easy_init();
+    struct curl_slist *hd = NULL;
+    char auth[600];
+    long status = -1;
+    if (!h)
+        return -1;
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", t->cfg->access_token);
+    hd = curl_slist_append(hd, auth);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, k);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 30000L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)k->max);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    /* No redirects: the token must go to the Graph API's own URL only. */
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    if (curl_easy_perform(h) == CURLE_OK)
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(hd);
+    curl_easy_cleanup(h);
+    return status;
+}
+
+/* A MIME type we may repeat in Content-Type: type/subtype of plain characters, else octets. */
+static const char *safe_mime(const char *m, char *out, size_t outsz)
+{
+    size_t n = strlen(m);
+    if (!n || n >= outsz || !strchr(m, '/') ||
+        strspn(m, "abcdefghijklmnopqrstuvwxyz0123456789/.+-") != n)
+        return "application/octet-stream";
+    memcpy(out, m, n + 1);
+    return out;
+}
+
+static void media(portal_thread *t, const portal_user *u, const char *id, portal_response *rs)
+{
+    char path[1200], mpath[1200], part[1220], url[1200], mime[100] = "", hash[65], *answer = NULL;
+    size_t answer_len = 0;
+    unsigned char d[SHA256_DIGEST_LENGTH];
+    struct sink k = {0};
+    json_object *meta = NULL, *v;
+    struct stat st;
+    FILE *f;
+    err e = {0};
+    int found, fd = -1;
+    long status;
+    if (!*id || strlen(id) > 128 ||
+        strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+            strlen(id)) {
+        portal_error(rs, 404, "no such media");
+        return;
+    }
+    if ((found = cases_query_media_visible(t->pg, id, visibility(u), &e)) < 0)
+        return db_failed(rs, "media", &e);
+    if (!found) {
+        portal_error(rs, 404, "no such media");
+        return;
+    }
+    SHA256((const unsigned char *)id, strlen(id), d);
+    for (size_t i = 0; i < sizeof d; i++)
+        snprintf(hash + 2 * i, 3, "%02x", d[i]);
+    snprintf(path, sizeof path, "%s/%s", t->cfg->media_dir, hash);
+    snprintf(mpath, sizeof mpath, "%s/%s.type", t->cfg->media_dir, hash);
+    if (stat(path, &st) < 0) { /* not cached yet: from the Graph API */
+        if (!t->cfg->access_token) {
+            portal_error(rs, 503, "media: not available in dry-run (no WA_ACCESS_TOKEN)");
+            return;
+        }
+        snprintf(url, sizeof url, "%s/%s", t->cfg->api_base, id);
+        k.max = 65536;
+        if (!(k.f = open_memstream(&answer, &answer_len))) {
+            portal_error(rs, 503, "out of memory");
+            goto out;
+        }
+        status = fetch(t, url, &k);
+        fclose(k.f);
+        meta = status == 200 && answer ? json_tokener_parse(answer) : NULL;
+        free(answer);
+        if (!meta || !json_object_object_get_ex(meta, "url", &v) ||
+            (strncmp(json_object_get_string(v), "https://", 8) != 0 &&
+             strncmp(json_object_get_string(v), "http://", 7) != 0)) {
+            char why[40];
+            snprintf(why, sizeof why, "HTTP %ld", status);
+            portal_log("media lookup failed", why);
+            portal_error(rs, 502, "media: the WhatsApp server did not give it (HTTP %ld)", status);
+            goto out;
+        }
+        snprintf(url, sizeof url, "%s", json_object_get_string(v));
+        if (json_object_object_get_ex(meta, "file_size", &v) &&
+            json_object_get_int64(v) > MEDIA_MAX) {
+            portal_error(rs, 502,
+                         "media: %lld bytes, over the portal's %ld MiB; open it in "
+                         "WhatsApp",
+                         (long long)json_object_get_int64(v), MEDIA_MAX / 1024 / 1024);
+            goto out;
+        }
+        if (json_object_object_get_ex(meta, "mime_type", &v))
+            snprintf(mime, sizeof mime, "%s", json_object_get_string(v));
+        if (mkdir(t->cfg->media_dir, 0700) < 0 && errno != EEXIST) {
+            portal_error(rs, 503, "media: cannot create SAMPARK_MEDIA_DIR: %s", strerror(errno));
+            goto out;
+        }
+        /* Written aside and renamed into place: a half-written file is never served. */
+        snprintf(part, sizeof part, "%s.XXXXXX", path);
+        memset(&k, 0, sizeof k);
+        k.max = MEDIA_MAX;
+        if ((fd = mkstemp(part)) < 0 || !(k.f = fdopen(fd, "wb"))) {
+            if (fd >= 0) {
+                close(fd);
+                unlink(part);
+            }
+            portal_error(rs, 503, "media: cannot write the cache: %s", strerror(errno));
+            goto out;
+        }
+        status = fetch(t, url, &k);
+        if (fclose(k.f) != 0 || status != 200) {
+            unlink(part);
+            char why[40];
+            snprintf(why, sizeof why, "HTTP %ld", status);
+            portal_log("media download failed", why);
+            portal_error(rs, 502, "media: the download failed (HTTP %ld)", status);
+            goto out;
+        }
+        if ((f = fopen(mpath, "w"))) {
+            fputs(mime, f);
+            fclose(f);
+        }
+        if (rename(part, path) < 0) {
+            unlink(part);
+            portal_error(rs, 503, "media: cannot write the cache: %s", strerror(errno));
+            goto out;
+        }
+    }
+    if ((f = fopen(mpath, "r"))) {
+        if (!fgets(mime, sizeof mime, f))
+            mime[0] = '\0';
+        fclose(f);
+    }
+    if (!(f = fopen(path, "rb")) || fstat(fileno(f), &st) < 0) {
+        if (f)
+            fclose(f);
+        portal_error(rs, 503, "media: cannot read the cache");
+        goto out;
+    }
+    rs->file = f;
+    rs->len = (size_t)st.st_size;
+    rs->status = 200;
+    { /* rs->ctype must outlive this call: one of a fixed list, or plain octets */
+        char safe[100];
+        const char *m = safe_mime(mime, safe, sizeof safe);
+        static const char *const known[] = {
+            "image/jpeg", "image/png", "image/webp", "audio/ogg",       "audio/mpeg", "audio/aac",
+            "audio/mp4",  "video/mp4", "video/3gpp", "application/pdf", NULL};
+        rs->ctype = "application/octet-stream";
+        for (const char *const *kk = known; *kk; kk++)
+            if (strncmp(m, *kk, strlen(*kk)) == 0)
+                rs->ctype = *kk;
+    }
+    /* Photos, voice notes, video and PDFs open in the browser; anything else downloads. */
+    rs->disposition = strcmp(rs->ctype, "application/octet-stream") == 0 ? "attachment" : "inline";
+out:
+    json_object_put(meta);
+}
+
+/* ---- statistics and the weekly review -------------------------------------------------------- */
+
+/* Days since 1970 of a valid YYYY-MM-DD. */
+static long day_number(const char *date)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    tm.tm_year = atoi(date) - 1900;
+    tm.tm_mon = atoi(date + 5) - 1;
+    tm.tm_mday = atoi(date + 8);
+    return (long)(timegm(&tm) / 86400);
+}
+
+static void stats(portal_thread *t, const portal_user *u, const portal_request *rq,
+                  portal_response *rs)
+{
+    char from[11], to[11];
+    err e = {0};
+    char *json;
+    time_t now = time(NULL) + 19800; /* the district's day (IST) for the defaults */
+    struct tm tm;
+    for (size_t i = 0; i < rq->nargs; i++)
+        if (strncmp(rq->args[i], "from=", 5) != 0 && strncmp(rq->args[i], "to=", 3) != 0) {
+            portal_error(rs, 400, "%.*s: unknown argument (from, to)",
+                         (int)strcspn(rq->args[i], "="), rq->args[i]);
+            return;
+        }
+    gmtime_r(&now, &tm);
+    strftime(to, sizeof to, "%Y-%m-%d", &tm);
+    now -= 29 * 86400;
+    gmtime_r(&now, &tm);
+    strftime(from, sizeof from, "%Y-%m-%d", &tm);
+    if (portal_arg(rq, "from") && *portal_arg(rq, "from"))
+        snprintf(from, sizeof from, "%.10s", portal_arg(rq, "from"));
+    if (portal_arg(rq, "to") && *portal_arg(rq, "to"))
+        snprintf(to, sizeof to, "%.10s", portal_arg(rq, "to"));
+    if ((portal_arg(rq, "from") && *portal_arg(rq, "from") &&
+         (strlen(portal_arg(rq, "from")) != 10 || cases_date_ok(from) < 0))) {
+        portal_error(rs, 400, "from: must be a date YYYY-MM-DD");
+        return;
+    }
+    if ((portal_arg(rq, "to") && *portal_arg(rq, "to") &&
+         (strlen(portal_arg(rq, "to")) != 10 || cases_date_ok(to) < 0))) {
+        portal_error(rs, 400, "to: must be a date YYYY-MM-DD");
+        return;
+    }
+    if (strcmp(from, to) > 0) {
+        portal_error(rs, 400, "from: is after to");
+        return;
+    }
+    {
+        if (day_number(to) - day_number(from) > 366) {
+            portal_error(rs, 400, "to: at most 366 days after from");
+            return;
+        }
+    }
+    if (!(json = cases_query_stats(t->pg, from, to, visibility(u), &e)))
+        return db_failed(rs, "stats", &e);
+    json_text(rs, json);
+}
+
+static void review(portal_thread *t, const portal_user *u, const portal_request *rq,
+                   portal_response *rs)
+{
+    const char *week = portal_arg(rq, "week");
+    char monday[11];
+    err e = {0};
+    char *json;
+    for (size_t i = 0; i < rq->nargs; i++)
+        if (strncmp(rq->args[i], "week=", 5) != 0) {
+            portal_error(rs, 400, "%.*s: unknown argument (week)", (int)strcspn(rq->args[i], "="),
+                         rq->args[i]);
+            return;
+        }
+    if (!week || cases_week_monday(week, monday) < 0) {
+        portal_error(rs, 400, "week: must be an ISO week such as 2026-W49");
+        return;
+    }
+    if (!(json = cases_query_review(t->pg, monday, visibility(u), &e)))
+        return db_failed(rs, "review", &e);
+    json_text(rs, json);
+}
+
+void portal_api(portal_thread *t, const portal_user *u, const portal_request *rq,
+                portal_response *rs)
+{
+    const char *path = rq->path;
+    if (rq->post) {
+        /* The POST case actions come with the desk's command table (see the header comment). */
+        portal_error(rs, 404, "no such API route");
+        return;
+    }
+    if (strcmp(path, "/api/cases") == 0)
+        return list(t, u, rq, rs);
+    if (strcmp(path, "/api/cases.csv") == 0)
+        return csv(t, u, rq, rs);
+    if (strncmp(path, "/api/cases/", 11) == 0 && !strchr(path + 11, '/'))
+        return one_case(t, u, path + 11, rs);
+    if (strncmp(path, "/api/media/", 11) == 0 && !strchr(path + 11, '/'))
+        return media(t, u, path + 11, rs);
+    if (strcmp(path, "/api/stats") == 0)
+        return stats(t, u, rq, rs);
+    if (strcmp(path, "/api/review") == 0)
+        return review(t, u, rq, rs);
+    portal_error(rs, 404, "no such API route");
+}

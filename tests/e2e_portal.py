@@ -1,0 +1,599 @@
+#!/usr/bin/env python3
+"""e2e_portal.py — the collectorate portal's server side (SPEC section 10, issue 17 part A) end
+to end: `sampark serve` with real Redis and PostgreSQL, the fake Graph API (tests/fake_graph.py)
+taking the login codes. Static files and their headers, path traversal, login by WhatsApp code
+(text inside the window, template outside it), single use, expiry (SAMPARK_PORTAL_CODE_TTL_S),
+the limits and the lockout, sessions and CSRF, roles, the case list with its filters and paging,
+search in Hindi and English, CSV, the case page, the media proxy, statistics and the weekly
+review — and no phone number, code or complaint text in the server's log.
+Prints 'N passed, N failed'."""
+import contextlib
+import csv
+import http.client
+import io
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2e_webhook as h  # noqa: E402
+from fake_graph import FakeGraph  # noqa: E402
+
+TOKEN, PHONE_ID = "e2e-access-token", "106540352242922"
+PHE_OFFICER, CSPDCL_OFFICER, NODAL, COLLECTOR = "919800000001", "919800000002", "919800000090", "919800000099"
+STRANGER = "919855500001"
+addr_counter = [0]
+
+
+def urlq(v):
+    return urllib.parse.quote(v, safe="")
+
+
+def fresh_addr():
+    """A client address of its own (X-Forwarded-For from a local peer), so the per-address
+    login limit of one scenario does not spill into the next."""
+    addr_counter[0] += 1
+    return f"10.0.{addr_counter[0] // 250}.{addr_counter[0] % 250 + 1}"
+
+
+class Client:
+    def __init__(self, port, addr=None):
+        self.port, self.addr = port, addr or fresh_addr()
+        self.cookie, self.csrf, self.user = None, None, None
+
+    def req(self, method, path, body=None, headers=None, raw=None, cookie=True):
+        hd = {"X-Forwarded-For": self.addr}
+        if cookie and self.cookie:
+            hd["Cookie"] = f"sampark_session={self.cookie}"
+        if method == "POST":
+            hd["Content-Type"] = "application/json"
+            if self.csrf:
+                hd["X-CSRF-Token"] = self.csrf
+        hd.update(headers or {})
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else
+                                            (b"" if method == "POST" else None))
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
+        try:
+            c.request(method, path, body=data, headers=hd)
+            r = c.getresponse()
+            return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+        finally:
+            c.close()
+
+    def get(self, path, **kw):
+        return self.req("GET", path, **kw)
+
+    def get_json(self, path):
+        st, hd, b = self.get(path)
+        try:
+            return st, json.loads(b)
+        except ValueError:
+            return st, {"raw": b[:200]}
+
+    def post(self, path, body=None, **kw):
+        st, hd, b = self.req("POST", path, body, **kw)
+        try:
+            return st, hd, json.loads(b)
+        except ValueError:
+            return st, hd, {"raw": b[:200]}
+
+
+def codes_to(fake, phone):
+    """The 6-digit codes sent to phone, oldest first (text or template)."""
+    out = []
+    for _, b, _ in fake.delivered():
+        if b.get("to") != phone:
+            continue
+        if b.get("type") == "text":
+            m = re.match(r"(\d{6}) ", b["text"]["body"])
+            if m:
+                out.append(m.group(1))
+        elif b.get("type") == "template" and b["template"]["name"] == "login_code":
+            out.append(b["template"]["components"][0]["parameters"][0]["text"])
+    return out
+
+
+def request_code(c, fake, phone):
+    n = len(codes_to(fake, phone))
+    st, _, body = c.post("/api/login", {"phone": phone})
+    if st != 202 or not h.wait_for(lambda: len(codes_to(fake, phone)) > n, 20):
+        return None
+    return codes_to(fake, phone)[-1]
+
+
+def login(port, fake, phone):
+    """A signed-in Client, or None."""
+    c = Client(port)
+    code = request_code(c, fake, phone)
+    if not code:
+        return None
+    st, hd, body = c.post("/api/login/verify", {"phone": phone, "code": code})
+    if st != 200:
+        return None
+    c.cookie = re.match(r"sampark_session=([0-9a-f]+);", hd.get("set-cookie", "")).group(1)
+    c.csrf, c.user = body["csrf"], body
+    return c
+
+
+def window(env, *phones):
+    for p in phones:
+        h.psql(env.url, f"INSERT INTO wa_contacts (phone, last_inbound_at) VALUES ('{p}', now()) "
+                        "ON CONFLICT (phone) DO UPDATE SET last_inbound_at = now()")
+
+
+def serve(env, fake, **extra):
+    window(env, PHE_OFFICER, CSPDCL_OFFICER, NODAL)
+    return env.serve(WA_ACCESS_TOKEN=TOKEN, WA_PHONE_NUMBER_ID=PHONE_ID, WA_API_BASE=fake.base,
+                     SAMPARK_RETRY_BASE_MS="100", **extra)
+
+
+@contextlib.contextmanager
+def portal_env(tag):
+    """A fresh database and Redis, and the fake Graph API; both gone afterwards."""
+    env, fake = h.Env(tag), FakeGraph(TOKEN, PHONE_ID)
+    try:
+        yield env, fake
+    finally:
+        env.close()
+        fake.close()
+
+
+def log_of(srv):
+    with open(srv.logpath, errors="replace") as f:
+        return f.read()
+
+
+def test_static_files():
+    env = h.Env("pstatic")
+    web = tempfile.mkdtemp(prefix="sampark-web-")
+    try:
+        srv = env.serve()
+        c = Client(srv.port)
+        st, hd, body = c.get("/portal/")
+        h.check("GET /portal/ is the web app", st == 200 and hd.get("content-type", "").startswith("text/html")
+                and b'type="module"' in body, (st, hd.get("content-type")))
+        h.check("with Content-Security-Policy: default-src 'self'",
+                hd.get("content-security-policy") == "default-src 'self'", hd)
+        h.check("X-Frame-Options: DENY and X-Content-Type-Options: nosniff",
+                hd.get("x-frame-options") == "DENY" and hd.get("x-content-type-options") == "nosniff", hd)
+        for name, ctype in (("app.js", "text/javascript"), ("style.css", "text/css")):
+            st, hd, body = c.get(f"/portal/{name}")
+            h.check(f"{name} is served as {ctype}", st == 200 and hd.get("content-type", "").startswith(ctype)
+                    and len(body) > 100, (st, hd.get("content-type")))
+        for path in ("/portal/../README.md", "/portal/%2e%2e/README.md", "/portal/..%2fREADME.md",
+                     "/portal/.git/config", "/portal//etc/passwd", "/portal/%2fetc%2fpasswd",
+                     "/portal/nothing.js", "/portal/app.js/", "/portal/a\\..\\README.md",
+                     "/portal/../bot/http.c", "/portal/%00app.js"):
+            st, hd, body = c.get(path)
+            h.check(f"no file outside web/ nor a hidden one: {path} → 404/400",
+                    st in (400, 403, 404) and b"#include" not in body
+                    and b"Sampark is a WhatsApp" not in body, (st, body[:80]))
+        st, hd, _ = c.get("/portal")
+        h.check("GET /portal → 301 to /portal/", st == 301 and hd.get("location") == "/portal/", (st, hd))
+        st, _, _ = c.req("POST", "/portal/")
+        h.check("POST /portal/ → 405", st == 405, st)
+        with open(os.path.join(web, "index.html"), "w") as f:
+            f.write("<!doctype html><title>elsewhere</title>")
+        srv2 = env.serve(SAMPARK_WEB_DIR=web)
+        st, _, body = Client(srv2.port).get("/portal/")
+        h.check("SAMPARK_WEB_DIR points serve at another web/", st == 200 and b"elsewhere" in body, (st, body[:60]))
+    finally:
+        env.close()
+
+
+def test_login_and_sessions():
+    with portal_env("plogin") as (env, fake):
+        srv = serve(env, fake)
+        port = srv.port
+        c = Client(port)
+        st, _, body = c.post("/api/login", {"phone": STRANGER})
+        h.check("an unknown phone gets the same 202 {sent: true}", st == 202 and body == {"sent": True}, (st, body))
+        code = request_code(c, fake, PHE_OFFICER)
+        h.check("a known phone gets 202 and a 6-digit code as text inside the window", bool(code) and any(
+            b.get("type") == "text" and b["to"] == PHE_OFFICER for _, b, _ in fake.delivered()), code)
+        time.sleep(1)
+        h.check("nothing went to the unknown phone", not any(b.get("to") == STRANGER for _, b, _ in fake.delivered()))
+        st, _, body = c.post("/api/login/verify", {"phone": PHE_OFFICER, "code": "000000" if code != "000000" else "111111"})
+        h.check("a wrong code → 401", st == 401 and "error" in body, (st, body))
+        st, hd, body = c.post("/api/login/verify", {"phone": PHE_OFFICER, "code": code})
+        cookie = hd.get("set-cookie", "")
+        h.check("the right code → 200 with phone, name, role, departments, csrf",
+                st == 200 and body.get("phone") == PHE_OFFICER and body.get("role") == "officer"
+                and body.get("departments") == ["PHE"] and re.fullmatch(r"[0-9a-f]{32}", body.get("csrf", ""))
+                and body.get("name"), (st, body))
+        h.check("cookie sampark_session: 128-bit id, HttpOnly, SameSite=Strict, Path=/, not Secure over HTTP",
+                re.match(r"sampark_session=[0-9a-f]{32};", cookie) and "HttpOnly" in cookie
+                and "SameSite=Strict" in cookie and "Path=/" in cookie and "Secure" not in cookie, cookie)
+        st, _, body = c.post("/api/login/verify", {"phone": PHE_OFFICER, "code": code})
+        h.check("the same code again → 401 (single use)", st == 401, (st, body))
+        c.cookie = re.match(r"sampark_session=([0-9a-f]+);", cookie).group(1)
+        c.csrf = None
+        st, me = c.get_json("/api/me")
+        h.check("the cookie signs the next requests in", st == 200 and me.get("role") == "officer", (st, me))
+        ttl = int(env.redis.cli("TTL", f"sampark:portal:sess:{c.cookie}"))
+        h.check("the session lives 12 hours in Redis", 43000 < ttl <= 43200, ttl)
+        st, _ = Client(port).get_json("/api/me")
+        h.check("no cookie → 401", st == 401, st)
+        st, _ = Client(port).get_json("/api/cases")
+        h.check("no cookie on the case list → 401", st == 401, st)
+        bad = Client(port)
+        bad.cookie = "0" * 32
+        h.check("an unknown session → 401", bad.get_json("/api/me")[0] == 401)
+        st, _, body = c.post("/api/logout", {})
+        h.check("POST without X-CSRF-Token → 403", st == 403 and "CSRF" in body.get("error", ""), (st, body))
+        c.csrf = "f" * 32
+        st, _, body = c.post("/api/logout", {})
+        h.check("POST with a wrong X-CSRF-Token → 403", st == 403, (st, body))
+        c.csrf = me["csrf"]
+        st, hd, body = c.post("/api/logout", {})
+        h.check("POST /api/logout with the token → 200, cookie cleared",
+                st == 200 and "Max-Age=0" in hd.get("set-cookie", ""), (st, hd.get("set-cookie")))
+        h.check("after logout the cookie is refused", c.get_json("/api/me")[0] == 401)
+
+        # Newer replaces older; the template outside the window; Secure behind HTTPS.
+        c2 = Client(port)
+        first = request_code(c2, fake, COLLECTOR)
+        second = request_code(c2, fake, COLLECTOR)
+        h.check("outside the window the code goes as template login_code [code]", bool(second) and any(
+            b.get("type") == "template" and b["template"]["name"] == "login_code" and b["to"] == COLLECTOR
+            for _, b, _ in fake.delivered()))
+        if first != second:
+            st, _, _ = c2.post("/api/login/verify", {"phone": COLLECTOR, "code": first})
+            h.check("a newer code replaces the older (the older → 401)", st == 401, st)
+        st, hd, body = c2.post("/api/login/verify", {"phone": COLLECTOR, "code": second},
+                               headers={"X-Forwarded-Proto": "https"})
+        h.check("the collector signs in with role collector", st == 200 and body.get("role") == "collector", (st, body))
+        h.check("behind HTTPS (X-Forwarded-Proto) the cookie is Secure", "; Secure" in hd.get("set-cookie", ""),
+                hd.get("set-cookie"))
+
+        # Bad input.
+        for raw, field in ((b"{not json", "body"), (b"[1,2]", "body"), (b'{"phone": 919800000001}', "phone"),
+                           (b'{"phone": "12ab"}', "phone"), (b"", "body"), (b'{"phone": "919800000001"} x', "body")):
+            st, _, body = Client(port).post("/api/login", raw=raw)
+            h.check(f"malformed login {raw[:30]!r} → 400 naming {field}",
+                    st == 400 and body.get("error", "").startswith(field), (st, body))
+        st, _, body = Client(port).post("/api/login/verify", {"phone": PHE_OFFICER, "code": "12345"})
+        h.check("a code that is not 6 digits → 400 naming code", st == 400 and body["error"].startswith("code"), body)
+        st, _, body = Client(port).post("/api/login", raw=json.dumps({"phone": "1" * 20000}).encode())
+        h.check("an oversized body → 400 naming body", st == 400 and body.get("error", "").startswith("body"), (st, body))
+        st, _, _ = Client(port).req("GET", "/api/nothing")
+        h.check("an unknown API path without a session → 401", st == 401, st)
+
+        metrics = h.http_get(port, "/metrics")[1]
+        h.check("/metrics counts the API apart from the webhook",
+                'sampark_http_requests_total{route="api",status="202"}' in metrics
+                and 'sampark_http_requests_total{route="api",status="401"}' in metrics, metrics[:300])
+        log = log_of(srv)
+        h.check("no phone number and no code in the server's log",
+                PHE_OFFICER not in log and COLLECTOR not in log and code not in log and second not in log,
+                [line for line in log.splitlines() if PHE_OFFICER in line or code in line][:3])
+
+
+def test_limits_and_lockout():
+    with portal_env("plimits") as (env, fake):
+        srv = serve(env, fake)
+        port = srv.port
+        c = Client(port)
+        got = [c.post("/api/login", {"phone": NODAL})[0] for _ in range(4)]
+        h.check("3 codes per phone in 15 minutes, the 4th → 429", got == [202, 202, 202, 429], got)
+        got = [Client(port).post("/api/login", {"phone": STRANGER})[0] for _ in range(4)]
+        h.check("the same for an unknown phone (nothing tells them apart)", got == [202, 202, 202, 429], got)
+        h.check("from other addresses too", Client(port).post("/api/login", {"phone": NODAL})[0] == 429)
+
+        c = Client(port)
+        code = request_code(c, fake, CSPDCL_OFFICER)
+        wrong = "000000" if code != "000000" else "111111"
+        got = [c.post("/api/login/verify", {"phone": CSPDCL_OFFICER, "code": wrong})[0] for _ in range(5)]
+        h.check("5 wrong codes → 401 each", got == [401] * 5, got)
+        st, _, body = c.post("/api/login/verify", {"phone": CSPDCL_OFFICER, "code": code})
+        h.check("then the phone is locked: even the right code → 429", st == 429, (st, body))
+        ttl = int(env.redis.cli("TTL", f"sampark:portal:lock:{CSPDCL_OFFICER}"))
+        h.check("for 15 minutes", 890 < ttl <= 900, ttl)
+        h.check("and no new code while locked", Client(port).post("/api/login", {"phone": CSPDCL_OFFICER})[0] == 429)
+
+        c = Client(port)
+        got = [c.post("/api/login", {"phone": f"9197777{i:05d}"})[0] for i in range(31)]
+        h.check("30 login requests per client address per hour, the 31st → 429",
+                got[:30] == [202] * 30 and got[30] == 429, got)
+        h.check("another address is not affected", Client(port).post("/api/login", {"phone": "919855512345"})[0] == 202)
+
+
+def test_code_expiry_and_dry_run():
+    with portal_env("pexpiry") as (env, fake):
+        window(env, NODAL)
+        dry = env.serve()  # no WA_ACCESS_TOKEN: dry-run
+        c = Client(dry.port)
+        st, _, _ = c.post("/api/login", {"phone": NODAL})
+        line = r"sender \(dry-run\): to 9198\*+90 text: .*?\b(\d{6})\b"
+        h.check("dry-run: the code is in the sender's log line, the phone masked",
+                st == 202 and h.wait_for(lambda: re.search(line, log_of(dry)), 15), log_of(dry)[-500:])
+        m = re.search(line, log_of(dry))
+        st, _, body = c.post("/api/login/verify", {"phone": NODAL, "code": m.group(1) if m else "000000"})
+        h.check("and it signs the nodal officer in", st == 200 and body.get("role") == "nodal", (st, body))
+        h.check("the dry-run log names no phone", NODAL not in log_of(dry))
+        dry.terminate()
+        dry.wait(10)
+
+        srv = serve(env, fake, SAMPARK_PORTAL_CODE_TTL_S="2")
+        c = Client(srv.port)
+        code = request_code(c, fake, PHE_OFFICER)
+        time.sleep(3)
+        st, _, _ = c.post("/api/login/verify", {"phone": PHE_OFFICER, "code": code})
+        h.check("an expired code → 401 (SAMPARK_PORTAL_CODE_TTL_S=2, 3 s later)", bool(code) and st == 401, (code, st))
+
+
+# Known cases for the read API: (tracking, department, status, created (IST), due, urgent, level,
+# reopen_count, description, village).
+CASES = [
+    ("BLB-2026-000101", "PHE", "open", "2026-11-20 10:00", "2026-11-22 10:00", False, 0, 0,
+     "हैंडपंप खराब है, गांव में पानी नहीं आ रहा", "कसडोल"),
+    ("BLB-2026-000102", "PHE", "resolved", "2026-11-21 10:00", "2030-01-01 00:00", False, 0, 0,
+     "Handpump broken near the school", "Kasdol ward 5"),
+    ("BLB-2026-000103", "CSPDCL", "reopened", "2026-11-22 10:00", "2030-01-01 00:00", True, 1, 1,
+     "बिजली का तार सड़क पर टूटा पड़ा है", "भाटापारा"),
+    ("BLB-2026-000104", "CSPDCL", "closed", "2026-11-23 10:00", "2030-01-01 00:00", False, 0, 0,
+     'Transformer burnt, no power for "three" days', "=1+1"),
+] + [(f"BLB-2026-0001{10 + i}", "PHE", "open", f"2026-11-1{i} 09:00", "2030-01-01 00:00", False, 0, 0,
+      f"पानी की टंकी {i} लीक हो रही है", f"गांव {i}") for i in range(5)]
+# (tracking, kind, at (IST), actor, text)
+EVENTS = [
+    ("BLB-2026-000102", "resolved", "2026-11-22 09:00", PHE_OFFICER, "fixed"),
+    ("BLB-2026-000103", "resolved", "2026-11-23 09:00", CSPDCL_OFFICER, "repaired"),
+    ("BLB-2026-000103", "not_satisfied", "2026-11-24 09:00", "919811100003", None),
+    ("BLB-2026-000103", "reopened", "2026-11-24 09:05", "919811100003", "still broken"),
+    ("BLB-2026-000104", "resolved", "2026-11-23 12:00", CSPDCL_OFFICER, "replaced"),
+    ("BLB-2026-000104", "closed", "2026-11-24 12:00", "919811100004", "citizen satisfied"),
+]
+MEDIA = [("BLB-2026-000101", "778899001", "image"), ("BLB-2026-000103", "778899002", "image"),
+         ("BLB-2026-000101", "778899003", "document")]
+
+
+def q(v):
+    return "NULL" if v is None else "'" + str(v).replace("'", "''") + "'"
+
+
+def load_cases(env):
+    sql = []
+    for n, (t, dep, status, created, due, urgent, level, reopens, desc, village) in enumerate(CASES):
+        phone = f"9198111{n:05d}"
+        sql.append(f"INSERT INTO citizens (phone) VALUES ('{phone}') ON CONFLICT DO NOTHING")
+        sql.append("INSERT INTO cases (tracking_no, department_code, status, citizen_phone, description,"
+                   " location_text, created_at, sla_started_at, sla_due_at, urgent, escalation_level, reopen_count)"
+                   f" VALUES ({q(t)}, {q(dep)}, {q(status)}, '{phone}', {q(desc)}, {q(village)},"
+                   f" '{created}+05:30', '{created}+05:30', '{due}+05:30', {urgent}, {level}, {reopens})")
+        sql.append(f"INSERT INTO case_events (case_id, kind, actor, text, at) SELECT id, 'created', '{phone}', "
+                   f"description, created_at FROM cases WHERE tracking_no = {q(t)}")
+    for t, kind, at, actor, text in EVENTS:
+        sql.append(f"INSERT INTO case_events (case_id, kind, actor, text, at) SELECT id, {q(kind)}, {q(actor)}, "
+                   f"{q(text)}, '{at}+05:30' FROM cases WHERE tracking_no = {q(t)}")
+    for t, media, kind in MEDIA:
+        sql.append(f"INSERT INTO attachments (case_id, media_id, media_type, mime) SELECT id, {q(media)}, "
+                   f"{q(kind)}, 'image/jpeg' FROM cases WHERE tracking_no = {q(t)}")
+    sql.append("INSERT INTO outbound_messages (idempotency_key, recipient, kind, purpose, case_id, payload, state)"
+               " SELECT 'k101', citizen_phone, 'text', 'citizen_update', id,"
+               " '{\"type\": \"text\", \"text\": {\"body\": \"आपकी शिकायत दर्ज हो गई\"}}', 'sent'"
+               " FROM cases WHERE tracking_no = 'BLB-2026-000101'")
+    h.psql(env.url, "; ".join(sql))
+
+
+def trackings(body):
+    return [c["tracking_no"] for c in body.get("cases", [])]
+
+
+def test_read_api():
+    with portal_env("pread") as (env, fake):
+        load_cases(env)
+        srv = serve(env, fake, SAMPARK_MEDIA_DIR=os.path.join(env.tmp, "media"))
+        port = srv.port
+        phe, cspdcl, coll, nodal = (login(port, fake, p) for p in (PHE_OFFICER, CSPDCL_OFFICER, COLLECTOR, NODAL))
+        h.check("four roles sign in", all((phe, cspdcl, coll, nodal)))
+        phe_all = [c[0] for c in sorted(CASES, key=lambda c: c[3], reverse=True) if c[1] == "PHE"]
+        st, body = phe.get_json("/api/cases")
+        h.check("a PHE officer sees PHE's cases only, newest first, with the total",
+                st == 200 and trackings(body) == phe_all and body["total"] == 7 and body["next"] is None, (st, body))
+        row = body["cases"][-2] if body.get("cases") else {}
+        h.check("each row has the fields of SPEC section 10", set(row) == {
+            "tracking_no", "status", "department", "created_at", "due_at", "escalation_level", "reopen_count",
+            "urgent", "village", "headline"} and row["created_at"].endswith("Z"), row)
+        st, body = cspdcl.get_json("/api/cases")
+        h.check("a CSPDCL officer sees CSPDCL's two", trackings(body) == ["BLB-2026-000104", "BLB-2026-000103"], body)
+        for who, c in (("collector", coll), ("nodal officer", nodal)):
+            st, body = c.get_json("/api/cases")
+            h.check(f"the {who} sees the whole district", st == 200 and body.get("total") == 9, body.get("total"))
+        st, body = cspdcl.get_json("/api/cases/BLB-2026-000101")
+        h.check("another department's case → 404", st == 404 and "error" in body, (st, body))
+        h.check("an unknown case → 404", cspdcl.get_json("/api/cases/BLB-2026-999999")[0] == 404)
+        h.check("a malformed tracking number → 404", cspdcl.get_json("/api/cases/nonsense")[0] == 404)
+        st, body = phe.get_json("/api/cases/BLB-2026-000101")
+        h.check("the case page: case show's fields, its events, messages and attachment links",
+                st == 200 and body.get("tracking_no") == "BLB-2026-000101" and body.get("events")
+                and any(m.get("text") == "आपकी शिकायत दर्ज हो गई" for m in body.get("messages", []))
+                and "/api/media/778899001" in [a.get("url") for a in body.get("attachments", [])], (st, body))
+
+        filters = [("status=reopened", ["BLB-2026-000103"]), ("department=CSPDCL", ["BLB-2026-000104", "BLB-2026-000103"]),
+                   ("overdue=1", ["BLB-2026-000101"]), ("urgent=1", ["BLB-2026-000103"]),
+                   ("reopened=1", ["BLB-2026-000103"]),
+                   ("from=2026-11-21&to=2026-11-22", ["BLB-2026-000103", "BLB-2026-000102"]),
+                   ("q=" + urlq("हैंडपंप"), ["BLB-2026-000101"]), ("q=handpump", ["BLB-2026-000102"]),
+                   ("q=" + urlq("कसडोल"), ["BLB-2026-000101"]), ("q=KASDOL", ["BLB-2026-000102"]),
+                   ("q=" + urlq("टंकी 3"), ["BLB-2026-000113"]), ("q=" + urlq("100%"), []),
+                   ("department=PHE&status=open&overdue=1", ["BLB-2026-000101"])]
+        # The scheduler escalates the old cases as soon as serve starts: ask the database.
+        for level in ("0", "1", "2"):
+            filters.append((f"level={level}", [t for t in h.psql(env.url, (
+                "SELECT string_agg(tracking_no, ',' ORDER BY created_at DESC) FROM cases "
+                f"WHERE escalation_level = {level}")).split(",") if t]))
+        for query, want in filters:
+            st, body = coll.get_json(f"/api/cases?{query}")
+            h.check(f"filter {query}", st == 200 and trackings(body) == want and body["total"] == len(want),
+                    (st, trackings(body), body.get("total")))
+        st, body = phe.get_json("/api/cases?department=CSPDCL")
+        h.check("an officer's filter on another department finds nothing", st == 200 and body["total"] == 0, body)
+
+        seen, after, pages = [], None, 0
+        while pages < 10:
+            st, body = coll.get_json("/api/cases?limit=4" + (f"&after={urlq(after)}" if after else ""))
+            pages += 1
+            if st != 200 or body["total"] != 9:
+                break
+            seen += trackings(body)
+            after = body["next"]
+            if not after:
+                break
+        h.check("keyset paging: limit=4 walks all 9 in 3 pages, newest first, none twice",
+                pages == 3 and seen == [c[0] for c in sorted(CASES, key=lambda c: c[3], reverse=True)], (pages, seen))
+
+        for query, field in (("status=lost", "status"), ("level=5", "level"), ("from=2026-13-01", "from"),
+                             ("to=2026-02-30", "to"), ("limit=0", "limit"), ("limit=201", "limit"),
+                             ("after=garbage", "after"), ("overdue=yes", "overdue"), ("bogus=1", "bogus"),
+                             ("department=phe", "department"), ("q=" + "x" * 101, "q"),
+                             ("from=2026-11-22&to=2026-11-21", "from"),
+                             ("q=" + "y" * 1100, "(an argument over 1 KiB, or over 64 arguments)"),
+                             ("&".join(["status=open"] * 65), "(an argument over 1 KiB, or over 64 arguments)")):
+            st, body = coll.get_json(f"/api/cases?{query}")
+            h.check(f"bad filter {query[:30]} → 400 naming {field}",
+                    st == 400 and body.get("error", "").startswith(field + ":"), (st, body))
+        st, body = coll.get_json("/api/cases?")
+        h.check("an empty query string is no filter", st == 200 and body.get("total") == 9, (st, body))
+        st, body = coll.get_json("/api/cases?limit=200")
+        h.check("limit=200 is allowed", st == 200 and body["total"] == 9, st)
+
+        st, hd, raw = coll.get("/api/cases.csv")
+        text = raw.decode("utf-8")
+        rows = list(csv.reader(io.StringIO(text[1:])))
+        h.check("CSV: UTF-8 with a BOM, a header and every matching case",
+                st == 200 and hd.get("content-type", "").startswith("text/csv") and text.startswith("\ufeff")
+                and rows[0][0] == "tracking_no" and len(rows) == 10, (st, hd.get("content-type"), rows[:2]))
+        h.check("CSV is an attachment", "attachment" in hd.get("content-disposition", ""), hd)
+        r104 = next((r for r in rows if r[0] == "BLB-2026-000104"), [])
+        h.check("CSV quoting: commas and quotes survive, a formula is defused",
+                'Transformer burnt, no power for "three" days' in r104 and "'=1+1" in r104, r104)
+        h.check("CSV lines end in CRLF", "\r\n" in text and text.count("\r\n") == 10)
+        st, _, raw = phe.get("/api/cases.csv?q=" + urlq("पानी"))
+        rows = list(csv.reader(io.StringIO(raw.decode("utf-8")[1:])))
+        h.check("CSV takes the filters and the officer's visibility", st == 200 and
+                sorted(r[0] for r in rows[1:]) == ["BLB-2026-000101"] + [f"BLB-2026-0001{10 + i}" for i in range(5)],
+                [r[0] for r in rows])
+        st, body = coll.get_json("/api/cases.csv?level=9")
+        h.check("CSV: a bad filter → 400 naming it", st == 400 and body["error"].startswith("level"), body)
+
+        st, body = coll.get_json("/api/stats?from=2026-11-20&to=2026-11-24")
+        deps = {d["department"]: d for d in body.get("departments", [])}
+        ph, cs = deps.get("PHE", {}), deps.get("CSPDCL", {})
+        h.check("stats: PHE received 2, open 6, overdue 1, resolved 1 within SLA in 23 h",
+                ph.get("received") == 2 and ph.get("open") == 6 and ph.get("overdue") == 1 and ph.get("resolved") == 1
+                and ph.get("resolved_within_sla_pct") == 100 and ph.get("median_resolution_hours") == 23, ph)
+        h.check("stats: CSPDCL received 2, resolved 2, closed 1, reopened 1, satisfied 50 %",
+                cs.get("received") == 2 and cs.get("resolved") == 2 and cs.get("closed") == 1
+                and cs.get("reopened") == 1 and cs.get("satisfied_pct") == 50 and cs.get("auto_closed") == 0, cs)
+        days = {d["day"]: d for d in body.get("days", [])}
+        h.check("stats: received and resolved per day",
+                len(days) == 5 and days.get("2026-11-23", {}).get("resolved") == 2
+                and days.get("2026-11-21", {}).get("received") == 1, body.get("days"))
+        h.check("stats: district totals", body.get("totals", {}).get("received") == 4, body.get("totals"))
+        st, body = phe.get_json("/api/stats?from=2026-11-20&to=2026-11-24")
+        h.check("an officer's stats cover their department only",
+                [d["department"] for d in body.get("departments", [])] == ["PHE"], body.get("departments"))
+        for query, field in (("from=yesterday", "from"), ("to=2026-11-31", "to"), ("from=2026-11-25&to=2026-11-24", "from"),
+                             ("days=3", "days")):
+            st, body = coll.get_json(f"/api/stats?{query}")
+            h.check(f"stats: bad {query} → 400 naming {field}", st == 400 and body["error"].startswith(field), body)
+        st, body = coll.get_json("/api/stats")
+        h.check("stats default to the last 30 days", st == 200 and len(body.get("days", [])) == 30, st)
+
+        st, body = coll.get_json("/api/review?week=2026-W48")
+        rv = {d["department"]: d for d in body.get("departments", [])}
+        h.check("review of 2026-W48 (Mon 23 Nov): CSPDCL's reopened and unsatisfied case",
+                body.get("week_start") == "2026-11-23" and [c["tracking_no"] for c in rv.get("CSPDCL", {}).get("reopened", [])] == ["BLB-2026-000103"]
+                and [c["tracking_no"] for c in rv.get("CSPDCL", {}).get("unsatisfied", [])] == ["BLB-2026-000103"], body)
+        h.check("review: each list's full count beside it",
+                rv.get("CSPDCL", {}).get("counts") == {"reopened": 1, "overdue": 0, "unsatisfied": 1}
+                and body.get("listed_at_most") == 100, rv.get("CSPDCL"))
+        h.check("review: PHE's overdue case", [c["tracking_no"] for c in rv.get("PHE", {}).get("overdue", [])] == ["BLB-2026-000101"], rv.get("PHE"))
+        for week in ("2026-48", "2026-W54", "2021-W53", "x"):
+            st, body = coll.get_json(f"/api/review?week={week}")
+            h.check(f"review: week={week} → 400 naming week", st == 400 and body["error"].startswith("week"), body)
+
+        jpeg = b"\xff\xd8\xff\xe0" + os.urandom(70000)
+        fake.add_media("778899001", jpeg)
+        fake.add_media("778899002", b"\xff\xd8\xff\xe0 other")
+        fake.add_media("778899003", b"%PDF-1.4 big", mime="application/pdf", file_size=200 * 1024 * 1024)
+        st, hd, raw = phe.get("/api/media/778899001")
+        h.check("media proxy: the file, fetched with the token", st == 200 and raw == jpeg
+                and hd.get("content-type") == "image/jpeg", (st, hd.get("content-type"), len(raw)))
+        h.check("media proxy: neither the token nor Meta's URL reaches the browser",
+                TOKEN.encode() not in raw and b"media-bytes" not in raw
+                and not any(TOKEN in v or "media-bytes" in v for v in hd.values()), hd)
+        gets = len(fake.media_gets)
+        st, _, raw2 = coll.get("/api/media/778899001")
+        h.check("media proxy: the second request comes from SAMPARK_MEDIA_DIR",
+                st == 200 and raw2 == jpeg and len(fake.media_gets) == gets
+                and len(os.listdir(os.path.join(env.tmp, "media"))) == 2, (st, len(fake.media_gets) - gets))
+        h.check("media of another department's case → 404", cspdcl.get("/api/media/778899001")[0] == 404)
+        h.check("media of no case → 404", coll.get("/api/media/123123123")[0] == 404)
+        h.check("media of the officer's own case", cspdcl.get("/api/media/778899002")[0] == 200)
+        gets = len(fake.media_gets)
+        st, _, raw = coll.get("/api/media/778899003")
+        h.check("media over the cap is refused from its file_size, never downloaded",
+                st == 502 and not any("media-bytes/778899003" in p for p, _ in fake.media_gets[gets:]), (st, raw[:100]))
+
+        log = log_of(srv)
+        leaks = [x for x in [PHE_OFFICER, CSPDCL_OFFICER, COLLECTOR, NODAL] + [c[8] for c in CASES] if x in log]
+        h.check("no phone number and no complaint text in the server's log", not leaks, leaks)
+
+
+def test_a_slow_portal_query_never_holds_the_webhook():
+    """The listener's loop never waits on PostgreSQL for the portal: with the cases table locked,
+    /api/cases waits on a portal thread while webhooks and /healthz are answered."""
+    with portal_env("pstall") as (env, fake):
+        srv = serve(env, fake)
+        coll = login(srv.port, fake, COLLECTOR)
+        locker = subprocess.Popen(["psql", env.url, "-qc",
+                                   "BEGIN; LOCK TABLE cases IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(6); COMMIT;"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        h.wait_for(lambda: h.psql(env.url, "SELECT count(*) FROM pg_locks WHERE relation = 'cases'::regclass "
+                                  "AND mode = 'AccessExclusiveLock' AND granted") == "1", 10)
+        done = {}
+
+        def portal_list():
+            done["list"] = coll.get_json("/api/cases")[0]
+            done["list_after_webhooks"] = "webhooks" in done
+
+        t = threading.Thread(target=portal_list)
+        t.start()
+        for _ in range(5):  # clients that give up while their job waits on a portal thread
+            sock = socket.create_connection(("127.0.0.1", srv.port))
+            sock.sendall(f"GET /api/cases HTTP/1.1\r\nHost: x\r\nCookie: sampark_session={coll.cookie}\r\n\r\n".encode())
+            sock.close()
+        time.sleep(0.5)
+        got = [h.post(srv.port, h.text_message(f"9198222{i:05d}", f"wamid.STALL{os.getpid()}{i}", "नमस्ते"))[0]
+               for i in range(5)]
+        health = h.http_get(srv.port, "/healthz")[0]
+        done["webhooks"] = True
+        h.check("while the portal waits on a locked table, webhooks get 200 and /healthz answers",
+                got == [200] * 5 and health in (200, 503) and "list" not in done, (got, health, done))
+        t.join(30)
+        locker.wait(30)
+        h.check("and the portal's list comes after, once the lock is gone",
+                done.get("list") == 200 and done.get("list_after_webhooks"), done)
+        h.check("the answers of clients that went away are dropped; serve goes on",
+                srv.poll() is None and coll.get_json("/api/cases")[0] == 200)
+
+
+TESTS = [test_static_files, test_login_and_sessions, test_limits_and_lockout, test_code_expiry_and_dry_run,
+         test_read_api, test_a_slow_portal_query_never_holds_the_webhook]
+
+
+def main():
+    return h.run_tests(TESTS)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
