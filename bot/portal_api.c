@@ -20,8 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cases.h"
 #include "cases_query.h"
-#include "desk.h"
 #include "officer.h"
 
 /* Media larger than this is not proxied (WhatsApp allows documents up to 100 MB; a collectorate
@@ -118,7 +118,7 @@ static void one_case(portal_thread *t, const portal_user *u, const char *trackin
         portal_error(rs, 404, "no such case");
         return;
     }
-    if (!(json = desk_case_json(t->pg, canon, &e)) ||
+    if (!(json = case_json(t->pg, canon, &e)) ||
         !(messages = cases_query_messages(t->pg, id, &e))) {
         db_failed(rs, "case", &e);
         goto out;
