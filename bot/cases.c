@@ -306,7 +306,17 @@ int case_set_language(db *d, const char *phone, const char *lang, err *e)
     "left(c.description, 1000),"                                                                   \
     " COALESCE(c.location_text, ''), COALESCE(d.name->>'hi', ''), COALESCE(d.name->>'en', ''), "   \
     "c.reopen_count,"                                                                              \
-    " c.awaiting_docs, c.awaiting_reason, c.satisfaction_asked_at IS NOT NULL, c.urgent"
+    " c.awaiting_docs, c.awaiting_reason, c.satisfaction_asked_at IS NOT NULL, c.urgent,"         \
+    " (SELECT count(*) FROM case_events t WHERE t.case_id = c.id AND t.kind = 'transferred'),"     \
+    " " CASE_PENDING_REJECTION("actor") ", " CASE_PENDING_REJECTION("text")
+/* Who asked to close the case as not actionable, and why, while the nodal officers' verdict
+ * waits (issue 16's case rules): the last of its requests, approvals and returns, when it is a
+ * request; '' otherwise. */
+#define CASE_PENDING_REJECTION(col)                                                                \
+    "COALESCE((SELECT CASE WHEN r.kind = 'reject_requested' THEN r." col " END"                   \
+    " FROM case_events r WHERE r.case_id = c.id"                                                   \
+    " AND r.kind IN ('reject_requested', 'rejected', 'reject_returned')"                          \
+    " ORDER BY r.id DESC LIMIT 1), '')"
 
 static const db_stmt st_get = {"cases_get",
                                "SELECT " CASE_COLUMNS
@@ -336,8 +346,11 @@ static const db_stmt st_staff = {
     "SELECT EXISTS (SELECT 1 FROM districts WHERE $1 = ANY(nodal_phones || collector_phones)),"
     " EXISTS (SELECT 1 FROM officers WHERE phone = $1),"
     " EXISTS (SELECT 1 FROM officers WHERE phone = $1 AND department_code = $2),"
-    " EXISTS (SELECT 1 FROM departments WHERE code = $3 AND active)",
-    3};
+    " EXISTS (SELECT 1 FROM departments WHERE code = $3 AND active),"
+    " (SELECT to_char(now() AT TIME ZONE timezone, 'YYYY-MM-DD') FROM districts),"
+    " (SELECT to_char(now() AT TIME ZONE timezone + $4::int * interval '1 day', 'YYYY-MM-DD')"
+    "  FROM districts)",
+    4};
 static const db_stmt st_recipients = {
     "cases_recipients",
     "SELECT DISTINCT p FROM (SELECT phone FROM officers WHERE $1 = 'officers' AND "
@@ -384,6 +397,14 @@ static const db_stmt st_close = {
     "UPDATE cases SET status = 'closed', closed_at = now(), satisfaction_asked_at = NULL, "
     "awaiting_docs = false,"
     " awaiting_reason = false, updated_at = now() WHERE id = $1::bigint AND status = 'resolved'",
+    1};
+/* Closed as not actionable (issue 16's case rules): from any status but closed; nothing waits
+ * any more (no satisfaction question: the citizen is told why). */
+static const db_stmt st_close_rejected = {
+    "cases_close_rejected",
+    "UPDATE cases SET status = 'closed', closed_at = now(), satisfaction_asked_at = NULL, "
+    "awaiting_docs = false, awaiting_reason = false, updated_at = now()"
+    " WHERE id = $1::bigint AND status <> 'closed'",
     1};
 static const db_stmt st_ask_reason = {
     "cases_ask_reason",
@@ -463,6 +484,10 @@ static int read_case(db *d, const db_stmt *st, const char *const *params, case_i
     copy_columns(c, r, desk_columns, sizeof desk_columns / sizeof desk_columns[0]);
     c->reopen_count = atoi(PQgetvalue(r, 0, 10));
     copy_flags(r, 11, (int *[]){&c->awaiting_docs, &c->awaiting_reason, &c->asked, &c->urgent}, 4);
+    c->transfers = atoi(PQgetvalue(r, 0, 15));
+    snprintf(c->reject_by, sizeof c->reject_by, "%s", PQgetvalue(r, 0, 16));
+    snprintf(c->reject_reason, sizeof c->reject_reason, "%s", PQgetvalue(r, 0, 17));
+    text_fit(c->reject_reason);
     PQclear(r);
     return 1;
 }
@@ -482,15 +507,19 @@ int case_get_waiting(db *d, const char *phone, const char *like, case_info *out,
     return read_case(d, &st_waiting, (const char *[]){phone, like}, out, e);
 }
 
-int case_staff_of(db *d, const char *phone, const char *dept, const char *target, case_staff *out,
-                  err *e)
+int case_staff_of(db *d, const char *phone, const char *dept, const char *target, int days_ahead,
+                  case_staff *out, err *e)
 {
-    PGresult *r =
-        db_query(d, &st_staff, (const char *[]){phone, dept ? dept : "", target ? target : ""}, e);
-    if (!r)
+    char days[16];
+    PGresult *r;
+    snprintf(days, sizeof days, "%d", days_ahead);
+    if (!(r = db_query(d, &st_staff,
+                       (const char *[]){phone, dept ? dept : "", target ? target : "", days}, e)))
         return -1;
     copy_flags(r, 0, (int *[]){&out->supervisor, &out->officer, &out->of_dept, &out->target_active},
                4);
+    snprintf(out->today, sizeof out->today, "%s", PQgetvalue(r, 0, 4));
+    snprintf(out->latest, sizeof out->latest, "%s", PQgetvalue(r, 0, 5));
     PQclear(r);
     return 0;
 }
@@ -545,6 +574,11 @@ int case_request_docs(db *d, const char *case_id, const char *officer, err *e)
 int case_resolve(db *d, const char *case_id, err *e)
 {
     return db_exec(d, &st_resolve, (const char *[]){case_id}, e);
+}
+
+int case_close_rejected(db *d, const char *case_id, err *e)
+{
+    return db_exec(d, &st_close_rejected, (const char *[]){case_id}, e);
 }
 
 /* 1 when the statement changed a row, 0 none, -1 error. */
@@ -711,7 +745,12 @@ static const db_stmt st_digest_lists = {
     " (SELECT 'overdue' AS kind, * FROM cases WHERE status IN " CASES_UNRESOLVED
     " AND sla_due_at < " CASES_AT "  ORDER BY sla_due_at, created_at LIMIT 10)"
     " UNION ALL (SELECT 'reopened', * FROM cases WHERE status = 'reopened' ORDER BY created_at "
-    "LIMIT 20)) x",
+    "LIMIT 20)"
+    /* Open cases an officer answered with an interim reply (issue 16): the collector sees the
+     * promises, the latest first. */
+    " UNION ALL (SELECT 'interim', c.* FROM cases c WHERE c.status IN " CASES_UNRESOLVED
+    "  AND EXISTS (SELECT 1 FROM case_events i WHERE i.case_id = c.id AND i.kind = 'interim')"
+    "  ORDER BY c.updated_at DESC LIMIT 20)) x",
     1};
 static const db_stmt st_satisfaction = {
     "cases_satisfaction",

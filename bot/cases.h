@@ -33,6 +33,11 @@ typedef struct case_info {
     int awaiting_docs;   /* an officer asked for documents */
     int awaiting_reason; /* the citizen said "not satisfied" and owes the reason */
     int asked;           /* the satisfaction question waits for its answer */
+    int transfers;       /* how often it has been transferred */
+    /* A request to close it as not actionable, waiting for the nodal officers: who asked ("" when
+     * none waits) and why. */
+    char reject_by[24];
+    char reject_reason[4004];
 } case_info;
 
 /* Creates the complaint described by the session's variables (department, description,
@@ -78,13 +83,15 @@ int case_get_by_message(db *d, const char *wamid, case_info *out, err *e);
 int case_get_waiting(db *d, const char *phone, const char *like, case_info *out, err *e);
 
 /* Who phone is at the desk: a nodal officer or the collector (supervisor), an officer of some
- * department (officer), an officer of dept (of_dept); and whether target is an active
- * department (target_active). dept and target may be NULL. */
+ * department (officer), an officer of dept (of_dept); whether target is an active department
+ * (target_active); and the district's date today and days_ahead days on (YYYY-MM-DD, for an
+ * interim reply's promise). dept and target may be NULL. */
 typedef struct case_staff {
     int supervisor, officer, of_dept, target_active;
+    char today[11], latest[11];
 } case_staff;
-int case_staff_of(db *d, const char *phone, const char *dept, const char *target, case_staff *out,
-                  err *e);
+int case_staff_of(db *d, const char *phone, const char *dept, const char *target, int days_ahead,
+                  case_staff *out, err *e);
 
 /* Who hears about cases, one phone a row in column 0, each once, in order: CASE_OFFICERS the
  * officers of dept; the others the district's (dept ignored). NULL + e on error. */
@@ -115,6 +122,8 @@ int case_mark_in_progress(db *d, const char *case_id, err *e);
 int case_request_docs(db *d, const char *case_id, const char *officer, err *e);
 int case_resolve(db *d, const char *case_id, err *e);
 int case_transfer(db *d, const char *case_id, const char *dept, err *e);
+/* The nodal officers approved closing it as not actionable: closed, nothing waits. */
+int case_close_rejected(db *d, const char *case_id, err *e);
 /* The documents came: the request ends; returns who gets them (column 0) — the officer who
  * asked while they may still act on the case, else the department's officers now. */
 PGresult *case_docs_answered(db *d, const char *case_id, err *e);

@@ -67,11 +67,80 @@ static void plan_transfer(const officer_command *c, const desk_facts *f, desk_pl
         say_officer(p, DESK_MSG_UNKNOWN_DEPT);
         return;
     }
+    /* A case passed from desk to desk stops with the nodal officers: they transfer it, or not. */
+    if (!f->supervisor && f->transfers >= DESK_MAX_TRANSFERS) {
+        add(p, DESK_ADD_EVENT, DESK_MSG_NONE, "transfer_requested");
+        add(p, DESK_SAY_NODAL, DESK_MSG_NODAL_TRANSFER, NULL);
+        say_officer(p, DESK_MSG_TRANSFER_LIMIT);
+        return;
+    }
     add(p, DESK_TRANSFER, DESK_MSG_NONE, NULL);
     add(p, DESK_ADD_EVENT, DESK_MSG_NONE, "transferred");
     add(p, DESK_NOTIFY_DEPT, DESK_MSG_NONE, NULL);
     add(p, DESK_SAY_CITIZEN, DESK_MSG_CITIZEN_MOVED, NULL);
     say_officer(p, DESK_MSG_TRANSFERRED);
+}
+
+/* interim: the reason and the expected date reach the citizen. The SLA clock runs on: the
+ * date is a promise to the citizen, not a new deadline for the desk (CM Helpline practice). */
+static void plan_interim(const officer_command *c, const desk_facts *f, desk_plan *p)
+{
+    if (!c->date[0] || strcmp(c->date, f->today) < 0 || strcmp(c->date, f->latest) > 0) {
+        say_officer(p, DESK_MSG_BAD_DATE);
+        return;
+    }
+    add(p, DESK_MARK_PROGRESS, DESK_MSG_NONE, NULL);
+    add(p, DESK_ADD_EVENT, DESK_MSG_NONE, "interim");
+    add(p, DESK_SAY_CITIZEN, DESK_MSG_CITIZEN_INTERIM, NULL);
+    say_officer(p, DESK_MSG_INTERIM_SENT);
+}
+
+static void close_rejected(desk_plan *p)
+{
+    add(p, DESK_CLOSE_REJECTED, DESK_MSG_NONE, NULL);
+    add(p, DESK_ADD_EVENT, DESK_MSG_NONE, "rejected");
+    add(p, DESK_SAY_CITIZEN, DESK_MSG_CITIZEN_REJECTED, NULL);
+    say_officer(p, DESK_MSG_REJECTED);
+}
+
+/* reject (not actionable: a court matter, outside the district): an officer asks and the nodal
+ * officers decide — an officer never closes a case this way alone. A nodal officer's or the
+ * collector's own reject closes it at once: they are the ones who approve. */
+static void plan_reject(const officer_command *c, const desk_facts *f, desk_plan *p)
+{
+    (void)c;
+    if (f->supervisor) {
+        close_rejected(p);
+        return;
+    }
+    if (f->reject_pending) {
+        say_officer(p, DESK_MSG_REJECT_WAITING);
+        return;
+    }
+    add(p, DESK_ADD_EVENT, DESK_MSG_NONE, "reject_requested");
+    add(p, DESK_SAY_NODAL, DESK_MSG_NODAL_REJECT, NULL);
+    say_officer(p, DESK_MSG_REJECT_ASKED);
+}
+
+/* approve / return: the nodal officers' verdict on a waiting request to reject. */
+static void plan_verdict(const officer_command *c, const desk_facts *f, desk_plan *p)
+{
+    if (!f->supervisor) {
+        say_officer(p, DESK_MSG_ONLY_NODAL);
+        return;
+    }
+    if (!f->reject_pending) {
+        say_officer(p, DESK_MSG_NOTHING_TO_DECIDE);
+        return;
+    }
+    if (c->cmd == OFFICER_APPROVE) {
+        close_rejected(p);
+        add(p, DESK_SAY_ASKER, DESK_MSG_ASKER_REJECTED, NULL);
+        return;
+    }
+    add(p, DESK_ADD_EVENT, DESK_MSG_NONE, "reject_returned");
+    add(p, DESK_SAY_ASKER, DESK_MSG_ASKER_RETURNED, NULL);
+    say_officer(p, DESK_MSG_RETURNED);
 }
 
 static const desk_command commands[] = {
@@ -141,7 +210,8 @@ static int gather(desk_out *o, const wa_message *m, const officer_command *cmd, 
             return -1;
     }
     if (case_staff_of(o->pg, m->from, found ? c->department : NULL,
-                      found && cmd->cmd == OFFICER_TRANSFER ? cmd->dept : NULL, &staff, e) < 0)
+                      found && cmd->cmd == OFFICER_TRANSFER ? cmd->dept : NULL,
+                      DESK_INTERIM_MAX_DAYS, &staff, e) < 0)
         return -1;
     f->supervisor = staff.supervisor;
     f->officer = staff.officer;
@@ -150,6 +220,10 @@ static int gather(desk_out *o, const wa_message *m, const officer_command *cmd, 
     f->closed = found && !strcmp(c->status, "closed");
     f->same_dept = found && !strcmp(cmd->dept, c->department);
     f->target_active = staff.target_active;
+    f->transfers = found ? c->transfers : 0;
+    f->reject_pending = found && c->reject_by[0];
+    snprintf(f->today, sizeof f->today, "%s", staff.today);
+    snprintf(f->latest, sizeof f->latest, "%s", staff.latest);
     return 0;
 }
 
@@ -162,12 +236,100 @@ static const char officer_help[] = "आदेश / Commands:\n"
                                    "transfer <शिकायत संख्या> <विभाग कोड> — दूसरे विभाग को भेजें\n"
                                    "cases — आपकी खुली शिकायतें\n"
                                    "show <शिकायत संख्या> — विवरण\n"
-                                   "(हिंदी में भी: उत्तर, दस्तावेज़, हल, स्थानांतरण, मामले, देखें। किसी सूचना पर "
+                                   "interim <शिकायत संख्या> <DD-MM-YYYY> <कारण> — अंतरिम जवाब और संभावित तारीख\n"
+                                   "reject <शिकायत संख्या> <कारण> — अमान्य (कार्रवाई योग्य नहीं), नोडल अधिकारी की मंजूरी से\n"
+                                   "approve / return <शिकायत संख्या> [टिप्पणी] — नोडल अधिकारी: अमान्य मंजूर / वापस\n"
+                                   "(हिंदी में भी: उत्तर, दस्तावेज़, हल, स्थानांतरण, मामले, देखें, अंतरिम, अमान्य, स्वीकृत, वापस। किसी सूचना पर "
                                    "स्वाइप करके सीधे जवाब भी दे सकते हैं।)";
 
+/* YYYY-MM-DD as the district writes dates: DD-MM-YYYY. */
+static const char *dmy(const char *iso, char out[11])
+{
+    snprintf(out, 11, "%.2s-%.2s-%.4s", iso + 8, iso + 5, iso);
+    return out;
+}
+
+/* The texts of the case rules (interim, reject, approve, return, the transfer limit) to
+ * officers and nodal officers, as officer_text. */
+static int rule_text(desk_msg msg, const officer_command *cmd, const case_info *c,
+                     const char *from, char *out, size_t n)
+{
+    char date[11];
+    switch (msg) {
+    case DESK_MSG_BAD_DATE:
+        snprintf(out, n,
+                 "अंतरिम जवाब में समाधान की संभावित तारीख लिखें — आज से %d दिन के भीतर — ऐसे: interim %s "
+                 "DD-MM-YYYY <कारण>",
+                 DESK_INTERIM_MAX_DAYS, c->tracking_no);
+        return 0;
+    case DESK_MSG_INTERIM_SENT:
+        snprintf(out, n,
+                 "✓ शिकायत %s: अंतरिम जवाब और संभावित तारीख %s नागरिक को भेज दी गई। समय-सीमा पहले जैसी "
+                 "चलती रहेगी।",
+                 c->tracking_no, dmy(cmd->date, date));
+        return 1;
+    case DESK_MSG_REJECT_ASKED:
+        snprintf(out, n,
+                 "✓ शिकायत %s को अमान्य (कार्रवाई योग्य नहीं) करने का अनुरोध नोडल अधिकारी को भेजा गया। उनकी "
+                 "मंजूरी तक शिकायत खुली रहेगी।",
+                 c->tracking_no);
+        return 1;
+    case DESK_MSG_REJECT_WAITING:
+        snprintf(out, n, "शिकायत %s को अमान्य करने का अनुरोध पहले से नोडल अधिकारी के पास है।",
+                 c->tracking_no);
+        return 0;
+    case DESK_MSG_NODAL_REJECT:
+        snprintf(out, n,
+                 "⚖️ अमान्य करने का अनुरोध: शिकायत %s (%s)\n%s\n\nअधिकारी %s का कारण: %s\n\n"
+                 "मंजूर करें: approve %s\nवापस भेजें: return %s <टिप्पणी>",
+                 c->tracking_no, c->dept_name_hi, c->description, from, cmd->text,
+                 c->tracking_no, c->tracking_no);
+        return 1;
+    case DESK_MSG_ONLY_NODAL:
+        snprintf(out, n, "approve और return केवल नोडल अधिकारी या कलेक्टर लिख सकते हैं।");
+        return 0;
+    case DESK_MSG_NOTHING_TO_DECIDE:
+        snprintf(out, n, "शिकायत %s पर अमान्य करने का कोई अनुरोध लंबित नहीं है।", c->tracking_no);
+        return 0;
+    case DESK_MSG_REJECTED:
+        snprintf(out, n, "✓ शिकायत %s अमान्य के रूप में बंद। नागरिक को कारण बता दिया गया।",
+                 c->tracking_no);
+        return 1;
+    case DESK_MSG_ASKER_REJECTED:
+        snprintf(out, n, "शिकायत %s: नोडल अधिकारी ने अमान्य करना मंजूर किया; शिकायत बंद।",
+                 c->tracking_no);
+        return 1;
+    case DESK_MSG_RETURNED:
+        snprintf(out, n, "✓ शिकायत %s अधिकारी को वापस भेजी गई।", c->tracking_no);
+        return 1;
+    case DESK_MSG_ASKER_RETURNED:
+        snprintf(out, n,
+                 "शिकायत %s: नोडल अधिकारी ने अमान्य करने का अनुरोध वापस किया।\nटिप्पणी: %s\nकृपया "
+                 "कार्रवाई करें: reply %s <संदेश> या resolve %s <टिप्पणी>",
+                 c->tracking_no, cmd->text, c->tracking_no, c->tracking_no);
+        return 1;
+    case DESK_MSG_TRANSFER_LIMIT:
+        snprintf(out, n,
+                 "शिकायत %s का %d बार स्थानांतरण हो चुका है; आगे का स्थानांतरण नोडल अधिकारी तय करेंगे। "
+                 "अनुरोध उन्हें भेज दिया गया।",
+                 c->tracking_no, c->transfers);
+        return 1;
+    case DESK_MSG_NODAL_TRANSFER:
+        snprintf(out, n,
+                 "🔁 स्थानांतरण का अनुरोध: शिकायत %s (%s), %d बार स्थानांतरित\nअधिकारी %s इसे %s विभाग को "
+                 "भेजना चाहते हैं।\n\nभेजने के लिए: transfer %s %s",
+                 c->tracking_no, c->dept_name_hi, c->transfers, from, cmd->dept,
+                 c->tracking_no, cmd->dept);
+        return 1;
+    default:
+        out[0] = '\0';
+        return 0;
+    }
+}
+
 /* The text of msg to the officer; 1 when it is about the case (kept with it), 0 when not. */
-static int officer_text(desk_msg msg, const officer_command *cmd, const case_info *c, char *out,
-                        size_t n)
+static int officer_text(desk_msg msg, const officer_command *cmd, const case_info *c,
+                        const char *from, char *out, size_t n)
 {
     switch (msg) {
     case DESK_MSG_NOT_UNDERSTOOD:
@@ -217,8 +379,7 @@ static int officer_text(desk_msg msg, const officer_command *cmd, const case_inf
         snprintf(out, n, "✓ शिकायत %s %s विभाग को भेज दी गई।", c->tracking_no, c->department);
         return 1;
     default:
-        out[0] = '\0';
-        return 0;
+        return rule_text(msg, cmd, c, from, out, n);
     }
 }
 
@@ -235,6 +396,26 @@ static void citizen_text(desk_msg msg, const officer_command *cmd, const case_in
                     : "शिकायत %s के लिए अधिकारी को यह चाहिए:\n%s\nकृपया फोटो या दस्तावेज़ यहीं भेजें।",
                  c->tracking_no, cmd->text);
         break;
+    case DESK_MSG_CITIZEN_INTERIM: {
+        char date[11];
+        snprintf(out, n,
+                 en ? "Interim reply from the officer on your complaint %s:\n%s\nExpected "
+                      "resolution by: %s"
+                    : "आपकी शिकायत %s पर अधिकारी का अंतरिम जवाब:\n%s\nसमाधान की संभावित तारीख: %s",
+                 c->tracking_no, cmd->text, dmy(cmd->date, date));
+        break;
+    }
+    case DESK_MSG_CITIZEN_REJECTED: {
+        /* The reason is the asking officer's (approve has none), or the nodal officer's own. */
+        const char *why = cmd->cmd == OFFICER_APPROVE ? c->reject_reason : cmd->text;
+        snprintf(out, n,
+                 en ? "Your complaint %s has been closed: it is not something the district "
+                      "administration can act on.\nReason: %s"
+                    : "आपकी शिकायत %s बंद कर दी गई है: इस पर जिला प्रशासन के स्तर पर कार्रवाई संभव नहीं "
+                      "है।\nकारण: %s",
+                 c->tracking_no, why);
+        break;
+    }
     case DESK_MSG_CITIZEN_MOVED:
         snprintf(out, n,
                  en ? "Your complaint %s is now with the %s department."
@@ -335,15 +516,45 @@ static int notify_new_dept(desk_out *o, case_info *c, err *e)
     return desk_notify_dept(o, c->department, text, c->id, "officer_new_case", 0, 0, e);
 }
 
+/* The event of a step, with the command's text and what else it needs to be read later: a
+ * transfer's departments (c is still in the one it leaves), an interim reply's date, who asked
+ * for a rejection the nodal officer decided — and for "rejected" after approve, the asking
+ * officer's reason (approve has no text of its own). */
+static int add_event(desk_out *o, const wa_message *m, const officer_command *cmd,
+                     const case_info *c, const char *kind, err *e)
+{
+    char detail[200] = "";
+    const char *text = cmd->text;
+    if (cmd->cmd == OFFICER_TRANSFER)
+        snprintf(detail, sizeof detail, "{\"from\": \"%s\", \"to\": \"%s\"}", c->department,
+                 cmd->dept);
+    else if (cmd->cmd == OFFICER_INTERIM)
+        snprintf(detail, sizeof detail, "{\"until\": \"%s\"}", cmd->date);
+    else if (c->reject_by[0] && (cmd->cmd == OFFICER_APPROVE || cmd->cmd == OFFICER_RETURN))
+        snprintf(detail, sizeof detail, "{\"asked_by\": \"%s\"}", c->reject_by);
+    if (cmd->cmd == OFFICER_APPROVE)
+        text = c->reject_reason;
+    return desk_event(o, c, kind, m->from, text, detail[0] ? detail : NULL, e);
+}
+
+/* A request for the nodal officers to decide; the collector when the district names none. */
+static int say_nodal(desk_out *o, const case_info *c, const char *text, err *e)
+{
+    int n = desk_say_role(o, CASE_NODAL, NULL, text, c->id, "escalation", NULL, e);
+    if (n == 0)
+        n = desk_say_role(o, CASE_COLLECTOR, NULL, text, c->id, "escalation", NULL, e);
+    return n < 0 ? -1 : 0;
+}
+
 /* One step of the plan: 0 done, 1 the plan ends here (said why), -1 error. */
 static int act(desk_out *o, const wa_message *m, const officer_command *cmd, case_info *c,
                const desk_facts *f, const desk_action *a, err *e)
 {
-    char text[4600], detail[200];
+    char text[4600];
     int moved;
     switch (a->step) {
     case DESK_SAY_OFFICER: {
-        int about = officer_text(a->msg, cmd, c, text, sizeof text);
+        int about = officer_text(a->msg, cmd, c, m->from, text, sizeof text);
         return desk_say(o, m->from, text, about ? c->id : NULL, "officer_reply", e);
     }
     case DESK_SAY_CITIZEN:
@@ -356,11 +567,7 @@ static int act(desk_out *o, const wa_message *m, const officer_command *cmd, cas
     case DESK_MARK_PROGRESS:
         return case_mark_in_progress(o->pg, c->id, e);
     case DESK_ADD_EVENT:
-        /* Before the transfer's re-read, c is still in the department it leaves. */
-        snprintf(detail, sizeof detail, "{\"from\": \"%s\", \"to\": \"%s\"}", c->department,
-                 cmd->dept);
-        return desk_event(o, c, a->event, m->from, cmd->text,
-                          cmd->cmd == OFFICER_TRANSFER ? detail : NULL, e);
+        return add_event(o, m, cmd, c, a->event, e);
     case DESK_REQUEST_DOCS:
         return case_request_docs(o->pg, c->id, m->from, e);
     case DESK_RESOLVE:
@@ -371,10 +578,18 @@ static int act(desk_out *o, const wa_message *m, const officer_command *cmd, cas
         if ((moved = case_transfer(o->pg, c->id, cmd->dept, e)) != 0)
             return moved < 0 ? -1 : 0;
         /* Made inactive since the facts were gathered. */
-        officer_text(DESK_MSG_UNKNOWN_DEPT, cmd, c, text, sizeof text);
+        officer_text(DESK_MSG_UNKNOWN_DEPT, cmd, c, m->from, text, sizeof text);
         return desk_say(o, m->from, text, NULL, "officer_reply", e) < 0 ? -1 : 1;
     case DESK_NOTIFY_DEPT:
         return notify_new_dept(o, c, e);
+    case DESK_SAY_NODAL:
+        officer_text(a->msg, cmd, c, m->from, text, sizeof text);
+        return say_nodal(o, c, text, e);
+    case DESK_SAY_ASKER:
+        officer_text(a->msg, cmd, c, m->from, text, sizeof text);
+        return c->reject_by[0] ? desk_say(o, c->reject_by, text, c->id, "officer_reply", e) : 0;
+    case DESK_CLOSE_REJECTED:
+        return case_close_rejected(o->pg, c->id, e);
     }
     return 0;
 }

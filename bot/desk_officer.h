@@ -16,7 +16,16 @@ typedef struct desk_facts {
     int closed;        /* the case is closed */
     int same_dept;     /* transfer: the department named is the case's own */
     int target_active; /* transfer: the department named is an active one */
+    int transfers;     /* how often the case has been transferred */
+    int reject_pending; /* an officer asked to close it as not actionable; no verdict yet */
+    /* interim: the district's today and the latest expected date allowed, YYYY-MM-DD */
+    char today[11], latest[11];
 } desk_facts;
+
+/* An officer may transfer a case this often; past it the nodal officers decide (CM Helpline
+ * practice). An interim reply may promise a date at most this many days ahead. */
+#define DESK_MAX_TRANSFERS  3
+#define DESK_INTERIM_MAX_DAYS 90
 
 typedef enum desk_step {
     DESK_SAY_OFFICER,      /* msg to the officer */
@@ -30,6 +39,9 @@ typedef enum desk_step {
     DESK_ASK_SATISFACTION, /* the question to the citizen, with the officer's note */
     DESK_TRANSFER,         /* the case moves to the department named */
     DESK_NOTIFY_DEPT,      /* the case's (new) department's officers get the case */
+    DESK_SAY_NODAL,        /* msg to the nodal officers (a request to decide) */
+    DESK_SAY_ASKER,        /* msg to the officer who asked to reject (the verdict) */
+    DESK_CLOSE_REJECTED,   /* closed as not actionable */
 } desk_step;
 
 typedef enum desk_msg {
@@ -49,6 +61,22 @@ typedef enum desk_msg {
     DESK_MSG_CITIZEN_REPLY,  /* to the citizen: the officer's reply */
     DESK_MSG_CITIZEN_DOCS,   /* to the citizen: what the officer needs */
     DESK_MSG_CITIZEN_MOVED,  /* to the citizen: the new department */
+    /* the case rules (issue 16) */
+    DESK_MSG_BAD_DATE,           /* interim: the date missing, past or too far */
+    DESK_MSG_INTERIM_SENT,       /* done: the citizen has the reason and the date */
+    DESK_MSG_CITIZEN_INTERIM,    /* to the citizen: the reason and the expected date */
+    DESK_MSG_REJECT_ASKED,       /* done: the nodal officers decide */
+    DESK_MSG_REJECT_WAITING,     /* a rejection already waits for the nodal officers */
+    DESK_MSG_NODAL_REJECT,       /* to the nodal officers: approve or return */
+    DESK_MSG_ONLY_NODAL,         /* approve/return: for the nodal officers and the collector */
+    DESK_MSG_NOTHING_TO_DECIDE,  /* approve/return: no rejection waits */
+    DESK_MSG_REJECTED,           /* done: closed as not actionable */
+    DESK_MSG_CITIZEN_REJECTED,   /* to the citizen: closed, and why */
+    DESK_MSG_ASKER_REJECTED,     /* to the asking officer: approved */
+    DESK_MSG_RETURNED,           /* done: back with the officer */
+    DESK_MSG_ASKER_RETURNED,     /* to the asking officer: returned, with the note */
+    DESK_MSG_TRANSFER_LIMIT,     /* transfer: past the limit, the nodal officers decide */
+    DESK_MSG_NODAL_TRANSFER,     /* to the nodal officers: a transfer past the limit asked */
 } desk_msg;
 
 typedef struct desk_action {

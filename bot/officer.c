@@ -109,6 +109,25 @@ static void rest(const char *s, const char *cut_from, const char *cut_to, char *
     }
 }
 
+/* An interim reply's date, the first word of its text: DD-MM-YYYY (or with / or .), a real
+ * day of the calendar → YYYY-MM-DD in out, and the word left out of the text. Anything else
+ * leaves the date empty and the text as it was (the desk asks for the date). */
+static void take_date(officer_command *out)
+{
+    int d, m, y, n = 0;
+    char sep1, sep2;
+    static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (sscanf(out->text, "%2d%c%2d%c%4d%n", &d, &sep1, &m, &sep2, &y, &n) != 5 || n < 8 ||
+        !strchr("-/.", sep1) || sep2 != sep1 || (out->text[n] && out->text[n] != ' ' &&
+                                                 out->text[n] != '\n' && out->text[n] != ','))
+        return;
+    if (y < 2000 || y > 2999 || m < 1 || m > 12 || d < 1 || d > days[m - 1] ||
+        (m == 2 && d == 29 && (y % 4 || (y % 100 == 0 && y % 400))))
+        return;
+    snprintf(out->date, sizeof out->date, "%04d-%02d-%02d", y, m, d);
+    rest(out->text + n, NULL, NULL, out->text, sizeof out->text);
+}
+
 void officer_parse(const char *text, const char *context_id, officer_command *out)
 {
     const char *p = text, *word_end, *ts = NULL, *te = NULL;
@@ -151,4 +170,6 @@ void officer_parse(const char *text, const char *context_id, officer_command *ou
         out->dept[n] = '\0';
         text_fit(out->dept);
     }
+    if (out->cmd == OFFICER_INTERIM)
+        take_date(out);
 }

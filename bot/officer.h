@@ -16,6 +16,10 @@ typedef enum officer_cmd {
     OFFICER_TRANSFER, /* transfer <TRACKING> <DEPT> */
     OFFICER_CASES,    /* cases */
     OFFICER_SHOW,     /* show <TRACKING> */
+    OFFICER_INTERIM,  /* interim <TRACKING> <DD-MM-YYYY> <reason> (issue 16's case rules) */
+    OFFICER_REJECT,   /* reject <TRACKING> <reason>: close as not actionable, if approved */
+    OFFICER_APPROVE,  /* approve <TRACKING>: a nodal officer closes it as rejected */
+    OFFICER_RETURN,   /* return <TRACKING> <note>: a nodal officer sends it back */
 } officer_cmd;
 
 typedef struct officer_command {
@@ -23,6 +27,7 @@ typedef struct officer_command {
     int swipe;         /* a reply by swiping a notification (the case comes from context) */
     char tracking[32]; /* canonical BLB-2026-000123, "" when none was written */
     char dept[24];     /* transfer target, upper-case */
+    char date[11];     /* interim: the expected date as YYYY-MM-DD; "" when none or not a date */
     char text[16400];  /* the rest: reply text, documents needed, resolution note (4096 letters) */
 } officer_command;
 

@@ -401,7 +401,9 @@ static void digest_lists(db *d, const char *now, struct buf *text, struct buf *c
         const char *k = PQgetvalue(r, i, 0);
         if (strcmp(section, k) != 0) {
             add(text, "\n%s\n",
-                !strcmp(k, "overdue") ? "सबसे पुरानी समय-सीमा पार:" : "दोबारा खुली शिकायतें:");
+                !strcmp(k, "overdue")    ? "सबसे पुरानी समय-सीमा पार:"
+                : !strcmp(k, "interim") ? "अंतरिम जवाब वाली खुली शिकायतें:"
+                                         : "दोबारा खुली शिकायतें:");
             section = k;
         }
         add(text, "%s (%s) %s दिन %s घंटे%s%s\n", PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),

@@ -11,7 +11,8 @@
 
 /* Facts, written as letters: s supervisor, o officer of some department, f the case found,
  * d of the case's department, c closed, = transfer to its own department, a transfer target
- * active. */
+ * active, r a rejection waits, 3 transferred three times. Today is 05-12-2026; an interim
+ * date may be up to 05-03-2027. */
 static desk_facts facts(const char *letters)
 {
     desk_facts f;
@@ -23,6 +24,10 @@ static desk_facts facts(const char *letters)
     f.closed = strchr(letters, 'c') != NULL;
     f.same_dept = strchr(letters, '=') != NULL;
     f.target_active = strchr(letters, 'a') != NULL;
+    f.reject_pending = strchr(letters, 'r') != NULL;
+    f.transfers = strchr(letters, '3') ? 3 : 0;
+    snprintf(f.today, sizeof f.today, "2026-12-05");
+    snprintf(f.latest, sizeof f.latest, "2027-03-05");
     return f;
 }
 
@@ -32,12 +37,16 @@ static const char *plan_of(const char *text, const char *context, const char *le
 {
     static const char *const steps[] = {
         "say_officer",  "say_citizen", "list_cases",       "show_case", "mark_progress", "event",
-        "request_docs", "resolve",     "ask_satisfaction", "transfer",  "notify_dept"};
+        "request_docs", "resolve",     "ask_satisfaction", "transfer",  "notify_dept",
+        "say_nodal",    "say_asker",   "close_rejected"};
     static const char *const msgs[] = {
         "",          "help",     "not_understood", "need_tracking", "no_case",
         "not_yours", "closed",   "empty_text",     "need_dept",     "unknown_dept",
         "sent",      "resolved", "transferred",    "reply",         "docs",
-        "moved"};
+        "moved",     "bad_date", "interim_sent",   "interim",       "reject_asked",
+        "reject_waiting", "nodal_reject", "only_nodal", "nothing_to_decide", "rejected",
+        "citizen_rejected", "asker_rejected", "returned", "asker_returned", "transfer_limit",
+        "nodal_transfer"};
     static char out[400];
     officer_command c;
     desk_facts f = facts(letters);
@@ -77,6 +86,20 @@ static const struct {
     {"transfer BLB-2026-000123", "", "ofda", "say_officer:need_dept"},
     {"transfer BLB-2026-000123 PHE", "", "ofd=a", "say_officer:need_dept"},
     {"transfer BLB-2026-000123 NOSUCH", "", "ofd", "say_officer:unknown_dept"},
+    /* The case rules (issue 16): an interim reply needs a real date from today to 90 days on. */
+    {"interim BLB-2026-000123 pipeline ordered", "", "ofd", "say_officer:bad_date"},
+    {"interim BLB-2026-000123 04-12-2026 pipeline ordered", "", "ofd", "say_officer:bad_date"},
+    {"interim BLB-2026-000123 06-03-2027 pipeline ordered", "", "ofd", "say_officer:bad_date"},
+    {"interim BLB-2026-000123 31-02-2027 pipeline ordered", "", "ofd", "say_officer:bad_date"},
+    {"interim BLB-2026-000123 20-12-2026", "", "ofd", "say_officer:empty_text"},
+    /* Rejection: one request at a time; only the nodal officers decide, and only on a request. */
+    {"reject BLB-2026-000123 court matter", "", "ofdr", "say_officer:reject_waiting"},
+    {"reject BLB-2026-000123", "", "ofd", "say_officer:empty_text"},
+    {"approve BLB-2026-000123", "", "ofdr", "say_officer:only_nodal"},
+    {"return BLB-2026-000123 please act", "", "ofdr", "say_officer:only_nodal"},
+    {"approve BLB-2026-000123", "", "sf", "say_officer:nothing_to_decide"},
+    {"return BLB-2026-000123", "", "sfr", "say_officer:empty_text"},
+    {"approve BLB-2026-000123", "", "sfrc", "say_officer:closed"},
 };
 
 static void refusals(void **state)
@@ -114,11 +137,42 @@ static void plans(void **state)
     assert_string_equal(plan_of("मामले", "", ""), "list_cases");
 }
 
+/* The case rules of CM Helpline and CPGRAMS practice (issue 16, item 7). */
+static void case_rules(void **state)
+{
+    (void)state;
+    assert_string_equal(
+        plan_of("interim BLB-2026-000123 20-12-2026 pipeline ordered", "", "ofd"),
+        "mark_progress event:interim say_citizen:interim say_officer:interim_sent");
+    assert_string_equal(plan_of("अंतरिम BLB-2026-000123 05/03/2027 टेंडर हो गया", "", "ofd"),
+                        "mark_progress event:interim say_citizen:interim say_officer:interim_sent");
+    /* An officer asks; the nodal officers decide; the officer never closes alone. */
+    assert_string_equal(plan_of("reject BLB-2026-000123 court matter", "", "ofd"),
+                        "event:reject_requested say_nodal:nodal_reject say_officer:reject_asked");
+    assert_string_equal(plan_of("approve BLB-2026-000123", "", "sfr"),
+                        "close_rejected event:rejected say_citizen:citizen_rejected "
+                        "say_officer:rejected say_asker:asker_rejected");
+    assert_string_equal(plan_of("return BLB-2026-000123 the land record is ours", "", "sfr"),
+                        "event:reject_returned say_asker:asker_returned say_officer:returned");
+    /* A nodal officer's own reject is their approval. */
+    assert_string_equal(plan_of("अमान्य BLB-2026-000123 न्यायालय में लंबित", "", "sf"),
+                        "close_rejected event:rejected say_citizen:citizen_rejected "
+                        "say_officer:rejected");
+    /* Three transfers, then the nodal officers decide; they may transfer again themselves. */
+    assert_string_equal(plan_of("transfer BLB-2026-000123 CSPDCL", "", "ofda3"),
+                        "event:transfer_requested say_nodal:nodal_transfer "
+                        "say_officer:transfer_limit");
+    assert_string_equal(
+        plan_of("transfer BLB-2026-000123 CSPDCL", "", "sfa3"),
+        "transfer event:transferred notify_dept say_citizen:moved say_officer:transferred");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(refusals),
         cmocka_unit_test(plans),
+        cmocka_unit_test(case_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,6 +49,36 @@ static void commands(void **state)
     assert_string_equal(c.tracking, "BLB-2026-000123");
 }
 
+/* interim's date: DD-MM-YYYY (or / .), a real day, taken out of the text; else left in it. */
+static void interim_dates(void **state)
+{
+    officer_command c;
+    (void)state;
+    officer_parse("interim BLB-2026-000123 15-12-2026 pipeline ordered", "", &c);
+    assert_int_equal(c.cmd, OFFICER_INTERIM);
+    assert_string_equal(c.tracking, "BLB-2026-000123");
+    assert_string_equal(c.date, "2026-12-15");
+    assert_string_equal(c.text, "pipeline ordered");
+    officer_parse("अंतरिम BLB-2026-000123 29/02/2028, टेंडर", "", &c);
+    assert_string_equal(c.date, "2028-02-29");
+    assert_string_equal(c.text, "टेंडर");
+    officer_parse("interim BLB-2026-000123 29-02-2027 x", "", &c); /* no such day */
+    assert_string_equal(c.date, "");
+    assert_string_equal(c.text, "29-02-2027 x");
+    officer_parse("interim BLB-2026-000123 15-12-2026x", "", &c);
+    assert_string_equal(c.date, "");
+    officer_parse("interim BLB-2026-000123 15-12/2026 x", "", &c);
+    assert_string_equal(c.date, "");
+    officer_parse("reject BLB-2026-000123 court matter", "", &c);
+    assert_int_equal(c.cmd, OFFICER_REJECT);
+    assert_string_equal(c.date, "");
+    officer_parse("स्वीकृत BLB-2026-000123", "", &c);
+    assert_int_equal(c.cmd, OFFICER_APPROVE);
+    officer_parse("वापस BLB-2026-000123 फिर देखें", "", &c);
+    assert_int_equal(c.cmd, OFFICER_RETURN);
+    assert_string_equal(c.text, "फिर देखें");
+}
+
 static void swipe_and_unknown(void **state)
 {
     (void)state;
@@ -76,6 +106,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(commands),
+        cmocka_unit_test(interim_dates),
         cmocka_unit_test(swipe_and_unknown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
