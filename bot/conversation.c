@@ -12,6 +12,7 @@
 #include <json.h>
 
 #include "cases.h"
+#include "clock.h"
 #include "db.h"
 #include "desk.h"
 #include "outbox.h"
@@ -55,13 +56,6 @@ static const db_stmt st_depts = {
     " FROM departments p LEFT JOIN districts d ON true WHERE active ORDER BY position, p.code",
     0};
 #define DEPT_TEXTS 9 /* st_depts' text columns before keywords; the district's name after them */
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 conv *conv_new(const config *c, const flow_set *flows, err *e)
 {
@@ -146,7 +140,7 @@ static int load_depts(conv *cv, err *e)
 {
     PGresult *r;
     int n;
-    if (cv->depts && now_ms() - cv->depts_loaded_ms < 60000)
+    if (cv->depts && clock_now_ms() - cv->depts_loaded_ms < 60000)
         return 0;
     if (!(r = db_query(cv->pg, &st_depts, NULL, e)))
         return -1;
@@ -192,7 +186,7 @@ static int load_depts(conv *cv, err *e)
         free_depts(cv);
         return -1;
     }
-    cv->depts_loaded_ms = now_ms();
+    cv->depts_loaded_ms = clock_now_ms();
     return 0;
 }
 
@@ -210,7 +204,7 @@ static void show_desk(void *ud, const char *to, const engine_out *o)
  * off at once is not taken for a flood), never later than now. */
 static int64_t sent_ms(const wa_message *m)
 {
-    int64_t now = now_ms();
+    int64_t now = clock_now_ms();
     return m->timestamp > 0 && m->timestamp * 1000 < now ? m->timestamp * 1000 : now;
 }
 
@@ -494,7 +488,7 @@ static int step_in_tx(conv *cv, const wa_message *m, engine_session *s, int expi
         return 0;
     if (engine_step(&ctx, s, m, expired, &r, e) == 0 &&
         perform(cv, &ctx, s, m, &r, &out, sink, ud, e) == 0) {
-        if (!(af->blob = session_pack(s, now_ms(), &af->len)))
+        if (!(af->blob = session_pack(s, clock_now_ms(), &af->len)))
             err_set(e, ERR_ENV, "out of memory packing the session");
         else {
             af->save = 1;
@@ -672,7 +666,7 @@ static int run(conv *cv, const wa_message *const *ms, size_t n, conv_sink sink, 
     if (load_depts(cv, e) < 0)
         goto out;
     if (!(rc = rds_get(cv->redis, e)) ||
-        session_load_many(rc, phones, n, now_ms(), ttl, ss, expired, loaded, e) < 0) {
+        session_load_many(rc, phones, n, clock_now_ms(), ttl, ss, expired, loaded, e) < 0) {
         rds_reset(cv->redis);
         goto out;
     }

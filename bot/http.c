@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "cases.h"
+#include "clock.h"
 #include "db.h"
 #include <stddef.h>
 #include "metrics.h"
@@ -92,7 +93,7 @@ struct pss {
     struct lws *wsi;
     int route, post, active;
     int trusted; /* may see internals: a local client or one with SAMPARK_METRICS_TOKEN */
-    double t0;
+    int64_t t0;  /* clock_mono_us() */
     char *body;
     size_t len, cap;
     int rejected; /* answered before the body ended (413): ignore the rest, then close */
@@ -106,13 +107,6 @@ struct pss {
     int completed; /* its body is complete: lws 4.1 may say so again while the request waits on
                       Redis (a second request in the same TCP write); nothing more is read */
 };
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static metrics_route metric_route(int route, int post)
 {
@@ -172,7 +166,8 @@ static int respond_ex(http_server *s, struct pss *p, unsigned status, const char
         assert(!"second answer to one HTTP request");
         goto out;
     }
-    metrics_http(metric_route(p->route, p->post), (int)status, now_s() - p->t0);
+    metrics_http(metric_route(p->route, p->post), (int)status,
+                 (double)(clock_mono_us() - p->t0) / 1e6);
     if (lws_add_http_common_headers(p->wsi, status, ctype, len, &cur, end) ||
         (p->close_after &&
          lws_add_http_header_by_token(p->wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close",
@@ -600,7 +595,7 @@ static int begin(http_server *s, struct pss *p, struct lws *wsi, const char *pat
     int rc;
     reset(s, p);
     p->wsi = wsi;
-    p->t0 = now_s();
+    p->t0 = clock_mono_us();
     p->active = 1;
     s->inflight++;
     p->post = m == M_POST;
@@ -852,16 +847,16 @@ static void drain_tick(lws_sorted_usec_list_t *sul)
 
 int http_run(http_server *s)
 {
-    double deadline = 0;
+    int64_t deadline = 0;
     for (;;) {
         /* On stop, requests already being answered finish (up to 5 s); new ones get 503 and
          * Meta delivers them again later. (lws_context_deprecate would close the listener,
          * but crashes in Debian's lws 4.1.) */
         if (s->stopping && !deadline) {
-            deadline = now_s() + 5;
+            deadline = clock_mono_ms() + 5000;
             lws_sul_schedule(s->ctx, 0, &s->tick, drain_tick, 100 * LWS_US_PER_MS);
         }
-        if (deadline && (s->inflight <= 0 || now_s() > deadline))
+        if (deadline && (s->inflight <= 0 || clock_mono_ms() > deadline))
             break;
         if (lws_service(s->ctx, 0) < 0)
             break;

@@ -14,6 +14,7 @@
 
 #include "cases.h"
 #include "chat.h"
+#include "clock.h"
 #include "catalogue.h"
 #include "config.h"
 #include "db.h"
@@ -271,12 +272,9 @@ static int cmd_scheduler(const config *c, int argc, char **argv)
                                          {"weekly", no_argument, NULL, 'w'},
                                          {NULL, 0, NULL, 0}};
     int digest = strcmp(argv[0], "digest") == 0, weekly = 0, opt;
-    int64_t at = 0;
-    struct timespec ts;
+    int64_t at = clock_now_ms();
     err e = {0};
     db *pg;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    at = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
     if (!digest) {
         if (argc < 2 || strcmp(argv[1], "run-once") != 0)
             return usage_error("scheduler: expected 'scheduler run-once [--at ISO8601]'");

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "rds.h"
 
 #define WORKERS_KEY  "sampark:workers"
@@ -49,22 +50,6 @@ static const char renew_lua[] = "if redis.call('GET', KEYS[1]) == ARGV[1] then "
                                 "return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end";
 static const char release_lua[] = "if redis.call('GET', KEYS[1]) == ARGV[1] then "
                                   "return redis.call('DEL', KEYS[1]) else return 0 end";
-
-/* Wall-clock ms: only for the live-worker scores other hosts compare. */
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Monotonic ms: every local timer and lease deadline (a clock step must not stop renewals). */
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int queue_shard_of(const char *wa_id)
 {
@@ -143,7 +128,8 @@ static void producer_drop(queue_producer *q, const char *why)
     q->ctx = NULL;
     q->sha[0] = '\0';
     q->lost = q->ntickets;         /* never read a reply meant for them from another connection */
-    q->retry_at = mono_ms() + 250; /* answer 503 at once for a while rather than stall the loop */
+    q->retry_at =
+        clock_mono_ms() + 250; /* answer 503 at once for a while rather than stall the loop */
     snprintf(q->error, sizeof q->error, "%s", why);
 }
 
@@ -168,7 +154,7 @@ static int producer_ready(queue_producer *q)
     redisReply *r;
     if (q->ctx)
         return 0;
-    if (mono_ms() < q->retry_at)
+    if (clock_mono_ms() < q->retry_at)
         return -1;
     if (!(q->ctx = rds_connect(q->cfg, 500, &e))) {
         producer_drop(q, e.msg);
@@ -477,7 +463,7 @@ static int claim_all(queue_consumer *q, const char *stream, long long min_idle, 
  * up or taken, so a shard cannot move while its entries are being handled. */
 static int maintain_leases(queue_consumer *q, int renew_only, err *e)
 {
-    int64_t mono = mono_ms(), now = now_ms();
+    int64_t mono = clock_mono_ms(), now = clock_now_ms();
     int lease = q->cfg->reclaim_idle_ms, live, share, owned;
     char ms[24], cutoff[24], score[24];
     redisReply *r;
@@ -509,7 +495,7 @@ static int maintain_leases(queue_consumer *q, int renew_only, err *e)
         share = (QUEUE_SHARDS + live - 1) / live;
         for (int s = 0; s < QUEUE_SHARDS; s++) {
             char key[48];
-            int64_t sent = mono_ms();
+            int64_t sent = clock_mono_ms();
             if (!q->owned[s])
                 continue;
             lease_key(s, key);
@@ -540,7 +526,7 @@ static int maintain_leases(queue_consumer *q, int renew_only, err *e)
         for (int s = 0; s < QUEUE_SHARDS && owned < share; s++) {
             char key[48];
             int got;
-            int64_t sent = mono_ms();
+            int64_t sent = clock_mono_ms();
             if (q->owned[s])
                 continue;
             lease_key(s, key);
@@ -600,14 +586,14 @@ int queue_consumer_holds(queue_consumer *q, int shard)
     err e = {0};
     if (shard < 0 || shard >= QUEUE_SHARDS)
         return 1;
-    if (q->owned[shard] && mono_ms() >= q->valid_until[shard] - q->cfg->reclaim_idle_ms / 4)
+    if (q->owned[shard] && clock_mono_ms() >= q->valid_until[shard] - q->cfg->reclaim_idle_ms / 4)
         maintain_leases(q, 1, &e); /* renew early rather than risk the deadline mid-batch */
-    return q->owned[shard] && mono_ms() < q->valid_until[shard];
+    return q->owned[shard] && clock_mono_ms() < q->valid_until[shard];
 }
 
 static int maintain_statuses(queue_consumer *q, err *e)
 {
-    int64_t now = mono_ms();
+    int64_t now = clock_mono_ms();
     int claimed = 0;
     if (now < q->next_status_claim)
         return 0;
@@ -649,7 +635,7 @@ static void trim(queue_consumer *q, const char *stream)
 
 static void maintain_trim(queue_consumer *q)
 {
-    int64_t now = mono_ms();
+    int64_t now = clock_mono_ms();
     if (now < q->next_trim)
         return;
     q->next_trim = now + 10000;

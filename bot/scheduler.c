@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cases.h"
+#include "clock.h"
 #include "desk.h"
 #include "engine.h"
 #include "inbound.h"
@@ -758,7 +759,7 @@ int scheduler_run(const config *c, volatile sig_atomic_t *stop, err *e)
             ctx ? redisCommand(ctx, "EVAL %s 1 sampark:scheduler:leader %s 45000", lead_lua, name)
                 : NULL;
         int now_leading = rep && rep->type == REDIS_REPLY_INTEGER && rep->integer == 1;
-        struct timespec ts;
+        int64_t now;
         if (!rep)
             rds_reset(r);
         freeReplyObject(rep);
@@ -766,10 +767,9 @@ int scheduler_run(const config *c, volatile sig_atomic_t *stop, err *e)
             fprintf(stderr, "sampark scheduler %s: %s\n", name,
                     now_leading ? "leading" : "standing by");
         leading = now_leading;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        if (leading && (int64_t)ts.tv_sec * 1000 >= next_pass) {
+        now = clock_now_ms();
+        if (leading && now >= next_pass) {
             scheduler_stats st;
-            int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
             next_pass = now + 60000;
             if (scheduler_pass(d, c, now, &st, &le) < 0) {
                 text_mask_phones(le.msg); /* PostgreSQL's detail may quote a row */
