@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include "metrics.h"
 #include "queue.h"
+#include "vec.h"
 #include "wa_in.h"
 
 /* All request bodies buffered at once stay under this, whatever the number of clients. */
@@ -65,7 +66,7 @@ struct http_server {
     int inflight; /* requests begun and not yet answered */
     size_t buffered;
     struct pss **waiting; /* by pipeline ticket */
-    size_t nwaiting, capwaiting;
+    size_t nwaiting, capwaiting, capresults;
     int *results;
 };
 
@@ -198,20 +199,9 @@ static int respond(http_server *s, struct pss *p, unsigned status, const char *t
 
 static int wait_ticket(http_server *s, struct pss *p, int ticket)
 {
-    if ((size_t)ticket >= s->capwaiting) {
-        size_t cap = s->capwaiting ? s->capwaiting * 2 : 256;
-        while (cap <= (size_t)ticket)
-            cap *= 2;
-        struct pss **w = realloc(s->waiting, cap * sizeof *w);
-        int *r = realloc(s->results, cap * sizeof *r);
-        if (w)
-            s->waiting = w;
-        if (r)
-            s->results = r;
-        if (!w || !r)
-            return -1;
-        s->capwaiting = cap;
-    }
+    if (vec_reserve(s->waiting, s->capwaiting, (size_t)ticket + 1) < 0 ||
+        vec_reserve(s->results, s->capresults, (size_t)ticket + 1) < 0)
+        return -1;
     s->waiting[ticket] = p;
     if ((size_t)ticket >= s->nwaiting)
         s->nwaiting = (size_t)ticket + 1;
@@ -295,73 +285,46 @@ static int healthz(http_server *s, struct pss *p)
     return 0;
 }
 
-struct depth_out {
-    char *buf;
-    size_t len, cap;
-};
-
-static void add_text(struct depth_out *o, const char *text)
-{
-    size_t n = strlen(text);
-    if (o->len + n + 1 > o->cap) {
-        size_t cap = (o->cap + n + 1) * 2;
-        char *b = realloc(o->buf, cap);
-        if (!b)
-            return;
-        o->buf = b;
-        o->cap = cap;
-    }
-    memcpy(o->buf + o->len, text, n + 1);
-    o->len += n;
-}
-
 static void depth_line(void *ud, const char *stream, long long len, long long pending,
                        long long lag)
 {
-    char line[300];
-    snprintf(line, sizeof line,
-             "sampark_queue_length{stream=\"%s\"} %lld\nsampark_queue_pending{stream=\"%s\"} %lld\n"
-             "sampark_queue_lag{stream=\"%s\"} %lld\n",
-             stream, len, stream, pending, stream, lag);
-    add_text(ud, line);
+    vec_str_addf(
+        ud,
+        "sampark_queue_length{stream=\"%s\"} %lld\nsampark_queue_pending{stream=\"%s\"} %lld\n"
+        "sampark_queue_lag{stream=\"%s\"} %lld\n",
+        stream, len, stream, pending, stream, lag);
 }
 
 /* Queue depths and cases by status, as metrics text. Blocking: probe thread only. */
 static char *gather_extra(http_server *s, db *pg)
 {
-    struct depth_out o = {0};
+    vec_str o = {0};
     err e = {0};
     PGresult *r;
-    add_text(&o,
-             "# HELP sampark_queue_length Entries in each stream (pending and waiting).\n"
-             "# TYPE sampark_queue_length gauge\n"
-             "# HELP sampark_queue_pending Entries delivered to a worker, not yet acknowledged.\n"
-             "# TYPE sampark_queue_pending gauge\n"
-             "# HELP sampark_queue_lag Entries not yet delivered to any worker.\n"
-             "# TYPE sampark_queue_lag gauge\n");
-    {
-        char line[200]; /* alarm well before a stream's length reaches this: then 503 */
-        snprintf(line, sizeof line,
+    vec_str_addf(
+        &o, "# HELP sampark_queue_length Entries in each stream (pending and waiting).\n"
+            "# TYPE sampark_queue_length gauge\n"
+            "# HELP sampark_queue_pending Entries delivered to a worker, not yet acknowledged.\n"
+            "# TYPE sampark_queue_pending gauge\n"
+            "# HELP sampark_queue_lag Entries not yet delivered to any worker.\n"
+            "# TYPE sampark_queue_lag gauge\n");
+    /* alarm well before a stream's length reaches this: then 503 */
+    vec_str_addf(&o,
                  "# HELP sampark_queue_max_length Entries a stream may hold (SAMPARK_QUEUE_MAX).\n"
                  "# TYPE sampark_queue_max_length gauge\nsampark_queue_max_length %d\n",
                  s->cfg->queue_max);
-        add_text(&o, line);
-    }
     if (queue_depths(s->cfg, depth_line, &o, &e) < 0)
-        add_text(&o, "# queue depths unavailable: Redis did not answer\n");
-    add_text(&o, "# HELP sampark_cases Cases by status.\n# TYPE sampark_cases gauge\n");
+        vec_str_addf(&o, "# queue depths unavailable: Redis did not answer\n");
+    vec_str_addf(&o, "# HELP sampark_cases Cases by status.\n# TYPE sampark_cases gauge\n");
     if ((r = case_count_by_status(pg, &e))) {
-        for (int i = 0; i < PQntuples(r); i++) {
-            char line[160];
-            snprintf(line, sizeof line, "sampark_cases{status=\"%s\"} %s\n", PQgetvalue(r, i, 0),
-                     PQgetvalue(r, i, 1));
-            add_text(&o, line);
-        }
+        for (int i = 0; i < PQntuples(r); i++)
+            vec_str_addf(&o, "sampark_cases{status=\"%s\"} %s\n", PQgetvalue(r, i, 0),
+                         PQgetvalue(r, i, 1));
         PQclear(r);
     } else {
-        add_text(&o, "# cases unavailable: PostgreSQL did not answer\n");
+        vec_str_addf(&o, "# cases unavailable: PostgreSQL did not answer\n");
     }
-    return o.buf;
+    return vec_str_take(&o);
 }
 
 static void *probe_main(void *arg)
@@ -415,7 +378,7 @@ static void flush(http_server *s)
     size_t n;
     if (!queue_producer_pending(s->prod))
         return;
-    n = queue_producer_flush(s->prod, s->results, s->capwaiting);
+    n = queue_producer_flush(s->prod, s->results, s->capresults);
     for (size_t i = 0; i < n && i < s->nwaiting; i++) {
         struct pss *p = s->waiting[i];
         int res = s->results[i];

@@ -14,6 +14,7 @@
 
 #include "clock.h"
 #include "rds.h"
+#include "vec.h"
 
 #define WORKERS_KEY  "sampark:workers"
 #define LEASE_PREFIX "sampark:lease:in:"
@@ -186,14 +187,8 @@ static int producer_ready(queue_producer *q)
 
 static int add_ticket(queue_producer *q, unsigned char kind)
 {
-    if (q->ntickets == q->cap) {
-        size_t cap = q->cap ? q->cap * 2 : 64;
-        unsigned char *t = realloc(q->tickets, cap);
-        if (!t)
-            return -1;
-        q->tickets = t;
-        q->cap = cap;
-    }
+    if (vec_reserve(q->tickets, q->cap, q->ntickets + 1) < 0)
+        return -1;
     q->tickets[q->ntickets] = kind;
     return (int)q->ntickets++;
 }
@@ -241,14 +236,8 @@ int queue_producer_append(queue_producer *q, const wa_notification *n)
         offsets[i] = blobs;
         for (size_t f = 0; f < nf; f++) {
             size_t na = strlen(names[f]) + 1, va = strlen(values[f]) + 1;
-            if (blobs + na + va > blobcap) {
-                size_t cap = (blobs + na + va) * 2 + 1024;
-                char *nb = realloc(blob, cap);
-                if (!nb)
-                    goto out;
-                blob = nb;
-                blobcap = cap;
-            }
+            if (vec_reserve(blob, blobcap, blobs + na + va) < 0)
+                goto out;
             memcpy(blob + blobs, names[f], na);
             memcpy(blob + blobs + na, values[f], va);
             blobs += na + va;

@@ -22,6 +22,7 @@
 #include "outbox.h"
 #include "rds.h"
 #include "text.h"
+#include "vec.h"
 
 #define NOW        "to_timestamp($1::double precision / 1000)"
 #define DIGEST_TOP 3 /* most overdue cases named in the digest template */
@@ -342,35 +343,14 @@ static int retention(db *d, const config *c, const char *now, scheduler_stats *s
 
 /* ---- digests -------------------------------------------------------------------------------- */
 
-struct buf {
-    char *s;
-    size_t len, cap;
-};
-
-static void add(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void add(struct buf *b, const char *fmt, ...)
+/* A digest's text, CSV and top list grow as vec_str: a failed addition leaves s NULL. */
+static void add(vec_str *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add(vec_str *b, const char *fmt, ...)
 {
     va_list ap;
-    int n;
-    for (;;) {
-        va_start(ap, fmt);
-        n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0)
-            return;
-        if (b->s && b->len + (size_t)n < b->cap) {
-            b->len += (size_t)n;
-            return;
-        }
-        {
-            size_t cap = (b->cap + (size_t)n + 64) * 2;
-            char *s = realloc(b->s, cap);
-            if (!s)
-                return;
-            b->s = s;
-            b->cap = cap;
-        }
-    }
+    va_start(ap, fmt);
+    vec_str_vaddf(b, fmt, ap);
+    va_end(ap);
 }
 
 static int write_file(const char *dir, const char *name, const char *content)
@@ -389,8 +369,7 @@ static int write_file(const char *dir, const char *name, const char *content)
 /* The digest's lists: the most overdue and the reopened cases, in the text and the CSV, and the
  * first DIGEST_TOP overdue ones for the template (top). Nothing when the query fails: the
  * counts above them still make a digest. */
-static void digest_lists(db *d, const char *now, struct buf *text, struct buf *csv,
-                         struct buf *top, err *e)
+static void digest_lists(db *d, const char *now, vec_str *text, vec_str *csv, vec_str *top, err *e)
 {
     PGresult *r = case_pass(d, CASE_DIGEST_LISTS, now, NULL, e);
     const char *section = "";
@@ -423,7 +402,7 @@ static void digest_lists(db *d, const char *now, struct buf *text, struct buf *c
 static char *build_digest(db *d, int64_t now_ms, const char *kind, char **csv_out, char **top_out,
                           char day[16], err *e)
 {
-    struct buf text = {0}, csv = {0}, top = {0};
+    vec_str text = {0}, csv = {0}, top = {0};
     char now[32], start[64], when[16] = "";
     int64_t period_ms = (!strcmp(kind, "weekly") ? 7 : 1) * 24LL * 3600 * 1000;
     time_t st = (time_t)((now_ms - period_ms) / 1000);
