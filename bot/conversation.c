@@ -18,6 +18,7 @@
 #include "outbox.h"
 #include "inbound.h"
 #include "limit.h"
+#include "log.h"
 #include "metrics.h"
 #include "rds.h"
 #include "session.h"
@@ -230,7 +231,7 @@ static void ranks_of(conv *cv, const wa_message *m, const limit_kind *kinds, siz
         for (size_t j = 0; j < sent; j++)
             ranks[at[j]] = got[j];
     if (le.msg[0])
-        fprintf(stderr, "sampark: limits not checked, allowed: %s\n", le.msg);
+        log_warn(NULL, "limits not checked, allowed: %s", le.msg);
 }
 
 /* The ranks of the message being stepped: those the batch looked up, the rest asked now (not
@@ -563,8 +564,7 @@ static int store_sessions(conv *cv, redisContext *rc, const wa_message *const *m
         }
     if (k && session_store_many(rc, phones, blobs, lens, k, ttl, bases, NULL, e) < 0) {
         rds_reset(cv->redis);
-        fprintf(stderr, "sampark: sessions not saved, their messages will be retried: %s\n",
-                e->msg);
+        log_warn(NULL, "sessions not saved, their messages will be retried: %s", e->msg);
         return -1;
     }
     return 0;
@@ -623,7 +623,7 @@ static int count_batch(conv *cv, redisContext *rc, const wa_message *const *ms,
     if (le.msg[0] && rc->err)
         return err_set(e, ERR_ENV, "%s", le.msg);
     if (le.msg[0])
-        fprintf(stderr, "sampark: limits not checked, allowed: %s\n", le.msg);
+        log_warn(NULL, "limits not checked, allowed: %s", le.msg);
     return 0;
 }
 
@@ -643,7 +643,7 @@ static void store_counts(conv *cv, redisContext *rc, const wa_message *const *ms
     if (sent)
         limit_read(rc, sent, got, le.msg[0] ? NULL : &le);
     if (le.msg[0])
-        fprintf(stderr, "sampark: limits not counted: %s\n", le.msg);
+        log_warn(NULL, "limits not counted: %s", le.msg);
 }
 
 /* The messages (distinct senders) in one transaction; see conv_handle_many. */

@@ -26,6 +26,7 @@
 #include "cases.h"
 #include "clock.h"
 #include "db.h"
+#include "log.h"
 #include <stddef.h>
 #include "metrics.h"
 #include "queue.h"
@@ -716,10 +717,11 @@ static const struct lws_protocols protocols[] = {
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
+/* lws's own lines (errors and warnings only) end in a newline, which log_at adds itself. */
 static void log_emit(int level, const char *line)
 {
-    (void)level;
-    fprintf(stderr, "lws: %s", line);
+    int n = (int)strcspn(line, "\n");
+    log_at(level & LLL_ERR ? LOG_LEVEL_ERROR : LOG_LEVEL_WARN, "lws", "%.*s", n, line);
 }
 
 /* lws reports a busy port only in its log; try the bind ourselves for a clear sentence, and

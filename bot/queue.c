@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "log.h"
 #include "rds.h"
 #include "vec.h"
 
@@ -176,9 +177,8 @@ static int producer_ready(queue_producer *q)
     if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
         r->element[1]->type == REDIS_REPLY_STRING && strcmp(r->element[1]->str, "no") == 0 &&
         !q->warned) {
-        fprintf(stderr,
-                "sampark: warning: Redis runs without appendonly: queued messages answered 200 "
-                "may be lost if Redis crashes; set appendonly yes\n");
+        log_warn(NULL, "warning: Redis runs without appendonly: queued messages answered 200 may "
+                       "be lost if Redis crashes; set appendonly yes");
         q->warned = 1;
     }
     freeReplyObject(r);
@@ -396,7 +396,7 @@ queue_consumer *queue_consumer_new(const config *c, const char *name, err *e)
     q->status_pending = 1;
     /* Redis may be down at start: the groups are created on the first read that reaches it. */
     if (create_groups(q, e) < 0)
-        fprintf(stderr, "sampark: %s (will retry)\n", e->msg);
+        log_warn(NULL, "%s (will retry)", e->msg);
     return q;
 }
 

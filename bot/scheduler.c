@@ -19,6 +19,7 @@
 #include "desk.h"
 #include "engine.h"
 #include "inbound.h"
+#include "log.h"
 #include "outbox.h"
 #include "rds.h"
 #include "text.h"
@@ -508,8 +509,8 @@ static void write_digest_files(const char *day, const char *kind, const char *di
     snprintf(csvname, sizeof csvname, "%s%s.csv", name, kind);
     snprintf(txtname, sizeof txtname, "%s%s.txt", name, kind);
     if (write_file(dir, csvname, csv) < 0 || write_file(dir, txtname, text) < 0)
-        fprintf(stderr, "sampark: warning: could not write the digest files under %s: %s\n", dir,
-                strerror(errno));
+        log_warn(NULL, "warning: could not write the digest files under %s: %s", dir,
+                 strerror(errno));
 }
 
 char *scheduler_digest(db *d, const config *c, int64_t now_ms, const char *kind, const char *dir,
@@ -646,7 +647,7 @@ int scheduler_pass(db *d, const config *c, int64_t now_ms, scheduler_stats *st, 
             if (e) /* the first failure is the pass's error; the others are logged */
                 *e = de;
         } else {
-            fprintf(stderr, "sampark scheduler: %s failed: %s\n", names[k], de.msg);
+            log_error("scheduler", "%s failed: %s", names[k], de.msg);
         }
         if (db_ping(d, &de) < 0)
             return -1; /* PostgreSQL is away: the next pass, in a minute, does it all */
@@ -659,12 +660,11 @@ int scheduler_pass(db *d, const config *c, int64_t now_ms, scheduler_stats *st, 
     {
         err pe = {0};
         if (db_exec(d, &st_prepare_tracking, (const char *[]){now}, &pe) < 0)
-            fprintf(stderr, "sampark scheduler: tracking numbers for next year not prepared: %s\n",
-                    pe.msg);
+            log_warn("scheduler", "tracking numbers for next year not prepared: %s", pe.msg);
         if (db_exec(d, &st_forget_snapshots, (const char *[]){now}, &pe) < 0)
-            fprintf(stderr, "sampark scheduler: old session snapshots not cleared: %s\n", pe.msg);
+            log_warn("scheduler", "old session snapshots not cleared: %s", pe.msg);
         if (inbound_settle_early_statuses(d, &pe) < 0)
-            fprintf(stderr, "sampark scheduler: early delivery statuses not settled: %s\n", pe.msg);
+            log_warn("scheduler", "early delivery statuses not settled: %s", pe.msg);
     }
     return failed ? -1 : 0;
 }
@@ -721,7 +721,7 @@ int scheduler_run(const config *c, volatile sig_atomic_t *stop, err *e)
 {
     db *d = db_new(c->database_url);
     rds *r = rds_new(c);
-    char name[96], host[64] = "host";
+    char name[96], who[112], host[64] = "host";
     int64_t next_pass = 0;
     int leading = -1; /* unknown: the first answer is logged, leading or standing by */
     if (!d || !r) {
@@ -731,6 +731,7 @@ int scheduler_run(const config *c, volatile sig_atomic_t *stop, err *e)
     }
     gethostname(host, sizeof host - 1);
     snprintf(name, sizeof name, "%s:%d", host, (int)getpid());
+    snprintf(who, sizeof who, "scheduler %s", name);
     while (!*stop) {
         err le = {0};
         redisContext *ctx = rds_get(r, &le);
@@ -743,8 +744,7 @@ int scheduler_run(const config *c, volatile sig_atomic_t *stop, err *e)
             rds_reset(r);
         freeReplyObject(rep);
         if (now_leading != leading)
-            fprintf(stderr, "sampark scheduler %s: %s\n", name,
-                    now_leading ? "leading" : "standing by");
+            log_info(who, "%s", now_leading ? "leading" : "standing by");
         leading = now_leading;
         now = clock_now_ms();
         if (leading && now >= next_pass) {
@@ -752,7 +752,7 @@ int scheduler_run(const config *c, volatile sig_atomic_t *stop, err *e)
             next_pass = now + 60000;
             if (scheduler_pass(d, c, now, &st, &le) < 0) {
                 text_mask_phones(le.msg); /* PostgreSQL's detail may quote a row */
-                fprintf(stderr, "sampark scheduler: %s (next pass in a minute)\n", le.msg);
+                log_warn("scheduler", "%s (next pass in a minute)", le.msg);
             }
         }
         for (int i = 0; i < 50 && !*stop; i++) { /* 15 s, a signal away */

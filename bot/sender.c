@@ -16,6 +16,7 @@
 #include "cases.h"
 #include "clock.h"
 #include "db.h"
+#include "log.h"
 #include "metrics.h"
 #include "rds.h"
 #include "text.h"
@@ -154,7 +155,7 @@ static void trouble(sender *s, const char *msg)
     if (strcmp(s->last_problem, msg) != 0) {
         char shown[512]; /* a server's error detail may quote a row, phones and all */
         text_mask_copy(shown, sizeof shown, msg);
-        fprintf(stderr, "sampark sender: %s (retrying)\n", shown);
+        log_warn("sender", "%s (retrying)", shown);
         snprintf(s->last_problem, sizeof s->last_problem, "%s", msg);
     }
 }
@@ -442,8 +443,8 @@ static void give_back_orphans(sender *s)
         trouble(s, e.msg);
     } else {
         if (db_affected(s->pg) > 0)
-            fprintf(stderr, "sampark sender: %ld claimed messages given back to their queues\n",
-                    db_affected(s->pg));
+            log_info("sender", "%ld claimed messages given back to their queues",
+                     db_affected(s->pg));
         s->unclaim = 0;
     }
     free(arr);
@@ -489,8 +490,7 @@ static void mark_sent(sender *s, struct job *j, const char *wamid)
     if (s->nsent == SENT_MAX && flush_sent(s) < 0) {
         /* Cannot happen while claims stop with unrecorded deliveries (at most MAX_INFLIGHT
          * are in flight then); said loudly if it ever does. */
-        fprintf(stderr, "sampark sender: delivery of message %s not recorded (PostgreSQL away)\n",
-                j->id);
+        log_warn("sender", "delivery of message %s not recorded (PostgreSQL away)", j->id);
         return;
     }
     t = &s->sent[s->nsent++];
@@ -558,8 +558,8 @@ static void finish(sender *s, struct job *j, CURLcode cc)
             } else {
                 char to[32], shown[700];
                 text_mask_copy(shown, sizeof shown, full);
-                fprintf(stderr, "sampark sender: message %s to %s failed for good: %s\n", j->id,
-                        text_mask_phone(j->to, to, sizeof to), shown);
+                log_error("sender", "message %s to %s failed for good: %s", j->id,
+                          text_mask_phone(j->to, to, sizeof to), shown);
                 record(s, &st_failed, (const char *[]){j->id, codebuf, full});
                 metrics_send(2);
             }
@@ -648,9 +648,9 @@ static void start(sender *s, struct job *j)
             text_mask_phones(line); /* the "to" field, and any number the text quotes */
             text_cut(line, 300);
         }
-        fprintf(stderr, "sampark sender (dry-run): to %s %s%s%s: %s\n",
-                text_mask_phone(j->to, to, sizeof to), j->kind,
-                j->template_name[0] ? " as template " : "", j->template_name, line ? line : "");
+        log_info("sender (dry-run)", "to %s %s%s%s: %s", text_mask_phone(j->to, to, sizeof to),
+                 j->kind, j->template_name[0] ? " as template " : "", j->template_name,
+                 line ? line : "");
         free(line);
         snprintf(fake, sizeof fake, "dryrun.%s", j->id);
         mark_sent(s, j, fake);
@@ -788,10 +788,10 @@ int sender_run(sender *s, volatile sig_atomic_t *stop)
         if (drain_until &&
             ((s->inflight == 0 && flush_sent(s) == 0) || clock_mono_ms() > drain_until)) {
             if (s->nsent)
-                fprintf(stderr,
-                        "sampark sender: stopping with %zu deliveries not recorded (PostgreSQL "
-                        "away); they will be sent again\n",
-                        s->nsent);
+                log_warn("sender",
+                         "stopping with %zu deliveries not recorded (PostgreSQL away); they will "
+                         "be sent again",
+                         s->nsent);
             break;
         }
         /* Deliveries not yet recorded come first; nothing new is claimed until they are. */
