@@ -7,15 +7,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "directory.h"
 #include "engine.h"
 #include "flow.h"
 
 static double now(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return (double)clock_mono_us() / 1e6;
 }
 
 static wa_message text(const char *t)

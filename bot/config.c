@@ -39,6 +39,7 @@ static const char *const known_sampark_vars[] = {
     "SAMPARK_WEB_DIR",
     "SAMPARK_MEDIA_DIR",
     "SAMPARK_PORTAL_CODE_TTL_S",
+    "SAMPARK_LOG_LEVEL",
 };
 
 static const char *env_get(char *const *envp, const char *name)
@@ -434,6 +435,15 @@ config *config_load(char *const *envp, err *e)
         err_set(e, ERR_USER,
                 "SAMPARK_RETENTION_DAYS: '%s' is neither 0 (keep closed cases forever) nor a whole "
                 "number of days from 30 to 36500",
+                v);
+        goto fail;
+    }
+    v = env_get(envp, "SAMPARK_LOG_LEVEL");
+    c->log_upto = LOG_LEVEL_INFO;
+    if (v && log_level_parse(v, &c->log_upto) < 0) {
+        err_set(e, ERR_USER,
+                "SAMPARK_LOG_LEVEL: '%s' is not one of error, warn, info, debug (what is logged: "
+                "that level and the ones before it)",
                 v);
         goto fail;
     }

@@ -6,6 +6,7 @@
 #define SAMPARK_CONFIG_H
 
 #include "err.h"
+#include "log.h"
 
 typedef struct config {
     char listen_host[256]; /* SAMPARK_LISTEN, brackets of an IPv6 literal removed */
@@ -39,6 +40,7 @@ typedef struct config {
     /* Per-citizen limits, 0 = none: SAMPARK_LIMIT_COMPLAINTS_DAY, _URGENT_DAY, _HELPDESK_HOUR,
      * _MESSAGES_MIN. */
     int limit_complaints_day, limit_urgent_day, limit_helpdesk_hour, limit_messages_min;
+    log_level log_upto; /* SAMPARK_LOG_LEVEL: error, warn, info (default) or debug */
 } config;
 
 /* Reads the variables from envp (a NULL-terminated "NAME=value" array such as environ).

@@ -12,11 +12,13 @@
 #include <json.h>
 
 #include "cases.h"
+#include "clock.h"
 #include "db.h"
 #include "desk.h"
 #include "outbox.h"
 #include "inbound.h"
 #include "limit.h"
+#include "log.h"
 #include "metrics.h"
 #include "rds.h"
 #include "session.h"
@@ -55,13 +57,6 @@ static const db_stmt st_depts = {
     " FROM departments p LEFT JOIN districts d ON true WHERE active ORDER BY position, p.code",
     0};
 #define DEPT_TEXTS 9 /* st_depts' text columns before keywords; the district's name after them */
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 conv *conv_new(const config *c, const flow_set *flows, err *e)
 {
@@ -146,7 +141,7 @@ static int load_depts(conv *cv, err *e)
 {
     PGresult *r;
     int n;
-    if (cv->depts && now_ms() - cv->depts_loaded_ms < 60000)
+    if (cv->depts && clock_now_ms() - cv->depts_loaded_ms < 60000)
         return 0;
     if (!(r = db_query(cv->pg, &st_depts, NULL, e)))
         return -1;
@@ -192,7 +187,7 @@ static int load_depts(conv *cv, err *e)
         free_depts(cv);
         return -1;
     }
-    cv->depts_loaded_ms = now_ms();
+    cv->depts_loaded_ms = clock_now_ms();
     return 0;
 }
 
@@ -210,7 +205,7 @@ static void show_desk(void *ud, const char *to, const engine_out *o)
  * off at once is not taken for a flood), never later than now. */
 static int64_t sent_ms(const wa_message *m)
 {
-    int64_t now = now_ms();
+    int64_t now = clock_now_ms();
     return m->timestamp > 0 && m->timestamp * 1000 < now ? m->timestamp * 1000 : now;
 }
 
@@ -236,7 +231,7 @@ static void ranks_of(conv *cv, const wa_message *m, const limit_kind *kinds, siz
         for (size_t j = 0; j < sent; j++)
             ranks[at[j]] = got[j];
     if (le.msg[0])
-        fprintf(stderr, "sampark: limits not checked, allowed: %s\n", le.msg);
+        log_warn(NULL, "limits not checked, allowed: %s", le.msg);
 }
 
 /* The ranks of the message being stepped: those the batch looked up, the rest asked now (not
@@ -494,7 +489,7 @@ static int step_in_tx(conv *cv, const wa_message *m, engine_session *s, int expi
         return 0;
     if (engine_step(&ctx, s, m, expired, &r, e) == 0 &&
         perform(cv, &ctx, s, m, &r, &out, sink, ud, e) == 0) {
-        if (!(af->blob = session_pack(s, now_ms(), &af->len)))
+        if (!(af->blob = session_pack(s, clock_now_ms(), &af->len)))
             err_set(e, ERR_ENV, "out of memory packing the session");
         else {
             af->save = 1;
@@ -569,8 +564,7 @@ static int store_sessions(conv *cv, redisContext *rc, const wa_message *const *m
         }
     if (k && session_store_many(rc, phones, blobs, lens, k, ttl, bases, NULL, e) < 0) {
         rds_reset(cv->redis);
-        fprintf(stderr, "sampark: sessions not saved, their messages will be retried: %s\n",
-                e->msg);
+        log_warn(NULL, "sessions not saved, their messages will be retried: %s", e->msg);
         return -1;
     }
     return 0;
@@ -629,7 +623,7 @@ static int count_batch(conv *cv, redisContext *rc, const wa_message *const *ms,
     if (le.msg[0] && rc->err)
         return err_set(e, ERR_ENV, "%s", le.msg);
     if (le.msg[0])
-        fprintf(stderr, "sampark: limits not checked, allowed: %s\n", le.msg);
+        log_warn(NULL, "limits not checked, allowed: %s", le.msg);
     return 0;
 }
 
@@ -649,7 +643,7 @@ static void store_counts(conv *cv, redisContext *rc, const wa_message *const *ms
     if (sent)
         limit_read(rc, sent, got, le.msg[0] ? NULL : &le);
     if (le.msg[0])
-        fprintf(stderr, "sampark: limits not counted: %s\n", le.msg);
+        log_warn(NULL, "limits not counted: %s", le.msg);
 }
 
 /* The messages (distinct senders) in one transaction; see conv_handle_many. */
@@ -672,7 +666,7 @@ static int run(conv *cv, const wa_message *const *ms, size_t n, conv_sink sink, 
     if (load_depts(cv, e) < 0)
         goto out;
     if (!(rc = rds_get(cv->redis, e)) ||
-        session_load_many(rc, phones, n, now_ms(), ttl, ss, expired, loaded, e) < 0) {
+        session_load_many(rc, phones, n, clock_now_ms(), ttl, ss, expired, loaded, e) < 0) {
         rds_reset(cv->redis);
         goto out;
     }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "text.h"
+#include "vec.h"
 
 struct db {
     PGconn *conn;
@@ -127,14 +128,8 @@ static int ensure_prepared(db *d, const db_stmt *st, err *e)
     for (size_t i = 0; i < d->nprepared; i++)
         if (d->prepared[i] == st->name || strcmp(d->prepared[i], st->name) == 0)
             return 0;
-    if (d->nprepared == d->capprepared) {
-        size_t cap = d->capprepared ? d->capprepared * 2 : 16;
-        const char **p = realloc(d->prepared, cap * sizeof *p);
-        if (!p)
-            return err_set(e, ERR_ENV, "PostgreSQL: out of memory");
-        d->prepared = p;
-        d->capprepared = cap;
-    }
+    if (vec_reserve(d->prepared, d->capprepared, d->nprepared + 1) < 0)
+        return err_set(e, ERR_ENV, "PostgreSQL: out of memory");
     r = PQprepare(d->conn, st->name, st->sql, st->nparams, NULL);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
         char what[160];

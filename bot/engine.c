@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "text.h"
+#include "vec.h"
 #include "words.h"
 
 #define MAX_CHAIN 12 /* messages chained without waiting: a guard against author loops */
@@ -93,14 +94,8 @@ void engine_result_free(engine_result *r)
 static engine_out *push(engine_result *r, engine_kind kind)
 {
     engine_out *o;
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 8;
-        engine_out *n = realloc(r->out, cap * sizeof *n);
-        if (!n)
-            return NULL;
-        r->out = n;
-        r->cap = cap;
-    }
+    if (vec_reserve(r->out, r->cap, r->n + 1) < 0)
+        return NULL;
     o = &r->out[r->n++];
     memset(o, 0, sizeof *o);
     o->kind = kind;

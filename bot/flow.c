@@ -13,6 +13,7 @@
 
 #include "jsonfile.h"
 #include "text.h"
+#include "vec.h"
 
 enum edge_field {
     E_NEXT,
@@ -69,16 +70,10 @@ static void *track(struct loader *L, void *mem)
         L->oom = 1;
         return NULL;
     }
-    if (p->nallocs == p->capallocs) {
-        size_t cap = p->capallocs ? p->capallocs * 2 : 64;
-        void **a = realloc(p->allocs, cap * sizeof *a);
-        if (!a) {
-            free(mem);
-            L->oom = 1;
-            return NULL;
-        }
-        p->allocs = a;
-        p->capallocs = cap;
+    if (vec_reserve(p->allocs, p->capallocs, p->nallocs + 1) < 0) {
+        free(mem);
+        L->oom = 1;
+        return NULL;
     }
     p->allocs[p->nallocs++] = mem;
     return mem;
@@ -101,15 +96,9 @@ static void problem(struct loader *L, const char *file, const char *state, const
         snprintf(line, sizeof line, "%s: %s: %s", file, L->within, msg);
     else
         snprintf(line, sizeof line, "%s: %s", file, msg);
-    if (L->nproblems == L->capproblems) {
-        size_t cap = L->capproblems ? L->capproblems * 2 : 16;
-        char **pr = realloc(L->problems, cap * sizeof *pr);
-        if (!pr) {
-            L->oom = 1;
-            return;
-        }
-        L->problems = pr;
-        L->capproblems = cap;
+    if (vec_reserve(L->problems, L->capproblems, L->nproblems + 1) < 0) {
+        L->oom = 1;
+        return;
     }
     if ((L->problems[L->nproblems] = strdup(line)))
         L->nproblems++;
@@ -118,15 +107,9 @@ static void problem(struct loader *L, const char *file, const char *state, const
 static void add_edge(struct loader *L, size_t state, size_t choice, enum edge_field field,
                      const char *target)
 {
-    if (L->nedges == L->capedges) {
-        size_t cap = L->capedges ? L->capedges * 2 : 64;
-        struct edge *e = realloc(L->edges, cap * sizeof *e);
-        if (!e) {
-            L->oom = 1;
-            return;
-        }
-        L->edges = e;
-        L->capedges = cap;
+    if (vec_reserve(L->edges, L->capedges, L->nedges + 1) < 0) {
+        L->oom = 1;
+        return;
     }
     L->edges[L->nedges++] = (struct edge){state, choice, field, target};
 }
@@ -513,15 +496,9 @@ static void parse_state(struct loader *L, const char *file, const char *name, js
                 kind);
         return;
     }
-    if (f->nstates == L->capstates) {
-        size_t cap = L->capstates ? L->capstates * 2 : 32;
-        flow_state *ns = realloc(f->states, cap * sizeof *ns);
-        if (!ns) {
-            L->oom = 1;
-            return;
-        }
-        f->states = ns;
-        L->capstates = cap;
+    if (vec_reserve(f->states, L->capstates, f->nstates + 1) < 0) {
+        L->oom = 1;
+        return;
     }
     si = f->nstates++;
     st = &f->states[si];
@@ -667,15 +644,9 @@ static void parse_keywords(struct loader *L, const char *file, json_object *arr)
                 if (strcmp(f->keywords[x].word, nw) == 0)
                     problem(L, file, NULL, "the keyword \"%s\" is listed twice",
                             json_object_get_string(w));
-            if (f->nkeywords == L->capkeywords) {
-                size_t cap = L->capkeywords ? L->capkeywords * 2 : 16;
-                flow_keyword *nk = realloc(f->keywords, cap * sizeof *nk);
-                if (!nk) {
-                    L->oom = 1;
-                    return;
-                }
-                f->keywords = nk;
-                L->capkeywords = cap;
+            if (vec_reserve(f->keywords, L->capkeywords, f->nkeywords + 1) < 0) {
+                L->oom = 1;
+                return;
             }
             f->keywords[f->nkeywords] = (flow_keyword){nw, -1};
             add_edge(L, f->nkeywords++, 0, E_KEYWORD, g);

@@ -24,11 +24,14 @@
 #include <unistd.h>
 
 #include "cases.h"
+#include "clock.h"
 #include "db.h"
+#include "log.h"
 #include <stddef.h>
 #include "metrics.h"
 #include "portal.h"
 #include "queue.h"
+#include "vec.h"
 #include "wa_in.h"
 
 /* All request bodies buffered at once stay under this, whatever the number of clients. */
@@ -66,7 +69,7 @@ struct http_server {
     int inflight; /* requests begun and not yet answered */
     size_t buffered;
     struct pss **waiting; /* by pipeline ticket */
-    size_t nwaiting, capwaiting;
+    size_t nwaiting, capwaiting, capresults;
     int *results;
 };
 
@@ -99,7 +102,7 @@ struct pss {
     struct lws *wsi;
     int route, post, active;
     int trusted; /* may see internals: a local client or one with SAMPARK_METRICS_TOKEN */
-    double t0;
+    int64_t t0;  /* clock_mono_us() */
     char *body;
     size_t len, cap;
     int rejected; /* answered before the body ended (413): ignore the rest, then close */
@@ -119,13 +122,6 @@ struct pss {
     FILE *file;              /* a portal answer's body, sent a chunk per WRITEABLE */
     size_t file_left;
 };
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static metrics_route metric_route(int route, int post)
 {
@@ -237,7 +233,8 @@ static int respond_ex(http_server *s, struct pss *p, unsigned status, const char
         assert(!"second answer to one HTTP request");
         goto out;
     }
-    metrics_http(metric_route(p->route, p->post), (int)status, now_s() - p->t0);
+    metrics_http(metric_route(p->route, p->post), (int)status,
+                 (double)(clock_mono_us() - p->t0) / 1e6);
     if (lws_add_http_common_headers(p->wsi, status, ctype, p->file ? p->file_left : len, &cur,
                                     end) ||
         answer_headers(p, &cur, end) ||
@@ -270,20 +267,9 @@ static int respond(http_server *s, struct pss *p, unsigned status, const char *t
 
 static int wait_ticket(http_server *s, struct pss *p, int ticket)
 {
-    if ((size_t)ticket >= s->capwaiting) {
-        size_t cap = s->capwaiting ? s->capwaiting * 2 : 256;
-        while (cap <= (size_t)ticket)
-            cap *= 2;
-        struct pss **w = realloc(s->waiting, cap * sizeof *w);
-        int *r = realloc(s->results, cap * sizeof *r);
-        if (w)
-            s->waiting = w;
-        if (r)
-            s->results = r;
-        if (!w || !r)
-            return -1;
-        s->capwaiting = cap;
-    }
+    if (vec_reserve(s->waiting, s->capwaiting, (size_t)ticket + 1) < 0 ||
+        vec_reserve(s->results, s->capresults, (size_t)ticket + 1) < 0)
+        return -1;
     s->waiting[ticket] = p;
     if ((size_t)ticket >= s->nwaiting)
         s->nwaiting = (size_t)ticket + 1;
@@ -367,73 +353,46 @@ static int healthz(http_server *s, struct pss *p)
     return 0;
 }
 
-struct depth_out {
-    char *buf;
-    size_t len, cap;
-};
-
-static void add_text(struct depth_out *o, const char *text)
-{
-    size_t n = strlen(text);
-    if (o->len + n + 1 > o->cap) {
-        size_t cap = (o->cap + n + 1) * 2;
-        char *b = realloc(o->buf, cap);
-        if (!b)
-            return;
-        o->buf = b;
-        o->cap = cap;
-    }
-    memcpy(o->buf + o->len, text, n + 1);
-    o->len += n;
-}
-
 static void depth_line(void *ud, const char *stream, long long len, long long pending,
                        long long lag)
 {
-    char line[300];
-    snprintf(line, sizeof line,
-             "sampark_queue_length{stream=\"%s\"} %lld\nsampark_queue_pending{stream=\"%s\"} %lld\n"
-             "sampark_queue_lag{stream=\"%s\"} %lld\n",
-             stream, len, stream, pending, stream, lag);
-    add_text(ud, line);
+    vec_str_addf(
+        ud,
+        "sampark_queue_length{stream=\"%s\"} %lld\nsampark_queue_pending{stream=\"%s\"} %lld\n"
+        "sampark_queue_lag{stream=\"%s\"} %lld\n",
+        stream, len, stream, pending, stream, lag);
 }
 
 /* Queue depths and cases by status, as metrics text. Blocking: probe thread only. */
 static char *gather_extra(http_server *s, db *pg)
 {
-    struct depth_out o = {0};
+    vec_str o = {0};
     err e = {0};
     PGresult *r;
-    add_text(&o,
-             "# HELP sampark_queue_length Entries in each stream (pending and waiting).\n"
-             "# TYPE sampark_queue_length gauge\n"
-             "# HELP sampark_queue_pending Entries delivered to a worker, not yet acknowledged.\n"
-             "# TYPE sampark_queue_pending gauge\n"
-             "# HELP sampark_queue_lag Entries not yet delivered to any worker.\n"
-             "# TYPE sampark_queue_lag gauge\n");
-    {
-        char line[200]; /* alarm well before a stream's length reaches this: then 503 */
-        snprintf(line, sizeof line,
+    vec_str_addf(
+        &o, "# HELP sampark_queue_length Entries in each stream (pending and waiting).\n"
+            "# TYPE sampark_queue_length gauge\n"
+            "# HELP sampark_queue_pending Entries delivered to a worker, not yet acknowledged.\n"
+            "# TYPE sampark_queue_pending gauge\n"
+            "# HELP sampark_queue_lag Entries not yet delivered to any worker.\n"
+            "# TYPE sampark_queue_lag gauge\n");
+    /* alarm well before a stream's length reaches this: then 503 */
+    vec_str_addf(&o,
                  "# HELP sampark_queue_max_length Entries a stream may hold (SAMPARK_QUEUE_MAX).\n"
                  "# TYPE sampark_queue_max_length gauge\nsampark_queue_max_length %d\n",
                  s->cfg->queue_max);
-        add_text(&o, line);
-    }
     if (queue_depths(s->cfg, depth_line, &o, &e) < 0)
-        add_text(&o, "# queue depths unavailable: Redis did not answer\n");
-    add_text(&o, "# HELP sampark_cases Cases by status.\n# TYPE sampark_cases gauge\n");
+        vec_str_addf(&o, "# queue depths unavailable: Redis did not answer\n");
+    vec_str_addf(&o, "# HELP sampark_cases Cases by status.\n# TYPE sampark_cases gauge\n");
     if ((r = case_count_by_status(pg, &e))) {
-        for (int i = 0; i < PQntuples(r); i++) {
-            char line[160];
-            snprintf(line, sizeof line, "sampark_cases{status=\"%s\"} %s\n", PQgetvalue(r, i, 0),
-                     PQgetvalue(r, i, 1));
-            add_text(&o, line);
-        }
+        for (int i = 0; i < PQntuples(r); i++)
+            vec_str_addf(&o, "sampark_cases{status=\"%s\"} %s\n", PQgetvalue(r, i, 0),
+                         PQgetvalue(r, i, 1));
         PQclear(r);
     } else {
-        add_text(&o, "# cases unavailable: PostgreSQL did not answer\n");
+        vec_str_addf(&o, "# cases unavailable: PostgreSQL did not answer\n");
     }
-    return o.buf;
+    return vec_str_take(&o);
 }
 
 static void *probe_main(void *arg)
@@ -487,7 +446,7 @@ static void flush(http_server *s)
     size_t n;
     if (!queue_producer_pending(s->prod))
         return;
-    n = queue_producer_flush(s->prod, s->results, s->capwaiting);
+    n = queue_producer_flush(s->prod, s->results, s->capresults);
     for (size_t i = 0; i < n && i < s->nwaiting; i++) {
         struct pss *p = s->waiting[i];
         int res = s->results[i];
@@ -732,7 +691,7 @@ static int begin(http_server *s, struct pss *p, struct lws *wsi, const char *pat
     int rc;
     reset(s, p);
     p->wsi = wsi;
-    p->t0 = now_s();
+    p->t0 = clock_mono_us();
     p->active = 1;
     s->inflight++;
     p->post = m == M_POST;
@@ -935,10 +894,11 @@ static const struct lws_protocols protocols[] = {
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
+/* lws's own lines (errors and warnings only) end in a newline, which log_at adds itself. */
 static void log_emit(int level, const char *line)
 {
-    (void)level;
-    fprintf(stderr, "lws: %s", line);
+    int n = (int)strcspn(line, "\n");
+    log_at(level & LLL_ERR ? LOG_LEVEL_ERROR : LOG_LEVEL_WARN, "lws", "%.*s", n, line);
 }
 
 /* lws reports a busy port only in its log; try the bind ourselves for a clear sentence, and
@@ -1033,16 +993,16 @@ static void drain_tick(lws_sorted_usec_list_t *sul)
 
 int http_run(http_server *s)
 {
-    double deadline = 0;
+    int64_t deadline = 0;
     for (;;) {
         /* On stop, requests already being answered finish (up to 5 s); new ones get 503 and
          * Meta delivers them again later. (lws_context_deprecate would close the listener,
          * but crashes in Debian's lws 4.1.) */
         if (s->stopping && !deadline) {
-            deadline = now_s() + 5;
+            deadline = clock_mono_ms() + 5000;
             lws_sul_schedule(s->ctx, 0, &s->tick, drain_tick, 100 * LWS_US_PER_MS);
         }
-        if (deadline && (s->inflight <= 0 || now_s() > deadline))
+        if (deadline && (s->inflight <= 0 || clock_mono_ms() > deadline))
             break;
         if (lws_service(s->ctx, 0) < 0)
             break;

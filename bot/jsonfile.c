@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "text.h"
+#include "vec.h"
 
 /* The offset of the first byte that does not begin a well-formed UTF-8 character, or len.
  * json-c's JSON_TOKENER_VALIDATE_UTF8 lets overlong forms and surrogates through; PostgreSQL
@@ -77,16 +78,11 @@ char *jsonfile_read(const char *path, size_t *len, err *e)
         return NULL;
     }
     do {
-        if (*len + 65536 + 1 > cap) {
-            char *nb;
-            cap = cap * 2 + 65536 + 1;
-            if (cap > (16u << 20) || !(nb = realloc(buf, cap))) {
-                free(buf);
-                fclose(f);
-                err_set(e, ERR_USER, "%s: larger than 16 MiB", path);
-                return NULL;
-            }
-            buf = nb;
+        if (*len + 65536 + 1 > (16u << 20) || vec_reserve(buf, cap, *len + 65536 + 1) < 0) {
+            free(buf);
+            fclose(f);
+            err_set(e, ERR_USER, "%s: larger than 16 MiB", path);
+            return NULL;
         }
         n = fread(buf + *len, 1, cap - *len - 1, f);
         *len += n;

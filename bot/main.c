@@ -1,6 +1,8 @@
 /* main.c — command-line dispatch only: parse argv, call a module, map errors to exit codes
  * (0 ok, 1 user error, 2 environment error). Every message to the operator is one line on
- * stderr that names what is wrong. */
+ * stderr that names what is wrong. The command's own answers — fail(), usage_error() and the
+ * `flows check` summary — are printed here whatever SAMPARK_LOG_LEVEL says; what `serve` says
+ * while it runs (started, stopped, and the roles' lines) goes through log.h. */
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -14,12 +16,14 @@
 
 #include "cases.h"
 #include "chat.h"
+#include "clock.h"
 #include "catalogue.h"
 #include "config.h"
 #include "db.h"
 #include "directory.h"
 #include "err.h"
 #include "flow.h"
+#include "log.h"
 #include "http.h"
 #include "migrate.h"
 #include "scheduler.h"
@@ -157,11 +161,10 @@ static int cmd_serve(const config *c, int argc, char **argv)
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     if (run_http)
-        fprintf(stderr, "sampark: serving on %s:%d (role %s, %s sending)\n", c->listen_host,
-                c->listen_port, role, c->access_token ? "real" : "dry-run");
+        log_info(NULL, "serving on %s:%d (role %s, %s sending)", c->listen_host, c->listen_port,
+                 role, c->access_token ? "real" : "dry-run");
     else
-        fprintf(stderr, "sampark: running (role %s, %s sending)\n", role,
-                c->access_token ? "real" : "dry-run");
+        log_info(NULL, "running (role %s, %s sending)", role, c->access_token ? "real" : "dry-run");
     /* One thread per role in this process; the HTTP loop (if any) keeps the main thread. */
     if (run_worker && (run_http || run_sender)) {
         if (pthread_create(&tid, NULL, worker_thread, w) != 0)
@@ -200,7 +203,7 @@ static int cmd_serve(const config *c, int argc, char **argv)
         pthread_join(stid, NULL);
     if (have_ctid)
         pthread_join(ctid, NULL);
-    fprintf(stderr, "sampark: stopped\n");
+    log_info(NULL, "stopped");
     {
         http_server *done = serving;
         serving = NULL; /* a late signal must not reach a freed server */
@@ -271,12 +274,9 @@ static int cmd_scheduler(const config *c, int argc, char **argv)
                                          {"weekly", no_argument, NULL, 'w'},
                                          {NULL, 0, NULL, 0}};
     int digest = strcmp(argv[0], "digest") == 0, weekly = 0, opt;
-    int64_t at = 0;
-    struct timespec ts;
+    int64_t at = clock_now_ms();
     err e = {0};
     db *pg;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    at = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
     if (!digest) {
         if (argc < 2 || strcmp(argv[1], "run-once") != 0)
             return usage_error("scheduler: expected 'scheduler run-once [--at ISO8601]'");
@@ -427,6 +427,7 @@ int main(int argc, char **argv)
     }
     if (!(c = config_load(environ, &e)))
         return fail(&e);
+    log_set_level(c->log_upto);
     if (strcmp(argv[1], "serve") == 0)
         rc = cmd_serve(c, argc - 1, argv + 1);
     else if (strcmp(argv[1], "migrate") == 0)

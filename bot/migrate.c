@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vec.h"
+
 /* "SAMPARK" in ASCII, as a bigint advisory-lock key only migrations use. */
 #define MIGRATE_LOCK_KEY "23434223381729867"
 
@@ -73,13 +75,9 @@ static int list_migrations(const char *dir, struct migration **out, size_t *coun
                     ent->d_name);
             goto fail;
         }
-        if (n == cap) {
-            struct migration *p = realloc(v, (cap = cap ? cap * 2 : 16) * sizeof *v);
-            if (!p) {
-                err_set(e, ERR_ENV, "out of memory listing migrations");
-                goto fail;
-            }
-            v = p;
+        if (vec_reserve(v, cap, n + 1) < 0) {
+            err_set(e, ERR_ENV, "out of memory listing migrations");
+            goto fail;
         }
         v[n].version = version;
         memcpy(v[n].name, ent->d_name, len + 1);

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "portal_api.h"
 #include "portal_auth.h"
 #include "rds.h"
@@ -91,7 +92,7 @@ void portal_log(const char *what, const char *detail)
 {
     char shown[700];
     text_mask_copy(shown, sizeof shown, detail);
-    fprintf(stderr, "sampark portal: %s: %s\n", what, shown);
+    log_warn("portal", "%s: %s", what, shown);
 }
 
 int portal_defer(portal_thread *t, void (*task)(portal_thread *, const char *), const char *arg)

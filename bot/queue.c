@@ -12,7 +12,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
+#include "log.h"
 #include "rds.h"
+#include "vec.h"
 
 #define WORKERS_KEY  "sampark:workers"
 #define LEASE_PREFIX "sampark:lease:in:"
@@ -49,22 +52,6 @@ static const char renew_lua[] = "if redis.call('GET', KEYS[1]) == ARGV[1] then "
                                 "return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end";
 static const char release_lua[] = "if redis.call('GET', KEYS[1]) == ARGV[1] then "
                                   "return redis.call('DEL', KEYS[1]) else return 0 end";
-
-/* Wall-clock ms: only for the live-worker scores other hosts compare. */
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Monotonic ms: every local timer and lease deadline (a clock step must not stop renewals). */
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int queue_shard_of(const char *wa_id)
 {
@@ -143,7 +130,8 @@ static void producer_drop(queue_producer *q, const char *why)
     q->ctx = NULL;
     q->sha[0] = '\0';
     q->lost = q->ntickets;         /* never read a reply meant for them from another connection */
-    q->retry_at = mono_ms() + 250; /* answer 503 at once for a while rather than stall the loop */
+    q->retry_at =
+        clock_mono_ms() + 250; /* answer 503 at once for a while rather than stall the loop */
     snprintf(q->error, sizeof q->error, "%s", why);
 }
 
@@ -168,7 +156,7 @@ static int producer_ready(queue_producer *q)
     redisReply *r;
     if (q->ctx)
         return 0;
-    if (mono_ms() < q->retry_at)
+    if (clock_mono_ms() < q->retry_at)
         return -1;
     if (!(q->ctx = rds_connect(q->cfg, 500, &e))) {
         producer_drop(q, e.msg);
@@ -189,9 +177,8 @@ static int producer_ready(queue_producer *q)
     if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
         r->element[1]->type == REDIS_REPLY_STRING && strcmp(r->element[1]->str, "no") == 0 &&
         !q->warned) {
-        fprintf(stderr,
-                "sampark: warning: Redis runs without appendonly: queued messages answered 200 "
-                "may be lost if Redis crashes; set appendonly yes\n");
+        log_warn(NULL, "warning: Redis runs without appendonly: queued messages answered 200 may "
+                       "be lost if Redis crashes; set appendonly yes");
         q->warned = 1;
     }
     freeReplyObject(r);
@@ -200,14 +187,8 @@ static int producer_ready(queue_producer *q)
 
 static int add_ticket(queue_producer *q, unsigned char kind)
 {
-    if (q->ntickets == q->cap) {
-        size_t cap = q->cap ? q->cap * 2 : 64;
-        unsigned char *t = realloc(q->tickets, cap);
-        if (!t)
-            return -1;
-        q->tickets = t;
-        q->cap = cap;
-    }
+    if (vec_reserve(q->tickets, q->cap, q->ntickets + 1) < 0)
+        return -1;
     q->tickets[q->ntickets] = kind;
     return (int)q->ntickets++;
 }
@@ -255,14 +236,8 @@ int queue_producer_append(queue_producer *q, const wa_notification *n)
         offsets[i] = blobs;
         for (size_t f = 0; f < nf; f++) {
             size_t na = strlen(names[f]) + 1, va = strlen(values[f]) + 1;
-            if (blobs + na + va > blobcap) {
-                size_t cap = (blobs + na + va) * 2 + 1024;
-                char *nb = realloc(blob, cap);
-                if (!nb)
-                    goto out;
-                blob = nb;
-                blobcap = cap;
-            }
+            if (vec_reserve(blob, blobcap, blobs + na + va) < 0)
+                goto out;
             memcpy(blob + blobs, names[f], na);
             memcpy(blob + blobs + na, values[f], va);
             blobs += na + va;
@@ -421,7 +396,7 @@ queue_consumer *queue_consumer_new(const config *c, const char *name, err *e)
     q->status_pending = 1;
     /* Redis may be down at start: the groups are created on the first read that reaches it. */
     if (create_groups(q, e) < 0)
-        fprintf(stderr, "sampark: %s (will retry)\n", e->msg);
+        log_warn(NULL, "%s (will retry)", e->msg);
     return q;
 }
 
@@ -477,7 +452,7 @@ static int claim_all(queue_consumer *q, const char *stream, long long min_idle, 
  * up or taken, so a shard cannot move while its entries are being handled. */
 static int maintain_leases(queue_consumer *q, int renew_only, err *e)
 {
-    int64_t mono = mono_ms(), now = now_ms();
+    int64_t mono = clock_mono_ms(), now = clock_now_ms();
     int lease = q->cfg->reclaim_idle_ms, live, share, owned;
     char ms[24], cutoff[24], score[24];
     redisReply *r;
@@ -509,7 +484,7 @@ static int maintain_leases(queue_consumer *q, int renew_only, err *e)
         share = (QUEUE_SHARDS + live - 1) / live;
         for (int s = 0; s < QUEUE_SHARDS; s++) {
             char key[48];
-            int64_t sent = mono_ms();
+            int64_t sent = clock_mono_ms();
             if (!q->owned[s])
                 continue;
             lease_key(s, key);
@@ -540,7 +515,7 @@ static int maintain_leases(queue_consumer *q, int renew_only, err *e)
         for (int s = 0; s < QUEUE_SHARDS && owned < share; s++) {
             char key[48];
             int got;
-            int64_t sent = mono_ms();
+            int64_t sent = clock_mono_ms();
             if (q->owned[s])
                 continue;
             lease_key(s, key);
@@ -600,14 +575,14 @@ int queue_consumer_holds(queue_consumer *q, int shard)
     err e = {0};
     if (shard < 0 || shard >= QUEUE_SHARDS)
         return 1;
-    if (q->owned[shard] && mono_ms() >= q->valid_until[shard] - q->cfg->reclaim_idle_ms / 4)
+    if (q->owned[shard] && clock_mono_ms() >= q->valid_until[shard] - q->cfg->reclaim_idle_ms / 4)
         maintain_leases(q, 1, &e); /* renew early rather than risk the deadline mid-batch */
-    return q->owned[shard] && mono_ms() < q->valid_until[shard];
+    return q->owned[shard] && clock_mono_ms() < q->valid_until[shard];
 }
 
 static int maintain_statuses(queue_consumer *q, err *e)
 {
-    int64_t now = mono_ms();
+    int64_t now = clock_mono_ms();
     int claimed = 0;
     if (now < q->next_status_claim)
         return 0;
@@ -649,7 +624,7 @@ static void trim(queue_consumer *q, const char *stream)
 
 static void maintain_trim(queue_consumer *q)
 {
-    int64_t now = mono_ms();
+    int64_t now = clock_mono_ms();
     if (now < q->next_trim)
         return;
     q->next_trim = now + 10000;

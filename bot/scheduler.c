@@ -15,12 +15,15 @@
 #include <unistd.h>
 
 #include "cases.h"
+#include "clock.h"
 #include "desk.h"
 #include "engine.h"
 #include "inbound.h"
+#include "log.h"
 #include "outbox.h"
 #include "rds.h"
 #include "text.h"
+#include "vec.h"
 
 #define NOW        "to_timestamp($1::double precision / 1000)"
 #define DIGEST_TOP 3 /* most overdue cases named in the digest template */
@@ -341,35 +344,14 @@ static int retention(db *d, const config *c, const char *now, scheduler_stats *s
 
 /* ---- digests -------------------------------------------------------------------------------- */
 
-struct buf {
-    char *s;
-    size_t len, cap;
-};
-
-static void add(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void add(struct buf *b, const char *fmt, ...)
+/* A digest's text, CSV and top list grow as vec_str: a failed addition leaves s NULL. */
+static void add(vec_str *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add(vec_str *b, const char *fmt, ...)
 {
     va_list ap;
-    int n;
-    for (;;) {
-        va_start(ap, fmt);
-        n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0)
-            return;
-        if (b->s && b->len + (size_t)n < b->cap) {
-            b->len += (size_t)n;
-            return;
-        }
-        {
-            size_t cap = (b->cap + (size_t)n + 64) * 2;
-            char *s = realloc(b->s, cap);
-            if (!s)
-                return;
-            b->s = s;
-            b->cap = cap;
-        }
-    }
+    va_start(ap, fmt);
+    vec_str_vaddf(b, fmt, ap);
+    va_end(ap);
 }
 
 static int write_file(const char *dir, const char *name, const char *content)
@@ -388,8 +370,7 @@ static int write_file(const char *dir, const char *name, const char *content)
 /* The digest's lists: the most overdue and the reopened cases, in the text and the CSV, and the
  * first DIGEST_TOP overdue ones for the template (top). Nothing when the query fails: the
  * counts above them still make a digest. */
-static void digest_lists(db *d, const char *now, struct buf *text, struct buf *csv,
-                         struct buf *top, err *e)
+static void digest_lists(db *d, const char *now, vec_str *text, vec_str *csv, vec_str *top, err *e)
 {
     PGresult *r = case_pass(d, CASE_DIGEST_LISTS, now, NULL, e);
     const char *section = "";
@@ -424,7 +405,7 @@ static void digest_lists(db *d, const char *now, struct buf *text, struct buf *c
 static char *build_digest(db *d, int64_t now_ms, const char *kind, char **csv_out, char **top_out,
                           char day[16], err *e)
 {
-    struct buf text = {0}, csv = {0}, top = {0};
+    vec_str text = {0}, csv = {0}, top = {0};
     char now[32], start[64], when[16] = "";
     int64_t period_ms = (!strcmp(kind, "weekly") ? 7 : 1) * 24LL * 3600 * 1000;
     time_t st = (time_t)((now_ms - period_ms) / 1000);
@@ -530,8 +511,8 @@ static void write_digest_files(const char *day, const char *kind, const char *di
     snprintf(csvname, sizeof csvname, "%s%s.csv", name, kind);
     snprintf(txtname, sizeof txtname, "%s%s.txt", name, kind);
     if (write_file(dir, csvname, csv) < 0 || write_file(dir, txtname, text) < 0)
-        fprintf(stderr, "sampark: warning: could not write the digest files under %s: %s\n", dir,
-                strerror(errno));
+        log_warn(NULL, "warning: could not write the digest files under %s: %s", dir,
+                 strerror(errno));
 }
 
 char *scheduler_digest(db *d, const config *c, int64_t now_ms, const char *kind, const char *dir,
@@ -668,7 +649,7 @@ int scheduler_pass(db *d, const config *c, int64_t now_ms, scheduler_stats *st, 
             if (e) /* the first failure is the pass's error; the others are logged */
                 *e = de;
         } else {
-            fprintf(stderr, "sampark scheduler: %s failed: %s\n", names[k], de.msg);
+            log_error("scheduler", "%s failed: %s", names[k], de.msg);
         }
         if (db_ping(d, &de) < 0)
             return -1; /* PostgreSQL is away: the next pass, in a minute, does it all */
@@ -681,12 +662,11 @@ int scheduler_pass(db *d, const config *c, int64_t now_ms, scheduler_stats *st, 
     {
         err pe = {0};
         if (db_exec(d, &st_prepare_tracking, (const char *[]){now}, &pe) < 0)
-            fprintf(stderr, "sampark scheduler: tracking numbers for next year not prepared: %s\n",
-                    pe.msg);
+            log_warn("scheduler", "tracking numbers for next year not prepared: %s", pe.msg);
         if (db_exec(d, &st_forget_snapshots, (const char *[]){now}, &pe) < 0)
-            fprintf(stderr, "sampark scheduler: old session snapshots not cleared: %s\n", pe.msg);
+            log_warn("scheduler", "old session snapshots not cleared: %s", pe.msg);
         if (inbound_settle_early_statuses(d, &pe) < 0)
-            fprintf(stderr, "sampark scheduler: early delivery statuses not settled: %s\n", pe.msg);
+            log_warn("scheduler", "early delivery statuses not settled: %s", pe.msg);
     }
     return failed ? -1 : 0;
 }
@@ -743,7 +723,7 @@ int scheduler_run(const config *c, volatile sig_atomic_t *stop, err *e)
 {
     db *d = db_new(c->database_url);
     rds *r = rds_new(c);
-    char name[96], host[64] = "host";
+    char name[96], who[112], host[64] = "host";
     int64_t next_pass = 0;
     int leading = -1; /* unknown: the first answer is logged, leading or standing by */
     if (!d || !r) {
@@ -753,6 +733,7 @@ int scheduler_run(const config *c, volatile sig_atomic_t *stop, err *e)
     }
     gethostname(host, sizeof host - 1);
     snprintf(name, sizeof name, "%s:%d", host, (int)getpid());
+    snprintf(who, sizeof who, "scheduler %s", name);
     while (!*stop) {
         err le = {0};
         redisContext *ctx = rds_get(r, &le);
@@ -760,22 +741,20 @@ int scheduler_run(const config *c, volatile sig_atomic_t *stop, err *e)
             ctx ? redisCommand(ctx, "EVAL %s 1 sampark:scheduler:leader %s 45000", lead_lua, name)
                 : NULL;
         int now_leading = rep && rep->type == REDIS_REPLY_INTEGER && rep->integer == 1;
-        struct timespec ts;
+        int64_t now;
         if (!rep)
             rds_reset(r);
         freeReplyObject(rep);
         if (now_leading != leading)
-            fprintf(stderr, "sampark scheduler %s: %s\n", name,
-                    now_leading ? "leading" : "standing by");
+            log_info(who, "%s", now_leading ? "leading" : "standing by");
         leading = now_leading;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        if (leading && (int64_t)ts.tv_sec * 1000 >= next_pass) {
+        now = clock_now_ms();
+        if (leading && now >= next_pass) {
             scheduler_stats st;
-            int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
             next_pass = now + 60000;
             if (scheduler_pass(d, c, now, &st, &le) < 0) {
                 text_mask_phones(le.msg); /* PostgreSQL's detail may quote a row */
-                fprintf(stderr, "sampark scheduler: %s (next pass in a minute)\n", le.msg);
+                log_warn("scheduler", "%s (next pass in a minute)", le.msg);
             }
         }
         for (int i = 0; i < 50 && !*stop; i++) { /* 15 s, a signal away */

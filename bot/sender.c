@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #include "cases.h"
+#include "clock.h"
 #include "db.h"
+#include "log.h"
 #include "metrics.h"
 #include "rds.h"
 #include "text.h"
@@ -119,7 +121,7 @@ struct job {
     char *body;
     char *resp;
     size_t resp_len;
-    double t0;
+    int64_t t0; /* clock_mono_us() */
 };
 
 struct sender {
@@ -132,8 +134,8 @@ struct sender {
     struct job *jobs[MAX_INFLIGHT];
     int inflight;
     json_object *templates;
-    double templates_at;
-    double budget_wait_until; /* this second's budget is spent: claim nothing until then */
+    int64_t templates_at;
+    int64_t budget_wait_until; /* this second's budget is spent: claim nothing until then */
     char last_problem[256];
     int unclaim; /* a PostgreSQL call failed: claims may be orphaned (give_back_orphans) */
     struct sent {
@@ -148,19 +150,12 @@ struct sender {
     struct curl_slist *headers; /* Authorization and Content-Type, shared by every request */
 };
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void trouble(sender *s, const char *msg)
 {
     if (strcmp(s->last_problem, msg) != 0) {
         char shown[512]; /* a server's error detail may quote a row, phones and all */
         text_mask_copy(shown, sizeof shown, msg);
-        fprintf(stderr, "sampark sender: %s (retrying)\n", shown);
+        log_warn("sender", "%s (retrying)", shown);
         snprintf(s->last_problem, sizeof s->last_problem, "%s", msg);
     }
 }
@@ -265,14 +260,14 @@ static void load_templates(sender *s)
 {
     err e = {0};
     PGresult *r;
-    if (s->templates && now_s() - s->templates_at < 60)
+    if (s->templates && clock_mono_ms() - s->templates_at < 60000)
         return;
     if (!(r = db_query(s->pg, &st_templates, NULL, &e)))
         return;
     if (PQntuples(r) == 1) {
         json_object_put(s->templates);
         s->templates = json_tokener_parse(PQgetvalue(r, 0, 0));
-        s->templates_at = now_s();
+        s->templates_at = clock_mono_ms();
     }
     PQclear(r);
 }
@@ -450,8 +445,8 @@ static void give_back_orphans(sender *s)
         trouble(s, e.msg);
     } else {
         if (db_affected(s->pg) > 0)
-            fprintf(stderr, "sampark sender: %ld claimed messages given back to their queues\n",
-                    db_affected(s->pg));
+            log_info("sender", "%ld claimed messages given back to their queues",
+                     db_affected(s->pg));
         s->unclaim = 0;
     }
     free(arr);
@@ -497,8 +492,7 @@ static void mark_sent(sender *s, struct job *j, const char *wamid)
     if (s->nsent == SENT_MAX && flush_sent(s) < 0) {
         /* Cannot happen while claims stop with unrecorded deliveries (at most MAX_INFLIGHT
          * are in flight then); said loudly if it ever does. */
-        fprintf(stderr, "sampark sender: delivery of message %s not recorded (PostgreSQL away)\n",
-                j->id);
+        log_warn("sender", "delivery of message %s not recorded (PostgreSQL away)", j->id);
         return;
     }
     t = &s->sent[s->nsent++];
@@ -525,7 +519,7 @@ static void finish(sender *s, struct job *j, CURLcode cc)
     char codebuf[16] = "", why[512] = "";
     const char *wamid = NULL;
     json_object *resp = NULL, *v, *err_obj;
-    metrics_send_seconds(now_s() - j->t0);
+    metrics_send_seconds((double)(clock_mono_us() - j->t0) / 1e6);
     curl_easy_getinfo(j->h, CURLINFO_RESPONSE_CODE, &status);
     if (j->resp)
         resp = json_tokener_parse(j->resp);
@@ -566,8 +560,8 @@ static void finish(sender *s, struct job *j, CURLcode cc)
             } else {
                 char to[32], shown[700];
                 text_mask_copy(shown, sizeof shown, full);
-                fprintf(stderr, "sampark sender: message %s to %s failed for good: %s\n", j->id,
-                        text_mask_phone(j->to, to, sizeof to), shown);
+                log_error("sender", "message %s to %s failed for good: %s", j->id,
+                          text_mask_phone(j->to, to, sizeof to), shown);
                 record(s, &st_failed, (const char *[]){j->id, codebuf, full});
                 metrics_send(2);
             }
@@ -614,7 +608,7 @@ static int budget(sender *s, int want)
         r->element[0]->type == REDIS_REPLY_INTEGER && r->element[1]->type == REDIS_REPLY_INTEGER) {
         grant = (int)r->element[0]->integer;
         if (grant < want) /* spent for this second: do not claim again before the next */
-            s->budget_wait_until = now_s() + (double)r->element[1]->integer / 1000.0;
+            s->budget_wait_until = clock_mono_ms() + r->element[1]->integer;
     } else {
         trouble(s,
                 r && r->type == REDIS_REPLY_ERROR ? r->str : "Redis: no answer to the rate limit");
@@ -656,9 +650,9 @@ static void start(sender *s, struct job *j)
             text_mask_phones(line); /* the "to" field, and any number the text quotes */
             text_cut(line, 300);
         }
-        fprintf(stderr, "sampark sender (dry-run): to %s %s%s%s: %s\n",
-                text_mask_phone(j->to, to, sizeof to), j->kind,
-                j->template_name[0] ? " as template " : "", j->template_name, line ? line : "");
+        log_info("sender (dry-run)", "to %s %s%s%s: %s", text_mask_phone(j->to, to, sizeof to),
+                 j->kind, j->template_name[0] ? " as template " : "", j->template_name,
+                 line ? line : "");
         free(line);
         snprintf(fake, sizeof fake, "dryrun.%s", j->id);
         mark_sent(s, j, fake);
@@ -675,7 +669,7 @@ static void start(sender *s, struct job *j)
     curl_easy_setopt(j->h, CURLOPT_POSTFIELDS, j->body);
     curl_easy_setopt(j->h, CURLOPT_WRITEDATA, j);
     curl_easy_setopt(j->h, CURLOPT_PRIVATE, j);
-    j->t0 = now_s();
+    j->t0 = clock_mono_us();
     s->jobs[slot] = j;
     s->inflight++;
     curl_multi_add_handle(s->multi, j->h);
@@ -787,25 +781,26 @@ static void reap(sender *s)
 
 int sender_run(sender *s, volatile sig_atomic_t *stop)
 {
-    double drain_until = 0;
+    int64_t drain_until = 0;
     srand((unsigned)getpid() ^ (unsigned)time(NULL));
     for (;;) {
         int running = 0, started = 0;
         if (*stop && !drain_until)
-            drain_until = now_s() + 10;
-        if (drain_until && ((s->inflight == 0 && flush_sent(s) == 0) || now_s() > drain_until)) {
+            drain_until = clock_mono_ms() + 10000;
+        if (drain_until &&
+            ((s->inflight == 0 && flush_sent(s) == 0) || clock_mono_ms() > drain_until)) {
             if (s->nsent)
-                fprintf(stderr,
-                        "sampark sender: stopping with %zu deliveries not recorded (PostgreSQL "
-                        "away); they will be sent again\n",
-                        s->nsent);
+                log_warn("sender",
+                         "stopping with %zu deliveries not recorded (PostgreSQL away); they will "
+                         "be sent again",
+                         s->nsent);
             break;
         }
         /* Deliveries not yet recorded come first; nothing new is claimed until they are. */
         if (!drain_until && flush_sent(s) == 0 && s->unclaim)
             give_back_orphans(s);
         if (!drain_until && flush_sent(s) == 0 && s->inflight < MAX_INFLIGHT &&
-            now_s() >= s->budget_wait_until) {
+            clock_mono_ms() >= s->budget_wait_until) {
             started = claim(s, MAX_INFLIGHT - s->inflight);
             if (started < 0)
                 started = -started - 1;
@@ -816,9 +811,9 @@ int sender_run(sender *s, volatile sig_atomic_t *stop)
             reap(s);
             /* Wait for sockets, or a moment when idle so new outbox rows are noticed soon. */
             int wait_ms = started ? 0 : s->inflight ? 20 : 50;
-            double budget_in = s->budget_wait_until - now_s();
-            if (budget_in > 0 && budget_in * 1000 < wait_ms)
-                wait_ms = (int)(budget_in * 1000) + 1;
+            int64_t budget_in = s->budget_wait_until - clock_mono_ms();
+            if (budget_in > 0 && budget_in < wait_ms)
+                wait_ms = (int)budget_in + 1;
             curl_multi_poll(s->multi, NULL, 0, wait_ms, NULL);
         } else if (!started) {
             struct timespec ts = {0, 50 * 1000000L};

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vec.h"
+
 /* Length of the well-formed UTF-8 sequence at s (before end), or 0 when it is not one. */
 static size_t seq_len(const unsigned char *s, const unsigned char *end)
 {
@@ -258,10 +260,10 @@ size_t text_mask_phones(char *s)
 
 char *text_fill(const char *tmpl, text_value_fn *value, void *ud, size_t limit)
 {
-    size_t cap = strlen(tmpl) + 1, len = 0;
-    char *out = malloc(cap);
-    if (!out)
-        return NULL;
+    vec_str b = {0};
+    size_t len;
+    char *out;
+    vec_str_add(&b, "", 0); /* an empty template gives an empty text, not NULL */
     for (const char *p = tmpl; *p;) {
         const char *add = p, *close;
         size_t addlen = 1;
@@ -278,19 +280,12 @@ char *text_fill(const char *tmpl, text_value_fn *value, void *ud, size_t limit)
         } else {
             p++;
         }
-        if (len + addlen + 1 > cap) {
-            char *n;
-            cap = (len + addlen + 1) * 2;
-            if (!(n = realloc(out, cap))) {
-                free(out);
-                return NULL;
-            }
-            out = n;
-        }
-        memcpy(out + len, add, addlen);
-        len += addlen;
+        if (vec_str_add(&b, add, addlen) < 0)
+            return NULL;
     }
-    out[len] = '\0';
+    len = b.len;
+    if (!(out = vec_str_take(&b)))
+        return NULL;
     /* Invalid UTF-8 cannot come from checked texts or parsed JSON values, but be sure. */
     if (!text_utf8_valid(out, len)) {
         free(out);

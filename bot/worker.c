@@ -15,6 +15,7 @@
 #include "db.h"
 #include "flow.h"
 #include "inbound.h"
+#include "log.h"
 #include "metrics.h"
 #include "queue.h"
 #include "text.h"
@@ -27,6 +28,7 @@ struct worker {
     flow_set *flows;
     conv *cv;
     char name[128];
+    char who[136]; /* "worker <name>": who speaks in its log lines */
     int backoff_ms;
     char last_problem[256];
 };
@@ -43,7 +45,7 @@ static void trouble(worker *w, const char *msg)
     char shown[sizeof w->last_problem];
     text_mask_copy(shown, sizeof shown, msg); /* a server's error detail may quote a row */
     if (strcmp(w->last_problem, shown) != 0) {
-        fprintf(stderr, "sampark worker %s: %s (retrying)\n", w->name, shown);
+        log_warn(w->who, "%s (retrying)", shown);
         snprintf(w->last_problem, sizeof w->last_problem, "%s", shown);
     }
     w->backoff_ms = w->backoff_ms ? (w->backoff_ms * 2 > 5000 ? 5000 : w->backoff_ms * 2) : 200;
@@ -52,7 +54,7 @@ static void trouble(worker *w, const char *msg)
 static void recovered(worker *w)
 {
     if (w->last_problem[0])
-        fprintf(stderr, "sampark worker %s: recovered\n", w->name);
+        log_info(w->who, "recovered");
     w->last_problem[0] = '\0';
     w->backoff_ms = 0;
 }
@@ -69,6 +71,7 @@ worker *worker_new(const config *c, err *e)
     w->cfg = c;
     gethostname(host, sizeof host - 1);
     snprintf(w->name, sizeof w->name, "%s:%d:%d", host, (int)getpid(), ++seq);
+    snprintf(w->who, sizeof w->who, "worker %s", w->name);
     if (!(w->flows = flow_set_load(c->flows_dir, e))) {
         worker_free(w);
         return NULL;
@@ -146,8 +149,7 @@ static void one(worker *w, pass *p, const queue_entry *ent)
     if (outcome == 2) {
         err e2 = {0};
         text_mask_phones(e.msg); /* logged and kept in the dead-letter stream */
-        fprintf(stderr, "sampark worker %s: entry %s goes to %s: %s\n", w->name, ent->id,
-                QUEUE_DEAD_STREAM, e.msg);
+        log_error(w->who, "entry %s goes to %s: %s", ent->id, QUEUE_DEAD_STREAM, e.msg);
         if (queue_consumer_dead(w->q, ent, e.msg, &e2) < 0) {
             p->blocked[ent->shard + 1] = 1;
             queue_consumer_retry_shard(w->q, ent->shard);
@@ -258,14 +260,13 @@ static void reload_flows(worker *w)
     err e = {0};
     flow_set *fresh = flow_set_load(w->cfg->flows_dir, &e);
     if (!fresh) {
-        fprintf(stderr, "sampark worker %s: flows not reloaded, keeping the running set: %s\n",
-                w->name, e.msg);
+        log_error(w->who, "flows not reloaded, keeping the running set: %s", e.msg);
         return;
     }
     conv_set_flows(w->cv, fresh);
     flow_set_free(w->flows);
     w->flows = fresh;
-    fprintf(stderr, "sampark worker %s: flows reloaded (%zu states)\n", w->name, fresh->nstates);
+    log_info(w->who, "flows reloaded (%zu states)", fresh->nstates);
 }
 
 int worker_run(worker *w, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload)

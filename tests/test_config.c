@@ -318,6 +318,27 @@ static void api_base_loopback(void **state)
     }
 }
 
+/* SAMPARK_LOG_LEVEL: the four levels, info by default, anything else refused by name. */
+static void log_level_var(void **state)
+{
+    (void)state;
+    char *unset[] = {NULL}, *warn[] = {"SAMPARK_LOG_LEVEL=warn", NULL},
+         *debug[] = {"SAMPARK_LOG_LEVEL=debug", NULL}, *bad[] = {"SAMPARK_LOG_LEVEL=verbose", NULL};
+    err e;
+    config *c = load(unset, &e);
+    assert_int_equal(c->log_upto, LOG_LEVEL_INFO);
+    config_free(c);
+    c = load(warn, &e);
+    assert_int_equal(c->log_upto, LOG_LEVEL_WARN);
+    config_free(c);
+    c = load(debug, &e);
+    assert_int_equal(c->log_upto, LOG_LEVEL_DEBUG);
+    config_free(c);
+    assert_null(load(bad, &e));
+    assert_int_equal(e.kind, ERR_USER);
+    assert_non_null(strstr(e.msg, "SAMPARK_LOG_LEVEL: 'verbose' is not one of error, warn"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -331,6 +352,7 @@ int main(void)
         cmocka_unit_test(errors_never_quote_passwords),
         cmocka_unit_test(serve_needs_phone_id_when_sending),
         cmocka_unit_test(metrics_token),
+        cmocka_unit_test(log_level_var),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
