@@ -6,6 +6,7 @@ the citizen told why) or returns it (back with the officer); at most three trans
 nodal officer decides. Prints 'N passed, N failed'."""
 import datetime
 import os
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -58,6 +59,12 @@ def test_interim_reply():
                 events(env, t).endswith("interim") and case(env, t, "sla_due_at") == due
                 and h.psql(env.url, "SELECT detail->>'until' FROM case_events WHERE kind = 'interim'")
                 == (today() + datetime.timedelta(days=10)).isoformat(), events(env, t))
+        r = subprocess.run([h.BIN, "digest", "--at",
+                            datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")],
+                           env=env.env(), capture_output=True, text=True)
+        digest = r.stdout + r.stderr
+        h.check("interim: the digest lists the open case with an interim reply",
+                "अंतरिम जवाब वाली खुली शिकायतें" in digest and t in digest.split("अंतरिम जवाब वाली")[-1], digest[-400:])
         past = (today() - datetime.timedelta(days=1)).strftime("%d-%m-%Y")
         h.check("interim: a past date is refused with how to write it",
                 officer_says(port, fake, PHE, f"interim {t} {past} कारण", "DD-MM-YYYY"))
