@@ -271,12 +271,19 @@ portal_job *portal_job_new(portal *p, struct lws *wsi, const char *path, int pos
     if (lws_hdr_custom_copy(wsi, buf, sizeof buf, "x-csrf-token:", 13) > 0)
         snprintf(j->rq.csrf, sizeof j->rq.csrf, "%s", buf);
     lws_get_peer_simple(wsi, j->rq.client, sizeof j->rq.client);
-    /* Behind a local reverse proxy the client is the proxy's first forwarded address. */
+    /* Behind a local reverse proxy the client is the last X-Forwarded-For entry: a proxy that
+     * appends ($proxy_add_x_forwarded_for, most proxies' default) puts the address it saw last,
+     * after whatever the client sent itself; the first entry is the client's to choose, and taking
+     * it let one client rotate past the per-address login limit. */
     if (peer_loopback(j->rq.client) &&
         lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_X_FORWARDED_FOR) > 0) {
-        size_t n = strcspn(buf, ", ");
+        const char *last = strrchr(buf, ',');
+        size_t n;
+        last = last ? last + 1 : buf;
+        last += strspn(last, " \t");
+        n = strcspn(last, " \t");
         if (n && n < sizeof j->rq.client)
-            snprintf(j->rq.client, sizeof j->rq.client, "%.*s", (int)n, buf);
+            snprintf(j->rq.client, sizeof j->rq.client, "%.*s", (int)n, last);
     }
     j->rq.https = lws_is_ssl(wsi) ||
                   (lws_hdr_custom_copy(wsi, buf, sizeof buf, "x-forwarded-proto:", 18) > 0 &&

@@ -587,8 +587,23 @@ def test_a_slow_portal_query_never_holds_the_webhook():
                 srv.poll() is None and coll.get_json("/api/cases")[0] == 200)
 
 
+def test_review_attacks():
+    """What the security review of the portal's server side found (each failed before its fix)."""
+    with portal_env("pattack") as (env, fake):
+        srv = serve(env, fake)
+        port = srv.port
+
+        # A proxy that appends to X-Forwarded-For puts the address it saw last; the first entry
+        # is the client's own, so rotating it must not reset the per-address limit.
+        real = fresh_addr()
+        got = [Client(port, addr=f"203.0.113.{i % 250 + 1}, {real}").post(
+            "/api/login", {"phone": f"9197666{i:05d}"})[0] for i in range(31)]
+        h.check("X-Forwarded-For: the proxy's (last) entry is the client; a forged first one "
+                "does not escape the 30 per hour", got[:30] == [202] * 30 and got[30] == 429, got)
+
+
 TESTS = [test_static_files, test_login_and_sessions, test_limits_and_lockout, test_code_expiry_and_dry_run,
-         test_read_api, test_a_slow_portal_query_never_holds_the_webhook]
+         test_read_api, test_a_slow_portal_query_never_holds_the_webhook, test_review_attacks]
 
 
 def main():
