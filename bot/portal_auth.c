@@ -116,6 +116,26 @@ static const char *digits_field(json_object *o, const char *name, size_t minlen,
     return s;
 }
 
+/* The counter's INCR and its expiry in one step. (SET NX EX then INCR was two: a key that expired
+ * between them came back from INCR without a TTL and counted for ever — a phone's 3 codes, an
+ * address's 30 requests — locking it out until someone deleted the key.) */
+static const char count_lua[] = "local n = redis.call('INCR', KEYS[1])\n"
+                                "if redis.call('TTL', KEYS[1]) < 0 then\n"
+                                "  redis.call('EXPIRE', KEYS[1], ARGV[1]) end\n"
+                                "return n";
+
+/* A hash's fields and its expiry in one step: never a code or a session without its end. */
+static const char hset_ex_lua[] =
+    "redis.call('DEL', KEYS[1])\n"
+    "redis.call('HSET', KEYS[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])\n"
+    "return redis.call('EXPIRE', KEYS[1], ARGV[1])";
+
+/* Deletes the code only if it is still the one checked: a newer code that replaced it between
+ * the check and the DEL stays, and the older one does not sign in. */
+static const char take_code_lua[] = "if redis.call('HGET', KEYS[1], 'hash') == ARGV[1] then\n"
+                                    "  return redis.call('DEL', KEYS[1]) end\n"
+                                    "return 0";
+
 /* INCR of a counter that lives window_s from its first count; the new count, -1 on error. */
 static long long count(portal_thread *t, const char *key, int window_s)
 {
@@ -123,8 +143,7 @@ static long long count(portal_thread *t, const char *key, int window_s)
     redisReply *r;
     long long n = -1;
     snprintf(ttl, sizeof ttl, "%d", window_s);
-    freeReplyObject(portal_redis(t, "SET %s 0 EX %s NX", key, ttl));
-    r = portal_redis(t, "INCR %s", key);
+    r = portal_redis(t, "EVAL %s 1 %s %s", count_lua, key, ttl);
     if (r && r->type == REDIS_REPLY_INTEGER)
         n = r->integer;
     freeReplyObject(r);
@@ -197,10 +216,9 @@ static void send_code(portal_thread *t, const char *phone)
     snprintf(key, sizeof key, "sampark:portal:code:%s", phone);
     snprintf(ttl, sizeof ttl, "%d", t->cfg->portal_code_ttl_s);
     /* A newer code replaces the older one: one key per phone. */
-    r = portal_redis(t, "HSET %s salt %s hash %s", key, salt, hash);
-    freeReplyObject(r);
-    r = r ? portal_redis(t, "EXPIRE %s %s", key, ttl) : NULL;
-    if (!r) {
+    r = portal_redis(t, "EVAL %s 1 %s %s salt %s hash %s", hset_ex_lua, key, ttl, salt, hash);
+    if (!r || r->type != REDIS_REPLY_INTEGER || r->integer != 1) {
+        freeReplyObject(r);
         portal_log("login code not sent", "Redis unavailable");
         return;
     }
@@ -262,10 +280,10 @@ static void open_session(portal_thread *t, const portal_request *rq, portal_user
     }
     snprintf(key, sizeof key, "sampark:portal:sess:%s", u->session);
     snprintf(ttl, sizeof ttl, "%d", SESSION_S);
-    r = portal_redis(t, "HSET %s phone %s csrf %s", key, u->phone, u->csrf);
-    freeReplyObject(r);
-    r = r ? portal_redis(t, "EXPIRE %s %s", key, ttl) : NULL;
-    if (!r) {
+    r = portal_redis(t, "EVAL %s 1 %s %s phone %s csrf %s", hset_ex_lua, key, ttl, u->phone,
+                     u->csrf);
+    if (!r || r->type != REDIS_REPLY_INTEGER || r->integer != 1) {
+        freeReplyObject(r);
         portal_error(rs, 503, "Redis unavailable; try again");
         return;
     }
@@ -307,8 +325,8 @@ void portal_auth_verify(portal_thread *t, const portal_request *rq, portal_respo
     }
     if (ok) {
         /* Single use: of two requests with the right code, only the one whose DEL removed it
-         * gets in. */
-        d = portal_redis(t, "DEL %s", key);
+         * gets in; and only while it is still the newest code. */
+        d = portal_redis(t, "EVAL %s 1 %s %s", take_code_lua, key, want);
         ok = d && d->type == REDIS_REPLY_INTEGER && d->integer == 1;
         freeReplyObject(d);
     }

@@ -601,6 +601,15 @@ def test_review_attacks():
         h.check("X-Forwarded-For: the proxy's (last) entry is the client; a forged first one "
                 "does not escape the 30 per hour", got[:30] == [202] * 30 and got[30] == 429, got)
 
+        # A counter key left without a TTL (INCR after the key expired between SET NX and INCR)
+        # counted for ever: the phone could never get a code again.
+        key = "sampark:portal:sent:919855500077"
+        env.redis.cli("SET", key, "1")
+        Client(port).post("/api/login", {"phone": "919855500077"})
+        ttl = int(env.redis.cli("TTL", key))
+        h.check("a login counter always expires (15 minutes), even one found without a TTL",
+                0 < ttl <= 900, ttl)
+
 
 TESTS = [test_static_files, test_login_and_sessions, test_limits_and_lockout, test_code_expiry_and_dry_run,
          test_read_api, test_a_slow_portal_query_never_holds_the_webhook, test_review_attacks]
