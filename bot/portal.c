@@ -285,6 +285,11 @@ portal_job *portal_job_new(portal *p, struct lws *wsi, const char *path, int pos
         if (n && n < sizeof j->rq.client)
             snprintf(j->rq.client, sizeof j->rq.client, "%.*s", (int)n, last);
     }
+    if (lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_CONTENT_TYPE) > 0) {
+        size_t n = strlen("application/json");
+        j->rq.json = strncasecmp(buf, "application/json", n) == 0 &&
+                     (buf[n] == '\0' || buf[n] == ';' || buf[n] == ' ');
+    }
     j->rq.https = lws_is_ssl(wsi) ||
                   (lws_hdr_custom_copy(wsi, buf, sizeof buf, "x-forwarded-proto:", 18) > 0 &&
                    strcasecmp(buf, "https") == 0);

@@ -73,6 +73,15 @@ static json_object *body_object(const portal_request *rq, portal_response *rs)
         portal_error(rs, 503, "out of memory");
         return NULL;
     }
+    /* A cross-site HTML form can POST a JSON-looking text/plain body but cannot set this type
+     * (a script would need CORS, which the API never grants): without the check another site
+     * could sign a visitor in to its own account (login CSRF; login and verify carry no CSRF
+     * token). */
+    if (!rq->json) {
+        json_tokener_free(tok);
+        portal_error(rs, 400, "body: Content-Type must be application/json");
+        return NULL;
+    }
     if (rq->body && rq->len)
         o = json_tokener_parse_ex(tok, rq->body, (int)rq->len);
     if (!o || json_tokener_get_error(tok) != json_tokener_success ||

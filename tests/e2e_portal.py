@@ -610,6 +610,20 @@ def test_review_attacks():
         h.check("a login counter always expires (15 minutes), even one found without a TTL",
                 0 < ttl <= 900, ttl)
 
+        # Login CSRF: a cross-site form can POST {"phone":...,"code":...} as text/plain.
+        c = Client(port)
+        st, _, body = c.post("/api/login", {"phone": PHE_OFFICER}, headers={"Content-Type": "text/plain"})
+        h.check("login with a body that is not Content-Type application/json → 400 naming body",
+                st == 400 and body.get("error", "").startswith("body"), (st, body))
+        code = request_code(c, fake, PHE_OFFICER)
+        st, hd, body = c.post("/api/login/verify", {"phone": PHE_OFFICER, "code": code},
+                              headers={"Content-Type": "text/plain;charset=UTF-8"})
+        h.check("verify from a cross-site form (text/plain) → 400, no cookie",
+                st == 400 and "set-cookie" not in hd, (st, body))
+        st, hd, body = c.post("/api/login/verify", {"phone": PHE_OFFICER, "code": code},
+                              headers={"Content-Type": "application/json; charset=utf-8"})
+        h.check("and the code still works with application/json; charset=utf-8", st == 200, (st, body))
+
 
 TESTS = [test_static_files, test_login_and_sessions, test_limits_and_lockout, test_code_expiry_and_dry_run,
          test_read_api, test_a_slow_portal_query_never_holds_the_webhook, test_review_attacks]
