@@ -277,6 +277,14 @@ out:
     json_object_put(o);
 }
 
+/* rs's Set-Cookie for the session id (max_age 0 with an empty id clears it). */
+static void set_cookie(const portal_request *rq, const char *id, int max_age, portal_response *rs)
+{
+    snprintf(rs->set_cookie, sizeof rs->set_cookie,
+             "sampark_session=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Strict%s", id, max_age,
+             rq->https ? "; Secure" : "");
+}
+
 /* Opens a session for phone: rs gets 200, the user and the cookie. */
 static void open_session(portal_thread *t, const portal_request *rq, portal_user *u,
                          portal_response *rs)
@@ -298,9 +306,7 @@ static void open_session(portal_thread *t, const portal_request *rq, portal_user
     }
     freeReplyObject(r);
     portal_json(rs, 200, portal_auth_user_json(u));
-    snprintf(rs->set_cookie, sizeof rs->set_cookie,
-             "sampark_session=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Strict%s", u->session,
-             SESSION_S, rq->https ? "; Secure" : "");
+    set_cookie(rq, u->session, SESSION_S, rs);
 }
 
 void portal_auth_verify(portal_thread *t, const portal_request *rq, portal_response *rs)
@@ -377,9 +383,7 @@ void portal_auth_logout(portal_thread *t, const portal_user *u, const portal_req
     snprintf(key, sizeof key, "sampark:portal:sess:%s", u->session);
     freeReplyObject(portal_redis(t, "DEL %s", key));
     portal_json(rs, 200, json_tokener_parse("{\"ok\": true}"));
-    snprintf(rs->set_cookie, sizeof rs->set_cookie,
-             "sampark_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict%s",
-             rq->https ? "; Secure" : "");
+    set_cookie(rq, "", 0, rs);
 }
 
 int portal_auth_session(portal_thread *t, const portal_request *rq, portal_user *u,
@@ -426,6 +430,9 @@ int portal_auth_session(portal_thread *t, const portal_request *rq, portal_user 
         portal_error(rs, 401, "not signed in");
         goto out;
     }
+    /* The cookie's Max-Age slides with the session: set once at sign-in, the browser dropped it
+     * 12 h after sign-in however busy the session was since. */
+    set_cookie(rq, u->session, SESSION_S, rs);
     rc = 0;
 out:
     freeReplyObject(r);

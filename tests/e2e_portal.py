@@ -624,6 +624,17 @@ def test_review_attacks():
                               headers={"Content-Type": "application/json; charset=utf-8"})
         h.check("and the code still works with application/json; charset=utf-8", st == 200, (st, body))
 
+        # The session lives 12 h after last use: the cookie must slide too, or the browser drops
+        # it 12 h after sign-in however busy the session was.
+        c.cookie = re.match(r"sampark_session=([0-9a-f]+);", hd.get("set-cookie", "")).group(1)
+        env.redis.cli("EXPIRE", f"sampark:portal:sess:{c.cookie}", "100")
+        st, hd, _ = c.get("/api/me")
+        cookie = hd.get("set-cookie", "")
+        h.check("each signed-in answer renews the cookie's Max-Age with the session's 12 h",
+                st == 200 and f"sampark_session={c.cookie};" in cookie and "Max-Age=43200" in cookie
+                and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+                and int(env.redis.cli("TTL", f"sampark:portal:sess:{c.cookie}")) > 43000, (st, cookie))
+
 
 TESTS = [test_static_files, test_login_and_sessions, test_limits_and_lockout, test_code_expiry_and_dry_run,
          test_read_api, test_a_slow_portal_query_never_holds_the_webhook, test_review_attacks]
