@@ -375,9 +375,33 @@ const char *portal_content_type(const char *name)
     return "application/octet-stream";
 }
 
+/* Opens rel (a checked name, portal_static_name) under dir without following a symbolic link
+ * at any step: O_NOFOLLOW on the whole path guards only its last name, so a link to a directory
+ * inside web/ ("web/sub -> /") served files from anywhere. -1 when refused or missing. */
+static int open_beneath(const char *dir, const char *rel)
+{
+    char seg[256];
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), next;
+    while (fd >= 0) {
+        size_t n = strcspn(rel, "/");
+        if (n >= sizeof seg) {
+            close(fd);
+            return -1;
+        }
+        snprintf(seg, sizeof seg, "%.*s", (int)n, rel);
+        next = openat(fd, seg, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (rel[n] ? O_DIRECTORY : 0));
+        close(fd);
+        if (!rel[n])
+            return next;
+        fd = next;
+        rel += n + 1;
+    }
+    return -1;
+}
+
 void portal_static(const portal *p, const char *path, portal_response *rs)
 {
-    char rel[256], full[1024];
+    char rel[256];
     struct stat st;
     int fd;
     ssize_t got = 0;
@@ -390,8 +414,7 @@ void portal_static(const portal *p, const char *path, portal_response *rs)
         portal_error(rs, 404, "not found");
         return;
     }
-    snprintf(full, sizeof full, "%s/%s", p->cfg->web_dir, rel);
-    fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    fd = open_beneath(p->cfg->web_dir, rel);
     if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)STATIC_MAX) {
         if (fd >= 0)
             close(fd);

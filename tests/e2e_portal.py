@@ -635,6 +635,25 @@ def test_review_attacks():
                 and "HttpOnly" in cookie and "SameSite=Strict" in cookie
                 and int(env.redis.cli("TTL", f"sampark:portal:sess:{c.cookie}")) > 43000, (st, cookie))
 
+        # Static files: O_NOFOLLOW guarded the last name only; a linked directory led out of web/.
+        web = os.path.join(env.tmp, "web-links")
+        os.makedirs(os.path.join(web, "css"))
+        with open(os.path.join(web, "index.html"), "w") as f:
+            f.write("<!doctype html><title>links</title>")
+        with open(os.path.join(web, "css", "a.css"), "w") as f:
+            f.write("p {}")
+        os.symlink(os.path.join(h.ROOT, "bot"), os.path.join(web, "sub"))
+        os.symlink(os.path.join(h.ROOT, "README.md"), os.path.join(web, "readme.txt"))
+        srv2 = env.serve(SAMPARK_WEB_DIR=web)
+        links = Client(srv2.port)
+        st, _, body = links.get("/portal/sub/portal.c")
+        h.check("a symlinked directory under web/ is not followed (404)", st == 404 and b"#include" not in body,
+                (st, body[:60]))
+        st, _, body = links.get("/portal/readme.txt")
+        h.check("nor a symlinked file", st == 404, (st, body[:60]))
+        h.check("a real subdirectory still serves", links.get("/portal/css/a.css")[0] == 200
+                and links.get("/portal/")[0] == 200)
+
 
 TESTS = [test_static_files, test_login_and_sessions, test_limits_and_lockout, test_code_expiry_and_dry_run,
          test_read_api, test_a_slow_portal_query_never_holds_the_webhook, test_review_attacks]
