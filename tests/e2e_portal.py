@@ -59,7 +59,7 @@ class Client:
         hd.update(headers or {})
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else
                                             (b"" if method == "POST" else None))
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
             c.request(method, path, body=data, headers=hd)
             r = c.getresponse()
@@ -653,6 +653,25 @@ def test_review_attacks():
         h.check("nor a symlinked file", st == 404, (st, body[:60]))
         h.check("a real subdirectory still serves", links.get("/portal/css/a.css")[0] == 200
                 and links.get("/portal/")[0] == 200)
+        srv2.terminate()  # a dry-run sender: it would take the next login code
+        srv2.wait(10)
+
+        # lws cut every request off 10 s after it came (timeout_secs), so a portal job that took
+        # longer — the CSV of a big district, a media download — closed without an answer.
+        coll = login(port, fake, COLLECTOR)
+        locker = subprocess.Popen(["psql", env.url, "-qc",
+                                   "BEGIN; LOCK TABLE cases IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(12); COMMIT;"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        h.wait_for(lambda: h.psql(env.url, "SELECT count(*) FROM pg_locks WHERE relation = 'cases'::regclass "
+                                  "AND mode = 'AccessExclusiveLock' AND granted") == "1", 10)
+        t0 = time.time()
+        try:
+            st, hd, raw = coll.req("GET", "/api/cases.csv")
+        except (OSError, http.client.HTTPException) as e:
+            st, raw = repr(e), b""
+        h.check("a CSV that takes over 10 s still comes (no lws timeout while the job runs)",
+                st == 200 and raw.startswith(b"\xef\xbb\xbf") and time.time() - t0 > 10, (st, time.time() - t0))
+        locker.wait(30)
 
 
 TESTS = [test_static_files, test_login_and_sessions, test_limits_and_lockout, test_code_expiry_and_dry_run,
