@@ -41,6 +41,12 @@
 /* Seconds an idle keep-alive connection is kept: long enough for Meta's and a proxy's reuse
  * between bursts, short enough that idle sockets cannot pile up. */
 #define HTTP_KEEPALIVE_S 10
+/* lws cuts a request off timeout_secs (10 s) after it arrived, answered or not: a portal job may
+ * take longer (the CSV of a big district, a media file looked up and downloaded in up to 2 × 30 s),
+ * so a request waiting on a portal thread gets this long, and a portal answer's file, sent a chunk
+ * per WRITEABLE, this long without progress. */
+#define PORTAL_WAIT_S      120
+#define PORTAL_SEND_IDLE_S 30
 
 struct pss;
 
@@ -635,6 +641,7 @@ static int portal_begin(http_server *s, struct pss *p, const char *path)
     }
     j->owner = p;
     p->job = j;
+    lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, PORTAL_WAIT_S);
     return 0;
 }
 
@@ -792,6 +799,7 @@ static int file_chunk(struct pss *p)
     p->file_left -= want;
     if (!p->file_left)
         return 0;
+    lws_set_timeout(p->wsi, PENDING_TIMEOUT_USER_OK, PORTAL_SEND_IDLE_S);
     lws_callback_on_writable(p->wsi);
     return 1;
 }

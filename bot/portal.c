@@ -272,12 +272,24 @@ portal_job *portal_job_new(portal *p, struct lws *wsi, const char *path, int pos
     if (lws_hdr_custom_copy(wsi, buf, sizeof buf, "x-csrf-token:", 13) > 0)
         snprintf(j->rq.csrf, sizeof j->rq.csrf, "%s", buf);
     lws_get_peer_simple(wsi, j->rq.client, sizeof j->rq.client);
-    /* Behind a local reverse proxy the client is the proxy's first forwarded address. */
+    /* Behind a local reverse proxy the client is the last X-Forwarded-For entry: a proxy that
+     * appends ($proxy_add_x_forwarded_for, most proxies' default) puts the address it saw last,
+     * after whatever the client sent itself; the first entry is the client's to choose, and taking
+     * it let one client rotate past the per-address login limit. */
     if (peer_loopback(j->rq.client) &&
         lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_X_FORWARDED_FOR) > 0) {
-        size_t n = strcspn(buf, ", ");
+        const char *last = strrchr(buf, ',');
+        size_t n;
+        last = last ? last + 1 : buf;
+        last += strspn(last, " \t");
+        n = strcspn(last, " \t");
         if (n && n < sizeof j->rq.client)
-            snprintf(j->rq.client, sizeof j->rq.client, "%.*s", (int)n, buf);
+            snprintf(j->rq.client, sizeof j->rq.client, "%.*s", (int)n, last);
+    }
+    if (lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_CONTENT_TYPE) > 0) {
+        size_t n = strlen("application/json");
+        j->rq.json = strncasecmp(buf, "application/json", n) == 0 &&
+                     (buf[n] == '\0' || buf[n] == ';' || buf[n] == ' ');
     }
     j->rq.https = lws_is_ssl(wsi) ||
                   (lws_hdr_custom_copy(wsi, buf, sizeof buf, "x-forwarded-proto:", 18) > 0 &&
@@ -364,9 +376,33 @@ const char *portal_content_type(const char *name)
     return "application/octet-stream";
 }
 
+/* Opens rel (a checked name, portal_static_name) under dir without following a symbolic link
+ * at any step: O_NOFOLLOW on the whole path guards only its last name, so a link to a directory
+ * inside web/ ("web/sub -> /") served files from anywhere. -1 when refused or missing. */
+static int open_beneath(const char *dir, const char *rel)
+{
+    char seg[256];
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), next;
+    while (fd >= 0) {
+        size_t n = strcspn(rel, "/");
+        if (n >= sizeof seg) {
+            close(fd);
+            return -1;
+        }
+        snprintf(seg, sizeof seg, "%.*s", (int)n, rel);
+        next = openat(fd, seg, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (rel[n] ? O_DIRECTORY : 0));
+        close(fd);
+        if (!rel[n])
+            return next;
+        fd = next;
+        rel += n + 1;
+    }
+    return -1;
+}
+
 void portal_static(const portal *p, const char *path, portal_response *rs)
 {
-    char rel[256], full[1024];
+    char rel[256];
     struct stat st;
     int fd;
     ssize_t got = 0;
@@ -379,8 +415,7 @@ void portal_static(const portal *p, const char *path, portal_response *rs)
         portal_error(rs, 404, "not found");
         return;
     }
-    snprintf(full, sizeof full, "%s/%s", p->cfg->web_dir, rel);
-    fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    fd = open_beneath(p->cfg->web_dir, rel);
     if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)STATIC_MAX) {
         if (fd >= 0)
             close(fd);

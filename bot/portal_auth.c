@@ -73,6 +73,15 @@ static json_object *body_object(const portal_request *rq, portal_response *rs)
         portal_error(rs, 503, "out of memory");
         return NULL;
     }
+    /* A cross-site HTML form can POST a JSON-looking text/plain body but cannot set this type
+     * (a script would need CORS, which the API never grants): without the check another site
+     * could sign a visitor in to its own account (login CSRF; login and verify carry no CSRF
+     * token). */
+    if (!rq->json) {
+        json_tokener_free(tok);
+        portal_error(rs, 400, "body: Content-Type must be application/json");
+        return NULL;
+    }
     if (rq->body && rq->len)
         o = json_tokener_parse_ex(tok, rq->body, (int)rq->len);
     if (!o || json_tokener_get_error(tok) != json_tokener_success ||
@@ -116,6 +125,26 @@ static const char *digits_field(json_object *o, const char *name, size_t minlen,
     return s;
 }
 
+/* The counter's INCR and its expiry in one step. (SET NX EX then INCR was two: a key that expired
+ * between them came back from INCR without a TTL and counted for ever — a phone's 3 codes, an
+ * address's 30 requests — locking it out until someone deleted the key.) */
+static const char count_lua[] = "local n = redis.call('INCR', KEYS[1])\n"
+                                "if redis.call('TTL', KEYS[1]) < 0 then\n"
+                                "  redis.call('EXPIRE', KEYS[1], ARGV[1]) end\n"
+                                "return n";
+
+/* A hash's fields and its expiry in one step: never a code or a session without its end. */
+static const char hset_ex_lua[] =
+    "redis.call('DEL', KEYS[1])\n"
+    "redis.call('HSET', KEYS[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])\n"
+    "return redis.call('EXPIRE', KEYS[1], ARGV[1])";
+
+/* Deletes the code only if it is still the one checked: a newer code that replaced it between
+ * the check and the DEL stays, and the older one does not sign in. */
+static const char take_code_lua[] = "if redis.call('HGET', KEYS[1], 'hash') == ARGV[1] then\n"
+                                    "  return redis.call('DEL', KEYS[1]) end\n"
+                                    "return 0";
+
 /* INCR of a counter that lives window_s from its first count; the new count, -1 on error. */
 static long long count(portal_thread *t, const char *key, int window_s)
 {
@@ -123,8 +152,7 @@ static long long count(portal_thread *t, const char *key, int window_s)
     redisReply *r;
     long long n = -1;
     snprintf(ttl, sizeof ttl, "%d", window_s);
-    freeReplyObject(portal_redis(t, "SET %s 0 EX %s NX", key, ttl));
-    r = portal_redis(t, "INCR %s", key);
+    r = portal_redis(t, "EVAL %s 1 %s %s", count_lua, key, ttl);
     if (r && r->type == REDIS_REPLY_INTEGER)
         n = r->integer;
     freeReplyObject(r);
@@ -197,10 +225,9 @@ static void send_code(portal_thread *t, const char *phone)
     snprintf(key, sizeof key, "sampark:portal:code:%s", phone);
     snprintf(ttl, sizeof ttl, "%d", t->cfg->portal_code_ttl_s);
     /* A newer code replaces the older one: one key per phone. */
-    r = portal_redis(t, "HSET %s salt %s hash %s", key, salt, hash);
-    freeReplyObject(r);
-    r = r ? portal_redis(t, "EXPIRE %s %s", key, ttl) : NULL;
-    if (!r) {
+    r = portal_redis(t, "EVAL %s 1 %s %s salt %s hash %s", hset_ex_lua, key, ttl, salt, hash);
+    if (!r || r->type != REDIS_REPLY_INTEGER || r->integer != 1) {
+        freeReplyObject(r);
         portal_log("login code not sent", "Redis unavailable");
         return;
     }
@@ -250,6 +277,14 @@ out:
     json_object_put(o);
 }
 
+/* rs's Set-Cookie for the session id (max_age 0 with an empty id clears it). */
+static void set_cookie(const portal_request *rq, const char *id, int max_age, portal_response *rs)
+{
+    snprintf(rs->set_cookie, sizeof rs->set_cookie,
+             "sampark_session=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Strict%s", id, max_age,
+             rq->https ? "; Secure" : "");
+}
+
 /* Opens a session for phone: rs gets 200, the user and the cookie. */
 static void open_session(portal_thread *t, const portal_request *rq, portal_user *u,
                          portal_response *rs)
@@ -262,18 +297,16 @@ static void open_session(portal_thread *t, const portal_request *rq, portal_user
     }
     snprintf(key, sizeof key, "sampark:portal:sess:%s", u->session);
     snprintf(ttl, sizeof ttl, "%d", SESSION_S);
-    r = portal_redis(t, "HSET %s phone %s csrf %s", key, u->phone, u->csrf);
-    freeReplyObject(r);
-    r = r ? portal_redis(t, "EXPIRE %s %s", key, ttl) : NULL;
-    if (!r) {
+    r = portal_redis(t, "EVAL %s 1 %s %s phone %s csrf %s", hset_ex_lua, key, ttl, u->phone,
+                     u->csrf);
+    if (!r || r->type != REDIS_REPLY_INTEGER || r->integer != 1) {
+        freeReplyObject(r);
         portal_error(rs, 503, "Redis unavailable; try again");
         return;
     }
     freeReplyObject(r);
     portal_json(rs, 200, portal_auth_user_json(u));
-    snprintf(rs->set_cookie, sizeof rs->set_cookie,
-             "sampark_session=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Strict%s", u->session,
-             SESSION_S, rq->https ? "; Secure" : "");
+    set_cookie(rq, u->session, SESSION_S, rs);
 }
 
 void portal_auth_verify(portal_thread *t, const portal_request *rq, portal_response *rs)
@@ -307,8 +340,8 @@ void portal_auth_verify(portal_thread *t, const portal_request *rq, portal_respo
     }
     if (ok) {
         /* Single use: of two requests with the right code, only the one whose DEL removed it
-         * gets in. */
-        d = portal_redis(t, "DEL %s", key);
+         * gets in; and only while it is still the newest code. */
+        d = portal_redis(t, "EVAL %s 1 %s %s", take_code_lua, key, want);
         ok = d && d->type == REDIS_REPLY_INTEGER && d->integer == 1;
         freeReplyObject(d);
     }
@@ -350,9 +383,7 @@ void portal_auth_logout(portal_thread *t, const portal_user *u, const portal_req
     snprintf(key, sizeof key, "sampark:portal:sess:%s", u->session);
     freeReplyObject(portal_redis(t, "DEL %s", key));
     portal_json(rs, 200, json_tokener_parse("{\"ok\": true}"));
-    snprintf(rs->set_cookie, sizeof rs->set_cookie,
-             "sampark_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict%s",
-             rq->https ? "; Secure" : "");
+    set_cookie(rq, "", 0, rs);
 }
 
 int portal_auth_session(portal_thread *t, const portal_request *rq, portal_user *u,
@@ -399,6 +430,9 @@ int portal_auth_session(portal_thread *t, const portal_request *rq, portal_user 
         portal_error(rs, 401, "not signed in");
         goto out;
     }
+    /* The cookie's Max-Age slides with the session: set once at sign-in, the browser dropped it
+     * 12 h after sign-in however busy the session was since. */
+    set_cookie(rq, u->session, SESSION_S, rs);
     rc = 0;
 out:
     freeReplyObject(r);

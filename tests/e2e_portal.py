@@ -59,7 +59,7 @@ class Client:
         hd.update(headers or {})
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else
                                             (b"" if method == "POST" else None))
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
             c.request(method, path, body=data, headers=hd)
             r = c.getresponse()
@@ -587,8 +587,95 @@ def test_a_slow_portal_query_never_holds_the_webhook():
                 srv.poll() is None and coll.get_json("/api/cases")[0] == 200)
 
 
+def test_review_attacks():
+    """What the security review of the portal's server side found (each failed before its fix)."""
+    with portal_env("pattack") as (env, fake):
+        srv = serve(env, fake)
+        port = srv.port
+
+        # A proxy that appends to X-Forwarded-For puts the address it saw last; the first entry
+        # is the client's own, so rotating it must not reset the per-address limit.
+        real = fresh_addr()
+        got = [Client(port, addr=f"203.0.113.{i % 250 + 1}, {real}").post(
+            "/api/login", {"phone": f"9197666{i:05d}"})[0] for i in range(31)]
+        h.check("X-Forwarded-For: the proxy's (last) entry is the client; a forged first one "
+                "does not escape the 30 per hour", got[:30] == [202] * 30 and got[30] == 429, got)
+
+        # A counter key left without a TTL (INCR after the key expired between SET NX and INCR)
+        # counted for ever: the phone could never get a code again.
+        key = "sampark:portal:sent:919855500077"
+        env.redis.cli("SET", key, "1")
+        Client(port).post("/api/login", {"phone": "919855500077"})
+        ttl = int(env.redis.cli("TTL", key))
+        h.check("a login counter always expires (15 minutes), even one found without a TTL",
+                0 < ttl <= 900, ttl)
+
+        # Login CSRF: a cross-site form can POST {"phone":...,"code":...} as text/plain.
+        c = Client(port)
+        st, _, body = c.post("/api/login", {"phone": PHE_OFFICER}, headers={"Content-Type": "text/plain"})
+        h.check("login with a body that is not Content-Type application/json → 400 naming body",
+                st == 400 and body.get("error", "").startswith("body"), (st, body))
+        code = request_code(c, fake, PHE_OFFICER)
+        st, hd, body = c.post("/api/login/verify", {"phone": PHE_OFFICER, "code": code},
+                              headers={"Content-Type": "text/plain;charset=UTF-8"})
+        h.check("verify from a cross-site form (text/plain) → 400, no cookie",
+                st == 400 and "set-cookie" not in hd, (st, body))
+        st, hd, body = c.post("/api/login/verify", {"phone": PHE_OFFICER, "code": code},
+                              headers={"Content-Type": "application/json; charset=utf-8"})
+        h.check("and the code still works with application/json; charset=utf-8", st == 200, (st, body))
+
+        # The session lives 12 h after last use: the cookie must slide too, or the browser drops
+        # it 12 h after sign-in however busy the session was.
+        c.cookie = re.match(r"sampark_session=([0-9a-f]+);", hd.get("set-cookie", "")).group(1)
+        env.redis.cli("EXPIRE", f"sampark:portal:sess:{c.cookie}", "100")
+        st, hd, _ = c.get("/api/me")
+        cookie = hd.get("set-cookie", "")
+        h.check("each signed-in answer renews the cookie's Max-Age with the session's 12 h",
+                st == 200 and f"sampark_session={c.cookie};" in cookie and "Max-Age=43200" in cookie
+                and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+                and int(env.redis.cli("TTL", f"sampark:portal:sess:{c.cookie}")) > 43000, (st, cookie))
+
+        # Static files: O_NOFOLLOW guarded the last name only; a linked directory led out of web/.
+        web = os.path.join(env.tmp, "web-links")
+        os.makedirs(os.path.join(web, "css"))
+        with open(os.path.join(web, "index.html"), "w") as f:
+            f.write("<!doctype html><title>links</title>")
+        with open(os.path.join(web, "css", "a.css"), "w") as f:
+            f.write("p {}")
+        os.symlink(os.path.join(h.ROOT, "bot"), os.path.join(web, "sub"))
+        os.symlink(os.path.join(h.ROOT, "README.md"), os.path.join(web, "readme.txt"))
+        srv2 = env.serve(SAMPARK_WEB_DIR=web)
+        links = Client(srv2.port)
+        st, _, body = links.get("/portal/sub/portal.c")
+        h.check("a symlinked directory under web/ is not followed (404)", st == 404 and b"#include" not in body,
+                (st, body[:60]))
+        st, _, body = links.get("/portal/readme.txt")
+        h.check("nor a symlinked file", st == 404, (st, body[:60]))
+        h.check("a real subdirectory still serves", links.get("/portal/css/a.css")[0] == 200
+                and links.get("/portal/")[0] == 200)
+        srv2.terminate()  # a dry-run sender: it would take the next login code
+        srv2.wait(10)
+
+        # lws cut every request off 10 s after it came (timeout_secs), so a portal job that took
+        # longer — the CSV of a big district, a media download — closed without an answer.
+        coll = login(port, fake, COLLECTOR)
+        locker = subprocess.Popen(["psql", env.url, "-qc",
+                                   "BEGIN; LOCK TABLE cases IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(12); COMMIT;"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        h.wait_for(lambda: h.psql(env.url, "SELECT count(*) FROM pg_locks WHERE relation = 'cases'::regclass "
+                                  "AND mode = 'AccessExclusiveLock' AND granted") == "1", 10)
+        t0 = time.time()
+        try:
+            st, hd, raw = coll.req("GET", "/api/cases.csv")
+        except (OSError, http.client.HTTPException) as e:
+            st, raw = repr(e), b""
+        h.check("a CSV that takes over 10 s still comes (no lws timeout while the job runs)",
+                st == 200 and raw.startswith(b"\xef\xbb\xbf") and time.time() - t0 > 10, (st, time.time() - t0))
+        locker.wait(30)
+
+
 TESTS = [test_static_files, test_login_and_sessions, test_limits_and_lockout, test_code_expiry_and_dry_run,
-         test_read_api, test_a_slow_portal_query_never_holds_the_webhook]
+         test_read_api, test_a_slow_portal_query_never_holds_the_webhook, test_review_attacks]
 
 
 def main():
