@@ -14,6 +14,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "netaddr.h"
+
 struct config_storage {
     config pub;
     char *strings[24]; /* owned copies behind the const char * fields */
@@ -37,6 +39,7 @@ static const char *const known_sampark_vars[] = {
     "SAMPARK_LIMIT_MESSAGES_MIN",
     "SAMPARK_METRICS_TOKEN",
     "SAMPARK_WEB_DIR",
+    "SAMPARK_TRUSTED_PROXIES",
     "SAMPARK_MEDIA_DIR",
     "SAMPARK_PORTAL_CODE_TTL_S",
     "SAMPARK_LOG_LEVEL",
@@ -341,6 +344,7 @@ config *config_load(char *const *envp, err *e)
     struct config_storage *s = calloc(1, sizeof *s);
     config *c;
     const char *v;
+    char bad[80];
     if (!s) {
         err_set(e, ERR_ENV, "out of memory reading the configuration");
         return NULL;
@@ -408,6 +412,15 @@ config *config_load(char *const *envp, err *e)
     c->web_dir = keep(s, v ? v : "web");
     v = env_get(envp, "SAMPARK_MEDIA_DIR");
     c->media_dir = keep(s, v ? v : "media");
+    v = env_get(envp, "SAMPARK_TRUSTED_PROXIES");
+    if (v && netaddr_in(v, NULL, bad, sizeof bad) < 0) {
+        err_set(e, ERR_USER,
+                "SAMPARK_TRUSTED_PROXIES: '%s' is not an address or a network (write them like "
+                "172.16.0.0/12, 10.0.0.5, fd00::/8, separated by commas)",
+                bad);
+        goto fail;
+    }
+    c->trusted_proxies = keep(s, v ? v : "");
     /* The portal's login codes live 5 minutes (SPEC section 10); shorter only for tests. */
     if (int_var(envp, "SAMPARK_PORTAL_CODE_TTL_S", 300, 1, 300, &c->portal_code_ttl_s, e) < 0)
         goto fail;

@@ -33,6 +33,9 @@ typedef struct config {
     int retry_base_ms;          /* SAMPARK_RETRY_BASE_MS: first retry delay of a failed send */
     const char *digest_dir;     /* SAMPARK_DIGEST_DIR: where digests are written as CSV and text */
     const char *web_dir;        /* SAMPARK_WEB_DIR: the portal's static files (default "web") */
+    /* SAMPARK_TRUSTED_PROXIES: networks (besides loopback) whose X-Forwarded-For names the
+     * client — Docker's bridge when a proxy on the host forwards through the port mapping. */
+    const char *trusted_proxies;
     const char *media_dir;      /* SAMPARK_MEDIA_DIR: the portal's cache of WhatsApp media */
     int portal_code_ttl_s;      /* SAMPARK_PORTAL_CODE_TTL_S: a login code's life, 1..300 s */
     int retention_days; /* SAMPARK_RETENTION_DAYS: closed cases anonymised after; 0 = never */

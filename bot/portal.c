@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "netaddr.h"
 #include "portal_api.h"
 #include "portal_auth.h"
 #include "rds.h"
@@ -272,11 +273,14 @@ portal_job *portal_job_new(portal *p, struct lws *wsi, const char *path, int pos
     if (lws_hdr_custom_copy(wsi, buf, sizeof buf, "x-csrf-token:", 13) > 0)
         snprintf(j->rq.csrf, sizeof j->rq.csrf, "%s", buf);
     lws_get_peer_simple(wsi, j->rq.client, sizeof j->rq.client);
-    /* Behind a local reverse proxy the client is the last X-Forwarded-For entry: a proxy that
+    /* Behind a reverse proxy — on this machine, or in SAMPARK_TRUSTED_PROXIES (Docker's bridge,
+     * through which the host's proxy reaches the container) — the client is the last
+     * X-Forwarded-For entry: a proxy that
      * appends ($proxy_add_x_forwarded_for, most proxies' default) puts the address it saw last,
      * after whatever the client sent itself; the first entry is the client's to choose, and taking
      * it let one client rotate past the per-address login limit. */
-    if (peer_loopback(j->rq.client) &&
+    if ((peer_loopback(j->rq.client) ||
+         netaddr_in(p->cfg->trusted_proxies, j->rq.client, NULL, 0) == 1) &&
         lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_X_FORWARDED_FOR) > 0) {
         const char *last = strrchr(buf, ',');
         size_t n;

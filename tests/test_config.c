@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "netaddr.h"
 
 static config *load(char **env, err *e)
 {
@@ -339,6 +340,42 @@ static void log_level_var(void **state)
     assert_non_null(strstr(e.msg, "SAMPARK_LOG_LEVEL: 'verbose' is not one of error, warn"));
 }
 
+/* SAMPARK_TRUSTED_PROXIES: networks whose X-Forwarded-For the portal believes (the security
+ * review's finding: behind Docker's port mapping every client looked like the bridge). */
+static void trusted_proxies(void **state)
+{
+    static const struct {
+        const char *list, *addr;
+        int in;
+    } cases[] = {
+        {"172.16.0.0/12", "172.18.0.1", 1},      {"172.16.0.0/12", "172.32.0.1", 0},
+        {"10.1.2.3", "10.1.2.3", 1},             {"10.1.2.3", "10.1.2.4", 0},
+        {" 192.168.0.0/16 , fd00::/8", "fd12::1", 1}, {"fd00::/8", "fe80::1", 0},
+        {"172.16.0.0/12", "::ffff:172.20.1.9", 1}, {"0.0.0.0/0", "8.8.8.8", 1},
+        {"10.0.0.0/8", "fd00::1", 0},             {"", "10.0.0.1", 0},
+        {"10.0.0.0/8", "not an address", 0},      {"10.0.0.0/9", "10.127.0.1", 1},
+        {"10.0.0.0/9", "10.128.0.1", 0},
+    };
+    char bad[80];
+    char *wrong[] = {"SAMPARK_TRUSTED_PROXIES=10.0.0.0/8,docker", NULL},
+         *fine[] = {"SAMPARK_TRUSTED_PROXIES=172.16.0.0/12, fd00::/8", NULL};
+    err e;
+    config *c;
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        if (netaddr_in(cases[i].list, cases[i].addr, bad, sizeof bad) != cases[i].in)
+            fail_msg("%s in %s: expected %d", cases[i].addr, cases[i].list, cases[i].in);
+    assert_int_equal(netaddr_in("10.0.0.0/33", NULL, bad, sizeof bad), -1);
+    assert_string_equal(bad, "10.0.0.0/33");
+    assert_int_equal(netaddr_in("fd00::/129", NULL, bad, sizeof bad), -1);
+    assert_int_equal(netaddr_in("10.0.0.0/", NULL, bad, sizeof bad), -1);
+    assert_null(load(wrong, &e));
+    assert_non_null(strstr(e.msg, "SAMPARK_TRUSTED_PROXIES: 'docker' is not an address"));
+    c = load(fine, &e);
+    assert_string_equal(c->trusted_proxies, "172.16.0.0/12, fd00::/8");
+    config_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -353,6 +390,7 @@ int main(void)
         cmocka_unit_test(serve_needs_phone_id_when_sending),
         cmocka_unit_test(metrics_token),
         cmocka_unit_test(log_level_var),
+        cmocka_unit_test(trusted_proxies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
