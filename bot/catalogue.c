@@ -28,6 +28,30 @@ static const struct msg_def {
                           "?due"},
                          4096},
     [MSG_CASE_NOT_FOUND] = {"case_not_found", {"tracking_no"}, 4096},
+    [MSG_OFFICER_REMINDER] = {"officer_reminder", {"tracking_no", "due"}, 4096},
+    [MSG_ESCALATION] = {"escalation",
+                        {"mark", "tracking_no", "department", "days", "hours", "reopened",
+                         "description"},
+                        4096},
+    [MSG_ESCALATION_REOPENED] = {"escalation_reopened", {"times"}, 4096},
+    [MSG_SATISFACTION_REMINDER] = {"satisfaction_reminder", {"tracking_no"}, 1024},
+    [MSG_AUTO_CLOSED] = {"auto_closed", {"tracking_no"}, 4096},
+    [MSG_DOCS_LAPSED] = {"docs_lapsed", {"tracking_no"}, 4096},
+    [MSG_DIGEST_HEAD] = {"digest_head",
+                         {"period", "date", "district", "received", "resolved", "closed",
+                          "reopened", "overdue"},
+                         4096},
+    [MSG_DIGEST_DAILY] = {"digest_daily", {NULL}, 4096},
+    [MSG_DIGEST_WEEKLY] = {"digest_weekly", {NULL}, 4096},
+    [MSG_DIGEST_SATISFACTION] = {"digest_satisfaction", {"percent", "answers", "yes"}, 4096},
+    [MSG_DIGEST_DEPARTMENTS] = {"digest_departments", {NULL}, 4096},
+    [MSG_DIGEST_OVERDUE] = {"digest_overdue", {NULL}, 4096},
+    [MSG_DIGEST_REOPENED] = {"digest_reopened", {NULL}, 4096},
+    [MSG_DIGEST_ROW] = {"digest_row",
+                        {"tracking_no", "department", "days", "hours", "reopened"},
+                        4096},
+    [MSG_DIGEST_ROW_REOPENED] = {"digest_row_reopened", {"times"}, 4096},
+    [MSG_DIGEST_NONE] = {"digest_none", {NULL}, 4096},
 };
 
 enum { LANG_HI, LANG_EN, LANG_HNE, NLANGS };
@@ -275,4 +299,49 @@ char *catalogue_say(const catalogue *c, msg_id id, const char *lang, const char 
         return strdup("");
     t = c->text[id][l] ? c->text[id][l] : c->text[id][LANG_HI];
     return text_fill(t, say_var, &s, defs[id].limit);
+}
+
+/* The pairs of a catalogue_text / catalogue_put call, said. */
+static char *say_pairs(const catalogue *c, msg_id id, const char *lang, va_list ap)
+{
+    const char *keys[MAX_VARS], *values[MAX_VARS], *k;
+    size_t n = 0;
+    while ((k = va_arg(ap, const char *)) != NULL) {
+        const char *v = va_arg(ap, const char *);
+        if (n < MAX_VARS) {
+            keys[n] = k;
+            values[n++] = v ? v : "";
+        }
+    }
+    return catalogue_say(c, id, lang, keys, values, n);
+}
+
+char *catalogue_text(const catalogue *c, msg_id id, const char *lang, ...)
+{
+    va_list ap;
+    char *t;
+    va_start(ap, lang);
+    t = say_pairs(c, id, lang, ap);
+    va_end(ap);
+    return t;
+}
+
+const char *catalogue_put(char *out, size_t n, const catalogue *c, msg_id id, const char *lang, ...)
+{
+    va_list ap;
+    char *t;
+    size_t len;
+    va_start(ap, lang);
+    t = say_pairs(c, id, lang, ap);
+    va_end(ap);
+    if (!n)
+        return out;
+    len = t ? strlen(t) : 0;
+    if (len >= n) /* back to the start of a letter */
+        for (len = n - 1; len > 0 && ((unsigned char)t[len] & 0xC0) == 0x80; len--)
+            ;
+    memcpy(out, t ? t : "", len);
+    out[len] = '\0';
+    free(t);
+    return out;
 }

@@ -19,11 +19,27 @@
 
 /* The messages, in the order of the table in catalogue.c (its names are the file's keys). */
 typedef enum msg_id {
-    MSG_SATISFACTION_ASK, /* the resolve note and "are you satisfied?" */
-    MSG_ANSWER_YES,       /* a button: yes */
-    MSG_ANSWER_NO,        /* a button: no */
-    MSG_CASE_STATUS,      /* a case's status, asked for by its tracking number */
-    MSG_CASE_NOT_FOUND,   /* a tracking number not among the citizen's cases */
+    MSG_SATISFACTION_ASK,      /* the resolve note and "are you satisfied?" */
+    MSG_ANSWER_YES,            /* a button: yes */
+    MSG_ANSWER_NO,             /* a button: no */
+    MSG_CASE_STATUS,           /* a case's status, asked for by its tracking number */
+    MSG_CASE_NOT_FOUND,        /* a tracking number not among the citizen's cases */
+    MSG_OFFICER_REMINDER,      /* officers: a case near its due time */
+    MSG_ESCALATION,            /* nodal officer / collector: a case past its time */
+    MSG_ESCALATION_REOPENED,   /* escalation's {reopened} */
+    MSG_SATISFACTION_REMINDER, /* citizen: the satisfaction question again */
+    MSG_AUTO_CLOSED,           /* citizen: closed for want of an answer */
+    MSG_DOCS_LAPSED,           /* officer: documents not sent in 7 days */
+    MSG_DIGEST_HEAD,           /* the digest's first two lines */
+    MSG_DIGEST_DAILY,          /* digest_head's {period} */
+    MSG_DIGEST_WEEKLY,         /* digest_head's {period} */
+    MSG_DIGEST_SATISFACTION,   /* the digest: the citizens' answers */
+    MSG_DIGEST_DEPARTMENTS,    /* the digest: the departments' heading */
+    MSG_DIGEST_OVERDUE,        /* the digest: a heading */
+    MSG_DIGEST_REOPENED,       /* the digest: a heading */
+    MSG_DIGEST_ROW,            /* the digest: one case of a list */
+    MSG_DIGEST_ROW_REOPENED,   /* digest_row's {reopened} */
+    MSG_DIGEST_NONE,           /* the digest template: no case overdue */
     MSG_COUNT
 } msg_id;
 
@@ -40,6 +56,18 @@ int catalogue_check(const char *dir, FILE *out);
  * memory. */
 char *catalogue_say(const catalogue *c, msg_id id, const char *lang, const char *const *keys,
                     const char *const *values, size_t n);
+/* catalogue_say with the placeholders written as name, value pairs ended by NULL:
+ * catalogue_text(c, MSG_CASE_NOT_FOUND, lang, "tracking_no", t, NULL). malloc'd; NULL when out
+ * of memory. */
+char *catalogue_text(const catalogue *c, msg_id id, const char *lang, ...)
+    __attribute__((sentinel));
+/* The same into out (n bytes; a longer text is cut at a whole letter, an out-of-memory one is
+ * ""); returns out. */
+const char *catalogue_put(char *out, size_t n, const catalogue *c, msg_id id, const char *lang, ...)
+    __attribute__((sentinel));
+/* The language officers, the nodal officer and the collector are written to (the directory
+ * does not record theirs). */
+#define OFFICER_LANG "hi"
 /* The message's name in the file ("case_status"). */
 const char *catalogue_name(msg_id id);
 

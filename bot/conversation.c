@@ -25,6 +25,7 @@
 struct conv {
     const config *cfg;
     const flow_set *flows;
+    const catalogue *cat;
     db *pg;
     rds *redis;
     engine_dept *depts;
@@ -63,7 +64,7 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-conv *conv_new(const config *c, const flow_set *flows, err *e)
+conv *conv_new(const config *c, const flow_set *flows, const catalogue *cat, err *e)
 {
     conv *cv = calloc(1, sizeof *cv);
     if (!cv || !(cv->pg = db_new(c->database_url)) || !(cv->redis = rds_new(c))) {
@@ -73,6 +74,7 @@ conv *conv_new(const config *c, const flow_set *flows, err *e)
     }
     cv->cfg = c;
     cv->flows = flows;
+    cv->cat = cat;
     return cv;
 }
 
@@ -112,9 +114,10 @@ void conv_set_outbox(conv *cv, int on)
     cv->no_outbox = !on;
 }
 
-void conv_set_flows(conv *cv, const flow_set *flows)
+void conv_set_flows(conv *cv, const flow_set *flows, const catalogue *cat)
 {
     cv->flows = flows;
+    cv->cat = cat;
 }
 
 /* Department i's keywords from their jsonb ([{"word":..,"weight":N}], validated by directory
@@ -440,7 +443,7 @@ static int step_in_tx(conv *cv, const wa_message *m, engine_session *s, int expi
         conv_sink sink;
         void *ud;
     } fw = {sink, ud};
-    desk_out out = {cv->pg, m->id, 0, cv->no_outbox, show_desk, &fw};
+    desk_out out = {cv->pg, m->id, 0, cv->no_outbox, show_desk, &fw, cv->cat};
     memset(af, 0, sizeof *af);
     {
         /* Blue ticks: the read receipt is queued with the record, ahead of any reply. */
