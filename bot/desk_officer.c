@@ -155,99 +155,59 @@ static int gather(desk_out *o, const wa_message *m, const officer_command *cmd, 
 
 /* ---- acting -------------------------------------------------------------------------------- */
 
-static const char officer_help[] = "आदेश / Commands:\n"
-                                   "reply <शिकायत संख्या> <संदेश> — नागरिक को जवाब\n"
-                                   "docs <शिकायत संख्या> <क्या चाहिए> — दस्तावेज़ मांगें\n"
-                                   "resolve <शिकायत संख्या> <टिप्पणी> — हल करें\n"
-                                   "transfer <शिकायत संख्या> <विभाग कोड> — दूसरे विभाग को भेजें\n"
-                                   "cases — आपकी खुली शिकायतें\n"
-                                   "show <शिकायत संख्या> — विवरण\n"
-                                   "(हिंदी में भी: उत्तर, दस्तावेज़, हल, स्थानांतरण, मामले, देखें। किसी सूचना पर "
-                                   "स्वाइप करके सीधे जवाब भी दे सकते हैं।)";
+/* What each of the decision's messages says (the catalogue's words) and whether it is about
+ * the case (kept with it); the citizen's are in the citizen's language. */
+static const struct {
+    msg_id id;
+    int about;
+} words_of[] = {
+    [DESK_MSG_HELP] = {MSG_OFFICER_HELP, 0},
+    [DESK_MSG_NOT_UNDERSTOOD] = {MSG_OFFICER_HELP, 0},
+    [DESK_MSG_NEED_TRACKING] = {MSG_OFFICER_NEED_TRACKING, 0},
+    [DESK_MSG_NO_CASE] = {MSG_OFFICER_NO_CASE, 0},
+    /* Which department holds it is not theirs to know (issue 14). */
+    [DESK_MSG_NOT_YOURS] = {MSG_OFFICER_NOT_YOURS, 0},
+    [DESK_MSG_CLOSED] = {MSG_OFFICER_CASE_CLOSED, 0},
+    [DESK_MSG_EMPTY_TEXT] = {MSG_OFFICER_EMPTY_TEXT, 0},
+    [DESK_MSG_NEED_DEPT] = {MSG_OFFICER_NEED_DEPT, 0},
+    [DESK_MSG_UNKNOWN_DEPT] = {MSG_OFFICER_UNKNOWN_DEPT, 0},
+    [DESK_MSG_SENT] = {MSG_OFFICER_SENT, 1},
+    [DESK_MSG_RESOLVED] = {MSG_OFFICER_RESOLVED, 1},
+    [DESK_MSG_TRANSFERRED] = {MSG_OFFICER_TRANSFERRED, 1},
+    [DESK_MSG_CITIZEN_REPLY] = {MSG_CITIZEN_OFFICER_REPLY, 1},
+    [DESK_MSG_CITIZEN_DOCS] = {MSG_CITIZEN_DOCS_REQUEST, 1},
+    [DESK_MSG_CITIZEN_MOVED] = {MSG_CITIZEN_TRANSFERRED, 1},
+};
 
-/* The text of msg to the officer; 1 when it is about the case (kept with it), 0 when not. */
-static int officer_text(desk_msg msg, const officer_command *cmd, const case_info *c, char *out,
-                        size_t n)
+/* The text of msg, to the officer or to the case's citizen (in their language); 1 when it is
+ * about the case (kept with it), 0 when not. Each message takes the placeholders it has. */
+static int desk_text(const desk_out *o, desk_msg msg, const officer_command *cmd,
+                     const case_info *c, char *out, size_t n)
 {
-    switch (msg) {
-    case DESK_MSG_NOT_UNDERSTOOD:
-    case DESK_MSG_HELP:
-        snprintf(out, n, "%s%s", msg == DESK_MSG_NOT_UNDERSTOOD ? "यह आदेश समझ नहीं आया।\n\n" : "",
-                 officer_help);
-        return 0;
-    case DESK_MSG_NEED_TRACKING:
-        snprintf(out, n, "शिकायत संख्या लिखें, जैसे: %s BLB-2026-000123 <संदेश>",
-                 officer_cmd_name(cmd->cmd));
-        return 0;
-    case DESK_MSG_NO_CASE:
-        snprintf(
-            out, n,
-            "शिकायत %s नहीं मिली। संख्या जांचें (जैसे BLB-2026-000123), या 'cases' लिखकर अपनी शिकायतें देखें।",
-            cmd->tracking[0] ? cmd->tracking : "(जिस संदेश पर जवाब दिया)");
-        return 0;
-    case DESK_MSG_NOT_YOURS:
-        /* Which department holds it is not theirs to know (issue 14). */
-        snprintf(out, n,
-                 "शिकायत %s आपके विभाग की शिकायतों में नहीं है, इस पर आप कार्रवाई नहीं कर सकते। / "
-                 "Complaint %s is not one of your department's cases.",
-                 c->tracking_no, c->tracking_no);
-        return 0;
-    case DESK_MSG_CLOSED:
-        snprintf(out, n, "शिकायत %s बंद हो चुकी है।", c->tracking_no);
-        return 0;
-    case DESK_MSG_EMPTY_TEXT:
-        snprintf(out, n, "संदेश खाली है। ऐसे लिखें: %s %s <संदेश>", officer_cmd_name(cmd->cmd),
-                 c->tracking_no);
-        return 0;
-    case DESK_MSG_NEED_DEPT:
-        snprintf(out, n, "किस विभाग को? ऐसे लिखें: transfer %s <विभाग कोड, जैसे CSPDCL>",
-                 c->tracking_no);
-        return 0;
-    case DESK_MSG_UNKNOWN_DEPT:
-        snprintf(out, n, "विभाग कोड %s नहीं मिला। सही कोड लिखें (जैसे PHE, CSPDCL, REVENUE)।",
-                 cmd->dept);
-        return 0;
-    case DESK_MSG_SENT:
-        snprintf(out, n, "✓ शिकायत %s: नागरिक को भेज दिया गया।", c->tracking_no);
-        return 1;
-    case DESK_MSG_RESOLVED:
-        snprintf(out, n, "✓ शिकायत %s हल के रूप में दर्ज। नागरिक से संतुष्टि पूछी गई है।", c->tracking_no);
-        return 1;
-    case DESK_MSG_TRANSFERRED:
-        snprintf(out, n, "✓ शिकायत %s %s विभाग को भेज दी गई।", c->tracking_no, c->department);
-        return 1;
-    default:
+    int citizen = msg == DESK_MSG_CITIZEN_REPLY || msg == DESK_MSG_CITIZEN_DOCS ||
+                  msg == DESK_MSG_CITIZEN_MOVED;
+    const char *lang = citizen ? c->lang : OFFICER_LANG, *tracking = c->tracking_no;
+    char swiped[200], before[200] = "";
+    size_t len;
+    if (msg <= DESK_MSG_NONE || msg >= sizeof words_of / sizeof words_of[0]) {
         out[0] = '\0';
         return 0;
     }
-}
-
-/* The text of msg to the case's citizen, in their language. */
-static void citizen_text(desk_msg msg, const officer_command *cmd, const case_info *c, char *out,
-                         size_t n)
-{
-    int en = !strcmp(c->lang, "en");
-    switch (msg) {
-    case DESK_MSG_CITIZEN_DOCS:
-        snprintf(out, n,
-                 en ? "For your complaint %s the officer needs:\n%s\nPlease send the photo or "
-                      "document here."
-                    : "शिकायत %s के लिए अधिकारी को यह चाहिए:\n%s\nकृपया फोटो या दस्तावेज़ यहीं भेजें।",
-                 c->tracking_no, cmd->text);
-        break;
-    case DESK_MSG_CITIZEN_MOVED:
-        snprintf(out, n,
-                 en ? "Your complaint %s is now with the %s department."
-                    : "आपकी शिकायत %s अब %s विभाग को भेजी गई है।",
-                 c->tracking_no, en ? c->dept_name_en : c->dept_name_hi);
-        break;
-    default:
-        snprintf(out, n,
-                 en ? "Reply from the officer on your complaint %s:\n%s"
-                    : "आपकी शिकायत %s पर अधिकारी का जवाब:\n%s",
-                 c->tracking_no, cmd->text);
-        break;
+    if (msg == DESK_MSG_NO_CASE)
+        tracking = cmd->tracking[0] ? cmd->tracking
+                                    : catalogue_put(swiped, sizeof swiped, o->cat,
+                                                    MSG_OFFICER_SWIPED_CASE, lang, NULL);
+    if (msg == DESK_MSG_NOT_UNDERSTOOD) {
+        catalogue_put(before, sizeof before - 2, o->cat, MSG_OFFICER_NOT_UNDERSTOOD, lang, NULL);
+        strcat(before, "\n\n");
     }
+    len = (size_t)snprintf(out, n, "%s", before);
+    catalogue_put(out + len, n - len, o->cat, words_of[msg].id, lang, "tracking_no", tracking,
+                  "command", officer_cmd_name(cmd->cmd), "code",
+                  msg == DESK_MSG_UNKNOWN_DEPT ? cmd->dept : c->department, "department",
+                  !strcmp(c->lang, "en") ? c->dept_name_en : c->dept_name_hi, "text", cmd->text,
+                  "request", cmd->text, NULL);
+    return words_of[msg].about;
 }
 
 static int officer_cases(desk_out *o, const char *phone, int supervisor, err *e)
@@ -257,13 +217,18 @@ static int officer_cases(desk_out *o, const char *phone, int supervisor, err *e)
     size_t n = 0;
     if (!r)
         return -1;
-    n += (size_t)snprintf(text, sizeof text,
-                          PQntuples(r) ? "आपकी खुली शिकायतें (सबसे पुरानी पहले):\n"
-                                       : "आपके विभाग की कोई खुली शिकायत नहीं है।");
-    for (int i = 0; i < PQntuples(r) && n < sizeof text - 200; i++)
-        n += (size_t)snprintf(text + n, sizeof text - n, "%s — %s, %s घंटे — %s\n",
-                              PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
-                              PQgetvalue(r, i, 3));
+    catalogue_put(text, sizeof text - 1, o->cat,
+                  PQntuples(r) ? MSG_OFFICER_CASES_HEAD : MSG_OFFICER_NO_CASES, OFFICER_LANG, NULL);
+    n = strlen(text);
+    if (PQntuples(r))
+        text[n++] = '\n', text[n] = '\0';
+    for (int i = 0; i < PQntuples(r) && n < sizeof text - 200; i++) {
+        catalogue_put(text + n, sizeof text - n - 1, o->cat, MSG_OFFICER_CASES_ROW, OFFICER_LANG,
+                      "tracking_no", PQgetvalue(r, i, 0), "status", PQgetvalue(r, i, 1), "hours",
+                      PQgetvalue(r, i, 2), "description", PQgetvalue(r, i, 3), NULL);
+        n += strlen(text + n);
+        text[n++] = '\n', text[n] = '\0';
+    }
     PQclear(r);
     return desk_say(o, phone, text, NULL, "officer_reply", e);
 }
@@ -272,14 +237,18 @@ static int officer_cases(desk_out *o, const char *phone, int supervisor, err *e)
  * that could not reach them as a template notification arrives now. */
 static int show_case(desk_out *o, const char *to, const case_info *c, err *e)
 {
-    char text[4600];
+    char text[4600], place[600], reopened[16], removed[200];
     PGresult *a;
     int rc = 0;
-    snprintf(text, sizeof text, "%s — %s (%s)\nस्थिति: %s, दोबारा खुली: %d बार\n%s%s%s\nनागरिक: %s",
-             c->tracking_no, c->dept_name_hi, c->department, c->status, c->reopen_count,
-             c->description, c->place[0] ? "\nगांव/वार्ड: " : "", c->place,
-             c->citizen[0] ? c->citizen
-                           : "— (अवधि पूरी होने पर हटाया गया / removed after retention)");
+    snprintf(reopened, sizeof reopened, "%d", c->reopen_count);
+    catalogue_put(text, sizeof text, o->cat, MSG_OFFICER_CASE_DETAILS, OFFICER_LANG, "tracking_no",
+                  c->tracking_no, "department", c->dept_name_hi, "code", c->department, "status",
+                  c->status, "reopened", reopened, "description", c->description, "place",
+                  desk_place(o, c, place, sizeof place), "citizen",
+                  c->citizen[0] ? c->citizen
+                                : catalogue_put(removed, sizeof removed, o->cat,
+                                                MSG_OFFICER_CITIZEN_REMOVED, OFFICER_LANG, NULL),
+                  NULL);
     if (desk_say(o, to, text, NULL, "officer_reply", e) < 0)
         return -1;
     if (!(a = case_attachments(o->pg, c->id, e)))
@@ -299,28 +268,19 @@ static int show_case(desk_out *o, const char *to, const case_info *c, err *e)
 static int ask_satisfaction(desk_out *o, const case_info *c, const char *full_note, err *e)
 {
     engine_out q;
-    char body[3072], note[2404]; /* 600 letters of note */
-    int en = strcmp(c->lang, "en") == 0;
+    char body[3200], note[2404]; /* 600 letters of note */
     memset(&q, 0, sizeof q);
     q.kind = ENGINE_SEND;
     q.type = ENGINE_BUTTONS;
     snprintf(note, sizeof note, "%s", full_note);
     text_cut(note, 600); /* the question must stay within WhatsApp's 1024 characters */
-    if (en)
-        snprintf(body, sizeof body,
-                 "Your complaint %s has been resolved.\nOfficer's note: %s\n\nAre you satisfied "
-                 "with the resolution?",
-                 c->tracking_no, note);
-    else
-        snprintf(body, sizeof body,
-                 "आपकी शिकायत %s का समाधान कर दिया गया है।\nअधिकारी की टिप्पणी: %s\n\nक्या आप समाधान "
-                 "से संतुष्ट हैं?",
-                 c->tracking_no, note);
+    catalogue_put(body, sizeof body, o->cat, MSG_SATISFACTION_ASK, c->lang, "tracking_no",
+                  c->tracking_no, "note", note, NULL);
     q.text = body;
     snprintf(q.opts[0].id, sizeof q.opts[0].id, "sat:yes:%s", c->tracking_no);
-    snprintf(q.opts[0].title, sizeof q.opts[0].title, "%s", en ? "Yes" : "हाँ");
+    catalogue_put(q.opts[0].title, sizeof q.opts[0].title, o->cat, MSG_ANSWER_YES, c->lang, NULL);
     snprintf(q.opts[1].id, sizeof q.opts[1].id, "sat:no:%s", c->tracking_no);
-    snprintf(q.opts[1].title, sizeof q.opts[1].title, "%s", en ? "No" : "नहीं");
+    catalogue_put(q.opts[1].title, sizeof q.opts[1].title, o->cat, MSG_ANSWER_NO, c->lang, NULL);
     q.nopts = 2;
     return desk_send(o, c->citizen, &q, "citizen_update", c->id, e);
 }
@@ -331,7 +291,7 @@ static int notify_new_dept(desk_out *o, case_info *c, err *e)
     char text[4600];
     if (case_get(o->pg, c->tracking_no, c, e) < 0)
         return -1;
-    desk_case_summary(c, "स्थानांतरित शिकायत", text, sizeof text);
+    desk_case_summary(o, c, MSG_OFFICER_TRANSFERRED_CASE, text, sizeof text);
     return desk_notify_dept(o, c->department, text, c->id, "officer_new_case", 0, 0, e);
 }
 
@@ -343,11 +303,11 @@ static int act(desk_out *o, const wa_message *m, const officer_command *cmd, cas
     int moved;
     switch (a->step) {
     case DESK_SAY_OFFICER: {
-        int about = officer_text(a->msg, cmd, c, text, sizeof text);
+        int about = desk_text(o, a->msg, cmd, c, text, sizeof text);
         return desk_say(o, m->from, text, about ? c->id : NULL, "officer_reply", e);
     }
     case DESK_SAY_CITIZEN:
-        citizen_text(a->msg, cmd, c, text, sizeof text);
+        desk_text(o, a->msg, cmd, c, text, sizeof text);
         return desk_say(o, c->citizen, text, c->id, "citizen_update", e);
     case DESK_LIST_CASES:
         return officer_cases(o, m->from, f->supervisor && !f->officer, e);
@@ -371,7 +331,7 @@ static int act(desk_out *o, const wa_message *m, const officer_command *cmd, cas
         if ((moved = case_transfer(o->pg, c->id, cmd->dept, e)) != 0)
             return moved < 0 ? -1 : 0;
         /* Made inactive since the facts were gathered. */
-        officer_text(DESK_MSG_UNKNOWN_DEPT, cmd, c, text, sizeof text);
+        desk_text(o, DESK_MSG_UNKNOWN_DEPT, cmd, c, text, sizeof text);
         return desk_say(o, m->from, text, NULL, "officer_reply", e) < 0 ? -1 : 1;
     case DESK_NOTIFY_DEPT:
         return notify_new_dept(o, c, e);
@@ -391,8 +351,10 @@ static int digest_tap(desk_out *o, const wa_message *m, err *e)
     desk_key(o, key, sizeof key);
     if ((got = outbox_digest_again(o->pg, key, m->from, earlier, e)) != 0)
         return got < 0 ? -1 : 0;
-    return desk_say(o, m->from, "यह सूची अब उपलब्ध नहीं है। / This list is no longer available.", NULL,
-                    "officer_reply", e);
+    return desk_say(
+        o, m->from,
+        catalogue_put(earlier, sizeof earlier, o->cat, MSG_OFFICER_DIGEST_GONE, OFFICER_LANG, NULL),
+        NULL, "officer_reply", e);
 }
 
 int desk_officer(desk_out *o, const wa_message *m, err *e)

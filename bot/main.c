@@ -87,7 +87,7 @@ static void *worker_thread(void *arg)
 
 static void *sender_thread(void *arg)
 {
-    sender_run(arg, &stop_flag);
+    sender_run(arg, &stop_flag, &reload_flag);
     return NULL;
 }
 
@@ -190,7 +190,7 @@ static int cmd_serve(const config *c, int argc, char **argv)
     else if (run_worker && !have_wtid)
         rc = worker_run(w, &stop_flag, &reload_flag);
     else if (run_sender && !have_stid)
-        rc = sender_run(snd, &stop_flag);
+        rc = sender_run(snd, &stop_flag, &reload_flag);
     else if (run_scheduler && !have_ctid) {
         err se = {0};
         rc = scheduler_run(c, &stop_flag, &reload_flag, &se) < 0 ? fail(&se) : 0;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cases.h"
+#include "catalogue.h"
 #include "db.h"
 #include "metrics.h"
 #include "rds.h"
@@ -133,6 +134,8 @@ struct sender {
     int inflight;
     json_object *templates;
     double templates_at;
+    catalogue *cat;           /* messages.json beside the flows: the media note's words */
+    unsigned seen_reload;     /* SIGHUP's count when cat was loaded */
     double budget_wait_until; /* this second's budget is spent: claim nothing until then */
     char last_problem[256];
     int unclaim; /* a PostgreSQL call failed: claims may be orphaned (give_back_orphans) */
@@ -175,6 +178,10 @@ sender *sender_new(const config *c, err *e)
         return NULL;
     }
     s->cfg = c;
+    if (!(s->cat = catalogue_load(c->flows_dir, e))) {
+        sender_free(s);
+        return NULL;
+    }
     gethostname(host, sizeof host - 1);
     {
         /* The name marks our claims (st_unclaim gives back those we hold no job for), so it
@@ -236,6 +243,7 @@ void sender_free(sender *s)
         curl_global_cleanup();
     }
     json_object_put(s->templates);
+    catalogue_free(s->cat);
     db_close(s->pg);
     rds_free(s->redis);
     free(s);
@@ -358,10 +366,8 @@ static char *as_template(sender *s, struct job *j, json_object *payload, json_ob
     if (strcmp(j->kind, "image") == 0 || strcmp(j->kind, "document") == 0) {
         /* Media cannot travel as a template: say it is there and how to get it (writing
          * "show" opens the window, and the desk then forwards the case's files). */
-        char note[200];
-        snprintf(note, sizeof note, "📎 नागरिक की फोटो/दस्तावेज़ आया है\nदेखने के लिए लिखें: show %s",
-                 j->tracking);
-        text = strdup(note);
+        text =
+            catalogue_text(s->cat, MSG_MEDIA_NOTE, OFFICER_LANG, "tracking_no", j->tracking, NULL);
     } else {
         text = strdup(payload_text(payload));
     }
@@ -783,12 +789,31 @@ static void reap(sender *s)
     flush_sent(s);
 }
 
-int sender_run(sender *s, volatile sig_atomic_t *stop)
+/* SIGHUP: a catalogue that loads cleanly replaces the running one; a broken one is logged. */
+static void reload_catalogue(sender *s)
+{
+    err e = {0};
+    catalogue *fresh = catalogue_load(s->cfg->flows_dir, &e);
+    if (!fresh) {
+        fprintf(stderr, "sampark sender: messages not reloaded, keeping the running ones: %s\n",
+                e.msg);
+        return;
+    }
+    catalogue_free(s->cat);
+    s->cat = fresh;
+}
+
+int sender_run(sender *s, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload)
 {
     double drain_until = 0;
     srand((unsigned)getpid() ^ (unsigned)time(NULL));
+    s->seen_reload = reload ? (unsigned)*reload : 0;
     for (;;) {
         int running = 0, started = 0;
+        if (reload && (unsigned)*reload != s->seen_reload) {
+            s->seen_reload = (unsigned)*reload;
+            reload_catalogue(s);
+        }
         if (*stop && !drain_until)
             drain_until = now_s() + 10;
         if (drain_until && ((s->inflight == 0 && flush_sent(s) == 0) || now_s() > drain_until)) {
