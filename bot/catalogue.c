@@ -109,6 +109,9 @@ static const struct msg_def {
     [MSG_HELPDESK_FORWARDED] = {"helpdesk_forwarded", {NULL}, 4096},
     [MSG_HELPDESK_UNREACHABLE] = {"helpdesk_unreachable", {NULL}, 4096},
     [MSG_MEDIA_NOTE] = {"media_note", {"tracking_no"}, 1024},
+    [MSG_MORE_OPTIONS] = {"more_options", {NULL}, 24},
+    [MSG_MORE_OPTIONS_DESC] = {"more_options_desc", {NULL}, 72},
+    [MSG_CHOOSE_BUTTON] = {"choose_button", {NULL}, 20},
 };
 
 enum { LANG_HI, LANG_EN, LANG_HNE, NLANGS };
@@ -401,4 +404,12 @@ const char *catalogue_put(char *out, size_t n, const catalogue *c, msg_id id, co
     out[len] = '\0';
     free(t);
     return out;
+}
+
+const char *catalogue_raw(const catalogue *c, msg_id id, const char *lang)
+{
+    for (int l = 0; l < NLANGS; l++)
+        if (id < MSG_COUNT && lang && strcmp(langs[l], lang) == 0)
+            return c->text[id][l];
+    return NULL;
 }

@@ -89,6 +89,9 @@ typedef enum msg_id {
     MSG_HELPDESK_FORWARDED,           /* citizen: their swipe-reply passed on */
     MSG_HELPDESK_UNREACHABLE,         /* citizen: nobody at the helpdesk */
     MSG_MEDIA_NOTE,                   /* officer: a file outside the 24-hour window (template) */
+    MSG_MORE_OPTIONS,                 /* a list's last row when options overflow */
+    MSG_MORE_OPTIONS_DESC,            /* more_options' description */
+    MSG_CHOOSE_BUTTON,                /* a list's button when the flow names none */
     MSG_COUNT
 } msg_id;
 
@@ -117,6 +120,9 @@ const char *catalogue_put(char *out, size_t n, const catalogue *c, msg_id id, co
 /* The language officers, the nodal officer and the collector are written to (the directory
  * does not record theirs). */
 #define OFFICER_LANG "hi"
+/* The text of id in lang as written ("hi", "en", "hne"), placeholders and all; NULL when the
+ * file gives none in lang (hne is optional). For words another module fills itself. */
+const char *catalogue_raw(const catalogue *c, msg_id id, const char *lang);
 /* The message's name in the file ("case_status"). */
 const char *catalogue_name(msg_id id);
 

@@ -64,6 +64,15 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A catalogue message as the engine takes its words (no placeholders). */
+static flow_text catalogue_flow_text(const catalogue *cat, msg_id id)
+{
+    if (!cat)
+        return (flow_text){NULL, NULL, NULL};
+    return (flow_text){catalogue_raw(cat, id, "hi"), catalogue_raw(cat, id, "en"),
+                       catalogue_raw(cat, id, "hne")};
+}
+
 conv *conv_new(const config *c, const flow_set *flows, const catalogue *cat, err *e)
 {
     conv *cv = calloc(1, sizeof *cv);
@@ -473,7 +482,13 @@ static int step_in_tx(conv *cv, const wa_message *m, engine_session *s, int expi
         return desk_officer(&out, m, e) < 0 ? -1 : 0;
     if (!s->lang[0])
         snprintf(s->lang, sizeof s->lang, "%s", info.lang);
-    ctx = (engine_ctx){cv->flows, cv->depts, cv->ndepts, cv->district};
+    ctx = (engine_ctx){cv->flows,
+                       cv->depts,
+                       cv->ndepts,
+                       cv->district,
+                       catalogue_flow_text(cv->cat, MSG_MORE_OPTIONS),
+                       catalogue_flow_text(cv->cat, MSG_MORE_OPTIONS_DESC),
+                       catalogue_flow_text(cv->cat, MSG_CHOOSE_BUTTON)};
     switch (limit_decide(LIMIT_MESSAGES, limit_max(cv->cfg, LIMIT_MESSAGES), rank)) {
     case LIMIT_ALLOW:
         break;
