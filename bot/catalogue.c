@@ -326,6 +326,16 @@ int catalogue_check(const char *dir, FILE *out)
     return k.problems;
 }
 
+int catalogue_reload(catalogue **cur, const char *dir, err *e)
+{
+    catalogue *fresh = catalogue_load(dir, e);
+    if (!fresh)
+        return -1;
+    catalogue_free(*cur);
+    *cur = fresh;
+    return 0;
+}
+
 void catalogue_free(catalogue *c)
 {
     if (!c)

@@ -100,6 +100,9 @@ typedef struct catalogue catalogue;
 /* Loads dir/messages.json. NULL + e naming the first problem (and how many there are). */
 catalogue *catalogue_load(const char *dir, err *e);
 void catalogue_free(catalogue *c);
+/* SIGHUP: dir's catalogue replaces *cur when it loads cleanly (0); otherwise *cur stays and e
+ * says why (-1). */
+int catalogue_reload(catalogue **cur, const char *dir, err *e);
 /* `flows check`: every problem of dir/messages.json, one line each, to out; the number of
  * problems (a missing file is one). */
 int catalogue_check(const char *dir, FILE *out);

@@ -771,20 +771,6 @@ static const char lead_lua[] =
     "if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end\n"
     "return 0\n";
 
-/* SIGHUP: a catalogue that loads cleanly replaces the running one; a broken one is logged. */
-static void reload_catalogue(const config *c, catalogue **cat)
-{
-    err e = {0};
-    catalogue *fresh = catalogue_load(c->flows_dir, &e);
-    if (!fresh) {
-        fprintf(stderr, "sampark scheduler: messages not reloaded, keeping the running ones: %s\n",
-                e.msg);
-        return;
-    }
-    catalogue_free(*cat);
-    *cat = fresh;
-}
-
 int scheduler_run(const config *c, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload,
                   err *e)
 {
@@ -833,8 +819,13 @@ int scheduler_run(const config *c, volatile sig_atomic_t *stop, volatile sig_ato
             nanosleep(&nap, NULL);
         }
         if (reload && (unsigned)*reload != seen_reload) {
+            err re = {0};
             seen_reload = (unsigned)*reload;
-            reload_catalogue(c, &cat);
+            if (catalogue_reload(&cat, c->flows_dir, &re) < 0)
+                fprintf(stderr,
+                        "sampark scheduler: messages not reloaded, keeping the running "
+                        "ones: %s\n",
+                        re.msg);
         }
     }
     db_close(d);

@@ -789,20 +789,6 @@ static void reap(sender *s)
     flush_sent(s);
 }
 
-/* SIGHUP: a catalogue that loads cleanly replaces the running one; a broken one is logged. */
-static void reload_catalogue(sender *s)
-{
-    err e = {0};
-    catalogue *fresh = catalogue_load(s->cfg->flows_dir, &e);
-    if (!fresh) {
-        fprintf(stderr, "sampark sender: messages not reloaded, keeping the running ones: %s\n",
-                e.msg);
-        return;
-    }
-    catalogue_free(s->cat);
-    s->cat = fresh;
-}
-
 int sender_run(sender *s, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload)
 {
     double drain_until = 0;
@@ -811,8 +797,12 @@ int sender_run(sender *s, volatile sig_atomic_t *stop, volatile sig_atomic_t *re
     for (;;) {
         int running = 0, started = 0;
         if (reload && (unsigned)*reload != s->seen_reload) {
+            err re = {0};
             s->seen_reload = (unsigned)*reload;
-            reload_catalogue(s);
+            if (catalogue_reload(&s->cat, s->cfg->flows_dir, &re) < 0)
+                fprintf(stderr,
+                        "sampark sender: messages not reloaded, keeping the running ones: %s\n",
+                        re.msg);
         }
         if (*stop && !drain_until)
             drain_until = now_s() + 10;
