@@ -1,10 +1,10 @@
 /* desk_notify.c — the desk's way out (see desk_int.h): every message of the desk goes through
  * desk_say or desk_send, to the outbox (unless no_outbox) with a key derived from the inbound
  * message, and to the sink that shows it; and the officers' notification of a new case. Writes
- * no SQL of its own (cases.c). Messages to officers are Hindi with the commands spelt out. */
+ * no SQL of its own (cases.c). The words are the message catalogue's (messages.json): to officers
+ * in Hindi (OFFICER_LANG) with the commands spelt out, to a citizen in their language. */
 #include "desk_int.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 

@@ -1,7 +1,8 @@
 /* desk_officer.c — the officers' side of the desk (see desk.h, desk_officer.h): their commands
  * by a table (officer_commands.def), a pure decision (desk_officer_decide) and a thin act step
  * that gathers the facts the decision needs and carries its plan out — SQL through cases.c,
- * messages through the outbox. Messages to officers are Hindi with the commands spelt out. */
+ * messages through the outbox, in the catalogue's words (desk_text): to officers in Hindi with
+ * the commands spelt out, to the citizen in their language. */
 #include "desk_officer.h"
 
 #include <stdio.h>
