@@ -62,7 +62,10 @@ int main(int argc, char **argv)
         depts[i].name.hi = dir->departments[i].name_hi;
         depts[i].name.en = dir->departments[i].name_en;
     }
-    ctx = (engine_ctx){flows, depts, dir->ndepartments, {dir->name_hi, dir->name_en, NULL}};
+    ctx = (engine_ctx){.flows = flows,
+                       .depts = depts,
+                       .ndepts = dir->ndepartments,
+                       .district = {dir->name_hi, dir->name_en, NULL}}; /* "more": English */
     t0 = now();
     do {
         for (int round = 0; round < 100; round++) {

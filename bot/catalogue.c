@@ -28,6 +28,107 @@ static const struct msg_def {
                           "?due"},
                          4096},
     [MSG_CASE_NOT_FOUND] = {"case_not_found", {"tracking_no"}, 4096},
+    [MSG_OFFICER_REMINDER] = {"officer_reminder", {"tracking_no", "due"}, 4096},
+    [MSG_ESCALATION] = {"escalation",
+                        {"mark", "tracking_no", "department", "days", "hours", "reopened",
+                         "description"},
+                        4096},
+    [MSG_ESCALATION_REOPENED] = {"escalation_reopened", {"times"}, 4096},
+    [MSG_SATISFACTION_REMINDER] = {"satisfaction_reminder", {"tracking_no"}, 1024},
+    [MSG_AUTO_CLOSED] = {"auto_closed", {"tracking_no"}, 4096},
+    [MSG_DOCS_LAPSED] = {"docs_lapsed", {"tracking_no"}, 4096},
+    [MSG_DIGEST_HEAD] = {"digest_head",
+                         {"period", "date", "district", "received", "resolved", "closed",
+                          "reopened", "overdue"},
+                         4096},
+    [MSG_DIGEST_DAILY] = {"digest_daily", {NULL}, 4096},
+    [MSG_DIGEST_WEEKLY] = {"digest_weekly", {NULL}, 4096},
+    [MSG_DIGEST_SATISFACTION] = {"digest_satisfaction", {"percent", "answers", "yes"}, 4096},
+    [MSG_DIGEST_DEPARTMENTS] = {"digest_departments", {NULL}, 4096},
+    [MSG_DIGEST_OVERDUE] = {"digest_overdue", {NULL}, 4096},
+    [MSG_DIGEST_REOPENED] = {"digest_reopened", {NULL}, 4096},
+    [MSG_DIGEST_ROW] = {"digest_row",
+                        {"tracking_no", "department", "days", "hours", "reopened"},
+                        4096},
+    [MSG_DIGEST_ROW_REOPENED] = {"digest_row_reopened", {"times"}, 4096},
+    [MSG_DIGEST_NONE] = {"digest_none", {NULL}, 4096},
+    [MSG_OFFICER_HELP] = {"officer_help", {NULL}, 4096},
+    [MSG_OFFICER_NOT_UNDERSTOOD] = {"officer_not_understood", {NULL}, 4096},
+    [MSG_OFFICER_NEED_TRACKING] = {"officer_need_tracking", {"command"}, 4096},
+    [MSG_OFFICER_NO_CASE] = {"officer_no_case", {"tracking_no"}, 4096},
+    [MSG_OFFICER_SWIPED_CASE] = {"officer_swiped_case", {NULL}, 4096},
+    [MSG_OFFICER_NOT_YOURS] = {"officer_not_yours", {"tracking_no"}, 4096},
+    [MSG_OFFICER_CASE_CLOSED] = {"officer_case_closed", {"tracking_no"}, 4096},
+    [MSG_OFFICER_EMPTY_TEXT] = {"officer_empty_text", {"command", "tracking_no"}, 4096},
+    [MSG_OFFICER_NEED_DEPT] = {"officer_need_dept", {"tracking_no"}, 4096},
+    [MSG_OFFICER_UNKNOWN_DEPT] = {"officer_unknown_dept", {"code"}, 4096},
+    [MSG_OFFICER_SENT] = {"officer_sent", {"tracking_no"}, 4096},
+    [MSG_OFFICER_RESOLVED] = {"officer_resolved", {"tracking_no"}, 4096},
+    [MSG_OFFICER_TRANSFERRED] = {"officer_transferred", {"tracking_no", "code"}, 4096},
+    [MSG_CITIZEN_OFFICER_REPLY] = {"citizen_officer_reply", {"tracking_no", "text"}, 4096},
+    [MSG_CITIZEN_DOCS_REQUEST] = {"citizen_docs_request", {"tracking_no", "request"}, 4096},
+    [MSG_CITIZEN_TRANSFERRED] = {"citizen_transferred", {"tracking_no", "department"}, 4096},
+    [MSG_OFFICER_CASES_HEAD] = {"officer_cases_head", {NULL}, 4096},
+    [MSG_OFFICER_CASES_ROW] = {"officer_cases_row",
+                               {"tracking_no", "status", "hours", "description"},
+                               4096},
+    [MSG_OFFICER_NO_CASES] = {"officer_no_cases", {NULL}, 4096},
+    [MSG_OFFICER_CASE_DETAILS] = {"officer_case_details",
+                                  {"tracking_no", "department", "code", "status", "reopened",
+                                   "description", "place", "citizen"},
+                                  4096},
+    [MSG_OFFICER_CITIZEN_REMOVED] = {"officer_citizen_removed", {NULL}, 4096},
+    [MSG_CASE_PLACE] = {"case_place", {"place"}, 4096},
+    [MSG_OFFICER_CASE_SUMMARY] = {"officer_case_summary",
+                                  {"headline", "tracking_no", "department", "description", "place",
+                                   "citizen"},
+                                  4096},
+    [MSG_OFFICER_NEW_CASE] = {"officer_new_case", {NULL}, 4096},
+    [MSG_OFFICER_URGENT_CASE] = {"officer_urgent_case", {NULL}, 4096},
+    [MSG_OFFICER_TRANSFERRED_CASE] = {"officer_transferred_case", {NULL}, 4096},
+    [MSG_CITIZEN_URGENT] = {"citizen_urgent", {"tracking_no"}, 4096},
+    [MSG_OFFICER_DIGEST_GONE] = {"officer_digest_gone", {NULL}, 4096},
+    [MSG_OFFICER_REOPENED] = {"officer_reopened", {"tracking_no", "times", "reason"}, 4096},
+    [MSG_NO_REASON_GIVEN] = {"no_reason_given", {NULL}, 4096},
+    [MSG_CITIZEN_REOPENED] = {"citizen_reopened", {"tracking_no"}, 4096},
+    [MSG_CITIZEN_REOPENED_UNEXPLAINED] = {"citizen_reopened_unexplained", {"tracking_no"}, 4096},
+    [MSG_CITIZEN_CLOSED] = {"citizen_closed", {"tracking_no"}, 4096},
+    [MSG_CITIZEN_ASK_REASON] = {"citizen_ask_reason", {"tracking_no"}, 4096},
+    [MSG_OFFICER_DOCS_TEXT] = {"officer_docs_text", {"tracking_no", "text"}, 4096},
+    [MSG_OFFICER_DOCS_FILE] = {"officer_docs_file", {"tracking_no"}, 4096},
+    [MSG_CITIZEN_DOCS_RECEIVED] = {"citizen_docs_received", {"tracking_no"}, 4096},
+    [MSG_RECENT_CASES] = {"recent_cases", {NULL}, 1024},
+    [MSG_RECENT_CASES_BUTTON] = {"recent_cases_button", {NULL}, 20},
+    [MSG_HELPDESK_STAFF] = {"helpdesk_staff", {"citizen", "headline", "text"}, 4096},
+    [MSG_HELPDESK_WANTS_TO_TALK] = {"helpdesk_wants_to_talk", {NULL}, 4096},
+    [MSG_HELPDESK_WROTE] = {"helpdesk_wrote", {NULL}, 4096},
+    [MSG_HELPDESK_QUESTION] = {"helpdesk_question", {"question"}, 4096},
+    [MSG_HELPDESK_NO_QUESTION] = {"helpdesk_no_question", {NULL}, 4096},
+    [MSG_HELPDESK_ANSWER] = {"helpdesk_answer", {"text"}, 4096},
+    [MSG_HELPDESK_SENT] = {"helpdesk_sent", {"citizen"}, 4096},
+    [MSG_HELPDESK_FORWARDED] = {"helpdesk_forwarded", {NULL}, 4096},
+    [MSG_HELPDESK_UNREACHABLE] = {"helpdesk_unreachable", {NULL}, 4096},
+    [MSG_MEDIA_NOTE] = {"media_note", {"tracking_no"}, 1024},
+    [MSG_MORE_OPTIONS] = {"more_options", {NULL}, 24},
+    [MSG_MORE_OPTIONS_DESC] = {"more_options_desc", {NULL}, 72},
+    [MSG_CHOOSE_BUTTON] = {"choose_button", {NULL}, 20},
+    /* the case rules of issue 16 item 7 */
+    [MSG_DIGEST_INTERIM] = {"digest_interim", {NULL}, 4096},
+    [MSG_OFFICER_BAD_DATE] = {"officer_bad_date", {"tracking_no", "days"}, 4096},
+    [MSG_OFFICER_INTERIM_SENT] = {"officer_interim_sent", {"tracking_no", "date"}, 4096},
+    [MSG_CITIZEN_INTERIM] = {"citizen_interim", {"tracking_no", "text", "date"}, 4096},
+    [MSG_OFFICER_REJECT_ASKED] = {"officer_reject_asked", {"tracking_no"}, 4096},
+    [MSG_OFFICER_REJECT_WAITING] = {"officer_reject_waiting", {"tracking_no"}, 4096},
+    [MSG_NODAL_REJECT] = {"nodal_reject", {"tracking_no", "department", "description", "officer", "text"}, 4096},
+    [MSG_OFFICER_ONLY_NODAL] = {"officer_only_nodal", {NULL}, 4096},
+    [MSG_OFFICER_NOTHING_TO_DECIDE] = {"officer_nothing_to_decide", {"tracking_no"}, 4096},
+    [MSG_OFFICER_REJECTED] = {"officer_rejected", {"tracking_no"}, 4096},
+    [MSG_CITIZEN_REJECTED] = {"citizen_rejected", {"tracking_no", "reason"}, 4096},
+    [MSG_OFFICER_ASKER_REJECTED] = {"officer_asker_rejected", {"tracking_no"}, 4096},
+    [MSG_OFFICER_RETURNED] = {"officer_returned", {"tracking_no"}, 4096},
+    [MSG_OFFICER_ASKER_RETURNED] = {"officer_asker_returned", {"tracking_no", "text"}, 4096},
+    [MSG_OFFICER_TRANSFER_LIMIT] = {"officer_transfer_limit", {"tracking_no", "count"}, 4096},
+    [MSG_NODAL_TRANSFER] = {"nodal_transfer", {"tracking_no", "department", "count", "officer", "code"}, 4096},
 };
 
 enum { LANG_HI, LANG_EN, LANG_HNE, NLANGS };
@@ -242,6 +343,16 @@ int catalogue_check(const char *dir, FILE *out)
     return k.problems;
 }
 
+int catalogue_reload(catalogue **cur, const char *dir, err *e)
+{
+    catalogue *fresh = catalogue_load(dir, e);
+    if (!fresh)
+        return -1;
+    catalogue_free(*cur);
+    *cur = fresh;
+    return 0;
+}
+
 void catalogue_free(catalogue *c)
 {
     if (!c)
@@ -275,4 +386,57 @@ char *catalogue_say(const catalogue *c, msg_id id, const char *lang, const char 
         return strdup("");
     t = c->text[id][l] ? c->text[id][l] : c->text[id][LANG_HI];
     return text_fill(t, say_var, &s, defs[id].limit);
+}
+
+/* The pairs of a catalogue_text / catalogue_put call, said. */
+static char *say_pairs(const catalogue *c, msg_id id, const char *lang, va_list ap)
+{
+    const char *keys[MAX_VARS], *values[MAX_VARS], *k;
+    size_t n = 0;
+    while ((k = va_arg(ap, const char *)) != NULL) {
+        const char *v = va_arg(ap, const char *);
+        if (n < MAX_VARS) {
+            keys[n] = k;
+            values[n++] = v ? v : "";
+        }
+    }
+    return catalogue_say(c, id, lang, keys, values, n);
+}
+
+char *catalogue_text(const catalogue *c, msg_id id, const char *lang, ...)
+{
+    va_list ap;
+    char *t;
+    va_start(ap, lang);
+    t = say_pairs(c, id, lang, ap);
+    va_end(ap);
+    return t;
+}
+
+const char *catalogue_put(char *out, size_t n, const catalogue *c, msg_id id, const char *lang, ...)
+{
+    va_list ap;
+    char *t;
+    size_t len;
+    va_start(ap, lang);
+    t = say_pairs(c, id, lang, ap);
+    va_end(ap);
+    if (!n)
+        return out;
+    len = t ? strlen(t) : 0;
+    if (len >= n) /* back to the start of a letter */
+        for (len = n - 1; len > 0 && ((unsigned char)t[len] & 0xC0) == 0x80; len--)
+            ;
+    memcpy(out, t ? t : "", len);
+    out[len] = '\0';
+    free(t);
+    return out;
+}
+
+const char *catalogue_raw(const catalogue *c, msg_id id, const char *lang)
+{
+    for (int l = 0; l < NLANGS; l++)
+        if (id < MSG_COUNT && lang && strcmp(langs[l], lang) == 0)
+            return c->text[id][l];
+    return NULL;
 }

@@ -19,11 +19,95 @@
 
 /* The messages, in the order of the table in catalogue.c (its names are the file's keys). */
 typedef enum msg_id {
-    MSG_SATISFACTION_ASK, /* the resolve note and "are you satisfied?" */
-    MSG_ANSWER_YES,       /* a button: yes */
-    MSG_ANSWER_NO,        /* a button: no */
-    MSG_CASE_STATUS,      /* a case's status, asked for by its tracking number */
-    MSG_CASE_NOT_FOUND,   /* a tracking number not among the citizen's cases */
+    MSG_SATISFACTION_ASK,             /* the resolve note and "are you satisfied?" */
+    MSG_ANSWER_YES,                   /* a button: yes */
+    MSG_ANSWER_NO,                    /* a button: no */
+    MSG_CASE_STATUS,                  /* a case's status, asked for by its tracking number */
+    MSG_CASE_NOT_FOUND,               /* a tracking number not among the citizen's cases */
+    MSG_OFFICER_REMINDER,             /* officers: a case near its due time */
+    MSG_ESCALATION,                   /* nodal officer / collector: a case past its time */
+    MSG_ESCALATION_REOPENED,          /* escalation's {reopened} */
+    MSG_SATISFACTION_REMINDER,        /* citizen: the satisfaction question again */
+    MSG_AUTO_CLOSED,                  /* citizen: closed for want of an answer */
+    MSG_DOCS_LAPSED,                  /* officer: documents not sent in 7 days */
+    MSG_DIGEST_HEAD,                  /* the digest's first two lines */
+    MSG_DIGEST_DAILY,                 /* digest_head's {period} */
+    MSG_DIGEST_WEEKLY,                /* digest_head's {period} */
+    MSG_DIGEST_SATISFACTION,          /* the digest: the citizens' answers */
+    MSG_DIGEST_DEPARTMENTS,           /* the digest: the departments' heading */
+    MSG_DIGEST_OVERDUE,               /* the digest: a heading */
+    MSG_DIGEST_REOPENED,              /* the digest: a heading */
+    MSG_DIGEST_ROW,                   /* the digest: one case of a list */
+    MSG_DIGEST_ROW_REOPENED,          /* digest_row's {reopened} */
+    MSG_DIGEST_NONE,                  /* the digest template: no case overdue */
+    MSG_OFFICER_HELP,                 /* officer: the commands */
+    MSG_OFFICER_NOT_UNDERSTOOD,       /* officer: before the help */
+    MSG_OFFICER_NEED_TRACKING,        /* officer: no tracking number */
+    MSG_OFFICER_NO_CASE,              /* officer: no such case */
+    MSG_OFFICER_SWIPED_CASE,          /* officer_no_case's case when swiped */
+    MSG_OFFICER_NOT_YOURS,            /* officer: another department's case */
+    MSG_OFFICER_CASE_CLOSED,          /* officer: the case is closed */
+    MSG_OFFICER_EMPTY_TEXT,           /* officer: the command needs a text */
+    MSG_OFFICER_NEED_DEPT,            /* officer: transfer to which department? */
+    MSG_OFFICER_UNKNOWN_DEPT,         /* officer: no such department */
+    MSG_OFFICER_SENT,                 /* officer: done, the citizen has it */
+    MSG_OFFICER_RESOLVED,             /* officer: done, resolved */
+    MSG_OFFICER_TRANSFERRED,          /* officer: done, moved */
+    MSG_CITIZEN_OFFICER_REPLY,        /* citizen: the officer's reply */
+    MSG_CITIZEN_DOCS_REQUEST,         /* citizen: what the officer needs */
+    MSG_CITIZEN_TRANSFERRED,          /* citizen: the new department */
+    MSG_OFFICER_CASES_HEAD,           /* officer: 'cases', a list */
+    MSG_OFFICER_CASES_ROW,            /* officer: 'cases', one case */
+    MSG_OFFICER_NO_CASES,             /* officer: 'cases', none */
+    MSG_OFFICER_CASE_DETAILS,         /* officer: 'show' */
+    MSG_OFFICER_CITIZEN_REMOVED,      /* a case's phone after retention */
+    MSG_CASE_PLACE,                   /* a case's village or ward */
+    MSG_OFFICER_CASE_SUMMARY,         /* officers: a case they get */
+    MSG_OFFICER_NEW_CASE,             /* officer_case_summary's headline */
+    MSG_OFFICER_URGENT_CASE,          /* officer_case_summary's headline */
+    MSG_OFFICER_TRANSFERRED_CASE,     /* officer_case_summary's headline */
+    MSG_CITIZEN_URGENT,               /* citizen: an urgent case, who knows */
+    MSG_OFFICER_DIGEST_GONE,          /* the digest's 'Show the list', too late */
+    MSG_OFFICER_REOPENED,             /* officers: the citizen is not satisfied */
+    MSG_NO_REASON_GIVEN,              /* officer_reopened's reason when none came */
+    MSG_CITIZEN_REOPENED,             /* citizen: reopened with their reason */
+    MSG_CITIZEN_REOPENED_UNEXPLAINED, /* citizen: reopened, no reason came */
+    MSG_CITIZEN_CLOSED,               /* citizen: satisfied, closed */
+    MSG_CITIZEN_ASK_REASON,           /* citizen: not satisfied, why? */
+    MSG_OFFICER_DOCS_TEXT,            /* officer: the citizen answered the request, in words */
+    MSG_OFFICER_DOCS_FILE,            /* officer: the citizen answered the request, a file */
+    MSG_CITIZEN_DOCS_RECEIVED,        /* citizen: documents passed on */
+    MSG_RECENT_CASES,                 /* citizen: their other complaints, a list */
+    MSG_RECENT_CASES_BUTTON,          /* recent_cases' list button */
+    MSG_HELPDESK_STAFF,               /* helpdesk officer: the citizen writes */
+    MSG_HELPDESK_WANTS_TO_TALK,       /* helpdesk_staff's headline: a new question */
+    MSG_HELPDESK_WROTE,               /* helpdesk_staff's headline: a swipe-reply */
+    MSG_HELPDESK_QUESTION,            /* helpdesk_staff's text: the question */
+    MSG_HELPDESK_NO_QUESTION,         /* no question written */
+    MSG_HELPDESK_ANSWER,              /* citizen: the helpdesk's answer */
+    MSG_HELPDESK_SENT,                /* helpdesk officer: passed on */
+    MSG_HELPDESK_FORWARDED,           /* citizen: their swipe-reply passed on */
+    MSG_HELPDESK_UNREACHABLE,         /* citizen: nobody at the helpdesk */
+    MSG_MEDIA_NOTE,                   /* officer: a file outside the 24-hour window (template) */
+    MSG_MORE_OPTIONS,                 /* a list's last row when options overflow */
+    MSG_MORE_OPTIONS_DESC,            /* more_options' description */
+    MSG_CHOOSE_BUTTON,                /* a list's button when the flow names none */
+    MSG_DIGEST_INTERIM,               /* the digest: a heading */
+    MSG_OFFICER_BAD_DATE,             /* officer: interim needs a date */
+    MSG_OFFICER_INTERIM_SENT,         /* officer: done, interim reply sent */
+    MSG_CITIZEN_INTERIM,              /* citizen: interim reply and date */
+    MSG_OFFICER_REJECT_ASKED,         /* officer: the nodal officers decide */
+    MSG_OFFICER_REJECT_WAITING,       /* officer: a request already waits */
+    MSG_NODAL_REJECT,                 /* nodal officers: approve or return */
+    MSG_OFFICER_ONLY_NODAL,           /* officer: approve/return are the nodal officers' */
+    MSG_OFFICER_NOTHING_TO_DECIDE,    /* nodal officer: no request waits */
+    MSG_OFFICER_REJECTED,             /* done: closed as not actionable */
+    MSG_CITIZEN_REJECTED,             /* citizen: closed, and why */
+    MSG_OFFICER_ASKER_REJECTED,       /* asking officer: approved */
+    MSG_OFFICER_RETURNED,             /* nodal officer: done, sent back */
+    MSG_OFFICER_ASKER_RETURNED,       /* asking officer: sent back with a note */
+    MSG_OFFICER_TRANSFER_LIMIT,       /* officer: past the transfer limit */
+    MSG_NODAL_TRANSFER,               /* nodal officers: a transfer past the limit */
     MSG_COUNT
 } msg_id;
 
@@ -32,6 +116,9 @@ typedef struct catalogue catalogue;
 /* Loads dir/messages.json. NULL + e naming the first problem (and how many there are). */
 catalogue *catalogue_load(const char *dir, err *e);
 void catalogue_free(catalogue *c);
+/* SIGHUP: dir's catalogue replaces *cur when it loads cleanly (0); otherwise *cur stays and e
+ * says why (-1). */
+int catalogue_reload(catalogue **cur, const char *dir, err *e);
 /* `flows check`: every problem of dir/messages.json, one line each, to out; the number of
  * problems (a missing file is one). */
 int catalogue_check(const char *dir, FILE *out);
@@ -40,6 +127,21 @@ int catalogue_check(const char *dir, FILE *out);
  * memory. */
 char *catalogue_say(const catalogue *c, msg_id id, const char *lang, const char *const *keys,
                     const char *const *values, size_t n);
+/* catalogue_say with the placeholders written as name, value pairs ended by NULL:
+ * catalogue_text(c, MSG_CASE_NOT_FOUND, lang, "tracking_no", t, NULL). malloc'd; NULL when out
+ * of memory. */
+char *catalogue_text(const catalogue *c, msg_id id, const char *lang, ...)
+    __attribute__((sentinel));
+/* The same into out (n bytes; a longer text is cut at a whole letter, an out-of-memory one is
+ * ""); returns out. */
+const char *catalogue_put(char *out, size_t n, const catalogue *c, msg_id id, const char *lang, ...)
+    __attribute__((sentinel));
+/* The language officers, the nodal officer and the collector are written to (the directory
+ * does not record theirs). */
+#define OFFICER_LANG "hi"
+/* The text of id in lang as written ("hi", "en", "hne"), placeholders and all; NULL when the
+ * file gives none in lang (hne is optional). For words another module fills itself. */
+const char *catalogue_raw(const catalogue *c, msg_id id, const char *lang);
 /* The message's name in the file ("case_status"). */
 const char *catalogue_name(msg_id id);
 

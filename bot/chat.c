@@ -88,15 +88,19 @@ static int to_message(char *line, wa_message *m, char *media_id, size_t idsz, un
 int chat_run(const config *c, const char *phone, FILE *in, FILE *out, err *e)
 {
     flow_set *flows = flow_set_load(c->flows_dir, e);
+    catalogue *cat = flows ? catalogue_load(c->flows_dir, e) : NULL;
     conv *cv;
     char *line = NULL, media_id[48], id[96];
     size_t cap = 0;
     unsigned n = 0;
     int tty = isatty(fileno(in)), rc = 0;
-    if (!flows)
-        return -1;
-    if (!(cv = conv_new(c, flows, e))) {
+    if (!cat) {
         flow_set_free(flows);
+        return -1;
+    }
+    if (!(cv = conv_new(c, flows, cat, e))) {
+        flow_set_free(flows);
+        catalogue_free(cat);
         return -1;
     }
     conv_set_outbox(cv, 0);
@@ -151,5 +155,6 @@ int chat_run(const config *c, const char *phone, FILE *in, FILE *out, err *e)
     free(line);
     conv_free(cv);
     flow_set_free(flows);
+    catalogue_free(cat);
     return rc;
 }

@@ -27,6 +27,7 @@
 struct conv {
     const config *cfg;
     const flow_set *flows;
+    const catalogue *cat;
     db *pg;
     rds *redis;
     engine_dept *depts;
@@ -58,7 +59,16 @@ static const db_stmt st_depts = {
     0};
 #define DEPT_TEXTS 9 /* st_depts' text columns before keywords; the district's name after them */
 
-conv *conv_new(const config *c, const flow_set *flows, err *e)
+/* A catalogue message as the engine takes its words (no placeholders). */
+static flow_text catalogue_flow_text(const catalogue *cat, msg_id id)
+{
+    if (!cat)
+        return (flow_text){NULL, NULL, NULL};
+    return (flow_text){catalogue_raw(cat, id, "hi"), catalogue_raw(cat, id, "en"),
+                       catalogue_raw(cat, id, "hne")};
+}
+
+conv *conv_new(const config *c, const flow_set *flows, const catalogue *cat, err *e)
 {
     conv *cv = calloc(1, sizeof *cv);
     if (!cv || !(cv->pg = db_new(c->database_url)) || !(cv->redis = rds_new(c))) {
@@ -68,6 +78,7 @@ conv *conv_new(const config *c, const flow_set *flows, err *e)
     }
     cv->cfg = c;
     cv->flows = flows;
+    cv->cat = cat;
     return cv;
 }
 
@@ -107,9 +118,10 @@ void conv_set_outbox(conv *cv, int on)
     cv->no_outbox = !on;
 }
 
-void conv_set_flows(conv *cv, const flow_set *flows)
+void conv_set_flows(conv *cv, const flow_set *flows, const catalogue *cat)
 {
     cv->flows = flows;
+    cv->cat = cat;
 }
 
 /* Department i's keywords from their jsonb ([{"word":..,"weight":N}], validated by directory
@@ -435,7 +447,7 @@ static int step_in_tx(conv *cv, const wa_message *m, engine_session *s, int expi
         conv_sink sink;
         void *ud;
     } fw = {sink, ud};
-    desk_out out = {cv->pg, m->id, 0, cv->no_outbox, show_desk, &fw};
+    desk_out out = {cv->pg, m->id, 0, cv->no_outbox, show_desk, &fw, cv->cat};
     memset(af, 0, sizeof *af);
     {
         /* Blue ticks: the read receipt is queued with the record, ahead of any reply. */
@@ -465,7 +477,13 @@ static int step_in_tx(conv *cv, const wa_message *m, engine_session *s, int expi
         return desk_officer(&out, m, e) < 0 ? -1 : 0;
     if (!s->lang[0])
         snprintf(s->lang, sizeof s->lang, "%s", info.lang);
-    ctx = (engine_ctx){cv->flows, cv->depts, cv->ndepts, cv->district};
+    ctx = (engine_ctx){cv->flows,
+                       cv->depts,
+                       cv->ndepts,
+                       cv->district,
+                       catalogue_flow_text(cv->cat, MSG_MORE_OPTIONS),
+                       catalogue_flow_text(cv->cat, MSG_MORE_OPTIONS_DESC),
+                       catalogue_flow_text(cv->cat, MSG_CHOOSE_BUTTON)};
     switch (limit_decide(LIMIT_MESSAGES, limit_max(cv->cfg, LIMIT_MESSAGES), rank)) {
     case LIMIT_ALLOW:
         break;

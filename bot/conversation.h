@@ -5,6 +5,7 @@
 #ifndef SAMPARK_CONVERSATION_H
 #define SAMPARK_CONVERSATION_H
 
+#include "catalogue.h"
 #include "config.h"
 #include "engine.h"
 #include "err.h"
@@ -16,13 +17,14 @@ typedef struct conv conv;
 /* Sees every message the bot sends (chat prints them); json is the Graph API body. */
 typedef void (*conv_sink)(void *ud, const char *to, const engine_out *o, const char *json);
 
-conv *conv_new(const config *c, const flow_set *flows, err *e);
+/* flows and cat (the message catalogue loaded from the same folder) stay the caller's. */
+conv *conv_new(const config *c, const flow_set *flows, const catalogue *cat, err *e);
 void conv_free(conv *cv);
 /* Whether sent messages go to the outbox (on by default). `sampark chat` turns it off: its
  * conversation is shown on the terminal, never sent. */
 void conv_set_outbox(conv *cv, int on);
-/* Switches to another flow set (SIGHUP); the caller keeps ownership of both. */
-void conv_set_flows(conv *cv, const flow_set *flows);
+/* Switches to another flow set and catalogue (SIGHUP); the caller keeps ownership of all. */
+void conv_set_flows(conv *cv, const flow_set *flows, const catalogue *cat);
 
 enum { CONV_DONE = 0, CONV_RETRY = -1, CONV_DEAD = -2 };
 /* Handles m. CONV_DONE (also for a message seen before, and for officers, whose commands

@@ -11,6 +11,7 @@
 #ifndef SAMPARK_DESK_H
 #define SAMPARK_DESK_H
 
+#include "catalogue.h"
 #include "db.h"
 #include "engine.h"
 #include "wa_in.h"
@@ -25,6 +26,7 @@ typedef struct desk_out {
     int no_outbox;
     desk_sink sink;
     void *ud;
+    const catalogue *cat; /* the words of every message (messages.json beside the flows) */
 } desk_out;
 
 /* An officer's (or nodal officer's, collector's) message. */

@@ -22,7 +22,7 @@ struct msg {
     char norm[256];       /* typed text, normalised; "" for anything else */
     const char *reply_id; /* a tapped button's or row's id; "" for anything else */
     int found;            /* c is the case the message answers */
-    int en;               /* answer in English */
+    const char *say;      /* the language to answer in: the case's, else the session's */
     case_info c;
 };
 
@@ -46,35 +46,26 @@ static int flow_word(const struct msg *x)
  * nodal officer too, and the citizen is told. Returns 1 when reopened, 0 when the case no
  * longer waits for a reason (closed or reopened meanwhile), -1 on error. */
 static int reopen(desk_out *o, const case_info *c, const char *actor, const char *reason,
-                  int explained, int en, err *e)
+                  int explained, const char *lang, err *e)
 {
-    char reply[4200], cut[3000];
+    char reply[4200], cut[3000], times[16];
     int count = case_reopen(o->pg, c->id, e);
     if (count <= 0)
         return count;
     if (desk_event(o, c, "reopened", actor, reason, NULL, e) < 0)
         return -1;
-    snprintf(reply, sizeof reply,
-             "शिकायत %s फिर से खोली गई — नागरिक समाधान से संतुष्ट नहीं (%d बार)।\nकारण: %s\n\nजवाब: "
-             "reply %s <संदेश>",
-             c->tracking_no, count, desk_forwarded(reason, cut, sizeof cut), c->tracking_no);
+    snprintf(times, sizeof times, "%d", count);
+    catalogue_put(reply, sizeof reply, o->cat, MSG_OFFICER_REOPENED, OFFICER_LANG, "tracking_no",
+                  c->tracking_no, "times", times, "reason", desk_forwarded(reason, cut, sizeof cut),
+                  NULL);
     if (desk_notify_dept(o, c->department, reply, c->id, "officer_reopened", count >= 2, 0, e) < 0)
         return -1;
     if (count >= 2 &&
         desk_event(o, c, "escalated", "system", "reopened twice: nodal officer notified",
                    "{\"level\": 1, \"reason\": \"reopened\"}", e) < 0)
         return -1;
-    if (desk_tell(o, c, e,
-                  explained
-                      ? (en ? "Thank you. Your complaint %s has been reopened and the officer has "
-                              "been told why."
-                            : "धन्यवाद। आपकी शिकायत %s फिर से खोल दी गई है और अधिकारी को कारण बता "
-                              "दिया गया है।")
-                      : (en ? "Your complaint %s has been reopened, and the officer has been told "
-                              "that the problem is not solved."
-                            : "आपकी शिकायत %s फिर से खोल दी गई है, और अधिकारी को बता दिया गया है कि "
-                              "समस्या हल नहीं हुई।"),
-                  c->tracking_no) < 0)
+    if (desk_tell(o, c, explained ? MSG_CITIZEN_REOPENED : MSG_CITIZEN_REOPENED_UNEXPLAINED, lang,
+                  e) < 0)
         return -1;
     return 1;
 }
@@ -83,25 +74,22 @@ static int reopen(desk_out *o, const case_info *c, const char *actor, const char
 static int helpdesk_swipe(desk_out *o, struct msg *x, err *e)
 {
     const wa_message *m = x->m;
-    char staff[32];
-    int english = x->lang && !strcmp(x->lang, "en"), got;
+    char staff[32], text[1024];
+    int got;
     if (m->kind != WA_MSG_TEXT)
         return PASS;
     got = desk_helpdesk_peer(o, m->context_id, m->from, "helpdesk_reply", staff, sizeof staff, e);
     if (got <= 0)
         return got < 0 ? -1 : PASS;
     if (staff[0]) {
-        if (desk_helpdesk_to_staff(o, staff, m->from, "ने लिखा:", m->text, e) < 0)
+        if (desk_helpdesk_to_staff(o, staff, m->from, MSG_HELPDESK_WROTE, m->text, e) < 0)
             return -1;
-    } else if ((got = desk_helpdesk_to_nodal(o, m->from, "ने लिखा:", m->text, e)) < 0) {
+    } else if ((got = desk_helpdesk_to_nodal(o, m->from, MSG_HELPDESK_WROTE, m->text, e)) < 0) {
         return -1;
     }
-    return taken(desk_say(o, m->from,
-                          got == 0  ? (english ? "The helpdesk cannot be reached at the moment."
-                                               : "हेल्पडेस्क से अभी संपर्क नहीं हो सकता।")
-                          : english ? "✅ Sent to the helpdesk."
-                                    : "✅ हेल्पडेस्क को भेज दिया गया।",
-                          NULL, "citizen_update", e));
+    catalogue_put(text, sizeof text, o->cat,
+                  got == 0 ? MSG_HELPDESK_UNREACHABLE : MSG_HELPDESK_FORWARDED, x->lang, NULL);
+    return taken(desk_say(o, m->from, text, NULL, "citizen_update", e));
 }
 
 /* Not a handler's choice but the chain's second link: the case the message is about. A tapped
@@ -127,7 +115,7 @@ static int find_case(desk_out *o, struct msg *x, err *e)
     }
     if (x->found < 0)
         return -1;
-    x->en = x->found ? !strcmp(x->c.lang, "en") : x->lang && !strcmp(x->lang, "en");
+    x->say = x->found ? x->c.lang : x->lang;
     return PASS;
 }
 
@@ -139,7 +127,7 @@ static int reason(desk_out *o, struct msg *x, err *e)
     if (!x->found || !x->c.awaiting_reason || (m->kind != WA_MSG_TEXT && m->kind != WA_MSG_AUDIO) ||
         x->in_confirm || flow_word(x))
         return PASS;
-    rc = reopen(o, &x->c, m->from, m->kind == WA_MSG_TEXT ? m->text : "(voice note)", 1, x->en, e);
+    rc = reopen(o, &x->c, m->from, m->kind == WA_MSG_TEXT ? m->text : "(voice note)", 1, x->say, e);
     return rc < 0 ? -1 : rc > 0 ? TAKEN : TO_FLOW;
 }
 
@@ -156,22 +144,14 @@ static int satisfaction(desk_out *o, struct msg *x, err *e)
             return done < 0 ? -1 : TO_FLOW; /* closed meanwhile (auto-close) */
         if (desk_event(o, &x->c, "closed", m->from, "citizen satisfied", NULL, e) < 0)
             return -1;
-        return taken(desk_tell(o, &x->c, e,
-                               x->en ? "Thank you! Your complaint %s is now closed."
-                                     : "धन्यवाद! आपकी शिकायत %s बंद कर दी गई है।",
-                               x->c.tracking_no));
+        return taken(desk_tell(o, &x->c, MSG_CITIZEN_CLOSED, x->say, e));
     }
     if (!strncmp(x->reply_id, "sat:no:", 7) || (typed && words_in(x->norm, words_no))) {
         if ((done = case_ask_reason(o->pg, x->c.id, e)) <= 0)
             return done < 0 ? -1 : TO_FLOW; /* closed meanwhile */
         if (desk_event(o, &x->c, "not_satisfied", m->from, NULL, NULL, e) < 0)
             return -1;
-        return taken(
-            desk_tell(o, &x->c, e,
-                      x->en ? "We are sorry. Please tell us in a few words why the problem of "
-                              "complaint %s is not solved."
-                            : "हमें खेद है। कृपया कुछ शब्दों में बताएं कि शिकायत %s की समस्या क्यों हल नहीं हुई।",
-                      x->c.tracking_no));
+        return taken(desk_tell(o, &x->c, MSG_CITIZEN_ASK_REASON, x->say, e));
     }
     return PASS;
 }
@@ -181,9 +161,9 @@ static int forward_docs(desk_out *o, const case_info *c, const char *to, const w
                         err *e)
 {
     char reply[5120], key[320];
-    snprintf(reply, sizeof reply, "शिकायत %s: नागरिक ने भेजा%s%s", c->tracking_no,
-             m->kind == WA_MSG_TEXT ? ":\n" : " (फाइल साथ में)",
-             m->kind == WA_MSG_TEXT ? m->text : "");
+    catalogue_put(reply, sizeof reply, o->cat,
+                  m->kind == WA_MSG_TEXT ? MSG_OFFICER_DOCS_TEXT : MSG_OFFICER_DOCS_FILE,
+                  OFFICER_LANG, "tracking_no", c->tracking_no, "text", m->text, NULL);
     if (desk_say(o, to, reply, c->id, "officer_docs", e) < 0)
         return -1;
     desk_key(o, key, sizeof key);
@@ -216,11 +196,7 @@ static int documents(desk_out *o, struct msg *x, err *e)
     PQclear(r);
     if (rc < 0)
         return -1;
-    return taken(desk_tell(
-        o, &x->c, e,
-        x->en ? "Thank you. This has been added to your complaint %s and sent to the officer."
-              : "धन्यवाद। यह आपकी शिकायत %s में जोड़कर अधिकारी को भेज दिया गया है।",
-        x->c.tracking_no));
+    return taken(desk_tell(o, &x->c, MSG_CITIZEN_DOCS_RECEIVED, x->say, e));
 }
 
 /* A tracking number sent (or a case tapped in the list) at any time: the status of that case,
@@ -230,27 +206,22 @@ static int tracking_number(desk_out *o, struct msg *x, err *e)
     const wa_message *m = x->m;
     char t[32], reply[5120];
     case_info ci;
-    int got;
+    int got, en;
     if (!((m->kind == WA_MSG_TEXT && !x->in_confirm) || !strncmp(x->reply_id, "t:", 2)))
         return PASS;
     if (!officer_find_tracking(*x->reply_id ? x->reply_id + 2 : m->text, t, NULL, NULL))
         return PASS;
-    if ((got = case_lookup(o->pg, m->from, t, x->en ? "en" : "hi", &ci, e)) < 0)
+    en = x->say && !strcmp(x->say, "en");
+    if ((got = case_lookup(o->pg, m->from, t, en ? "en" : "hi", &ci, e)) < 0)
         return -1;
     if (got)
-        snprintf(reply, sizeof reply,
-                 x->en ? "Complaint %s\nStatus: %s\nDepartment: %s\nLast action: %s on "
-                         "%s\nExpected resolution by: %s"
-                       : "शिकायत %s\nस्थिति: %s\nविभाग: %s\nपिछली कार्रवाई: %s, %s\nसमाधान की "
-                         "समय-सीमा: %s",
-                 ci.tracking_no, ci.status, ci.department_name, ci.last_action, ci.last_action_at,
-                 ci.due);
+        catalogue_put(reply, sizeof reply, o->cat, MSG_CASE_STATUS, x->say, "tracking_no",
+                      ci.tracking_no, "status", ci.status, "department", ci.department_name,
+                      "last_action", ci.last_action, "last_action_at", ci.last_action_at, "due",
+                      ci.due, NULL);
     else
-        snprintf(reply, sizeof reply,
-                 x->en ? "We could not find complaint %s among your complaints. Please check the "
-                         "number."
-                       : "आपकी शिकायतों में %s नहीं मिली। कृपया नंबर जांच लें।",
-                 t);
+        catalogue_put(reply, sizeof reply, o->cat, MSG_CASE_NOT_FOUND, x->say, "tracking_no", t,
+                      NULL);
     return taken(desk_say(o, m->from, reply, NULL, "conversation", e));
 }
 
@@ -293,7 +264,7 @@ int desk_recent_cases(desk_out *o, const char *phone, const char *lang, const ch
     int en = lang && !strcmp(lang, "en");
     PGresult *r = case_recent_of(o->pg, phone, en ? "en" : "hi", shown, e);
     engine_out list;
-    char body[200];
+    char body[3200];
     if (!r)
         return -1;
     if (PQntuples(r) == 0) {
@@ -303,11 +274,9 @@ int desk_recent_cases(desk_out *o, const char *phone, const char *lang, const ch
     memset(&list, 0, sizeof list);
     list.kind = ENGINE_SEND;
     list.type = ENGINE_LIST;
-    snprintf(body, sizeof body, "%s",
-             en ? "Your other complaints: tap one to see its status."
-                : "आपकी दूसरी शिकायतें: स्थिति देखने के लिए किसी एक को चुनें।");
+    catalogue_put(body, sizeof body, o->cat, MSG_RECENT_CASES, lang, NULL);
     list.text = body;
-    snprintf(list.button, sizeof list.button, "%s", en ? "My complaints" : "मेरी शिकायतें");
+    catalogue_put(list.button, sizeof list.button, o->cat, MSG_RECENT_CASES_BUTTON, lang, NULL);
     for (int i = 0; i < PQntuples(r) && list.nopts < 9; i++) {
         engine_option *op = &list.opts[list.nopts++];
         snprintf(op->id, sizeof op->id, "t:%s", PQgetvalue(r, i, 0));
@@ -322,10 +291,11 @@ int desk_recent_cases(desk_out *o, const char *phone, const char *lang, const ch
 int desk_reopen_unexplained(desk_out *o, const char *tracking_no, err *e)
 {
     case_info c;
+    char none[400];
     int found = case_get(o->pg, tracking_no, &c, e);
     if (found <= 0)
         return found;
     return reopen(o, &c, "scheduler",
-                  "(कारण नहीं बताया — no reason given within a day of answering \"not satisfied\")",
-                  0, !strcmp(c.lang, "en"), e);
+                  catalogue_put(none, sizeof none, o->cat, MSG_NO_REASON_GIVEN, OFFICER_LANG, NULL),
+                  0, c.lang, e);
 }

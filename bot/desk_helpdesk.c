@@ -35,40 +35,42 @@ int desk_helpdesk_peer(desk_out *o, const char *wamid, const char *who, const ch
 }
 
 /* The headline and the citizen's words, as a helpdesk officer gets them. */
-static const char *staff_text(const char *citizen, const char *headline, const char *text,
-                              char *body, size_t n)
+static const char *staff_text(const desk_out *o, const char *citizen, msg_id headline,
+                              const char *text, char *body, size_t n)
 {
-    char cut[3000];
-    snprintf(body, n,
-             "☎️ हेल्पडेस्क — नागरिक %s %s\n%s\n\n"
-             "जवाब देने के लिए इसी संदेश पर स्वाइप करके लिखें; जवाब नागरिक को इसी चैट में जाएगा।",
-             citizen, headline, desk_forwarded(text, cut, sizeof cut));
-    return body;
+    char cut[3000], head[400];
+    catalogue_put(head, sizeof head, o->cat, headline, OFFICER_LANG, NULL);
+    return catalogue_put(body, n, o->cat, MSG_HELPDESK_STAFF, OFFICER_LANG, "citizen", citizen,
+                         "headline", head, "text", desk_forwarded(text, cut, sizeof cut), NULL);
 }
 
-int desk_helpdesk_to_staff(desk_out *o, const char *staff, const char *citizen,
-                           const char *headline, const char *text, err *e)
+int desk_helpdesk_to_staff(desk_out *o, const char *staff, const char *citizen, msg_id headline,
+                           const char *text, err *e)
 {
     char body[4600];
-    return desk_say_about(o, staff, staff_text(citizen, headline, text, body, sizeof body), NULL,
+    return desk_say_about(o, staff, staff_text(o, citizen, headline, text, body, sizeof body), NULL,
                           "officer_helpdesk", citizen, e);
 }
 
-int desk_helpdesk_to_nodal(desk_out *o, const char *citizen, const char *headline, const char *text,
+int desk_helpdesk_to_nodal(desk_out *o, const char *citizen, msg_id headline, const char *text,
                            err *e)
 {
     char body[4600];
     return desk_say_role(o, CASE_NODAL, NULL,
-                         staff_text(citizen, headline, text, body, sizeof body), NULL,
+                         staff_text(o, citizen, headline, text, body, sizeof body), NULL,
                          "officer_helpdesk", citizen, e);
 }
 
 int desk_helpdesk(desk_out *o, const char *citizen, const char *question, err *e)
 {
-    char text[4200];
+    char text[4200], none[200];
     int n;
-    snprintf(text, sizeof text, "प्रश्न: %s", question && *question ? question : "(नहीं लिखा)");
-    if ((n = desk_helpdesk_to_nodal(o, citizen, "बात करना चाहते हैं।", text, e)) < 0)
+    if (!question || !*question)
+        question =
+            catalogue_put(none, sizeof none, o->cat, MSG_HELPDESK_NO_QUESTION, OFFICER_LANG, NULL);
+    catalogue_put(text, sizeof text, o->cat, MSG_HELPDESK_QUESTION, OFFICER_LANG, "question",
+                  question, NULL);
+    if ((n = desk_helpdesk_to_nodal(o, citizen, MSG_HELPDESK_WANTS_TO_TALK, text, e)) < 0)
         return -1;
     return n > 0;
 }
@@ -78,17 +80,12 @@ int desk_helpdesk_answer(desk_out *o, const char *staff, const char *citizen, co
                          err *e)
 {
     char body[4600], cut[3000];
-    snprintf(body, sizeof body,
-             "☎️ जिला हेल्पडेस्क / District helpdesk:\n%s\n\n"
-             "↩️ आगे लिखने के लिए इस संदेश पर स्वाइप "
-             "करके "
-             "जवाब "
-             "दें। "
-             "/ "
-             "Swipe-reply to this message to write back.",
-             desk_forwarded(text, cut, sizeof cut));
+    /* The citizen's language is not known here: the Hindi text says it in both. */
+    catalogue_put(body, sizeof body, o->cat, MSG_HELPDESK_ANSWER, "hi", "text",
+                  desk_forwarded(text, cut, sizeof cut), NULL);
     if (desk_say_about(o, citizen, body, NULL, "helpdesk_reply", staff, e) < 0)
         return -1;
-    snprintf(body, sizeof body, "✅ नागरिक %s को भेज दिया गया।", citizen);
+    catalogue_put(body, sizeof body, o->cat, MSG_HELPDESK_SENT, OFFICER_LANG, "citizen", citizen,
+                  NULL);
     return desk_say(o, staff, body, NULL, "officer_reply", e);
 }

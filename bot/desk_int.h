@@ -21,9 +21,8 @@ int desk_say(desk_out *o, const char *to, const char *text, const char *case_id,
 /* A built message (buttons, a list) to to. */
 int desk_send(desk_out *o, const char *to, const engine_out *q, const char *purpose,
               const char *case_id, err *e);
-/* A one-line update to the case's citizen: fmt names the tracking number once. */
-int desk_tell(desk_out *o, const case_info *c, err *e, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+/* A one-line update to the case's citizen: message id (its placeholder {tracking_no}) in lang. */
+int desk_tell(desk_out *o, const case_info *c, msg_id id, const char *lang, err *e);
 /* An event of case c by actor (text, detail may be NULL). */
 int desk_event(desk_out *o, const case_info *c, const char *kind, const char *actor,
                const char *text, const char *detail, err *e);
@@ -38,8 +37,10 @@ int desk_say_role(desk_out *o, case_role role, const char *dept, const char *tex
  * with collector) too, as an escalation. */
 int desk_notify_dept(desk_out *o, const char *dept, const char *text, const char *case_id,
                      const char *purpose, int supervisors, int collector, err *e);
-/* The officers' view of case c under headline, with the commands to answer it. */
-void desk_case_summary(const case_info *c, const char *headline, char *out, size_t n);
+/* The officers' view of case c under headline (a message), with the commands to answer it. */
+void desk_case_summary(const desk_out *o, const case_info *c, msg_id headline, char *out, size_t n);
+/* The case's village or ward on a line of its own (case_place), or "" when it has none. */
+const char *desk_place(const desk_out *o, const case_info *c, char *out, size_t n);
 
 /* The helpdesk (desk_helpdesk.c). The phone on the other side of the helpdesk message wamid
  * (of purpose, sent to who — the one swiping it), into peer: 1 found, 0 not a helpdesk
@@ -48,9 +49,9 @@ int desk_helpdesk_peer(desk_out *o, const char *wamid, const char *who, const ch
                        char *peer, size_t n, err *e);
 /* The citizen's words to one helpdesk officer (staff), or to every nodal officer (the number
  * told, -1 on error); the officer's answer to the citizen. */
-int desk_helpdesk_to_staff(desk_out *o, const char *staff, const char *citizen,
-                           const char *headline, const char *text, err *e);
-int desk_helpdesk_to_nodal(desk_out *o, const char *citizen, const char *headline, const char *text,
+int desk_helpdesk_to_staff(desk_out *o, const char *staff, const char *citizen, msg_id headline,
+                           const char *text, err *e);
+int desk_helpdesk_to_nodal(desk_out *o, const char *citizen, msg_id headline, const char *text,
                            err *e);
 int desk_helpdesk_answer(desk_out *o, const char *staff, const char *citizen, const char *text,
                          err *e);

@@ -1,10 +1,10 @@
 /* desk_notify.c — the desk's way out (see desk_int.h): every message of the desk goes through
  * desk_say or desk_send, to the outbox (unless no_outbox) with a key derived from the inbound
  * message, and to the sink that shows it; and the officers' notification of a new case. Writes
- * no SQL of its own (cases.c). Messages to officers are Hindi with the commands spelt out. */
+ * no SQL of its own (cases.c). The words are the message catalogue's (messages.json): to officers
+ * in Hindi (OFFICER_LANG) with the commands spelt out, to a citizen in their language. */
 #include "desk_int.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -53,13 +53,10 @@ int desk_send(desk_out *o, const char *to, const engine_out *q, const char *purp
     return 0;
 }
 
-int desk_tell(desk_out *o, const case_info *c, err *e, const char *fmt, ...)
+int desk_tell(desk_out *o, const case_info *c, msg_id id, const char *lang, err *e)
 {
-    char text[600];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
+    char text[4096];
+    catalogue_put(text, sizeof text, o->cat, id, lang, "tracking_no", c->tracking_no, NULL);
     return desk_say(o, c->citizen, text, c->id, "citizen_update", e);
 }
 
@@ -103,14 +100,25 @@ int desk_notify_dept(desk_out *o, const char *dept, const char *text, const char
     return 0;
 }
 
-void desk_case_summary(const case_info *c, const char *headline, char *out, size_t n)
+const char *desk_place(const desk_out *o, const case_info *c, char *out, size_t n)
 {
-    snprintf(out, n,
-             "%s %s (%s)\n%s%s%s\nनागरिक: %s\n\nजवाब: reply %s <संदेश>\nदस्तावेज़: docs %s <क्या "
-             "चाहिए>\nहल: resolve %s <टिप्पणी>",
-             headline, c->tracking_no, c->dept_name_hi, c->description,
-             c->place[0] ? "\nगांव/वार्ड: " : "", c->place, c->citizen, c->tracking_no,
-             c->tracking_no, c->tracking_no);
+    out[0] = '\0';
+    if (c->place[0] && n > 1) {
+        out[0] = '\n';
+        catalogue_put(out + 1, n - 1, o->cat, MSG_CASE_PLACE, OFFICER_LANG, "place", c->place,
+                      NULL);
+    }
+    return out;
+}
+
+void desk_case_summary(const desk_out *o, const case_info *c, msg_id headline, char *out, size_t n)
+{
+    char head[200], place[600];
+    catalogue_put(head, sizeof head, o->cat, headline, OFFICER_LANG, NULL);
+    catalogue_put(out, n, o->cat, MSG_OFFICER_CASE_SUMMARY, OFFICER_LANG, "headline", head,
+                  "tracking_no", c->tracking_no, "department", c->dept_name_hi, "description",
+                  c->description, "place", desk_place(o, c, place, sizeof place), "citizen",
+                  c->citizen, NULL);
 }
 
 /* Every attachment (rows of case_attachments) of case c, by media id, to each phone of role. */
@@ -156,33 +164,20 @@ int desk_case_created(desk_out *o, const char *tracking_no, err *e)
     int found = case_get(o->pg, tracking_no, &c, e);
     if (found <= 0)
         return found < 0 ? -1 : 0;
-    desk_case_summary(&c, c.urgent ? "🚨 तत्काल शिकायत" : "नई शिकायत", text, sizeof text);
+    desk_case_summary(o, &c, c.urgent ? MSG_OFFICER_URGENT_CASE : MSG_OFFICER_NEW_CASE, text,
+                      sizeof text);
     if (desk_notify_dept(o, c.department, text, c.id, "officer_new_case", c.urgent, c.urgent, e) <
         0)
         return -1;
     if (c.urgent) {
         /* Urgent: the ladder is skipped; the citizen is told who knows. */
-        char msg[700];
+        char msg[2048];
         if (desk_event(o, &c, "escalated", "system",
                        "urgent: nodal officer and collector notified at creation",
                        "{\"level\": 2, \"reason\": \"urgent\"}", e) < 0)
             return -1;
-        snprintf(msg, sizeof msg,
-                 strcmp(c.lang, "en")
-                     ? "⚠️ आपकी शिकायत %s तत्काल मानी "
-                       "गई "
-                       "है: "
-                       "विभाग "
-                       "के "
-                       "अधिकारी, "
-                       "नोडल "
-                       "अधिकारी "
-                       "और "
-                       "कलेक्टर को तुरंत सूचना दे दी गई है। जान का खतरा हो तो 112 पर फोन करें।"
-                     : "⚠️ Your complaint %s is treated as urgent: the department's officers, "
-                       "the nodal officer and the Collector have been informed at once. If a life "
-                       "is in danger, call 112.",
-                 c.tracking_no);
+        catalogue_put(msg, sizeof msg, o->cat, MSG_CITIZEN_URGENT, c.lang, "tracking_no",
+                      c.tracking_no, NULL);
         if (desk_say(o, c.citizen, msg, c.id, "citizen_update", e) < 0)
             return -1;
     }

@@ -1,7 +1,8 @@
 /* desk_officer.c — the officers' side of the desk (see desk.h, desk_officer.h): their commands
  * by a table (officer_commands.def), a pure decision (desk_officer_decide) and a thin act step
  * that gathers the facts the decision needs and carries its plan out — SQL through cases.c,
- * messages through the outbox. Messages to officers are Hindi with the commands spelt out. */
+ * messages through the outbox, in the catalogue's words (desk_text): to officers in Hindi with
+ * the commands spelt out, to the citizen in their language. */
 #include "desk_officer.h"
 
 #include <stdio.h>
@@ -229,19 +230,6 @@ static int gather(desk_out *o, const wa_message *m, const officer_command *cmd, 
 
 /* ---- acting -------------------------------------------------------------------------------- */
 
-static const char officer_help[] = "आदेश / Commands:\n"
-                                   "reply <शिकायत संख्या> <संदेश> — नागरिक को जवाब\n"
-                                   "docs <शिकायत संख्या> <क्या चाहिए> — दस्तावेज़ मांगें\n"
-                                   "resolve <शिकायत संख्या> <टिप्पणी> — हल करें\n"
-                                   "transfer <शिकायत संख्या> <विभाग कोड> — दूसरे विभाग को भेजें\n"
-                                   "cases — आपकी खुली शिकायतें\n"
-                                   "show <शिकायत संख्या> — विवरण\n"
-                                   "interim <शिकायत संख्या> <DD-MM-YYYY> <कारण> — अंतरिम जवाब और संभावित तारीख\n"
-                                   "reject <शिकायत संख्या> <कारण> — अमान्य (कार्रवाई योग्य नहीं), नोडल अधिकारी की मंजूरी से\n"
-                                   "approve / return <शिकायत संख्या> [टिप्पणी] — नोडल अधिकारी: अमान्य मंजूर / वापस\n"
-                                   "(हिंदी में भी: उत्तर, दस्तावेज़, हल, स्थानांतरण, मामले, देखें, अंतरिम, अमान्य, स्वीकृत, वापस। किसी सूचना पर "
-                                   "स्वाइप करके सीधे जवाब भी दे सकते हैं।)";
-
 /* YYYY-MM-DD as the district writes dates: DD-MM-YYYY. */
 static const char *dmy(const char *iso, char out[11])
 {
@@ -249,186 +237,86 @@ static const char *dmy(const char *iso, char out[11])
     return out;
 }
 
-/* The texts of the case rules (interim, reject, approve, return, the transfer limit) to
- * officers and nodal officers, as officer_text. */
-static int rule_text(desk_msg msg, const officer_command *cmd, const case_info *c,
-                     const char *from, char *out, size_t n)
+/* What each of the decision's messages says (the catalogue's words) and whether it is about
+ * the case (kept with it); the citizen's are in the citizen's language. */
+static const struct {
+    msg_id id;
+    int about;
+} words_of[] = {
+    [DESK_MSG_HELP] = {MSG_OFFICER_HELP, 0},
+    [DESK_MSG_NOT_UNDERSTOOD] = {MSG_OFFICER_HELP, 0},
+    [DESK_MSG_NEED_TRACKING] = {MSG_OFFICER_NEED_TRACKING, 0},
+    [DESK_MSG_NO_CASE] = {MSG_OFFICER_NO_CASE, 0},
+    /* Which department holds it is not theirs to know (issue 14). */
+    [DESK_MSG_NOT_YOURS] = {MSG_OFFICER_NOT_YOURS, 0},
+    [DESK_MSG_CLOSED] = {MSG_OFFICER_CASE_CLOSED, 0},
+    [DESK_MSG_EMPTY_TEXT] = {MSG_OFFICER_EMPTY_TEXT, 0},
+    [DESK_MSG_NEED_DEPT] = {MSG_OFFICER_NEED_DEPT, 0},
+    [DESK_MSG_UNKNOWN_DEPT] = {MSG_OFFICER_UNKNOWN_DEPT, 0},
+    [DESK_MSG_SENT] = {MSG_OFFICER_SENT, 1},
+    [DESK_MSG_RESOLVED] = {MSG_OFFICER_RESOLVED, 1},
+    [DESK_MSG_TRANSFERRED] = {MSG_OFFICER_TRANSFERRED, 1},
+    [DESK_MSG_CITIZEN_REPLY] = {MSG_CITIZEN_OFFICER_REPLY, 1},
+    [DESK_MSG_CITIZEN_DOCS] = {MSG_CITIZEN_DOCS_REQUEST, 1},
+    [DESK_MSG_CITIZEN_MOVED] = {MSG_CITIZEN_TRANSFERRED, 1},
+    /* the case rules (issue 16 item 7) */
+    [DESK_MSG_BAD_DATE] = {MSG_OFFICER_BAD_DATE, 0},
+    [DESK_MSG_INTERIM_SENT] = {MSG_OFFICER_INTERIM_SENT, 1},
+    [DESK_MSG_CITIZEN_INTERIM] = {MSG_CITIZEN_INTERIM, 1},
+    [DESK_MSG_REJECT_ASKED] = {MSG_OFFICER_REJECT_ASKED, 1},
+    [DESK_MSG_REJECT_WAITING] = {MSG_OFFICER_REJECT_WAITING, 0},
+    [DESK_MSG_NODAL_REJECT] = {MSG_NODAL_REJECT, 1},
+    [DESK_MSG_ONLY_NODAL] = {MSG_OFFICER_ONLY_NODAL, 0},
+    [DESK_MSG_NOTHING_TO_DECIDE] = {MSG_OFFICER_NOTHING_TO_DECIDE, 0},
+    [DESK_MSG_REJECTED] = {MSG_OFFICER_REJECTED, 1},
+    [DESK_MSG_CITIZEN_REJECTED] = {MSG_CITIZEN_REJECTED, 1},
+    [DESK_MSG_ASKER_REJECTED] = {MSG_OFFICER_ASKER_REJECTED, 1},
+    [DESK_MSG_RETURNED] = {MSG_OFFICER_RETURNED, 1},
+    [DESK_MSG_ASKER_RETURNED] = {MSG_OFFICER_ASKER_RETURNED, 1},
+    [DESK_MSG_TRANSFER_LIMIT] = {MSG_OFFICER_TRANSFER_LIMIT, 1},
+    [DESK_MSG_NODAL_TRANSFER] = {MSG_NODAL_TRANSFER, 1},
+};
+
+/* The text of msg, to the officer or to the case's citizen (in their language); 1 when it is
+ * about the case (kept with it), 0 when not. Each message takes the placeholders it has; from is
+ * who gave the command (named to the nodal officers when they are asked to decide). */
+static int desk_text(const desk_out *o, desk_msg msg, const officer_command *cmd,
+                     const case_info *c, const char *from, char *out, size_t n)
 {
-    char date[11];
-    switch (msg) {
-    case DESK_MSG_BAD_DATE:
-        snprintf(out, n,
-                 "अंतरिम जवाब में समाधान की संभावित तारीख लिखें — आज से %d दिन के भीतर — ऐसे: interim %s "
-                 "DD-MM-YYYY <कारण>",
-                 DESK_INTERIM_MAX_DAYS, c->tracking_no);
-        return 0;
-    case DESK_MSG_INTERIM_SENT:
-        snprintf(out, n,
-                 "✓ शिकायत %s: अंतरिम जवाब और संभावित तारीख %s नागरिक को भेज दी गई। समय-सीमा पहले जैसी "
-                 "चलती रहेगी।",
-                 c->tracking_no, dmy(cmd->date, date));
-        return 1;
-    case DESK_MSG_REJECT_ASKED:
-        snprintf(out, n,
-                 "✓ शिकायत %s को अमान्य (कार्रवाई योग्य नहीं) करने का अनुरोध नोडल अधिकारी को भेजा गया। उनकी "
-                 "मंजूरी तक शिकायत खुली रहेगी।",
-                 c->tracking_no);
-        return 1;
-    case DESK_MSG_REJECT_WAITING:
-        snprintf(out, n, "शिकायत %s को अमान्य करने का अनुरोध पहले से नोडल अधिकारी के पास है।",
-                 c->tracking_no);
-        return 0;
-    case DESK_MSG_NODAL_REJECT:
-        snprintf(out, n,
-                 "⚖️ अमान्य करने का अनुरोध: शिकायत %s (%s)\n%s\n\nअधिकारी %s का कारण: %s\n\n"
-                 "मंजूर करें: approve %s\nवापस भेजें: return %s <टिप्पणी>",
-                 c->tracking_no, c->dept_name_hi, c->description, from, cmd->text,
-                 c->tracking_no, c->tracking_no);
-        return 1;
-    case DESK_MSG_ONLY_NODAL:
-        snprintf(out, n, "approve और return केवल नोडल अधिकारी या कलेक्टर लिख सकते हैं।");
-        return 0;
-    case DESK_MSG_NOTHING_TO_DECIDE:
-        snprintf(out, n, "शिकायत %s पर अमान्य करने का कोई अनुरोध लंबित नहीं है।", c->tracking_no);
-        return 0;
-    case DESK_MSG_REJECTED:
-        snprintf(out, n, "✓ शिकायत %s अमान्य के रूप में बंद। नागरिक को कारण बता दिया गया।",
-                 c->tracking_no);
-        return 1;
-    case DESK_MSG_ASKER_REJECTED:
-        snprintf(out, n, "शिकायत %s: नोडल अधिकारी ने अमान्य करना मंजूर किया; शिकायत बंद।",
-                 c->tracking_no);
-        return 1;
-    case DESK_MSG_RETURNED:
-        snprintf(out, n, "✓ शिकायत %s अधिकारी को वापस भेजी गई।", c->tracking_no);
-        return 1;
-    case DESK_MSG_ASKER_RETURNED:
-        snprintf(out, n,
-                 "शिकायत %s: नोडल अधिकारी ने अमान्य करने का अनुरोध वापस किया।\nटिप्पणी: %s\nकृपया "
-                 "कार्रवाई करें: reply %s <संदेश> या resolve %s <टिप्पणी>",
-                 c->tracking_no, cmd->text, c->tracking_no, c->tracking_no);
-        return 1;
-    case DESK_MSG_TRANSFER_LIMIT:
-        snprintf(out, n,
-                 "शिकायत %s का %d बार स्थानांतरण हो चुका है; आगे का स्थानांतरण नोडल अधिकारी तय करेंगे। "
-                 "अनुरोध उन्हें भेज दिया गया।",
-                 c->tracking_no, c->transfers);
-        return 1;
-    case DESK_MSG_NODAL_TRANSFER:
-        snprintf(out, n,
-                 "🔁 स्थानांतरण का अनुरोध: शिकायत %s (%s), %d बार स्थानांतरित\nअधिकारी %s इसे %s विभाग को "
-                 "भेजना चाहते हैं।\n\nभेजने के लिए: transfer %s %s",
-                 c->tracking_no, c->dept_name_hi, c->transfers, from, cmd->dept,
-                 c->tracking_no, cmd->dept);
-        return 1;
-    default:
+    int citizen = msg == DESK_MSG_CITIZEN_REPLY || msg == DESK_MSG_CITIZEN_DOCS ||
+                  msg == DESK_MSG_CITIZEN_MOVED || msg == DESK_MSG_CITIZEN_INTERIM ||
+                  msg == DESK_MSG_CITIZEN_REJECTED;
+    const char *lang = citizen ? c->lang : OFFICER_LANG, *tracking = c->tracking_no;
+    /* A rejection approved tells the asking officer's reason (approve has no text). */
+    const char *reason = cmd->cmd == OFFICER_APPROVE ? c->reject_reason : cmd->text;
+    char swiped[200], before[200] = "", date[11] = "", days[8], count[8];
+    size_t len;
+    if (msg <= DESK_MSG_NONE || msg >= sizeof words_of / sizeof words_of[0]) {
         out[0] = '\0';
         return 0;
     }
-}
-
-/* The text of msg to the officer; 1 when it is about the case (kept with it), 0 when not. */
-static int officer_text(desk_msg msg, const officer_command *cmd, const case_info *c,
-                        const char *from, char *out, size_t n)
-{
-    switch (msg) {
-    case DESK_MSG_NOT_UNDERSTOOD:
-    case DESK_MSG_HELP:
-        snprintf(out, n, "%s%s", msg == DESK_MSG_NOT_UNDERSTOOD ? "यह आदेश समझ नहीं आया।\n\n" : "",
-                 officer_help);
-        return 0;
-    case DESK_MSG_NEED_TRACKING:
-        snprintf(out, n, "शिकायत संख्या लिखें, जैसे: %s BLB-2026-000123 <संदेश>",
-                 officer_cmd_name(cmd->cmd));
-        return 0;
-    case DESK_MSG_NO_CASE:
-        snprintf(
-            out, n,
-            "शिकायत %s नहीं मिली। संख्या जांचें (जैसे BLB-2026-000123), या 'cases' लिखकर अपनी शिकायतें देखें।",
-            cmd->tracking[0] ? cmd->tracking : "(जिस संदेश पर जवाब दिया)");
-        return 0;
-    case DESK_MSG_NOT_YOURS:
-        /* Which department holds it is not theirs to know (issue 14). */
-        snprintf(out, n,
-                 "शिकायत %s आपके विभाग की शिकायतों में नहीं है, इस पर आप कार्रवाई नहीं कर सकते। / "
-                 "Complaint %s is not one of your department's cases.",
-                 c->tracking_no, c->tracking_no);
-        return 0;
-    case DESK_MSG_CLOSED:
-        snprintf(out, n, "शिकायत %s बंद हो चुकी है।", c->tracking_no);
-        return 0;
-    case DESK_MSG_EMPTY_TEXT:
-        snprintf(out, n, "संदेश खाली है। ऐसे लिखें: %s %s <संदेश>", officer_cmd_name(cmd->cmd),
-                 c->tracking_no);
-        return 0;
-    case DESK_MSG_NEED_DEPT:
-        snprintf(out, n, "किस विभाग को? ऐसे लिखें: transfer %s <विभाग कोड, जैसे CSPDCL>",
-                 c->tracking_no);
-        return 0;
-    case DESK_MSG_UNKNOWN_DEPT:
-        snprintf(out, n, "विभाग कोड %s नहीं मिला। सही कोड लिखें (जैसे PHE, CSPDCL, REVENUE)।",
-                 cmd->dept);
-        return 0;
-    case DESK_MSG_SENT:
-        snprintf(out, n, "✓ शिकायत %s: नागरिक को भेज दिया गया।", c->tracking_no);
-        return 1;
-    case DESK_MSG_RESOLVED:
-        snprintf(out, n, "✓ शिकायत %s हल के रूप में दर्ज। नागरिक से संतुष्टि पूछी गई है।", c->tracking_no);
-        return 1;
-    case DESK_MSG_TRANSFERRED:
-        snprintf(out, n, "✓ शिकायत %s %s विभाग को भेज दी गई।", c->tracking_no, c->department);
-        return 1;
-    default:
-        return rule_text(msg, cmd, c, from, out, n);
+    if (msg == DESK_MSG_NO_CASE)
+        tracking = cmd->tracking[0] ? cmd->tracking
+                                    : catalogue_put(swiped, sizeof swiped, o->cat,
+                                                    MSG_OFFICER_SWIPED_CASE, lang, NULL);
+    if (msg == DESK_MSG_NOT_UNDERSTOOD) {
+        catalogue_put(before, sizeof before - 2, o->cat, MSG_OFFICER_NOT_UNDERSTOOD, lang, NULL);
+        strcat(before, "\n\n");
     }
-}
-
-/* The text of msg to the case's citizen, in their language. */
-static void citizen_text(desk_msg msg, const officer_command *cmd, const case_info *c, char *out,
-                         size_t n)
-{
-    int en = !strcmp(c->lang, "en");
-    switch (msg) {
-    case DESK_MSG_CITIZEN_DOCS:
-        snprintf(out, n,
-                 en ? "For your complaint %s the officer needs:\n%s\nPlease send the photo or "
-                      "document here."
-                    : "शिकायत %s के लिए अधिकारी को यह चाहिए:\n%s\nकृपया फोटो या दस्तावेज़ यहीं भेजें।",
-                 c->tracking_no, cmd->text);
-        break;
-    case DESK_MSG_CITIZEN_INTERIM: {
-        char date[11];
-        snprintf(out, n,
-                 en ? "Interim reply from the officer on your complaint %s:\n%s\nExpected "
-                      "resolution by: %s"
-                    : "आपकी शिकायत %s पर अधिकारी का अंतरिम जवाब:\n%s\nसमाधान की संभावित तारीख: %s",
-                 c->tracking_no, cmd->text, dmy(cmd->date, date));
-        break;
-    }
-    case DESK_MSG_CITIZEN_REJECTED: {
-        /* The reason is the asking officer's (approve has none), or the nodal officer's own. */
-        const char *why = cmd->cmd == OFFICER_APPROVE ? c->reject_reason : cmd->text;
-        snprintf(out, n,
-                 en ? "Your complaint %s has been closed: it is not something the district "
-                      "administration can act on.\nReason: %s"
-                    : "आपकी शिकायत %s बंद कर दी गई है: इस पर जिला प्रशासन के स्तर पर कार्रवाई संभव नहीं "
-                      "है।\nकारण: %s",
-                 c->tracking_no, why);
-        break;
-    }
-    case DESK_MSG_CITIZEN_MOVED:
-        snprintf(out, n,
-                 en ? "Your complaint %s is now with the %s department."
-                    : "आपकी शिकायत %s अब %s विभाग को भेजी गई है।",
-                 c->tracking_no, en ? c->dept_name_en : c->dept_name_hi);
-        break;
-    default:
-        snprintf(out, n,
-                 en ? "Reply from the officer on your complaint %s:\n%s"
-                    : "आपकी शिकायत %s पर अधिकारी का जवाब:\n%s",
-                 c->tracking_no, cmd->text);
-        break;
-    }
+    if (cmd->date[0])
+        dmy(cmd->date, date);
+    snprintf(days, sizeof days, "%d", DESK_INTERIM_MAX_DAYS);
+    snprintf(count, sizeof count, "%d", c->transfers);
+    len = (size_t)snprintf(out, n, "%s", before);
+    catalogue_put(out + len, n - len, o->cat, words_of[msg].id, lang, "tracking_no", tracking,
+                  "command", officer_cmd_name(cmd->cmd), "code",
+                  msg == DESK_MSG_UNKNOWN_DEPT || msg == DESK_MSG_NODAL_TRANSFER ? cmd->dept
+                                                                                 : c->department,
+                  "department",
+                  citizen && !strcmp(c->lang, "en") ? c->dept_name_en : c->dept_name_hi, "text",
+                  cmd->text, "request", cmd->text, "date", date, "days", days, "count", count,
+                  "officer", from, "reason", reason, "description", c->description, NULL);
+    return words_of[msg].about;
 }
 
 static int officer_cases(desk_out *o, const char *phone, int supervisor, err *e)
@@ -438,13 +326,18 @@ static int officer_cases(desk_out *o, const char *phone, int supervisor, err *e)
     size_t n = 0;
     if (!r)
         return -1;
-    n += (size_t)snprintf(text, sizeof text,
-                          PQntuples(r) ? "आपकी खुली शिकायतें (सबसे पुरानी पहले):\n"
-                                       : "आपके विभाग की कोई खुली शिकायत नहीं है।");
-    for (int i = 0; i < PQntuples(r) && n < sizeof text - 200; i++)
-        n += (size_t)snprintf(text + n, sizeof text - n, "%s — %s, %s घंटे — %s\n",
-                              PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
-                              PQgetvalue(r, i, 3));
+    catalogue_put(text, sizeof text - 1, o->cat,
+                  PQntuples(r) ? MSG_OFFICER_CASES_HEAD : MSG_OFFICER_NO_CASES, OFFICER_LANG, NULL);
+    n = strlen(text);
+    if (PQntuples(r))
+        text[n++] = '\n', text[n] = '\0';
+    for (int i = 0; i < PQntuples(r) && n < sizeof text - 200; i++) {
+        catalogue_put(text + n, sizeof text - n - 1, o->cat, MSG_OFFICER_CASES_ROW, OFFICER_LANG,
+                      "tracking_no", PQgetvalue(r, i, 0), "status", PQgetvalue(r, i, 1), "hours",
+                      PQgetvalue(r, i, 2), "description", PQgetvalue(r, i, 3), NULL);
+        n += strlen(text + n);
+        text[n++] = '\n', text[n] = '\0';
+    }
     PQclear(r);
     return desk_say(o, phone, text, NULL, "officer_reply", e);
 }
@@ -453,14 +346,18 @@ static int officer_cases(desk_out *o, const char *phone, int supervisor, err *e)
  * that could not reach them as a template notification arrives now. */
 static int show_case(desk_out *o, const char *to, const case_info *c, err *e)
 {
-    char text[4600];
+    char text[4600], place[600], reopened[16], removed[200];
     PGresult *a;
     int rc = 0;
-    snprintf(text, sizeof text, "%s — %s (%s)\nस्थिति: %s, दोबारा खुली: %d बार\n%s%s%s\nनागरिक: %s",
-             c->tracking_no, c->dept_name_hi, c->department, c->status, c->reopen_count,
-             c->description, c->place[0] ? "\nगांव/वार्ड: " : "", c->place,
-             c->citizen[0] ? c->citizen
-                           : "— (अवधि पूरी होने पर हटाया गया / removed after retention)");
+    snprintf(reopened, sizeof reopened, "%d", c->reopen_count);
+    catalogue_put(text, sizeof text, o->cat, MSG_OFFICER_CASE_DETAILS, OFFICER_LANG, "tracking_no",
+                  c->tracking_no, "department", c->dept_name_hi, "code", c->department, "status",
+                  c->status, "reopened", reopened, "description", c->description, "place",
+                  desk_place(o, c, place, sizeof place), "citizen",
+                  c->citizen[0] ? c->citizen
+                                : catalogue_put(removed, sizeof removed, o->cat,
+                                                MSG_OFFICER_CITIZEN_REMOVED, OFFICER_LANG, NULL),
+                  NULL);
     if (desk_say(o, to, text, NULL, "officer_reply", e) < 0)
         return -1;
     if (!(a = case_attachments(o->pg, c->id, e)))
@@ -480,28 +377,19 @@ static int show_case(desk_out *o, const char *to, const case_info *c, err *e)
 static int ask_satisfaction(desk_out *o, const case_info *c, const char *full_note, err *e)
 {
     engine_out q;
-    char body[3072], note[2404]; /* 600 letters of note */
-    int en = strcmp(c->lang, "en") == 0;
+    char body[3200], note[2404]; /* 600 letters of note */
     memset(&q, 0, sizeof q);
     q.kind = ENGINE_SEND;
     q.type = ENGINE_BUTTONS;
     snprintf(note, sizeof note, "%s", full_note);
     text_cut(note, 600); /* the question must stay within WhatsApp's 1024 characters */
-    if (en)
-        snprintf(body, sizeof body,
-                 "Your complaint %s has been resolved.\nOfficer's note: %s\n\nAre you satisfied "
-                 "with the resolution?",
-                 c->tracking_no, note);
-    else
-        snprintf(body, sizeof body,
-                 "आपकी शिकायत %s का समाधान कर दिया गया है।\nअधिकारी की टिप्पणी: %s\n\nक्या आप समाधान "
-                 "से संतुष्ट हैं?",
-                 c->tracking_no, note);
+    catalogue_put(body, sizeof body, o->cat, MSG_SATISFACTION_ASK, c->lang, "tracking_no",
+                  c->tracking_no, "note", note, NULL);
     q.text = body;
     snprintf(q.opts[0].id, sizeof q.opts[0].id, "sat:yes:%s", c->tracking_no);
-    snprintf(q.opts[0].title, sizeof q.opts[0].title, "%s", en ? "Yes" : "हाँ");
+    catalogue_put(q.opts[0].title, sizeof q.opts[0].title, o->cat, MSG_ANSWER_YES, c->lang, NULL);
     snprintf(q.opts[1].id, sizeof q.opts[1].id, "sat:no:%s", c->tracking_no);
-    snprintf(q.opts[1].title, sizeof q.opts[1].title, "%s", en ? "No" : "नहीं");
+    catalogue_put(q.opts[1].title, sizeof q.opts[1].title, o->cat, MSG_ANSWER_NO, c->lang, NULL);
     q.nopts = 2;
     return desk_send(o, c->citizen, &q, "citizen_update", c->id, e);
 }
@@ -512,7 +400,7 @@ static int notify_new_dept(desk_out *o, case_info *c, err *e)
     char text[4600];
     if (case_get(o->pg, c->tracking_no, c, e) < 0)
         return -1;
-    desk_case_summary(c, "स्थानांतरित शिकायत", text, sizeof text);
+    desk_case_summary(o, c, MSG_OFFICER_TRANSFERRED_CASE, text, sizeof text);
     return desk_notify_dept(o, c->department, text, c->id, "officer_new_case", 0, 0, e);
 }
 
@@ -554,11 +442,11 @@ static int act(desk_out *o, const wa_message *m, const officer_command *cmd, cas
     int moved;
     switch (a->step) {
     case DESK_SAY_OFFICER: {
-        int about = officer_text(a->msg, cmd, c, m->from, text, sizeof text);
+        int about = desk_text(o, a->msg, cmd, c, m->from, text, sizeof text);
         return desk_say(o, m->from, text, about ? c->id : NULL, "officer_reply", e);
     }
     case DESK_SAY_CITIZEN:
-        citizen_text(a->msg, cmd, c, text, sizeof text);
+        desk_text(o, a->msg, cmd, c, m->from, text, sizeof text);
         return desk_say(o, c->citizen, text, c->id, "citizen_update", e);
     case DESK_LIST_CASES:
         return officer_cases(o, m->from, f->supervisor && !f->officer, e);
@@ -578,15 +466,15 @@ static int act(desk_out *o, const wa_message *m, const officer_command *cmd, cas
         if ((moved = case_transfer(o->pg, c->id, cmd->dept, e)) != 0)
             return moved < 0 ? -1 : 0;
         /* Made inactive since the facts were gathered. */
-        officer_text(DESK_MSG_UNKNOWN_DEPT, cmd, c, m->from, text, sizeof text);
+        desk_text(o, DESK_MSG_UNKNOWN_DEPT, cmd, c, m->from, text, sizeof text);
         return desk_say(o, m->from, text, NULL, "officer_reply", e) < 0 ? -1 : 1;
     case DESK_NOTIFY_DEPT:
         return notify_new_dept(o, c, e);
     case DESK_SAY_NODAL:
-        officer_text(a->msg, cmd, c, m->from, text, sizeof text);
+        desk_text(o, a->msg, cmd, c, m->from, text, sizeof text);
         return say_nodal(o, c, text, e);
     case DESK_SAY_ASKER:
-        officer_text(a->msg, cmd, c, m->from, text, sizeof text);
+        desk_text(o, a->msg, cmd, c, m->from, text, sizeof text);
         return c->reject_by[0] ? desk_say(o, c->reject_by, text, c->id, "officer_reply", e) : 0;
     case DESK_CLOSE_REJECTED:
         return case_close_rejected(o->pg, c->id, e);
@@ -606,8 +494,10 @@ static int digest_tap(desk_out *o, const wa_message *m, err *e)
     desk_key(o, key, sizeof key);
     if ((got = outbox_digest_again(o->pg, key, m->from, earlier, e)) != 0)
         return got < 0 ? -1 : 0;
-    return desk_say(o, m->from, "यह सूची अब उपलब्ध नहीं है। / This list is no longer available.", NULL,
-                    "officer_reply", e);
+    return desk_say(
+        o, m->from,
+        catalogue_put(earlier, sizeof earlier, o->cat, MSG_OFFICER_DIGEST_GONE, OFFICER_LANG, NULL),
+        NULL, "officer_reply", e);
 }
 
 int desk_officer(desk_out *o, const wa_message *m, err *e)

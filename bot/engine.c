@@ -18,9 +18,15 @@
 #define MAX_WORDS 64 /* words of a typed sentence searched for an intent */
 #define WORD_MAX  128
 
-static const flow_text more_title = {"और विकल्प", "More options", NULL};
-static const flow_text more_desc = {"अगले विकल्प देखें", "See the next options", NULL};
-static const flow_text default_button = {"विकल्प चुनें", "Choose", NULL};
+/* Without the catalogue's words (engine_ctx): English for every language. */
+static const flow_text more_title = {NULL, "More options", NULL};
+static const flow_text more_desc = {NULL, "See the next options", NULL};
+static const flow_text default_button = {NULL, "Choose", NULL};
+
+static const flow_text *ctx_text(const flow_text *given, const flow_text *builtin)
+{
+    return given->hi ? given : builtin;
+}
 /* The answer words are the desk's too (words.c); at the engine's own yes/no question the digits
  * of its buttons answer as well. */
 static const char *const *const yes_words = words_yes_or_1;
@@ -367,10 +373,13 @@ static int render_state(const engine_ctx *ctx, engine_session *s, const flow_sta
         for (size_t i = first; i < first + count; i++)
             add_row(o, &rows[i], lang);
         if (more)
-            option(o, "more", flow_text_get(&more_title, lang), flow_text_get(&more_desc, lang));
+            option(o, "more", flow_text_get(ctx_text(&ctx->more_title, &more_title), lang),
+                   flow_text_get(ctx_text(&ctx->more_desc, &more_desc), lang));
         if (o->type == ENGINE_LIST)
-            snprintf(o->button, sizeof o->button, "%s",
-                     flow_text_get(st->button.hi ? &st->button : &default_button, lang));
+            snprintf(
+                o->button, sizeof o->button, "%s",
+                flow_text_get(st->button.hi ? &st->button : ctx_text(&ctx->button, &default_button),
+                              lang));
         if (total == 0) { /* a directory with no departments: say it as text */
             o->type = ENGINE_TEXT;
             o->nopts = 0;
@@ -545,7 +554,8 @@ static int pick_row(const engine_ctx *ctx, const engine_session *s, const flow_s
             return -2;
         return -1;
     }
-    if (more && (title_is(norm, &more_title) || word_in(norm, more_words)))
+    if (more &&
+        (title_is(norm, ctx_text(&ctx->more_title, &more_title)) || word_in(norm, more_words)))
         return -2;
     for (size_t i = 0; i < total; i++) {
         if (title_is(norm, rows[i].title))

@@ -50,6 +50,10 @@ typedef struct engine_ctx {
     const engine_dept *depts;
     size_t ndepts;
     flow_text district; /* the district's name for {district}...; hi NULL: none */
+    /* The words of a list's "more" row, its description and a list button the flow does not
+     * name (the catalogue's more_options, more_options_desc, choose_button); hi NULL: the
+     * English built in (tests, benchmarks). */
+    flow_text more_title, more_desc, button;
 } engine_ctx;
 
 typedef struct engine_var {

@@ -91,14 +91,15 @@ static void *worker_thread(void *arg)
 
 static void *sender_thread(void *arg)
 {
-    sender_run(arg, &stop_flag);
+    sender_run(arg, &stop_flag, &reload_flag);
     return NULL;
 }
 
 static void *scheduler_thread(void *arg)
 {
     err e = {0};
-    scheduler_run(arg, &stop_flag, &e);
+    if (scheduler_run(arg, &stop_flag, &reload_flag, &e) < 0)
+        fprintf(stderr, "sampark scheduler: %s\n", e.msg);
     return NULL;
 }
 
@@ -138,11 +139,14 @@ static int cmd_serve(const config *c, int argc, char **argv)
     if (config_check_serve(c, &e) < 0)
         return fail(&e);
     {
-        /* A broken flow set never goes live (SPEC: serve refuses to start on one). */
+        /* A broken flow set or message catalogue never goes live (SPEC: serve refuses to start
+         * on one). */
         flow_set *flows = flow_set_load(c->flows_dir, &e);
-        if (!flows)
-            return fail(&e);
+        catalogue *cat = flows ? catalogue_load(c->flows_dir, &e) : NULL;
         flow_set_free(flows);
+        if (!cat)
+            return fail(&e);
+        catalogue_free(cat);
     }
     /* Redis and PostgreSQL may be down at start: serve anyway; /healthz says 503 until they
      * answer, and every connection reconnects on use. */
@@ -189,10 +193,10 @@ static int cmd_serve(const config *c, int argc, char **argv)
     else if (run_worker && !have_wtid)
         rc = worker_run(w, &stop_flag, &reload_flag);
     else if (run_sender && !have_stid)
-        rc = sender_run(snd, &stop_flag);
+        rc = sender_run(snd, &stop_flag, &reload_flag);
     else if (run_scheduler && !have_ctid) {
         err se = {0};
-        rc = scheduler_run(c, &stop_flag, &se);
+        rc = scheduler_run(c, &stop_flag, &reload_flag, &se) < 0 ? fail(&se) : 0;
     } else
         while (!stop_flag)
             pause();
@@ -277,6 +281,7 @@ static int cmd_scheduler(const config *c, int argc, char **argv)
     int64_t at = clock_now_ms();
     err e = {0};
     db *pg;
+    catalogue *cat;
     if (!digest) {
         if (argc < 2 || strcmp(argv[1], "run-once") != 0)
             return usage_error("scheduler: expected 'scheduler run-once [--at ISO8601]'");
@@ -299,11 +304,17 @@ static int cmd_scheduler(const config *c, int argc, char **argv)
     }
     if (optind < argc)
         return usage_error("unexpected argument '%s'", argv[optind]);
-    if (!(pg = db_open(c->database_url, &e)))
+    if (!(cat = catalogue_load(c->flows_dir, &e)))
         return fail(&e);
+    if (!(pg = db_open(c->database_url, &e))) {
+        catalogue_free(cat);
+        return fail(&e);
+    }
     if (digest) {
-        char *text = scheduler_digest(pg, c, at, weekly ? "weekly" : "daily", c->digest_dir, &e);
+        char *text =
+            scheduler_digest(pg, c, cat, at, weekly ? "weekly" : "daily", c->digest_dir, &e);
         db_close(pg);
+        catalogue_free(cat);
         if (!text)
             return fail(&e);
         printf("%s", text);
@@ -312,8 +323,9 @@ static int cmd_scheduler(const config *c, int argc, char **argv)
     }
     {
         scheduler_stats st;
-        int rc = scheduler_pass(pg, c, at, &st, &e);
+        int rc = scheduler_pass(pg, c, cat, at, &st, &e);
         db_close(pg);
+        catalogue_free(cat);
         if (rc < 0)
             return fail(&e);
         printf("reminded %d, nodal %d, collector %d, satisfaction reminders %d, auto-closed %d, "

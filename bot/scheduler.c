@@ -145,16 +145,15 @@ static int to_phones(db *d, case_role role, const char *dept, const char *base, 
     return rc;
 }
 
-static int reminders(db *d, const char *now, scheduler_stats *st, err *e)
+static int reminders(db *d, const catalogue *cat, const char *now, scheduler_stats *st, err *e)
 {
     PGresult *r = case_pass(d, CASE_REMIND, now, NULL, e);
     if (!r)
         return -1;
     for (int i = 0; i < PQntuples(r); i++) {
-        char text[400], base[120];
-        snprintf(text, sizeof text,
-                 "⏰ याद दिलाना: शिकायत %s की समय-सीमा %s को पूरी हो रही है। जवाब: reply %s <संदेश>",
-                 PQgetvalue(r, i, 1), PQgetvalue(r, i, 3), PQgetvalue(r, i, 1));
+        char text[4096], base[120];
+        catalogue_put(text, sizeof text, cat, MSG_OFFICER_REMINDER, OFFICER_LANG, "tracking_no",
+                      PQgetvalue(r, i, 1), "due", PQgetvalue(r, i, 3), NULL);
         snprintf(base, sizeof base, "remind:%s:%s", PQgetvalue(r, i, 0), now);
         if (to_phones(d, CASE_OFFICERS, PQgetvalue(r, i, 2), base, text, "officer_reminder",
                       PQgetvalue(r, i, 0), NULL, e) < 0 ||
@@ -169,7 +168,8 @@ static int reminders(db *d, const char *now, scheduler_stats *st, err *e)
     return 0;
 }
 
-static int ladder(db *d, const char *now, int level, scheduler_stats *st, err *e)
+static int ladder(db *d, const catalogue *cat, const char *now, int level, scheduler_stats *st,
+                  err *e)
 {
     char lv[4];
     PGresult *r;
@@ -179,13 +179,16 @@ static int ladder(db *d, const char *now, int level, scheduler_stats *st, err *e
     for (int i = 0; i < PQntuples(r); i++) {
         const char *id = PQgetvalue(r, i, 0), *t = PQgetvalue(r, i, 1);
         int reopen = atoi(PQgetvalue(r, i, 3)), hours = atoi(PQgetvalue(r, i, 5));
-        char text[2048], base[120], detail[120], reopened[80] = "";
+        char text[2048], base[120], detail[120], reopened[200] = "", days[16], hh[16];
         if (reopen)
-            snprintf(reopened, sizeof reopened, " · %d बार दोबारा खुली", reopen);
-        snprintf(text, sizeof text,
-                 "%s समय-सीमा पार: शिकायत %s (%s)\n%d दिन %d घंटे पुरानी%s\n%s\n\nदेखें: show %s",
-                 level == 1 ? "⚠️" : "🔴", t, PQgetvalue(r, i, 7), hours / 24, hours % 24,
-                 reopened, PQgetvalue(r, i, 4), t);
+            catalogue_put(reopened, sizeof reopened, cat, MSG_ESCALATION_REOPENED, OFFICER_LANG,
+                          "times", PQgetvalue(r, i, 3), NULL);
+        snprintf(days, sizeof days, "%d", hours / 24);
+        snprintf(hh, sizeof hh, "%d", hours % 24);
+        catalogue_put(text, sizeof text, cat, MSG_ESCALATION, OFFICER_LANG, "mark",
+                      level == 1 ? "⚠️" : "🔴", "tracking_no", t, "department",
+                      PQgetvalue(r, i, 7), "days", days, "hours", hh, "reopened", reopened,
+                      "description", PQgetvalue(r, i, 4), NULL);
         /* One notification per level per SLA clock: a reopened case can climb again. */
         snprintf(base, sizeof base, "esc%d:%s:%s", level, id, PQgetvalue(r, i, 6));
         snprintf(detail, sizeof detail, "{\"level\": %d, \"reopen_count\": %d}", level, reopen);
@@ -207,7 +210,8 @@ static int ladder(db *d, const char *now, int level, scheduler_stats *st, err *e
     return 0;
 }
 
-static int satisfaction(db *d, const config *c, const char *now, scheduler_stats *st, err *e)
+static int satisfaction(db *d, const config *c, const catalogue *cat, const char *now,
+                        scheduler_stats *st, err *e)
 {
     char hours[16];
     PGresult *r;
@@ -216,20 +220,18 @@ static int satisfaction(db *d, const config *c, const char *now, scheduler_stats
         return -1;
     for (int i = 0; i < PQntuples(r); i++) {
         engine_out q;
-        char key[120], body[400];
-        int en = !strcmp(PQgetvalue(r, i, 3), "en");
+        char key[120], body[3200];
+        const char *lang = PQgetvalue(r, i, 3);
         memset(&q, 0, sizeof q);
         q.kind = ENGINE_SEND;
         q.type = ENGINE_BUTTONS;
-        snprintf(body, sizeof body,
-                 en ? "A reminder about your complaint %s: are you satisfied with the resolution?"
-                    : "आपकी शिकायत %s के बारे में याद दिलाना: क्या आप समाधान से संतुष्ट हैं?",
-                 PQgetvalue(r, i, 1));
+        catalogue_put(body, sizeof body, cat, MSG_SATISFACTION_REMINDER, lang, "tracking_no",
+                      PQgetvalue(r, i, 1), NULL);
         q.text = body;
         snprintf(q.opts[0].id, sizeof q.opts[0].id, "sat:yes:%s", PQgetvalue(r, i, 1));
-        snprintf(q.opts[0].title, sizeof q.opts[0].title, "%s", en ? "Yes" : "हाँ");
+        catalogue_put(q.opts[0].title, sizeof q.opts[0].title, cat, MSG_ANSWER_YES, lang, NULL);
         snprintf(q.opts[1].id, sizeof q.opts[1].id, "sat:no:%s", PQgetvalue(r, i, 1));
-        snprintf(q.opts[1].title, sizeof q.opts[1].title, "%s", en ? "No" : "नहीं");
+        catalogue_put(q.opts[1].title, sizeof q.opts[1].title, cat, MSG_ANSWER_NO, lang, NULL);
         q.nopts = 2;
         snprintf(key, sizeof key, "satremind:%s:%s", PQgetvalue(r, i, 0), PQgetvalue(r, i, 4));
         if (outbox_engine(d, key, PQgetvalue(r, i, 2), &q, "citizen_update", PQgetvalue(r, i, 0),
@@ -244,14 +246,9 @@ static int satisfaction(db *d, const config *c, const char *now, scheduler_stats
     if (!(r = case_pass(d, CASE_AUTO_CLOSE, now, hours, e)))
         return -1;
     for (int i = 0; i < PQntuples(r); i++) {
-        char key[120], text[400];
-        int en = !strcmp(PQgetvalue(r, i, 3), "en");
-        snprintf(
-            text, sizeof text,
-            en ? "Your complaint %s has been closed, as we did not hear back. If the problem is "
-                 "still there, send a new complaint."
-               : "जवाब न मिलने के कारण आपकी शिकायत %s बंद कर दी गई है। समस्या अब भी हो तो नई शिकायत भेजें।",
-            PQgetvalue(r, i, 1));
+        char key[120], text[4096];
+        catalogue_put(text, sizeof text, cat, MSG_AUTO_CLOSED, PQgetvalue(r, i, 3), "tracking_no",
+                      PQgetvalue(r, i, 1), NULL);
         snprintf(key, sizeof key, "autoclose:%s", PQgetvalue(r, i, 0));
         if (outbox_text(d, key, PQgetvalue(r, i, 2), text, "citizen_update", PQgetvalue(r, i, 0),
                         e) < 0 ||
@@ -266,14 +263,14 @@ static int satisfaction(db *d, const config *c, const char *now, scheduler_stats
     return 0;
 }
 
-static int lapses(db *d, const char *now, scheduler_stats *st, err *e)
+static int lapses(db *d, const catalogue *cat, const char *now, scheduler_stats *st, err *e)
 {
     PGresult *r = case_pass(d, CASE_REASONS_DUE, now, NULL, e);
     if (!r)
         return -1;
     for (int i = 0; i < PQntuples(r); i++) {
         char key[120];
-        desk_out o = {.pg = d, .key = key};
+        desk_out o = {.pg = d, .key = key, .cat = cat};
         int rc;
         snprintf(key, sizeof key, "noreason:%s:%s", PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
         if ((rc = desk_reopen_unexplained(&o, PQgetvalue(r, i, 0), e)) < 0) {
@@ -288,11 +285,9 @@ static int lapses(db *d, const char *now, scheduler_stats *st, err *e)
     for (int i = 0; i < PQntuples(r); i++) {
         const char *id = PQgetvalue(r, i, 0), *t = PQgetvalue(r, i, 1),
                    *officer = PQgetvalue(r, i, 5)[0] == 't' ? PQgetvalue(r, i, 2) : "";
-        char text[400], key[120];
-        snprintf(text, sizeof text,
-                 "शिकायत %s: नागरिक ने 7 दिन में माँगे गए दस्तावेज़ नहीं भेजे। उनके आगे के संदेश अब इस "
-                 "शिकायत में नहीं जुड़ेंगे।\nफिर से माँगें: docs %s <क्या चाहिए>",
-                 t, t);
+        char text[4096], key[120];
+        catalogue_put(text, sizeof text, cat, MSG_DOCS_LAPSED, OFFICER_LANG, "tracking_no", t,
+                      NULL);
         snprintf(key, sizeof key, "docslapse:%s:%s", id, PQgetvalue(r, i, 3));
         if (event(d, id, "docs_request_lapsed", "no documents within 7 days", "{}", e) < 0 ||
             (*officer ? outbox_text(d, key, officer, text, "officer_docs", id, e)
@@ -370,7 +365,8 @@ static int write_file(const char *dir, const char *name, const char *content)
 /* The digest's lists: the most overdue and the reopened cases, in the text and the CSV, and the
  * first DIGEST_TOP overdue ones for the template (top). Nothing when the query fails: the
  * counts above them still make a digest. */
-static void digest_lists(db *d, const char *now, vec_str *text, vec_str *csv, vec_str *top, err *e)
+static void digest_lists(db *d, const catalogue *cat, const char *now, vec_str *text, vec_str *csv,
+                         vec_str *top, err *e)
 {
     PGresult *r = case_pass(d, CASE_DIGEST_LISTS, now, NULL, e);
     const char *section = "";
@@ -380,17 +376,24 @@ static void digest_lists(db *d, const char *now, vec_str *text, vec_str *csv, ve
     add(csv, "\nlist,tracking_no,department,age_days,age_hours,reopen_count\n");
     for (int i = 0; i < PQntuples(r); i++) {
         const char *k = PQgetvalue(r, i, 0);
+        char line[1024], again[200] = "";
         if (strcmp(section, k) != 0) {
             add(text, "\n%s\n",
-                !strcmp(k, "overdue")    ? "सबसे पुरानी समय-सीमा पार:"
-                : !strcmp(k, "interim") ? "अंतरिम जवाब वाली खुली शिकायतें:"
-                                         : "दोबारा खुली शिकायतें:");
+                catalogue_put(line, sizeof line, cat,
+                              !strcmp(k, "overdue")   ? MSG_DIGEST_OVERDUE
+                              : !strcmp(k, "interim") ? MSG_DIGEST_INTERIM
+                                                      : MSG_DIGEST_REOPENED,
+                              OFFICER_LANG, NULL));
             section = k;
         }
-        add(text, "%s (%s) %s दिन %s घंटे%s%s\n", PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
-            PQgetvalue(r, i, 3), PQgetvalue(r, i, 4),
-            strcmp(PQgetvalue(r, i, 5), "0") ? ", दोबारा: " : "",
-            strcmp(PQgetvalue(r, i, 5), "0") ? PQgetvalue(r, i, 5) : "");
+        if (strcmp(PQgetvalue(r, i, 5), "0"))
+            catalogue_put(again, sizeof again, cat, MSG_DIGEST_ROW_REOPENED, OFFICER_LANG, "times",
+                          PQgetvalue(r, i, 5), NULL);
+        add(text, "%s\n",
+            catalogue_put(line, sizeof line, cat, MSG_DIGEST_ROW, OFFICER_LANG, "tracking_no",
+                          PQgetvalue(r, i, 1), "department", PQgetvalue(r, i, 2), "days",
+                          PQgetvalue(r, i, 3), "hours", PQgetvalue(r, i, 4), "reopened", again,
+                          NULL));
         add(csv, "%s,%s,%s,%s,%s,%s\n", k, PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
             PQgetvalue(r, i, 3), PQgetvalue(r, i, 4), PQgetvalue(r, i, 5));
         if (!strcmp(k, "overdue") && ntop++ < DIGEST_TOP)
@@ -400,13 +403,41 @@ static void digest_lists(db *d, const char *now, vec_str *text, vec_str *csv, ve
     PQclear(r);
 }
 
+/* The digest's first two lines: the period, its date, the district, the five totals. */
+static void digest_head(const catalogue *cat, vec_str *text, const char *kind, const char *when,
+                        const char *district, const long tot[5])
+{
+    char n[5][24], period[200], line[2048];
+    for (int k = 0; k < 5; k++)
+        snprintf(n[k], sizeof n[k], "%ld", tot[k]);
+    catalogue_put(period, sizeof period, cat,
+                  !strcmp(kind, "weekly") ? MSG_DIGEST_WEEKLY : MSG_DIGEST_DAILY, OFFICER_LANG,
+                  NULL);
+    add(text, "%s\n",
+        catalogue_put(line, sizeof line, cat, MSG_DIGEST_HEAD, OFFICER_LANG, "period", period,
+                      "date", when, "district", district, "received", n[0], "resolved", n[1],
+                      "closed", n[2], "reopened", n[3], "overdue", n[4], NULL));
+}
+
+/* The digest's line on the citizens' answers to the satisfaction question. */
+static void digest_answers(const catalogue *cat, vec_str *text, long yes, long no)
+{
+    char pct[24], all[24], y[24], line[1024];
+    snprintf(pct, sizeof pct, "%ld", 100 * yes / (yes + no));
+    snprintf(all, sizeof all, "%ld", yes + no);
+    snprintf(y, sizeof y, "%ld", yes);
+    add(text, "%s\n",
+        catalogue_put(line, sizeof line, cat, MSG_DIGEST_SATISFACTION, OFFICER_LANG, "percent", pct,
+                      "answers", all, "yes", y, NULL));
+}
+
 /* The digest's text and CSV, the district's date, and in *top_out the most overdue cases as
  * one line for the template ("BLB-2026-000123 (97 h), ..."; "" when none is overdue). */
-static char *build_digest(db *d, int64_t now_ms, const char *kind, char **csv_out, char **top_out,
-                          char day[16], err *e)
+static char *build_digest(db *d, const catalogue *cat, int64_t now_ms, const char *kind,
+                          char **csv_out, char **top_out, char day[16], err *e)
 {
     vec_str text = {0}, csv = {0}, top = {0};
-    char now[32], start[64], when[16] = "";
+    char now[32], start[64], when[16] = "", heading[512];
     int64_t period_ms = (!strcmp(kind, "weekly") ? 7 : 1) * 24LL * 3600 * 1000;
     time_t st = (time_t)((now_ms - period_ms) / 1000);
     struct tm tm;
@@ -434,18 +465,16 @@ static char *build_digest(db *d, int64_t now_ms, const char *kind, char **csv_ou
     } else {
         strftime(when, sizeof when, "%d-%m-%Y", &tm);
     }
-    add(&text,
-        "📊 %s रिपोर्ट %s — %s\nप्राप्त %ld · हल %ld · बंद %ld · दोबारा खुली %ld · समय-सीमा पार %ld\n",
-        !strcmp(kind, "weekly") ? "साप्ताहिक" : "दैनिक", when,
-        PQntuples(r) ? PQgetvalue(r, 0, 0) : "", tot[0], tot[1], tot[2], tot[3], tot[4]);
+    digest_head(cat, &text, kind, when, PQntuples(r) ? PQgetvalue(r, 0, 0) : "", tot);
     PQclear(r);
     if ((r = case_pass(d, CASE_DIGEST_ANSWERS, now, start, e))) {
         long yes = atol(PQgetvalue(r, 0, 0)), no = atol(PQgetvalue(r, 0, 1));
         if (yes + no)
-            add(&text, "संतुष्टि: %ld%% (%ld में से %ld)\n", 100 * yes / (yes + no), yes + no, yes);
+            digest_answers(cat, &text, yes, no);
         PQclear(r);
     }
-    add(&text, "\nविभागवार (प्राप्त/हल/बंद/दोबारा/समय पार):\n");
+    add(&text, "\n%s\n",
+        catalogue_put(heading, sizeof heading, cat, MSG_DIGEST_DEPARTMENTS, OFFICER_LANG, NULL));
     add(&csv, "department,received,resolved,closed,reopened,overdue\n");
     for (int i = 0; i < PQntuples(rows); i++) {
         const char *v[6];
@@ -459,7 +488,7 @@ static char *build_digest(db *d, int64_t now_ms, const char *kind, char **csv_ou
             add(&text, "%s: %s/%s/%s/%s/%s\n", v[0], v[1], v[2], v[3], v[4], v[5]);
     }
     PQclear(rows);
-    digest_lists(d, now, &text, &csv, &top, e);
+    digest_lists(d, cat, now, &text, &csv, &top, e);
     add(&top, "%s", "");
     if (!text.s || !csv.s || !top.s) {
         free(text.s);
@@ -477,11 +506,12 @@ static char *build_digest(db *d, int64_t now_ms, const char *kind, char **csv_ou
  * quick-reply button: outside the collector's 24-hour window the template carries the headline
  * (the text's first two lines, as one) and the most overdue cases, and a tap on "Show the list"
  * brings this text (desk_officer.c, outbox_digest_again). */
-static int send_digest(db *d, const char *key, const char *text, const char *top, err *e)
+static int send_digest(db *d, const catalogue *cat, const char *key, const char *text,
+                       const char *top, err *e)
 {
     json_object *hint = json_object_new_object(), *params = json_object_new_array(),
                 *buttons = json_object_new_array();
-    char head[1024];
+    char head[1024], none[200];
     size_t first = strcspn(text, "\n");
     int rc;
     /* "📊 दैनिक रिपोर्ट 03-11-2026 — district: प्राप्त 4 · हल 2 · ..." */
@@ -489,7 +519,10 @@ static int send_digest(db *d, const char *key, const char *text, const char *top
              text[first] ? (int)strcspn(text + first + 1, "\n") : 0,
              text[first] ? text + first + 1 : "");
     json_object_array_add(params, json_object_new_string(head));
-    json_object_array_add(params, json_object_new_string(*top ? top : "कोई नहीं / none"));
+    json_object_array_add(
+        params, json_object_new_string(*top ? top
+                                            : catalogue_put(none, sizeof none, cat, MSG_DIGEST_NONE,
+                                                            OFFICER_LANG, NULL)));
     json_object_array_add(buttons, json_object_new_string(key));
     json_object_object_add(hint, "params", params);
     json_object_object_add(hint, "buttons", buttons);
@@ -515,15 +548,15 @@ static void write_digest_files(const char *day, const char *kind, const char *di
                  strerror(errno));
 }
 
-char *scheduler_digest(db *d, const config *c, int64_t now_ms, const char *kind, const char *dir,
-                       err *e)
+char *scheduler_digest(db *d, const config *c, const catalogue *cat, int64_t now_ms,
+                       const char *kind, const char *dir, err *e)
 {
     char *csv = NULL, *top = NULL, *text, key[96], day[16];
     (void)c;
-    if (!(text = build_digest(d, now_ms, kind, &csv, &top, day, e)))
+    if (!(text = build_digest(d, cat, now_ms, kind, &csv, &top, day, e)))
         return NULL;
     snprintf(key, sizeof key, "digest:%s:%lld", kind, (long long)now_ms);
-    if (begin_at(d, now_ms, e) < 0 || send_digest(d, key, text, top, e) < 0 ||
+    if (begin_at(d, now_ms, e) < 0 || send_digest(d, cat, key, text, top, e) < 0 ||
         db_commit(d, e) < 0) {
         db_rollback(d);
         free(text);
@@ -538,13 +571,13 @@ char *scheduler_digest(db *d, const config *c, int64_t now_ms, const char *kind,
 }
 
 /* One scheduled digest of the local day date: claimed, sent and saved in one transaction. */
-static int digest_once(db *d, const config *c, int64_t now_ms, const char *kind, const char *date,
-                       scheduler_stats *st, err *e)
+static int digest_once(db *d, const config *c, const catalogue *cat, int64_t now_ms,
+                       const char *kind, const char *date, scheduler_stats *st, err *e)
 {
     char *text, *csv = NULL, *top = NULL, key[96], day[16];
     PGresult *claim = NULL;
     int rc = -1;
-    if (!(text = build_digest(d, now_ms, kind, &csv, &top, day, e)))
+    if (!(text = build_digest(d, cat, now_ms, kind, &csv, &top, day, e)))
         return -1;
     snprintf(key, sizeof key, "digest:%s:%s", kind, date);
     if (begin_at(d, now_ms, e) < 0)
@@ -555,7 +588,7 @@ static int digest_once(db *d, const config *c, int64_t now_ms, const char *kind,
         rc = 0;
         goto rollback;
     }
-    if (send_digest(d, key, text, top, e) < 0 ||
+    if (send_digest(d, cat, key, text, top, e) < 0 ||
         db_exec(d, &st_save_digest, (const char *[]){kind, date, text, csv}, e) < 0 ||
         db_commit(d, e) < 0)
         goto rollback;
@@ -574,7 +607,8 @@ out:
 }
 
 /* The scheduled digests, once per local day. */
-static int digests(db *d, const config *c, int64_t now_ms, scheduler_stats *st, err *e)
+static int digests(db *d, const config *c, const catalogue *cat, int64_t now_ms,
+                   scheduler_stats *st, err *e)
 {
     char now[32], date[16];
     int weekly;
@@ -590,7 +624,7 @@ static int digests(db *d, const config *c, int64_t now_ms, scheduler_stats *st, 
     weekly = PQgetvalue(r, 0, 2)[0] == 't';
     PQclear(r);
     for (int w = 0; w <= weekly; w++)
-        if (digest_once(d, c, now_ms, w ? "weekly" : "daily", date, st, e) < 0)
+        if (digest_once(d, c, cat, now_ms, w ? "weekly" : "daily", date, st, e) < 0)
             return -1;
     return 0;
 }
@@ -598,8 +632,8 @@ static int digests(db *d, const config *c, int64_t now_ms, scheduler_stats *st, 
 /* One duty of a pass in its own transaction, so one that fails (a row it cannot handle, a
  * statement PostgreSQL refuses) does not stop the others — escalations keep going while
  * auto-close is broken, say. */
-static int duty(db *d, const config *c, int64_t now_ms, const char *now, int k, scheduler_stats *st,
-                err *e)
+static int duty(db *d, const config *c, const catalogue *cat, int64_t now_ms, const char *now,
+                int k, scheduler_stats *st, err *e)
 {
     scheduler_stats before = *st;
     int rc;
@@ -607,19 +641,19 @@ static int duty(db *d, const config *c, int64_t now_ms, const char *now, int k, 
         return -1;
     switch (k) {
     case 0:
-        rc = reminders(d, now, st, e);
+        rc = reminders(d, cat, now, st, e);
         break;
     case 1:
-        rc = ladder(d, now, 1, st, e);
+        rc = ladder(d, cat, now, 1, st, e);
         break;
     case 2:
-        rc = ladder(d, now, 2, st, e);
+        rc = ladder(d, cat, now, 2, st, e);
         break;
     case 3:
-        rc = satisfaction(d, c, now, st, e);
+        rc = satisfaction(d, c, cat, now, st, e);
         break;
     case 4:
-        rc = lapses(d, now, st, e);
+        rc = lapses(d, cat, now, st, e);
         break;
     default:
         rc = retention(d, c, now, st, e);
@@ -633,7 +667,8 @@ static int duty(db *d, const config *c, int64_t now_ms, const char *now, int k, 
     return 0;
 }
 
-int scheduler_pass(db *d, const config *c, int64_t now_ms, scheduler_stats *st, err *e)
+int scheduler_pass(db *d, const config *c, const catalogue *cat, int64_t now_ms,
+                   scheduler_stats *st, err *e)
 {
     static const char *const names[] = {"reminders",    "nodal escalation", "collector escalation",
                                         "satisfaction", "waiting lapses",   "retention"};
@@ -643,7 +678,7 @@ int scheduler_pass(db *d, const config *c, int64_t now_ms, scheduler_stats *st, 
     snprintf(now, sizeof now, "%lld", (long long)now_ms);
     for (int k = 0; k < 6; k++) {
         err de = {0};
-        if (duty(d, c, now_ms, now, k, st, &de) == 0)
+        if (duty(d, c, cat, now_ms, now, k, st, &de) == 0)
             continue;
         if (!failed++) {
             if (e) /* the first failure is the pass's error; the others are logged */
@@ -656,7 +691,7 @@ int scheduler_pass(db *d, const config *c, int64_t now_ms, scheduler_stats *st, 
     }
     {
         err de = {0};
-        if (digests(d, c, now_ms, st, &de) < 0 && !failed++ && e)
+        if (digests(d, c, cat, now_ms, st, &de) < 0 && !failed++ && e)
             *e = de;
     }
     {
@@ -719,17 +754,21 @@ static const char lead_lua[] =
     "if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end\n"
     "return 0\n";
 
-int scheduler_run(const config *c, volatile sig_atomic_t *stop, err *e)
+int scheduler_run(const config *c, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload,
+                  err *e)
 {
     db *d = db_new(c->database_url);
     rds *r = rds_new(c);
+    catalogue *cat = catalogue_load(c->flows_dir, e);
     char name[96], who[112], host[64] = "host";
     int64_t next_pass = 0;
     int leading = -1; /* unknown: the first answer is logged, leading or standing by */
-    if (!d || !r) {
+    unsigned seen_reload = reload ? (unsigned)*reload : 0;
+    if (!d || !r || !cat) {
         db_close(d);
         rds_free(r);
-        return err_set(e, ERR_ENV, "out of memory");
+        catalogue_free(cat);
+        return cat ? err_set(e, ERR_ENV, "out of memory") : -1;
     }
     gethostname(host, sizeof host - 1);
     snprintf(name, sizeof name, "%s:%d", host, (int)getpid());
@@ -752,7 +791,7 @@ int scheduler_run(const config *c, volatile sig_atomic_t *stop, err *e)
         if (leading && now >= next_pass) {
             scheduler_stats st;
             next_pass = now + 60000;
-            if (scheduler_pass(d, c, now, &st, &le) < 0) {
+            if (scheduler_pass(d, c, cat, now, &st, &le) < 0) {
                 text_mask_phones(le.msg); /* PostgreSQL's detail may quote a row */
                 log_warn("scheduler", "%s (next pass in a minute)", le.msg);
             }
@@ -761,8 +800,15 @@ int scheduler_run(const config *c, volatile sig_atomic_t *stop, err *e)
             struct timespec nap = {0, 300 * 1000000L};
             nanosleep(&nap, NULL);
         }
+        if (reload && (unsigned)*reload != seen_reload) {
+            err re = {0};
+            seen_reload = (unsigned)*reload;
+            if (catalogue_reload(&cat, c->flows_dir, &re) < 0)
+                log_error(who, "messages not reloaded, keeping the running ones: %s", re.msg);
+        }
     }
     db_close(d);
     rds_free(r);
+    catalogue_free(cat);
     return 0;
 }

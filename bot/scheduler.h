@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "catalogue.h"
 #include "config.h"
 #include "db.h"
 #include "err.h"
@@ -23,18 +24,23 @@ typedef struct scheduler_stats {
     int docs_lapsed;          /* requests for documents unanswered for seven days */
 } scheduler_stats;
 
-/* One pass at now_ms (Unix ms). Runs in its own transactions on d. */
-int scheduler_pass(db *d, const config *c, int64_t now_ms, scheduler_stats *st, err *e);
+/* One pass at now_ms (Unix ms), saying everything in cat's words. Runs in its own
+ * transactions on d. */
+int scheduler_pass(db *d, const config *c, const catalogue *cat, int64_t now_ms,
+                   scheduler_stats *st, err *e);
 
 /* Builds the digest ("daily" or "weekly") for the period ending at now_ms, sends it to the
  * digest phones, writes it as CSV and text under dir, and returns the text (malloc'd). */
-char *scheduler_digest(db *d, const config *c, int64_t now_ms, const char *kind, const char *dir,
-                       err *e);
+char *scheduler_digest(db *d, const config *c, const catalogue *cat, int64_t now_ms,
+                       const char *kind, const char *dir, err *e);
 
 /* Parses ISO 8601 with Z or an offset ("2026-11-25T10:00:00Z", "...T15:30:00+05:30"). */
 int scheduler_parse_time(const char *s, int64_t *ms);
 
-/* The scheduler role: a pass a minute while this process leads. */
-int scheduler_run(const config *c, volatile sig_atomic_t *stop, err *e);
+/* The scheduler role: a pass a minute while this process leads. The message catalogue is
+ * loaded from the flows folder at the start (-1 when it cannot be) and again when *reload
+ * changes (SIGHUP; a broken one keeps the running one). */
+int scheduler_run(const config *c, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload,
+                  err *e);
 
 #endif

@@ -15,6 +15,7 @@
 
 #include "cases.h"
 #include "clock.h"
+#include "catalogue.h"
 #include "db.h"
 #include "log.h"
 #include "metrics.h"
@@ -135,6 +136,8 @@ struct sender {
     int inflight;
     json_object *templates;
     int64_t templates_at;
+    catalogue *cat;             /* messages.json beside the flows: the media note's words */
+    unsigned seen_reload;       /* SIGHUP's count when cat was loaded */
     int64_t budget_wait_until; /* this second's budget is spent: claim nothing until then */
     char last_problem[256];
     int unclaim; /* a PostgreSQL call failed: claims may be orphaned (give_back_orphans) */
@@ -170,6 +173,10 @@ sender *sender_new(const config *c, err *e)
         return NULL;
     }
     s->cfg = c;
+    if (!(s->cat = catalogue_load(c->flows_dir, e))) {
+        sender_free(s);
+        return NULL;
+    }
     gethostname(host, sizeof host - 1);
     {
         /* The name marks our claims (st_unclaim gives back those we hold no job for), so it
@@ -231,6 +238,7 @@ void sender_free(sender *s)
         curl_global_cleanup();
     }
     json_object_put(s->templates);
+    catalogue_free(s->cat);
     db_close(s->pg);
     rds_free(s->redis);
     free(s);
@@ -355,10 +363,8 @@ static char *as_template(sender *s, struct job *j, json_object *payload, json_ob
     if (strcmp(j->kind, "image") == 0 || strcmp(j->kind, "document") == 0) {
         /* Media cannot travel as a template: say it is there and how to get it (writing
          * "show" opens the window, and the desk then forwards the case's files). */
-        char note[200];
-        snprintf(note, sizeof note, "📎 नागरिक की फोटो/दस्तावेज़ आया है\nदेखने के लिए लिखें: show %s",
-                 j->tracking);
-        text = strdup(note);
+        text =
+            catalogue_text(s->cat, MSG_MEDIA_NOTE, OFFICER_LANG, "tracking_no", j->tracking, NULL);
     } else {
         text = strdup(payload_text(payload));
     }
@@ -779,12 +785,20 @@ static void reap(sender *s)
     flush_sent(s);
 }
 
-int sender_run(sender *s, volatile sig_atomic_t *stop)
+int sender_run(sender *s, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload)
 {
     int64_t drain_until = 0;
     srand((unsigned)getpid() ^ (unsigned)time(NULL));
+    s->seen_reload = reload ? (unsigned)*reload : 0;
     for (;;) {
         int running = 0, started = 0;
+        if (reload && (unsigned)*reload != s->seen_reload) {
+            err re = {0};
+            s->seen_reload = (unsigned)*reload;
+            if (catalogue_reload(&s->cat, s->cfg->flows_dir, &re) < 0)
+                log_error("sender", "messages not reloaded, keeping the running ones: %s",
+                          re.msg);
+        }
         if (*stop && !drain_until)
             drain_until = clock_mono_ms() + 10000;
         if (drain_until &&

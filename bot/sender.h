@@ -15,10 +15,12 @@
 
 typedef struct sender sender;
 
+/* NULL + e when the message catalogue beside the flows does not load (or out of memory). */
 sender *sender_new(const config *c, err *e);
 void sender_free(sender *s);
-/* Runs until *stop; lets requests in flight finish (up to 10 s) before returning 0. */
-int sender_run(sender *s, volatile sig_atomic_t *stop);
+/* Runs until *stop; lets requests in flight finish (up to 10 s) before returning 0. When
+ * *reload changes (SIGHUP) the message catalogue is read again (a broken one keeps the old). */
+int sender_run(sender *s, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload);
 
 /* Template parameter text: no newlines or tabs, no run of more than one space, at most
  * 1024 characters (Graph refuses the rest). In place. Exposed for tests. */

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "catalogue.h"
 #include "conversation.h"
 #include "db.h"
 #include "flow.h"
@@ -26,6 +27,7 @@ struct worker {
     queue_consumer *q;
     db *pg;
     flow_set *flows;
+    catalogue *cat; /* messages.json beside the flows: loaded and reloaded with them */
     conv *cv;
     char name[128];
     char who[136]; /* "worker <name>": who speaks in its log lines */
@@ -72,11 +74,12 @@ worker *worker_new(const config *c, err *e)
     gethostname(host, sizeof host - 1);
     snprintf(w->name, sizeof w->name, "%s:%d:%d", host, (int)getpid(), ++seq);
     snprintf(w->who, sizeof w->who, "worker %s", w->name);
-    if (!(w->flows = flow_set_load(c->flows_dir, e))) {
+    if (!(w->flows = flow_set_load(c->flows_dir, e)) ||
+        !(w->cat = catalogue_load(c->flows_dir, e))) {
         worker_free(w);
         return NULL;
     }
-    if (!(w->pg = db_new(c->database_url)) || !(w->cv = conv_new(c, w->flows, e)) ||
+    if (!(w->pg = db_new(c->database_url)) || !(w->cv = conv_new(c, w->flows, w->cat, e)) ||
         !(w->q = queue_consumer_new(c, w->name, e))) {
         if (!w->pg)
             err_set(e, ERR_ENV, "out of memory");
@@ -93,6 +96,7 @@ void worker_free(worker *w)
     queue_consumer_free(w->q);
     conv_free(w->cv);
     flow_set_free(w->flows);
+    catalogue_free(w->cat);
     db_close(w->pg);
     free(w);
 }
@@ -254,18 +258,23 @@ static void handle_batch(worker *w, queue_batch *b)
         recovered(w);
 }
 
-/* SIGHUP: a new flow set replaces the old only when it loads cleanly. */
+/* SIGHUP: a new flow set and message catalogue replace the old together, only when both load
+ * cleanly (a folder is one edit: new flows may count on new messages). */
 static void reload_flows(worker *w)
 {
     err e = {0};
     flow_set *fresh = flow_set_load(w->cfg->flows_dir, &e);
-    if (!fresh) {
+    catalogue *cat = fresh ? catalogue_load(w->cfg->flows_dir, &e) : NULL;
+    if (!cat) {
         log_error(w->who, "flows not reloaded, keeping the running set: %s", e.msg);
+        flow_set_free(fresh);
         return;
     }
-    conv_set_flows(w->cv, fresh);
+    conv_set_flows(w->cv, fresh, cat);
     flow_set_free(w->flows);
+    catalogue_free(w->cat);
     w->flows = fresh;
+    w->cat = cat;
     log_info(w->who, "flows reloaded (%zu states)", fresh->nstates);
 }
 

@@ -978,6 +978,7 @@ def test_sighup_keeps_the_running_set():
         os.makedirs(live)
         good = os.path.join(h.ROOT, "flows", "grievance.json")
         shutil.copy(good, live)
+        shutil.copy(os.path.join(h.ROOT, "flows", "messages.json"), live)
         srv = env.serve(SAMPARK_FLOWS=live, SAMPARK_RECLAIM_IDLE_MS="1000")
         d = type("D", (), {})()
         d.env, d.port = env, srv.port

@@ -69,13 +69,17 @@ expect "directory without load"               1 "directory load FILE"   -- "$BIN
 expect "digest prints the daily report"         0 "दैनिक रिपोर्ट"          -- env SAMPARK_DIGEST_DIR="$tmp/digests" "$BIN" digest
 expect "flows check passes on the shipped flows" 0 "states, .* keywords: ok" -- "$BIN" flows check
 expect "flows check checks the directory beside" 0 "district.json: 14 departments, [0-9]* keywords: ok" -- "$BIN" flows check
-mkdir -p "$tmp/badflows" && sed 's/"goto": "complaint_description"/"goto": "complaint_descr"/' flows/grievance.json >"$tmp/badflows/grievance.json"
+mkdir -p "$tmp/badflows" && sed 's/"goto": "complaint_description"/"goto": "complaint_descr"/' flows/grievance.json >"$tmp/badflows/grievance.json" && cp flows/messages.json "$tmp/badflows/"
 "$BIN" flows check "$tmp/badflows" >"$tmp/out" 2>"$tmp/err"; st=$?
 if [ "$st" -eq 1 ] && grep -q 'state "complaint_department": goto "complaint_descr" is not a state' "$tmp/out"; then ok "flows check names file, state and problem"; else bad "flows check on a broken flow (exit $st)"; fi
-mkdir -p "$tmp/badkw" && cp flows/grievance.json "$tmp/badkw/" && sed 's/"bijli",/"paani",/' flows/district.json >"$tmp/badkw/district.json"
+mkdir -p "$tmp/badkw" && cp flows/grievance.json flows/messages.json "$tmp/badkw/" && sed 's/"bijli",/"paani",/' flows/district.json >"$tmp/badkw/district.json"
 "$BIN" flows check "$tmp/badkw" >"$tmp/out" 2>"$tmp/err"; st=$?
 if [ "$st" -eq 1 ] && grep -q 'departments\[1\] (CSPDCL): "keywords"\[1\]: "paani" is also a keyword of departments\[0\] (PHE)' "$tmp/out"; then ok "flows check validates the directory's keywords beside the flows"; else bad "flows check on a shared keyword (exit $st)"; sed 's/^/     out: /' "$tmp/out"; fi
 expect "serve refuses a broken flow set"      1 "complaint_descr"       -- env SAMPARK_FLOWS="$tmp/badflows" WA_APP_SECRET=x "$BIN" serve
+# The message catalogue goes live with the flows: without it serve, chat and the scheduler refuse.
+mkdir -p "$tmp/nomsgs" && cp flows/grievance.json "$tmp/nomsgs/"
+expect "serve refuses without messages.json"  1 "nomsgs/messages.json"  -- env SAMPARK_FLOWS="$tmp/nomsgs" WA_APP_SECRET=x "$BIN" serve
+expect "chat refuses without messages.json"   1 "nomsgs/messages.json"  -- env SAMPARK_FLOWS="$tmp/nomsgs" "$BIN" chat --as 919700000009
 
 # sampark chat: a whole complaint typed at the terminal, same engine and database as serve (the
 # shared test Redis keeps the day's complaint count across runs: no limit here; e2e_limits tests it).
@@ -91,7 +95,7 @@ n=$(psql "$url" -tAc "SELECT count(*) FROM cases WHERE citizen_phone = '91970000
 n=$(psql "$url" -tAc "SELECT count(*) FROM outbound_messages WHERE recipient = '919700000001'")
 [ "$n" = 0 ] && ok "chat sends nothing to WhatsApp" || bad "chat wrote $n outbox rows"
 # SIGHUP: a broken flow set is refused and the running one kept; a good one replaces it.
-mkdir -p "$tmp/liveflows" && cp flows/grievance.json "$tmp/liveflows/"
+mkdir -p "$tmp/liveflows" && cp flows/grievance.json flows/messages.json "$tmp/liveflows/"
 port2=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 SAMPARK_FLOWS="$tmp/liveflows" SAMPARK_LISTEN=127.0.0.1:$port2 WA_APP_SECRET=test "$BIN" serve >"$tmp/hup.log" 2>&1 & hpid=$!
 pids+=("$hpid")

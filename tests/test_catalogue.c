@@ -151,6 +151,59 @@ static void a_reworded_text_is_said(void **state)
     remove_folder(dir);
 }
 
+/* flows/README.md's table names every message the code says, each on a row of its own. */
+static void every_message_is_documented(void **state)
+{
+    char *readme = tu_read_source("flows/README.md", NULL);
+    (void)state;
+    for (int id = 0; id < MSG_COUNT; id++) {
+        char row[96], first[96], last[96]; /* alone, or first or last of a row's names */
+        snprintf(row, sizeof row, "| `%s` |", catalogue_name((msg_id)id));
+        snprintf(first, sizeof first, "| `%s`, ", catalogue_name((msg_id)id));
+        snprintf(last, sizeof last, ", `%s` |", catalogue_name((msg_id)id));
+        if (!strstr(readme, row) && !strstr(readme, first) && !strstr(readme, last))
+            fail_msg("flows/README.md's catalogue table has no row for \"%s\"",
+                     catalogue_name((msg_id)id));
+    }
+    free(readme);
+}
+
+/* What a citizen reads is shipped in Chhattisgarhi too; what officers read is Hindi and English.
+ * The pairs helpers fill by name, ignore the placeholders a message does not have, and cut a
+ * text too long for the caller's buffer at a whole letter. */
+static void shipped_words_and_helpers(void **state)
+{
+    static const msg_id citizen[] = {
+        MSG_SATISFACTION_ASK,     MSG_ANSWER_YES,           MSG_ANSWER_NO,
+        MSG_CASE_STATUS,          MSG_CASE_NOT_FOUND,       MSG_SATISFACTION_REMINDER,
+        MSG_AUTO_CLOSED,          MSG_CITIZEN_OFFICER_REPLY, MSG_CITIZEN_DOCS_REQUEST,
+        MSG_CITIZEN_TRANSFERRED,  MSG_CITIZEN_URGENT,       MSG_CITIZEN_REOPENED,
+        MSG_CITIZEN_REOPENED_UNEXPLAINED, MSG_CITIZEN_CLOSED, MSG_CITIZEN_ASK_REASON,
+        MSG_CITIZEN_DOCS_RECEIVED, MSG_RECENT_CASES,        MSG_RECENT_CASES_BUTTON,
+        MSG_HELPDESK_ANSWER,      MSG_HELPDESK_FORWARDED,   MSG_HELPDESK_UNREACHABLE,
+        MSG_MORE_OPTIONS,         MSG_MORE_OPTIONS_DESC,    MSG_CHOOSE_BUTTON};
+    err e = {0};
+    catalogue *c = catalogue_load(SAMPARK_SOURCE_DIR "/flows", &e);
+    char buf[16], *t;
+    (void)state;
+    if (!c)
+        fail_msg("%s", e.msg);
+    for (size_t i = 0; i < sizeof citizen / sizeof *citizen; i++)
+        if (!catalogue_raw(c, citizen[i], "hne"))
+            fail_msg("\"%s\" has no Chhattisgarhi (hne) text", catalogue_name(citizen[i]));
+    assert_string_equal(catalogue_raw(c, MSG_CHOOSE_BUTTON, "en"), "Choose");
+    t = catalogue_text(c, MSG_OFFICER_SENT, OFFICER_LANG, "note", "x", "tracking_no",
+                       "BLB-2026-000001", NULL);
+    assert_string_equal(t, "✓ शिकायत BLB-2026-000001: नागरिक को भेज दिया गया।");
+    free(t);
+    /* "✓ " is 4 bytes, each Devanagari letter 3: 15 bytes hold the tick, the space and 3 letters. */
+    assert_ptr_equal(catalogue_put(buf, sizeof buf, c, MSG_OFFICER_SENT, OFFICER_LANG,
+                                   "tracking_no", "BLB-2026-000001", NULL),
+                     buf);
+    assert_string_equal(buf, "✓ शिक");
+    catalogue_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -158,6 +211,8 @@ int main(void)
         cmocka_unit_test(every_problem_is_reported),
         cmocka_unit_test(a_missing_file_is_a_problem),
         cmocka_unit_test(a_reworded_text_is_said),
+        cmocka_unit_test(every_message_is_documented),
+        cmocka_unit_test(shipped_words_and_helpers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalogue.h"
 #include "directory.h"
 #include "engine.h"
 #include "flow.h"
@@ -20,6 +21,13 @@
 static flow_set *flows;
 static tu_depts *sample;
 static engine_ctx ctx;
+static catalogue *words; /* the shipped catalogue: the "more" row's words, as serve gives them */
+
+static flow_text words_of(msg_id id)
+{
+    return (flow_text){catalogue_raw(words, id, "hi"), catalogue_raw(words, id, "en"),
+                       catalogue_raw(words, id, "hne")};
+}
 
 static int setup(void **state)
 {
@@ -31,6 +39,13 @@ static int setup(void **state)
     }
     if (!(sample = tu_sample_depts()))
         return -1;
+    if (!(words = catalogue_load(SAMPARK_SOURCE_DIR "/flows", &e))) {
+        fprintf(stderr, "setup: %s\n", e.msg);
+        return -1;
+    }
+    ctx.more_title = words_of(MSG_MORE_OPTIONS);
+    ctx.more_desc = words_of(MSG_MORE_OPTIONS_DESC);
+    ctx.button = words_of(MSG_CHOOSE_BUTTON);
     ctx.flows = flows;
     ctx.depts = sample->depts;
     ctx.ndepts = sample->n;
@@ -43,6 +58,7 @@ static int teardown(void **state)
     (void)state;
     tu_sample_depts_free(sample);
     flow_set_free(flows);
+    catalogue_free(words);
     return 0;
 }
 
@@ -188,6 +204,7 @@ static void complaint_path_in_hindi(void **state)
     assert_int_equal(o->type, ENGINE_LIST);
     assert_int_equal(o->nopts, 10); /* 9 departments and "more" */
     assert_string_equal(o->opts[9].id, "more");
+    assert_string_equal(o->opts[9].title, "और विकल्प"); /* the catalogue's more_options */
     tap(&c, "d:PHE");
     in_state(&c, "complaint_description");
     assert_string_equal(engine_session_get(&c.s, "department"), "PHE");
@@ -223,6 +240,24 @@ static void complaint_path_in_hindi(void **state)
     assert_null(engine_session_get(&c.s, "attachment"));
     assert_null(engine_session_get(&c.s, "village"));
     assert_null(engine_session_get(&c.s, "description"));
+    done(&c);
+}
+
+/* Without the catalogue's words (a caller that gives none) the "more" row is English for all. */
+static void more_row_without_the_catalogue(void **state)
+{
+    struct convo c = {0};
+    flow_text kept = ctx.more_title;
+    (void)state;
+    ctx.more_title = (flow_text){NULL, NULL, NULL};
+    say(&c, "नमस्ते");
+    tap(&c, "c:hi");
+    tap(&c, "c:complaint");
+    in_state(&c, "complaint_department");
+    assert_string_equal(last_send(&c)->opts[9].title, "More options");
+    say(&c, "और विकल्प"); /* still a "more" word */
+    assert_int_equal(c.s.page, 1);
+    ctx.more_title = kept;
     done(&c);
 }
 
@@ -1275,6 +1310,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(complaint_path_in_hindi),
+        cmocka_unit_test(more_row_without_the_catalogue),
         cmocka_unit_test(complaint_path_in_english_with_buttons),
         cmocka_unit_test(forgiving_matching),
         cmocka_unit_test(keywords_work_from_deep_states),
