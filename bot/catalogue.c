@@ -389,13 +389,16 @@ char *catalogue_say(const catalogue *c, msg_id id, const char *lang, const char 
 }
 
 /* The pairs of a catalogue_text / catalogue_put call, said. */
+/* A caller may pass every value it has and let each message take its own, so the pairs are not
+ * bounded by one message's placeholders (MAX_VARS) but by MAX_PAIRS. */
+#define MAX_PAIRS 32
 static char *say_pairs(const catalogue *c, msg_id id, const char *lang, va_list ap)
 {
-    const char *keys[MAX_VARS], *values[MAX_VARS], *k;
+    const char *keys[MAX_PAIRS], *values[MAX_PAIRS], *k;
     size_t n = 0;
     while ((k = va_arg(ap, const char *)) != NULL) {
         const char *v = va_arg(ap, const char *);
-        if (n < MAX_VARS) {
+        if (n < MAX_PAIRS) {
             keys[n] = k;
             values[n++] = v ? v : "";
         }
