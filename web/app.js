@@ -163,6 +163,7 @@ function caseRow(c) {
 async function renderCases() {
   const args = hashArgs();
   const f = Object.fromEntries(FILTERS.map((k) => [k, args.get(k) || ""]));
+  const limit = args.get("limit") || ""; // page size: only from a link (the API's default is 50)
   const input = (name, attrs = {}) => el("input", { name, id: `f-${name}`, value: f[name], ...attrs });
   const check = (name, label) => el("label", { class: "check" },
     el("input", { type: "checkbox", name, id: `f-${name}`, checked: f[name] === "1" }), t(label));
@@ -209,7 +210,7 @@ async function renderCases() {
   let next = null;
   const load = async () => {
     more.disabled = true;
-    const r = await get(`/api/cases${query({ ...f, after: next })}`);
+    const r = await get(`/api/cases${query({ ...f, limit, after: next })}`);
     more.disabled = false;
     if (r.status === 401) return;
     if (r.status !== 200) return msg.replaceChildren(errorBox(r.data, r.status));

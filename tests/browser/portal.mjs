@@ -114,6 +114,20 @@ try {
   await page.waitForSelector("#case-table tbody tr");
   const all = await page.$$eval("#case-table tbody tr", (rs) => rs.map((r) => r.dataset.tracking));
   check("case list: the officer's 7 PHE cases", all.length === 7 && /7/.test(await page.textContent("#total")), all);
+  const csv = await page.request.get(`${base}${await page.getAttribute("#csv", "href")}`);
+  check("the CSV link downloads the list (UTF-8 with a BOM)", csv.status() === 200 &&
+    (await csv.body()).subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf])), csv.status());
+  await page.goto(`${base}/portal/#/cases?limit=3`);
+  await page.waitForFunction(() => document.querySelectorAll("#case-table tbody tr").length === 3);
+  for (const want of [6, 7]) {
+    await page.click("#more");
+    await page.waitForFunction((n) => document.querySelectorAll("#case-table tbody tr").length === n, want);
+  }
+  const paged = await page.$$eval("#case-table tbody tr", (rs) => rs.map((r) => r.dataset.tracking));
+  check("keyset paging: 'More' walks 3 + 3 + 1, none twice, then hides",
+    new Set(paged).size === 7 && paged.join() === all.join() && await page.isHidden("#more"), paged);
+  await page.click("#nav-cases");
+  await page.waitForFunction(() => document.querySelectorAll("#case-table tbody tr").length === 7);
   await page.fill("#f-q", "हैंडपंप");
   await page.selectOption("#f-status", "open");
   await page.click("#apply");
@@ -154,6 +168,14 @@ try {
   check("reply: the trail shows it by web:<phone>", actor === `web:${PHE}`, actor);
   const replied = await until(async () => (await sentTo(CITIZEN)).some((m) => m.type === "text" && m.text.body.includes("मिस्त्री कल सुबह 10 बजे आएगा")));
   check("reply: the citizen's chat gets it", !!replied);
+
+  const sentBefore = (await sentTo(CITIZEN)).length;
+  await page.selectOption("#action", "note");
+  await page.fill("#action-text", "JE se baat karni hai");
+  await page.click("#action-submit");
+  await page.waitForSelector("#case tr.ev-note");
+  await sleep(1000);
+  check("note: in the trail, never sent to the citizen", (await sentTo(CITIZEN)).length === sentBefore);
 
   await page.selectOption("#action", "resolve");
   await page.fill("#action-text", "हैंडपंप ठीक कर दिया गया");
