@@ -335,7 +335,8 @@ async function renderReview() {
   const list = (name, rows, count) => el("div", { class: "review-list" },
     el("h3", {}, `${t(name)} (${count})`),
     rows.length ? el("table", {}, el("thead", {}, el("tr", {},
-      ["trackingNo", "status", "createdAt", "dueAt", "reopenCount", "level", "ageDays"].map((k) => el("th", {}, t(k))))),
+      ["trackingNo", "status", "createdAt", "dueAt", "reopenCount", "level", "ageDays"].map((k, i) =>
+        el("th", { class: i > 3 ? "num" : null }, t(k))))),
     el("tbody", {}, rows.map((c) => el("tr", {},
       el("td", {}, el("a", { href: `#/case/${c.tracking_no}` }, c.tracking_no)), el("td", {}, status(c.status)),
       el("td", {}, day(c.created_at)), el("td", {}, day(c.due_at)), el("td", { class: "num" }, c.reopen_count),
