@@ -144,6 +144,17 @@ static void plan_verdict(const officer_command *c, const desk_facts *f, desk_pla
     say_officer(p, DESK_MSG_RETURNED);
 }
 
+/* A portal note: internal, an event only — nothing is sent to anyone. */
+static void plan_note(const officer_command *c, const desk_facts *f, desk_plan *p)
+{
+    (void)c, (void)f;
+    add(p, DESK_ADD_EVENT, DESK_MSG_NONE, "note");
+}
+
+/* Not an officer's WhatsApp command (officer.c has no keyword for it): the portal's only. A note
+ * may be kept on a closed case too. */
+static const desk_command note_command = {OFFICER_UNKNOWN, "note", DESK_SEEN_CASE, 1, plan_note};
+
 static const desk_command commands[] = {
 #define OFFICER_COMMAND(cmd, name, en, hi, needs_case, needs_text, handler)                        \
     {cmd, name, (desk_needs_case)(needs_case), needs_text, handler},
@@ -181,9 +192,9 @@ static desk_msg refusal(const desk_command *k, const officer_command *c, const d
     return DESK_MSG_NONE;
 }
 
-void desk_officer_decide(const officer_command *c, const desk_facts *f, desk_plan *out)
+static void decide(const desk_command *k, const officer_command *c, const desk_facts *f,
+                   desk_plan *out)
 {
-    const desk_command *k = desk_command_of(c->cmd);
     desk_msg refused = refusal(k, c, f);
     memset(out, 0, sizeof *out);
     if (refused != DESK_MSG_NONE)
@@ -192,25 +203,30 @@ void desk_officer_decide(const officer_command *c, const desk_facts *f, desk_pla
         k->plan(c, f, out);
 }
 
+void desk_officer_decide(const officer_command *c, const desk_facts *f, desk_plan *out)
+{
+    decide(desk_command_of(c->cmd), c, f, out);
+}
+
 /* ---- gathering the facts ------------------------------------------------------------------- */
 
 /* The case (into c) and who the officer is to it. A swipe-reply is about the swiped
  * notification's case, whatever numbers the text mentions; a written number counts only when
  * the swipe does not lead to a case. */
-static int gather(desk_out *o, const wa_message *m, const officer_command *cmd, case_info *c,
-                  desk_facts *f, err *e)
+static int gather(desk_out *o, const char *phone, const char *context_id,
+                  const desk_command *k, const officer_command *cmd, case_info *c, desk_facts *f,
+                  err *e)
 {
-    const desk_command *k = desk_command_of(cmd->cmd);
     case_staff staff;
     int found = 0;
     memset(f, 0, sizeof *f);
     if (k && k->needs_case != DESK_NO_CASE) {
-        if (cmd->swipe && (found = case_get_by_message(o->pg, m->context_id, c, e)) < 0)
+        if (cmd->swipe && (found = case_get_by_message(o->pg, context_id, c, e)) < 0)
             return -1;
         if (!found && cmd->tracking[0] && (found = case_get(o->pg, cmd->tracking, c, e)) < 0)
             return -1;
     }
-    if (case_staff_of(o->pg, m->from, found ? c->department : NULL,
+    if (case_staff_of(o->pg, phone, found ? c->department : NULL,
                       found && cmd->cmd == OFFICER_TRANSFER ? cmd->dept : NULL,
                       DESK_INTERIM_MAX_DAYS, &staff, e) < 0)
         return -1;
@@ -404,11 +420,20 @@ static int notify_new_dept(desk_out *o, case_info *c, err *e)
     return desk_notify_dept(o, c->department, text, c->id, "officer_new_case", 0, 0, e);
 }
 
+/* Who acts: the phone the directory knows (and the officer's messages go to), the actor their
+ * events record ("web:<phone>" on the portal), and whether they are told on WhatsApp (not on
+ * the portal, whose answer tells them). */
+typedef struct who {
+    const char *phone;
+    const char *actor;
+    int tell;
+} who;
+
 /* The event of a step, with the command's text and what else it needs to be read later: a
  * transfer's departments (c is still in the one it leaves), an interim reply's date, who asked
  * for a rejection the nodal officer decided — and for "rejected" after approve, the asking
  * officer's reason (approve has no text of its own). */
-static int add_event(desk_out *o, const wa_message *m, const officer_command *cmd,
+static int add_event(desk_out *o, const who *w, const officer_command *cmd,
                      const case_info *c, const char *kind, err *e)
 {
     char detail[200] = "";
@@ -422,7 +447,7 @@ static int add_event(desk_out *o, const wa_message *m, const officer_command *cm
         snprintf(detail, sizeof detail, "{\"asked_by\": \"%s\"}", c->reject_by);
     if (cmd->cmd == OFFICER_APPROVE)
         text = c->reject_reason;
-    return desk_event(o, c, kind, m->from, text, detail[0] ? detail : NULL, e);
+    return desk_event(o, c, kind, w->actor, text, detail[0] ? detail : NULL, e);
 }
 
 /* A request for the nodal officers to decide; the collector when the district names none. */
@@ -435,29 +460,31 @@ static int say_nodal(desk_out *o, const case_info *c, const char *text, err *e)
 }
 
 /* One step of the plan: 0 done, 1 the plan ends here (said why), -1 error. */
-static int act(desk_out *o, const wa_message *m, const officer_command *cmd, case_info *c,
+static int act(desk_out *o, const who *w, const officer_command *cmd, case_info *c,
                const desk_facts *f, const desk_action *a, err *e)
 {
     char text[4600];
     int moved;
     switch (a->step) {
     case DESK_SAY_OFFICER: {
-        int about = desk_text(o, a->msg, cmd, c, m->from, text, sizeof text);
-        return desk_say(o, m->from, text, about ? c->id : NULL, "officer_reply", e);
+        if (!w->tell)
+            return 0;
+        int about = desk_text(o, a->msg, cmd, c, w->phone, text, sizeof text);
+        return desk_say(o, w->phone, text, about ? c->id : NULL, "officer_reply", e);
     }
     case DESK_SAY_CITIZEN:
-        desk_text(o, a->msg, cmd, c, m->from, text, sizeof text);
+        desk_text(o, a->msg, cmd, c, w->phone, text, sizeof text);
         return desk_say(o, c->citizen, text, c->id, "citizen_update", e);
     case DESK_LIST_CASES:
-        return officer_cases(o, m->from, f->supervisor && !f->officer, e);
+        return officer_cases(o, w->phone, f->supervisor && !f->officer, e);
     case DESK_SHOW_CASE:
-        return show_case(o, m->from, c, e);
+        return show_case(o, w->phone, c, e);
     case DESK_MARK_PROGRESS:
         return case_mark_in_progress(o->pg, c->id, e);
     case DESK_ADD_EVENT:
-        return add_event(o, m, cmd, c, a->event, e);
+        return add_event(o, w, cmd, c, a->event, e);
     case DESK_REQUEST_DOCS:
-        return case_request_docs(o->pg, c->id, m->from, e);
+        return case_request_docs(o->pg, c->id, w->phone, e);
     case DESK_RESOLVE:
         return case_resolve(o->pg, c->id, e);
     case DESK_ASK_SATISFACTION:
@@ -466,15 +493,17 @@ static int act(desk_out *o, const wa_message *m, const officer_command *cmd, cas
         if ((moved = case_transfer(o->pg, c->id, cmd->dept, e)) != 0)
             return moved < 0 ? -1 : 0;
         /* Made inactive since the facts were gathered. */
-        desk_text(o, DESK_MSG_UNKNOWN_DEPT, cmd, c, m->from, text, sizeof text);
-        return desk_say(o, m->from, text, NULL, "officer_reply", e) < 0 ? -1 : 1;
+        if (!w->tell)
+            return 1;
+        desk_text(o, DESK_MSG_UNKNOWN_DEPT, cmd, c, w->phone, text, sizeof text);
+        return desk_say(o, w->phone, text, NULL, "officer_reply", e) < 0 ? -1 : 1;
     case DESK_NOTIFY_DEPT:
         return notify_new_dept(o, c, e);
     case DESK_SAY_NODAL:
-        desk_text(o, a->msg, cmd, c, m->from, text, sizeof text);
+        desk_text(o, a->msg, cmd, c, w->phone, text, sizeof text);
         return say_nodal(o, c, text, e);
     case DESK_SAY_ASKER:
-        desk_text(o, a->msg, cmd, c, m->from, text, sizeof text);
+        desk_text(o, a->msg, cmd, c, w->phone, text, sizeof text);
         return c->reject_by[0] ? desk_say(o, c->reject_by, text, c->id, "officer_reply", e) : 0;
     case DESK_CLOSE_REJECTED:
         return case_close_rejected(o->pg, c->id, e);
@@ -506,6 +535,7 @@ int desk_officer(desk_out *o, const wa_message *m, err *e)
     case_info c;
     desk_facts f;
     desk_plan plan;
+    const who w = {m->from, m->from, 1};
     const char *text = m->kind == WA_MSG_TEXT     ? m->text
                        : m->kind == WA_MSG_BUTTON ? m->reply_title
                                                   : "";
@@ -522,13 +552,44 @@ int desk_officer(desk_out *o, const wa_message *m, err *e)
     }
     officer_parse(text, m->context_id, &cmd);
     memset(&c, 0, sizeof c);
-    if (gather(o, m, &cmd, &c, &f, e) < 0)
+    if (gather(o, m->from, m->context_id, desk_command_of(cmd.cmd), &cmd, &c, &f, e) < 0)
         return -1;
     desk_officer_decide(&cmd, &f, &plan);
     for (int i = 0; i < plan.n; i++) {
-        int rc = act(o, m, &cmd, &c, &f, &plan.a[i], e);
+        int rc = act(o, &w, &cmd, &c, &f, &plan.a[i], e);
         if (rc != 0)
             return rc < 0 ? -1 : 0;
+    }
+    return 0;
+}
+
+int desk_officer_web(desk_out *o, const char *phone, const char *actor, const officer_command *cmd,
+                     int note, desk_msg *refused, err *e)
+{
+    const desk_command *k = note ? &note_command : desk_command_of(cmd->cmd);
+    const who w = {phone, actor, 0};
+    case_info c;
+    desk_facts f;
+    desk_plan plan;
+    *refused = DESK_MSG_NONE;
+    memset(&c, 0, sizeof c);
+    if (gather(o, phone, "", k, cmd, &c, &f, e) < 0)
+        return -1;
+    decide(k, cmd, &f, &plan);
+    /* Every plan that goes ahead starts by doing something; one that starts by telling the
+     * officer is a refusal. */
+    if (plan.n && plan.a[0].step == DESK_SAY_OFFICER) {
+        *refused = plan.a[0].msg;
+        return 0;
+    }
+    for (int i = 0; i < plan.n; i++) {
+        int rc = act(o, &w, cmd, &c, &f, &plan.a[i], e);
+        if (rc < 0)
+            return -1;
+        if (rc > 0) { /* the department was made inactive since the facts were gathered */
+            *refused = DESK_MSG_UNKNOWN_DEPT;
+            return 0;
+        }
     }
     return 0;
 }

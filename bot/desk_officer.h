@@ -5,6 +5,7 @@
 #ifndef SAMPARK_DESK_OFFICER_H
 #define SAMPARK_DESK_OFFICER_H
 
+#include "err.h"
 #include "officer.h"
 
 /* What the act step knows before deciding (all 0 when not looked up). */
@@ -114,5 +115,15 @@ const desk_command *desk_command_of(officer_cmd c);
 /* The decision: the checks every command shares (a case when it needs one, the officer's right
  * to it, a text when it needs one), then the command's handler. Pure. */
 void desk_officer_decide(const officer_command *c, const desk_facts *f, desk_plan *out);
+
+/* The portal's case action (SPEC section 10), inside the caller's transaction: cmd (a command
+ * of the table with its tracking number, text and department; or with note, an internal note —
+ * an event only) by the directory's phone, its events recorded as actor. The citizen gets what
+ * the WhatsApp command sends; the officer gets nothing on WhatsApp (the portal answers).
+ * *refused: DESK_MSG_NONE when done, else why nothing was done (the caller rolls back).
+ * 0, or -1 on error. Declared here rather than in desk.h: only the portal calls it. */
+struct desk_out;
+int desk_officer_web(struct desk_out *o, const char *phone, const char *actor,
+                     const officer_command *cmd, int note, desk_msg *refused, err *e);
 
 #endif

@@ -3,16 +3,14 @@
  * the answers. The media proxy fetches from the Graph API with the access token and caches
  * under SAMPARK_MEDIA_DIR; neither the token nor Meta's URL ever reaches the browser.
  *
- * Not here yet (issue 17, the POST case actions): POST /api/cases/{TRACKING}/{reply|docs|
- * resolve|transfer|note}. Plan: route them in portal_api_post below once bot/desk.c has its
- * command table — each action calls the same desk entry point as the WhatsApp command with
- * actor "web:<phone>" inside one transaction (event + outbox rows, or nothing), 404 for an
- * invisible case, 409 when the status forbids it, 400 naming "text"/"department". Until then
- * they answer 404 like any unknown route. */
+ * The POST case actions (reply, docs, resolve, transfer, note) are the desk's own
+ * (desk_officer_web): the same decision, events and citizen messages as the WhatsApp command,
+ * actor "web:<phone>", in one transaction — the event and its outbox rows, or nothing. */
 #include "portal_api.h"
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +20,10 @@
 
 #include "cases.h"
 #include "cases_query.h"
+#include "desk.h"
+#include "desk_officer.h"
 #include "officer.h"
+#include "portal_auth.h"
 
 /* Media larger than this is not proxied (WhatsApp allows documents up to 100 MB; a collectorate
  * browser needs photos, voice notes and scans). */
@@ -416,14 +417,191 @@ static void review(portal_thread *t, const portal_user *u, const portal_request 
     json_text(rs, json);
 }
 
+/* ---- the case actions ---------------------------------------------------------------------- */
+
+static const struct {
+    const char *name;
+    officer_cmd cmd; /* OFFICER_UNKNOWN: the note */
+    int text;        /* 2 required, 1 optional */
+    int dept;
+} actions[] = {
+    {"reply", OFFICER_REPLY, 2, 0},       {"docs", OFFICER_DOCS, 2, 0},
+    {"resolve", OFFICER_RESOLVE, 2, 0},   {"transfer", OFFICER_TRANSFER, 1, 1},
+    {"note", OFFICER_UNKNOWN, 2, 0},
+};
+
+/* A string field of o into out, spaces around it trimmed: 0, or -1 with rs answered 400. */
+static int string_field(json_object *o, const char *name, int required, char *out, size_t n,
+                        portal_response *rs)
+{
+    json_object *v;
+    const char *s;
+    size_t len;
+    out[0] = '\0';
+    if (!json_object_object_get_ex(o, name, &v)) {
+        if (required)
+            portal_error(rs, 400, "%s: missing", name);
+        return required ? -1 : 0;
+    }
+    if (!json_object_is_type(v, json_type_string)) {
+        portal_error(rs, 400, "%s: must be a string", name);
+        return -1;
+    }
+    s = json_object_get_string(v);
+    s += strspn(s, " \t\r\n");
+    len = strlen(s);
+    while (len && strchr(" \t\r\n", s[len - 1]))
+        len--;
+    if (required && !len) {
+        portal_error(rs, 400, "%s: empty", name);
+        return -1;
+    }
+    if (len >= n || memchr(s, '\0', len)) {
+        portal_error(rs, 400, "%s: too long (at most %zu bytes)", name, n - 1);
+        return -1;
+    }
+    memcpy(out, s, len);
+    out[len] = '\0';
+    return 0;
+}
+
+/* Why the desk refused, as the API says it. */
+static void refused(portal_response *rs, desk_msg why)
+{
+    switch (why) {
+    case DESK_MSG_NO_CASE:
+        portal_error(rs, 404, "no such case");
+        break;
+    case DESK_MSG_NOT_YOURS: /* visible to a digest reader, who acts on no case */
+        portal_error(rs, 403, "your role may read this case but not act on it");
+        break;
+    case DESK_MSG_EMPTY_TEXT:
+        portal_error(rs, 400, "text: empty");
+        break;
+    case DESK_MSG_NEED_DEPT:
+        portal_error(rs, 400, "department: missing, or the case's own department");
+        break;
+    case DESK_MSG_UNKNOWN_DEPT:
+        portal_error(rs, 400, "department: no active department has this code");
+        break;
+    default: /* DESK_MSG_CLOSED */
+        portal_error(rs, 409, "not allowed: the case is closed");
+    }
+}
+
+static void case_action(portal_thread *t, const portal_user *u, const portal_request *rq,
+                        const char *tracking, const char *name, portal_response *rs)
+{
+    officer_command *cmd = NULL; /* 16 KiB of text: on the heap */
+    char canon[32], id[24], actor[40], key[40];
+    unsigned char nonce[12];
+    json_object *o = NULL, *out;
+    desk_out dout;
+    desk_msg why;
+    case_info c;
+    err e = {0};
+    size_t a = 0, nact = sizeof actions / sizeof actions[0];
+    int found;
+    while (a < nact && strcmp(actions[a].name, name) != 0)
+        a++;
+    if (a == nact) {
+        portal_error(rs, 404, "no such API route");
+        return;
+    }
+    if (!officer_find_tracking(tracking, canon, NULL, NULL) || strcmp(canon, tracking) != 0) {
+        portal_error(rs, 404, "no such case");
+        return;
+    }
+    if (!(o = portal_auth_body(rq, rs)))
+        return;
+    json_object_object_foreach(o, field, val) {
+        (void)val;
+        if (!(strcmp(field, "text") == 0 && actions[a].text) &&
+            !(strcmp(field, "department") == 0 && actions[a].dept)) {
+            portal_error(rs, 400, "%.40s: unknown field (%s)", field,
+                         actions[a].dept ? "department, text" : "text");
+            goto out;
+        }
+    }
+    if (!(cmd = calloc(1, sizeof *cmd))) {
+        portal_error(rs, 503, "out of memory");
+        goto out;
+    }
+    cmd->cmd = actions[a].cmd;
+    snprintf(cmd->tracking, sizeof cmd->tracking, "%s", canon);
+    if (string_field(o, "text", actions[a].text == 2, cmd->text, sizeof cmd->text, rs) < 0 ||
+        (actions[a].dept &&
+         string_field(o, "department", 1, cmd->dept, sizeof cmd->dept, rs) < 0))
+        goto out;
+    for (char *d = cmd->dept; *d; d++)
+        if (*d >= 'a' && *d <= 'z')
+            *d = (char)(*d - 'a' + 'A');
+    if ((found = cases_query_visible(t->pg, canon, visibility(u), id, sizeof id, &e)) < 0) {
+        db_failed(rs, "case action", &e);
+        goto out;
+    }
+    if (!found) { /* unknown, or another department's: the same answer */
+        portal_error(rs, 404, "no such case");
+        goto out;
+    }
+    /* Each action is new: its outbox keys come from a fresh random id. */
+    if (RAND_bytes(nonce, sizeof nonce) != 1) {
+        portal_error(rs, 503, "no randomness; try again");
+        goto out;
+    }
+    snprintf(key, sizeof key, "web:");
+    for (size_t i = 0; i < sizeof nonce; i++)
+        snprintf(key + 4 + 2 * i, 3, "%02x", nonce[i]);
+    snprintf(actor, sizeof actor, "web:%s", u->phone);
+    memset(&dout, 0, sizeof dout);
+    dout.pg = t->pg;
+    dout.key = key;
+    if (db_begin(t->pg, &e) < 0) {
+        db_failed(rs, "case action", &e);
+        goto out;
+    }
+    if (desk_officer_web(&dout, u->phone, actor, cmd, cmd->cmd == OFFICER_UNKNOWN, &why, &e) < 0) {
+        db_rollback(t->pg);
+        db_failed(rs, "case action", &e);
+        goto out;
+    }
+    if (why != DESK_MSG_NONE) {
+        db_rollback(t->pg);
+        refused(rs, why);
+        goto out;
+    }
+    if (db_commit(t->pg, &e) < 0) {
+        db_failed(rs, "case action", &e);
+        goto out;
+    }
+    out = json_object_new_object();
+    json_object_object_add(out, "ok", json_object_new_boolean(1));
+    json_object_object_add(out, "action", json_object_new_string(actions[a].name));
+    json_object_object_add(out, "tracking_no", json_object_new_string(canon));
+    if (case_get(t->pg, canon, &c, &e) > 0) {
+        json_object_object_add(out, "status", json_object_new_string(c.status));
+        json_object_object_add(out, "department", json_object_new_string(c.department));
+    }
+    portal_json(rs, 200, out);
+out:
+    free(cmd);
+    json_object_put(o);
+}
+
 void portal_api(portal_thread *t, const portal_user *u, const portal_request *rq,
                 portal_response *rs)
 {
     const char *path = rq->path;
     if (rq->post) {
-        /* The POST case actions come with the desk's command table (see the header comment). */
-        portal_error(rs, 404, "no such API route");
-        return;
+        const char *slash;
+        char tracking[40];
+        if (strncmp(path, "/api/cases/", 11) != 0 || !(slash = strchr(path + 11, '/')) ||
+            strchr(slash + 1, '/') || (size_t)(slash - (path + 11)) >= sizeof tracking) {
+            portal_error(rs, 404, "no such API route");
+            return;
+        }
+        snprintf(tracking, sizeof tracking, "%.*s", (int)(slash - (path + 11)), path + 11);
+        return case_action(t, u, rq, tracking, slash + 1, rs);
     }
     if (strcmp(path, "/api/cases") == 0)
         return list(t, u, rq, rs);

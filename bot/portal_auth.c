@@ -65,7 +65,7 @@ static void code_hash(const char *salt, const char *phone, const char *code, cha
 }
 
 /* The request body as a JSON object, or NULL with rs answered 400. */
-static json_object *body_object(const portal_request *rq, portal_response *rs)
+json_object *portal_auth_body(const portal_request *rq, portal_response *rs)
 {
     json_tokener *tok = json_tokener_new_ex(8);
     json_object *o = NULL;
@@ -249,7 +249,7 @@ static void send_code(portal_thread *t, const char *phone)
 
 void portal_auth_login(portal_thread *t, const portal_request *rq, portal_response *rs)
 {
-    json_object *o = body_object(rq, rs);
+    json_object *o = portal_auth_body(rq, rs);
     const char *phone;
     char key[96];
     long long sent;
@@ -311,7 +311,7 @@ static void open_session(portal_thread *t, const portal_request *rq, portal_user
 
 void portal_auth_verify(portal_thread *t, const portal_request *rq, portal_response *rs)
 {
-    json_object *o = body_object(rq, rs);
+    json_object *o = portal_auth_body(rq, rs);
     const char *phone, *code;
     char key[96], fkey[96], want[65], got[65];
     redisReply *r = NULL, *d;

@@ -17,6 +17,9 @@ void portal_auth_logout(portal_thread *t, const portal_user *u, const portal_req
  * 401 without a live session, 403 for a POST without the session's X-CSRF-Token, 503. */
 int portal_auth_session(portal_thread *t, const portal_request *rq, portal_user *u,
                         portal_response *rs);
+/* A POST's body as a JSON object (at most 8 deep, nothing after it), or NULL with rs answered
+ * 400 naming "body". */
+json_object *portal_auth_body(const portal_request *rq, portal_response *rs);
 /* The user as the API shows it: {"phone","name","role","departments","csrf"}. */
 json_object *portal_auth_user_json(const portal_user *u);
 

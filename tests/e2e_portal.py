@@ -4,8 +4,8 @@ to end: `sampark serve` with real Redis and PostgreSQL, the fake Graph API (test
 taking the login codes. Static files and their headers, path traversal, login by WhatsApp code
 (text inside the window, template outside it), single use, expiry (SAMPARK_PORTAL_CODE_TTL_S),
 the limits and the lockout, sessions and CSRF, roles, the case list with its filters and paging,
-search in Hindi and English, CSV, the case page, the media proxy, statistics and the weekly
-review — and no phone number, code or complaint text in the server's log.
+search in Hindi and English, CSV, the case page, the media proxy, statistics, the weekly
+review, the case actions (each desk action by web:<phone>, each refusal) — and no phone number, code or complaint text in the server's log.
 Prints 'N passed, N failed'."""
 import contextlib
 import csv
@@ -549,6 +549,136 @@ def test_read_api():
         h.check("no phone number and no complaint text in the server's log", not leaks, leaks)
 
 
+def citizen_of(tracking):
+    """The citizen load_cases gave the case."""
+    return f"9198111{[c[0] for c in CASES].index(tracking):05d}"
+
+
+def sent_to(fake, phone):
+    """Every message the fake Graph API took for phone, as compact JSON text."""
+    return [json.dumps(b, ensure_ascii=False) for _, b, _ in fake.delivered() if b.get("to") == phone]
+
+
+def events_of(env, tracking, kind=None):
+    """(kind, actor, text) of the case's events, oldest first."""
+    rows = h.psql(env.url, "SELECT string_agg(e.kind || '|' || e.actor || '|' || coalesce(e.text, ''), E'\\n' "
+                  "ORDER BY e.id) FROM case_events e JOIN cases c ON c.id = e.case_id "
+                  f"WHERE c.tracking_no = {q(tracking)}")
+    out = [tuple(r.split("|", 2)) for r in rows.splitlines() if r]
+    return [x for x in out if kind is None or x[0] == kind]
+
+
+def web_events(env, tracking):
+    """The case's events by the portal (the scheduler escalates the old cases meanwhile)."""
+    return [x for x in events_of(env, tracking) if x[1].startswith("web:")]
+
+
+def test_case_actions():
+    """POST /api/cases/{TRACKING}/{reply|docs|resolve|transfer|note}: the desk's own actions with
+    actor web:<phone>, their citizen messages through the fake Graph API, and every refusal."""
+    with portal_env("pactions") as (env, fake):
+        load_cases(env)
+        window(env, *[citizen_of(c[0]) for c in CASES])
+        srv = serve(env, fake)
+        port = srv.port
+        phe, cspdcl, coll = (login(port, fake, p) for p in (PHE_OFFICER, CSPDCL_OFFICER, COLLECTOR))
+        h.check("three roles sign in", all((phe, cspdcl, coll)))
+        web = f"web:{PHE_OFFICER}"
+
+        st, _, body = phe.post("/api/cases/BLB-2026-000101/reply", {"text": "मिस्त्री कल सुबह आएगा"})
+        h.check("reply → 200, the case in progress", st == 200 and body.get("status") == "in_progress"
+                and body.get("action") == "reply", (st, body))
+        h.check("the citizen's chat gets the officer's reply (the WhatsApp command's message)",
+                h.wait_for(lambda: any("मिस्त्री कल सुबह आएगा" in m and "BLB-2026-000101" in m
+                                       for m in sent_to(fake, citizen_of("BLB-2026-000101"))), 20),
+                sent_to(fake, citizen_of("BLB-2026-000101")))
+        h.check("the reply event's actor is web:<phone>",
+                ("reply", web, "मिस्त्री कल सुबह आएगा") in events_of(env, "BLB-2026-000101"), events_of(env, "BLB-2026-000101"))
+        h.check("the officer gets no WhatsApp confirmation of a web action (the portal answered)",
+                not any("नागरिक को भेज दिया" in m for m in sent_to(fake, PHE_OFFICER)))
+
+        st, _, body = phe.post("/api/cases/BLB-2026-000101/docs", {"text": "आधार कार्ड की फोटो"})
+        h.check("docs → 200, the case waits for documents", st == 200 and h.psql(
+            env.url, "SELECT awaiting_docs FROM cases WHERE tracking_no = 'BLB-2026-000101'") == "t", (st, body))
+        h.check("the citizen is asked for the documents",
+                h.wait_for(lambda: any("आधार कार्ड की फोटो" in m for m in sent_to(fake, citizen_of("BLB-2026-000101"))), 20))
+        h.check("docs_requested event by web:<phone>", events_of(env, "BLB-2026-000101", "docs_requested")[-1:] ==
+                [("docs_requested", web, "आधार कार्ड की फोटो")], events_of(env, "BLB-2026-000101"))
+
+        n_out = h.psql(env.url, "SELECT count(*) FROM outbound_messages")
+        st, _, body = phe.post("/api/cases/BLB-2026-000101/note", {"text": "internal: check with the JE"})
+        h.check("note → 200, an event only", st == 200 and events_of(env, "BLB-2026-000101", "note") ==
+                [("note", web, "internal: check with the JE")], (st, body, events_of(env, "BLB-2026-000101")))
+        h.check("a note is never sent: no outbox row", h.psql(env.url, "SELECT count(*) FROM outbound_messages") == n_out)
+
+        st, _, body = phe.post("/api/cases/BLB-2026-000110/resolve", {"text": "टंकी की मरम्मत हो गई"})
+        h.check("resolve → 200, resolved", st == 200 and body.get("status") == "resolved", (st, body))
+        h.check("the satisfaction question goes out with Yes/No buttons naming the case",
+                h.wait_for(lambda: any("sat:yes:BLB-2026-000110" in m and "टंकी की मरम्मत हो गई" in m
+                                       for m in sent_to(fake, citizen_of("BLB-2026-000110"))), 20),
+                sent_to(fake, citizen_of("BLB-2026-000110")))
+        h.check("resolved event by web:<phone>", events_of(env, "BLB-2026-000110", "resolved") ==
+                [("resolved", web, "टंकी की मरम्मत हो गई")])
+
+        st, _, body = phe.post("/api/cases/BLB-2026-000111/transfer", {"department": "cspdcl"})
+        h.check("transfer → 200, now CSPDCL's", st == 200 and body.get("department") == "CSPDCL", (st, body))
+        h.check("the citizen is told, and CSPDCL's officer gets the case",
+                h.wait_for(lambda: any("BLB-2026-000111" in m for m in sent_to(fake, citizen_of("BLB-2026-000111")))
+                           and any("BLB-2026-000111" in m for m in sent_to(fake, CSPDCL_OFFICER)), 20))
+        h.check("transferred event by web:<phone>",
+                [k[:2] for k in events_of(env, "BLB-2026-000111", "transferred")] == [("transferred", web)])
+        st, _, body = phe.post("/api/cases/BLB-2026-000111/reply", {"text": "x"})
+        h.check("after the transfer the case is PHE's no more → 404", st == 404, (st, body))
+        h.check("CSPDCL's officer may act on it now",
+                cspdcl.post("/api/cases/BLB-2026-000111/note", {"text": "received"})[0] == 200)
+        st, _, body = coll.post("/api/cases/BLB-2026-000112/reply", {"text": "from the collector"})
+        h.check("the collector may act on any case, as web:<collector>", st == 200 and events_of(
+            env, "BLB-2026-000112", "reply") == [("reply", f"web:{COLLECTOR}", "from the collector")], (st, body))
+
+        before = len(web_events(env, "BLB-2026-000104"))
+        refusals = [
+            (coll, "BLB-2026-000104/reply", {"text": "too late"}, 409, None),
+            (coll, "BLB-2026-000104/resolve", {"text": "again"}, 409, None),
+            (coll, "BLB-2026-000104/transfer", {"department": "PHE"}, 409, None),
+            (cspdcl, "BLB-2026-000101/reply", {"text": "not mine"}, 404, None),
+            (cspdcl, "BLB-2026-000101/note", {"text": "not mine"}, 404, None),
+            (phe, "BLB-2026-999999/reply", {"text": "nobody"}, 404, None),
+            (phe, "nonsense/reply", {"text": "x"}, 404, None),
+            (phe, "BLB-2026-000113/close", {"text": "x"}, 404, None),
+            (phe, "BLB-2026-000113/reply", {}, 400, "text"),
+            (phe, "BLB-2026-000113/reply", {"text": "   "}, 400, "text"),
+            (phe, "BLB-2026-000113/reply", {"text": 5}, 400, "text"),
+            (phe, "BLB-2026-000113/resolve", {"text": "x" * 16500}, 400, "body"),
+            (phe, "BLB-2026-000113/reply", {"text": "x", "department": "PHE"}, 400, "department"),
+            (phe, "BLB-2026-000113/transfer", {}, 400, "department"),
+            (phe, "BLB-2026-000113/transfer", {"department": "NOPE"}, 400, "department"),
+            (phe, "BLB-2026-000113/transfer", {"department": "PHE"}, 400, "department"),
+            (phe, "BLB-2026-000113/transfer", {"department": ["PHE"]}, 400, "department"),
+            (phe, "BLB-2026-000113/note", {"txt": "typo"}, 400, "txt"),
+        ]
+        for who, path, payload, want, field in refusals:
+            st, _, body = who.post(f"/api/cases/{path}", payload)
+            h.check(f"{path} {str(payload)[:30]} → {want}" + (f" naming {field}" if field else ""),
+                    st == want and (field is None or body.get("error", "").startswith(field + ":")), (st, body))
+        st, _, body = phe.post("/api/cases/BLB-2026-000113/reply", raw=b'{"text": "x"')
+        h.check("malformed JSON → 400 naming body", st == 400 and body["error"].startswith("body:"), (st, body))
+        h.check("a note may still be kept on a closed case", coll.post("/api/cases/BLB-2026-000104/note",
+                                                                      {"text": "audit"})[0] == 200)
+        h.check("nothing half-done: the refused actions left no event",
+                len(web_events(env, "BLB-2026-000104")) == before + 1
+                and not web_events(env, "BLB-2026-000113"), events_of(env, "BLB-2026-000113"))
+        csrf, phe.csrf = phe.csrf, None
+        st, _, body = phe.post("/api/cases/BLB-2026-000113/reply", {"text": "x"})
+        h.check("without X-CSRF-Token → 403", st == 403, (st, body))
+        phe.csrf = csrf
+        st, _, body = Client(port).post("/api/cases/BLB-2026-000113/reply", {"text": "x"})
+        h.check("without a session → 401", st == 401, (st, body))
+        h.check("and still nothing on that case", not web_events(env, "BLB-2026-000113"))
+        log = log_of(srv)
+        h.check("no reply text nor phone in the server's log",
+                "मिस्त्री" not in log and "internal: check" not in log and PHE_OFFICER not in log)
+
+
 def test_a_slow_portal_query_never_holds_the_webhook():
     """The listener's loop never waits on PostgreSQL for the portal: with the cases table locked,
     /api/cases waits on a portal thread while webhooks and /healthz are answered."""
@@ -675,7 +805,8 @@ def test_review_attacks():
 
 
 TESTS = [test_static_files, test_login_and_sessions, test_limits_and_lockout, test_code_expiry_and_dry_run,
-         test_read_api, test_a_slow_portal_query_never_holds_the_webhook, test_review_attacks]
+         test_read_api, test_case_actions, test_a_slow_portal_query_never_holds_the_webhook,
+         test_review_attacks]
 
 
 def main():

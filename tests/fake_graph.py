@@ -6,7 +6,9 @@ Graph: {"messaging_product": "whatsapp", "contacts": [...], "messages": [{"id": 
 A test can script the next answers (500, 429, a Graph error code) or make it fail for a
 while. It serves media like Graph's media endpoint: GET /<version>/<media-id> answers
 {"url", "mime_type", "file_size", "id"} and the url (on this server, bearer token required)
-gives the bytes; add them with add_media. Used in-process by the tests, or standalone: fake_graph.py --port P --token T."""
+gives the bytes; add them with add_media. GET /_test/sent?to=PHONE (no token: a test's own
+window on the fake, e.g. for the browser tests' node script) lists the bodies delivered to PHONE,
+oldest first. Used in-process by the tests, or standalone: fake_graph.py --port P --token T."""
 import http.server
 import itertools
 import json
@@ -94,6 +96,10 @@ class FakeGraph:
             self.media[media_id] = (mime, data, len(data) if file_size is None else file_size)
 
     def get(self, path, auth):
+        if path.startswith("/_test/sent?to="):
+            to = path.split("=", 1)[1]
+            return 200, "application/json", json.dumps(
+                [b for _, b, _ in self.delivered() if b.get("to") == to], ensure_ascii=False).encode()
         with self.lock:
             self.media_gets.append((path, auth))
             if auth != f"Bearer {self.token}":

@@ -1,80 +1,391 @@
-// app.js — the portal's shell (issue 17 part A): log in by WhatsApp code and list cases.
-// The full app (filters, case page, statistics, review, Hindi) is part B. Talks only to /api/.
+// app.js — the collectorate portal (SPEC section 10): log in by WhatsApp code, the overview
+// (departments and a 30-day chart), the case list (filters, keyset paging, CSV), the case page
+// (trail, messages, attachments, actions) and the printable weekly review, in Hindi or English.
+// Pages are views of the URL's hash (#/cases?status=open), so the browser's back button and
+// links work. Every node is built with textContent: no server text ever becomes HTML, and the
+// page runs under Content-Security-Policy default-src 'self' (no inline script or style).
+import { api, query, setCsrf } from "./api.js";
+import { currentLang, day, setLang, t, when } from "./i18n.js";
+import uPlot from "./vendor/uplot/uPlot.esm.js";
+
 const $ = (id) => document.getElementById(id);
-let csrf = sessionStorage.getItem("csrf") || "";
-let next = null;
+const view = $("view");
+let user = null;
+let chart = null;
 
-async function api(path, body) {
-  const opts = body === undefined ? {} : {
-    method: "POST",
-    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-    body: JSON.stringify(body),
-  };
-  const r = await fetch(path, { credentials: "same-origin", ...opts });
-  const data = await r.json().catch(() => ({}));
-  return { status: r.status, data };
-}
-
-function show(signedIn, user) {
-  $("login").hidden = signedIn;
-  $("cases").hidden = !signedIn;
-  $("logout").hidden = !signedIn;
-  $("who").textContent = signedIn ? `${user.name} (${user.role})` : "";
-}
-
-function cell(text) {
-  const td = document.createElement("td");
-  td.textContent = text ?? "";
-  return td;
-}
-
-async function loadCases(more) {
-  const q = more && next ? `?after=${encodeURIComponent(next)}` : "";
-  const { status, data } = await api(`/api/cases${q}`);
-  if (status === 401) return show(false);
-  if (!more) $("rows").replaceChildren();
-  for (const c of data.cases || []) {
-    const tr = document.createElement("tr");
-    for (const v of [c.tracking_no, c.status, c.department, c.created_at?.slice(0, 10),
-                     c.due_at?.slice(0, 10), c.village, c.headline]) tr.append(cell(v));
-    $("rows").append(tr);
+// el("p", {class: "x"}, "text", child...): a node; strings become text.
+function el(tag, attrs = {}, ...children) {
+  const n = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === "class") n.className = v;
+    else if (k.startsWith("on")) n.addEventListener(k.slice(2), v);
+    else n.setAttribute(k, v === true ? "" : v);
   }
-  $("total").textContent = `(${data.total ?? 0})`;
-  next = data.next;
-  $("more").hidden = !next;
+  for (const c of children.flat()) if (c !== null && c !== undefined) n.append(c instanceof Node ? c : String(c));
+  return n;
 }
 
-$("phone-form").addEventListener("submit", async (ev) => {
-  ev.preventDefault();
-  const { status, data } = await api("/api/login", { phone: $("phone").value.trim() });
-  $("login-msg").textContent = status === 202 ? "If this phone is in the directory, a code is on its way on WhatsApp."
-                                              : data.error || `error ${status}`;
-  if (status === 202) $("code-form").hidden = false;
-});
+function status(s) {
+  return el("span", { class: `status st-${s}` }, t(`status.${s}`));
+}
 
-$("code-form").addEventListener("submit", async (ev) => {
-  ev.preventDefault();
-  const { status, data } = await api("/api/login/verify", { phone: $("phone").value.trim(), code: $("code").value.trim() });
-  if (status !== 200) { $("login-msg").textContent = data.error || `error ${status}`; return; }
-  csrf = data.csrf;
-  sessionStorage.setItem("csrf", csrf);
-  show(true, data);
-  loadCases(false);
+function errorBox(data, code) {
+  return el("p", { class: "error", role: "alert" }, `${t("error")}: ${data?.error || code}`);
+}
+
+// The header's words and who is signed in.
+function paintChrome() {
+  for (const n of document.querySelectorAll("[data-t]")) n.textContent = t(n.dataset.t);
+  $("nav").hidden = !user;
+  $("logout").hidden = !user;
+  $("who").textContent = user ? `${user.name} · ${t(`role.${user.role}`)}` : "";
+  const page = location.hash.split(/[/?]/)[1] || "";
+  for (const [id, name] of [["nav-overview", ""], ["nav-cases", "cases"], ["nav-review", "review"]])
+    $(id).classList.toggle("here", page === name || (name === "cases" && page === "case"));
+}
+
+function signedOut() {
+  user = null;
+  setCsrf("");
+  paintChrome();
+  renderLogin();
+}
+
+// Answers 401 everywhere the same way: back to the login.
+async function get(path) {
+  const r = await api(path);
+  if (r.status === 401) signedOut();
+  return r;
+}
+
+// ---- login ------------------------------------------------------------------------------------
+
+function renderLogin() {
+  const msg = el("p", { id: "login-msg", role: "status" });
+  const phone = el("input", { id: "phone", inputmode: "numeric", autocomplete: "tel", required: true });
+  const code = el("input", { id: "code", inputmode: "numeric", maxlength: "6", autocomplete: "one-time-code", required: true });
+  const codeForm = el("form", { id: "code-form", hidden: true },
+    el("label", {}, t("code"), code), el("button", {}, t("logIn")));
+  const phoneForm = el("form", { id: "phone-form" },
+    el("label", {}, t("phone"), phone), el("button", {}, t("sendCode")));
+  phoneForm.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const r = await api("/api/login", { phone: phone.value.trim() });
+    msg.textContent = r.status === 202 ? t("codeSent") : r.status === 429 ? t("tooMany") : (r.data.error || r.status);
+    if (r.status === 202) { codeForm.hidden = false; code.focus(); }
+  });
+  codeForm.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const r = await api("/api/login/verify", { phone: phone.value.trim(), code: code.value.trim() });
+    if (r.status !== 200) {
+      msg.textContent = r.status === 401 ? t("wrongCode") : r.status === 429 ? t("tooMany") : (r.data.error || r.status);
+      return;
+    }
+    user = r.data;
+    setCsrf(user.csrf);
+    route();
+  });
+  view.replaceChildren(el("section", { id: "login", class: "card narrow" },
+    el("h1", {}, t("loginTitle")), phoneForm, codeForm, msg));
+}
+
+// ---- overview ---------------------------------------------------------------------------------
+
+const STAT_COLUMNS = [
+  ["received", "received"], ["open", "open"], ["overdue", "overdue"], ["resolved", "resolved"],
+  ["closed", "closed"], ["reopened", "reopened"], ["auto_closed", "autoClosed"],
+  ["resolved_within_sla_pct", "withinSla"], ["median_resolution_hours", "medianHours"],
+  ["satisfied_pct", "satisfied"],
+];
+
+function statsTable(data) {
+  const head = el("tr", {}, el("th", {}, t("department")), STAT_COLUMNS.map(([, k]) => el("th", { class: "num" }, t(k))));
+  const row = (name, d, link) => el("tr", {},
+    el("th", { scope: "row" }, link ? el("a", { href: `#/cases${query({ department: name })}` }, name) : name),
+    STAT_COLUMNS.map(([f]) => el("td", { class: "num" }, d[f] ?? "—")));
+  return el("div", { class: "scroll" }, el("table", { id: "stats-table" },
+    el("thead", {}, head),
+    el("tbody", {}, (data.departments || []).map((d) => row(d.department, d, true))),
+    el("tfoot", {}, row(t("total"), data.totals || {}, false))));
+}
+
+function drawChart(box, days) {
+  if (chart) { chart.destroy(); chart = null; }
+  const xs = days.map((d) => Date.parse(`${d.day}T00:00:00+05:30`) / 1000);
+  const width = Math.max(280, Math.min(box.clientWidth || 600, 1000));
+  chart = new uPlot({
+    width, height: 260,
+    tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "Asia/Kolkata"),
+    series: [
+      { label: t("day") },
+      { label: t("received"), stroke: "#0b5394", width: 2, points: { show: true } },
+      { label: t("resolved"), stroke: "#38761d", width: 2, points: { show: true } },
+    ],
+    axes: [{}, { label: "" }],
+    scales: { y: { range: (u, min, max) => [0, Math.max(4, max + 1)] } },
+  }, [xs, days.map((d) => d.received), days.map((d) => d.resolved)], box);
+}
+
+async function renderOverview() {
+  view.replaceChildren(el("p", {}, t("loading")));
+  const r = await get("/api/stats");
+  if (r.status === 401) return;
+  if (r.status !== 200) return view.replaceChildren(errorBox(r.data, r.status));
+  const box = el("div", { id: "chart", class: "chart" });
+  view.replaceChildren(el("section", { id: "overview" },
+    el("h1", {}, t("overview"), " ", el("small", {}, `${t("last30")} · ${day(r.data.from)} – ${day(r.data.to)}`)),
+    statsTable(r.data),
+    el("h2", {}, t("chartTitle")), box));
+  drawChart(box, r.data.days || []);
+}
+
+// ---- the case list ----------------------------------------------------------------------------
+
+const FILTERS = ["status", "department", "level", "from", "to", "q", "overdue", "urgent", "reopened"];
+
+function hashArgs() {
+  const i = location.hash.indexOf("?");
+  return new URLSearchParams(i < 0 ? "" : location.hash.slice(i + 1));
+}
+
+function caseRow(c) {
+  return el("tr", { "data-tracking": c.tracking_no },
+    el("td", {}, el("a", { href: `#/case/${c.tracking_no}` }, c.tracking_no), c.urgent ? el("span", { class: "tag urgent" }, t("urgent")) : null),
+    el("td", {}, status(c.status)),
+    el("td", {}, c.department),
+    el("td", { class: "wide" }, day(c.created_at)),
+    el("td", { class: "wide" }, day(c.due_at)),
+    el("td", { class: "wide" }, c.village || ""),
+    el("td", {}, c.headline || ""));
+}
+
+async function renderCases() {
+  const args = hashArgs();
+  const f = Object.fromEntries(FILTERS.map((k) => [k, args.get(k) || ""]));
+  const limit = args.get("limit") || ""; // page size: only from a link (the API's default is 50)
+  const input = (name, attrs = {}) => el("input", { name, id: `f-${name}`, value: f[name], ...attrs });
+  const check = (name, label) => el("label", { class: "check" },
+    el("input", { type: "checkbox", name, id: `f-${name}`, checked: f[name] === "1" }), t(label));
+  const statusSel = el("select", { name: "status", id: "f-status" },
+    el("option", { value: "" }, t("any")),
+    ["open", "in_progress", "resolved", "closed", "reopened"].map((s) =>
+      el("option", { value: s, selected: f.status === s }, t(`status.${s}`))));
+  const levelSel = el("select", { name: "level", id: "f-level" },
+    el("option", { value: "" }, t("any")), ["0", "1", "2"].map((l) => el("option", { value: l, selected: f.level === l }, l)));
+  const deptSel = el("select", { name: "department", id: "f-department" }, el("option", { value: "" }, t("any")));
+  const form = el("form", { id: "filters", class: "filters" },
+    el("label", {}, t("search"), input("q", { type: "search", maxlength: "100" })),
+    el("label", {}, t("status"), statusSel),
+    el("label", {}, t("department"), deptSel),
+    el("label", {}, t("level"), levelSel),
+    el("label", {}, t("from"), input("from", { type: "date" })),
+    el("label", {}, t("to"), input("to", { type: "date" })),
+    check("overdue", "onlyOverdue"), check("urgent", "onlyUrgent"), check("reopened", "onlyReopened"),
+    el("div", { class: "buttons" }, el("button", { id: "apply" }, t("apply")),
+      el("a", { href: "#/cases", class: "button secondary" }, t("clear"))));
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const d = new FormData(form);
+    const out = {};
+    for (const k of FILTERS) {
+      const v = d.get(k);
+      if (v) out[k] = v === "on" ? "1" : String(v).trim();
+    }
+    location.hash = `#/cases${query(out)}`;
+  });
+  const depts = user.role === "officer" ? user.departments : null;
+  const fill = (codes) => {
+    for (const code of codes) deptSel.append(el("option", { value: code, selected: f.department === code }, code));
+    if (f.department && !codes.includes(f.department)) deptSel.append(el("option", { value: f.department, selected: true }, f.department));
+  };
+  if (depts) fill(depts);
+  else get("/api/stats").then((r) => fill((r.data.departments || []).map((d) => d.department)));
+
+  const rows = el("tbody", { id: "rows" });
+  const total = el("small", { id: "total" });
+  const more = el("button", { id: "more", hidden: true }, t("more"));
+  const msg = el("div");
+  const csv = el("a", { id: "csv", class: "button secondary", href: `/api/cases.csv${query(f)}`, download: "" }, t("csv"));
+  let next = null;
+  const load = async () => {
+    more.disabled = true;
+    const r = await get(`/api/cases${query({ ...f, limit, after: next })}`);
+    more.disabled = false;
+    if (r.status === 401) return;
+    if (r.status !== 200) return msg.replaceChildren(errorBox(r.data, r.status));
+    for (const c of r.data.cases) rows.append(caseRow(c));
+    total.textContent = `${r.data.total} ${t("casesFound")}`;
+    next = r.data.next;
+    more.hidden = !next;
+    if (!r.data.total) msg.replaceChildren(el("p", {}, t("none")));
+  };
+  more.addEventListener("click", load);
+  view.replaceChildren(el("section", { id: "cases" },
+    el("h1", {}, t("cases"), " ", total),
+    el("details", { class: "filterbox", open: window.innerWidth > 700 || FILTERS.some((k) => f[k]) },
+      el("summary", {}, t("filters")), form),
+    el("p", {}, csv),
+    el("div", { class: "scroll" }, el("table", { id: "case-table", class: "cases" },
+      el("thead", {}, el("tr", {}, [
+        ["trackingNo", ""], ["status", ""], ["department", ""], ["createdAt", "wide"], ["dueAt", "wide"],
+        ["village", "wide"], ["complaint", ""]].map(([k, c]) => el("th", { class: c || null }, t(k))))),
+      rows)),
+    msg, more));
+  await load();
+}
+
+// ---- the case page ----------------------------------------------------------------------------
+
+function fields(pairs) {
+  return el("dl", { class: "fields" }, pairs.filter(([, v]) => v !== null && v !== undefined && v !== "")
+    .flatMap(([k, v]) => [el("dt", {}, t(k)), el("dd", {}, v)]));
+}
+
+function actionForm(c, onDone) {
+  const closed = c.status === "closed";
+  const kinds = closed ? [["note", "actNote"]]
+    : [["reply", "actReply"], ["docs", "actDocs"], ["resolve", "actResolve"], ["transfer", "actTransfer"], ["note", "actNote"]];
+  const sel = el("select", { id: "action", name: "action" }, kinds.map(([v, k]) => el("option", { value: v }, t(k))));
+  const text = el("textarea", { id: "action-text", name: "text", rows: "4", maxlength: "4096" });
+  const dept = el("input", { id: "action-dept", name: "department", autocapitalize: "characters", maxlength: "23" });
+  const deptLabel = el("label", { hidden: true }, t("deptCode"), dept);
+  const msg = el("p", { id: "action-msg", role: "status" });
+  sel.addEventListener("change", () => { deptLabel.hidden = sel.value !== "transfer"; });
+  const form = el("form", { id: "action-form", class: "card" },
+    el("h2", {}, t("actions")), closed ? el("p", {}, t("closedNoAction")) : null,
+    el("label", {}, t("action"), sel), deptLabel, el("label", {}, t("text"), text),
+    el("button", { id: "action-submit" }, t("submit")), msg);
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const body = sel.value === "transfer" ? { department: dept.value.trim(), ...(text.value.trim() ? { text: text.value } : {}) }
+      : { text: text.value };
+    const btn = $("action-submit");
+    btn.disabled = true;
+    const r = await api(`/api/cases/${c.tracking_no}/${sel.value}`, body);
+    btn.disabled = false;
+    if (r.status === 401) return signedOut();
+    if (r.status !== 200) { msg.className = "error"; msg.textContent = `${t("error")}: ${r.data.error || r.status}`; return; }
+    msg.className = "ok";
+    msg.textContent = t("done");
+    onDone();
+  });
+  return form;
+}
+
+async function renderCase(tracking) {
+  view.replaceChildren(el("p", {}, t("loading")));
+  const r = await get(`/api/cases/${encodeURIComponent(tracking)}`);
+  if (r.status === 401) return;
+  if (r.status === 404) return view.replaceChildren(el("section", { id: "case-missing" },
+    el("p", { class: "error", role: "alert" }, t("notFound")), el("a", { href: "#/cases" }, t("backToList"))));
+  if (r.status !== 200) return view.replaceChildren(errorBox(r.data, r.status));
+  const c = r.data;
+  const table = (cols, rows) => el("div", { class: "scroll" }, el("table", { class: "log" },
+    el("thead", {}, el("tr", {}, cols.map((k) => el("th", {}, t(k))))), el("tbody", {}, rows)));
+  view.replaceChildren(el("section", { id: "case", "data-tracking": c.tracking_no },
+    el("p", { class: "noprint" }, el("a", { href: "#/cases" }, t("backToList"))),
+    el("h1", {}, c.tracking_no, " ", status(c.status), c.urgent ? el("span", { class: "tag urgent" }, t("urgent")) : null),
+    el("div", { class: "columns" },
+      el("div", {},
+        fields([["department", c.department], ["createdAt", when(c.created_at)], ["dueAt", when(c.sla_due_at)],
+          ["level", String(c.escalation_level ?? 0)], ["reopenCount", `${c.reopen_count ?? 0} ${t("times")}`],
+          ["citizen", [c.citizen_name, c.citizen].filter(Boolean).join(" · ")], ["language", c.language],
+          ["location", c.location]]),
+        el("h2", {}, t("description")), el("p", { class: "description" }, c.description || ""),
+        el("h2", {}, t("attachments")),
+        (c.attachments || []).length
+          ? el("ul", { id: "attachments" }, c.attachments.map((a) => el("li", {},
+            el("a", { href: a.url, target: "_blank", rel: "noopener" }, `${a.type}${a.caption ? ` — ${a.caption}` : ""}`))))
+          : el("p", {}, t("noAttachments"))),
+      actionForm(c, () => renderCase(tracking))),
+    el("h2", {}, t("trail")),
+    table(["at", "kind", "actor", "text"], (c.events || []).map((e) => el("tr", { class: `ev-${e.kind}` },
+      el("td", { class: "nowrap" }, when(e.at)), el("td", {}, e.kind), el("td", {}, e.actor), el("td", {}, e.text || "")))),
+    el("h2", {}, t("messages")),
+    table(["at", "to_", "purpose", "state", "text"], (c.messages || []).map((m) => el("tr", {},
+      el("td", { class: "nowrap" }, when(m.at)), el("td", {}, m.to), el("td", {}, m.purpose || ""),
+      el("td", {}, m.state), el("td", {}, m.text || ""))))));
+}
+
+// ---- the weekly review ------------------------------------------------------------------------
+
+// The ISO week (2026-W49) of a date, counted in the district's days.
+function isoWeek(d) {
+  const ist = new Date(d.getTime() + 5.5 * 3600e3);
+  const t0 = new Date(Date.UTC(ist.getUTCFullYear(), ist.getUTCMonth(), ist.getUTCDate()));
+  const dow = t0.getUTCDay() || 7;
+  t0.setUTCDate(t0.getUTCDate() + 4 - dow);
+  const y = t0.getUTCFullYear();
+  const w = Math.ceil(((t0 - Date.UTC(y, 0, 1)) / 864e5 + 1) / 7);
+  return `${y}-W${String(w).padStart(2, "0")}`;
+}
+
+async function renderReview() {
+  const week = hashArgs().get("week") || isoWeek(new Date());
+  const wk = el("input", { id: "week", name: "week", value: week, pattern: "\\d{4}-W\\d{2}", size: "9" });
+  const form = el("form", { class: "filters noprint", id: "review-form" },
+    el("label", {}, t("week"), wk), el("div", { class: "buttons" }, el("button", {}, t("show")),
+      el("button", { type: "button", id: "print", class: "secondary", onclick: () => window.print() }, t("print"))));
+  form.addEventListener("submit", (ev) => { ev.preventDefault(); location.hash = `#/review${query({ week: wk.value.trim() })}`; });
+  view.replaceChildren(form, el("p", {}, t("loading")));
+  const r = await get(`/api/review${query({ week })}`);
+  if (r.status === 401) return;
+  if (r.status !== 200) return view.replaceChildren(form, errorBox(r.data, r.status));
+  const list = (name, rows, count) => el("div", { class: "review-list" },
+    el("h3", {}, `${t(name)} (${count})`),
+    rows.length ? el("table", {}, el("thead", {}, el("tr", {},
+      ["trackingNo", "status", "createdAt", "dueAt", "reopenCount", "level", "ageDays"].map((k, i) =>
+        el("th", { class: i > 3 ? "num" : null }, t(k))))),
+    el("tbody", {}, rows.map((c) => el("tr", {},
+      el("td", {}, el("a", { href: `#/case/${c.tracking_no}` }, c.tracking_no)), el("td", {}, status(c.status)),
+      el("td", {}, day(c.created_at)), el("td", {}, day(c.due_at)), el("td", { class: "num" }, c.reopen_count),
+      el("td", { class: "num" }, c.escalation_level), el("td", { class: "num" }, c.age_days))))) : null);
+  const deps = r.data.departments || [];
+  view.replaceChildren(form, el("section", { id: "review" },
+    el("h1", {}, t("reviewTitle")),
+    el("p", {}, `${t("reviewOf")} ${week}: ${day(r.data.week_start)} – ${day(r.data.week_end)} · ${t("listedAtMost")} ${r.data.listed_at_most}`),
+    deps.length ? deps.map((d) => el("article", { class: "review-dept" },
+      el("h2", {}, d.department),
+      list("reopened", d.reopened || [], d.counts?.reopened ?? 0),
+      list("overdue", d.overdue || [], d.counts?.overdue ?? 0),
+      list("unsatisfied", d.unsatisfied || [], d.counts?.unsatisfied ?? 0))) : el("p", {}, t("nothing"))));
+}
+
+// ---- routing ----------------------------------------------------------------------------------
+
+async function route() {
+  paintChrome();
+  if (!user) return renderLogin();
+  const path = location.hash.replace(/^#/, "").split("?")[0] || "/";
+  const m = path.match(/^\/case\/([A-Za-z0-9-]+)$/);
+  if (m) return renderCase(m[1]);
+  if (path === "/cases") return renderCases();
+  if (path === "/review") return renderReview();
+  return renderOverview();
+}
+
+$("lang").addEventListener("click", () => {
+  setLang(currentLang() === "hi" ? "en" : "hi");
+  route();
 });
 
 $("logout").addEventListener("click", async () => {
   await api("/api/logout", {});
-  sessionStorage.removeItem("csrf");
-  show(false);
+  location.hash = "#/";
+  signedOut();
 });
 
-$("more").addEventListener("click", () => loadCases(true));
+window.addEventListener("hashchange", route);
+window.addEventListener("resize", () => {
+  const box = $("chart");
+  if (chart && box) chart.setSize({ width: Math.max(280, Math.min(box.clientWidth, 1000)), height: 260 });
+});
 
+setLang(currentLang());
 const me = await api("/api/me");
 if (me.status === 200) {
-  csrf = me.data.csrf;
-  show(true, me.data);
-  loadCases(false);
-} else {
-  show(false);
+  user = me.data;
+  setCsrf(user.csrf);
 }
+route();

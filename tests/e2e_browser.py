@@ -1,0 +1,54 @@
+#!/usr/bin/env python3
+"""e2e_browser.py — the portal's web app in a real headless Chromium (issue 17): starts
+`sampark serve` with real Redis and PostgreSQL, the known cases of e2e_portal.py and the fake
+Graph API (which takes the login codes and the citizens' messages, and serves the media), then
+runs tests/browser/portal.mjs with node (playwright-core driving Debian's /usr/bin/chromium;
+scripts/test installs both with sp_install_browser). Screenshots of every page go to
+screenshots/ beside the sampark binary (build-test/screenshots/). Prints 'N passed, N failed'."""
+import os
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2e_portal as p  # noqa: E402
+import e2e_webhook as h  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BROWSER_DIR = os.path.join(HERE, "browser")
+
+
+def test_portal_in_chromium():
+    missing = [w for w, ok in (("node", shutil.which("node")), ("/usr/bin/chromium", os.access("/usr/bin/chromium", os.X_OK)),
+                               ("tests/browser/node_modules/playwright-core",
+                                os.path.isdir(os.path.join(BROWSER_DIR, "node_modules", "playwright-core")))) if not ok]
+    if missing:
+        h.check("the browser, node and playwright-core are installed (run scripts/test)", False, missing)
+        return
+    with p.portal_env("pbrowser") as (env, fake):
+        p.load_cases(env)
+        p.window(env, *[p.citizen_of(c[0]) for c in p.CASES])
+        fake.add_media("778899001", b"\xff\xd8\xff\xe0" + os.urandom(4000))
+        srv = p.serve(env, fake, SAMPARK_MEDIA_DIR=os.path.join(env.tmp, "media"))
+        shots = os.path.join(os.path.dirname(os.path.abspath(h.BIN)), "screenshots")
+        run = subprocess.run(["node", os.path.join(BROWSER_DIR, "portal.mjs"), f"http://127.0.0.1:{srv.port}",
+                              f"http://127.0.0.1:{fake.port}", shots],
+                             cwd=BROWSER_DIR, capture_output=True, text=True, timeout=600)
+        for line in run.stdout.splitlines():
+            if line.startswith(("ok ", "FAIL ")):
+                h.check(line.split(" ", 1)[1].split(" [")[0][:200], line.startswith("ok "), line[5:] if line.startswith("FAIL") else None)
+            elif line.startswith("screenshot "):
+                print(line)
+        h.check("the node run ended cleanly", run.returncode == 0 and " passed, 0 failed" in run.stdout,
+                (run.returncode, run.stdout[-800:], run.stderr[-1500:]))
+        log = p.log_of(srv)
+        h.check("no phone number nor reply text in the server's log",
+                p.PHE_OFFICER not in log and "मिस्त्री" not in log)
+
+
+def main():
+    return h.run_tests([test_portal_in_chromium])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
