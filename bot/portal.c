@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "catalogue.h"
 #include "log.h"
 #include "netaddr.h"
 #include "portal_api.h"
@@ -143,6 +144,7 @@ static void thread_free(void *arg)
     db_close(t->pg);
     if (t->redis)
         redisFree(t->redis);
+    catalogue_free(t->cat);
     free(t);
 }
 

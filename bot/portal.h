@@ -99,6 +99,10 @@ typedef struct portal_thread {
     portal *portal;
     db *pg;
     redisContext *redis; /* NULL until connected; dropped after an error, reconnected on use */
+    /* The desk's words for the case actions (messages.json beside the flows): read on first use
+     * and again when the file changes, as SIGHUP does for the other roles. */
+    struct catalogue *cat;
+    long long cat_mtime;
 } portal_thread;
 
 /* The signed-in person, as the directory says now (not as it said at login). */

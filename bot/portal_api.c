@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cases.h"
+#include "catalogue.h"
 #include "cases_query.h"
 #include "desk.h"
 #include "desk_officer.h"
@@ -465,6 +466,28 @@ static int string_field(json_object *o, const char *name, int required, char *ou
     return 0;
 }
 
+/* The catalogue for this thread: loaded on first use, read again when messages.json changes
+ * (a broken new file keeps the running words, as SIGHUP does for the other roles). NULL + e
+ * when none could ever be read. */
+static const catalogue *thread_catalogue(portal_thread *t, err *e)
+{
+    char path[4096];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", t->cfg->flows_dir, CATALOGUE_FILE);
+    if (stat(path, &st) == 0 && (long long)st.st_mtime != t->cat_mtime) {
+        err re = {0};
+        if (catalogue_reload(&t->cat, t->cfg->flows_dir, &re) == 0)
+            t->cat_mtime = (long long)st.st_mtime;
+        else if (t->cat)
+            portal_log("messages not reloaded, keeping the running ones", re.msg);
+        else
+            *e = re;
+    } else if (!t->cat) {
+        err_set(e, ERR_ENV, "%s: cannot read it", path);
+    }
+    return t->cat;
+}
+
 /* Why the desk refused, as the API says it. */
 static void refused(portal_response *rs, desk_msg why)
 {
@@ -556,6 +579,11 @@ static void case_action(portal_thread *t, const portal_user *u, const portal_req
     memset(&dout, 0, sizeof dout);
     dout.pg = t->pg;
     dout.key = key;
+    if (!(dout.cat = thread_catalogue(t, &e))) {
+        portal_log("case action", e.msg);
+        portal_error(rs, 503, "the message catalogue cannot be read; try again");
+        goto out;
+    }
     if (db_begin(t->pg, &e) < 0) {
         db_failed(rs, "case action", &e);
         goto out;
