@@ -114,11 +114,43 @@ static void plans(void **state)
     assert_string_equal(plan_of("मामले", "", ""), "list_cases");
 }
 
+/* A plan never fills its array: add() drops a step past DESK_PLAN_MAX without a word, so a
+ * command that grew one step too many (issue 16 item 7 adds some) would silently lose its last
+ * step — the officer's confirmation. Every command under every combination of facts leaves room. */
+static void plans_fit(void **state)
+{
+    static const char *const texts[] = {"help",
+                                        "cases",
+                                        "show BLB-2026-000123",
+                                        "reply BLB-2026-000123 x",
+                                        "docs BLB-2026-000123 x",
+                                        "resolve BLB-2026-000123 x",
+                                        "transfer BLB-2026-000123 CSPDCL",
+                                        "transfer BLB-2026-000123",
+                                        "what",
+                                        "",
+                                        NULL};
+    (void)state;
+    for (const char *const *t = texts; *t; t++)
+        for (int bits = 0; bits < 128; bits++)
+            for (int swipe = 0; swipe < 2; swipe++) {
+                officer_command c;
+                desk_facts f = {bits & 1,      bits >> 1 & 1, bits >> 2 & 1, bits >> 3 & 1,
+                                bits >> 4 & 1, bits >> 5 & 1, bits >> 6 & 1};
+                desk_plan p;
+                officer_parse(*t, swipe ? "wamid.X" : "", &c);
+                desk_officer_decide(&c, &f, &p);
+                assert_true(p.n >= 1);
+                assert_true(p.n < DESK_PLAN_MAX);
+            }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(refusals),
         cmocka_unit_test(plans),
+        cmocka_unit_test(plans_fit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
