@@ -445,11 +445,59 @@ def test_the_engines_answer_words():
         fake.close()
 
 
+def test_reopen_escalation_each_time():
+    """Issue 16 folded the second reopen's escalation into the reopen statement: a second and a third
+    reopen are at level 1 with the nodal officer paged once each time, the first stays at level 0,
+    and an urgent case keeps level 2; the urgent page at creation reaches the nodal officer and the
+    collector once each."""
+    env, fake = h.Env("reopens"), FakeGraph(TOKEN, PHONE_ID)
+    disaster, collector = "919800000014", "919800000099"
+    try:
+        window(env, disaster, collector)
+        port = serve_to_fake(env, fake).port
+
+        def pages(t, phone):
+            return h.psql(env.url, "SELECT count(*) FROM outbound_messages o JOIN cases c ON c.id = o.case_id"
+                                   f" WHERE c.tracking_no = '{t}' AND o.recipient = '{phone}' AND o.purpose = 'escalation'")
+
+        def unsatisfied(officer, citizen, t, i):
+            n = len(texts_to(fake, citizen))
+            deliver(port, officer, text=f"resolve {t} ठीक किया {i}")
+            ok = wait_text(fake, citizen, "क्या आप समाधान से संतुष्ट हैं", n)
+            n = len(texts_to(fake, citizen))
+            deliver(port, citizen, text="नहीं")
+            ok = ok and wait_text(fake, citizen, "क्यों हल नहीं हुई", n)
+            n = len(texts_to(fake, citizen))
+            deliver(port, citizen, text=f"अब भी खराब {i}")
+            return ok and wait_text(fake, citizen, "फिर से खोल दी गई", n)
+
+        citizen = "919811123495"
+        t = file_complaint(port, fake, citizen)
+        for i, level, paged in [(1, 0, "0"), (2, 1, "1"), (3, 1, "2")]:
+            c = case_show(env, t) if unsatisfied(PHE_OFFICER, citizen, t, i) else {}
+            h.check(f"reopen {i}: level {level}, the nodal officer paged {paged} times",
+                    c.get("reopen_count") == i and c.get("escalation_level") == level and pages(t, NODAL) == paged,
+                    (c.get("reopen_count"), c.get("escalation_level"), pages(t, NODAL)))
+        urgent = "919811123496"
+        u = file_complaint(port, fake, urgent, text="गांव के खलिहान में आग लगी है, जल्दी मदद भेजें", dept_row="d:DISASTER")
+        h.check("urgent: the nodal officer and the collector paged once each at creation",
+                bool(u) and h.wait_for(lambda: pages(u, NODAL) == "1" and pages(u, collector) == "1", 20),
+                (pages(u, NODAL), pages(u, collector)))
+        for i, paged in [(1, "1"), (2, "2")]:
+            c = case_show(env, u) if unsatisfied(disaster, urgent, u, i) else {}
+            h.check(f"urgent reopen {i}: level 2 kept, the collector not paged again",
+                    c.get("reopen_count") == i and c.get("escalation_level") == 2 and pages(u, NODAL) == paged
+                    and pages(u, collector) == "1", (c.get("escalation_level"), pages(u, NODAL), pages(u, collector)))
+    finally:
+        env.close()
+        fake.close()
+
+
 def main():
     return h.run_tests([test_the_whole_story, test_the_story_in_english, test_transfer_refusals_and_strangers,
                         test_many_citizens_at_once,
                         test_helpdesk_both_ways, test_removed_staff_hear_nothing, test_media_as_the_description,
-                        test_the_engines_answer_words])
+                        test_the_engines_answer_words, test_reopen_escalation_each_time])
 
 
 if __name__ == "__main__":

@@ -167,12 +167,58 @@ static void case_rules(void **state)
         "transfer event:transferred notify_dept say_citizen:moved say_officer:transferred");
 }
 
+/* A plan never fills its array: add() drops a step past DESK_PLAN_MAX without a word, so a
+ * command that grew one step too many (issue 16 item 7 adds some) would silently lose its last
+ * step — the officer's confirmation. Every command under every combination of facts leaves room. */
+static void plans_fit(void **state)
+{
+    static const char *const texts[] = {"help",
+                                        "cases",
+                                        "show BLB-2026-000123",
+                                        "reply BLB-2026-000123 x",
+                                        "docs BLB-2026-000123 x",
+                                        "resolve BLB-2026-000123 x",
+                                        "transfer BLB-2026-000123 CSPDCL",
+                                        "transfer BLB-2026-000123",
+                                        "interim BLB-2026-000123 20-12-2026 x",
+                                        "interim BLB-2026-000123 x",
+                                        "reject BLB-2026-000123 x",
+                                        "approve BLB-2026-000123",
+                                        "return BLB-2026-000123 x",
+                                        "what",
+                                        "",
+                                        NULL};
+    (void)state;
+    for (const char *const *t = texts; *t; t++)
+        for (int bits = 0; bits < 512; bits++)
+            for (int swipe = 0; swipe < 2; swipe++) {
+                officer_command c;
+                desk_facts f = {.supervisor = bits & 1,
+                                .officer = bits >> 1 & 1,
+                                .found = bits >> 2 & 1,
+                                .of_dept = bits >> 3 & 1,
+                                .closed = bits >> 4 & 1,
+                                .same_dept = bits >> 5 & 1,
+                                .target_active = bits >> 6 & 1};
+                desk_plan p;
+                f.reject_pending = bits >> 7 & 1;
+                f.transfers = bits >> 8 & 1 ? DESK_MAX_TRANSFERS : 0;
+                snprintf(f.today, sizeof f.today, "2026-12-05");
+                snprintf(f.latest, sizeof f.latest, "2027-03-05");
+                officer_parse(*t, swipe ? "wamid.X" : "", &c);
+                desk_officer_decide(&c, &f, &p);
+                assert_true(p.n >= 1);
+                assert_true(p.n < DESK_PLAN_MAX);
+            }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(refusals),
         cmocka_unit_test(plans),
         cmocka_unit_test(case_rules),
+        cmocka_unit_test(plans_fit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
