@@ -448,97 +448,142 @@ static int claim_all(queue_consumer *q, const char *stream, long long min_idle, 
     return 0;
 }
 
+/* Announces this worker in WORKERS_KEY and drops those that stopped announcing. Returns how
+ * many workers are live (at least 1), or -1. */
+static int announce_worker(queue_consumer *q, int lease, err *e)
+{
+    int64_t now = clock_now_ms();
+    char cutoff[24], score[24];
+    redisReply *r;
+    int live;
+    snprintf(score, sizeof score, "%lld", (long long)now);
+    /* A worker that has not renewed for a lease (plus a second of clock slack between
+     * hosts) no longer counts towards the fair share. */
+    snprintf(cutoff, sizeof cutoff, "%lld", (long long)(now - lease - 1000));
+    if (!(r = cmd(q, e, "ZADD %s %s %s", WORKERS_KEY, score, q->name)))
+        return -1;
+    freeReplyObject(r);
+    if (!(r = cmd(q, e, "ZREMRANGEBYSCORE %s -inf %s", WORKERS_KEY, cutoff)))
+        return -1;
+    freeReplyObject(r);
+    if (!(r = cmd(q, e, "ZCARD %s", WORKERS_KEY)))
+        return -1;
+    live = r->type == REDIS_REPLY_INTEGER && r->integer > 0 ? (int)r->integer : 1;
+    freeReplyObject(r);
+    return live;
+}
+
+static int renew_leases(queue_consumer *q, int lease, const char *ms, err *e)
+{
+    for (int s = 0; s < QUEUE_SHARDS; s++) {
+        char key[48];
+        int64_t sent = clock_mono_ms();
+        redisReply *r;
+        if (!q->owned[s])
+            continue;
+        lease_key(s, key);
+        if (!(r = cmd(q, e, "EVAL %s 1 %s %s %s", renew_lua, key, q->name, ms)))
+            return -1;
+        if (r->type == REDIS_REPLY_INTEGER && r->integer == 1)
+            q->valid_until[s] = sent + lease - lease / 4;
+        else
+            q->owned[s] = 0; /* someone else has it now: it expired while we were away */
+        freeReplyObject(r);
+    }
+    return 0;
+}
+
+/* Gives up shards beyond share, the highest first; *owned counts what is left. */
+static int release_extra(queue_consumer *q, int share, int *owned, err *e)
+{
+    for (int s = QUEUE_SHARDS - 1; s >= 0 && *owned > share; s--) {
+        char key[48];
+        redisReply *r;
+        if (!q->owned[s])
+            continue;
+        lease_key(s, key);
+        if (!(r = cmd(q, e, "EVAL %s 1 %s %s", release_lua, key, q->name)))
+            return -1;
+        freeReplyObject(r);
+        q->owned[s] = 0;
+        (*owned)--;
+    }
+    return 0;
+}
+
+/* Takes free shards up to share, the lowest first; a shard taken is claimed before it is read. */
+static int acquire_free(queue_consumer *q, int share, int *owned, int lease, const char *ms, err *e)
+{
+    for (int s = 0; s < QUEUE_SHARDS && *owned < share; s++) {
+        char key[48];
+        int got;
+        int64_t sent = clock_mono_ms();
+        redisReply *r;
+        if (q->owned[s])
+            continue;
+        lease_key(s, key);
+        if (!(r = cmd(q, e, "SET %s %s NX PX %s", key, q->name, ms)))
+            return -1;
+        got = r->type == REDIS_REPLY_STATUS;
+        freeReplyObject(r);
+        if (!got)
+            continue;
+        q->owned[s] = 1;
+        q->valid_until[s] = sent + lease - lease / 4;
+        q->needs_claim[s] = q->pending[s] = 1;
+        (*owned)++;
+    }
+    return 0;
+}
+
+/* One round of leases, every quarter lease: announce, renew, then (unless renew_only) move
+ * towards a fair share. -1 on error, 1 when maintain_leases should stop here (the first
+ * round only announces; a renew_only round only renews), 0 to go on to the claims. */
+static int lease_round(queue_consumer *q, int64_t mono, int renew_only, err *e)
+{
+    int lease = q->cfg->reclaim_idle_ms, live, share, owned;
+    char ms[24];
+    q->next_lease = mono + lease / 4;
+    snprintf(ms, sizeof ms, "%d", lease);
+    if ((live = announce_worker(q, lease, e)) < 0)
+        return -1;
+    if (!q->registered) {
+        /* Workers started together (a restart, a new deployment) first see each other,
+         * then take their shares, instead of the first taking all sixteen and giving
+         * half away a quarter lease later, in the middle of the traffic. */
+        q->registered = 1;
+        q->next_lease = mono + 300;
+        return 1;
+    }
+    share = (QUEUE_SHARDS + live - 1) / live;
+    if (renew_leases(q, lease, ms, e) < 0)
+        return -1;
+    owned = queue_consumer_owned(q);
+    if (renew_only) {
+        q->next_lease = mono + 250; /* the rebalancing waits for the next read */
+        return 1;
+    }
+    if (release_extra(q, share, &owned, e) < 0 || acquire_free(q, share, &owned, lease, ms, e) < 0)
+        return -1;
+    /* Short of a fair share: the shards another worker gives up (it rebalances on its own
+     * timer, within a quarter lease) are unread until someone takes them — ask again in a
+     * quarter second rather than a quarter lease (bench/run saw a 5-second stall), for ten
+     * seconds at most: with 3 workers on 16 shards one stays short for good. */
+    if (owned < share && q->short_rounds < 40)
+        q->next_lease = mono + 250, q->short_rounds++;
+    else if (owned >= share)
+        q->short_rounds = 0;
+    return 0;
+}
+
 /* renew_only: in the middle of a batch (queue_consumer_holds) leases are renewed, never given
  * up or taken, so a shard cannot move while its entries are being handled. */
 static int maintain_leases(queue_consumer *q, int renew_only, err *e)
 {
-    int64_t mono = clock_mono_ms(), now = clock_now_ms();
-    int lease = q->cfg->reclaim_idle_ms, live, share, owned;
-    char ms[24], cutoff[24], score[24];
-    redisReply *r;
-    if (mono >= q->next_lease) {
-        q->next_lease = mono + lease / 4;
-        snprintf(ms, sizeof ms, "%d", lease);
-        snprintf(score, sizeof score, "%lld", (long long)now);
-        /* A worker that has not renewed for a lease (plus a second of clock slack between
-         * hosts) no longer counts towards the fair share. */
-        snprintf(cutoff, sizeof cutoff, "%lld", (long long)(now - lease - 1000));
-        if (!(r = cmd(q, e, "ZADD %s %s %s", WORKERS_KEY, score, q->name)))
-            return -1;
-        freeReplyObject(r);
-        if (!(r = cmd(q, e, "ZREMRANGEBYSCORE %s -inf %s", WORKERS_KEY, cutoff)))
-            return -1;
-        freeReplyObject(r);
-        if (!(r = cmd(q, e, "ZCARD %s", WORKERS_KEY)))
-            return -1;
-        live = r->type == REDIS_REPLY_INTEGER && r->integer > 0 ? (int)r->integer : 1;
-        freeReplyObject(r);
-        if (!q->registered) {
-            /* Workers started together (a restart, a new deployment) first see each other,
-             * then take their shares, instead of the first taking all sixteen and giving
-             * half away a quarter lease later, in the middle of the traffic. */
-            q->registered = 1;
-            q->next_lease = mono + 300;
-            return 0;
-        }
-        share = (QUEUE_SHARDS + live - 1) / live;
-        for (int s = 0; s < QUEUE_SHARDS; s++) {
-            char key[48];
-            int64_t sent = clock_mono_ms();
-            if (!q->owned[s])
-                continue;
-            lease_key(s, key);
-            if (!(r = cmd(q, e, "EVAL %s 1 %s %s %s", renew_lua, key, q->name, ms)))
-                return -1;
-            if (r->type == REDIS_REPLY_INTEGER && r->integer == 1)
-                q->valid_until[s] = sent + lease - lease / 4;
-            else
-                q->owned[s] = 0; /* someone else has it now: it expired while we were away */
-            freeReplyObject(r);
-        }
-        owned = queue_consumer_owned(q);
-        if (renew_only) {
-            q->next_lease = mono + 250; /* the rebalancing waits for the next read */
-            return 0;
-        }
-        for (int s = QUEUE_SHARDS - 1; s >= 0 && owned > share; s--) {
-            char key[48];
-            if (!q->owned[s])
-                continue;
-            lease_key(s, key);
-            if (!(r = cmd(q, e, "EVAL %s 1 %s %s", release_lua, key, q->name)))
-                return -1;
-            freeReplyObject(r);
-            q->owned[s] = 0;
-            owned--;
-        }
-        for (int s = 0; s < QUEUE_SHARDS && owned < share; s++) {
-            char key[48];
-            int got;
-            int64_t sent = clock_mono_ms();
-            if (q->owned[s])
-                continue;
-            lease_key(s, key);
-            if (!(r = cmd(q, e, "SET %s %s NX PX %s", key, q->name, ms)))
-                return -1;
-            got = r->type == REDIS_REPLY_STATUS;
-            freeReplyObject(r);
-            if (!got)
-                continue;
-            q->owned[s] = 1;
-            q->valid_until[s] = sent + lease - lease / 4;
-            q->needs_claim[s] = q->pending[s] = 1;
-            owned++;
-        }
-        /* Short of a fair share: the shards another worker gives up (it rebalances on its own
-         * timer, within a quarter lease) are unread until someone takes them — ask again in a
-         * quarter second rather than a quarter lease (bench/run saw a 5-second stall), for ten
-         * seconds at most: with 3 workers on 16 shards one stays short for good. */
-        if (owned < share && q->short_rounds < 40)
-            q->next_lease = mono + 250, q->short_rounds++;
-        else if (owned >= share)
-            q->short_rounds = 0;
-    }
+    int64_t mono = clock_mono_ms();
+    int lease = q->cfg->reclaim_idle_ms, rc = 0;
+    if (mono >= q->next_lease && (rc = lease_round(q, mono, renew_only, e)) != 0)
+        return rc < 0 ? -1 : 0;
     /* The previous owner stopped renewing: whatever it left pending is ours, and comes
      * first. Until that claim succeeds the shard is not read at all. */
     for (int s = 0; s < QUEUE_SHARDS; s++) {
