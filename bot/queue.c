@@ -706,57 +706,59 @@ static void read_lost(queue_consumer *q)
     q->status_pending = 1;
 }
 
-int queue_consumer_read(queue_consumer *q, queue_batch *b, size_t count, int block_ms, err *e)
-{
+/* One XREADGROUP: every owned shard whose previous owner's entries are claimed, and the status
+ * stream, each from 0 (this consumer's pending entries, read first) or from > (new ones). */
+struct read_cmd {
     const char *argv[16 + 2 * (QUEUE_SHARDS + 1)];
-    size_t lens[sizeof argv / sizeof argv[0]], argc = 0, nstreams = 0, total = 0;
+    size_t lens[16 + 2 * (QUEUE_SHARDS + 1)], argc, nstreams;
     char streams[QUEUE_SHARDS + 1][32], countbuf[24], blockbuf[24];
+};
+
+static void build_read(const queue_consumer *q, struct read_cmd *c, size_t count, int block_ms)
+{
     int history = 0;
-    struct batch_priv *p;
-    redisReply *r;
-    memset(b, 0, sizeof *b);
-    if (!q->ctx && create_groups(q, e) < 0)
-        return -1;
-    if (maintain_leases(q, 0, e) < 0 || maintain_statuses(q, e) < 0)
-        return -1;
-    maintain_trim(q);
-    snprintf(countbuf, sizeof countbuf, "%zu", count);
-    /* Never block past a quarter lease: renewals happen between reads. */
-    if (block_ms > q->cfg->reclaim_idle_ms / 4)
-        block_ms = q->cfg->reclaim_idle_ms / 4;
-    snprintf(blockbuf, sizeof blockbuf, "%d", block_ms);
-    argv[argc++] = "XREADGROUP";
-    argv[argc++] = "GROUP";
-    argv[argc++] = QUEUE_GROUP;
-    argv[argc++] = q->name;
-    argv[argc++] = "COUNT";
-    argv[argc++] = countbuf;
-    argv[argc++] = "BLOCK";
-    argv[argc++] = blockbuf;
-    argv[argc++] = "STREAMS";
+    c->argc = c->nstreams = 0;
+    snprintf(c->countbuf, sizeof c->countbuf, "%zu", count);
+    snprintf(c->blockbuf, sizeof c->blockbuf, "%d", block_ms);
+    c->argv[c->argc++] = "XREADGROUP";
+    c->argv[c->argc++] = "GROUP";
+    c->argv[c->argc++] = QUEUE_GROUP;
+    c->argv[c->argc++] = q->name;
+    c->argv[c->argc++] = "COUNT";
+    c->argv[c->argc++] = c->countbuf;
+    c->argv[c->argc++] = "BLOCK";
+    c->argv[c->argc++] = c->blockbuf;
+    c->argv[c->argc++] = "STREAMS";
     for (int s = 0; s < QUEUE_SHARDS; s++)
         if (q->owned[s] && !q->needs_claim[s])
-            queue_stream_name(s, streams[nstreams++]);
-    snprintf(streams[nstreams++], 32, "%s", QUEUE_STATUS_STREAM);
-    for (size_t i = 0; i < nstreams; i++)
-        argv[argc++] = streams[i];
-    for (size_t i = 0; i < nstreams; i++) {
-        int s = shard_of_stream(streams[i]);
+            queue_stream_name(s, c->streams[c->nstreams++]);
+    snprintf(c->streams[c->nstreams++], 32, "%s", QUEUE_STATUS_STREAM);
+    for (size_t i = 0; i < c->nstreams; i++)
+        c->argv[c->argc++] = c->streams[i];
+    for (size_t i = 0; i < c->nstreams; i++) {
+        int s = shard_of_stream(c->streams[i]);
         int hist = s >= 0 ? q->pending[s] : q->status_pending;
-        argv[argc++] = hist ? "0" : ">";
+        c->argv[c->argc++] = hist ? "0" : ">";
         history |= hist;
     }
-    for (size_t i = 0; i < argc; i++)
-        lens[i] = strlen(argv[i]);
+    for (size_t i = 0; i < c->argc; i++)
+        c->lens[i] = strlen(c->argv[i]);
     if (history) /* history reads answer at once; BLOCK would only delay the new ones */
-        argv[7] = "1", lens[7] = 1;
+        c->argv[7] = "1", c->lens[7] = 1;
+}
+
+/* Sends the read with a timeout past its BLOCK. The reply (an array, or nil when nothing came),
+ * or NULL with e set; a read whose reply was lost marks the pending lists for the next one. */
+static redisReply *send_read(queue_consumer *q, struct read_cmd *c, int block_ms, err *e)
+{
+    redisReply *r;
     if (!q->ctx && !(q->ctx = rds_connect(q->cfg, 2000, e)))
-        return -1;
+        return NULL;
     {
         struct timeval tv = {(block_ms + 2000) / 1000, ((block_ms + 2000) % 1000) * 1000};
         redisSetTimeout(q->ctx, tv);
     }
-    r = redisCommandArgv(q->ctx, (int)argc, argv, lens);
+    r = redisCommandArgv(q->ctx, (int)c->argc, c->argv, c->lens);
     {
         struct timeval tv = {2, 0};
         if (q->ctx)
@@ -767,7 +769,7 @@ int queue_consumer_read(queue_consumer *q, queue_batch *b, size_t count, int blo
         redisFree(q->ctx);
         q->ctx = NULL;
         read_lost(q);
-        return -1;
+        return NULL;
     }
     if (r->type == REDIS_REPLY_ERROR) {
         read_lost(q);
@@ -778,16 +780,21 @@ int queue_consumer_read(queue_consumer *q, queue_batch *b, size_t count, int blo
             q->ctx = NULL;
         }
         freeReplyObject(r);
-        return -1;
+        return NULL;
     }
-    /* History reads that came back empty: this consumer has nothing pending there any more. */
-    for (size_t i = 0; i < nstreams; i++) {
-        int s = shard_of_stream(streams[i]), seen = 0;
+    return r;
+}
+
+/* History reads that came back empty: this consumer has nothing pending there any more. */
+static void note_empty_history(queue_consumer *q, const struct read_cmd *c, const redisReply *r)
+{
+    for (size_t i = 0; i < c->nstreams; i++) {
+        int s = shard_of_stream(c->streams[i]), seen = 0;
         for (size_t k = 0; r->type == REDIS_REPLY_ARRAY && k < r->elements; k++) {
             redisReply *sr = r->element[k];
             if (sr->type == REDIS_REPLY_ARRAY && sr->elements == 2 &&
                 sr->element[0]->type == REDIS_REPLY_STRING &&
-                strcmp(sr->element[0]->str, streams[i]) == 0 &&
+                strcmp(sr->element[0]->str, c->streams[i]) == 0 &&
                 sr->element[1]->type == REDIS_REPLY_ARRAY && sr->element[1]->elements > 0)
                 seen = 1;
         }
@@ -798,10 +805,35 @@ int queue_consumer_read(queue_consumer *q, queue_batch *b, size_t count, int blo
                 q->status_pending = 0;
         }
     }
-    if (r->type != REDIS_REPLY_ARRAY) { /* nil: nothing new within block_ms */
-        freeReplyObject(r);
-        return 0;
+}
+
+/* A deleted entry still pending comes back with nil fields: nfields 0. The one field "e"
+ * holds the packed pairs, each NUL-terminated already. */
+static void unpack_fields(queue_entry *qe, const redisReply *fv)
+{
+    if (fv->type == REDIS_REPLY_ARRAY && fv->elements == 2 &&
+        fv->element[1]->type == REDIS_REPLY_STRING) {
+        const char *cur = fv->element[1]->str, *endp = cur + fv->element[1]->len;
+        while (cur < endp && qe->nfields < 64) {
+            const char *name = cur, *value = memchr(cur, '\0', (size_t)(endp - cur));
+            if (!value || ++value >= endp)
+                break;
+            cur = memchr(value, '\0', (size_t)(endp - value));
+            if (!cur)
+                break;
+            cur++;
+            qe->names[qe->nfields] = name;
+            qe->values[qe->nfields++] = value;
+        }
     }
+}
+
+/* Makes the batch from an XREADGROUP array reply, which it then owns (its strings are the
+ * entries' ids, names and values). 0, or -1 with e set and r freed. */
+static int fill_batch(queue_consumer *q, queue_batch *b, redisReply *r, err *e)
+{
+    size_t total = 0;
+    struct batch_priv *p;
     for (size_t k = 0; k < r->elements; k++)
         if (r->element[k]->type == REDIS_REPLY_ARRAY && r->element[k]->elements == 2 &&
             r->element[k]->element[1]->type == REDIS_REPLY_ARRAY)
@@ -831,7 +863,7 @@ int queue_consumer_read(queue_consumer *q, queue_batch *b, size_t count, int blo
         s = shard_of_stream(sr->element[0]->str);
         ents = sr->element[1];
         for (size_t j = 0; j < ents->elements; j++) {
-            redisReply *en = ents->element[j], *fv;
+            redisReply *en = ents->element[j];
             queue_entry *qe = &b->entries[b->n];
             if (en->type != REDIS_REPLY_ARRAY || en->elements != 2 ||
                 en->element[0]->type != REDIS_REPLY_STRING)
@@ -840,28 +872,35 @@ int queue_consumer_read(queue_consumer *q, queue_batch *b, size_t count, int blo
             qe->id = en->element[0]->str;
             qe->names = p->arrays + b->n * 128;
             qe->values = qe->names + 64;
-            fv = en->element[1];
-            /* A deleted entry still pending comes back with nil fields: nfields 0. The one
-             * field "e" holds the packed pairs, each NUL-terminated already. */
-            if (fv->type == REDIS_REPLY_ARRAY && fv->elements == 2 &&
-                fv->element[1]->type == REDIS_REPLY_STRING) {
-                const char *cur = fv->element[1]->str, *endp = cur + fv->element[1]->len;
-                while (cur < endp && qe->nfields < 64) {
-                    const char *name = cur, *value = memchr(cur, '\0', (size_t)(endp - cur));
-                    if (!value || ++value >= endp)
-                        break;
-                    cur = memchr(value, '\0', (size_t)(endp - value));
-                    if (!cur)
-                        break;
-                    cur++;
-                    qe->names[qe->nfields] = name;
-                    qe->values[qe->nfields++] = value;
-                }
-            }
+            unpack_fields(qe, en->element[1]);
             b->n++;
         }
     }
     return 0;
+}
+
+int queue_consumer_read(queue_consumer *q, queue_batch *b, size_t count, int block_ms, err *e)
+{
+    struct read_cmd c;
+    redisReply *r;
+    memset(b, 0, sizeof *b);
+    if (!q->ctx && create_groups(q, e) < 0)
+        return -1;
+    if (maintain_leases(q, 0, e) < 0 || maintain_statuses(q, e) < 0)
+        return -1;
+    maintain_trim(q);
+    /* Never block past a quarter lease: renewals happen between reads. */
+    if (block_ms > q->cfg->reclaim_idle_ms / 4)
+        block_ms = q->cfg->reclaim_idle_ms / 4;
+    build_read(q, &c, count, block_ms);
+    if (!(r = send_read(q, &c, block_ms, e)))
+        return -1;
+    note_empty_history(q, &c, r);
+    if (r->type != REDIS_REPLY_ARRAY) { /* nil: nothing new within block_ms */
+        freeReplyObject(r);
+        return 0;
+    }
+    return fill_batch(q, b, r, e);
 }
 
 void queue_batch_free(queue_batch *b)
