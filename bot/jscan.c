@@ -90,6 +90,102 @@ static int hex4(const char *p, unsigned *out)
     return 0;
 }
 
+/* UTF-8 of cp is never longer than its 6- or 12-byte escape, so d has room. */
+static char *put_utf8(char *d, unsigned cp)
+{
+    if (cp < 0x80) {
+        *d++ = (char)cp;
+    } else if (cp < 0x800) {
+        *d++ = (char)(0xC0 | cp >> 6);
+        *d++ = (char)(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        *d++ = (char)(0xE0 | cp >> 12);
+        *d++ = (char)(0x80 | (cp >> 6 & 0x3F));
+        *d++ = (char)(0x80 | (cp & 0x3F));
+    } else {
+        *d++ = (char)(0xF0 | cp >> 18);
+        *d++ = (char)(0x80 | (cp >> 12 & 0x3F));
+        *d++ = (char)(0x80 | (cp >> 6 & 0x3F));
+        *d++ = (char)(0x80 | (cp & 0x3F));
+    }
+    return d;
+}
+
+/* At the 'u' of a \u escape that ends before p. Reads one code point, joining a surrogate
+ * pair; advances *qp past the escape(s). 0 ok, -1 with ps->error set. */
+static int read_u_escape(struct parser *ps, const char **qp, const char *p, unsigned *out)
+{
+    const char *q = *qp;
+    unsigned cp;
+    if (p - q < 5 || hex4(q + 1, &cp) < 0)
+        return fail(ps, "bad \\u escape"), -1;
+    q += 5;
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+        unsigned lo;
+        if (p - q < 6 || q[0] != '\\' || q[1] != 'u' || hex4(q + 2, &lo) < 0 || lo < 0xDC00 ||
+            lo > 0xDFFF)
+            return fail(ps, "lone surrogate in \\u escape"), -1;
+        q += 6;
+        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+    } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+        return fail(ps, "lone surrogate in \\u escape"), -1;
+    }
+    *qp = q;
+    *out = cp;
+    return 0;
+}
+
+/* The single-character escapes, or 0 for one JSON does not have. */
+static char simple_escape(char c)
+{
+    switch (c) {
+    case '"':
+    case '\\':
+    case '/':
+        return c;
+    case 'b':
+        return '\b';
+    case 'f':
+        return '\f';
+    case 'n':
+        return '\n';
+    case 'r':
+        return '\r';
+    case 't':
+        return '\t';
+    default:
+        return 0;
+    }
+}
+
+/* Decodes the escaped string [q, p) into dst; returns the end of what was written, or NULL
+ * with ps->error set. */
+static char *unescape(struct parser *ps, const char *q, const char *p, char *dst)
+{
+    char *d = dst;
+    while (q < p) {
+        unsigned cp;
+        char c;
+        if (*q != '\\') {
+            *d++ = *q++;
+            continue;
+        }
+        q++;
+        if (*q == 'u') {
+            if (read_u_escape(ps, &q, p, &cp) < 0)
+                return NULL;
+            if (cp != 0) /* dropped: strings stay C strings (a citizen never types NUL) */
+                d = put_utf8(d, cp);
+            continue;
+        }
+        if (!(c = simple_escape(*q)))
+            return fail(ps, "bad escape in a string"), NULL;
+        *d++ = c;
+        q++;
+    }
+    return d;
+}
+
 /* At the opening quote. Decodes into the arena; sets *out and *outlen. */
 static int parse_string(struct parser *ps, const char **out, size_t *outlen)
 {
@@ -113,79 +209,8 @@ static int parse_string(struct parser *ps, const char **out, size_t *outlen)
     if (plain) {
         memcpy(dst, start, (size_t)(p - start));
         d = dst + (p - start);
-    } else {
-        const char *q = start;
-        d = dst;
-        while (q < p) {
-            unsigned cp;
-            if (*q != '\\') {
-                *d++ = *q++;
-                continue;
-            }
-            q++;
-            switch (*q) {
-            case '"':
-            case '\\':
-            case '/':
-                *d++ = *q++;
-                continue;
-            case 'b':
-                *d++ = '\b';
-                q++;
-                continue;
-            case 'f':
-                *d++ = '\f';
-                q++;
-                continue;
-            case 'n':
-                *d++ = '\n';
-                q++;
-                continue;
-            case 'r':
-                *d++ = '\r';
-                q++;
-                continue;
-            case 't':
-                *d++ = '\t';
-                q++;
-                continue;
-            case 'u':
-                if (p - q < 5 || hex4(q + 1, &cp) < 0)
-                    return fail(ps, "bad \\u escape"), -1;
-                q += 5;
-                if (cp >= 0xD800 && cp <= 0xDBFF) {
-                    unsigned lo;
-                    if (p - q < 6 || q[0] != '\\' || q[1] != 'u' || hex4(q + 2, &lo) < 0 ||
-                        lo < 0xDC00 || lo > 0xDFFF)
-                        return fail(ps, "lone surrogate in \\u escape"), -1;
-                    q += 6;
-                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-                } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-                    return fail(ps, "lone surrogate in \\u escape"), -1;
-                }
-                if (cp == 0)
-                    continue; /* dropped: strings stay C strings (a citizen never types NUL) */
-                /* UTF-8 of cp is never longer than its 6- or 12-byte escape. */
-                if (cp < 0x80) {
-                    *d++ = (char)cp;
-                } else if (cp < 0x800) {
-                    *d++ = (char)(0xC0 | cp >> 6);
-                    *d++ = (char)(0x80 | (cp & 0x3F));
-                } else if (cp < 0x10000) {
-                    *d++ = (char)(0xE0 | cp >> 12);
-                    *d++ = (char)(0x80 | (cp >> 6 & 0x3F));
-                    *d++ = (char)(0x80 | (cp & 0x3F));
-                } else {
-                    *d++ = (char)(0xF0 | cp >> 18);
-                    *d++ = (char)(0x80 | (cp >> 12 & 0x3F));
-                    *d++ = (char)(0x80 | (cp >> 6 & 0x3F));
-                    *d++ = (char)(0x80 | (cp & 0x3F));
-                }
-                continue;
-            default:
-                return fail(ps, "bad escape in a string"), -1;
-            }
-        }
+    } else if (!(d = unescape(ps, start, p, dst))) {
+        return -1;
     }
     *d = '\0';
     if (!text_utf8_valid(dst, (size_t)(d - dst)))

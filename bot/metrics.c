@@ -104,12 +104,11 @@ void metrics_limited(limit_kind kind)
         atomic_fetch_add_explicit(&limited[kind], 1, memory_order_relaxed);
 }
 
-char *metrics_render(const char *extra, size_t *len)
+/* Requests by route and status, refused second answers, and request latency by route. */
+static void render_http(vec_str *o)
 {
-    static const char *const status_names[] = {"sent", "delivered", "read", "failed", "other"};
-    vec_str o = {0};
-    vec_str_addf(&o, "# HELP sampark_http_requests_total HTTP requests by route and status.\n"
-                     "# TYPE sampark_http_requests_total counter\n");
+    vec_str_addf(o, "# HELP sampark_http_requests_total HTTP requests by route and status.\n"
+                    "# TYPE sampark_http_requests_total counter\n");
     for (int r = 0; r < METRICS_ROUTE_COUNT; r++)
         for (size_t s = 0; s < NSTATUS; s++) {
             unsigned long long v = atomic_load(&requests[r][s]);
@@ -117,60 +116,70 @@ char *metrics_render(const char *extra, size_t *len)
                 char code[8];
                 snprintf(code, sizeof code, "%d", statuses[s]);
                 if (v || (r == METRICS_WEBHOOK_POST && s == 0))
-                    vec_str_addf(&o,
+                    vec_str_addf(o,
                                  "sampark_http_requests_total{route=\"%s\",status=\"%s\"} %llu\n",
                                  route_names[r], statuses[s] ? code : "other", v);
             }
         }
     vec_str_addf(
-        &o,
+        o,
         "# HELP sampark_http_second_answers_total Attempts to answer one request twice (a bug; "
         "refused).\n"
         "# TYPE sampark_http_second_answers_total counter\n"
         "sampark_http_second_answers_total %llu\n",
         atomic_load(&second_answers));
-    vec_str_addf(&o, "# HELP sampark_http_request_seconds Time from request to response ready.\n"
-                     "# TYPE sampark_http_request_seconds histogram\n");
+    vec_str_addf(o, "# HELP sampark_http_request_seconds Time from request to response ready.\n"
+                    "# TYPE sampark_http_request_seconds histogram\n");
     for (int r = 0; r < METRICS_ROUTE_COUNT; r++) {
         unsigned long long count = atomic_load(&latency_count[r]);
         if (!count && r != METRICS_WEBHOOK_POST)
             continue;
         for (size_t b = 0; b < NBUCKET; b++)
-            vec_str_addf(&o, "sampark_http_request_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
+            vec_str_addf(o, "sampark_http_request_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
                          route_names[r], buckets[b], atomic_load(&latency_le[r][b]));
-        vec_str_addf(&o, "sampark_http_request_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
+        vec_str_addf(o, "sampark_http_request_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
                      route_names[r], count);
-        vec_str_addf(&o, "sampark_http_request_seconds_sum{route=\"%s\"} %.6f\n", route_names[r],
+        vec_str_addf(o, "sampark_http_request_seconds_sum{route=\"%s\"} %.6f\n", route_names[r],
                      (double)atomic_load(&latency_sum_us[r]) / 1e6);
-        vec_str_addf(&o, "sampark_http_request_seconds_count{route=\"%s\"} %llu\n", route_names[r],
+        vec_str_addf(o, "sampark_http_request_seconds_count{route=\"%s\"} %llu\n", route_names[r],
                      count);
     }
+}
+
+/* What the webhook accepted: messages by type, duplicates, foreign numbers, statuses. */
+static void render_inbound(vec_str *o)
+{
+    static const char *const status_names[] = {"sent", "delivered", "read", "failed", "other"};
     vec_str_addf(
-        &o, "# HELP sampark_inbound_messages_total Messages accepted by the webhook, by type.\n"
-            "# TYPE sampark_inbound_messages_total counter\n");
+        o, "# HELP sampark_inbound_messages_total Messages accepted by the webhook, by type.\n"
+           "# TYPE sampark_inbound_messages_total counter\n");
     for (int k = 0; k < WA_MSG_KIND_COUNT; k++)
-        vec_str_addf(&o, "sampark_inbound_messages_total{type=\"%s\"} %llu\n",
+        vec_str_addf(o, "sampark_inbound_messages_total{type=\"%s\"} %llu\n",
                      wa_in_kind_name((wa_msg_kind)k), atomic_load(&inbound[k]));
-    vec_str_addf(&o,
+    vec_str_addf(o,
                  "# HELP sampark_inbound_duplicates_total Messages Meta delivered again, dropped.\n"
                  "# TYPE sampark_inbound_duplicates_total counter\n"
                  "sampark_inbound_duplicates_total %llu\n",
                  atomic_load(&duplicates));
     vec_str_addf(
-        &o,
+        o,
         "# HELP sampark_foreign_number_total Messages and statuses for another business number "
         "than WA_PHONE_NUMBER_ID, ignored.\n"
         "# TYPE sampark_foreign_number_total counter\n"
         "sampark_foreign_number_total %llu\n",
         atomic_load(&foreign_number));
-    vec_str_addf(&o,
-                 "# HELP sampark_inbound_statuses_total Delivery statuses accepted, by status.\n"
-                 "# TYPE sampark_inbound_statuses_total counter\n");
+    vec_str_addf(o, "# HELP sampark_inbound_statuses_total Delivery statuses accepted, by status.\n"
+                    "# TYPE sampark_inbound_statuses_total counter\n");
     for (int k = 0; k <= WA_STATUS_OTHER; k++)
-        vec_str_addf(&o, "sampark_inbound_statuses_total{status=\"%s\"} %llu\n", status_names[k],
+        vec_str_addf(o, "sampark_inbound_statuses_total{status=\"%s\"} %llu\n", status_names[k],
                      atomic_load(&status_in[k]));
+}
+
+/* The workers' results, per-citizen limits, and outgoing sends with their latency. */
+static void render_work(vec_str *o)
+{
     vec_str_addf(
-        &o,
+        o,
         "# HELP sampark_worker_entries_total Queue entries processed by this process's workers.\n"
         "# TYPE sampark_worker_entries_total counter\n"
         "sampark_worker_entries_total{result=\"ok\"} %llu\n"
@@ -178,30 +187,38 @@ char *metrics_render(const char *extra, size_t *len)
         "sampark_worker_entries_total{result=\"dead_letter\"} %llu\n",
         atomic_load(&processed_ok), atomic_load(&processed_failed), atomic_load(&dead_letters));
     vec_str_addf(
-        &o, "# HELP sampark_limited_total Citizens' actions past a per-citizen limit, by limit.\n"
-            "# TYPE sampark_limited_total counter\n");
+        o, "# HELP sampark_limited_total Citizens' actions past a per-citizen limit, by limit.\n"
+           "# TYPE sampark_limited_total counter\n");
     for (int k = 0; k < LIMIT_KIND_COUNT; k++)
-        vec_str_addf(&o, "sampark_limited_total{limit=\"%s\"} %llu\n", limit_name((limit_kind)k),
+        vec_str_addf(o, "sampark_limited_total{limit=\"%s\"} %llu\n", limit_name((limit_kind)k),
                      atomic_load(&limited[k]));
     vec_str_addf(
-        &o,
+        o,
         "# HELP sampark_messages_out_total Outgoing messages by result (sent, retried, failed).\n"
         "# TYPE sampark_messages_out_total counter\n"
         "sampark_messages_out_total{result=\"sent\"} %llu\n"
         "sampark_messages_out_total{result=\"retried\"} %llu\n"
         "sampark_messages_out_total{result=\"failed\"} %llu\n",
         atomic_load(&sends[0]), atomic_load(&sends[1]), atomic_load(&sends[2]));
-    vec_str_addf(&o,
+    vec_str_addf(o,
                  "# HELP sampark_send_seconds Graph API request time.\n# TYPE sampark_send_seconds "
                  "histogram\n");
     for (size_t b = 0; b < NBUCKET; b++)
-        vec_str_addf(&o, "sampark_send_seconds_bucket{le=\"%g\"} %llu\n", buckets[b],
+        vec_str_addf(o, "sampark_send_seconds_bucket{le=\"%g\"} %llu\n", buckets[b],
                      atomic_load(&send_le[b]));
-    vec_str_addf(&o,
+    vec_str_addf(o,
                  "sampark_send_seconds_bucket{le=\"+Inf\"} %llu\nsampark_send_seconds_sum "
                  "%.6f\nsampark_send_seconds_count %llu\n",
                  atomic_load(&send_count), (double)atomic_load(&send_sum_us) / 1e6,
                  atomic_load(&send_count));
+}
+
+char *metrics_render(const char *extra, size_t *len)
+{
+    vec_str o = {0};
+    render_http(&o);
+    render_inbound(&o);
+    render_work(&o);
     if (extra)
         vec_str_addf(&o, "%s", extra);
     if (len)

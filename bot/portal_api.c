@@ -205,18 +205,148 @@ static const char *safe_mime(const char *m, char *out, size_t outsz)
     return out;
 }
 
-static void media(portal_thread *t, const portal_user *u, const char *id, portal_response *rs)
+/* The media's download URL, and its type into mime, from the Graph API; one over MEDIA_MAX is
+ * refused. 0 ok, -1 with the error in rs. */
+static int media_lookup(const portal_thread *t, const char *id, char *url, size_t urlsz, char *mime,
+                        size_t mimesz, portal_response *rs)
 {
-    char path[1200], mpath[1200], part[1220], url[1200], mime[100] = "", hash[65], *answer = NULL;
+    char *answer = NULL;
     size_t answer_len = 0;
-    unsigned char d[SHA256_DIGEST_LENGTH];
     struct sink k = {0};
     json_object *meta = NULL, *v;
+    long status;
+    int rc = -1;
+    snprintf(url, urlsz, "%s/%s", t->cfg->api_base, id);
+    k.max = 65536;
+    if (!(k.f = open_memstream(&answer, &answer_len))) {
+        portal_error(rs, 503, "out of memory");
+        return -1;
+    }
+    status = fetch(t, url, &k);
+    fclose(k.f);
+    meta = status == 200 && answer ? json_tokener_parse(answer) : NULL;
+    free(answer);
+    if (!meta || !json_object_object_get_ex(meta, "url", &v) ||
+        (strncmp(json_object_get_string(v), "https://", 8) != 0 &&
+         strncmp(json_object_get_string(v), "http://", 7) != 0)) {
+        char why[40];
+        snprintf(why, sizeof why, "HTTP %ld", status);
+        portal_log("media lookup failed", why);
+        portal_error(rs, 502, "media: the WhatsApp server did not give it (HTTP %ld)", status);
+        goto out;
+    }
+    snprintf(url, urlsz, "%s", json_object_get_string(v));
+    if (json_object_object_get_ex(meta, "file_size", &v) && json_object_get_int64(v) > MEDIA_MAX) {
+        portal_error(rs, 502,
+                     "media: %lld bytes, over the portal's %ld MiB; open it in "
+                     "WhatsApp",
+                     (long long)json_object_get_int64(v), MEDIA_MAX / 1024 / 1024);
+        goto out;
+    }
+    if (json_object_object_get_ex(meta, "mime_type", &v))
+        snprintf(mime, mimesz, "%s", json_object_get_string(v));
+    rc = 0;
+out:
+    json_object_put(meta);
+    return rc;
+}
+
+/* Downloads url into the cache file path and notes mime beside it in mpath. 0 ok, -1 with the
+ * error in rs. */
+static int media_download(const portal_thread *t, const char *url, const char *path,
+                          const char *mpath, const char *mime, portal_response *rs)
+{
+    char part[1220];
+    struct sink k = {0};
+    FILE *f;
+    int fd = -1;
+    long status;
+    if (mkdir(t->cfg->media_dir, 0700) < 0 && errno != EEXIST) {
+        portal_error(rs, 503, "media: cannot create SAMPARK_MEDIA_DIR: %s", strerror(errno));
+        return -1;
+    }
+    /* Written aside and renamed into place: a half-written file is never served. */
+    snprintf(part, sizeof part, "%s.XXXXXX", path);
+    k.max = MEDIA_MAX;
+    if ((fd = mkstemp(part)) < 0 || !(k.f = fdopen(fd, "wb"))) {
+        if (fd >= 0) {
+            close(fd);
+            unlink(part);
+        }
+        portal_error(rs, 503, "media: cannot write the cache: %s", strerror(errno));
+        return -1;
+    }
+    status = fetch(t, url, &k);
+    if (fclose(k.f) != 0 || status != 200) {
+        unlink(part);
+        char why[40];
+        snprintf(why, sizeof why, "HTTP %ld", status);
+        portal_log("media download failed", why);
+        portal_error(rs, 502, "media: the download failed (HTTP %ld)", status);
+        return -1;
+    }
+    if ((f = fopen(mpath, "w"))) {
+        fputs(mime, f);
+        fclose(f);
+    }
+    if (rename(part, path) < 0) {
+        unlink(part);
+        portal_error(rs, 503, "media: cannot write the cache: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* rs->ctype must outlive the request: one of a fixed list, or plain octets. */
+static const char *media_ctype(const char *mime)
+{
+    char safe[100];
+    const char *m = safe_mime(mime, safe, sizeof safe);
+    static const char *const known[] = {"image/jpeg", "image/png",       "image/webp", "audio/ogg",
+                                        "audio/mpeg", "audio/aac",       "audio/mp4",  "video/mp4",
+                                        "video/3gpp", "application/pdf", NULL};
+    const char *ctype = "application/octet-stream";
+    for (const char *const *kk = known; *kk; kk++)
+        if (strncmp(m, *kk, strlen(*kk)) == 0)
+            ctype = *kk;
+    return ctype;
+}
+
+/* Answers with the cached file path, typed by the note in mpath; when the note is missing,
+ * mime keeps what the caller had (the type just fetched, or ""). */
+static void media_serve(portal_response *rs, const char *path, const char *mpath, char *mime,
+                        size_t mimesz)
+{
     struct stat st;
     FILE *f;
+    if ((f = fopen(mpath, "r"))) {
+        if (!fgets(mime, (int)mimesz, f))
+            mime[0] = '\0';
+        fclose(f);
+    }
+    if (!(f = fopen(path, "rb")) || fstat(fileno(f), &st) < 0) {
+        if (f)
+            fclose(f);
+        portal_error(rs, 503, "media: cannot read the cache");
+        return;
+    }
+    rs->file = f;
+    rs->len = (size_t)st.st_size;
+    rs->status = 200;
+    rs->ctype = media_ctype(mime);
+    /* Photos, voice notes, video and PDFs open in the browser; anything else downloads. */
+    rs->disposition = strcmp(rs->ctype, "application/octet-stream") == 0 ? "attachment" : "inline";
+}
+
+/* The portal's media proxy: a case's media the user may see, fetched once from the Graph API
+ * into SAMPARK_MEDIA_DIR (named by the SHA-256 of its id) and served from there. */
+static void media(portal_thread *t, const portal_user *u, const char *id, portal_response *rs)
+{
+    char path[1200], mpath[1200], url[1200], mime[100] = "", hash[65];
+    unsigned char d[SHA256_DIGEST_LENGTH];
+    struct stat st;
     err e = {0};
-    int found, fd = -1;
-    long status;
+    int found;
     if (!*id || strlen(id) > 128 ||
         strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
             strlen(id)) {
@@ -239,100 +369,11 @@ static void media(portal_thread *t, const portal_user *u, const char *id, portal
             portal_error(rs, 503, "media: not available in dry-run (no WA_ACCESS_TOKEN)");
             return;
         }
-        snprintf(url, sizeof url, "%s/%s", t->cfg->api_base, id);
-        k.max = 65536;
-        if (!(k.f = open_memstream(&answer, &answer_len))) {
-            portal_error(rs, 503, "out of memory");
-            goto out;
-        }
-        status = fetch(t, url, &k);
-        fclose(k.f);
-        meta = status == 200 && answer ? json_tokener_parse(answer) : NULL;
-        free(answer);
-        if (!meta || !json_object_object_get_ex(meta, "url", &v) ||
-            (strncmp(json_object_get_string(v), "https://", 8) != 0 &&
-             strncmp(json_object_get_string(v), "http://", 7) != 0)) {
-            char why[40];
-            snprintf(why, sizeof why, "HTTP %ld", status);
-            portal_log("media lookup failed", why);
-            portal_error(rs, 502, "media: the WhatsApp server did not give it (HTTP %ld)", status);
-            goto out;
-        }
-        snprintf(url, sizeof url, "%s", json_object_get_string(v));
-        if (json_object_object_get_ex(meta, "file_size", &v) &&
-            json_object_get_int64(v) > MEDIA_MAX) {
-            portal_error(rs, 502,
-                         "media: %lld bytes, over the portal's %ld MiB; open it in "
-                         "WhatsApp",
-                         (long long)json_object_get_int64(v), MEDIA_MAX / 1024 / 1024);
-            goto out;
-        }
-        if (json_object_object_get_ex(meta, "mime_type", &v))
-            snprintf(mime, sizeof mime, "%s", json_object_get_string(v));
-        if (mkdir(t->cfg->media_dir, 0700) < 0 && errno != EEXIST) {
-            portal_error(rs, 503, "media: cannot create SAMPARK_MEDIA_DIR: %s", strerror(errno));
-            goto out;
-        }
-        /* Written aside and renamed into place: a half-written file is never served. */
-        snprintf(part, sizeof part, "%s.XXXXXX", path);
-        memset(&k, 0, sizeof k);
-        k.max = MEDIA_MAX;
-        if ((fd = mkstemp(part)) < 0 || !(k.f = fdopen(fd, "wb"))) {
-            if (fd >= 0) {
-                close(fd);
-                unlink(part);
-            }
-            portal_error(rs, 503, "media: cannot write the cache: %s", strerror(errno));
-            goto out;
-        }
-        status = fetch(t, url, &k);
-        if (fclose(k.f) != 0 || status != 200) {
-            unlink(part);
-            char why[40];
-            snprintf(why, sizeof why, "HTTP %ld", status);
-            portal_log("media download failed", why);
-            portal_error(rs, 502, "media: the download failed (HTTP %ld)", status);
-            goto out;
-        }
-        if ((f = fopen(mpath, "w"))) {
-            fputs(mime, f);
-            fclose(f);
-        }
-        if (rename(part, path) < 0) {
-            unlink(part);
-            portal_error(rs, 503, "media: cannot write the cache: %s", strerror(errno));
-            goto out;
-        }
+        if (media_lookup(t, id, url, sizeof url, mime, sizeof mime, rs) < 0 ||
+            media_download(t, url, path, mpath, mime, rs) < 0)
+            return;
     }
-    if ((f = fopen(mpath, "r"))) {
-        if (!fgets(mime, sizeof mime, f))
-            mime[0] = '\0';
-        fclose(f);
-    }
-    if (!(f = fopen(path, "rb")) || fstat(fileno(f), &st) < 0) {
-        if (f)
-            fclose(f);
-        portal_error(rs, 503, "media: cannot read the cache");
-        goto out;
-    }
-    rs->file = f;
-    rs->len = (size_t)st.st_size;
-    rs->status = 200;
-    { /* rs->ctype must outlive this call: one of a fixed list, or plain octets */
-        char safe[100];
-        const char *m = safe_mime(mime, safe, sizeof safe);
-        static const char *const known[] = {
-            "image/jpeg", "image/png", "image/webp", "audio/ogg",       "audio/mpeg", "audio/aac",
-            "audio/mp4",  "video/mp4", "video/3gpp", "application/pdf", NULL};
-        rs->ctype = "application/octet-stream";
-        for (const char *const *kk = known; *kk; kk++)
-            if (strncmp(m, *kk, strlen(*kk)) == 0)
-                rs->ctype = *kk;
-    }
-    /* Photos, voice notes, video and PDFs open in the browser; anything else downloads. */
-    rs->disposition = strcmp(rs->ctype, "application/octet-stream") == 0 ? "attachment" : "inline";
-out:
-    json_object_put(meta);
+    media_serve(rs, path, mpath, mime, sizeof mime);
 }
 
 /* ---- statistics and the weekly review -------------------------------------------------------- */

@@ -448,97 +448,142 @@ static int claim_all(queue_consumer *q, const char *stream, long long min_idle, 
     return 0;
 }
 
+/* Announces this worker in WORKERS_KEY and drops those that stopped announcing. Returns how
+ * many workers are live (at least 1), or -1. */
+static int announce_worker(queue_consumer *q, int lease, err *e)
+{
+    int64_t now = clock_now_ms();
+    char cutoff[24], score[24];
+    redisReply *r;
+    int live;
+    snprintf(score, sizeof score, "%lld", (long long)now);
+    /* A worker that has not renewed for a lease (plus a second of clock slack between
+     * hosts) no longer counts towards the fair share. */
+    snprintf(cutoff, sizeof cutoff, "%lld", (long long)(now - lease - 1000));
+    if (!(r = cmd(q, e, "ZADD %s %s %s", WORKERS_KEY, score, q->name)))
+        return -1;
+    freeReplyObject(r);
+    if (!(r = cmd(q, e, "ZREMRANGEBYSCORE %s -inf %s", WORKERS_KEY, cutoff)))
+        return -1;
+    freeReplyObject(r);
+    if (!(r = cmd(q, e, "ZCARD %s", WORKERS_KEY)))
+        return -1;
+    live = r->type == REDIS_REPLY_INTEGER && r->integer > 0 ? (int)r->integer : 1;
+    freeReplyObject(r);
+    return live;
+}
+
+static int renew_leases(queue_consumer *q, int lease, const char *ms, err *e)
+{
+    for (int s = 0; s < QUEUE_SHARDS; s++) {
+        char key[48];
+        int64_t sent = clock_mono_ms();
+        redisReply *r;
+        if (!q->owned[s])
+            continue;
+        lease_key(s, key);
+        if (!(r = cmd(q, e, "EVAL %s 1 %s %s %s", renew_lua, key, q->name, ms)))
+            return -1;
+        if (r->type == REDIS_REPLY_INTEGER && r->integer == 1)
+            q->valid_until[s] = sent + lease - lease / 4;
+        else
+            q->owned[s] = 0; /* someone else has it now: it expired while we were away */
+        freeReplyObject(r);
+    }
+    return 0;
+}
+
+/* Gives up shards beyond share, the highest first; *owned counts what is left. */
+static int release_extra(queue_consumer *q, int share, int *owned, err *e)
+{
+    for (int s = QUEUE_SHARDS - 1; s >= 0 && *owned > share; s--) {
+        char key[48];
+        redisReply *r;
+        if (!q->owned[s])
+            continue;
+        lease_key(s, key);
+        if (!(r = cmd(q, e, "EVAL %s 1 %s %s", release_lua, key, q->name)))
+            return -1;
+        freeReplyObject(r);
+        q->owned[s] = 0;
+        (*owned)--;
+    }
+    return 0;
+}
+
+/* Takes free shards up to share, the lowest first; a shard taken is claimed before it is read. */
+static int acquire_free(queue_consumer *q, int share, int *owned, int lease, const char *ms, err *e)
+{
+    for (int s = 0; s < QUEUE_SHARDS && *owned < share; s++) {
+        char key[48];
+        int got;
+        int64_t sent = clock_mono_ms();
+        redisReply *r;
+        if (q->owned[s])
+            continue;
+        lease_key(s, key);
+        if (!(r = cmd(q, e, "SET %s %s NX PX %s", key, q->name, ms)))
+            return -1;
+        got = r->type == REDIS_REPLY_STATUS;
+        freeReplyObject(r);
+        if (!got)
+            continue;
+        q->owned[s] = 1;
+        q->valid_until[s] = sent + lease - lease / 4;
+        q->needs_claim[s] = q->pending[s] = 1;
+        (*owned)++;
+    }
+    return 0;
+}
+
+/* One round of leases, every quarter lease: announce, renew, then (unless renew_only) move
+ * towards a fair share. -1 on error, 1 when maintain_leases should stop here (the first
+ * round only announces; a renew_only round only renews), 0 to go on to the claims. */
+static int lease_round(queue_consumer *q, int64_t mono, int renew_only, err *e)
+{
+    int lease = q->cfg->reclaim_idle_ms, live, share, owned;
+    char ms[24];
+    q->next_lease = mono + lease / 4;
+    snprintf(ms, sizeof ms, "%d", lease);
+    if ((live = announce_worker(q, lease, e)) < 0)
+        return -1;
+    if (!q->registered) {
+        /* Workers started together (a restart, a new deployment) first see each other,
+         * then take their shares, instead of the first taking all sixteen and giving
+         * half away a quarter lease later, in the middle of the traffic. */
+        q->registered = 1;
+        q->next_lease = mono + 300;
+        return 1;
+    }
+    share = (QUEUE_SHARDS + live - 1) / live;
+    if (renew_leases(q, lease, ms, e) < 0)
+        return -1;
+    owned = queue_consumer_owned(q);
+    if (renew_only) {
+        q->next_lease = mono + 250; /* the rebalancing waits for the next read */
+        return 1;
+    }
+    if (release_extra(q, share, &owned, e) < 0 || acquire_free(q, share, &owned, lease, ms, e) < 0)
+        return -1;
+    /* Short of a fair share: the shards another worker gives up (it rebalances on its own
+     * timer, within a quarter lease) are unread until someone takes them — ask again in a
+     * quarter second rather than a quarter lease (bench/run saw a 5-second stall), for ten
+     * seconds at most: with 3 workers on 16 shards one stays short for good. */
+    if (owned < share && q->short_rounds < 40)
+        q->next_lease = mono + 250, q->short_rounds++;
+    else if (owned >= share)
+        q->short_rounds = 0;
+    return 0;
+}
+
 /* renew_only: in the middle of a batch (queue_consumer_holds) leases are renewed, never given
  * up or taken, so a shard cannot move while its entries are being handled. */
 static int maintain_leases(queue_consumer *q, int renew_only, err *e)
 {
-    int64_t mono = clock_mono_ms(), now = clock_now_ms();
-    int lease = q->cfg->reclaim_idle_ms, live, share, owned;
-    char ms[24], cutoff[24], score[24];
-    redisReply *r;
-    if (mono >= q->next_lease) {
-        q->next_lease = mono + lease / 4;
-        snprintf(ms, sizeof ms, "%d", lease);
-        snprintf(score, sizeof score, "%lld", (long long)now);
-        /* A worker that has not renewed for a lease (plus a second of clock slack between
-         * hosts) no longer counts towards the fair share. */
-        snprintf(cutoff, sizeof cutoff, "%lld", (long long)(now - lease - 1000));
-        if (!(r = cmd(q, e, "ZADD %s %s %s", WORKERS_KEY, score, q->name)))
-            return -1;
-        freeReplyObject(r);
-        if (!(r = cmd(q, e, "ZREMRANGEBYSCORE %s -inf %s", WORKERS_KEY, cutoff)))
-            return -1;
-        freeReplyObject(r);
-        if (!(r = cmd(q, e, "ZCARD %s", WORKERS_KEY)))
-            return -1;
-        live = r->type == REDIS_REPLY_INTEGER && r->integer > 0 ? (int)r->integer : 1;
-        freeReplyObject(r);
-        if (!q->registered) {
-            /* Workers started together (a restart, a new deployment) first see each other,
-             * then take their shares, instead of the first taking all sixteen and giving
-             * half away a quarter lease later, in the middle of the traffic. */
-            q->registered = 1;
-            q->next_lease = mono + 300;
-            return 0;
-        }
-        share = (QUEUE_SHARDS + live - 1) / live;
-        for (int s = 0; s < QUEUE_SHARDS; s++) {
-            char key[48];
-            int64_t sent = clock_mono_ms();
-            if (!q->owned[s])
-                continue;
-            lease_key(s, key);
-            if (!(r = cmd(q, e, "EVAL %s 1 %s %s %s", renew_lua, key, q->name, ms)))
-                return -1;
-            if (r->type == REDIS_REPLY_INTEGER && r->integer == 1)
-                q->valid_until[s] = sent + lease - lease / 4;
-            else
-                q->owned[s] = 0; /* someone else has it now: it expired while we were away */
-            freeReplyObject(r);
-        }
-        owned = queue_consumer_owned(q);
-        if (renew_only) {
-            q->next_lease = mono + 250; /* the rebalancing waits for the next read */
-            return 0;
-        }
-        for (int s = QUEUE_SHARDS - 1; s >= 0 && owned > share; s--) {
-            char key[48];
-            if (!q->owned[s])
-                continue;
-            lease_key(s, key);
-            if (!(r = cmd(q, e, "EVAL %s 1 %s %s", release_lua, key, q->name)))
-                return -1;
-            freeReplyObject(r);
-            q->owned[s] = 0;
-            owned--;
-        }
-        for (int s = 0; s < QUEUE_SHARDS && owned < share; s++) {
-            char key[48];
-            int got;
-            int64_t sent = clock_mono_ms();
-            if (q->owned[s])
-                continue;
-            lease_key(s, key);
-            if (!(r = cmd(q, e, "SET %s %s NX PX %s", key, q->name, ms)))
-                return -1;
-            got = r->type == REDIS_REPLY_STATUS;
-            freeReplyObject(r);
-            if (!got)
-                continue;
-            q->owned[s] = 1;
-            q->valid_until[s] = sent + lease - lease / 4;
-            q->needs_claim[s] = q->pending[s] = 1;
-            owned++;
-        }
-        /* Short of a fair share: the shards another worker gives up (it rebalances on its own
-         * timer, within a quarter lease) are unread until someone takes them — ask again in a
-         * quarter second rather than a quarter lease (bench/run saw a 5-second stall), for ten
-         * seconds at most: with 3 workers on 16 shards one stays short for good. */
-        if (owned < share && q->short_rounds < 40)
-            q->next_lease = mono + 250, q->short_rounds++;
-        else if (owned >= share)
-            q->short_rounds = 0;
-    }
+    int64_t mono = clock_mono_ms();
+    int lease = q->cfg->reclaim_idle_ms, rc = 0;
+    if (mono >= q->next_lease && (rc = lease_round(q, mono, renew_only, e)) != 0)
+        return rc < 0 ? -1 : 0;
     /* The previous owner stopped renewing: whatever it left pending is ours, and comes
      * first. Until that claim succeeds the shard is not read at all. */
     for (int s = 0; s < QUEUE_SHARDS; s++) {
@@ -661,57 +706,59 @@ static void read_lost(queue_consumer *q)
     q->status_pending = 1;
 }
 
-int queue_consumer_read(queue_consumer *q, queue_batch *b, size_t count, int block_ms, err *e)
-{
+/* One XREADGROUP: every owned shard whose previous owner's entries are claimed, and the status
+ * stream, each from 0 (this consumer's pending entries, read first) or from > (new ones). */
+struct read_cmd {
     const char *argv[16 + 2 * (QUEUE_SHARDS + 1)];
-    size_t lens[sizeof argv / sizeof argv[0]], argc = 0, nstreams = 0, total = 0;
+    size_t lens[16 + 2 * (QUEUE_SHARDS + 1)], argc, nstreams;
     char streams[QUEUE_SHARDS + 1][32], countbuf[24], blockbuf[24];
+};
+
+static void build_read(const queue_consumer *q, struct read_cmd *c, size_t count, int block_ms)
+{
     int history = 0;
-    struct batch_priv *p;
-    redisReply *r;
-    memset(b, 0, sizeof *b);
-    if (!q->ctx && create_groups(q, e) < 0)
-        return -1;
-    if (maintain_leases(q, 0, e) < 0 || maintain_statuses(q, e) < 0)
-        return -1;
-    maintain_trim(q);
-    snprintf(countbuf, sizeof countbuf, "%zu", count);
-    /* Never block past a quarter lease: renewals happen between reads. */
-    if (block_ms > q->cfg->reclaim_idle_ms / 4)
-        block_ms = q->cfg->reclaim_idle_ms / 4;
-    snprintf(blockbuf, sizeof blockbuf, "%d", block_ms);
-    argv[argc++] = "XREADGROUP";
-    argv[argc++] = "GROUP";
-    argv[argc++] = QUEUE_GROUP;
-    argv[argc++] = q->name;
-    argv[argc++] = "COUNT";
-    argv[argc++] = countbuf;
-    argv[argc++] = "BLOCK";
-    argv[argc++] = blockbuf;
-    argv[argc++] = "STREAMS";
+    c->argc = c->nstreams = 0;
+    snprintf(c->countbuf, sizeof c->countbuf, "%zu", count);
+    snprintf(c->blockbuf, sizeof c->blockbuf, "%d", block_ms);
+    c->argv[c->argc++] = "XREADGROUP";
+    c->argv[c->argc++] = "GROUP";
+    c->argv[c->argc++] = QUEUE_GROUP;
+    c->argv[c->argc++] = q->name;
+    c->argv[c->argc++] = "COUNT";
+    c->argv[c->argc++] = c->countbuf;
+    c->argv[c->argc++] = "BLOCK";
+    c->argv[c->argc++] = c->blockbuf;
+    c->argv[c->argc++] = "STREAMS";
     for (int s = 0; s < QUEUE_SHARDS; s++)
         if (q->owned[s] && !q->needs_claim[s])
-            queue_stream_name(s, streams[nstreams++]);
-    snprintf(streams[nstreams++], 32, "%s", QUEUE_STATUS_STREAM);
-    for (size_t i = 0; i < nstreams; i++)
-        argv[argc++] = streams[i];
-    for (size_t i = 0; i < nstreams; i++) {
-        int s = shard_of_stream(streams[i]);
+            queue_stream_name(s, c->streams[c->nstreams++]);
+    snprintf(c->streams[c->nstreams++], 32, "%s", QUEUE_STATUS_STREAM);
+    for (size_t i = 0; i < c->nstreams; i++)
+        c->argv[c->argc++] = c->streams[i];
+    for (size_t i = 0; i < c->nstreams; i++) {
+        int s = shard_of_stream(c->streams[i]);
         int hist = s >= 0 ? q->pending[s] : q->status_pending;
-        argv[argc++] = hist ? "0" : ">";
+        c->argv[c->argc++] = hist ? "0" : ">";
         history |= hist;
     }
-    for (size_t i = 0; i < argc; i++)
-        lens[i] = strlen(argv[i]);
+    for (size_t i = 0; i < c->argc; i++)
+        c->lens[i] = strlen(c->argv[i]);
     if (history) /* history reads answer at once; BLOCK would only delay the new ones */
-        argv[7] = "1", lens[7] = 1;
+        c->argv[7] = "1", c->lens[7] = 1;
+}
+
+/* Sends the read with a timeout past its BLOCK. The reply (an array, or nil when nothing came),
+ * or NULL with e set; a read whose reply was lost marks the pending lists for the next one. */
+static redisReply *send_read(queue_consumer *q, struct read_cmd *c, int block_ms, err *e)
+{
+    redisReply *r;
     if (!q->ctx && !(q->ctx = rds_connect(q->cfg, 2000, e)))
-        return -1;
+        return NULL;
     {
         struct timeval tv = {(block_ms + 2000) / 1000, ((block_ms + 2000) % 1000) * 1000};
         redisSetTimeout(q->ctx, tv);
     }
-    r = redisCommandArgv(q->ctx, (int)argc, argv, lens);
+    r = redisCommandArgv(q->ctx, (int)c->argc, c->argv, c->lens);
     {
         struct timeval tv = {2, 0};
         if (q->ctx)
@@ -722,7 +769,7 @@ int queue_consumer_read(queue_consumer *q, queue_batch *b, size_t count, int blo
         redisFree(q->ctx);
         q->ctx = NULL;
         read_lost(q);
-        return -1;
+        return NULL;
     }
     if (r->type == REDIS_REPLY_ERROR) {
         read_lost(q);
@@ -733,16 +780,21 @@ int queue_consumer_read(queue_consumer *q, queue_batch *b, size_t count, int blo
             q->ctx = NULL;
         }
         freeReplyObject(r);
-        return -1;
+        return NULL;
     }
-    /* History reads that came back empty: this consumer has nothing pending there any more. */
-    for (size_t i = 0; i < nstreams; i++) {
-        int s = shard_of_stream(streams[i]), seen = 0;
+    return r;
+}
+
+/* History reads that came back empty: this consumer has nothing pending there any more. */
+static void note_empty_history(queue_consumer *q, const struct read_cmd *c, const redisReply *r)
+{
+    for (size_t i = 0; i < c->nstreams; i++) {
+        int s = shard_of_stream(c->streams[i]), seen = 0;
         for (size_t k = 0; r->type == REDIS_REPLY_ARRAY && k < r->elements; k++) {
             redisReply *sr = r->element[k];
             if (sr->type == REDIS_REPLY_ARRAY && sr->elements == 2 &&
                 sr->element[0]->type == REDIS_REPLY_STRING &&
-                strcmp(sr->element[0]->str, streams[i]) == 0 &&
+                strcmp(sr->element[0]->str, c->streams[i]) == 0 &&
                 sr->element[1]->type == REDIS_REPLY_ARRAY && sr->element[1]->elements > 0)
                 seen = 1;
         }
@@ -753,10 +805,35 @@ int queue_consumer_read(queue_consumer *q, queue_batch *b, size_t count, int blo
                 q->status_pending = 0;
         }
     }
-    if (r->type != REDIS_REPLY_ARRAY) { /* nil: nothing new within block_ms */
-        freeReplyObject(r);
-        return 0;
+}
+
+/* A deleted entry still pending comes back with nil fields: nfields 0. The one field "e"
+ * holds the packed pairs, each NUL-terminated already. */
+static void unpack_fields(queue_entry *qe, const redisReply *fv)
+{
+    if (fv->type == REDIS_REPLY_ARRAY && fv->elements == 2 &&
+        fv->element[1]->type == REDIS_REPLY_STRING) {
+        const char *cur = fv->element[1]->str, *endp = cur + fv->element[1]->len;
+        while (cur < endp && qe->nfields < 64) {
+            const char *name = cur, *value = memchr(cur, '\0', (size_t)(endp - cur));
+            if (!value || ++value >= endp)
+                break;
+            cur = memchr(value, '\0', (size_t)(endp - value));
+            if (!cur)
+                break;
+            cur++;
+            qe->names[qe->nfields] = name;
+            qe->values[qe->nfields++] = value;
+        }
     }
+}
+
+/* Makes the batch from an XREADGROUP array reply, which it then owns (its strings are the
+ * entries' ids, names and values). 0, or -1 with e set and r freed. */
+static int fill_batch(queue_consumer *q, queue_batch *b, redisReply *r, err *e)
+{
+    size_t total = 0;
+    struct batch_priv *p;
     for (size_t k = 0; k < r->elements; k++)
         if (r->element[k]->type == REDIS_REPLY_ARRAY && r->element[k]->elements == 2 &&
             r->element[k]->element[1]->type == REDIS_REPLY_ARRAY)
@@ -786,7 +863,7 @@ int queue_consumer_read(queue_consumer *q, queue_batch *b, size_t count, int blo
         s = shard_of_stream(sr->element[0]->str);
         ents = sr->element[1];
         for (size_t j = 0; j < ents->elements; j++) {
-            redisReply *en = ents->element[j], *fv;
+            redisReply *en = ents->element[j];
             queue_entry *qe = &b->entries[b->n];
             if (en->type != REDIS_REPLY_ARRAY || en->elements != 2 ||
                 en->element[0]->type != REDIS_REPLY_STRING)
@@ -795,28 +872,35 @@ int queue_consumer_read(queue_consumer *q, queue_batch *b, size_t count, int blo
             qe->id = en->element[0]->str;
             qe->names = p->arrays + b->n * 128;
             qe->values = qe->names + 64;
-            fv = en->element[1];
-            /* A deleted entry still pending comes back with nil fields: nfields 0. The one
-             * field "e" holds the packed pairs, each NUL-terminated already. */
-            if (fv->type == REDIS_REPLY_ARRAY && fv->elements == 2 &&
-                fv->element[1]->type == REDIS_REPLY_STRING) {
-                const char *cur = fv->element[1]->str, *endp = cur + fv->element[1]->len;
-                while (cur < endp && qe->nfields < 64) {
-                    const char *name = cur, *value = memchr(cur, '\0', (size_t)(endp - cur));
-                    if (!value || ++value >= endp)
-                        break;
-                    cur = memchr(value, '\0', (size_t)(endp - value));
-                    if (!cur)
-                        break;
-                    cur++;
-                    qe->names[qe->nfields] = name;
-                    qe->values[qe->nfields++] = value;
-                }
-            }
+            unpack_fields(qe, en->element[1]);
             b->n++;
         }
     }
     return 0;
+}
+
+int queue_consumer_read(queue_consumer *q, queue_batch *b, size_t count, int block_ms, err *e)
+{
+    struct read_cmd c;
+    redisReply *r;
+    memset(b, 0, sizeof *b);
+    if (!q->ctx && create_groups(q, e) < 0)
+        return -1;
+    if (maintain_leases(q, 0, e) < 0 || maintain_statuses(q, e) < 0)
+        return -1;
+    maintain_trim(q);
+    /* Never block past a quarter lease: renewals happen between reads. */
+    if (block_ms > q->cfg->reclaim_idle_ms / 4)
+        block_ms = q->cfg->reclaim_idle_ms / 4;
+    build_read(q, &c, count, block_ms);
+    if (!(r = send_read(q, &c, block_ms, e)))
+        return -1;
+    note_empty_history(q, &c, r);
+    if (r->type != REDIS_REPLY_ARRAY) { /* nil: nothing new within block_ms */
+        freeReplyObject(r);
+        return 0;
+    }
+    return fill_batch(q, b, r, e);
 }
 
 void queue_batch_free(queue_batch *b)

@@ -127,39 +127,56 @@ static void clear_message(wa_message *m)
     m->error_title = m->phone_number_id = empty;
 }
 
-static int parse_message(jscan *a, wa_message *m, const jv *o, const jv *contacts)
+static void parse_interactive(wa_message *m, const jv *o)
 {
-    const char *type;
+    const jv *sub = get(o, "interactive");
+    if (strcmp(str(sub, "type"), "button_reply") == 0) {
+        m->kind = WA_MSG_BUTTON_REPLY;
+        sub = get(sub, "button_reply");
+    } else if (strcmp(str(sub, "type"), "list_reply") == 0) {
+        m->kind = WA_MSG_LIST_REPLY;
+        sub = get(sub, "list_reply");
+        m->reply_description = str(sub, "description");
+    } else {
+        sub = NULL;
+    }
+    m->reply_id = str(sub, "id");
+    m->reply_title = str(sub, "title");
+}
+
+static void parse_location(wa_message *m, const jv *o)
+{
+    const jv *sub = get(o, "location");
+    m->kind = WA_MSG_LOCATION;
+    m->has_location = number(sub, "latitude", &m->latitude) &&
+                      number(sub, "longitude", &m->longitude) && m->latitude >= -90 &&
+                      m->latitude <= 90 && m->longitude >= -180 && m->longitude <= 180;
+    if (!m->has_location)
+        m->latitude = m->longitude = 0;
+    m->location_name = str(sub, "name");
+    m->location_address = str(sub, "address");
+}
+
+static void parse_edit(wa_message *m, const jv *o)
+{
+    const jv *edited = get(get(o, "edit"), "message");
+    m->kind = WA_MSG_EDIT;
+    m->reaction_to = str(get(o, "edit"), "original_message_id");
+    m->text = str(get(edited, "text"), "body");
+    if (!*m->text) /* media with a new caption */
+        m->text = str(get(edited, str(edited, "type")), "caption");
+}
+
+/* The part of a message that depends on its type; an unknown type stays WA_MSG_UNKNOWN. */
+static void parse_content(jscan *a, wa_message *m, const jv *o, const char *type)
+{
     const jv *sub;
-    clear_message(m);
-    m->id = str(o, "id");
-    m->from = str(o, "from");
-    if (!*m->id || strlen(m->id) > 256 || !is_wa_id(m->from))
-        return -1;
-    m->profile_name = profile_for(contacts, m->from);
-    m->timestamp = timestamp(o, "timestamp");
-    m->context_id = str(get(o, "context"), "id");
-    m->context_from = str(get(o, "context"), "from");
-    m->type_name = type = str(o, "type");
-    first_error(o, &m->error_code, &m->error_title, NULL);
     m->kind = WA_MSG_UNKNOWN;
     if (strcmp(type, "text") == 0) {
         m->kind = WA_MSG_TEXT;
         m->text = str(get(o, "text"), "body");
     } else if (strcmp(type, "interactive") == 0) {
-        sub = get(o, "interactive");
-        if (strcmp(str(sub, "type"), "button_reply") == 0) {
-            m->kind = WA_MSG_BUTTON_REPLY;
-            sub = get(sub, "button_reply");
-        } else if (strcmp(str(sub, "type"), "list_reply") == 0) {
-            m->kind = WA_MSG_LIST_REPLY;
-            sub = get(sub, "list_reply");
-            m->reply_description = str(sub, "description");
-        } else {
-            sub = NULL;
-        }
-        m->reply_id = str(sub, "id");
-        m->reply_title = str(sub, "title");
+        parse_interactive(m, o);
     } else if (strcmp(type, "button") == 0) {
         m->kind = WA_MSG_BUTTON;
         m->reply_id = str(get(o, "button"), "payload");
@@ -179,15 +196,7 @@ static int parse_message(jscan *a, wa_message *m, const jv *o, const jv *contact
         v = get(sub, "voice");
         m->voice = type[0] == 'v' || (v && v->type == JV_TRUE);
     } else if (strcmp(type, "location") == 0) {
-        m->kind = WA_MSG_LOCATION;
-        sub = get(o, "location");
-        m->has_location = number(sub, "latitude", &m->latitude) &&
-                          number(sub, "longitude", &m->longitude) && m->latitude >= -90 &&
-                          m->latitude <= 90 && m->longitude >= -180 && m->longitude <= 180;
-        if (!m->has_location)
-            m->latitude = m->longitude = 0;
-        m->location_name = str(sub, "name");
-        m->location_address = str(sub, "address");
+        parse_location(m, o);
     } else if (strcmp(type, "contacts") == 0) {
         m->kind = WA_MSG_CONTACTS;
         sub = get(o, "contacts");
@@ -203,16 +212,27 @@ static int parse_message(jscan *a, wa_message *m, const jv *o, const jv *contact
         m->kind = WA_MSG_SYSTEM;
         m->text = str(get(o, "system"), "body");
     } else if (strcmp(type, "edit") == 0) {
-        const jv *edited = get(get(o, "edit"), "message");
-        m->kind = WA_MSG_EDIT;
-        m->reaction_to = str(get(o, "edit"), "original_message_id");
-        m->text = str(get(edited, "text"), "body");
-        if (!*m->text) /* media with a new caption */
-            m->text = str(get(edited, str(edited, "type")), "caption");
+        parse_edit(m, o);
     } else if (strcmp(type, "revoke") == 0) {
         m->kind = WA_MSG_REVOKE;
         m->reaction_to = str(get(o, "revoke"), "original_message_id");
     }
+}
+
+static int parse_message(jscan *a, wa_message *m, const jv *o, const jv *contacts)
+{
+    clear_message(m);
+    m->id = str(o, "id");
+    m->from = str(o, "from");
+    if (!*m->id || strlen(m->id) > 256 || !is_wa_id(m->from))
+        return -1;
+    m->profile_name = profile_for(contacts, m->from);
+    m->timestamp = timestamp(o, "timestamp");
+    m->context_id = str(get(o, "context"), "id");
+    m->context_from = str(get(o, "context"), "from");
+    m->type_name = str(o, "type");
+    first_error(o, &m->error_code, &m->error_title, NULL);
+    parse_content(a, m, o, m->type_name);
     return 0;
 }
 
