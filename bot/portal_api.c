@@ -553,31 +553,15 @@ static void refused(portal_response *rs, desk_msg why)
     }
 }
 
-static void case_action(portal_thread *t, const portal_user *u, const portal_request *rq,
-                        const char *tracking, const char *name, portal_response *rs)
+/* The command a web action stands for, from its JSON body (only the action's own fields, the
+ * department in capitals): NULL when rs holds the answer. Its 16 KiB of text live on the heap. */
+static officer_command *action_command(const portal_request *rq, size_t a, const char *canon,
+                                       portal_response *rs)
 {
-    officer_command *cmd = NULL; /* 16 KiB of text: on the heap */
-    char canon[32], id[24], actor[40], key[40];
-    unsigned char nonce[12];
-    json_object *o = NULL, *out;
-    desk_out dout;
-    desk_msg why;
-    case_info c;
-    err e = {0};
-    size_t a = 0, nact = sizeof actions / sizeof actions[0];
-    int found;
-    while (a < nact && strcmp(actions[a].name, name) != 0)
-        a++;
-    if (a == nact) {
-        portal_error(rs, 404, "no such API route");
-        return;
-    }
-    if (!officer_find_tracking(tracking, canon, NULL, NULL) || strcmp(canon, tracking) != 0) {
-        portal_error(rs, 404, "no such case");
-        return;
-    }
-    if (!(o = portal_auth_body(rq, rs)))
-        return;
+    officer_command *cmd = NULL;
+    json_object *o = portal_auth_body(rq, rs);
+    if (!o)
+        return NULL;
     json_object_object_foreach(o, field, val) {
         (void)val;
         if (!(strcmp(field, "text") == 0 && actions[a].text) &&
@@ -595,23 +579,32 @@ static void case_action(portal_thread *t, const portal_user *u, const portal_req
     snprintf(cmd->tracking, sizeof cmd->tracking, "%s", canon);
     if (string_field(o, "text", actions[a].text == 2, cmd->text, sizeof cmd->text, rs) < 0 ||
         (actions[a].dept &&
-         string_field(o, "department", 1, cmd->dept, sizeof cmd->dept, rs) < 0))
+         string_field(o, "department", 1, cmd->dept, sizeof cmd->dept, rs) < 0)) {
+        free(cmd);
+        cmd = NULL;
         goto out;
+    }
     for (char *d = cmd->dept; *d; d++)
         if (*d >= 'a' && *d <= 'z')
             *d = (char)(*d - 'a' + 'A');
-    if ((found = cases_query_visible(t->pg, canon, visibility(u), id, sizeof id, &e)) < 0) {
-        db_failed(rs, "case action", &e);
-        goto out;
-    }
-    if (!found) { /* unknown, or another department's: the same answer */
-        portal_error(rs, 404, "no such case");
-        goto out;
-    }
-    /* Each action is new: its outbox keys come from a fresh random id. */
+out:
+    json_object_put(o);
+    return cmd;
+}
+
+/* The desk's action for the signed-in person, in one transaction, actor web:<phone>, its outbox
+ * keys from a fresh random id: 0 done, -1 when rs holds the answer (refused, or a failure). */
+static int run_action(portal_thread *t, const portal_user *u, const officer_command *cmd,
+                      portal_response *rs)
+{
+    char actor[40], key[40];
+    unsigned char nonce[12];
+    desk_out dout;
+    desk_msg why;
+    err e = {0};
     if (RAND_bytes(nonce, sizeof nonce) != 1) {
         portal_error(rs, 503, "no randomness; try again");
-        goto out;
+        return -1;
     }
     snprintf(key, sizeof key, "web:");
     for (size_t i = 0; i < sizeof nonce; i++)
@@ -623,38 +616,62 @@ static void case_action(portal_thread *t, const portal_user *u, const portal_req
     if (!(dout.cat = thread_catalogue(t, &e))) {
         portal_log("case action", e.msg);
         portal_error(rs, 503, "the message catalogue cannot be read; try again");
-        goto out;
+        return -1;
     }
-    if (db_begin(t->pg, &e) < 0) {
-        db_failed(rs, "case action", &e);
-        goto out;
-    }
+    if (db_begin(t->pg, &e) < 0)
+        return db_failed(rs, "case action", &e), -1;
     if (desk_officer_web(&dout, u->phone, actor, cmd, cmd->cmd == OFFICER_UNKNOWN, &why, &e) < 0) {
         db_rollback(t->pg);
-        db_failed(rs, "case action", &e);
-        goto out;
+        return db_failed(rs, "case action", &e), -1;
     }
     if (why != DESK_MSG_NONE) {
         db_rollback(t->pg);
         refused(rs, why);
-        goto out;
+        return -1;
     }
-    if (db_commit(t->pg, &e) < 0) {
+    if (db_commit(t->pg, &e) < 0)
+        return db_failed(rs, "case action", &e), -1;
+    return 0;
+}
+
+static void case_action(portal_thread *t, const portal_user *u, const portal_request *rq,
+                        const char *tracking, const char *name, portal_response *rs)
+{
+    officer_command *cmd = NULL;
+    char canon[32], id[24];
+    json_object *out;
+    case_info c;
+    err e = {0};
+    size_t a = 0, nact = sizeof actions / sizeof actions[0];
+    int found;
+    while (a < nact && strcmp(actions[a].name, name) != 0)
+        a++;
+    if (a == nact) {
+        portal_error(rs, 404, "no such API route");
+        return;
+    }
+    if (!officer_find_tracking(tracking, canon, NULL, NULL) || strcmp(canon, tracking) != 0) {
+        portal_error(rs, 404, "no such case");
+        return;
+    }
+    if (!(cmd = action_command(rq, a, canon, rs)))
+        return;
+    if ((found = cases_query_visible(t->pg, canon, visibility(u), id, sizeof id, &e)) < 0)
         db_failed(rs, "case action", &e);
-        goto out;
+    else if (!found) /* unknown, or another department's: the same answer */
+        portal_error(rs, 404, "no such case");
+    else if (run_action(t, u, cmd, rs) == 0) {
+        out = json_object_new_object();
+        json_object_object_add(out, "ok", json_object_new_boolean(1));
+        json_object_object_add(out, "action", json_object_new_string(actions[a].name));
+        json_object_object_add(out, "tracking_no", json_object_new_string(canon));
+        if (case_get(t->pg, canon, &c, &e) > 0) {
+            json_object_object_add(out, "status", json_object_new_string(c.status));
+            json_object_object_add(out, "department", json_object_new_string(c.department));
+        }
+        portal_json(rs, 200, out);
     }
-    out = json_object_new_object();
-    json_object_object_add(out, "ok", json_object_new_boolean(1));
-    json_object_object_add(out, "action", json_object_new_string(actions[a].name));
-    json_object_object_add(out, "tracking_no", json_object_new_string(canon));
-    if (case_get(t->pg, canon, &c, &e) > 0) {
-        json_object_object_add(out, "status", json_object_new_string(c.status));
-        json_object_object_add(out, "department", json_object_new_string(c.department));
-    }
-    portal_json(rs, 200, out);
-out:
     free(cmd);
-    json_object_put(o);
 }
 
 void portal_api(portal_thread *t, const portal_user *u, const portal_request *rq,
