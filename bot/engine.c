@@ -390,6 +390,15 @@ static int render_state(const engine_ctx *ctx, engine_session *s, const flow_sta
 
 static int enter(const engine_ctx *ctx, engine_session *s, int idx, engine_result *r, int depth);
 
+/* Empties the session but for its language. */
+static void start_afresh(engine_session *s)
+{
+    char lang[4];
+    memcpy(lang, s->lang, sizeof lang);
+    engine_session_clear(s);
+    memcpy(s->lang, lang, sizeof lang);
+}
+
 /* 1 when the conversation's first message answered var (any var when var is NULL) and the
  * question asking it is still ahead. */
 static int draft_pending(const engine_session *s, const char *var)
@@ -412,15 +421,11 @@ static int enter_action(const engine_ctx *ctx, engine_session *s, const flow_sta
         if (send_text(ctx, r, s, &st->text) < 0)
             return -1;
         return enter(ctx, s, st->next >= 0 ? st->next : f->menu, r, depth + 1);
-    case FLOW_ACT_END: {
-        char lang[4];
+    case FLOW_ACT_END:
         if (send_text(ctx, r, s, &st->text) < 0)
             return -1;
-        memcpy(lang, s->lang, sizeof lang);
-        engine_session_clear(s); /* the next message starts afresh, in the same language */
-        memcpy(s->lang, lang, sizeof lang);
+        start_afresh(s); /* the next message starts afresh, in the same language */
         return 0;
-    }
     default:
         s->waiting = 1;
         return push(r, st->action == FLOW_ACT_CREATE_CASE   ? ENGINE_CREATE_CASE
@@ -1187,6 +1192,30 @@ static int handle(const engine_ctx *ctx, engine_session *s, const flow_state *st
     }
 }
 
+/* The text a message answers with, normalized into norm: what was typed or the title tapped. */
+static void normalize_answer(const wa_message *m, char *norm, size_t size)
+{
+    if ((m->kind == WA_MSG_TEXT && m->text) || (m->kind == WA_MSG_BUTTON && m->reply_title))
+        text_normalize(m->kind == WA_MSG_TEXT ? m->text : m->reply_title, norm, size);
+    else if ((m->kind == WA_MSG_BUTTON_REPLY || m->kind == WA_MSG_LIST_REPLY) && m->reply_title)
+        text_normalize(m->reply_title, norm, size);
+}
+
+/* A new conversation: greet and ask the language, or, when it is known, go to the menu; after
+ * a timeout, say so first. A first message that holds a complaint starts it instead. */
+static int new_conversation(const engine_ctx *ctx, engine_session *s, const wa_message *m,
+                            int expired, engine_result *r)
+{
+    const flow_set *f = ctx->flows;
+    int rc;
+    start_afresh(s);
+    if ((rc = first_message(ctx, s, m, r)) != 0)
+        return rc < 0 ? -1 : 0;
+    if (expired && s->lang[0] && send_text(ctx, r, s, &f->replies[FLOW_REPLY_EXPIRED]) < 0)
+        return -1;
+    return enter(ctx, s, s->lang[0] ? f->menu : f->start, r, 0);
+}
+
 int engine_step(const engine_ctx *ctx, engine_session *s, const wa_message *m, int expired,
                 engine_result *r, err *e)
 {
@@ -1195,25 +1224,11 @@ int engine_step(const engine_ctx *ctx, engine_session *s, const wa_message *m, i
     int idx, rc;
     if (wa_in_kind_is_silent(m->kind))
         return 0; /* reactions, system notices: no answer */
-    if ((m->kind == WA_MSG_TEXT && m->text) || (m->kind == WA_MSG_BUTTON && m->reply_title))
-        text_normalize(m->kind == WA_MSG_TEXT ? m->text : m->reply_title, norm, sizeof norm);
-    else if ((m->kind == WA_MSG_BUTTON_REPLY || m->kind == WA_MSG_LIST_REPLY) && m->reply_title)
-        text_normalize(m->reply_title, norm, sizeof norm);
+    normalize_answer(m, norm, sizeof norm);
     s->version++;
     idx = s->state[0] ? flow_state_index(f, s->state) : -1;
     if (idx < 0 || expired) {
-        /* A new conversation: greet and ask the language, or, when it is known, go to the
-         * menu; after a timeout, say so first. */
-        char lang[4];
-        memcpy(lang, s->lang, sizeof lang);
-        clear_vars(s);
-        engine_session_init(s);
-        memcpy(s->lang, lang, sizeof lang);
-        if ((rc = first_message(ctx, s, m, r)) != 0)
-            goto done;
-        if (expired && s->lang[0] && send_text(ctx, r, s, &f->replies[FLOW_REPLY_EXPIRED]) < 0)
-            goto oom;
-        rc = enter(ctx, s, s->lang[0] ? f->menu : f->start, r, 0);
+        rc = new_conversation(ctx, s, m, expired, r);
         goto done;
     }
     /* Global keywords work from anywhere (a whole message that is the keyword). */
