@@ -339,72 +339,72 @@ static int check_unknown(char *const *envp, err *e)
     return 0;
 }
 
-config *config_load(char *const *envp, err *e)
+/* The webhook's side: where it listens, Meta's tokens, the phone-number id and the Graph API. */
+static int load_whatsapp(struct config_storage *s, char *const *envp, err *e)
 {
-    struct config_storage *s = calloc(1, sizeof *s);
-    config *c;
-    const char *v;
-    char bad[80];
-    if (!s) {
-        err_set(e, ERR_ENV, "out of memory reading the configuration");
-        return NULL;
-    }
-    c = &s->pub;
-    if (check_unknown(envp, e) < 0)
-        goto fail;
-
-    v = env_get(envp, "SAMPARK_LISTEN");
+    config *c = &s->pub;
+    const char *v = env_get(envp, "SAMPARK_LISTEN");
     if (parse_hostport(v ? v : "127.0.0.1:8080", c->listen_host, sizeof c->listen_host,
-                       &c->listen_port) < 0) {
-        err_set(e, ERR_USER,
-                "SAMPARK_LISTEN: '%s' is not host:port with a port from 1 to 65535 (for example "
-                "127.0.0.1:8080 or [::1]:8080)",
-                v);
-        goto fail;
-    }
+                       &c->listen_port) < 0)
+        return err_set(e, ERR_USER,
+                       "SAMPARK_LISTEN: '%s' is not host:port with a port from 1 to 65535 (for "
+                       "example 127.0.0.1:8080 or [::1]:8080)",
+                       v);
     c->verify_token = keep(s, env_get(envp, "WA_VERIFY_TOKEN"));
     c->app_secret = keep(s, env_get(envp, "WA_APP_SECRET"));
     c->access_token = keep(s, env_get(envp, "WA_ACCESS_TOKEN"));
     v = env_get(envp, "WA_PHONE_NUMBER_ID");
     if (v) {
         for (const char *p = v; *p; p++)
-            if (!isdigit((unsigned char)*p)) {
-                err_set(e, ERR_USER,
-                        "WA_PHONE_NUMBER_ID: '%s' must be the numeric phone-number id from Meta's "
-                        "WhatsApp Manager",
-                        v);
-                goto fail;
-            }
+            if (!isdigit((unsigned char)*p))
+                return err_set(e, ERR_USER,
+                               "WA_PHONE_NUMBER_ID: '%s' must be the numeric phone-number id from "
+                               "Meta's WhatsApp Manager",
+                               v);
         c->phone_number_id = keep(s, v);
     }
     v = env_get(envp, "WA_API_BASE");
     if (!v)
         v = "https://graph.facebook.com/v21.0";
     if (check_api_base(v, e) < 0)
-        goto fail;
+        return -1;
     c->api_base = keep(s, v);
     if (c->api_base) {
         char *end = (char *)c->api_base + strlen(c->api_base);
         while (end > c->api_base + 8 && end[-1] == '/')
             *--end = '\0';
     }
-    v = env_get(envp, "REDIS_URL");
-    {
-        char shown[1024];
-        redact_url(v ? v : "redis://127.0.0.1:6379/0", shown, sizeof shown);
-        if (parse_redis_url(s, v ? v : "redis://127.0.0.1:6379/0", shown, e) < 0)
-            goto fail;
-        c->redis_url = keep(s, shown);
-    }
+    return 0;
+}
+
+/* Redis and PostgreSQL: their URLs checked, Redis's kept with its password as "***". */
+static int load_stores(struct config_storage *s, char *const *envp, err *e)
+{
+    config *c = &s->pub;
+    const char *v = env_get(envp, "REDIS_URL");
+    char shown[1024];
+    redact_url(v ? v : "redis://127.0.0.1:6379/0", shown, sizeof shown);
+    if (parse_redis_url(s, v ? v : "redis://127.0.0.1:6379/0", shown, e) < 0)
+        return -1;
+    c->redis_url = keep(s, shown);
     v = env_get(envp, "DATABASE_URL");
     c->database_url = keep(s, v ? v : "postgresql:///sampark");
     if (!c->database_url || check_database_url(c->database_url, e) < 0)
-        goto fail;
-    v = env_get(envp, "SAMPARK_FLOWS");
+        return -1;
+    return 0;
+}
+
+/* What serve reads, writes and shows, and to whom: the flows, the digests, the portal's files
+ * and media; the metrics token; the proxies whose X-Forwarded-For is believed. */
+static int load_serving(struct config_storage *s, char *const *envp, err *e)
+{
+    config *c = &s->pub;
+    const char *v = env_get(envp, "SAMPARK_FLOWS");
+    char bad[80];
     c->flows_dir = keep(s, v ? v : "flows");
     v = env_get(envp, "SAMPARK_METRICS_TOKEN");
     if (v && check_metrics_token(v, e) < 0)
-        goto fail;
+        return -1;
     c->metrics_token = keep(s, v);
     v = env_get(envp, "SAMPARK_DIGEST_DIR");
     c->digest_dir = keep(s, v ? v : "digests");
@@ -413,17 +413,21 @@ config *config_load(char *const *envp, err *e)
     v = env_get(envp, "SAMPARK_MEDIA_DIR");
     c->media_dir = keep(s, v ? v : "media");
     v = env_get(envp, "SAMPARK_TRUSTED_PROXIES");
-    if (v && netaddr_in(v, NULL, bad, sizeof bad) < 0) {
-        err_set(e, ERR_USER,
-                "SAMPARK_TRUSTED_PROXIES: '%s' is not an address or a network (write them like "
-                "172.16.0.0/12, 10.0.0.5, fd00::/8, separated by commas)",
-                bad);
-        goto fail;
-    }
+    if (v && netaddr_in(v, NULL, bad, sizeof bad) < 0)
+        return err_set(e, ERR_USER,
+                       "SAMPARK_TRUSTED_PROXIES: '%s' is not an address or a network (write them "
+                       "like 172.16.0.0/12, 10.0.0.5, fd00::/8, separated by commas)",
+                       bad);
     c->trusted_proxies = keep(s, v ? v : "");
+    return 0;
+}
+
+/* The numbers: the portal's code lifetime, rates, timeouts, the queue's bound, the limits. */
+static int load_numbers(config *c, char *const *envp, err *e)
+{
     /* The portal's login codes live 5 minutes (SPEC section 10); shorter only for tests. */
     if (int_var(envp, "SAMPARK_PORTAL_CODE_TTL_S", 300, 1, 300, &c->portal_code_ttl_s, e) < 0)
-        goto fail;
+        return -1;
     if (int_var(envp, "SAMPARK_SEND_RATE", 80, 1, 1000, &c->send_rate, e) < 0 ||
         int_var(envp, "SAMPARK_SESSION_TTL_H", 24, 1, 720, &c->session_ttl_h, e) < 0 ||
         int_var(envp, "SAMPARK_SATISFACTION_TIMEOUT_H", 72, 1, 720, &c->satisfaction_timeout_h, e) <
@@ -432,34 +436,52 @@ config *config_load(char *const *envp, err *e)
             0 ||
         int_var(envp, "SAMPARK_RETRY_BASE_MS", 1000, 10, 60000, &c->retry_base_ms, e) < 0 ||
         int_var(envp, "SAMPARK_QUEUE_MAX", 200000, 10, 10000000, &c->queue_max, e) < 0)
-        goto fail;
+        return -1;
     /* Per-citizen limits (bot/limit.c); 0 switches one off. */
     if (int_var(envp, "SAMPARK_LIMIT_COMPLAINTS_DAY", 5, 0, 1000, &c->limit_complaints_day, e) <
             0 ||
         int_var(envp, "SAMPARK_LIMIT_URGENT_DAY", 2, 0, 1000, &c->limit_urgent_day, e) < 0 ||
         int_var(envp, "SAMPARK_LIMIT_HELPDESK_HOUR", 3, 0, 1000, &c->limit_helpdesk_hour, e) < 0 ||
         int_var(envp, "SAMPARK_LIMIT_MESSAGES_MIN", 30, 0, 1000, &c->limit_messages_min, e) < 0)
-        goto fail;
+        return -1;
+    return 0;
+}
+
+/* How long closed cases are kept, and what is logged. */
+static int load_retention_and_log(config *c, char *const *envp, err *e)
+{
     /* 0 keeps closed cases forever; otherwise at least 30 days, so a typo ("9" for "90")
      * cannot erase last week's cases, and Meta's 7-day redeliveries are long over. */
-    v = env_get(envp, "SAMPARK_RETENTION_DAYS");
+    const char *v = env_get(envp, "SAMPARK_RETENTION_DAYS");
     if (v && (parse_int(v, 0, 36500, &c->retention_days) < 0 ||
-              (c->retention_days > 0 && c->retention_days < 30))) {
-        err_set(e, ERR_USER,
-                "SAMPARK_RETENTION_DAYS: '%s' is neither 0 (keep closed cases forever) nor a whole "
-                "number of days from 30 to 36500",
-                v);
-        goto fail;
-    }
+              (c->retention_days > 0 && c->retention_days < 30)))
+        return err_set(e, ERR_USER,
+                       "SAMPARK_RETENTION_DAYS: '%s' is neither 0 (keep closed cases forever) nor "
+                       "a whole number of days from 30 to 36500",
+                       v);
     v = env_get(envp, "SAMPARK_LOG_LEVEL");
     c->log_upto = LOG_LEVEL_INFO;
-    if (v && log_level_parse(v, &c->log_upto) < 0) {
-        err_set(e, ERR_USER,
-                "SAMPARK_LOG_LEVEL: '%s' is not one of error, warn, info, debug (what is logged: "
-                "that level and the ones before it)",
-                v);
-        goto fail;
+    if (v && log_level_parse(v, &c->log_upto) < 0)
+        return err_set(e, ERR_USER,
+                       "SAMPARK_LOG_LEVEL: '%s' is not one of error, warn, info, debug (what is "
+                       "logged: that level and the ones before it)",
+                       v);
+    return 0;
+}
+
+config *config_load(char *const *envp, err *e)
+{
+    struct config_storage *s = calloc(1, sizeof *s);
+    config *c;
+    if (!s) {
+        err_set(e, ERR_ENV, "out of memory reading the configuration");
+        return NULL;
     }
+    c = &s->pub;
+    if (check_unknown(envp, e) < 0 || load_whatsapp(s, envp, e) < 0 ||
+        load_stores(s, envp, e) < 0 || load_serving(s, envp, e) < 0 ||
+        load_numbers(c, envp, e) < 0 || load_retention_and_log(c, envp, e) < 0)
+        goto fail;
     if (!c->api_base || !c->flows_dir || !c->redis_url || !c->web_dir || !c->media_dir) {
         err_set(e, ERR_ENV, "out of memory reading the configuration");
         goto fail;

@@ -390,6 +390,15 @@ static int render_state(const engine_ctx *ctx, engine_session *s, const flow_sta
 
 static int enter(const engine_ctx *ctx, engine_session *s, int idx, engine_result *r, int depth);
 
+/* Empties the session but for its language. */
+static void start_afresh(engine_session *s)
+{
+    char lang[4];
+    memcpy(lang, s->lang, sizeof lang);
+    engine_session_clear(s);
+    memcpy(s->lang, lang, sizeof lang);
+}
+
 /* 1 when the conversation's first message answered var (any var when var is NULL) and the
  * question asking it is still ahead. */
 static int draft_pending(const engine_session *s, const char *var)
@@ -412,15 +421,11 @@ static int enter_action(const engine_ctx *ctx, engine_session *s, const flow_sta
         if (send_text(ctx, r, s, &st->text) < 0)
             return -1;
         return enter(ctx, s, st->next >= 0 ? st->next : f->menu, r, depth + 1);
-    case FLOW_ACT_END: {
-        char lang[4];
+    case FLOW_ACT_END:
         if (send_text(ctx, r, s, &st->text) < 0)
             return -1;
-        memcpy(lang, s->lang, sizeof lang);
-        engine_session_clear(s); /* the next message starts afresh, in the same language */
-        memcpy(s->lang, lang, sizeof lang);
+        start_afresh(s); /* the next message starts afresh, in the same language */
         return 0;
-    }
     default:
         s->waiting = 1;
         return push(r, st->action == FLOW_ACT_CREATE_CASE   ? ENGINE_CREATE_CASE
@@ -987,134 +992,228 @@ static int first_message(const engine_ctx *ctx, engine_session *s, const wa_mess
     return enter(ctx, s, c->next, r, 0) < 0 ? -1 : 1;
 }
 
-static int handle(const engine_ctx *ctx, engine_session *s, const flow_state *st,
-                  const wa_message *m, const char *norm, engine_result *r)
+/* A message as an answer: the id of a tapped button or row, the normalized text typed (or the
+ * title tapped), and whether it answers in words at all (not media, a sticker or a contact). */
+struct answer {
+    const wa_message *m;
+    const char *reply_id, *norm;
+    int typed;
+};
+
+/* The skip button, or its word or title typed; its number ("1": it is the only button) too. */
+static int skip_pressed(const flow_state *st, const struct answer *a)
+{
+    return st->has_skip && ((a->reply_id && strcmp(a->reply_id, "skip") == 0) ||
+                            (a->norm && *a->norm && !a->reply_id &&
+                             (word_in(a->norm, skip_words) || title_is(a->norm, &st->skip_title) ||
+                              strcmp(a->norm, "1") == 0)));
+}
+
+/* The list, from its first page, instead of the suggested department; the draft stays. */
+static int show_list(const engine_ctx *ctx, engine_session *s, const flow_state *st,
+                     engine_result *r)
+{
+    s->page = 0;
+    return forget_suggestion(s) < 0 ? -1 : render_state(ctx, s, st, r);
+}
+
+/* An answer to the suggestion of department d. 1 when it is none: the state answers it. */
+static int answer_suggestion(const engine_ctx *ctx, engine_session *s, const flow_state *st, int d,
+                             const struct answer *a, engine_result *r)
+{
+    const char *norm = a->norm;
+    switch (suggestion_answer(st, a->reply_id, norm)) {
+    case 1:
+        return choose_department(ctx, s, st, d, r);
+    case 0:
+        return show_list(ctx, s, st, r);
+    default: /* anything else is answered as the list would answer it — but a number would
+                pick a row of a list the citizen has not seen */
+        if (norm && *norm && strspn(norm, "0123456789") == strlen(norm) && strcmp(norm, "0") != 0)
+            return wrong(ctx, s, st, &ctx->flows->replies[FLOW_REPLY_NOT_UNDERSTOOD], r);
+        return 1;
+    }
+}
+
+/* "More": the next page of rows, after the last the first; to the suggestion, the list. */
+static int next_page(const engine_ctx *ctx, engine_session *s, const flow_state *st, size_t total,
+                     engine_result *r)
+{
+    size_t first, count;
+    int more;
+    if (suggested(ctx, s, st) >= 0)
+        return show_list(ctx, s, st, r);
+    page_span(total, s->page + 1, &first, &count, &more);
+    s->page = first == 0 ? 0 : s->page + 1;
+    return render_state(ctx, s, st, r);
+}
+
+/* Menu choice c chosen: the values it sets (a language is also an output), and on. */
+static int choose_option(const engine_ctx *ctx, engine_session *s, const flow_choice *c,
+                         engine_result *r)
 {
     const flow_set *f = ctx->flows;
-    const char *reply_id =
-        (m->kind == WA_MSG_BUTTON_REPLY || m->kind == WA_MSG_LIST_REPLY) ? m->reply_id : NULL;
-    const flow_text *not_understood = &f->replies[FLOW_REPLY_NOT_UNDERSTOOD];
-    const flow_text *unsupported = &f->replies[FLOW_REPLY_UNSUPPORTED];
-    int typed = m->kind == WA_MSG_TEXT || m->kind == WA_MSG_BUTTON || reply_id;
-    /* The skip button's number (it is the only button: "1") presses it too. */
-    int skip = st->has_skip && ((reply_id && strcmp(reply_id, "skip") == 0) ||
-                                (norm && *norm && !reply_id &&
-                                 (word_in(norm, skip_words) || title_is(norm, &st->skip_title) ||
-                                  strcmp(norm, "1") == 0)));
-    int d;
-    if (skip)
-        return enter(ctx, s, st->skip_next, r, 0);
-    if (typed && (d = suggested(ctx, s, st)) >= 0)
-        switch (suggestion_answer(st, reply_id, norm)) {
-        case 1:
-            return choose_department(ctx, s, st, d, r);
-        case 0: /* the list, from its first page; the draft stays */
-            s->page = 0;
-            return forget_suggestion(s) < 0 ? -1 : render_state(ctx, s, st, r);
-        default: /* anything else is answered as the list would answer it — but a number
-                    would pick a row of a list the citizen has not seen */
-            if (norm && *norm && strspn(norm, "0123456789") == strlen(norm) &&
-                strcmp(norm, "0") != 0)
-                return wrong(ctx, s, st, not_understood, r);
-            break;
-        }
-    switch (st->kind) {
-    case FLOW_MENU:
-    case FLOW_DEPARTMENTS: {
-        struct row rows[ENGINE_MAX_CHOICES];
-        size_t total = rows_of(ctx, st, rows, ENGINE_MAX_CHOICES);
-        int pick;
-        if (!typed)
-            return wrong(ctx, s, st, unsupported, r);
-        pick = pick_row(ctx, s, st, reply_id, norm, rows, total);
-        if (pick == -2) {
-            size_t first, count;
-            int more;
-            if (suggested(ctx, s, st) >= 0) { /* "more" to the question: the list */
-                s->page = 0;
-                return forget_suggestion(s) < 0 ? -1 : render_state(ctx, s, st, r);
-            }
-            page_span(total, s->page + 1, &first, &count, &more);
-            s->page = first == 0 ? 0 : s->page + 1;
-            return render_state(ctx, s, st, r);
-        }
-        if (pick < 0 && st->kind == FLOW_MENU && m->kind == WA_MSG_TEXT) {
-            int rc = menu_intent(ctx, s, st, m, r);
-            if (rc != 0)
-                return rc < 0 ? -1 : 0;
-        }
-        if (pick < 0)
-            return wrong(ctx, s, st, not_understood, r);
-        if (st->kind == FLOW_MENU) {
-            const flow_choice *c = &st->choices[pick];
-            const flow_choice *complaint = complaint_choice(f);
-            int next = c->next;
-            for (size_t i = 0; i < c->nset; i++) {
-                if (strcmp(c->set_keys[i], "lang") == 0) {
-                    /* A first message waits for its language: the complaint goes on. */
-                    if (next == f->menu && complaint && draft_pending(s, NULL))
-                        next = complaint->next;
-                    engine_out *o = push(r, ENGINE_SET_LANGUAGE);
-                    snprintf(s->lang, sizeof s->lang, "%s", c->set_values[i]);
-                    if (!o || !(o->text = strdup(s->lang)))
-                        return -1;
-                } else if (engine_session_set(s, c->set_keys[i], c->set_values[i]) < 0) {
-                    return -1;
-                }
-            }
-            return enter(ctx, s, next, r, 0);
-        }
-        return choose_department(ctx, s, st, pick, r);
-    }
-    case FLOW_INPUT: {
-        const char *txt = m->kind == WA_MSG_TEXT     ? m->text
-                          : m->kind == WA_MSG_BUTTON ? m->reply_title
-                                                     : NULL;
-        size_t chars;
-        if (st->accept & accept_bit(m->kind)) {
-            if (media_answer(s, st, m) < 0)
+    const flow_choice *complaint = complaint_choice(f);
+    int next = c->next;
+    for (size_t i = 0; i < c->nset; i++) {
+        if (strcmp(c->set_keys[i], "lang") == 0) {
+            /* A first message waits for its language: the complaint goes on. */
+            if (next == f->menu && complaint && draft_pending(s, NULL))
+                next = complaint->next;
+            engine_out *o = push(r, ENGINE_SET_LANGUAGE);
+            snprintf(s->lang, sizeof s->lang, "%s", c->set_values[i]);
+            if (!o || !(o->text = strdup(s->lang)))
                 return -1;
-            return enter(ctx, s, st->next, r, 0);
+        } else if (engine_session_set(s, c->set_keys[i], c->set_values[i]) < 0) {
+            return -1;
         }
-        if (!txt) /* media of a kind the state does not take: say what it does take */
-            return wrong(ctx, s, st,
-                         reply_id                          ? not_understood
-                         : st->accept && is_media(m->kind) ? &st->retry
-                                                           : unsupported,
-                         r);
-        while (*txt == ' ' || *txt == '\n' || *txt == '\t')
-            txt++;
-        chars = text_utf8_chars(txt);
-        if ((st->min && chars < (size_t)st->min) || (st->max && chars > (size_t)st->max))
-            return wrong(ctx, s, st, &st->retry, r);
-        if (flow_match(ctx->flows, st, txt) != 1)
-            return wrong(ctx, s, st, &st->retry, r);
-        if (engine_session_set(s, st->var, txt) < 0)
+    }
+    return enter(ctx, s, next, r, 0);
+}
+
+/* An answer at a menu or the departments: a row, "more", or (at a menu) a typed sentence. */
+static int answer_rows(const engine_ctx *ctx, engine_session *s, const flow_state *st,
+                       const struct answer *a, engine_result *r)
+{
+    const flow_set *f = ctx->flows;
+    struct row rows[ENGINE_MAX_CHOICES];
+    size_t total = rows_of(ctx, st, rows, ENGINE_MAX_CHOICES);
+    int pick;
+    if (!a->typed)
+        return wrong(ctx, s, st, &f->replies[FLOW_REPLY_UNSUPPORTED], r);
+    pick = pick_row(ctx, s, st, a->reply_id, a->norm, rows, total);
+    if (pick == -2)
+        return next_page(ctx, s, st, total, r);
+    if (pick < 0 && st->kind == FLOW_MENU && a->m->kind == WA_MSG_TEXT) {
+        int rc = menu_intent(ctx, s, st, a->m, r);
+        if (rc != 0)
+            return rc < 0 ? -1 : 0;
+    }
+    if (pick < 0)
+        return wrong(ctx, s, st, &f->replies[FLOW_REPLY_NOT_UNDERSTOOD], r);
+    if (st->kind == FLOW_MENU)
+        return choose_option(ctx, s, &st->choices[pick], r);
+    return choose_department(ctx, s, st, pick, r);
+}
+
+/* An answer to a question: media it accepts, or text within its bounds that its pattern
+ * matches, leading spaces left out. */
+static int answer_input(const engine_ctx *ctx, engine_session *s, const flow_state *st,
+                        const struct answer *a, engine_result *r)
+{
+    const flow_set *f = ctx->flows;
+    const wa_message *m = a->m;
+    const char *txt = m->kind == WA_MSG_TEXT     ? m->text
+                      : m->kind == WA_MSG_BUTTON ? m->reply_title
+                                                 : NULL;
+    size_t chars;
+    if (st->accept & accept_bit(m->kind)) {
+        if (media_answer(s, st, m) < 0)
             return -1;
         return enter(ctx, s, st->next, r, 0);
     }
-    case FLOW_MEDIA:
-        if (is_media(m->kind) && (st->accept & accept_bit(m->kind))) {
-            if (store_media(s, st->var, m) < 0)
-                return -1;
-            return enter(ctx, s, st->next, r, 0);
-        }
+    if (!txt) /* media of a kind the state does not take: say what it does take */
         return wrong(ctx, s, st,
-                     is_media(m->kind) || m->kind == WA_MSG_TEXT ? &st->retry : unsupported, r);
+                     a->reply_id                       ? &f->replies[FLOW_REPLY_NOT_UNDERSTOOD]
+                     : st->accept && is_media(m->kind) ? &st->retry
+                                                       : &f->replies[FLOW_REPLY_UNSUPPORTED],
+                     r);
+    while (*txt == ' ' || *txt == '\n' || *txt == '\t')
+        txt++;
+    chars = text_utf8_chars(txt);
+    if ((st->min && chars < (size_t)st->min) || (st->max && chars > (size_t)st->max))
+        return wrong(ctx, s, st, &st->retry, r);
+    if (flow_match(f, st, txt) != 1)
+        return wrong(ctx, s, st, &st->retry, r);
+    if (engine_session_set(s, st->var, txt) < 0)
+        return -1;
+    return enter(ctx, s, st->next, r, 0);
+}
+
+static int answer_media(const engine_ctx *ctx, engine_session *s, const flow_state *st,
+                        const struct answer *a, engine_result *r)
+{
+    const wa_message *m = a->m;
+    if (is_media(m->kind) && (st->accept & accept_bit(m->kind))) {
+        if (store_media(s, st->var, m) < 0)
+            return -1;
+        return enter(ctx, s, st->next, r, 0);
+    }
+    return wrong(ctx, s, st,
+                 is_media(m->kind) || m->kind == WA_MSG_TEXT
+                     ? &st->retry
+                     : &ctx->flows->replies[FLOW_REPLY_UNSUPPORTED],
+                 r);
+}
+
+/* Yes or no: the button, a yes/no word (not with a tapped reply), or the button's title. */
+static int answer_confirm(const engine_ctx *ctx, engine_session *s, const flow_state *st,
+                          const struct answer *a, engine_result *r)
+{
+    const char *reply_id = a->reply_id, *norm = a->norm;
+    if ((reply_id && strcmp(reply_id, "yes") == 0) ||
+        (!reply_id && norm && word_in(norm, yes_words)) || (norm && title_is(norm, &st->yes_title)))
+        return enter(ctx, s, st->yes_next, r, 0);
+    if ((reply_id && strcmp(reply_id, "no") == 0) ||
+        (!reply_id && norm && word_in(norm, no_words)) || (norm && title_is(norm, &st->no_title)))
+        return enter(ctx, s, st->no_next, r, 0);
+    return wrong(
+        ctx, s, st,
+        &ctx->flows->replies[a->typed ? FLOW_REPLY_NOT_UNDERSTOOD : FLOW_REPLY_UNSUPPORTED], r);
+}
+
+/* The message m at the waiting state st: skip, the suggestion's answer, else the state's. */
+static int handle(const engine_ctx *ctx, engine_session *s, const flow_state *st,
+                  const wa_message *m, const char *norm, engine_result *r)
+{
+    struct answer a = {m, NULL, norm, 0};
+    int d, rc;
+    if (m->kind == WA_MSG_BUTTON_REPLY || m->kind == WA_MSG_LIST_REPLY)
+        a.reply_id = m->reply_id;
+    a.typed = m->kind == WA_MSG_TEXT || m->kind == WA_MSG_BUTTON || a.reply_id;
+    if (skip_pressed(st, &a))
+        return enter(ctx, s, st->skip_next, r, 0);
+    if (a.typed && (d = suggested(ctx, s, st)) >= 0 &&
+        (rc = answer_suggestion(ctx, s, st, d, &a, r)) != 1)
+        return rc;
+    switch (st->kind) {
+    case FLOW_MENU:
+    case FLOW_DEPARTMENTS:
+        return answer_rows(ctx, s, st, &a, r);
+    case FLOW_INPUT:
+        return answer_input(ctx, s, st, &a, r);
+    case FLOW_MEDIA:
+        return answer_media(ctx, s, st, &a, r);
     case FLOW_CONFIRM:
-        if ((reply_id && strcmp(reply_id, "yes") == 0) ||
-            (!reply_id && norm && word_in(norm, yes_words)) ||
-            (norm && title_is(norm, &st->yes_title)))
-            return enter(ctx, s, st->yes_next, r, 0);
-        if ((reply_id && strcmp(reply_id, "no") == 0) ||
-            (!reply_id && norm && word_in(norm, no_words)) ||
-            (norm && title_is(norm, &st->no_title)))
-            return enter(ctx, s, st->no_next, r, 0);
-        return wrong(ctx, s, st, typed ? not_understood : unsupported, r);
+        return answer_confirm(ctx, s, st, &a, r);
     default:
         /* A message or action state never waits for input; treat as a fresh start. */
-        return enter(ctx, s, f->menu, r, 0);
+        return enter(ctx, s, ctx->flows->menu, r, 0);
     }
+}
+
+/* The text a message answers with, normalized into norm: what was typed or the title tapped. */
+static void normalize_answer(const wa_message *m, char *norm, size_t size)
+{
+    if ((m->kind == WA_MSG_TEXT && m->text) || (m->kind == WA_MSG_BUTTON && m->reply_title))
+        text_normalize(m->kind == WA_MSG_TEXT ? m->text : m->reply_title, norm, size);
+    else if ((m->kind == WA_MSG_BUTTON_REPLY || m->kind == WA_MSG_LIST_REPLY) && m->reply_title)
+        text_normalize(m->reply_title, norm, size);
+}
+
+/* A new conversation: greet and ask the language, or, when it is known, go to the menu; after
+ * a timeout, say so first. A first message that holds a complaint starts it instead. */
+static int new_conversation(const engine_ctx *ctx, engine_session *s, const wa_message *m,
+                            int expired, engine_result *r)
+{
+    const flow_set *f = ctx->flows;
+    int rc;
+    start_afresh(s);
+    if ((rc = first_message(ctx, s, m, r)) != 0)
+        return rc < 0 ? -1 : 0;
+    if (expired && s->lang[0] && send_text(ctx, r, s, &f->replies[FLOW_REPLY_EXPIRED]) < 0)
+        return -1;
+    return enter(ctx, s, s->lang[0] ? f->menu : f->start, r, 0);
 }
 
 int engine_step(const engine_ctx *ctx, engine_session *s, const wa_message *m, int expired,
@@ -1125,25 +1224,11 @@ int engine_step(const engine_ctx *ctx, engine_session *s, const wa_message *m, i
     int idx, rc;
     if (wa_in_kind_is_silent(m->kind))
         return 0; /* reactions, system notices: no answer */
-    if ((m->kind == WA_MSG_TEXT && m->text) || (m->kind == WA_MSG_BUTTON && m->reply_title))
-        text_normalize(m->kind == WA_MSG_TEXT ? m->text : m->reply_title, norm, sizeof norm);
-    else if ((m->kind == WA_MSG_BUTTON_REPLY || m->kind == WA_MSG_LIST_REPLY) && m->reply_title)
-        text_normalize(m->reply_title, norm, sizeof norm);
+    normalize_answer(m, norm, sizeof norm);
     s->version++;
     idx = s->state[0] ? flow_state_index(f, s->state) : -1;
     if (idx < 0 || expired) {
-        /* A new conversation: greet and ask the language, or, when it is known, go to the
-         * menu; after a timeout, say so first. */
-        char lang[4];
-        memcpy(lang, s->lang, sizeof lang);
-        clear_vars(s);
-        engine_session_init(s);
-        memcpy(s->lang, lang, sizeof lang);
-        if ((rc = first_message(ctx, s, m, r)) != 0)
-            goto done;
-        if (expired && s->lang[0] && send_text(ctx, r, s, &f->replies[FLOW_REPLY_EXPIRED]) < 0)
-            goto oom;
-        rc = enter(ctx, s, s->lang[0] ? f->menu : f->start, r, 0);
+        rc = new_conversation(ctx, s, m, expired, r);
         goto done;
     }
     /* Global keywords work from anywhere (a whole message that is the keyword). */

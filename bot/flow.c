@@ -448,66 +448,186 @@ static void parse_media_text(struct loader *L, const char *file, flow_state *st,
     }
 }
 
-static void parse_state(struct loader *L, const char *file, const char *name, json_object *o)
+static const char *const state_kinds[] = {"message", "menu",    "departments", "input",
+                                          "media",   "confirm", "action",      NULL};
+
+/* The keys each kind of state may have, in flow_kind order. */
+static const char *const message_keys[] = {"kind", "text", "goto", "note", NULL};
+static const char *const menu_keys[] = {"kind", "text", "choices", "button", "note", NULL};
+static const char *const departments_keys[] = {"kind",   "text",    "var",  "goto",
+                                               "button", "suggest", "note", NULL};
+static const char *const input_keys[] = {"kind",    "text",   "var",        "min",   "max",
+                                         "pattern", "accept", "media_text", "retry", "retries",
+                                         "on_fail", "skip",   "goto",       "note",  NULL};
+static const char *const media_keys[] = {"kind",    "text", "accept", "var",  "retry", "retries",
+                                         "on_fail", "skip", "goto",   "note", NULL};
+static const char *const confirm_keys[] = {"kind", "text", "yes", "no", "note", NULL};
+static const char *const action_keys[] = {"kind", "text",     "action", "language",
+                                          "goto", "on_error", "note",   NULL};
+static const char *const *const state_keys[] = {
+    message_keys, menu_keys, departments_keys, input_keys, media_keys, confirm_keys, action_keys};
+
+/* The kind of the state name in file, once its name is known to be new and well formed; -1
+ * (with the problem told) when the state cannot be read. */
+static int state_kind(struct loader *L, const char *file, const char *name, json_object *o)
 {
-    static const char *const kinds[] = {"message", "menu",    "departments", "input",
-                                        "media",   "confirm", "action",      NULL};
-    const char *const *allowed[] = {
-        (const char *const[]){"kind", "text", "goto", "note", NULL},
-        (const char *const[]){"kind", "text", "choices", "button", "note", NULL},
-        (const char *const[]){"kind", "text", "var", "goto", "button", "suggest", "note", NULL},
-        (const char *const[]){"kind", "text", "var", "min", "max", "pattern", "accept",
-                              "media_text", "retry", "retries", "on_fail", "skip", "goto", "note",
-                              NULL},
-        (const char *const[]){"kind", "text", "accept", "var", "retry", "retries", "on_fail",
-                              "skip", "goto", "note", NULL},
-        (const char *const[]){"kind", "text", "yes", "no", "note", NULL},
-        (const char *const[]){"kind", "text", "action", "language", "goto", "on_error", "note",
-                              NULL},
-    };
     flow_set *f = L->set;
-    flow_state *st;
-    const char *kind, *g;
-    size_t si;
-    int k = -1, interactive;
+    const char *kind;
+    int k = -1;
     for (size_t i = 0; i < f->nstates; i++)
         if (strcmp(f->states[i].name, name) == 0) {
             problem(L, file, name, "a state of this name is already in %s", f->states[i].file);
-            return;
+            return -1;
         }
     if (strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
             strlen(name) ||
         !*name) {
         problem(L, file, name, "state names use only letters, digits and _");
-        return;
+        return -1;
     }
     if (json_object_get_type(o) != json_type_object) {
         problem(L, file, name, "must be an object with a \"kind\"");
-        return;
+        return -1;
     }
     if (!(kind = str_field(L, file, name, o, "kind", 1)))
-        return;
-    for (int i = 0; kinds[i]; i++)
-        if (strcmp(kinds[i], kind) == 0)
+        return -1;
+    for (int i = 0; state_kinds[i]; i++)
+        if (strcmp(state_kinds[i], kind) == 0)
             k = i;
-    if (k < 0) {
+    if (k < 0)
         problem(L, file, name,
                 "unknown kind \"%s\" (message, menu, departments, input, media, confirm, action)",
                 kind);
-        return;
-    }
+    return k;
+}
+
+/* A new state of kind k at index *si, every goto unresolved; NULL when out of memory. */
+static flow_state *add_state(struct loader *L, const char *file, const char *name, int k,
+                             size_t *si)
+{
+    flow_set *f = L->set;
+    flow_state *st;
     if (vec_reserve(f->states, L->capstates, f->nstates + 1) < 0) {
         L->oom = 1;
-        return;
+        return NULL;
     }
-    si = f->nstates++;
-    st = &f->states[si];
+    *si = f->nstates++;
+    st = &f->states[*si];
     memset(st, 0, sizeof *st);
     st->name = name;
     st->file = file;
     st->kind = (flow_kind)k;
     st->next = st->on_fail = st->skip_next = st->yes_next = st->no_next = st->on_error = -1;
-    check_keys(L, file, name, o, "state", allowed[k]);
+    return st;
+}
+
+static void parse_menu(struct loader *L, const char *file, flow_state *st, size_t si,
+                       json_object *o)
+{
+    json_object *ch = get(o, "choices");
+    if (!ch || json_object_get_type(ch) != json_type_array)
+        problem(L, file, st->name, "\"choices\" must be a list");
+    else
+        parse_choices(L, file, st, si, ch);
+    text(L, file, st->name, o, "button", 0, FLOW_LIST_BUTTON_MAX, &st->button);
+}
+
+/* An input's "pattern", compiled (and JIT-compiled) once here. */
+static void parse_pattern(struct loader *L, const char *file, flow_state *st)
+{
+    int code;
+    /* A pattern's cost grows with the text it runs on: bound the text. */
+    if (!st->max)
+        problem(L, file, st->name,
+                "\"pattern\" needs \"max\" (at most 4096 letters), so a long message "
+                "cannot keep the pattern busy");
+    PCRE2_SIZE off;
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)st->pattern_src, PCRE2_ZERO_TERMINATED,
+                                   PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &code, &off, NULL);
+    if (!re) {
+        PCRE2_UCHAR msg[200];
+        pcre2_get_error_message(code, msg, sizeof msg);
+        problem(L, file, st->name,
+                "\"pattern\" is not a valid regular expression: %s (at character %zu)",
+                (const char *)msg, (size_t)off);
+    } else {
+        pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+        st->pattern = re;
+    }
+}
+
+/* What only an input has: bounds, a pattern, and the media it takes as a whole answer. */
+static void parse_input(struct loader *L, const char *file, flow_state *st, json_object *o)
+{
+    const char *name = st->name;
+    st->min = int_field(L, file, name, o, "min", 0, 0, 4096);
+    st->max = int_field(L, file, name, o, "max", 0, 0, 4096);
+    if (st->max && st->min > st->max)
+        problem(L, file, name, "\"min\" %d is more than \"max\" %d", st->min, st->max);
+    if ((st->pattern_src = str_field(L, file, name, o, "pattern", 0)))
+        parse_pattern(L, file, st);
+    if (get(o, "accept"))
+        parse_accept(L, file, st, get(o, "accept"));
+    /* Its media lands in <var>_media_filename and the like; a session's names hold 31. */
+    if (st->accept && st->var && strlen(st->var) > 16)
+        problem(L, file, name,
+                "\"var\" \"%s\" is longer than 16 letters; with \"accept\" its media is kept "
+                "in \"%s_media_filename\", and a session's names hold 31",
+                st->var, st->var);
+    parse_media_text(L, file, st, o);
+}
+
+/* An input or media state: the var its answer goes to, the retry and what follows failing. */
+static void parse_question(struct loader *L, const char *file, flow_state *st, size_t si,
+                           json_object *o)
+{
+    const char *name = st->name, *g;
+    st->var = str_field(L, file, name, o, "var", 1);
+    text(L, file, name, o, "retry", 1, FLOW_TEXT_BODY_MAX, &st->retry);
+    st->retries = int_field(L, file, name, o, "retries", 3, 1, 10);
+    if ((g = str_field(L, file, name, o, "on_fail", 0)))
+        add_edge(L, si, 0, E_ON_FAIL, g);
+    if (st->kind == FLOW_INPUT)
+        parse_input(L, file, st, o);
+    else
+        parse_accept(L, file, st, get(o, "accept"));
+}
+
+static void parse_action(struct loader *L, const char *file, flow_state *st, size_t si,
+                         json_object *o)
+{
+    static const char *const actions[] = {"create_case",  "lookup_case", "helpdesk",
+                                          "set_language", "end",         NULL};
+    const char *name = st->name, *g;
+    const char *a = str_field(L, file, name, o, "action", 1);
+    int found = -1;
+    for (int i = 0; a && actions[i]; i++)
+        if (strcmp(actions[i], a) == 0)
+            found = i;
+    if (a && found < 0)
+        problem(L, file, name,
+                "unknown action \"%s\" (create_case, lookup_case, helpdesk, set_language, end)", a);
+    st->action = found < 0 ? FLOW_ACT_END : (flow_action)found;
+    if (st->action == FLOW_ACT_SET_LANGUAGE) {
+        st->language = str_field(L, file, name, o, "language", 1);
+        if (st->language && strcmp(st->language, "hi") != 0 && strcmp(st->language, "en") != 0 &&
+            strcmp(st->language, "hne") != 0)
+            problem(L, file, name, "\"language\" must be \"hi\", \"en\" or \"hne\"");
+    }
+    if ((g = str_field(L, file, name, o, "on_error", 0)))
+        add_edge(L, si, 0, E_ON_ERROR, g);
+}
+
+/* One state: what every kind has (kind, text, skip, goto), then its kind's own fields. */
+static void parse_state(struct loader *L, const char *file, const char *name, json_object *o)
+{
+    flow_state *st;
+    const char *g;
+    size_t si;
+    int k = state_kind(L, file, name, o), interactive;
+    if (k < 0 || !(st = add_state(L, file, name, k, &si)))
+        return;
+    check_keys(L, file, name, o, "state", state_keys[k]);
     parse_skip(L, file, st, si, o);
     interactive = k == FLOW_MENU || k == FLOW_DEPARTMENTS || k == FLOW_CONFIRM || st->has_skip;
     text(L, file, name, o, "text", 1, interactive ? FLOW_INTERACTIVE_BODY_MAX : FLOW_TEXT_BODY_MAX,
@@ -515,15 +635,9 @@ static void parse_state(struct loader *L, const char *file, const char *name, js
     if (k != FLOW_MENU && k != FLOW_CONFIRM && (g = str_field(L, file, name, o, "goto", 1)))
         add_edge(L, si, 0, E_NEXT, g);
     switch (st->kind) {
-    case FLOW_MENU: {
-        json_object *ch = get(o, "choices");
-        if (!ch || json_object_get_type(ch) != json_type_array)
-            problem(L, file, name, "\"choices\" must be a list");
-        else
-            parse_choices(L, file, st, si, ch);
-        text(L, file, name, o, "button", 0, FLOW_LIST_BUTTON_MAX, &st->button);
+    case FLOW_MENU:
+        parse_menu(L, file, st, si, o);
         break;
-    }
     case FLOW_DEPARTMENTS:
         st->var = str_field(L, file, name, o, "var", 1);
         text(L, file, name, o, "button", 0, FLOW_LIST_BUTTON_MAX, &st->button);
@@ -531,79 +645,15 @@ static void parse_state(struct loader *L, const char *file, const char *name, js
         break;
     case FLOW_INPUT:
     case FLOW_MEDIA:
-        st->var = str_field(L, file, name, o, "var", 1);
-        text(L, file, name, o, "retry", 1, FLOW_TEXT_BODY_MAX, &st->retry);
-        st->retries = int_field(L, file, name, o, "retries", 3, 1, 10);
-        if ((g = str_field(L, file, name, o, "on_fail", 0)))
-            add_edge(L, si, 0, E_ON_FAIL, g);
-        if (st->kind == FLOW_INPUT) {
-            st->min = int_field(L, file, name, o, "min", 0, 0, 4096);
-            st->max = int_field(L, file, name, o, "max", 0, 0, 4096);
-            if (st->max && st->min > st->max)
-                problem(L, file, name, "\"min\" %d is more than \"max\" %d", st->min, st->max);
-            if ((st->pattern_src = str_field(L, file, name, o, "pattern", 0))) {
-                int code;
-                /* A pattern's cost grows with the text it runs on: bound the text. */
-                if (!st->max)
-                    problem(L, file, name,
-                            "\"pattern\" needs \"max\" (at most 4096 letters), so a long message "
-                            "cannot keep the pattern busy");
-                PCRE2_SIZE off;
-                pcre2_code *re =
-                    pcre2_compile((PCRE2_SPTR)st->pattern_src, PCRE2_ZERO_TERMINATED,
-                                  PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &code, &off, NULL);
-                if (!re) {
-                    PCRE2_UCHAR msg[200];
-                    pcre2_get_error_message(code, msg, sizeof msg);
-                    problem(L, file, name,
-                            "\"pattern\" is not a valid regular expression: %s (at character %zu)",
-                            (const char *)msg, (size_t)off);
-                } else {
-                    pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
-                    st->pattern = re;
-                }
-            }
-            if (get(o, "accept"))
-                parse_accept(L, file, st, get(o, "accept"));
-            /* Its media lands in <var>_media_filename and the like; a session's names hold 31. */
-            if (st->accept && st->var && strlen(st->var) > 16)
-                problem(
-                    L, file, name,
-                    "\"var\" \"%s\" is longer than 16 letters; with \"accept\" its media is kept "
-                    "in \"%s_media_filename\", and a session's names hold 31",
-                    st->var, st->var);
-            parse_media_text(L, file, st, o);
-        } else {
-            parse_accept(L, file, st, get(o, "accept"));
-        }
+        parse_question(L, file, st, si, o);
         break;
     case FLOW_CONFIRM:
         parse_answer(L, file, st, si, o, "yes", &st->yes_title, E_YES);
         parse_answer(L, file, st, si, o, "no", &st->no_title, E_NO);
         break;
-    case FLOW_ACTION: {
-        static const char *const actions[] = {"create_case",  "lookup_case", "helpdesk",
-                                              "set_language", "end",         NULL};
-        const char *a = str_field(L, file, name, o, "action", 1);
-        int found = -1;
-        for (int i = 0; a && actions[i]; i++)
-            if (strcmp(actions[i], a) == 0)
-                found = i;
-        if (a && found < 0)
-            problem(L, file, name,
-                    "unknown action \"%s\" (create_case, lookup_case, helpdesk, set_language, end)",
-                    a);
-        st->action = found < 0 ? FLOW_ACT_END : (flow_action)found;
-        if (st->action == FLOW_ACT_SET_LANGUAGE) {
-            st->language = str_field(L, file, name, o, "language", 1);
-            if (st->language && strcmp(st->language, "hi") != 0 &&
-                strcmp(st->language, "en") != 0 && strcmp(st->language, "hne") != 0)
-                problem(L, file, name, "\"language\" must be \"hi\", \"en\" or \"hne\"");
-        }
-        if ((g = str_field(L, file, name, o, "on_error", 0)))
-            add_edge(L, si, 0, E_ON_ERROR, g);
+    case FLOW_ACTION:
+        parse_action(L, file, st, si, o);
         break;
-    }
     default:
         break;
     }
