@@ -224,13 +224,94 @@ static const char *normalized(struct loader *L, const char *word)
 
 /* ---- states -------------------------------------------------------------------------------- */
 
-static void parse_choices(struct loader *L, const char *file, flow_state *st, size_t si,
-                          json_object *arr)
+/* A choice's "match": normalized words, each with letters or digits. */
+static void parse_match(struct loader *L, const char *file, const flow_state *st, flow_choice *ch,
+                        json_object *match, const char *where)
+{
+    size_t m = json_object_get_type(match) == json_type_array ? json_object_array_length(match) : 0;
+    if (json_object_get_type(match) != json_type_array)
+        problem(L, file, st->name, "%s.match must be a list of words", where);
+    ch->match = track(L, calloc(m + 1, sizeof *ch->match));
+    for (size_t k = 0; ch->match && k < m; k++) {
+        json_object *w = json_object_array_get_idx(match, k);
+        const char *nw = json_object_get_type(w) == json_type_string
+                             ? normalized(L, json_object_get_string(w))
+                             : NULL;
+        if (!nw || !*nw) {
+            problem(L, file, st->name, "%s.match[%zu] must be a word with letters or digits", where,
+                    k);
+            continue;
+        }
+        ch->match[ch->nmatch++] = nw;
+    }
+}
+
+/* A choice's "set": variable → string value; lang only hi, en or hne. */
+static void parse_set(struct loader *L, const char *file, const flow_state *st, flow_choice *ch,
+                      json_object *set, const char *where)
+{
+    size_t m =
+        json_object_get_type(set) == json_type_object ? (size_t)json_object_object_length(set) : 0;
+    if (json_object_get_type(set) != json_type_object)
+        problem(L, file, st->name, "%s.set must be an object of variable: value", where);
+    ch->set_keys = track(L, calloc(m + 1, sizeof *ch->set_keys));
+    ch->set_values = track(L, calloc(m + 1, sizeof *ch->set_values));
+    if (!ch->set_keys || !ch->set_values || !m)
+        return;
+    json_object_object_foreach(set, key, val)
+    {
+        if (json_object_get_type(val) != json_type_string) {
+            problem(L, file, st->name, "%s.set.%s must be a string", where, key);
+            continue;
+        }
+        if (strcmp(key, "lang") == 0 && strcmp(json_object_get_string(val), "hi") != 0 &&
+            strcmp(json_object_get_string(val), "en") != 0 &&
+            strcmp(json_object_get_string(val), "hne") != 0)
+            problem(L, file, st->name, "%s.set.lang must be \"hi\", \"en\" or \"hne\"", where);
+        ch->set_keys[ch->nset] = key;
+        ch->set_values[ch->nset++] = json_object_get_string(val);
+    }
+}
+
+/* Choice i of n (title_max: a button's or a list row's), its goto an edge of state si. */
+static void parse_choice(struct loader *L, const char *file, flow_state *st, size_t si, size_t i,
+                         size_t n, json_object *c)
 {
     static const char *const keys[] = {"id",  "title", "description", "match",
                                        "set", "goto",  "note",        NULL};
-    size_t n = json_object_array_length(arr);
     size_t title_max = n <= FLOW_MAX_BUTTONS ? FLOW_BUTTON_TITLE_MAX : FLOW_ROW_TITLE_MAX;
+    flow_choice *ch = &st->choices[i];
+    json_object *v;
+    const char *g;
+    char where[64];
+    snprintf(where, sizeof where, "choices[%zu]", i);
+    ch->next = -1;
+    if (json_object_get_type(c) != json_type_object) {
+        problem(L, file, st->name, "%s must be an object with id, title and goto", where);
+        return;
+    }
+    check_keys(L, file, st->name, c, where, keys);
+    ch->id = str_field(L, file, st->name, c, "id", 1);
+    text(L, file, st->name, c, "title", 1, title_max, &ch->title);
+    text(L, file, st->name, c, "description", 0, FLOW_ROW_DESC_MAX, &ch->description);
+    if (ch->description.hi && n <= FLOW_MAX_BUTTONS)
+        problem(L, file, st->name, "%s: a description shows only in lists (4 or more choices)",
+                where);
+    for (size_t j = 0; ch->id && j < i; j++)
+        if (st->choices[j].id && strcmp(st->choices[j].id, ch->id) == 0)
+            problem(L, file, st->name, "two choices have the id \"%s\"", ch->id);
+    if ((v = get(c, "match")))
+        parse_match(L, file, st, ch, v, where);
+    if ((v = get(c, "set")))
+        parse_set(L, file, st, ch, v, where);
+    if ((g = str_field(L, file, st->name, c, "goto", 1)))
+        add_edge(L, si, i, E_CHOICE, g);
+}
+
+static void parse_choices(struct loader *L, const char *file, flow_state *st, size_t si,
+                          json_object *arr)
+{
+    size_t n = json_object_array_length(arr);
     if (n == 0) {
         problem(L, file, st->name, "\"choices\" is empty");
         return;
@@ -242,78 +323,8 @@ static void parse_choices(struct loader *L, const char *file, flow_state *st, si
     if (!(st->choices = track(L, calloc(n, sizeof *st->choices))))
         return;
     st->nchoices = n;
-    for (size_t i = 0; i < n; i++) {
-        json_object *c = json_object_array_get_idx(arr, i), *match, *set;
-        flow_choice *ch = &st->choices[i];
-        char where[64];
-        snprintf(where, sizeof where, "choices[%zu]", i);
-        ch->next = -1;
-        if (json_object_get_type(c) != json_type_object) {
-            problem(L, file, st->name, "%s must be an object with id, title and goto", where);
-            continue;
-        }
-        check_keys(L, file, st->name, c, where, keys);
-        ch->id = str_field(L, file, st->name, c, "id", 1);
-        text(L, file, st->name, c, "title", 1, title_max, &ch->title);
-        text(L, file, st->name, c, "description", 0, FLOW_ROW_DESC_MAX, &ch->description);
-        if (ch->description.hi && n <= FLOW_MAX_BUTTONS)
-            problem(L, file, st->name, "%s: a description shows only in lists (4 or more choices)",
-                    where);
-        for (size_t j = 0; ch->id && j < i; j++)
-            if (st->choices[j].id && strcmp(st->choices[j].id, ch->id) == 0)
-                problem(L, file, st->name, "two choices have the id \"%s\"", ch->id);
-        if ((match = get(c, "match"))) {
-            size_t m = json_object_get_type(match) == json_type_array
-                           ? json_object_array_length(match)
-                           : 0;
-            if (json_object_get_type(match) != json_type_array)
-                problem(L, file, st->name, "%s.match must be a list of words", where);
-            ch->match = track(L, calloc(m + 1, sizeof *ch->match));
-            for (size_t k = 0; ch->match && k < m; k++) {
-                json_object *w = json_object_array_get_idx(match, k);
-                const char *nw = json_object_get_type(w) == json_type_string
-                                     ? normalized(L, json_object_get_string(w))
-                                     : NULL;
-                if (!nw || !*nw) {
-                    problem(L, file, st->name,
-                            "%s.match[%zu] must be a word with letters or digits", where, k);
-                    continue;
-                }
-                ch->match[ch->nmatch++] = nw;
-            }
-        }
-        if ((set = get(c, "set"))) {
-            size_t m = json_object_get_type(set) == json_type_object
-                           ? (size_t)json_object_object_length(set)
-                           : 0;
-            if (json_object_get_type(set) != json_type_object)
-                problem(L, file, st->name, "%s.set must be an object of variable: value", where);
-            ch->set_keys = track(L, calloc(m + 1, sizeof *ch->set_keys));
-            ch->set_values = track(L, calloc(m + 1, sizeof *ch->set_values));
-            if (ch->set_keys && ch->set_values && m) {
-                json_object_object_foreach(set, key, val)
-                {
-                    if (json_object_get_type(val) != json_type_string) {
-                        problem(L, file, st->name, "%s.set.%s must be a string", where, key);
-                        continue;
-                    }
-                    if (strcmp(key, "lang") == 0 &&
-                        strcmp(json_object_get_string(val), "hi") != 0 &&
-                        strcmp(json_object_get_string(val), "en") != 0 &&
-                        strcmp(json_object_get_string(val), "hne") != 0)
-                        problem(L, file, st->name, "%s.set.lang must be \"hi\", \"en\" or \"hne\"",
-                                where);
-                    ch->set_keys[ch->nset] = key;
-                    ch->set_values[ch->nset++] = json_object_get_string(val);
-                }
-            }
-        }
-        {
-            const char *g = str_field(L, file, st->name, c, "goto", 1);
-            if (g)
-                add_edge(L, si, i, E_CHOICE, g);
-        }
-    }
+    for (size_t i = 0; i < n; i++)
+        parse_choice(L, file, st, si, i, n, json_object_array_get_idx(arr, i));
     /* The same typed word must not pick two different choices. */
     for (size_t i = 0; i < n; i++)
         for (size_t a = 0; a < st->choices[i].nmatch; a++)
