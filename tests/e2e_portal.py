@@ -804,9 +804,29 @@ def test_review_attacks():
         locker.wait(30)
 
 
+def test_total_is_capped():
+    """bench/portal: an exact count of a million matches on every page cost more than the page's
+    budget, so the list counts up to 10,000 and says when there are more (total_capped)."""
+    with portal_env("pcap") as (env, fake):
+        h.psql(env.url, "INSERT INTO citizens (phone) VALUES ('919811199999');"
+                        " INSERT INTO cases (tracking_no, department_code, status, citizen_phone, description,"
+                        " created_at, sla_started_at, sla_due_at)"
+                        " SELECT 'BLB-2025-' || lpad(g::text, 6, '0'), 'PHE', 'open', '919811199999',"
+                        " 'हैंडपंप खराब ' || g, now() - g * interval '1 minute', now(), now() + interval '2 days'"
+                        " FROM generate_series(1, 10005) g")
+        port = serve(env, fake).port
+        coll = login(port, fake, COLLECTOR)
+        st, body = coll.get_json("/api/cases?limit=5")
+        h.check("more than 10,000: total 10000 and capped", st == 200 and body["total"] == 10000
+                and body["total_capped"] is True and len(body["cases"]) == 5, (st, body.get("total")))
+        st, body = coll.get_json("/api/cases?q=" + urlq("खराब 1000"))
+        h.check("fewer: the exact count, not capped", st == 200 and body["total_capped"] is False
+                and body["total"] == 7, (st, body.get("total")))
+
+
 TESTS = [test_static_files, test_login_and_sessions, test_limits_and_lockout, test_code_expiry_and_dry_run,
          test_read_api, test_case_actions, test_a_slow_portal_query_never_holds_the_webhook,
-         test_review_attacks]
+         test_review_attacks, test_total_is_capped]
 
 
 def main():

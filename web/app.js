@@ -215,7 +215,7 @@ async function renderCases() {
     if (r.status === 401) return;
     if (r.status !== 200) return msg.replaceChildren(errorBox(r.data, r.status));
     for (const c of r.data.cases) rows.append(caseRow(c));
-    total.textContent = `${r.data.total} ${t("casesFound")}`;
+    total.textContent = `${r.data.total}${r.data.total_capped ? "+" : ""} ${t("casesFound")}`;
     next = r.data.next;
     more.hidden = !next;
     if (!r.data.total) msg.replaceChildren(el("p", {}, t("none")));
