@@ -25,10 +25,14 @@
 #include "desk_officer.h"
 #include "officer.h"
 #include "portal_auth.h"
+#include "text.h"
 
 /* Media larger than this is not proxied (WhatsApp allows documents up to 100 MB; a collectorate
  * browser needs photos, voice notes and scans). */
 #define MEDIA_MAX (32L * 1024 * 1024)
+
+/* An action's text, as WhatsApp counts a text message (officer.h: 4096 letters). */
+#define OFFICER_TEXT_LETTERS 4096
 
 /* The viewer's departments as a JSON array, or NULL: the whole district. */
 static const char *visibility(const portal_user *u)
@@ -490,6 +494,14 @@ static int string_field(json_object *o, const char *name, int required, char *ou
         return -1;
     }
     s = json_object_get_string(v);
+    len = (size_t)json_object_get_string_len(v);
+    /* json-c decodes \u0000 into the string and passes bytes that are not UTF-8: the C string
+     * would end at the NUL (the citizen getting only the text before it) and PostgreSQL refuses
+     * the rest (a 503 for what is the client's mistake). */
+    if (memchr(s, '\0', len) || !text_utf8_valid(s, len)) {
+        portal_error(rs, 400, "%s: not valid UTF-8 text (NUL or a broken sequence)", name);
+        return -1;
+    }
     s += strspn(s, " \t\r\n");
     len = strlen(s);
     while (len && strchr(" \t\r\n", s[len - 1]))
@@ -498,7 +510,7 @@ static int string_field(json_object *o, const char *name, int required, char *ou
         portal_error(rs, 400, "%s: empty", name);
         return -1;
     }
-    if (len >= n || memchr(s, '\0', len)) {
+    if (len >= n) {
         portal_error(rs, 400, "%s: too long (at most %zu bytes)", name, n - 1);
         return -1;
     }
@@ -580,6 +592,14 @@ static officer_command *action_command(const portal_request *rq, size_t a, const
     if (string_field(o, "text", actions[a].text == 2, cmd->text, sizeof cmd->text, rs) < 0 ||
         (actions[a].dept &&
          string_field(o, "department", 1, cmd->dept, sizeof cmd->dept, rs) < 0)) {
+        free(cmd);
+        cmd = NULL;
+        goto out;
+    }
+    /* What WhatsApp carries (and the app's textarea allows): a longer text reached the citizen
+     * cut short in the middle while its event kept it whole. */
+    if (text_utf8_chars(cmd->text) > OFFICER_TEXT_LETTERS) {
+        portal_error(rs, 400, "text: too long (at most %d letters)", OFFICER_TEXT_LETTERS);
         free(cmd);
         cmd = NULL;
         goto out;

@@ -655,6 +655,9 @@ def test_case_actions():
             (phe, "BLB-2026-000113/transfer", {"department": "PHE"}, 400, "department"),
             (phe, "BLB-2026-000113/transfer", {"department": ["PHE"]}, 400, "department"),
             (phe, "BLB-2026-000113/note", {"txt": "typo"}, 400, "txt"),
+            # json-c decodes \u0000 into the string: the citizen got only "पानी" (review)
+            (phe, "BLB-2026-000113/reply", {"text": "पानी\u0000 and the rest"}, 400, "text"),
+            (phe, "BLB-2026-000113/transfer", {"department": "PHE\u0000X"}, 400, "department"),
         ]
         for who, path, payload, want, field in refusals:
             st, _, body = who.post(f"/api/cases/{path}", payload)
@@ -662,6 +665,17 @@ def test_case_actions():
                     st == want and (field is None or body.get("error", "").startswith(field + ":")), (st, body))
         st, _, body = phe.post("/api/cases/BLB-2026-000113/reply", raw=b'{"text": "x"')
         h.check("malformed JSON → 400 naming body", st == 400 and body["error"].startswith("body:"), (st, body))
+        st, _, body = phe.post("/api/cases/BLB-2026-000113/reply", raw=b'{"text": "ok \xff\xfe"}')
+        h.check("bytes that are not UTF-8 in text → 400 naming text (not PostgreSQL's 503)",
+                st == 400 and body.get("error", "").startswith("text:"), (st, body))
+        # WhatsApp's 4096 letters: more reached the citizen cut short while the event kept it whole
+        st, _, body = phe.post("/api/cases/BLB-2026-000113/reply",
+                               raw=json.dumps({"text": "क" * 4097}, ensure_ascii=False).encode())
+        h.check("4097 letters → 400 naming text", st == 400 and body.get("error", "").startswith("text:"),
+                (st, body))
+        st, _, body = phe.post("/api/cases/BLB-2026-000101/note",
+                               raw=json.dumps({"text": "क" * 4096}, ensure_ascii=False).encode())
+        h.check("4096 letters of Devanagari are allowed", st == 200, (st, body))
         h.check("a note may still be kept on a closed case", coll.post("/api/cases/BLB-2026-000104/note",
                                                                       {"text": "audit"})[0] == 200)
         h.check("nothing half-done: the refused actions left no event",
