@@ -564,14 +564,14 @@ int desk_officer(desk_out *o, const wa_message *m, err *e)
 }
 
 int desk_officer_web(desk_out *o, const char *phone, const char *actor, const officer_command *cmd,
-                     int note, desk_msg *refused, err *e)
+                     int note, desk_msg *refused, desk_msg *told, err *e)
 {
     const desk_command *k = note ? &note_command : desk_command_of(cmd->cmd);
     const who w = {phone, actor, 0};
     case_info c;
     desk_facts f;
     desk_plan plan;
-    *refused = DESK_MSG_NONE;
+    *refused = *told = DESK_MSG_NONE;
     memset(&c, 0, sizeof c);
     if (gather(o, phone, "", k, cmd, &c, &f, e) < 0)
         return -1;
@@ -590,6 +590,10 @@ int desk_officer_web(desk_out *o, const char *phone, const char *actor, const of
             *refused = DESK_MSG_UNKNOWN_DEPT;
             return 0;
         }
+        /* What the WhatsApp officer would read last: a transfer past the limit only asked the
+         * nodal officers, and the portal must not answer it as done. */
+        if (plan.a[i].step == DESK_SAY_OFFICER)
+            *told = plan.a[i].msg;
     }
     return 0;
 }

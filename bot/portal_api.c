@@ -615,12 +615,13 @@ out:
 /* The desk's action for the signed-in person, in one transaction, actor web:<phone>, its outbox
  * keys from a fresh random id: 0 done, -1 when rs holds the answer (refused, or a failure). */
 static int run_action(portal_thread *t, const portal_user *u, const officer_command *cmd,
-                      portal_response *rs)
+                      desk_msg *told, portal_response *rs)
 {
     char actor[40], key[40];
     unsigned char nonce[12];
     desk_out dout;
     desk_msg why;
+    int note = cmd->cmd == OFFICER_UNKNOWN;
     err e = {0};
     if (RAND_bytes(nonce, sizeof nonce) != 1) {
         portal_error(rs, 503, "no randomness; try again");
@@ -640,7 +641,7 @@ static int run_action(portal_thread *t, const portal_user *u, const officer_comm
     }
     if (db_begin(t->pg, &e) < 0)
         return db_failed(rs, "case action", &e), -1;
-    if (desk_officer_web(&dout, u->phone, actor, cmd, cmd->cmd == OFFICER_UNKNOWN, &why, &e) < 0) {
+    if (desk_officer_web(&dout, u->phone, actor, cmd, note, &why, told, &e) < 0) {
         db_rollback(t->pg);
         return db_failed(rs, "case action", &e), -1;
     }
@@ -658,6 +659,7 @@ static void case_action(portal_thread *t, const portal_user *u, const portal_req
                         const char *tracking, const char *name, portal_response *rs)
 {
     officer_command *cmd = NULL;
+    desk_msg told = DESK_MSG_NONE;
     char canon[32], id[24];
     json_object *out;
     case_info c;
@@ -680,16 +682,21 @@ static void case_action(portal_thread *t, const portal_user *u, const portal_req
         db_failed(rs, "case action", &e);
     else if (!found) /* unknown, or another department's: the same answer */
         portal_error(rs, 404, "no such case");
-    else if (run_action(t, u, cmd, rs) == 0) {
+    else if (run_action(t, u, cmd, &told, rs) == 0) {
+        /* Past DESK_MAX_TRANSFERS an officer's transfer only asks the nodal officers (as on
+         * WhatsApp, where the officer is told so): 202, the case where it was. */
+        int asked = told == DESK_MSG_TRANSFER_LIMIT;
         out = json_object_new_object();
         json_object_object_add(out, "ok", json_object_new_boolean(1));
         json_object_object_add(out, "action", json_object_new_string(actions[a].name));
+        if (asked)
+            json_object_object_add(out, "requested", json_object_new_string("nodal"));
         json_object_object_add(out, "tracking_no", json_object_new_string(canon));
         if (case_get(t->pg, canon, &c, &e) > 0) {
             json_object_object_add(out, "status", json_object_new_string(c.status));
             json_object_object_add(out, "department", json_object_new_string(c.department));
         }
-        portal_json(rs, 200, out);
+        portal_json(rs, asked ? 202 : 200, out);
     }
     free(cmd);
 }

@@ -631,6 +631,21 @@ def test_case_actions():
         h.check("after the transfer the case is PHE's no more → 404", st == 404, (st, body))
         h.check("CSPDCL's officer may act on it now",
                 cspdcl.post("/api/cases/BLB-2026-000111/note", {"text": "received"})[0] == 200)
+        # Past 3 transfers an officer's transfer only asks the nodal officers (WhatsApp tells the
+        # officer so); the portal answered 200 as if the case had moved (review).
+        h.psql(env.url, "INSERT INTO case_events (case_id, kind, actor, text) SELECT id, 'transferred', "
+               f"'{PHE_OFFICER}', NULL FROM cases, generate_series(1, 3) WHERE tracking_no = 'BLB-2026-000114'")
+        # (the scheduler's escalations of the case go to the nodal officer too, without CSPDCL)
+        to_nodal = ("SELECT count(*) FROM outbound_messages WHERE recipient = " + q(NODAL) +
+                    " AND payload::text LIKE '%CSPDCL%'"
+                    " AND case_id = (SELECT id FROM cases WHERE tracking_no = 'BLB-2026-000114')")
+        st, _, body = phe.post("/api/cases/BLB-2026-000114/transfer", {"department": "CSPDCL"})
+        h.check("a fourth transfer by an officer → 202, the nodal officers asked, the case still PHE's",
+                st == 202 and body.get("requested") == "nodal" and body.get("department") == "PHE", (st, body))
+        h.check("its event is transfer_requested by web:<phone>",
+                ("transfer_requested", web, "") in events_of(env, "BLB-2026-000114"), events_of(env, "BLB-2026-000114"))
+        h.check("and the nodal officer is asked (an outbox row)", h.psql(env.url, to_nodal) == "1",
+                h.psql(env.url, to_nodal))
         st, _, body = coll.post("/api/cases/BLB-2026-000112/reply", {"text": "from the collector"})
         h.check("the collector may act on any case, as web:<collector>", st == 200 and events_of(
             env, "BLB-2026-000112", "reply") == [("reply", f"web:{COLLECTOR}", "from the collector")], (st, body))
