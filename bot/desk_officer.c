@@ -223,7 +223,8 @@ static int gather(desk_out *o, const char *phone, const char *context_id,
     if (k && k->needs_case != DESK_NO_CASE) {
         if (cmd->swipe && (found = case_get_by_message(o->pg, context_id, c, e)) < 0)
             return -1;
-        if (!found && cmd->tracking[0] && (found = case_get(o->pg, cmd->tracking, c, e)) < 0)
+        if (!found && cmd->tracking[0] &&
+            (found = (o->lock_case ? case_get_locked : case_get)(o->pg, cmd->tracking, c, e)) < 0)
             return -1;
     }
     if (case_staff_of(o->pg, phone, found ? c->department : NULL,

@@ -634,6 +634,8 @@ static int run_action(portal_thread *t, const portal_user *u, const officer_comm
     memset(&dout, 0, sizeof dout);
     dout.pg = t->pg;
     dout.key = key;
+    /* Decided on the case as it is: a WhatsApp command or another web action on it waits. */
+    dout.lock_case = 1;
     if (!(dout.cat = thread_catalogue(t, &e))) {
         portal_log("case action", e.msg);
         portal_error(rs, 503, "the message catalogue cannot be read; try again");

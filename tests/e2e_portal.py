@@ -646,6 +646,22 @@ def test_case_actions():
                 ("transfer_requested", web, "") in events_of(env, "BLB-2026-000114"), events_of(env, "BLB-2026-000114"))
         h.check("and the nodal officer is asked (an outbox row)", h.psql(env.url, to_nodal) == "1",
                 h.psql(env.url, to_nodal))
+        # A web action decides on the case as it is: closed by another transaction meanwhile
+        # (a citizen's "satisfied"), the reply waits for it and is refused — it read the case
+        # unlocked before, saw it resolved and sent the citizen a reply on a closed case (review).
+        locker = subprocess.Popen(["psql", env.url, "-qc", "BEGIN; UPDATE cases SET status = 'closed', closed_at = now()"
+                                   " WHERE tracking_no = 'BLB-2026-000102'; SELECT pg_sleep(2); COMMIT;"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        h.wait_for(lambda: h.psql(env.url, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(2)%'"
+                                  " AND state = 'active' AND pid <> pg_backend_pid()") == "1", 10)
+        to_citizen = "SELECT count(*) FROM outbound_messages WHERE recipient = " + q(citizen_of("BLB-2026-000102"))
+        out_before = h.psql(env.url, to_citizen)
+        st, _, body = phe.post("/api/cases/BLB-2026-000102/reply", {"text": "on its way"})
+        locker.wait()
+        h.check("a reply racing the case's closing waits and is refused (409)", st == 409, (st, body))
+        h.check("nothing of it: no event, no message to the citizen",
+                not web_events(env, "BLB-2026-000102")
+                and h.psql(env.url, to_citizen) == out_before, (events_of(env, "BLB-2026-000102"), out_before))
         st, _, body = coll.post("/api/cases/BLB-2026-000112/reply", {"text": "from the collector"})
         h.check("the collector may act on any case, as web:<collector>", st == 200 and events_of(
             env, "BLB-2026-000112", "reply") == [("reply", f"web:{COLLECTOR}", "from the collector")], (st, body))
