@@ -323,6 +323,11 @@ static const db_stmt st_get = {"cases_get",
                                " FROM cases c JOIN departments d ON d.code = c.department_code"
                                " WHERE c.tracking_no = $1",
                                1};
+static const db_stmt st_get_locked = {
+    "cases_get_locked",
+    "SELECT " CASE_COLUMNS " FROM cases c JOIN departments d ON d.code = c.department_code"
+    " WHERE c.tracking_no = $1 FOR UPDATE OF c",
+    1};
 static const db_stmt st_by_wamid = {
     "cases_by_wamid",
     "SELECT " CASE_COLUMNS " FROM cases c JOIN departments d ON d.code = c.department_code"
@@ -495,6 +500,11 @@ static int read_case(db *d, const db_stmt *st, const char *const *params, case_i
 int case_get(db *d, const char *tracking_no, case_info *out, err *e)
 {
     return read_case(d, &st_get, (const char *[]){tracking_no}, out, e);
+}
+
+int case_get_locked(db *d, const char *tracking_no, case_info *out, err *e)
+{
+    return read_case(d, &st_get_locked, (const char *[]){tracking_no}, out, e);
 }
 
 int case_get_by_message(db *d, const char *wamid, case_info *out, err *e)

@@ -79,6 +79,8 @@ int case_set_language(db *d, const char *phone, const char *lang, err *e);
  * the case of phone that waits for what its message looks like (like: "docs" for media,
  * "answer" for a yes or no, "text" otherwise). 1 found, 0 not, -1 error. */
 int case_get(db *d, const char *tracking_no, case_info *out, err *e);
+/* case_get, the case's row locked until the caller's transaction ends. */
+int case_get_locked(db *d, const char *tracking_no, case_info *out, err *e);
 int case_get_by_message(db *d, const char *wamid, case_info *out, err *e);
 int case_get_waiting(db *d, const char *phone, const char *like, case_info *out, err *e);
 

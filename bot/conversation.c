@@ -447,7 +447,7 @@ static int step_in_tx(conv *cv, const wa_message *m, engine_session *s, int expi
         conv_sink sink;
         void *ud;
     } fw = {sink, ud};
-    desk_out out = {cv->pg, m->id, 0, cv->no_outbox, show_desk, &fw, cv->cat};
+    desk_out out = {cv->pg, m->id, 0, cv->no_outbox, show_desk, &fw, cv->cat, 0};
     memset(af, 0, sizeof *af);
     {
         /* Blue ticks: the read receipt is queued with the record, ahead of any reply. */

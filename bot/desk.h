@@ -27,6 +27,7 @@ typedef struct desk_out {
     desk_sink sink;
     void *ud;
     const catalogue *cat; /* the words of every message (messages.json beside the flows) */
+    int lock_case;        /* the case's row locked while the facts are read (the portal's) */
 } desk_out;
 
 /* An officer's (or nodal officer's, collector's) message. */

@@ -223,7 +223,8 @@ static int gather(desk_out *o, const char *phone, const char *context_id,
     if (k && k->needs_case != DESK_NO_CASE) {
         if (cmd->swipe && (found = case_get_by_message(o->pg, context_id, c, e)) < 0)
             return -1;
-        if (!found && cmd->tracking[0] && (found = case_get(o->pg, cmd->tracking, c, e)) < 0)
+        if (!found && cmd->tracking[0] &&
+            (found = (o->lock_case ? case_get_locked : case_get)(o->pg, cmd->tracking, c, e)) < 0)
             return -1;
     }
     if (case_staff_of(o->pg, phone, found ? c->department : NULL,
@@ -564,14 +565,14 @@ int desk_officer(desk_out *o, const wa_message *m, err *e)
 }
 
 int desk_officer_web(desk_out *o, const char *phone, const char *actor, const officer_command *cmd,
-                     int note, desk_msg *refused, err *e)
+                     int note, desk_msg *refused, desk_msg *told, err *e)
 {
     const desk_command *k = note ? &note_command : desk_command_of(cmd->cmd);
     const who w = {phone, actor, 0};
     case_info c;
     desk_facts f;
     desk_plan plan;
-    *refused = DESK_MSG_NONE;
+    *refused = *told = DESK_MSG_NONE;
     memset(&c, 0, sizeof c);
     if (gather(o, phone, "", k, cmd, &c, &f, e) < 0)
         return -1;
@@ -590,6 +591,10 @@ int desk_officer_web(desk_out *o, const char *phone, const char *actor, const of
             *refused = DESK_MSG_UNKNOWN_DEPT;
             return 0;
         }
+        /* What the WhatsApp officer would read last: a transfer past the limit only asked the
+         * nodal officers, and the portal must not answer it as done. */
+        if (plan.a[i].step == DESK_SAY_OFFICER)
+            *told = plan.a[i].msg;
     }
     return 0;
 }

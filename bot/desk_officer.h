@@ -121,9 +121,12 @@ void desk_officer_decide(const officer_command *c, const desk_facts *f, desk_pla
  * an event only) by the directory's phone, its events recorded as actor. The citizen gets what
  * the WhatsApp command sends; the officer gets nothing on WhatsApp (the portal answers).
  * *refused: DESK_MSG_NONE when done, else why nothing was done (the caller rolls back).
+ * *told: what the plan would have told the officer on WhatsApp (DESK_MSG_TRANSFER_LIMIT: the
+ * case did not move, the nodal officers were asked), DESK_MSG_NONE when nothing.
  * 0, or -1 on error. Declared here rather than in desk.h: only the portal calls it. */
 struct desk_out;
 int desk_officer_web(struct desk_out *o, const char *phone, const char *actor,
-                     const officer_command *cmd, int note, desk_msg *refused, err *e);
+                     const officer_command *cmd, int note, desk_msg *refused, desk_msg *told,
+                     err *e);
 
 #endif

@@ -25,10 +25,14 @@
 #include "desk_officer.h"
 #include "officer.h"
 #include "portal_auth.h"
+#include "text.h"
 
 /* Media larger than this is not proxied (WhatsApp allows documents up to 100 MB; a collectorate
  * browser needs photos, voice notes and scans). */
 #define MEDIA_MAX (32L * 1024 * 1024)
+
+/* An action's text, as WhatsApp counts a text message (officer.h: 4096 letters). */
+#define OFFICER_TEXT_LETTERS 4096
 
 /* The viewer's departments as a JSON array, or NULL: the whole district. */
 static const char *visibility(const portal_user *u)
@@ -490,6 +494,14 @@ static int string_field(json_object *o, const char *name, int required, char *ou
         return -1;
     }
     s = json_object_get_string(v);
+    len = (size_t)json_object_get_string_len(v);
+    /* json-c decodes \u0000 into the string and passes bytes that are not UTF-8: the C string
+     * would end at the NUL (the citizen getting only the text before it) and PostgreSQL refuses
+     * the rest (a 503 for what is the client's mistake). */
+    if (memchr(s, '\0', len) || !text_utf8_valid(s, len)) {
+        portal_error(rs, 400, "%s: not valid UTF-8 text (NUL or a broken sequence)", name);
+        return -1;
+    }
     s += strspn(s, " \t\r\n");
     len = strlen(s);
     while (len && strchr(" \t\r\n", s[len - 1]))
@@ -498,7 +510,7 @@ static int string_field(json_object *o, const char *name, int required, char *ou
         portal_error(rs, 400, "%s: empty", name);
         return -1;
     }
-    if (len >= n || memchr(s, '\0', len)) {
+    if (len >= n) {
         portal_error(rs, 400, "%s: too long (at most %zu bytes)", name, n - 1);
         return -1;
     }
@@ -584,6 +596,14 @@ static officer_command *action_command(const portal_request *rq, size_t a, const
         cmd = NULL;
         goto out;
     }
+    /* What WhatsApp carries (and the app's textarea allows): a longer text reached the citizen
+     * cut short in the middle while its event kept it whole. */
+    if (text_utf8_chars(cmd->text) > OFFICER_TEXT_LETTERS) {
+        portal_error(rs, 400, "text: too long (at most %d letters)", OFFICER_TEXT_LETTERS);
+        free(cmd);
+        cmd = NULL;
+        goto out;
+    }
     for (char *d = cmd->dept; *d; d++)
         if (*d >= 'a' && *d <= 'z')
             *d = (char)(*d - 'a' + 'A');
@@ -595,12 +615,13 @@ out:
 /* The desk's action for the signed-in person, in one transaction, actor web:<phone>, its outbox
  * keys from a fresh random id: 0 done, -1 when rs holds the answer (refused, or a failure). */
 static int run_action(portal_thread *t, const portal_user *u, const officer_command *cmd,
-                      portal_response *rs)
+                      desk_msg *told, portal_response *rs)
 {
     char actor[40], key[40];
     unsigned char nonce[12];
     desk_out dout;
     desk_msg why;
+    int note = cmd->cmd == OFFICER_UNKNOWN;
     err e = {0};
     if (RAND_bytes(nonce, sizeof nonce) != 1) {
         portal_error(rs, 503, "no randomness; try again");
@@ -613,6 +634,8 @@ static int run_action(portal_thread *t, const portal_user *u, const officer_comm
     memset(&dout, 0, sizeof dout);
     dout.pg = t->pg;
     dout.key = key;
+    /* Decided on the case as it is: a WhatsApp command or another web action on it waits. */
+    dout.lock_case = 1;
     if (!(dout.cat = thread_catalogue(t, &e))) {
         portal_log("case action", e.msg);
         portal_error(rs, 503, "the message catalogue cannot be read; try again");
@@ -620,7 +643,7 @@ static int run_action(portal_thread *t, const portal_user *u, const officer_comm
     }
     if (db_begin(t->pg, &e) < 0)
         return db_failed(rs, "case action", &e), -1;
-    if (desk_officer_web(&dout, u->phone, actor, cmd, cmd->cmd == OFFICER_UNKNOWN, &why, &e) < 0) {
+    if (desk_officer_web(&dout, u->phone, actor, cmd, note, &why, told, &e) < 0) {
         db_rollback(t->pg);
         return db_failed(rs, "case action", &e), -1;
     }
@@ -638,6 +661,7 @@ static void case_action(portal_thread *t, const portal_user *u, const portal_req
                         const char *tracking, const char *name, portal_response *rs)
 {
     officer_command *cmd = NULL;
+    desk_msg told = DESK_MSG_NONE;
     char canon[32], id[24];
     json_object *out;
     case_info c;
@@ -660,16 +684,21 @@ static void case_action(portal_thread *t, const portal_user *u, const portal_req
         db_failed(rs, "case action", &e);
     else if (!found) /* unknown, or another department's: the same answer */
         portal_error(rs, 404, "no such case");
-    else if (run_action(t, u, cmd, rs) == 0) {
+    else if (run_action(t, u, cmd, &told, rs) == 0) {
+        /* Past DESK_MAX_TRANSFERS an officer's transfer only asks the nodal officers (as on
+         * WhatsApp, where the officer is told so): 202, the case where it was. */
+        int asked = told == DESK_MSG_TRANSFER_LIMIT;
         out = json_object_new_object();
         json_object_object_add(out, "ok", json_object_new_boolean(1));
         json_object_object_add(out, "action", json_object_new_string(actions[a].name));
+        if (asked)
+            json_object_object_add(out, "requested", json_object_new_string("nodal"));
         json_object_object_add(out, "tracking_no", json_object_new_string(canon));
         if (case_get(t->pg, canon, &c, &e) > 0) {
             json_object_object_add(out, "status", json_object_new_string(c.status));
             json_object_object_add(out, "department", json_object_new_string(c.department));
         }
-        portal_json(rs, 200, out);
+        portal_json(rs, asked ? 202 : 200, out);
     }
     free(cmd);
 }

@@ -631,6 +631,37 @@ def test_case_actions():
         h.check("after the transfer the case is PHE's no more → 404", st == 404, (st, body))
         h.check("CSPDCL's officer may act on it now",
                 cspdcl.post("/api/cases/BLB-2026-000111/note", {"text": "received"})[0] == 200)
+        # Past 3 transfers an officer's transfer only asks the nodal officers (WhatsApp tells the
+        # officer so); the portal answered 200 as if the case had moved (review).
+        h.psql(env.url, "INSERT INTO case_events (case_id, kind, actor, text) SELECT id, 'transferred', "
+               f"'{PHE_OFFICER}', NULL FROM cases, generate_series(1, 3) WHERE tracking_no = 'BLB-2026-000114'")
+        # (the scheduler's escalations of the case go to the nodal officer too, without CSPDCL)
+        to_nodal = ("SELECT count(*) FROM outbound_messages WHERE recipient = " + q(NODAL) +
+                    " AND payload::text LIKE '%CSPDCL%'"
+                    " AND case_id = (SELECT id FROM cases WHERE tracking_no = 'BLB-2026-000114')")
+        st, _, body = phe.post("/api/cases/BLB-2026-000114/transfer", {"department": "CSPDCL"})
+        h.check("a fourth transfer by an officer → 202, the nodal officers asked, the case still PHE's",
+                st == 202 and body.get("requested") == "nodal" and body.get("department") == "PHE", (st, body))
+        h.check("its event is transfer_requested by web:<phone>",
+                ("transfer_requested", web, "") in events_of(env, "BLB-2026-000114"), events_of(env, "BLB-2026-000114"))
+        h.check("and the nodal officer is asked (an outbox row)", h.psql(env.url, to_nodal) == "1",
+                h.psql(env.url, to_nodal))
+        # A web action decides on the case as it is: closed by another transaction meanwhile
+        # (a citizen's "satisfied"), the reply waits for it and is refused — it read the case
+        # unlocked before, saw it resolved and sent the citizen a reply on a closed case (review).
+        locker = subprocess.Popen(["psql", env.url, "-qc", "BEGIN; UPDATE cases SET status = 'closed', closed_at = now()"
+                                   " WHERE tracking_no = 'BLB-2026-000102'; SELECT pg_sleep(2); COMMIT;"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        h.wait_for(lambda: h.psql(env.url, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(2)%'"
+                                  " AND state = 'active' AND pid <> pg_backend_pid()") == "1", 10)
+        to_citizen = "SELECT count(*) FROM outbound_messages WHERE recipient = " + q(citizen_of("BLB-2026-000102"))
+        out_before = h.psql(env.url, to_citizen)
+        st, _, body = phe.post("/api/cases/BLB-2026-000102/reply", {"text": "on its way"})
+        locker.wait()
+        h.check("a reply racing the case's closing waits and is refused (409)", st == 409, (st, body))
+        h.check("nothing of it: no event, no message to the citizen",
+                not web_events(env, "BLB-2026-000102")
+                and h.psql(env.url, to_citizen) == out_before, (events_of(env, "BLB-2026-000102"), out_before))
         st, _, body = coll.post("/api/cases/BLB-2026-000112/reply", {"text": "from the collector"})
         h.check("the collector may act on any case, as web:<collector>", st == 200 and events_of(
             env, "BLB-2026-000112", "reply") == [("reply", f"web:{COLLECTOR}", "from the collector")], (st, body))
@@ -655,6 +686,9 @@ def test_case_actions():
             (phe, "BLB-2026-000113/transfer", {"department": "PHE"}, 400, "department"),
             (phe, "BLB-2026-000113/transfer", {"department": ["PHE"]}, 400, "department"),
             (phe, "BLB-2026-000113/note", {"txt": "typo"}, 400, "txt"),
+            # json-c decodes \u0000 into the string: the citizen got only "पानी" (review)
+            (phe, "BLB-2026-000113/reply", {"text": "पानी\u0000 and the rest"}, 400, "text"),
+            (phe, "BLB-2026-000113/transfer", {"department": "PHE\u0000X"}, 400, "department"),
         ]
         for who, path, payload, want, field in refusals:
             st, _, body = who.post(f"/api/cases/{path}", payload)
@@ -662,6 +696,17 @@ def test_case_actions():
                     st == want and (field is None or body.get("error", "").startswith(field + ":")), (st, body))
         st, _, body = phe.post("/api/cases/BLB-2026-000113/reply", raw=b'{"text": "x"')
         h.check("malformed JSON → 400 naming body", st == 400 and body["error"].startswith("body:"), (st, body))
+        st, _, body = phe.post("/api/cases/BLB-2026-000113/reply", raw=b'{"text": "ok \xff\xfe"}')
+        h.check("bytes that are not UTF-8 in text → 400 naming text (not PostgreSQL's 503)",
+                st == 400 and body.get("error", "").startswith("text:"), (st, body))
+        # WhatsApp's 4096 letters: more reached the citizen cut short while the event kept it whole
+        st, _, body = phe.post("/api/cases/BLB-2026-000113/reply",
+                               raw=json.dumps({"text": "क" * 4097}, ensure_ascii=False).encode())
+        h.check("4097 letters → 400 naming text", st == 400 and body.get("error", "").startswith("text:"),
+                (st, body))
+        st, _, body = phe.post("/api/cases/BLB-2026-000101/note",
+                               raw=json.dumps({"text": "क" * 4096}, ensure_ascii=False).encode())
+        h.check("4096 letters of Devanagari are allowed", st == 200, (st, body))
         h.check("a note may still be kept on a closed case", coll.post("/api/cases/BLB-2026-000104/note",
                                                                       {"text": "audit"})[0] == 200)
         h.check("nothing half-done: the refused actions left no event",

@@ -242,7 +242,7 @@ function fields(pairs) {
     .flatMap(([k, v]) => [el("dt", {}, t(k)), el("dd", {}, v)]));
 }
 
-function actionForm(c, onDone) {
+function actionForm(c, onDone, notice) {
   const closed = c.status === "closed";
   const kinds = closed ? [["note", "actNote"]]
     : [["reply", "actReply"], ["docs", "actDocs"], ["resolve", "actResolve"], ["transfer", "actTransfer"], ["note", "actNote"]];
@@ -250,7 +250,7 @@ function actionForm(c, onDone) {
   const text = el("textarea", { id: "action-text", name: "text", rows: "4", maxlength: "4096" });
   const dept = el("input", { id: "action-dept", name: "department", autocapitalize: "characters", maxlength: "23" });
   const deptLabel = el("label", { hidden: true }, t("deptCode"), dept);
-  const msg = el("p", { id: "action-msg", role: "status" });
+  const msg = el("p", { id: "action-msg", role: "status", class: notice ? "ok" : undefined }, notice || "");
   sel.addEventListener("change", () => { deptLabel.hidden = sel.value !== "transfer"; });
   const form = el("form", { id: "action-form", class: "card" },
     el("h2", {}, t("actions")), closed ? el("p", {}, t("closedNoAction")) : null,
@@ -265,15 +265,15 @@ function actionForm(c, onDone) {
     const r = await api(`/api/cases/${c.tracking_no}/${sel.value}`, body);
     btn.disabled = false;
     if (r.status === 401) return signedOut();
-    if (r.status !== 200) { msg.className = "error"; msg.textContent = `${t("error")}: ${r.data.error || r.status}`; return; }
-    msg.className = "ok";
-    msg.textContent = t("done");
-    onDone();
+    if (r.status !== 200 && r.status !== 202) { msg.className = "error"; msg.textContent = `${t("error")}: ${r.data.error || r.status}`; return; }
+    // The page is drawn again with the case as it is now, the answer kept in its new form (202:
+    // only the nodal officers were asked; the case has not moved).
+    onDone(t(r.status === 202 ? "transferAsked" : "done"));
   });
   return form;
 }
 
-async function renderCase(tracking) {
+async function renderCase(tracking, notice) {
   view.replaceChildren(el("p", {}, t("loading")));
   const r = await get(`/api/cases/${encodeURIComponent(tracking)}`);
   if (r.status === 401) return;
@@ -298,7 +298,7 @@ async function renderCase(tracking) {
           ? el("ul", { id: "attachments" }, c.attachments.map((a) => el("li", {},
             el("a", { href: a.url, target: "_blank", rel: "noopener" }, `${a.type}${a.caption ? ` — ${a.caption}` : ""}`))))
           : el("p", {}, t("noAttachments"))),
-      actionForm(c, () => renderCase(tracking))),
+      actionForm(c, (said) => renderCase(tracking, said), notice)),
     el("h2", {}, t("trail")),
     table(["at", "kind", "actor", "text"], (c.events || []).map((e) => el("tr", { class: `ev-${e.kind}` },
       el("td", { class: "nowrap" }, when(e.at)), el("td", {}, e.kind), el("td", {}, e.actor), el("td", {}, e.text || "")))),

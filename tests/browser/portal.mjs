@@ -205,6 +205,17 @@ try {
   await shot(page, "overview-hi");
   await page.click("#lang"); // back to English
 
+  // A case already transferred 3 times (e2e_browser.py): an officer's transfer only asks the
+  // nodal officers, and the page must say so rather than "Done."
+  await page.evaluate(() => { location.hash = "#/case/BLB-2026-000114"; });
+  await page.waitForSelector("#action-form");
+  await page.selectOption("#action", "transfer");
+  await page.fill("#action-dept", "CSPDCL");
+  await page.click("#action-submit");
+  await page.waitForFunction(() => document.getElementById("action-msg")?.textContent !== "");
+  const askedMsg = await page.textContent("#action-msg");
+  check("a transfer past the limit: the page says the nodal officers were asked", /nodal/i.test(askedMsg), askedMsg);
+
   await page.click("#logout");
   await page.waitForSelector("#phone-form");
   const after = await page.evaluate(async () => (await fetch("/api/me")).status);
