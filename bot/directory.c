@@ -21,7 +21,8 @@ struct ctx {
 
 struct priv {
     json_object *root;
-    void *allocs[256]; /* arrays behind the struct's pointers (two per department at most) */
+    void *allocs[512]; /* arrays behind the struct's pointers: two per department at most,
+                        * one per helpdesk slot (ROSTER_MAX_SLOTS in each list) */
     size_t nallocs;
 };
 
@@ -587,29 +588,241 @@ static int parse_urgent(struct ctx *c, struct priv *p, directory *d, json_object
     return 0;
 }
 
-directory *directory_parse(const char *json, size_t len, const char *source, err *e)
+/* ---- the helpdesk (SPEC section 11) ------------------------------------------------------ */
+
+static void hhmm(char out[6], int minutes)
 {
-    static const char *const keys[] = {"district", "languages", "departments", "escalation",
-                                       "digest",   "templates", "urgent",      NULL};
-    static const char *const dkeys[] = {"code", "name", NULL};
-    struct ctx c = {source ? source : "directory", e};
+    snprintf(out, 6, "%02d:%02d", minutes / 60 % 24, minutes % 60);
+}
+
+/* "days": a non-empty list of day names, each once: mon..sun or monday..sunday. */
+static int parse_days(struct ctx *c, json_object *o, const char *path, unsigned *days)
+{
+    char sub[200];
+    int rc;
+    json_object *v = member(c, o, path, "days", json_type_array, 1, &rc);
+    if (!v)
+        return -1;
+    snprintf(sub, sizeof sub, "%s.days", path);
+    if (json_object_array_length(v) == 0)
+        return fail(c, sub, "needs at least one day");
+    *days = 0;
+    for (size_t i = 0; i < json_object_array_length(v); i++) {
+        json_object *dv = json_object_array_get_idx(v, i);
+        int day = json_object_get_type(dv) == json_type_string
+                      ? roster_parse_day(json_object_get_string(dv))
+                      : -1;
+        if (day < 0)
+            return fail(c, sub,
+                        "[%zu] %s is not a day: write mon, tue, wed, thu, fri, sat, sun (or the "
+                        "full name, monday..sunday), in lower case",
+                        i, json_object_to_json_string(dv));
+        if (*days & (1u << day))
+            return fail(c, sub, "%s is listed twice", roster_day_name(day));
+        *days |= 1u << day;
+    }
+    return 0;
+}
+
+static int slot_time(struct ctx *c, json_object *o, const char *path, const char *key, int *out)
+{
+    int rc;
+    json_object *v = member(c, o, path, key, json_type_string, 1, &rc);
+    if (!v)
+        return -1;
+    if ((*out = roster_parse_hhmm(json_object_get_string(v))) < 0)
+        return fail(c, path, "\"%s\" \"%s\" must be a 24-hour time HH:MM, 00:00 to 23:59", key,
+                    json_object_get_string(v));
+    return 0;
+}
+
+static int known_department(const directory *d, const char *code)
+{
+    for (size_t i = 0; i < d->ndepartments; i++)
+        if (strcmp(d->departments[i].code, code) == 0)
+            return 1;
+    return 0;
+}
+
+/* One "hours" entry (no department, no phones) or one "roster" slot. */
+static int parse_slot(struct ctx *c, struct priv *p, const directory *d, json_object *o,
+                      const char *path, int is_roster, roster_slot *s)
+{
+    static const char *const hkeys[] = {"days", "from", "to", NULL};
+    static const char *const rkeys[] = {"days", "from", "to", "department", "phones", NULL};
+    char from[6], to[6];
+    int rc;
+    json_object *v;
+    if (json_object_get_type(o) != json_type_object)
+        return fail(c, path, "must be an object with days, from, to%s",
+                    is_roster ? ", department and phones" : "");
+    if (check_keys(c, o, path, is_roster ? rkeys : hkeys) < 0 ||
+        parse_days(c, o, path, &s->days) < 0 || slot_time(c, o, path, "from", &s->from) < 0 ||
+        slot_time(c, o, path, "to", &s->to) < 0)
+        return -1;
+    hhmm(from, s->from);
+    hhmm(to, s->to);
+    if (s->from >= s->to)
+        return fail(c, path,
+                    "\"from\" %s must be before \"to\" %s (a slot starts and ends on one day)",
+                    from, to);
+    if (!is_roster)
+        return 0;
+    if (!(v = member(c, o, path, "department", json_type_string, 1, &rc)))
+        return -1;
+    s->department = json_object_get_string(v);
+    if (d->departments && !known_department(d, s->department))
+        return fail(c, path, "department \"%s\" is not one of the directory's departments",
+                    s->department);
+    return phones(c, p, o, path, "phones", &s->phones, &s->nphones);
+}
+
+/* Two entries of one list that share a day and a minute: hours always clash, roster slots only
+ * within one department (departments sit side by side). */
+static int check_overlaps(struct ctx *c, const roster_slot *s, size_t n, const char *list)
+{
+    for (size_t j = 1; j < n; j++)
+        for (size_t i = 0; i < j; i++) {
+            unsigned common = s[i].days & s[j].days;
+            char path[64], a[6], b[6], x[6], y[6];
+            int day = 0;
+            if (!common || s[i].from >= s[j].to || s[j].from >= s[i].to ||
+                (s[i].department && strcmp(s[i].department, s[j].department) != 0))
+                continue;
+            while (!(common & (1u << day)))
+                day++;
+            hhmm(a, s[i].from), hhmm(b, s[i].to), hhmm(x, s[j].from), hhmm(y, s[j].to);
+            snprintf(path, sizeof path, "helpdesk.%s[%zu]", list, j);
+            return fail(c, path, "%s %s-%s overlaps helpdesk.%s[%zu] (%s-%s)%s%s",
+                        roster_day_name(day), x, y, list, i, a, b,
+                        s[i].department ? " of the same department " : "",
+                        s[i].department ? s[i].department : "");
+        }
+    return 0;
+}
+
+/* Every day of a roster slot lies within one opening-hours entry of that day. */
+static int check_within_hours(struct ctx *c, const roster *r)
+{
+    for (size_t i = 0; i < r->nslots; i++) {
+        const roster_slot *s = &r->slots[i];
+        for (int day = 0; day < 7; day++) {
+            size_t h;
+            char path[64], a[6], b[6];
+            if (!(s->days & (1u << day)))
+                continue;
+            for (h = 0; h < r->nhours; h++)
+                if ((r->hours[h].days & (1u << day)) && r->hours[h].from <= s->from &&
+                    s->to <= r->hours[h].to)
+                    break;
+            if (h < r->nhours)
+                continue;
+            hhmm(a, s->from), hhmm(b, s->to);
+            snprintf(path, sizeof path, "helpdesk.roster[%zu]", i);
+            return fail(c, path, "%s %s-%s (%s) is outside the opening hours (helpdesk.hours)",
+                        roster_day_name(day), a, b, s->department);
+        }
+    }
+    return 0;
+}
+
+/* "hours" or "roster": a non-empty list of at most ROSTER_MAX_SLOTS entries. */
+static int parse_slots(struct ctx *c, struct priv *p, const directory *d, json_object *hd,
+                       const char *key, roster_slot **out, size_t *n)
+{
+    char path[64];
+    int rc;
+    json_object *v = member(c, hd, "helpdesk", key, json_type_array, 1, &rc);
+    if (!v)
+        return -1;
+    snprintf(path, sizeof path, "helpdesk.%s", key);
+    *n = json_object_array_length(v);
+    if (*n == 0 || *n > ROSTER_MAX_SLOTS)
+        return fail(c, path, "needs 1 to %d entries, has %zu", ROSTER_MAX_SLOTS, *n);
+    if (!(*out = track(p, calloc(*n, sizeof **out))))
+        return err_set(c->e, ERR_ENV, "out of memory");
+    for (size_t i = 0; i < *n; i++) {
+        snprintf(path, sizeof path, "helpdesk.%s[%zu]", key, i);
+        if (parse_slot(c, p, d, json_object_array_get_idx(v, i), path, strcmp(key, "roster") == 0,
+                       &(*out)[i]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int parse_helpdesk_block(struct ctx *c, struct priv *p, directory *d, json_object *hd)
+{
+    static const char *const keys[] = {"hours", "roster", "fallback_phones", NULL};
+    roster *r;
+    if (check_keys(c, hd, "helpdesk", keys) < 0)
+        return -1;
+    if (!(r = d->helpdesk = track(p, calloc(1, sizeof *r))))
+        return err_set(c->e, ERR_ENV, "out of memory");
+    if (parse_slots(c, p, d, hd, "hours", &r->hours, &r->nhours) < 0 ||
+        check_overlaps(c, r->hours, r->nhours, "hours") < 0 ||
+        parse_slots(c, p, d, hd, "roster", &r->slots, &r->nslots) < 0 ||
+        check_overlaps(c, r->slots, r->nslots, "roster") < 0 || check_within_hours(c, r) < 0 ||
+        phones(c, p, hd, "helpdesk", "fallback_phones", &r->fallback_phones, &r->nfallback) < 0)
+        return -1;
+    d->helpdesk_json = json_object_to_json_string_ext(hd, JSON_C_TO_STRING_PLAIN);
+    return 0;
+}
+
+/* "helpdesk", optional: opening hours, duty roster, fallback phones. */
+static int parse_helpdesk(struct ctx *c, struct priv *p, directory *d, json_object *root)
+{
+    int rc;
+    json_object *hd = member(c, root, "directory", "helpdesk", json_type_object, 0, &rc);
+    return hd ? parse_helpdesk_block(c, p, d, hd) : rc;
+}
+
+/* An empty directory owning the parsed JSON text, which must be an object (named what). */
+static directory *parse_object(struct ctx *c, const char *json, size_t len, const char *what)
+{
     directory *d = calloc(1, sizeof *d);
     struct priv *p = calloc(1, sizeof *p);
-    json_object *root, *dist, *v, *deps;
-    int rc;
     if (!d || !p) {
         free(d);
         free(p);
-        err_set(e, ERR_ENV, "out of memory");
+        err_set(c->e, ERR_ENV, "out of memory");
         return NULL;
     }
     d->priv_ = p;
-    if (!(root = p->root = jsonfile_parse(c.src, json, len, e)))
-        goto fail;
-    if (json_object_get_type(root) != json_type_object) {
-        fail(&c, "directory", "must be a JSON object");
-        goto fail;
+    if ((p->root = jsonfile_parse(c->src, json, len, c->e)) &&
+        json_object_get_type(p->root) == json_type_object)
+        return d;
+    if (p->root)
+        fail(c, what, "must be a JSON object");
+    directory_free(d);
+    return NULL;
+}
+
+directory *directory_helpdesk_parse(const char *json, size_t len, const char *source, err *e)
+{
+    struct ctx c = {source ? source : "helpdesk", e};
+    directory *d = parse_object(&c, json, len, "helpdesk");
+    if (d && parse_helpdesk_block(&c, d->priv_, d, ((struct priv *)d->priv_)->root) < 0) {
+        directory_free(d);
+        return NULL;
     }
+    return d;
+}
+
+directory *directory_parse(const char *json, size_t len, const char *source, err *e)
+{
+    static const char *const keys[] = {"district",   "languages", "departments",
+                                       "escalation", "digest",    "templates",
+                                       "urgent",     "helpdesk",  NULL};
+    static const char *const dkeys[] = {"code", "name", NULL};
+    struct ctx c = {source ? source : "directory", e};
+    directory *d = parse_object(&c, json, len, "directory");
+    struct priv *p;
+    json_object *root, *dist, *v, *deps;
+    int rc;
+    if (!d)
+        return NULL;
+    p = d->priv_;
+    root = p->root;
     if (check_keys(&c, root, "directory", keys) < 0 || parse_languages(&c, p, d, root) < 0)
         goto fail;
     if (!(dist = member(&c, root, "directory", "district", json_type_object, 1, &rc)) ||
@@ -657,7 +870,8 @@ directory *directory_parse(const char *json, size_t len, const char *source, err
             goto fail;
     }
     if (parse_escalation(&c, p, d, root) < 0 || parse_digest(&c, p, d, root) < 0 ||
-        parse_templates(&c, d, root) < 0 || parse_urgent(&c, p, d, root) < 0)
+        parse_templates(&c, d, root) < 0 || parse_urgent(&c, p, d, root) < 0 ||
+        parse_helpdesk(&c, p, d, root) < 0)
         goto fail;
     return d;
 fail:
@@ -701,9 +915,9 @@ static const db_stmt st_district = {
     "directory_district",
     "INSERT INTO districts AS t (code, name, languages, nodal_phones, nodal_after_hours,"
     " collector_phones, collector_after_hours, digest_phones, digest_daily_at, digest_weekly_day,"
-    " timezone, templates, urgent_keywords, urgent_sla_hours)"
+    " timezone, templates, urgent_keywords, urgent_sla_hours, helpdesk)"
     " VALUES ($1, $2::jsonb, $3::text[], $4::text[], $5::int, $6::text[], $7::int, $8::text[],"
-    " $9::time, $10, $11, $12::jsonb, $13::text[], $14::int)"
+    " $9::time, $10, $11, $12::jsonb, $13::text[], $14::int, $15::jsonb)"
     " ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, languages = EXCLUDED.languages,"
     " nodal_phones = EXCLUDED.nodal_phones, nodal_after_hours = EXCLUDED.nodal_after_hours,"
     " collector_phones = EXCLUDED.collector_phones,"
@@ -711,17 +925,19 @@ static const db_stmt st_district = {
     " digest_phones = EXCLUDED.digest_phones, digest_daily_at = EXCLUDED.digest_daily_at,"
     " digest_weekly_day = EXCLUDED.digest_weekly_day, timezone = EXCLUDED.timezone,"
     " templates = EXCLUDED.templates, urgent_keywords = EXCLUDED.urgent_keywords,"
-    " urgent_sla_hours = EXCLUDED.urgent_sla_hours, updated_at = now()"
+    " urgent_sla_hours = EXCLUDED.urgent_sla_hours, helpdesk = EXCLUDED.helpdesk,"
+    " updated_at = now()"
     " WHERE (t.name, t.languages, t.nodal_phones, t.nodal_after_hours, t.collector_phones,"
     " t.collector_after_hours, t.digest_phones, t.digest_daily_at, t.digest_weekly_day,"
-    " t.timezone, t.templates, t.urgent_keywords, t.urgent_sla_hours) IS DISTINCT FROM "
+    " t.timezone, t.templates, t.urgent_keywords, t.urgent_sla_hours, t.helpdesk)"
+    " IS DISTINCT FROM "
     "(EXCLUDED.name, EXCLUDED.languages,"
     " EXCLUDED.nodal_phones, EXCLUDED.nodal_after_hours, EXCLUDED.collector_phones,"
     " EXCLUDED.collector_after_hours, EXCLUDED.digest_phones, EXCLUDED.digest_daily_at,"
     " EXCLUDED.digest_weekly_day, EXCLUDED.timezone, EXCLUDED.templates, EXCLUDED.urgent_keywords,"
-    " EXCLUDED.urgent_sla_hours)"
+    " EXCLUDED.urgent_sla_hours, EXCLUDED.helpdesk)"
     " RETURNING (xmax = 0) AS inserted",
-    14};
+    15};
 static const db_stmt st_retire = {"directory_retire",
                                   "UPDATE departments SET active = false, updated_at = now()"
                                   " WHERE active AND NOT (code = ANY($1::text[]))",
@@ -865,7 +1081,7 @@ int directory_store(db *d, const directory *dir, directory_stats *st, err *e)
     if (upsert(d, &st_district,
                (const char *[]){dir->code, dir->name_json, langs, nodal, nodal_h, coll, coll_h,
                                 digest, dir->daily_at, dir->weekly_day, dir->timezone,
-                                dir->templates_json, urgent, urgent_h},
+                                dir->templates_json, urgent, urgent_h, dir->helpdesk_json},
                &st->district_added, &st->district_changed, e) < 0 ||
         store_departments(d, dir, st, codes, e) < 0 || db_commit(d, e) < 0)
         goto rollback;
@@ -914,4 +1130,66 @@ int directory_portal_role(db *d, const char *phone, char *role, size_t rolesz, c
     }
     PQclear(r);
     return found;
+}
+
+/* The moment as the district reads it: ISO day of week (1 = Monday), minute of the day. */
+static const db_stmt st_helpdesk = {
+    "directory_helpdesk",
+    "SELECT helpdesk::text,"
+    " extract(isodow FROM to_timestamp($1::bigint / 1000.0) AT TIME ZONE timezone)::int,"
+    " (extract(hour FROM to_timestamp($1::bigint / 1000.0) AT TIME ZONE timezone) * 60"
+    "  + extract(minute FROM to_timestamp($1::bigint / 1000.0) AT TIME ZONE timezone))::int,"
+    " to_char(to_timestamp($1::bigint / 1000.0) AT TIME ZONE timezone, 'YYYY-MM-DD HH24:MI')"
+    " || ' ' || timezone"
+    " FROM districts",
+    1};
+
+int directory_stored_helpdesk(db *d, int64_t at_ms, char **helpdesk_json, int *day, int *minute,
+                              char *local, size_t localsz, err *e)
+{
+    char at[24];
+    PGresult *r;
+    snprintf(at, sizeof at, "%lld", (long long)at_ms);
+    *helpdesk_json = NULL;
+    if (!(r = db_query(d, &st_helpdesk, (const char *[]){at}, e)))
+        return -1;
+    if (PQntuples(r) == 1) {
+        *day = atoi(PQgetvalue(r, 0, 1)) - 1;
+        *minute = atoi(PQgetvalue(r, 0, 2));
+        db_copy(local, localsz, r, 0, 3);
+        if (!PQgetisnull(r, 0, 0) && !(*helpdesk_json = strdup(PQgetvalue(r, 0, 0)))) {
+            PQclear(r);
+            return err_set(e, ERR_ENV, "out of memory");
+        }
+    }
+    PQclear(r);
+    return 0;
+}
+
+char *directory_roster_show(db *d, int64_t at_ms, err *e)
+{
+    char *json = NULL, *body = NULL, *text = NULL, local[96] = "";
+    int day = 0, minute = 0;
+    directory *hd = NULL;
+    if (directory_stored_helpdesk(d, at_ms, &json, &day, &minute, local, sizeof local, e) < 0)
+        return NULL;
+    if (!json) {
+        err_set(e, ERR_USER,
+                "no helpdesk roster is loaded: add a \"helpdesk\" block to the directory (README: "
+                "the helpdesk roster) and run `sampark directory load`");
+        return NULL;
+    }
+    if (!(hd = directory_helpdesk_parse(json, strlen(json), "stored helpdesk", e)))
+        goto out;
+    if (!(body = roster_describe(hd->helpdesk, day, minute)) ||
+        !(text = malloc(strlen(local) + strlen(body) + 16))) {
+        err_set(e, ERR_ENV, "out of memory");
+        goto out;
+    }
+    sprintf(text, "at %s (%s)\n%s", local, roster_day_name(day), body);
+out:
+    free(json);
+    free(body);
+    directory_free(hd);
+    return text;
 }

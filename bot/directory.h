@@ -6,9 +6,11 @@
 #define SAMPARK_DIRECTORY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "db.h"
 #include "err.h"
+#include "roster.h"
 
 /* Language codes a directory may declare: Hindi, English, Chhattisgarhi (ISO 639-3). */
 #define DIRECTORY_LANGUAGES "hi, en, hne"
@@ -69,8 +71,10 @@ typedef struct directory {
     const char *templates_json;
     const char **urgent_keywords; /* words that make a complaint urgent (defaults when not given) */
     size_t nurgent_keywords;
-    int urgent_sla_hours; /* SLA of urgent cases, default 4 */
-    void *priv_;          /* owns the strings above */
+    int urgent_sla_hours;      /* SLA of urgent cases, default 4 */
+    roster *helpdesk;          /* SPEC section 11 "helpdesk"; NULL when not given */
+    const char *helpdesk_json; /* the block as given, compact, for the jsonb column; or NULL */
+    void *priv_;               /* owns the strings above */
 } directory;
 
 /* source names the file in error messages. NULL + e on any problem: syntax (with line and
@@ -78,6 +82,10 @@ typedef struct directory {
  * an unknown language, an SLA that is not a positive number of hours... */
 directory *directory_parse(const char *json, size_t len, const char *source, err *e);
 directory *directory_parse_file(const char *path, err *e);
+/* The "helpdesk" block alone (as stored by directory_store), validated like directory_parse
+ * but without the departments to check codes against: the result has only helpdesk and
+ * helpdesk_json set. Free with directory_free. */
+directory *directory_helpdesk_parse(const char *json, size_t len, const char *source, err *e);
 void directory_free(directory *d);
 
 typedef struct directory_stats {
@@ -96,5 +104,15 @@ int directory_store(db *d, const directory *dir, directory_stats *st, err *e);
  * directory, -1 error. */
 int directory_portal_role(db *d, const char *phone, char *role, size_t rolesz, char *departments,
                           size_t depsz, char *name, size_t namesz, err *e);
+
+/* The stored helpdesk (NULL in *helpdesk_json when the directory has none, or no directory is
+ * loaded) and the moment at_ms as the district reads it, in digest.timezone: *day 0 = Monday,
+ * *minute since midnight, local the "YYYY-MM-DD HH:MM" text. *helpdesk_json is malloc'd. */
+int directory_stored_helpdesk(db *d, int64_t at_ms, char **helpdesk_json, int *day, int *minute,
+                              char *local, size_t localsz, err *e);
+/* `sampark roster show`: the stored roster at at_ms (roster_describe), after a first line
+ * naming the moment in the district's time zone. ERR_USER when no directory is loaded or it
+ * has no "helpdesk". malloc'd. */
+char *directory_roster_show(db *d, int64_t at_ms, err *e);
 
 #endif

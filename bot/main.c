@@ -43,6 +43,7 @@ static const char usage_text[] =
     "  case show TRACKING            print a case as JSON\n"
     "  scheduler run-once [--at ISO8601]   one pass of SLA checks, escalations, digests\n"
     "  digest [--at ISO8601]         build and send the collector digest now\n"
+    "  roster show [--at ISO8601]    who is on the helpdesk's duty now (or then)\n"
     "  chat [--as PHONE]             terminal simulator of the conversation\n"
     "Configuration comes from the environment; see README.md.\n";
 
@@ -271,6 +272,48 @@ static int cmd_directory(const config *c, int argc, char **argv)
     return 0;
 }
 
+/* --at for the commands that take one: 0, or -1 after saying what is wrong. */
+static int parse_at(const char *arg, int64_t *at)
+{
+    if (scheduler_parse_time(arg, at) == 0)
+        return 0;
+    usage_error("--at '%s' is not ISO 8601 with Z or an offset "
+                "(2026-11-25T10:00:00Z, 2026-11-25T15:30:00+05:30)",
+                arg);
+    return -1;
+}
+
+/* `roster show [--at T]`: the helpdesk's duty roster at a moment (SPEC section 11). */
+static int cmd_roster(const config *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"at", required_argument, NULL, 'a'}, {NULL, 0, NULL, 0}};
+    int64_t at = clock_now_ms();
+    err e = {0};
+    db *pg;
+    char *text;
+    int opt;
+    if (argc < 2 || strcmp(argv[1], "show") != 0)
+        return usage_error("roster: expected 'roster show [--at ISO8601]'");
+    optind = 1; /* options follow "show" */
+    while ((opt = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
+        if (opt != 'a')
+            return usage_error("roster show: unknown option %s", argv[optind]);
+        if (parse_at(optarg, &at) < 0)
+            return 1;
+    }
+    if (optind < argc - 1)
+        return usage_error("unexpected argument '%s'", argv[optind + 1]);
+    if (!(pg = db_open(c->database_url, &e)))
+        return fail(&e);
+    text = directory_roster_show(pg, at, &e);
+    db_close(pg);
+    if (!text)
+        return fail(&e);
+    printf("%s", text);
+    free(text);
+    return 0;
+}
+
 /* `scheduler run-once [--at T]` and `digest [--at T] [--weekly]`. */
 static int cmd_scheduler(const config *c, int argc, char **argv)
 {
@@ -291,10 +334,8 @@ static int cmd_scheduler(const config *c, int argc, char **argv)
     optind = 1;
     while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (opt == 'a') {
-            if (scheduler_parse_time(optarg, &at) < 0)
-                return usage_error("--at '%s' is not ISO 8601 with Z or an offset "
-                                   "(2026-11-25T10:00:00Z, 2026-11-25T15:30:00+05:30)",
-                                   optarg);
+            if (parse_at(optarg, &at) < 0)
+                return 1;
         } else if (opt == 'w' && digest) {
             weekly = 1;
         } else {
@@ -452,6 +493,8 @@ int main(int argc, char **argv)
         rc = cmd_chat(c, argc - 1, argv + 1);
     else if (strcmp(argv[1], "case") == 0)
         rc = cmd_case(c, argc - 1, argv + 1);
+    else if (strcmp(argv[1], "roster") == 0)
+        rc = cmd_roster(c, argc - 1, argv + 1);
     else if (strcmp(argv[1], "scheduler") == 0 || strcmp(argv[1], "digest") == 0)
         rc = cmd_scheduler(c, argc - 1, argv + 1);
     else

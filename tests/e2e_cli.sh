@@ -60,12 +60,23 @@ applied=$(cat "$tmp"/c1 "$tmp"/c2 "$tmp"/c3 | grep -c '^applied 0001_init.sql')
 if [ "$cstatus" -eq 0 ] && [ "$applied" -eq 1 ]; then ok "concurrent migrate applies once"; else bad "concurrent migrate (status $cstatus, applied $applied times)"; fi
 psql "$TEST_DATABASE_URL" -qc "DROP DATABASE ${db}_c WITH (FORCE)" >/dev/null
 
+expect "roster show before any directory"    1 "no helpdesk roster is loaded" -- "$BIN" roster show
 expect "directory load"                       0 "14 departments \(14 added" -- "$BIN" directory load flows/district.json
 expect "directory load again changes nothing" 0 "0 added, 0 changed, 0 retired\), officers 0 added, 0 changed, 0 removed$" -- "$BIN" directory load flows/district.json
 sed 's/"sla_hours": 48/"sla_hours": 0/' flows/district.json >"$tmp/bad.json"
 expect "directory load refuses bad SLA"       1 "departments\[0\] \(PHE\): \"sla_hours\"" -- "$BIN" directory load "$tmp/bad.json"
 expect "directory load: missing file"         1 "cannot open"           -- "$BIN" directory load "$tmp/none.json"
 expect "directory without load"               1 "directory load FILE"   -- "$BIN" directory
+expect "roster show: who is on duty at --at"  0 "^PHE: on duty 919800000001$" -- "$BIN" roster show --at 2026-12-07T05:30:00Z
+expect "roster show: --at in the district's zone" 0 "^at 2026-12-07 10:00 Asia/Kolkata \(mon\)$" -- "$BIN" roster show --at 2026-12-07T10:00:00+05:30
+expect "roster show: closed, next opening"    0 "^helpdesk closed; opens mon 10:00$" -- "$BIN" roster show --at 2026-12-06T12:00:00Z
+expect "roster show now runs"                 0 "^fallback 919800000090$" -- "$BIN" roster show
+expect "roster show refuses a bad --at"       1 "--at 'tomorrow' is not ISO 8601" -- "$BIN" roster show --at tomorrow
+expect "roster without show"                  1 "roster show \[--at ISO8601\]" -- "$BIN" roster
+sed 's/"department": "REVENUE"/"department": "EDU"/' flows/district.json >"$tmp/badroster.json"
+expect "directory load refuses an unknown roster department" 1 "helpdesk.roster\[1\]: department \"EDU\" is not one of" -- "$BIN" directory load "$tmp/badroster.json"
+sed 's/"from": "14:00", "to": "17:00"/"from": "14:00", "to": "18:00"/' flows/district.json >"$tmp/badroster.json"
+expect "directory load refuses a slot outside the hours" 1 "helpdesk.roster\[1\]: tue 14:00-18:00 \(REVENUE\) is outside the opening hours" -- "$BIN" directory load "$tmp/badroster.json"
 expect "digest prints the daily report"         0 "दैनिक रिपोर्ट"          -- env SAMPARK_DIGEST_DIR="$tmp/digests" "$BIN" digest
 expect "flows check passes on the shipped flows" 0 "states, .* keywords: ok" -- "$BIN" flows check
 expect "flows check checks the directory beside" 0 "district.json: 14 departments, [0-9]* keywords: ok" -- "$BIN" flows check

@@ -334,6 +334,119 @@ static void too_many_keywords(void **state)
     free(json);
 }
 
+/* The SPEC section 11 helpdesk block, and one mistake at a time in it. */
+static const char helpdesk[] =
+    "\"helpdesk\": {\"hours\": [{\"days\": [\"mon\",\"tue\",\"wed\",\"thu\",\"fri\",\"sat\"], "
+    "\"from\": \"10:00\", \"to\": \"17:30\"}],\n"
+    " \"roster\": [{\"days\": [\"mon\",\"thu\"], \"from\": \"10:00\", \"to\": \"13:00\", "
+    "\"department\": \"PHE\", \"phones\": [\"919800000001\"]},\n"
+    "  {\"days\": [\"monday\"], \"from\": \"14:00\", \"to\": \"17:30\", \"department\": \"PHE\", "
+    "\"phones\": [\"919800000003\"]},\n"
+    "  {\"days\": [\"mon\"], \"from\": \"12:00\", \"to\": \"15:00\", \"department\": \"FOOD\", "
+    "\"phones\": [\"919800000002\"]}],\n"
+    " \"fallback_phones\": [\"919800000090\"]},\n \"templates\"";
+
+static char *with_helpdesk(void)
+{
+    return tu_replace(base, "\"templates\"", helpdesk);
+}
+
+static void helpdesk_parses(void **state)
+{
+    (void)state;
+    char *json = with_helpdesk();
+    err e = {0};
+    directory *d = directory_parse(json, strlen(json), "t.json", &e), *again;
+    if (!d)
+        fail_msg("%s", e.msg);
+    assert_non_null(d->helpdesk);
+    assert_int_equal(d->helpdesk->nhours, 1);
+    assert_int_equal(d->helpdesk->hours[0].days, 0x3f);
+    assert_int_equal(d->helpdesk->hours[0].to, 17 * 60 + 30);
+    assert_int_equal(d->helpdesk->nslots, 3);
+    assert_int_equal(d->helpdesk->slots[0].days, 1u | 8u);
+    assert_int_equal(d->helpdesk->slots[1].days, 1u); /* a full day name is accepted */
+    assert_string_equal(d->helpdesk->slots[2].department, "FOOD");
+    assert_string_equal(d->helpdesk->fallback_phones[0], "919800000090");
+    /* The stored form parses back on its own. */
+    again = directory_helpdesk_parse(d->helpdesk_json, strlen(d->helpdesk_json), "db", &e);
+    if (!again)
+        fail_msg("%s", e.msg);
+    assert_int_equal(again->helpdesk->nslots, 3);
+    assert_null(directory_helpdesk_parse("[]", 2, "db", &e));
+    assert_non_null(strstr(e.msg, "db: helpdesk: must be a JSON object"));
+    directory_free(again);
+    directory_free(d);
+    free(json);
+    d = directory_parse(base, strlen(base), "t.json", &e); /* the block is optional */
+    assert_null(d->helpdesk);
+    assert_null(d->helpdesk_json);
+    directory_free(d);
+}
+
+static void helpdesk_refused(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *from, *to, *expect;
+    } cases[] = {
+        {"\"to\": \"13:00\"", "\"to\": \"09:00\"",
+         "helpdesk.roster[0]: \"from\" 10:00 must be before \"to\" 09:00"},
+        {"\"to\": \"13:00\"", "\"to\": \"10:00\"", "helpdesk.roster[0]: \"from\" 10:00 must be"},
+        {"\"from\": \"14:00\"", "\"from\": \"12:30\"",
+         "helpdesk.roster[1]: mon 12:30-17:30 overlaps helpdesk.roster[0] (10:00-13:00) of the "
+         "same department PHE"},
+        {"\"to\": \"17:30\"}],",
+         "\"to\": \"17:30\"}, {\"days\": [\"sat\"], \"from\": \"17:00\", "
+         "\"to\": \"18:00\"}],",
+         "helpdesk.hours[1]: sat 17:00-18:00 overlaps helpdesk.hours[0] (10:00-17:30)"},
+        {"\"days\": [\"mon\",\"thu\"]", "\"days\": [\"mon\",\"sun\"]",
+         "helpdesk.roster[0]: sun 10:00-13:00 (PHE) is outside the opening hours"},
+        {"\"from\": \"14:00\", \"to\": \"17:30\"", "\"from\": \"14:00\", \"to\": \"18:00\"",
+         "helpdesk.roster[1]: mon 14:00-18:00 (PHE) is outside the opening hours"},
+        {"\"department\": \"FOOD\"", "\"department\": \"EDU\"",
+         "helpdesk.roster[2]: department \"EDU\" is not one of the directory's departments"},
+        {"\"phones\": [\"919800000002\"]", "\"phones\": [\"+91 98000 00002\"]",
+         "helpdesk.roster[2].phones: [0] \"+91 98000 00002\" is not a WhatsApp id"},
+        {"\"phones\": [\"919800000002\"]", "\"phones\": []",
+         "helpdesk.roster[2].phones: needs at least one phone"},
+        {"\"phones\": [\"919800000002\"]", "\"x\": 1", "helpdesk.roster[2]: unknown field \"x\""},
+        {"\"fallback_phones\": [\"919800000090\"]", "\"fallback_phones\": [\"12\"]",
+         "helpdesk.fallback_phones: [0] \"12\" is not a WhatsApp id"},
+        {",\n \"fallback_phones\": [\"919800000090\"]", "",
+         "helpdesk: \"fallback_phones\" is missing"},
+        {"[\"mon\",\"thu\"]", "[\"mon\",\"Thu\"]",
+         "helpdesk.roster[0].days: [1] \"Thu\" is not a day: write mon, tue"},
+        {"[\"mon\",\"thu\"]", "[\"mon\",\"thur\"]", "helpdesk.roster[0].days: [1] \"thur\""},
+        {"[\"mon\",\"thu\"]", "[\"mon\",\"monday\"]",
+         "helpdesk.roster[0].days: mon is listed twice"},
+        {"[\"mon\",\"thu\"]", "[]", "helpdesk.roster[0].days: needs at least one day"},
+        {"\"from\": \"10:00\", \"to\": \"17:30\"", "\"from\": \"10:00\", \"to\": \"24:00\"",
+         "helpdesk.hours[0]: \"to\" \"24:00\" must be a 24-hour time HH:MM"},
+        {"\"from\": \"12:00\"", "\"from\": \"12.00\"",
+         "helpdesk.roster[2]: \"from\" \"12.00\" must be a 24-hour time"},
+        {"\"from\": \"12:00\"", "\"from\": \"9:00\"", "helpdesk.roster[2]: \"from\" \"9:00\""},
+        {"\"from\": \"12:00\", ", "", "helpdesk.roster[2]: \"from\" is missing"},
+        {"\"department\": \"FOOD\", ", "", "helpdesk.roster[2]: \"department\" is missing"},
+        {"[{\"days\": [\"mon\",\"tue\",\"wed\",\"thu\",\"fri\",\"sat\"], \"from\": \"10:00\", "
+         "\"to\": \"17:30\"}]",
+         "[]", "helpdesk.hours: needs 1 to 100 entries, has 0"},
+        {"\"roster\": [", "\"rota\": [", "helpdesk: unknown field \"rota\""},
+    };
+    char *hd = with_helpdesk();
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *json = tu_replace(hd, cases[i].from, cases[i].to);
+        err e = {0};
+        directory *d = directory_parse(json, strlen(json), "t.json", &e);
+        if (d)
+            fail_msg("case %zu accepted: %s -> %s", i, cases[i].from, cases[i].to);
+        if (!strstr(e.msg, cases[i].expect) || strncmp(e.msg, "t.json: ", 8) != 0)
+            fail_msg("case %zu: expected \"%s\" in: %s", i, cases[i].expect, e.msg);
+        free(json);
+    }
+    free(hd);
+}
+
 static void not_an_object_and_missing_file(void **state)
 {
     (void)state;
@@ -352,7 +465,8 @@ int main(void)
         cmocka_unit_test(shipped_sample_parses), cmocka_unit_test(invalid_inputs),
         cmocka_unit_test(keywords_parse),        cmocka_unit_test(keywords_refused),
         cmocka_unit_test(too_many_keywords),     cmocka_unit_test(not_an_object_and_missing_file),
-        cmocka_unit_test(official_names),
+        cmocka_unit_test(official_names),        cmocka_unit_test(helpdesk_parses),
+        cmocka_unit_test(helpdesk_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

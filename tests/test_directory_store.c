@@ -248,6 +248,48 @@ static void second_district_is_refused(void **state)
     free(raipur);
 }
 
+/* The helpdesk block is stored with the district and read back as the district's time zone
+ * sees a moment; a directory without one clears it. */
+static void helpdesk_is_stored(void **state)
+{
+    struct fixture *f = *state;
+    directory_stats st;
+    err e = {0};
+    char *text, *bare;
+    assert_int_equal(load(f, f->sample, &st, &e), 0);
+    /* Monday 7 December 2026, 11:00 in Asia/Kolkata. */
+    text = directory_roster_show(f->d, 1796621400000LL, &e);
+    if (!text)
+        fail_msg("%s", e.msg);
+    assert_string_equal(text, "at 2026-12-07 11:00 Asia/Kolkata (mon)\n"
+                              "helpdesk open\n"
+                              "PHE: on duty 919800000001\n"
+                              "REVENUE: nobody on duty; next slot tue 14:00\n"
+                              "fallback 919800000090\n");
+    free(text);
+    /* Sunday 23:59 there: closed until Monday 10:00. */
+    text = directory_roster_show(f->d, 1796621400000LL - 11 * 3600000LL - 60000, &e);
+    assert_non_null(strstr(text, "at 2026-12-06 23:59 Asia/Kolkata (sun)\nhelpdesk closed; "
+                                 "opens mon 10:00\n"));
+    free(text);
+    assert_int_equal(load(f, f->sample, &st, &e), 0);
+    assert_int_equal(st.district_changed, 0);
+    {
+        const char *from = strstr(f->sample, "  \"helpdesk\": {");
+        const char *to = strstr(f->sample, "  \"templates\": {");
+        size_t n = strlen(f->sample) - (size_t)(to - from) + 1;
+        bare = malloc(n);
+        memcpy(bare, f->sample, (size_t)(from - f->sample));
+        strcpy(bare + (from - f->sample), to);
+    }
+    assert_int_equal(load(f, bare, &st, &e), 0);
+    assert_int_equal(st.district_changed, 1);
+    assert_null(directory_roster_show(f->d, 1796621400000LL, &e));
+    assert_int_equal(e.kind, ERR_USER);
+    assert_non_null(strstr(e.msg, "no helpdesk roster is loaded"));
+    free(bare);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -257,6 +299,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(department_with_open_cases_cannot_be_removed, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(second_district_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(helpdesk_is_stored, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
