@@ -15,6 +15,8 @@ import e2e_webhook as h  # noqa: E402
 from fake_graph import FakeGraph  # noqa: E402
 
 TRACKING = re.compile(r"[A-Z]{3}-\d{4}-\d{6}")
+FOOD_OFFICER = "919800000004"  # the sample directory's District Food Officer
+OFFICERS = {"PHE": c.PHE_OFFICER, "CSPDCL": c.CSPDCL_OFFICER, "FOOD": FOOD_OFFICER}
 
 
 def step(port, fake, citizen, want=1, **msg):
@@ -64,6 +66,7 @@ def test_whole_complaint_in_four_ways():
     env, fake = h.Env("first"), FakeGraph(c.TOKEN, c.PHONE_ID)
     try:
         port = c.serve_to_fake(env, fake).port
+        c.window(env, FOOD_OFFICER)  # inside the 24-hour window: the notification comes as text
         cases = [
             ("hi", "919811124401", "हमारे गांव खैरा का हैंडपंप 10 दिन से खराब है, पानी नहीं मिल रहा",
              "क्या आपकी समस्या पेयजल (पीएचई) से जुड़ी है?", "PHE", None, "ट्रैकिंग नंबर"),
@@ -85,8 +88,7 @@ def test_whole_complaint_in_four_ways():
                     c.wait_text(fake, citizen, done_word)
                     and not any("Please choose your language" in x for x, _ in c.texts_to(fake, citizen)))
             h.check(f"{name}: the officer is notified with the text",
-                    c.wait_text(fake, {"PHE": c.PHE_OFFICER, "CSPDCL": c.CSPDCL_OFFICER}.get(dept, c.PHE_OFFICER),
-                                text[:20]) if dept in ("PHE", "CSPDCL") else True)
+                    c.wait_text(fake, OFFICERS[dept], text[:20]), dept)
         # Back later with only the tracking number: its status at once, no menu (the desk answers
         # a tracking number at any time, before the conversation).
         citizen, t = cases[0][1], tracking_of(fake, cases[0][1])
