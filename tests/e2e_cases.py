@@ -8,6 +8,7 @@ checked along the way. Also: transfer, another department's case refused, a stra
 officer-style command treated as a citizen's message, a duplicate delivery creating one case,
 and 200 citizens filing at once getting distinct tracking numbers. Prints 'N passed, N failed'."""
 import concurrent.futures
+import contextlib
 import json
 import os
 import re
@@ -113,6 +114,18 @@ def serve_to_fake(env, fake):
     window(env, PHE_OFFICER, CSPDCL_OFFICER, NODAL)
     return env.serve(WA_ACCESS_TOKEN=TOKEN, WA_PHONE_NUMBER_ID=PHONE_ID, WA_API_BASE=fake.base,
                      SAMPARK_RETRY_BASE_MS="100", SAMPARK_RECLAIM_IDLE_MS="1000")
+
+
+@contextlib.contextmanager
+def served(tag):
+    """A fresh database and Redis, `serve` sending to the fake Graph API with the officers' windows
+    open (serve_to_fake); yields (env, fake, port), and stops both afterwards."""
+    env, fake = h.Env(tag), FakeGraph(TOKEN, PHONE_ID)
+    try:
+        yield env, fake, serve_to_fake(env, fake).port
+    finally:
+        env.close()
+        fake.close()
 
 
 def test_the_whole_story():

@@ -12,7 +12,6 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2e_cases as c  # noqa: E402
 import e2e_webhook as h  # noqa: E402
-from fake_graph import FakeGraph  # noqa: E402
 
 TRACKING = re.compile(r"[A-Z]{3}-\d{4}-\d{6}")
 FOOD_OFFICER = "919800000004"  # the sample directory's District Food Officer
@@ -63,9 +62,7 @@ def whole_complaint(env, port, fake, citizen, text, question, village=None):
 
 
 def test_whole_complaint_in_four_ways():
-    env, fake = h.Env("first"), FakeGraph(c.TOKEN, c.PHONE_ID)
-    try:
-        port = c.serve_to_fake(env, fake).port
+    with c.served("first") as (env, fake, port):
         c.window(env, FOOD_OFFICER)  # inside the 24-hour window: the notification comes as text
         cases = [
             ("hi", "919811124401", "हमारे गांव खैरा का हैंडपंप 10 दिन से खराब है, पानी नहीं मिल रहा",
@@ -111,15 +108,10 @@ def test_whole_complaint_in_four_ways():
                 and c.wait_text(fake, citizen, "तुंहर सिकायत दर्ज हो गे"), taps)
         h.check("hne: the sentence is the description",
                 bool(t) and case_row(env, t, "description") == "हमर गाँव के हैंडपंप दस दिन ले खराब हे, पानी नइ मिलत")
-    finally:
-        env.close()
-        fake.close()
 
 
 def test_voice_note_first_and_suggestions():
-    env, fake = h.Env("firstvoice"), FakeGraph(c.TOKEN, c.PHONE_ID)
-    try:
-        port = c.serve_to_fake(env, fake).port
+    with c.served("firstvoice") as (env, fake, port):
         citizen = "919811124411"
         step(port, fake, citizen, media=("audio", "556677889901", None))
         h.check("a voice note first: the language is asked", "Please choose your language" in last_text(fake, citizen))
@@ -166,18 +158,13 @@ def test_voice_note_first_and_suggestions():
         citizen = "919811124414"
         step(port, fake, citizen, text="hi")
         h.check("hi: the welcome and the language question", "Please choose your language" in last_text(fake, citizen))
-    finally:
-        env.close()
-        fake.close()
 
 
 def test_location_at_the_village():
     """A location sent as the village is the case's place, never an attachment; a complaint
     abandoned at the confirmation leaves no place behind for the next one (whose village question
     empties the answer but kept the old location's name)."""
-    env, fake = h.Env("firstloc"), FakeGraph(c.TOKEN, c.PHONE_ID)
-    try:
-        port = c.serve_to_fake(env, fake).port
+    with c.served("firstloc") as (env, fake, port):
         citizen = "919811124421"
         step(port, fake, citizen, want=2, text="hamare gaon me 10 din se handpump kharab hai")
         step(port, fake, citizen, reply_id="sg:yes")
@@ -206,9 +193,6 @@ def test_location_at_the_village():
         h.check("the next complaint's village is its own: no old location's name or point",
                 bool(t) and case_row(env, t, "location_text || ' ' || coalesce(latitude::text, '-')")
                 == "Simga ward 3 -", t and case_row(env, t, "location_text || ' ' || coalesce(latitude::text, '-')"))
-    finally:
-        env.close()
-        fake.close()
 
 
 def main():

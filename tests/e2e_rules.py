@@ -12,7 +12,6 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2e_cases as c  # noqa: E402
 import e2e_webhook as h  # noqa: E402
-from fake_graph import FakeGraph  # noqa: E402
 
 PHE, CSPDCL, NODAL = c.PHE_OFFICER, c.CSPDCL_OFFICER, c.NODAL
 
@@ -43,9 +42,7 @@ def case(env, t, col):
 
 
 def test_interim_reply():
-    env, fake = h.Env("rulesint"), FakeGraph(c.TOKEN, c.PHONE_ID)
-    try:
-        port = c.serve_to_fake(env, fake).port
+    with c.served("rulesint") as (env, fake, port):
         citizen = "919811125501"
         t = c.file_complaint(port, fake, citizen)
         due = case(env, t, "sla_due_at")
@@ -79,15 +76,10 @@ def test_interim_reply():
         h.check("interim in English for an English-speaking citizen",
                 said(fake, citizen, f"Interim reply from the officer on your complaint {t}", n)
                 and said(fake, citizen, f"Expected resolution by: {when}", n))
-    finally:
-        env.close()
-        fake.close()
 
 
 def test_reject_approve_and_return():
-    env, fake = h.Env("rulesrej"), FakeGraph(c.TOKEN, c.PHONE_ID)
-    try:
-        port = c.serve_to_fake(env, fake).port
+    with c.served("rulesrej") as (env, fake, port):
         citizen = "919811125511"
         t = c.file_complaint(port, fake, citizen)
         m = len(c.texts_to(fake, NODAL))
@@ -126,15 +118,10 @@ def test_reject_approve_and_return():
         h.check("approve without a request: nothing to decide",
                 officer_says(port, fake, NODAL, "approve " + c.file_complaint(port, fake, "919811125513"),
                              "कोई अनुरोध लंबित नहीं"))
-    finally:
-        env.close()
-        fake.close()
 
 
 def test_transfer_limit():
-    env, fake = h.Env("rulestr"), FakeGraph(c.TOKEN, c.PHONE_ID)
-    try:
-        port = c.serve_to_fake(env, fake).port
+    with c.served("rulestr") as (env, fake, port):
         t = c.file_complaint(port, fake, "919811125521")
         for officer, to in ((PHE, "CSPDCL"), (CSPDCL, "PHE"), (PHE, "CSPDCL")):
             officer_says(port, fake, officer, f"transfer {t} {to}", "विभाग को भेज दी गई")
@@ -149,9 +136,6 @@ def test_transfer_limit():
         h.check("the nodal officer may transfer it", officer_says(port, fake, NODAL, f"transfer {t} PHE",
                                                                   "विभाग को भेज दी गई")
                 and case(env, t, "department_code") == "PHE")
-    finally:
-        env.close()
-        fake.close()
 
 
 def main():
