@@ -9,4 +9,7 @@
  * the list only. */
 int netaddr_in(const char *list, const char *addr, char *bad, size_t badsz);
 
+/* This machine, in netaddr_in's terms. */
+#define NETADDR_LOOPBACK "127.0.0.0/8, ::1"
+
 #endif

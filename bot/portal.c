@@ -241,10 +241,11 @@ static void session_cookie(const char *header, char *out, size_t outsz)
     }
 }
 
-static int peer_loopback(const char *addr)
+/* A proxy whose X-Forwarded-For is believed: this machine's, or one of SAMPARK_TRUSTED_PROXIES. */
+static int peer_trusted(const portal *p, const char *addr)
 {
-    return strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0 ||
-           strncmp(addr, "::ffff:127.", 11) == 0;
+    return netaddr_in(NETADDR_LOOPBACK, addr, NULL, 0) == 1 ||
+           netaddr_in(p->cfg->trusted_proxies, addr, NULL, 0) == 1;
 }
 
 portal_job *portal_job_new(portal *p, struct lws *wsi, const char *path, int post)
@@ -281,8 +282,7 @@ portal_job *portal_job_new(portal *p, struct lws *wsi, const char *path, int pos
      * appends ($proxy_add_x_forwarded_for, most proxies' default) puts the address it saw last,
      * after whatever the client sent itself; the first entry is the client's to choose, and taking
      * it let one client rotate past the per-address login limit. */
-    if ((peer_loopback(j->rq.client) ||
-         netaddr_in(p->cfg->trusted_proxies, j->rq.client, NULL, 0) == 1) &&
+    if (peer_trusted(p, j->rq.client) &&
         lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_X_FORWARDED_FOR) > 0) {
         const char *last = strrchr(buf, ',');
         size_t n;

@@ -355,6 +355,8 @@ static void trusted_proxies(void **state)
         {"10.0.0.0/8", "fd00::1", 0},             {"", "10.0.0.1", 0},
         {"10.0.0.0/8", "not an address", 0},      {"10.0.0.0/9", "10.127.0.1", 1},
         {"10.0.0.0/9", "10.128.0.1", 0},
+        {NETADDR_LOOPBACK, "127.0.0.1", 1},  {NETADDR_LOOPBACK, "::1", 1},
+        {NETADDR_LOOPBACK, "::ffff:127.0.0.2", 1}, {NETADDR_LOOPBACK, "10.0.0.1", 0},
     };
     char bad[80];
     char *wrong[] = {"SAMPARK_TRUSTED_PROXIES=10.0.0.0/8,docker", NULL},
