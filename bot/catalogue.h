@@ -79,15 +79,52 @@ typedef enum msg_id {
     MSG_CITIZEN_DOCS_RECEIVED,        /* citizen: documents passed on */
     MSG_RECENT_CASES,                 /* citizen: their other complaints, a list */
     MSG_RECENT_CASES_BUTTON,          /* recent_cases' list button */
-    MSG_HELPDESK_STAFF,               /* helpdesk officer: the citizen writes */
-    MSG_HELPDESK_WANTS_TO_TALK,       /* helpdesk_staff's headline: a new question */
-    MSG_HELPDESK_WROTE,               /* helpdesk_staff's headline: a swipe-reply */
-    MSG_HELPDESK_QUESTION,            /* helpdesk_staff's text: the question */
-    MSG_HELPDESK_NO_QUESTION,         /* no question written */
-    MSG_HELPDESK_ANSWER,              /* citizen: the helpdesk's answer */
-    MSG_HELPDESK_SENT,                /* helpdesk officer: passed on */
-    MSG_HELPDESK_FORWARDED,           /* citizen: their swipe-reply passed on */
-    MSG_HELPDESK_UNREACHABLE,         /* citizen: nobody at the helpdesk */
+    MSG_HELPDESK_NEW,                 /* officers: a helpdesk question */
+    MSG_HELPDESK_HEADLINE_NEW,        /* helpdesk_new's headline: on duty */
+    MSG_HELPDESK_HEADLINE_FALLBACK,   /* helpdesk_new's headline: to the fallback phones */
+    MSG_HELPDESK_GENERAL,             /* a conversation about no department */
+    MSG_HELPDESK_CITIZEN_WROTE,       /* officer: the citizen writes in a conversation */
+    MSG_HELPDESK_TAKEN_BY,            /* officer: another officer has the conversation */
+    MSG_HELPDESK_YOU_TOOK,            /* officer: the conversation is theirs */
+    MSG_HELPDESK_NOT_OPEN,            /* officer: no open conversation by that number */
+    MSG_HELPDESK_NOT_REACHED,         /* officer: the question did not go to them */
+    MSG_HELPDESK_NEED_ID,             /* officer: which conversation? */
+    MSG_HELPDESK_PICK,                /* officer: several open, which one is this for (a list) */
+    MSG_HELPDESK_PICK_BUTTON,         /* helpdesk_pick's list button */
+    MSG_HELPDESK_ENDED_OFFICER,       /* officer: ended */
+    MSG_HELPDESK_CITIZEN_LEFT,        /* officer: the citizen left */
+    MSG_HELPDESK_SILENCE_OFFICER,     /* officer: closed after 30 minutes of silence */
+    MSG_HELPDESK_UNANSWERED_OFFICER,  /* officers: a question nobody took in a day, closed */
+    MSG_HELPDESK_CASE_FILED,          /* officer: a case filed from the conversation */
+    MSG_HELPDESK_TRANSCRIPT_HEAD,     /* a case's text filed from a conversation: its first line */
+    MSG_HELPDESK_SIDE_CITIZEN,        /* the transcript: the citizen */
+    MSG_HELPDESK_SIDE_OFFICER,        /* the transcript: the officer */
+    MSG_HELPDESK_LIVE_NOTE,           /* citizen: the question is with the officers on duty */
+    MSG_HELPDESK_WAIT_NOTE,           /* citizen: the desk is closed, the question waits */
+    MSG_HELPDESK_WHEN_TODAY,          /* helpdesk_wait_note's {when}: today */
+    MSG_HELPDESK_WHEN_TOMORROW,       /* helpdesk_wait_note's {when}: tomorrow */
+    MSG_HELPDESK_WHEN_DAY,            /* helpdesk_wait_note's {when}: a later day */
+    MSG_DAY_MON,                      /* a weekday's name */
+    MSG_DAY_TUE,                      /* a weekday's name */
+    MSG_DAY_WED,                      /* a weekday's name */
+    MSG_DAY_THU,                      /* a weekday's name */
+    MSG_DAY_FRI,                      /* a weekday's name */
+    MSG_DAY_SAT,                      /* a weekday's name */
+    MSG_DAY_SUN,                      /* a weekday's name */
+    MSG_HELPDESK_OPENED,              /* citizen: the desk opened, the question went on */
+    MSG_HELPDESK_OFFICER_JOINED,      /* citizen: an officer took the conversation */
+    MSG_HELPDESK_OFFICER_SAYS,        /* citizen: the officer's message */
+    MSG_HELPDESK_KEPT,                /* citizen: a message while the question waits for the desk to open */
+    MSG_HELPDESK_RATE,                /* citizen: the conversation ended; did it help? (buttons) */
+    MSG_HELPDESK_RATE_YES,            /* helpdesk_rate's button */
+    MSG_HELPDESK_RATE_NO,             /* helpdesk_rate's button */
+    MSG_HELPDESK_ENDED_BY_OFFICER,    /* helpdesk_rate's {ended}: the officer ended it */
+    MSG_HELPDESK_ENDED_SILENCE,       /* helpdesk_rate's {ended}: 30 minutes of silence */
+    MSG_HELPDESK_ENDED_LEFT,          /* helpdesk_rate's {ended}: the citizen left */
+    MSG_HELPDESK_THANKS,              /* citizen: the rating is kept */
+    MSG_HELPDESK_CASE_CITIZEN,        /* citizen: a case filed from the conversation */
+    MSG_HELPDESK_ENDED_NOTE,          /* citizen: a reply to a conversation that has ended */
+    MSG_HELPDESK_UNANSWERED,          /* citizen: nobody took the question in a day */
     MSG_MEDIA_NOTE,                   /* officer: a file outside the 24-hour window (template) */
     MSG_MORE_OPTIONS,                 /* a list's last row when options overflow */
     MSG_MORE_OPTIONS_DESC,            /* more_options' description */

@@ -331,23 +331,34 @@ static int file_case(conv *cv, const engine_ctx *ctx, engine_session *s, const w
                          r, e);
 }
 
-/* The question (the flow's "question" input) to the nodal officers, within the hour's limit;
- * with nobody to tell, the flow's on_error state says so rather than promising a reply. */
+/* The question (the flow's "question" input, a voice note or a file as its whole answer) to
+ * the live helpdesk, within the hour's limit; the department from the flow's
+ * "helpdesk_department" ("" general). {helpdesk_note} tells the citizen whether the officer on
+ * duty has it or when the desk opens; with nobody to ask, the flow's on_error state says so. */
 static int ask_helpdesk(conv *cv, const engine_ctx *ctx, engine_session *s, const wa_message *m,
                         engine_result *r, desk_out *out, err *e)
 {
-    const char *q = engine_session_get(s, "question");
     const limit_kind kind = LIMIT_HELPDESK;
+    char note[1200] = "";
+    const char *q = engine_session_get(s, "question"), *d = engine_session_get(s, "helpdesk_department");
+    const char *mid = engine_session_get(s, "question" ENGINE_MEDIA_SUFFIX);
+    desk_question dq = {d ? d : "", q ? q : "", m->id,
+                        engine_session_get(s, "question" ENGINE_MEDIA_SUFFIX "_type"),
+                        mid && *mid ? mid : NULL,
+                        engine_session_get(s, "question" ENGINE_MEDIA_SUFFIX "_mime"),
+                        engine_session_get(s, "question" ENGINE_MEDIA_SUFFIX "_filename")};
     long rank;
     int told;
     slot_ranks(cv, m, &kind, 1, &rank);
     if (limit_decide(LIMIT_HELPDESK, limit_max(cv->cfg, LIMIT_HELPDESK), rank) != LIMIT_ALLOW)
         return tell_limit(cv, ctx, s, LIMIT_HELPDESK, FLOW_REPLY_LIMIT_HELPDESK, 1, r, e);
-    if ((told = desk_helpdesk(out, m->from, q ? q : "", e)) < 0)
+    if ((told = desk_helpdesk_ask(out, m->from, s->lang[0] ? s->lang : "hi", &dq, note,
+                                  sizeof note, e)) < 0)
         return -1;
     if (told)
         count_after_commit(cv, LIMIT_HELPDESK);
-    return engine_resume(ctx, s, told, NULL, NULL, 0, r, e);
+    return engine_resume(ctx, s, told, (const char *[]){"helpdesk_note"},
+                         (const char *[]){note}, 1, r, e);
 }
 
 /* Carries out the engine's actions, resuming it with their results (which may add more). */
@@ -500,12 +511,20 @@ static int step_in_tx(conv *cv, const wa_message *m, engine_session *s, int expi
     in_confirm = idx >= 0 && (cv->flows->states[idx].kind == FLOW_CONFIRM ||
                               cv->flows->states[idx].kind == FLOW_INPUT ||
                               cv->flows->states[idx].kind == FLOW_MEDIA);
-    /* What belongs to an existing case (documents, the satisfaction answer) comes first. */
-    if (desk_citizen(&out, m, s->lang, in_confirm, info.case_waiting, &handled, e) < 0)
+    /* A live helpdesk conversation takes everything; "menu" leaves it for the menu. */
+    if (info.chat_open) {
+        int to_menu = 0, got = desk_helpdesk_citizen(&out, m, &to_menu, e);
+        if (got < 0)
+            return -1;
+        handled = got > 0 ? (to_menu ? DESK_TAKEN_MENU : DESK_TAKEN) : 0;
+    }
+    /* What belongs to an existing case (documents, the satisfaction answer) comes next. */
+    if (!handled && desk_citizen(&out, m, s->lang, in_confirm, info.case_waiting, &handled, e) < 0)
         return -1;
-    if (handled)
+    if (handled == DESK_TAKEN)
         return 0;
-    if (engine_step(&ctx, s, m, expired, &r, e) == 0 &&
+    if ((handled == DESK_TAKEN_MENU ? engine_menu(&ctx, s, &r, e)
+                                    : engine_step(&ctx, s, m, expired, &r, e)) == 0 &&
         perform(cv, &ctx, s, m, &r, &out, sink, ud, e) == 0) {
         if (!(af->blob = session_pack(s, clock_now_ms(), &af->len)))
             err_set(e, ERR_ENV, "out of memory packing the session");

@@ -12,6 +12,7 @@
 #define SAMPARK_DESK_H
 
 #include "catalogue.h"
+#include "chats.h"
 #include "db.h"
 #include "engine.h"
 #include "wa_in.h"
@@ -39,7 +40,9 @@ int desk_officer(desk_out *o, const wa_message *m, err *e);
  * in_confirm: the flow is waiting for a typed answer (a yes/no or an input), so typed text
  * belongs to the flow; taps and media still reach the case. case_waiting: one of the
  * citizen's cases waits for an answer (when 0, no case is looked up unless the message names one).
+ * *handled: DESK_TAKEN, or DESK_TAKEN_MENU when the menu is to follow the desk's answer.
  */
+enum { DESK_TAKEN = 1, DESK_TAKEN_MENU = 2 };
 int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_confirm,
                  int case_waiting, int *handled, err *e);
 
@@ -57,10 +60,29 @@ int desk_recent_cases(desk_out *o, const char *phone, const char *lang, const ch
  * the citizen told). 1 reopened, 0 nothing to do, -1 error. o->key names the pass. */
 int desk_reopen_unexplained(desk_out *o, const char *tracking_no, err *e);
 
-/* "Talk to the helpdesk": the citizen's question goes to the nodal officers (the district's
- * grievance cell); an officer's swipe-reply on it reaches the citizen, and the citizen's
- * swipe-reply on that reaches the officer. 1 when someone was told, 0 when the directory names
- * no nodal officer, -1 error. */
-int desk_helpdesk(desk_out *o, const char *citizen, const char *question, err *e);
+/* The live helpdesk (SPEC section 11, desk_helpdesk.c). A citizen's question, as the flow kept
+ * it: the department ("" general), the words (the flow's words for a file when it is one), the
+ * file (media_id NULL when none), the message it came in. */
+typedef struct desk_question {
+    const char *dept, *text, *wamid;
+    const char *media_type, *media_id, *mime_type, *filename;
+} desk_question;
+
+/* Opens the citizen's conversation: to the officers on duty now, or kept for the desk's next
+ * opening. note (n bytes) gets the citizen's line for the flow's {helpdesk_note}. 1 opened, 0
+ * nobody to reach (no roster and no nodal officer), -1 error. */
+int desk_helpdesk_ask(desk_out *o, const char *citizen, const char *lang, const desk_question *q,
+                      char *note, size_t n, err *e);
+
+/* A citizen's message while their conversation is open: relayed to the officer (or to every
+ * officer it went to, or kept while the desk is closed) and recorded; "menu" ends it (the
+ * officer told, the citizen asked to rate it) and sets *to_menu. 1 taken, 0 no conversation is
+ * open (the message is the flow's), -1 error. */
+int desk_helpdesk_citizen(desk_out *o, const wa_message *m, int *to_menu, err *e);
+
+/* The scheduler's pass over one conversation chats_due found for kind k at at_ms: the opening
+ * of its slot, the fallback phones, the end after silence, the end of a question nobody took.
+ * 1 done, 0 nothing to do (it moved on meanwhile), -1 error. o->key names the pass. */
+int desk_helpdesk_due(desk_out *o, chats_due_kind k, const char *id, int64_t at_ms, err *e);
 
 #endif

@@ -26,9 +26,10 @@ struct msg {
     case_info c;
 };
 
-/* What a handler did: passed the message on, took it, or ended the chain leaving the message
- * to the flow engine (the case changed meanwhile, or it is nothing of the desk's); -1 error. */
-enum { PASS, TAKEN, TO_FLOW };
+/* What a handler did: passed the message on, took it, ended the chain leaving the message to
+ * the flow engine (the case changed meanwhile, or it is nothing of the desk's), or took it and
+ * wants the menu shown after its answer; -1 error. */
+enum { PASS, TAKEN, TO_FLOW, TO_MENU };
 
 /* A handler's answer sent: the message is taken (or the error). */
 static int taken(int sent)
@@ -70,26 +71,23 @@ static int reopen(desk_out *o, const case_info *c, const char *actor, const char
     return 1;
 }
 
-/* A swipe-reply to the helpdesk's answer goes back to the officer who wrote it. */
-static int helpdesk_swipe(desk_out *o, struct msg *x, err *e)
+/* The live helpdesk's leftovers (its open conversation took the citizen's messages before the
+ * chain): a tap on a conversation's rating, and a swipe-reply on the officer's message of a
+ * conversation that has ended — a polite note, then the menu. */
+static int helpdesk_after(desk_out *o, struct msg *x, err *e)
 {
     const wa_message *m = x->m;
     char staff[32], text[1024];
-    int got;
-    if (m->kind != WA_MSG_TEXT)
+    int got = desk_helpdesk_rated(o, m, e);
+    if (got)
+        return got < 0 ? -1 : TAKEN;
+    if (!m->context_id || !*m->context_id)
         return PASS;
     got = desk_helpdesk_peer(o, m->context_id, m->from, "helpdesk_reply", staff, sizeof staff, e);
     if (got <= 0)
         return got < 0 ? -1 : PASS;
-    if (staff[0]) {
-        if (desk_helpdesk_to_staff(o, staff, m->from, MSG_HELPDESK_WROTE, m->text, e) < 0)
-            return -1;
-    } else if ((got = desk_helpdesk_to_nodal(o, m->from, MSG_HELPDESK_WROTE, m->text, e)) < 0) {
-        return -1;
-    }
-    catalogue_put(text, sizeof text, o->cat,
-                  got == 0 ? MSG_HELPDESK_UNREACHABLE : MSG_HELPDESK_FORWARDED, x->lang, NULL);
-    return taken(desk_say(o, m->from, text, NULL, "citizen_update", e));
+    catalogue_put(text, sizeof text, o->cat, MSG_HELPDESK_ENDED_NOTE, x->lang, NULL);
+    return desk_say(o, m->from, text, NULL, "citizen_update", e) < 0 ? -1 : TO_MENU;
 }
 
 /* Not a handler's choice but the chain's second link: the case the message is about. A tapped
@@ -228,7 +226,7 @@ static int tracking_number(desk_out *o, struct msg *x, err *e)
 typedef int (*citizen_handler)(desk_out *o, struct msg *x, err *e);
 
 /* In this order: a later handler must not take what an earlier one answers. */
-static const citizen_handler chain[] = {helpdesk_swipe, find_case, reason,
+static const citizen_handler chain[] = {helpdesk_after, find_case, reason,
                                         satisfaction,   documents, tracking_number};
 
 int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_confirm,
@@ -252,7 +250,7 @@ int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_conf
         if (rc < 0)
             return -1;
         if (rc != PASS) {
-            *handled = rc == TAKEN;
+            *handled = rc == TAKEN ? DESK_TAKEN : rc == TO_MENU ? DESK_TAKEN_MENU : 0;
             return 0;
         }
     }

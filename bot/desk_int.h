@@ -47,13 +47,15 @@ const char *desk_place(const desk_out *o, const case_info *c, char *out, size_t 
  * message, -1 error. */
 int desk_helpdesk_peer(desk_out *o, const char *wamid, const char *who, const char *purpose,
                        char *peer, size_t n, err *e);
-/* The citizen's words to one helpdesk officer (staff), or to every nodal officer (the number
- * told, -1 on error); the officer's answer to the citizen. */
-int desk_helpdesk_to_staff(desk_out *o, const char *staff, const char *citizen, msg_id headline,
-                           const char *text, err *e);
-int desk_helpdesk_to_nodal(desk_out *o, const char *citizen, msg_id headline, const char *text,
-                           err *e);
-int desk_helpdesk_answer(desk_out *o, const char *staff, const char *citizen, const char *text,
-                         err *e);
+/* An officer's message that belongs to the helpdesk — take, end, case, a swipe-reply on a
+ * conversation's message, a pick from the list of their conversations — handled (*handled 1),
+ * else *handled 0. */
+int desk_helpdesk_officer(desk_out *o, const wa_message *m, int *handled, err *e);
+/* An officer's message that is no command: to their one live conversation, or held with the
+ * list of them when there are several (*handled 1); *handled 0 when they own none. */
+int desk_helpdesk_plain(desk_out *o, const wa_message *m, int *handled, err *e);
+/* A tap on a conversation's rating (hd_rate:<id>:yes|no): kept, the citizen thanked. 1 taken, 0
+ * not such a tap, -1 error. */
+int desk_helpdesk_rated(desk_out *o, const wa_message *m, err *e);
 
 #endif

@@ -537,6 +537,7 @@ int desk_officer(desk_out *o, const wa_message *m, err *e)
     desk_facts f;
     desk_plan plan;
     const who w = {m->from, m->from, 1};
+    int handled = 0;
     const char *text = m->kind == WA_MSG_TEXT     ? m->text
                        : m->kind == WA_MSG_BUTTON ? m->reply_title
                                                   : "";
@@ -544,14 +545,18 @@ int desk_officer(desk_out *o, const wa_message *m, err *e)
         return 0;
     if (m->kind == WA_MSG_BUTTON && !strncmp(m->reply_id, "digest:", 7))
         return digest_tap(o, m, e); /* before its title "Show the list" is taken for "show" */
-    if (*text) {
-        char citizen[32];
-        int got = desk_helpdesk_peer(o, m->context_id, m->from, "officer_helpdesk", citizen,
-                                     sizeof citizen, e);
-        if (got)
-            return got < 0 ? -1 : desk_helpdesk_answer(o, m->from, citizen, text, e);
-    }
+    if (desk_helpdesk_officer(o, m, &handled, e) < 0)
+        return -1;
+    if (handled)
+        return 0;
     officer_parse(text, m->context_id, &cmd);
+    /* No command: a message for the citizen of the officer's live helpdesk conversation. */
+    if (cmd.cmd == OFFICER_UNKNOWN && !cmd.swipe) {
+        if (desk_helpdesk_plain(o, m, &handled, e) < 0)
+            return -1;
+        if (handled)
+            return 0;
+    }
     memset(&c, 0, sizeof c);
     if (gather(o, m->from, m->context_id, desk_command_of(cmd.cmd), &cmd, &c, &f, e) < 0)
         return -1;

@@ -215,6 +215,12 @@ static size_t rows_of(const engine_ctx *ctx, const flow_state *st, struct row *r
             rows[n].desc = ctx->depts[i].description.hi ? &ctx->depts[i].description : NULL;
             rows[n].dept = &ctx->depts[i];
         }
+        if (st->general.hi && n < max) { /* none in particular: the var is left empty */
+            snprintf(rows[n].id, sizeof rows[n].id, "d:");
+            rows[n].title = &st->general;
+            rows[n].desc = NULL;
+            rows[n++].dept = NULL;
+        }
     }
     return n;
 }
@@ -422,7 +428,7 @@ static int enter_action(const engine_ctx *ctx, engine_session *s, const flow_sta
             return -1;
         return enter(ctx, s, st->next >= 0 ? st->next : f->menu, r, depth + 1);
     case FLOW_ACT_END:
-        if (send_text(ctx, r, s, &st->text) < 0)
+        if (st->text.hi && send_text(ctx, r, s, &st->text) < 0)
             return -1;
         start_afresh(s); /* the next message starts afresh, in the same language */
         return 0;
@@ -569,7 +575,7 @@ static int pick_row(const engine_ctx *ctx, const engine_session *s, const flow_s
             for (size_t m = 0; m < st->choices[i].nmatch; m++)
                 if (strcmp(norm, st->choices[i].match[m]) == 0)
                     return (int)i;
-        if (st->kind == FLOW_DEPARTMENTS) {
+        if (st->kind == FLOW_DEPARTMENTS && i < ctx->ndepts) {
             char code[32];
             text_normalize(ctx->depts[i].code, code, sizeof code);
             if (strcmp(norm, code) == 0 || dept_named(norm, &ctx->depts[i]))
@@ -734,11 +740,15 @@ static int suggestion_answer(const flow_state *st, const char *reply_id, const c
 }
 
 /* Department d chosen (from the list or the suggestion): var, its name, and on. */
+/* Row d of the departments (the state's "general" row after the last, setting "" and its title). */
 static int choose_department(const engine_ctx *ctx, engine_session *s, const flow_state *st, int d,
                              engine_result *r)
 {
-    if (forget_suggestion(s) < 0 || engine_session_set(s, st->var, ctx->depts[d].code) < 0 ||
-        set_var(s, st->var, "_name", flow_text_get(&ctx->depts[d].name, lang_of(s))) < 0)
+    int general = (size_t)d >= ctx->ndepts;
+    if (forget_suggestion(s) < 0 ||
+        engine_session_set(s, st->var, general ? "" : ctx->depts[d].code) < 0 ||
+        set_var(s, st->var, "_name",
+                flow_text_get(general ? &st->general : &ctx->depts[d].name, lang_of(s))) < 0)
         return -1;
     return enter(ctx, s, st->next, r, 0);
 }
@@ -1276,6 +1286,14 @@ int engine_resume(const engine_ctx *ctx, engine_session *s, int ok, const char *
     if (st->action == FLOW_ACT_CREATE_CASE)
         clear_vars(s);
     if (enter(ctx, s, st->next >= 0 ? st->next : f->menu, r, 0) < 0)
+        return err_set(e, ERR_ENV, "out of memory in the conversation engine");
+    return 0;
+}
+
+int engine_menu(const engine_ctx *ctx, engine_session *s, engine_result *r, err *e)
+{
+    start_afresh(s);
+    if (enter(ctx, s, ctx->flows->menu, r, 0) < 0)
         return err_set(e, ERR_ENV, "out of memory in the conversation engine");
     return 0;
 }

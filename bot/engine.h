@@ -112,6 +112,9 @@ int engine_step(const engine_ctx *ctx, engine_session *s, const wa_message *m, i
 int engine_resume(const engine_ctx *ctx, engine_session *s, int ok, const char *const *keys,
                   const char *const *values, size_t n, engine_result *r, err *e);
 
+/* The main menu, the conversation started afresh (its language kept): after the desk has
+ * answered something that ends at the menu (a helpdesk conversation left, or one that ended). */
+int engine_menu(const engine_ctx *ctx, engine_session *s, engine_result *r, err *e);
 /* Says one of the flow's fixed replies (FLOW_REPLY_*), its {placeholders} filled from
  * keys/values first, then from the session. Nothing else changes. */
 int engine_say(const engine_ctx *ctx, const engine_session *s, int reply, const char *const *keys,

@@ -465,8 +465,8 @@ static const char *const state_kinds[] = {"message", "menu",    "departments", "
 /* The keys each kind of state may have, in flow_kind order. */
 static const char *const message_keys[] = {"kind", "text", "goto", "note", NULL};
 static const char *const menu_keys[] = {"kind", "text", "choices", "button", "note", NULL};
-static const char *const departments_keys[] = {"kind",   "text",    "var",  "goto",
-                                               "button", "suggest", "note", NULL};
+static const char *const departments_keys[] = {"kind",    "text", "var",     "goto", "button",
+                                               "suggest", "note", "general", NULL};
 static const char *const input_keys[] = {"kind",    "text",   "var",        "min",   "max",
                                          "pattern", "accept", "media_text", "retry", "retries",
                                          "on_fail", "skip",   "goto",       "note",  NULL};
@@ -629,6 +629,14 @@ static void parse_action(struct loader *L, const char *file, flow_state *st, siz
         add_edge(L, si, 0, E_ON_ERROR, g);
 }
 
+/* An action state whose action is "end". */
+static int is_end(json_object *o)
+{
+    json_object *a = get(o, "action");
+    return json_object_get_type(a) == json_type_string &&
+           strcmp(json_object_get_string(a), "end") == 0;
+}
+
 /* One state: what every kind has (kind, text, skip, goto), then its kind's own fields. */
 static void parse_state(struct loader *L, const char *file, const char *name, json_object *o)
 {
@@ -641,8 +649,9 @@ static void parse_state(struct loader *L, const char *file, const char *name, js
     check_keys(L, file, name, o, "state", state_keys[k]);
     parse_skip(L, file, st, si, o);
     interactive = k == FLOW_MENU || k == FLOW_DEPARTMENTS || k == FLOW_CONFIRM || st->has_skip;
-    text(L, file, name, o, "text", 1, interactive ? FLOW_INTERACTIVE_BODY_MAX : FLOW_TEXT_BODY_MAX,
-         &st->text);
+    /* An "end" action may end silently (the live helpdesk's: its conversation takes over). */
+    text(L, file, name, o, "text", k != FLOW_ACTION || !is_end(o),
+         interactive ? FLOW_INTERACTIVE_BODY_MAX : FLOW_TEXT_BODY_MAX, &st->text);
     if (k != FLOW_MENU && k != FLOW_CONFIRM && (g = str_field(L, file, name, o, "goto", 1)))
         add_edge(L, si, 0, E_NEXT, g);
     switch (st->kind) {
@@ -652,6 +661,8 @@ static void parse_state(struct loader *L, const char *file, const char *name, js
     case FLOW_DEPARTMENTS:
         st->var = str_field(L, file, name, o, "var", 1);
         text(L, file, name, o, "button", 0, FLOW_LIST_BUTTON_MAX, &st->button);
+        /* "general": a last row for no department in particular (the helpdesk's). */
+        text(L, file, name, o, "general", 0, FLOW_BUTTON_TITLE_MAX, &st->general);
         parse_suggest(L, file, st, o);
         break;
     case FLOW_INPUT:

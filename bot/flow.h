@@ -87,6 +87,7 @@ typedef struct flow_state {
     flow_text yes_title, no_title; /* confirm */
     /* departments: the one-question suggestion ("suggest"); suggest_text.hi NULL: none */
     flow_text suggest_text, suggest_yes, suggest_other;
+    flow_text general; /* departments: the title of a last row for none in particular, or hi NULL */
     int yes_next, no_next;
     flow_action action;   /* action */
     const char *language; /* action set_language */

@@ -52,7 +52,9 @@ static const db_stmt st_record = {
     /* A repeat: the session this message left (the statement's snapshot cannot see the row a
      * fresh message inserts, so this is NULL for one). */
     " (SELECT encode(session, 'hex') || ':' || session_base FROM inbound_messages WHERE wamid = $1"
-    "  AND session IS NOT NULL)",
+    "  AND session IS NOT NULL),"
+    /* A live helpdesk conversation takes the citizen's messages (migration 0022). */
+    " EXISTS (SELECT 1 FROM helpdesk_chats h WHERE h.citizen_phone = $2 AND h.state <> 'closed')",
     6};
 
 #define RANK(x)                                                                                    \
@@ -140,6 +142,7 @@ int inbound_record(db *d, const wa_message *m, const char *receipt_json, inbound
         out->staff = PQgetvalue(r, 0, 1)[0] == 't';
         db_copy(out->lang, sizeof out->lang, r, 0, 2);
         out->case_waiting = PQgetvalue(r, 0, 3)[0] == 't';
+        out->chat_open = PQgetvalue(r, 0, 5)[0] == 't';
         if (!out->fresh && !PQgetisnull(r, 0, 4)) {
             const char *v = PQgetvalue(r, 0, 4), *colon = strrchr(v, ':');
             if (colon && (out->session_hex = strndup(v, (size_t)(colon - v))))

@@ -12,6 +12,7 @@ typedef struct inbound_info {
     int staff;    /* the sender is in the directory (officer, nodal officer, collector) */
     char lang[4]; /* the citizen's remembered language, "" when none */
     int case_waiting; /* one of the sender's cases waits for documents or a yes/no/reason */
+    int chat_open;    /* the sender has a helpdesk conversation that is not closed */
     /* For a repeat: the session it left, hex-encoded (malloc'd, NULL when none), and the
      * Redis version that session was computed from. Freed by inbound_info_clear. */
     char *session_hex;

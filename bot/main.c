@@ -371,9 +371,11 @@ static int cmd_scheduler(const config *c, int argc, char **argv)
             return fail(&e);
         printf("reminded %d, nodal %d, collector %d, satisfaction reminders %d, auto-closed %d, "
                "reopened without a reason %d, document requests lapsed %d, digests %d, "
-               "anonymised %d\n",
+               "anonymised %d; helpdesk: opened %d, fallback %d, silent %d, unanswered %d\n",
                st.reminded, st.nodal, st.collector, st.satisfaction_reminders, st.auto_closed,
-               st.reopened_unexplained, st.docs_lapsed, st.digests, st.anonymised);
+               st.reopened_unexplained, st.docs_lapsed, st.digests, st.anonymised,
+               st.helpdesk_opened, st.helpdesk_fallback, st.helpdesk_silent,
+               st.helpdesk_unanswered);
     }
     return 0;
 }

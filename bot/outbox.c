@@ -97,6 +97,12 @@ int outbox_text_hinted(db *d, const char *key, const char *to, const char *text,
     return insert_hinted(d, key, to, "text", purpose, text_json(to, text), NULL, NULL, hint, e);
 }
 
+int outbox_text_about_hinted(db *d, const char *key, const char *to, const char *text,
+                             const char *purpose, const char *about, const char *hint, err *e)
+{
+    return insert_hinted(d, key, to, "text", purpose, text_json(to, text), NULL, about, hint, e);
+}
+
 int outbox_digest_again(db *d, const char *key, const char *to, const char *earlier, err *e)
 {
     PGresult *r = db_query(d, &st_digest_again, (const char *[]){key, earlier, to}, e);
@@ -110,6 +116,13 @@ int outbox_digest_again(db *d, const char *key, const char *to, const char *earl
 
 int outbox_media(db *d, const char *key, const char *to, const char *type, const char *media_id,
                  const char *caption, const char *purpose, const char *case_id, err *e)
+{
+    return outbox_media_about(d, key, to, type, media_id, caption, purpose, case_id, NULL, e);
+}
+
+int outbox_media_about(db *d, const char *key, const char *to, const char *type,
+                       const char *media_id, const char *caption, const char *purpose,
+                       const char *case_id, const char *about, err *e)
 {
     json_object *root = json_object_new_object(), *m = json_object_new_object();
     char *json;
@@ -127,7 +140,7 @@ int outbox_media(db *d, const char *key, const char *to, const char *type, const
     json_object_put(root);
     /* The outbox knows text, interactive, template, image, document: audio and video travel
      * as their own types in the payload but are recorded under the nearest kind. */
-    return insert(d, key, to, kind, purpose, json, case_id, e);
+    return insert_about(d, key, to, kind, purpose, json, case_id, about, e);
 }
 
 int outbox_read(db *d, const char *key, const char *to, const char *wamid, err *e)

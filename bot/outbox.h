@@ -21,6 +21,9 @@ int outbox_text_about(db *d, const char *key, const char *to, const char *text, 
  * closed (hint: {"params": [...], "buttons": [quick-reply payloads]}, migration 0016). */
 int outbox_text_hinted(db *d, const char *key, const char *to, const char *text,
                        const char *purpose, const char *hint, err *e);
+/* Both: a helpdesk message that goes as a template outside the recipient's window. */
+int outbox_text_about_hinted(db *d, const char *key, const char *to, const char *text,
+                             const char *purpose, const char *about, const char *hint, err *e);
 /* The digest sent to `to` under the idempotency key `earlier`, queued again under key (with its
  * hint): 1 queued, 0 when there is no such digest, `to` no longer reads the digests, or key was
  * queued before (a redelivered tap), -1 error. */
@@ -28,6 +31,10 @@ int outbox_digest_again(db *d, const char *key, const char *to, const char *earl
 /* A media message forwarding a WhatsApp media id (image, audio, video, document). */
 int outbox_media(db *d, const char *key, const char *to, const char *type, const char *media_id,
                  const char *caption, const char *purpose, const char *case_id, err *e);
+/* The same in a helpdesk exchange: about is the other party (a swipe-reply on it goes there). */
+int outbox_media_about(db *d, const char *key, const char *to, const char *type,
+                       const char *media_id, const char *caption, const char *purpose,
+                       const char *case_id, const char *about, err *e);
 /* The read receipt of an inbound message. */
 int outbox_read(db *d, const char *key, const char *to, const char *wamid, err *e);
 

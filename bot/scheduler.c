@@ -302,6 +302,36 @@ static int lapses(db *d, const catalogue *cat, const char *now, scheduler_stats 
     return 0;
 }
 
+/* The live helpdesk's clock (SPEC section 11): questions kept for a slot that has opened go to
+ * its officers, questions nobody answered in 10 minutes to the fallback phones, conversations
+ * silent for 30 minutes end, questions nobody took in a day close. */
+static int helpdesk(db *d, const catalogue *cat, int64_t now_ms, scheduler_stats *st, err *e)
+{
+    static const char *const names[] = {"open", "fallback", "silent", "unanswered"};
+    int *counts[] = {&st->helpdesk_opened, &st->helpdesk_fallback, &st->helpdesk_silent,
+                     &st->helpdesk_unanswered};
+    for (int k = CHATS_DUE_OPENING; k <= CHATS_DUE_UNANSWERED; k++) {
+        PGresult *r = chats_due(d, (chats_due_kind)k, now_ms, e);
+        if (!r)
+            return -1;
+        for (int i = 0; i < PQntuples(r); i++) {
+            char key[120];
+            desk_out o = {.pg = d, .key = key, .cat = cat};
+            int rc;
+            snprintf(key, sizeof key, "helpdesk:%s:%s:%lld", names[k], PQgetvalue(r, i, 0),
+                     (long long)now_ms / 60000);
+            if ((rc = desk_helpdesk_due(&o, (chats_due_kind)k, PQgetvalue(r, i, 0), now_ms, e)) <
+                0) {
+                PQclear(r);
+                return -1;
+            }
+            *counts[k] += rc;
+        }
+        PQclear(r);
+    }
+    return 0;
+}
+
 static int retention(db *d, const config *c, const char *now, scheduler_stats *st, err *e)
 {
     char days[16], *phones;
@@ -311,6 +341,8 @@ static int retention(db *d, const config *c, const char *now, scheduler_stats *s
     if (c->retention_days <= 0)
         return 0; /* keep forever */
     snprintf(days, sizeof days, "%d", c->retention_days);
+    if (chats_forget(d, atoll(now) - (int64_t)c->retention_days * 86400000, e) < 0)
+        return -1;
     if (!(r = case_pass(d, CASE_ANONYMISE, now, days, e)))
         return -1;
     if ((n = PQntuples(r)) == 0) {
@@ -655,6 +687,9 @@ static int duty(db *d, const config *c, const catalogue *cat, int64_t now_ms, co
     case 4:
         rc = lapses(d, cat, now, st, e);
         break;
+    case 5:
+        rc = helpdesk(d, cat, now_ms, st, e);
+        break;
     default:
         rc = retention(d, c, now, st, e);
         break;
@@ -671,12 +706,13 @@ int scheduler_pass(db *d, const config *c, const catalogue *cat, int64_t now_ms,
                    scheduler_stats *st, err *e)
 {
     static const char *const names[] = {"reminders",    "nodal escalation", "collector escalation",
-                                        "satisfaction", "waiting lapses",   "retention"};
+                                        "satisfaction", "waiting lapses",   "helpdesk",
+                                        "retention"};
     char now[32];
     int failed = 0;
     memset(st, 0, sizeof *st);
     snprintf(now, sizeof now, "%lld", (long long)now_ms);
-    for (int k = 0; k < 6; k++) {
+    for (int k = 0; k < (int)(sizeof names / sizeof *names); k++) {
         err de = {0};
         if (duty(d, c, cat, now_ms, now, k, st, &de) == 0)
             continue;

@@ -22,6 +22,9 @@ typedef struct scheduler_stats {
     int anonymised; /* closed cases past SAMPARK_RETENTION_DAYS stripped of personal data */
     int reopened_unexplained; /* "not satisfied" and no reason within a day: reopened */
     int docs_lapsed;          /* requests for documents unanswered for seven days */
+    /* the live helpdesk: kept questions delivered at their slot, questions gone to the fallback
+     * phones, conversations ended by silence, questions closed unanswered after a day */
+    int helpdesk_opened, helpdesk_fallback, helpdesk_silent, helpdesk_unanswered;
 } scheduler_stats;
 
 /* One pass at now_ms (Unix ms), saying everything in cat's words. Runs in its own

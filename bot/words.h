@@ -18,6 +18,9 @@ extern const char *const words_more[];
  * to answer a case that waits (the flow file names them as keywords too). */
 extern const char *const words_flow[];
 
+/* The words that leave a live helpdesk conversation for the menu. */
+extern const char *const words_menu[];
+
 /* 1 when norm (already text_normalize'd, non-empty) is one of list's words. */
 int words_in(const char *norm, const char *const *list);
 
