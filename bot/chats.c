@@ -14,7 +14,8 @@
     "id::text, citizen_phone, COALESCE(department, ''), lang, state, COALESCE(officer_phone, ''),"  \
     " fallback_at IS NOT NULL, COALESCE(case_id::text, ''),"                                     \
     " COALESCE((SELECT p.name->>'hi' FROM departments p WHERE p.code = department), ''),"          \
-    " COALESCE((SELECT p.name->>'en' FROM departments p WHERE p.code = department), '')"
+    " COALESCE((SELECT p.name->>'en' FROM departments p WHERE p.code = department), ''),"         \
+    " officer_phone IS NULL OR EXISTS (SELECT 1 FROM staff_phones s WHERE s.phone = officer_phone)"
 
 static const db_stmt st_open = {
     "chats_open",
@@ -50,6 +51,11 @@ static const db_stmt st_reschedule = {
     "chats_reschedule",
     "UPDATE helpdesk_chats SET opens_at = " MS("$2") " WHERE id = $1::bigint AND state = 'waiting'",
     2};
+static const db_stmt st_release = {
+    "chats_release",
+    "UPDATE helpdesk_chats SET state = 'asked', officer_phone = NULL, asked_at = " CLOCK ","
+    " fallback_at = NULL WHERE id = $1::bigint AND state = 'live'",
+    1};
 static const db_stmt st_take = {
     "chats_take",
     "UPDATE helpdesk_chats SET state = 'live', officer_phone = $2, answered_at = " CLOCK ","
@@ -140,7 +146,8 @@ static void fill(chat *c, const PGresult *r)
     db_copy(c->case_id, sizeof c->case_id, r, 0, 7);
     db_copy(c->dept_hi, sizeof c->dept_hi, r, 0, 8);
     db_copy(c->dept_en, sizeof c->dept_en, r, 0, 9);
-    c->reached = PQgetvalue(r, 0, 10)[0] == 't';
+    c->owner_staff = PQgetvalue(r, 0, 10)[0] == 't';
+    c->reached = PQgetvalue(r, 0, 11)[0] == 't';
 }
 
 /* A statement returning at most one conversation row into *c: 1, 0 none, -1 error. */
@@ -219,6 +226,11 @@ static int changed(db *d, const db_stmt *st, const char *const *params, err *e)
 int chats_take(db *d, const char *id, const char *officer, err *e)
 {
     return changed(d, &st_take, (const char *[]){id, officer}, e);
+}
+
+int chats_release(db *d, const char *id, err *e)
+{
+    return changed(d, &st_release, (const char *[]){id}, e);
 }
 
 int chats_close(db *d, const char *id, const char *reason, err *e)

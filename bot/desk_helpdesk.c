@@ -463,6 +463,34 @@ static int kept(desk_out *o, const chat *c, err *e)
     return rc;
 }
 
+/* The officer of live conversation c left the directory: it is asked again, of those on duty
+ * now (else the fallback phones, else the nodal officers), with everything the citizen wrote. */
+static int handover(desk_out *o, chat *c, err *e)
+{
+    helpdesk_route rt;
+    directory *hd = NULL;
+    PGresult *nodal = NULL;
+    int day, minute, rc = -1;
+    if (route_at(o, c->department[0] ? c->department : NULL, clock_now_ms(), &rt, &hd, &day,
+                 &minute, e) < 0)
+        goto out;
+    if (rt.kind == HELPDESK_WAIT) {
+        rt.n = 0;
+        for (size_t i = 0; i < hd->helpdesk->nfallback && rt.n < HELPDESK_MAX_REACH; i++)
+            rt.phones[rt.n++] = hd->helpdesk->fallback_phones[i];
+    }
+    if ((rt.n == 0 && nodal_phones(o, &rt, &nodal, e) < 0) || chats_release(o->pg, c->id, e) < 0 ||
+        chats_reach(o->pg, c->id, rt.phones, rt.n, 0, e) < 0)
+        goto out;
+    snprintf(c->state, sizeof c->state, "asked");
+    c->officer[0] = '\0';
+    rc = deliver(o, c, rt.phones, rt.n, MSG_HELPDESK_HEADLINE_NEW, e);
+out:
+    PQclear(nodal);
+    directory_free(hd);
+    return rc;
+}
+
 int desk_helpdesk_citizen(desk_out *o, const wa_message *m, int *to_menu, err *e)
 {
     chat c;
@@ -484,6 +512,8 @@ int desk_helpdesk_citizen(desk_out *o, const wa_message *m, int *to_menu, err *e
         return 1; /* a sticker or contacts card: nothing an officer can use */
     if (record(o, &c, "citizen", m->from, m->id, &s, NULL, 0, e) < 0)
         return -1;
+    if (strcmp(c.state, "live") == 0 && !c.owner_staff)
+        return handover(o, &c, e) < 0 ? -1 : 1;
     if (strcmp(c.state, "live") == 0)
         return citizen_to(o, &c, c.officer, &s, e) < 0 ? -1 : 1;
     if (strcmp(c.state, "waiting") == 0)
