@@ -1,7 +1,8 @@
 /* portal_api.c — the read API's handlers (see portal_api.h), on pool threads. SQL lives in
- * cases_query.c (cases) and chats_query.c (helpdesk conversations); this file checks arguments (400 naming the field), visibility (404) and shapes
- * the answers. The media proxy fetches from the Graph API with the access token and caches
- * under SAMPARK_MEDIA_DIR; neither the token nor Meta's URL ever reaches the browser.
+ * cases_query.c (cases) and chats_query.c (helpdesk conversations); this file checks arguments (400
+ * naming the field), visibility (404) and shapes the answers. The media proxy fetches from the
+ * Graph API with the access token and caches under SAMPARK_MEDIA_DIR; neither the token nor Meta's
+ * URL ever reaches the browser.
  *
  * The POST case actions (reply, docs, resolve, transfer, note) are the desk's own
  * (desk_officer_web): the same decision, events and citizen messages as the WhatsApp command,
@@ -483,9 +484,9 @@ static json_object *phones_json(const char *const *phones, size_t n, json_object
     for (size_t i = 0; i < n; i++) {
         json_object *p = json_object_new_object();
         json_object_object_add(p, "phone", json_object_new_string(phones[i]));
-        json_object_object_add(p, "name", json_object_object_get_ex(names, phones[i], &name)
-                                              ? json_object_get(name)
-                                              : NULL);
+        json_object_object_add(
+            p, "name",
+            json_object_object_get_ex(names, phones[i], &name) ? json_object_get(name) : NULL);
         json_object_array_add(a, p);
     }
     return a;
@@ -566,8 +567,8 @@ static void helpdesk(portal_thread *t, const portal_user *u, const portal_reques
     json_object *o = NULL, *nm = NULL;
     err e = {0};
     if (rq->nargs) {
-        portal_error(rs, 400, "%.*s: unknown argument (none taken)",
-                     (int)strcspn(rq->args[0], "="), rq->args[0]);
+        portal_error(rs, 400, "%.*s: unknown argument (none taken)", (int)strcspn(rq->args[0], "="),
+                     rq->args[0]);
         return;
     }
     if (!(chats = chats_query_desk(t->pg, visibility(u), u->phone, &e)) ||
@@ -578,7 +579,8 @@ static void helpdesk(portal_thread *t, const portal_user *u, const portal_reques
         goto out;
     }
     if (!(o = json_tokener_parse(chats)) || !(nm = json_tokener_parse(names)) ||
-        (stored && !(hd = directory_helpdesk_parse(stored, strlen(stored), "stored helpdesk", &e)))) {
+        (stored &&
+         !(hd = directory_helpdesk_parse(stored, strlen(stored), "stored helpdesk", &e)))) {
         portal_log("helpdesk: unreadable", e.msg[0] ? e.msg : "JSON");
         portal_error(rs, 503, "helpdesk: the stored roster or conversations are unreadable");
         goto out;
