@@ -586,7 +586,8 @@ static void helpdesk(portal_thread *t, const portal_user *u, const portal_reques
         goto out;
     }
     json_object_object_add(o, "now", now_json(local, day));
-    json_object_object_add(o, "roster", hd ? roster_json(hd->helpdesk, day, minute, nm) : NULL);
+    json_object_object_add(o, "roster",
+                           hd && hd->helpdesk ? roster_json(hd->helpdesk, day, minute, nm) : NULL);
     portal_json(rs, 200, o);
     o = NULL;
 out:
