@@ -1166,6 +1166,24 @@ int directory_stored_helpdesk(db *d, int64_t at_ms, char **helpdesk_json, int *d
     return 0;
 }
 
+static const db_stmt st_officer_names = {
+    "directory_officer_names",
+    "SELECT COALESCE(json_object_agg(phone, name), '{}')::text FROM"
+    " (SELECT DISTINCT ON (phone) phone, name FROM officers ORDER BY phone, department_code) o",
+    0};
+
+char *directory_officer_names(db *d, err *e)
+{
+    PGresult *r = db_query(d, &st_officer_names, NULL, e);
+    char *out;
+    if (!r)
+        return NULL;
+    if (!(out = strdup(PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "{}")))
+        err_set(e, ERR_ENV, "out of memory");
+    PQclear(r);
+    return out;
+}
+
 char *directory_roster_show(db *d, int64_t at_ms, err *e)
 {
     char *json = NULL, *body = NULL, *text = NULL, local[96] = "";

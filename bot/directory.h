@@ -110,6 +110,9 @@ int directory_portal_role(db *d, const char *phone, char *role, size_t rolesz, c
  * *minute since midnight, local the "YYYY-MM-DD HH:MM" text. *helpdesk_json is malloc'd. */
 int directory_stored_helpdesk(db *d, int64_t at_ms, char **helpdesk_json, int *day, int *minute,
                               char *local, size_t localsz, err *e);
+/* The officers' names by phone, {"919800000001": "Executive Engineer, PHE", ...}, as JSON text
+ * (malloc'd); a phone in two departments is named by its first department's row. NULL + e. */
+char *directory_officer_names(db *d, err *e);
 /* `sampark roster show`: the stored roster at at_ms (roster_describe), after a first line
  * naming the moment in the district's time zone. ERR_USER when no directory is loaded or it
  * has no "helpdesk". malloc'd. */

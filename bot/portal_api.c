@@ -1,7 +1,8 @@
 /* portal_api.c — the read API's handlers (see portal_api.h), on pool threads. SQL lives in
- * cases_query.c; this file checks arguments (400 naming the field), visibility (404) and shapes
- * the answers. The media proxy fetches from the Graph API with the access token and caches
- * under SAMPARK_MEDIA_DIR; neither the token nor Meta's URL ever reaches the browser.
+ * cases_query.c (cases) and chats_query.c (helpdesk conversations); this file checks arguments (400
+ * naming the field), visibility (404) and shapes the answers. The media proxy fetches from the
+ * Graph API with the access token and caches under SAMPARK_MEDIA_DIR; neither the token nor Meta's
+ * URL ever reaches the browser.
  *
  * The POST case actions (reply, docs, resolve, transfer, note) are the desk's own
  * (desk_officer_web): the same decision, events and citizen messages as the WhatsApp command,
@@ -21,6 +22,9 @@
 #include "cases.h"
 #include "catalogue.h"
 #include "cases_query.h"
+#include "chats_query.h"
+#include "clock.h"
+#include "directory.h"
 #include "desk.h"
 #include "desk_officer.h"
 #include "officer.h"
@@ -463,6 +467,138 @@ static void review(portal_thread *t, const portal_user *u, const portal_request 
     json_text(rs, json);
 }
 
+/* ---- the helpdesk (SPEC section 11) ---------------------------------------------------------- */
+
+static json_object *hhmm(int minute)
+{
+    char s[8];
+    snprintf(s, sizeof s, "%02d:%02d", minute / 60 % 24, minute % 60);
+    return json_object_new_string(s);
+}
+
+/* [{"phone", "name"}]: the name from the officers (names: phone → name), null for a phone that
+ * is no department's officer (a nodal officer on the fallback list). */
+static json_object *phones_json(const char *const *phones, size_t n, json_object *names)
+{
+    json_object *a = json_object_new_array(), *name;
+    for (size_t i = 0; i < n; i++) {
+        json_object *p = json_object_new_object();
+        json_object_object_add(p, "phone", json_object_new_string(phones[i]));
+        json_object_object_add(
+            p, "name",
+            json_object_object_get_ex(names, phones[i], &name) ? json_object_get(name) : NULL);
+        json_object_array_add(a, p);
+    }
+    return a;
+}
+
+/* The slots (or opening hours) of r's list that run on day, in the directory's order. */
+static json_object *today_json(const roster_slot *list, size_t n, int day, int minute,
+                               json_object *names)
+{
+    json_object *a = json_object_new_array();
+    for (size_t i = 0; i < n; i++) {
+        const roster_slot *s = &list[i];
+        json_object *x;
+        if (!(s->days & (1u << day)))
+            continue;
+        x = json_object_new_object();
+        if (s->department) {
+            json_object_object_add(x, "department", json_object_new_string(s->department));
+            json_object_object_add(x, "phones", phones_json(s->phones, s->nphones, names));
+        }
+        json_object_object_add(x, "from", hhmm(s->from));
+        json_object_object_add(x, "to", hhmm(s->to));
+        json_object_object_add(x, "on_duty_now",
+                               json_object_new_boolean(roster_slot_runs(s, day, minute)));
+        json_object_array_add(a, x);
+    }
+    return a;
+}
+
+/* Today's roster at day/minute: the slots with who sits in them, the opening hours, whether the
+ * desk is open (else when the next slot starts), who is on duty now and the fallback phones. */
+static json_object *roster_json(const roster *r, int day, int minute, json_object *names)
+{
+    json_object *o = json_object_new_object(), *next = NULL;
+    const char *on[ROSTER_MAX_SLOTS];
+    size_t non = roster_on_duty(r, NULL, day, minute, on, ROSTER_MAX_SLOTS);
+    int open = roster_is_open(r, day, minute), nd, nm, wait;
+    json_object_object_add(o, "slots", today_json(r->slots, r->nslots, day, minute, names));
+    json_object_object_add(o, "hours", today_json(r->hours, r->nhours, day, minute, names));
+    json_object_object_add(o, "open_now", json_object_new_boolean(open));
+    if (!open && (wait = roster_next_opening(r, NULL, day, minute, &nd, &nm)) >= 0) {
+        next = json_object_new_object();
+        json_object_object_add(next, "day", json_object_new_string(roster_day_name(nd)));
+        json_object_object_add(next, "time", hhmm(nm));
+        json_object_object_add(next, "in_minutes", json_object_new_int(wait));
+    }
+    json_object_object_add(o, "next_opening", next);
+    json_object_object_add(o, "on_duty_now",
+                           phones_json(on, non < ROSTER_MAX_SLOTS ? non : ROSTER_MAX_SLOTS, names));
+    json_object_object_add(o, "fallback_phones",
+                           phones_json(r->fallback_phones, r->nfallback, names));
+    return o;
+}
+
+/* {"local": "YYYY-MM-DD HH:MM", "timezone", "weekday"} from directory_stored_helpdesk's
+ * "YYYY-MM-DD HH:MM Zone"; null when no directory is loaded. */
+static json_object *now_json(const char *local, int day)
+{
+    json_object *o;
+    if (strlen(local) < 16)
+        return NULL;
+    o = json_object_new_object();
+    json_object_object_add(o, "local", json_object_new_string_len(local, 16));
+    json_object_object_add(o, "timezone", json_object_new_string(local[16] ? local + 17 : ""));
+    json_object_object_add(o, "weekday", json_object_new_string(roster_day_name(day)));
+    return o;
+}
+
+/* GET /api/helpdesk: today's roster, the open conversations, the unanswered and the median
+ * first answer (chats_query_desk); the roster is the whole district's for every role (it is the
+ * Kendra's timetable), the conversations only those the viewer may see. */
+static void helpdesk(portal_thread *t, const portal_user *u, const portal_request *rq,
+                     portal_response *rs)
+{
+    char local[96] = "", *stored = NULL, *names = NULL, *chats = NULL;
+    int day = 0, minute = 0;
+    directory *hd = NULL;
+    json_object *o = NULL, *nm = NULL;
+    err e = {0};
+    if (rq->nargs) {
+        portal_error(rs, 400, "%.*s: unknown argument (none taken)", (int)strcspn(rq->args[0], "="),
+                     rq->args[0]);
+        return;
+    }
+    if (!(chats = chats_query_desk(t->pg, visibility(u), u->phone, &e)) ||
+        directory_stored_helpdesk(t->pg, clock_now_ms(), &stored, &day, &minute, local,
+                                  sizeof local, &e) < 0 ||
+        !(names = directory_officer_names(t->pg, &e))) {
+        db_failed(rs, "helpdesk", &e);
+        goto out;
+    }
+    if (!(o = json_tokener_parse(chats)) || !(nm = json_tokener_parse(names)) ||
+        (stored &&
+         !(hd = directory_helpdesk_parse(stored, strlen(stored), "stored helpdesk", &e)))) {
+        portal_log("helpdesk: unreadable", e.msg[0] ? e.msg : "JSON");
+        portal_error(rs, 503, "helpdesk: the stored roster or conversations are unreadable");
+        goto out;
+    }
+    json_object_object_add(o, "now", now_json(local, day));
+    json_object_object_add(o, "roster",
+                           hd && hd->helpdesk ? roster_json(hd->helpdesk, day, minute, nm) : NULL);
+    portal_json(rs, 200, o);
+    o = NULL;
+out:
+    json_object_put(o);
+    json_object_put(nm);
+    directory_free(hd);
+    free(chats);
+    free(stored);
+    free(names);
+}
+
 /* ---- the case actions ---------------------------------------------------------------------- */
 
 static const struct {
@@ -730,5 +866,7 @@ void portal_api(portal_thread *t, const portal_user *u, const portal_request *rq
         return stats(t, u, rq, rs);
     if (strcmp(path, "/api/review") == 0)
         return review(t, u, rq, rs);
+    if (strcmp(path, "/api/helpdesk") == 0)
+        return helpdesk(t, u, rq, rs);
     portal_error(rs, 404, "no such API route");
 }

@@ -40,6 +40,11 @@ static int matches(const roster_slot *s, const char *department)
     return !department || strcmp(s->department, department) == 0;
 }
 
+int roster_slot_runs(const roster_slot *s, int day, int minute)
+{
+    return day >= 0 && day < 7 && (s->days & (1u << day)) && minute >= s->from && minute < s->to;
+}
+
 size_t roster_on_duty(const roster *r, const char *department, int day, int minute,
                       const char **out, size_t max)
 {
@@ -48,8 +53,7 @@ size_t roster_on_duty(const roster *r, const char *department, int day, int minu
         return 0;
     for (size_t i = 0; i < r->nslots; i++) {
         const roster_slot *s = &r->slots[i];
-        if (!matches(s, department) || !(s->days & (1u << day)) || minute < s->from ||
-            minute >= s->to)
+        if (!matches(s, department) || !roster_slot_runs(s, day, minute))
             continue;
         for (size_t j = 0; j < s->nphones; j++) {
             size_t k;
@@ -96,8 +100,7 @@ int roster_next_opening(const roster *r, const char *department, int day, int mi
 int roster_is_open(const roster *r, int day, int minute)
 {
     for (size_t i = 0; r && day >= 0 && day < 7 && i < r->nhours; i++)
-        if ((r->hours[i].days & (1u << day)) && minute >= r->hours[i].from &&
-            minute < r->hours[i].to)
+        if (roster_slot_runs(&r->hours[i], day, minute))
             return 1;
     return 0;
 }

@@ -33,6 +33,9 @@ int roster_parse_hhmm(const char *s);
 /* Short day name of 0..6 ("mon"). */
 const char *roster_day_name(int day);
 
+/* Whether slot s runs on day at minute (from up to, not including, to). */
+int roster_slot_runs(const roster_slot *s, int day, int minute);
+
 /* The phones on duty on day at minute: the slots of department, or of every department when
  * department is NULL, that run then; each phone once, in roster order. Fills out (up to max)
  * and returns how many there are (which may exceed max). */

@@ -5,10 +5,13 @@ taking the login codes. Static files and their headers, path traversal, login by
 (text inside the window, template outside it), single use, expiry (SAMPARK_PORTAL_CODE_TTL_S),
 the limits and the lockout, sessions and CSRF, roles, the case list with its filters and paging,
 search in Hindi and English, CSV, the case page, the media proxy, statistics, the weekly
-review, the case actions (each desk action by web:<phone>, each refusal) — and no phone number, code or complaint text in the server's log.
+review, the case actions (each desk action by web:<phone>, each refusal), the helpdesk view
+(today's roster, the open conversations without the citizens' phones or words, the median
+first answer) — and no phone number, code or complaint text in the server's log.
 Prints 'N passed, N failed'."""
 import contextlib
 import csv
+import datetime
 import http.client
 import io
 import json
@@ -869,9 +872,187 @@ def test_total_is_capped():
                 and body["total"] == 7, (st, body.get("total")))
 
 
+# ---- the helpdesk view (SPEC section 11, issue 18) ----------------------------------------------
+
+HD_CITIZEN = "9198111777"  # + 2 digits: the helpdesk conversations' citizens
+HD_WORDS = "मेरा नल टूटा है HDSECRETWORD"  # a citizen's message: never in the portal's answer
+DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def district_now():
+    """The district's (IST) weekday index and minute of the day, now."""
+    n = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=5, minutes=30)))
+    return n.weekday(), n.hour * 60 + n.minute
+
+
+def load_directory(env, helpdesk):
+    """The sample directory with its "helpdesk" block replaced (None: without one), loaded."""
+    with open(os.path.join(h.ROOT, "flows", "district.json")) as f:
+        d = json.load(f)
+    d.pop("helpdesk", None)
+    if helpdesk is not None:
+        d["helpdesk"] = helpdesk
+    path = os.path.join(env.tmp, "district-helpdesk.json")
+    with open(path, "w") as f:
+        json.dump(d, f, ensure_ascii=False)
+    r = subprocess.run([h.BIN, "directory", "load", path], env=env.env(), capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"directory load: {r.stderr}")
+
+
+def today_helpdesk():
+    """Open all week; PHE on duty all day, REVENUE today but not now, CSPDCL only tomorrow."""
+    day, minute = district_now()
+    rev = ("00:00", "01:00") if minute >= 120 else ("22:00", "23:00")
+    return {"hours": [{"days": DAYS, "from": "00:00", "to": "23:59"}],
+            "roster": [{"days": DAYS, "from": "00:00", "to": "23:59", "department": "PHE", "phones": [PHE_OFFICER]},
+                       {"days": [DAYS[day]], "from": rev[0], "to": rev[1], "department": "REVENUE",
+                        "phones": ["919800000003"]},
+                       {"days": [DAYS[(day + 1) % 7]], "from": "10:00", "to": "13:00", "department": "CSPDCL",
+                        "phones": [CSPDCL_OFFICER]}],
+            "fallback_phones": [NODAL]}
+
+
+# (n, department, state, reached, officer, asked minutes ago, answered minutes ago, created minutes ago)
+HD_CHATS = [
+    (1, "PHE", "asked", [PHE_OFFICER], None, 15, None, 15),
+    (2, "PHE", "live", [PHE_OFFICER], PHE_OFFICER, 20, 16, 21),
+    (3, "CSPDCL", "asked", [CSPDCL_OFFICER], None, 3, None, 3),
+    (4, None, "waiting", [], None, None, None, 60),
+    (5, None, "asked", [PHE_OFFICER, CSPDCL_OFFICER], None, 12, None, 12),
+    (6, "PHE", "closed", [PHE_OFFICER], PHE_OFFICER, 2880, 2874, 2880),
+    (7, "CSPDCL", "closed", [CSPDCL_OFFICER], CSPDCL_OFFICER, 57600, 57590, 57600),
+    (8, "PHE", "closed", [PHE_OFFICER], None, 1440, None, 1440),
+]
+
+
+def seed_helpdesk(env):
+    """today_helpdesk() loaded and HD_CHATS inserted, ids 1..8 (with a citizen's message)."""
+    load_directory(env, today_helpdesk())
+    ago = lambda m: "NULL" if m is None else f"now() - interval '{m} minutes'"  # noqa: E731
+    sql = []
+    for n, dep, state, reached, officer, asked, answered, created in HD_CHATS:
+        arr = "ARRAY[" + ",".join(q(p) for p in reached) + "]::text[]"
+        ended = state == "closed"
+        sql.append("INSERT INTO helpdesk_chats (id, citizen_phone, department, state, officer_phone, reached,"
+                   " created_at, opens_at, asked_at, answered_at, ended_at, end_reason) VALUES"
+                   f" ({n}, '{HD_CITIZEN}{n:02d}', {q(dep)}, '{state}', {q(officer)}, {arr}, {ago(created)},"
+                   f" {'now() + interval ' + q('1 day') if state == 'waiting' else 'NULL'}, {ago(asked)},"
+                   f" {ago(answered)}, {'now()' if ended else 'NULL'},"
+                   f" {q(('officer' if answered else 'unanswered') if ended else None)})")
+    sql.append("SELECT setval('helpdesk_chats_id_seq', 100)")
+    sql.append(f"INSERT INTO helpdesk_messages (chat_id, side, phone, text) VALUES (1, 'citizen', '{HD_CITIZEN}01',"
+               f" {q(HD_WORDS)})")
+    h.psql(env.url, "; ".join(sql))
+
+
+def test_helpdesk():
+    with portal_env("phelp") as (env, fake):
+        seed_helpdesk(env)
+        port = serve(env, fake).port
+        st, _, _ = Client(port).get("/api/helpdesk")
+        h.check("helpdesk: 401 without a session", st == 401, st)
+        coll, phe, cspdcl = (login(port, fake, p) for p in (COLLECTOR, PHE_OFFICER, CSPDCL_OFFICER))
+        h.check("helpdesk: three roles sign in", all((coll, phe, cspdcl)))
+        st, hd, raw = coll.get("/api/helpdesk")
+        body = json.loads(raw) if st == 200 else {}
+        h.check("helpdesk: 200 JSON with now, roster, open, unanswered, first_answer", st == 200 and
+                {"now", "roster", "open", "unanswered", "first_answer"} <= set(body), (st, raw[:300]))
+        h.check("helpdesk: no citizen phone, no citizen words in the answer (any role)",
+                all(HD_CITIZEN.encode() not in c.get("/api/helpdesk")[2] and b"HDSECRETWORD" not in
+                    c.get("/api/helpdesk")[2] for c in (coll, phe, cspdcl)))
+        day, minute = district_now()
+        now = body.get("now") or {}
+        h.check("helpdesk: now is the district's local time and weekday",
+                re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", now.get("local", "")) is not None
+                and now.get("weekday") == DAYS[day] and now.get("timezone") == "Asia/Kolkata", now)
+        check_roster(body.get("roster") or {}, minute)
+        check_open(body)
+        check_first_answer(body)
+        check_officers(phe, cspdcl)
+        st, body = coll.get_json("/api/helpdesk?at=2026-12-07")
+        h.check("helpdesk: an unknown argument → 400 naming it", st == 400 and body["error"].startswith("at:"), body)
+        tomorrow = DAYS[(day + 1) % 7]
+        load_directory(env, {"hours": [{"days": [tomorrow], "from": "09:00", "to": "18:00"}],
+                             "roster": [{"days": [tomorrow], "from": "10:00", "to": "13:00", "department": "PHE",
+                                         "phones": [PHE_OFFICER]}], "fallback_phones": [NODAL]})
+        st, body = coll.get_json("/api/helpdesk")
+        r = body.get("roster") or {}
+        h.check("roster: a closed day → no slots today, closed, the next slot tomorrow 10:00",
+                r.get("slots") == [] and r.get("hours") == [] and r.get("open_now") is False
+                and (r.get("next_opening") or {}).get("day") == tomorrow
+                and r["next_opening"].get("time") == "10:00", r)
+        load_directory(env, None)
+        st, body = coll.get_json("/api/helpdesk")
+        h.check("helpdesk: a directory without a helpdesk block → roster null, the conversations still listed",
+                st == 200 and body.get("roster") is None and len(body.get("open", [])) == 5, (st, body.get("roster")))
+
+
+def check_roster(r, minute):
+    slots = r.get("slots", [])
+    deps = [s.get("department") for s in slots]
+    h.check("roster: today's slots only (PHE, REVENUE; CSPDCL sits tomorrow)", deps == ["PHE", "REVENUE"], deps)
+    phe = slots[0] if slots else {}
+    h.check("roster: a slot's department, times, phones with officer names and on-duty flag",
+            phe.get("from") == "00:00" and phe.get("to") == "23:59"
+            and phe.get("phones") == [{"phone": PHE_OFFICER, "name": "Executive Engineer, PHE"}]
+            and phe.get("on_duty_now") is (minute < 1439), phe)
+    h.check("roster: the REVENUE slot is today but not now", len(slots) == 2 and slots[1]["on_duty_now"] is False
+            and slots[1]["phones"][0]["name"] == "SDM (Revenue)", slots[1:])
+    h.check("roster: open now, no next opening, the fallback phone (a nodal officer: no officer name)",
+            r.get("open_now") is True and r.get("next_opening") is None
+            and r.get("fallback_phones") == [{"phone": NODAL, "name": None}], r)
+    h.check("roster: on duty now is the PHE officer", [p["phone"] for p in r.get("on_duty_now", [])]
+            == ([PHE_OFFICER] if minute < 1439 else []), r.get("on_duty_now"))
+
+
+def check_open(body):
+    rows = {o["id"]: o for o in body.get("open", [])}
+    h.check("open: the five conversations not closed, oldest first, as H<id>",
+            [o["id"] for o in body.get("open", [])] == ["H4", "H2", "H1", "H5", "H3"] and body.get("open_total") == 5,
+            list(rows))
+    h.check("open: each row's fields, no citizen", all(set(o) == {"id", "department", "state", "officer", "created_at",
+                                                                 "asked_at", "opens_at", "waiting_minutes"}
+                                                      for o in rows.values()), rows.get("H1"))
+    live, waiting, asked = rows.get("H2", {}), rows.get("H4", {}), rows.get("H1", {})
+    h.check("open: the live one names its officer", live.get("state") == "live" and live.get("officer") ==
+            {"phone": PHE_OFFICER, "name": "Executive Engineer, PHE"}, live)
+    h.check("open: a waiting general one has no department, officer nor asked time, and when it opens",
+            waiting.get("department") is None and waiting.get("officer") is None and waiting.get("asked_at") is None
+            and waiting.get("opens_at", "").endswith("Z") and 59 <= waiting.get("waiting_minutes", 0) <= 61, waiting)
+    h.check("open: waiting minutes count from the question", asked.get("department") == "PHE"
+            and 14 <= asked.get("waiting_minutes", 0) <= 16 and asked.get("officer") is None, asked)
+    h.check("unanswered: three asked, two of them past 10 minutes",
+            body.get("unanswered") == {"count": 3, "past_10_min": 2}, body.get("unanswered"))
+
+
+def check_first_answer(body):
+    fa = {f["department"]: f for f in body.get("first_answer", [])}
+    h.check("first answer: general first, then by department, only those asked in 30 days",
+            [f["department"] for f in body.get("first_answer", [])] == [None, "CSPDCL", "PHE"], list(fa))
+    h.check("first answer: PHE reached 4, answered 2, median 5 minutes (4 and 6)",
+            fa.get("PHE") == {"department": "PHE", "reached": 4, "answered": 2, "median_minutes": 5.0}, fa.get("PHE"))
+    h.check("first answer: none answered → median null", fa.get("CSPDCL", {}).get("median_minutes", 0) is None
+            and fa["CSPDCL"]["reached"] == 1 and fa.get(None, {}).get("reached") == 1, fa)
+
+
+def check_officers(phe, cspdcl):
+    st, body = phe.get_json("/api/helpdesk")
+    ids = [o["id"] for o in body.get("open", [])]
+    h.check("an officer: their department's conversations and the general one that reached them, not another's",
+            st == 200 and ids == ["H2", "H1", "H5"] and body.get("unanswered") == {"count": 2, "past_10_min": 2}, ids)
+    h.check("an officer: first answers of PHE and the general ones that reached them",
+            [f["department"] for f in body.get("first_answer", [])] == [None, "PHE"], body.get("first_answer"))
+    h.check("an officer: the day's whole roster (the Kendra's timetable)",
+            len((body.get("roster") or {}).get("slots", [])) == 2, body.get("roster"))
+    st, body = cspdcl.get_json("/api/helpdesk")
+    ids = [o["id"] for o in body.get("open", [])]
+    h.check("another department's officer: theirs and the general one they were asked", ids == ["H5", "H3"], ids)
+
+
 TESTS = [test_static_files, test_login_and_sessions, test_limits_and_lockout, test_code_expiry_and_dry_run,
          test_read_api, test_case_actions, test_a_slow_portal_query_never_holds_the_webhook,
-         test_review_attacks, test_total_is_capped]
+         test_review_attacks, test_total_is_capped, test_helpdesk]
 
 
 def main():

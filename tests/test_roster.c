@@ -61,6 +61,12 @@ static void on_duty(void **state)
     assert_int_equal(roster_on_duty(&r, NULL, MON, 750, out, 1), 3); /* the count, not max */
     assert_int_equal(roster_on_duty(&r, NULL, 7, 750, out, 8), 0);
     assert_int_equal(roster_on_duty(NULL, NULL, MON, 750, out, 8), 0);
+    /* One slot at a time (the portal's "on duty now" per slot). */
+    assert_true(roster_slot_runs(&slots[0], THU, 600));
+    assert_false(roster_slot_runs(&slots[0], THU, 780));
+    assert_false(roster_slot_runs(&slots[0], TUE, 700));
+    assert_false(roster_slot_runs(&slots[0], -1, 700));
+    assert_false(roster_slot_runs(&slots[0], 7, 700));
 }
 
 static void next_opening(void **state)

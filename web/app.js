@@ -1,6 +1,7 @@
 // app.js — the collectorate portal (SPEC section 10): log in by WhatsApp code, the overview
 // (departments and a 30-day chart), the case list (filters, keyset paging, CSV), the case page
-// (trail, messages, attachments, actions) and the printable weekly review, in Hindi or English.
+// (trail, messages, attachments, actions), the printable weekly review and the helpdesk (today's
+// roster, the open conversations, the first answers), in Hindi or English.
 // Pages are views of the URL's hash (#/cases?status=open), so the browser's back button and
 // links work. Every node is built with textContent: no server text ever becomes HTML, and the
 // page runs under Content-Security-Policy default-src 'self' (no inline script or style).
@@ -41,7 +42,7 @@ function paintChrome() {
   $("logout").hidden = !user;
   $("who").textContent = user ? `${user.name} · ${t(`role.${user.role}`)}` : "";
   const page = location.hash.split(/[/?]/)[1] || "";
-  for (const [id, name] of [["nav-overview", ""], ["nav-cases", "cases"], ["nav-review", "review"]])
+  for (const [id, name] of [["nav-overview", ""], ["nav-cases", "cases"], ["nav-review", "review"], ["nav-helpdesk", "helpdesk"]])
     $(id).classList.toggle("here", page === name || (name === "cases" && page === "case"));
 }
 
@@ -352,6 +353,85 @@ async function renderReview() {
       list("unsatisfied", d.unsatisfied || [], d.counts?.unsatisfied ?? 0))) : el("p", {}, t("nothing"))));
 }
 
+// ---- the helpdesk -----------------------------------------------------------------------------
+
+// "1 h 5 min" of a number of minutes.
+function duration(min) {
+  const m = Math.max(0, Math.round(min ?? 0));
+  if (m < 60) return `${m} ${t("minutes")}`;
+  return `${Math.floor(m / 60)} ${t("hours")}${m % 60 ? ` ${m % 60} ${t("minutes")}` : ""}`;
+}
+
+// Officers as "name (phone)", or the phone alone when it is no department's officer.
+function people(list) {
+  return (list || []).map((p) => (p.name ? `${p.name} (${p.phone})` : p.phone)).join(", ");
+}
+
+const deptOrGeneral = (d) => d ?? t("general");
+
+function rosterBlock(r) {
+  if (!r) return el("p", { id: "no-roster" }, t("noRoster"));
+  const next = r.next_opening;
+  const state = r.open_now ? el("span", { class: "status st-resolved" }, t("deskOpen"))
+    : el("span", { class: "status st-open" }, t("deskClosed"),
+      next ? ` · ${t("nextOpening")} ${t(`wd.${next.day}`)} ${next.time}` : "");
+  const hours = (r.hours || []).map((h) => `${h.from}–${h.to}`).join(", ");
+  const rows = [...(r.slots || [])].sort((a, b) => a.from.localeCompare(b.from) || a.department.localeCompare(b.department));
+  return el("div", {},
+    el("p", { id: "desk-state" }, state, hours ? ` ${t("hoursToday")}: ${hours}` : ""),
+    rows.length ? el("div", { class: "scroll" }, el("table", { id: "roster-table" },
+      el("thead", {}, el("tr", {}, ["slot", "department", "officers"].map((k) => el("th", {}, t(k))))),
+      el("tbody", {}, rows.map((s) => el("tr", { class: s.on_duty_now ? "on-duty" : null, "data-department": s.department },
+        el("td", { class: "nowrap" }, `${s.from}–${s.to}`, s.on_duty_now ? el("span", { class: "tag duty" }, t("onDutyNow")) : null),
+        el("td", {}, s.department), el("td", {}, people(s.phones)))))))
+      : el("p", {}, t("noSlotsToday")),
+    el("p", { id: "fallback" }, `${t("fallbackPhones")}: ${people(r.fallback_phones) || "—"}`));
+}
+
+function openTable(d) {
+  const rows = d.open || [];
+  if (!rows.length) return el("p", { id: "no-open" }, t("noOpenChats"));
+  const late = (c) => c.state === "asked" && c.waiting_minutes >= 10;
+  return el("div", {},
+    el("div", { class: "scroll" }, el("table", { id: "open-table", class: "folds" },
+      el("thead", {}, el("tr", {}, [["chatId"], ["department"], ["state"], ["waiting"], ["officer", "wide"]].map(([k, c]) =>
+        el("th", { class: c || null }, t(k))))),
+      el("tbody", {}, rows.map((c) => el("tr", { class: late(c) ? "late" : null, "data-id": c.id },
+        el("td", {}, c.id), el("td", {}, deptOrGeneral(c.department)),
+        el("td", {}, el("span", { class: `status hd-${c.state}` }, t(`hd.${c.state}`)),
+          c.state === "waiting" && c.opens_at ? ` · ${when(c.opens_at)}` : ""),
+        el("td", { class: "nowrap" }, duration(c.waiting_minutes)),
+        el("td", { class: "wide" }, c.officer ? people([c.officer]) : "—")))))),
+    d.open_total > rows.length ? el("p", {}, `${t("listedAtMost")} ${d.listed_at_most}`) : null);
+}
+
+function firstAnswerTable(list) {
+  if (!(list || []).length) return el("p", {}, t("noChats30"));
+  return el("div", { class: "scroll" }, el("table", { id: "first-answer-table" },
+    el("thead", {}, el("tr", {}, el("th", {}, t("department")),
+      ["reachedOfficers", "answered", "medianFirstAnswer"].map((k) => el("th", { class: "num" }, t(k))))),
+    el("tbody", {}, list.map((f) => el("tr", {},
+      el("th", { scope: "row" }, deptOrGeneral(f.department)), el("td", { class: "num" }, f.reached),
+      el("td", { class: "num" }, f.answered),
+      el("td", { class: "num" }, f.median_minutes === null ? "—" : duration(f.median_minutes)))))));
+}
+
+async function renderHelpdesk() {
+  view.replaceChildren(el("p", {}, t("loading")));
+  const r = await get("/api/helpdesk");
+  if (r.status === 401) return;
+  if (r.status !== 200) return view.replaceChildren(errorBox(r.data, r.status));
+  const d = r.data, u = d.unanswered || { count: 0, past_10_min: 0 };
+  view.replaceChildren(el("section", { id: "helpdesk" },
+    el("h1", {}, t("helpdesk"), " ", el("small", {}, d.now ? `${d.now.local} · ${t(`wd.${d.now.weekday}`)}` : "")),
+    el("p", { id: "unanswered", class: "card counts" },
+      el("span", {}, `${t("unanswered")}: `, el("b", {}, String(u.count))),
+      el("span", { class: u.past_10_min ? "late" : null, id: "past10" }, `${t("past10")}: `, el("b", {}, String(u.past_10_min)))),
+    el("h2", {}, t("todayRoster")), rosterBlock(d.roster),
+    el("h2", {}, `${t("openChats")} (${d.open_total ?? 0})`), openTable(d),
+    el("h2", {}, t("firstAnswer"), " ", el("small", {}, t("last30"))), firstAnswerTable(d.first_answer)));
+}
+
 // ---- routing ----------------------------------------------------------------------------------
 
 async function route() {
@@ -362,6 +442,7 @@ async function route() {
   if (m) return renderCase(m[1]);
   if (path === "/cases") return renderCases();
   if (path === "/review") return renderReview();
+  if (path === "/helpdesk") return renderHelpdesk();
   return renderOverview();
 }
 

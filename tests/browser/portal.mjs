@@ -3,8 +3,9 @@
 //   node portal.mjs PORTAL_BASE FAKE_GRAPH_BASE SCREENSHOT_DIR
 // Logs in with the code the fake Graph API took, filters the list, prints the weekly review, opens
 // a case from it, replies (the citizen's chat gets it), resolves (the satisfaction question goes
-// out), switches to Hindi (the served Devanagari font draws it), checks another department's
-// officer cannot open the case, logs out, and walks the pages on a phone-sized screen. Every request outside localhost is
+// out), switches to Hindi (the served Devanagari font draws it), opens the helpdesk view (today's
+// roster, the open conversations) in English and Hindi, checks another department's officer
+// cannot open the case, logs out, and walks the pages on a phone-sized screen. Every request outside localhost is
 // refused; a CSP violation or a script error fails the run. Prints "ok ..."/"FAIL ..." lines,
 // the screenshots' paths, and "N passed, N failed"; exits 1 on any failure.
 import { chromium } from "playwright-core";
@@ -203,7 +204,34 @@ try {
   await page.click("#nav-overview");
   await page.waitForSelector("#chart canvas");
   await shot(page, "overview-hi");
+  await page.click("#nav-helpdesk");
+  await page.waitForSelector("#roster-table tbody tr");
+  const hiHelp = await page.evaluate(() => ({
+    h1: document.querySelector("#helpdesk h1").textContent,
+    general: [...document.querySelectorAll("#open-table td")].some((td) => td.textContent === "सामान्य"),
+  }));
+  check("helpdesk in Hindi: the heading and a general conversation in Hindi", hiHelp.h1.startsWith("हेल्पडेस्क") && hiHelp.general, hiHelp);
+  await shot(page, "helpdesk-hi");
   await page.click("#lang"); // back to English
+  await page.waitForFunction(() => document.documentElement.lang === "en" && document.querySelector("#helpdesk h1")?.textContent.startsWith("Helpdesk"));
+  await page.waitForSelector("#roster-table tbody tr");
+  const help = await page.evaluate(() => ({
+    roster: [...document.querySelectorAll("#roster-table tbody tr")].map((r) => r.dataset.department).sort(),
+    duty: [...document.querySelectorAll("#roster-table tr.on-duty")].map((r) => r.dataset.department),
+    officer: document.querySelector("#roster-table tr[data-department=PHE]")?.textContent || "",
+    open: [...document.querySelectorAll("#open-table tbody tr")].map((r) => r.dataset.id),
+    late: getComputedStyle(document.getElementById("past10")).color,
+    unanswered: document.getElementById("unanswered").textContent,
+    first: document.querySelectorAll("#first-answer-table tbody tr").length,
+  }));
+  check("helpdesk: today's roster (PHE on duty now, with the officer's name; REVENUE later)",
+    help.roster.join() === "PHE,REVENUE" && help.duty.join() === "PHE" && help.officer.includes("Executive Engineer, PHE"), help);
+  check("helpdesk: the officer's open conversations (PHE's and the general one that reached them)",
+    help.open.join() === "H2,H1,H5", help.open);
+  check("helpdesk: 2 unanswered, past 10 minutes in the warning colour",
+    /Unanswered questions: 2/.test(help.unanswered) && help.late === "rgb(179, 38, 30)", help);
+  check("helpdesk: the first-answer table (general and PHE)", help.first === 2, help.first);
+  await shot(page, "helpdesk");
 
   // A case already transferred 3 times (e2e_browser.py): an officer's transfer only asks the
   // nodal officers, and the page must say so rather than "Done."
@@ -248,6 +276,13 @@ try {
   await phone.waitForSelector("#action-form");
   check("phone: the case page and its action form fit", await noOverflow(phone));
   await shot(phone, "phone-case");
+  await phone.setViewportSize({ width: 360, height: 780 });
+  await phone.click("#nav-helpdesk");
+  await phone.waitForSelector("#open-table tbody tr");
+  check("phone (360 px): the helpdesk fits, the collector sees all five open conversations (officer folded away)",
+    await noOverflow(phone) && (await phone.$$("#open-table tbody tr")).length === 5 &&
+    await phone.$eval("#open-table th.wide", (th) => getComputedStyle(th).display === "none"));
+  await shot(phone, "phone-helpdesk");
   await phone.context().close();
 } catch (e) {
   check("the browser run went to the end", false, String(e && e.stack || e));
