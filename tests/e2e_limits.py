@@ -8,6 +8,7 @@ question past the hour's limit is not forwarded; a flood of messages is recorded
 answered once; an officer is never limited; /metrics counts each. Prints 'N passed, N failed'."""
 import json
 import os
+import subprocess
 import sys
 import time
 
@@ -138,12 +139,13 @@ def test_urgent_per_day(env, port):
 
 def test_helpdesk_per_hour(env, port):
     c = "919877710004"
-    ask = [dict(reply_id="c:helpdesk"), dict(text="राशन कार्ड में नाम कैसे जुड़वाएं, कृपया बताएं")]
+    ask = [dict(reply_id="c:helpdesk"), dict(reply_id="d:"),
+           dict(text="राशन कार्ड में नाम कैसे जुड़वाएं, कृपया बताएं")]
     ok = all(step(env, port, c, **s) for s in [dict(text="नमस्ते"), dict(reply_id="c:hi")] + ask)
     h.check("the first question reaches the nodal officer",
             ok and h.wait_for(lambda: said(env, NODAL, "%हेल्पडेस्क%राशन कार्ड में नाम%") == 1, 10))
-    ask[1] = dict(text="पेंशन कब से नहीं आई, कृपया जांच करें")
-    ok = all(step(env, port, c, **s) for s in ask)
+    ask[2] = dict(text="पेंशन कब से नहीं आई, कृपया जांच करें")
+    ok = all(step(env, port, c, **s) for s in [dict(text="menu")] + ask)
     h.check("the second in the hour is not forwarded", ok and said(env, NODAL, "%पेंशन कब से%") == 0)
     h.check("the citizen is told why", said(env, c, "%इस घंटे आप हेल्पडेस्क को 1 प्रश्न भेज चुके हैं%") == 1)
     h.check("/metrics counts it", metric(port, "helpdesk") == 1, metric(port, "helpdesk"))
@@ -177,12 +179,26 @@ def test_officers_never_limited(env, port):
     h.check("and /metrics counts none of them", metric(port, "messages") == 5, metric(port, "messages"))
 
 
+def subprocess_load_without_roster(env):
+    """The sample directory without its "helpdesk" block, loaded."""
+    d = json.load(open(os.path.join(h.ROOT, "flows", "district.json"), encoding="utf-8"))
+    d.pop("helpdesk", None)
+    path = os.path.join(env.tmp, "district-no-roster.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(d, f, ensure_ascii=False)
+    r = subprocess.run([h.BIN, "directory", "load", path], env=env.env(), capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(r.stderr)
+
+
 def main():
     if not h.ADMIN_URL:
         print("TEST_DATABASE_URL is not set: run with scripts/test")
         return 1
     env = h.Env("limits")
     try:
+        # No duty roster: the helpdesk's questions go to the nodal officers at any hour.
+        subprocess_load_without_roster(env)
         srv = env.serve(SAMPARK_RECLAIM_IDLE_MS="1000", **LIMITS)
         for t in (test_complaints_per_day, test_urgent_per_day, test_helpdesk_per_hour, test_message_flood,
                   test_officers_never_limited):

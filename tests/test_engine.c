@@ -692,7 +692,9 @@ static void every_shipped_text_has_hne(void **state)
     (void)state;
     for (size_t i = 0; i < flows->nstates; i++) {
         const flow_state *st = &flows->states[i];
-        assert_non_null(st->text.hi);
+        /* Only an "end" action may be silent (the live helpdesk's). */
+        if (!st->text.hi && !(st->kind == FLOW_ACTION && st->action == FLOW_ACT_END))
+            fail_msg("%s has no text", st->name);
         check_hne(&st->text, st->name, "text");
         check_hne(&st->button, st->name, "button");
         for (size_t k = 0; k < st->nchoices; k++) {
