@@ -738,6 +738,17 @@ static int file_from(desk_out *o, const chat *c, const char *dept, const wa_mess
         rc = e->kind == ERR_USER ? 0 : -1;
         goto out;
     }
+    {
+        /* case_create says what the citizen reads; the desk's facts (its id) are case_get's. */
+        char name[sizeof ci->department_name];
+        memcpy(name, ci->department_name, sizeof name);
+        if (case_get(o->pg, ci->tracking_no, ci, e) <= 0) {
+            if (!e->msg[0])
+                err_set(e, ERR_ENV, "case %s vanished as it was filed", ci->tracking_no);
+            goto out;
+        }
+        memcpy(ci->department_name, name, sizeof name);
+    }
     for (int i = 0; i < PQntuples(t); i++)
         if (*PQgetvalue(t, i, 4) &&
             case_attach(o->pg, ci->id, NULL, PQgetvalue(t, i, 4), PQgetvalue(t, i, 3),
@@ -894,10 +905,8 @@ int desk_helpdesk_plain(desk_out *o, const wa_message *m, int *handled, err *e)
         return -1;
     if ((n = PQntuples(owned)) > 0)
         *handled = 1;
-    if (n == 1)
-        rc = chats_get_for(o->pg, PQgetvalue(owned, 0, 0), m->from, &c, e) <= 0
-                 ? -1
-                 : officer_writes(o, &c, m, &s, e);
+    if (n == 1 && (rc = chats_get_for(o->pg, PQgetvalue(owned, 0, 0), m->from, &c, e)) > 0)
+        rc = officer_writes(o, &c, m, &s, e);
     else if (n > 1)
         rc = hold_and_ask(o, m, &s, owned, e);
     PQclear(owned);
