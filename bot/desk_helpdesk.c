@@ -491,6 +491,18 @@ out:
     return rc;
 }
 
+/* A tap that answers the case desk rather than the officer (desk_citizen.c's chain takes it). */
+static int answers_the_desk(const wa_message *m)
+{
+    static const char *const ours[] = {"sat:", "t:", "hd_rate:", NULL};
+    if ((m->kind != WA_MSG_BUTTON_REPLY && m->kind != WA_MSG_LIST_REPLY) || !m->reply_id)
+        return 0;
+    for (const char *const *p = ours; *p; p++)
+        if (strncmp(m->reply_id, *p, strlen(*p)) == 0)
+            return 1;
+    return 0;
+}
+
 int desk_helpdesk_citizen(desk_out *o, const wa_message *m, int *to_menu, err *e)
 {
     chat c;
@@ -498,6 +510,8 @@ int desk_helpdesk_citizen(desk_out *o, const wa_message *m, int *to_menu, err *e
     char norm[64] = "", loc[600];
     int got;
     *to_menu = 0;
+    if (answers_the_desk(m))
+        return 0; /* a case's satisfaction buttons, a case tapped in a list, a rating */
     if ((got = chats_open_of(o->pg, m->from, NULL, &c, e)) <= 0)
         return got;
     if (wa_in_kind_is_silent(m->kind))
