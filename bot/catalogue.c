@@ -108,6 +108,7 @@ static const struct msg_def {
     [MSG_HELPDESK_YOU_TOOK] = {"helpdesk_you_took", {"chat"}, 4096},
     [MSG_HELPDESK_NOT_OPEN] = {"helpdesk_not_open", {"chat"}, 4096},
     [MSG_HELPDESK_NOT_REACHED] = {"helpdesk_not_reached", {"chat"}, 4096},
+    [MSG_HELPDESK_GONE] = {"helpdesk_gone", {NULL}, 4096},
     [MSG_HELPDESK_NEED_ID] = {"helpdesk_need_id", {NULL}, 4096},
     [MSG_HELPDESK_PICK] = {"helpdesk_pick", {"count"}, 1024},
     [MSG_HELPDESK_PICK_BUTTON] = {"helpdesk_pick_button", {NULL}, 20},

@@ -88,6 +88,7 @@ typedef enum msg_id {
     MSG_HELPDESK_YOU_TOOK,            /* officer: the conversation is theirs */
     MSG_HELPDESK_NOT_OPEN,            /* officer: no open conversation by that number */
     MSG_HELPDESK_NOT_REACHED,         /* officer: the question did not go to them */
+    MSG_HELPDESK_GONE,                /* officer: no conversation with that citizen is kept */
     MSG_HELPDESK_NEED_ID,             /* officer: which conversation? */
     MSG_HELPDESK_PICK,                /* officer: several open, which one is this for (a list) */
     MSG_HELPDESK_PICK_BUTTON,         /* helpdesk_pick's list button */

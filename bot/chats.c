@@ -5,8 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The transaction's clock: a scheduler pass's --at, else the real time. */
-#define CLOCK "COALESCE(NULLIF(current_setting('sampark.clock', true), '')::timestamptz, now())"
+#define CLOCK DB_CLOCK /* the transaction's: a scheduler pass's --at, else the real time */
 #define MS(x) "to_timestamp(" x "::double precision / 1000)"
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -130,7 +129,8 @@ static const db_stmt st_due[] = {
 static const db_stmt st_forget = {
     "chats_forget",
     "WITH c AS (SELECT id FROM helpdesk_chats WHERE state = 'closed' AND ended_at < " MS("$1") "),"
-    " m AS (DELETE FROM helpdesk_messages WHERE chat_id IN (SELECT id FROM c))"
+    " m AS (DELETE FROM helpdesk_messages WHERE chat_id IN (SELECT id FROM c)"
+    "  OR (chat_id IS NULL AND at < " MS("$1") "))"
     " DELETE FROM helpdesk_chats WHERE id IN (SELECT id FROM c)",
     1};
 

@@ -95,7 +95,8 @@ typedef enum chats_due_kind {
 PGresult *chats_due(db *d, chats_due_kind k, int64_t at_ms, err *e);
 
 /* Retention (SAMPARK_RETENTION_DAYS): closed conversations ended before the cutoff (Unix ms)
- * are deleted with their messages. How many, or -1. */
+ * are deleted with their messages, and officers' held messages never sent. How many
+ * conversations, or -1. */
 long chats_forget(db *d, int64_t before_ms, err *e);
 
 #endif

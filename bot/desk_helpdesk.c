@@ -61,6 +61,12 @@ static int staff_name(desk_out *o, const char *phone, char *out, size_t n, err *
     return 0;
 }
 
+/* One message's content, from WhatsApp or held for the officer's choice. */
+typedef struct said {
+    const char *text; /* "" when none */
+    const char *media_type, *media_id, *mime_type, *filename; /* media_id "" when none */
+} said;
+
 /* ---- the way out --------------------------------------------------------------------------- */
 
 /* What the sink (sampark chat) shows of a message. */
@@ -76,17 +82,20 @@ static void show(desk_out *o, const char *to, const char *text)
 }
 
 /* The officer_new_case template's parameters for text: [H-number, first line, the rest], on
- * one line each (a template parameter holds no line breaks), cut to fit. */
+ * one line each (a template parameter holds no line breaks), cut at whole letters. Into out (n
+ * bytes); "" when the JSON would not fit (then the sender cuts the text itself). */
 static void template_hint(const char *chat_label, const char *text, char *out, size_t n)
 {
     char first[400], rest[1000];
-    const char *nl = strchr(text, '\n');
+    const char *nl = strchr(text, '\n'), *json;
     size_t k = nl ? (size_t)(nl - text) : strlen(text);
     json_object *h = json_object_new_object(), *a = json_object_new_array();
     snprintf(first, sizeof first, "%.*s", (int)(k < sizeof first ? k : sizeof first - 1), text);
     snprintf(rest, sizeof rest, "%s", nl ? nl + 1 : "-");
+    text_fit(first); /* a cut in the middle of a letter is mended */
+    text_fit(rest);
     for (char *p = rest; *p; p++)
-        if (*p == '\n' || *p == '\t')
+        if (*p == '\n' || *p == '\t' || *p == '\r')
             *p = ' ';
     text_cut(first, 120);
     text_cut(rest, 300);
@@ -94,7 +103,8 @@ static void template_hint(const char *chat_label, const char *text, char *out, s
     json_object_array_add(a, json_object_new_string(first));
     json_object_array_add(a, json_object_new_string(*rest ? rest : "-"));
     json_object_object_add(h, "params", a);
-    snprintf(out, n, "%s", json_object_to_json_string_ext(h, JSON_C_TO_STRING_PLAIN));
+    json = json_object_to_json_string_ext(h, JSON_C_TO_STRING_PLAIN);
+    snprintf(out, n, "%s", strlen(json) < n ? json : "");
     json_object_put(h);
 }
 
@@ -106,7 +116,7 @@ static int to_officer(desk_out *o, const chat *c, const char *phone, const char 
     template_hint(label(c, l, sizeof l), text, hint, sizeof hint);
     desk_key(o, key, sizeof key);
     if (!o->no_outbox && outbox_text_about_hinted(o->pg, key, phone, text, "officer_helpdesk",
-                                                  c->citizen, hint, e) < 0)
+                                                  c->citizen, *hint ? hint : NULL, e) < 0)
         return -1;
     show(o, phone, text);
     return 0;
@@ -119,16 +129,24 @@ static int to_citizen(desk_out *o, const chat *c, const char *text, const char *
                           officer ? "helpdesk_reply" : "citizen_update", officer, e);
 }
 
-/* A relayed file to `to` (the other party `about`), its caption naming the conversation. */
+/* A relayed file to `to` (the other party `about`), its caption naming the conversation. An
+ * officer outside their window gets, as the template, the citizen's line with the file's kind
+ * (writing back opens the window; the file itself is in the conversation's record). */
 static int relay_media(desk_out *o, const chat *c, const char *to, const char *about,
                        const char *type, const char *media_id, const char *caption, err *e)
 {
-    char key[320];
+    char key[320], hint[2400] = "", line[600], l[32];
+    int to_citizen = strcmp(to, c->citizen) == 0;
+    if (!to_citizen) {
+        catalogue_put(line, sizeof line, o->cat, MSG_HELPDESK_CITIZEN_WROTE, OFFICER_LANG, "chat",
+                      label(c, l, sizeof l), "citizen", c->citizen, "text", type, NULL);
+        template_hint(l, line, hint, sizeof hint);
+    }
     desk_key(o, key, sizeof key);
     if (!o->no_outbox &&
         outbox_media_about(o->pg, key, to, type, media_id, caption,
-                           strcmp(to, c->citizen) == 0 ? "helpdesk_reply" : "officer_helpdesk",
-                           NULL, about, e) < 0)
+                           to_citizen ? "helpdesk_reply" : "officer_helpdesk", NULL, about,
+                           to_citizen || !*hint ? NULL : hint, e) < 0)
         return -1;
     show(o, to, caption);
     return 0;
@@ -255,6 +273,23 @@ static int deliver(desk_out *o, const chat *c, const char *const *phones, size_t
     return rc;
 }
 
+static int citizen_writes(desk_out *o, chat *c, const said *s, err *e);
+
+/* A question for a citizen whose conversation is already open: a message in it. */
+static int join(desk_out *o, const char *citizen, const chat_msg *cm, char *note, size_t n, err *e)
+{
+    chat c;
+    said s = {cm->text ? cm->text : "", cm->media_type, cm->media_id ? cm->media_id : "",
+              cm->mime_type, cm->filename};
+    int got = chats_open_of(o->pg, citizen, NULL, &c, e);
+    if (got == 0) /* closed between the two statements: the message is tried again */
+        return err_set(e, ERR_ENV, "the citizen's helpdesk conversation changed meanwhile");
+    if (got < 0 || chats_add(o->pg, c.id, cm, NULL, 0, e) < 0 || citizen_writes(o, &c, &s, e) < 0)
+        return -1;
+    catalogue_put(note, n, o->cat, MSG_HELPDESK_LIVE_NOTE, c.lang, NULL);
+    return 1;
+}
+
 int desk_helpdesk_ask(desk_out *o, const char *citizen, const char *lang, const desk_question *q,
                       char *note, size_t n, err *e)
 {
@@ -276,9 +311,11 @@ int desk_helpdesk_ask(desk_out *o, const char *citizen, const char *lang, const 
     }
     got = chats_open(o->pg, citizen, q->dept, lang, wait ? opens_ms(now, rt.wait_minutes) : 0,
                      rt.phones, wait ? 0 : rt.n, &c, e);
-    if (got == 0) /* already open (a race of two questions): the question joins it */
-        got = chats_open_of(o->pg, citizen, NULL, &c, e);
-    if (got <= 0 || chats_add(o->pg, c.id, &cm, NULL, 0, e) < 0)
+    if (got == 0) { /* already open (two questions raced): this one is a message in it */
+        rc = join(o, citizen, &cm, note, n, e);
+        goto out;
+    }
+    if (got < 0 || chats_add(o->pg, c.id, &cm, NULL, 0, e) < 0)
         goto out;
     if (wait) {
         char when[200];
@@ -288,8 +325,7 @@ int desk_helpdesk_ask(desk_out *o, const char *citizen, const char *lang, const 
         goto out;
     }
     catalogue_put(note, n, o->cat, MSG_HELPDESK_LIVE_NOTE, lang, NULL);
-    if (got == 1 && rt.kind != HELPDESK_ON_DUTY &&
-        chats_reach(o->pg, c.id, rt.phones, rt.n, 1, e) < 0)
+    if (rt.kind != HELPDESK_ON_DUTY && chats_reach(o->pg, c.id, rt.phones, rt.n, 1, e) < 0)
         goto out;
     rc = deliver(o, &c, rt.phones, rt.n,
                  rt.kind == HELPDESK_ON_DUTY ? MSG_HELPDESK_HEADLINE_NEW
@@ -304,12 +340,6 @@ out:
 }
 
 /* ---- relaying -------------------------------------------------------------------------------- */
-
-/* One message's content, from WhatsApp or held for the officer's choice. */
-typedef struct said {
-    const char *text; /* "" when none */
-    const char *media_type, *media_id, *mime_type, *filename; /* media_id "" when none */
-} said;
 
 static int is_file(wa_msg_kind k)
 {
@@ -331,6 +361,7 @@ static int said_of(const wa_message *m, said *s, char *loc, size_t n)
         snprintf(loc, n, "📍 %.6f,%.6f %s %s", m->latitude, m->longitude,
                  m->location_name ? m->location_name : "",
                  m->location_address ? m->location_address : "");
+        text_fit(loc);
         s->text = loc;
     } else if (is_file(m->kind) && m->media_id && *m->media_id) {
         s->text = m->caption ? m->caption : "";
@@ -415,14 +446,14 @@ static int end_chat(desk_out *o, const chat *c, const char *reason, msg_id why, 
     return ask_rating(o, c, why, e) < 0 ? -1 : 1;
 }
 
-/* Text (a {chat}-only message) to each phone c went to but `except`. */
+/* Text to each phone c went to but `except`. */
 static int tell_reached(desk_out *o, const chat *c, const char *except, const char *text, err *e)
 {
     PGresult *r = chats_reached(o->pg, c->id, e);
     int rc = r ? 0 : -1;
     for (int i = 0; r && i < PQntuples(r) && rc == 0; i++)
         if (!except || strcmp(PQgetvalue(r, i, 0), except) != 0)
-            rc = desk_say(o, PQgetvalue(r, i, 0), text, NULL, "officer_reply", e);
+            rc = to_officer(o, c, PQgetvalue(r, i, 0), text, e);
     PQclear(r);
     return rc;
 }
@@ -434,29 +465,33 @@ static int citizen_leaves(desk_out *o, const chat *c, err *e)
 {
     char text[600];
     int got = end_chat(o, c, "citizen", MSG_HELPDESK_ENDED_LEFT, e);
-    if (got <= 0 || !c->officer[0])
+    if (got <= 0)
         return got < 0 ? -1 : 0;
-    return desk_say(o, c->officer, put_chat(o, MSG_HELPDESK_CITIZEN_LEFT, c, text, sizeof text),
-                    NULL, "officer_reply", e);
+    put_chat(o, MSG_HELPDESK_CITIZEN_LEFT, c, text, sizeof text);
+    if (!c->officer[0]) /* asked, or waiting (reached nobody yet) */
+        return tell_reached(o, c, NULL, text, e);
+    return to_officer(o, c, c->officer, text, e);
 }
 
 /* A message while the desk is closed: kept (recorded by the caller), the citizen told when it
- * opens. */
+ * opens. The slot is looked up again (the roster may have changed): the question waits for
+ * the one named now, or, the desk being open, goes out with the scheduler's next pass. */
 static int kept(desk_out *o, const chat *c, err *e)
 {
     helpdesk_route rt;
     directory *hd;
     char when[200], text[1200];
     int day, minute, rc;
-    if (route_at(o, c->department[0] ? c->department : NULL, clock_now_ms(), &rt, &hd, &day,
-                 &minute, e) < 0)
+    int64_t now = clock_now_ms();
+    if (route_at(o, c->department[0] ? c->department : NULL, now, &rt, &hd, &day, &minute, e) < 0)
         return -1;
-    if (rt.kind != HELPDESK_WAIT) /* the pass delivers it within the minute */
-        snprintf(when, sizeof when, "%s", "");
-    else
+    if (rt.kind == HELPDESK_WAIT)
         when_text(o, &rt, day, c->lang, when, sizeof when);
     directory_free(hd);
-    if (!*when)
+    if (chats_reschedule(o->pg, c->id,
+                         rt.kind == HELPDESK_WAIT ? opens_ms(now, rt.wait_minutes) : now, e) < 0)
+        return -1;
+    if (rt.kind != HELPDESK_WAIT)
         return 0;
     catalogue_put(text, sizeof text, o->cat, MSG_HELPDESK_KEPT, c->lang, "when", when, NULL);
     rc = to_citizen(o, c, text, NULL, e);
@@ -488,6 +523,26 @@ static int handover(desk_out *o, chat *c, err *e)
 out:
     PQclear(nodal);
     directory_free(hd);
+    return rc;
+}
+
+/* The citizen's message s, recorded in c, on its way: to the owner (or, the owner gone from the
+ * directory, to those on duty now), to every officer an unanswered question reached, or kept
+ * while the desk is closed. */
+static int citizen_writes(desk_out *o, chat *c, const said *s, err *e)
+{
+    PGresult *r;
+    int rc;
+    if (strcmp(c->state, "live") == 0)
+        return c->owner_staff ? citizen_to(o, c, c->officer, s, e) : handover(o, c, e);
+    if (strcmp(c->state, "waiting") == 0)
+        return kept(o, c, e);
+    if (!(r = chats_reached(o->pg, c->id, e)))
+        return -1;
+    rc = 0;
+    for (int i = 0; i < PQntuples(r) && rc == 0; i++)
+        rc = citizen_to(o, c, PQgetvalue(r, i, 0), s, e);
+    PQclear(r);
     return rc;
 }
 
@@ -526,20 +581,7 @@ int desk_helpdesk_citizen(desk_out *o, const wa_message *m, int *to_menu, err *e
         return 1; /* a sticker or contacts card: nothing an officer can use */
     if (record(o, &c, "citizen", m->from, m->id, &s, NULL, 0, e) < 0)
         return -1;
-    if (strcmp(c.state, "live") == 0 && !c.owner_staff)
-        return handover(o, &c, e) < 0 ? -1 : 1;
-    if (strcmp(c.state, "live") == 0)
-        return citizen_to(o, &c, c.officer, &s, e) < 0 ? -1 : 1;
-    if (strcmp(c.state, "waiting") == 0)
-        return kept(o, &c, e) < 0 ? -1 : 1;
-    {
-        PGresult *r = chats_reached(o->pg, c.id, e);
-        int rc = r ? 0 : -1;
-        for (int i = 0; r && i < PQntuples(r) && rc == 0; i++)
-            rc = citizen_to(o, &c, PQgetvalue(r, i, 0), &s, e);
-        PQclear(r);
-        return rc < 0 ? -1 : 1;
-    }
+    return citizen_writes(o, &c, &s, e) < 0 ? -1 : 1;
 }
 
 int desk_helpdesk_rated(desk_out *o, const wa_message *m, err *e)
@@ -552,10 +594,12 @@ int desk_helpdesk_rated(desk_out *o, const wa_message *m, err *e)
         (size_t)(colon - r - 8) >= sizeof id)
         return 0;
     snprintf(id, sizeof id, "%.*s", (int)(colon - r - 8), r + 8);
+    if (strcmp(colon + 1, "yes") != 0 && strcmp(colon + 1, "no") != 0)
+        return 1; /* not a button of ours: nothing to keep */
     got = chats_rate(o->pg, id, m->from, strcmp(colon + 1, "yes") == 0 ? "helpful" : "not_helpful",
                      e);
-    if (got < 0)
-        return -1;
+    if (got <= 0) /* not theirs, or rated before (a tap redelivered): nothing more to say */
+        return got < 0 ? -1 : 1;
     {
         chat c;
         const char *lang = chats_latest_of(o->pg, m->from, &c, e) > 0 ? c.lang : "hi";
@@ -566,9 +610,16 @@ int desk_helpdesk_rated(desk_out *o, const wa_message *m, err *e)
 
 /* ---- the officer's side ---------------------------------------------------------------------- */
 
+/* A reply to the officer's own message (a command's outcome). */
 static int tell_officer(desk_out *o, const char *phone, const char *text, err *e)
 {
     return desk_say(o, phone, text, NULL, "officer_reply", e) < 0 ? -1 : 1;
+}
+
+/* A notice about c to officer phone: a swipe-reply on it writes in c. */
+static int tell_about(desk_out *o, const chat *c, const char *phone, const char *text, err *e)
+{
+    return to_officer(o, c, phone, text, e) < 0 ? -1 : 1;
 }
 
 /* "{chat} is with {officer}" to phone. */
@@ -600,7 +651,7 @@ static int take(desk_out *o, chat *c, const char *officer, err *e)
                       label(c, l, sizeof l), "officer", name, NULL);
     }
     if (tell_reached(o, c, officer, text, e) < 0 ||
-        tell_officer(o, officer, put_chat(o, MSG_HELPDESK_YOU_TOOK, c, text, sizeof text), e) < 0)
+        tell_about(o, c, officer, put_chat(o, MSG_HELPDESK_YOU_TOOK, c, text, sizeof text), e) < 0)
         return -1;
     catalogue_put(text, sizeof text, o->cat, MSG_HELPDESK_OFFICER_JOINED, c->lang, "officer", name,
                   "department", dept_label(o, c, c->lang, dept, sizeof dept), NULL);
@@ -691,8 +742,8 @@ static int cmd_take(desk_out *o, const helpdesk_cmd *cmd, const char *officer, e
     if ((got = named_chat(o, cmd, officer, &c, e)) <= 0)
         return got < 0 ? -1 : 1;
     if (strcmp(c.state, "live") == 0 && strcmp(c.officer, officer) == 0)
-        return tell_officer(o, officer, put_chat(o, MSG_HELPDESK_YOU_TOOK, &c, text, sizeof text),
-                            e);
+        return tell_about(o, &c, officer, put_chat(o, MSG_HELPDESK_YOU_TOOK, &c, text, sizeof text),
+                          e);
     return may_write(o, &c, officer, e) < 0 ? -1 : 1;
 }
 
@@ -865,11 +916,14 @@ static int swiped(desk_out *o, const wa_message *m, const char *citizen, err *e)
     int got = chats_open_of(o->pg, citizen, m->from, &c, e);
     if (got < 0)
         return -1;
-    if (got == 0) {
-        if (chats_latest_of(o->pg, citizen, &c, e) < 0)
+    if (got == 0) { /* ended (or forgotten by retention) */
+        if ((got = chats_latest_of(o->pg, citizen, &c, e)) < 0)
             return -1;
-        return tell_officer(o, m->from, put_chat(o, MSG_HELPDESK_NOT_OPEN, &c, text, sizeof text),
-                            e);
+        if (got == 0)
+            catalogue_put(text, sizeof text, o->cat, MSG_HELPDESK_GONE, OFFICER_LANG, NULL);
+        else
+            put_chat(o, MSG_HELPDESK_NOT_OPEN, &c, text, sizeof text);
+        return tell_officer(o, m->from, text, e);
     }
     if (!said_of(m, &s, loc, sizeof loc))
         return 1;
@@ -1005,10 +1059,8 @@ static int silent(desk_out *o, const chat *c, err *e)
     int got = end_chat(o, c, "silence", MSG_HELPDESK_ENDED_SILENCE, e);
     if (got <= 0)
         return got;
-    return desk_say(o, c->officer, put_chat(o, MSG_HELPDESK_SILENCE_OFFICER, c, text, sizeof text),
-                    NULL, "officer_reply", e) < 0
-               ? -1
-               : 1;
+    return tell_about(o, c, c->officer,
+                      put_chat(o, MSG_HELPDESK_SILENCE_OFFICER, c, text, sizeof text), e);
 }
 
 /* A day and nobody took it: closed; the citizen pointed to a complaint, the officers told. */

@@ -33,6 +33,7 @@ static int insert_hinted(db *d, const char *key, const char *to, const char *kin
                          const char *purpose, char *json, const char *case_id, const char *about,
                          const char *hint, err *e)
 {
+    char *hint_copy = NULL;
     int rc;
     if (!json)
         return err_set(e, ERR_ENV, "out of memory");
@@ -40,11 +41,18 @@ static int insert_hinted(db *d, const char *key, const char *to, const char *kin
      * stray bytes become '?' rather than failing the whole transaction (and the scheduler's
      * pass, or the citizen's case, with it). */
     text_utf8_repair(json);
+    if (hint && !(hint_copy = strdup(hint))) {
+        free(json);
+        return err_set(e, ERR_ENV, "out of memory");
+    }
+    if (hint_copy)
+        text_utf8_repair(hint_copy); /* the same for a template's parameters */
     rc = db_exec(d, &st_insert,
                  (const char *[]){key, to, kind, purpose, json, case_id ? case_id : "",
-                                  about ? about : "", hint ? hint : ""},
+                                  about ? about : "", hint_copy ? hint_copy : ""},
                  e);
     free(json);
+    free(hint_copy);
     return rc;
 }
 
@@ -117,12 +125,12 @@ int outbox_digest_again(db *d, const char *key, const char *to, const char *earl
 int outbox_media(db *d, const char *key, const char *to, const char *type, const char *media_id,
                  const char *caption, const char *purpose, const char *case_id, err *e)
 {
-    return outbox_media_about(d, key, to, type, media_id, caption, purpose, case_id, NULL, e);
+    return outbox_media_about(d, key, to, type, media_id, caption, purpose, case_id, NULL, NULL, e);
 }
 
 int outbox_media_about(db *d, const char *key, const char *to, const char *type,
                        const char *media_id, const char *caption, const char *purpose,
-                       const char *case_id, const char *about, err *e)
+                       const char *case_id, const char *about, const char *hint, err *e)
 {
     json_object *root = json_object_new_object(), *m = json_object_new_object();
     char *json;
@@ -140,7 +148,7 @@ int outbox_media_about(db *d, const char *key, const char *to, const char *type,
     json_object_put(root);
     /* The outbox knows text, interactive, template, image, document: audio and video travel
      * as their own types in the payload but are recorded under the nearest kind. */
-    return insert_about(d, key, to, kind, purpose, json, case_id, about, e);
+    return insert_hinted(d, key, to, kind, purpose, json, case_id, about, hint, e);
 }
 
 int outbox_read(db *d, const char *key, const char *to, const char *wamid, err *e)

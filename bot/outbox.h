@@ -31,10 +31,11 @@ int outbox_digest_again(db *d, const char *key, const char *to, const char *earl
 /* A media message forwarding a WhatsApp media id (image, audio, video, document). */
 int outbox_media(db *d, const char *key, const char *to, const char *type, const char *media_id,
                  const char *caption, const char *purpose, const char *case_id, err *e);
-/* The same in a helpdesk exchange: about is the other party (a swipe-reply on it goes there). */
+/* The same in a helpdesk exchange: about is the other party (a swipe-reply on it goes there);
+ * hint (may be NULL) what its template carries outside the window (a file cannot travel as one). */
 int outbox_media_about(db *d, const char *key, const char *to, const char *type,
                        const char *media_id, const char *caption, const char *purpose,
-                       const char *case_id, const char *about, err *e);
+                       const char *case_id, const char *about, const char *hint, err *e);
 /* The read receipt of an inbound message. */
 int outbox_read(db *d, const char *key, const char *to, const char *wamid, err *e);
 

@@ -302,6 +302,22 @@ static int lapses(db *d, const catalogue *cat, const char *now, scheduler_stats 
     return 0;
 }
 
+/* One conversation's due step under a savepoint: a conversation it fails on (a message
+ * PostgreSQL refuses, say) is logged and left for the next pass, and never holds up the others.
+ * -1 only when PostgreSQL itself is away. */
+static int one_chat(db *d, desk_out *o, chats_due_kind k, const char *id, int64_t now_ms, err *e)
+{
+    err ce = {0};
+    int rc;
+    if (db_script(d, "SAVEPOINT helpdesk_chat", e) < 0)
+        return -1;
+    if ((rc = desk_helpdesk_due(o, k, id, now_ms, &ce)) >= 0)
+        return db_script(d, "RELEASE SAVEPOINT helpdesk_chat", e) < 0 ? -1 : rc;
+    log_error("scheduler", "helpdesk conversation H%s not handled, tried again next pass: %s", id,
+              ce.msg);
+    return db_script(d, "ROLLBACK TO SAVEPOINT helpdesk_chat", e) < 0 ? -1 : 0;
+}
+
 /* The live helpdesk's clock (SPEC section 11): questions kept for a slot that has opened go to
  * its officers, questions nobody answered in 10 minutes to the fallback phones, conversations
  * silent for 30 minutes end, questions nobody took in a day close. */
@@ -320,8 +336,7 @@ static int helpdesk(db *d, const catalogue *cat, int64_t now_ms, scheduler_stats
             int rc;
             snprintf(key, sizeof key, "helpdesk:%s:%s:%lld", names[k], PQgetvalue(r, i, 0),
                      (long long)now_ms / 60000);
-            if ((rc = desk_helpdesk_due(&o, (chats_due_kind)k, PQgetvalue(r, i, 0), now_ms, e)) <
-                0) {
+            if ((rc = one_chat(d, &o, (chats_due_kind)k, PQgetvalue(r, i, 0), now_ms, e)) < 0) {
                 PQclear(r);
                 return -1;
             }

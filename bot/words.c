@@ -22,7 +22,8 @@ const char *const words_more[] = {"more", "aur", "aurvikalp", "और", "और�
 const char *const words_flow[] = {"menu",     "मेनू",   "0",    "help",   "मदद",    "stop",
                                   "language", "भाषा", "भाखा", "bhasha", "bhakha", NULL};
 
-const char *const words_menu[] = {"menu", "मेनू", "0", "mainmenu", "मुख्यमेनू", "menyu", NULL};
+/* Not "0": in a conversation with an officer it is an answer ("how many tankers came?"). */
+const char *const words_menu[] = {"menu", "मेनू", "mainmenu", "मुख्यमेनू", "menyu", NULL};
 
 int words_in(const char *norm, const char *const *list)
 {
