@@ -243,6 +243,10 @@ def test_in_slot_hindi():
         h.check("take on a conversation another officer owns: who has it",
                 sends(port, fake, PHE, f"H{cid}: यह बातचीत {PHE2_NAME} ने ले ली है।", text=f"take H{cid}")
                 and chat(env, cid, "officer_phone") == PHE2)
+        h.check("end from an officer who does not own it: who has it, still live",
+                sends(port, fake, PHE, f"H{cid}: यह बातचीत {PHE2_NAME} ने ले ली है।", text=f"end H{cid}")
+                and chat(env, cid, "state") == "live")
+        h.check("take without a number: asked which", sends(port, fake, PHE, "कौन सी बातचीत? उसका नंबर लिखें", text="take"))
 
         k, j = len(c.texts_to(fake, PHE2)), len(c.texts_to(fake, PHE))
         c.deliver(port, citizen, text="वार्ड 7, पानी में बदबू भी है")
@@ -519,6 +523,24 @@ def test_out_of_hours():
                            == "closed case true", 5), chat(env, a, "state || ' ' || coalesce(end_reason, '-')"))
 
 
+def test_no_roster_nodal():
+    """A directory without a helpdesk block: the nodal officers answer, as before issue 18."""
+    with desk("hdnodal", None) as (env, fake, port):
+        citizen = "919811126641"
+        answer = ask(port, fake, citizen, "My old-age pension has not come for three months", lang="en")
+        cid = chat_id(env, citizen)
+        h.check("no roster: the citizen is told the officer on duty will answer",
+                "The officer on duty will answer in this chat." in answer, answer)
+        h.check("no roster: the nodal officer gets it, nobody else",
+                said(fake, NODAL, f"☎️ *हेल्पडेस्क H{cid}* — ") and chat(env, cid, "array_to_string(reached, ',')") == NODAL
+                and not said(fake, PHE, "हेल्पडेस्क", timeout=0.5), chat(env, cid, "array_to_string(reached, ',')"))
+        n = len(c.texts_to(fake, citizen))
+        c.deliver(port, NODAL, text="Please visit the Janpad office with your passbook.", context=notice_of(fake, NODAL, cid))
+        h.check("no roster: the nodal officer's swipe-reply owns it and reaches the citizen",
+                said(fake, citizen, "Please visit the Janpad office with your passbook.", n)
+                and chat(env, cid, "state || ' ' || officer_phone") == f"live {NODAL}")
+
+
 def test_roster_mistakes():
     """`directory load` refuses a roster with a mistake: exit 1 and one line naming it; the
     stored roster stays as it was."""
@@ -569,7 +591,7 @@ def test_roster_mistakes():
 
 def main():
     return h.run_tests([test_in_slot_hindi, test_general_pick_and_case_english, test_voice_fallback_and_silence,
-                        test_out_of_hours, test_roster_mistakes])
+                        test_out_of_hours, test_no_roster_nodal, test_roster_mistakes])
 
 
 if __name__ == "__main__":
