@@ -586,6 +586,7 @@ int desk_helpdesk_citizen(desk_out *o, const wa_message *m, int *to_menu, err *e
 
 int desk_helpdesk_rated(desk_out *o, const wa_message *m, err *e)
 {
+    chat c;
     char id[24], text[600];
     const char *r = m->reply_id, *colon;
     int got;
@@ -598,13 +599,13 @@ int desk_helpdesk_rated(desk_out *o, const wa_message *m, err *e)
         return 1; /* not a button of ours: nothing to keep */
     got = chats_rate(o->pg, id, m->from, strcmp(colon + 1, "yes") == 0 ? "helpful" : "not_helpful",
                      e);
-    if (got <= 0) /* not theirs, or rated before (a tap redelivered): nothing more to say */
-        return got < 0 ? -1 : 1;
-    {
-        chat c;
-        const char *lang = chats_latest_of(o->pg, m->from, &c, e) > 0 ? c.lang : "hi";
-        catalogue_put(text, sizeof text, o->cat, MSG_HELPDESK_THANKS, lang, NULL);
-    }
+    if (got < 0 || (got = chats_get_for(o->pg, id, NULL, &c, e)) < 0)
+        return -1;
+    /* Kept, or the citizen's own conversation rated before (the first answer stands): thanks.
+     * Someone else's conversation, or one not closed: nothing. */
+    if (got == 0 || strcmp(c.citizen, m->from) != 0 || strcmp(c.state, "closed") != 0)
+        return 1;
+    catalogue_put(text, sizeof text, o->cat, MSG_HELPDESK_THANKS, c.lang, NULL);
     return desk_say(o, m->from, text, NULL, "citizen_update", e) < 0 ? -1 : 1;
 }
 
