@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "officer.h"
+#include "place.h"
 #include "text.h"
 
 /* Urgent: the department is, or the text (desc) names an emergency (आग, fire, बाढ़...); d is the
@@ -38,7 +39,7 @@ static const db_stmt st_create = {
               "citizen_name, "
               "language, description,"
               "  location_text, latitude, longitude, urgent, escalation_level, source_message_id, "
-              "sla_due_at)"
+              "sla_due_at, place_key)"
               " SELECT counter.district_code || '-' || counter.year || '-' || "
               "lpad(counter.last_value::text, "
               "6, '0'),"
@@ -47,11 +48,11 @@ static const db_stmt st_create = {
               "'')::float8,"
               "  dept.urgent, CASE WHEN dept.urgent THEN 2 ELSE 0 END, $9, now() + dept.sla * "
               "interval '1 "
-              "hour'"
+              "hour', $11"
               " FROM counter, dept"
               " ON CONFLICT (source_message_id) DO NOTHING RETURNING id, urgent)"
               " SELECT ins.id, ins.urgent, dept.wanted FROM ins, dept",
-    10};
+    11};
 static const db_stmt st_wanted = {"cases_wanted",
                                   "SELECT " CASES_SQL_WANTED("$2") " FROM departments d, districts "
                                                                    "dist WHERE d.code = $1",
@@ -173,7 +174,8 @@ int case_create(db *d, const char *phone, const char *name, const char *lang,
                 const engine_session *s, const char *source_msg_id, int urgent_ok, case_info *out,
                 err *e)
 {
-    char id[32], event_id[32] = "", lat[32] = "", lon[32] = "", place[2048], loc_name[40] = "";
+    char id[32], event_id[32] = "", lat[32] = "", lon[32] = "", place[2048], loc_name[40] = "",
+         key[PLACE_KEY_MAX];
     const char *where = location_var(s), *loc = where ? var(s, where) : "";
     /* A location that answered the village question: its var holds only the flow's words for
      * it ("📍 location shared on the map", in the citizen's language); the place is its name. */
@@ -190,10 +192,11 @@ int case_create(db *d, const char *phone, const char *name, const char *lang,
              *village && *loc_name && *var(s, loc_name) ? ", " : "",
              *loc_name ? var(s, loc_name) : "");
     text_fit(place);
+    place_key(village, key, sizeof key); /* the name as written, not the map's (place.h) */
     r = db_query(d, &st_create,
                  (const char *[]){var(s, "department"), phone, name ? name : "", lang,
                                   var(s, "description"), place, lat, lon, source_msg_id,
-                                  urgent_ok ? "true" : "false"},
+                                  urgent_ok ? "true" : "false", key},
                  e);
     if (!r)
         return -1;

@@ -330,7 +330,7 @@ static int parse_department(struct ctx *c, struct priv *p, directory *d, json_ob
                             size_t idx, directory_department *dep)
 {
     static const char *const keys[] = {"code",   "name",     "short",    "description", "sla_hours",
-                                       "urgent", "officers", "keywords", NULL};
+                                       "urgent", "officers", "keywords", "subject",     NULL};
     char path[128];
     int rc;
     json_object *v, *offs;
@@ -359,6 +359,8 @@ static int parse_department(struct ctx *c, struct priv *p, directory *d, json_ob
         names(c, d, obj, path, "short", 0, FLOW_ROW_TITLE_MAX, &dep->short_json, NULL, NULL) < 0 ||
         check_showable(c, dep, obj, path) < 0 ||
         names(c, d, obj, path, "description", 0, FLOW_ROW_DESC_MAX, &dep->description_json, NULL,
+              NULL) < 0 ||
+        names(c, d, obj, path, "subject", 0, DIRECTORY_SUBJECT_MAX_CHARS, &dep->subject_json, NULL,
               NULL) < 0 ||
         hours(c, obj, path, "sla_hours", 0, &dep->sla_hours) < 0 ||
         parse_keywords(c, p, obj, path, dep) < 0)
@@ -948,17 +950,19 @@ static const db_stmt st_drop_retired_officers = {
 static const db_stmt st_department = {
     "directory_department",
     "INSERT INTO departments AS t (code, name, description, sla_hours, urgent, position, active,"
-    " keywords, short_name)"
-    " VALUES ($1, $2::jsonb, $3::jsonb, $4::int, $5::boolean, $6::int, true, $7::jsonb, $8::jsonb)"
+    " keywords, short_name, subject)"
+    " VALUES ($1, $2::jsonb, $3::jsonb, $4::int, $5::boolean, $6::int, true, $7::jsonb, $8::jsonb,"
+    " $9::jsonb)"
     " ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description,"
     " sla_hours = EXCLUDED.sla_hours, urgent = EXCLUDED.urgent, position = EXCLUDED.position,"
     " active = true, keywords = EXCLUDED.keywords, short_name = EXCLUDED.short_name,"
-    " updated_at = now()"
+    " subject = EXCLUDED.subject, updated_at = now()"
     " WHERE (t.name, t.description, t.sla_hours, t.urgent, t.position, t.active, t.keywords,"
-    " t.short_name) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.description, EXCLUDED.sla_hours,"
-    " EXCLUDED.urgent, EXCLUDED.position, true, EXCLUDED.keywords, EXCLUDED.short_name)"
+    " t.short_name, t.subject) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.description,"
+    " EXCLUDED.sla_hours, EXCLUDED.urgent, EXCLUDED.position, true, EXCLUDED.keywords,"
+    " EXCLUDED.short_name, EXCLUDED.subject)"
     " RETURNING (xmax = 0) AS inserted",
-    8};
+    9};
 static const db_stmt st_drop_officers = {
     "directory_drop_officers",
     "DELETE FROM officers WHERE department_code = $1 AND NOT (phone = ANY($2::text[]))", 2};
@@ -1015,7 +1019,7 @@ static int store_departments(db *d, const directory *dir, directory_stats *st, c
         if (upsert(d, &st_department,
                    (const char *[]){dep->code, dep->name_json, dep->description_json,
                                     dep->sla_hours ? sla : NULL, dep->urgent ? "true" : "false",
-                                    pos, dep->keywords_json, dep->short_json},
+                                    pos, dep->keywords_json, dep->short_json, dep->subject_json},
                    &st->departments_added, &st->departments_changed, e) < 0)
             return -1;
         if (!(phones = calloc(dep->nofficers, sizeof *phones)))

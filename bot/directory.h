@@ -33,11 +33,14 @@ typedef struct directory_keyword {
 /* A department's official name may be longer than a menu row (the menu shows its "short" name
  * or cuts it at a word boundary); this bound only keeps a pasted paragraph out of messages. */
 #define DIRECTORY_NAME_MAX_CHARS 200
+#define DIRECTORY_SUBJECT_MAX_CHARS 60 /* a case's public subject: one short line */
 
 typedef struct directory_department {
     const char *code;
     const char *name_json;        /* {"en":..,"hi":..} compact, for the jsonb column */
     const char *short_json;       /* the menu's name, same form, each ≤ 24; NULL when not given */
+    const char *subject_json;     /* the public subject of its cases by default (SPEC section 12),
+                                     same form, each ≤ DIRECTORY_SUBJECT_MAX_CHARS; NULL: none */
     const char *description_json; /* NULL when not given */
     const char *name_en, *name_hi;
     int sla_hours; /* 0: not given (nodal after_hours, else 48, applies) */
