@@ -170,6 +170,16 @@ static const char *location_var(const engine_session *s)
     return NULL;
 }
 
+const char *case_draft_where(const engine_session *s, char lat[32], char lon[32])
+{
+    const char *where = location_var(s), *loc = where ? var(s, where) : "";
+    lat[0] = lon[0] = '\0';
+    if (*loc && sscanf(loc, "%31[^,],%31s", lat, lon) != 2)
+        lat[0] = lon[0] = '\0';
+    /* A location that answered the village question: its var holds the flow's words for it. */
+    return where && strcmp(where, "village" ENGINE_MEDIA_SUFFIX) == 0 ? "" : var(s, "village");
+}
+
 int case_create(db *d, const char *phone, const char *name, const char *lang,
                 const engine_session *s, const char *source_msg_id, int urgent_ok, case_info *out,
                 err *e)

@@ -49,6 +49,10 @@ int case_create(db *d, const char *phone, const char *name, const char *lang,
                 const engine_session *s, const char *source_msg_id, int urgent_ok, case_info *out,
                 err *e);
 
+/* Where the draft in the session is: the village or ward as written ("" when none, or when a
+ * shared location answered the question), and the point shared (lat, lon; "" when none). */
+const char *case_draft_where(const engine_session *s, char lat[32], char lon[32]);
+
 /* Whether the complaint in the session would be urgent (its department, or an emergency word in
  * its description): 1 or 0, -1 + e on a database error. */
 int case_is_urgent(db *d, const engine_session *s, err *e);

@@ -146,6 +146,8 @@ typedef enum msg_id {
     MSG_OFFICER_ASKER_RETURNED,       /* asking officer: sent back with a note */
     MSG_OFFICER_TRANSFER_LIMIT,       /* officer: past the transfer limit */
     MSG_NODAL_TRANSFER,               /* nodal officers: a transfer past the limit */
+    MSG_SIMILAR_ROW,                  /* citizen: a candidate case's row under its number */
+    MSG_OFFICER_SAME_REPORTED,        /* officers: another citizen joined a case */
     MSG_COUNT
 } msg_id;
 

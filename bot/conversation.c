@@ -15,13 +15,17 @@
 #include "clock.h"
 #include "db.h"
 #include "desk.h"
+#include "followers.h"
 #include "outbox.h"
+#include "place.h"
 #include "inbound.h"
 #include "limit.h"
 #include "log.h"
 #include "metrics.h"
 #include "rds.h"
 #include "session.h"
+#include "similar.h"
+#include "text.h"
 #include "wa_out.h"
 
 struct conv {
@@ -361,6 +365,68 @@ static int ask_helpdesk(conv *cv, const engine_ctx *ctx, engine_session *s, cons
                          (const char *[]){note}, 1, r, e);
 }
 
+/* The open cases the draft may repeat (SPEC section 12), left in the session as the "similar"
+ * state's rows (similar_n, similar_<i> the tracking number, _title, _desc in the citizen's
+ * language); none: the action fails over to its on_error state, the confirmation. */
+static int find_similar(conv *cv, const engine_ctx *ctx, engine_session *s, const wa_message *m,
+                        engine_result *r, err *e)
+{
+    char key[PLACE_KEY_MAX], lat[32], lon[32], k[40], v[400], days[16];
+    const char *lang = s->lang[0] ? s->lang : "hi", *dept = engine_session_get(s, "department");
+    PGresult *q;
+    int n, rc = 0;
+    place_key(case_draft_where(s, lat, lon), key, sizeof key);
+    if (!(q = similar_find(cv->pg, dept ? dept : "", key, lat, lon, m->from, lang, e)))
+        return -1;
+    n = PQntuples(q);
+    for (int i = 0; i < n && rc == 0; i++) {
+        snprintf(days, sizeof days, "%s", PQgetvalue(q, i, 2));
+        catalogue_put(v, sizeof v, cv->cat, MSG_SIMILAR_ROW, lang, "place", PQgetvalue(q, i, 1),
+                      "days", days, "people", PQgetvalue(q, i, 3), "subject",
+                      PQgetvalue(q, i, 4), NULL);
+        text_cut(v, FLOW_ROW_DESC_MAX);
+        snprintf(k, sizeof k, "similar_%d", i + 1);
+        rc |= engine_session_set(s, k, PQgetvalue(q, i, 0));
+        snprintf(k, sizeof k, "similar_%d_title", i + 1);
+        rc |= engine_session_set(s, k, PQgetvalue(q, i, 0));
+        snprintf(k, sizeof k, "similar_%d_desc", i + 1);
+        rc |= engine_session_set(s, k, v);
+    }
+    snprintf(days, sizeof days, "%d", n);
+    rc |= engine_session_set(s, "similar_n", days);
+    PQclear(q);
+    if (rc < 0)
+        return err_set(e, ERR_ENV, "out of memory in the conversation engine");
+    return engine_resume(ctx, s, n > 0, NULL, NULL, 0, r, e);
+}
+
+/* The citizen follows the case they chose instead of filing (followers.c): the officers hear
+ * one line, the citizen the case's number and status. A case closed meanwhile: on_error (the
+ * confirmation, to file their own). */
+static int join_case(conv *cv, const engine_ctx *ctx, engine_session *s, const wa_message *m,
+                     engine_result *r, desk_out *out, err *e)
+{
+    const char *t = engine_session_get(s, "join_case"), *lang = s->lang[0] ? s->lang : "hi";
+    const char *desc = engine_session_get(s, "description");
+    follow_result f;
+    case_info ci;
+    char people[16];
+    int found;
+    if (followers_join(cv->pg, t ? t : "", m->from, lang, m->id, &f, e) < 0)
+        return -1;
+    if (!f.open)
+        return engine_resume(ctx, s, 0, NULL, NULL, 0, r, e);
+    snprintf(people, sizeof people, "%d", f.followers + 1);
+    if (f.joined && desk_case_joined(out, t, m->from, f.followers + 1, desc ? desc : "", e) < 0)
+        return -1;
+    memset(&ci, 0, sizeof ci);
+    if ((found = case_lookup(cv->pg, m->from, t, lang, &ci, e)) < 0)
+        return -1;
+    return engine_resume(ctx, s, 1,
+                         (const char *[]){"tracking_no", "status", "department_name", "people"},
+                         (const char *[]){t, ci.status, ci.department_name, people}, 4, r, e);
+}
+
 /* Carries out the engine's actions, resuming it with their results (which may add more). */
 static int perform(conv *cv, const engine_ctx *ctx, engine_session *s, const wa_message *m,
                    engine_result *r, desk_out *out, conv_sink sink, void *ud, err *e)
@@ -409,6 +475,14 @@ static int perform(conv *cv, const engine_ctx *ctx, engine_session *s, const wa_
         }
         case ENGINE_HELPDESK:
             if (ask_helpdesk(cv, ctx, s, m, r, out, e) < 0)
+                return -1;
+            break;
+        case ENGINE_FIND_SIMILAR:
+            if (find_similar(cv, ctx, s, m, r, e) < 0)
+                return -1;
+            break;
+        case ENGINE_JOIN_CASE:
+            if (join_case(cv, ctx, s, m, r, out, e) < 0)
                 return -1;
             break;
         }

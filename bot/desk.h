@@ -60,6 +60,12 @@ int desk_recent_cases(desk_out *o, const char *phone, const char *lang, const ch
  * the citizen told). 1 reopened, 0 nothing to do, -1 error. o->key names the pass. */
 int desk_reopen_unexplained(desk_out *o, const char *tracking_no, err *e);
 
+/* phone joined case tracking_no instead of filing the same complaint (SPEC section 12,
+ * desk_follow.c): its officers hear one line (people: how many report it now), and the case's
+ * trail keeps what the joining citizen wrote. */
+int desk_case_joined(desk_out *o, const char *tracking_no, const char *phone, int people,
+                     const char *description, err *e);
+
 /* The live helpdesk (SPEC section 11, desk_helpdesk.c). A citizen's question, as the flow kept
  * it: the department ("" general), the words (the flow's words for a file when it is one), the
  * file (media_id NULL when none), the message it came in. */

@@ -195,12 +195,49 @@ struct row {
     char id[72];
     const flow_text *title, *desc;
     const engine_dept *dept; /* a department's row (its title and description are made) */
+    flow_text own_title, own_desc; /* a similar case's, from the session (one text for all) */
 };
 
-/* The rows a menu-like state offers (choices or departments), all pages. */
-static size_t rows_of(const engine_ctx *ctx, const flow_state *st, struct row *rows, size_t max)
+/* The rows of a "similar" state: the candidates the action left in the session (similar_n,
+ * similar_<i>, _title, _desc), then "mine is different". */
+static size_t similar_rows(const flow_state *st, const engine_session *s, struct row *rows,
+                           size_t max)
+{
+    const char *v = engine_session_get(s, "similar_n");
+    int k = v ? atoi(v) : 0;
+    size_t n = 0;
+    for (int i = 1; i <= k && i <= 9 && n + 1 < max; i++) {
+        char key[32], tkey[40], dkey[40];
+        const char *t, *title, *desc;
+        snprintf(key, sizeof key, "similar_%d", i);
+        snprintf(tkey, sizeof tkey, "%s_title", key);
+        snprintf(dkey, sizeof dkey, "%s_desc", key);
+        if (!(t = engine_session_get(s, key)) || !*t || !(title = engine_session_get(s, tkey)))
+            continue;
+        desc = engine_session_get(s, dkey);
+        snprintf(rows[n].id, sizeof rows[n].id, "s:%s", t);
+        rows[n].own_title = (flow_text){title, title, title};
+        rows[n].own_desc = (flow_text){desc, desc, desc};
+        rows[n].title = &rows[n].own_title;
+        rows[n].desc = desc && *desc ? &rows[n].own_desc : NULL;
+        rows[n++].dept = NULL;
+    }
+    if (n < max) {
+        snprintf(rows[n].id, sizeof rows[n].id, "s:");
+        rows[n].title = &st->different;
+        rows[n].desc = NULL;
+        rows[n++].dept = NULL;
+    }
+    return n;
+}
+
+/* The rows a menu-like state offers (choices, departments, similar cases), all pages. */
+static size_t rows_of(const engine_ctx *ctx, const engine_session *s, const flow_state *st,
+                      struct row *rows, size_t max)
 {
     size_t n = 0;
+    if (st->kind == FLOW_SIMILAR)
+        return similar_rows(st, s, rows, max);
     if (st->kind == FLOW_MENU) {
         for (size_t i = 0; i < st->nchoices && n < max; i++, n++) {
             snprintf(rows[n].id, sizeof rows[n].id, "c:%s", st->choices[i].id);
@@ -349,6 +386,7 @@ static int render_state(const engine_ctx *ctx, engine_session *s, const flow_sta
     const char *lang = lang_of(s);
     engine_out *o;
     int interactive = st->kind == FLOW_MENU || st->kind == FLOW_DEPARTMENTS ||
+                      st->kind == FLOW_SIMILAR ||
                       st->kind == FLOW_CONFIRM || st->has_skip;
     int d = suggested(ctx, s, st);
     if (d >= 0)
@@ -371,11 +409,14 @@ static int render_state(const engine_ctx *ctx, engine_session *s, const flow_sta
     }
     {
         struct row rows[ENGINE_MAX_CHOICES];
-        size_t total = rows_of(ctx, st, rows, ENGINE_MAX_CHOICES), first, count;
+        size_t total = rows_of(ctx, s, st, rows, ENGINE_MAX_CHOICES), first, count;
         int more;
         page_span(total, s->page, &first, &count, &more);
-        o->type = total <= FLOW_MAX_BUTTONS && fit_buttons(rows, total, lang) ? ENGINE_BUTTONS
-                                                                              : ENGINE_LIST;
+        /* Similar cases are always a list: their rows' descriptions say what each case is. */
+        o->type = st->kind != FLOW_SIMILAR && total <= FLOW_MAX_BUTTONS &&
+                          fit_buttons(rows, total, lang)
+                      ? ENGINE_BUTTONS
+                      : ENGINE_LIST;
         for (size_t i = first; i < first + count; i++)
             add_row(o, &rows[i], lang);
         if (more)
@@ -434,9 +475,11 @@ static int enter_action(const engine_ctx *ctx, engine_session *s, const flow_sta
         return 0;
     default:
         s->waiting = 1;
-        return push(r, st->action == FLOW_ACT_CREATE_CASE   ? ENGINE_CREATE_CASE
-                       : st->action == FLOW_ACT_LOOKUP_CASE ? ENGINE_LOOKUP_CASE
-                                                            : ENGINE_HELPDESK)
+        return push(r, st->action == FLOW_ACT_CREATE_CASE    ? ENGINE_CREATE_CASE
+                       : st->action == FLOW_ACT_LOOKUP_CASE  ? ENGINE_LOOKUP_CASE
+                       : st->action == FLOW_ACT_FIND_SIMILAR ? ENGINE_FIND_SIMILAR
+                       : st->action == FLOW_ACT_JOIN_CASE    ? ENGINE_JOIN_CASE
+                                                             : ENGINE_HELPDESK)
                    ? 0
                    : -1;
     }
@@ -1087,7 +1130,7 @@ static int answer_rows(const engine_ctx *ctx, engine_session *s, const flow_stat
 {
     const flow_set *f = ctx->flows;
     struct row rows[ENGINE_MAX_CHOICES];
-    size_t total = rows_of(ctx, st, rows, ENGINE_MAX_CHOICES);
+    size_t total = rows_of(ctx, s, st, rows, ENGINE_MAX_CHOICES);
     int pick;
     if (!a->typed)
         return wrong(ctx, s, st, &f->replies[FLOW_REPLY_UNSUPPORTED], r);
@@ -1103,6 +1146,13 @@ static int answer_rows(const engine_ctx *ctx, engine_session *s, const flow_stat
         return wrong(ctx, s, st, &f->replies[FLOW_REPLY_NOT_UNDERSTOOD], r);
     if (st->kind == FLOW_MENU)
         return choose_option(ctx, s, &st->choices[pick], r);
+    if (st->kind == FLOW_SIMILAR) { /* a case to join, or "mine is different" (s:) */
+        if (!rows[pick].id[2])
+            return enter(ctx, s, st->next, r, 0);
+        if (engine_session_set(s, "join_case", rows[pick].id + 2) < 0)
+            return -1;
+        return enter(ctx, s, st->yes_next, r, 0);
+    }
     return choose_department(ctx, s, st, pick, r);
 }
 
@@ -1189,6 +1239,7 @@ static int handle(const engine_ctx *ctx, engine_session *s, const flow_state *st
     switch (st->kind) {
     case FLOW_MENU:
     case FLOW_DEPARTMENTS:
+    case FLOW_SIMILAR:
         return answer_rows(ctx, s, st, &a, r);
     case FLOW_INPUT:
         return answer_input(ctx, s, st, &a, r);
@@ -1279,11 +1330,11 @@ int engine_resume(const engine_ctx *ctx, engine_session *s, int ok, const char *
         return enter(ctx, s, st->on_error >= 0 ? st->on_error : f->menu, r, 0) < 0
                    ? err_set(e, ERR_ENV, "out of memory in the conversation engine")
                    : 0;
-    if (send_text(ctx, r, s, &st->text) < 0)
+    if (st->text.hi && send_text(ctx, r, s, &st->text) < 0)
         return err_set(e, ERR_ENV, "out of memory in the conversation engine");
-    /* A filed complaint's draft is spent: none of it (a shared location, a voice note) may ride
-     * into the citizen's next complaint, whose steps might not ask for it again. */
-    if (st->action == FLOW_ACT_CREATE_CASE)
+    /* A filed (or joined) complaint's draft is spent: none of it (a shared location, a voice
+     * note) may ride into the citizen's next complaint, whose steps might not ask for it again. */
+    if (st->action == FLOW_ACT_CREATE_CASE || st->action == FLOW_ACT_JOIN_CASE)
         clear_vars(s);
     if (enter(ctx, s, st->next >= 0 ? st->next : f->menu, r, 0) < 0)
         return err_set(e, ERR_ENV, "out of memory in the conversation engine");

@@ -79,6 +79,8 @@ typedef enum engine_kind {
     ENGINE_LOOKUP_CASE,  /* vars: tracking_no (may be empty: the citizen's recent cases) */
     ENGINE_HELPDESK,     /* hand the conversation to the district helpdesk */
     ENGINE_SET_LANGUAGE, /* remember the citizen's language (value in text) */
+    ENGINE_FIND_SIMILAR, /* look for open cases the draft repeats; resume with similar_* vars */
+    ENGINE_JOIN_CASE,    /* vars: join_case, the tracking number the citizen chose to follow */
 } engine_kind;
 
 typedef enum engine_msg_type { ENGINE_TEXT, ENGINE_BUTTONS, ENGINE_LIST } engine_msg_type;

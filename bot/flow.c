@@ -459,8 +459,8 @@ static void parse_media_text(struct loader *L, const char *file, flow_state *st,
     }
 }
 
-static const char *const state_kinds[] = {"message", "menu",    "departments", "input",
-                                          "media",   "confirm", "action",      NULL};
+static const char *const state_kinds[] = {"message", "menu",   "departments", "input", "media",
+                                          "confirm", "action", "similar",     NULL};
 
 /* The keys each kind of state may have, in flow_kind order. */
 static const char *const message_keys[] = {"kind", "text", "goto", "note", NULL};
@@ -475,8 +475,11 @@ static const char *const media_keys[] = {"kind",    "text", "accept", "var",  "r
 static const char *const confirm_keys[] = {"kind", "text", "yes", "no", "note", NULL};
 static const char *const action_keys[] = {"kind", "text",     "action", "language",
                                           "goto", "on_error", "note",   NULL};
-static const char *const *const state_keys[] = {
-    message_keys, menu_keys, departments_keys, input_keys, media_keys, confirm_keys, action_keys};
+static const char *const similar_keys[] = {"kind",      "text", "button", "different",
+                                           "join",      "goto", "note",   NULL};
+static const char *const *const state_keys[] = {message_keys, menu_keys,    departments_keys,
+                                                input_keys,   media_keys,   confirm_keys,
+                                                action_keys,  similar_keys};
 
 /* The kind of the state name in file, once its name is known to be new and well formed; -1
  * (with the problem told) when the state cannot be read. */
@@ -607,8 +610,9 @@ static void parse_question(struct loader *L, const char *file, flow_state *st, s
 static void parse_action(struct loader *L, const char *file, flow_state *st, size_t si,
                          json_object *o)
 {
-    static const char *const actions[] = {"create_case",  "lookup_case", "helpdesk",
-                                          "set_language", "end",         NULL};
+    static const char *const actions[] = {"create_case", "lookup_case",  "helpdesk",
+                                          "set_language", "end",        "find_similar",
+                                          "join_case",    NULL};
     const char *name = st->name, *g;
     const char *a = str_field(L, file, name, o, "action", 1);
     int found = -1;
@@ -617,7 +621,9 @@ static void parse_action(struct loader *L, const char *file, flow_state *st, siz
             found = i;
     if (a && found < 0)
         problem(L, file, name,
-                "unknown action \"%s\" (create_case, lookup_case, helpdesk, set_language, end)", a);
+                "unknown action \"%s\" (create_case, lookup_case, helpdesk, set_language, end, "
+                "find_similar, join_case)",
+                a);
     st->action = found < 0 ? FLOW_ACT_END : (flow_action)found;
     if (st->action == FLOW_ACT_SET_LANGUAGE) {
         st->language = str_field(L, file, name, o, "language", 1);
@@ -629,12 +635,13 @@ static void parse_action(struct loader *L, const char *file, flow_state *st, siz
         add_edge(L, si, 0, E_ON_ERROR, g);
 }
 
-/* An action state whose action is "end". */
-static int is_end(json_object *o)
+/* An action state that may say nothing: "end" (the live helpdesk's: its conversation takes
+ * over) and "find_similar" (the list that follows says it). */
+static int may_be_silent(json_object *o)
 {
     json_object *a = get(o, "action");
-    return json_object_get_type(a) == json_type_string &&
-           strcmp(json_object_get_string(a), "end") == 0;
+    const char *n = json_object_get_type(a) == json_type_string ? json_object_get_string(a) : "";
+    return strcmp(n, "end") == 0 || strcmp(n, "find_similar") == 0;
 }
 
 /* One state: what every kind has (kind, text, skip, goto), then its kind's own fields. */
@@ -648,9 +655,9 @@ static void parse_state(struct loader *L, const char *file, const char *name, js
         return;
     check_keys(L, file, name, o, "state", state_keys[k]);
     parse_skip(L, file, st, si, o);
-    interactive = k == FLOW_MENU || k == FLOW_DEPARTMENTS || k == FLOW_CONFIRM || st->has_skip;
-    /* An "end" action may end silently (the live helpdesk's: its conversation takes over). */
-    text(L, file, name, o, "text", k != FLOW_ACTION || !is_end(o),
+    interactive = k == FLOW_MENU || k == FLOW_DEPARTMENTS || k == FLOW_CONFIRM ||
+                  k == FLOW_SIMILAR || st->has_skip;
+    text(L, file, name, o, "text", k != FLOW_ACTION || !may_be_silent(o),
          interactive ? FLOW_INTERACTIVE_BODY_MAX : FLOW_TEXT_BODY_MAX, &st->text);
     if (k != FLOW_MENU && k != FLOW_CONFIRM && (g = str_field(L, file, name, o, "goto", 1)))
         add_edge(L, si, 0, E_NEXT, g);
@@ -675,6 +682,12 @@ static void parse_state(struct loader *L, const char *file, const char *name, js
         break;
     case FLOW_ACTION:
         parse_action(L, file, st, si, o);
+        break;
+    case FLOW_SIMILAR:
+        text(L, file, name, o, "button", 0, FLOW_LIST_BUTTON_MAX, &st->button);
+        text(L, file, name, o, "different", 1, FLOW_ROW_TITLE_MAX, &st->different);
+        if ((g = str_field(L, file, name, o, "join", 1)))
+            add_edge(L, si, 0, E_YES, g);
         break;
     default:
         break;

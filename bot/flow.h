@@ -31,6 +31,7 @@ typedef enum flow_kind {
     FLOW_MEDIA,
     FLOW_CONFIRM,
     FLOW_ACTION,
+    FLOW_SIMILAR, /* the open cases a complaint may repeat, as rows, and "mine is different" */
 } flow_kind;
 
 typedef enum flow_action {
@@ -39,6 +40,8 @@ typedef enum flow_action {
     FLOW_ACT_HELPDESK,
     FLOW_ACT_SET_LANGUAGE,
     FLOW_ACT_END,
+    FLOW_ACT_FIND_SIMILAR, /* look for open cases the draft repeats (SPEC section 12) */
+    FLOW_ACT_JOIN_CASE,    /* follow the one chosen instead of filing */
 } flow_action;
 
 /* What a media state (or an input state, as a whole answer) accepts. */
@@ -88,6 +91,9 @@ typedef struct flow_state {
     /* departments: the one-question suggestion ("suggest"); suggest_text.hi NULL: none */
     flow_text suggest_text, suggest_yes, suggest_other;
     flow_text general; /* departments: the title of a last row for none in particular, or hi NULL */
+    /* similar: the last row's title ("mine is different", to next); a case's row goes to
+     * yes_next ("join") with the session's "join_case" set to its tracking number */
+    flow_text different;
     int yes_next, no_next;
     flow_action action;   /* action */
     const char *language; /* action set_language */
