@@ -14,7 +14,9 @@
     " fallback_at IS NOT NULL, COALESCE(case_id::text, ''),"                                     \
     " COALESCE((SELECT p.name->>'hi' FROM departments p WHERE p.code = department), ''),"          \
     " COALESCE((SELECT p.name->>'en' FROM departments p WHERE p.code = department), ''),"         \
-    " officer_phone IS NULL OR EXISTS (SELECT 1 FROM staff_phones s WHERE s.phone = officer_phone)"
+    " officer_phone IS NULL OR EXISTS (SELECT 1 FROM staff_phones s WHERE s.phone = officer_phone)," \
+    " (extract(epoch FROM last_at) * 1000)::bigint,"                                               \
+    " COALESCE((extract(epoch FROM asked_at) * 1000)::bigint, 0)"
 
 static const db_stmt st_open = {
     "chats_open",
@@ -50,14 +52,17 @@ static const db_stmt st_reschedule = {
     "chats_reschedule",
     "UPDATE helpdesk_chats SET opens_at = " MS("$2") " WHERE id = $1::bigint AND state = 'waiting'",
     2};
+/* The first answer's time stays (the portal's time to a first answer); asked_at too, so the
+ * fallback phones hear of it at the next pass unless someone takes it at once. */
 static const db_stmt st_release = {
     "chats_release",
-    "UPDATE helpdesk_chats SET state = 'asked', officer_phone = NULL, asked_at = " CLOCK ","
-    " fallback_at = NULL WHERE id = $1::bigint AND state = 'live'",
+    "UPDATE helpdesk_chats SET state = 'asked', officer_phone = NULL, fallback_at = NULL"
+    " WHERE id = $1::bigint AND state = 'live'",
     1};
 static const db_stmt st_take = {
     "chats_take",
-    "UPDATE helpdesk_chats SET state = 'live', officer_phone = $2, answered_at = " CLOCK ","
+    "UPDATE helpdesk_chats SET state = 'live', officer_phone = $2,"
+    " answered_at = COALESCE(answered_at, " CLOCK "),"
     " last_at = " CLOCK " WHERE id = $1::bigint AND state = 'asked'",
     2};
 static const db_stmt st_close = {
@@ -147,7 +152,9 @@ static void fill(chat *c, const PGresult *r)
     db_copy(c->dept_hi, sizeof c->dept_hi, r, 0, 8);
     db_copy(c->dept_en, sizeof c->dept_en, r, 0, 9);
     c->owner_staff = PQgetvalue(r, 0, 10)[0] == 't';
-    c->reached = PQgetvalue(r, 0, 11)[0] == 't';
+    c->last_ms = atoll(PQgetvalue(r, 0, 11));
+    c->asked_ms = atoll(PQgetvalue(r, 0, 12));
+    c->reached = PQgetvalue(r, 0, 13)[0] == 't';
 }
 
 /* A statement returning at most one conversation row into *c: 1, 0 none, -1 error. */

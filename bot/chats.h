@@ -23,6 +23,7 @@ typedef struct chat {
     char case_id[24];     /* the case filed from it, "" when none */
     char dept_hi[200], dept_en[200]; /* the department's name; "" for general */
     int owner_staff;      /* the owner is still in the directory (1 when there is none) */
+    int64_t last_ms, asked_ms; /* the last message; when it reached officers (0: not yet) */
 } chat;
 
 /* One relayed message: text and/or media (media by WhatsApp id). */
@@ -56,7 +57,8 @@ int chats_reach(db *d, const char *id, const char *const *phones, size_t n, int 
 int chats_reschedule(db *d, const char *id, int64_t opens_ms, err *e);
 /* officer takes an asked conversation: 1 taken, 0 it was not "asked" any more, -1 error. */
 int chats_take(db *d, const char *id, const char *officer, err *e);
-/* A live conversation whose officer left the directory is asked again: 1, 0 not live. */
+/* A live conversation whose officer left the directory is asked again (its first answer's
+ * time kept): 1, 0 not live. */
 int chats_release(db *d, const char *id, err *e);
 /* Ends it (reason: officer, citizen, silence, case, unanswered): 1 ended, 0 already closed. */
 int chats_close(db *d, const char *id, const char *reason, err *e);

@@ -45,7 +45,7 @@ static const db_stmt st_desk = {
     "  'listed_at_most', " STR(CHATS_QUERY_OPEN_MAX) ","
     "  'unanswered', (SELECT json_build_object('count', count(*), 'past_10_min', count(*)"
     "    FILTER (WHERE asked_at < " DB_CLOCK " - interval '" STR(CHATS_QUERY_LATE_MINUTES)
-    " minutes')) FROM o WHERE state = 'asked' AND answered_at IS NULL),"
+    " minutes')) FROM o WHERE state = 'asked'),"
     "  'first_answer', (SELECT COALESCE(json_agg(json_build_object('department', department,"
     "    'reached', reached, 'answered', answered, 'median_minutes', median)"
     "    ORDER BY department NULLS FIRST), '[]') FROM fa))::text",

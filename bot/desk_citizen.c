@@ -81,8 +81,8 @@ static int helpdesk_after(desk_out *o, struct msg *x, err *e)
     int got = desk_helpdesk_rated(o, m, e);
     if (got)
         return got < 0 ? -1 : TAKEN;
-    if (!m->context_id || !*m->context_id)
-        return PASS;
+    if (!m->context_id || !*m->context_id || (m->kind == WA_MSG_TEXT && x->in_confirm))
+        return PASS; /* typed text the flow asked for is the flow's, whatever it swipes */
     got = desk_helpdesk_peer(o, m->context_id, m->from, "helpdesk_reply", staff, sizeof staff, e);
     if (got <= 0)
         return got < 0 ? -1 : PASS;

@@ -567,8 +567,15 @@ int desk_helpdesk_citizen(desk_out *o, const wa_message *m, int *to_menu, err *e
     *to_menu = 0;
     if (answers_the_desk(m))
         return 0; /* a case's satisfaction buttons, a case tapped in a list, a rating */
-    if ((got = chats_open_of(o->pg, m->from, NULL, &c, e)) <= 0)
-        return got;
+    if ((got = chats_open_of(o->pg, m->from, NULL, &c, e)) < 0)
+        return -1;
+    if (got == 0) { /* it ended as this message came: the citizen is told, then the menu */
+        char text[1024];
+        const char *lang = chats_latest_of(o->pg, m->from, &c, e) > 0 ? c.lang : "hi";
+        catalogue_put(text, sizeof text, o->cat, MSG_HELPDESK_ENDED_NOTE, lang, NULL);
+        *to_menu = 1;
+        return desk_say(o, m->from, text, NULL, "citizen_update", e) < 0 ? -1 : 1;
+    }
     if (wa_in_kind_is_silent(m->kind))
         return 1;
     if (m->kind == WA_MSG_TEXT && m->text)
@@ -840,8 +847,12 @@ static int cmd_case(desk_out *o, const helpdesk_cmd *cmd, const wa_message *m, e
     if (got <= 0)
         return got < 0 ? -1 : 1;
     if ((got = file_from(o, &c, cmd->dept, m, &ci, e)) <= 0) {
+        said s;
+        char loc[8];
         if (got < 0)
             return -1;
+        if (!cmd->as_code && said_of(m, &s, loc, sizeof loc)) /* "case closed": words for the citizen */
+            return officer_writes(o, &c, m, &s, e);
         catalogue_put(text, sizeof text, o->cat, MSG_OFFICER_UNKNOWN_DEPT, OFFICER_LANG, "code",
                       cmd->dept, NULL);
         return tell_officer(o, m->from, text, e);
@@ -1084,15 +1095,25 @@ int desk_helpdesk_due(desk_out *o, chats_due_kind k, const char *id, int64_t at_
     int got = chats_get_for(o->pg, id, NULL, &c, e);
     if (got <= 0)
         return got;
+    /* Checked again now the row is locked: a message may have come since the pass chose it. */
     switch (k) {
     case CHATS_DUE_OPENING:
         return strcmp(c.state, "waiting") == 0 ? opening(o, &c, at_ms, e) : 0;
-    case CHATS_DUE_FALLBACK:
-        return strcmp(c.state, "asked") == 0 && !c.fallback ? fallback(o, &c, at_ms, e) : 0;
+    case CHATS_DUE_FALLBACK: /* not one a day old: that one closes instead */
+        return strcmp(c.state, "asked") == 0 && !c.fallback &&
+                       c.asked_ms > at_ms - (int64_t)CHATS_UNANSWERED_MIN * 60000
+                   ? fallback(o, &c, at_ms, e)
+                   : 0;
     case CHATS_DUE_SILENT:
-        return strcmp(c.state, "live") == 0 ? silent(o, &c, e) : 0;
+        return strcmp(c.state, "live") == 0 &&
+                       c.last_ms <= at_ms - (int64_t)CHATS_SILENCE_MIN * 60000
+                   ? silent(o, &c, e)
+                   : 0;
     case CHATS_DUE_UNANSWERED:
-        return strcmp(c.state, "asked") == 0 ? unanswered(o, &c, e) : 0;
+        return strcmp(c.state, "asked") == 0 &&
+                       c.asked_ms <= at_ms - (int64_t)CHATS_UNANSWERED_MIN * 60000
+                   ? unanswered(o, &c, e)
+                   : 0;
     }
     return 0;
 }

@@ -530,6 +530,14 @@ static int digest_tap(desk_out *o, const wa_message *m, err *e)
         NULL, "officer_reply", e);
 }
 
+/* Whether t holds more than one word. */
+static int several_words(const char *t)
+{
+    t += strspn(t, " \t\r\n");
+    t += strcspn(t, " \t\r\n");
+    return t[strspn(t, " \t\r\n")] != '\0';
+}
+
 int desk_officer(desk_out *o, const wa_message *m, err *e)
 {
     officer_command cmd;
@@ -550,8 +558,10 @@ int desk_officer(desk_out *o, const wa_message *m, err *e)
     if (handled)
         return 0;
     officer_parse(text, m->context_id, &cmd);
-    /* No command: a message for the citizen of the officer's live helpdesk conversation. */
-    if (cmd.cmd == OFFICER_UNKNOWN && !cmd.swipe) {
+    /* No command — or, while the officer is in a live helpdesk conversation, words that start
+     * like one ("Show me the meter", "मदद के लिए टीम आ रही है") but name no case: a message for
+     * the citizen. A bare keyword ("help", "cases") stays a command. */
+    if (!cmd.swipe && (cmd.cmd == OFFICER_UNKNOWN || (!cmd.tracking[0] && several_words(text)))) {
         if (desk_helpdesk_plain(o, m, &handled, e) < 0)
             return -1;
         if (handled)

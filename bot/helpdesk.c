@@ -126,8 +126,10 @@ void helpdesk_parse(const char *text, helpdesk_cmd *out)
             out->kind = HELPDESK_CMD_END;
     } else if (is_word(w[0], case_words) && k >= 2) {
         if (dept_code(w[1], out->dept, sizeof out->dept) &&
-            (k == 2 || helpdesk_id(w[2], out->id, sizeof out->id)))
+            (k == 2 || helpdesk_id(w[2], out->id, sizeof out->id))) {
             out->kind = HELPDESK_CMD_CASE;
+            out->as_code = strcmp(w[1], out->dept) == 0;
+        }
         else
             out->dept[0] = '\0';
     }

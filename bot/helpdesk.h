@@ -48,6 +48,7 @@ typedef struct helpdesk_cmd {
     helpdesk_cmd_kind kind;
     char id[24];   /* digits of the H-number; "" when none was written */
     char dept[24]; /* case: the department code as written, upper case; "" when none */
+    int as_code;   /* case: it was written in capitals ("case PHE", not "case closed") */
 } helpdesk_cmd;
 
 /* Parses text (any case, extra spaces allowed). take without a number is still TAKE (the

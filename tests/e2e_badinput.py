@@ -239,6 +239,9 @@ def file_complaint(d, phone, desc, village, lang="en", name="Citizen", dept="PHE
     for s in (dict(text="hello"), dict(reply_id=f"c:{lang}"), dict(reply_id="c:complaint"),
               dict(reply_id=f"d:{dept}"), dict(text=desc), dict(reply_id="skip"), dict(text=village),
               dict(reply_id="yes")):
+        said = texts_to(d.env, phone)
+        if s.get("reply_id") == "yes" and said and "👥" in said[-1]:
+            send(d, phone, name=name, reply_id="s:")  # open cases there offered: this one is new
         st, _ = send(d, phone, name=name, **s)
         if st != 200:
             return None

@@ -182,6 +182,10 @@ def test_location_at_the_village():
         step(port, fake, citizen, want=2, text="hamare gaon me 10 din se handpump kharab hai")
         step(port, fake, citizen, reply_id="sg:yes")
         step(port, fake, citizen, location=(21.656, 82.161, "Khaira chowk"))
+        h.check("the same point: the first citizen's open case is offered (issue 19)",
+                "👥" in last_text(fake, citizen) and any(f"s:{t}" in str(b) for _, b, _ in fake.delivered()
+                                                          if b.get("to") == citizen))
+        step(port, fake, citizen, reply_id="s:")  # "no, mine is different"
         step(port, fake, citizen, reply_id="no")
         step(port, fake, citizen, reply_id="c:complaint")
         step(port, fake, citizen, reply_id="d:PHE")

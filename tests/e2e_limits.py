@@ -56,7 +56,7 @@ def step(env, port, phone, **msg):
 def complaint(env, port, phone, text, dept="d:PHE", first=False, lang="hi"):
     steps = ([dict(text="नमस्ते"), dict(reply_id=f"c:{lang}")] if first else []) + [
         dict(reply_id="c:complaint"), dict(reply_id=dept), dict(text=text), dict(reply_id="skip"),
-        dict(text="कसडोल वार्ड 5"), dict(reply_id="yes")]
+        dict(text=f"कसडोल वार्ड {phone[-3:]}"), dict(reply_id="yes")]  # one citizen, one place
     return all(step(env, port, phone, **s) for s in steps)
 
 

@@ -67,6 +67,7 @@ struct convo {
     engine_session s;
     engine_result r;
     int counter;
+    int similar; /* the test answers find_similar itself */
 };
 
 static wa_message msg(struct convo *c, wa_msg_kind kind)
@@ -92,6 +93,11 @@ static void step(struct convo *c, wa_message *m, int expired)
     engine_result_free(&c->r);
     if (engine_step(&ctx, &c->s, m, expired, &c->r, &e) < 0)
         fail_msg("engine_step: %s", e.msg);
+    /* No case here repeats another (the conversation's find_similar finds none) unless the test
+     * says so: the action fails over to the confirmation, in the same result. */
+    if (!c->similar && c->r.n && c->r.out[c->r.n - 1].kind == ENGINE_FIND_SIMILAR &&
+        engine_resume(&ctx, &c->s, 0, NULL, NULL, 0, &c->r, &e) < 0)
+        fail_msg("engine_resume: %s", e.msg);
     /* Every message respects WhatsApp's limits, whatever the path. */
     for (size_t i = 0; i < c->r.n; i++) {
         const engine_out *o = &c->r.out[i];
@@ -178,6 +184,69 @@ static void to_description(struct convo *c, const char *lang)
     tap(c, "c:complaint");
     tap(c, "d:PHE");
     in_state(c, "complaint_description");
+}
+
+/* Issue 19: the open cases a complaint may repeat, offered as a list; a row joins that case, the
+ * last row ("mine is different") goes on to the confirmation. */
+static void similar_cases_offered_and_joined(void **state)
+{
+    (void)state;
+    struct convo c = {0};
+    const engine_out *o;
+    c.similar = 1;
+    say(&c, "hello");
+    tap(&c, "c:en");
+    tap(&c, "c:complaint");
+    tap(&c, "d:PHE");
+    say(&c, "The hand pump near the school is broken since Monday");
+    tap(&c, "skip");
+    say(&c, "Simga ward 4");
+    in_state(&c, "complaint_similar_check");
+    assert_int_equal(c.r.out[c.r.n - 1].kind, ENGINE_FIND_SIMILAR);
+    engine_session_set(&c.s, "similar_n", "2");
+    engine_session_set(&c.s, "similar_1", "BLB-2026-000007");
+    engine_session_set(&c.s, "similar_1_title", "BLB-2026-000007");
+    engine_session_set(&c.s, "similar_1_desc", "Hand pump · Simga ward 4 · 2 days ago · 3 people");
+    engine_session_set(&c.s, "similar_2", "BLB-2026-000003");
+    engine_session_set(&c.s, "similar_2_title", "BLB-2026-000003");
+    engine_session_set(&c.s, "similar_2_desc", "Hand pump · सिमगा वार्ड 4 · 9 days ago · 1 people");
+    resume(&c, 1, NULL, NULL, NULL, NULL);
+    in_state(&c, "complaint_similar");
+    o = last_send(&c);
+    assert_int_equal(o->type, ENGINE_LIST); /* always a list: the rows say what each case is */
+    assert_int_equal(o->nopts, 3);
+    assert_string_equal(o->opts[0].id, "s:BLB-2026-000007");
+    assert_non_null(strstr(o->opts[0].desc, "3 people"));
+    assert_string_equal(o->opts[2].id, "s:");
+    assert_string_equal(o->opts[2].title, "No, mine is different");
+    assert_non_null(strstr(o->text, "Drinking water (PHE)"));
+    say(&c, "2"); /* a number picks the row */
+    in_state(&c, "complaint_join");
+    assert_string_equal(engine_session_get(&c.s, "join_case"), "BLB-2026-000003");
+    assert_int_equal(c.r.out[c.r.n - 1].kind, ENGINE_JOIN_CASE);
+    {
+        const char *keys[] = {"tracking_no", "status", "department_name", "people"};
+        const char *values[] = {"BLB-2026-000003", "In progress", "Drinking water (PHE)", "2"};
+        err e = {0};
+        engine_result_free(&c.r);
+        assert_int_equal(engine_resume(&ctx, &c.s, 1, keys, values, 4, &c.r, &e), 0);
+    }
+    assert_non_null(strstr(c.r.out[0].text, "You have joined complaint *BLB-2026-000003*"));
+    assert_non_null(strstr(c.r.out[0].text, "2 people now report it"));
+    in_state(&c, "main_menu");
+    assert_null(engine_session_get(&c.s, "description")); /* the draft is spent */
+    /* Again, and this time the citizen's problem is another one. */
+    tap(&c, "c:complaint");
+    tap(&c, "d:PHE");
+    say(&c, "The water tank in the market leaks day and night");
+    tap(&c, "skip");
+    say(&c, "Simga ward 4");
+    resume(&c, 1, NULL, NULL, NULL, NULL);
+    in_state(&c, "complaint_similar");
+    tap(&c, "s:");
+    in_state(&c, "complaint_confirm");
+    engine_result_free(&c.r);
+    engine_session_clear(&c.s);
 }
 
 static void complaint_path_in_hindi(void **state)
@@ -692,10 +761,13 @@ static void every_shipped_text_has_hne(void **state)
     (void)state;
     for (size_t i = 0; i < flows->nstates; i++) {
         const flow_state *st = &flows->states[i];
-        /* Only an "end" action may be silent (the live helpdesk's). */
-        if (!st->text.hi && !(st->kind == FLOW_ACTION && st->action == FLOW_ACT_END))
+        /* Only an "end" action (the live helpdesk's) and find_similar may be silent. */
+        if (!st->text.hi && !(st->kind == FLOW_ACTION && (st->action == FLOW_ACT_END ||
+                                                          st->action == FLOW_ACT_FIND_SIMILAR)))
             fail_msg("%s has no text", st->name);
         check_hne(&st->text, st->name, "text");
+        check_hne(&st->different, st->name, "different");
+        check_hne(&st->general, st->name, "general");
         check_hne(&st->button, st->name, "button");
         for (size_t k = 0; k < st->nchoices; k++) {
             check_hne(&st->choices[k].title, st->name, st->choices[k].id);
@@ -1312,6 +1384,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(complaint_path_in_hindi),
+        cmocka_unit_test(similar_cases_offered_and_joined),
         cmocka_unit_test(more_row_without_the_catalogue),
         cmocka_unit_test(complaint_path_in_english_with_buttons),
         cmocka_unit_test(forgiving_matching),
