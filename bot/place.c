@@ -2,6 +2,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "place.h"
 
+#include <ctype.h>
 #include <pcre2.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -88,13 +89,13 @@ static uint32_t next_cp(const unsigned char *s, size_t len, size_t *i)
 static size_t skeleton(const char *s, size_t len, char *out, size_t n)
 {
     size_t i = 0, k = 0;
-    while (i < len && k + 3 < n) {
+    while (i < len && k + 1 < n) {
         uint32_t cp = next_cp((const unsigned char *)s, len, &i);
         const char *t = keeps(cp);
         for (; t && *t && k + 1 < n; t++) {
             char c = *t;
-            if (k > 0 && out[k - 1] == c)
-                continue; /* a doubled letter once: "Bhatt", "भट्ट" */
+            if (k > 0 && out[k - 1] == c && !isdigit((unsigned char)c))
+                continue; /* a doubled letter once ("Bhatt", "भट्ट"); never a digit: ward 11 */
             if (k > 0 && out[k - 1] == 'm' && (c == 'p' || c == 'b'))
                 out[k - 1] = 'n'; /* Champa, चंपा */
             out[k++] = c;
