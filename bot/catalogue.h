@@ -146,6 +146,13 @@ typedef enum msg_id {
     MSG_OFFICER_ASKER_RETURNED,       /* asking officer: sent back with a note */
     MSG_OFFICER_TRANSFER_LIMIT,       /* officer: past the transfer limit */
     MSG_NODAL_TRANSFER,               /* nodal officers: a transfer past the limit */
+    /* followers (SPEC section 12, issue 19) */
+    MSG_SATISFACTION_RECORDED,        /* citizen/follower: yes kept, the others still to answer */
+    MSG_CASE_REOPENED_OTHERS,         /* citizen/follower: reopened on someone else's "no" */
+    MSG_CASE_MERGED,                  /* citizen: a tracking number merged into another */
+    MSG_RECENT_FOLLOWED,              /* recent_cases: a followed case's mark */
+    MSG_ESCALATION_FOLLOWERS,         /* escalation's {reopened}: many follow it */
+    MSG_DIGEST_ROW_FOLLOWERS,         /* digest_row's {reopened}: many follow it */
     MSG_COUNT
 } msg_id;
 

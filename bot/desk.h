@@ -55,10 +55,11 @@ int desk_case_created(desk_out *o, const char *tracking_no, err *e);
  * tap (each row shows that case's status when tapped). Nothing when there is only one. */
 int desk_recent_cases(desk_out *o, const char *phone, const char *lang, const char *shown, err *e);
 
-/* The scheduler's side of the loop: a citizen who answered "not satisfied" and gave no reason
- * within a day — the case reopens as with a reason (officers told, a second reopen escalates,
- * the citizen told). 1 reopened, 0 nothing to do, -1 error. o->key names the pass. */
-int desk_reopen_unexplained(desk_out *o, const char *tracking_no, err *e);
+/* The scheduler's side of the loop: a citizen (follower NULL) or a follower who answered "not
+ * satisfied" and gave no reason within a day — the case reopens as with a reason (officers told,
+ * a second reopen escalates, the citizen and every follower told). 1 reopened, 0 nothing to do,
+ * -1 error. o->key names the pass. */
+int desk_reopen_unexplained(desk_out *o, const char *tracking_no, const char *follower, err *e);
 
 /* The live helpdesk (SPEC section 11, desk_helpdesk.c). A citizen's question, as the flow kept
  * it: the department ("" general), the words (the flow's words for a file when it is one), the
