@@ -314,7 +314,8 @@ int case_set_language(db *d, const char *phone, const char *lang, err *e)
     "left(c.description, 1000),"                                                                   \
     " COALESCE(c.location_text, ''), COALESCE(d.name->>'hi', ''), COALESCE(d.name->>'en', ''), "   \
     "c.reopen_count,"                                                                              \
-    " c.awaiting_docs, c.awaiting_reason, c.satisfaction_asked_at IS NOT NULL, c.urgent,"         \
+    " c.awaiting_docs, c.awaiting_reason,"                                                        \
+    " c.satisfaction_asked_at IS NOT NULL AND c.citizen_satisfied_at IS NULL, c.urgent,"         \
     " (SELECT count(*) FROM case_events t WHERE t.case_id = c.id AND t.kind = 'transferred'),"     \
     " " CASE_PENDING_REJECTION("actor") ", " CASE_PENDING_REJECTION("text") ", c.follower_count"
 /* Who asked to close the case as not actionable, and why, while the nodal officers' verdict
@@ -348,7 +349,8 @@ static const db_stmt st_waiting = {
     "SELECT " CASE_COLUMNS " FROM cases c JOIN departments d ON d.code = c.department_code"
     " WHERE c.citizen_phone = $1 AND c.status <> 'closed' AND (c.awaiting_docs OR "
     "c.awaiting_reason OR"
-    "  (c.status = 'resolved' AND c.satisfaction_asked_at IS NOT NULL))"
+    "  (c.status = 'resolved' AND c.satisfaction_asked_at IS NOT NULL"
+    "   AND c.citizen_satisfied_at IS NULL))"
     " ORDER BY CASE $2 WHEN 'docs' THEN c.awaiting_docs"
     "  WHEN 'answer' THEN c.status = 'resolved' AND c.satisfaction_asked_at IS NOT NULL"
     "  ELSE c.awaiting_reason END DESC, c.awaiting_reason DESC, c.awaiting_docs DESC, c.updated_at "
