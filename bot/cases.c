@@ -398,7 +398,8 @@ static const db_stmt st_docs_done = {
 static const db_stmt st_resolve = {
     "cases_resolve",
     "UPDATE cases SET status = 'resolved', resolved_at = now(), satisfaction_asked_at = now(),"
-    " satisfaction_reminded_at = NULL, citizen_satisfied_at = NULL, awaiting_reason = false, awaiting_docs = false, updated_at "
+    " satisfaction_reminded_at = NULL, citizen_satisfied_at = NULL, awaiting_reason = false,"
+    " awaiting_docs = false, updated_at "
     "= now()"
     " WHERE id = $1::bigint AND status <> 'closed'",
     1};
@@ -445,7 +446,8 @@ static const db_stmt st_ask_reason = {
 static const db_stmt st_reopen = {
     "cases_reopen",
     "UPDATE cases c SET status = 'reopened', reopen_count = c.reopen_count + 1,"
-    " awaiting_reason = false, citizen_satisfied_at = NULL, reason_asked_at = NULL, resolved_at = NULL,"
+    " awaiting_reason = false, citizen_satisfied_at = NULL, reason_asked_at = NULL,"
+    " resolved_at = NULL,"
     " sla_started_at = " DB_CLOCK ", updated_at = now(), sla_reminded_at = NULL,"
     " escalation_level = CASE WHEN c.urgent THEN 2 WHEN c.reopen_count >= 1 THEN 1 ELSE 0 END,"
     " sla_due_at = " DB_CLOCK " + CASE WHEN c.urgent THEN t.urgent_sla_hours"
@@ -754,7 +756,8 @@ static const db_stmt st_auto_close = {
     " WHERE c.status = 'resolved' AND c.satisfaction_asked_at IS NOT NULL"
     " AND c.satisfaction_asked_at + $2::int * interval '1 hour' <= " CASES_AT
     " AND NOT EXISTS (SELECT 1 FROM case_followers f WHERE f.case_id = c.id AND f.awaiting_reason)"
-    " RETURNING c.id, c.tracking_no, c.citizen_phone, c.language, c.citizen_satisfied_at IS NOT NULL",
+    " RETURNING c.id, c.tracking_no, c.citizen_phone, c.language,"
+    " c.citizen_satisfied_at IS NOT NULL",
     2};
 /* Waiting on the citizen does not last forever (migration 0014): a "not satisfied" without a
  * reason for a day reopens the case anyway; a request for documents unanswered for seven days

@@ -2,9 +2,10 @@
  * commands (reply, docs, resolve, transfer, cases, show) and swipe-replies; the officers'
  * notification of a new case; the citizen's side of the loop — documents the officer asked
  * for, the satisfaction question (yes closes, no asks the reason and reopens), a tracking
- * number sent at any time — and the same for the case's followers (SPEC section 12: its updates,
- * their own satisfaction question, their tracking number). Runs inside the caller's PostgreSQL transaction; every message
- * goes to the outbox with a key derived from the inbound message, so nothing doubles.
+ * number sent at any time — and the same for the case's followers (SPEC section 12: its
+ * updates, their own satisfaction question, their tracking number). Runs inside the caller's
+ * PostgreSQL transaction; every message goes to the outbox with a key derived from the inbound
+ * message, so nothing doubles.
  * The files, by role: desk_officer.c (the command table, officer_commands.def, a pure decision,
  * desk_officer.h, and the act step), desk_citizen.c (a chain of handlers), desk_helpdesk.c,
  * desk_notify.c (the way out and the officers' notification; desk_int.h is what they share).
