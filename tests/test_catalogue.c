@@ -206,6 +206,12 @@ static void shipped_words_and_helpers(void **state)
                        "BLB-2026-000001", NULL);
     assert_string_equal(t, "✓ शिकायत BLB-2026-000001: नागरिक को भेज दिया गया।");
     free(t);
+    /* A follower's merged case names the one it went into, twice (issue 19). */
+    t = catalogue_text(c, MSG_CASE_MERGED, "en", "tracking_no", "BLB-2026-000002", "into",
+                       "BLB-2026-000001", NULL);
+    assert_string_equal(t, "Complaint BLB-2026-000002 has been merged into complaint "
+                           "BLB-2026-000001. Send BLB-2026-000001 for its status.");
+    free(t);
     /* "✓ " is 4 bytes, each Devanagari letter 3: 15 bytes hold the tick, the space and 3 letters. */
     assert_ptr_equal(catalogue_put(buf, sizeof buf, c, MSG_OFFICER_SENT, OFFICER_LANG,
                                    "tracking_no", "BLB-2026-000001", NULL),
