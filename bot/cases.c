@@ -77,16 +77,21 @@ static const db_stmt st_info = {
     " COALESCE(d.name->>$2, d.name->>'hi'),"
     " COALESCE(e.kind, 'created'),"
     " to_char(COALESCE(e.at, c.created_at) AT TIME ZONE t.timezone, 'DD-MM-YYYY HH24:MI'),"
-    " to_char(c.sla_due_at AT TIME ZONE t.timezone, 'DD-MM-YYYY HH24:MI')"
+    " to_char(c.sla_due_at AT TIME ZONE t.timezone, 'DD-MM-YYYY HH24:MI'),"
+    " COALESCE((SELECT m.tracking_no FROM cases m WHERE m.id = c.merged_into), '')"
     " FROM cases c JOIN departments d ON d.code = c.department_code CROSS JOIN districts t"
     " LEFT JOIN LATERAL (SELECT kind, at FROM case_events WHERE case_id = c.id ORDER BY at DESC, "
     "id DESC LIMIT 1) e"
     " ON true"
     " WHERE c.id = $1::bigint",
     2};
+/* The citizen's own cases and those they follow (case_followers, by its phone index). */
 static const db_stmt st_find = {
     "cases_find",
-    "SELECT id FROM cases WHERE citizen_phone = $1 AND ($2 = '' OR tracking_no = $2)"
+    "SELECT id FROM (SELECT id, created_at FROM cases WHERE citizen_phone = $1"
+    "  AND ($2 = '' OR tracking_no = $2)"
+    " UNION ALL SELECT c.id, c.created_at FROM case_followers f JOIN cases c ON c.id = f.case_id"
+    "  WHERE f.phone = $1 AND ($2 = '' OR c.tracking_no = $2)) x"
     " ORDER BY created_at DESC LIMIT 1",
     2};
 static const db_stmt st_set_lang = {
@@ -100,7 +105,7 @@ struct column {
 #define COLUMN(field) {offsetof(case_info, field), sizeof((case_info *)0)->field}
 static const struct column info_columns[] = {
     COLUMN(tracking_no), COLUMN(status),         COLUMN(department), COLUMN(department_name),
-    COLUMN(last_action), COLUMN(last_action_at), COLUMN(due)};
+    COLUMN(last_action), COLUMN(last_action_at), COLUMN(due),        COLUMN(merged_into)};
 
 static void copy_columns(case_info *c, const PGresult *r, const struct column *cols, size_t n)
 {
@@ -319,9 +324,10 @@ int case_set_language(db *d, const char *phone, const char *lang, err *e)
     "left(c.description, 1000),"                                                                   \
     " COALESCE(c.location_text, ''), COALESCE(d.name->>'hi', ''), COALESCE(d.name->>'en', ''), "   \
     "c.reopen_count,"                                                                              \
-    " c.awaiting_docs, c.awaiting_reason, c.satisfaction_asked_at IS NOT NULL, c.urgent,"         \
+    " c.awaiting_docs, c.awaiting_reason,"                                                        \
+    " c.satisfaction_asked_at IS NOT NULL AND c.citizen_satisfied_at IS NULL, c.urgent,"         \
     " (SELECT count(*) FROM case_events t WHERE t.case_id = c.id AND t.kind = 'transferred'),"     \
-    " " CASE_PENDING_REJECTION("actor") ", " CASE_PENDING_REJECTION("text")
+    " " CASE_PENDING_REJECTION("actor") ", " CASE_PENDING_REJECTION("text") ", c.follower_count"
 /* Who asked to close the case as not actionable, and why, while the nodal officers' verdict
  * waits (issue 16's case rules): the last of its requests, approvals and returns, when it is a
  * request; '' otherwise. */
@@ -353,7 +359,8 @@ static const db_stmt st_waiting = {
     "SELECT " CASE_COLUMNS " FROM cases c JOIN departments d ON d.code = c.department_code"
     " WHERE c.citizen_phone = $1 AND c.status <> 'closed' AND (c.awaiting_docs OR "
     "c.awaiting_reason OR"
-    "  (c.status = 'resolved' AND c.satisfaction_asked_at IS NOT NULL))"
+    "  (c.status = 'resolved' AND c.satisfaction_asked_at IS NOT NULL"
+    "   AND c.citizen_satisfied_at IS NULL))"
     " ORDER BY CASE $2 WHEN 'docs' THEN c.awaiting_docs"
     "  WHEN 'answer' THEN c.status = 'resolved' AND c.satisfaction_asked_at IS NOT NULL"
     "  ELSE c.awaiting_reason END DESC, c.awaiting_reason DESC, c.awaiting_docs DESC, c.updated_at "
@@ -401,7 +408,8 @@ static const db_stmt st_docs_done = {
 static const db_stmt st_resolve = {
     "cases_resolve",
     "UPDATE cases SET status = 'resolved', resolved_at = now(), satisfaction_asked_at = now(),"
-    " satisfaction_reminded_at = NULL, awaiting_reason = false, awaiting_docs = false, updated_at "
+    " satisfaction_reminded_at = NULL, citizen_satisfied_at = NULL, awaiting_reason = false,"
+    " awaiting_docs = false, updated_at "
     "= now()"
     " WHERE id = $1::bigint AND status <> 'closed'",
     1};
@@ -410,11 +418,21 @@ static const db_stmt st_transfer = {
     "UPDATE cases SET department_code = $2, updated_at = now()"
     " WHERE id = $1::bigint AND EXISTS (SELECT 1 FROM departments WHERE code = $2 AND active)",
     2};
+/* The citizen said yes; with followers the case may wait for them (st_close). */
+static const db_stmt st_citizen_yes = {
+    "cases_citizen_yes",
+    "UPDATE cases SET citizen_satisfied_at = now(), updated_at = now() WHERE id = $1::bigint"
+    " AND status = 'resolved' AND satisfaction_asked_at IS NOT NULL",
+    1};
+/* Closed once the citizen and every follower said yes (SPEC section 12); a follower not yet
+ * asked or not yet answered keeps it open until the scheduler's auto-close. */
 static const db_stmt st_close = {
     "cases_close",
-    "UPDATE cases SET status = 'closed', closed_at = now(), satisfaction_asked_at = NULL, "
+    "UPDATE cases c SET status = 'closed', closed_at = now(), satisfaction_asked_at = NULL, "
     "awaiting_docs = false,"
-    " awaiting_reason = false, updated_at = now() WHERE id = $1::bigint AND status = 'resolved'",
+    " awaiting_reason = false, updated_at = now() WHERE c.id = $1::bigint AND c.status = 'resolved'"
+    " AND c.citizen_satisfied_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM case_followers f"
+    "  WHERE f.case_id = c.id AND f.answer IS DISTINCT FROM 'yes')",
     1};
 /* Closed as not actionable (issue 16's case rules): from any status but closed; nothing waits
  * any more (no satisfaction question: the citizen is told why). */
@@ -431,20 +449,22 @@ static const db_stmt st_ask_reason = {
     " updated_at = now()"
     " WHERE id = $1::bigint AND status = 'resolved' AND satisfaction_asked_at IS NOT NULL",
     1};
-/* Reopening restarts the SLA clock — the urgent one for urgent cases, which keep their level;
+/* Reopening restarts the SLA clock — on the citizen's reason, or ($2) a follower's, which
+ * followers.c took off their row — — the urgent one for urgent cases, which keep their level;
  * a second reopen (the count before this one is 1 or more) is at level 1, for the nodal officer.
  * In a scheduler pass (a reason that never came) the clock is the pass's. */
 static const db_stmt st_reopen = {
     "cases_reopen",
     "UPDATE cases c SET status = 'reopened', reopen_count = c.reopen_count + 1,"
-    " awaiting_reason = false, reason_asked_at = NULL, resolved_at = NULL,"
+    " awaiting_reason = false, citizen_satisfied_at = NULL, reason_asked_at = NULL,"
+    " resolved_at = NULL,"
     " sla_started_at = " DB_CLOCK ", updated_at = now(), sla_reminded_at = NULL,"
     " escalation_level = CASE WHEN c.urgent THEN 2 WHEN c.reopen_count >= 1 THEN 1 ELSE 0 END,"
     " sla_due_at = " DB_CLOCK " + CASE WHEN c.urgent THEN t.urgent_sla_hours"
     "  ELSE COALESCE(d.sla_hours, t.nodal_after_hours, 48) END * interval '1 hour'"
     " FROM departments d, districts t WHERE c.id = $1::bigint AND d.code = c.department_code"
-    " AND c.status = 'resolved' AND c.awaiting_reason RETURNING c.reopen_count",
-    1};
+    " AND c.status = 'resolved' AND (c.awaiting_reason OR $2::boolean) RETURNING c.reopen_count",
+    2};
 static const db_stmt st_officer_cases = {
     "cases_officer_cases",
     "SELECT c.tracking_no, c.status, floor(extract(epoch FROM now() - c.created_at) / 3600)::int,"
@@ -456,12 +476,14 @@ static const db_stmt st_attachments = {"cases_attachments",
                                        "SELECT media_id, media_type, COALESCE(caption, '') FROM "
                                        "attachments WHERE case_id = $1::bigint ORDER BY id",
                                        1};
+/* The citizen's own cases and those they follow (the last column says which). */
 static const db_stmt st_recent = {
     "cases_recent",
-    "SELECT c.tracking_no, COALESCE(d.name->>$2, d.name->>'hi'), c.status FROM cases c"
-    " JOIN departments d ON d.code = c.department_code WHERE c.citizen_phone = $1 AND "
-    "c.tracking_no <> $3"
-    " ORDER BY c.created_at DESC LIMIT 9",
+    "SELECT c.tracking_no, COALESCE(d.name->>$2, d.name->>'hi'), c.status, x.followed FROM"
+    " (SELECT id, false AS followed FROM cases WHERE citizen_phone = $1"
+    "  UNION ALL SELECT case_id, true FROM case_followers WHERE phone = $1) x"
+    " JOIN cases c ON c.id = x.id JOIN departments d ON d.code = c.department_code"
+    " WHERE c.tracking_no <> $3 ORDER BY c.created_at DESC LIMIT 9",
     3};
 static const db_stmt st_json = {
     "cases_json",
@@ -506,6 +528,7 @@ static int read_case(db *d, const db_stmt *st, const char *const *params, case_i
     snprintf(c->reject_by, sizeof c->reject_by, "%s", PQgetvalue(r, 0, 16));
     snprintf(c->reject_reason, sizeof c->reject_reason, "%s", PQgetvalue(r, 0, 17));
     text_fit(c->reject_reason);
+    c->followers = atoi(PQgetvalue(r, 0, 18));
     PQclear(r);
     return 1;
 }
@@ -622,6 +645,11 @@ PGresult *case_docs_answered(db *d, const char *case_id, err *e)
     return db_query(d, &st_docs_done, (const char *[]){case_id}, e);
 }
 
+int case_citizen_satisfied(db *d, const char *case_id, err *e)
+{
+    return changed(d, &st_citizen_yes, (const char *[]){case_id}, e);
+}
+
 int case_close_satisfied(db *d, const char *case_id, err *e)
 {
     return changed(d, &st_close, (const char *[]){case_id}, e);
@@ -632,9 +660,10 @@ int case_ask_reason(db *d, const char *case_id, err *e)
     return changed(d, &st_ask_reason, (const char *[]){case_id}, e);
 }
 
-int case_reopen(db *d, const char *case_id, err *e)
+int case_reopen(db *d, const char *case_id, int by_follower, err *e)
 {
-    PGresult *r = db_query(d, &st_reopen, (const char *[]){case_id}, e);
+    PGresult *r =
+        db_query(d, &st_reopen, (const char *[]){case_id, by_follower ? "true" : "false"}, e);
     int count = 0;
     if (!r)
         return -1;
@@ -678,6 +707,9 @@ char *case_json(db *d, const char *tracking_no, err *e)
 /* The scheduler's clock: $1 is the pass's time in milliseconds. */
 #define CASES_AT         "to_timestamp($1::double precision / 1000)"
 #define CASES_UNRESOLVED "('open', 'in_progress', 'reopened')"
+#define CASES_STR(x)     #x
+#define CASES_NUM(x)     CASES_STR(x)
+#define CASES_CROWD      CASES_NUM(CASE_CROWD)
 
 static const db_stmt st_remind = {
     "cases_remind",
@@ -692,22 +724,27 @@ static const db_stmt st_remind = {
     " FROM r CROSS JOIN districts t",
     1};
 /* Level 1 fires past the SLA — or past the collector's threshold when a department's SLA is
- * longer than it, so the nodal officer is never skipped; level 2 past the threshold. */
+ * longer than it, so the nodal officer is never skipped; level 2 past the threshold.
+ * A case CASE_CROWD or more citizens follow (SPEC section 12) climbs one rung earlier: level 1 at
+ * the officers' reminder (80% of the SLA), level 2 at the SLA's due time — where the nodal
+ * officer normally comes. Each rung still comes once per clock, level 1 before level 2. */
 static const db_stmt st_level = {
     "cases_level",
     "WITH esc AS (UPDATE cases c SET escalation_level = $2::int FROM districts t"
     " WHERE c.status IN " CASES_UNRESOLVED " AND c.escalation_level < $2::int"
     " AND (($2::int = 1 AND c.sla_due_at <= " CASES_AT ") OR"
     "  c.sla_started_at + COALESCE(t.collector_after_hours, 96) * interval '1 hour' <= " CASES_AT
-    ")"
+    "  OR (c.follower_count >= " CASES_CROWD " AND (($2::int = 1 AND c.sla_started_at"
+    "   + (c.sla_due_at - c.sla_started_at) * 0.8 <= " CASES_AT ") OR ($2::int = 2"
+    "   AND c.sla_due_at <= " CASES_AT "))))"
     " RETURNING c.id, c.tracking_no, c.department_code, c.reopen_count, c.description, "
     "c.created_at,"
-    "  c.sla_started_at)"
+    "  c.sla_started_at, c.follower_count)"
     " SELECT esc.id, esc.tracking_no, esc.department_code, esc.reopen_count, left(esc.description, "
     "300),"
     "  floor(extract(epoch FROM " CASES_AT
     " - esc.created_at) / 3600)::int, extract(epoch FROM esc.sla_started_at)::bigint,"
-    "  COALESCE(d.name->>'hi', esc.department_code)"
+    "  COALESCE(d.name->>'hi', esc.department_code), esc.follower_count"
     " FROM esc JOIN departments d ON d.code = esc.department_code",
     2};
 static const db_stmt st_sat_remind = {
@@ -718,16 +755,19 @@ static const db_stmt st_sat_remind = {
     " AND satisfaction_asked_at + interval '24 hours' <= " CASES_AT
     " AND satisfaction_asked_at + $2::int * interval '1 hour' > " CASES_AT
     " RETURNING id, tracking_no, citizen_phone, language, extract(epoch FROM "
-    "satisfaction_asked_at)::bigint",
+    "satisfaction_asked_at)::bigint, citizen_satisfied_at IS NOT NULL",
     2};
+/* Not while a follower's "no" waits for its reason: that reopens the case instead. */
 static const db_stmt st_auto_close = {
     "cases_auto_close",
-    "UPDATE cases SET status = 'closed', closed_at = " CASES_AT
+    "UPDATE cases c SET status = 'closed', closed_at = " CASES_AT
     ", satisfaction_asked_at = NULL, awaiting_docs = false,"
     " awaiting_reason = false, updated_at = now()"
-    " WHERE status = 'resolved' AND satisfaction_asked_at IS NOT NULL"
-    " AND satisfaction_asked_at + $2::int * interval '1 hour' <= " CASES_AT
-    " RETURNING id, tracking_no, citizen_phone, language",
+    " WHERE c.status = 'resolved' AND c.satisfaction_asked_at IS NOT NULL"
+    " AND c.satisfaction_asked_at + $2::int * interval '1 hour' <= " CASES_AT
+    " AND NOT EXISTS (SELECT 1 FROM case_followers f WHERE f.case_id = c.id AND f.awaiting_reason)"
+    " RETURNING c.id, c.tracking_no, c.citizen_phone, c.language,"
+    " c.citizen_satisfied_at IS NOT NULL",
     2};
 /* Waiting on the citizen does not last forever (migration 0014): a "not satisfied" without a
  * reason for a day reopens the case anyway; a request for documents unanswered for seven days
@@ -764,7 +804,8 @@ static const db_stmt st_digest_lists = {
     "cases_digest_lists",
     "SELECT kind, tracking_no, department_code, floor(extract(epoch FROM " CASES_AT
     " - created_at) / 86400)::int,"
-    " floor(extract(epoch FROM " CASES_AT " - created_at) / 3600)::int % 24, reopen_count FROM ("
+    " floor(extract(epoch FROM " CASES_AT " - created_at) / 3600)::int % 24, reopen_count,"
+    " follower_count FROM ("
     " (SELECT 'overdue' AS kind, * FROM cases WHERE status IN " CASES_UNRESOLVED
     " AND sla_due_at < " CASES_AT "  ORDER BY sla_due_at, created_at LIMIT 10)"
     " UNION ALL (SELECT 'reopened', * FROM cases WHERE status = 'reopened' ORDER BY created_at "

@@ -38,7 +38,12 @@ typedef struct case_info {
      * none waits) and why. */
     char reject_by[24];
     char reject_reason[4004];
+    int followers;        /* how many citizens follow it besides its own (case_followers) */
+    char merged_into[32]; /* case_lookup: the case it was merged into, "" when none */
 } case_info;
+
+/* A case this many citizens follow climbs the SLA ladder one rung earlier (case_pass). */
+#define CASE_CROWD 5
 
 /* Creates the complaint described by the session's variables (department, description,
  * attachment*, village, location*) for phone, inside the caller's transaction. Exactly once
@@ -57,8 +62,8 @@ const char *case_draft_where(const engine_session *s, char lat[32], char lon[32]
  * its description): 1 or 0, -1 + e on a database error. */
 int case_is_urgent(db *d, const engine_session *s, err *e);
 
-/* The case with this tracking number if phone filed it, or phone's newest case when
- * tracking_no is empty. 1 found, 0 not found (or someone else's), -1 error. */
+/* The case with this tracking number if phone filed or follows it, or phone's newest such case
+ * when tracking_no is empty. 1 found, 0 not found (or someone else's), -1 error. */
 int case_lookup(db *d, const char *phone, const char *tracking_no, const char *lang, case_info *out,
                 err *e);
 
@@ -134,20 +139,22 @@ int case_close_rejected(db *d, const char *case_id, err *e);
  * asked while they may still act on the case, else the department's officers now. */
 PGresult *case_docs_answered(db *d, const char *case_id, err *e);
 
-/* The citizen answers the satisfaction question: closed (yes), or the reason is asked (no);
- * then the case reopens with its SLA clock restarted (a second reopen at escalation level 1 at
- * least). 1 done, 0 when the case no longer
- * waits for that answer (closed or reopened meanwhile), -1 error. case_reopen's 1 is the new
- * reopen count (>= 1). */
+/* The citizen answers the satisfaction question: yes is kept (case_citizen_satisfied) and the
+ * case closes once its followers said yes too (case_close_satisfied: 1 closed, 0 not yet), or
+ * the reason is asked (no); then the case reopens with its SLA clock restarted (a second reopen
+ * at escalation level 1 at least) — on the citizen's reason, or on a follower's (by_follower:
+ * followers.c took it). 1 done, 0 when the case no longer waits for that answer (closed or
+ * reopened meanwhile), -1 error. case_reopen's 1 is the new reopen count (>= 1). */
+int case_citizen_satisfied(db *d, const char *case_id, err *e);
 int case_close_satisfied(db *d, const char *case_id, err *e);
 int case_ask_reason(db *d, const char *case_id, err *e);
-int case_reopen(db *d, const char *case_id, err *e);
+int case_reopen(db *d, const char *case_id, int by_follower, err *e);
 
 /* An officer's open cases, oldest first (all departments' when all): tracking number, status,
  * hours open, the description's start. */
 PGresult *case_open_of_officer(db *d, const char *phone, int all, err *e);
-/* phone's other cases (not except), newest first, at most 9: tracking number, department name
- * in lang, status. */
+/* phone's other cases (not except), filed or followed, newest first, at most 9: tracking
+ * number, department name in lang, status, followed ('t'/'f'). */
 PGresult *case_recent_of(db *d, const char *phone, const char *lang, const char *except, err *e);
 /* `sampark case show`: the case with its files and events as JSON (malloc'd), NULL + e when
  * unknown. Any spelling of the tracking number. */
@@ -162,11 +169,12 @@ typedef enum case_duty {
     /* SLA reminders at 80% of the time: id, tracking number, department, due (local text). */
     CASE_REMIND,
     /* arg the level (1 nodal, 2 collector): id, tracking number, department, reopen count, the
-     * description's start, hours open, SLA clock start (epoch s), department's Hindi name. */
+     * description's start, hours open, SLA clock start (epoch s), department's Hindi name,
+     * followers (CASE_CROWD of them climb a rung earlier). */
     CASE_ESCALATE,
     /* arg the auto-close hours: satisfaction questions a day old (id, tracking number, citizen,
-     * language, asked at epoch s); those unanswered past arg hours, closed (id, tracking number,
-     * citizen, language). */
+     * language, asked at epoch s, the citizen said yes); those unanswered past arg hours, closed
+     * (id, tracking number, citizen, language, the citizen said yes). */
     CASE_SAT_REMIND,
     CASE_AUTO_CLOSE,
     /* "Not satisfied" with no reason for a day: tracking number, id, asked at (epoch s). */
@@ -178,7 +186,8 @@ typedef enum case_duty {
     CASE_ANONYMISE,
     /* Digest, arg the period's start (timestamptz): per active department received, resolved,
      * closed, reopened, overdue; the overdue and reopened cases (kind, tracking number,
-     * department, days, hours, reopen count); closed-by-citizen and not-satisfied counts. */
+     * department, days, hours, reopen count, followers); closed-by-citizen and not-satisfied
+     * counts. */
     CASE_DIGEST_COUNTS,
     CASE_DIGEST_LISTS,
     CASE_DIGEST_ANSWERS,

@@ -169,6 +169,13 @@ static const struct msg_def {
     [MSG_NODAL_TRANSFER] = {"nodal_transfer", {"tracking_no", "department", "count", "officer", "code"}, 4096},
     [MSG_SIMILAR_ROW] = {"similar_row", {"place", "days", "people", "subject"}, 72},
     [MSG_OFFICER_SAME_REPORTED] = {"officer_same_reported", {"tracking_no", "count"}, 4096},
+    /* followers (issue 19) */
+    [MSG_SATISFACTION_RECORDED] = {"satisfaction_recorded", {"tracking_no"}, 4096},
+    [MSG_CASE_REOPENED_OTHERS] = {"case_reopened_others", {"tracking_no"}, 4096},
+    [MSG_CASE_MERGED] = {"case_merged", {"tracking_no", "into"}, 4096},
+    [MSG_RECENT_FOLLOWED] = {"recent_followed", {NULL}, 20},
+    [MSG_ESCALATION_FOLLOWERS] = {"escalation_followers", {"count"}, 4096},
+    [MSG_DIGEST_ROW_FOLLOWERS] = {"digest_row_followers", {"count"}, 4096},
 };
 
 enum { LANG_HI, LANG_EN, LANG_HNE, NLANGS };

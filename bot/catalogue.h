@@ -148,6 +148,13 @@ typedef enum msg_id {
     MSG_NODAL_TRANSFER,               /* nodal officers: a transfer past the limit */
     MSG_SIMILAR_ROW,                  /* citizen: a candidate case's row under its number */
     MSG_OFFICER_SAME_REPORTED,        /* officers: another citizen joined a case */
+    /* followers (SPEC section 12, issue 19) */
+    MSG_SATISFACTION_RECORDED,        /* citizen/follower: yes kept, the others still to answer */
+    MSG_CASE_REOPENED_OTHERS,         /* citizen/follower: reopened on someone else's "no" */
+    MSG_CASE_MERGED,                  /* citizen: a tracking number merged into another */
+    MSG_RECENT_FOLLOWED,              /* recent_cases: a followed case's mark */
+    MSG_ESCALATION_FOLLOWERS,         /* escalation's {reopened}: many follow it */
+    MSG_DIGEST_ROW_FOLLOWERS,         /* digest_row's {reopened}: many follow it */
     MSG_COUNT
 } msg_id;
 

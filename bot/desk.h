@@ -2,8 +2,10 @@
  * commands (reply, docs, resolve, transfer, cases, show) and swipe-replies; the officers'
  * notification of a new case; the citizen's side of the loop — documents the officer asked
  * for, the satisfaction question (yes closes, no asks the reason and reopens), a tracking
- * number sent at any time. Runs inside the caller's PostgreSQL transaction; every message
- * goes to the outbox with a key derived from the inbound message, so nothing doubles.
+ * number sent at any time — and the same for the case's followers (SPEC section 12: its
+ * updates, their own satisfaction question, their tracking number). Runs inside the caller's
+ * PostgreSQL transaction; every message goes to the outbox with a key derived from the inbound
+ * message, so nothing doubles.
  * The files, by role: desk_officer.c (the command table, officer_commands.def, a pure decision,
  * desk_officer.h, and the act step), desk_citizen.c (a chain of handlers), desk_helpdesk.c,
  * desk_notify.c (the way out and the officers' notification; desk_int.h is what they share).
@@ -55,10 +57,11 @@ int desk_case_created(desk_out *o, const char *tracking_no, err *e);
  * tap (each row shows that case's status when tapped). Nothing when there is only one. */
 int desk_recent_cases(desk_out *o, const char *phone, const char *lang, const char *shown, err *e);
 
-/* The scheduler's side of the loop: a citizen who answered "not satisfied" and gave no reason
- * within a day — the case reopens as with a reason (officers told, a second reopen escalates,
- * the citizen told). 1 reopened, 0 nothing to do, -1 error. o->key names the pass. */
-int desk_reopen_unexplained(desk_out *o, const char *tracking_no, err *e);
+/* The scheduler's side of the loop: a citizen (follower NULL) or a follower who answered "not
+ * satisfied" and gave no reason within a day — the case reopens as with a reason (officers told,
+ * a second reopen escalates, the citizen and every follower told). 1 reopened, 0 nothing to do,
+ * -1 error. o->key names the pass. */
+int desk_reopen_unexplained(desk_out *o, const char *tracking_no, const char *follower, err *e);
 
 /* phone joined case tracking_no instead of filing the same complaint (SPEC section 12,
  * desk_follow.c): its officers hear one line (people: how many report it now), and the case's

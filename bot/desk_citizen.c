@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "followers.h"
 #include "officer.h"
 #include "outbox.h"
 #include "text.h"
@@ -22,7 +23,10 @@ struct msg {
     char norm[256];       /* typed text, normalised; "" for anything else */
     const char *reply_id; /* a tapped button's or row's id; "" for anything else */
     int found;            /* c is the case the message answers */
-    const char *say;      /* the language to answer in: the case's, else the session's */
+    int follower;         /* the sender follows c (its question and reason are theirs) */
+    char follower_lang[4];
+    const char *say;      /* the language to answer in: the case's (or the follower's), else
+                             the session's */
     case_info c;
 };
 
@@ -42,17 +46,26 @@ static int flow_word(const struct msg *x)
     return *x->norm && words_in(x->norm, words_flow);
 }
 
-/* "Not satisfied", with the citizen's reason (or none, when it never came): the case reopens,
- * its SLA clock restarts, the department's officers are told why, a second reopen goes to the
- * nodal officer too, and the citizen is told. Returns 1 when reopened, 0 when the case no
- * longer waits for a reason (closed or reopened meanwhile), -1 on error. */
+/* Who said "not satisfied": the case's citizen or a follower (phone), writing in lang. */
+struct asker {
+    const char *phone, *lang;
+};
+
+/* "Not satisfied", with the asker's reason (or none, when it never came): the case reopens for
+ * everyone, its SLA clock restarts, the department's officers are told why, a second reopen
+ * goes to the nodal officer too; the asker is thanked, the citizen and the other followers told
+ * it is reopened, and every follower's answer forgotten (the next resolve asks again). Returns 1
+ * when reopened, 0 when the case no longer waits for a reason (closed or reopened meanwhile),
+ * -1 on error. */
 static int reopen(desk_out *o, const case_info *c, const char *actor, const char *reason,
-                  int explained, const char *lang, err *e)
+                  int explained, const struct asker *who, err *e)
 {
     char reply[4200], cut[3000], times[16];
-    int count = case_reopen(o->pg, c->id, e);
+    int count = case_reopen(o->pg, c->id, strcmp(who->phone, c->citizen) != 0, e);
     if (count <= 0)
         return count;
+    if (followers_reset(o->pg, c->id, e) < 0)
+        return -1;
     if (desk_event(o, c, "reopened", actor, reason, NULL, e) < 0)
         return -1;
     snprintf(times, sizeof times, "%d", count);
@@ -65,8 +78,10 @@ static int reopen(desk_out *o, const case_info *c, const char *actor, const char
         desk_event(o, c, "escalated", "system", "reopened twice: nodal officer notified",
                    "{\"level\": 1, \"reason\": \"reopened\"}", e) < 0)
         return -1;
-    if (desk_tell(o, c, explained ? MSG_CITIZEN_REOPENED : MSG_CITIZEN_REOPENED_UNEXPLAINED, lang,
-                  e) < 0)
+    if (desk_tell_to(o, c, who->phone,
+                     explained ? MSG_CITIZEN_REOPENED : MSG_CITIZEN_REOPENED_UNEXPLAINED, who->lang,
+                     e) < 0 ||
+        desk_tell_all(o, c, MSG_CASE_REOPENED_OTHERS, who->phone, e) < 0)
         return -1;
     return 1;
 }
@@ -90,9 +105,36 @@ static int helpdesk_after(desk_out *o, struct msg *x, err *e)
     return desk_say(o, m->from, text, NULL, "citizen_update", e) < 0 ? -1 : TO_MENU;
 }
 
+/* x->c read, the sender not its citizen: the case is theirs to answer only as a follower, and
+ * then its question and reason are their own row's (documents stay with the citizen). 1 a
+ * follower, 0 not, -1 error. */
+static int as_follower(desk_out *o, struct msg *x, err *e)
+{
+    follower_state f;
+    int got = followers_get(o->pg, x->c.id, x->m->from, &f, e);
+    if (got <= 0)
+        return got;
+    x->follower = 1;
+    snprintf(x->follower_lang, sizeof x->follower_lang, "%s", f.lang);
+    x->c.asked = f.asked;
+    x->c.awaiting_reason = f.awaiting_reason;
+    x->c.awaiting_docs = 0;
+    return 1;
+}
+
+/* The case a follower's typed answer or reason is for (like as for case_get_waiting). */
+static int followed_waiting(desk_out *o, struct msg *x, const char *like, err *e)
+{
+    char t[32];
+    int got = followers_waiting(o->pg, x->m->from, like, t, e);
+    if (got > 0)
+        got = case_get(o->pg, t, &x->c, e);
+    return got > 0 ? as_follower(o, x, e) : got;
+}
+
 /* Not a handler's choice but the chain's second link: the case the message is about. A tapped
  * satisfaction button names its case; otherwise the citizen's waiting one — media answers a
- * request for documents, a yes or no the question. */
+ * request for documents, a yes or no the question — or else one they follow that waits. */
 static int find_case(desk_out *o, struct msg *x, err *e)
 {
     const wa_message *m = x->m;
@@ -100,7 +142,7 @@ static int find_case(desk_out *o, struct msg *x, err *e)
         const char *t = strchr(x->reply_id + 4, ':');
         x->found = t ? case_get(o->pg, t + 1, &x->c, e) : 0;
         if (x->found > 0 && strcmp(x->c.citizen, m->from) != 0)
-            x->found = 0;
+            x->found = as_follower(o, x, e);
     } else if (x->case_waiting) {
         const char *like =
             m->kind == WA_MSG_TEXT
@@ -110,47 +152,79 @@ static int find_case(desk_out *o, struct msg *x, err *e)
             : m->kind == WA_MSG_AUDIO ? "text"
                                       : "docs";
         x->found = case_get_waiting(o->pg, m->from, like, &x->c, e);
+        if (x->found == 0 && strcmp(like, "docs") != 0)
+            x->found = followed_waiting(o, x, like, e);
     }
     if (x->found < 0)
         return -1;
-    x->say = x->found ? x->c.lang : x->lang;
+    x->say = !x->found ? x->lang : x->follower ? x->follower_lang : x->c.lang;
     return PASS;
 }
 
-/* The reason for a "not satisfied", typed or said: the case reopens. */
+/* The reason for a "not satisfied", typed or said: the case reopens (a follower's too). */
 static int reason(desk_out *o, struct msg *x, err *e)
 {
     const wa_message *m = x->m;
+    const struct asker who = {m->from, x->say};
     int rc;
     if (!x->found || !x->c.awaiting_reason || (m->kind != WA_MSG_TEXT && m->kind != WA_MSG_AUDIO) ||
         x->in_confirm || flow_word(x))
         return PASS;
-    rc = reopen(o, &x->c, m->from, m->kind == WA_MSG_TEXT ? m->text : "(voice note)", 1, x->say, e);
+    if (x->follower && (rc = followers_take_reason(o->pg, x->c.id, m->from, e)) <= 0)
+        return rc < 0 ? -1 : TO_FLOW;
+    rc = reopen(o, &x->c, m->from, m->kind == WA_MSG_TEXT ? m->text : "(voice note)", 1, &who, e);
     return rc < 0 ? -1 : rc > 0 ? TAKEN : TO_FLOW;
 }
 
-/* The answer to "are you satisfied?": yes closes the case, no asks the reason. A tapped answer
+/* "Yes": kept (the citizen's on the case, a follower's on their row); the case closes once the
+ * citizen and every follower said yes — everyone told — else the answerer is told it waits for
+ * the others (or for the scheduler's auto-close). Without followers a yes closes at once. */
+static int said_yes(desk_out *o, struct msg *x, err *e)
+{
+    const char *from = x->m->from;
+    int done = x->follower ? followers_answer(o->pg, x->c.id, from, 1, e)
+                           : case_citizen_satisfied(o->pg, x->c.id, e);
+    if (done <= 0)
+        return done < 0 ? -1 : TO_FLOW; /* closed meanwhile (auto-close) */
+    if ((done = case_close_satisfied(o->pg, x->c.id, e)) < 0)
+        return -1;
+    if (!done)
+        return desk_event(o, &x->c, "satisfied", from, NULL, NULL, e) < 0
+                   ? -1
+                   : taken(desk_tell_to(o, &x->c, from, MSG_SATISFACTION_RECORDED, x->say, e));
+    if (desk_event(o, &x->c, "closed", from,
+                   x->c.followers ? "citizen and followers satisfied" : "citizen satisfied", NULL,
+                   e) < 0 ||
+        desk_tell_to(o, &x->c, from, MSG_CITIZEN_CLOSED, x->say, e) < 0)
+        return -1;
+    return taken(desk_tell_all(o, &x->c, MSG_CITIZEN_CLOSED, from, e));
+}
+
+/* "No": the reason is asked of whoever said it (the citizen's on the case, a follower's on their
+ * row); the case reopens when it comes, or after a day without it. */
+static int said_no(desk_out *o, struct msg *x, err *e)
+{
+    const char *from = x->m->from;
+    int done = x->follower ? followers_answer(o->pg, x->c.id, from, 0, e)
+                           : case_ask_reason(o->pg, x->c.id, e);
+    if (done <= 0)
+        return done < 0 ? -1 : TO_FLOW; /* closed meanwhile */
+    if (desk_event(o, &x->c, "not_satisfied", from, NULL, NULL, e) < 0)
+        return -1;
+    return taken(desk_tell_to(o, &x->c, from, MSG_CITIZEN_ASK_REASON, x->say, e));
+}
+
+/* The answer to "are you satisfied?" (the citizen's or a follower's own). A tapped answer
  * always counts; a typed one only when the flow is not asking its own question. */
 static int satisfaction(desk_out *o, struct msg *x, err *e)
 {
-    const wa_message *m = x->m;
-    int typed = !*x->reply_id && !x->in_confirm && *x->norm, done;
+    int typed = !*x->reply_id && !x->in_confirm && *x->norm;
     if (!x->found || !x->c.asked || strcmp(x->c.status, "resolved") != 0)
         return PASS;
-    if (!strncmp(x->reply_id, "sat:yes:", 8) || (typed && words_in(x->norm, words_yes))) {
-        if ((done = case_close_satisfied(o->pg, x->c.id, e)) <= 0)
-            return done < 0 ? -1 : TO_FLOW; /* closed meanwhile (auto-close) */
-        if (desk_event(o, &x->c, "closed", m->from, "citizen satisfied", NULL, e) < 0)
-            return -1;
-        return taken(desk_tell(o, &x->c, MSG_CITIZEN_CLOSED, x->say, e));
-    }
-    if (!strncmp(x->reply_id, "sat:no:", 7) || (typed && words_in(x->norm, words_no))) {
-        if ((done = case_ask_reason(o->pg, x->c.id, e)) <= 0)
-            return done < 0 ? -1 : TO_FLOW; /* closed meanwhile */
-        if (desk_event(o, &x->c, "not_satisfied", m->from, NULL, NULL, e) < 0)
-            return -1;
-        return taken(desk_tell(o, &x->c, MSG_CITIZEN_ASK_REASON, x->say, e));
-    }
+    if (!strncmp(x->reply_id, "sat:yes:", 8) || (typed && words_in(x->norm, words_yes)))
+        return said_yes(o, x, e);
+    if (!strncmp(x->reply_id, "sat:no:", 7) || (typed && words_in(x->norm, words_no)))
+        return said_no(o, x, e);
     return PASS;
 }
 
@@ -198,7 +272,7 @@ static int documents(desk_out *o, struct msg *x, err *e)
 }
 
 /* A tracking number sent (or a case tapped in the list) at any time: the status of that case,
- * if it is theirs. */
+ * if it is theirs or one they follow — a merged one names the case it went into. */
 static int tracking_number(desk_out *o, struct msg *x, err *e)
 {
     const wa_message *m = x->m;
@@ -212,7 +286,10 @@ static int tracking_number(desk_out *o, struct msg *x, err *e)
     en = x->say && !strcmp(x->say, "en");
     if ((got = case_lookup(o->pg, m->from, t, en ? "en" : "hi", &ci, e)) < 0)
         return -1;
-    if (got)
+    if (got && ci.merged_into[0])
+        catalogue_put(reply, sizeof reply, o->cat, MSG_CASE_MERGED, x->say, "tracking_no",
+                      ci.tracking_no, "into", ci.merged_into, NULL);
+    else if (got)
         catalogue_put(reply, sizeof reply, o->cat, MSG_CASE_STATUS, x->say, "tracking_no",
                       ci.tracking_no, "status", ci.status, "department", ci.department_name,
                       "last_action", ci.last_action, "last_action_at", ci.last_action_at, "due",
@@ -262,9 +339,10 @@ int desk_recent_cases(desk_out *o, const char *phone, const char *lang, const ch
     int en = lang && !strcmp(lang, "en");
     PGresult *r = case_recent_of(o->pg, phone, en ? "en" : "hi", shown, e);
     engine_out list;
-    char body[3200];
+    char body[3200], followed[100];
     if (!r)
         return -1;
+    catalogue_put(followed, sizeof followed, o->cat, MSG_RECENT_FOLLOWED, lang, NULL);
     if (PQntuples(r) == 0) {
         PQclear(r);
         return 0;
@@ -279,21 +357,31 @@ int desk_recent_cases(desk_out *o, const char *phone, const char *lang, const ch
         engine_option *op = &list.opts[list.nopts++];
         snprintf(op->id, sizeof op->id, "t:%s", PQgetvalue(r, i, 0));
         db_copy(op->title, sizeof op->title, r, i, 0);
-        snprintf(op->desc, sizeof op->desc, "%s — %s", PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
+        snprintf(op->desc, sizeof op->desc, "%s — %s%s%s", PQgetvalue(r, i, 1),
+                 PQgetvalue(r, i, 2), PQgetvalue(r, i, 3)[0] == 't' ? " · " : "",
+                 PQgetvalue(r, i, 3)[0] == 't' ? followed : "");
         text_cut(op->desc, 72);
     }
     PQclear(r);
     return desk_send(o, phone, &list, "conversation", NULL, e);
 }
 
-int desk_reopen_unexplained(desk_out *o, const char *tracking_no, err *e)
+int desk_reopen_unexplained(desk_out *o, const char *tracking_no, const char *follower, err *e)
 {
     case_info c;
+    follower_state f;
+    struct asker who;
     char none[400];
     int found = case_get(o->pg, tracking_no, &c, e);
+    if (found > 0 && follower)
+        found = followers_get(o->pg, c.id, follower, &f, e);
+    if (found > 0 && follower)
+        found = followers_take_reason(o->pg, c.id, follower, e);
     if (found <= 0)
         return found;
+    who.phone = follower ? follower : c.citizen;
+    who.lang = follower ? f.lang : c.lang;
     return reopen(o, &c, "scheduler",
                   catalogue_put(none, sizeof none, o->cat, MSG_NO_REASON_GIVEN, OFFICER_LANG, NULL),
-                  0, c.lang, e);
+                  0, &who, e);
 }

@@ -23,6 +23,19 @@ int desk_send(desk_out *o, const char *to, const engine_out *q, const char *purp
               const char *case_id, err *e);
 /* A one-line update to the case's citizen: message id (its placeholder {tracking_no}) in lang. */
 int desk_tell(desk_out *o, const case_info *c, msg_id id, const char *lang, err *e);
+/* The same to phone to (the case's citizen or one of its followers). */
+int desk_tell_to(desk_out *o, const case_info *c, const char *to, msg_id id, const char *lang,
+                 err *e);
+/* How an update about a case reads for a reader in lang: its words into out (n bytes). */
+typedef void (*desk_words)(const desk_out *o, const void *ud, const char *lang, char *out,
+                           size_t n);
+/* The one way a case's update reaches everyone it concerns (SPEC section 12): its citizen and
+ * each follower, each in their own language (case_followers.language), each under a key of its
+ * own; not skip (NULL: nobody skipped), who was told otherwise. */
+int desk_tell_case(desk_out *o, const case_info *c, desk_words w, const void *ud, const char *skip,
+                   err *e);
+/* A one-line update (message id, its placeholder {tracking_no}) to everyone of case c but skip. */
+int desk_tell_all(desk_out *o, const case_info *c, msg_id id, const char *skip, err *e);
 /* An event of case c by actor (text, detail may be NULL). */
 int desk_event(desk_out *o, const case_info *c, const char *kind, const char *actor,
                const char *text, const char *detail, err *e);

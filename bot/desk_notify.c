@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "followers.h"
 #include "outbox.h"
 #include "text.h"
 
@@ -53,11 +54,59 @@ int desk_send(desk_out *o, const char *to, const engine_out *q, const char *purp
     return 0;
 }
 
-int desk_tell(desk_out *o, const case_info *c, msg_id id, const char *lang, err *e)
+int desk_tell_to(desk_out *o, const case_info *c, const char *to, msg_id id, const char *lang,
+                 err *e)
 {
     char text[4096];
     catalogue_put(text, sizeof text, o->cat, id, lang, "tracking_no", c->tracking_no, NULL);
-    return desk_say(o, c->citizen, text, c->id, "citizen_update", e);
+    return desk_say(o, to, text, c->id, "citizen_update", e);
+}
+
+int desk_tell(desk_out *o, const case_info *c, msg_id id, const char *lang, err *e)
+{
+    return desk_tell_to(o, c, c->citizen, id, lang, e);
+}
+
+/* Followers' messages go as the citizen's do: "citizen_update" is also the template the sender
+ * falls back on outside their 24-hour window. */
+int desk_tell_case(desk_out *o, const case_info *c, desk_words w, const void *ud, const char *skip,
+                   err *e)
+{
+    char text[4600];
+    PGresult *f;
+    int rc = 0;
+    if (c->citizen[0] && (!skip || strcmp(skip, c->citizen) != 0)) {
+        w(o, ud, c->lang, text, sizeof text);
+        if (desk_say(o, c->citizen, text, c->id, "citizen_update", e) < 0)
+            return -1;
+    }
+    if (!(f = followers_of(o->pg, c->id, e)))
+        return -1;
+    for (int i = 0; rc == 0 && i < PQntuples(f); i++) {
+        if (skip && !strcmp(skip, PQgetvalue(f, i, 0)))
+            continue;
+        w(o, ud, PQgetvalue(f, i, 1), text, sizeof text);
+        rc = desk_say(o, PQgetvalue(f, i, 0), text, c->id, "citizen_update", e);
+    }
+    PQclear(f);
+    return rc;
+}
+
+struct one_line {
+    const case_info *c;
+    msg_id id;
+};
+
+static void one_line(const desk_out *o, const void *ud, const char *lang, char *out, size_t n)
+{
+    const struct one_line *l = ud;
+    catalogue_put(out, n, o->cat, l->id, lang, "tracking_no", l->c->tracking_no, NULL);
+}
+
+int desk_tell_all(desk_out *o, const case_info *c, msg_id id, const char *skip, err *e)
+{
+    const struct one_line l = {c, id};
+    return desk_tell_case(o, c, one_line, &l, skip, e);
 }
 
 const char *desk_forwarded(const char *text, char *buf, size_t n)

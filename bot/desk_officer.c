@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "desk_int.h"
+#include "followers.h"
 #include "outbox.h"
 #include "text.h"
 
@@ -294,16 +295,18 @@ static const struct {
     [DESK_MSG_NODAL_TRANSFER] = {MSG_NODAL_TRANSFER, 1},
 };
 
-/* The text of msg, to the officer or to the case's citizen (in their language); 1 when it is
- * about the case (kept with it), 0 when not. Each message takes the placeholders it has; from is
- * who gave the command (named to the nodal officers when they are asked to decide). */
-static int desk_text(const desk_out *o, desk_msg msg, const officer_command *cmd,
-                     const case_info *c, const char *from, char *out, size_t n)
+/* The text of msg, to the officer or to a citizen of the case (in reader's language: the case's
+ * citizen's, or a follower's); 1 when it is about the case (kept with it), 0 when not. Each
+ * message takes the placeholders it has; from is who gave the command (named to the nodal
+ * officers when they are asked to decide). */
+static int desk_text_in(const desk_out *o, desk_msg msg, const officer_command *cmd,
+                        const case_info *c, const char *from, const char *reader, char *out,
+                        size_t n)
 {
     int citizen = msg == DESK_MSG_CITIZEN_REPLY || msg == DESK_MSG_CITIZEN_DOCS ||
                   msg == DESK_MSG_CITIZEN_MOVED || msg == DESK_MSG_CITIZEN_INTERIM ||
                   msg == DESK_MSG_CITIZEN_REJECTED;
-    const char *lang = citizen ? c->lang : OFFICER_LANG, *tracking = c->tracking_no;
+    const char *lang = citizen ? reader : OFFICER_LANG, *tracking = c->tracking_no;
     /* A rejection approved tells the asking officer's reason (approve has no text). */
     const char *reason = cmd->cmd == OFFICER_APPROVE ? c->reject_reason : cmd->text;
     char swiped[200], before[200] = "", date[11] = "", days[8], count[8];
@@ -330,10 +333,43 @@ static int desk_text(const desk_out *o, desk_msg msg, const officer_command *cmd
                   msg == DESK_MSG_UNKNOWN_DEPT || msg == DESK_MSG_NODAL_TRANSFER ? cmd->dept
                                                                                  : c->department,
                   "department",
-                  citizen && !strcmp(c->lang, "en") ? c->dept_name_en : c->dept_name_hi, "text",
+                  citizen && !strcmp(lang, "en") ? c->dept_name_en : c->dept_name_hi, "text",
                   cmd->text, "request", cmd->text, "date", date, "days", days, "count", count,
                   "officer", from, "reason", reason, "description", c->description, NULL);
     return words_of[msg].about;
+}
+
+static int desk_text(const desk_out *o, desk_msg msg, const officer_command *cmd,
+                     const case_info *c, const char *from, char *out, size_t n)
+{
+    return desk_text_in(o, msg, cmd, c, from, c->lang, out, n);
+}
+
+/* A citizen's message of the plan, as desk_tell_case renders it for each reader. */
+struct citizen_words {
+    desk_msg msg;
+    const officer_command *cmd;
+    const case_info *c;
+    const char *from;
+};
+
+static void citizen_words(const desk_out *o, const void *ud, const char *lang, char *out, size_t n)
+{
+    const struct citizen_words *w = ud;
+    desk_text_in(o, w->msg, w->cmd, w->c, w->from, lang, out, n);
+}
+
+/* A citizen's message of the plan: to the citizen and every follower — but a request for
+ * documents only to the citizen who filed the complaint. */
+static int say_citizen(desk_out *o, desk_msg msg, const officer_command *cmd, const case_info *c,
+                       const char *from, err *e)
+{
+    const struct citizen_words w = {msg, cmd, c, from};
+    char text[4600];
+    if (msg != DESK_MSG_CITIZEN_DOCS)
+        return desk_tell_case(o, c, citizen_words, &w, NULL, e);
+    desk_text(o, msg, cmd, c, from, text, sizeof text);
+    return desk_say(o, c->citizen, text, c->id, "citizen_update", e);
 }
 
 static int officer_cases(desk_out *o, const char *phone, int supervisor, err *e)
@@ -390,8 +426,10 @@ static int show_case(desk_out *o, const char *to, const case_info *c, err *e)
     return rc < 0 ? -1 : 0;
 }
 
-/* The closing step: the officer's note and "are you satisfied?", Yes/No buttons naming the case. */
-static int ask_satisfaction(desk_out *o, const case_info *c, const char *full_note, err *e)
+/* The closing step for one reader (to, in lang): the officer's note and "are you satisfied?",
+ * Yes/No buttons naming the case. */
+static int ask_one(desk_out *o, const case_info *c, const char *to, const char *lang,
+                   const char *full_note, err *e)
 {
     engine_out q;
     char body[3200], note[2404]; /* 600 letters of note */
@@ -400,15 +438,30 @@ static int ask_satisfaction(desk_out *o, const case_info *c, const char *full_no
     q.type = ENGINE_BUTTONS;
     snprintf(note, sizeof note, "%s", full_note);
     text_cut(note, 600); /* the question must stay within WhatsApp's 1024 characters */
-    catalogue_put(body, sizeof body, o->cat, MSG_SATISFACTION_ASK, c->lang, "tracking_no",
+    catalogue_put(body, sizeof body, o->cat, MSG_SATISFACTION_ASK, lang, "tracking_no",
                   c->tracking_no, "note", note, NULL);
     q.text = body;
     snprintf(q.opts[0].id, sizeof q.opts[0].id, "sat:yes:%s", c->tracking_no);
-    catalogue_put(q.opts[0].title, sizeof q.opts[0].title, o->cat, MSG_ANSWER_YES, c->lang, NULL);
+    catalogue_put(q.opts[0].title, sizeof q.opts[0].title, o->cat, MSG_ANSWER_YES, lang, NULL);
     snprintf(q.opts[1].id, sizeof q.opts[1].id, "sat:no:%s", c->tracking_no);
-    catalogue_put(q.opts[1].title, sizeof q.opts[1].title, o->cat, MSG_ANSWER_NO, c->lang, NULL);
+    catalogue_put(q.opts[1].title, sizeof q.opts[1].title, o->cat, MSG_ANSWER_NO, lang, NULL);
     q.nopts = 2;
-    return desk_send(o, c->citizen, &q, "citizen_update", c->id, e);
+    return desk_send(o, to, &q, "citizen_update", c->id, e);
+}
+
+/* The citizen's question, and each follower's own (their earlier answers forgotten). */
+static int ask_satisfaction(desk_out *o, const case_info *c, const char *note, err *e)
+{
+    PGresult *f;
+    int rc = 0;
+    if (c->citizen[0] && ask_one(o, c, c->citizen, c->lang, note, e) < 0)
+        return -1;
+    if (!(f = followers_ask(o->pg, c->id, e)))
+        return -1;
+    for (int i = 0; rc == 0 && i < PQntuples(f); i++)
+        rc = ask_one(o, c, PQgetvalue(f, i, 0), PQgetvalue(f, i, 1), note, e);
+    PQclear(f);
+    return rc;
 }
 
 /* The case moved: re-read in its new department, whose officers get it. */
@@ -474,8 +527,7 @@ static int act(desk_out *o, const who *w, const officer_command *cmd, case_info 
         return desk_say(o, w->phone, text, about ? c->id : NULL, "officer_reply", e);
     }
     case DESK_SAY_CITIZEN:
-        desk_text(o, a->msg, cmd, c, w->phone, text, sizeof text);
-        return desk_say(o, c->citizen, text, c->id, "citizen_update", e);
+        return say_citizen(o, a->msg, cmd, c, w->phone, e);
     case DESK_LIST_CASES:
         return officer_cases(o, w->phone, f->supervisor && !f->officer, e);
     case DESK_SHOW_CASE:

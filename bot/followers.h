@@ -20,10 +20,37 @@ typedef struct follow_result {
 int followers_join(db *d, const char *tracking_no, const char *phone, const char *lang,
                    const char *source, follow_result *out, err *e);
 
-/* The followers of a case: rows (phone, language), in the order they joined. */
+/* The followers of a case: rows (phone, language, answer — "yes", "no" or "" —, asked 't'/'f':
+ * their satisfaction question is out), in the order they joined. */
 PGresult *followers_of(db *d, const char *case_id, err *e);
 
 /* Whether phone follows case_id: 1, 0, -1. */
 int followers_is(db *d, const char *case_id, const char *phone, err *e);
+
+/* A follower's side of the case's satisfaction question. */
+typedef struct follower_state {
+    char lang[4];
+    int asked;           /* their question waits for an answer */
+    int awaiting_reason; /* they said "no" and owe the reason */
+} follower_state;
+/* phone's row of case_id into out: 1, 0 not a follower, -1. */
+int followers_get(db *d, const char *case_id, const char *phone, follower_state *out, err *e);
+/* The resolved case phone follows that waits for their answer (like "answer": a yes or no
+ * first, else a reason first), its tracking number into tracking (32 bytes): 1, 0, -1. */
+int followers_waiting(db *d, const char *phone, const char *like, char *tracking, err *e);
+
+/* On resolve: every follower's own question is out, earlier answers forgotten. Rows (phone,
+ * language) of those to ask; NULL + e on error. */
+PGresult *followers_ask(db *d, const char *case_id, err *e);
+/* phone answers their question (yes 1: yes, 0: no, which then owes its reason): 1 kept, 0
+ * nothing waits for it (the case moved on), -1. */
+int followers_answer(db *d, const char *case_id, const char *phone, int yes, err *e);
+/* phone's reason for "no" came (or the day for it passed): 1 it was owed, 0 not, -1. */
+int followers_take_reason(db *d, const char *case_id, const char *phone, err *e);
+/* The case reopened: every follower's question and answer reset (the next resolve asks again). */
+int followers_reset(db *d, const char *case_id, err *e);
+/* Followers' "no" with no reason for a day at now_ms (the scheduler's clock, text): tracking
+ * number, phone, answered at (epoch s), at most 500. */
+PGresult *followers_reasons_due(db *d, const char *now_ms, err *e);
 
 #endif

@@ -48,7 +48,13 @@ static const db_stmt st_record = {
     ") SELECT (SELECT count(*) FROM ins), EXISTS (SELECT 1 FROM staff_phones s WHERE s.phone = $2),"
     " COALESCE((SELECT language FROM citizens WHERE phone = $2), ''),"
     " EXISTS (SELECT 1 FROM cases c WHERE c.citizen_phone = $2 AND c.status <> 'closed'"
-    "  AND (c.awaiting_docs OR c.awaiting_reason OR c.satisfaction_asked_at IS NOT NULL)),"
+    "  AND (c.awaiting_docs OR c.awaiting_reason"
+    "  OR (c.satisfaction_asked_at IS NOT NULL AND c.citizen_satisfied_at IS NULL)))"
+    /* or a case they follow waits for their own answer or reason (migration 0023; the
+     * statement is followers.c's followers_waiting, asked here in the same round trip) */
+    " OR EXISTS (SELECT 1 FROM case_followers f JOIN cases c ON c.id = f.case_id"
+    "  WHERE f.phone = $2 AND c.status = 'resolved' AND (f.awaiting_reason"
+    "  OR (f.satisfaction_asked_at IS NOT NULL AND f.answer IS NULL))),"
     /* A repeat: the session this message left (the statement's snapshot cannot see the row a
      * fresh message inserts, so this is NULL for one). */
     " (SELECT encode(session, 'hex') || ':' || session_base FROM inbound_messages WHERE wamid = $1"

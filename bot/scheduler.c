@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "desk.h"
 #include "engine.h"
+#include "followers.h"
 #include "inbound.h"
 #include "log.h"
 #include "outbox.h"
@@ -179,10 +180,15 @@ static int ladder(db *d, const catalogue *cat, const char *now, int level, sched
     for (int i = 0; i < PQntuples(r); i++) {
         const char *id = PQgetvalue(r, i, 0), *t = PQgetvalue(r, i, 1);
         int reopen = atoi(PQgetvalue(r, i, 3)), hours = atoi(PQgetvalue(r, i, 5));
-        char text[2048], base[120], detail[120], reopened[200] = "", days[16], hh[16];
+        char text[2048], base[120], detail[160], reopened[400] = "", days[16], hh[16];
+        size_t k;
         if (reopen)
             catalogue_put(reopened, sizeof reopened, cat, MSG_ESCALATION_REOPENED, OFFICER_LANG,
                           "times", PQgetvalue(r, i, 3), NULL);
+        k = strlen(reopened); /* a crowd's case says why it came a rung early */
+        if (atoi(PQgetvalue(r, i, 8)) >= CASE_CROWD)
+            catalogue_put(reopened + k, sizeof reopened - k, cat, MSG_ESCALATION_FOLLOWERS,
+                          OFFICER_LANG, "count", PQgetvalue(r, i, 8), NULL);
         snprintf(days, sizeof days, "%d", hours / 24);
         snprintf(hh, sizeof hh, "%d", hours % 24);
         catalogue_put(text, sizeof text, cat, MSG_ESCALATION, OFFICER_LANG, "mark",
@@ -191,7 +197,8 @@ static int ladder(db *d, const catalogue *cat, const char *now, int level, sched
                       "description", PQgetvalue(r, i, 4), NULL);
         /* One notification per level per SLA clock: a reopened case can climb again. */
         snprintf(base, sizeof base, "esc%d:%s:%s", level, id, PQgetvalue(r, i, 6));
-        snprintf(detail, sizeof detail, "{\"level\": %d, \"reopen_count\": %d}", level, reopen);
+        snprintf(detail, sizeof detail, "{\"level\": %d, \"reopen_count\": %d, \"followers\": %d}",
+                 level, reopen, atoi(PQgetvalue(r, i, 8)));
         if (to_phones(d, level == 1 ? CASE_NODAL : CASE_COLLECTOR, NULL, base, text, "escalation",
                       id, NULL, e) < 0 ||
             event(d, id, "escalated",
@@ -210,57 +217,124 @@ static int ladder(db *d, const catalogue *cat, const char *now, int level, sched
     return 0;
 }
 
+/* The satisfaction question again, as buttons naming case t (id), to one reader under key. */
+static int remind_one(db *d, const catalogue *cat, const char *id, const char *t, const char *to,
+                      const char *lang, const char *key, err *e)
+{
+    engine_out q;
+    char body[3200];
+    memset(&q, 0, sizeof q);
+    q.kind = ENGINE_SEND;
+    q.type = ENGINE_BUTTONS;
+    catalogue_put(body, sizeof body, cat, MSG_SATISFACTION_REMINDER, lang, "tracking_no", t, NULL);
+    q.text = body;
+    snprintf(q.opts[0].id, sizeof q.opts[0].id, "sat:yes:%s", t);
+    catalogue_put(q.opts[0].title, sizeof q.opts[0].title, cat, MSG_ANSWER_YES, lang, NULL);
+    snprintf(q.opts[1].id, sizeof q.opts[1].id, "sat:no:%s", t);
+    catalogue_put(q.opts[1].title, sizeof q.opts[1].title, cat, MSG_ANSWER_NO, lang, NULL);
+    q.nopts = 2;
+    return outbox_engine(d, key, to, &q, "citizen_update", id, e);
+}
+
+/* A row of CASE_SAT_REMIND: the citizen (unless they said yes already) and every follower whose
+ * own question waits, each under a key of the case, the question's time and the phone. */
+static int remind_case(db *d, const catalogue *cat, const PGresult *r, int i, err *e)
+{
+    const char *id = PQgetvalue(r, i, 0), *t = PQgetvalue(r, i, 1), *asked = PQgetvalue(r, i, 4);
+    char key[160];
+    PGresult *f;
+    int rc = 0;
+    snprintf(key, sizeof key, "satremind:%s:%s", id, asked);
+    if (PQgetvalue(r, i, 5)[0] != 't' &&
+        remind_one(d, cat, id, t, PQgetvalue(r, i, 2), PQgetvalue(r, i, 3), key, e) < 0)
+        return -1;
+    if (!(f = followers_of(d, id, e)))
+        return -1;
+    for (int k = 0; rc == 0 && k < PQntuples(f); k++) {
+        if (PQgetvalue(f, k, 2)[0] || PQgetvalue(f, k, 3)[0] != 't')
+            continue; /* answered, or never asked */
+        snprintf(key, sizeof key, "satremind:%s:%s:%s", id, asked, PQgetvalue(f, k, 0));
+        rc = remind_one(d, cat, id, t, PQgetvalue(f, k, 0), PQgetvalue(f, k, 1), key, e);
+    }
+    PQclear(f);
+    return rc < 0 ? -1 : event(d, id, "satisfaction_reminder", NULL, "{}", e);
+}
+
+/* A case closed for want of answers, to one reader: "closed" to whoever said yes, "closed as we
+ * did not hear back" to the others. */
+static int closed_one(db *d, const catalogue *cat, const char *id, const char *t, const char *to,
+                      const char *lang, int said_yes, const char *key, err *e)
+{
+    char text[4096];
+    catalogue_put(text, sizeof text, cat, said_yes ? MSG_CITIZEN_CLOSED : MSG_AUTO_CLOSED, lang,
+                  "tracking_no", t, NULL);
+    return outbox_text(d, key, to, text, "citizen_update", id, e);
+}
+
+/* A row of CASE_AUTO_CLOSE: the citizen and every follower told, the event written. */
+static int auto_closed(db *d, const catalogue *cat, const PGresult *r, int i, err *e)
+{
+    const char *id = PQgetvalue(r, i, 0), *t = PQgetvalue(r, i, 1);
+    char key[160];
+    PGresult *f;
+    int rc = 0;
+    snprintf(key, sizeof key, "autoclose:%s", id);
+    if (closed_one(d, cat, id, t, PQgetvalue(r, i, 2), PQgetvalue(r, i, 3),
+                   PQgetvalue(r, i, 4)[0] == 't', key, e) < 0 ||
+        !(f = followers_of(d, id, e)))
+        return -1;
+    for (int k = 0; rc == 0 && k < PQntuples(f); k++) {
+        snprintf(key, sizeof key, "autoclose:%s:%s", id, PQgetvalue(f, k, 0));
+        rc = closed_one(d, cat, id, t, PQgetvalue(f, k, 0), PQgetvalue(f, k, 1),
+                        !strcmp(PQgetvalue(f, k, 2), "yes"), key, e);
+    }
+    PQclear(f);
+    return rc < 0 ? -1
+                  : event(d, id, "auto_closed", "no answer to the satisfaction question", "{}", e);
+}
+
+/* Satisfaction questions a day old asked again; those unanswered past the timeout closed (the
+ * followers who never answered count as timed out, SPEC section 12). */
 static int satisfaction(db *d, const config *c, const catalogue *cat, const char *now,
                         scheduler_stats *st, err *e)
 {
     char hours[16];
     PGresult *r;
+    int rc = 0;
     snprintf(hours, sizeof hours, "%d", c->satisfaction_timeout_h);
     if (!(r = case_pass(d, CASE_SAT_REMIND, now, hours, e)))
         return -1;
-    for (int i = 0; i < PQntuples(r); i++) {
-        engine_out q;
-        char key[120], body[3200];
-        const char *lang = PQgetvalue(r, i, 3);
-        memset(&q, 0, sizeof q);
-        q.kind = ENGINE_SEND;
-        q.type = ENGINE_BUTTONS;
-        catalogue_put(body, sizeof body, cat, MSG_SATISFACTION_REMINDER, lang, "tracking_no",
-                      PQgetvalue(r, i, 1), NULL);
-        q.text = body;
-        snprintf(q.opts[0].id, sizeof q.opts[0].id, "sat:yes:%s", PQgetvalue(r, i, 1));
-        catalogue_put(q.opts[0].title, sizeof q.opts[0].title, cat, MSG_ANSWER_YES, lang, NULL);
-        snprintf(q.opts[1].id, sizeof q.opts[1].id, "sat:no:%s", PQgetvalue(r, i, 1));
-        catalogue_put(q.opts[1].title, sizeof q.opts[1].title, cat, MSG_ANSWER_NO, lang, NULL);
-        q.nopts = 2;
-        snprintf(key, sizeof key, "satremind:%s:%s", PQgetvalue(r, i, 0), PQgetvalue(r, i, 4));
-        if (outbox_engine(d, key, PQgetvalue(r, i, 2), &q, "citizen_update", PQgetvalue(r, i, 0),
-                          e) < 0 ||
-            event(d, PQgetvalue(r, i, 0), "satisfaction_reminder", NULL, "{}", e) < 0) {
-            PQclear(r);
-            return -1;
-        }
-        st->satisfaction_reminders++;
-    }
+    for (int i = 0; rc == 0 && i < PQntuples(r); i++)
+        if ((rc = remind_case(d, cat, r, i, e)) == 0)
+            st->satisfaction_reminders++;
     PQclear(r);
-    if (!(r = case_pass(d, CASE_AUTO_CLOSE, now, hours, e)))
+    if (rc < 0 || !(r = case_pass(d, CASE_AUTO_CLOSE, now, hours, e)))
         return -1;
-    for (int i = 0; i < PQntuples(r); i++) {
-        char key[120], text[4096];
-        catalogue_put(text, sizeof text, cat, MSG_AUTO_CLOSED, PQgetvalue(r, i, 3), "tracking_no",
-                      PQgetvalue(r, i, 1), NULL);
-        snprintf(key, sizeof key, "autoclose:%s", PQgetvalue(r, i, 0));
-        if (outbox_text(d, key, PQgetvalue(r, i, 2), text, "citizen_update", PQgetvalue(r, i, 0),
-                        e) < 0 ||
-            event(d, PQgetvalue(r, i, 0), "auto_closed", "no answer to the satisfaction question",
-                  "{}", e) < 0) {
-            PQclear(r);
-            return -1;
-        }
-        st->auto_closed++;
+    for (int i = 0; rc == 0 && i < PQntuples(r); i++)
+        if ((rc = auto_closed(d, cat, r, i, e)) == 0)
+            st->auto_closed++;
+    PQclear(r);
+    return rc;
+}
+
+/* Followers' "no" with no reason for a day: the case reopens for all, as for the citizen's. */
+static int follower_reasons(db *d, const catalogue *cat, const char *now, scheduler_stats *st,
+                            err *e)
+{
+    PGresult *r = followers_reasons_due(d, now, e);
+    int rc = 0;
+    if (!r)
+        return -1;
+    for (int i = 0; rc >= 0 && i < PQntuples(r); i++) {
+        char key[160];
+        desk_out o = {.pg = d, .key = key, .cat = cat};
+        snprintf(key, sizeof key, "noreason:%s:%s:%s", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
+                 PQgetvalue(r, i, 2));
+        if ((rc = desk_reopen_unexplained(&o, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), e)) > 0)
+            st->reopened_unexplained += rc;
     }
     PQclear(r);
-    return 0;
+    return rc < 0 ? -1 : 0;
 }
 
 static int lapses(db *d, const catalogue *cat, const char *now, scheduler_stats *st, err *e)
@@ -273,13 +347,15 @@ static int lapses(db *d, const catalogue *cat, const char *now, scheduler_stats 
         desk_out o = {.pg = d, .key = key, .cat = cat};
         int rc;
         snprintf(key, sizeof key, "noreason:%s:%s", PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
-        if ((rc = desk_reopen_unexplained(&o, PQgetvalue(r, i, 0), e)) < 0) {
+        if ((rc = desk_reopen_unexplained(&o, PQgetvalue(r, i, 0), NULL, e)) < 0) {
             PQclear(r);
             return -1;
         }
         st->reopened_unexplained += rc;
     }
     PQclear(r);
+    if (follower_reasons(d, cat, now, st, e) < 0)
+        return -1;
     if (!(r = case_pass(d, CASE_DOCS_LAPSE, now, NULL, e)))
         return -1;
     for (int i = 0; i < PQntuples(r); i++) {
@@ -423,7 +499,7 @@ static void digest_lists(db *d, const catalogue *cat, const char *now, vec_str *
     add(csv, "\nlist,tracking_no,department,age_days,age_hours,reopen_count\n");
     for (int i = 0; i < PQntuples(r); i++) {
         const char *k = PQgetvalue(r, i, 0);
-        char line[1024], again[200] = "";
+        char line[1024], again[300] = "";
         if (strcmp(section, k) != 0) {
             add(text, "\n%s\n",
                 catalogue_put(line, sizeof line, cat,
@@ -436,6 +512,10 @@ static void digest_lists(db *d, const catalogue *cat, const char *now, vec_str *
         if (strcmp(PQgetvalue(r, i, 5), "0"))
             catalogue_put(again, sizeof again, cat, MSG_DIGEST_ROW_REOPENED, OFFICER_LANG, "times",
                           PQgetvalue(r, i, 5), NULL);
+        if (atoi(PQgetvalue(r, i, 6)) >= CASE_CROWD) /* the case many citizens follow */
+            catalogue_put(again + strlen(again), sizeof again - strlen(again), cat,
+                          MSG_DIGEST_ROW_FOLLOWERS, OFFICER_LANG, "count", PQgetvalue(r, i, 6),
+                          NULL);
         add(text, "%s\n",
             catalogue_put(line, sizeof line, cat, MSG_DIGEST_ROW, OFFICER_LANG, "tracking_no",
                           PQgetvalue(r, i, 1), "department", PQgetvalue(r, i, 2), "days",

@@ -189,7 +189,9 @@ static void shipped_words_and_helpers(void **state)
         MSG_HELPDESK_RATE_NO,     MSG_HELPDESK_ENDED_BY_OFFICER, MSG_HELPDESK_ENDED_SILENCE,
         MSG_HELPDESK_ENDED_LEFT,  MSG_HELPDESK_THANKS,      MSG_HELPDESK_CASE_CITIZEN,
         MSG_HELPDESK_ENDED_NOTE,  MSG_HELPDESK_UNANSWERED,
-        MSG_MORE_OPTIONS,         MSG_MORE_OPTIONS_DESC,    MSG_CHOOSE_BUTTON};
+        MSG_MORE_OPTIONS,         MSG_MORE_OPTIONS_DESC,    MSG_CHOOSE_BUTTON,
+        MSG_SATISFACTION_RECORDED, MSG_CASE_REOPENED_OTHERS, MSG_CASE_MERGED,
+        MSG_RECENT_FOLLOWED};
     err e = {0};
     catalogue *c = catalogue_load(SAMPARK_SOURCE_DIR "/flows", &e);
     char buf[16], *t;
@@ -203,6 +205,12 @@ static void shipped_words_and_helpers(void **state)
     t = catalogue_text(c, MSG_OFFICER_SENT, OFFICER_LANG, "note", "x", "tracking_no",
                        "BLB-2026-000001", NULL);
     assert_string_equal(t, "✓ शिकायत BLB-2026-000001: नागरिक को भेज दिया गया।");
+    free(t);
+    /* A follower's merged case names the one it went into, twice (issue 19). */
+    t = catalogue_text(c, MSG_CASE_MERGED, "en", "tracking_no", "BLB-2026-000002", "into",
+                       "BLB-2026-000001", NULL);
+    assert_string_equal(t, "Complaint BLB-2026-000002 has been merged into complaint "
+                           "BLB-2026-000001. Send BLB-2026-000001 for its status.");
     free(t);
     /* "✓ " is 4 bytes, each Devanagari letter 3: 15 bytes hold the tick, the space and 3 letters. */
     assert_ptr_equal(catalogue_put(buf, sizeof buf, c, MSG_OFFICER_SENT, OFFICER_LANG,
