@@ -189,7 +189,8 @@ static void shipped_words_and_helpers(void **state)
         MSG_HELPDESK_RATE_NO,     MSG_HELPDESK_ENDED_BY_OFFICER, MSG_HELPDESK_ENDED_SILENCE,
         MSG_HELPDESK_ENDED_LEFT,  MSG_HELPDESK_THANKS,      MSG_HELPDESK_CASE_CITIZEN,
         MSG_HELPDESK_ENDED_NOTE,  MSG_HELPDESK_UNANSWERED,
-        MSG_MORE_OPTIONS,         MSG_MORE_OPTIONS_DESC,    MSG_CHOOSE_BUTTON};
+        MSG_MORE_OPTIONS,         MSG_MORE_OPTIONS_DESC,    MSG_CHOOSE_BUTTON,
+        MSG_CITIZEN_MERGED};
     err e = {0};
     catalogue *c = catalogue_load(SAMPARK_SOURCE_DIR "/flows", &e);
     char buf[16], *t;
