@@ -38,8 +38,8 @@ PGresult *followers_merge(db *d, const char *from_id, const char *into_id, err *
  * joined_at}, in the order they joined — for `sampark case show` (cases.c embeds it, so the
  * table's SQL stays this module's). */
 #define FOLLOWERS_SQL_JSON(case_id)                                                                \
-    "(SELECT COALESCE(json_agg(json_build_object('phone', f.phone, 'language', f.language,"       \
-    " 'joined_at', f.joined_at) ORDER BY f.joined_at, f.phone), '[]') FROM case_followers f"      \
+    "(SELECT COALESCE(json_agg(json_build_object('phone', f.phone, 'language', f.language,"        \
+    " 'joined_at', f.joined_at) ORDER BY f.joined_at, f.phone), '[]') FROM case_followers f"       \
     " WHERE f.case_id = " case_id ")"
 
 #endif

@@ -679,47 +679,42 @@ static const catalogue *thread_catalogue(portal_thread *t, err *e)
     return t->cat;
 }
 
-/* Why the desk refused, as the API says it. */
+#define STR_(x) #x
+#define STR(x)  STR_(x)
+
+/* Why the desk refused, as the API says it: the status and the error (the field first when one
+ * is wrong). A refusal not listed is the case's state: 409, closed. */
+static const struct {
+    desk_msg why;
+    int status;
+    const char *error;
+} refusals[] = {
+    {DESK_MSG_NO_CASE, 404, "no such case"},
+    /* visible to a digest reader, who acts on no case */
+    {DESK_MSG_NOT_YOURS, 403, "your role may read this case but not act on it"},
+    {DESK_MSG_EMPTY_TEXT, 400, "text: empty"},
+    {DESK_MSG_NEED_DEPT, 400, "department: missing, or the case's own department"},
+    {DESK_MSG_UNKNOWN_DEPT, 400, "department: no active department has this code"},
+    /* duplicate complaints (issue 19) */
+    {DESK_MSG_SUBJECT_BAD, 400,
+     "text: a subject is one line of " STR(DESK_SUBJECT_MIN_CHARS) " to " STR(
+         DIRECTORY_SUBJECT_MAX_CHARS) " letters"},
+    {DESK_MSG_NEED_INTO, 400, "into: missing, or not a tracking number"},
+    {DESK_MSG_MERGE_SELF, 400, "into: a case cannot be merged into itself"},
+    {DESK_MSG_NO_INTO, 400, "into: no case has this tracking number"},
+    {DESK_MSG_MERGE_INTO_CLOSED, 409, "not allowed: the case to merge into is closed"},
+    {DESK_MSG_MERGE_DEPTS, 409,
+     "not allowed: the cases are of different departments; transfer first"},
+};
+
 static void refused(portal_response *rs, desk_msg why)
 {
-    switch (why) {
-    case DESK_MSG_NO_CASE:
-        portal_error(rs, 404, "no such case");
-        break;
-    case DESK_MSG_NOT_YOURS: /* visible to a digest reader, who acts on no case */
-        portal_error(rs, 403, "your role may read this case but not act on it");
-        break;
-    case DESK_MSG_EMPTY_TEXT:
-        portal_error(rs, 400, "text: empty");
-        break;
-    case DESK_MSG_NEED_DEPT:
-        portal_error(rs, 400, "department: missing, or the case's own department");
-        break;
-    case DESK_MSG_UNKNOWN_DEPT:
-        portal_error(rs, 400, "department: no active department has this code");
-        break;
-    case DESK_MSG_SUBJECT_BAD:
-        portal_error(rs, 400, "text: a subject is one line of %d to %d letters",
-                     DESK_SUBJECT_MIN_CHARS, DIRECTORY_SUBJECT_MAX_CHARS);
-        break;
-    case DESK_MSG_NEED_INTO:
-        portal_error(rs, 400, "into: missing, or not a tracking number");
-        break;
-    case DESK_MSG_MERGE_SELF:
-        portal_error(rs, 400, "into: a case cannot be merged into itself");
-        break;
-    case DESK_MSG_NO_INTO:
-        portal_error(rs, 400, "into: no case has this tracking number");
-        break;
-    case DESK_MSG_MERGE_INTO_CLOSED:
-        portal_error(rs, 409, "not allowed: the case to merge into is closed");
-        break;
-    case DESK_MSG_MERGE_DEPTS:
-        portal_error(rs, 409, "not allowed: the cases are of different departments; transfer first");
-        break;
-    default: /* DESK_MSG_CLOSED */
-        portal_error(rs, 409, "not allowed: the case is closed");
-    }
+    for (size_t i = 0; i < sizeof refusals / sizeof refusals[0]; i++)
+        if (refusals[i].why == why) {
+            portal_error(rs, refusals[i].status, "%s", refusals[i].error);
+            return;
+        }
+    portal_error(rs, 409, "not allowed: the case is closed"); /* DESK_MSG_CLOSED */
 }
 
 /* merge's "into": a tracking number in any spelling, canonical in cmd->into; 0, or -1 with rs
