@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "followers.h"
 #include "officer.h"
 #include "place.h"
 #include "text.h"
@@ -442,6 +443,16 @@ static const db_stmt st_close_rejected = {
     "awaiting_docs = false, awaiting_reason = false, updated_at = now()"
     " WHERE id = $1::bigint AND status <> 'closed'",
     1};
+/* merge (issue 19): closed into another case; like a rejection, nothing waits any more (its
+ * citizens are told the case they follow now). */
+static const db_stmt st_close_merged = {
+    "cases_close_merged",
+    "UPDATE cases SET status = 'closed', closed_at = now(), merged_into = $2::bigint,"
+    " satisfaction_asked_at = NULL, awaiting_docs = false, awaiting_reason = false,"
+    " updated_at = now() WHERE id = $1::bigint AND status <> 'closed'",
+    2};
+static const db_stmt st_subject = {
+    "cases_subject", "UPDATE cases SET subject = $2, updated_at = now() WHERE id = $1::bigint", 2};
 static const db_stmt st_ask_reason = {
     "cases_ask_reason",
     "UPDATE cases SET awaiting_reason = true, reason_asked_at = now(), satisfaction_asked_at = "
@@ -495,6 +506,9 @@ static const db_stmt st_json = {
     " 'urgent', c.urgent, 'reopen_count', c.reopen_count, 'escalation_level', c.escalation_level,"
     " 'created_at', c.created_at, 'sla_due_at', c.sla_due_at, 'resolved_at', c.resolved_at, "
     "'closed_at', c.closed_at,"
+    " 'subject', c.subject, 'follower_count', c.follower_count,"
+    " 'merged_into', (SELECT m.tracking_no FROM cases m WHERE m.id = c.merged_into),"
+    " 'followers', " FOLLOWERS_SQL_JSON("c.id") ","
     " 'attachments', (SELECT COALESCE(json_agg(json_build_object('media_id', a.media_id, 'type', "
     "a.media_type,"
     "   'mime', a.mime, 'caption', a.caption) ORDER BY a.id), '[]') FROM attachments a WHERE "
@@ -625,6 +639,16 @@ int case_resolve(db *d, const char *case_id, err *e)
 int case_close_rejected(db *d, const char *case_id, err *e)
 {
     return db_exec(d, &st_close_rejected, (const char *[]){case_id}, e);
+}
+
+int case_set_subject(db *d, const char *case_id, const char *subject, err *e)
+{
+    return db_exec(d, &st_subject, (const char *[]){case_id, subject}, e);
+}
+
+int case_close_merged(db *d, const char *case_id, const char *into_id, err *e)
+{
+    return db_exec(d, &st_close_merged, (const char *[]){case_id, into_id}, e);
 }
 
 /* 1 when the statement changed a row, 0 none, -1 error. */

@@ -135,6 +135,10 @@ int case_resolve(db *d, const char *case_id, err *e);
 int case_transfer(db *d, const char *case_id, const char *dept, err *e);
 /* The nodal officers approved closing it as not actionable: closed, nothing waits. */
 int case_close_rejected(db *d, const char *case_id, err *e);
+/* Duplicate complaints (issue 19): the case's public subject (the line a candidate shows other
+ * citizens); closed as merged into the case into_id (from any status but closed). */
+int case_set_subject(db *d, const char *case_id, const char *subject, err *e);
+int case_close_merged(db *d, const char *case_id, const char *into_id, err *e);
 /* The documents came: the request ends; returns who gets them (column 0) — the officer who
  * asked while they may still act on the case, else the department's officers now. */
 PGresult *case_docs_answered(db *d, const char *case_id, err *e);

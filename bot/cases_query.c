@@ -41,7 +41,8 @@
 
 static const db_stmt st_list = {
     "cases_query_list",
-    "SELECT " ROW_COLUMNS " (extract(epoch FROM c.created_at) * 1000000)::bigint, c.id" WHERE
+    "SELECT " ROW_COLUMNS " (extract(epoch FROM c.created_at) * 1000000)::bigint, c.id,"
+    " c.follower_count" WHERE
     " AND ($11::bigint IS NULL OR (c.created_at, c.id) <"
     "  ('epoch'::timestamptz + $11::bigint * interval '1 microsecond', $12::bigint))"
     " ORDER BY c.created_at DESC, c.id DESC LIMIT $13",
@@ -408,6 +409,8 @@ static json_object *row_json(const PGresult *r, int i)
     json_object_object_add(o, "urgent", json_object_new_boolean(PQgetvalue(r, i, 7)[0] == 't'));
     json_object_object_add(o, "village", json_object_new_string(PQgetvalue(r, i, 8)));
     json_object_object_add(o, "headline", json_object_new_string(PQgetvalue(r, i, 9)));
+    /* Duplicate complaints (SPEC section 12): how many citizens follow it besides its own. */
+    json_object_object_add(o, "follower_count", json_object_new_int(atoi(PQgetvalue(r, i, 12))));
     return o;
 }
 

@@ -176,6 +176,15 @@ static const struct msg_def {
     [MSG_RECENT_FOLLOWED] = {"recent_followed", {NULL}, 20},
     [MSG_ESCALATION_FOLLOWERS] = {"escalation_followers", {"count"}, 4096},
     [MSG_DIGEST_ROW_FOLLOWERS] = {"digest_row_followers", {"count"}, 4096},
+    /* duplicate complaints: the officers' subject and merge (issue 19) */
+    [MSG_OFFICER_SUBJECT_BAD] = {"officer_subject_bad", {"tracking_no", "min", "max"}, 4096},
+    [MSG_OFFICER_SUBJECT_SET] = {"officer_subject_set", {"tracking_no", "text"}, 4096},
+    [MSG_OFFICER_MERGE_NEED_INTO] = {"officer_merge_need_into", {"tracking_no"}, 4096},
+    [MSG_OFFICER_MERGE_SELF] = {"officer_merge_self", {"tracking_no"}, 4096},
+    [MSG_OFFICER_MERGE_INTO_CLOSED] = {"officer_merge_into_closed", {"into"}, 4096},
+    [MSG_OFFICER_MERGE_DEPTS] = {"officer_merge_depts", {"tracking_no", "into"}, 4096},
+    [MSG_OFFICER_MERGED] = {"officer_merged", {"tracking_no", "into"}, 4096},
+    [MSG_CITIZEN_MERGED] = {"citizen_merged", {"tracking_no", "into", "status", "department"}, 4096},
 };
 
 enum { LANG_HI, LANG_EN, LANG_HNE, NLANGS };

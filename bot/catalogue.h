@@ -155,6 +155,15 @@ typedef enum msg_id {
     MSG_RECENT_FOLLOWED,              /* recent_cases: a followed case's mark */
     MSG_ESCALATION_FOLLOWERS,         /* escalation's {reopened}: many follow it */
     MSG_DIGEST_ROW_FOLLOWERS,         /* digest_row's {reopened}: many follow it */
+    /* duplicate complaints, the officers' subject and merge (issue 19) */
+    MSG_OFFICER_SUBJECT_BAD,          /* officer: a subject is one short line */
+    MSG_OFFICER_SUBJECT_SET,          /* officer: done, the subject is set */
+    MSG_OFFICER_MERGE_NEED_INTO,      /* officer: merge into which case? */
+    MSG_OFFICER_MERGE_SELF,           /* officer: a case into itself */
+    MSG_OFFICER_MERGE_INTO_CLOSED,    /* officer: the case to merge into is closed */
+    MSG_OFFICER_MERGE_DEPTS,          /* officer: another department's case; transfer first */
+    MSG_OFFICER_MERGED,               /* officer: done, merged */
+    MSG_CITIZEN_MERGED,               /* citizen: their case merged; the number they follow now */
     MSG_COUNT
 } msg_id;
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "desk_int.h"
+#include "directory.h"
 #include "followers.h"
 #include "outbox.h"
 #include "text.h"
@@ -145,6 +146,53 @@ static void plan_verdict(const officer_command *c, const desk_facts *f, desk_pla
     say_officer(p, DESK_MSG_RETURNED);
 }
 
+/* subject: the public line other citizens see when offered the case as the one they may join
+ * (SPEC section 12) — one line of DESK_SUBJECT_MIN_CHARS..DIRECTORY_SUBJECT_MAX_CHARS letters. */
+static void plan_subject(const officer_command *c, const desk_facts *f, desk_plan *p)
+{
+    size_t n = text_utf8_chars(c->text);
+    (void)f;
+    if (strpbrk(c->text, "\r\n\t") || n < DESK_SUBJECT_MIN_CHARS ||
+        n > DIRECTORY_SUBJECT_MAX_CHARS) {
+        say_officer(p, DESK_MSG_SUBJECT_BAD);
+        return;
+    }
+    add(p, DESK_SET_SUBJECT, DESK_MSG_NONE, NULL);
+    add(p, DESK_ADD_EVENT, DESK_MSG_NONE, "subject");
+    say_officer(p, DESK_MSG_SUBJECT_SET);
+}
+
+/* merge: the first case (open, the officer's — the table's checks) is a duplicate of the second,
+ * which must be another open case of the same department: across departments the officer
+ * transfers first, so no department's case is closed by another's officer. */
+static desk_msg merge_refusal(const officer_command *c, const desk_facts *f)
+{
+    if (!c->into[0])
+        return DESK_MSG_NEED_INTO;
+    if (!strcmp(c->into, c->tracking))
+        return DESK_MSG_MERGE_SELF;
+    if (!f->into_found)
+        return DESK_MSG_NO_INTO;
+    if (f->into_closed)
+        return DESK_MSG_MERGE_INTO_CLOSED;
+    if (!f->into_same_dept)
+        return DESK_MSG_MERGE_DEPTS;
+    return DESK_MSG_NONE;
+}
+
+static void plan_merge(const officer_command *c, const desk_facts *f, desk_plan *p)
+{
+    desk_msg refused = merge_refusal(c, f);
+    if (refused != DESK_MSG_NONE) {
+        say_officer(p, refused);
+        return;
+    }
+    add(p, DESK_MERGE, DESK_MSG_NONE, NULL);
+    add(p, DESK_ADD_EVENT, DESK_MSG_NONE, "merged");
+    add(p, DESK_ADD_INTO_EVENT, DESK_MSG_NONE, "merged");
+    say_officer(p, DESK_MSG_MERGED);
+}
+
 /* A portal note: internal, an event only — nothing is sent to anyone. */
 static void plan_note(const officer_command *c, const desk_facts *f, desk_plan *p)
 {
@@ -211,17 +259,40 @@ void desk_officer_decide(const officer_command *c, const desk_facts *f, desk_pla
 
 /* ---- gathering the facts ------------------------------------------------------------------- */
 
+/* merge: both cases, their rows locked in one order (the smaller tracking number first) so that
+ * two merges of the same pair at once wait for each other rather than deadlock. 1 when the first
+ * was found, 0 not, -1 error; the second's facts into f. */
+static int gather_merge(desk_out *o, const officer_command *cmd, case_info *c, case_info *into,
+                        desk_facts *f, err *e)
+{
+    int found = 0, got = 0, into_first = cmd->into[0] && strcmp(cmd->into, cmd->tracking) < 0;
+    if (into_first && (got = case_get_locked(o->pg, cmd->into, into, e)) < 0)
+        return -1;
+    if (cmd->tracking[0] && (found = case_get_locked(o->pg, cmd->tracking, c, e)) < 0)
+        return -1;
+    if (!into_first && cmd->into[0] && strcmp(cmd->into, cmd->tracking) &&
+        (got = case_get_locked(o->pg, cmd->into, into, e)) < 0)
+        return -1;
+    f->into_found = got > 0;
+    f->into_closed = got > 0 && !strcmp(into->status, "closed");
+    f->into_same_dept = got > 0 && found && !strcmp(into->department, c->department);
+    return found;
+}
+
 /* The case (into c) and who the officer is to it. A swipe-reply is about the swiped
  * notification's case, whatever numbers the text mentions; a written number counts only when
  * the swipe does not lead to a case. */
 static int gather(desk_out *o, const char *phone, const char *context_id,
-                  const desk_command *k, const officer_command *cmd, case_info *c, desk_facts *f,
-                  err *e)
+                  const desk_command *k, const officer_command *cmd, case_info *c,
+                  case_info *into, desk_facts *f, err *e)
 {
     case_staff staff;
     int found = 0;
     memset(f, 0, sizeof *f);
-    if (k && k->needs_case != DESK_NO_CASE) {
+    if (k && k->cmd == OFFICER_MERGE) {
+        if ((found = gather_merge(o, cmd, c, into, f, e)) < 0)
+            return -1;
+    } else if (k && k->needs_case != DESK_NO_CASE) {
         if (cmd->swipe && (found = case_get_by_message(o->pg, context_id, c, e)) < 0)
             return -1;
         if (!found && cmd->tracking[0] &&
@@ -247,6 +318,11 @@ static int gather(desk_out *o, const char *phone, const char *context_id,
 }
 
 /* ---- acting -------------------------------------------------------------------------------- */
+
+#define STR_(x)              #x
+#define STR(x)               STR_(x)
+#define DESK_SUBJECT_MIN_STR STR(DESK_SUBJECT_MIN_CHARS)
+#define DESK_SUBJECT_MAX_STR STR(DIRECTORY_SUBJECT_MAX_CHARS)
 
 /* YYYY-MM-DD as the district writes dates: DD-MM-YYYY. */
 static const char *dmy(const char *iso, char out[11])
@@ -293,6 +369,15 @@ static const struct {
     [DESK_MSG_ASKER_RETURNED] = {MSG_OFFICER_ASKER_RETURNED, 1},
     [DESK_MSG_TRANSFER_LIMIT] = {MSG_OFFICER_TRANSFER_LIMIT, 1},
     [DESK_MSG_NODAL_TRANSFER] = {MSG_NODAL_TRANSFER, 1},
+    /* duplicate complaints (issue 19) */
+    [DESK_MSG_SUBJECT_BAD] = {MSG_OFFICER_SUBJECT_BAD, 0},
+    [DESK_MSG_SUBJECT_SET] = {MSG_OFFICER_SUBJECT_SET, 1},
+    [DESK_MSG_NEED_INTO] = {MSG_OFFICER_MERGE_NEED_INTO, 0},
+    [DESK_MSG_MERGE_SELF] = {MSG_OFFICER_MERGE_SELF, 0},
+    [DESK_MSG_NO_INTO] = {MSG_OFFICER_NO_CASE, 0},
+    [DESK_MSG_MERGE_INTO_CLOSED] = {MSG_OFFICER_MERGE_INTO_CLOSED, 0},
+    [DESK_MSG_MERGE_DEPTS] = {MSG_OFFICER_MERGE_DEPTS, 0},
+    [DESK_MSG_MERGED] = {MSG_OFFICER_MERGED, 1},
 };
 
 /* The text of msg, to the officer or to a citizen of the case (in reader's language: the case's
@@ -315,7 +400,9 @@ static int desk_text_in(const desk_out *o, desk_msg msg, const officer_command *
         out[0] = '\0';
         return 0;
     }
-    if (msg == DESK_MSG_NO_CASE)
+    if (msg == DESK_MSG_NO_INTO)
+        tracking = cmd->into;
+    else if (msg == DESK_MSG_NO_CASE)
         tracking = cmd->tracking[0] ? cmd->tracking
                                     : catalogue_put(swiped, sizeof swiped, o->cat,
                                                     MSG_OFFICER_SWIPED_CASE, lang, NULL);
@@ -335,7 +422,8 @@ static int desk_text_in(const desk_out *o, desk_msg msg, const officer_command *
                   "department",
                   citizen && !strcmp(lang, "en") ? c->dept_name_en : c->dept_name_hi, "text",
                   cmd->text, "request", cmd->text, "date", date, "days", days, "count", count,
-                  "officer", from, "reason", reason, "description", c->description, NULL);
+                  "officer", from, "reason", reason, "description", c->description, "into",
+                  cmd->into, "min", DESK_SUBJECT_MIN_STR, "max", DESK_SUBJECT_MAX_STR, NULL);
     return words_of[msg].about;
 }
 
@@ -499,9 +587,48 @@ static int add_event(desk_out *o, const who *w, const officer_command *cmd,
         snprintf(detail, sizeof detail, "{\"until\": \"%s\"}", cmd->date);
     else if (c->reject_by[0] && (cmd->cmd == OFFICER_APPROVE || cmd->cmd == OFFICER_RETURN))
         snprintf(detail, sizeof detail, "{\"asked_by\": \"%s\"}", c->reject_by);
+    else if (cmd->cmd == OFFICER_MERGE)
+        snprintf(detail, sizeof detail, "{\"into\": \"%s\"}", cmd->into);
     if (cmd->cmd == OFFICER_APPROVE)
         text = c->reject_reason;
+    if (cmd->cmd == OFFICER_MERGE)
+        text = NULL; /* the numbers are the detail; the words around them say nothing */
     return desk_event(o, c, kind, w->actor, text, detail[0] ? detail : NULL, e);
+}
+
+/* merge: the duplicate c closed into the case into; everyone who waited on c — its citizen and
+ * its followers — follows into now (followers.h) and is told its number and status, each in
+ * their language, kept with into (the case they follow now). */
+static int merge_cases(desk_out *o, const case_info *c, const case_info *into, err *e)
+{
+    PGresult *r;
+    int rc = 0;
+    if (!(r = followers_merge(o->pg, c->id, into->id, e)))
+        return -1;
+    if (case_close_merged(o->pg, c->id, into->id, e) < 0) {
+        PQclear(r);
+        return -1;
+    }
+    for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
+        char text[1600];
+        const char *lang = PQgetvalue(r, i, 1);
+        catalogue_put(text, sizeof text, o->cat, MSG_CITIZEN_MERGED, lang, "tracking_no",
+                      c->tracking_no, "into", into->tracking_no, "status", into->status,
+                      "department", !strcmp(lang, "en") ? into->dept_name_en : into->dept_name_hi,
+                      NULL);
+        rc = desk_say(o, PQgetvalue(r, i, 0), text, into->id, "citizen_update", e);
+    }
+    PQclear(r);
+    return rc < 0 ? -1 : 0;
+}
+
+/* The event on the case merged into: which case joined it. */
+static int add_into_event(desk_out *o, const who *w, const case_info *c, const case_info *into,
+                          const char *kind, err *e)
+{
+    char detail[80];
+    snprintf(detail, sizeof detail, "{\"from\": \"%s\"}", c->tracking_no);
+    return desk_event(o, into, kind, w->actor, NULL, detail, e);
 }
 
 /* A request for the nodal officers to decide; the collector when the district names none. */
@@ -515,7 +642,7 @@ static int say_nodal(desk_out *o, const case_info *c, const char *text, err *e)
 
 /* One step of the plan: 0 done, 1 the plan ends here (said why), -1 error. */
 static int act(desk_out *o, const who *w, const officer_command *cmd, case_info *c,
-               const desk_facts *f, const desk_action *a, err *e)
+               const case_info *into, const desk_facts *f, const desk_action *a, err *e)
 {
     char text[4600];
     int moved;
@@ -560,6 +687,12 @@ static int act(desk_out *o, const who *w, const officer_command *cmd, case_info 
         return c->reject_by[0] ? desk_say(o, c->reject_by, text, c->id, "officer_reply", e) : 0;
     case DESK_CLOSE_REJECTED:
         return case_close_rejected(o->pg, c->id, e);
+    case DESK_SET_SUBJECT:
+        return case_set_subject(o->pg, c->id, cmd->text, e);
+    case DESK_MERGE:
+        return merge_cases(o, c, into, e);
+    case DESK_ADD_INTO_EVENT:
+        return add_into_event(o, w, c, into, a->event, e);
     }
     return 0;
 }
@@ -593,7 +726,7 @@ static int several_words(const char *t)
 int desk_officer(desk_out *o, const wa_message *m, err *e)
 {
     officer_command cmd;
-    case_info c;
+    case_info c, into;
     desk_facts f;
     desk_plan plan;
     const who w = {m->from, m->from, 1};
@@ -620,11 +753,12 @@ int desk_officer(desk_out *o, const wa_message *m, err *e)
             return 0;
     }
     memset(&c, 0, sizeof c);
-    if (gather(o, m->from, m->context_id, desk_command_of(cmd.cmd), &cmd, &c, &f, e) < 0)
+    memset(&into, 0, sizeof into);
+    if (gather(o, m->from, m->context_id, desk_command_of(cmd.cmd), &cmd, &c, &into, &f, e) < 0)
         return -1;
     desk_officer_decide(&cmd, &f, &plan);
     for (int i = 0; i < plan.n; i++) {
-        int rc = act(o, &w, &cmd, &c, &f, &plan.a[i], e);
+        int rc = act(o, &w, &cmd, &c, &into, &f, &plan.a[i], e);
         if (rc != 0)
             return rc < 0 ? -1 : 0;
     }
@@ -636,12 +770,13 @@ int desk_officer_web(desk_out *o, const char *phone, const char *actor, const of
 {
     const desk_command *k = note ? &note_command : desk_command_of(cmd->cmd);
     const who w = {phone, actor, 0};
-    case_info c;
+    case_info c, into;
     desk_facts f;
     desk_plan plan;
     *refused = *told = DESK_MSG_NONE;
     memset(&c, 0, sizeof c);
-    if (gather(o, phone, "", k, cmd, &c, &f, e) < 0)
+    memset(&into, 0, sizeof into);
+    if (gather(o, phone, "", k, cmd, &c, &into, &f, e) < 0)
         return -1;
     decide(k, cmd, &f, &plan);
     /* Every plan that goes ahead starts by doing something; one that starts by telling the
@@ -651,7 +786,7 @@ int desk_officer_web(desk_out *o, const char *phone, const char *actor, const of
         return 0;
     }
     for (int i = 0; i < plan.n; i++) {
-        int rc = act(o, &w, cmd, &c, &f, &plan.a[i], e);
+        int rc = act(o, &w, cmd, &c, &into, &f, &plan.a[i], e);
         if (rc < 0)
             return -1;
         if (rc > 0) { /* the department was made inactive since the facts were gathered */

@@ -21,11 +21,16 @@ typedef struct desk_facts {
     int reject_pending; /* an officer asked to close it as not actionable; no verdict yet */
     /* interim: the district's today and the latest expected date allowed, YYYY-MM-DD */
     char today[11], latest[11];
+    /* merge: the case to merge into exists, is closed, is of the first case's department */
+    int into_found, into_closed, into_same_dept;
 } desk_facts;
 
 /* An officer may transfer a case this often; past it the nodal officers decide (CM Helpline
  * practice). An interim reply may promise a date at most this many days ahead. */
 #define DESK_MAX_TRANSFERS  3
+/* A case's public subject: one line, at least this many letters (and at most
+ * DIRECTORY_SUBJECT_MAX_CHARS, directory.h). */
+#define DESK_SUBJECT_MIN_CHARS 3
 #define DESK_INTERIM_MAX_DAYS 90
 
 typedef enum desk_step {
@@ -43,6 +48,9 @@ typedef enum desk_step {
     DESK_SAY_NODAL,        /* msg to the nodal officers (a request to decide) */
     DESK_SAY_ASKER,        /* msg to the officer who asked to reject (the verdict) */
     DESK_CLOSE_REJECTED,   /* closed as not actionable */
+    DESK_SET_SUBJECT,      /* the case's public subject is the command's text */
+    DESK_MERGE,            /* closed into the second case; its citizens follow that one, told */
+    DESK_ADD_INTO_EVENT,   /* event on the case merged into */
 } desk_step;
 
 typedef enum desk_msg {
@@ -78,6 +86,15 @@ typedef enum desk_msg {
     DESK_MSG_ASKER_RETURNED,     /* to the asking officer: returned, with the note */
     DESK_MSG_TRANSFER_LIMIT,     /* transfer: past the limit, the nodal officers decide */
     DESK_MSG_NODAL_TRANSFER,     /* to the nodal officers: a transfer past the limit asked */
+    /* duplicate complaints (issue 19) */
+    DESK_MSG_SUBJECT_BAD,        /* subject: not one line of 3..60 letters */
+    DESK_MSG_SUBJECT_SET,        /* done: the subject is set */
+    DESK_MSG_NEED_INTO,          /* merge: into which case? */
+    DESK_MSG_MERGE_SELF,         /* merge: a case into itself */
+    DESK_MSG_NO_INTO,            /* merge: no case by the second number */
+    DESK_MSG_MERGE_INTO_CLOSED,  /* merge: the second case is closed */
+    DESK_MSG_MERGE_DEPTS,        /* merge: of another department; transfer first */
+    DESK_MSG_MERGED,             /* done: merged, its citizens told */
 } desk_msg;
 
 typedef struct desk_action {

@@ -163,3 +163,31 @@ PGresult *followers_reasons_due(db *d, const char *now_ms, err *e)
 {
     return db_query(d, &st_reasons_due, (const char *[]){now_ms}, e);
 }
+
+/* ---- merge (the officers' `merge`, issue 19) ------------------------------------------------ */
+
+/* One statement: who waited on $1 (its citizen, then its followers), added to $2's followers
+ * (not $2's own citizen, not twice), taken off $1, and both counts set from the rows. The
+ * callers hold both cases' rows locked (desk_officer.c), so no join slips in between. */
+static const db_stmt st_merge = {
+    "followers_merge",
+    "WITH src AS (SELECT c.citizen_phone AS phone, c.language, 0 AS k, c.created_at AS at"
+    "  FROM cases c WHERE c.id = $1::bigint AND COALESCE(c.citizen_phone, '') <> ''"
+    "  UNION ALL SELECT phone, language, 1, joined_at FROM case_followers"
+    "  WHERE case_id = $1::bigint),"
+    " ins AS (INSERT INTO case_followers (case_id, phone, language)"
+    "  SELECT $2::bigint, s.phone, s.language FROM src s"
+    "  WHERE s.phone <> (SELECT citizen_phone FROM cases WHERE id = $2::bigint)"
+    "  ON CONFLICT DO NOTHING RETURNING phone),"
+    " del AS (DELETE FROM case_followers WHERE case_id = $1::bigint RETURNING phone),"
+    " up AS (UPDATE cases x SET updated_at = now(), follower_count = CASE WHEN x.id = $1::bigint"
+    "  THEN 0 ELSE x.follower_count + (SELECT count(*) FROM ins) END"
+    "  WHERE x.id IN ($1::bigint, $2::bigint))"
+    " SELECT s.phone, s.language FROM src s"
+    " ORDER BY s.k, s.at, s.phone",
+    2};
+
+PGresult *followers_merge(db *d, const char *from_id, const char *into_id, err *e)
+{
+    return db_query(d, &st_merge, (const char *[]){from_id, into_id}, e);
+}

@@ -53,4 +53,20 @@ int followers_reset(db *d, const char *case_id, err *e);
  * number, phone, answered at (epoch s), at most 500. */
 PGresult *followers_reasons_due(db *d, const char *now_ms, err *e);
 
+/* ---- merge (the officers' `merge`, issue 19) ------------------------------------------------ */
+
+/* The case from_id is merged into into_id: its citizen and its followers follow into_id (each
+ * once, never the citizen who filed into_id), from_id has none left, and both follower_counts
+ * say so. Returns who was moved — phone, language a row, the citizen who filed from_id first —
+ * to be told; NULL + e on error. */
+PGresult *followers_merge(db *d, const char *from_id, const char *into_id, err *e);
+
+/* SQL: the followers of case_id (an SQL expression) as a JSON array of {phone, language,
+ * joined_at}, in the order they joined — for `sampark case show` (cases.c embeds it, so the
+ * table's SQL stays this module's). */
+#define FOLLOWERS_SQL_JSON(case_id)                                                                \
+    "(SELECT COALESCE(json_agg(json_build_object('phone', f.phone, 'language', f.language,"        \
+    " 'joined_at', f.joined_at) ORDER BY f.joined_at, f.phone), '[]') FROM case_followers f"       \
+    " WHERE f.case_id = " case_id ")"
+
 #endif

@@ -172,4 +172,7 @@ void officer_parse(const char *text, const char *context_id, officer_command *ou
     }
     if (out->cmd == OFFICER_INTERIM)
         take_date(out);
+    /* merge: the second number is the case to merge into; the words around it ("into") go. */
+    if (out->cmd == OFFICER_MERGE && officer_find_tracking(out->text, out->into, &ts, &te))
+        rest(out->text, ts, te, out->text, sizeof out->text);
 }

@@ -20,12 +20,15 @@ typedef enum officer_cmd {
     OFFICER_REJECT,   /* reject <TRACKING> <reason>: close as not actionable, if approved */
     OFFICER_APPROVE,  /* approve <TRACKING>: a nodal officer closes it as rejected */
     OFFICER_RETURN,   /* return <TRACKING> <note>: a nodal officer sends it back */
+    OFFICER_SUBJECT,  /* subject <TRACKING> <text>: the case's public subject (issue 19) */
+    OFFICER_MERGE,    /* merge <TRACKING> <INTO-TRACKING>: a duplicate closed into another */
 } officer_cmd;
 
 typedef struct officer_command {
     officer_cmd cmd;
     int swipe;         /* a reply by swiping a notification (the case comes from context) */
     char tracking[32]; /* canonical BLB-2026-000123, "" when none was written */
+    char into[32];     /* merge: the second tracking number, canonical; "" when none */
     char dept[24];     /* transfer target, upper-case */
     char date[11];     /* interim: the expected date as YYYY-MM-DD; "" when none or not a date */
     char text[16400];  /* the rest: reply text, documents needed, resolution note (4096 letters) */

@@ -4,7 +4,7 @@
  * Graph API with the access token and caches under SAMPARK_MEDIA_DIR; neither the token nor Meta's
  * URL ever reaches the browser.
  *
- * The POST case actions (reply, docs, resolve, transfer, note) are the desk's own
+ * The POST case actions (reply, docs, resolve, transfer, note, subject, merge) are the desk's own
  * (desk_officer_web): the same decision, events and citizen messages as the WhatsApp command,
  * actor "web:<phone>", in one transaction — the event and its outbox rows, or nothing. */
 #include "portal_api.h"
@@ -606,10 +606,12 @@ static const struct {
     officer_cmd cmd; /* OFFICER_UNKNOWN: the note */
     int text;        /* 2 required, 1 optional */
     int dept;
+    int into; /* merge: {"into": TRACKING}, the case it is merged into */
 } actions[] = {
-    {"reply", OFFICER_REPLY, 2, 0},       {"docs", OFFICER_DOCS, 2, 0},
-    {"resolve", OFFICER_RESOLVE, 2, 0},   {"transfer", OFFICER_TRANSFER, 1, 1},
-    {"note", OFFICER_UNKNOWN, 2, 0},
+    {"reply", OFFICER_REPLY, 2, 0, 0},     {"docs", OFFICER_DOCS, 2, 0, 0},
+    {"resolve", OFFICER_RESOLVE, 2, 0, 0}, {"transfer", OFFICER_TRANSFER, 1, 1, 0},
+    {"note", OFFICER_UNKNOWN, 2, 0, 0},    {"subject", OFFICER_SUBJECT, 2, 0, 0},
+    {"merge", OFFICER_MERGE, 0, 0, 1},
 };
 
 /* A string field of o into out, spaces around it trimmed: 0, or -1 with rs answered 400. */
@@ -677,28 +679,56 @@ static const catalogue *thread_catalogue(portal_thread *t, err *e)
     return t->cat;
 }
 
-/* Why the desk refused, as the API says it. */
+#define STR_(x) #x
+#define STR(x)  STR_(x)
+
+/* Why the desk refused, as the API says it: the status and the error (the field first when one
+ * is wrong). A refusal not listed is the case's state: 409, closed. */
+static const struct {
+    desk_msg why;
+    int status;
+    const char *error;
+} refusals[] = {
+    {DESK_MSG_NO_CASE, 404, "no such case"},
+    /* visible to a digest reader, who acts on no case */
+    {DESK_MSG_NOT_YOURS, 403, "your role may read this case but not act on it"},
+    {DESK_MSG_EMPTY_TEXT, 400, "text: empty"},
+    {DESK_MSG_NEED_DEPT, 400, "department: missing, or the case's own department"},
+    {DESK_MSG_UNKNOWN_DEPT, 400, "department: no active department has this code"},
+    /* duplicate complaints (issue 19) */
+    {DESK_MSG_SUBJECT_BAD, 400,
+     "text: a subject is one line of " STR(DESK_SUBJECT_MIN_CHARS) " to " STR(
+         DIRECTORY_SUBJECT_MAX_CHARS) " letters"},
+    {DESK_MSG_NEED_INTO, 400, "into: missing, or not a tracking number"},
+    {DESK_MSG_MERGE_SELF, 400, "into: a case cannot be merged into itself"},
+    {DESK_MSG_NO_INTO, 400, "into: no case has this tracking number"},
+    {DESK_MSG_MERGE_INTO_CLOSED, 409, "not allowed: the case to merge into is closed"},
+    {DESK_MSG_MERGE_DEPTS, 409,
+     "not allowed: the cases are of different departments; transfer first"},
+};
+
 static void refused(portal_response *rs, desk_msg why)
 {
-    switch (why) {
-    case DESK_MSG_NO_CASE:
-        portal_error(rs, 404, "no such case");
-        break;
-    case DESK_MSG_NOT_YOURS: /* visible to a digest reader, who acts on no case */
-        portal_error(rs, 403, "your role may read this case but not act on it");
-        break;
-    case DESK_MSG_EMPTY_TEXT:
-        portal_error(rs, 400, "text: empty");
-        break;
-    case DESK_MSG_NEED_DEPT:
-        portal_error(rs, 400, "department: missing, or the case's own department");
-        break;
-    case DESK_MSG_UNKNOWN_DEPT:
-        portal_error(rs, 400, "department: no active department has this code");
-        break;
-    default: /* DESK_MSG_CLOSED */
-        portal_error(rs, 409, "not allowed: the case is closed");
+    for (size_t i = 0; i < sizeof refusals / sizeof refusals[0]; i++)
+        if (refusals[i].why == why) {
+            portal_error(rs, refusals[i].status, "%s", refusals[i].error);
+            return;
+        }
+    portal_error(rs, 409, "not allowed: the case is closed"); /* DESK_MSG_CLOSED */
+}
+
+/* merge's "into": a tracking number in any spelling, canonical in cmd->into; 0, or -1 with rs
+ * answered 400. */
+static int action_into(json_object *o, officer_command *cmd, portal_response *rs)
+{
+    char into[64];
+    if (string_field(o, "into", 1, into, sizeof into, rs) < 0)
+        return -1;
+    if (!officer_find_tracking(into, cmd->into, NULL, NULL)) {
+        portal_error(rs, 400, "into: not a tracking number");
+        return -1;
     }
+    return 0;
 }
 
 /* The command a web action stands for, from its JSON body (only the action's own fields, the
@@ -713,9 +743,12 @@ static officer_command *action_command(const portal_request *rq, size_t a, const
     json_object_object_foreach(o, field, val) {
         (void)val;
         if (!(strcmp(field, "text") == 0 && actions[a].text) &&
-            !(strcmp(field, "department") == 0 && actions[a].dept)) {
+            !(strcmp(field, "department") == 0 && actions[a].dept) &&
+            !(strcmp(field, "into") == 0 && actions[a].into)) {
             portal_error(rs, 400, "%.40s: unknown field (%s)", field,
-                         actions[a].dept ? "department, text" : "text");
+                         actions[a].dept   ? "department, text"
+                         : actions[a].into ? "into"
+                                           : "text");
             goto out;
         }
     }
@@ -727,7 +760,8 @@ static officer_command *action_command(const portal_request *rq, size_t a, const
     snprintf(cmd->tracking, sizeof cmd->tracking, "%s", canon);
     if (string_field(o, "text", actions[a].text == 2, cmd->text, sizeof cmd->text, rs) < 0 ||
         (actions[a].dept &&
-         string_field(o, "department", 1, cmd->dept, sizeof cmd->dept, rs) < 0)) {
+         string_field(o, "department", 1, cmd->dept, sizeof cmd->dept, rs) < 0) ||
+        (actions[a].into && action_into(o, cmd, rs) < 0)) {
         free(cmd);
         cmd = NULL;
         goto out;

@@ -31,6 +31,10 @@ def test_portal_in_chromium():
         p.window(env, *[p.citizen_of(c[0]) for c in p.CASES])
         h.psql(env.url, "INSERT INTO case_events (case_id, kind, actor) SELECT id, 'transferred', "
                f"'{p.PHE_OFFICER}' FROM cases, generate_series(1, 3) WHERE tracking_no = 'BLB-2026-000114'")
+        # Five citizens follow the case the page is shown with (issue 19): its count and flag.
+        h.psql(env.url, "INSERT INTO case_followers (case_id, phone, language) SELECT id, '91981110090' || i, 'hi' "
+               "FROM cases, generate_series(1, 5) i WHERE tracking_no = 'BLB-2026-000101'")
+        h.psql(env.url, "UPDATE cases SET follower_count = 5 WHERE tracking_no = 'BLB-2026-000101'")
         fake.add_media("778899001", b"\xff\xd8\xff\xe0" + os.urandom(4000))
         srv = p.serve(env, fake, SAMPARK_MEDIA_DIR=os.path.join(env.tmp, "media"))
         shots = os.path.join(os.path.dirname(os.path.abspath(h.BIN)), "screenshots")

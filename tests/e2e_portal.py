@@ -402,9 +402,9 @@ def test_read_api():
         h.check("a PHE officer sees PHE's cases only, newest first, with the total",
                 st == 200 and trackings(body) == phe_all and body["total"] == 7 and body["next"] is None, (st, body))
         row = body["cases"][-2] if body.get("cases") else {}
-        h.check("each row has the fields of SPEC section 10", set(row) == {
+        h.check("each row has the fields of SPEC section 10 (and section 12's follower_count)", set(row) == {
             "tracking_no", "status", "department", "created_at", "due_at", "escalation_level", "reopen_count",
-            "urgent", "village", "headline"} and row["created_at"].endswith("Z"), row)
+            "urgent", "village", "headline", "follower_count"} and row["created_at"].endswith("Z"), row)
         st, body = cspdcl.get_json("/api/cases")
         h.check("a CSPDCL officer sees CSPDCL's two", trackings(body) == ["BLB-2026-000104", "BLB-2026-000103"], body)
         for who, c in (("collector", coll), ("nodal officer", nodal)):
@@ -725,6 +725,70 @@ def test_case_actions():
         log = log_of(srv)
         h.check("no reply text nor phone in the server's log",
                 "मिस्त्री" not in log and "internal: check" not in log and PHE_OFFICER not in log)
+
+
+def test_subject_and_merge():
+    """Duplicate complaints on the portal (issue 19): the case JSON's subject, follower_count,
+    followers and merged_into; the list's follower_count; POST subject and merge through the desk
+    (as the WhatsApp commands), and their refusals."""
+    with portal_env("pmerge") as (env, fake):
+        load_cases(env)
+        window(env, *[citizen_of(c[0]) for c in CASES])
+        srv = serve(env, fake)
+        phe, cspdcl, coll = (login(srv.port, fake, p) for p in (PHE_OFFICER, CSPDCL_OFFICER, COLLECTOR))
+        st, body = phe.get_json("/api/cases/BLB-2026-000112")
+        h.check("the case JSON: subject, follower_count, followers, merged_into",
+                st == 200 and body.get("subject") is None and body.get("follower_count") == 0
+                and body.get("followers") == [] and "merged_into" in body and body["merged_into"] is None, (st, body))
+        st, _, body = phe.post("/api/cases/BLB-2026-000112/subject", {"text": "टंकी लीक, गांव 2"})
+        h.check("subject → 200, kept, an event by web:<phone>",
+                st == 200 and phe.get_json("/api/cases/BLB-2026-000112")[1].get("subject") == "टंकी लीक, गांव 2"
+                and events_of(env, "BLB-2026-000112", "subject") == [("subject", f"web:{PHE_OFFICER}", "टंकी लीक, गांव 2")],
+                (st, body))
+        # Two citizens follow 113 (as the join step leaves them); 113 is merged into 112.
+        h.psql(env.url, "INSERT INTO case_followers (case_id, phone, language) SELECT id, p, l FROM cases, "
+               "(VALUES ('919811109001', 'hi'), ('919811109002', 'en')) v(p, l) WHERE tracking_no = 'BLB-2026-000113'")
+        h.psql(env.url, "UPDATE cases SET follower_count = 2 WHERE tracking_no = 'BLB-2026-000113'")
+        window(env, "919811109001", "919811109002")
+        st, _, body = phe.post("/api/cases/BLB-2026-000113/merge", {"into": "blb 2026 000112"})
+        h.check("merge → 200, the duplicate closed", st == 200 and body.get("status") == "closed", (st, body))
+        dup, into = phe.get_json("/api/cases/BLB-2026-000113")[1], phe.get_json("/api/cases/BLB-2026-000112")[1]
+        h.check("merged: the duplicate names the case, the other counts its citizen and followers",
+                dup.get("merged_into") == "BLB-2026-000112" and dup.get("follower_count") == 0
+                and into.get("follower_count") == 3
+                and sorted(f["phone"] for f in into.get("followers", [])) ==
+                sorted([citizen_of("BLB-2026-000113"), "919811109001", "919811109002"]), (dup, into))
+        row = [c for c in phe.get_json("/api/cases?limit=200")[1].get("cases", []) if c["tracking_no"] == "BLB-2026-000112"]
+        h.check("the case list carries follower_count", row and row[0].get("follower_count") == 3, row)
+        h.check("each citizen of the duplicate is told the new number",
+                h.wait_for(lambda: all(any("BLB-2026-000112" in m for m in sent_to(fake, p))
+                                       for p in (citizen_of("BLB-2026-000113"), "919811109001", "919811109002")), 20))
+        h.check("merged events by web:<phone> on both",
+                [k[:2] for k in events_of(env, "BLB-2026-000113", "merged")] == [("merged", f"web:{PHE_OFFICER}")]
+                and [k[:2] for k in events_of(env, "BLB-2026-000112", "merged")] == [("merged", f"web:{PHE_OFFICER}")])
+        before = len(web_events(env, "BLB-2026-000111"))
+        for who, path, payload, want, field in [
+            (phe, "BLB-2026-000112/subject", {"text": "x" * 61}, 400, "text"),
+            (phe, "BLB-2026-000112/subject", {"text": "ab"}, 400, "text"),
+            (phe, "BLB-2026-000112/subject", {"text": "two\nlines"}, 400, "text"),
+            (cspdcl, "BLB-2026-000112/subject", {"text": "not mine"}, 404, None),
+            (phe, "BLB-2026-000111/merge", {}, 400, "into"),
+            (phe, "BLB-2026-000111/merge", {"into": "nonsense"}, 400, "into"),
+            (phe, "BLB-2026-000111/merge", {"into": "BLB-2026-999999"}, 400, "into"),
+            (phe, "BLB-2026-000111/merge", {"into": "BLB-2026-000111"}, 400, "into"),
+            (phe, "BLB-2026-000111/merge", {"into": "BLB-2026-000112", "text": "x"}, 400, "text"),
+            (phe, "BLB-2026-000111/merge", {"into": "BLB-2026-000113"}, 409, None),  # closed (merged)
+            (coll, "BLB-2026-000111/merge", {"into": "BLB-2026-000103"}, 409, None),  # CSPDCL's
+            (phe, "BLB-2026-000113/merge", {"into": "BLB-2026-000112"}, 409, None),  # from a closed one
+        ]:
+            st, _, body = who.post(f"/api/cases/{path}", payload)
+            h.check(f"{path} {str(payload)[:30]} → {want}" + (f" naming {field}" if field else ""),
+                    st == want and (field is None or body.get("error", "").startswith(field + ":")), (st, body))
+        h.check("across departments the answer says to transfer first",
+                "transfer first" in coll.post("/api/cases/BLB-2026-000111/merge",
+                                              {"into": "BLB-2026-000103"})[2].get("error", ""))
+        h.check("refused merges left nothing", len(web_events(env, "BLB-2026-000111")) == before
+                and h.psql(env.url, "SELECT status FROM cases WHERE tracking_no = 'BLB-2026-000111'") == "open")
 
 
 def test_a_slow_portal_query_never_holds_the_webhook():
@@ -1052,7 +1116,7 @@ def check_officers(phe, cspdcl):
 
 TESTS = [test_static_files, test_login_and_sessions, test_limits_and_lockout, test_code_expiry_and_dry_run,
          test_read_api, test_case_actions, test_a_slow_portal_query_never_holds_the_webhook,
-         test_review_attacks, test_total_is_capped, test_helpdesk]
+         test_review_attacks, test_total_is_capped, test_helpdesk, test_subject_and_merge]
 
 
 def main():

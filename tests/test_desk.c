@@ -11,7 +11,8 @@
 
 /* Facts, written as letters: s supervisor, o officer of some department, f the case found,
  * d of the case's department, c closed, = transfer to its own department, a transfer target
- * active, r a rejection waits, 3 transferred three times. Today is 05-12-2026; an interim
+ * active, r a rejection waits, 3 transferred three times; merge's second case: i found, x closed,
+ * m of the first's department. Today is 05-12-2026; an interim
  * date may be up to 05-03-2027. */
 static desk_facts facts(const char *letters)
 {
@@ -26,6 +27,9 @@ static desk_facts facts(const char *letters)
     f.target_active = strchr(letters, 'a') != NULL;
     f.reject_pending = strchr(letters, 'r') != NULL;
     f.transfers = strchr(letters, '3') ? 3 : 0;
+    f.into_found = strchr(letters, 'i') != NULL;
+    f.into_closed = strchr(letters, 'x') != NULL;
+    f.into_same_dept = strchr(letters, 'm') != NULL;
     snprintf(f.today, sizeof f.today, "2026-12-05");
     snprintf(f.latest, sizeof f.latest, "2027-03-05");
     return f;
@@ -38,7 +42,8 @@ static const char *plan_of(const char *text, const char *context, const char *le
     static const char *const steps[] = {
         "say_officer",  "say_citizen", "list_cases",       "show_case", "mark_progress", "event",
         "request_docs", "resolve",     "ask_satisfaction", "transfer",  "notify_dept",
-        "say_nodal",    "say_asker",   "close_rejected"};
+        "say_nodal",    "say_asker",   "close_rejected",   "set_subject", "merge",
+        "into_event"};
     static const char *const msgs[] = {
         "",          "help",     "not_understood", "need_tracking", "no_case",
         "not_yours", "closed",   "empty_text",     "need_dept",     "unknown_dept",
@@ -46,7 +51,8 @@ static const char *plan_of(const char *text, const char *context, const char *le
         "moved",     "bad_date", "interim_sent",   "interim",       "reject_asked",
         "reject_waiting", "nodal_reject", "only_nodal", "nothing_to_decide", "rejected",
         "citizen_rejected", "asker_rejected", "returned", "asker_returned", "transfer_limit",
-        "nodal_transfer"};
+        "nodal_transfer", "subject_bad", "subject_set", "need_into", "merge_self", "no_into",
+        "merge_into_closed", "merge_depts", "merged"};
     static char out[400];
     officer_command c;
     desk_facts f = facts(letters);
@@ -100,6 +106,27 @@ static const struct {
     {"approve BLB-2026-000123", "", "sf", "say_officer:nothing_to_decide"},
     {"return BLB-2026-000123", "", "sfr", "say_officer:empty_text"},
     {"approve BLB-2026-000123", "", "sfrc", "say_officer:closed"},
+    /* Duplicate complaints (issue 19): a subject is one line of 3..60 letters, by the case's
+     * department or a supervisor; it may be set on a closed case too (it is only shown). */
+    {"subject BLB-2026-000123", "", "ofd", "say_officer:empty_text"},
+    {"subject BLB-2026-000123 ab", "", "ofd", "say_officer:subject_bad"},
+    {"विषय BLB-2026-000123 हा", "", "ofd", "say_officer:subject_bad"}, /* 2 letters, 6 bytes */
+    {"subject BLB-2026-000123 "
+     "0123456789012345678901234567890123456789012345678901234567890",
+     "", "ofd", "say_officer:subject_bad"},
+    {"subject BLB-2026-000123 Hand pump\nbroken", "", "ofd", "say_officer:subject_bad"},
+    {"subject BLB-2026-000123 Hand pump broken", "", "of", "say_officer:not_yours"},
+    {"subject BLB-2026-000123 Hand pump broken", "", "o", "say_officer:no_case"},
+    /* merge: both numbers, two cases, the second open and of the same department. */
+    {"merge BLB-2026-000124", "", "ofd", "say_officer:need_into"},
+    {"merge BLB-2026-000124 BLB-2026-000124", "", "ofdim", "say_officer:merge_self"},
+    {"merge BLB-2026-000124 BLB-2026-000123", "", "ofd", "say_officer:no_into"},
+    {"merge BLB-2026-000124 BLB-2026-000123", "", "ofdixm", "say_officer:merge_into_closed"},
+    {"merge BLB-2026-000124 BLB-2026-000123", "", "ofdi", "say_officer:merge_depts"},
+    {"merge BLB-2026-000124 BLB-2026-000123", "", "sfi", "say_officer:merge_depts"},
+    {"merge BLB-2026-000124 BLB-2026-000123", "", "ofdcim", "say_officer:closed"},
+    {"merge BLB-2026-000124 BLB-2026-000123", "", "ofim", "say_officer:not_yours"},
+    {"merge BLB-2026-000124 BLB-2026-000123", "", "oim", "say_officer:no_case"},
 };
 
 static void refusals(void **state)
@@ -135,6 +162,21 @@ static void plans(void **state)
         plan_of("transfer BLB-2026-000123 cspdcl", "", "ofda"),
         "transfer event:transferred notify_dept say_citizen:moved say_officer:transferred");
     assert_string_equal(plan_of("मामले", "", ""), "list_cases");
+    /* Duplicate complaints (issue 19). */
+    assert_string_equal(plan_of("subject BLB-2026-000123 Hand pump broken, ward 4", "", "ofd"),
+                        "set_subject event:subject say_officer:subject_set");
+    assert_string_equal(plan_of("विषय BLB-2026-000123 हैंडपंप खराब, वार्ड 4", "", "sfc"),
+                        "set_subject event:subject say_officer:subject_set");
+    assert_string_equal(plan_of("subject BLB-2026-000123 "
+                                "012345678901234567890123456789012345678901234567890123456789",
+                                "", "ofd"),
+                        "set_subject event:subject say_officer:subject_set"); /* 60 */
+    assert_string_equal(plan_of("merge BLB-2026-000124 into BLB-2026-000123", "", "ofdim"),
+                        "merge event:merged into_event:merged say_officer:merged");
+    assert_string_equal(plan_of("मिलाएं BLB-2026-000124 BLB-2026-000123", "", "sfim"),
+                        "merge event:merged into_event:merged say_officer:merged");
+    assert_int_equal(desk_command_of(OFFICER_MERGE)->needs_case, DESK_OPEN_CASE);
+    assert_int_equal(desk_command_of(OFFICER_SUBJECT)->needs_case, DESK_SEEN_CASE);
 }
 
 /* The case rules of CM Helpline and CPGRAMS practice (issue 16, item 7). */
@@ -185,6 +227,8 @@ static void plans_fit(void **state)
                                         "reject BLB-2026-000123 x",
                                         "approve BLB-2026-000123",
                                         "return BLB-2026-000123 x",
+                                        "subject BLB-2026-000123 Hand pump broken",
+                                        "merge BLB-2026-000124 BLB-2026-000123",
                                         "what",
                                         "",
                                         NULL};
@@ -203,6 +247,8 @@ static void plans_fit(void **state)
                 desk_plan p;
                 f.reject_pending = bits >> 7 & 1;
                 f.transfers = bits >> 8 & 1 ? DESK_MAX_TRANSFERS : 0;
+                f.into_found = f.into_same_dept = bits >> 5 & 1;
+                f.into_closed = bits >> 6 & 1;
                 snprintf(f.today, sizeof f.today, "2026-12-05");
                 snprintf(f.latest, sizeof f.latest, "2027-03-05");
                 officer_parse(*t, swipe ? "wamid.X" : "", &c);

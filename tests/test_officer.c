@@ -102,12 +102,50 @@ static void swipe_and_unknown(void **state)
     assert_string_equal(officer_cmd_name(OFFICER_RESOLVE), "resolve");
 }
 
+/* Duplicate complaints (issue 19): subject's text is the rest; merge reads two numbers, in any
+ * spelling, with words around them ("into", "में"), the first being the case merged. */
+static void subject_and_merge(void **state)
+{
+    officer_command c;
+    (void)state;
+    officer_parse("subject BLB-2026-000123 Hand pump broken, ward 4", "", &c);
+    assert_int_equal(c.cmd, OFFICER_SUBJECT);
+    assert_string_equal(c.tracking, "BLB-2026-000123");
+    assert_string_equal(c.text, "Hand pump broken, ward 4");
+    officer_parse("विषय blb2026000123 हैंडपंप खराब, वार्ड 4", "", &c);
+    assert_int_equal(c.cmd, OFFICER_SUBJECT);
+    assert_string_equal(c.text, "हैंडपंप खराब, वार्ड 4");
+    assert_string_equal(c.into, "");
+    officer_parse("merge BLB-2026-000124 BLB-2026-000123", "", &c);
+    assert_int_equal(c.cmd, OFFICER_MERGE);
+    assert_string_equal(c.tracking, "BLB-2026-000124");
+    assert_string_equal(c.into, "BLB-2026-000123");
+    officer_parse("MERGE blb 2026 000124 into blb-2026-000123", "", &c);
+    assert_string_equal(c.tracking, "BLB-2026-000124");
+    assert_string_equal(c.into, "BLB-2026-000123");
+    assert_string_equal(c.text, "into");
+    officer_parse("मिलाएं BLB-2026-000124 को BLB-2026-000123 में", "", &c);
+    assert_int_equal(c.cmd, OFFICER_MERGE);
+    assert_string_equal(c.tracking, "BLB-2026-000124");
+    assert_string_equal(c.into, "BLB-2026-000123");
+    officer_parse("merge BLB-2026-000124", "", &c); /* one number: the desk asks for the other */
+    assert_int_equal(c.cmd, OFFICER_MERGE);
+    assert_string_equal(c.into, "");
+    officer_parse("merge BLB-2026-000124 BLB-2026-000124", "", &c); /* the desk refuses it */
+    assert_string_equal(c.into, "BLB-2026-000124");
+    officer_parse("subject BLB-2026-000124 BLB-2026-000123", "", &c); /* only merge reads two */
+    assert_string_equal(c.into, "");
+    assert_string_equal(c.text, "BLB-2026-000123");
+    assert_string_equal(officer_cmd_name(OFFICER_MERGE), "merge");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(commands),
         cmocka_unit_test(interim_dates),
         cmocka_unit_test(swipe_and_unknown),
+        cmocka_unit_test(subject_and_merge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

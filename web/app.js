@@ -150,15 +150,23 @@ function hashArgs() {
   return new URLSearchParams(i < 0 ? "" : location.hash.slice(i + 1));
 }
 
+// A case that many citizens follow (SPEC section 12: 5 or more escalate a level earlier) is flagged.
+const MANY_FOLLOWERS = 5;
+function followersTag(n) {
+  return n >= MANY_FOLLOWERS ? el("span", { class: "tag many", title: t("manyFollowersHint") }, t("manyFollowers")) : null;
+}
+
 function caseRow(c) {
   return el("tr", { "data-tracking": c.tracking_no },
-    el("td", {}, el("a", { href: `#/case/${c.tracking_no}` }, c.tracking_no), c.urgent ? el("span", { class: "tag urgent" }, t("urgent")) : null),
+    el("td", {}, el("a", { href: `#/case/${c.tracking_no}` }, c.tracking_no), c.urgent ? el("span", { class: "tag urgent" }, t("urgent")) : null,
+      followersTag(c.follower_count ?? 0)),
     el("td", {}, status(c.status)),
     el("td", {}, c.department),
     el("td", { class: "wide" }, day(c.created_at)),
     el("td", { class: "wide" }, day(c.due_at)),
     el("td", { class: "wide" }, c.village || ""),
-    el("td", {}, c.headline || ""));
+    el("td", {}, c.headline || ""),
+    el("td", { class: "num followers" }, String(c.follower_count ?? 0)));
 }
 
 async function renderCases() {
@@ -230,7 +238,7 @@ async function renderCases() {
     el("div", { class: "scroll" }, el("table", { id: "case-table", class: "cases" },
       el("thead", {}, el("tr", {}, [
         ["trackingNo", ""], ["status", ""], ["department", ""], ["createdAt", "wide"], ["dueAt", "wide"],
-        ["village", "wide"], ["complaint", ""]].map(([k, c]) => el("th", { class: c || null }, t(k))))),
+        ["village", "wide"], ["complaint", ""], ["followers", "num"]].map(([k, c]) => el("th", { class: c || null }, t(k))))),
       rows)),
     msg, more));
   await load();
@@ -245,22 +253,35 @@ function fields(pairs) {
 
 function actionForm(c, onDone, notice) {
   const closed = c.status === "closed";
-  const kinds = closed ? [["note", "actNote"]]
-    : [["reply", "actReply"], ["docs", "actDocs"], ["resolve", "actResolve"], ["transfer", "actTransfer"], ["note", "actNote"]];
+  const kinds = closed ? [["note", "actNote"], ["subject", "actSubject"]]
+    : [["reply", "actReply"], ["docs", "actDocs"], ["resolve", "actResolve"], ["transfer", "actTransfer"], ["note", "actNote"],
+      ["subject", "actSubject"], ["merge", "actMerge"]];
   const sel = el("select", { id: "action", name: "action" }, kinds.map(([v, k]) => el("option", { value: v }, t(k))));
   const text = el("textarea", { id: "action-text", name: "text", rows: "4", maxlength: "4096" });
   const dept = el("input", { id: "action-dept", name: "department", autocapitalize: "characters", maxlength: "23" });
   const deptLabel = el("label", { hidden: true }, t("deptCode"), dept);
+  // merge: the case this one is a duplicate of (the same department's, open); no text.
+  const into = el("input", { id: "action-into", name: "into", autocapitalize: "characters", maxlength: "31", placeholder: "BLB-2026-000123" });
+  const intoLabel = el("label", { hidden: true }, t("mergeInto"), into);
   const msg = el("p", { id: "action-msg", role: "status", class: notice ? "ok" : undefined }, notice || "");
-  sel.addEventListener("change", () => { deptLabel.hidden = sel.value !== "transfer"; });
+  const textLabel = el("label", {}, t("text"), text);
+  const hint = el("p", { id: "action-hint", class: "hint", hidden: true });
+  sel.addEventListener("change", () => {
+    deptLabel.hidden = sel.value !== "transfer";
+    intoLabel.hidden = sel.value !== "merge";
+    textLabel.hidden = sel.value === "merge";
+    hint.hidden = !["subject", "merge"].includes(sel.value);
+    hint.textContent = sel.value === "subject" ? t("subjectHint") : sel.value === "merge" ? t("mergeHint") : "";
+  });
   const form = el("form", { id: "action-form", class: "card" },
     el("h2", {}, t("actions")), closed ? el("p", {}, t("closedNoAction")) : null,
-    el("label", {}, t("action"), sel), deptLabel, el("label", {}, t("text"), text),
+    el("label", {}, t("action"), sel), hint, deptLabel, intoLabel, textLabel,
     el("button", { id: "action-submit" }, t("submit")), msg);
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const body = sel.value === "transfer" ? { department: dept.value.trim(), ...(text.value.trim() ? { text: text.value } : {}) }
-      : { text: text.value };
+      : sel.value === "merge" ? { into: into.value.trim() }
+        : { text: text.value };
     const btn = $("action-submit");
     btn.disabled = true;
     const r = await api(`/api/cases/${c.tracking_no}/${sel.value}`, body);
@@ -272,6 +293,15 @@ function actionForm(c, onDone, notice) {
     onDone(t(r.status === 202 ? "transferAsked" : "done"));
   });
   return form;
+}
+
+// The citizens who joined the case (SPEC section 12). Staff see their phones as they see the
+// filer's: they are citizens of the case, whom an officer may need to call (the WhatsApp side
+// never shows one citizen another's phone).
+function followersList(list) {
+  if (!list.length) return null;
+  return el("details", { id: "followers" }, el("summary", {}, `${t("followerList")} (${list.length})`),
+    el("ul", {}, list.map((f) => el("li", {}, `${f.phone} · ${f.language} · ${when(f.joined_at)}`))));
 }
 
 async function renderCase(tracking, notice) {
@@ -292,8 +322,11 @@ async function renderCase(tracking, notice) {
         fields([["department", c.department], ["createdAt", when(c.created_at)], ["dueAt", when(c.sla_due_at)],
           ["level", String(c.escalation_level ?? 0)], ["reopenCount", `${c.reopen_count ?? 0} ${t("times")}`],
           ["citizen", [c.citizen_name, c.citizen].filter(Boolean).join(" · ")], ["language", c.language],
-          ["location", c.location]]),
+          ["location", c.location], ["subject", c.subject || t("noSubject")],
+          ["followers", el("span", { id: "follower-count" }, String(c.follower_count ?? 0), followersTag(c.follower_count ?? 0))],
+          ["mergedInto", c.merged_into ? el("a", { href: `#/case/${c.merged_into}` }, c.merged_into) : null]]),
         el("h2", {}, t("description")), el("p", { class: "description" }, c.description || ""),
+        followersList(c.followers || []),
         el("h2", {}, t("attachments")),
         (c.attachments || []).length
           ? el("ul", { id: "attachments" }, c.attachments.map((a) => el("li", {},

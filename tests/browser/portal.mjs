@@ -115,6 +115,9 @@ try {
   await page.waitForSelector("#case-table tbody tr");
   const all = await page.$$eval("#case-table tbody tr", (rs) => rs.map((r) => r.dataset.tracking));
   check("case list: the officer's 7 PHE cases", all.length === 7 && /7/.test(await page.textContent("#total")), all);
+  const followed = await page.$eval(`#case-table tr[data-tracking="${CASE}"]`, (r) => ({
+    count: r.querySelector("td.followers").textContent, flag: r.querySelector(".tag.many")?.textContent }));
+  check("case list: the follower count, flagged at 5 or more", followed.count === "5" && followed.flag === "many", followed);
   const csv = await page.request.get(`${base}${await page.getAttribute("#csv", "href")}`);
   check("the CSV link downloads the list (UTF-8 with a BOM)", csv.status() === 200 &&
     (await csv.body()).subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf])), csv.status());
@@ -178,6 +181,14 @@ try {
   await sleep(1000);
   check("note: in the trail, never sent to the citizen", (await sentTo(CITIZEN)).length === sentBefore);
 
+  check("the case page: the follower count with its flag, the followers listed",
+    (await page.textContent("#follower-count")).startsWith("5") && (await page.$$("#followers li")).length === 5);
+  await page.selectOption("#action", "subject");
+  await page.fill("#action-text", "Hand pump broken, ward 5");
+  await page.click("#action-submit");
+  await page.waitForSelector("#case tr.ev-subject");
+  check("subject: set from the case page, shown with it",
+    (await page.textContent("#case .fields")).includes("Public subjectHand pump broken, ward 5"));
   await page.selectOption("#action", "resolve");
   await page.fill("#action-text", "हैंडपंप ठीक कर दिया गया");
   await page.click("#action-submit");
@@ -200,6 +211,10 @@ try {
   check("Hindi: the UI switches and the served Devanagari font is loaded from 'self'", font.loaded && font.served, font);
   const hiText = await page.textContent("#action-form h2");
   check("Hindi: the case page's words are Hindi", hiText === "कार्रवाई", hiText);
+  const hiFields = await page.textContent("#case .fields");
+  check("Hindi: the subject and the followers in Hindi",
+    hiFields.includes("सार्वजनिक विषयHand pump broken, ward 5") && hiFields.includes("जुड़े नागरिक5") &&
+    (await page.textContent("#case .tag.many")) === "कई", hiFields);
   await shot(page, "case-hi");
   await page.click("#nav-overview");
   await page.waitForSelector("#chart canvas");

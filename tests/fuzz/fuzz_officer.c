@@ -82,13 +82,16 @@ static void check_command(const officer_command *c, const char *text, const char
     const char *name = officer_cmd_name(c->cmd);
     size_t tl, n;
 
-    CHECK((unsigned)c->cmd <= OFFICER_SHOW);
+    CHECK((unsigned)c->cmd <= OFFICER_MERGE); /* the last command of officer.h */
     CHECK(name && *name);
     CHECK((strcmp(name, "unknown") == 0) == (c->cmd == OFFICER_UNKNOWN));
     CHECK(c->swipe == 0 || c->swipe == 1);
     CHECK(!c->swipe || (c->cmd == OFFICER_REPLY && context && *context));
 
     check_tracking(c->tracking, sizeof c->tracking);
+    check_tracking(c->into, sizeof c->into);
+    /* Only merge reads a second number, and only after a first. */
+    CHECK(!c->into[0] || (c->cmd == OFFICER_MERGE && c->tracking[0]));
 
     CHECK(memchr(c->dept, '\0', sizeof c->dept) != NULL);
     CHECK(c->cmd == OFFICER_TRANSFER || !c->dept[0]);
