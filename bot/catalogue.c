@@ -167,7 +167,9 @@ static const struct msg_def {
     [MSG_OFFICER_ASKER_RETURNED] = {"officer_asker_returned", {"tracking_no", "text"}, 4096},
     [MSG_OFFICER_TRANSFER_LIMIT] = {"officer_transfer_limit", {"tracking_no", "count"}, 4096},
     [MSG_NODAL_TRANSFER] = {"nodal_transfer", {"tracking_no", "department", "count", "officer", "code"}, 4096},
-    [MSG_SIMILAR_ROW] = {"similar_row", {"place", "days", "people", "subject"}, 72},
+    [MSG_SIMILAR_ROW] = {"similar_row", {"place", "age", "people", "subject"}, 72},
+    [MSG_SIMILAR_AGE] = {"similar_age", {"days"}, 40},
+    [MSG_SIMILAR_TODAY] = {"similar_today", {NULL}, 40},
     [MSG_OFFICER_SAME_REPORTED] = {"officer_same_reported", {"tracking_no", "count"}, 4096},
     /* followers (issue 19) */
     [MSG_SATISFACTION_RECORDED] = {"satisfaction_recorded", {"tracking_no"}, 4096},

@@ -147,6 +147,8 @@ typedef enum msg_id {
     MSG_OFFICER_TRANSFER_LIMIT,       /* officer: past the transfer limit */
     MSG_NODAL_TRANSFER,               /* nodal officers: a transfer past the limit */
     MSG_SIMILAR_ROW,                  /* citizen: a candidate case's row under its number */
+    MSG_SIMILAR_AGE,                  /* similar_row's {age}: days ago */
+    MSG_SIMILAR_TODAY,                /* similar_row's {age}: filed today */
     MSG_OFFICER_SAME_REPORTED,        /* officers: another citizen joined a case */
     /* followers (SPEC section 12, issue 19) */
     MSG_SATISFACTION_RECORDED,        /* citizen/follower: yes kept, the others still to answer */

@@ -380,9 +380,14 @@ static int find_similar(conv *cv, const engine_ctx *ctx, engine_session *s, cons
         return -1;
     n = PQntuples(q);
     for (int i = 0; i < n && rc == 0; i++) {
-        snprintf(days, sizeof days, "%s", PQgetvalue(q, i, 2));
+        char age[100];
+        if (atoi(PQgetvalue(q, i, 2)) > 0)
+            catalogue_put(age, sizeof age, cv->cat, MSG_SIMILAR_AGE, lang, "days",
+                          PQgetvalue(q, i, 2), NULL);
+        else
+            catalogue_put(age, sizeof age, cv->cat, MSG_SIMILAR_TODAY, lang, NULL);
         catalogue_put(v, sizeof v, cv->cat, MSG_SIMILAR_ROW, lang, "place", PQgetvalue(q, i, 1),
-                      "days", days, "people", PQgetvalue(q, i, 3), "subject",
+                      "age", age, "people", PQgetvalue(q, i, 3), "subject",
                       PQgetvalue(q, i, 4), NULL);
         text_cut(v, FLOW_ROW_DESC_MAX);
         snprintf(k, sizeof k, "similar_%d", i + 1);
