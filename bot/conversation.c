@@ -432,6 +432,32 @@ static int join_case(conv *cv, const engine_ctx *ctx, engine_session *s, const w
                          (const char *[]){t, ci.status, ci.department_name, people}, 4, r, e);
 }
 
+/* A case's status for the flow (the number asked, or — none given — the citizen's newest, the
+ * others listed after it: recent_after gets its number). A merged case's status says which
+ * case it joined. */
+static int lookup_case(conv *cv, const engine_ctx *ctx, engine_session *s, const wa_message *m,
+                       engine_result *r, char *recent_after, size_t n, err *e)
+{
+    case_info ci;
+    char merged[600];
+    const char *status = ci.status, *lang = s->lang[0] ? s->lang : "hi",
+               *t = engine_session_get(s, "tracking_no");
+    int found = case_lookup(cv->pg, m->from, t ? t : "", lang, &ci, e);
+    if (found < 0)
+        return -1;
+    if (found == 1 && (!t || !*t))
+        snprintf(recent_after, n, "%s", ci.tracking_no);
+    if (found == 1 && ci.merged_into[0])
+        status = catalogue_put(merged, sizeof merged, cv->cat, MSG_CASE_MERGED, lang, "tracking_no",
+                               ci.tracking_no, "into", ci.merged_into, NULL);
+    return engine_resume(ctx, s, found == 1,
+                         (const char *[]){"tracking_no", "status", "department_name",
+                                          "last_action", "last_action_at", "due"},
+                         (const char *[]){ci.tracking_no, status, ci.department_name,
+                                          ci.last_action, ci.last_action_at, ci.due},
+                         found == 1 ? 6 : 0, r, e);
+}
+
 /* Carries out the engine's actions, resuming it with their results (which may add more). */
 static int perform(conv *cv, const engine_ctx *ctx, engine_session *s, const wa_message *m,
                    engine_result *r, desk_out *out, conv_sink sink, void *ud, err *e)
@@ -458,26 +484,10 @@ static int perform(conv *cv, const engine_ctx *ctx, engine_session *s, const wa_
             if (file_case(cv, ctx, s, m, r, out, e) < 0)
                 return -1;
             break;
-        case ENGINE_LOOKUP_CASE: {
-            case_info ci;
-            const char *lang = s->lang[0] ? s->lang : "hi",
-                       *t = engine_session_get(s, "tracking_no");
-            int found = case_lookup(cv->pg, m->from, t ? t : "", lang, &ci, e);
-            if (found < 0)
-                return -1;
-            if (found == 1 && (!t || !*t)) {
-                /* "My complaints": the newest one here, the others in a list after it. */
-                snprintf(recent_after, sizeof recent_after, "%s", ci.tracking_no);
-            }
-            if (engine_resume(ctx, s, found == 1,
-                              (const char *[]){"tracking_no", "status", "department_name",
-                                               "last_action", "last_action_at", "due"},
-                              (const char *[]){ci.tracking_no, ci.status, ci.department_name,
-                                               ci.last_action, ci.last_action_at, ci.due},
-                              found == 1 ? 6 : 0, r, e) < 0)
+        case ENGINE_LOOKUP_CASE:
+            if (lookup_case(cv, ctx, s, m, r, recent_after, sizeof recent_after, e) < 0)
                 return -1;
             break;
-        }
         case ENGINE_HELPDESK:
             if (ask_helpdesk(cv, ctx, s, m, r, out, e) < 0)
                 return -1;
