@@ -109,9 +109,9 @@ def test_merge_moves_followers():
         h.check("merge: the citizen and the followers follow the other case, each once",
                 followers == f"{dup_citizen},919811126513,919811126514,919811126515,919811126516"
                 and case(env, into, "follower_count") == "5", followers)
-        h.check("merge: nobody follows the duplicate",
+        h.check("merge: the duplicate's followers keep its number (it tells them where it went)",
                 h.psql(env.url, "SELECT count(*) FROM case_followers f JOIN cases k ON k.id = f.case_id "
-                                f"WHERE k.tracking_no = '{dup}'") == "0")
+                                f"WHERE k.tracking_no = '{dup}'") == "3")
         h.check("merge: the English citizen is told the new number and its status",
                 c.wait_text(fake, dup_citizen, f"has been joined with complaint {into}", told[dup_citizen])
                 and c.wait_text(fake, dup_citizen, "Status: open", told[dup_citizen]))
