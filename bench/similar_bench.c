@@ -117,22 +117,22 @@ static const db_stmt st_ref = {
 /* The query's text as this connection prepared it, EXPLAINed on a second connection. */
 static const db_stmt st_text = {
     "bench_similar_text",
-    "SELECT statement FROM pg_prepared_statements WHERE name = 'similar_find'", 0};
+    "SELECT name, statement FROM pg_prepared_statements WHERE name LIKE 'similar\\_find%'", 0};
 
-static void explain(PGconn *c, const char *title, const char *const p[6])
+static void explain(PGconn *c, const char *title, const char *stmt, const char *const p[6])
 {
-    PGresult *r =
-        PQexecParams(c,
-                     "SELECT format('EXPLAIN (ANALYZE, BUFFERS) EXECUTE similar_find(%L, %L, "
-                     "%L, %L, %L, %L)', $1::text, $2::text, $3::text, $4::text, $5::text, "
-                     "$6::text)",
-                     6, NULL, p, NULL, NULL, 0);
+    PGresult *r = PQexecParams(
+        c,
+        "SELECT format('EXPLAIN (ANALYZE, BUFFERS) EXECUTE %I(%L, %L, "
+        "%L, %L, %L, %L)', $1::text, $2::text, $3::text, $4::text, $5::text, "
+        "$6::text, $7::text)",
+        7, NULL, (const char *[]){stmt, p[0], p[1], p[2], p[3], p[4], p[5]}, NULL, NULL, 0);
     char sql[1024];
     snprintf(sql, sizeof sql, "%s",
              PQresultStatus(r) == PGRES_TUPLES_OK ? PQgetvalue(r, 0, 0) : "");
     PQclear(r);
     r = NULL;
-    printf("\n%s: similar_find(%s, %s, %s, %s, %s, %s)\n", title, p[0], p[1][0] ? p[1] : "''",
+    printf("\n%s: %s(%s, %s, %s, %s, %s, %s)\n", title, stmt, p[0], p[1][0] ? p[1] : "''",
            p[2][0] ? p[2] : "''", p[3][0] ? p[3] : "''", p[4], p[5]);
     for (int i = 0; i < 6; i++) { /* the 6th execution: the plan cache's choice, as in the run */
         PQclear(r);
@@ -266,8 +266,8 @@ static int run(const char *conninfo, long nq)
     }
 
     /* The plans: the statement's own text, prepared again on a second connection. */
-    if (!(r = db_query(d, &st_text, NULL, &e)) || PQntuples(r) != 1)
-        return die("the prepared statement's text", r ? "not found" : e.msg);
+    if (!(r = db_query(d, &st_text, NULL, &e)) || PQntuples(r) < 1)
+        return die("the prepared statements' text", r ? "not found" : e.msg);
     {
         PGconn *c = PQconnectdb(conninfo);
         PGresult *p;
@@ -275,17 +275,23 @@ static int run(const char *conninfo, long nq)
         if (PQstatus(c) != CONNECTION_OK)
             return die("second connection", PQerrorMessage(c));
         PQclear(PQexec(c, "SET jit = off")); /* as bot/db.c */
-        p = PQprepare(c, "similar_find", PQgetvalue(r, 0, 0), 6, NULL);
-        if (PQresultStatus(p) != PGRES_COMMAND_OK)
-            return die("prepare", PQerrorMessage(c));
-        PQclear(p);
+        /* similar.c may keep a statement per shape: the key query takes similar_find_place. */
+        const char *by_key = "similar_find";
+        for (int i = 0; i < PQntuples(r); i++) {
+            p = PQprepare(c, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), 6, NULL);
+            if (PQresultStatus(p) != PGRES_COMMAND_OK)
+                return die("prepare", PQerrorMessage(c));
+            PQclear(p);
+            if (strcmp(PQgetvalue(r, i, 0), "similar_find_place") == 0)
+                by_key = "similar_find_place";
+        }
         for (int i = 0; i < 6; i++) {
             kp[i] = explain_key[i];
             pp[i] = explain_point[i];
         }
         kp[2] = kp[3] = "";
-        explain(c, "EXPLAIN of a query by place key", kp);
-        explain(c, "EXPLAIN of a query by point (and its key)", pp);
+        explain(c, "EXPLAIN of a query by place key", by_key, kp);
+        explain(c, "EXPLAIN of a query by point (and its key)", "similar_find", pp);
         PQfinish(c);
         rc = 0;
     }
