@@ -10,7 +10,8 @@ the list shows the public subject, place, age and people, never another citizen'
 words; at most 3 candidates, newest first, none older than 30 days, closed, the citizen's own or
 already followed; a follower tracks the case by its number; and 200 citizens reporting one problem
 at once, then 50 more one after another: what the design guarantees, measured (the number of cases
-the race left is printed). Prints 'N passed, N failed'."""
+the race left is printed; E2E_CROWD_POOL=200 sends all 200 in the same second instead of 50
+phones at a time). Prints 'N passed, N failed'."""
 import concurrent.futures
 import contextlib
 import itertools
