@@ -211,9 +211,9 @@ def test_join_in_hindi():
                 offered(p) is not None and [r["id"] for r in rows] == [f"s:{t}", "s:"], p)
         h.check("the list: its body names the department", body_of(p).startswith("👥 आपके इलाके से पेयजल (पीएचई)"),
                 body_of(p))
-        h.check("the row: the number, then subject · place · age · people",
+        h.check("the row: the number, then subject · the place in the joiner's own words · age · people",
                 rows and rows[0]["title"] == t
-                and rows[0].get("description") == "हैंडपंप / पेयजल · सिमगा वार्ड 4 · 0 दिन पहले · 1 लोग", rows)
+                and rows[0].get("description") == "हैंडपंप / पेयजल · सिमगा, वार्ड-4 · आज · 1 लोग", rows)
         h.check("the last row: no, mine is different", rows and rows[-1]["title"] == "नहीं, मेरी अलग है", rows)
         leaks = private(p, [first, "Sunita", "Verma", WORDS_HI, "दो हफ्ते"])
         h.check("privacy: no phone, name or words of the first citizen in the list", not leaks, leaks)
@@ -265,8 +265,8 @@ def test_join_in_hindi():
         rows = offered(p) or []
         h.check("two candidates, newest first", [r["title"] for r in rows] == [t2, t], rows)
         h.check("the officer's subject shows on its case, the default on the other",
-                len(rows) == 2 and rows[1].get("description") == "हैंडपंप खराब, स्कूल के पास · सिमगा वार्ड 4 · 0 दिन पहले · 2 लोग"
-                and rows[0].get("description", "").startswith("हैंडपंप / पेयजल · ग्राम सिमगा वार्ड नं. 4 · "), rows)
+                len(rows) == 2 and rows[1].get("description") == "हैंडपंप खराब, स्कूल के पास · simga ward 4 · आज · 2 लोग"
+                and rows[0].get("description", "").startswith("हैंडपंप / पेयजल · simga ward 4 · "), rows)
         leaks = private(p, [first, other, joiner, "Sunita", "Mohan", WORDS_HI, words, "स्कूल के पास वाला नल"])
         h.check("privacy: nothing of the three citizens in the list", not leaks, leaks)
 
@@ -284,9 +284,9 @@ def test_join_in_english():
         h.check("English: the list's body and button",
                 body_of(p).startswith("👥 These complaints about Drinking water (PHE) from your area")
                 and p["interactive"]["action"].get("button") == "See complaints", p)
-        h.check("English: the row in English, the place as the first citizen wrote it",
+        h.check("English: the row in English, the place in the joiner's own words (never another citizen's)",
                 rows and rows[0]["title"] == t
-                and rows[0].get("description") == "Hand pump / drinking water · सिमगा वार्ड 4 · 0 days ago · 1 people", rows)
+                and rows[0].get("description") == "Hand pump / drinking water · Simga Ward No. 4 · today · 1 people", rows)
         h.check("English: the last row: No, mine is different", rows and rows[-1]["title"] == "No, mine is different", rows)
         leaks = private(p, [first, "Sunita", "Verma", WORDS_EN, "near the school"])
         h.check("English privacy: no phone, name or words of the first citizen", not leaks, leaks)
@@ -346,7 +346,8 @@ def test_locations():
                            words="तालाब के पास का हैंडपंप सूखा है" if lang == "hi" else "The pump by the pond is dry")
             rows = offered(p) or []
             h.check(f"a location {dist} ({lang}): offered the case",
-                    [r["title"] for r in rows] == [t] and "Khaira chowk" in rows[0].get("description", ""), p)
+                    [r["title"] for r in rows] == [t] and ("250 मी." if lang == "hi" else "within 250 m")
+                    in rows[0].get("description", "") and "Khaira chowk" not in rows[0].get("description", ""), p)
         who = "919811127202"
         h.check("joined by location", join(port, fake, who, t))
         joined_checks(env, fake, "joined by location", t, who, "तालाब के पास का हैंडपंप सूखा है", "hi", 1, 0, 2)
