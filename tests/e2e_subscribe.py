@@ -109,6 +109,9 @@ def test_stop_from_any_state():
         step(port, fake, s, reply_id="c:hi")
         said = step(port, fake, s, text="band karo ye nali ka paani, nali band hai")
         h.check("'band' inside a sentence is not STOP", STOPPED_HI not in said and row(env, s) == "", said)
+        said = step(port, fake, s, button=("broadcast-stop", "STOP"))
+        h.check("a template's quick-reply button titled STOP is STOP", STOPPED_HI in said and row(env, s) == "stopped",
+                said)
 
         n = len(c.texts_to(fake, PHE))
         c.deliver(port, PHE, text="stop")

@@ -65,6 +65,7 @@ static const struct {
     {"bye", words_flow, 1},
     {"अलविदा", words_flow, 1},
     {"stop", words_flow, 0},
+    {"Subscribe", words_flow, 1},
     /* STOP and START (issue 20): whole messages only. */
     {"STOP", words_stop, 1},
     {"Stop.", words_stop, 1},
