@@ -189,8 +189,9 @@ const char *case_draft_where(const engine_session *s, char lat[32], char lon[32]
     lat[0] = lon[0] = '\0';
     if (*loc && sscanf(loc, "%31[^,],%31s", lat, lon) != 2)
         lat[0] = lon[0] = '\0';
-    /* A location that answered the village question: its var holds the flow's words for it. */
-    return where && strcmp(where, "village" ENGINE_MEDIA_SUFFIX) == 0 ? "" : var(s, "village");
+    /* A location, a voice note or a photo that answered the village question: its var holds the
+     * flow's words for it ("🎤 told in a voice note"), the same for everyone — never a place. */
+    return *var(s, "village" ENGINE_MEDIA_SUFFIX) ? "" : var(s, "village");
 }
 
 int case_create(db *d, const char *phone, const char *name, const char *lang,
@@ -215,7 +216,8 @@ int case_create(db *d, const char *phone, const char *name, const char *lang,
              *village && *loc_name && *var(s, loc_name) ? ", " : "",
              *loc_name ? var(s, loc_name) : "");
     text_fit(place);
-    place_key(village, key, sizeof key); /* the name as written, not the map's (place.h) */
+    /* The name as written, not the map's nor a voice note's words (place.h). */
+    place_key(*var(s, "village" ENGINE_MEDIA_SUFFIX) ? "" : village, key, sizeof key);
     r = db_query(d, &st_create,
                  (const char *[]){var(s, "department"), phone, name ? name : "", lang,
                                   var(s, "description"), place, lat, lon, source_msg_id,
@@ -451,7 +453,8 @@ static const db_stmt st_close = {
     "awaiting_docs = false,"
     " awaiting_reason = false, updated_at = now() WHERE c.id = $1::bigint AND c.status = 'resolved'"
     " AND c.citizen_satisfied_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM case_followers f"
-    "  WHERE f.case_id = c.id AND f.answer IS DISTINCT FROM 'yes')",
+    "  WHERE f.case_id = c.id AND f.satisfaction_asked_at IS NOT NULL"
+    "  AND f.answer IS DISTINCT FROM 'yes')",
     1};
 /* Closed as not actionable (issue 16's case rules): from any status but closed; nothing waits
  * any more (no satisfaction question: the citizen is told why). */
@@ -568,6 +571,14 @@ static int read_case(db *d, const db_stmt *st, const char *const *params, case_i
 int case_get(db *d, const char *tracking_no, case_info *out, err *e)
 {
     return read_case(d, &st_get, (const char *[]){tracking_no}, out, e);
+}
+
+static const db_stmt st_lock = {
+    "cases_lock", "SELECT 1 FROM cases WHERE id = $1::bigint FOR UPDATE", 1};
+
+int case_lock(db *d, const char *case_id, err *e)
+{
+    return db_exec(d, &st_lock, (const char *[]){case_id}, e);
 }
 
 int case_get_locked(db *d, const char *tracking_no, case_info *out, err *e)
@@ -878,8 +889,10 @@ static const db_stmt st_anonymise = {
     "NULL"
     "  AND closed_at < " CASES_CUTOFF " ORDER BY closed_at LIMIT 500 FOR UPDATE SKIP LOCKED),"
     " ev AS (UPDATE case_events e SET text = NULL, detail = e.detail - 'recipient',"
-    "  actor = CASE WHEN e.actor = c.citizen_phone THEN 'citizen' ELSE e.actor END"
+    "  actor = CASE WHEN e.actor = c.citizen_phone OR EXISTS (SELECT 1 FROM case_followers f"
+    "   WHERE f.case_id = c.id AND f.phone = e.actor) THEN 'citizen' ELSE e.actor END"
     "  FROM c WHERE e.case_id = c.id),"
+    " fol AS (DELETE FROM case_followers f USING c WHERE f.case_id = c.id),"
     " att AS (DELETE FROM attachments a USING c WHERE a.case_id = c.id),"
     " msg AS (DELETE FROM outbound_messages o USING c WHERE o.case_id = c.id),"
     " an AS (UPDATE cases x SET description = '', location_text = NULL, latitude = NULL,"

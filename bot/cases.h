@@ -94,6 +94,9 @@ int case_set_language(db *d, const char *phone, const char *lang, err *e);
 int case_get(db *d, const char *tracking_no, case_info *out, err *e);
 /* case_get, the case's row locked until the caller's transaction ends. */
 int case_get_locked(db *d, const char *tracking_no, case_info *out, err *e);
+/* Locks case_id's row for the transaction: answers to one case (the citizen's and its
+ * followers') then queue behind each other, so the last sees every earlier one. */
+int case_lock(db *d, const char *case_id, err *e);
 int case_get_by_message(db *d, const char *wamid, case_info *out, err *e);
 int case_get_waiting(db *d, const char *phone, const char *like, case_info *out, err *e);
 

@@ -170,6 +170,7 @@ static const struct msg_def {
     [MSG_SIMILAR_ROW] = {"similar_row", {"place", "age", "people", "subject"}, 72},
     [MSG_SIMILAR_AGE] = {"similar_age", {"days"}, 40},
     [MSG_SIMILAR_TODAY] = {"similar_today", {NULL}, 40},
+    [MSG_SIMILAR_NEARBY] = {"similar_nearby", {NULL}, 40},
     [MSG_OFFICER_SAME_REPORTED] = {"officer_same_reported", {"tracking_no", "count"}, 4096},
     /* followers (issue 19) */
     [MSG_SATISFACTION_RECORDED] = {"satisfaction_recorded", {"tracking_no"}, 4096},

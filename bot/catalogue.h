@@ -149,6 +149,7 @@ typedef enum msg_id {
     MSG_SIMILAR_ROW,                  /* citizen: a candidate case's row under its number */
     MSG_SIMILAR_AGE,                  /* similar_row's {age}: days ago */
     MSG_SIMILAR_TODAY,                /* similar_row's {age}: filed today */
+    MSG_SIMILAR_NEARBY,               /* similar_row's {place}: matched by the map */
     MSG_OFFICER_SAME_REPORTED,        /* officers: another citizen joined a case */
     /* followers (SPEC section 12, issue 19) */
     MSG_SATISFACTION_RECORDED,        /* citizen/follower: yes kept, the others still to answer */

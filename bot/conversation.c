@@ -380,6 +380,27 @@ static int ask_helpdesk(conv *cv, const engine_ctx *ctx, engine_session *s, cons
                          (const char *[]){note}, 1, r, e);
 }
 
+/* Candidate i's row under its number: the public subject, the place — the citizen's own words for
+ * it when the names matched, "within 250 m" when the map did (never the other citizen's text) —,
+ * the age, how many report it; subject and place each cut to leave room for the rest. */
+static void similar_row(conv *cv, const PGresult *q, int i, const char *lang, const char *village,
+                        const char *age, char *out, size_t n)
+{
+    char subject[256], place[256];
+    snprintf(subject, sizeof subject, "%s", PQgetvalue(q, i, 4));
+    text_fit(subject);
+    text_cut(subject, 26);
+    if (PQgetvalue(q, i, 5)[0] == 't')
+        snprintf(place, sizeof place, "%s", village);
+    else
+        catalogue_put(place, sizeof place, cv->cat, MSG_SIMILAR_NEARBY, lang, NULL);
+    text_fit(place);
+    text_cut(place, 18);
+    catalogue_put(out, n, cv->cat, MSG_SIMILAR_ROW, lang, "place", place, "age", age, "people",
+                  PQgetvalue(q, i, 3), "subject", subject, NULL);
+    text_cut(out, FLOW_ROW_DESC_MAX);
+}
+
 /* The open cases the draft may repeat (SPEC section 12), left in the session as the "similar"
  * state's rows (similar_n, similar_<i> the tracking number, _title, _desc in the citizen's
  * language); none: the action fails over to its on_error state, the confirmation. */
@@ -390,7 +411,8 @@ static int find_similar(conv *cv, const engine_ctx *ctx, engine_session *s, cons
     const char *lang = s->lang[0] ? s->lang : "hi", *dept = engine_session_get(s, "department");
     PGresult *q;
     int n, rc = 0;
-    place_key(case_draft_where(s, lat, lon), key, sizeof key);
+    const char *village = case_draft_where(s, lat, lon);
+    place_key(village, key, sizeof key);
     if (!(q = similar_find(cv->pg, dept ? dept : "", key, lat, lon, m->from, lang, e)))
         return -1;
     n = PQntuples(q);
@@ -401,10 +423,7 @@ static int find_similar(conv *cv, const engine_ctx *ctx, engine_session *s, cons
                           PQgetvalue(q, i, 2), NULL);
         else
             catalogue_put(age, sizeof age, cv->cat, MSG_SIMILAR_TODAY, lang, NULL);
-        catalogue_put(v, sizeof v, cv->cat, MSG_SIMILAR_ROW, lang, "place", PQgetvalue(q, i, 1),
-                      "age", age, "people", PQgetvalue(q, i, 3), "subject",
-                      PQgetvalue(q, i, 4), NULL);
-        text_cut(v, FLOW_ROW_DESC_MAX);
+        similar_row(cv, q, i, lang, village, age, v, sizeof v);
         snprintf(k, sizeof k, "similar_%d", i + 1);
         rc |= engine_session_set(s, k, PQgetvalue(q, i, 0));
         snprintf(k, sizeof k, "similar_%d_title", i + 1);

@@ -155,7 +155,7 @@ static int find_case(desk_out *o, struct msg *x, err *e)
         if (x->found == 0 && strcmp(like, "docs") != 0)
             x->found = followed_waiting(o, x, like, e);
     }
-    if (x->found < 0)
+    if (x->found < 0 || (x->found > 0 && case_lock(o->pg, x->c.id, e) < 0))
         return -1;
     x->say = !x->found ? x->lang : x->follower ? x->follower_lang : x->c.lang;
     return PASS;

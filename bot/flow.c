@@ -475,8 +475,8 @@ static const char *const media_keys[] = {"kind",    "text", "accept", "var",  "r
 static const char *const confirm_keys[] = {"kind", "text", "yes", "no", "note", NULL};
 static const char *const action_keys[] = {"kind", "text",     "action", "language",
                                           "goto", "on_error", "note",   NULL};
-static const char *const similar_keys[] = {"kind",      "text", "button", "different",
-                                           "join",      "goto", "note",   NULL};
+static const char *const similar_keys[] = {"kind", "text", "button",  "different", "join",
+                                           "goto", "note", "on_fail", NULL};
 static const char *const *const state_keys[] = {message_keys, menu_keys,    departments_keys,
                                                 input_keys,   media_keys,   confirm_keys,
                                                 action_keys,  similar_keys};
@@ -688,6 +688,8 @@ static void parse_state(struct loader *L, const char *file, const char *name, js
         text(L, file, name, o, "different", 1, FLOW_ROW_TITLE_MAX, &st->different);
         if ((g = str_field(L, file, name, o, "join", 1)))
             add_edge(L, si, 0, E_YES, g);
+        if ((g = str_field(L, file, name, o, "on_fail", 0)))
+            add_edge(L, si, 0, E_ON_FAIL, g);
         break;
     default:
         break;
@@ -976,7 +978,7 @@ static size_t out_edges(const flow_set *f, const flow_state *st, int *out, size_
     OUT(st->skip_next);
     OUT(st->yes_next);
     OUT(st->no_next);
-    if (st->kind == FLOW_INPUT || st->kind == FLOW_MEDIA)
+    if (st->kind == FLOW_INPUT || st->kind == FLOW_MEDIA || st->kind == FLOW_SIMILAR)
         OUT(st->on_fail >= 0 ? st->on_fail : f->menu);
     if (st->kind == FLOW_ACTION)
         OUT(st->on_error >= 0 ? st->on_error : f->menu);
@@ -984,6 +986,34 @@ static size_t out_edges(const flow_set *f, const flow_state *st, int *out, size_
         OUT(f->first_next); /* the first message answered it */
 #undef OUT
     return n;
+}
+
+/* The duplicate-complaint states fit together (SPEC section 12): a "similar" list is filled by
+ * the find_similar action before it (nothing else leads there: its rows would be stale), its
+ * "join" is a join_case action, and find_similar says where to go when it finds nothing. */
+static void check_similar(struct loader *L)
+{
+    flow_set *f = L->set;
+    for (size_t i = 0; i < f->nstates; i++) {
+        const flow_state *st = &f->states[i];
+        int edges[FLOW_MAX_CHOICES + 8];
+        if (st->kind == FLOW_ACTION && st->action == FLOW_ACT_FIND_SIMILAR &&
+            (st->on_error < 0 || st->next < 0 || f->states[st->next].kind != FLOW_SIMILAR))
+            problem(L, st->file, st->name,
+                    "find_similar needs \"goto\" a state of kind similar and \"on_error\" (none "
+                    "found)");
+        if (st->kind == FLOW_SIMILAR && (st->yes_next < 0 ||
+                                         f->states[st->yes_next].kind != FLOW_ACTION ||
+                                         f->states[st->yes_next].action != FLOW_ACT_JOIN_CASE))
+            problem(L, st->file, st->name, "\"join\" must name an action state of join_case");
+        for (size_t k = 0, n = out_edges(f, st, edges, sizeof edges / sizeof *edges); k < n; k++)
+            if (f->states[edges[k]].kind == FLOW_SIMILAR &&
+                !(st->kind == FLOW_ACTION && st->action == FLOW_ACT_FIND_SIMILAR &&
+                  st->next == edges[k]))
+                problem(L, st->file, st->name,
+                        "only a find_similar action may lead to \"%s\" (its rows come from it)",
+                        f->states[edges[k]].name);
+    }
 }
 
 static void check_graph(struct loader *L)
@@ -1202,6 +1232,7 @@ static void load_end(struct loader *L, const char *dir, int files)
     resolve(L);
     check_first(L);
     check_graph(L);
+    check_similar(L);
 }
 
 /* Loads and checks; the problems stay in L. NULL only when the folder cannot be read. */

@@ -167,7 +167,8 @@ PGresult *followers_reasons_due(db *d, const char *now_ms, err *e)
 /* ---- merge (the officers' `merge`, issue 19) ------------------------------------------------ */
 
 /* One statement: who waited on $1 (its citizen, then its followers), added to $2's followers
- * (not $2's own citizen, not twice), taken off $1, and both counts set from the rows. The
+ * (not $2's own citizen, not twice) and $2's count with them. $1's followers stay its followers
+ * too: the number they were given still shows them where it went (closed, merged into $2). The
  * callers hold both cases' rows locked (desk_officer.c), so no join slips in between. */
 static const db_stmt st_merge = {
     "followers_merge",
@@ -179,10 +180,8 @@ static const db_stmt st_merge = {
     "  SELECT $2::bigint, s.phone, s.language FROM src s"
     "  WHERE s.phone <> (SELECT citizen_phone FROM cases WHERE id = $2::bigint)"
     "  ON CONFLICT DO NOTHING RETURNING phone),"
-    " del AS (DELETE FROM case_followers WHERE case_id = $1::bigint RETURNING phone),"
-    " up AS (UPDATE cases x SET updated_at = now(), follower_count = CASE WHEN x.id = $1::bigint"
-    "  THEN 0 ELSE x.follower_count + (SELECT count(*) FROM ins) END"
-    "  WHERE x.id IN ($1::bigint, $2::bigint))"
+    " up AS (UPDATE cases x SET updated_at = now(),"
+    "  follower_count = x.follower_count + (SELECT count(*) FROM ins) WHERE x.id = $2::bigint)"
     " SELECT s.phone, s.language FROM src s"
     " ORDER BY s.k, s.at, s.phone",
     2};

@@ -56,8 +56,8 @@ PGresult *followers_reasons_due(db *d, const char *now_ms, err *e);
 /* ---- merge (the officers' `merge`, issue 19) ------------------------------------------------ */
 
 /* The case from_id is merged into into_id: its citizen and its followers follow into_id (each
- * once, never the citizen who filed into_id), from_id has none left, and both follower_counts
- * say so. Returns who was moved — phone, language a row, the citizen who filed from_id first —
+ * once, never the citizen who filed into_id; into_id's follower_count with them), and stay
+ * from_id's followers so its number still tells them where it went. Returns who was moved — phone, language a row, the citizen who filed from_id first —
  * to be told; NULL + e on error. */
 PGresult *followers_merge(db *d, const char *from_id, const char *into_id, err *e);
 

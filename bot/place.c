@@ -40,7 +40,7 @@ static const char *const deva[128] = {
     [0x2A] = "p", [0x2B] = "p", [0x2C] = "b", [0x2D] = "b", [0x2E] = "m",
     [0x30] = "r", [0x31] = "r", [0x32] = "l", [0x33] = "l", [0x34] = "l", [0x35] = "v",
     [0x36] = "s", [0x37] = "s", [0x38] = "s",
-    [0x58] = "k", [0x59] = "k", [0x5A] = "g", [0x5B] = "j", [0x5C] = "d", [0x5D] = "d",
+    [0x58] = "k", [0x59] = "k", [0x5A] = "g", [0x5B] = "j", [0x5C] = "r", [0x5D] = "r",
     [0x5E] = "p",
     [0x66] = "0", [0x67] = "1", [0x68] = "2", [0x69] = "3", [0x6A] = "4",
     [0x6B] = "5", [0x6C] = "6", [0x6D] = "7", [0x6E] = "8", [0x6F] = "9",
@@ -92,6 +92,11 @@ static size_t skeleton(const char *s, size_t len, char *out, size_t n)
     while (i < len && k + 1 < n) {
         uint32_t cp = next_cp((const unsigned char *)s, len, &i);
         const char *t = keeps(cp);
+        /* ड़ and ढ़ are an r (गढ़, garh), whether written as one letter or with the nukta sign. */
+        if ((cp == 0x921 || cp == 0x922) && i + 2 < len &&
+            (unsigned char)s[i] == 0xE0 && (unsigned char)s[i + 1] == 0xA4 &&
+            (unsigned char)s[i + 2] == 0xBC)
+            t = "r";
         for (; t && *t && k + 1 < n; t++) {
             char c = *t;
             if (k > 0 && out[k - 1] == c && !isdigit((unsigned char)c))

@@ -5,7 +5,8 @@
  * ग्राम, post...) and everything that is not a letter or a digit; a transliteration table turns
  * Devanagari into Latin consonants; then only the consonant skeleton is kept — vowels, vowel
  * signs, 'h' and 'y' dropped, aspirates and retroflexes folded into their plain consonant
- * (ख/kh → k, ट/ठ/थ/th → t, श/ष/sh → s), f → p, w → v, z → j, q → k, x → ks, m before p or b → n
+ * (ख/kh → k, ट/ठ/थ/th → t, श/ष/sh → s; ड़/ढ़ → r as in गढ़/garh), f → p, w → v, z → j, q → k,
+ * x → ks, m before p or b → n
  * (the anusvara's sound), a doubled letter once. Digits stay (Devanagari digits too). Vowels are
  * where spellings of one name differ most (Simga/Simaga, Baloda/Balauda); consonants rarely do.
  * Two different places may share a skeleton: the citizen is shown the candidates and chooses, so

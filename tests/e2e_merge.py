@@ -94,7 +94,7 @@ def test_merge_moves_followers():
         h.check("merge: the officer is told it is merged",
                 officer_says(port, fake, PHE, f"merge {dup} into {into}", f"{into} में मिला दिया गया"))
         h.check("merge: the duplicate is closed, pointing to the other",
-                case(env, dup, "status") == "closed" and case(env, dup, "follower_count") == "0"
+                case(env, dup, "status") == "closed"
                 and h.psql(env.url, f"SELECT m.tracking_no FROM cases d JOIN cases m ON m.id = d.merged_into "
                                     f"WHERE d.tracking_no = '{dup}'") == into)
         h.check("merge: a 'merged' event on both",
@@ -109,9 +109,9 @@ def test_merge_moves_followers():
         h.check("merge: the citizen and the followers follow the other case, each once",
                 followers == f"{dup_citizen},919811126513,919811126514,919811126515,919811126516"
                 and case(env, into, "follower_count") == "5", followers)
-        h.check("merge: nobody follows the duplicate",
+        h.check("merge: the duplicate's followers keep its number (it tells them where it went)",
                 h.psql(env.url, "SELECT count(*) FROM case_followers f JOIN cases k ON k.id = f.case_id "
-                                f"WHERE k.tracking_no = '{dup}'") == "0")
+                                f"WHERE k.tracking_no = '{dup}'") == "3")
         h.check("merge: the English citizen is told the new number and its status",
                 c.wait_text(fake, dup_citizen, f"has been joined with complaint {into}", told[dup_citizen])
                 and c.wait_text(fake, dup_citizen, "Status: open", told[dup_citizen]))
@@ -132,7 +132,11 @@ def test_merge_moves_followers():
                 and all(f.get("joined_at") for f in show["followers"]) and show.get("merged_into") is None, show)
         show = c.case_show(env, dup)
         h.check("case show: the duplicate names the case it was merged into",
-                show.get("merged_into") == into and show.get("followers") == [] and show.get("follower_count") == 0, show)
+                show.get("merged_into") == into and len(show.get("followers", [])) == show.get("follower_count"), show)
+        n = len(c.texts_to(fake, "919811126513"))
+        c.deliver(port, "919811126513", text=dup)
+        h.check("a follower of the duplicate still tracks it by its number: merged into the other",
+                c.wait_text(fake, "919811126513", into, n), c.texts_to(fake, "919811126513", n))
         h.check("merge: from a closed case is refused",
                 officer_says(port, fake, PHE, f"merge {dup} {into}", "बंद हो चुकी"))
 
