@@ -95,6 +95,13 @@ static const db_stmt st_find = {
     "  WHERE f.phone = $1 AND ($2 = '' OR c.tracking_no = $2)) x"
     " ORDER BY created_at DESC LIMIT 1",
     2};
+/* Like st_find: the citizen's own cases and those they follow, any not closed. */
+static const db_stmt st_open_for = {
+    "cases_open_for",
+    "SELECT EXISTS (SELECT 1 FROM cases WHERE citizen_phone = $1 AND status <> 'closed')"
+    " OR EXISTS (SELECT 1 FROM case_followers f JOIN cases c ON c.id = f.case_id"
+    "  WHERE f.phone = $1 AND c.status <> 'closed')",
+    1};
 static const db_stmt st_set_lang = {
     "cases_set_language", "UPDATE citizens SET language = $2, updated_at = now() WHERE phone = $1",
     2};
@@ -286,6 +293,17 @@ static void canonical_tracking(const char *in, char out[32])
         snprintf(out, 32, "%s-%.4s-%.6s", letters, digits, digits + 4);
     else
         snprintf(out, 32, "%s", in);
+}
+
+int case_open_for(db *d, const char *phone, err *e)
+{
+    PGresult *r = db_query(d, &st_open_for, (const char *[]){phone}, e);
+    int yes;
+    if (!r)
+        return -1;
+    yes = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    PQclear(r);
+    return yes;
 }
 
 int case_lookup(db *d, const char *phone, const char *tracking_no, const char *lang, case_info *out,

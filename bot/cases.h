@@ -67,6 +67,10 @@ int case_is_urgent(db *d, const engine_session *s, err *e);
 int case_lookup(db *d, const char *phone, const char *tracking_no, const char *lang, case_info *out,
                 err *e);
 
+/* Whether phone filed or follows a case that is not closed (its updates still to come): 1, 0,
+ * -1 + e. */
+int case_open_for(db *d, const char *phone, err *e);
+
 /* Remembers the citizen's language choice. */
 int case_set_language(db *d, const char *phone, const char *lang, err *e);
 

@@ -188,6 +188,11 @@ static const struct msg_def {
     [MSG_OFFICER_MERGE_DEPTS] = {"officer_merge_depts", {"tracking_no", "into"}, 4096},
     [MSG_OFFICER_MERGED] = {"officer_merged", {"tracking_no", "into"}, 4096},
     [MSG_CITIZEN_MERGED] = {"citizen_merged", {"tracking_no", "into", "status", "department"}, 4096},
+    /* STOP and START (issue 20) */
+    [MSG_BROADCASTS_STOPPED] = {"broadcasts_stopped", {NULL}, 4096},
+    [MSG_BROADCASTS_STOPPED_CASES] = {"broadcasts_stopped_cases", {NULL}, 4096},
+    [MSG_BROADCASTS_RESUMED] = {"broadcasts_resumed", {NULL}, 4096},
+    [MSG_BROADCASTS_ALLOWED] = {"broadcasts_allowed", {NULL}, 4096},
 };
 
 enum { LANG_HI, LANG_EN, LANG_HNE, NLANGS };

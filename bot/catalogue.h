@@ -167,6 +167,11 @@ typedef enum msg_id {
     MSG_OFFICER_MERGE_DEPTS,          /* officer: another department's case; transfer first */
     MSG_OFFICER_MERGED,               /* officer: done, merged */
     MSG_CITIZEN_MERGED,               /* citizen: their case merged; the number they follow now */
+    /* STOP and START (SPEC section 13, issue 20) */
+    MSG_BROADCASTS_STOPPED,           /* citizen: STOP, no broadcast reaches them now */
+    MSG_BROADCASTS_STOPPED_CASES,     /* the same, with an open case: its updates still come */
+    MSG_BROADCASTS_RESUMED,           /* citizen: START, their scheme updates again */
+    MSG_BROADCASTS_ALLOWED,           /* citizen: START, never subscribed: broadcasts allowed */
     MSG_COUNT
 } msg_id;
 

@@ -25,8 +25,10 @@
 #include "rds.h"
 #include "session.h"
 #include "similar.h"
+#include "subscribers.h"
 #include "text.h"
 #include "wa_out.h"
+#include "words.h"
 
 struct conv {
     const config *cfg;
@@ -292,6 +294,17 @@ static int tell_limit(conv *cv, const engine_ctx *ctx, engine_session *s, limit_
                   : engine_say(ctx, s, reply, keys, values, 1, r, e);
 }
 
+/* The village of the complaint just filed, as the contact's village when none is known yet
+ * (SPEC section 13's segments): only as written — a location or a voice note says no name. */
+static int learn_village(conv *cv, const engine_session *s, const char *phone, err *e)
+{
+    char lat[32], lon[32];
+    const char *media = engine_session_get(s, "village" ENGINE_MEDIA_SUFFIX);
+    if (media && *media)
+        return 0;
+    return subscribers_learn_village(cv->pg, phone, case_draft_where(s, lat, lon), e);
+}
+
 /* create_case under the day's limits: past the complaints limit nothing is filed (the citizen
  * is told and back at the menu) — unless it is urgent; past the urgent limit, or an urgent one
  * past the complaints limit, the case is filed without the immediate alert to the nodal
@@ -320,6 +333,8 @@ static int file_case(conv *cv, const engine_ctx *ctx, engine_session *s, const w
     }
     ok = case_create(cv->pg, m->from, m->profile_name, lang, s, m->id, urgent_ok, &ci, e) == 0;
     if (!ok && e->kind == ERR_ENV)
+        return -1;
+    if (ok && learn_village(cv, s, m->from, e) < 0)
         return -1;
     if (ok) {
         count_after_commit(cv, LIMIT_COMPLAINTS);
@@ -451,6 +466,26 @@ static int join_case(conv *cv, const engine_ctx *ctx, engine_session *s, const w
                          (const char *[]){t, ci.status, ci.department_name, people}, 4, r, e);
 }
 
+/* The flow's "subscribe" action: scheme updates for the village asked (sub_village: typed; a
+ * shared location's name; a voice note names none, so the village known is kept) and the block
+ * (sub_block, may be skipped), consent by the menu. {sub_village} is the village kept, else the
+ * flow's words for what was sent. */
+static int subscribe(conv *cv, const engine_ctx *ctx, engine_session *s, const wa_message *m,
+                     engine_result *r, err *e)
+{
+    const char *v = engine_session_get(s, "sub_village"), *b = engine_session_get(s, "sub_block");
+    const char *type = engine_session_get(s, "sub_village" ENGINE_MEDIA_SUFFIX "_type");
+    const char *name = engine_session_get(s, "sub_village" ENGINE_MEDIA_SUFFIX "_name");
+    if (type && strcmp(type, "location") == 0)
+        v = name && *name ? name : NULL;
+    else if (type && *type)
+        v = NULL;
+    if (subscribers_subscribe(cv->pg, m->from, v, b, "menu", e) < 0)
+        return -1;
+    return engine_resume(ctx, s, 1, (const char *[]){"sub_village"}, (const char *[]){v}, v ? 1 : 0,
+                         r, e);
+}
+
 /* A case's status for the flow (the number asked, or — none given — the citizen's newest, the
  * others listed after it: recent_after gets its number). A merged case's status says which
  * case it joined. */
@@ -477,6 +512,54 @@ static int lookup_case(conv *cv, const engine_ctx *ctx, engine_session *s, const
                          found == 1 ? 6 : 0, r, e);
 }
 
+/* The i-th reply to m: to the outbox (its key derived from m's id) and the sink. */
+static int send_out(conv *cv, const wa_message *m, size_t i, const engine_out *o,
+                    const char *case_id, conv_sink sink, void *ud, err *e)
+{
+    char key[320];
+    snprintf(key, sizeof key, "%s:%zu", m->id, i);
+    if (!cv->no_outbox && outbox_engine(cv->pg, key, m->from, o, "conversation", case_id, e) < 0)
+        return -1;
+    if (sink)
+        sink(ud, m->from, o, NULL);
+    return 0;
+}
+
+/* STOP / बंद / रोकें and START / शुरू (SPEC section 13): a whole message (or a template's
+ * quick-reply button of that title), from any state. STOP ends every broadcast and says, to a
+ * citizen with a case not closed, that its updates still come; START resumes only a number
+ * that had stopped. The session is not touched: a draft complaint waits for its next answer.
+ * 1 answered, 0 not such a message (the flow's), -1 error. */
+static int stop_or_start(conv *cv, const wa_message *m, const char *lang, conv_sink sink, void *ud,
+                         err *e)
+{
+    const char *words = m->kind == WA_MSG_TEXT     ? m->text
+                        : m->kind == WA_MSG_BUTTON ? m->reply_title
+                                                   : NULL;
+    char norm[64];
+    engine_out o = {.kind = ENGINE_SEND, .type = ENGINE_TEXT};
+    msg_id id;
+    int rc;
+    if (!words || text_normalize(words, norm, sizeof norm) == 0 || !norm[0])
+        return 0;
+    if (words_in(norm, words_stop)) {
+        if (subscribers_stop(cv->pg, m->from, e) < 0 || (rc = case_open_for(cv->pg, m->from, e)) < 0)
+            return -1;
+        id = rc ? MSG_BROADCASTS_STOPPED_CASES : MSG_BROADCASTS_STOPPED;
+    } else if (words_in(norm, words_start)) {
+        if ((rc = subscribers_start(cv->pg, m->from, e)) <= 0)
+            return rc;
+        id = rc == 2 ? MSG_BROADCASTS_RESUMED : MSG_BROADCASTS_ALLOWED;
+    } else {
+        return 0;
+    }
+    if (!(o.text = catalogue_text(cv->cat, id, lang, NULL)))
+        return err_set(e, ERR_ENV, "out of memory");
+    rc = send_out(cv, m, 0, &o, NULL, sink, ud, e);
+    free(o.text);
+    return rc < 0 ? -1 : 1;
+}
+
 /* Carries out the engine's actions, resuming it with their results (which may add more). */
 static int perform(conv *cv, const engine_ctx *ctx, engine_session *s, const wa_message *m,
                    engine_result *r, desk_out *out, conv_sink sink, void *ud, err *e)
@@ -485,16 +568,10 @@ static int perform(conv *cv, const engine_ctx *ctx, engine_session *s, const wa_
     for (size_t i = 0; i < r->n; i++) {
         engine_out *o = &r->out[i];
         switch (o->kind) {
-        case ENGINE_SEND: {
-            char key[320];
-            snprintf(key, sizeof key, "%s:%zu", m->id, i);
-            if (!cv->no_outbox && outbox_engine(cv->pg, key, m->from, o, "conversation",
-                                                case_id[0] ? case_id : NULL, e) < 0)
+        case ENGINE_SEND:
+            if (send_out(cv, m, i, o, case_id[0] ? case_id : NULL, sink, ud, e) < 0)
                 return -1;
-            if (sink)
-                sink(ud, m->from, o, NULL);
             break;
-        }
         case ENGINE_SET_LANGUAGE:
             if (case_set_language(cv->pg, m->from, o->text, e) < 0)
                 return -1;
@@ -517,6 +594,10 @@ static int perform(conv *cv, const engine_ctx *ctx, engine_session *s, const wa_
             break;
         case ENGINE_JOIN_CASE:
             if (join_case(cv, ctx, s, m, r, out, e) < 0)
+                return -1;
+            break;
+        case ENGINE_SUBSCRIBE:
+            if (subscribe(cv, ctx, s, m, r, e) < 0)
                 return -1;
             break;
         }
@@ -615,6 +696,9 @@ static int step_in_tx(conv *cv, const wa_message *m, engine_session *s, int expi
         metrics_limited(LIMIT_MESSAGES);
         return 0;
     }
+    /* STOP and START come before everything a citizen's message may belong to. */
+    if ((handled = stop_or_start(cv, m, s->lang, sink, ud, e)) != 0)
+        return handled < 0 ? -1 : 0;
     idx = s->state[0] && !expired ? flow_state_index(cv->flows, s->state) : -1;
     in_confirm = idx >= 0 && (cv->flows->states[idx].kind == FLOW_CONFIRM ||
                               cv->flows->states[idx].kind == FLOW_INPUT ||

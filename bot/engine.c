@@ -479,6 +479,7 @@ static int enter_action(const engine_ctx *ctx, engine_session *s, const flow_sta
                        : st->action == FLOW_ACT_LOOKUP_CASE  ? ENGINE_LOOKUP_CASE
                        : st->action == FLOW_ACT_FIND_SIMILAR ? ENGINE_FIND_SIMILAR
                        : st->action == FLOW_ACT_JOIN_CASE    ? ENGINE_JOIN_CASE
+                       : st->action == FLOW_ACT_SUBSCRIBE    ? ENGINE_SUBSCRIBE
                                                              : ENGINE_HELPDESK)
                    ? 0
                    : -1;

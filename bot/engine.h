@@ -81,6 +81,7 @@ typedef enum engine_kind {
     ENGINE_SET_LANGUAGE, /* remember the citizen's language (value in text) */
     ENGINE_FIND_SIMILAR, /* look for open cases the draft repeats; resume with similar_* vars */
     ENGINE_JOIN_CASE,    /* vars: join_case, the tracking number the citizen chose to follow */
+    ENGINE_SUBSCRIBE,    /* vars: sub_village (and its _media), sub_block: scheme updates */
 } engine_kind;
 
 typedef enum engine_msg_type { ENGINE_TEXT, ENGINE_BUTTONS, ENGINE_LIST } engine_msg_type;

@@ -612,7 +612,7 @@ static void parse_action(struct loader *L, const char *file, flow_state *st, siz
 {
     static const char *const actions[] = {"create_case", "lookup_case",  "helpdesk",
                                           "set_language", "end",        "find_similar",
-                                          "join_case",    NULL};
+                                          "join_case",    "subscribe",  NULL};
     const char *name = st->name, *g;
     const char *a = str_field(L, file, name, o, "action", 1);
     int found = -1;
@@ -622,7 +622,7 @@ static void parse_action(struct loader *L, const char *file, flow_state *st, siz
     if (a && found < 0)
         problem(L, file, name,
                 "unknown action \"%s\" (create_case, lookup_case, helpdesk, set_language, end, "
-                "find_similar, join_case)",
+                "find_similar, join_case, subscribe)",
                 a);
     st->action = found < 0 ? FLOW_ACT_END : (flow_action)found;
     if (st->action == FLOW_ACT_SET_LANGUAGE) {

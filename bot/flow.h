@@ -42,6 +42,7 @@ typedef enum flow_action {
     FLOW_ACT_END,
     FLOW_ACT_FIND_SIMILAR, /* look for open cases the draft repeats (SPEC section 12) */
     FLOW_ACT_JOIN_CASE,    /* follow the one chosen instead of filing */
+    FLOW_ACT_SUBSCRIBE,    /* scheme updates for the village asked (SPEC section 13) */
 } flow_action;
 
 /* What a media state (or an input state, as a whole answer) accepts. */

@@ -19,8 +19,15 @@ const char *const words_no_or_2[] = {NO, "2", NULL};
 const char *const words_skip[] = {"skip",      "chhodo", "chodo", "chhode", "aage",
                                   "aagebadhe", "छोड़ें",    "आगे",    "आगू",     NULL};
 const char *const words_more[] = {"more", "aur", "aurvikalp", "और", "औरविकल्प", "next", NULL};
-const char *const words_flow[] = {"menu",     "मेनू",   "0",    "help",   "मदद",    "stop",
-                                  "language", "भाषा", "भाखा", "bhasha", "bhakha", NULL};
+const char *const words_flow[] = {"menu",      "मेनू",     "0",         "help",     "मदद",
+                                  "bye",       "goodbye", "alvida",    "अलविदा",    "language",
+                                  "भाषा",      "भाखा",     "bhasha",    "bhakha",   "subscribe",
+                                  "सदस्यता",   "sadasyata", NULL};
+
+/* SPEC section 13: whole messages only, so "nali band hai" is a complaint, not STOP. */
+const char *const words_stop[] = {"stop",   "unsubscribe", "बंद",     "रोकें",   "रोको",
+                                  "band",   "bandkaro",    "बंदकरो", "बंदकरें", NULL};
+const char *const words_start[] = {"start", "शुरू", "shuru", "शुरूकरो", "शुरूकरें", "चालू", "chalu", NULL};
 
 /* Not "0": in a conversation with an officer it is an answer ("how many tankers came?"). */
 const char *const words_menu[] = {"menu", "मेनू", "mainmenu", "मुख्यमेनू", "menyu", NULL};

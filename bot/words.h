@@ -1,6 +1,7 @@
 /* words.h — the answer words a citizen types, in one list for the flow engine and the desk:
- * yes, no, skip, more, and the words that always belong to the flow (menu, help, language,
- * stop) — in Hindi, English, romanised Hindi and Chhattisgarhi. Pure data and one lookup;
+ * yes, no, skip, more, the words that always belong to the flow (menu, help, language,
+ * goodbye), and STOP / START for the broadcasts — in Hindi, English, romanised Hindi and
+ * Chhattisgarhi. Pure data and one lookup;
  * never a place for a department's keywords (those are the directory's). */
 #ifndef SAMPARK_WORDS_H
 #define SAMPARK_WORDS_H
@@ -17,6 +18,11 @@ extern const char *const words_more[];
 /* The flow's own words: a citizen who types one wants the menu, help or another language, not
  * to answer a case that waits (the flow file names them as keywords too). */
 extern const char *const words_flow[];
+
+/* STOP and START (SPEC section 13): a whole message of one of these, from any state, stops every
+ * broadcast to the citizen, or resumes them. Never case updates. */
+extern const char *const words_stop[];
+extern const char *const words_start[];
 
 /* The words that leave a live helpdesk conversation for the menu. */
 extern const char *const words_menu[];

@@ -118,7 +118,7 @@ grep -q "flows not reloaded, keeping the running set: .*zz.json" "$tmp/hup.log" 
 rm "$tmp/liveflows/zz.json"
 kill -HUP "$hpid"
 for _ in $(seq 1 50); do grep -q "flows reloaded" "$tmp/hup.log" && break; sleep 0.1; done
-grep -q "flows reloaded (29 states)" "$tmp/hup.log" && ok "SIGHUP reloads a good flow set" || bad "SIGHUP reload: $(tail -2 "$tmp/hup.log")"
+grep -q "flows reloaded (32 states)" "$tmp/hup.log" && ok "SIGHUP reloads a good flow set" || bad "SIGHUP reload: $(tail -2 "$tmp/hup.log")"
 kill -TERM "$hpid"; wait "$hpid"
 pids=()
 expect "chat --as checks the number"          1 "--as 'abc'"            -- "$BIN" chat --as abc

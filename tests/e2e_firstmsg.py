@@ -89,7 +89,7 @@ def test_whole_complaint_in_four_ways():
         # Back later with only the tracking number: its status at once, no menu (the desk answers
         # a tracking number at any time, before the conversation).
         citizen, t = cases[0][1], tracking_of(fake, cases[0][1])
-        step(port, fake, citizen, text="stop")
+        step(port, fake, citizen, text="bye")
         step(port, fake, citizen, text=t.lower())
         h.check("a tracking number as the first message: its status, in Hindi",
                 c.wait_text(fake, citizen, f"शिकायत {t}\nस्थिति"), [x for x, _ in c.texts_to(fake, citizen)][-4:])
@@ -101,7 +101,7 @@ def test_whole_complaint_in_four_ways():
         citizen = "919811124404"
         step(port, fake, citizen, text="जोहार")
         step(port, fake, citizen, reply_id="c:hne")
-        step(port, fake, citizen, text="stop")
+        step(port, fake, citizen, text="bye")
         t, taps = whole_complaint(env, port, fake, citizen, "हमर गाँव के हैंडपंप दस दिन ले खराब हे, पानी नइ मिलत",
                                   "का तुंहर समस्या पीये के पानी (पीएचई) ले जुड़े हे?")
         h.check("hne: a tracking number in 3 taps, in Chhattisgarhi", bool(t) and taps <= 3

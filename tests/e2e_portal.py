@@ -754,7 +754,9 @@ def test_subject_and_merge():
         h.check("merge → 200, the duplicate closed", st == 200 and body.get("status") == "closed", (st, body))
         dup, into = phe.get_json("/api/cases/BLB-2026-000113")[1], phe.get_json("/api/cases/BLB-2026-000112")[1]
         h.check("merged: the duplicate names the case, the other counts its citizen and followers",
-                dup.get("merged_into") == "BLB-2026-000112" and dup.get("follower_count") == 2  # they keep its number
+                # The duplicate's followers keep it too (main e48b95f): its number still shows them
+                # where it went.
+                dup.get("merged_into") == "BLB-2026-000112" and dup.get("follower_count") == 2
                 and into.get("follower_count") == 3
                 and sorted(f["phone"] for f in into.get("followers", [])) ==
                 sorted([citizen_of("BLB-2026-000113"), "919811109001", "919811109002"]), (dup, into))

@@ -192,7 +192,9 @@ static void shipped_words_and_helpers(void **state)
         MSG_MORE_OPTIONS,         MSG_MORE_OPTIONS_DESC,    MSG_CHOOSE_BUTTON,
         MSG_SATISFACTION_RECORDED, MSG_CASE_REOPENED_OTHERS, MSG_CASE_MERGED,
         MSG_RECENT_FOLLOWED,      MSG_CITIZEN_MERGED,       MSG_SIMILAR_ROW,
-        MSG_SIMILAR_AGE,          MSG_SIMILAR_TODAY,        MSG_SIMILAR_NEARBY};
+        MSG_SIMILAR_AGE,          MSG_SIMILAR_TODAY,        MSG_SIMILAR_NEARBY,
+        MSG_BROADCASTS_STOPPED,   MSG_BROADCASTS_STOPPED_CASES, MSG_BROADCASTS_RESUMED,
+        MSG_BROADCASTS_ALLOWED};
     err e = {0};
     catalogue *c = catalogue_load(SAMPARK_SOURCE_DIR "/flows", &e);
     char buf[16], *t;

@@ -450,7 +450,7 @@ static void keywords_work_from_deep_states(void **state)
     in_state(&c, "choose_language");
     tap(&c, "c:en");
     assert_string_equal(c.s.lang, "en");
-    say(&c, "stop");
+    say(&c, "bye"); /* "stop" is STOP now (the broadcasts), answered before the engine */
     assert_string_equal(c.s.state, ""); /* ended; the language is remembered */
     assert_string_equal(c.s.lang, "en");
     say(&c, "hello again");
@@ -800,6 +800,81 @@ static void to_main_menu(struct convo *c, const char *lang_choice)
     say(c, "namaste");
     tap(c, lang_choice);
     in_state(c, "main_menu");
+}
+
+/* Issue 20: "Scheme updates" is the main menu's sixth row; it asks the village (typed, said, or
+ * a location), then the block (skippable), then pauses for the conversation to subscribe. */
+static void scheme_updates_subscription(void **state)
+{
+    (void)state;
+    struct convo c = {0};
+    const engine_out *o;
+    wa_message m;
+    to_main_menu(&c, "c:hi");
+    o = last_send(&c);
+    assert_int_equal(o->type, ENGINE_LIST);
+    assert_int_equal(o->nopts, 6);
+    assert_string_equal(o->opts[5].id, "c:updates");
+    assert_string_equal(o->opts[5].title, "योजनाओं की खबरें");
+    assert_non_null(strstr(o->text, "(1 से 6)"));
+    say(&c, "6");
+    in_state(&c, "subscribe_village");
+    assert_true(said(&c, "आप किस गांव या वार्ड में रहते हैं?"));
+    say(&c, "x"); /* too short: the question again */
+    in_state(&c, "subscribe_village");
+    say(&c, "सिमगा वार्ड 4");
+    in_state(&c, "subscribe_block");
+    assert_true(has_option(last_send(&c), "skip"));
+    tap(&c, "skip");
+    in_state(&c, "subscribe_save");
+    assert_int_equal(c.r.out[c.r.n - 1].kind, ENGINE_SUBSCRIBE);
+    assert_string_equal(engine_session_get(&c.s, "sub_village"), "सिमगा वार्ड 4");
+    resume(&c, 1, NULL, NULL, NULL, NULL);
+    assert_true(said(&c, "गांव/वार्ड: सिमगा वार्ड 4"));
+    assert_true(said(&c, "*बंद*"));
+    in_state(&c, "main_menu");
+    /* In English by the "subscribe" keyword, a location for the village, a block typed. */
+    tap(&c, "c:language");
+    tap(&c, "c:en");
+    say(&c, "Subscribe");
+    in_state(&c, "subscribe_village");
+    m = msg(&c, WA_MSG_LOCATION);
+    m.has_location = 1;
+    m.latitude = 21.5;
+    m.longitude = 82.1;
+    m.location_name = "Simga";
+    step(&c, &m, 0);
+    in_state(&c, "subscribe_block");
+    assert_string_equal(engine_session_get(&c.s, "sub_village" ENGINE_MEDIA_SUFFIX "_type"),
+                        "location");
+    assert_string_equal(engine_session_get(&c.s, "sub_village" ENGINE_MEDIA_SUFFIX "_name"),
+                        "Simga");
+    say(&c, "Simga");
+    in_state(&c, "subscribe_save");
+    assert_string_equal(engine_session_get(&c.s, "sub_block"), "Simga");
+    resume(&c, 1, "sub_village", "Simga", NULL, NULL); /* the conversation names the place */
+    assert_true(said(&c, "Village/ward: Simga"));
+    assert_true(said(&c, "*STOP*"));
+    done(&c);
+}
+
+/* "stop" is no flow word now (STOP, the broadcasts, is answered before the engine); goodbye is
+ * "bye" / "अलविदा", and the help says both. */
+static void goodbye_and_help_words(void **state)
+{
+    (void)state;
+    struct convo c = {0};
+    to_main_menu(&c, "c:hi");
+    say(&c, "मदद");
+    assert_true(said(&c, "*बंद* या *STOP*"));
+    assert_true(said(&c, "*अलविदा*: बातचीत खत्म करें"));
+    say(&c, "अलविदा");
+    assert_string_equal(c.s.state, "");
+    say(&c, "hello again");
+    in_state(&c, "main_menu");
+    say(&c, "stop");
+    in_state(&c, "main_menu"); /* not understood at the menu: the engine never ends on it */
+    done(&c);
 }
 
 static void suggested_department_yes(void **state)
@@ -1415,6 +1490,8 @@ int main(void)
         cmocka_unit_test(official_names_in_hindi_and_buttons),
         cmocka_unit_test(draft_after_an_abandoned_complaint),
         cmocka_unit_test(first_message_what_counts),
+        cmocka_unit_test(scheme_updates_subscription),
+        cmocka_unit_test(goodbye_and_help_words),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

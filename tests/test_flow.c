@@ -272,7 +272,8 @@ static void every_error_kind_is_reported(void **state)
 #undef FM
 #undef FM_TEXT
         {"\"action\": \"create_case\"", "\"action\": \"make_case\"",
-         "state \"create\": unknown action \"make_case\""},
+         "state \"create\": unknown action \"make_case\" (create_case, lookup_case, helpdesk, "
+         "set_language, end, find_similar, join_case, subscribe)"},
         {"\"min\": 10,", "\"min\": 10, \"minimum\": 3,",
          "state \"describe\": state: unknown field \"minimum\""},
         {"\"min\": 10, \"max\": 1000", "\"min\": 100, \"max\": 10",
@@ -364,6 +365,28 @@ static void suggest_loads(void **state)
     free(json);
 }
 
+/* Issue 20: "subscribe" is an action (the conversation records the subscription); the shipped
+ * flow's "Scheme updates" state uses it. */
+static void subscribe_action_loads(void **state)
+{
+    (void)state;
+    char *json = tu_replace(base, "\"action\": \"create_case\"", "\"action\": \"subscribe\""),
+         *dir = folder_with("t.json", json);
+    err e = {0};
+    flow_set *f = flow_set_load(dir, &e), *shipped;
+    if (!f)
+        fail_msg("the subscribe action was refused: %s", e.msg);
+    assert_int_equal(f->states[flow_state_index(f, "create")].action, FLOW_ACT_SUBSCRIBE);
+    flow_set_free(f);
+    remove_folder(dir);
+    free(json);
+    if (!(shipped = flow_set_load(SAMPARK_SOURCE_DIR "/flows", &e)))
+        fail_msg("%s", e.msg);
+    assert_int_equal(shipped->states[flow_state_index(shipped, "subscribe_save")].action,
+                     FLOW_ACT_SUBSCRIBE);
+    flow_set_free(shipped);
+}
+
 /* The limits' replies came after the first flow sets: without them a set still loads, with
  * built-in texts; with them the author's words win; an unknown reply is still refused. */
 static void limit_replies_are_optional(void **state)
@@ -442,6 +465,7 @@ int main(void)
         cmocka_unit_test(first_message_problems_across_the_set),
         cmocka_unit_test(district_file_is_skipped_and_empty_folder_refused),
         cmocka_unit_test(limit_replies_are_optional),
+        cmocka_unit_test(subscribe_action_loads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

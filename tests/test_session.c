@@ -92,7 +92,7 @@ static void round_trip_and_versions(void **state)
         freeReplyObject(r);
         expect_expired_in_hindi(c, phone, now + 3 * hour, hour);
     }
-    /* A conversation that had ended (after "stop": no state) is not "timed out" a day later;
+    /* A conversation that had ended (after "bye": no state) is not "timed out" a day later;
      * the language is still known. One that never began leaves no language key at all. */
     {
         engine_session g;
