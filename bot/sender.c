@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "broadcast.h"
 #include "cases.h"
 #include "clock.h"
 #include "catalogue.h"
@@ -80,7 +81,9 @@ static const db_stmt st_failed = {
     "sender_failed",
     "WITH f AS (UPDATE outbound_messages SET state = 'failed', claimed_until = NULL,"
     "  error_code = NULLIF($2, '')::int, error = $3, updated_at = now()"
-    "  WHERE id = $1::bigint AND state = 'sending' RETURNING case_id, recipient)"
+    "  WHERE id = $1::bigint AND state = 'sending' RETURNING case_id, recipient, purpose),"
+    /* a broadcast's recipient who blocked the business is skipped by later ones */
+    " bl AS (" BROADCAST_SQL_BLOCKED("f", "NULLIF($2, '')::int") ")"
     " " CASES_SQL_DELIVERY_FAILED("f", "'system'", "$3", "NULLIF($2, '')::int", "true"),
     3};
 static const db_stmt st_release = {
@@ -151,6 +154,7 @@ struct sender {
     CURL *idle[MAX_INFLIGHT];
     int nidle;
     struct curl_slist *headers; /* Authorization and Content-Type, shared by every request */
+    broadcast_feeder *feeder;   /* moves broadcast recipients into the outbox (broadcast_feed.c) */
 };
 
 static void trouble(sender *s, const char *msg)
@@ -173,6 +177,11 @@ sender *sender_new(const config *c, err *e)
         return NULL;
     }
     s->cfg = c;
+    if (!(s->feeder = broadcast_feeder_new(c))) {
+        sender_free(s);
+        err_set(e, ERR_ENV, "out of memory");
+        return NULL;
+    }
     if (!(s->cat = catalogue_load(c->flows_dir, e))) {
         sender_free(s);
         return NULL;
@@ -238,6 +247,7 @@ void sender_free(sender *s)
         curl_global_cleanup();
     }
     json_object_put(s->templates);
+    broadcast_feeder_free(s->feeder);
     catalogue_free(s->cat);
     db_close(s->pg);
     rds_free(s->redis);
@@ -813,6 +823,11 @@ int sender_run(sender *s, volatile sig_atomic_t *stop, volatile sig_atomic_t *re
         /* Deliveries not yet recorded come first; nothing new is claimed until they are. */
         if (!drain_until && flush_sent(s) == 0 && s->unclaim)
             give_back_orphans(s);
+        if (!drain_until && flush_sent(s) == 0) {
+            err fe = {0}; /* broadcasts top the outbox up, below case traffic */
+            if (broadcast_feed(s->feeder, s->pg, s->redis, &fe) < 0)
+                trouble(s, fe.msg);
+        }
         if (!drain_until && flush_sent(s) == 0 && s->inflight < MAX_INFLIGHT &&
             clock_mono_ms() >= s->budget_wait_until) {
             started = claim(s, MAX_INFLIGHT - s->inflight);
