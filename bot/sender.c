@@ -824,9 +824,11 @@ int sender_run(sender *s, volatile sig_atomic_t *stop, volatile sig_atomic_t *re
         if (!drain_until && flush_sent(s) == 0 && s->unclaim)
             give_back_orphans(s);
         if (!drain_until && flush_sent(s) == 0) {
-            err fe = {0}; /* broadcasts top the outbox up, below case traffic */
+            /* Broadcasts top the outbox up, below case traffic. A failure here may be the
+             * first to meet a broken connection: claims are looked over then, as after any. */
+            err fe = {0};
             if (broadcast_feed(s->feeder, s->pg, s->redis, &fe) < 0)
-                trouble(s, fe.msg);
+                pg_trouble(s, fe.msg);
         }
         if (!drain_until && flush_sent(s) == 0 && s->inflight < MAX_INFLIGHT &&
             clock_mono_ms() >= s->budget_wait_until) {

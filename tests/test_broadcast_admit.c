@@ -12,7 +12,7 @@
 static void admission(void **state)
 {
     char url[300], *env[] = {url, "SAMPARK_DAILY_LIMIT=2", "SAMPARK_DAILY_WINDOW_S=2",
-                             "WA_PHONE_NUMBER_ID=admit-test", NULL};
+                             "WA_PHONE_NUMBER_ID=100000000099", NULL};
     err e = {0};
     config *c;
     rds *r;
@@ -23,7 +23,7 @@ static void admission(void **state)
     snprintf(url, sizeof url, "REDIS_URL=%s", tu_env("TEST_REDIS_URL"));
     assert_non_null(c = config_load(env, &e));
     assert_non_null(r = rds_new(c));
-    rep = redisCommand(rds_get(r, &e), "DEL sampark:daily:admit-test");
+    rep = redisCommand(rds_get(r, &e), "DEL sampark:daily:100000000099");
     freeReplyObject(rep);
     assert_int_equal(broadcast_admit(c, r, (const char *[]){"911", "912"}, 2, ok, &wait, &e), 0);
     assert_true(ok[0] && ok[1]);
