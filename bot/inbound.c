@@ -71,6 +71,8 @@ static const db_stmt st_record = {
 
 /* A broadcast's recipient whose number blocked the business is skipped by later broadcasts. */
 #define STATUS_BLOCKED " bl AS (" BROADCAST_SQL_BLOCKED("u", "NULLIF($3, '')::int") "),"
+#define SETTLE_BLOCKED                                                                             \
+    " bl AS (" BROADCAST_SQL_BLOCKED("u", "CASE WHEN u.state = 'failed' THEN u.error_code END") "),"
 
 /* A failed delivery to the citizen of a case is written on the case's events as well. A status
  * for a wamid not stored yet is kept in early_statuses (migration 0013), the highest-ranked one,
@@ -108,7 +110,7 @@ static const db_stmt st_settle_early = {
     "  FROM m WHERE o.wamid = m.wamid AND (" RANK("o.state") ") < (" RANK(
         "m.state") ")"
                    "  AND o.state <> 'sending' RETURNING o.case_id, o.recipient, o.state, o.error, "
-                   "o.error_code),"
+                   "o.error_code, o.purpose)," SETTLE_BLOCKED
                    " ev AS (INSERT INTO case_events (case_id, kind, actor, text, detail)"
                    "  SELECT u.case_id, 'delivery_failed', 'whatsapp', u.error,"
                    "   jsonb_build_object('recipient', u.recipient, 'code', u.error_code)"

@@ -66,7 +66,8 @@ static const db_stmt st_sent = {
     "  sent_at = now(), template = NULLIF(v.template, ''), claimed_until = NULL, error = e.error,"
     "  error_code = e.error_code, updated_at = now()"
     "  FROM v LEFT JOIN e ON e.wamid = v.wamid WHERE o.id = v.id AND o.state = 'sending'"
-    "  RETURNING o.case_id, o.recipient, o.state, o.error, o.error_code)"
+    "  RETURNING o.case_id, o.recipient, o.state, o.error, o.error_code, o.purpose),"
+    " bl AS (" BROADCAST_SQL_BLOCKED("s", "CASE WHEN s.state = 'failed' THEN s.error_code END") ")"
     " " CASES_SQL_DELIVERY_FAILED("s", "'whatsapp'", "s.error", "s.error_code",
                                   "s.state = 'failed'"),
     3};
