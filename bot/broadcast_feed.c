@@ -49,12 +49,15 @@ static const db_stmt st_finish = {
     "  ON r.outbound_id = o.id WHERE o.state IN ('queued', 'sending') AND o.purpose = 'broadcast'"
     "  AND r.broadcast_id = b.id)",
     0};
-/* The claim's work waiting now: recipients with a due unsent message, case traffic included. */
+/* The claim's work waiting now, counted up to a batch ($1): recipients with a due unsent
+ * message, case traffic included. No row while no broadcast runs (nothing to feed). */
 static const db_stmt st_room = {
     "broadcast_room",
-    "SELECT count(DISTINCT recipient) FROM outbound_messages WHERE state IN ('queued', 'sending')"
-    " AND (next_attempt_at IS NULL OR next_attempt_at <= now())",
-    0};
+    "SELECT count(*) FROM (SELECT DISTINCT recipient FROM outbound_messages"
+    "  WHERE state IN ('queued', 'sending') AND (next_attempt_at IS NULL OR next_attempt_at <= "
+    "now())"
+    "  LIMIT $1::int) w WHERE EXISTS (SELECT 1 FROM broadcasts WHERE state = 'running')",
+    1};
 /* The next queued recipients of running broadcasts, oldest broadcast first, with what decides
  * their fate (broadcast_classify). The window is judged an hour short: the message may wait. */
 static const db_stmt st_candidates = {
@@ -218,21 +221,19 @@ static int apply(db *pg, const db_stmt *st, const char *const *ids, size_t n, co
     return rc;
 }
 
-/* How many recipients may enter the outbox now into *space: a batch, less the claim's waiting
- * work (never below 0). */
+/* How many recipients may enter the outbox now into *space: a batch (a fifth of a second at
+ * the send rate, at most FEED_MAX), less the claim's waiting work; 0 while nothing runs. */
 static int room(const broadcast_feeder *f, db *pg, int *space, err *e)
 {
-    PGresult *r = db_query(pg, &st_room, NULL, e);
-    int batch = f->cfg->send_rate / 5;
-    if (!r)
-        return -1;
-    if (batch < 1)
-        batch = 1;
+    int batch = f->cfg->send_rate / 5 < 1 ? 1 : f->cfg->send_rate / 5;
+    char lim[16];
+    PGresult *r;
     if (batch > FEED_MAX)
         batch = FEED_MAX;
-    *space = batch - atoi(PQgetvalue(r, 0, 0));
-    if (*space < 0)
-        *space = 0;
+    snprintf(lim, sizeof lim, "%d", batch);
+    if (!(r = db_query(pg, &st_room, (const char *[]){lim}, e)))
+        return -1;
+    *space = PQntuples(r) ? batch - atoi(PQgetvalue(r, 0, 0)) : 0;
     PQclear(r);
     return 0;
 }
