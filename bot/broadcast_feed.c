@@ -59,14 +59,15 @@ static const db_stmt st_room = {
     "  LIMIT $1::int) w WHERE EXISTS (SELECT 1 FROM broadcasts WHERE state = 'running')",
     1};
 /* The next queued recipients of running broadcasts, oldest broadcast first, with what decides
- * their fate (broadcast_classify). The window is judged an hour short: the message may wait. */
+ * their fate (broadcast_classify), those never held back by the daily limit first. The window is
+ * judged an hour short: the message may wait. */
 static const db_stmt st_candidates = {
     "broadcast_candidates",
     "SELECT r.id, r.phone, COALESCE(s.state = 'stopped', false), s.blocked_at IS NOT NULL,"
     " COALESCE(w.last_inbound_at > now() - interval '23 hours', false)"
     " FROM broadcasts b CROSS JOIN LATERAL (SELECT q.id, q.phone FROM broadcast_recipients q"
-    "  WHERE q.broadcast_id = b.id AND q.state = 'queued'"
-    "  AND (q.not_before IS NULL OR q.not_before <= now()) ORDER BY q.id LIMIT $1::int) r"
+    "  WHERE q.broadcast_id = b.id AND q.state = 'queued' AND q.not_before <= now()"
+    "  ORDER BY q.not_before, q.id LIMIT $1::int) r"
     " LEFT JOIN subscribers s ON s.phone = r.phone LEFT JOIN wa_contacts w ON w.phone = r.phone"
     " WHERE b.state = 'running' ORDER BY b.id, r.id LIMIT $1::int",
     1};
@@ -93,7 +94,7 @@ static const db_stmt st_enqueue = {
     "    'language', jsonb_build_object('code', c.language), 'components', c.components))"
     "  FROM c ORDER BY c.id ON CONFLICT (idempotency_key) DO NOTHING"
     "  RETURNING id, idempotency_key)"
-    " UPDATE broadcast_recipients r SET state = 'sending', outbound_id = ins.id, not_before = NULL,"
+    " UPDATE broadcast_recipients r SET state = 'sending', outbound_id = ins.id,"
     "  updated_at = now() FROM ins, c"
     " WHERE ins.idempotency_key = 'broadcast:' || c.broadcast_id || ':' || c.phone AND r.id = c.id",
     1};

@@ -36,15 +36,16 @@ CREATE TABLE broadcast_recipients (
     state        text NOT NULL DEFAULT 'queued'
                  CHECK (state IN ('queued', 'sending', 'sent', 'delivered', 'read', 'failed',
                                   'skipped')),
-    not_before   timestamptz,            -- the daily limit was full: not fed again before this
+    not_before   timestamptz NOT NULL DEFAULT '-infinity', -- daily limit full: not fed before
     outbound_id  bigint,                 -- outbound_messages.id once fed (no FK: retention may go)
     error_code   integer,
     error        text,
     updated_at   timestamptz NOT NULL DEFAULT now(),
     UNIQUE (broadcast_id, phone)
 );
--- The feeder's walk: the next queued recipients of each running broadcast, in order.
-CREATE INDEX broadcast_recipients_queued ON broadcast_recipients (broadcast_id, id)
+-- The feeder's walk: the next queued recipients of each running broadcast that are due — those
+-- never held back first, in order — one range of this index, however many wait for tomorrow.
+CREATE INDEX broadcast_recipients_queued ON broadcast_recipients (broadcast_id, not_before, id)
     WHERE state = 'queued';
 -- Pause and cancel pull back what is in the outbox and not yet claimed.
 CREATE INDEX broadcast_recipients_sending ON broadcast_recipients (broadcast_id)
