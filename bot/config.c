@@ -43,6 +43,8 @@ static const char *const known_sampark_vars[] = {
     "SAMPARK_MEDIA_DIR",
     "SAMPARK_PORTAL_CODE_TTL_S",
     "SAMPARK_LOG_LEVEL",
+    "SAMPARK_DAILY_LIMIT",
+    "SAMPARK_DAILY_WINDOW_S",
 };
 
 static const char *env_get(char *const *envp, const char *name)
@@ -428,6 +430,17 @@ static int load_numbers(config *c, char *const *envp, err *e)
     /* The portal's login codes live 5 minutes (SPEC section 10); shorter only for tests. */
     if (int_var(envp, "SAMPARK_PORTAL_CODE_TTL_S", 300, 1, 300, &c->portal_code_ttl_s, e) < 0)
         return -1;
+    /* Meta's tiers of business-initiated conversations a day (SPEC section 13); 0: unlimited.
+     * The window is 24 hours; shorter only so the tests can see a day pass. */
+    if (int_var(envp, "SAMPARK_DAILY_LIMIT", 0, 0, 100000, &c->daily_limit, e) < 0 ||
+        int_var(envp, "SAMPARK_DAILY_WINDOW_S", 86400, 1, 86400, &c->daily_window_s, e) < 0)
+        return -1;
+    if (c->daily_limit != 0 && c->daily_limit != 1000 && c->daily_limit != 10000 &&
+        c->daily_limit != 100000 && c->daily_window_s == 86400)
+        return err_set(e, ERR_USER,
+                       "SAMPARK_DAILY_LIMIT: '%d' is not one of Meta's tiers: 1000, 10000, 100000, "
+                       "or 0 for unlimited",
+                       c->daily_limit);
     if (int_var(envp, "SAMPARK_SEND_RATE", 80, 1, 1000, &c->send_rate, e) < 0 ||
         int_var(envp, "SAMPARK_SESSION_TTL_H", 24, 1, 720, &c->session_ttl_h, e) < 0 ||
         int_var(envp, "SAMPARK_SATISFACTION_TIMEOUT_H", 72, 1, 720, &c->satisfaction_timeout_h, e) <

@@ -509,6 +509,26 @@ static int parse_digest(struct ctx *c, struct priv *p, directory *d, json_object
     return 0;
 }
 
+/* A template's approved name and WhatsApp language code, as Meta spells them. */
+static int template_name_lang(struct ctx *c, const char *path, json_object *nm, json_object *lang)
+{
+    const char *s = json_object_get_string(nm);
+    if (!*s || strlen(s) > 512 || strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(s))
+        return fail(c, path,
+                    "name \"%s\" must be the approved template's name: lower-case letters, "
+                    "digits and _",
+                    s);
+    s = json_object_get_string(lang);
+    if (!(strlen(s) == 2 || (strlen(s) == 5 && s[2] == '_' && isupper((unsigned char)s[3]) &&
+                             isupper((unsigned char)s[4]))) ||
+        !islower((unsigned char)s[0]) || !islower((unsigned char)s[1]))
+        return fail(c, path,
+                    "language \"%s\" must be a WhatsApp template language code such as \"hi\" "
+                    "or \"en_US\"",
+                    s);
+    return 0;
+}
+
 static int parse_templates(struct ctx *c, directory *d, json_object *root)
 {
     /* login_code (the portal's code outside the 24-hour window) is optional: without it an
@@ -523,7 +543,6 @@ static int parse_templates(struct ctx *c, directory *d, json_object *root)
     for (const char *const *k = kinds; *k; k++) {
         char path[64];
         json_object *tpl, *nm, *lang;
-        const char *s;
         snprintf(path, sizeof path, "templates.%s", *k);
         if (strcmp(*k, "login_code") == 0 && !json_object_object_get_ex(t, *k, NULL))
             continue;
@@ -532,23 +551,75 @@ static int parse_templates(struct ctx *c, directory *d, json_object *root)
             !(nm = member(c, tpl, path, "name", json_type_string, 1, &rc)) ||
             !(lang = member(c, tpl, path, "language", json_type_string, 1, &rc)))
             return -1;
-        s = json_object_get_string(nm);
-        if (!*s || strlen(s) > 512 ||
-            strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(s))
-            return fail(c, path,
-                        "name \"%s\" must be the approved template's name: lower-case letters, "
-                        "digits and _",
-                        s);
-        s = json_object_get_string(lang);
-        if (!(strlen(s) == 2 || (strlen(s) == 5 && s[2] == '_' && isupper((unsigned char)s[3]) &&
-                                 isupper((unsigned char)s[4]))) ||
-            !islower((unsigned char)s[0]) || !islower((unsigned char)s[1]))
-            return fail(c, path,
-                        "language \"%s\" must be a WhatsApp template language code such as \"hi\" "
-                        "or \"en_US\"",
-                        s);
+        if (template_name_lang(c, path, nm, lang) < 0)
+            return -1;
     }
     d->templates_json = json_object_to_json_string_ext(t, JSON_C_TO_STRING_PLAIN);
+    return 0;
+}
+
+/* One entry of "broadcast_templates": {"name", "language", "params": [names], "buttons":
+ * [quick-reply texts]} — the parameters' names are what `broadcast create` asks --param for. */
+static int parse_broadcast_template(struct ctx *c, json_object *tpl, size_t i)
+{
+    static const char *const keys[] = {"name", "language", "params", "buttons", NULL};
+    char path[64];
+    int rc;
+    json_object *nm, *lang, *params, *buttons;
+    snprintf(path, sizeof path, "broadcast_templates[%zu]", i);
+    if (json_object_get_type(tpl) != json_type_object)
+        return fail(c, path, "must be an object with name, language, params and buttons");
+    if (check_keys(c, tpl, path, keys) < 0 ||
+        !(nm = member(c, tpl, path, "name", json_type_string, 1, &rc)) ||
+        !(lang = member(c, tpl, path, "language", json_type_string, 1, &rc)) ||
+        template_name_lang(c, path, nm, lang) < 0)
+        return -1;
+    params = member(c, tpl, path, "params", json_type_array, 0, &rc);
+    if (rc < 0 || (buttons = member(c, tpl, path, "buttons", json_type_array, 0, &rc), rc < 0))
+        return -1;
+    for (size_t k = 0; params && k < json_object_array_length(params); k++) {
+        json_object *v = json_object_array_get_idx(params, k);
+        if (json_object_get_type(v) != json_type_string || !*json_object_get_string(v))
+            return fail(c, path, "params[%zu] must be the parameter's name, a non-empty string", k);
+    }
+    if (buttons && json_object_array_length(buttons) > 3)
+        return fail(c, path, "has %zu buttons; a template has at most 3 quick replies",
+                    json_object_array_length(buttons));
+    for (size_t k = 0; buttons && k < json_object_array_length(buttons); k++) {
+        json_object *v = json_object_array_get_idx(buttons, k);
+        if (json_object_get_type(v) != json_type_string || !*json_object_get_string(v) ||
+            text_utf8_chars(json_object_get_string(v)) > 25)
+            return fail(c, path, "buttons[%zu] must be a quick reply's text, 1 to 25 letters", k);
+    }
+    return 0;
+}
+
+/* "broadcast_templates", optional: the templates `sampark broadcast create` may send. */
+static int parse_broadcast_templates(struct ctx *c, directory *d, json_object *root)
+{
+    int rc;
+    json_object *list =
+        member(c, root, "directory", "broadcast_templates", json_type_array, 0, &rc);
+    if (rc < 0)
+        return -1;
+    d->broadcast_templates_json = "[]";
+    if (!list)
+        return 0;
+    for (size_t i = 0; i < json_object_array_length(list); i++) {
+        const char *name;
+        if (parse_broadcast_template(c, json_object_array_get_idx(list, i), i) < 0)
+            return -1;
+        name = json_object_get_string(
+            json_object_object_get(json_object_array_get_idx(list, i), "name"));
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(name, json_object_get_string(json_object_object_get(
+                                 json_object_array_get_idx(list, j), "name"))) == 0) {
+                char path[64];
+                snprintf(path, sizeof path, "broadcast_templates[%zu]", i);
+                return fail(c, path, "duplicate template name \"%s\" (also [%zu])", name, j);
+            }
+    }
+    d->broadcast_templates_json = json_object_to_json_string_ext(list, JSON_C_TO_STRING_PLAIN);
     return 0;
 }
 
@@ -812,9 +883,9 @@ directory *directory_helpdesk_parse(const char *json, size_t len, const char *so
 
 directory *directory_parse(const char *json, size_t len, const char *source, err *e)
 {
-    static const char *const keys[] = {"district",   "languages", "departments",
-                                       "escalation", "digest",    "templates",
-                                       "urgent",     "helpdesk",  NULL};
+    static const char *const keys[] = {
+        "district",  "languages", "departments", "escalation",          "digest",
+        "templates", "urgent",    "helpdesk",    "broadcast_templates", NULL};
     static const char *const dkeys[] = {"code", "name", NULL};
     struct ctx c = {source ? source : "directory", e};
     directory *d = parse_object(&c, json, len, "directory");
@@ -872,8 +943,8 @@ directory *directory_parse(const char *json, size_t len, const char *source, err
             goto fail;
     }
     if (parse_escalation(&c, p, d, root) < 0 || parse_digest(&c, p, d, root) < 0 ||
-        parse_templates(&c, d, root) < 0 || parse_urgent(&c, p, d, root) < 0 ||
-        parse_helpdesk(&c, p, d, root) < 0)
+        parse_templates(&c, d, root) < 0 || parse_broadcast_templates(&c, d, root) < 0 ||
+        parse_urgent(&c, p, d, root) < 0 || parse_helpdesk(&c, p, d, root) < 0)
         goto fail;
     return d;
 fail:
@@ -913,6 +984,10 @@ void directory_free(directory *d)
 static const db_stmt st_lock = {"directory_lock", "SELECT pg_advisory_xact_lock(23434223381924178)",
                                 0};
 static const db_stmt st_current = {"directory_current", "SELECT code FROM districts", 0};
+/* Broadcast templates (migration 0026) beside the rest: changing them changes no count. */
+static const db_stmt st_broadcast_templates = {
+    "directory_broadcast_templates",
+    "UPDATE districts SET broadcast_templates = COALESCE($1::jsonb, '[]')", 1};
 static const db_stmt st_district = {
     "directory_district",
     "INSERT INTO districts AS t (code, name, languages, nodal_phones, nodal_after_hours,"
@@ -1087,6 +1162,8 @@ int directory_store(db *d, const directory *dir, directory_stats *st, err *e)
                                 digest, dir->daily_at, dir->weekly_day, dir->timezone,
                                 dir->templates_json, urgent, urgent_h, dir->helpdesk_json},
                &st->district_added, &st->district_changed, e) < 0 ||
+        db_exec(d, &st_broadcast_templates, (const char *[]){dir->broadcast_templates_json}, e) <
+            0 ||
         store_departments(d, dir, st, codes, e) < 0 || db_commit(d, e) < 0)
         goto rollback;
     rc = 0;

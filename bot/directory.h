@@ -72,6 +72,7 @@ typedef struct directory {
     const char *weekly_day; /* monday..sunday */
     const char *timezone;
     const char *templates_json;
+    const char *broadcast_templates_json; /* "broadcast_templates" as given, compact ("[]") */
     const char **urgent_keywords; /* words that make a complaint urgent (defaults when not given) */
     size_t nurgent_keywords;
     int urgent_sla_hours;      /* SLA of urgent cases, default 4 */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "broadcast.h"
 #include "cases.h"
 #include "chat.h"
 #include "clock.h"
@@ -45,6 +46,8 @@ static const char usage_text[] =
     "  digest [--at ISO8601]         build and send the collector digest now\n"
     "  roster show [--at ISO8601]    who is on the helpdesk's duty now (or then)\n"
     "  chat [--as PHONE]             terminal simulator of the conversation\n"
+    "  broadcast create --template NAME [--param V]... --to SEGMENT   a template broadcast\n"
+    "  broadcast start|pause|cancel|show ID, broadcast list\n"
     "Configuration comes from the environment; see README.md.\n";
 
 static int fail(const err *e)
@@ -398,6 +401,84 @@ static int cmd_case(const config *c, int argc, char **argv)
     return 0;
 }
 
+#define MAX_PARAMS 10
+
+/* `broadcast create --template NAME [--param V]... --to SEGMENT` (SPEC section 13). */
+static int cmd_broadcast_create(db *pg, int argc, char **argv)
+{
+    static const struct option opts[] = {{"template", required_argument, NULL, 't'},
+                                         {"param", required_argument, NULL, 'p'},
+                                         {"to", required_argument, NULL, 'o'},
+                                         {NULL, 0, NULL, 0}};
+    const char *tpl = NULL, *to = NULL, *params[MAX_PARAMS];
+    size_t nparams = 0;
+    broadcast_created out;
+    err e = {0};
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (opt == 't')
+            tpl = optarg;
+        else if (opt == 'o')
+            to = optarg;
+        else if (opt == 'p' && nparams < MAX_PARAMS)
+            params[nparams++] = optarg;
+        else
+            return usage_error("broadcast create: unknown option %s, or more than %d --param",
+                               argv[optind - 1], MAX_PARAMS);
+    }
+    if (optind < argc)
+        return usage_error("broadcast create: unexpected argument '%s'", argv[optind]);
+    if (!tpl || !to)
+        return usage_error("broadcast create: --template NAME and --to SEGMENT are required");
+    if (broadcast_create(pg, tpl, params, nparams, to, "cli", stderr, &out, &e) < 0)
+        return fail(&e);
+    printf("broadcast %s: %ld recipients, %ld skipped (stopped or blocked); "
+           "start it with: sampark broadcast start %s\n",
+           out.id, out.recipients, out.skipped, out.id);
+    return 0;
+}
+
+/* `broadcast create|start|pause|cancel|show|list`. */
+static int cmd_broadcast(const config *c, int argc, char **argv)
+{
+    const char *sub = argc > 1 ? argv[1] : "";
+    err e = {0};
+    db *pg;
+    int rc = 0;
+    char *text = NULL;
+    if (strcmp(sub, "create") != 0 && strcmp(sub, "list") != 0 && strcmp(sub, "start") != 0 &&
+        strcmp(sub, "pause") != 0 && strcmp(sub, "cancel") != 0 && strcmp(sub, "show") != 0)
+        return usage_error("broadcast: expected create, start, pause, cancel, show or list");
+    if (strcmp(sub, "create") != 0 && argc != (strcmp(sub, "list") == 0 ? 2 : 3))
+        return usage_error("broadcast %s: expected %s", sub,
+                           strcmp(sub, "list") == 0 ? "no argument" : "one broadcast ID");
+    if (!(pg = db_open(c->database_url, &e)))
+        return fail(&e);
+    if (strcmp(sub, "create") == 0)
+        rc = cmd_broadcast_create(pg, argc - 1, argv + 1);
+    else if (strcmp(sub, "list") == 0)
+        rc = (text = broadcast_list(pg, &e)) ? 0 : -1;
+    else if (strcmp(sub, "show") == 0)
+        rc = (text = broadcast_show(pg, argv[2], &e)) ? 0 : -1;
+    else if ((strcmp(sub, "start") == 0   ? broadcast_start(pg, argv[2], &e)
+              : strcmp(sub, "pause") == 0 ? broadcast_pause(pg, argv[2], &e)
+                                          : broadcast_cancel(pg, argv[2], &e)) < 0)
+        rc = -1;
+    else
+        printf("broadcast %s: %s\n", argv[2],
+               strcmp(sub, "start") == 0   ? "running"
+               : strcmp(sub, "pause") == 0 ? "paused"
+                                           : "cancelled");
+    db_close(pg);
+    if (rc < 0)
+        return fail(&e);
+    if (text)
+        fputs(text, stdout);
+    free(text);
+    return rc;
+}
+
 static int cmd_chat(const config *c, int argc, char **argv)
 {
     static const struct option opts[] = {{"as", required_argument, NULL, 'a'}, {NULL, 0, NULL, 0}};
@@ -495,6 +576,8 @@ int main(int argc, char **argv)
         rc = cmd_chat(c, argc - 1, argv + 1);
     else if (strcmp(argv[1], "case") == 0)
         rc = cmd_case(c, argc - 1, argv + 1);
+    else if (strcmp(argv[1], "broadcast") == 0)
+        rc = cmd_broadcast(c, argc - 1, argv + 1);
     else if (strcmp(argv[1], "roster") == 0)
         rc = cmd_roster(c, argc - 1, argv + 1);
     else if (strcmp(argv[1], "scheduler") == 0 || strcmp(argv[1], "digest") == 0)

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "broadcast.h"
 #include "cases.h"
 #include "clock.h"
 #include "catalogue.h"
@@ -65,7 +66,8 @@ static const db_stmt st_sent = {
     "  sent_at = now(), template = NULLIF(v.template, ''), claimed_until = NULL, error = e.error,"
     "  error_code = e.error_code, updated_at = now()"
     "  FROM v LEFT JOIN e ON e.wamid = v.wamid WHERE o.id = v.id AND o.state = 'sending'"
-    "  RETURNING o.case_id, o.recipient, o.state, o.error, o.error_code)"
+    "  RETURNING o.case_id, o.recipient, o.state, o.error, o.error_code, o.purpose),"
+    " bl AS (" BROADCAST_SQL_BLOCKED("s", "CASE WHEN s.state = 'failed' THEN s.error_code END") ")"
     " " CASES_SQL_DELIVERY_FAILED("s", "'whatsapp'", "s.error", "s.error_code",
                                   "s.state = 'failed'"),
     3};
@@ -80,7 +82,9 @@ static const db_stmt st_failed = {
     "sender_failed",
     "WITH f AS (UPDATE outbound_messages SET state = 'failed', claimed_until = NULL,"
     "  error_code = NULLIF($2, '')::int, error = $3, updated_at = now()"
-    "  WHERE id = $1::bigint AND state = 'sending' RETURNING case_id, recipient)"
+    "  WHERE id = $1::bigint AND state = 'sending' RETURNING case_id, recipient, purpose),"
+    /* a broadcast's recipient who blocked the business is skipped by later ones */
+    " bl AS (" BROADCAST_SQL_BLOCKED("f", "NULLIF($2, '')::int") ")"
     " " CASES_SQL_DELIVERY_FAILED("f", "'system'", "$3", "NULLIF($2, '')::int", "true"),
     3};
 static const db_stmt st_release = {
@@ -151,6 +155,7 @@ struct sender {
     CURL *idle[MAX_INFLIGHT];
     int nidle;
     struct curl_slist *headers; /* Authorization and Content-Type, shared by every request */
+    broadcast_feeder *feeder;   /* moves broadcast recipients into the outbox (broadcast_feed.c) */
 };
 
 static void trouble(sender *s, const char *msg)
@@ -173,6 +178,11 @@ sender *sender_new(const config *c, err *e)
         return NULL;
     }
     s->cfg = c;
+    if (!(s->feeder = broadcast_feeder_new(c))) {
+        sender_free(s);
+        err_set(e, ERR_ENV, "out of memory");
+        return NULL;
+    }
     if (!(s->cat = catalogue_load(c->flows_dir, e))) {
         sender_free(s);
         return NULL;
@@ -238,6 +248,7 @@ void sender_free(sender *s)
         curl_global_cleanup();
     }
     json_object_put(s->templates);
+    broadcast_feeder_free(s->feeder);
     catalogue_free(s->cat);
     db_close(s->pg);
     rds_free(s->redis);
@@ -813,6 +824,13 @@ int sender_run(sender *s, volatile sig_atomic_t *stop, volatile sig_atomic_t *re
         /* Deliveries not yet recorded come first; nothing new is claimed until they are. */
         if (!drain_until && flush_sent(s) == 0 && s->unclaim)
             give_back_orphans(s);
+        if (!drain_until && flush_sent(s) == 0) {
+            /* Broadcasts top the outbox up, below case traffic. A failure here may be the
+             * first to meet a broken connection: claims are looked over then, as after any. */
+            err fe = {0};
+            if (broadcast_feed(s->feeder, s->pg, s->redis, &fe) < 0)
+                pg_trouble(s, fe.msg);
+        }
         if (!drain_until && flush_sent(s) == 0 && s->inflight < MAX_INFLIGHT &&
             clock_mono_ms() >= s->budget_wait_until) {
             started = claim(s, MAX_INFLIGHT - s->inflight);

@@ -143,6 +143,9 @@ static void malformed(void **state)
         {"WA_API_BASE=http://127.0.0.1:x@evil.example/", "WA_API_BASE"},
         {"WA_API_BASE=http://[::1]:@evil.example/", "WA_API_BASE"},
         {"WA_API_BASE=https://user:pw@graph.facebook.com/v21.0", "WA_API_BASE"},
+        {"SAMPARK_DAILY_LIMIT=5000", "SAMPARK_DAILY_LIMIT"}, /* not one of Meta's tiers */
+        {"SAMPARK_DAILY_LIMIT=-1", "SAMPARK_DAILY_LIMIT"},
+        {"SAMPARK_DAILY_WINDOW_S=0", "SAMPARK_DAILY_WINDOW_S"},
         {"SAMPARK_QUEUE_MAX=9", "SAMPARK_QUEUE_MAX"},
         {"SAMPARK_QUEUE_MAX=1e6", "SAMPARK_QUEUE_MAX"},
         {"WA_PHONE_NUMBER_ID=+91 98000", "WA_PHONE_NUMBER_ID"},

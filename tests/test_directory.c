@@ -141,6 +141,28 @@ static void invalid_inputs(void **state)
         {"}}}\n", "}}}\n{}", "t.json:16:1"},
         {"\"departments\": [", "\"departments\": [], \"x\": [", "unknown field \"x\""},
         {"\"Ration card\"", "\"Ration \xC3\x28\"", "t.json:"},
+        {"\"departments\": [", "\"broadcast_templates\": {}, \"departments\": [",
+         "\"broadcast_templates\" must be a list"},
+        {"\"departments\": [",
+         "\"broadcast_templates\": [{\"name\": \"Scheme\", \"language\": \"hi\"}], "
+         "\"departments\": [",
+         "broadcast_templates[0]: name \"Scheme\""},
+        {"\"departments\": [",
+         "\"broadcast_templates\": [{\"name\": \"s\", \"language\": \"hi\", \"params\": [1]}], "
+         "\"departments\": [",
+         "broadcast_templates[0]: params[0]"},
+        {"\"departments\": [",
+         "\"broadcast_templates\": [{\"name\": \"s\", \"language\": \"hi\", \"buttons\": [\"a\", "
+         "\"b\", \"c\", \"d\"]}], \"departments\": [",
+         "has 4 buttons"},
+        {"\"departments\": [",
+         "\"broadcast_templates\": [{\"name\": \"s\", \"language\": \"hi\"}, {\"name\": \"s\", "
+         "\"language\": \"en\"}], \"departments\": [",
+         "duplicate template name \"s\""},
+        {"\"departments\": [",
+         "\"broadcast_templates\": [{\"name\": \"s\", \"language\": \"hi\", \"x\": 1}], "
+         "\"departments\": [",
+         "broadcast_templates[0]: unknown field \"x\""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *json = tu_replace(base, cases[i].from, cases[i].to);

@@ -1,0 +1,117 @@
+/* broadcast.h — broadcasts (SPEC section 13, issue 20): an approved template with parameters
+ * sent to a segment of phones (migration 0026 owns the tables). Creating one validates the
+ * template against the directory's "broadcast_templates" and fixes its recipients; the sender
+ * role's feeder (broadcast_feed) moves them into the outbox a small batch at a time, below case
+ * traffic and within SAMPARK_DAILY_LIMIT. Never sends a free-form message: only templates. */
+#ifndef SAMPARK_BROADCAST_H
+#define SAMPARK_BROADCAST_H
+
+#include <stdio.h>
+
+#include "config.h"
+#include "db.h"
+#include "err.h"
+#include "rds.h"
+
+/* Graph error codes that mean the number will not take our messages: 131026 (undeliverable:
+ * blocked the business, or not on WhatsApp) and 131050 (stopped marketing messages). */
+#define BROADCAST_BLOCKED_CODES "131026, 131050"
+
+/* An outbox row (relation rel, with recipient and purpose) that failed with Graph code `code`
+ * marks its recipient blocked: later broadcasts skip it. A CTE body for the statements that
+ * record failures (inbound.c's status, sender.c's failure). subscribers is bot/subscribers.c's
+ * table (migration 0025); this is the one write broadcasts make to it. */
+#define BROADCAST_SQL_BLOCKED(rel, code)                                                           \
+    "INSERT INTO subscribers AS s (phone, blocked_at) SELECT DISTINCT " rel ".recipient, now()"    \
+    " FROM " rel " WHERE " rel ".purpose = 'broadcast' AND (" code                                 \
+    ") IN (" BROADCAST_BLOCKED_CODES ") AND " rel ".recipient ~ '^[0-9]{5,20}$'"                   \
+    " ON CONFLICT (phone) DO UPDATE SET blocked_at = COALESCE(s.blocked_at, now()),"               \
+    " updated_at = now()"
+
+/* ---- pure parts (unit-tested) ---------------------------------------------------------------- */
+
+typedef enum {
+    BROADCAST_TO_SUBSCRIBERS,
+    BROADCAST_TO_VILLAGE,
+    BROADCAST_TO_BLOCK,
+    BROADCAST_TO_DEPARTMENT,
+    BROADCAST_TO_FILE
+} broadcast_to;
+
+typedef struct broadcast_segment {
+    broadcast_to kind;
+    char value[256]; /* the village, block, department code or file path */
+    int days;        /* department: cases filed in the last days (default 30) */
+} broadcast_segment;
+
+/* `--to` as the operator wrote it: subscribers | village=V | block=B | department=D[,days=N] |
+ * file=PATH. 0, or -1 with e naming what is wrong. */
+int broadcast_parse_segment(const char *to, broadcast_segment *out, err *e);
+
+/* The phones of a CSV file's text (the first column; a header line "phone" is allowed; blank
+ * lines are ignored): each good one, once, into *phones (malloc'd array of malloc'd strings).
+ * Each bad line — not a WhatsApp number, or a repeat — is written to report as
+ * "SOURCE:LINE: why" and skipped. Returns how many lines were bad, -1 out of memory. */
+int broadcast_read_phones(const char *text, const char *source, FILE *report, char ***phones,
+                          size_t *nphones);
+void broadcast_free_phones(char **phones, size_t n);
+
+/* The template `name` of the directory's broadcast_templates (JSON text) with these
+ * parameters: Graph's "components" (body parameters, quick-reply payloads "broadcast:ID" —
+ * the payload's id is filled in by create) into *components (malloc'd), the language into
+ * lang. -1 and e naming the expected parameters when name is unknown or nparams is wrong. */
+int broadcast_check_template(const char *templates_json, const char *name,
+                             const char *const *params, size_t nparams, char *lang, size_t langsz,
+                             char **components, err *e);
+
+/* What the feeder does with one queued recipient. */
+typedef enum {
+    BROADCAST_SKIP_STOPPED, /* said STOP: no broadcast reaches them */
+    BROADCAST_SKIP_BLOCKED, /* Graph said the number blocked the business */
+    BROADCAST_FREE,         /* inside their 24-hour window: not counted against the daily limit */
+    BROADCAST_COUNTED       /* outside it: needs a place in the day's limit */
+} broadcast_fate;
+broadcast_fate broadcast_classify(int stopped, int blocked, int window_open);
+
+/* ---- commands ------------------------------------------------------------------------------- */
+
+typedef struct broadcast_created {
+    char id[24];
+    long recipients; /* queued to receive it */
+    long skipped;    /* in the segment but stopped or blocked */
+} broadcast_created;
+
+/* `broadcast create`: refuses an unknown template, a wrong number of parameters, an unknown
+ * department, an empty segment (ERR_USER); a CSV's bad lines go to report. */
+int broadcast_create(db *d, const char *template_name, const char *const *params, size_t nparams,
+                     const char *to, const char *created_by, FILE *report, broadcast_created *out,
+                     err *e);
+/* start (a draft or paused one), pause (a running one), cancel (any not done or cancelled):
+ * pause and cancel take back at once whatever the outbox holds unclaimed. */
+int broadcast_start(db *d, const char *id, err *e);
+int broadcast_pause(db *d, const char *id, err *e);
+int broadcast_cancel(db *d, const char *id, err *e);
+/* `broadcast show ID` and `broadcast list` as text (malloc'd). */
+char *broadcast_show(db *d, const char *id, err *e);
+char *broadcast_list(db *d, err *e);
+
+/* ---- delivery (broadcast_feed.c) ------------------------------------------------------------ */
+
+typedef struct broadcast_feeder broadcast_feeder;
+broadcast_feeder *broadcast_feeder_new(const config *c);
+void broadcast_feeder_free(broadcast_feeder *f);
+/* One step of the feeder, at most every 100 ms (sooner calls return 0 at once): recipients
+ * moved into the outbox, or -1 and e. */
+int broadcast_feed(broadcast_feeder *f, db *pg, rds *redis, err *e);
+/* Admits phones[0..n) (n at most BROADCAST_ADMIT_MAX) to the rolling window of the daily limit,
+ * atomically across processes: ok[i] 1 when phone i is already in the window or the window
+ * holds fewer than cfg->daily_limit (it is then added at Redis's time), else 0; *wait_ms until
+ * the window's oldest entry leaves when it is full (0 otherwise). */
+#define BROADCAST_ADMIT_MAX 200
+int broadcast_admit(const config *cfg, rds *redis, const char *const *phones, size_t n, int *ok,
+                    long long *wait_ms, err *e);
+/* Takes back into broadcast_recipients what the outbox holds unclaimed for broadcasts paused or
+ * cancelled in the last minute (the commands, and the feeder for a row released after them). */
+int broadcast_pull_back(db *d, err *e);
+
+#endif
