@@ -13,21 +13,6 @@
 #include "err.h"
 #include "rds.h"
 
-/* Graph error codes that mean the number will not take our messages: 131026 (undeliverable:
- * blocked the business, or not on WhatsApp) and 131050 (stopped marketing messages). */
-#define BROADCAST_BLOCKED_CODES "131026, 131050"
-
-/* An outbox row (relation rel, with recipient and purpose) that failed with Graph code `code`
- * marks its recipient blocked: later broadcasts skip it. A CTE body for the statements that
- * record failures (inbound.c's status, sender.c's failure). subscribers is bot/subscribers.c's
- * table (migration 0025); this is the one write broadcasts make to it. */
-#define BROADCAST_SQL_BLOCKED(rel, code)                                                           \
-    "INSERT INTO subscribers AS s (phone, blocked_at) SELECT DISTINCT " rel ".recipient, now()"    \
-    " FROM " rel " WHERE " rel ".purpose = 'broadcast' AND (" code                                 \
-    ") IN (" BROADCAST_BLOCKED_CODES ") AND " rel ".recipient ~ '^[0-9]{5,20}$'"                   \
-    " ON CONFLICT (phone) DO UPDATE SET blocked_at = COALESCE(s.blocked_at, now()),"               \
-    " updated_at = now()"
-
 /* ---- pure parts (unit-tested) ---------------------------------------------------------------- */
 
 typedef enum {

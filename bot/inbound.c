@@ -4,7 +4,7 @@
  * for the real one); wa_contacts always keeps the latest profile name. */
 #include "inbound.h"
 
-#include "broadcast.h"
+#include "subscribers.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,9 +70,9 @@ static const db_stmt st_record = {
     "THEN 3 WHEN 'read' THEN 4 WHEN 'failed' THEN 5 ELSE -1 END"
 
 /* A broadcast's recipient whose number blocked the business is skipped by later broadcasts. */
-#define STATUS_BLOCKED " bl AS (" BROADCAST_SQL_BLOCKED("u", "NULLIF($3, '')::int") "),"
+#define STATUS_BLOCKED " bl AS (" SUBSCRIBERS_SQL_BLOCKED("u", "NULLIF($3, '')::int") "),"
 #define SETTLE_BLOCKED                                                                             \
-    " bl AS (" BROADCAST_SQL_BLOCKED("u", "CASE WHEN u.state = 'failed' THEN u.error_code END") "),"
+    " bl AS (" SUBSCRIBERS_SQL_BLOCKED("u", "CASE WHEN u.state = 'failed' THEN u.error_code END") "),"
 
 /* A failed delivery to the citizen of a case is written on the case's events as well. A status
  * for a wamid not stored yet is kept in early_statuses (migration 0013), the highest-ranked one,

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "broadcast.h"
+#include "subscribers.h"
 #include "cases.h"
 #include "clock.h"
 #include "catalogue.h"
@@ -67,7 +68,7 @@ static const db_stmt st_sent = {
     "  error_code = e.error_code, updated_at = now()"
     "  FROM v LEFT JOIN e ON e.wamid = v.wamid WHERE o.id = v.id AND o.state = 'sending'"
     "  RETURNING o.case_id, o.recipient, o.state, o.error, o.error_code, o.purpose),"
-    " bl AS (" BROADCAST_SQL_BLOCKED("s", "CASE WHEN s.state = 'failed' THEN s.error_code END") ")"
+    " bl AS (" SUBSCRIBERS_SQL_BLOCKED("s", "CASE WHEN s.state = 'failed' THEN s.error_code END") ")"
     " " CASES_SQL_DELIVERY_FAILED("s", "'whatsapp'", "s.error", "s.error_code",
                                   "s.state = 'failed'"),
     3};
@@ -84,7 +85,7 @@ static const db_stmt st_failed = {
     "  error_code = NULLIF($2, '')::int, error = $3, updated_at = now()"
     "  WHERE id = $1::bigint AND state = 'sending' RETURNING case_id, recipient, purpose),"
     /* a broadcast's recipient who blocked the business is skipped by later ones */
-    " bl AS (" BROADCAST_SQL_BLOCKED("f", "NULLIF($2, '')::int") ")"
+    " bl AS (" SUBSCRIBERS_SQL_BLOCKED("f", "NULLIF($2, '')::int") ")"
     " " CASES_SQL_DELIVERY_FAILED("f", "'system'", "$3", "NULLIF($2, '')::int", "true"),
     3};
 static const db_stmt st_release = {

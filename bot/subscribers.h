@@ -16,9 +16,9 @@ typedef struct subscriber {
     char block[404];
     char state[16];
     char consent_via[16];
-    int has_consent;   /* consent_at is set */
+    int has_consent;     /* consent_at is set */
     int ever_subscribed; /* subscribed_at is set: START resumes the subscription */
-    int blocked;       /* blocked_at is set */
+    int blocked;         /* blocked_at is set */
 } subscriber;
 
 /* phone subscribes to scheme updates, now, by via ("menu", "portal"): village (NULL or "":
@@ -36,5 +36,20 @@ int subscribers_block(db *d, const char *phone, err *e);
 int subscribers_learn_village(db *d, const char *phone, const char *village, err *e);
 /* phone's row into out: 1 found, 0 none (out zeroed), -1 error. */
 int subscribers_get(db *d, const char *phone, subscriber *out, err *e);
+
+/* Graph error codes that mean the number will not take our messages: 131026 (undeliverable:
+ * blocked the business, or not on WhatsApp) and 131050 (stopped marketing messages). */
+#define SUBSCRIBERS_BLOCKED_CODES "131026, 131050"
+
+/* An outbox row (relation rel, with recipient and purpose) that failed with Graph code `code`
+ * marks its recipient blocked: later broadcasts skip it. A CTE body for the statements that
+ * record failures (inbound.c's status, sender.c's failure): the table's SQL stays this module's,
+ * embedded in theirs so the failure and the mark are one statement. */
+#define SUBSCRIBERS_SQL_BLOCKED(rel, code)                                                         \
+    "INSERT INTO subscribers AS s (phone, blocked_at) SELECT DISTINCT " rel ".recipient, now()"    \
+    " FROM " rel " WHERE " rel ".purpose = 'broadcast' AND (" code                                 \
+    ") IN (" SUBSCRIBERS_BLOCKED_CODES ") AND " rel ".recipient ~ '^[0-9]{5,20}$'"                 \
+    " ON CONFLICT (phone) DO UPDATE SET blocked_at = COALESCE(s.blocked_at, now()),"               \
+    " updated_at = now()"
 
 #endif
