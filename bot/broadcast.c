@@ -76,10 +76,12 @@ int broadcast_parse_segment(const char *to, broadcast_segment *out, err *e)
                    to);
 }
 
+/* A WhatsApp id: the country code and the number, 11 to 15 digits, no leading 0 (a bare
+ * 10-digit Indian number would go to another country's number). */
 static int is_phone(const char *s)
 {
     size_t n = strlen(s);
-    return n >= 8 && n <= 15 && strspn(s, "0123456789") == n;
+    return n >= 11 && n <= 15 && s[0] != '0' && strspn(s, "0123456789") == n;
 }
 
 /* The first field of a CSV line, quotes, spaces, '+' and a UTF-8 BOM removed, into out. */
@@ -344,7 +346,7 @@ static const db_stmt st_to_block = {
 static const db_stmt st_to_department = {
     "broadcast_to_department",
     RECIPIENTS("SELECT DISTINCT citizen_phone AS phone FROM cases WHERE department_code = $2"
-               " AND created_at > now() - $3::int * interval '1 day'"),
+               " AND created_at > now() - $3::int * interval '1 day' AND citizen_phone IS NOT NULL"),
     3};
 static const db_stmt st_to_file = {"broadcast_to_file",
                                    RECIPIENTS("SELECT DISTINCT unnest($2::text[]) AS phone"), 2};

@@ -50,12 +50,14 @@ static const db_stmt st_finish = {
     "  AND r.broadcast_id = b.id)",
     0};
 /* The claim's work waiting now, counted up to a batch ($1): recipients with a due unsent
- * message, case traffic included. No row while no broadcast runs (nothing to feed). */
+ * message, case traffic included — and broadcast rows backing off too (a throttled Graph must
+ * not let batches pile up that all fall due at once ahead of a citizen's reply). No row while no
+ * broadcast runs (nothing to feed). */
 static const db_stmt st_room = {
     "broadcast_room",
     "SELECT count(*) FROM (SELECT DISTINCT recipient FROM outbound_messages"
     "  WHERE state IN ('queued', 'sending') AND (next_attempt_at IS NULL OR next_attempt_at <= "
-    "now())"
+    "now() OR purpose = 'broadcast')"
     "  LIMIT $1::int) w WHERE EXISTS (SELECT 1 FROM broadcasts WHERE state = 'running')",
     1};
 /* The next queued recipients of running broadcasts, oldest broadcast first, with what decides
@@ -110,7 +112,8 @@ static const char admit_lua[] =
     "local n = redis.call('ZCARD', KEYS[1])\n"
     "local out = {0}\n"
     "for i = 3, #ARGV do\n"
-    "  if redis.call('ZSCORE', KEYS[1], ARGV[i]) then out[#out + 1] = 1\n"
+    "  if redis.call('ZSCORE', KEYS[1], ARGV[i]) then\n"
+    "    redis.call('ZADD', KEYS[1], now, ARGV[i]); out[#out + 1] = 1\n"
     "  elseif n < limit then\n"
     "    redis.call('ZADD', KEYS[1], now, ARGV[i]); n = n + 1; out[#out + 1] = 1\n"
     "  else out[#out + 1] = 0 end\n"

@@ -530,9 +530,10 @@ static int send_out(conv *cv, const wa_message *m, size_t i, const engine_out *o
  * citizen with a case not closed, that its updates still come; START resumes only a number
  * that had stopped. The session is not touched: a draft complaint waits for its next answer.
  * 1 answered, 0 not such a message (the flow's), -1 error. */
-static int stop_or_start(conv *cv, const wa_message *m, const char *lang, conv_sink sink, void *ud,
-                         err *e)
+static int stop_or_start(conv *cv, const wa_message *m, const char *lang, int in_chat,
+                         conv_sink sink, void *ud, err *e)
 {
+    static const char *const english[] = {"stop", "start", "unsubscribe", NULL};
     const char *words = m->kind == WA_MSG_TEXT     ? m->text
                         : m->kind == WA_MSG_BUTTON ? m->reply_title
                                                    : NULL;
@@ -541,6 +542,8 @@ static int stop_or_start(conv *cv, const wa_message *m, const char *lang, conv_s
     msg_id id;
     int rc;
     if (!words || text_normalize(words, norm, sizeof norm) == 0 || !norm[0])
+        return 0;
+    if (in_chat && m->kind == WA_MSG_TEXT && !words_in(norm, english))
         return 0;
     if (words_in(norm, words_stop)) {
         if (subscribers_stop(cv->pg, m->from, e) < 0 || (rc = case_open_for(cv->pg, m->from, e)) < 0)
@@ -696,8 +699,10 @@ static int step_in_tx(conv *cv, const wa_message *m, engine_session *s, int expi
         metrics_limited(LIMIT_MESSAGES);
         return 0;
     }
-    /* STOP and START come before everything a citizen's message may belong to. */
-    if ((handled = stop_or_start(cv, m, s->lang, sink, ud, e)) != 0)
+    /* STOP and START come before everything a citizen's message may belong to — but in a live
+     * helpdesk conversation "बंद" or "चालू" may be the answer to the officer's question: there
+     * only the English words and a template's button count. */
+    if ((handled = stop_or_start(cv, m, s->lang, info.chat_open, sink, ud, e)) != 0)
         return handled < 0 ? -1 : 0;
     idx = s->state[0] && !expired ? flow_state_index(cv->flows, s->state) : -1;
     in_confirm = idx >= 0 && (cv->flows->states[idx].kind == FLOW_CONFIRM ||

@@ -14,7 +14,8 @@ static const db_stmt st_subscribe = {
     " VALUES ($1, $2, $3, $4, 'subscribed', now(), $5, now())"
     " ON CONFLICT (phone) DO UPDATE SET village = COALESCE($2, s.village),"
     "  village_key = COALESCE($3, s.village_key), block = $4, state = 'subscribed',"
-    "  consent_at = now(), consent_via = $5, subscribed_at = now(), updated_at = now()",
+    "  consent_at = now(), consent_via = $5, subscribed_at = now(), blocked_at = NULL,"
+    "  updated_at = now()",
     5};
 static const db_stmt st_stop = {
     "subscribers_stop",
@@ -26,7 +27,8 @@ static const db_stmt st_stop = {
 static const db_stmt st_start = {
     "subscribers_start",
     "UPDATE subscribers SET state = CASE WHEN subscribed_at IS NULL THEN NULL"
-    "  ELSE 'subscribed' END, consent_at = now(), consent_via = 'keyword', updated_at = now()"
+    "  ELSE 'subscribed' END, consent_at = now(), consent_via = 'keyword', blocked_at = NULL,"
+    "  updated_at = now()"
     " WHERE phone = $1 AND state = 'stopped' RETURNING state IS NOT NULL",
     1};
 /* The first time counts: a later failure does not move it. */
