@@ -641,18 +641,28 @@ static void put_state(vec_str *b, const PGresult *r, const char *state)
                          PQgetvalue(r, i, 2), PQgetvalue(r, i, 3));
 }
 
-char *broadcast_show(db *d, const char *id, err *e)
+/* Broadcast id's row of st (its one parameter the id), or NULL with ERR_USER for a malformed id
+ * or none. */
+static PGresult *one_broadcast(db *d, const db_stmt *st, const char *id, err *e)
 {
-    PGresult *h, *r;
-    vec_str b = {0};
+    PGresult *h;
     if (!is_id(id))
         return err_set(e, ERR_USER, "'%s' is not a broadcast id (a number)", id), NULL;
-    if (!(h = db_query(d, &st_head, (const char *[]){id}, e)))
+    if (!(h = db_query(d, st, (const char *[]){id}, e)))
         return NULL;
     if (PQntuples(h) == 0) {
         PQclear(h);
         return err_set(e, ERR_USER, "no broadcast %s", id), NULL;
     }
+    return h;
+}
+
+char *broadcast_show(db *d, const char *id, err *e)
+{
+    PGresult *h, *r;
+    vec_str b = {0};
+    if (!(h = one_broadcast(d, &st_head, id, e)))
+        return NULL;
     if (!(r = db_query(d, &st_progress, (const char *[]){id}, e))) {
         PQclear(h);
         return NULL;
@@ -779,14 +789,17 @@ static PGresult *progress_of(db *d, const PGresult *h, err *e)
     return r;
 }
 
-/* The rows of h as JSON text (malloc'd): one object when one, else {"broadcasts": [...]}. */
+/* The rows of h (taken; NULL: e is set) as JSON text (malloc'd): one object when one, else
+ * {"broadcasts": [...]}. */
 static char *rows_json(db *d, PGresult *h, int one, err *e)
 {
-    PGresult *r = progress_of(d, h, e);
+    PGresult *r = h ? progress_of(d, h, e) : NULL;
     json_object *o, *list;
     char *out = NULL;
-    if (!r)
+    if (!r) {
+        PQclear(h);
         return NULL;
+    }
     if (one) {
         o = row_json(h, 0, r);
     } else {
@@ -797,6 +810,7 @@ static char *rows_json(db *d, PGresult *h, int one, err *e)
         json_object_object_add(o, "broadcasts", list);
     }
     PQclear(r);
+    PQclear(h);
     if (!(out = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN))))
         err_set(e, ERR_ENV, "out of memory");
     json_object_put(o);
@@ -805,28 +819,10 @@ static char *rows_json(db *d, PGresult *h, int one, err *e)
 
 char *broadcast_show_json(db *d, const char *id, err *e)
 {
-    PGresult *h;
-    char *out;
-    if (!is_id(id))
-        return err_set(e, ERR_USER, "'%s' is not a broadcast id (a number)", id), NULL;
-    if (!(h = db_query(d, &st_rows_one, (const char *[]){id}, e)))
-        return NULL;
-    if (PQntuples(h) == 0) {
-        PQclear(h);
-        return err_set(e, ERR_USER, "no broadcast %s", id), NULL;
-    }
-    out = rows_json(d, h, 1, e);
-    PQclear(h);
-    return out;
+    return rows_json(d, one_broadcast(d, &st_rows_one, id, e), 1, e);
 }
 
 char *broadcast_list_json(db *d, err *e)
 {
-    PGresult *h = db_query(d, &st_rows_all, NULL, e);
-    char *out;
-    if (!h)
-        return NULL;
-    out = rows_json(d, h, 0, e);
-    PQclear(h);
-    return out;
+    return rows_json(d, db_query(d, &st_rows_all, NULL, e), 0, e);
 }
