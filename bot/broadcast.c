@@ -356,8 +356,7 @@ static const db_stmt st_counts = {
     " FROM broadcast_recipients WHERE broadcast_id = $1::bigint",
     1};
 
-/* The directory's broadcast templates as JSON text (malloc'd), NULL + e without a directory. */
-static char *stored_templates(db *d, err *e)
+char *broadcast_templates(db *d, err *e)
 {
     PGresult *r = db_query(d, &st_templates, NULL, e);
     char *out = NULL;
@@ -491,7 +490,7 @@ int broadcast_create(db *d, const char *template_name, const char *const *params
         err_set(e, ERR_ENV, "out of memory");
         goto out;
     }
-    if (broadcast_parse_segment(to, &seg, e) < 0 || !(templates = stored_templates(d, e)) ||
+    if (broadcast_parse_segment(to, &seg, e) < 0 || !(templates = broadcast_templates(d, e)) ||
         broadcast_check_template(templates, template_name, (const char *const *)clean, nparams,
                                  lang, sizeof lang, &components, e) < 0)
         goto out;
@@ -618,6 +617,7 @@ static const db_stmt st_list = {
 
 static const char *const progress_states[] = {"queued", "sent",    "delivered", "read",
                                               "failed", "skipped", NULL};
+enum { PROGRESS_FAILED = 4, PROGRESS_SKIPPED = 5 }; /* their places above: they have reasons */
 
 static char *done_buf(vec_str *b, err *e)
 {
@@ -643,18 +643,28 @@ static void put_state(vec_str *b, const PGresult *r, const char *state)
                          PQgetvalue(r, i, 2), PQgetvalue(r, i, 3));
 }
 
-char *broadcast_show(db *d, const char *id, err *e)
+/* Broadcast id's row of st (its one parameter the id), or NULL with ERR_USER for a malformed id
+ * or none. */
+static PGresult *one_broadcast(db *d, const db_stmt *st, const char *id, err *e)
 {
-    PGresult *h, *r;
-    vec_str b = {0};
+    PGresult *h;
     if (!is_id(id))
         return err_set(e, ERR_USER, "'%s' is not a broadcast id (a number)", id), NULL;
-    if (!(h = db_query(d, &st_head, (const char *[]){id}, e)))
+    if (!(h = db_query(d, st, (const char *[]){id}, e)))
         return NULL;
     if (PQntuples(h) == 0) {
         PQclear(h);
         return err_set(e, ERR_USER, "no broadcast %s", id), NULL;
     }
+    return h;
+}
+
+char *broadcast_show(db *d, const char *id, err *e)
+{
+    PGresult *h, *r;
+    vec_str b = {0};
+    if (!(h = one_broadcast(d, &st_head, id, e)))
+        return NULL;
     if (!(r = db_query(d, &st_progress, (const char *[]){id}, e))) {
         PQclear(h);
         return NULL;
@@ -685,4 +695,136 @@ char *broadcast_list(db *d, err *e)
                      PQgetvalue(r, i, 5));
     PQclear(r);
     return done_buf(&b, e);
+}
+
+/* ---- progress as JSON (the portal's /api/broadcasts) ----------------------------------------- */
+
+#define ISO(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#define ROW_COLUMNS                                                                                \
+    "SELECT id, state, template, language, params::text, segment, created_by, " ISO(               \
+        "created_at") ", " ISO("started_at") ", " ISO("finished_at") " FROM broadcasts"
+static const char *const row_names[] = {"id",         "state",      "template",   "language",
+                                        "params",     "segment",    "created_by", "created_at",
+                                        "started_at", "finished_at"};
+/* The newest 100: the list is for steering what runs now, not an archive. */
+#define LIST_MAX "100"
+static const db_stmt st_rows_one = {"broadcast_rows_one", ROW_COLUMNS " WHERE id = $1::bigint", 1};
+static const db_stmt st_rows_all = {"broadcast_rows_all",
+                                    ROW_COLUMNS " ORDER BY id DESC LIMIT " LIST_MAX, 0};
+static const db_stmt st_progress_of = {
+    "broadcast_progress_of",
+    "SELECT r.broadcast_id, " PROGRESS_STATE ","
+    " COALESCE(COALESCE(o.error_code, r.error_code)::text, ''),"
+    " COALESCE(CASE WHEN r.state = 'sending' THEN o.error ELSE r.error END, ''), count(*)"
+    " FROM broadcast_recipients r LEFT JOIN outbound_messages o ON o.id = r.outbound_id"
+    " WHERE r.broadcast_id = ANY ($1::bigint[]) GROUP BY 1, 2, 3, 4 ORDER BY 1, 5 DESC",
+    1};
+
+/* {"queued": N, ..., "skipped": N, "total": N, "failed_reasons": [{code, reason, count}],
+ * "skipped_reasons": [...]} of broadcast id's rows in r (st_progress_of). */
+static json_object *progress_json(const PGresult *r, const char *id)
+{
+    json_object *o = json_object_new_object(), *failed = json_object_new_array(),
+                *skipped = json_object_new_array();
+    long counts[6] = {0}, total = 0;
+    for (int i = 0; i < PQntuples(r); i++) {
+        const char *state = PQgetvalue(r, i, 1);
+        long n = atol(PQgetvalue(r, i, 4));
+        size_t s = 0;
+        json_object *why;
+        if (strcmp(PQgetvalue(r, i, 0), id) != 0)
+            continue;
+        while (progress_states[s] && strcmp(progress_states[s], state) != 0)
+            s++;
+        if (!progress_states[s])
+            continue;
+        counts[s] += n;
+        total += n;
+        if ((s != PROGRESS_FAILED && s != PROGRESS_SKIPPED) || !*PQgetvalue(r, i, 3))
+            continue;
+        why = json_object_new_object();
+        json_object_object_add(
+            why, "code", *PQgetvalue(r, i, 2) ? json_object_new_string(PQgetvalue(r, i, 2)) : NULL);
+        json_object_object_add(why, "reason", json_object_new_string(PQgetvalue(r, i, 3)));
+        json_object_object_add(why, "count", json_object_new_int64(n));
+        json_object_array_add(s == PROGRESS_FAILED ? failed : skipped, why);
+    }
+    for (size_t s = 0; progress_states[s]; s++)
+        json_object_object_add(o, progress_states[s], json_object_new_int64(counts[s]));
+    json_object_object_add(o, "total", json_object_new_int64(total));
+    json_object_object_add(o, "failed_reasons", failed);
+    json_object_object_add(o, "skipped_reasons", skipped);
+    return o;
+}
+
+/* Row i of h (ROW_COLUMNS) with its progress from r. */
+static json_object *row_json(const PGresult *h, int i, const PGresult *r)
+{
+    json_object *o = json_object_new_object();
+    for (int c = 0; c < (int)(sizeof row_names / sizeof row_names[0]); c++) {
+        const char *v = PQgetvalue(h, i, c);
+        json_object *val = PQgetisnull(h, i, c) ? NULL
+                           : c == 4             ? json_tokener_parse(v)
+                                                : json_object_new_string(v);
+        json_object_object_add(o, row_names[c], val);
+    }
+    json_object_object_add(o, "progress", progress_json(r, PQgetvalue(h, i, 0)));
+    return o;
+}
+
+/* The progress rows of every broadcast in h. */
+static PGresult *progress_of(db *d, const PGresult *h, err *e)
+{
+    int n = PQntuples(h);
+    const char **ids = calloc((size_t)n + 1, sizeof *ids);
+    char *arr;
+    PGresult *r = NULL;
+    for (int i = 0; ids && i < n; i++)
+        ids[i] = PQgetvalue(h, i, 0);
+    if (!ids || !(arr = db_text_array(ids, (size_t)n))) {
+        free(ids);
+        return err_set(e, ERR_ENV, "out of memory"), NULL;
+    }
+    r = db_query(d, &st_progress_of, (const char *[]){arr}, e);
+    free(arr);
+    free(ids);
+    return r;
+}
+
+/* The rows of h (taken; NULL: e is set) as JSON text (malloc'd): one object when one, else
+ * {"broadcasts": [...]}. */
+static char *rows_json(db *d, PGresult *h, int one, err *e)
+{
+    PGresult *r = h ? progress_of(d, h, e) : NULL;
+    json_object *o, *list;
+    char *out = NULL;
+    if (!r) {
+        PQclear(h);
+        return NULL;
+    }
+    if (one) {
+        o = row_json(h, 0, r);
+    } else {
+        o = json_object_new_object();
+        list = json_object_new_array();
+        for (int i = 0; i < PQntuples(h); i++)
+            json_object_array_add(list, row_json(h, i, r));
+        json_object_object_add(o, "broadcasts", list);
+    }
+    PQclear(r);
+    PQclear(h);
+    if (!(out = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN))))
+        err_set(e, ERR_ENV, "out of memory");
+    json_object_put(o);
+    return out;
+}
+
+char *broadcast_show_json(db *d, const char *id, err *e)
+{
+    return rows_json(d, one_broadcast(d, &st_rows_one, id, e), 1, e);
+}
+
+char *broadcast_list_json(db *d, err *e)
+{
+    return rows_json(d, db_query(d, &st_rows_all, NULL, e), 0, e);
 }

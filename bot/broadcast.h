@@ -79,6 +79,16 @@ int broadcast_cancel(db *d, const char *id, err *e);
 /* `broadcast show ID` and `broadcast list` as text (malloc'd). */
 char *broadcast_show(db *d, const char *id, err *e);
 char *broadcast_list(db *d, err *e);
+/* The same as JSON (malloc'd) for the portal: one broadcast {id, state, template, language,
+ * params, segment, created_by, created_at, started_at, finished_at (ISO UTC or null),
+ * progress: {queued, sent, delivered, read, failed, skipped, total, failed_reasons: [{code,
+ * reason, count}], skipped_reasons}} ("no broadcast ID": ERR_USER), and {"broadcasts": [...]},
+ * the newest 100, newest first. */
+char *broadcast_show_json(db *d, const char *id, err *e);
+char *broadcast_list_json(db *d, err *e);
+/* The directory's broadcast_templates as JSON text (malloc'd): [{name, language, params: [names],
+ * buttons}]; NULL and ERR_USER without a directory. */
+char *broadcast_templates(db *d, err *e);
 
 /* ---- delivery (broadcast_feed.c) ------------------------------------------------------------ */
 

@@ -29,6 +29,7 @@
 #include "desk_officer.h"
 #include "officer.h"
 #include "portal_auth.h"
+#include "portal_broadcasts.h"
 #include "text.h"
 
 /* Media larger than this is not proxied (WhatsApp allows documents up to 100 MB; a collectorate
@@ -44,14 +45,13 @@ static const char *visibility(const portal_user *u)
     return strcmp(u->role, "officer") == 0 ? u->departments : NULL;
 }
 
-static void db_failed(portal_response *rs, const char *what, const err *e)
+void portal_api_db_failed(portal_response *rs, const char *what, const err *e)
 {
     portal_log(what, e->msg);
     portal_error(rs, 503, "database unavailable; try again");
 }
 
-/* The body of rs from a JSON text (taken). */
-static void json_text(portal_response *rs, char *json)
+void portal_api_json_text(portal_response *rs, char *json)
 {
     free(rs->body);
     rs->body = json;
@@ -79,8 +79,8 @@ static void list(portal_thread *t, const portal_user *u, const portal_request *r
     if (parse_filter(rq, 0, &f, rs) < 0)
         return;
     if (!(json = cases_query_list(t->pg, &f, visibility(u), &e)))
-        return db_failed(rs, "case list", &e);
-    json_text(rs, json);
+        return portal_api_db_failed(rs, "case list", &e);
+    portal_api_json_text(rs, json);
 }
 
 static void csv(portal_thread *t, const portal_user *u, const portal_request *rq,
@@ -101,7 +101,7 @@ static void csv(portal_thread *t, const portal_user *u, const portal_request *rq
     if (cases_query_csv(t->pg, &f, visibility(u), out, &e) < 0 || fflush(out) != 0 ||
         (size = ftell(out)) < 0 || fseek(out, 0, SEEK_SET) != 0) {
         fclose(out);
-        return db_failed(rs, "case CSV", &e);
+        return portal_api_db_failed(rs, "case CSV", &e);
     }
     rs->file = out;
     rs->len = (size_t)size;
@@ -123,14 +123,14 @@ static void one_case(portal_thread *t, const portal_user *u, const char *trackin
         return;
     }
     if ((found = cases_query_visible(t->pg, canon, visibility(u), id, sizeof id, &e)) < 0)
-        return db_failed(rs, "case", &e);
+        return portal_api_db_failed(rs, "case", &e);
     if (!found) { /* unknown, or another department's: the same answer */
         portal_error(rs, 404, "no such case");
         return;
     }
     if (!(json = case_json(t->pg, canon, &e)) ||
         !(messages = cases_query_messages(t->pg, id, &e))) {
-        db_failed(rs, "case", &e);
+        portal_api_db_failed(rs, "case", &e);
         goto out;
     }
     o = json_tokener_parse(json);
@@ -362,7 +362,7 @@ static void media(portal_thread *t, const portal_user *u, const char *id, portal
         return;
     }
     if ((found = cases_query_media_visible(t->pg, id, visibility(u), &e)) < 0)
-        return db_failed(rs, "media", &e);
+        return portal_api_db_failed(rs, "media", &e);
     if (!found) {
         portal_error(rs, 404, "no such media");
         return;
@@ -441,8 +441,8 @@ static void stats(portal_thread *t, const portal_user *u, const portal_request *
         }
     }
     if (!(json = cases_query_stats(t->pg, from, to, visibility(u), &e)))
-        return db_failed(rs, "stats", &e);
-    json_text(rs, json);
+        return portal_api_db_failed(rs, "stats", &e);
+    portal_api_json_text(rs, json);
 }
 
 static void review(portal_thread *t, const portal_user *u, const portal_request *rq,
@@ -463,8 +463,8 @@ static void review(portal_thread *t, const portal_user *u, const portal_request 
         return;
     }
     if (!(json = cases_query_review(t->pg, monday, visibility(u), &e)))
-        return db_failed(rs, "review", &e);
-    json_text(rs, json);
+        return portal_api_db_failed(rs, "review", &e);
+    portal_api_json_text(rs, json);
 }
 
 /* ---- the helpdesk (SPEC section 11) ---------------------------------------------------------- */
@@ -575,7 +575,7 @@ static void helpdesk(portal_thread *t, const portal_user *u, const portal_reques
         directory_stored_helpdesk(t->pg, clock_now_ms(), &stored, &day, &minute, local,
                                   sizeof local, &e) < 0 ||
         !(names = directory_officer_names(t->pg, &e))) {
-        db_failed(rs, "helpdesk", &e);
+        portal_api_db_failed(rs, "helpdesk", &e);
         goto out;
     }
     if (!(o = json_tokener_parse(chats)) || !(nm = json_tokener_parse(names)) ||
@@ -614,9 +614,8 @@ static const struct {
     {"merge", OFFICER_MERGE, 0, 0, 1},
 };
 
-/* A string field of o into out, spaces around it trimmed: 0, or -1 with rs answered 400. */
-static int string_field(json_object *o, const char *name, int required, char *out, size_t n,
-                        portal_response *rs)
+int portal_api_string(json_object *o, const char *name, int required, char *out, size_t n,
+                      portal_response *rs)
 {
     json_object *v;
     const char *s;
@@ -722,7 +721,7 @@ static void refused(portal_response *rs, desk_msg why)
 static int action_into(json_object *o, officer_command *cmd, portal_response *rs)
 {
     char into[64];
-    if (string_field(o, "into", 1, into, sizeof into, rs) < 0)
+    if (portal_api_string(o, "into", 1, into, sizeof into, rs) < 0)
         return -1;
     if (!officer_find_tracking(into, cmd->into, NULL, NULL)) {
         portal_error(rs, 400, "into: not a tracking number");
@@ -758,9 +757,9 @@ static officer_command *action_command(const portal_request *rq, size_t a, const
     }
     cmd->cmd = actions[a].cmd;
     snprintf(cmd->tracking, sizeof cmd->tracking, "%s", canon);
-    if (string_field(o, "text", actions[a].text == 2, cmd->text, sizeof cmd->text, rs) < 0 ||
+    if (portal_api_string(o, "text", actions[a].text == 2, cmd->text, sizeof cmd->text, rs) < 0 ||
         (actions[a].dept &&
-         string_field(o, "department", 1, cmd->dept, sizeof cmd->dept, rs) < 0) ||
+         portal_api_string(o, "department", 1, cmd->dept, sizeof cmd->dept, rs) < 0) ||
         (actions[a].into && action_into(o, cmd, rs) < 0)) {
         free(cmd);
         cmd = NULL;
@@ -812,10 +811,10 @@ static int run_action(portal_thread *t, const portal_user *u, const officer_comm
         return -1;
     }
     if (db_begin(t->pg, &e) < 0)
-        return db_failed(rs, "case action", &e), -1;
+        return portal_api_db_failed(rs, "case action", &e), -1;
     if (desk_officer_web(&dout, u->phone, actor, cmd, note, &why, told, &e) < 0) {
         db_rollback(t->pg);
-        return db_failed(rs, "case action", &e), -1;
+        return portal_api_db_failed(rs, "case action", &e), -1;
     }
     if (why != DESK_MSG_NONE) {
         db_rollback(t->pg);
@@ -823,7 +822,7 @@ static int run_action(portal_thread *t, const portal_user *u, const officer_comm
         return -1;
     }
     if (db_commit(t->pg, &e) < 0)
-        return db_failed(rs, "case action", &e), -1;
+        return portal_api_db_failed(rs, "case action", &e), -1;
     return 0;
 }
 
@@ -851,7 +850,7 @@ static void case_action(portal_thread *t, const portal_user *u, const portal_req
     if (!(cmd = action_command(rq, a, canon, rs)))
         return;
     if ((found = cases_query_visible(t->pg, canon, visibility(u), id, sizeof id, &e)) < 0)
-        db_failed(rs, "case action", &e);
+        portal_api_db_failed(rs, "case action", &e);
     else if (!found) /* unknown, or another department's: the same answer */
         portal_error(rs, 404, "no such case");
     else if (run_action(t, u, cmd, &told, rs) == 0) {
@@ -877,6 +876,9 @@ void portal_api(portal_thread *t, const portal_user *u, const portal_request *rq
                 portal_response *rs)
 {
     const char *path = rq->path;
+    if (strcmp(path, "/api/broadcast-templates") == 0 ||
+        (strncmp(path, "/api/broadcasts", 15) == 0 && (!path[15] || path[15] == '/')))
+        return portal_broadcasts(t, u, rq, rs);
     if (rq->post) {
         const char *slash;
         char tracking[40];

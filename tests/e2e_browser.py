@@ -27,6 +27,7 @@ def test_portal_in_chromium():
         return
     with p.portal_env("pbrowser") as (env, fake):
         p.load_cases(env)
+        p.seed_subscribers(env)  # the broadcasts view: a village with subscribers
         p.seed_helpdesk(env)  # the helpdesk view: a roster for today and conversations in every state
         p.window(env, *[p.citizen_of(c[0]) for c in p.CASES])
         h.psql(env.url, "INSERT INTO case_events (case_id, kind, actor) SELECT id, 'transferred', "

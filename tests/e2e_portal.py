@@ -1116,9 +1116,110 @@ def check_officers(phe, cspdcl):
     h.check("another department's officer: theirs and the general one they were asked", ids == ["H5", "H3"], ids)
 
 
+def seed_subscribers(env):
+    """Three subscribers of Simga (one said STOP), one of Baloda: the broadcasts' segments."""
+    for phone, state, village, key, block in (("919700000001", "'subscribed'", "Simga", "smg", "Simga"),
+                                              ("919700000002", "'subscribed'", "Simga", "smg", "Simga"),
+                                              ("919700000003", "'stopped'", "Simga", "smg", "Simga"),
+                                              ("919700000004", "'subscribed'", "Baloda", "bld", "Baloda")):
+        h.psql(env.url, "INSERT INTO subscribers (phone, village, village_key, block, state) VALUES "
+                        f"('{phone}', '{village}', '{key}', '{block}', {state})")
+
+
+def check_broadcast_refusals(coll):
+    notice = {"template": "scheme_notice", "params": ["PMAY list out"]}
+    for name, body, want in (
+            ("an unknown template names the templates", {**notice, "template": "nope", "to": "subscribers"},
+             ["template:", "scheme_update", "scheme_notice"]),
+            ("a wrong parameter count names the expected parameters",
+             {"template": "scheme_update", "params": ["PMAY"], "to": "subscribers"}, ["params:", "scheme, village"]),
+            ("an empty parameter", {**notice, "params": ["  "], "to": "subscribers"}, ["params:", "empty"]),
+            ("params not a list of strings", {**notice, "params": [1], "to": "subscribers"}, ["params[0]:"]),
+            ("an empty segment", {**notice, "to": "village=Nowhere"}, ["to:", "nobody to send to"]),
+            ("a bad segment", {**notice, "to": "everyone"}, ["to:", "subscribers"]),
+            ("a file segment is the command line's", {**notice, "to": "file=/etc/passwd"}, ["to:", "command line"]),
+            ("an unknown department", {**notice, "to": "department=NOPE"}, ["to:", "no such department"]),
+            ("a missing to", notice, ["to: missing"]),
+            ("an unknown field", {**notice, "to": "subscribers", "when": "now"}, ["when: unknown field"])):
+        st, _, b = coll.post("/api/broadcasts", body)
+        h.check(f"create refused, 400: {name}", st == 400 and all(w in b.get("error", "") for w in want), (st, b))
+
+
+def test_broadcasts():
+    """GET/POST /api/broadcasts (SPEC section 13): the collector and nodal roles create, list, show,
+    start, pause and cancel broadcasts through bot/broadcast.c, created_by web:<phone>; an officer
+    gets 403, no session 401; every refusal names its field; a state change not allowed is 409."""
+    with portal_env("pbcast") as (env, fake):
+        load_cases(env)
+        seed_subscribers(env)
+        srv = serve(env, fake)
+        coll, nodal, phe = (login(srv.port, fake, p) for p in (COLLECTOR, NODAL, PHE_OFFICER))
+        h.check("collector, nodal and an officer sign in", all((coll, nodal, phe)))
+        st, b = coll.get_json("/api/broadcast-templates")
+        names = {t["name"]: t["params"] for t in b.get("templates", [])}
+        h.check("templates for the form: names, language and parameter names",
+                st == 200 and names.get("scheme_update") == ["scheme", "village"]
+                and b["templates"][0].get("language") == "hi", (st, b))
+        st, _, b = coll.post("/api/broadcasts", {"template": "scheme_update", "params": ["PMAY", "सिमगा"],
+                                                 "to": "village=सिमगा"})
+        bid = str(b.get("id"))
+        h.check("collector creates to a village: 201, a draft, 2 queued and the stopped one skipped",
+                st == 201 and b.get("state") == "draft" and b["progress"]["queued"] == 2
+                and b["progress"]["skipped"] == 1 and b.get("created_by") == f"web:{COLLECTOR}"
+                and b.get("params") == ["PMAY", "सिमगा"] and b.get("segment") == "village=सिमगा", (st, b))
+        h.check("the skipped one's reason is counted", b.get("progress", {}).get("skipped_reasons") ==
+                [{"code": None, "reason": "stopped", "count": 1}], b.get("progress"))
+        st, _, b2 = nodal.post("/api/broadcasts", {"template": "scheme_notice", "params": ["PMAY list out"],
+                                                   "to": "subscribers"})
+        bid2 = str(b2.get("id"))
+        h.check("nodal creates to the subscribers", st == 201 and b2["progress"]["queued"] == 3
+                and b2.get("created_by") == f"web:{NODAL}", (st, b2))
+        st, b = nodal.get_json("/api/broadcasts")
+        rows = b.get("broadcasts", [])
+        h.check("the list, newest first, with state and progress",
+                st == 200 and [r["id"] for r in rows] == [bid2, bid]
+                and rows[1]["progress"]["queued"] == 2 and rows[1]["state"] == "draft", (st, b))
+        steps = [(coll, bid, "start", 200, "running"), (nodal, bid, "start", 409, None),
+                 (coll, bid, "pause", 200, "paused"), (coll, bid, "pause", 409, None),
+                 (nodal, bid, "start", 200, "running"), (coll, bid, "cancel", 200, "cancelled"),
+                 (coll, bid, "start", 409, None), (coll, bid, "cancel", 409, None)]
+        for c, i, verb, want, state in steps:
+            st, _, r = c.post(f"/api/broadcasts/{i}/{verb}")
+            h.check(f"{verb} → {want}{' ' + state if state else ''}",
+                    st == want and (r.get("state") == state if state else "not allowed" in r.get("error", "")), (st, r))
+        st, b = coll.get_json(f"/api/broadcasts/{bid}")
+        h.check("show: cancelled, its queued ones skipped as cancelled, the times set",
+                st == 200 and b.get("state") == "cancelled" and b["progress"]["skipped"] == 3
+                and {"code": None, "reason": "cancelled", "count": 2} in b["progress"]["skipped_reasons"]
+                and b.get("started_at") and b.get("finished_at") and b.get("template") == "scheme_update", (st, b))
+        r = subprocess.run([h.BIN, "broadcast", "show", bid], env=env.env(), capture_output=True, text=True)
+        h.check("the CLI shows the portal's broadcast", f"by web:{COLLECTOR}" in r.stdout, r.stdout)
+        for path, want in ((f"/api/broadcasts/{bid2}/stop", 404), ("/api/broadcasts/99999/start", 404),
+                           ("/api/broadcasts/abc/start", 404)):
+            st, _, r = coll.post(path)
+            h.check(f"POST {path} → {want}", st == want, (st, r))
+        for path, want in (("/api/broadcasts/99999", 404), ("/api/broadcasts/x", 404)):
+            st, r = coll.get_json(path)
+            h.check(f"GET {path} → {want}", st == want, (st, r))
+        check_broadcast_refusals(coll)
+        for path in ("/api/broadcasts", f"/api/broadcasts/{bid}", "/api/broadcast-templates"):
+            st, r = phe.get_json(path)
+            h.check(f"an officer: GET {path} → 403", st == 403, (st, r))
+        st, _, r = phe.post("/api/broadcasts", {"template": "scheme_notice", "params": ["x"], "to": "subscribers"})
+        h.check("an officer cannot create (403)", st == 403, (st, r))
+        st, _, r = phe.post(f"/api/broadcasts/{bid2}/start")
+        h.check("an officer cannot start (403)", st == 403, (st, r))
+        anon = Client(srv.port)
+        h.check("no session: 401", anon.get_json("/api/broadcasts")[0] == 401 and
+                anon.post(f"/api/broadcasts/{bid2}/start")[0] == 401)
+        st, b = coll.get_json(f"/api/broadcasts/{bid2}")
+        h.check("the refused requests changed nothing", b.get("state") == "draft", b)
+        h.check("no subscriber phone in the server's log", "919700000001" not in log_of(srv))
+
+
 TESTS = [test_static_files, test_login_and_sessions, test_limits_and_lockout, test_code_expiry_and_dry_run,
          test_read_api, test_case_actions, test_a_slow_portal_query_never_holds_the_webhook,
-         test_review_attacks, test_total_is_capped, test_helpdesk, test_subject_and_merge]
+         test_review_attacks, test_total_is_capped, test_helpdesk, test_subject_and_merge, test_broadcasts]
 
 
 def main():

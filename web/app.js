@@ -1,11 +1,14 @@
 // app.js — the collectorate portal (SPEC section 10): log in by WhatsApp code, the overview
 // (departments and a 30-day chart), the case list (filters, keyset paging, CSV), the case page
-// (trail, messages, attachments, actions), the printable weekly review and the helpdesk (today's
-// roster, the open conversations, the first answers), in Hindi or English.
+// (trail, messages, attachments, actions), the printable weekly review, the helpdesk (today's
+// roster, the open conversations, the first answers) and, for the collector and nodal roles, the
+// broadcasts (broadcasts.js), in Hindi or English.
 // Pages are views of the URL's hash (#/cases?status=open), so the browser's back button and
 // links work. Every node is built with textContent: no server text ever becomes HTML, and the
 // page runs under Content-Security-Policy default-src 'self' (no inline script or style).
 import { api, query, setCsrf } from "./api.js";
+import { renderBroadcasts } from "./broadcasts.js";
+import { el } from "./dom.js";
 import { currentLang, day, setLang, t, when } from "./i18n.js";
 import uPlot from "./vendor/uplot/uPlot.esm.js";
 
@@ -13,19 +16,6 @@ const $ = (id) => document.getElementById(id);
 const view = $("view");
 let user = null;
 let chart = null;
-
-// el("p", {class: "x"}, "text", child...): a node; strings become text.
-function el(tag, attrs = {}, ...children) {
-  const n = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === "class") n.className = v;
-    else if (k.startsWith("on")) n.addEventListener(k.slice(2), v);
-    else n.setAttribute(k, v === true ? "" : v);
-  }
-  for (const c of children.flat()) if (c !== null && c !== undefined) n.append(c instanceof Node ? c : String(c));
-  return n;
-}
 
 function status(s) {
   return el("span", { class: `status st-${s}` }, t(`status.${s}`));
@@ -40,11 +30,17 @@ function paintChrome() {
   for (const n of document.querySelectorAll("[data-t]")) n.textContent = t(n.dataset.t);
   $("nav").hidden = !user;
   $("logout").hidden = !user;
+  $("nav-broadcasts").hidden = !canBroadcast();
   $("who").textContent = user ? `${user.name} · ${t(`role.${user.role}`)}` : "";
   const page = location.hash.split(/[/?]/)[1] || "";
-  for (const [id, name] of [["nav-overview", ""], ["nav-cases", "cases"], ["nav-review", "review"], ["nav-helpdesk", "helpdesk"]])
-    $(id).classList.toggle("here", page === name || (name === "cases" && page === "case"));
+  for (const [id, name] of [["nav-overview", ""], ["nav-cases", "cases"], ["nav-review", "review"], ["nav-helpdesk", "helpdesk"],
+    ["nav-broadcasts", "broadcasts"]])
+    $(id).classList.toggle("here", page === name || (name === "cases" && page === "case") ||
+      (name === "broadcasts" && page === "broadcast"));
 }
+
+// SPEC section 13: broadcasts are the collector's and the nodal officers'.
+const canBroadcast = () => !!user && ["collector", "nodal"].includes(user.role);
 
 function signedOut() {
   user = null;
@@ -56,6 +52,13 @@ function signedOut() {
 // Answers 401 everywhere the same way: back to the login.
 async function get(path) {
   const r = await api(path);
+  if (r.status === 401) signedOut();
+  return r;
+}
+
+// A POST; 401 back to the login.
+async function post(path, body) {
+  const r = await api(path, body);
   if (r.status === 401) signedOut();
   return r;
 }
@@ -476,6 +479,8 @@ async function route() {
   if (path === "/cases") return renderCases();
   if (path === "/review") return renderReview();
   if (path === "/helpdesk") return renderHelpdesk();
+  const b = path.match(/^\/broadcasts?(?:\/(\d+))?$/);
+  if (b && canBroadcast()) return renderBroadcasts(view, b[1], { get, post, errorBox });
   return renderOverview();
 }
 

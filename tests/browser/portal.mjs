@@ -4,7 +4,8 @@
 // Logs in with the code the fake Graph API took, filters the list, prints the weekly review, opens
 // a case from it, replies (the citizen's chat gets it), resolves (the satisfaction question goes
 // out), switches to Hindi (the served Devanagari font draws it), opens the helpdesk view (today's
-// roster, the open conversations) in English and Hindi, checks another department's officer
+// roster, the open conversations) in English and Hindi, has the collector create a broadcast to a
+// village and see it in the list (English and Hindi), checks another department's officer
 // cannot open the case, logs out, and walks the pages on a phone-sized screen. Every request outside localhost is
 // refused; a CSP violation or a script error fails the run. Prints "ok ..."/"FAIL ..." lines,
 // the screenshots' paths, and "N passed, N failed"; exits 1 on any failure.
@@ -103,6 +104,7 @@ try {
   await shot(page, "login");
   await login(page, PHE);
   check("signed in: the header names the officer", /officer/.test(await page.textContent("#who")), await page.textContent("#who"));
+  check("an officer has no Broadcasts link", await page.isHidden("#nav-broadcasts"));
 
   await page.waitForSelector("#stats-table tbody tr");
   await page.waitForSelector("#chart canvas");
@@ -275,6 +277,55 @@ try {
   await shot(other, "case-other-department");
   await other.context().close();
 
+  // ---- the collector's broadcasts (SPEC section 13) ---------------------------------------------
+  const bc = await newPage(browser, { viewport: { width: 1280, height: 900 } });
+  await login(bc, COLLECTOR);
+  await bc.click("#nav-broadcasts");
+  await bc.waitForSelector("#bc-form");
+  check("broadcasts: none yet, the form offers the directory's templates",
+    (await bc.$$eval("#bc-template option", (os) => os.map((o) => o.value))).join() === "scheme_update,scheme_notice" &&
+    await bc.isVisible("#bc-none"));
+  await bc.selectOption("#bc-template", "scheme_update");
+  const labels = await bc.$$eval("#bc-params label", (ls) => ls.map((l) => l.firstChild.textContent));
+  check("broadcasts: the parameter inputs are named from the template", labels.join() === "scheme,village", labels);
+  await bc.fill("#bc-param-0", "PMAY");
+  await bc.fill("#bc-param-1", "सिमगा");
+  await bc.selectOption("#bc-kind", "village");
+  await bc.fill("#bc-value", "सिमगा");
+  await bc.click("#bc-create");
+  await bc.waitForSelector("#bc-detail");
+  const made = await bc.evaluate(() => ({
+    id: document.getElementById("bc-detail").dataset.id,
+    rows: [...document.querySelectorAll("#bc-table tbody tr")].map((r) => r.dataset.id),
+    counts: document.getElementById("bc-counts").textContent,
+    skipped: document.getElementById("bc-skipped")?.textContent || "",
+    text: document.getElementById("bc-detail").textContent,
+  }));
+  check("broadcasts: created to a village, shown and in the list (2 queued, the one who said STOP skipped)",
+    made.rows.join() === made.id && /queued2/.test(made.counts) && /skipped1/.test(made.counts) &&
+    /said STOP: 1/.test(made.skipped) && made.text.includes(`web:${COLLECTOR}`) && made.text.includes("Village: सिमगा"), made);
+  await shot(bc, "broadcasts");
+  await bc.click("#lang");
+  await bc.waitForFunction(() => document.documentElement.lang === "hi" && document.querySelector("#broadcasts h1")?.textContent === "प्रसारण");
+  await bc.waitForSelector("#bc-detail");
+  const hiBc = await bc.evaluate(() => ({
+    state: document.querySelector("#bc-table .status").textContent,
+    start: document.querySelector("#bc-table button[data-verb=start]").textContent,
+    form: document.querySelector("#bc-form h2").textContent,
+  }));
+  check("broadcasts in Hindi: the state, the buttons and the form in Hindi",
+    hiBc.state === "मसौदा" && hiBc.start === "शुरू करें" && hiBc.form === "नया प्रसारण", hiBc);
+  await shot(bc, "broadcasts-hi");
+  await bc.click("#lang");
+  await bc.waitForFunction(() => document.documentElement.lang === "en" && document.querySelector("#broadcasts h1")?.textContent === "Broadcasts");
+  await bc.click("#bc-detail button[data-verb=start]");
+  await bc.waitForFunction(() => ["running", "done"].includes(document.querySelector("#bc-detail .status")?.textContent));
+  await bc.click("#bc-detail button[data-verb=cancel]").catch(() => null); // done already: no button
+  await bc.waitForFunction(() => ["cancelled", "done"].includes(document.querySelector("#bc-detail .status")?.textContent));
+  check("broadcasts: started, then cancelled (or already done) from the page",
+    ["cancelled", "done"].includes(await bc.textContent("#bc-detail .status")));
+  await bc.context().close();
+
   // ---- the collector on a phone --------------------------------------------------------------
   const phone = await newPage(browser, { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
   await login(phone, COLLECTOR);
@@ -298,6 +349,10 @@ try {
     await noOverflow(phone) && (await phone.$$("#open-table tbody tr")).length === 5 &&
     await phone.$eval("#open-table th.wide", (th) => getComputedStyle(th).display === "none"));
   await shot(phone, "phone-helpdesk");
+  await phone.click("#nav-broadcasts");
+  await phone.waitForSelector("#bc-table tbody tr");
+  check("phone (360 px): the broadcasts list and form fit", await noOverflow(phone) && await phone.isVisible("#bc-form"));
+  await shot(phone, "phone-broadcasts");
   await phone.context().close();
 } catch (e) {
   check("the browser run went to the end", false, String(e && e.stack || e));
