@@ -32,7 +32,7 @@ with open(fake_log) as f:
         total += 1
         if wamid:
             arrived[wamid] = t
-        if kind == "template" and to.startswith("9198"):
+        if kind == "template" and to.startswith("9170"):  # bench/broadcast's recipients
             templates.append(t)
 templates.sort()
 n = len(templates)
@@ -71,6 +71,8 @@ def phase(tag, sent_file):
     behind = [bisect.bisect_left(templates, a) - bisect.bisect_right(templates, c) for c, a in firsts.values()
               if a is not None]
     ms = lambda x: f"{x * 1000:.1f}"  # noqa: E731
+    figures[tag] = (ms(pct(to_row, 0.5)), ms(pct(to_row, 0.99)), ms(pct(in_outbox, 0.99)), ms(max(in_outbox or [0])),
+                    max(behind or [0]))
     print(f"{tag}: steps={len(sent)} with_reply={len(firsts)} delivered={len(to_fake)} "
           f"step_to_outbox_p50_ms={ms(pct(to_row, 0.5))} p99_ms={ms(pct(to_row, 0.99))} "
           f"step_to_fake_p50_ms={ms(pct(to_fake, 0.5))} p99_ms={ms(pct(to_fake, 0.99))} "
@@ -78,5 +80,10 @@ def phase(tag, sent_file):
           f"broadcast_msgs_while_reply_in_outbox_p50={pct(behind, 0.5)} p99={pct(behind, 0.99)} max={max(behind or [0])}")
 
 
+figures = {}
 phase("BCREF", sent_ref)
 phase("BCRUN", sent_run)
+ref, run = figures["BCREF"], figures["BCRUN"]
+print(f"row: {n} messages at {n / span if span else 0:.0f} msg/s; step p50 {run[0]} ms, p99 {run[1]} ms "
+      f"(reference {ref[0]} / {ref[1]} ms); reply outbox → Graph p99 {run[2]} ms, max {run[3]} ms "
+      f"(reference {ref[2]} / {ref[3]} ms); broadcast messages sent while a reply waited: max {run[4]}")
