@@ -3,7 +3,7 @@
 bench/broadcast. FAKE_LOG is tests/fake_graph.py's --log (arrival time, to, type, status,
 wamid); SENT_* are bench/conversation.py's BENCH_SENT_OUT files (webhook id, POST time) of the
 reference and of the run under the broadcast. A step's reply is the first outbox row its
-webhook caused (not a read receipt); it is matched to its arrival at the fake by the wamid the
+webhook caused to the citizen (not a read receipt, not an officer's notification); it is matched to its arrival at the fake by the wamid the
 fake answered. Prints key=value lines."""
 import bisect
 import subprocess
@@ -58,12 +58,16 @@ def phase(tag, sent_file):
         for line in f:
             w, t = line.split("\t")
             sent[w] = float(t)
-    rows = psql("SELECT split_part(idempotency_key, ':', 1), extract(epoch FROM created_at), coalesce(wamid, '') "
-                f"FROM outbound_messages WHERE idempotency_key LIKE 'wamid.{tag}%' AND kind <> 'read' ORDER BY id")
-    firsts = {}
+    rows = psql("SELECT split_part(idempotency_key, ':', 1), extract(epoch FROM created_at), coalesce(wamid, ''), "
+                f"recipient LIKE '9195%' FROM outbound_messages WHERE idempotency_key LIKE 'wamid.{tag}%' "
+                "AND kind <> 'read' ORDER BY id")
+    firsts, others = {}, []
     for line in rows.splitlines():
-        w, created, wamid = line.split("|")
-        if w in sent and w not in firsts:
+        w, created, wamid, citizen = line.split("|")
+        if citizen != "t":  # an officer's notification of a new case, not the citizen's reply
+            if wamid in arrived:
+                others.append(arrived[wamid] - float(created))
+        elif w in sent and w not in firsts:
             firsts[w] = (float(created), arrived.get(wamid))
     to_row = [c - sent[w] for w, (c, _) in firsts.items()]
     to_fake = [a - sent[w] for w, (c, a) in firsts.items() if a is not None]
@@ -77,7 +81,9 @@ def phase(tag, sent_file):
           f"step_to_outbox_p50_ms={ms(pct(to_row, 0.5))} p99_ms={ms(pct(to_row, 0.99))} "
           f"step_to_fake_p50_ms={ms(pct(to_fake, 0.5))} p99_ms={ms(pct(to_fake, 0.99))} "
           f"outbox_to_fake_p50_ms={ms(pct(in_outbox, 0.5))} p99_ms={ms(pct(in_outbox, 0.99))} max_ms={ms(max(in_outbox or [0]))} "
-          f"broadcast_msgs_while_reply_in_outbox_p50={pct(behind, 0.5)} p99={pct(behind, 0.99)} max={max(behind or [0])}")
+          f"broadcast_msgs_while_reply_in_outbox_p50={pct(behind, 0.5)} p99={pct(behind, 0.99)} max={max(behind or [0])} "
+          f"officer_notifications={len(others)} outbox_to_fake_p50_ms={ms(pct(others, 0.5))} p99_ms={ms(pct(others, 0.99))} "
+          f"max_ms={ms(max(others or [0]))}")
 
 
 figures = {}
