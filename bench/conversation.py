@@ -5,11 +5,14 @@ through signed webhooks at a fixed offered load; afterwards the step latency (we
 accepted → first reply row in the outbox, from PostgreSQL's clock) and the case rate are
 read back from the database. With "burst", the citizens first walk up to the confirmation
 at RATE, and then all confirm at once: the case-creation figure. Prints one key=value line
-per figure."""
+per figure. BENCH_TAG (default BENCH) prefixes the webhook message ids, so that two runs on one
+database (bench/broadcast: a reference, then under load) are told apart; BENCH_SENT_OUT names a
+file for each message's id and send time (tab-separated)."""
 import hashlib
 import hmac
 import http.client
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -18,6 +21,7 @@ import time
 port, secret, dburl = int(sys.argv[1]), sys.argv[2].encode(), sys.argv[3]
 rate, seconds, ncitizens = float(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
 burst = len(sys.argv) > 7 and sys.argv[7] == "burst"
+TAG = os.environ.get("BENCH_TAG", "BENCH")
 # One complaint: greeting, language, menu, department, description, skip photo, village, yes.
 SCRIPT = [("text", "namaste"), ("reply", "c:hi"), ("reply", "c:complaint"), ("reply", "d:PHE"),
           ("text", "हमारे गांव का हैंडपंप दो हफ्ते से खराब है, पानी नहीं आ रहा"), ("reply", "skip"),
@@ -26,7 +30,7 @@ SCRIPT = [("text", "namaste"), ("reply", "c:hi"), ("reply", "c:complaint"), ("re
 
 def body(citizen, step, n):
     kind, value = SCRIPT[step % len(SCRIPT)]
-    msg = {"from": citizen, "id": f"wamid.BENCH{n:010d}", "timestamp": str(int(time.time()))}
+    msg = {"from": citizen, "id": f"wamid.{TAG}{n:010d}", "timestamp": str(int(time.time()))}
     if kind == "text":
         if value == "कसडोल वार्ड 5":  # each citizen their own ward: no open case there to join
             value = f"कसडोल वार्ड {citizen[-6:]}"
@@ -84,7 +88,7 @@ def send_all(jobs, rate, sent_at):
 
 def wait_handled(total):
     deadline = time.time() + 120
-    while time.time() < deadline and int(psql("SELECT count(*) FROM inbound_messages WHERE wamid LIKE 'wamid.BENCH%'") or 0) < total:
+    while time.time() < deadline and int(psql(f"SELECT count(*) FROM inbound_messages WHERE wamid LIKE 'wamid.{TAG}%'") or 0) < total:
         time.sleep(0.2)
 
 
@@ -110,15 +114,18 @@ def main():
     jobs = [(citizens[k % ncitizens], k // ncitizens, k) for k in range(total)]
     sent, errors, offered = send_all(jobs, rate, sent_at)
     wait_handled(total)
+    if os.environ.get("BENCH_SENT_OUT"):
+        with open(os.environ["BENCH_SENT_OUT"], "w") as f:
+            f.writelines(f"{w}\t{t:.6f}\n" for w, t in sent_at.items())
     rows = psql("SELECT split_part(idempotency_key, ':', 1), extract(epoch FROM min(created_at)) FROM outbound_messages "
-                "WHERE idempotency_key LIKE 'wamid.BENCH%' AND kind <> 'read' GROUP BY 1")
+                f"WHERE idempotency_key LIKE 'wamid.{TAG}%' AND kind <> 'read' GROUP BY 1")
     lat = sorted((float(t) - sent_at[w]) for w, t in (line.split("|") for line in rows.splitlines() if line)
                  if w in sent_at)
     n = len(lat)
     p50 = lat[n // 2] if n else 0
     p99 = lat[min(n - 1, int(n * 0.99))] if n else 0
     handled = psql("SELECT count(*), extract(epoch FROM max(processed_at) - min(processed_at)) FROM inbound_messages "
-                   "WHERE wamid LIKE 'wamid.BENCH%'").split("|")
+                   f"WHERE wamid LIKE 'wamid.{TAG}%'").split("|")
     cases = psql("SELECT count(*), extract(epoch FROM max(created_at) - min(created_at)) FROM cases").split("|")
     print(f"offered_rate={offered:.0f}")
     print(f"sent={sent} errors={errors}")

@@ -8,10 +8,13 @@ while. It serves media like Graph's media endpoint: GET /<version>/<media-id> an
 {"url", "mime_type", "file_size", "id"} and the url (on this server, bearer token required)
 gives the bytes; add them with add_media. GET /_test/sent?to=PHONE (no token: a test's own
 window on the fake, e.g. for the browser tests' node script) lists the bodies delivered to PHONE,
-oldest first. Used in-process by the tests, or standalone: fake_graph.py --port P --token T."""
+oldest first. Used in-process by the tests, or standalone: fake_graph.py --port P --token T
+[--log FILE]; with --log, SIGTERM writes one line per request (arrival time, to, type, status,
+wamid answered; tab-separated) to FILE before exiting — the benchmarks' record of what arrived."""
 import http.server
 import itertools
 import json
+import signal
 import sys
 import threading
 import time
@@ -139,12 +142,27 @@ class FakeGraph:
 
 
 if __name__ == "__main__":
-    port, token = 0, "test-token"
+    port, token, log = 0, "test-token", None
     args = sys.argv[1:]
     for i, a in enumerate(args):
         if a == "--token":
             token = args[i + 1]
+        elif a == "--log":
+            log = args[i + 1]
     fake = FakeGraph(token=token)
+
+    def write_log(*_):
+        if log:
+            with fake.lock:
+                reqs = list(fake.requests)
+            with open(log, "w") as f:
+                for t, _, b, status, a in reqs:
+                    b = b if isinstance(b, dict) else {}
+                    wamid = a["messages"][0]["id"] if status == 200 and "messages" in a else ""
+                    f.write(f"{t:.6f}\t{b.get('to', '')}\t{b.get('type', b.get('status', ''))}\t{status}\t{wamid}\n")
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, write_log)
     print(fake.port, flush=True)
     try:
         while True:
