@@ -14,7 +14,8 @@
 /* Up to SIMILAR_MAX candidates for a complaint of dept by phone, newest first: rows
  * (tracking_no, village/ward as its citizen wrote it — for officers, never shown to another
  * citizen —, age in days, people who follow it — the filer and the followers —, public subject
- * in lang: the officer's line, else the department's default, else "", and 't' when it matched by
+ * in lang: the officer's line, else the department's default subject, else its short name or
+ * name (a directory without subjects), and 't' when it matched by
  * the place's name rather than by the map). key: place_key of the village ("" none); lat, lon: the point ("" none). The citizen's own
  * cases and those they follow are left out. The caller PQclear()s. */
 PGresult *similar_find(db *d, const char *dept, const char *key, const char *lat, const char *lon,
