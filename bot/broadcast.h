@@ -109,4 +109,8 @@ int broadcast_admit(const config *cfg, rds *redis, const char *const *phones, si
  * cancelled in the last minute (the commands, and the feeder for a row released after them). */
 int broadcast_pull_back(db *d, err *e);
 
+/* phone said STOP: its broadcast messages not yet handed to the sender leave the outbox and
+ * their recipients are skipped ('stopped'). In the caller's transaction; 0 or -1. */
+int broadcast_forget_phone(db *d, const char *phone, err *e);
+
 #endif

@@ -39,6 +39,22 @@ static const db_stmt st_pull_back = {
     "  error = CASE WHEN b.state = 'cancelled' THEN 'cancelled' END"
     " FROM d, broadcasts b WHERE r.outbound_id = d.id AND b.id = r.broadcast_id",
     0};
+/* A citizen said STOP: their broadcast messages not yet claimed leave the outbox, and those
+ * recipients are skipped as 'stopped' (the feeder skips the ones not fed yet itself). */
+static const db_stmt st_pull_back_phone = {
+    "broadcast_pull_back_phone",
+    "WITH d AS (DELETE FROM outbound_messages o USING broadcast_recipients r"
+    "  WHERE o.recipient = $1 AND o.purpose = 'broadcast' AND o.state = 'queued'"
+    "  AND r.outbound_id = o.id AND r.state = 'sending' RETURNING o.id)"
+    " UPDATE broadcast_recipients r SET outbound_id = NULL, state = 'skipped', error = 'stopped',"
+    "  updated_at = now() FROM d WHERE r.outbound_id = d.id",
+    1};
+
+int broadcast_forget_phone(db *d, const char *phone, err *e)
+{
+    return db_exec(d, &st_pull_back_phone, (const char *[]){phone}, e);
+}
+
 /* A running broadcast with nobody queued and nothing of it unsent in the outbox is done. */
 static const db_stmt st_finish = {
     "broadcast_finish",

@@ -11,6 +11,7 @@
 
 #include <json.h>
 
+#include "broadcast.h"
 #include "cases.h"
 #include "clock.h"
 #include "db.h"
@@ -546,7 +547,9 @@ static int stop_or_start(conv *cv, const wa_message *m, const char *lang, int in
     if (in_chat && m->kind == WA_MSG_TEXT && !words_in(norm, english))
         return 0;
     if (words_in(norm, words_stop)) {
-        if (subscribers_stop(cv->pg, m->from, e) < 0 || (rc = case_open_for(cv->pg, m->from, e)) < 0)
+        if (subscribers_stop(cv->pg, m->from, e) < 0 ||
+            broadcast_forget_phone(cv->pg, m->from, e) < 0 ||
+            (rc = case_open_for(cv->pg, m->from, e)) < 0)
             return -1;
         id = rc ? MSG_BROADCASTS_STOPPED_CASES : MSG_BROADCASTS_STOPPED;
     } else if (words_in(norm, words_start)) {
