@@ -275,10 +275,12 @@ def test_case_reply_first():
         when = [t for t, b, _ in fake.delivered() if b.get("to") == citizen][0]
         before = len([1 for t, _ in templates(fake) if t < when])
         after = len([1 for t, _ in templates(fake) if t > when])
-        h.check("within a second of being queued", when - at < 1.0, when - at)
-        h.check("with at most a batch of broadcast sends between (4 at 20/s, two for timing)",
-                len([1 for t, _ in templates(fake) if at < t < when]) <= 6,
-                len([1 for t, _ in templates(fake) if at < t < when]))
+        # Order, not timing (tests never assert timings; bench/broadcast measures the wait): most
+        # of what remained of the broadcast when the reply was queued goes out after it.
+        left = 300 - len([1 for t, _ in templates(fake) if t < at])
+        between = len([1 for t, _ in templates(fake) if at < t < when])
+        h.check("ahead of most of the broadcast's remaining rows", between < left / 2,
+                (between, left, round(when - at, 2)))
         h.check("and the broadcast's remaining rows after it", before < 150 and
                 h.wait_for(lambda: len(templates(fake)) == 300, 30), (before, after))
     finally:
