@@ -353,6 +353,18 @@ try {
   await phone.waitForSelector("#bc-table tbody tr");
   check("phone (360 px): the broadcasts list and form fit", await noOverflow(phone) && await phone.isVisible("#bc-form"));
   await shot(phone, "phone-broadcasts");
+  // The same two pages in Hindi at 360 px: Devanagari in the served font, nothing wider than the screen.
+  await phone.click("#lang");
+  await phone.waitForFunction(() => document.documentElement.lang === "hi" && document.querySelector("#broadcasts h1")?.textContent === "प्रसारण");
+  await phone.evaluate(() => document.fonts.ready);
+  check("phone (360 px), Hindi: the broadcasts fit, in the served Devanagari font", await noOverflow(phone) &&
+    await phone.evaluate(() => [...document.fonts].some((f) => f.family.replace(/"/g, "") === "Noto Sans Devanagari" && f.status === "loaded")));
+  await shot(phone, "phone-broadcasts-hi");
+  await phone.click("#nav-helpdesk");
+  await phone.waitForSelector("#open-table tbody tr");
+  check("phone (360 px), Hindi: the helpdesk fits", await noOverflow(phone) &&
+    (await phone.textContent("#nav-helpdesk")) === "हेल्पडेस्क");
+  await shot(phone, "phone-helpdesk-hi");
   await phone.context().close();
 } catch (e) {
   check("the browser run went to the end", false, String(e && e.stack || e));
