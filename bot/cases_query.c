@@ -51,11 +51,9 @@ static const db_stmt st_list = {
  * full count of a million rows on every page (bench/portal: 130-340 ms of a 50 ms budget), and
  * the answer says so (total_capped). The statistics count exactly. */
 #define CASES_TOTAL_CAP 10000
-#define STR_(x)         #x
-#define STR(x)          STR_(x)
 static const db_stmt st_count = {
     "cases_query_count",
-    "SELECT count(*) FROM (SELECT 1" WHERE " LIMIT " STR(CASES_TOTAL_CAP) " + 1) capped", 10};
+    "SELECT count(*) FROM (SELECT 1" WHERE " LIMIT " DB_STR(CASES_TOTAL_CAP) " + 1) capped", 10};
 /* The CSV's rows: a portable cursor is declared over this, so no batch holds them all. */
 static const db_stmt st_csv_declare = {
     "cases_query_csv",
@@ -538,30 +536,17 @@ int cases_query_media_visible(db *d, const char *media_id, const char *depts, er
     return first_value(d, &st_media_visible, (const char *[]){depts, media_id}, NULL, 0, e);
 }
 
-static char *one_text(db *d, const db_stmt *st, const char *const *p, err *e)
-{
-    PGresult *r = db_query(d, st, p, e);
-    char *out;
-    if (!r)
-        return NULL;
-    out = PQntuples(r) == 1 ? strdup(PQgetvalue(r, 0, 0)) : NULL;
-    if (!out)
-        err_set(e, ERR_ENV, "%s: no answer", st->name);
-    PQclear(r);
-    return out;
-}
-
 char *cases_query_messages(db *d, const char *case_id, err *e)
 {
-    return one_text(d, &st_messages, (const char *[]){case_id}, e);
+    return db_text(d, &st_messages, (const char *[]){case_id}, e);
 }
 
 char *cases_query_stats(db *d, const char *from, const char *to, const char *depts, err *e)
 {
-    return one_text(d, &st_stats, (const char *[]){depts, from, to}, e);
+    return db_text(d, &st_stats, (const char *[]){depts, from, to}, e);
 }
 
 char *cases_query_review(db *d, const char *monday, const char *depts, err *e)
 {
-    return one_text(d, &st_review, (const char *[]){depts, monday}, e);
+    return db_text(d, &st_review, (const char *[]){depts, monday}, e);
 }

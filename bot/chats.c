@@ -7,8 +7,6 @@
 
 #define CLOCK DB_CLOCK /* the transaction's: a scheduler pass's --at, else the real time */
 #define MS(x) "to_timestamp(" x "::double precision / 1000)"
-#define STR_(x) #x
-#define STR(x) STR_(x)
 #define CHAT_COLS                                                                                  \
     "id::text, citizen_phone, COALESCE(department, ''), lang, state, COALESCE(officer_phone, ''),"  \
     " fallback_at IS NOT NULL, COALESCE(case_id::text, ''),"                                     \
@@ -117,17 +115,17 @@ static const db_stmt st_due[] = {
                            1},
     [CHATS_DUE_FALLBACK] = {"chats_due_fallback",
                             "SELECT id::text FROM helpdesk_chats WHERE state = 'asked'"
-                            " AND fallback_at IS NULL AND asked_at <= " MS("$1") " - interval '" STR(
+                            " AND fallback_at IS NULL AND asked_at <= " MS("$1") " - interval '" DB_STR(
                                 CHATS_FALLBACK_MIN) " minutes' ORDER BY id LIMIT 500",
                             1},
     [CHATS_DUE_SILENT] = {"chats_due_silent",
                           "SELECT id::text FROM helpdesk_chats WHERE state = 'live'"
-                          " AND last_at <= " MS("$1") " - interval '" STR(CHATS_SILENCE_MIN) " minutes'"
+                          " AND last_at <= " MS("$1") " - interval '" DB_STR(CHATS_SILENCE_MIN) " minutes'"
                           " ORDER BY id LIMIT 500",
                           1},
     [CHATS_DUE_UNANSWERED] = {"chats_due_unanswered",
                               "SELECT id::text FROM helpdesk_chats WHERE state = 'asked'"
-                              " AND asked_at <= " MS("$1") " - interval '" STR(CHATS_UNANSWERED_MIN) " minutes'"
+                              " AND asked_at <= " MS("$1") " - interval '" DB_STR(CHATS_UNANSWERED_MIN) " minutes'"
                               " ORDER BY id LIMIT 500",
                               1},
 };

@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STR_(x) #x
-#define STR(x)  STR_(x)
 
 /* The SQL keeps the layout of its clauses (clang-format would break them mid-word). */
 // clang-format off
@@ -40,11 +38,11 @@ static const db_stmt st_desk = {
     "    'waiting_minutes', greatest(0, floor(extract(epoch FROM " DB_CLOCK
     "      - COALESCE(h.asked_at, h.created_at)) / 60))::int)"
     "    ORDER BY h.created_at, h.id), '[]')"
-    "    FROM (SELECT * FROM o ORDER BY created_at, id LIMIT " STR(CHATS_QUERY_OPEN_MAX) ") h),"
+    "    FROM (SELECT * FROM o ORDER BY created_at, id LIMIT " DB_STR(CHATS_QUERY_OPEN_MAX) ") h),"
     "  'open_total', (SELECT count(*) FROM o),"
-    "  'listed_at_most', " STR(CHATS_QUERY_OPEN_MAX) ","
+    "  'listed_at_most', " DB_STR(CHATS_QUERY_OPEN_MAX) ","
     "  'unanswered', (SELECT json_build_object('count', count(*), 'past_10_min', count(*)"
-    "    FILTER (WHERE asked_at < " DB_CLOCK " - interval '" STR(CHATS_QUERY_LATE_MINUTES)
+    "    FILTER (WHERE asked_at < " DB_CLOCK " - interval '" DB_STR(CHATS_QUERY_LATE_MINUTES)
     " minutes')) FROM o WHERE state = 'asked'),"
     "  'first_answer', (SELECT COALESCE(json_agg(json_build_object('department', department,"
     "    'reached', reached, 'answered', answered, 'median_minutes', median)"
@@ -54,13 +52,5 @@ static const db_stmt st_desk = {
 
 char *chats_query_desk(db *d, const char *depts, const char *phone, err *e)
 {
-    PGresult *r = db_query(d, &st_desk, (const char *[]){depts, phone}, e);
-    char *out;
-    if (!r)
-        return NULL;
-    out = PQntuples(r) == 1 ? strdup(PQgetvalue(r, 0, 0)) : NULL;
-    if (!out)
-        err_set(e, ERR_ENV, "%s: no answer", st_desk.name);
-    PQclear(r);
-    return out;
+    return db_text(d, &st_desk, (const char *[]){depts, phone}, e);
 }

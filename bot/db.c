@@ -281,3 +281,16 @@ char *db_text_array(const char *const *items, size_t n)
     *p = '\0';
     return out;
 }
+
+char *db_text(db *d, const db_stmt *st, const char *const *params, err *e)
+{
+    PGresult *r = db_query(d, st, params, e);
+    char *out;
+    if (!r)
+        return NULL;
+    out = PQntuples(r) == 1 ? strdup(PQgetvalue(r, 0, 0)) : NULL;
+    if (!out)
+        err_set(e, ERR_ENV, "%s: no answer", st->name);
+    PQclear(r);
+    return out;
+}

@@ -13,6 +13,10 @@
  * transaction, migration 0007) when there is one, else now(). */
 #define DB_CLOCK "COALESCE(NULLIF(current_setting('sampark.clock', true), '')::timestamptz, now())"
 
+/* A number macro as an SQL literal: "interval '" DB_STR(SIMILAR_DAYS) " days'". */
+#define DB_STR_(x) #x
+#define DB_STR(x)  DB_STR_(x)
+
 typedef struct db db;
 
 typedef struct db_stmt {
@@ -41,6 +45,10 @@ int db_exec(db *d, const db_stmt *st, const char *const *params, err *e);
  * help. 1 for everything else (connection lost, server down, missing table, permissions):
  * retry later. */
 int db_error_transient(const db *d);
+
+/* The one text value a statement answers (its first row's first column), malloc'd; NULL + e on
+ * error, or when it answered no row ("<statement>: no answer"). */
+char *db_text(db *d, const db_stmt *st, const char *const *params, err *e);
 
 /* Rows affected by the last db_exec on this handle. */
 long db_affected(const db *d);

@@ -319,10 +319,8 @@ static int gather(desk_out *o, const char *phone, const char *context_id,
 
 /* ---- acting -------------------------------------------------------------------------------- */
 
-#define STR_(x)              #x
-#define STR(x)               STR_(x)
-#define DESK_SUBJECT_MIN_STR STR(DESK_SUBJECT_MIN_CHARS)
-#define DESK_SUBJECT_MAX_STR STR(DIRECTORY_SUBJECT_MAX_CHARS)
+#define DESK_SUBJECT_MIN_STR DB_STR(DESK_SUBJECT_MIN_CHARS)
+#define DESK_SUBJECT_MAX_STR DB_STR(DIRECTORY_SUBJECT_MAX_CHARS)
 
 /* YYYY-MM-DD as the district writes dates: DD-MM-YYYY. */
 static const char *dmy(const char *iso, char out[11])

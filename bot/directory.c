@@ -1255,14 +1255,7 @@ static const db_stmt st_officer_names = {
 
 char *directory_officer_names(db *d, err *e)
 {
-    PGresult *r = db_query(d, &st_officer_names, NULL, e);
-    char *out;
-    if (!r)
-        return NULL;
-    if (!(out = strdup(PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "{}")))
-        err_set(e, ERR_ENV, "out of memory");
-    PQclear(r);
-    return out;
+    return db_text(d, &st_officer_names, NULL, e); /* an aggregate: always one row */
 }
 
 char *directory_roster_show(db *d, int64_t at_ms, err *e)

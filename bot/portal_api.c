@@ -678,8 +678,6 @@ static const catalogue *thread_catalogue(portal_thread *t, err *e)
     return t->cat;
 }
 
-#define STR_(x) #x
-#define STR(x)  STR_(x)
 
 /* Why the desk refused, as the API says it: the status and the error (the field first when one
  * is wrong). A refusal not listed is the case's state: 409, closed. */
@@ -696,7 +694,7 @@ static const struct {
     {DESK_MSG_UNKNOWN_DEPT, 400, "department: no active department has this code"},
     /* duplicate complaints (issue 19) */
     {DESK_MSG_SUBJECT_BAD, 400,
-     "text: a subject is one line of " STR(DESK_SUBJECT_MIN_CHARS) " to " STR(
+     "text: a subject is one line of " DB_STR(DESK_SUBJECT_MIN_CHARS) " to " DB_STR(
          DIRECTORY_SUBJECT_MAX_CHARS) " letters"},
     {DESK_MSG_NEED_INTO, 400, "into: missing, or not a tracking number"},
     {DESK_MSG_MERGE_SELF, 400, "into: a case cannot be merged into itself"},

@@ -1,10 +1,8 @@
 /* similar.c — candidates for a duplicate complaint (see similar.h). */
 #include "similar.h"
 
-#define STR_(x) #x
-#define STR(x) STR_(x)
 #define OPEN "status IN ('open', 'in_progress', 'reopened')"
-#define RECENT "created_at > now() - interval '" STR(SIMILAR_DAYS) " days'"
+#define RECENT "created_at > now() - interval '" DB_STR(SIMILAR_DAYS) " days'"
 /* 250 m of latitude in degrees (1° ≈ 111.2 km); longitude's band widens by 1/cos(latitude). */
 #define BAND "0.00225"
 #define LAT "NULLIF($3, '')::float8"
@@ -22,7 +20,7 @@ static const db_stmt st_find = {
     "  AND " LON " + " BAND " / cos(radians(" LAT "))"
     "  AND 2 * 6371000 * asin(sqrt(power(sin(radians(latitude - " LAT ") / 2), 2)"
     "   + cos(radians(" LAT ")) * cos(radians(latitude))"
-    "   * power(sin(radians(longitude - " LON ") / 2), 2))) <= " STR(SIMILAR_METRES)
+    "   * power(sin(radians(longitude - " LON ") / 2), 2))) <= " DB_STR(SIMILAR_METRES)
     "  ORDER BY created_at DESC LIMIT 10))"
     " SELECT x.tracking_no, COALESCE(x.location_text, ''),"
     " floor(extract(epoch FROM now() - x.created_at) / 86400)::int, x.follower_count + 1,"
@@ -32,7 +30,7 @@ static const db_stmt st_find = {
     " FROM cases x JOIN near USING (id) JOIN departments p ON p.code = x.department_code"
     " WHERE x.citizen_phone <> $5"
     " AND NOT EXISTS (SELECT 1 FROM case_followers f WHERE f.case_id = x.id AND f.phone = $5)"
-    " ORDER BY x.created_at DESC LIMIT " STR(SIMILAR_MAX),
+    " ORDER BY x.created_at DESC LIMIT " DB_STR(SIMILAR_MAX),
     6};
 
 PGresult *similar_find(db *d, const char *dept, const char *key, const char *lat, const char *lon,
