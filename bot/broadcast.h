@@ -106,8 +106,47 @@ int broadcast_feed(broadcast_feeder *f, db *pg, rds *redis, err *e);
 int broadcast_admit(const config *cfg, rds *redis, const char *const *phones, size_t n, int *ok,
                     long long *wait_ms, err *e);
 /* Takes back into broadcast_recipients what the outbox holds unclaimed for broadcasts paused or
- * cancelled in the last minute (the commands, and the feeder for a row released after them). */
+ * cancelled (the commands, and the feeder for a row released after them). */
 int broadcast_pull_back(db *d, err *e);
+/* Adds phones[0..n) to the daily limit's window without asking (they never wait): case traffic
+ * sent as a template to a citizen outside their window opens a business-initiated conversation
+ * too, and the admission of broadcasts must see it. 0, or -1 and e. */
+int broadcast_count_daily(const config *cfg, rds *redis, const char *const *phones, size_t n,
+                          err *e);
+/* The share of the daily limit broadcasts may fill: a tenth is kept for case traffic's
+ * templates (which are never refused), so a broadcast cannot take the number past its tier. */
+int broadcast_daily_share(int daily_limit);
+
+/* ---- the broadcast tables' SQL in the outbox's statements ------------------------------------ */
+
+/* True when outbox row `id` belongs to no running broadcast (paused, cancelled, or gone). */
+#define BROADCAST_SQL_NOT_RUNNING(id)                                                              \
+    "NOT EXISTS (SELECT 1 FROM broadcast_recipients br JOIN broadcasts bb"                         \
+    " ON bb.id = br.broadcast_id WHERE br.outbound_id = " id " AND bb.state = 'running')"
+/* The recipients of the outbox rows deleted unsent (relation rel, with id): back to their
+ * broadcast's queue, or skipped as 'cancelled' when it was cancelled. */
+#define BROADCAST_SQL_WITHDRAWN(rel)                                                               \
+    "UPDATE broadcast_recipients r SET outbound_id = NULL, updated_at = now(),"                    \
+    " state = CASE WHEN b.state = 'cancelled' THEN 'skipped' ELSE 'queued' END,"                   \
+    " error = CASE WHEN b.state = 'cancelled' THEN 'cancelled' END"                                \
+    " FROM " rel ", broadcasts b WHERE r.outbound_id = " rel ".id AND b.id = r.broadcast_id"
+/* Recipients refused with a template error before the broadcast is paused: the template is
+ * missing, paused, disabled or its parameters do not fit, and every further send would fail. */
+#define BROADCAST_TEMPLATE_FAILURES 5
+/* Outbox rows (relation rel, with id and purpose) that failed with Graph code `code`: a template
+ * error (132000-132999) counts against the broadcast, and pauses it at the limit with the reason.
+ * A CTE body for the statements that record failures (sender.c, inbound.c's statuses). */
+#define BROADCAST_SQL_TEMPLATE_REFUSED(rel, code)                                                  \
+    "UPDATE broadcasts b SET template_failures = b.template_failures + t.n, updated_at = now(),"   \
+    " state = CASE WHEN b.state = 'running' AND b.template_failures + t.n >= "                     \
+    DB_STR(BROADCAST_TEMPLATE_FAILURES) " THEN 'paused' ELSE b.state END,"                         \
+    " paused_reason = CASE WHEN b.state = 'running' AND b.template_failures + t.n >= "             \
+    DB_STR(BROADCAST_TEMPLATE_FAILURES) " THEN 'template refused by WhatsApp (error ' || t.code"   \
+    " || ')' ELSE b.paused_reason END"                                                             \
+    " FROM (SELECT br.broadcast_id, count(*) AS n, max(" code ") AS code FROM " rel                \
+    "  JOIN broadcast_recipients br ON br.outbound_id = " rel ".id WHERE " rel ".purpose ="        \
+    "  'broadcast' AND (" code ") BETWEEN 132000 AND 132999 GROUP BY br.broadcast_id) t"          \
+    " WHERE b.id = t.broadcast_id"
 
 /* phone said STOP: its broadcast messages not yet handed to the sender leave the outbox and
  * their recipients are skipped ('stopped'). In the caller's transaction; 0 or -1. */
