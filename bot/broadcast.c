@@ -448,6 +448,15 @@ static int read_segment_file(const broadcast_segment *seg, FILE *report, char **
     int bad;
     if (!text)
         return -1;
+    if (strlen(text) != len) { /* the lines after a NUL would be dropped without a word */
+        size_t line = 1;
+        for (const char *p = text; *p; p++)
+            line += *p == '\n';
+        free(text);
+        return err_set(e, ERR_USER,
+                       "--to file=%s:%zu: a NUL byte: not a text file of phones; nothing created",
+                       seg->value, line);
+    }
     bad = broadcast_read_phones(text, seg->value, report, phones, n);
     free(text);
     if (bad < 0)

@@ -27,6 +27,10 @@
 #define MAX_INFLIGHT 64
 #define MAX_ATTEMPTS 30
 #define SENT_MAX     (2 * MAX_INFLIGHT)
+/* A broadcast leaves case traffic room at every moment: in-flight slots, and a twentieth of the
+ * send rate (so a broadcast alone goes at 95% of SAMPARK_SEND_RATE). */
+#define BROADCAST_INFLIGHT_MAX (MAX_INFLIGHT - 8)
+#define BROADCAST_RESERVE(rate) ((rate) / 20 > 0 ? (rate) / 20 : (rate) > 1)
 
 /* A claim takes heads of recipients' queues — a queue's oldest unsent message — when they are
  * neither in flight nor waiting out a backoff. Two walks, each over the recipients with unsent
@@ -137,7 +141,8 @@ static const db_stmt st_templates = {"sender_templates", "SELECT templates::text
                                      0};
 
 /* Up to ARGV[1] messages now for the number KEYS[1], at most ARGV[2] a second, released in
- * tenths of the second (by the end of tenth k, (k+1)/10 of the rate): returns {granted,
+ * tenths of the second (by the end of tenth k, (k+1)/10 of the rate), ARGV[3] of it held back
+ * (a broadcast's claim leaves that much to case traffic at any moment): returns {granted,
  * milliseconds left in this tenth}. Spread so: a budget spent in the second's first moments
  * left the senders idle for the rest of it, and a reply queued then waited for the next. */
 static const char budget_lua[] =
@@ -147,7 +152,7 @@ static const char budget_lua[] =
     "local cap = math.ceil(tonumber(ARGV[2]) * (k + 1) / 10)\n"
     "local left = (k + 1) * 100 - math.floor(tonumber(t[2]) / 1000)\n"
     "local used = tonumber(redis.call('GET', key) or '0')\n"
-    "local grant = math.min(tonumber(ARGV[1]), cap - used)\n"
+    "local grant = math.min(tonumber(ARGV[1]), cap - tonumber(ARGV[3]) - used)\n"
     "if grant <= 0 then return {0, left} end\n"
     "redis.call('INCRBY', key, grant)\n"
     "redis.call('PEXPIRE', key, 2000)\n"
@@ -177,7 +182,9 @@ struct sender {
     int64_t templates_at;
     catalogue *cat;             /* messages.json beside the flows: the media note's words */
     unsigned seen_reload;       /* SIGHUP's count when cat was loaded */
-    int64_t budget_wait_until; /* this second's budget is spent: claim nothing until then */
+    int64_t budget_wait_until; /* this tenth's budget is spent: claim nothing until then */
+    int64_t bcast_wait_until;  /* the broadcasts' share of it is: claim no broadcast row */
+    int inflight_bcast;        /* of inflight, broadcast messages */
     char last_problem[256];
     int unclaim; /* a PostgreSQL call failed: claims may be orphaned (give_back_orphans) */
     struct sent {
@@ -641,12 +648,14 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
 
 /* ---- the loop --------------------------------------------------------------------------- */
 
-static int budget(sender *s, int want)
+/* Up to want messages of this tenth's budget for case traffic, or for a broadcast's rows
+ * (leaving BROADCAST_RESERVE); when it falls short, that kind waits for the next tenth. */
+static int budget(sender *s, int want, int broadcast)
 {
     err e = {0};
     redisContext *c = rds_get(s->redis, &e);
     redisReply *r;
-    char key[96], want_s[16], rate[16];
+    char key[96], want_s[16], rate[16], reserve[16];
     int grant = 0;
     if (!c) {
         trouble(s, e.msg);
@@ -656,12 +665,14 @@ static int budget(sender *s, int want)
              s->cfg->phone_number_id ? s->cfg->phone_number_id : "dry");
     snprintf(want_s, sizeof want_s, "%d", want);
     snprintf(rate, sizeof rate, "%d", s->cfg->send_rate);
-    r = redisCommand(c, "EVAL %s 1 %s %s %s", budget_lua, key, want_s, rate);
+    snprintf(reserve, sizeof reserve, "%d", broadcast ? BROADCAST_RESERVE(s->cfg->send_rate) : 0);
+    r = redisCommand(c, "EVAL %s 1 %s %s %s %s", budget_lua, key, want_s, rate, reserve);
     if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
         r->element[0]->type == REDIS_REPLY_INTEGER && r->element[1]->type == REDIS_REPLY_INTEGER) {
         grant = (int)r->element[0]->integer;
         if (grant < want) /* spent for this tenth: do not claim again before the next */
-            s->budget_wait_until = clock_mono_ms() + r->element[1]->integer;
+            *(broadcast ? &s->bcast_wait_until : &s->budget_wait_until) =
+                clock_mono_ms() + r->element[1]->integer;
     } else {
         trouble(s,
                 r && r->type == REDIS_REPLY_ERROR ? r->str : "Redis: no answer to the rate limit");
@@ -725,14 +736,16 @@ static void start(sender *s, struct job *j)
     j->t0 = clock_mono_us();
     s->jobs[slot] = j;
     s->inflight++;
+    s->inflight_bcast += strcmp(j->purpose, "broadcast") == 0;
     curl_multi_add_handle(s->multi, j->h);
 }
 
-/* What one claim's rows come to: jobs ready to start (case traffic first), rows withdrawn from
- * a broadcast no longer running, and the phones a case message opens a paid conversation with. */
+/* What one claim's rows come to: jobs ready to start, case traffic's (ready[0]) and broadcasts'
+ * (ready[1]); rows withdrawn from a broadcast no longer running; and the phones a case message
+ * opens a paid conversation with. */
 struct claimed {
-    struct job *ready[MAX_INFLIGHT];
-    int nready;
+    struct job *ready[2][MAX_INFLIGHT];
+    int nready[2];
     const char *withdrawn[MAX_INFLIGHT];
     char wbuf[MAX_INFLIGHT][24];
     int nwithdrawn;
@@ -785,16 +798,19 @@ static struct job *job_of(sender *s, PGresult *r, int i)
 /* Sorts one claim statement's rows into c. */
 static void take_rows(sender *s, PGresult *r, struct claimed *c)
 {
-    for (int i = 0; i < PQntuples(r) && c->nready < MAX_INFLIGHT; i++) {
+    for (int i = 0; i < PQntuples(r); i++) {
         struct job *j;
+        int k;
         if (PQgetvalue(r, i, 9)[0] == 't') {
             db_copy(c->wbuf[c->nwithdrawn], sizeof c->wbuf[0], r, i, 0);
             c->withdrawn[c->nwithdrawn] = c->wbuf[c->nwithdrawn];
             c->nwithdrawn++;
             continue;
         }
-        if ((j = job_of(s, r, i)))
-            c->ready[c->nready++] = j;
+        if (!(j = job_of(s, r, i)))
+            continue;
+        k = strcmp(j->purpose, "broadcast") == 0;
+        c->ready[k][c->nready[k]++] = j;
     }
 }
 
@@ -830,9 +846,8 @@ static void count_daily(sender *s, struct claimed *c, int started)
     err e = {0};
     c->ncounted = 0;
     for (int i = 0; i < started; i++) {
-        struct job *j = c->ready[i];
-        if (!j->window_open && strcmp(j->purpose, "broadcast") != 0 &&
-            (j->template_name[0] || strcmp(j->kind, "template") == 0))
+        struct job *j = c->ready[0][i];
+        if (!j->window_open && (j->template_name[0] || strcmp(j->kind, "template") == 0))
             c->counted[c->ncounted++] = j->to;
     }
     if (c->ncounted && s->cfg->daily_limit > 0 &&
@@ -840,46 +855,53 @@ static void count_daily(sender *s, struct claimed *c, int started)
         trouble(s, e.msg);
 }
 
-/* Gives back what this second's budget cannot take, still at the head of their line. */
-static void release(sender *s, struct claimed *c, int from)
+/* Starts what the budget grants of jobs[0..n) and gives the rest back to the queue, still at
+ * the head of their line. Returns how many started. */
+static int start_granted(sender *s, struct job **jobs, int n, int grant)
 {
     char ids[MAX_INFLIGHT * 24 + 4], *p = ids;
+    if (grant > n)
+        grant = n;
+    for (int i = 0; i < grant; i++)
+        start(s, jobs[i]);
+    if (grant == n)
+        return grant;
     *p++ = '{';
-    for (int i = from; i < c->nready; i++)
-        p += sprintf(p, "%s%s", i > from ? "," : "", c->ready[i]->id);
+    for (int i = grant; i < n; i++) {
+        p += sprintf(p, "%s%s", i > grant ? "," : "", jobs[i]->id);
+        job_free(jobs[i]);
+    }
     *p++ = '}';
     *p = '\0';
     record(s, &st_release, (const char *[]){ids});
+    return grant;
 }
 
-/* Claims up to n due messages, case traffic first; starts as many as this second's budget
- * allows and gives the rest back. Returns how many started (-started-1 when the budget ran out). */
+/* Claims up to n due messages, case traffic first, broadcasts with what room they leave (in-flight
+ * slots, the budget's reserve); starts what this tenth's budget allows and gives the rest back.
+ * Returns how many started. */
 static int claim(sender *s, int n)
 {
     struct claimed c = {0};
-    int got, grant, nstart;
+    int got, nb = BROADCAST_INFLIGHT_MAX - s->inflight_bcast, started, want, grant;
     if ((got = walk(s, &st_claim_case, s->case_cursor, sizeof s->case_cursor, n, &c)) < 0)
         return 0;
-    if (got < n && walk(s, &st_claim, s->cursor, sizeof s->cursor, n - got, &c) < 0 &&
-        c.nready == 0 && c.nwithdrawn == 0)
-        return 0;
+    if (nb > n - got)
+        nb = n - got;
+    if (nb > 0 && clock_mono_ms() >= s->bcast_wait_until)
+        walk(s, &st_claim, s->cursor, sizeof s->cursor, nb, &c);
     if (c.nwithdrawn) {
         char *ids = db_text_array(c.withdrawn, (size_t)c.nwithdrawn);
         if (ids)
             record(s, &st_withdraw, (const char *[]){ids, s->name});
         free(ids);
     }
-    grant = c.nready ? budget(s, c.nready) : 0;
-    nstart = grant < c.nready ? grant : c.nready;
-    count_daily(s, &c, nstart); /* before start: a dry run frees the job at once */
-    for (int i = 0; i < nstart; i++)
-        start(s, c.ready[i]);
-    if (grant < c.nready) {
-        release(s, &c, grant);
-        for (int i = grant; i < c.nready; i++)
-            job_free(c.ready[i]);
-    }
-    return grant < c.nready ? -grant - 1 : grant;
+    want = c.nready[0];
+    grant = want ? budget(s, want, 0) : 0;
+    count_daily(s, &c, grant < want ? grant : want); /* before start: a dry run frees the job */
+    started = start_granted(s, c.ready[0], want, grant);
+    want = c.nready[1];
+    return started + start_granted(s, c.ready[1], want, want ? budget(s, want, 1) : 0);
 }
 
 static void reap(sender *s)
@@ -901,6 +923,7 @@ static void reap(sender *s)
             if (s->jobs[i] == j)
                 s->jobs[i] = NULL;
         s->inflight--;
+        s->inflight_bcast -= strcmp(j->purpose, "broadcast") == 0;
         job_free(j);
     }
     flush_sent(s);
@@ -944,8 +967,6 @@ int sender_run(sender *s, volatile sig_atomic_t *stop, volatile sig_atomic_t *re
         if (!drain_until && flush_sent(s) == 0 && s->inflight < MAX_INFLIGHT &&
             clock_mono_ms() >= s->budget_wait_until) {
             started = claim(s, MAX_INFLIGHT - s->inflight);
-            if (started < 0)
-                started = -started - 1;
             flush_sent(s); /* dry-run "deliveries" happen inside the claim */
         }
         if (s->multi) {

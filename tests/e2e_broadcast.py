@@ -89,6 +89,12 @@ def test_create_refused():
         r = cli(env, "create", "--template", "scheme_notice", "--param", "x", "--to", f"file={bad}")
         h.check("a CSV without one valid phone is refused", r.returncode == 1 and "no valid phone" in r.stderr,
                 r.stderr)
+        nul = os.path.join(env.tmp, "nul.csv")
+        with open(nul, "wb") as f:
+            f.write(b"919710000001\n919710000002\x00\n919710000003\n")
+        r = cli(env, "create", "--template", "scheme_notice", "--param", "x", "--to", f"file={nul}")
+        h.check("a file with a NUL byte is refused, naming the line", r.returncode == 1 and "nul.csv:2: a NUL byte"
+                in r.stderr, r.stderr)
         r = cli(env, "start", "999")
         h.check("starting a broadcast that does not exist is refused", r.returncode == 1 and "no broadcast 999" in
                 r.stderr, r.stderr)
