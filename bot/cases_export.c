@@ -151,8 +151,8 @@ static const struct action_word *action_word(const char *kind)
 
 /* The words of an event that are worded with its detail; clock may turn into STOP (a merge
  * closes the case merged away). */
-static void worded(const cases_export_event *ev, const struct action_word *w, char *out,
-                   size_t n, int *clock)
+static void worded(const cases_export_event *ev, const struct action_word *w, char *out, size_t n,
+                   int *clock)
 {
     if (strcmp(ev->kind, "transferred") == 0 && *ev->to)
         snprintf(out, n, "Transferred to %s", ev->to);
@@ -194,10 +194,11 @@ int cases_export_step(cases_export_clock *c, const cases_export_event *ev, char 
 const char *cases_export_status(const char *status, const char *closed_by, const char *merged_into,
                                 char *buf, size_t n)
 {
-    static const char *const words[][2] = {{"open", "Pending"},
-                                           {"in_progress", "Under process"},
-                                           {"reopened", "Reopened, under process"},
-                                           {"resolved", "Resolved, awaiting the citizen's feedback"}};
+    static const char *const words[][2] = {
+        {"open", "Pending"},
+        {"in_progress", "Under process"},
+        {"reopened", "Reopened, under process"},
+        {"resolved", "Resolved, awaiting the citizen's feedback"}};
     const struct action_word *w;
     for (size_t i = 0; i < sizeof words / sizeof *words; i++)
         if (strcmp(status, words[i][0]) == 0)
@@ -275,12 +276,11 @@ void cases_export_mask_numbers(char *text)
 /* ---- the export ----------------------------------------------------------------------------- */
 
 static const char *const grievance_header[] = {
-    "registration_no", "recvd_date", "closing_date",    "state",  "dist_name", "pincode",
-    "sex",             "org_code",   "CategoryV7",      "subject_content", "status", "rating",
-    NULL};
-static const char *const action_header[] = {"registration_no", "action_srno", "date_of_action",
-                                            "action_status",   "OfficerDetail", "org_code",
-                                            "delay",           NULL};
+    "registration_no", "recvd_date", "closing_date",    "state",  "dist_name", "pincode", "sex",
+    "org_code",        "CategoryV7", "subject_content", "status", "rating",    NULL};
+static const char *const action_header[] = {
+    "registration_no", "action_srno", "date_of_action", "action_status",
+    "OfficerDetail",   "org_code",    "delay",          NULL};
 
 static void csv_line(FILE *out, const char *const *fields)
 {
@@ -450,8 +450,7 @@ int cases_export_run(db *d, const char *from, const char *to, const char *dir,
     if (finish(a, atmp, e) < 0)
         rc = -1;
     a = NULL;
-    if (rc == 0 && (rename(gtmp, out->grievances_path) < 0 ||
-                    rename(atmp, out->actions_path) < 0))
+    if (rc == 0 && (rename(gtmp, out->grievances_path) < 0 || rename(atmp, out->actions_path) < 0))
         rc = err_set(e, ERR_ENV, "cannot rename the export into %s: %s", dir, strerror(errno));
 out:
     if (g)

@@ -909,8 +909,9 @@ directory *directory_parse(const char *json, size_t len, const char *source, err
              "\"%s\" must be 2 to 8 capital letters (it starts every tracking number)", d->code);
         goto fail;
     }
-    if (names(&c, d, dist, "district", "name", 1, 100, &d->name_json, &d->name_en, &d->name_hi) < 0 ||
-        names(&c, d, dist, "district", "state", 0, 100, &d->state_json, NULL, NULL) < 0)
+    if (names(&c, d, dist, "district", "name", 1, 100, &d->name_json, &d->name_en, &d->name_hi) < 0)
+        goto fail;
+    if (names(&c, d, dist, "district", "state", 0, 100, &d->state_json, NULL, NULL) < 0)
         goto fail;
     if (!(deps = member(&c, root, "directory", "departments", json_type_array, 1, &rc)))
         goto fail;
