@@ -28,6 +28,10 @@
 /* Repeatable read: the actions file is of the very cases the grievances file lists. */
 static const db_stmt st_snapshot = {
     "cases_export_snapshot", "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0};
+/* The per-row look-ups make the planner's cost high enough to compile the actions' query (JIT),
+ * which cost more than it saved: bench/export, a tenth of 1,000,000 cases, 7.1 s with it and
+ * 3.9 s without. For this transaction only. */
+static const db_stmt st_no_jit = {"cases_export_no_jit", "SET LOCAL jit = off", 0};
 static const db_stmt st_grievances = {
     "cases_export_grievances",
     "DECLARE export_grievances NO SCROLL CURSOR FOR"
@@ -374,7 +378,8 @@ static int write_both(db *d, const char *from, const char *to, FILE *g, FILE *a,
     csv_line(a, action_header);
     if (db_begin(d, e) < 0)
         return -1;
-    if (db_exec(d, &st_snapshot, NULL, e) < 0 || db_exec(d, &st_grievances, p, e) < 0 ||
+    if (db_exec(d, &st_snapshot, NULL, e) < 0 || db_exec(d, &st_no_jit, NULL, e) < 0 ||
+        db_exec(d, &st_grievances, p, e) < 0 ||
         drain(d, &st_fetch_grievances, g, &out->grievances, put_grievance, NULL, e) < 0 ||
         db_exec(d, &st_actions, p, e) < 0 ||
         drain(d, &st_fetch_actions, a, &out->actions, put_action, &s, e) < 0) {
