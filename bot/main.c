@@ -424,7 +424,9 @@ static int cmd_export(const config *c, int argc, char **argv)
             to = optarg;
         else if (opt == 'o' && *optarg)
             dir = optarg;
-        else if (opt == ':' || opt == 'o')
+        else if (opt == 'o')
+            return usage_error("export: --out needs a directory");
+        else if (opt == ':')
             return usage_error("export: %s needs a value", argv[optind - 1]);
         else
             return usage_error("export: unknown option %s", argv[optind - 1]);

@@ -256,6 +256,7 @@ def test_bad_input():
             (["--from", "2026-11-01", "--to", "2026-11-02", "--format", "xml"], "unknown option --format"),
             (["--from", "2026-11-01", "--to", "2026-11-02", "extra"], "unexpected argument 'extra'"),
             (["--from", "2026-11-01", "--to"], "--to needs a value"),
+            (["--from", "2026-11-01", "--to", "2026-11-02", "--out", ""], "--out needs a directory"),
             (["--from", "2026-11-01", "--to", "2026-11-02", "--out", afile], f"--out: {afile} is not a directory"),
             (["--from", "2026-11-01", "--to", "2026-11-02", "--out", os.path.join(out, "no", "such")],
              "--out: cannot use"),
