@@ -56,6 +56,7 @@ typedef struct directory {
     const char *code;
     const char *name_json;
     const char *name_en, *name_hi;
+    const char *state_json; /* {"en": .., "hi": ..} of the district's state, or NULL */
     const char **languages;
     size_t nlanguages;
     directory_department *departments;
