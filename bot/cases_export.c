@@ -12,9 +12,10 @@
 #include <unistd.h>
 
 #include "cases_query.h"
+#include "directory.h"
 
 // clang-format off
-#define TZ_SQL "(SELECT COALESCE(max(timezone), 'Asia/Kolkata') FROM districts)"
+#define TZ_SQL DIRECTORY_SQL_TIMEZONE
 #define LOCAL(col) "to_char(" col " AT TIME ZONE " TZ_SQL ", 'YYYY-MM-DD HH24:MI:SS')"
 /* The cases received on the district's days $1..$2, both included. */
 #define RANGE \

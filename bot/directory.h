@@ -123,4 +123,8 @@ char *directory_officer_names(db *d, err *e);
  * has no "helpdesk". malloc'd. */
 char *directory_roster_show(db *d, int64_t at_ms, err *e);
 
+/* SQL: the district's time zone (digest.timezone; India's when no directory is loaded), for the
+ * statements of other modules that show or cut times in local days. */
+#define DIRECTORY_SQL_TIMEZONE "COALESCE((SELECT timezone FROM districts LIMIT 1), 'Asia/Kolkata')"
+
 #endif
