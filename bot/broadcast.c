@@ -526,7 +526,8 @@ static const db_stmt st_state = {"broadcast_state",
 static const db_stmt st_start = {
     "broadcast_start",
     "WITH b AS (UPDATE broadcasts SET state = 'running', started_at = COALESCE(started_at, now()),"
-    " template_failures = 0, paused_reason = NULL, updated_at = now() WHERE id = $1::bigint AND state IN ('draft', 'paused') RETURNING 1)"
+    " template_failures = 0, paused_reason = NULL, resumed_at = now(), updated_at = now()"
+    " WHERE id = $1::bigint AND state IN ('draft', 'paused') RETURNING 1)"
     " SELECT count(*) FROM b",
     1};
 static const db_stmt st_pause = {

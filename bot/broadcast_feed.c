@@ -1,6 +1,6 @@
 /* broadcast_feed.c — delivery of broadcasts: the feeder the sender role runs beside its claim.
  * A broadcast's recipients never enter the outbox all at once: every 100 ms one feeder (an
- * advisory lock among the sender processes) tops the broadcasts' rows in the outbox up to one
+ * lock in Redis among the sender processes) tops the broadcasts' rows in the outbox up to one
  * batch (a fifth of a second at SAMPARK_SEND_RATE, at most 200). Case traffic is not held back
  * by them: the sender's claim walks the recipients with case messages first (sender.c).
  * A recipient outside their 24-hour window needs a place in the day's limit
@@ -12,8 +12,10 @@
  * writes a free-form message. */
 #include "broadcast.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "outbox.h"
@@ -23,6 +25,7 @@
 
 struct broadcast_feeder {
     const config *cfg;
+    char lock_key[96], token[64]; /* the feeder's lock in Redis, and this feeder's mark on it */
     int64_t next_at;   /* clock_mono_ms of the next step */
     int64_t finish_at; /* of the next look for finished broadcasts */
 };
@@ -33,8 +36,8 @@ struct broadcast_feeder {
  * index (migration 0028): a batch or two, whatever the case traffic's backlog. */
 static const db_stmt st_pull_back = {
     "broadcast_pull_back",
-    "WITH d AS (" OUTBOX_SQL_DELETE_UNCLAIMED(
-        "o.purpose = 'broadcast' AND " BROADCAST_SQL_NOT_RUNNING("o.id")) ") " BROADCAST_SQL_WITHDRAWN("d"),
+    "WITH d AS (" OUTBOX_SQL_DELETE_UNCLAIMED("o.purpose = 'broadcast' AND " BROADCAST_SQL_HELD(
+        "o.id", "o.recipient")) ") " BROADCAST_SQL_WITHDRAWN("d"),
     0};
 /* A citizen said STOP: their broadcast messages not yet claimed leave the outbox, and those
  * recipients are skipped as 'stopped' (the feeder skips the ones not fed yet itself). */
@@ -60,6 +63,14 @@ static const db_stmt st_finish = {
     "  ON r.outbound_id = o.id WHERE o.state IN ('queued', 'sending') AND o.purpose = 'broadcast'"
     "  AND r.broadcast_id = b.id)",
     0};
+/* A recipient pulled back in the moment a cancel committed was put back in the queue (the pull
+ * back saw the broadcast still paused or running): skipped now, as the cancel skipped the rest. */
+static const db_stmt st_cancel_rest = {
+    "broadcast_cancel_rest",
+    "UPDATE broadcast_recipients r SET state = 'skipped', error = 'cancelled', updated_at = now()"
+    " FROM broadcasts b WHERE b.state = 'cancelled' AND b.finished_at > now() - interval '1 hour'"
+    " AND r.broadcast_id = b.id AND r.state = 'queued'",
+    0};
 /* The broadcasts' rows in the outbox, counted up to a batch ($1) — those backing off too (a
  * throttled Graph must not let batches pile up that all fall due at once). Case traffic is not
  * counted: the sender's claim takes it first whatever the outbox holds. No row while no broadcast
@@ -71,12 +82,12 @@ static const db_stmt st_room = {
     " WHERE EXISTS (SELECT 1 FROM broadcasts WHERE state = 'running')",
     1};
 /* One feeder at a time across the sender processes: two stepping together would each fill the
- * room they both saw. A session lock, given back at the end of the step (or with the
- * connection). */
-static const db_stmt st_lock = {
-    "broadcast_feed_lock", "SELECT pg_try_advisory_lock(hashtext('sampark:broadcast_feed'))", 0};
-static const db_stmt st_unlock = {
-    "broadcast_feed_unlock", "SELECT pg_advisory_unlock(hashtext('sampark:broadcast_feed'))", 0};
+ * room they both saw. A Redis key held for the step and given back after it, lapsing by itself
+ * in 2 s should its holder die or lose the network (a PostgreSQL session lock would outlive a
+ * lost connection until TCP keepalive gave up, and no broadcast would move meanwhile). */
+#define FEED_LOCK_MS "2000"
+static const char unlock_lua[] = "if redis.call('GET', KEYS[1]) == ARGV[1] then "
+                                 "return redis.call('DEL', KEYS[1]) end return 0";
 /* The next queued recipients of running broadcasts, oldest broadcast first, with what decides
  * their fate (broadcast_classify), those never held back by the daily limit first. The window is
  * judged an hour short: the message may wait. */
@@ -150,8 +161,13 @@ struct cand {
 broadcast_feeder *broadcast_feeder_new(const config *c)
 {
     broadcast_feeder *f = calloc(1, sizeof *f);
-    if (f)
-        f->cfg = c;
+    if (!f)
+        return NULL;
+    f->cfg = c;
+    snprintf(f->lock_key, sizeof f->lock_key, "sampark:feed:%s",
+             c->phone_number_id ? c->phone_number_id : "dry");
+    snprintf(f->token, sizeof f->token, "%ld:%p:%lld", (long)getpid(), (void *)f,
+             (long long)clock_mono_ms());
     return f;
 }
 
@@ -350,15 +366,35 @@ static int feed(broadcast_feeder *f, db *pg, rds *redis, struct cand *c, size_t 
 }
 
 /* Asks for the feeder's lock: 1 held, 0 another sender's feeder holds it, -1 error. */
-static int lock(db *pg, err *e)
+static int lock(broadcast_feeder *f, rds *redis, err *e)
 {
-    PGresult *r = db_query(pg, &st_lock, NULL, e);
+    redisContext *c = rds_get(redis, e);
+    redisReply *r;
     int held;
-    if (!r)
+    if (!c)
         return -1;
-    held = PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't';
-    PQclear(r);
+    r = redisCommand(c, "SET %s %s NX PX " FEED_LOCK_MS, f->lock_key, f->token);
+    if (!r || r->type == REDIS_REPLY_ERROR) {
+        err_set(e, ERR_ENV, "Redis: the feeder's lock: %s", r ? r->str : "no answer");
+        if (!r)
+            rds_reset(redis);
+        freeReplyObject(r);
+        return -1;
+    }
+    held = r->type == REDIS_REPLY_STATUS;
+    freeReplyObject(r);
     return held;
+}
+
+static void unlock(broadcast_feeder *f, rds *redis)
+{
+    err e = {0};
+    redisContext *c = rds_get(redis, &e);
+    redisReply *r =
+        c ? redisCommand(c, "EVAL %s 1 %s %s", unlock_lua, f->lock_key, f->token) : NULL;
+    if (c && !r)
+        rds_reset(redis); /* the key lapses by itself */
+    freeReplyObject(r);
 }
 
 /* The step under the lock: the room, the candidates, into the outbox. */
@@ -387,18 +423,12 @@ int broadcast_feed(broadcast_feeder *f, db *pg, rds *redis, err *e)
         return -1;
     if (now >= f->finish_at) {
         f->finish_at = now + 1000;
-        if (db_exec(pg, &st_finish, NULL, e) < 0)
+        if (db_exec(pg, &st_finish, NULL, e) < 0 || db_exec(pg, &st_cancel_rest, NULL, e) < 0)
             return -1;
     }
-    if ((held = lock(pg, e)) <= 0)
+    if ((held = lock(f, redis, e)) <= 0)
         return held;
     rc = step(f, pg, redis, e);
-    {
-        err ue = {0}; /* a step's error is the one to tell */
-        if (db_exec(pg, &st_unlock, NULL, &ue) < 0 && rc >= 0) {
-            *e = ue;
-            rc = -1;
-        }
-    }
+    unlock(f, redis);
     return rc;
 }

@@ -72,9 +72,10 @@ static const db_stmt st_record = {
 
 /* A broadcast's recipient whose number blocked the business is skipped by later broadcasts;
  * a broadcast whose template Meta refuses is paused after a few. */
+#define STATUS_CODE "CASE WHEN $2 = 'failed' THEN NULLIF($3, '')::int END"
 #define STATUS_BLOCKED                                                                             \
-    " bl AS (" SUBSCRIBERS_SQL_BLOCKED("u", "NULLIF($3, '')::int") "),"                            \
-    " tr AS (" BROADCAST_SQL_TEMPLATE_REFUSED("u", "NULLIF($3, '')::int") "),"
+    " bl AS (" SUBSCRIBERS_SQL_BLOCKED("u", STATUS_CODE) "),"                                      \
+    " tr AS (" BROADCAST_SQL_TEMPLATE_REFUSED("u", STATUS_CODE) "),"
 #define SETTLE_CODE "CASE WHEN u.state = 'failed' THEN u.error_code END"
 #define SETTLE_BLOCKED                                                                             \
     " bl AS (" SUBSCRIBERS_SQL_BLOCKED("u", SETTLE_CODE) "),"                                      \
@@ -115,8 +116,8 @@ static const db_stmt st_settle_early = {
     "  updated_at = now()"
     "  FROM m WHERE o.wamid = m.wamid AND (" RANK("o.state") ") < (" RANK(
         "m.state") ")"
-                   "  AND o.state <> 'sending' RETURNING o.id, o.case_id, o.recipient, o.state, o.error, "
-                   "o.error_code, o.purpose)," SETTLE_BLOCKED
+                   "  AND o.state <> 'sending' RETURNING o.id, o.case_id, o.recipient, o.state,"
+                   " o.error, o.error_code, o.purpose)," SETTLE_BLOCKED
                    " ev AS (INSERT INTO case_events (case_id, kind, actor, text, detail)"
                    "  SELECT u.case_id, 'delivery_failed', 'whatsapp', u.error,"
                    "   jsonb_build_object('recipient', u.recipient, 'code', u.error_code)"

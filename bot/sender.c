@@ -1,8 +1,9 @@
-/* sender.c — see sender.h. One loop: ask Redis for this second's sending budget, claim that
- * many recipient-queue heads from PostgreSQL (a claim lapses after a minute, so a crashed
- * sender's messages are picked up again), start their requests on the curl multi handle,
- * and record each outcome as it completes. The claim makes the head of a recipient's
- * queue "sending", so the next message to that citizen waits until this one is settled. */
+/* sender.c — see sender.h. One loop: ask Redis for this tenth of a second's sending budget,
+ * claim that many recipient-queue heads from PostgreSQL (case traffic first; a claim lapses
+ * after a minute, so a crashed sender's messages are picked up again), start their requests on
+ * the curl multi handle, and record each outcome as it completes. The claim makes the head of a
+ * recipient's queue "sending", so the next message to that citizen waits until this one is
+ * settled. */
 #include "sender.h"
 
 #include <curl/curl.h>
@@ -41,10 +42,11 @@
  * taken whole-queue-head too (a citizen's messages keep their order), and returned marked
  * withdrawn (column 9) when its broadcast stopped running meanwhile (a lapsed claim, a pause). */
 #define CLAIM_TAKE                                                                                 \
-    " pick AS (SELECT id FROM heads WHERE (state = 'queued' OR claimed_until < now())"            \
-    "   AND (next_attempt_at IS NULL OR next_attempt_at <= now()) LIMIT $2::int)"                 \
-    " UPDATE outbound_messages o SET state = 'sending', claimed_by = $1,"                           \
-    " claimed_until = now() + interval '60 seconds', attempts = o.attempts + 1, updated_at = now()" \
+    " pick AS (SELECT id FROM heads WHERE (state = 'queued' OR claimed_until < now())"             \
+    "   AND (next_attempt_at IS NULL OR next_attempt_at <= now()) LIMIT $2::int)"                  \
+    " UPDATE outbound_messages o SET state = 'sending', claimed_by = $1,"                          \
+    " claimed_until = now() + interval '60 seconds', attempts = o.attempts + 1,"                   \
+    " updated_at = now()"                                                                          \
     " FROM pick"                                                                                   \
     " WHERE o.id = pick.id AND (o.state = 'queued' OR o.claimed_until < now())"                    \
     " RETURNING o.id, o.recipient, o.kind, COALESCE(o.purpose, ''), o.payload::text, o.attempts,"  \
@@ -52,7 +54,7 @@
     "  COALESCE((SELECT last_inbound_at > GREATEST(o.window_at, now()) - interval '24 hours'"      \
     "   FROM wa_contacts WHERE phone = o.recipient),"                                              \
     "           false), COALESCE(o.template_hint::text, ''),"                                      \
-    "  o.purpose = 'broadcast' AND " BROADCAST_SQL_NOT_RUNNING("o.id")
+    "  o.purpose = 'broadcast' AND " BROADCAST_SQL_HELD("o.id", "o.recipient")
 #define UNSENT "state IN ('queued', 'sending')"
 #define CASE_TRAFFIC UNSENT " AND purpose IS DISTINCT FROM 'broadcast'"
 static const db_stmt st_claim_case = {
@@ -85,6 +87,7 @@ static const db_stmt st_withdraw = {
     "WITH d AS (DELETE FROM outbound_messages WHERE id = ANY($1::bigint[]) AND state = 'sending'"
     "  AND claimed_by = $2 RETURNING id) " BROADCAST_SQL_WITHDRAWN("d"),
     2};
+#define SENT_CODE "CASE WHEN s.state = 'failed' THEN s.error_code END"
 /* Records delivered messages with their wamids. A status Meta reported before the wamid was
  * stored (early_statuses, migration 0013) is applied here at once, a failure on the case too. */
 static const db_stmt st_sent = {
@@ -99,8 +102,8 @@ static const db_stmt st_sent = {
     "  error_code = e.error_code, updated_at = now()"
     "  FROM v LEFT JOIN e ON e.wamid = v.wamid WHERE o.id = v.id AND o.state = 'sending'"
     "  RETURNING o.id, o.case_id, o.recipient, o.state, o.error, o.error_code, o.purpose),"
-    " bl AS (" SUBSCRIBERS_SQL_BLOCKED("s", "CASE WHEN s.state = 'failed' THEN s.error_code END") "),"
-    " tr AS (" BROADCAST_SQL_TEMPLATE_REFUSED("s", "CASE WHEN s.state = 'failed' THEN s.error_code END") ")"
+    " bl AS (" SUBSCRIBERS_SQL_BLOCKED("s", SENT_CODE) "),"
+    " tr AS (" BROADCAST_SQL_TEMPLATE_REFUSED("s", SENT_CODE) ")"
     " " CASES_SQL_DELIVERY_FAILED("s", "'whatsapp'", "s.error", "s.error_code",
                                   "s.state = 'failed'"),
     3};
@@ -153,7 +156,15 @@ static const char budget_lua[] =
     "local left = (k + 1) * 100 - math.floor(tonumber(t[2]) / 1000)\n"
     "local used = tonumber(redis.call('GET', key) or '0')\n"
     "local grant = math.min(tonumber(ARGV[1]), cap - tonumber(ARGV[3]) - used)\n"
-    "if grant <= 0 then return {0, left} end\n"
+    "if grant <= 0 then\n"
+    /* nothing now: the wait is until the first tenth that has room (at a low rate, or with the
+     * reserve held back, not every tenth does) */
+    "  for j = k + 1, 9 do\n"
+    "    if math.ceil(tonumber(ARGV[2]) * (j + 1) / 10) - tonumber(ARGV[3]) > used then\n"
+    "      return {0, left + (j - k - 1) * 100} end\n"
+    "  end\n"
+    "  return {0, 1000 - math.floor(tonumber(t[2]) / 1000)}\n"
+    "end\n"
     "redis.call('INCRBY', key, grant)\n"
     "redis.call('PEXPIRE', key, 2000)\n"
     "return {grant, left}\n";
@@ -782,8 +793,8 @@ static struct job *job_of(sender *s, PGresult *r, int i)
         json_object_put(hint);
         if (!j->body)
             record(s, &st_failed,
-                   (const char *[]){j->id, "",
-                                    "24-hour window closed and no template in the directory for it"});
+                   (const char *[]){
+                       j->id, "", "24-hour window closed and no template in the directory for it"});
     } else {
         j->body = strdup(PQgetvalue(r, i, 4));
     }

@@ -381,11 +381,40 @@ def test_case_templates_count_in_daily_window():
         fake.close()
 
 
+def test_stop_after_queueing():
+    """A citizen said STOP after their broadcast message was handed to the outbox and the STOP's
+    pull-back missed it (a sender held it then, and gave it back): it is never sent, and the
+    recipient is skipped as stopped."""
+    env, fake = h.Env("bcs"), FakeGraph(TOKEN, PHONE_ID)
+    try:
+        phone = "919780000001"
+        csv = os.path.join(env.tmp, "stop.csv")
+        with open(csv, "w") as f:
+            f.write(phone + "\n")
+        bid = created_id(cli(env, "create", "--template", "scheme_notice", "--param", "x", "--to", f"file={csv}"))
+        cli(env, "start", bid)
+        h.psql(env.url, "WITH o AS (INSERT INTO outbound_messages (idempotency_key, recipient, kind, purpose,"
+                        " payload) VALUES"
+                        f" ('broadcast:{bid}:{phone}', '{phone}', 'template', 'broadcast', '{{}}') RETURNING id)"
+                        " UPDATE broadcast_recipients r SET state = 'sending', outbound_id = o.id FROM o"
+                        f" WHERE r.broadcast_id = {bid} AND r.phone = '{phone}'")
+        subscriber(env, phone, state="stopped")
+        start_sender(env, fake)
+        h.check("the recipient is skipped as stopped", h.wait_for(lambda: psql_one(
+            env, f"SELECT state || ':' || error FROM broadcast_recipients WHERE broadcast_id = {bid}") ==
+            "skipped:stopped", 10))
+        time.sleep(0.5)
+        h.check("and nothing was sent to them", not sent_to(fake, phone))
+    finally:
+        env.close()
+        fake.close()
+
+
 def main():
     return h.run_tests([test_create_refused, test_segments, test_delivery_progress_and_blocked,
                         test_pause_and_cancel, test_daily_limit_carries_over, test_case_reply_first,
                         test_template_refused_pauses, test_lapsed_claim_of_paused_broadcast,
-                        test_case_templates_count_in_daily_window])
+                        test_case_templates_count_in_daily_window, test_stop_after_queueing])
 
 
 if __name__ == "__main__":
