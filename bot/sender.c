@@ -806,8 +806,9 @@ static struct job *job_of(sender *s, PGresult *r, int i)
     return j;
 }
 
-/* Sorts one claim statement's rows into c. */
-static void take_rows(sender *s, PGresult *r, struct claimed *c)
+/* Sorts one claim statement's rows into c; all of them as case traffic when case_walk (a
+ * broadcast message there heads a queue a case message waits in: it takes the case's budget). */
+static void take_rows(sender *s, PGresult *r, int case_walk, struct claimed *c)
 {
     for (int i = 0; i < PQntuples(r); i++) {
         struct job *j;
@@ -820,7 +821,7 @@ static void take_rows(sender *s, PGresult *r, struct claimed *c)
         }
         if (!(j = job_of(s, r, i)))
             continue;
-        k = strcmp(j->purpose, "broadcast") == 0;
+        k = !case_walk && strcmp(j->purpose, "broadcast") == 0;
         c->ready[k][c->nready[k]++] = j;
     }
 }
@@ -845,7 +846,7 @@ static int walk(sender *s, const db_stmt *st, char *cursor, size_t cursor_size, 
     for (int i = 0; i < got; i++)
         if (got == n && strcmp(PQgetvalue(r, i, 1), cursor) > 0)
             db_copy(cursor, cursor_size, r, i, 1);
-    take_rows(s, r, c);
+    take_rows(s, r, st == &st_claim_case, c);
     PQclear(r);
     return got;
 }
