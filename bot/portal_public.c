@@ -213,12 +213,17 @@ static const char *name_in(json_object *names, const char *lang)
 
 /* One figure of a window: the too-few words, a dash when nothing to divide by, or the number
  * (with unit "%" for percentages). */
+static int too_few(json_object *win)
+{
+    json_object *few;
+    return json_object_object_get_ex(win, "too_few", &few) && json_object_get_boolean(few);
+}
+
 static void cell(FILE *f, json_object *w, json_object *win, const char *field, const char *unit)
 {
-    json_object *v, *few;
-    int too_few = json_object_object_get_ex(win, "too_few", &few) && json_object_get_boolean(few);
+    json_object *v;
     fputs("<td>", f);
-    if (too_few && strcmp(field, "received") != 0) {
+    if (too_few(win) && strcmp(field, "received") != 0) {
         fputs("<span class=\"few\">", f);
         esc(f, word(w, "too_few"));
         fputs("</span>", f);
@@ -228,6 +233,23 @@ static void cell(FILE *f, json_object *w, json_object *win, const char *field, c
         fprintf(f, "%s%s", json_object_get_string(v), unit);
     }
     fputs("</td>", f);
+}
+
+/* A department too small in both windows: its counts and "too few to say" on one line. */
+static void few_line(FILE *f, json_object *w, json_object *d30, json_object *d90)
+{
+    json_object *n30, *n90;
+    json_object_object_get_ex(d30, "received", &n30);
+    json_object_object_get_ex(d90, "received", &n90);
+    fputs("<p class=\"few\">", f);
+    esc(f, word(w, "received"));
+    fputs(": ", f);
+    esc(f, word(w, "days_30"));
+    fprintf(f, " %s, ", json_object_get_string(n30));
+    esc(f, word(w, "days_90"));
+    fprintf(f, " %s — ", json_object_get_string(n90));
+    esc(f, word(w, "too_few"));
+    fputs("</p></section>\n", f);
 }
 
 static void department(FILE *f, json_object *w, json_object *dep, const char *lang)
@@ -249,7 +271,10 @@ static void department(FILE *f, json_object *w, json_object *dep, const char *la
     esc(f, json_object_get_string(code));
     fputs("\"><h2>", f);
     esc(f, name_in(names, lang));
-    fputs("</h2><table><thead><tr><td></td><th scope=\"col\">", f);
+    fputs("</h2>", f);
+    if (too_few(d30) && too_few(d90)) /* one line, not a table of "too few to say" */
+        return few_line(f, w, d30, d90);
+    fputs("<table><thead><tr><td></td><th scope=\"col\">", f);
     esc(f, word(w, "days_30"));
     fputs("</th><th scope=\"col\">", f);
     esc(f, word(w, "days_90"));
