@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
+
 /* India's offset from UTC: a date alone in a search is a day of the district's clock. */
 #define IST_OFFSET_S 19800
 
@@ -154,7 +156,6 @@ static int zone(const char *s, long *offset)
 
 int cases_public_datetime(const char *s, int end_of_day, int64_t *ms)
 {
-    struct tm tm;
     int y, mo, d, hh = 0, mi = 0, ss = 0;
     long offset = IST_OFFSET_S;
     const char *p;
@@ -184,15 +185,9 @@ int cases_public_datetime(const char *s, int end_of_day, int64_t *ms)
         if (zone(p, &offset) < 0)
             return -1;
     }
-    memset(&tm, 0, sizeof tm);
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = hh;
-    tm.tm_min = mi;
-    tm.tm_sec = ss;
     /* the end of a day is the last millisecond before the next one: searches include their end */
-    *ms = ((int64_t)timegm(&tm) - offset) * 1000 - (end_of_day && !s[10] ? 1 : 0);
+    *ms = clock_utc_ms(y, mo, d, hh, mi, ss) - (int64_t)offset * 1000 -
+          (end_of_day && !s[10] ? 1 : 0);
     return 0;
 }
 
@@ -243,8 +238,9 @@ static int parse_codes(const char *v, char *out, size_t outsz, err *e)
     }
     if (rc == 0 && !json_object_array_length(a))
         rc = err_set(e, ERR_USER, "service_code: empty");
-    if (rc == 0 && (size_t)snprintf(out, outsz, "%s", json_object_to_json_string_ext(
-                                                          a, JSON_C_TO_STRING_PLAIN)) >= outsz)
+    if (rc == 0 &&
+        (size_t)snprintf(out, outsz, "%s",
+                         json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN)) >= outsz)
         rc = err_set(e, ERR_USER, "service_code: too many codes");
     json_object_put(a);
     return rc;
@@ -260,6 +256,12 @@ static int parse_date(const char *name, const char *v, int end, int64_t *ms, err
     return 0;
 }
 
+/* Whether the argument's name (its first n bytes) is name. */
+static int is(const char *arg, size_t n, const char *name)
+{
+    return strlen(name) == n && strncmp(arg, name, n) == 0;
+}
+
 int cases_public_search_parse(const char *const *args, size_t nargs, int64_t now_ms,
                               cases_public_search *s, err *e)
 {
@@ -270,20 +272,22 @@ int cases_public_search_parse(const char *const *args, size_t nargs, int64_t now
         const char *eq = strchr(args[i], '='), *v = eq ? eq + 1 : "";
         size_t n = eq ? (size_t)(eq - args[i]) : strlen(args[i]);
         int rc = 0;
-        if (n == 10 && !strncmp(args[i], "start_date", n) && (has_from = 1))
+        if (is(args[i], n, "start_date")) {
+            has_from = 1;
             rc = parse_date("start_date", v, 0, &s->from_ms, e);
-        else if (n == 8 && !strncmp(args[i], "end_date", n) && (has_to = 1))
+        } else if (is(args[i], n, "end_date")) {
+            has_to = 1;
             rc = parse_date("end_date", v, 1, &s->to_ms, e);
-        else if (n == 6 && !strncmp(args[i], "status", n))
+        } else if (is(args[i], n, "status")) {
             rc = parse_status(v, s->status, sizeof s->status, e);
-        else if (n == 12 && !strncmp(args[i], "service_code", n))
+        } else if (is(args[i], n, "service_code")) {
             rc = parse_codes(v, s->codes, sizeof s->codes, e);
-        else if (!(n == 15 && !strncmp(args[i], "jurisdiction_id", n)) &&
-                 !(n == 7 && !strncmp(args[i], "api_key", n)))
+        } else if (!is(args[i], n, "jurisdiction_id") && !is(args[i], n, "api_key")) {
             rc = err_set(e, ERR_USER,
                          "%.*s: unknown parameter (start_date, end_date, status, service_code, "
                          "jurisdiction_id)",
                          (int)(n < 40 ? n : 40), args[i]);
+        }
         if (rc < 0)
             return rc;
     }
@@ -294,9 +298,9 @@ int cases_public_search_parse(const char *const *args, size_t nargs, int64_t now
     if (s->to_ms < s->from_ms)
         return err_set(e, ERR_USER, "end_date: before start_date");
     if (s->to_ms - s->from_ms > window)
-        return err_set(e, ERR_USER,
-                       "%s: the window is over %d days%s", has_from ? "start_date" : "end_date",
-                       CASES_PUBLIC_MAX_DAYS, has_to ? "" : " (end_date is now when not given)");
+        return err_set(e, ERR_USER, "%s: the window is over %d days%s",
+                       has_from ? "start_date" : "end_date", CASES_PUBLIC_MAX_DAYS,
+                       has_to ? "" : " (end_date is now when not given)");
     return 0;
 }
 

@@ -94,11 +94,12 @@ redisReply *portal_redis(portal_thread *t, const char *fmt, ...)
 /* The counter's INCR and its expiry in one step. (SET NX EX then INCR was two: a key that expired
  * between them came back from INCR without a TTL and counted for ever — a phone's 3 codes, an
  * address's 30 requests — locking it out until someone deleted the key.) */
-static const char count_lua[] = "local n = redis.call('INCR', KEYS[1])\n"
-                                "local ttl = redis.call('TTL', KEYS[1])\n"
-                                "if ttl < 0 then\n"
-                                "  redis.call('EXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end\n"
-                                "return {n, ttl}";
+static const char count_lua[] =
+    "local n = redis.call('INCR', KEYS[1])\n"
+    "local ttl = redis.call('TTL', KEYS[1])\n"
+    "if ttl < 0 then\n"
+    "  redis.call('EXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end\n"
+    "return {n, ttl}";
 
 long long portal_count(portal_thread *t, const char *key, int window_s, int *ttl_s)
 {

@@ -30,12 +30,12 @@ typedef struct portal_request {
     size_t nargs;
     char *body; /* POST body (owned), NUL-terminated */
     size_t len;
-    char session[64]; /* the sampark_session cookie, "" when none */
-    char csrf[80];    /* X-CSRF-Token, "" when none */
-    char client[64];  /* the client's address (a local proxy's last X-Forwarded-For) */
+    char session[64];          /* the sampark_session cookie, "" when none */
+    char csrf[80];             /* X-CSRF-Token, "" when none */
+    char client[64];           /* the client's address (a local proxy's last X-Forwarded-For) */
     char accept_language[128]; /* Accept-Language, "" when none (the public page's default) */
-    int https;        /* came over TLS or with X-Forwarded-Proto: https */
-    int json;         /* Content-Type: application/json (a cross-site form cannot send it) */
+    int https;                 /* came over TLS or with X-Forwarded-Proto: https */
+    int json; /* Content-Type: application/json (a cross-site form cannot send it) */
 } portal_request;
 
 typedef struct portal_response {

@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "jsonfile.h"
 #include "officer.h"
+#include "portal_api.h"
 
 #define CACHE_US (300LL * 1000000)
 
@@ -114,11 +115,7 @@ static void stats(portal_thread *t, const portal_request *rq, portal_response *r
         fail(rq, rs, 503, "database unavailable; try again");
         return;
     }
-    free(rs->body);
-    rs->body = json;
-    rs->len = strlen(json);
-    rs->status = 200;
-    rs->ctype = "application/json; charset=utf-8";
+    portal_api_json_text(rs, json);
 }
 
 /* web/public.json, parsed; NULL (logged) when missing or broken. */
@@ -169,11 +166,20 @@ static void esc(FILE *f, const char *s)
 {
     for (; s && *s; s++)
         switch (*s) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default: fputc(*s, f);
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        default:
+            fputc(*s, f);
         }
 }
 
@@ -227,7 +233,8 @@ static void cell(FILE *f, json_object *w, json_object *win, const char *field, c
         fputs("<span class=\"few\">", f);
         esc(f, word(w, "too_few"));
         fputs("</span>", f);
-    } else if (!json_object_object_get_ex(win, field, &v) || json_object_is_type(v, json_type_null)) {
+    } else if (!json_object_object_get_ex(win, field, &v) ||
+               json_object_is_type(v, json_type_null)) {
         esc(f, word(w, "none"));
     } else {
         fprintf(f, "%s%s", json_object_get_string(v), unit);
@@ -313,19 +320,21 @@ static void page_body(FILE *f, json_object *w, json_object *figs, const char *la
     const char *other = strcmp(lang, "hi") == 0 ? "en" : "hi", *where;
     json_object_object_get_ex(figs, "district", &district);
     where = name_in(district, lang);
-    fprintf(f, "<!doctype html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
-               "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
+    fprintf(f,
+            "<!doctype html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
             lang);
     esc(f, word(w, "title"));
     fputs(" — ", f);
     esc(f, where);
-    fputs("</title>\n<link rel=\"stylesheet\" href=\"/portal/style.css\">\n"
-          "<link rel=\"stylesheet\" href=\"/portal/public.css\">\n</head>\n<body class=\"public\">\n"
-          "<header><span class=\"brand\">",
-          f);
+    fputs(
+        "</title>\n<link rel=\"stylesheet\" href=\"/portal/style.css\">\n"
+        "<link rel=\"stylesheet\" href=\"/portal/public.css\">\n</head>\n<body class=\"public\">\n"
+        "<header><span class=\"brand\">",
+        f);
     esc(f, where);
-    fprintf(f, "</span><a class=\"lang\" href=\"/public?lang=%s\" hreflang=\"%s\" lang=\"%s\">", other,
-            other, other);
+    fprintf(f, "</span><a class=\"lang\" href=\"/public?lang=%s\" hreflang=\"%s\" lang=\"%s\">",
+            other, other, other);
     esc(f, word(w, "other_lang"));
     fputs("</a></header>\n<main>\n<h1>", f);
     esc(f, word(w, "title"));
@@ -338,7 +347,8 @@ static void page_body(FILE *f, json_object *w, json_object *figs, const char *la
     fputs("<section class=\"note\"><h2>", f);
     esc(f, word(w, "note_title"));
     fputs("</h2><ul>", f);
-    if (json_object_object_get_ex(w, "notes", &notes) && json_object_is_type(notes, json_type_array))
+    if (json_object_object_get_ex(w, "notes", &notes) &&
+        json_object_is_type(notes, json_type_array))
         for (size_t i = 0; i < json_object_array_length(notes); i++) {
             fputs("<li>", f);
             esc(f, json_object_get_string(json_object_array_get_idx(notes, i)));
@@ -443,11 +453,7 @@ static void answer(const portal_request *rq, portal_response *rs, char *json, co
         fail(rq, rs, 503, "database unavailable; try again");
         return;
     }
-    free(rs->body);
-    rs->body = json;
-    rs->len = strlen(json);
-    rs->status = 200;
-    rs->ctype = "application/json; charset=utf-8";
+    portal_api_json_text(rs, json);
 }
 
 static void open311_request(portal_thread *t, const portal_request *rq, const char *id,

@@ -180,7 +180,8 @@ static void w3c_datetimes(void **state)
     assert_true(ms == 1796083200000LL);
     assert_int_equal(cases_public_datetime("2026-12-01T05:30:00+05:30", 0, &ms), 0);
     assert_true(ms == 1796083200000LL);
-    assert_int_equal(cases_public_datetime("2026-12-01T05:30:00 05:30", 0, &ms), 0); /* '+' as ' ' */
+    assert_int_equal(cases_public_datetime("2026-12-01T05:30:00 05:30", 0, &ms),
+                     0); /* '+' as ' ' */
     assert_true(ms == 1796083200000LL);
     assert_int_equal(cases_public_datetime("2026-11-30T19:00-05:00", 0, &ms), 0);
     assert_true(ms == 1796083200000LL);
