@@ -28,12 +28,16 @@
  * as received only. Then per department and window (30 or 90 days) the figures; a window with
  * fewer than $1 cases received shows the count and null figures (too_few). */
 #define FIG(x) "CASE WHEN COALESCE(w.received, 0) < $1 THEN NULL ELSE " x " END"
+/* The window's start written out, not taken from r: against r's column (a join) the planner read
+ * every 'closed' event of all time (570,000 of 26,000 wanted at 1M cases, 430 ms); as an
+ * expression of the clock it is an index range (bench/public). */
+#define SINCE_90 "(" DB_CLOCK " - interval '90 days')"
 static const db_stmt st_stats = {
     "cases_public_stats",
     "WITH r AS (SELECT " DB_CLOCK " AS now),"
     " ans AS (SELECT e.case_id, bool_or(e.kind = 'closed') AS yes,"
-    "   bool_or(e.kind = 'not_satisfied') AS no FROM case_events e, r"
-    "   WHERE e.at >= r.now - interval '90 days' AND (e.kind = 'not_satisfied' OR (e.kind = 'closed'"
+    "   bool_or(e.kind = 'not_satisfied') AS no FROM case_events e"
+    "   WHERE e.at >= " SINCE_90 " AND (e.kind = 'not_satisfied' OR (e.kind = 'closed'"
     "   AND e.text IN ('citizen satisfied', 'citizen and followers satisfied'))) GROUP BY 1),"
     " c AS (SELECT c.department_code AS dep, c.created_at >= r.now - interval '30 days' AS in30,"
     "   c.status IN ('resolved', 'closed') AND c.resolved_at IS NOT NULL AS resolved,"
@@ -42,7 +46,7 @@ static const db_stmt st_stats = {
     "   " UNRESOLVED " AND c.sla_due_at < r.now AS overdue, c.reopen_count > 0 AS reopened,"
     "   c.citizen_satisfied_at IS NOT NULL OR COALESCE(a.yes, false) AS yes, COALESCE(a.no, false) AS no"
     "   FROM r, cases c LEFT JOIN ans a ON a.case_id = c.id"
-    "   WHERE c.created_at >= r.now - interval '90 days' AND c.created_at <= r.now"
+    "   WHERE c.created_at >= " SINCE_90 " AND c.created_at <= " DB_CLOCK
     "   AND c.merged_into IS NULL),"
     " w AS (SELECT dep, v.days, count(*) AS received, count(*) FILTER (WHERE resolved) AS resolved,"
     "   round((percentile_cont(0.5) WITHIN GROUP (ORDER BY c.days) FILTER (WHERE resolved))::numeric,"
