@@ -88,6 +88,9 @@ static const db_stmt st_services = {
     " ORDER BY d.position, d.code), '[]')::text FROM departments d WHERE d.active",
     0};
 
+/* A run of 7 or more digits (ASCII or Devanagari, spaces and hyphens between): a phone number a
+ * citizen typed into the village's answer is cut from the address; a ward or a PIN code stays. */
+#define NUMBER_RUN "'\\+?[0-9०-९][0-9०-९ -]{5,}[0-9०-९]'"
 /* One request as Open311 shows it; $1 the status notes. lat/long only when a location was shared,
  * expected_datetime only while unresolved. */
 #define REQUEST_JSON                                                                             \
@@ -99,7 +102,7 @@ static const db_stmt st_services = {
     " 'agency_responsible', " NAME("d.name") ","                                                \
     " 'requested_datetime', " ISO("c.created_at") ", 'updated_datetime', " ISO("c.updated_at") "," \
     " 'expected_datetime', CASE WHEN " UNRESOLVED " THEN " ISO("c.sla_due_at") " END,"         \
-    " 'address', NULLIF(c.location_text, ''))"                                                  \
+    " 'address', NULLIF(btrim(regexp_replace(c.location_text, " NUMBER_RUN ", '', 'g'), ' ,'), ''))" \
     " || CASE WHEN c.latitude IS NULL OR c.longitude IS NULL THEN '{}'::jsonb"                  \
     "   ELSE jsonb_build_object('lat', round(c.latitude::numeric, 3),"                          \
     "   'long', round(c.longitude::numeric, 3)) END"

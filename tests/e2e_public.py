@@ -18,7 +18,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2e_webhook as h  # noqa: E402
 
 OFFICER_PHONES = ["919800000001", "919800000002"]
-SECRET_WORDS = ["pipelineleak", "ट्रांसफार्मरजला", "Ramkali", "officer-reply-words"]
+SECRET_WORDS = ["pipelineleak", "ट्रांसफार्मरजला", "Ramkali", "officer-reply-words", "98765"]
 addr = [0]
 
 
@@ -49,7 +49,7 @@ CASES = [
     # PHE, last 30 days: 10 received (figures shown)
     ("r1", "PHE", "closed", 5, 1, 2, 0, "yes"),
     ("r2", "PHE", "closed", 6, 2, 2, 1, "no-then-yes"),
-    ("r3", "PHE", "resolved", 7, 3, 2, 0, None),
+    ("r3", "PHE", "resolved", 7, 3, 2, 0, "phone-in-place"),
     ("r4", "PHE", "closed", 8, 5, 2, 0, "auto"),
     ("o1", "PHE", "open", 10, None, 2, 0, None),          # overdue
     ("o2", "PHE", "in_progress", 12, None, 2, 0, None),   # overdue
@@ -79,12 +79,13 @@ def load(env):
         created = f"now() - interval '{ago * 86400:.0f} seconds'"
         resolved = f"{created} + interval '{res} days'" if res is not None else "NULL"
         lat, lng = ("21.2514567", "81.6296123") if extra == "point" else ("NULL", "NULL")
+        place = f"Simga ward {n}, +91 98765-43210" if extra == "phone-in-place" else f"Simga ward {n}"
         sql.append(f"INSERT INTO citizens (phone, name) VALUES ('{phone}', 'Ramkali') ON CONFLICT DO NOTHING")
         sql.append("INSERT INTO cases (tracking_no, department_code, status, citizen_phone, citizen_name, description,"
                    " location_text, latitude, longitude, created_at, sla_started_at, sla_due_at, resolved_at,"
                    " closed_at, reopen_count, citizen_satisfied_at, updated_at)"
                    f" VALUES ('{t}', '{dep}', '{status}', '{phone}', 'Ramkali', 'pipelineleak ट्रांसफार्मरजला {key}',"
-                   f" 'Simga ward {n}', {lat}, {lng}, {created}, {created}, {created} + interval '{due} days',"
+                   f" '{place}', {lat}, {lng}, {created}, {created}, {created} + interval '{due} days',"
                    f" {resolved}, CASE WHEN '{status}' = 'closed' THEN now() END, {reopens},"
                    f" {'now()' if extra == 'no-then-yes' else 'NULL'}, {created})")
         ev = []
@@ -208,6 +209,9 @@ def check_open311(port):
             closed.get("status") == "closed" and closed.get("status_notes") == "Closed."
             and closed.get("expected_datetime") is None and "lat" not in closed, closed)
     merged = next((r for r in body if r["service_request_id"] == tracking(10)), {})
+    typed = next((r for r in body if r["service_request_id"] == tracking(2)), {})
+    h.check("a phone number typed into the village's answer is cut from the address",
+            typed.get("address") == "Simga ward 2", typed)
     h.check("a merged request: closed, its note names the request it joined",
             merged.get("status") == "closed" and tracking(0) in merged.get("status_notes", ""), merged)
     h.check("no description anywhere", all("description" not in r for r in body))
@@ -263,6 +267,17 @@ def check_cap_and_cache(env, port, before):
             and dept(s, "FOOD").get("last_30_days", {}).get("received") == 0, dept(s, "FOOD"))
 
 
+def test_words_file():
+    """web/public.json: every language has every word, and the status notes cover every status."""
+    with open(os.path.join(h.ROOT, "web", "public.json"), encoding="utf-8") as f:
+        w = json.load(f)
+    h.check("public.json: Hindi and English have the same words", set(w["hi"]) == set(w["en"]),
+            set(w["hi"]) ^ set(w["en"]))
+    h.check("public.json: a status note for every status and for merged cases",
+            set(w["open311"]["status_notes"]) == {"open", "in_progress", "reopened", "resolved", "closed", "merged"}
+            and "{case}" in w["open311"]["status_notes"]["merged"])
+
+
 def test_public():
     env = h.Env("public")
     try:
@@ -304,7 +319,7 @@ def test_rate_limit():
 
 
 def main():
-    return h.run_tests([test_public, test_rate_limit])
+    return h.run_tests([test_words_file, test_public, test_rate_limit])
 
 
 if __name__ == "__main__":
