@@ -24,3 +24,15 @@ int64_t clock_mono_us(void)
 {
     return read_clock(CLOCK_MONOTONIC, 1000000);
 }
+
+int64_t clock_utc_ms(int year, int month, int day, int hour, int minute, int second)
+{
+    struct tm tm = {0};
+    tm.tm_year = year - 1900;
+    tm.tm_mon = month - 1;
+    tm.tm_mday = day;
+    tm.tm_hour = hour;
+    tm.tm_min = minute;
+    tm.tm_sec = second;
+    return (int64_t)timegm(&tm) * 1000;
+}

@@ -14,5 +14,8 @@ int64_t clock_mono_ms(void);
 /* The same monotonic clock in microseconds, for durations the latency histograms sort into
  * buckets of half a millisecond. */
 int64_t clock_mono_us(void);
+/* Unix milliseconds of a calendar time in UTC (month 1-12; a day past the month's end carries
+ * into the next, as timegm does). */
+int64_t clock_utc_ms(int year, int month, int day, int hour, int minute, int second);
 
 #endif

@@ -37,6 +37,7 @@ static const char *const known_sampark_vars[] = {
     "SAMPARK_LIMIT_URGENT_DAY",
     "SAMPARK_LIMIT_HELPDESK_HOUR",
     "SAMPARK_LIMIT_MESSAGES_MIN",
+    "SAMPARK_PUBLIC_LIMIT_MIN",
     "SAMPARK_METRICS_TOKEN",
     "SAMPARK_WEB_DIR",
     "SAMPARK_TRUSTED_PROXIES",
@@ -456,7 +457,8 @@ static int load_numbers(config *c, char *const *envp, err *e)
             0 ||
         int_var(envp, "SAMPARK_LIMIT_URGENT_DAY", 2, 0, 1000, &c->limit_urgent_day, e) < 0 ||
         int_var(envp, "SAMPARK_LIMIT_HELPDESK_HOUR", 3, 0, 1000, &c->limit_helpdesk_hour, e) < 0 ||
-        int_var(envp, "SAMPARK_LIMIT_MESSAGES_MIN", 30, 0, 1000, &c->limit_messages_min, e) < 0)
+        int_var(envp, "SAMPARK_LIMIT_MESSAGES_MIN", 30, 0, 1000, &c->limit_messages_min, e) < 0 ||
+        int_var(envp, "SAMPARK_PUBLIC_LIMIT_MIN", 60, 0, 100000, &c->public_limit_min, e) < 0)
         return -1;
     return 0;
 }

@@ -45,6 +45,9 @@ typedef struct config {
     /* Per-citizen limits, 0 = none: SAMPARK_LIMIT_COMPLAINTS_DAY, _URGENT_DAY, _HELPDESK_HOUR,
      * _MESSAGES_MIN. */
     int limit_complaints_day, limit_urgent_day, limit_helpdesk_hour, limit_messages_min;
+    /* SAMPARK_PUBLIC_LIMIT_MIN: requests a minute per client address to the public page, its
+     * stats and Open311 (portal_public.c); 0 = none. */
+    int public_limit_min;
     log_level log_upto; /* SAMPARK_LOG_LEVEL: error, warn, info (default) or debug */
 } config;
 

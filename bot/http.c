@@ -101,6 +101,9 @@ static const struct route_def {
     {"/portal/", R_PORTAL, M_GET, 0, 0, 1},
     {"/portal", R_PORTAL, M_GET, 0, 0, 0}, /* redirected to /portal/ */
     {"/api/", R_API, M_GET | M_POST, M_POST, PORTAL_BODY_MAX, 1},
+    /* Open data without a session (portal_public.c), on the portal's threads like /api/. */
+    {"/public", R_API, M_GET, 0, 0, 0},
+    {"/open311/", R_API, M_GET, 0, 0, 1},
 };
 
 /* Per-request state (lws zeroes it for each transaction on a keep-alive connection). */
@@ -125,6 +128,7 @@ struct pss {
     char cookie[256];        /* Set-Cookie of a portal answer, "" for none */
     const char *disposition; /* Content-Disposition of a portal answer, or NULL */
     const char *location;    /* Location of a portal redirect, or NULL */
+    int retry_after;         /* Retry-After of a portal 429, 0 for none */
     FILE *file;              /* a portal answer's body, sent a chunk per WRITEABLE */
     size_t file_left;
 };
@@ -173,6 +177,7 @@ static void reset(http_server *s, struct pss *p)
     p->cookie[0] = '\0';
     p->disposition = NULL;
     p->location = NULL;
+    p->retry_after = 0;
     if (p->file)
         fclose(p->file);
     p->file = NULL;
@@ -218,6 +223,13 @@ static int answer_headers(struct pss *p, unsigned char **cur, unsigned char *end
                                                    (const unsigned char *)p->location,
                                                    (int)strlen(p->location), cur, end))
         return -1;
+    if (p->retry_after > 0) {
+        char secs[16];
+        int n = snprintf(secs, sizeof secs, "%d", p->retry_after);
+        if (lws_add_http_header_by_name(p->wsi, (const unsigned char *)"retry-after:",
+                                        (const unsigned char *)secs, n, cur, end))
+            return -1;
+    }
     return 0;
 }
 
@@ -613,6 +625,7 @@ static int portal_answer(http_server *s, struct pss *p, portal_response *rs)
     snprintf(p->cookie, sizeof p->cookie, "%s", rs->set_cookie);
     p->disposition = rs->disposition;
     p->location = rs->location;
+    p->retry_after = rs->retry_after;
     if (rs->file) { /* the loop sends it on, a chunk per WRITEABLE */
         p->file = rs->file;
         p->file_left = rs->len;

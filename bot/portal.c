@@ -27,6 +27,7 @@
 #include "netaddr.h"
 #include "portal_api.h"
 #include "portal_auth.h"
+#include "portal_public.h"
 #include "rds.h"
 #include "text.h"
 
@@ -88,6 +89,33 @@ redisReply *portal_redis(portal_thread *t, const char *fmt, ...)
         return NULL;
     }
     return r;
+}
+
+/* The counter's INCR and its expiry in one step. (SET NX EX then INCR was two: a key that expired
+ * between them came back from INCR without a TTL and counted for ever — a phone's 3 codes, an
+ * address's 30 requests — locking it out until someone deleted the key.) */
+static const char count_lua[] =
+    "local n = redis.call('INCR', KEYS[1])\n"
+    "local ttl = redis.call('TTL', KEYS[1])\n"
+    "if ttl < 0 then\n"
+    "  redis.call('EXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end\n"
+    "return {n, ttl}";
+
+long long portal_count(portal_thread *t, const char *key, int window_s, int *ttl_s)
+{
+    char ttl[16];
+    redisReply *r;
+    long long n = -1;
+    snprintf(ttl, sizeof ttl, "%d", window_s);
+    r = portal_redis(t, "EVAL %s 1 %s %s", count_lua, key, ttl);
+    if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+        r->element[0]->type == REDIS_REPLY_INTEGER && r->element[1]->type == REDIS_REPLY_INTEGER) {
+        n = r->element[0]->integer;
+        if (ttl_s)
+            *ttl_s = (int)r->element[1]->integer;
+    }
+    freeReplyObject(r);
+    return n;
 }
 
 void portal_log(const char *what, const char *detail)
@@ -163,6 +191,8 @@ static void run(pool_job *pj, void *tctx)
         j->task(t, rq->body ? rq->body : "");
         return;
     }
+    if (portal_public_path(rq->path)) /* no session: the public page, its figures, Open311 */
+        return portal_public(t, rq, rs);
     if (rq->post && strcmp(rq->path, "/api/login") == 0)
         return portal_auth_login(t, rq, rs);
     if (rq->post && strcmp(rq->path, "/api/login/verify") == 0)
@@ -292,6 +322,8 @@ portal_job *portal_job_new(portal *p, struct lws *wsi, const char *path, int pos
         if (n && n < sizeof j->rq.client)
             snprintf(j->rq.client, sizeof j->rq.client, "%.*s", (int)n, last);
     }
+    if (lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_ACCEPT_LANGUAGE) > 0)
+        snprintf(j->rq.accept_language, sizeof j->rq.accept_language, "%s", buf);
     if (lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_CONTENT_TYPE) > 0) {
         size_t n = strlen("application/json");
         j->rq.json = strncasecmp(buf, "application/json", n) == 0 &&

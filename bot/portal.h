@@ -30,11 +30,12 @@ typedef struct portal_request {
     size_t nargs;
     char *body; /* POST body (owned), NUL-terminated */
     size_t len;
-    char session[64]; /* the sampark_session cookie, "" when none */
-    char csrf[80];    /* X-CSRF-Token, "" when none */
-    char client[64];  /* the client's address (a local proxy's last X-Forwarded-For) */
-    int https;        /* came over TLS or with X-Forwarded-Proto: https */
-    int json;         /* Content-Type: application/json (a cross-site form cannot send it) */
+    char session[64];          /* the sampark_session cookie, "" when none */
+    char csrf[80];             /* X-CSRF-Token, "" when none */
+    char client[64];           /* the client's address (a local proxy's last X-Forwarded-For) */
+    char accept_language[128]; /* Accept-Language, "" when none (the public page's default) */
+    int https;                 /* came over TLS or with X-Forwarded-Proto: https */
+    int json; /* Content-Type: application/json (a cross-site form cannot send it) */
 } portal_request;
 
 typedef struct portal_response {
@@ -45,6 +46,7 @@ typedef struct portal_response {
     char set_cookie[256];    /* "" when none */
     const char *disposition; /* Content-Disposition, static string or NULL */
     const char *location;    /* Location of a redirect, static string or NULL */
+    int retry_after;         /* Retry-After in seconds of a 429, 0 when none */
     FILE *file; /* when set, the answer's len bytes are read from here (a CSV, a media file) a
                    chunk at a time by the loop, which closes it; body is then unused */
 } portal_response;
@@ -122,6 +124,9 @@ void portal_error(portal_response *rs, unsigned status, const char *fmt, ...)
 void portal_json(portal_response *rs, unsigned status, json_object *obj);
 /* A Redis command on the thread's connection (connecting first); NULL when Redis is down. */
 redisReply *portal_redis(portal_thread *t, const char *fmt, ...);
+/* INCR of a Redis counter that lives window_s from its first count: the new count, -1 when Redis
+ * is away; ttl_s (may be NULL) := the seconds the counter has left. */
+long long portal_count(portal_thread *t, const char *key, int window_s, int *ttl_s);
 /* One log line "sampark portal: what: detail", numbers in detail masked (a database error's
  * detail may quote one). Never pass complaint text. */
 void portal_log(const char *what, const char *detail);

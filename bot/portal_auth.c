@@ -125,14 +125,6 @@ static const char *digits_field(json_object *o, const char *name, size_t minlen,
     return s;
 }
 
-/* The counter's INCR and its expiry in one step. (SET NX EX then INCR was two: a key that expired
- * between them came back from INCR without a TTL and counted for ever — a phone's 3 codes, an
- * address's 30 requests — locking it out until someone deleted the key.) */
-static const char count_lua[] = "local n = redis.call('INCR', KEYS[1])\n"
-                                "if redis.call('TTL', KEYS[1]) < 0 then\n"
-                                "  redis.call('EXPIRE', KEYS[1], ARGV[1]) end\n"
-                                "return n";
-
 /* A hash's fields and its expiry in one step: never a code or a session without its end. */
 static const char hset_ex_lua[] =
     "redis.call('DEL', KEYS[1])\n"
@@ -144,20 +136,6 @@ static const char hset_ex_lua[] =
 static const char take_code_lua[] = "if redis.call('HGET', KEYS[1], 'hash') == ARGV[1] then\n"
                                     "  return redis.call('DEL', KEYS[1]) end\n"
                                     "return 0";
-
-/* INCR of a counter that lives window_s from its first count; the new count, -1 on error. */
-static long long count(portal_thread *t, const char *key, int window_s)
-{
-    char ttl[16];
-    redisReply *r;
-    long long n = -1;
-    snprintf(ttl, sizeof ttl, "%d", window_s);
-    r = portal_redis(t, "EVAL %s 1 %s %s", count_lua, key, ttl);
-    if (r && r->type == REDIS_REPLY_INTEGER)
-        n = r->integer;
-    freeReplyObject(r);
-    return n;
-}
 
 static int exists(portal_thread *t, const char *key)
 {
@@ -173,7 +151,7 @@ static int address_limit(portal_thread *t, const portal_request *rq, portal_resp
     char key[128];
     long long n;
     snprintf(key, sizeof key, "sampark:portal:addr:%s", rq->client);
-    if ((n = count(t, key, 3600)) < 0) {
+    if ((n = portal_count(t, key, 3600, NULL)) < 0) {
         portal_error(rs, 503, "Redis unavailable; try again");
         return -1;
     }
@@ -259,7 +237,7 @@ void portal_auth_login(portal_thread *t, const portal_request *rq, portal_respon
         locked(t, phone, rs))
         goto out;
     snprintf(key, sizeof key, "sampark:portal:sent:%s", phone);
-    if ((sent = count(t, key, CODE_WINDOW_S)) < 0) {
+    if ((sent = portal_count(t, key, CODE_WINDOW_S, NULL)) < 0) {
         portal_error(rs, 503, "Redis unavailable; try again");
         goto out;
     }
@@ -346,7 +324,7 @@ void portal_auth_verify(portal_thread *t, const portal_request *rq, portal_respo
         freeReplyObject(d);
     }
     if (!ok) {
-        long long fails = count(t, fkey, LOCK_S);
+        long long fails = portal_count(t, fkey, LOCK_S, NULL);
         if (fails >= FAILS_TO_LOCK) {
             char lkey[96], lock_s[16];
             snprintf(lkey, sizeof lkey, "sampark:portal:lock:%s", phone);

@@ -839,11 +839,9 @@ int scheduler_pass(db *d, const config *c, const catalogue *cat, int64_t now_ms,
 
 int scheduler_parse_time(const char *s, int64_t *ms)
 {
-    struct tm tm;
     int y, mo, da, h, mi, sec = 0, n = 0, oh = 0, om = 0;
     char sign = 'Z';
     const char *p;
-    memset(&tm, 0, sizeof tm);
     if (sscanf(s, "%4d-%2d-%2dT%2d:%2d%n", &y, &mo, &da, &h, &mi, &n) != 5)
         return -1;
     p = s + n;
@@ -864,13 +862,7 @@ int scheduler_parse_time(const char *s, int64_t *ms)
     if (mo < 1 || mo > 12 || da < 1 || da > 31 || h > 23 || mi > 59 || sec > 60 || oh > 14 ||
         om > 59)
         return -1;
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = da;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = sec;
-    *ms = (int64_t)timegm(&tm) * 1000;
+    *ms = clock_utc_ms(y, mo, da, h, mi, sec);
     if (sign != 'Z')
         *ms -= (sign == '+' ? 1 : -1) * (int64_t)(oh * 3600 + om * 60) * 1000;
     return 0;

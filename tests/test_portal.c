@@ -1,12 +1,15 @@
 /* test_portal.c — the portal's pure parts (issue 17): which /portal/ paths name a file of web/
  * (no traversal, no hidden files) and the Content-Type of each; the case list's filters,
- * cursor and CSV quoting (cases_query). No services. */
+ * cursor and CSV quoting (cases_query); the public side's (issue 21) W3C datetimes, Open311
+ * search and the page's language (cases_public, portal_public). No services. */
 #include "testutil.h"
 
 #include <string.h>
 
+#include "cases_public.h"
 #include "cases_query.h"
 #include "portal.h"
+#include "portal_public.h"
 
 static void static_names(void **state)
 {
@@ -169,12 +172,114 @@ static void csv_quoting(void **state)
     free(l);
 }
 
+static void w3c_datetimes(void **state)
+{
+    int64_t ms;
+    (void)state;
+    assert_int_equal(cases_public_datetime("2026-12-01T00:00:00Z", 0, &ms), 0);
+    assert_true(ms == 1796083200000LL);
+    assert_int_equal(cases_public_datetime("2026-12-01T05:30:00+05:30", 0, &ms), 0);
+    assert_true(ms == 1796083200000LL);
+    assert_int_equal(cases_public_datetime("2026-12-01T05:30:00 05:30", 0, &ms),
+                     0); /* '+' as ' ' */
+    assert_true(ms == 1796083200000LL);
+    assert_int_equal(cases_public_datetime("2026-11-30T19:00-05:00", 0, &ms), 0);
+    assert_true(ms == 1796083200000LL);
+    assert_int_equal(cases_public_datetime("2026-12-01T00:00:00.250Z", 0, &ms), 0);
+    assert_true(ms == 1796083200000LL);
+    /* a date alone is India's day: from its 00:00 IST, or to its last millisecond */
+    assert_int_equal(cases_public_datetime("2026-12-01", 0, &ms), 0);
+    assert_true(ms == 1796083200000LL - 19800000);
+    assert_int_equal(cases_public_datetime("2026-12-31", 1, &ms), 0);
+    assert_true(ms == 1798761600000LL - 19800000 - 1);
+    assert_int_equal(cases_public_datetime("2024-02-29", 0, &ms), 0);
+    static const char *const bad[] = {"",
+                                      "2026-12-1",
+                                      "2026-13-01",
+                                      "2025-02-29",
+                                      "2026-12-01T00:00:00",
+                                      "2026-12-01T24:00:00Z",
+                                      "2026-12-01T00:00:00+5:30",
+                                      "2026-12-01T00:00:00+15:00",
+                                      "2026-12-01 00:00:00Z",
+                                      "2026-12-01T00:00:00.Z",
+                                      "2026-12-01T00:00:00Zjunk",
+                                      "1969-12-31",
+                                      "yesterday"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(cases_public_datetime(bad[i], 0, &ms), -1);
+}
+
+static int search(const char *a, const char *b, cases_public_search *s, err *e)
+{
+    const char *args[] = {a, b};
+    return cases_public_search_parse(args, b ? 2 : a ? 1 : 0, 1796083200000LL, s, e);
+}
+
+static void open311_search(void **state)
+{
+    cases_public_search s;
+    err e = {0};
+    (void)state;
+    assert_int_equal(search(NULL, NULL, &s, &e), 0);
+    assert_true(s.to_ms == 1796083200000LL && s.to_ms - s.from_ms == 90LL * 86400000);
+    assert_string_equal(s.status, "");
+    assert_string_equal(s.codes, "");
+    assert_int_equal(search("status=open", "service_code=PHE,CSPDCL", &s, &e), 0);
+    assert_string_equal(s.status, "open");
+    assert_string_equal(s.codes, "[\"PHE\",\"CSPDCL\"]");
+    assert_int_equal(search("status=closed,open", "jurisdiction_id=x", &s, &e), 0);
+    assert_string_equal(s.status, "");
+    assert_int_equal(search("end_date=2026-10-01T00:00:00Z", NULL, &s, &e), 0);
+    assert_true(s.to_ms - s.from_ms == 90LL * 86400000);
+    assert_int_equal(search("start_date=2026-09-02", "end_date=2026-11-30", &s, &e), 0);
+    static const struct {
+        const char *a, *b, *starts;
+    } bad[] = {{"status=pending", NULL, "status:"},
+               {"status=", NULL, "status:"},
+               {"service_code=phe", NULL, "service_code:"},
+               {"service_code=", NULL, "service_code:"},
+               {"start_date=2026-02-30", NULL, "start_date:"},
+               {"end_date=soon", NULL, "end_date:"},
+               {"start_date=2026-01-01", NULL, "start_date: the window is over 90 days"},
+               {"start_date=2026-09-01", "end_date=2026-12-01", "start_date: the window"},
+               {"start_date=2026-10-01", "end_date=2026-09-01", "end_date: before"},
+               {"page=2", NULL, "page: unknown"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(search(bad[i].a, bad[i].b, &s, &e), -1);
+        assert_true(strncmp(e.msg, bad[i].starts, strlen(bad[i].starts)) == 0);
+    }
+}
+
+static void page_language(void **state)
+{
+    (void)state;
+    assert_string_equal(portal_public_lang(NULL, NULL), "hi");
+    assert_string_equal(portal_public_lang(NULL, ""), "hi");
+    assert_string_equal(portal_public_lang(NULL, "en-IN,en;q=0.9"), "en");
+    assert_string_equal(portal_public_lang(NULL, "en-GB;q=0.8,en;q=0.9,hi;q=0.95"), "hi");
+    assert_string_equal(portal_public_lang(NULL, "hi-IN, en;q=0.5"), "hi");
+    assert_string_equal(portal_public_lang(NULL, "fr, EN;q=0.1"), "en");
+    assert_string_equal(portal_public_lang(NULL, "en;q=0, fr"), "hi");
+    assert_string_equal(portal_public_lang(NULL, "eng, hin"), "hi");
+    assert_string_equal(portal_public_lang("en", "hi"), "en");
+    assert_string_equal(portal_public_lang("hi", "en"), "hi");
+    assert_null(portal_public_lang("fr", "en"));
+    assert_null(portal_public_lang("", NULL));
+    assert_string_equal(portal_public_path("/public") ? "y" : "n", "y");
+    assert_false(portal_public_path("/public/x"));
+    assert_false(portal_public_path("/api/publicx"));
+    assert_true(portal_public_path("/open311/v2/services.json"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(static_names),    cmocka_unit_test(content_types),
         cmocka_unit_test(filters),         cmocka_unit_test(cursors),
         cmocka_unit_test(dates_and_weeks), cmocka_unit_test(csv_quoting),
+        cmocka_unit_test(w3c_datetimes),   cmocka_unit_test(open311_search),
+        cmocka_unit_test(page_language),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

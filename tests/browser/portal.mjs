@@ -6,7 +6,8 @@
 // out), switches to Hindi (the served Devanagari font draws it), opens the helpdesk view (today's
 // roster, the open conversations) in English and Hindi, has the collector create a broadcast to a
 // village and see it in the list (English and Hindi), checks another department's officer
-// cannot open the case, logs out, and walks the pages on a phone-sized screen. Every request outside localhost is
+// cannot open the case, logs out, and walks the pages on a phone-sized screen; then the public page
+// (no login, no script) in Hindi at 360 px. Every request outside localhost is
 // refused; a CSP violation or a script error fails the run. Prints "ok ..."/"FAIL ..." lines,
 // the screenshots' paths, and "N passed, N failed"; exits 1 on any failure.
 import { chromium } from "playwright-core";
@@ -366,6 +367,18 @@ try {
     (await phone.textContent("#nav-helpdesk")) === "हेल्पडेस्क");
   await shot(phone, "phone-helpdesk-hi");
   await phone.context().close();
+  // The public page (issue 21), no login: a Hindi phone (Accept-Language hi-IN) at 360 px gets the
+  // server-rendered page in Hindi, in the served Devanagari font, nothing wider than the screen.
+  const pub = await newPage(browser, { locale: "hi-IN", viewport: { width: 360, height: 780 } });
+  await pub.goto(`${base}/public`);
+  await pub.evaluate(() => document.fonts.ready);
+  check("public page (360 px), Hindi: fits, in the served Devanagari font, no script",
+    await noOverflow(pub) && (await pub.getAttribute("html", "lang")) === "hi" &&
+    (await pub.$$("section.dept")).length > 0 && (await pub.$$("script")).length === 0 &&
+    (await pub.textContent("section.note h2")).includes("आंकड़े") &&
+    await pub.evaluate(() => [...document.fonts].some((f) => f.family.replace(/"/g, "") === "Noto Sans Devanagari" && f.status === "loaded")));
+  await shot(pub, "public-hi");
+  await pub.context().close();
 } catch (e) {
   check("the browser run went to the end", false, String(e && e.stack || e));
 } finally {
