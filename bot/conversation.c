@@ -43,6 +43,7 @@ struct conv {
     char **strings;
     size_t ndepts, nstrings;
     flow_text district; /* its name for the flows' {district}, in strings */
+    const char *tracking_example; /* {tracking_example}, in strings */
     int64_t depts_loaded_ms;
     int no_outbox;
     redisContext *live; /* during run(): its Redis context, for the per-citizen limits */
@@ -61,7 +62,8 @@ static const db_stmt st_depts = {
     "conv_departments",
     "SELECT p.code, p.name->>'hi', p.name->>'en', p.name->>'hne', description->>'hi',"
     " description->>'en', short_name->>'hi', short_name->>'en', short_name->>'hne', keywords,"
-    " d.name->>'hi', d.name->>'en', d.name->>'hne'"
+    " d.name->>'hi', d.name->>'en', d.name->>'hne',"
+    " d.code || '-' || extract(year FROM now() AT TIME ZONE d.timezone)::int || '-000123'"
     " FROM departments p LEFT JOIN districts d ON true WHERE active ORDER BY position, p.code",
     0};
 #define DEPT_TEXTS 9 /* st_depts' text columns before keywords; the district's name after them */
@@ -108,6 +110,7 @@ static void free_depts(conv *cv)
     cv->kws = NULL;
     cv->nstrings = cv->ndepts = 0;
     cv->district = (flow_text){NULL, NULL, NULL};
+    cv->tracking_example = NULL;
 }
 
 void conv_free(conv *cv)
@@ -167,7 +170,7 @@ static int load_depts(conv *cv, err *e)
     free_depts(cv);
     n = PQntuples(r);
     cv->depts = calloc((size_t)n + 1, sizeof *cv->depts);
-    cv->strings = calloc((size_t)n * DEPT_TEXTS + 4, sizeof *cv->strings);
+    cv->strings = calloc((size_t)n * DEPT_TEXTS + 5, sizeof *cv->strings);
     cv->kwjson = calloc((size_t)n + 1, sizeof *cv->kwjson);
     cv->kws = calloc((size_t)n + 1, sizeof *cv->kws);
     cv->ndepts = (size_t)n; /* free_depts frees what is filled so far */
@@ -201,6 +204,10 @@ static int load_depts(conv *cv, err *e)
             (cv->strings[cv->nstrings] = strdup(PQgetvalue(r, 0, DEPT_TEXTS + 1 + k))))
             *to = cv->strings[cv->nstrings++];
     }
+    cv->tracking_example = NULL; /* like the district's name, on every row */
+    if (n > 0 && !PQgetisnull(r, 0, DEPT_TEXTS + 4) &&
+        (cv->strings[cv->nstrings] = strdup(PQgetvalue(r, 0, DEPT_TEXTS + 4))))
+        cv->tracking_example = cv->strings[cv->nstrings++];
     PQclear(r);
     if (engine_keywords_compile(cv->depts, cv->ndepts, e) < 0) {
         free_depts(cv);
@@ -689,7 +696,8 @@ static int step_in_tx(conv *cv, const wa_message *m, engine_session *s, int expi
                        cv->district,
                        catalogue_flow_text(cv->cat, MSG_MORE_OPTIONS),
                        catalogue_flow_text(cv->cat, MSG_MORE_OPTIONS_DESC),
-                       catalogue_flow_text(cv->cat, MSG_CHOOSE_BUTTON)};
+                       catalogue_flow_text(cv->cat, MSG_CHOOSE_BUTTON),
+                       cv->tracking_example};
     switch (limit_decide(LIMIT_MESSAGES, limit_max(cv->cfg, LIMIT_MESSAGES), rank)) {
     case LIMIT_ALLOW:
         break;

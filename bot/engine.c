@@ -120,13 +120,16 @@ struct extra {
 };
 
 /* A placeholder's value: x's, the district's name ({district} in the citizen's language,
- * {district_hi}, {district_en}: a bilingual welcome names it twice), then the session's. */
+ * {district_hi}, {district_en}: a bilingual welcome names it twice), {tracking_example}, then
+ * the session's. */
 static const char *lookup(const engine_ctx *ctx, const engine_session *s, const struct extra *x,
                           const char *key)
 {
     for (size_t i = 0; x && i < x->n; i++)
         if (strcmp(x->keys[i], key) == 0)
             return x->values[i];
+    if (strcmp(key, "tracking_example") == 0 && ctx->tracking_example)
+        return ctx->tracking_example;
     if (strncmp(key, "district", 8) == 0 && ctx->district.hi) {
         const char *lang = key[8] == '_' ? key + 9 : key[8] ? NULL : lang_of(s);
         if (lang)

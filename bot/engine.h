@@ -54,6 +54,9 @@ typedef struct engine_ctx {
      * name (the catalogue's more_options, more_options_desc, choose_button); hi NULL: the
      * English built in (tests, benchmarks). */
     flow_text more_title, more_desc, button;
+    /* {tracking_example}: a tracking number as this district's look ("RPR-2026-000123"), so a
+     * flow's "type your number, like …" fits any district; NULL: none */
+    const char *tracking_example;
 } engine_ctx;
 
 typedef struct engine_var {

@@ -50,6 +50,7 @@ static int setup(void **state)
     ctx.depts = sample->depts;
     ctx.ndepts = sample->n;
     ctx.district = (flow_text){sample->dir->name_hi, sample->dir->name_en, NULL};
+    ctx.tracking_example = "XYZ-2026-000123";
     return 0;
 }
 
@@ -598,8 +599,11 @@ static void tracking_lookup_validates_the_number(void **state)
     tap(&c, "c:en");
     tap(&c, "c:track");
     in_state(&c, "track_ask");
+    /* The example is the district's own (the ctx's), not the sample flow's district. */
+    assert_non_null(strstr(last_send(&c)->text, "for example: XYZ-2026-000123"));
     say(&c, "12345");
     in_state(&c, "track_ask");
+    assert_true(said(&c, "looks like XYZ-2026-000123"));
     say(&c, "blb-2026-000123");
     assert_int_equal(c.r.out[c.r.n - 1].kind, ENGINE_LOOKUP_CASE);
     assert_string_equal(engine_session_get(&c.s, "tracking_no"), "blb-2026-000123");
