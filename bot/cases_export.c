@@ -1,7 +1,7 @@
 /* cases_export.c — `sampark export`: grievances and actions as CPGRAMS-layout CSV (see
  * cases_export.h; the README's "Export" section is the column-by-column contract).
  * PostgreSQL does the joins and the district's time zone; C words the statuses, keeps each
- * case's SLA clock as its events stream past (ordered by case, then time) and masks numbers. */
+ * case's SLA clock as its events stream past (ordered by case, then time) and masks numbers (text.c's text_mask_numbers). */
 #include "cases_export.h"
 
 #include <errno.h>
@@ -13,6 +13,7 @@
 
 #include "cases_query.h"
 #include "directory.h"
+#include "text.h"
 
 // clang-format off
 #define TZ_SQL DIRECTORY_SQL_TIMEZONE
@@ -239,45 +240,6 @@ const char *cases_export_officer(const char *role, const char *name)
     return strcmp(role, "collector") == 0 ? "Collector" : "";
 }
 
-#define IS_DIGIT(ch) ((ch) >= '0' && (ch) <= '9')
-
-/* Whether a run of digits may go on past the separator at s: one space or hyphen, then a group
- * of 4 digits or more ("+91 98765 43210", "1234 5678 9012" — but not "12-05-2026 10"). */
-static int joins(const char *s)
-{
-    size_t n = 0;
-    if (*s != ' ' && *s != '-')
-        return 0;
-    while (IS_DIGIT(s[1 + n]))
-        n++;
-    return n >= 4;
-}
-
-void cases_export_mask_numbers(char *text)
-{
-    char *p = text;
-    while (*p) {
-        char *end = p, *q = p;
-        size_t digits = 0;
-        if (!IS_DIGIT(*p)) {
-            p++;
-            continue;
-        }
-        while (IS_DIGIT(*q) || (q > p && IS_DIGIT(q[-1]) && joins(q))) {
-            if (IS_DIGIT(*q)) {
-                digits++;
-                end = q + 1;
-            }
-            q++;
-        }
-        if (digits >= 10)
-            for (char *x = p; x < end; x++)
-                if (IS_DIGIT(*x))
-                    *x = 'X';
-        p = end;
-    }
-}
-
 /* ---- the export ----------------------------------------------------------------------------- */
 
 static const char *const grievance_header[] = {
@@ -320,7 +282,7 @@ static void put_grievance(FILE *out, PGresult *r, int i, void *ud)
     const char *v[13];
     (void)ud;
     if (text)
-        cases_export_mask_numbers(text);
+        text_mask_numbers(text);
     for (int col = 0; col < 5; col++)
         v[col] = PQgetvalue(r, i, col);
     v[5] = "";                  /* pincode: Sampark does not ask for it */

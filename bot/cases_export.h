@@ -1,8 +1,8 @@
 /* cases_export.h — `sampark export` (SPEC section 14, issue 21): the grievances received between
  * two of the district's days and their actions, as two CSV files in the record layout of CPGRAMS
  * data extracts. The cases module's third side (cases.c writes, cases_query.c serves the
- * portal): the owner of this SQL. The deciding parts (wording, delay, number masking, the range)
- * are pure and unit-tested; the export streams through cursors, so memory does not grow with the
+ * portal): the owner of this SQL. The deciding parts (wording, delay, the range; masking the
+ * text's long numbers is text.c's) are pure and unit-tested; the export streams through cursors, so memory does not grow with the
  * number of cases. Never writes a phone number: actors become roles or officers' names. */
 #ifndef SAMPARK_CASES_EXPORT_H
 #define SAMPARK_CASES_EXPORT_H
@@ -55,11 +55,6 @@ const char *cases_export_rating(const char *last_answer);
 /* Who acted (role: citizen, system, officer, nodal, collector, "" unknown) in words; name is the
  * officer's name from the directory. Never the phone. */
 const char *cases_export_officer(const char *role, const char *name);
-
-/* Masks in place, with 'X', every run of 10 or more digits — phone, Aadhaar and account numbers
- * a citizen wrote in the text. A run may go on past one space or hyphen into a group of 4 digits
- * or more ("+91 98765 43210"), so dates and times next to each other are left alone. */
-void cases_export_mask_numbers(char *text);
 
 /* ---- the export ----------------------------------------------------------------------------- */
 
