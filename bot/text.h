@@ -1,6 +1,7 @@
 /* text.h — UTF-8 helpers. WhatsApp counts characters, not bytes, and citizens write
  * Devanagari, so every length check in Sampark goes through here. Also the rules by which
- * phone numbers are masked in logs and long numbers in exported texts. Pure; no allocation but text_fill's result. */
+ * phone numbers are masked in logs and long numbers in exported texts. Pure; no allocation but
+ * text_fill's result. */
 #ifndef SAMPARK_TEXT_H
 #define SAMPARK_TEXT_H
 
@@ -34,8 +35,8 @@ int text_cut(char *s, size_t maxchars);
 int text_cut_words(const char *in, size_t maxchars, char *out, size_t outsz);
 
 /* A text's {placeholders} ({name}: lower-case letters, digits and _) replaced by value(ud,
- * name) — NULL leaves it out — and the result cut to limit characters (text_cut; 0: not cut). A result
- * that would not be valid UTF-8 is "". malloc'd; NULL when out of memory. The flows and the
+ * name) — NULL leaves it out — and the result cut to limit characters (text_cut; 0: not cut). A
+ * result that would not be valid UTF-8 is "". malloc'd; NULL when out of memory. The flows and the
  * message catalogue speak through it. */
 typedef const char *text_value_fn(void *ud, const char *key);
 char *text_fill(const char *tmpl, text_value_fn *value, void *ud, size_t limit);

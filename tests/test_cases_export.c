@@ -27,6 +27,24 @@ static void ranges(void **state)
     assert_string_equal(e.msg, "--from DATE is required (YYYY-MM-DD)");
     assert_int_equal(cases_export_range("2026-11-01", "", &e), -1);
     assert_string_equal(e.msg, "--to DATE is required (YYYY-MM-DD)");
+    /* A real date of another century is told the years; a long value is quoted cut. */
+    assert_int_equal(cases_export_range("1999-12-31", "2026-11-01", &e), -1);
+    assert_string_equal(e.msg, "--from 1999-12-31 is outside the years 2000 to 2200");
+    assert_int_equal(cases_export_range("2026-11-01", "2400-02-29", &e), -1);
+    assert_string_equal(e.msg, "--to 2400-02-29 is outside the years 2000 to 2200");
+    assert_int_equal(cases_export_range("2026-11-01", "2300-02-29", &e), -1);
+    assert_string_equal(e.msg, "--to '2300-02-29' is not a date like 2026-11-25");
+    assert_int_equal(cases_export_range("1999-13-01", "2026-11-01", &e), -1);
+    assert_string_equal(e.msg, "--from '1999-13-01' is not a date like 2026-11-25");
+    {
+        char big[5001];
+        memset(big, '7', sizeof big - 1);
+        big[sizeof big - 1] = '\0';
+        assert_int_equal(cases_export_range(big, "2026-11-01", &e), -1);
+        assert_string_equal(e.msg,
+                            "--from '777777777777777777777777777777777777777\xE2\x80\xA6' is "
+                            "not a date like 2026-11-25");
+    }
     assert_int_equal(e.kind, ERR_USER);
 }
 
@@ -141,7 +159,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ranges),      cmocka_unit_test(delays), cmocka_unit_test(clocks),
-        cmocka_unit_test(other_kinds), cmocka_unit_test(words), 
+        cmocka_unit_test(other_kinds), cmocka_unit_test(words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

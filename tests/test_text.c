@@ -149,15 +149,20 @@ static void masks_long_numbers_in_texts(void **state)
         {"मेरा नंबर ९८१११२७७०१", "मेरा नंबर XXXXXXXXXX"},
         {"९८१११ २७७०१ पर फोन करें", "XXXXX XXXXX पर फोन करें"},
         {"\xEF\xBC\x99\xEF\xBC\x98\xEF\xBC\x91\xEF\xBC\x91\xEF\xBC\x91\xEF\xBC\x92\xEF\xBC\x97"
-         "\xEF\xBC\x97\xEF\xBC\x90\xEF\xBC\x91", "XXXXXXXXXX"}, /* full-width ９８１１１２７７０１ */
+         "\xEF\xBC\x97\xEF\xBC\x90\xEF\xBC\x91",
+         "XXXXXXXXXX"}, /* full-width ９８１１１２７７０１ */
         {"৯৮১১১২৭৭০১ ੯੮੧੧੧੨੭੭੦੧ ૯૮૧૧૧૨૭૭૦૧", "XXXXXXXXXX XXXXXXXXXX XXXXXXXXXX"},
         {"୯୮୧୧୧୨୭୭୦୧ ௯௮௧௧௧௨௭௭௦௧ ౯౮౧౧౧౨౭౭౦౧", "XXXXXXXXXX XXXXXXXXXX XXXXXXXXXX"},
         {"೯೮೧೧೧೨೭೭೦೧ ൯൮൧൧൧൨൭൭൦൧ ۹۸۱۱۱۲۷۷۰۱", "XXXXXXXXXX XXXXXXXXXX XXXXXXXXXX"},
         {"98 11 12 77 01", "XX XX XX XX XX"},
         {"981-112-7701", "XXX-XXX-XXXX"},
         {"9811.127.701", "XXXX.XXX.XXX"},
-        {"98111\xC2\xA0" "27701", "XXXXX\xC2\xA0XXXXX"},         /* no-break space */
-        {"98111\xE2\x80\x93" "27701", "XXXXX\xE2\x80\x93XXXXX"}, /* en dash */
+        {"98111\xC2\xA0"
+         "27701",
+         "XXXXX\xC2\xA0XXXXX"}, /* no-break space */
+        {"98111\xE2\x80\x93"
+         "27701",
+         "XXXXX\xE2\x80\x93XXXXX"}, /* en dash */
         {"९८-११-१२-७७-०१", "XX-XX-XX-XX-XX"},
         {"12-11-12-77-01", "XX-XX-XX-XX-XX"}, /* date-shaped, but more groups follow */
         {"0771-2234567", "XXXX-XXXXXXX"},
@@ -191,11 +196,13 @@ static void masks_long_numbers_in_texts(void **state)
 /* Counts what it masked; invalid UTF-8 and a sequence cut at the end pass through. */
 static void masks_numbers_in_any_bytes(void **state)
 {
-    char two[] = "9811127701 and 98111 27701", bad[] = "\xE0\xA5 98111\xFF" "27701 \xE0\xA5";
+    char two[] = "9811127701 and 98111 27701", bad[] = "\xE0\xA5 98111\xFF"
+                                                       "27701 \xE0\xA5";
     (void)state;
     assert_int_equal(text_mask_numbers(two), 2);
     assert_int_equal(text_mask_numbers(bad), 0);
-    assert_string_equal(bad, "\xE0\xA5 98111\xFF" "27701 \xE0\xA5");
+    assert_string_equal(bad, "\xE0\xA5 98111\xFF"
+                             "27701 \xE0\xA5");
 }
 
 static void fits_and_repairs_cut_text(void **state)
