@@ -426,9 +426,10 @@ int cases_export_out_ok(const char *dir, err *e)
         return err_set(e, ERR_USER, "--out: cannot use %s: %s", dir, strerror(errno));
     snprintf(copy, sizeof copy, "%s", dir);
     parent = dirname(copy);
-    if (stat(parent, &st) < 0 || !S_ISDIR(st.st_mode))
-        return err_set(e, ERR_USER, "--out: cannot use %s: %s", dir,
-                       strerror(S_ISDIR(st.st_mode) ? errno : ENOTDIR));
+    if (stat(parent, &st) < 0)
+        return err_set(e, ERR_USER, "--out: cannot use %s: %s", dir, strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return err_set(e, ERR_USER, "--out: cannot use %s: %s", dir, strerror(ENOTDIR));
     if (access(parent, W_OK | X_OK) < 0)
         return err_set(e, ERR_USER, "--out: cannot make %s: %s", dir, strerror(errno));
     return 0;

@@ -261,14 +261,14 @@ size_t text_mask_phones(char *s)
 /* ---- long numbers in a citizen's text (text_mask_numbers) ------------------------------------ */
 
 /* The code point at s and its length in *len; a byte that starts no well-formed sequence is
- * itself, length 1 (never a digit or separator). */
+ * U+FFFD, length 1 (never a digit, letter or separator). */
 static unsigned long code_point(const unsigned char *s, size_t *len)
 {
     size_t n = seq_len(s, s + strnlen((const char *)s, 4));
     unsigned long cp;
     if (n <= 1) {
         *len = 1;
-        return *s;
+        return n == 1 ? *s : 0xFFFD;
     }
     cp = *s & (0xFF >> (n + 1));
     for (size_t i = 1; i < n; i++)

@@ -196,11 +196,14 @@ static void masks_long_numbers_in_texts(void **state)
 /* Counts what it masked; invalid UTF-8 and a sequence cut at the end pass through. */
 static void masks_numbers_in_any_bytes(void **state)
 {
+    char stray[] = "98111\xA0"
+                   "27701";
     char two[] = "9811127701 and 98111 27701", bad[] = "\xE0\xA5 98111\xFF"
                                                        "27701 \xE0\xA5";
     (void)state;
     assert_int_equal(text_mask_numbers(two), 2);
     assert_int_equal(text_mask_numbers(bad), 0);
+    assert_int_equal(text_mask_numbers(stray), 0); /* a lone byte A0 is no no-break space */
     assert_string_equal(bad, "\xE0\xA5 98111\xFF"
                              "27701 \xE0\xA5");
 }
