@@ -1,18 +1,24 @@
 /* cases_export.c — `sampark export`: grievances and actions as CPGRAMS-layout CSV (see
  * cases_export.h; the README's "Export" section is the column-by-column contract).
  * PostgreSQL does the joins and the district's time zone; C words the statuses, keeps each
- * case's SLA clock as its events stream past (ordered by case, then time) and masks numbers. */
+ * case's SLA clock as its events stream past (ordered by case, then time) and masks numbers
+ * (text.c's text_mask_numbers). */
 #include "cases_export.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cases_query.h"
 #include "directory.h"
+#include "text.h"
 
 // clang-format off
 #define TZ_SQL DIRECTORY_SQL_TIMEZONE
@@ -86,16 +92,41 @@ static const db_stmt st_fetch_actions = {
 
 #define DAY_MS 86400000LL
 
+/* A value as the messages quote it: at most 40 characters, then "…" (a 5,000-character
+ * argument would fill the message before its point). */
+static const char *quoted(const char *v, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s", v);
+    text_fit(buf);
+    text_cut(buf, 40);
+    return buf;
+}
+
+/* The problem with one date parameter, or 0. A real date outside the years cases_date_ok takes
+ * is told so: its day and month are checked in a year of 2000-2200 with the same leap rule (the
+ * calendar repeats every 400 years, and y and y - 200 agree within 2201-2399). */
+static int date_problem(const char *name, const char *v, err *e)
+{
+    char q[200], shifted[16];
+    int year;
+    if (!v || !*v)
+        return err_set(e, ERR_USER, "%s DATE is required (YYYY-MM-DD)", name);
+    if (cases_date_ok(v) == 0)
+        return 0;
+    if (strlen(v) == 10 && strspn(v, "0123456789") == 4) {
+        year = 2000 + atoi(v) % 400;
+        snprintf(shifted, sizeof shifted, "%04d%s", year > 2200 ? year - 200 : year, v + 4);
+        if (cases_date_ok(shifted) == 0)
+            return err_set(e, ERR_USER, "%s %s is outside the years 2000 to 2200", name, v);
+    }
+    return err_set(e, ERR_USER, "%s '%s' is not a date like 2026-11-25", name,
+                   quoted(v, q, sizeof q));
+}
+
 int cases_export_range(const char *from, const char *to, err *e)
 {
-    if (!from || !*from)
-        return err_set(e, ERR_USER, "--from DATE is required (YYYY-MM-DD)");
-    if (!to || !*to)
-        return err_set(e, ERR_USER, "--to DATE is required (YYYY-MM-DD)");
-    if (cases_date_ok(from) < 0)
-        return err_set(e, ERR_USER, "--from '%s' is not a date like 2026-11-25", from);
-    if (cases_date_ok(to) < 0)
-        return err_set(e, ERR_USER, "--to '%s' is not a date like 2026-11-25", to);
+    if (date_problem("--from", from, e) < 0 || date_problem("--to", to, e) < 0)
+        return -1;
     if (strcmp(from, to) > 0)
         return err_set(e, ERR_USER, "--from %s is after --to %s", from, to);
     return 0;
@@ -239,45 +270,6 @@ const char *cases_export_officer(const char *role, const char *name)
     return strcmp(role, "collector") == 0 ? "Collector" : "";
 }
 
-#define IS_DIGIT(ch) ((ch) >= '0' && (ch) <= '9')
-
-/* Whether a run of digits may go on past the separator at s: one space or hyphen, then a group
- * of 4 digits or more ("+91 98765 43210", "1234 5678 9012" — but not "12-05-2026 10"). */
-static int joins(const char *s)
-{
-    size_t n = 0;
-    if (*s != ' ' && *s != '-')
-        return 0;
-    while (IS_DIGIT(s[1 + n]))
-        n++;
-    return n >= 4;
-}
-
-void cases_export_mask_numbers(char *text)
-{
-    char *p = text;
-    while (*p) {
-        char *end = p, *q = p;
-        size_t digits = 0;
-        if (!IS_DIGIT(*p)) {
-            p++;
-            continue;
-        }
-        while (IS_DIGIT(*q) || (q > p && IS_DIGIT(q[-1]) && joins(q))) {
-            if (IS_DIGIT(*q)) {
-                digits++;
-                end = q + 1;
-            }
-            q++;
-        }
-        if (digits >= 10)
-            for (char *x = p; x < end; x++)
-                if (IS_DIGIT(*x))
-                    *x = 'X';
-        p = end;
-    }
-}
-
 /* ---- the export ----------------------------------------------------------------------------- */
 
 static const char *const grievance_header[] = {
@@ -307,8 +299,10 @@ static int drain(db *d, const db_stmt *fetch, FILE *out, long *rows,
             put(out, r, i, ud);
         *rows += n;
         PQclear(r);
-        if (ferror(out))
-            return err_set(e, ERR_ENV, "cannot write the export: %s", strerror(errno));
+        if (ferror(out)) /* errno no longer says why: the fflush in finish would */
+            return err_set(e, ERR_ENV,
+                           "cannot write the export: a write to its temporary file failed (a full "
+                           "disk or an I/O error)");
         if (n == 0)
             return 0;
     }
@@ -320,7 +314,7 @@ static void put_grievance(FILE *out, PGresult *r, int i, void *ud)
     const char *v[13];
     (void)ud;
     if (text)
-        cases_export_mask_numbers(text);
+        text_mask_numbers(text);
     for (int col = 0; col < 5; col++)
         v[col] = PQgetvalue(r, i, col);
     v[5] = "";                  /* pincode: Sampark does not ask for it */
@@ -390,18 +384,25 @@ static int write_both(db *d, const char *from, const char *to, FILE *g, FILE *a,
     return db_commit(d, e);
 }
 
-/* A temporary file beside path (".name.XXXXXX"), its name into tmp. */
+/* A temporary file beside path (".name.XXXXXX"), its name into tmp. Readable by its owner and
+ * group at most — the texts are citizens' complaints — and less when the umask says so. Only
+ * a directory the operator cannot write in is their error; a full disk or too many open files
+ * is the machine's. */
 static FILE *open_beside(const char *dir, const char *name, char *tmp, size_t n, err *e)
 {
+    mode_t mask = umask(0);
     int fd;
     FILE *f;
+    umask(mask);
     snprintf(tmp, n, "%s/.%s.XXXXXX", dir, name);
     if ((fd = mkstemp(tmp)) < 0) {
-        err_set(e, ERR_USER, "--out: cannot write in %s: %s", dir, strerror(errno));
+        int user = errno == EACCES || errno == EROFS || errno == ENOENT || errno == ENOTDIR;
+        err_set(e, user ? ERR_USER : ERR_ENV, "--out: cannot write in %s: %s", dir,
+                strerror(errno));
         tmp[0] = '\0';
         return NULL;
     }
-    if (fchmod(fd, 0644) < 0 || !(f = fdopen(fd, "w"))) {
+    if (fchmod(fd, 0640 & ~mask) < 0 || !(f = fdopen(fd, "w"))) {
         err_set(e, ERR_ENV, "--out: cannot open %s: %s", tmp, strerror(errno));
         close(fd);
         return NULL;
@@ -409,17 +410,77 @@ static FILE *open_beside(const char *dir, const char *name, char *tmp, size_t n,
     return f;
 }
 
-/* The directory to write in: there already, or made now (*made). */
+int cases_export_out_ok(const char *dir, err *e)
+{
+    struct stat st;
+    char copy[4200];
+    const char *parent;
+    if (stat(dir, &st) == 0) {
+        if (!S_ISDIR(st.st_mode))
+            return err_set(e, ERR_USER, "--out: %s is not a directory", dir);
+        if (access(dir, W_OK | X_OK) < 0)
+            return err_set(e, ERR_USER, "--out: cannot write in %s: %s", dir, strerror(errno));
+        return 0;
+    }
+    if (errno != ENOENT)
+        return err_set(e, ERR_USER, "--out: cannot use %s: %s", dir, strerror(errno));
+    snprintf(copy, sizeof copy, "%s", dir);
+    parent = dirname(copy);
+    if (stat(parent, &st) < 0)
+        return err_set(e, ERR_USER, "--out: cannot use %s: %s", dir, strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return err_set(e, ERR_USER, "--out: cannot use %s: %s", dir, strerror(ENOTDIR));
+    if (access(parent, W_OK | X_OK) < 0)
+        return err_set(e, ERR_USER, "--out: cannot make %s: %s", dir, strerror(errno));
+    return 0;
+}
+
+/* The directory to write in: there already, or made now (*made), owner and group only. */
 static int out_dir(const char *dir, int *made, err *e)
 {
     struct stat st;
     *made = 0;
     if (stat(dir, &st) == 0)
         return S_ISDIR(st.st_mode) ? 0 : err_set(e, ERR_USER, "--out: %s is not a directory", dir);
-    if (errno != ENOENT || mkdir(dir, 0755) < 0)
+    if (errno != ENOENT || mkdir(dir, 0750) < 0)
         return err_set(e, ERR_USER, "--out: cannot use %s: %s", dir, strerror(errno));
     *made = 1;
     return 0;
+}
+
+/* Whether a file's name is one an export writes before its renames: ".grievances_*.csv.XXXXXX"
+ * or ".actions_*.csv.XXXXXX" (mkstemp's six), or a kept old grievances file (those, ".old"). */
+static int ours(const char *name)
+{
+    const char *csv = strstr(name, ".csv.");
+    size_t tail = csv ? strlen(csv + 5) : 0;
+    if (strncmp(name, ".grievances_", 12) != 0 && strncmp(name, ".actions_", 9) != 0)
+        return 0;
+    return tail == 6 || (tail == 10 && strcmp(csv + 11, ".old") == 0);
+}
+
+/* Locks the directory — exports into one directory take turns — and removes what an export
+ * killed there left (under the lock nobody is writing those). The lock's descriptor, -1 + e. */
+static int lock_dir(const char *dir, err *e)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *list;
+    struct dirent *de;
+    char path[4400];
+    if (fd < 0)
+        return err_set(e, ERR_USER, "--out: cannot use %s: %s", dir, strerror(errno));
+    if (flock(fd, LOCK_EX) < 0) {
+        err_set(e, ERR_ENV, "--out: cannot lock %s: %s", dir, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if ((list = opendir(dir))) {
+        while ((de = readdir(list)))
+            if (ours(de->d_name) && snprintf(path, sizeof path, "%s/%s", dir, de->d_name) > 0)
+                unlink(path);
+        closedir(list);
+    }
+    return fd;
 }
 
 static int finish(FILE *f, const char *tmp, err *e)
@@ -432,16 +493,48 @@ static int finish(FILE *f, const char *tmp, err *e)
     return fclose(f) == 0 ? 0 : err_set(e, ERR_ENV, "cannot write %s: %s", tmp, strerror(errno));
 }
 
+/* Renames both finished files into place. The old grievances file is kept under a backup name
+ * (a hard link, else renamed) until the new actions file is in place too, and put back when
+ * that fails: a failure leaves the old pair (or none, when there was none). */
+static int put_in_place(const char *gtmp, const char *atmp, const cases_export_result *out,
+                        const char *dir, err *e)
+{
+    char backup[4400];
+    int old = 1, saved;
+    snprintf(backup, sizeof backup, "%s.old", gtmp);
+    if (link(out->grievances_path, backup) < 0) {
+        if (errno == ENOENT)
+            old = 0;
+        else if (rename(out->grievances_path, backup) < 0)
+            return err_set(e, ERR_ENV, "cannot keep %s aside while the new one goes in: %s",
+                           out->grievances_path, strerror(errno));
+    }
+    if (rename(gtmp, out->grievances_path) == 0 && rename(atmp, out->actions_path) == 0) {
+        if (old)
+            unlink(backup);
+        return 0;
+    }
+    saved = errno;
+    if (old)
+        rename(backup, out->grievances_path);
+    else
+        unlink(out->grievances_path);
+    unlink(backup); /* rename of two links to one file leaves both */
+    return err_set(e, ERR_ENV, "cannot rename the export into %s: %s", dir, strerror(saved));
+}
+
 /* Long for its cleanup: the two temporary files and a directory made here go on any failure. */
 int cases_export_run(db *d, const char *from, const char *to, const char *dir,
                      cases_export_result *out, err *e)
 {
     char gname[64], aname[64], gtmp[4300] = "", atmp[4300] = "";
     FILE *g = NULL, *a = NULL;
-    int made = 0, rc = -1;
+    int made = 0, rc = -1, lock = -1;
     memset(out, 0, sizeof *out);
     if (cases_export_range(from, to, e) < 0 || out_dir(dir, &made, e) < 0)
         return -1;
+    if ((lock = lock_dir(dir, e)) < 0)
+        goto out;
     snprintf(gname, sizeof gname, "grievances_%s_%s.csv", from, to);
     snprintf(aname, sizeof aname, "actions_%s_%s.csv", from, to);
     snprintf(out->grievances_path, sizeof out->grievances_path, "%s/%s", dir, gname);
@@ -456,8 +549,8 @@ int cases_export_run(db *d, const char *from, const char *to, const char *dir,
     if (finish(a, atmp, e) < 0)
         rc = -1;
     a = NULL;
-    if (rc == 0 && (rename(gtmp, out->grievances_path) < 0 || rename(atmp, out->actions_path) < 0))
-        rc = err_set(e, ERR_ENV, "cannot rename the export into %s: %s", dir, strerror(errno));
+    if (rc == 0)
+        rc = put_in_place(gtmp, atmp, out, dir, e);
 out:
     if (g)
         fclose(g);
@@ -471,5 +564,7 @@ out:
         if (made)
             rmdir(dir);
     }
+    if (lock >= 0)
+        close(lock);
     return rc;
 }

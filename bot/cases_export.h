@@ -1,9 +1,10 @@
 /* cases_export.h — `sampark export` (SPEC section 14, issue 21): the grievances received between
  * two of the district's days and their actions, as two CSV files in the record layout of CPGRAMS
  * data extracts. The cases module's third side (cases.c writes, cases_query.c serves the
- * portal): the owner of this SQL. The deciding parts (wording, delay, number masking, the range)
- * are pure and unit-tested; the export streams through cursors, so memory does not grow with the
- * number of cases. Never writes a phone number: actors become roles or officers' names. */
+ * portal): the owner of this SQL. The deciding parts (wording, delay, the range; masking the
+ * text's long numbers is text.c's) are pure and unit-tested; the export streams through cursors, so
+ * memory does not grow with the number of cases. Never writes a phone number: actors become roles
+ * or officers' names. */
 #ifndef SAMPARK_CASES_EXPORT_H
 #define SAMPARK_CASES_EXPORT_H
 
@@ -56,17 +57,16 @@ const char *cases_export_rating(const char *last_answer);
  * officer's name from the directory. Never the phone. */
 const char *cases_export_officer(const char *role, const char *name);
 
-/* Masks in place, with 'X', every run of 10 or more digits — phone, Aadhaar and account numbers
- * a citizen wrote in the text. A run may go on past one space or hyphen into a group of 4 digits
- * or more ("+91 98765 43210"), so dates and times next to each other are left alone. */
-void cases_export_mask_numbers(char *text);
-
 /* ---- the export ----------------------------------------------------------------------------- */
 
 typedef struct cases_export_result {
     long grievances, actions;
     char grievances_path[4200], actions_path[4200];
 } cases_export_result;
+
+/* Whether the export can write in dir before anything is asked of the database: an existing
+ * directory it may write in, or a missing one whose parent it may make it in. ERR_USER. */
+int cases_export_out_ok(const char *dir, err *e);
 
 /* Writes DIR/grievances_FROM_TO.csv and DIR/actions_FROM_TO.csv (dir created when missing, its
  * parent must exist) for the cases received from..to, both the district's days, included. Each

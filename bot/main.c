@@ -428,12 +428,14 @@ static int cmd_export(const config *c, int argc, char **argv)
             return usage_error("export: --out needs a directory");
         else if (opt == ':')
             return usage_error("export: %s needs a value", argv[optind - 1]);
+        else if (optopt) /* "-xy": argv[optind - 1] may be the option before */
+            return usage_error("export: unknown option -%c", optopt);
         else
             return usage_error("export: unknown option %s", argv[optind - 1]);
     }
     if (optind < argc)
         return usage_error("export: unexpected argument '%s'", argv[optind]);
-    if (cases_export_range(from, to, &e) < 0)
+    if (cases_export_range(from, to, &e) < 0 || cases_export_out_ok(dir, &e) < 0)
         return usage_error("export: %s", e.msg);
     if (!(pg = db_open(c->database_url, &e)))
         return fail(&e);

@@ -1,6 +1,7 @@
 /* text.h — UTF-8 helpers. WhatsApp counts characters, not bytes, and citizens write
- * Devanagari, so every length check in Sampark goes through here. Also the one rule by which
- * phone numbers are masked in logs. Pure; no allocation but text_fill's result. */
+ * Devanagari, so every length check in Sampark goes through here. Also the rules by which
+ * phone numbers are masked in logs and long numbers in exported texts. Pure; no allocation but
+ * text_fill's result. */
 #ifndef SAMPARK_TEXT_H
 #define SAMPARK_TEXT_H
 
@@ -34,8 +35,8 @@ int text_cut(char *s, size_t maxchars);
 int text_cut_words(const char *in, size_t maxchars, char *out, size_t outsz);
 
 /* A text's {placeholders} ({name}: lower-case letters, digits and _) replaced by value(ud,
- * name) — NULL leaves it out — and the result cut to limit characters (text_cut; 0: not cut). A result
- * that would not be valid UTF-8 is "". malloc'd; NULL when out of memory. The flows and the
+ * name) — NULL leaves it out — and the result cut to limit characters (text_cut; 0: not cut). A
+ * result that would not be valid UTF-8 is "". malloc'd; NULL when out of memory. The flows and the
  * message catalogue speak through it. */
 typedef const char *text_value_fn(void *ud, const char *key);
 char *text_fill(const char *tmpl, text_value_fn *value, void *ud, size_t limit);
@@ -51,6 +52,23 @@ const char *text_mask_phone(const char *phone, char *out, size_t outsz);
  * either side is masked, so "+919812345601." is and "wamid.HBgM..." is not. Over-masking a
  * long number that was not a phone is the accepted cost. Returns how many runs it masked. */
 size_t text_mask_phones(char *s);
+/* Long numbers in a citizen's text (the export's subject_content, SPEC section 14), in place:
+ * every number of 10 or more digits — phone, Aadhaar, account numbers — has each digit
+ * replaced by one 'X' (a multi-byte digit too, so the text gets shorter). A digit is any
+ * Unicode decimal digit of the scripts of India and full-width (text.c: digit_zeros), not
+ * only 0-9. A number is a group of digits, or groups of 2 or more digits joined by exactly
+ * one separator: space, '-', '.', a no-break, figure or narrow space, a hyphen or dash
+ * (U+2010-U+2014) or minus: "98111 27701", "98 11 12 77 01", "981-112-7701", "9811.127.701",
+ * "98111–27701", "९८१११२७७०१". Never masked (kept readable):
+ * - a date: d-m-y, d.m.y, d/m/y (day and month 1-31, year of 2-4 digits) or y-m-d (4-digit
+ *   year), both separators the same, no further group joined to it by '-', '.' or '/';
+ *   a date is not joined to the groups around it: "12-05-2026 1030 hrs" stays;
+ * - a tracking number: 2+ ASCII letters, at most one separator, a year 2000-2199, at most one
+ *   separator, 6 digits (BLB-2026-000123, "blb 2026 000123", BLB2026000123);
+ * - amounts and lists: ',' ':' '/' ')' join nothing ("1,50,000", "10:30", "123/45").
+ * Digits typed one by one ("9 8 1 1 ...") or a number cut by two separators ("98111 - 27701")
+ * are not caught. Returns how many numbers it masked. */
+size_t text_mask_numbers(char *text);
 /* Copies src to dst (at most dstsz-1 bytes, cut at a whole letter) with its phone numbers
  * masked. Masks before it cuts: a number cut short at the end would no longer look like a
  * phone and escape the mask. For every log line made from text of unknown length. */

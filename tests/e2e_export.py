@@ -17,6 +17,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import unicodedata
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2e_cases as c  # noqa: E402
@@ -61,6 +62,23 @@ def local(env, sql_time):
     return utc.astimezone(IST).strftime("%Y-%m-%d %H:%M:%S")
 
 
+SEPARATORS = re.compile("[\\s\\-.\u00a0\u2007\u202f\u2010-\u2014\u2212]")
+
+
+def normalised(raw):
+    """The output with every Unicode decimal digit as its ASCII one and the separators a number's groups may be
+    written with taken out: a phone in any script or grouping reads as its plain digits."""
+    text = "".join(str(unicodedata.decimal(ch)) if unicodedata.decimal(ch, None) is not None else ch
+                   for ch in raw.decode("utf-8"))
+    return SEPARATORS.sub("", text)
+
+
+def leaked(env, raw):
+    """The phones the database knows that are in the output, in any script or grouping."""
+    text = normalised(raw)
+    return [p for p in phones(env) if p in text]
+
+
 def phones(env):
     """Every phone number the database knows, in full and as 10 national digits."""
     rows = h.psql(env.url, "SELECT phone FROM citizens UNION SELECT phone FROM case_followers UNION SELECT phone FROM "
@@ -74,7 +92,7 @@ def phones(env):
 def test_the_real_path():
     with c.served("export1") as (env, fake, port):
         citizen = "919811127701"
-        text = 'हैंडपंप खराब है, "तुरंत" देखें\nदूसरी पंक्ति: मेरा नंबर 98111 27701 है'
+        text = 'हैंडपंप खराब है, "तुरंत" देखें\nदूसरी पंक्ति: मेरा नंबर 98111 27701 है, या ९८१११२७७०१'
         t = c.file_complaint(port, fake, citizen, text=text)
         h.check("a complaint filed", bool(t), t)
 
@@ -108,7 +126,7 @@ def test_the_real_path():
                 "closing_date": local(env, f"(SELECT closed_at FROM cases WHERE tracking_no = '{t}')"),
                 "state": STATE, "dist_name": DIST, "pincode": "", "sex": "", "org_code": "CSPDCL",
                 "CategoryV7": NAMES["CSPDCL"],
-                "subject_content": 'हैंडपंप खराब है, "तुरंत" देखें\nदूसरी पंक्ति: मेरा नंबर XXXXX XXXXX है',
+                "subject_content": 'हैंडपंप खराब है, "तुरंत" देखें\nदूसरी पंक्ति: मेरा नंबर XXXXX XXXXX है, या XXXXXXXXXX',
                 "status": "Closed: citizen satisfied", "rating": "Satisfied"}
         for k, v in want.items():
             h.check(f"grievance {k}", row.get(k) == v, (row.get(k), v))
@@ -133,7 +151,7 @@ def test_the_real_path():
             r = a[i + 1] if i + 1 < len(a) else []
             h.check(f"action {i + 1}: {status}", r == [t, str(i + 1), ist[i] if i < len(ist) else "?", status, who, org, "0"],
                     (r, ist[i] if i < len(ist) else None))
-        leaks = [p for p in phones(env) if p.encode() in raw]
+        leaks = leaked(env, raw)
         h.check("no phone number anywhere in the output", not leaks, leaks)
 
 
@@ -228,7 +246,7 @@ def test_made_by_sql():
                 [r[:4] for r in a])
         for w, r in zip(want, a[1:]):
             h.check(f"action {w[0]} {w[1]}: {w[3]}", r == w, r)
-        leaks = [p for p in phones(env) if p.encode() in raw]
+        leaks = leaked(env, raw)
         h.check("no phone number anywhere in the output", not leaks, leaks)
 
         rc, err, g, a, raw = exported(env, "2026-11-09", "2026-11-10")
@@ -236,6 +254,25 @@ def test_made_by_sql():
                 ["BLB-2026-000901", "BLB-2026-000902", "BLB-2026-000903", "BLB-2026-000904"], g)
         rc, err, g, a, raw = exported(env, "2025-01-01", "2025-01-31")
         h.check("an empty range: the headers only", rc == 0 and g == [G_HEAD] and a == [A_HEAD], (err, g, a))
+
+        # Every way of writing a phone a review found leaking (the citizens' own numbers, so the leak check knows
+        # them), next to what must stay readable: a date and time, a tracking number, an amount.
+        forms = ("मेरा नंबर ९८१११२७७११; \uff19\uff18\uff11\uff11\uff11\uff12\uff17\uff17\uff11\uff12; 98 11 12 77 13; "
+                 "981-112-7714; 9811.127.711; 98111\u00a027712; 98111\u201327713; "
+                 "on 12-05-2026 1030 hrs, see BLB-2026-000901, Rs 1,50,000")
+        make_case(env, "BLB-2026-000905", "2026-11-11 06:00:00+00", text=forms, phone=CITIZENS[0])
+        event(env, "BLB-2026-000905", "created", "2026-11-11 06:00:00+00", CITIZENS[0])
+        rc, err, g, a, raw = exported(env, "2026-11-11", "2026-11-11")
+        h.check("numbers in any script and grouping: masked, dates and tracking numbers kept",
+                rc == 0 and len(g) == 2 and g[1][9] ==
+                "मेरा नंबर XXXXXXXXXX; XXXXXXXXXX; XX XX XX XX XX; XXX-XXX-XXXX; XXXX.XXX.XXX; "
+                "XXXXX\u00a0XXXXX; XXXXX\u2013XXXXX; on 12-05-2026 1030 hrs, see BLB-2026-000901, Rs 1,50,000",
+                (err, g))
+        leaks = leaked(env, raw)
+        h.check("no phone number in any form in the output", not leaks, leaks)
+        h.check("the leak check reads every form: it finds them in the text as written",
+                sorted(set(leaked(env, forms.encode())) & set(p[-10:] for p in CITIZENS)) ==
+                sorted(p[-10:] for p in CITIZENS), leaked(env, forms.encode()))
     finally:
         env.close()
 
@@ -260,6 +297,9 @@ def test_bad_input():
             (["--from", "2026-11-01", "--to", "2026-11-02", "--out", afile], f"--out: {afile} is not a directory"),
             (["--from", "2026-11-01", "--to", "2026-11-02", "--out", os.path.join(out, "no", "such")],
              "--out: cannot use"),
+            (["--from", "2026-01-01", "--to", "2026-01-02", "-xy"], "unknown option -x"),
+            (["--from", "1999-12-31", "--to", "2026-01-02"], "--from 1999-12-31 is outside the years 2000 to 2200"),
+            (["--from", "7" * 5000, "--to", "2026-01-02"], "--from '" + "7" * 39 + "\u2026' is not a date"),
         ]
         for args, says in cases:
             rc, so, se = export(env, *([] if "--out" in args else ["--out", out]), *args)
@@ -285,6 +325,35 @@ def test_bad_input():
         r = subprocess.run([h.BIN, "export", "--from", "2026-11-01", "--to", "2026-11-01", "--out", gone], env=down,
                            capture_output=True, text=True)
         h.check("database down: exit 2, no directory made", r.returncode == 2 and not os.path.exists(gone), r.stderr)
+        r = subprocess.run([h.BIN, "export", "--from", "2026-11-01", "--to", "2026-11-01", "--out", afile], env=down,
+                           capture_output=True, text=True)
+        h.check("a bad --out is told before the database is asked", r.returncode == 1 and "not a directory" in r.stderr,
+                r.stderr)
+
+        # The files: owner and group only; a killed export's leftovers cleared, other hidden files kept.
+        keep = tempfile.mkdtemp(prefix="sampark-export-keep-")
+        names = ["grievances_2026-11-01_2026-11-01.csv", "actions_2026-11-01_2026-11-01.csv"]
+        for stale in [".grievances_2026-10-01_2026-10-31.csv.AbC123", ".actions_2026-10-01_2026-10-31.csv.xYz789",
+                      ".grievances_2026-10-01_2026-10-31.csv.AbC123.old", ".keep"]:
+            open(os.path.join(keep, stale), "w").close()
+        rc, so, se = export(env, "--from", "2026-11-01", "--to", "2026-11-01", "--out", keep)
+        umask = os.umask(0)
+        os.umask(umask)
+        modes = [os.stat(os.path.join(keep, n)).st_mode & 0o777 for n in names]
+        h.check("the files are readable by owner and group at most", rc == 0 and modes == [0o640 & ~umask] * 2,
+                (se, [oct(m) for m in modes]))
+        h.check("a killed export's temporary files are removed, nothing else",
+                sorted(os.listdir(keep)) == [".keep"] + sorted(names), os.listdir(keep))
+
+        # The second rename fails (a directory in the actions file's place): the old grievances file is put back.
+        clash = tempfile.mkdtemp(prefix="sampark-export-clash-")
+        open(os.path.join(clash, names[0]), "w").write("old\r\n")
+        os.makedirs(os.path.join(clash, names[1], "inside"))
+        rc, so, se = export(env, "--from", "2026-11-01", "--to", "2026-11-01", "--out", clash)
+        h.check("a failed second rename: exit 2, one line", rc == 2 and "cannot rename the export" in se, se)
+        h.check("... the old grievances file back in place, nothing else left",
+                open(os.path.join(clash, names[0])).read() == "old\n" and sorted(os.listdir(clash)) == sorted(names),
+                os.listdir(clash))
     finally:
         env.close()
 

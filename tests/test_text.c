@@ -137,6 +137,77 @@ static void masks_phones_in_free_text(void **state)
 
 /* snprintf cuts bytes: text_fit drops the half letter it leaves; text_utf8_repair turns any
  * stray byte into '?' so a row can always be stored. */
+/* The export's rule (text_mask_numbers): every way of writing a phone a reviewer found leaking,
+ * and what must stay readable. */
+static void masks_long_numbers_in_texts(void **state)
+{
+    static const char *const cases[][2] = {
+        {"call 9876543210 please", "call XXXXXXXXXX please"},
+        {"+91 98765 43210.", "+XX XXXXX XXXXX."},
+        {"मेरा नंबर 98765-43210 है", "मेरा नंबर XXXXX-XXXXX है"},
+        {"aadhaar 1234 5678 9012", "aadhaar XXXX XXXX XXXX"},
+        {"मेरा नंबर ९८१११२७७०१", "मेरा नंबर XXXXXXXXXX"},
+        {"९८१११ २७७०१ पर फोन करें", "XXXXX XXXXX पर फोन करें"},
+        {"\xEF\xBC\x99\xEF\xBC\x98\xEF\xBC\x91\xEF\xBC\x91\xEF\xBC\x91\xEF\xBC\x92\xEF\xBC\x97"
+         "\xEF\xBC\x97\xEF\xBC\x90\xEF\xBC\x91",
+         "XXXXXXXXXX"}, /* full-width ９８１１１２７７０１ */
+        {"৯৮১১১২৭৭০১ ੯੮੧੧੧੨੭੭੦੧ ૯૮૧૧૧૨૭૭૦૧", "XXXXXXXXXX XXXXXXXXXX XXXXXXXXXX"},
+        {"୯୮୧୧୧୨୭୭୦୧ ௯௮௧௧௧௨௭௭௦௧ ౯౮౧౧౧౨౭౭౦౧", "XXXXXXXXXX XXXXXXXXXX XXXXXXXXXX"},
+        {"೯೮೧೧೧೨೭೭೦೧ ൯൮൧൧൧൨൭൭൦൧ ۹۸۱۱۱۲۷۷۰۱", "XXXXXXXXXX XXXXXXXXXX XXXXXXXXXX"},
+        {"98 11 12 77 01", "XX XX XX XX XX"},
+        {"981-112-7701", "XXX-XXX-XXXX"},
+        {"9811.127.701", "XXXX.XXX.XXX"},
+        {"98111\xC2\xA0"
+         "27701",
+         "XXXXX\xC2\xA0XXXXX"}, /* no-break space */
+        {"98111\xE2\x80\x93"
+         "27701",
+         "XXXXX\xE2\x80\x93XXXXX"}, /* en dash */
+        {"९८-११-१२-७७-०१", "XX-XX-XX-XX-XX"},
+        {"12-11-12-77-01", "XX-XX-XX-XX-XX"}, /* date-shaped, but more groups follow */
+        {"0771-2234567", "XXXX-XXXXXXX"},
+        {"BLB-2026-000123 9811127701", "BLB-2026-000123 XXXXXXXXXX"},
+        {"ph 9811127701, mob-98111 27701", "ph XXXXXXXXXX, mob-XXXXX XXXXX"},
+        {"9876543210", "XXXXXXXXXX"},
+        /* Not masked. */
+        {"on 12-05-2026 1030 hrs", "on 12-05-2026 1030 hrs"},
+        {"on 12-05-2026 10 am, ward 4", "on 12-05-2026 10 am, ward 4"},
+        {"१२.०५.२०२६ १०.३० बजे", "१२.०५.२०२६ १०.३० बजे"},
+        {"5/12/26 11 30 se band", "5/12/26 11 30 se band"},
+        {"since 2026-11-05 1030", "since 2026-11-05 1030"},
+        {"PHE-2026-000123, BLB-2026-000045", "PHE-2026-000123, BLB-2026-000045"},
+        {"blb 2026 000123 / BLB2026000123", "blb 2026 000123 / BLB2026000123"},
+        {"₹1,50,000 and 12,34,56,789 due", "₹1,50,000 and 12,34,56,789 due"},
+        {"khasra 123/45, 987654321", "khasra 123/45, 987654321"},
+        {"10:30 to 11:45, 2025-2026", "10:30 to 11:45, 2025-2026"},
+        {"9 8 1 1 1", "9 8 1 1 1"},
+        {"", ""},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char buf[200];
+        snprintf(buf, sizeof buf, "%s", cases[i][0]);
+        text_mask_numbers(buf);
+        if (strcmp(buf, cases[i][1]) != 0)
+            fail_msg("case %zu: '%s' gave '%s', want '%s'", i, cases[i][0], buf, cases[i][1]);
+    }
+}
+
+/* Counts what it masked; invalid UTF-8 and a sequence cut at the end pass through. */
+static void masks_numbers_in_any_bytes(void **state)
+{
+    char stray[] = "98111\xA0"
+                   "27701";
+    char two[] = "9811127701 and 98111 27701", bad[] = "\xE0\xA5 98111\xFF"
+                                                       "27701 \xE0\xA5";
+    (void)state;
+    assert_int_equal(text_mask_numbers(two), 2);
+    assert_int_equal(text_mask_numbers(bad), 0);
+    assert_int_equal(text_mask_numbers(stray), 0); /* a lone byte A0 is no no-break space */
+    assert_string_equal(bad, "\xE0\xA5 98111\xFF"
+                             "27701 \xE0\xA5");
+}
+
 static void fits_and_repairs_cut_text(void **state)
 {
     char buf[8], bad[] = "ok\xe0\xa4 \xff\xc3x";
@@ -195,6 +266,8 @@ int main(void)
         cmocka_unit_test(cuts_at_words_and_characters),
         cmocka_unit_test(masks_phones_for_logs),
         cmocka_unit_test(masks_phones_in_free_text),
+        cmocka_unit_test(masks_long_numbers_in_texts),
+        cmocka_unit_test(masks_numbers_in_any_bytes),
         cmocka_unit_test(fits_and_repairs_cut_text),
         cmocka_unit_test(masks_before_cutting),
         cmocka_unit_test(cuts_names_at_word_boundaries),
