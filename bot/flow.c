@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "jsonfile.h"
+#include "survey.h"
 #include "text.h"
 #include "vec.h"
 
@@ -1123,6 +1124,38 @@ static const char *load_name(struct loader *L, const char *name)
     return copy;
 }
 
+static void survey_problem(void *ud, const char *line)
+{
+    problem(ud, NULL, NULL, "%s", line);
+}
+
+/* A survey file: checked (its problems are the set's), kept in the set; never a flow file. */
+static int load_survey(struct loader *L, const char *name, json_object *root)
+{
+    flow_set *f = L->set;
+    size_t before = L->nproblems;
+    survey *s = survey_parse(root, name, survey_problem, L), **grown;
+    if (!s) {
+        L->oom |= L->nproblems == before;
+        return 0;
+    }
+    for (size_t i = 0; i < f->nsurveys; i++)
+        if (strcmp(f->surveys[i]->name, s->name) == 0) {
+            problem(L, name, NULL, "the survey \"%s\" is also defined in %s", s->name,
+                    f->surveys[i]->file);
+            survey_free(s);
+            return 0;
+        }
+    if (!(grown = realloc(f->surveys, (f->nsurveys + 1) * sizeof *grown))) {
+        survey_free(s);
+        L->oom = 1;
+        return 0;
+    }
+    f->surveys = grown;
+    f->surveys[f->nsurveys++] = s;
+    return 0;
+}
+
 /* One file's text (NUL-terminated at text[len]): its states, or its problems. Returns 1 when it
  * was a flow file, 0 when it was not (or did not parse). */
 static int load_text(struct loader *L, const char *name, const char *text_buf, size_t len)
@@ -1134,6 +1167,8 @@ static int load_text(struct loader *L, const char *name, const char *text_buf, s
         return 0;
     }
     L->p->roots[L->p->nroots++] = root;
+    if (survey_is_file(root))
+        return load_survey(L, name, root);
     if (json_object_get_type(root) == json_type_object && !get(root, "flow") &&
         (get(root, "district") || get(root, "departments") || get(root, "messages")))
         return 0; /* the district directory and the message catalogue live here too */
@@ -1350,7 +1385,8 @@ int flow_check(const char *dir, FILE *out, err *e)
     } else {
         rc = (int)L.nproblems;
         if (!rc)
-            fprintf(out, "%s: %zu states, %zu keywords: ok\n", dir, f->nstates, f->nkeywords);
+            fprintf(out, "%s: %zu states, %zu surveys, %zu keywords: ok\n", dir, f->nstates,
+                    f->nsurveys, f->nkeywords);
     }
     flow_set_free(f);
     loader_done(&L);
@@ -1377,6 +1413,9 @@ void flow_set_free(flow_set *f)
         free(p->names);
         free(p);
     }
+    for (size_t i = 0; i < f->nsurveys; i++)
+        survey_free(f->surveys[i]);
+    free(f->surveys);
     free(f->states);
     free(f->keywords);
     free(f);

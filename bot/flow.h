@@ -140,6 +140,10 @@ typedef struct flow_set {
     flow_keyword *keywords;
     size_t nkeywords;
     flow_text replies[FLOW_REPLY_COUNT];
+    /* The survey files ("kind": "survey", bot/survey.h), checked with the flows and reloaded
+     * with them; a broadcast names one. */
+    struct survey **surveys;
+    size_t nsurveys;
     void *priv_;
 } flow_set;
 
