@@ -97,7 +97,8 @@ survey_verdict survey_answer(const survey_question *q, const survey_input *in, c
 /* A template's quick-reply payload "broadcast:ID": ID into id (digits), 1; else 0. */
 int survey_button_broadcast(const char *payload, char *id, size_t idsz);
 /* 1 when a plain text may start a recent survey: some words, at most SURVEY_START_WORDS, and
- * neither a flow keyword nor a word of the flow (menu, help...): "ok", "haan", "ठीक है". */
+ * neither a flow keyword nor a word of the flow (menu, help...): "ok", "haan", "ठीक है", "hello"
+ * (a reply to the broadcast is about it: the survey's intro says how to reach the menu). */
 int survey_may_start(const flow_set *flows, const char *text);
 /* 1 when the text is a word that belongs to the flow (menu, help, a flow keyword): it leaves a
  * survey for the conversation. */

@@ -206,6 +206,8 @@ static void shipped_sample(void **state)
     assert_non_null(set);
     assert_true(f->nsurveys >= 1);
     assert_non_null(survey_find(set, "pmay_feedback"));
+    assert_true(survey_may_start(f, "ok ji")); /* a greeting replies to the broadcast */
+    assert_false(survey_may_start(f, "0"));     /* a flow keyword is the flow's */
     assert_null(survey_find(set, "nope"));
     survey_names(set, names, sizeof names);
     assert_non_null(strstr(names, "pmay_feedback"));
