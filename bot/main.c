@@ -410,24 +410,24 @@ static int cmd_case(const config *c, int argc, char **argv)
 /* --survey NAME: one of the flows folder's surveys, or ERR_USER naming them. */
 static int check_survey(const config *c, const char *name, err *e)
 {
-    survey_set *set = survey_set_load(c->flows_dir, e);
+    flow_set *flows = flow_set_load(c->flows_dir, e);
     char names[1024];
     int rc = 0;
-    if (!set)
+    if (!flows)
         return -1;
-    if (!survey_find(set, name)) {
-        survey_names(set, names, sizeof names);
+    if (!survey_find(flows, name)) {
+        survey_names(flows, names, sizeof names);
         rc = err_set(e, ERR_USER, "--survey %s: no such survey in %s (the surveys: %s)", name,
                      c->flows_dir, names);
     }
-    survey_set_free(set);
+    flow_set_free(flows);
     return rc;
 }
 
 /* `survey results ID`: the answers as CSV on stdout. */
 static int cmd_survey(const config *c, int argc, char **argv)
 {
-    survey_set *set = NULL;
+    flow_set *flows = NULL;
     const survey *s;
     err e = {0};
     db *pg;
@@ -436,11 +436,11 @@ static int cmd_survey(const config *c, int argc, char **argv)
         return usage_error("survey: expected results ID");
     if (!(pg = db_open(c->database_url, &e)))
         return fail(&e);
-    rc = (s = surveys_of_broadcast(pg, c->flows_dir, argv[2], &set, &e)) &&
+    rc = (s = surveys_of_broadcast(pg, c->flows_dir, argv[2], &flows, &e)) &&
                  surveys_results_csv(pg, s, argv[2], stdout, &e) == 0
              ? 0
              : fail(&e);
-    survey_set_free(set);
+    flow_set_free(flows);
     db_close(pg);
     return rc;
 }

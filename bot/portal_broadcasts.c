@@ -100,23 +100,23 @@ static int survey_field(portal_thread *t, json_object *o, char *name, size_t n,
                         portal_response *rs)
 {
     err e = {0};
-    survey_set *set;
+    flow_set *flows;
     char names[1024];
     int rc = 0;
     if (portal_api_string(o, "survey", 0, name, n, rs) < 0)
         return -1;
     if (!name[0])
         return 0;
-    if (!(set = survey_set_load(t->cfg->flows_dir, &e))) {
+    if (!(flows = flow_set_load(t->cfg->flows_dir, &e))) {
         portal_error(rs, 503, "surveys: %s", e.msg);
         return -1;
     }
-    if (!survey_find(set, name)) {
-        survey_names(set, names, sizeof names);
+    if (!survey_find(flows, name)) {
+        survey_names(flows, names, sizeof names);
         portal_error(rs, 400, "survey: no such survey (the surveys: %s)", names);
         rc = -1;
     }
-    survey_set_free(set);
+    flow_set_free(flows);
     return rc;
 }
 
@@ -235,17 +235,18 @@ static void templates(portal_thread *t, portal_response *rs)
 static void surveys(portal_thread *t, portal_response *rs)
 {
     err e = {0};
-    survey_set *set = survey_set_load(t->cfg->flows_dir, &e);
+    flow_set *flows = flow_set_load(t->cfg->flows_dir, &e);
     json_object *o, *list;
-    if (!set)
+    if (!flows)
         return portal_error(rs, 503, "surveys: %s", e.msg);
     o = json_object_new_object();
     list = json_object_new_array();
-    for (size_t i = 0; i < set->n; i++) {
+    for (size_t i = 0; i < flows->nsurveys; i++) {
+        const survey *s = flows->surveys[i];
         json_object *one = json_object_new_object(), *qs = json_object_new_array();
-        json_object_object_add(one, "name", json_object_new_string(set->s[i]->name));
-        for (size_t k = 0; k < set->s[i]->nq; k++) {
-            const survey_question *q = &set->s[i]->q[k];
+        json_object_object_add(one, "name", json_object_new_string(s->name));
+        for (size_t k = 0; k < s->nq; k++) {
+            const survey_question *q = &s->q[k];
             json_object *jq = json_object_new_object(), *text = json_object_new_object();
             json_object_object_add(jq, "id", json_object_new_string(q->id));
             json_object_object_add(jq, "type", json_object_new_string(survey_type_name(q->type)));
@@ -258,7 +259,7 @@ static void surveys(portal_thread *t, portal_response *rs)
         json_object_array_add(list, one);
     }
     json_object_object_add(o, "surveys", list);
-    survey_set_free(set);
+    flow_set_free(flows);
     portal_json(rs, 200, o);
 }
 
@@ -267,10 +268,10 @@ static void surveys(portal_thread *t, portal_response *rs)
 static void results(portal_thread *t, const char *id, portal_response *rs)
 {
     err e = {0};
-    survey_set *set = NULL;
-    const survey *s = surveys_of_broadcast(t->pg, t->cfg->flows_dir, id, &set, &e);
+    flow_set *flows = NULL;
+    const survey *s = surveys_of_broadcast(t->pg, t->cfg->flows_dir, id, &flows, &e);
     char *json = s ? surveys_results_json(t->pg, s, id, 1, &e) : NULL;
-    survey_set_free(set);
+    flow_set_free(flows);
     if (json)
         return portal_api_json_text(rs, json);
     if (e.kind == ERR_USER)

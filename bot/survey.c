@@ -3,13 +3,11 @@
  * copies of its strings so it outlives the JSON it came from. */
 #include "survey.h"
 
-#include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonfile.h"
 #include "text.h"
 #include "words.h"
 
@@ -270,108 +268,23 @@ void survey_free(survey *s)
     free(s);
 }
 
-/* ---- a folder's surveys ------------------------------------------------------------------------ */
+/* ---- a flow set's surveys --------------------------------------------------------------------- */
 
-static void first_problem(void *ud, const char *line)
+const survey *survey_find(const flow_set *flows, const char *name)
 {
-    err *e = ud;
-    if (!e->msg[0])
-        err_set(e, ERR_USER, "%s (run sampark flows check)", line);
-}
-
-static int is_json(const struct dirent *d)
-{
-    size_t n = strlen(d->d_name);
-    return n > 5 && strcmp(d->d_name + n - 5, ".json") == 0 && d->d_name[0] != '.';
-}
-
-/* One file of the folder: a survey added to set, 0 when it is not one, -1 + e. */
-static int load_one(survey_set *set, const char *path, err *e)
-{
-    size_t len;
-    char *buf = jsonfile_read(path, &len, e);
-    json_object *root = buf ? jsonfile_parse(path, buf, len, e) : NULL;
-    survey *s = NULL, **grown;
-    int rc = -1;
-    if (!root)
-        goto out;
-    rc = 0;
-    if (!survey_is_file(root))
-        goto out;
-    rc = -1;
-    if (!(s = survey_parse(root, path, first_problem, e))) {
-        if (!e->msg[0])
-            err_set(e, ERR_ENV, "out of memory");
-        goto out;
-    }
-    if (survey_find(set, s->name)) {
-        err_set(e, ERR_USER, "%s: the survey \"%s\" is defined twice", path, s->name);
-        goto out;
-    }
-    if (!(grown = realloc(set->s, (set->n + 1) * sizeof *grown))) {
-        err_set(e, ERR_ENV, "out of memory");
-        goto out;
-    }
-    set->s = grown;
-    set->s[set->n++] = s;
-    s = NULL;
-    rc = 0;
-out:
-    survey_free(s);
-    json_object_put(root);
-    free(buf);
-    return rc;
-}
-
-survey_set *survey_set_load(const char *dir, err *e)
-{
-    struct dirent **list = NULL;
-    int n = scandir(dir, &list, is_json, alphasort), rc = 0;
-    survey_set *set = calloc(1, sizeof *set);
-    if (n < 0 || !set) {
-        free(set);
-        err_set(e, n < 0 ? ERR_USER : ERR_ENV, "%s: cannot read the flows folder", dir);
-        return NULL;
-    }
-    for (int i = 0; i < n; i++) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, list[i]->d_name);
-        if (rc == 0)
-            rc = load_one(set, path, e);
-        free(list[i]);
-    }
-    free(list);
-    if (rc < 0) {
-        survey_set_free(set);
-        return NULL;
-    }
-    return set;
-}
-
-void survey_set_free(survey_set *set)
-{
-    if (!set)
-        return;
-    for (size_t i = 0; i < set->n; i++)
-        survey_free(set->s[i]);
-    free(set->s);
-    free(set);
-}
-
-const survey *survey_find(const survey_set *set, const char *name)
-{
-    for (size_t i = 0; set && name && i < set->n; i++)
-        if (strcmp(set->s[i]->name, name) == 0)
-            return set->s[i];
+    for (size_t i = 0; flows && name && i < flows->nsurveys; i++)
+        if (strcmp(flows->surveys[i]->name, name) == 0)
+            return flows->surveys[i];
     return NULL;
 }
 
-void survey_names(const survey_set *set, char *out, size_t outsz)
+void survey_names(const flow_set *flows, char *out, size_t outsz)
 {
     size_t used = 0;
     snprintf(out, outsz, "none");
-    for (size_t i = 0; set && i < set->n && used < outsz; i++)
-        used += (size_t)snprintf(out + used, outsz - used, "%s%s", i ? ", " : "", set->s[i]->name);
+    for (size_t i = 0; flows && i < flows->nsurveys && used < outsz; i++)
+        used += (size_t)snprintf(out + used, outsz - used, "%s%s", i ? ", " : "",
+                                 flows->surveys[i]->name);
 }
 
 int survey_question_index(const survey *s, const char *id)

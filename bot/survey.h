@@ -1,8 +1,9 @@
 /* survey.h — survey files (flow files with "kind": "survey", SPEC section 13; flows/README.md
  * teaches the format) and the pure decisions of a survey conversation: which typed or tapped
  * answer a question takes, and when a citizen's message starts, continues or leaves a survey.
- * No I/O but reading files; the survey's side of a conversation (bot/survey_chat.c) and its table
- * (bot/surveys.c) act on these decisions.
+ * No I/O: flow.c hands it each survey file it reads, and the loaded flow set holds the surveys; the
+ * survey's side of a conversation (bot/survey_chat.c) and its table (bot/surveys.c) act on these
+ * decisions.
  *
  * A survey is not compiled into the engine's states: its questions are asked by a small walker
  * (survey_chat.c) because a survey belongs to one broadcast (its answers are stored per broadcast,
@@ -45,10 +46,6 @@ typedef struct survey {
     size_t nq;
 } survey;
 
-typedef struct survey_set {
-    survey **s;
-    size_t n;
-} survey_set;
 
 /* 1 when a flow file's root says it is a survey ("kind": "survey"). */
 int survey_is_file(json_object *root);
@@ -59,13 +56,11 @@ typedef void (*survey_report)(void *ud, const char *line);
 survey *survey_parse(json_object *root, const char *file, survey_report report, void *ud);
 void survey_free(survey *s);
 
-/* Every survey file of a flows folder (the CLI and the portal, which do not load the flows).
- * NULL + e on the first problem (flows check lists them all). */
-survey_set *survey_set_load(const char *dir, err *e);
-void survey_set_free(survey_set *set);
-const survey *survey_find(const survey_set *set, const char *name);
-/* "a, b" of the names into out (for a refusal naming the known ones); "none" when empty. */
-void survey_names(const survey_set *set, char *out, size_t outsz);
+/* The survey of that name among a loaded flow set's (flow.c loads survey files with the flows,
+ * so the CLI and the portal load the set to find one), or NULL. */
+const survey *survey_find(const flow_set *flows, const char *name);
+/* "a, b" of the set's survey names into out (for a refusal naming the known ones); "none". */
+void survey_names(const flow_set *flows, char *out, size_t outsz);
 /* The question of that id, or -1. */
 int survey_question_index(const survey *s, const char *id);
 const char *survey_type_name(survey_qtype t); /* "rating", "yes_no", "text" */

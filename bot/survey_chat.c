@@ -89,14 +89,6 @@ void survey_chat_end(engine_session *s)
     engine_session_set(s, SURVEY_VAR_QUESTION, "");
 }
 
-static const survey *find(const flow_set *flows, const char *name)
-{
-    for (size_t i = 0; flows && name && i < flows->nsurveys; i++)
-        if (strcmp(flows->surveys[i]->name, name) == 0)
-            return flows->surveys[i];
-    return NULL;
-}
-
 /* The next unanswered question of bid's survey, or the thanks (and the survey ends). */
 static int next(db *pg, const survey *sv, const char *bid, engine_session *s, const char *phone,
                 const catalogue *cat, engine_result *r, err *e)
@@ -174,12 +166,12 @@ int survey_chat(db *pg, const flow_set *flows, const catalogue *cat, engine_sess
     if (m->kind == WA_MSG_BUTTON && survey_button_broadcast(m->reply_id, bid, sizeof bid)) {
         if ((rc = broadcast_survey_of(pg, bid, m->from, name, sizeof name, e)) <= 0)
             return rc;
-        if (!(sv = find(flows, name)))
+        if (!(sv = survey_find(flows, name)))
             return 0; /* its survey file is gone: the flow answers */
         return start(pg, sv, bid, s, m->from, cat, r, e);
     }
     if (survey_chat_active(s)) {
-        sv = find(flows, engine_session_get(s, SURVEY_VAR_NAME));
+        sv = survey_find(flows, engine_session_get(s, SURVEY_VAR_NAME));
         if (!sv || expired || (m->kind == WA_MSG_TEXT && survey_is_flow_word(flows, m->text))) {
             survey_chat_end(s); /* "menu", help...: the flow's; a later reply resumes */
             return 0;
@@ -191,7 +183,7 @@ int survey_chat(db *pg, const flow_set *flows, const catalogue *cat, engine_sess
     if ((rc = broadcast_survey_recent(pg, m->from, SURVEY_WINDOW_DAYS, bid, sizeof bid, name,
                                       sizeof name, e)) <= 0)
         return rc;
-    if (!(sv = find(flows, name)) || (rc = stopped(pg, m->from, e)) != 0)
+    if (!(sv = survey_find(flows, name)) || (rc = stopped(pg, m->from, e)) != 0)
         return rc < 0 ? -1 : 0;
     if ((rc = surveys_next(pg, sv, bid, m->from, e)) < 0 || (size_t)rc == sv->nq)
         return rc < 0 ? -1 : 0; /* all answered: "ok" is the flow's again */

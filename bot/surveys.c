@@ -240,16 +240,16 @@ char *surveys_results_json(db *d, const survey *s, const char *bid, int with_tex
     return out;
 }
 
-const survey *surveys_of_broadcast(db *d, const char *dir, const char *bid, survey_set **set,
+const survey *surveys_of_broadcast(db *d, const char *dir, const char *bid, flow_set **flows,
                                    err *e)
 {
     char name[128];
     const survey *s;
-    *set = NULL;
+    *flows = NULL;
     if (broadcast_survey_name(d, bid, name, sizeof name, e) < 0 ||
-        !(*set = survey_set_load(dir, e)))
+        !(*flows = flow_set_load(dir, e)))
         return NULL;
-    if (!(s = survey_find(*set, name)))
+    if (!(s = survey_find(*flows, name)))
         err_set(e, ERR_USER, "broadcast %s's survey \"%s\" is not in %s any more", bid, name, dir);
     return s;
 }

@@ -27,10 +27,10 @@ PGresult *surveys_texts(db *d, const survey *s, const char *bid, int limit, err 
 /* The answers a question can have, in order: "1".."5", "yes" "no", or the one "" of a text. */
 size_t surveys_options(const survey_question *q, const char **out);
 
-/* Broadcast bid's survey as the flows folder dir defines it now: *set is loaded (the caller
- * frees it, also on error). NULL + ERR_USER: no such broadcast, it has no survey, or its survey
- * is no longer in the folder. */
-const survey *surveys_of_broadcast(db *d, const char *dir, const char *bid, survey_set **set,
+/* Broadcast bid's survey as the flows folder dir defines it now: *flows is loaded (the caller
+ * frees it, also on error). NULL + ERR_USER: no such broadcast, it has no survey, its survey is
+ * no longer in the folder, or the folder's flows do not load. */
+const survey *surveys_of_broadcast(db *d, const char *dir, const char *bid, flow_set **flows,
                                    err *e);
 
 /* `sampark survey results ID`: CSV (RFC 4180, CRLF) to out with the columns
