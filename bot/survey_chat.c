@@ -163,6 +163,8 @@ int survey_chat(db *pg, const flow_set *flows, const catalogue *cat, engine_sess
     char bid[24], name[128];
     const survey *sv;
     int rc;
+    if (wa_in_kind_is_silent(m->kind))
+        return 0; /* a reaction, an edit: the engine stays silent, the survey waits */
     if (m->kind == WA_MSG_BUTTON && survey_button_broadcast(m->reply_id, bid, sizeof bid)) {
         if ((rc = broadcast_survey_of(pg, bid, m->from, name, sizeof name, e)) <= 0)
             return rc;

@@ -80,7 +80,16 @@ def hindi_by_the_button(env, fake, port, bid):
         said = sub.step(port, fake, HI, text=wrong)
         h.check(f"hi: '{wrong}' is asked again politely, in Hindi",
                 RETRY_RATING_HI in said and "आवास की मंज़ूरी" in said and not answers(env, HI), said)
+    n = len(c.texts_to(fake, HI))
+    reaction = {"from": HI, "id": "wamid.SURVEYREACT1", "timestamp": "1700000000", "type": "reaction",
+                "reaction": {"message_id": "wamid.X", "emoji": "👍"}}
+    h.post(port, json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{
+        "field": "messages", "value": {"messaging_product": "whatsapp", "metadata": {
+            "display_phone_number": "917000000000", "phone_number_id": c.PHONE_ID}, "messages": [reaction]}}]}]}).encode())
+    h.wait_for(lambda: h.psql(env.url, "SELECT count(*) FROM inbound_messages WHERE wamid = 'wamid.SURVEYREACT1'") == "1")
     said = sub.step(port, fake, HI, text="४")
+    h.check("hi: a reaction in between is silent, the survey waits", "आवास की मंज़ूरी" not in said
+            and len(c.texts_to(fake, HI)) > n, said)
     h.check("hi: a Devanagari digit answers; yes/no buttons next",
             "पहली किस्त" in said and last_interactive(fake, HI).get("type") == "button"
             and [b["reply"]["id"] for b in last_interactive(fake, HI)["action"]["buttons"]] == ["sv:yes", "sv:no"],
