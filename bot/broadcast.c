@@ -839,10 +839,14 @@ static const db_stmt st_survey_of = {
     "broadcast_survey_of",
     "SELECT b.survey FROM broadcasts b JOIN broadcast_recipients r ON r.broadcast_id = b.id"
     " WHERE b.id = $1::bigint AND r.phone = $2 AND b.survey IS NOT NULL AND " SURVEY_REACHED, 2};
+/* From the few broadcasts with a survey that ran in the window to each one's row for the phone
+ * (its unique index): no index on phone alone, which every recipient row would pay for. */
 static const db_stmt st_survey_recent = {
     "broadcast_survey_recent",
-    "SELECT b.id, b.survey FROM broadcast_recipients r JOIN broadcasts b ON b.id = r.broadcast_id"
-    " WHERE r.phone = $1 AND b.survey IS NOT NULL AND " SURVEY_REACHED
+    "SELECT b.id, b.survey FROM broadcasts b JOIN broadcast_recipients r"
+    " ON r.broadcast_id = b.id AND r.phone = $1"
+    " WHERE b.survey IS NOT NULL AND b.started_at IS NOT NULL AND (b.finished_at IS NULL"
+    " OR b.finished_at > now() - make_interval(days => $2::int)) AND " SURVEY_REACHED
     " AND r.updated_at > now() - make_interval(days => $2::int) ORDER BY r.updated_at DESC LIMIT 1",
     2};
 static const db_stmt st_survey_name = {
