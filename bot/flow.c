@@ -139,48 +139,75 @@ static int check_keys(struct loader *L, const char *file, const char *state, jso
     return ok;
 }
 
+int flow_text_read(json_object *o, const char *key, int required, size_t limit, flow_text *out,
+                   flow_report report, void *ud)
+{
+    static const char *const langs[] = {"hi", "en", "hne", NULL};
+    const char **slot[] = {&out->hi, &out->en, &out->hne};
+    json_object *v = get(o, key);
+    char msg[600];
+    memset(out, 0, sizeof *out);
+    if (!v) {
+        snprintf(msg, sizeof msg, "\"%s\" is missing", key);
+        if (required)
+            report(ud, msg);
+        return required ? -1 : 0;
+    }
+    if (json_object_get_type(v) != json_type_object) {
+        snprintf(msg, sizeof msg, "\"%s\" must be {\"hi\": \"...\", \"en\": \"...\"}", key);
+        report(ud, msg);
+        return -1;
+    }
+    json_object_object_foreach(v, lang, val)
+    {
+        int i = 0;
+        (void)val;
+        while (langs[i] && strcmp(langs[i], lang) != 0)
+            i++;
+        if (!langs[i]) {
+            snprintf(msg, sizeof msg, "%s: unknown field \"%s\"", key, lang);
+            report(ud, msg);
+        }
+    }
+    for (int i = 0; langs[i]; i++) {
+        json_object *t = get(v, langs[i]);
+        const char *s;
+        msg[0] = '\0';
+        if (!t) {
+            if (i < 2)
+                snprintf(msg, sizeof msg, "\"%s\" has no %s text (\"%s\")", key,
+                         i == 0 ? "Hindi" : "English", langs[i]);
+        } else if (json_object_get_type(t) != json_type_string || !*(s = json_object_get_string(t))) {
+            snprintf(msg, sizeof msg, "\"%s\".%s must be a non-empty string", key, langs[i]);
+        } else {
+            if (limit && text_utf8_chars(s) > limit)
+                snprintf(msg, sizeof msg, "\"%s\".%s is %zu characters; WhatsApp allows %zu here",
+                         key, langs[i], text_utf8_chars(s), limit);
+            *slot[i] = s;
+        }
+        if (msg[0])
+            report(ud, msg);
+    }
+    return out->hi && out->en ? 0 : -1;
+}
+
+struct text_at {
+    struct loader *L;
+    const char *file, *state;
+};
+
+static void text_problem(void *ud, const char *msg)
+{
+    struct text_at *at = ud;
+    problem(at->L, at->file, at->state, "%s", msg);
+}
+
 /* {"hi": "...", "en": "..."[, "hne": "..."]}; limit in characters (0: none). */
 static int text(struct loader *L, const char *file, const char *state, json_object *o,
                 const char *key, int required, size_t limit, flow_text *out)
 {
-    static const char *const langs[] = {"hi", "en", "hne", NULL};
-    json_object *v = get(o, key);
-    memset(out, 0, sizeof *out);
-    if (!v) {
-        if (required)
-            problem(L, file, state, "\"%s\" is missing", key);
-        return required ? -1 : 0;
-    }
-    if (json_object_get_type(v) != json_type_object) {
-        problem(L, file, state, "\"%s\" must be {\"hi\": \"...\", \"en\": \"...\"}", key);
-        return -1;
-    }
-    check_keys(L, file, state, v, key, langs);
-    for (int i = 0; langs[i]; i++) {
-        json_object *t = get(v, langs[i]);
-        const char *s;
-        if (!t) {
-            if (i < 2)
-                problem(L, file, state, "\"%s\" has no %s text (\"%s\")", key,
-                        i == 0 ? "Hindi" : "English", langs[i]);
-            continue;
-        }
-        s = json_object_get_string(t);
-        if (json_object_get_type(t) != json_type_string || !*s) {
-            problem(L, file, state, "\"%s\".%s must be a non-empty string", key, langs[i]);
-            continue;
-        }
-        if (limit && text_utf8_chars(s) > limit)
-            problem(L, file, state, "\"%s\".%s is %zu characters; WhatsApp allows %zu here", key,
-                    langs[i], text_utf8_chars(s), limit);
-        if (i == 0)
-            out->hi = s;
-        else if (i == 1)
-            out->en = s;
-        else
-            out->hne = s;
-    }
-    return out->hi && out->en ? 0 : -1;
+    struct text_at at = {L, file, state};
+    return flow_text_read(o, key, required, limit, out, text_problem, &at);
 }
 
 static const char *str_field(struct loader *L, const char *file, const char *state, json_object *o,

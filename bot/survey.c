@@ -63,42 +63,27 @@ static void keys(struct parse *P, const char *qid, json_object *o, const char *c
     }
 }
 
-/* {"hi", "en"[, "hne"]} at key (copied into out); limit in characters. */
+struct text_at {
+    struct parse *P;
+    const char *qid;
+};
+
+static void text_problem(void *ud, const char *msg)
+{
+    struct text_at *at = ud;
+    problem(at->P, at->qid, "%s", msg);
+}
+
+/* {"hi", "en"[, "hne"]} at key (read as flows read texts, then copied into out). */
 static void text(struct parse *P, const char *qid, json_object *o, const char *key, int required,
                  size_t limit, flow_text *out)
 {
-    static const char *const langs[] = {"hi", "en", "hne", NULL};
-    json_object *v = get(o, key);
-    const char **slot[] = {&out->hi, &out->en, &out->hne};
-    memset(out, 0, sizeof *out);
-    if (!v) {
-        if (required)
-            problem(P, qid, "\"%s\" is missing", key);
-        return;
-    }
-    if (!json_object_is_type(v, json_type_object)) {
-        problem(P, qid, "\"%s\" must be {\"hi\": \"...\", \"en\": \"...\"}", key);
-        return;
-    }
-    keys(P, qid, v, langs);
-    for (int i = 0; langs[i]; i++) {
-        json_object *t = get(v, langs[i]);
-        const char *s = t ? json_object_get_string(t) : NULL;
-        if (!t) {
-            if (i < 2)
-                problem(P, qid, "\"%s\" has no %s text (\"%s\")", key, i ? "English" : "Hindi",
-                        langs[i]);
-            continue;
-        }
-        if (!json_object_is_type(t, json_type_string) || !*s) {
-            problem(P, qid, "\"%s\".%s must be a non-empty string", key, langs[i]);
-            continue;
-        }
-        if (limit && text_utf8_chars(s) > limit)
-            problem(P, qid, "\"%s\".%s is %zu characters; WhatsApp allows %zu here", key, langs[i],
-                    text_utf8_chars(s), limit);
-        *slot[i] = dup(P, s);
-    }
+    struct text_at at = {P, qid};
+    flow_text t;
+    flow_text_read(o, key, required, limit, &t, text_problem, &at);
+    out->hi = dup(P, t.hi);
+    out->en = dup(P, t.en);
+    out->hne = dup(P, t.hne);
 }
 
 static void text_free(flow_text *t)
