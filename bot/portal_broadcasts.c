@@ -241,23 +241,8 @@ static void surveys(portal_thread *t, portal_response *rs)
         return portal_error(rs, 503, "surveys: %s", e.msg);
     o = json_object_new_object();
     list = json_object_new_array();
-    for (size_t i = 0; i < flows->nsurveys; i++) {
-        const survey *s = flows->surveys[i];
-        json_object *one = json_object_new_object(), *qs = json_object_new_array();
-        json_object_object_add(one, "name", json_object_new_string(s->name));
-        for (size_t k = 0; k < s->nq; k++) {
-            const survey_question *q = &s->q[k];
-            json_object *jq = json_object_new_object(), *text = json_object_new_object();
-            json_object_object_add(jq, "id", json_object_new_string(q->id));
-            json_object_object_add(jq, "type", json_object_new_string(survey_type_name(q->type)));
-            json_object_object_add(text, "hi", json_object_new_string(q->text.hi));
-            json_object_object_add(text, "en", json_object_new_string(q->text.en));
-            json_object_object_add(jq, "text", text);
-            json_object_array_add(qs, jq);
-        }
-        json_object_object_add(one, "questions", qs);
-        json_object_array_add(list, one);
-    }
+    for (size_t i = 0; i < flows->nsurveys; i++)
+        json_object_array_add(list, surveys_describe(flows->surveys[i]));
     json_object_object_add(o, "surveys", list);
     flow_set_free(flows);
     portal_json(rs, 200, o);

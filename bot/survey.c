@@ -96,8 +96,9 @@ static void text_free(flow_text *t)
 static int good_id(const char *id)
 {
     size_t n = strlen(id);
-    return n && n <= SURVEY_ID_MAX && strspn(id, "abcdefghijklmnopqrstuvwxyz"
-                                                 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == n;
+    return n && n <= SURVEY_ID_MAX &&
+           strspn(id, "abcdefghijklmnopqrstuvwxyz"
+                      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == n;
 }
 
 /* A rating's optional "labels": five row titles, best last. */
@@ -146,8 +147,8 @@ static void parse_question(struct parse *P, survey_question *q, size_t i, json_o
             q->type = (survey_qtype)k;
     if (!type || (strcmp(t, "rating") && strcmp(t, "yes_no") && strcmp(t, "text")))
         problem(P, q->id, "\"type\" must be rating, yes_no or text (not \"%s\")", t);
-    text(P, q->id, o, "text", 1, q->type == SURVEY_TEXT ? FLOW_TEXT_BODY_MAX
-                                                        : FLOW_INTERACTIVE_BODY_MAX, &q->text);
+    text(P, q->id, o, "text", 1,
+         q->type == SURVEY_TEXT ? FLOW_TEXT_BODY_MAX : FLOW_INTERACTIVE_BODY_MAX, &q->text);
     if (q->type != SURVEY_RATING && (get(o, "labels") || get(o, "button")))
         problem(P, q->id, "\"labels\" and \"button\" are for a rating question");
     if (q->type != SURVEY_YES_NO && (get(o, "yes") || get(o, "no")))
@@ -169,8 +170,7 @@ static void parse_question(struct parse *P, survey_question *q, size_t i, json_o
 static void parse_questions(struct parse *P, survey *s, json_object *qs)
 {
     size_t n;
-    if (!qs || !json_object_is_type(qs, json_type_array) ||
-        !(n = json_object_array_length(qs))) {
+    if (!qs || !json_object_is_type(qs, json_type_array) || !(n = json_object_array_length(qs))) {
         problem(P, NULL, "\"questions\" must be a list of at least one question");
         return;
     }
@@ -208,7 +208,7 @@ int survey_is_file(json_object *root)
 
 survey *survey_parse(json_object *root, const char *file, survey_report report, void *ud)
 {
-    static const char *const allowed[] = {"flow",   "kind",      "intro", "thanks",
+    static const char *const allowed[] = {"flow",      "kind", "intro", "thanks",
                                           "questions", "note", NULL};
     struct parse P = {file, report, ud, 0, 0};
     survey *s = calloc(1, sizeof *s);
@@ -253,7 +253,8 @@ void survey_free(survey *s)
     free(s);
 }
 
-/* ---- a flow set's surveys --------------------------------------------------------------------- */
+/* ---- a flow set's surveys ---------------------------------------------------------------------
+ */
 
 const survey *survey_find(const flow_set *flows, const char *name)
 {
@@ -285,7 +286,8 @@ const char *survey_type_name(survey_qtype t)
     return t == SURVEY_RATING ? "rating" : t == SURVEY_YES_NO ? "yes_no" : "text";
 }
 
-/* ---- answers ----------------------------------------------------------------------------------- */
+/* ---- answers -----------------------------------------------------------------------------------
+ */
 
 static size_t count_words(const char *s)
 {
@@ -363,7 +365,8 @@ survey_verdict survey_answer(const survey_question *q, const survey_input *in, c
         snprintf(value, valuesz, "%d", rating_of(norm));
         return SURVEY_ANSWERED;
     }
-    if (q->type == SURVEY_YES_NO && norm[0] && (words_in(norm, words_yes) || words_in(norm, words_no))) {
+    if (q->type == SURVEY_YES_NO && norm[0] &&
+        (words_in(norm, words_yes) || words_in(norm, words_no))) {
         snprintf(value, valuesz, "%s", words_in(norm, words_yes) ? "yes" : "no");
         return SURVEY_ANSWERED;
     }

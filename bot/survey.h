@@ -20,12 +20,12 @@
 #include "err.h"
 #include "flow.h"
 
-#define SURVEY_MAX_QUESTIONS 20     /* more is tiring on a phone, and refused by flows check */
-#define SURVEY_ID_MAX        40     /* a question id: letters, digits, '_' */
-#define SURVEY_TEXT_MAX_DEF  1000   /* a free-text answer's characters unless "max" says */
-#define SURVEY_RATING_MAX    5      /* ratings are 1..5 */
-#define SURVEY_START_WORDS   3      /* a plain reply of at most this many words may start one */
-#define SURVEY_WINDOW_DAYS   3      /* ...within this many days of the broadcast reaching them */
+#define SURVEY_MAX_QUESTIONS 20   /* more is tiring on a phone, and refused by flows check */
+#define SURVEY_ID_MAX        40   /* a question id: letters, digits, '_' */
+#define SURVEY_TEXT_MAX_DEF  1000 /* a free-text answer's characters unless "max" says */
+#define SURVEY_RATING_MAX    5    /* ratings are 1..5 */
+#define SURVEY_START_WORDS   3    /* a plain reply of at most this many words may start one */
+#define SURVEY_WINDOW_DAYS   3    /* ...within this many days of the broadcast reaching them */
 
 typedef enum survey_qtype { SURVEY_RATING, SURVEY_YES_NO, SURVEY_TEXT } survey_qtype;
 
@@ -45,7 +45,6 @@ typedef struct survey {
     survey_question *q;
     size_t nq;
 } survey;
-
 
 /* 1 when a flow file's root says it is a survey ("kind": "survey"). */
 int survey_is_file(json_object *root);

@@ -68,7 +68,8 @@ static int ask(const survey_question *q, const catalogue *cat, const char *lang,
                 snprintf(title, sizeof title, "%d %.*s", k, 3 * k, stars);
             option(o, id, title);
         }
-        snprintf(o->button, sizeof o->button, "%s", own_or(&q->button, cat, MSG_CHOOSE_BUTTON, lang));
+        snprintf(o->button, sizeof o->button, "%s",
+                 own_or(&q->button, cat, MSG_CHOOSE_BUTTON, lang));
     } else if (q->type == SURVEY_YES_NO) {
         option(o, "yes", own_or(&q->yes, cat, MSG_ANSWER_YES, lang));
         option(o, "no", own_or(&q->no, cat, MSG_ANSWER_NO, lang));
@@ -134,7 +135,7 @@ static int answer(db *pg, const survey *sv, engine_session *s, const wa_message 
     int qi = survey_question_index(sv, engine_session_get(s, SURVEY_VAR_QUESTION));
     survey_input in = {m->kind == WA_MSG_TEXT ? m->text : NULL,
                        m->kind == WA_MSG_LIST_REPLY || m->kind == WA_MSG_BUTTON_REPLY ? m->reply_id
-                                                                                   : NULL,
+                                                                                      : NULL,
                        m->kind != WA_MSG_TEXT};
     char value[4 * FLOW_TEXT_BODY_MAX + 8];
     subscriber sub;

@@ -23,7 +23,8 @@ static const db_stmt st_answered = {
 static const db_stmt st_counts = {
     "surveys_counts",
     "SELECT question, village, CASE WHEN question = ANY ($2::text[]) THEN '' ELSE value END,"
-    " count(*) FROM survey_answers WHERE broadcast_id = $1::bigint GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+    " count(*) FROM survey_answers WHERE broadcast_id = $1::bigint GROUP BY 1, 2, 3 ORDER BY 1, 2, "
+    "3",
     2};
 static const db_stmt st_texts = {
     "surveys_texts",
@@ -88,7 +89,8 @@ PGresult *surveys_texts(db *d, const survey *s, const char *bid, int limit, err 
     return r;
 }
 
-/* ---- results ------------------------------------------------------------------------------------ */
+/* ---- results ------------------------------------------------------------------------------------
+ */
 
 #define TEXTS_SHOWN 100
 
@@ -138,7 +140,8 @@ int surveys_results_csv(db *d, const survey *s, const char *bid, FILE *out, err 
         size_t n = surveys_options(q, opts);
         for (int i = 0; i < PQntuples(r); i++)
             if (strcmp(PQgetvalue(r, i, 0), q->id) == 0)
-                csv_row(out, q, PQgetvalue(r, i, 1), PQgetvalue(r, i, 2), atol(PQgetvalue(r, i, 3)));
+                csv_row(out, q, PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+                        atol(PQgetvalue(r, i, 3)));
         for (size_t k = 0; k < n; k++)
             csv_row(out, q, "(all)", opts[k], count_of(r, q->id, NULL, opts[k]));
     }
@@ -157,7 +160,8 @@ static json_object *counts_json(const PGresult *r, const survey_question *q, con
     for (size_t k = 0; k < n; k++) {
         long c = count_of(r, q->id, village, opts[k]);
         *total += c;
-        json_object_object_add(o, q->type == SURVEY_TEXT ? "text" : opts[k], json_object_new_int64(c));
+        json_object_object_add(o, q->type == SURVEY_TEXT ? "text" : opts[k],
+                               json_object_new_int64(c));
     }
     return o;
 }
@@ -199,15 +203,32 @@ static json_object *texts_json(const PGresult *t, const survey_question *q)
     return list;
 }
 
-static json_object *question_json(const PGresult *r, const PGresult *t, const survey_question *q)
+/* {id, type, text: {hi, en}} of question q. */
+static json_object *question_head(const survey_question *q)
 {
     json_object *o = json_object_new_object(), *text = json_object_new_object();
-    long total;
     json_object_object_add(o, "id", json_object_new_string(q->id));
     json_object_object_add(o, "type", json_object_new_string(survey_type_name(q->type)));
     json_object_object_add(text, "hi", json_object_new_string(q->text.hi));
     json_object_object_add(text, "en", json_object_new_string(q->text.en));
     json_object_object_add(o, "text", text);
+    return o;
+}
+
+json_object *surveys_describe(const survey *s)
+{
+    json_object *o = json_object_new_object(), *qs = json_object_new_array();
+    json_object_object_add(o, "name", json_object_new_string(s->name));
+    for (size_t i = 0; i < s->nq; i++)
+        json_object_array_add(qs, question_head(&s->q[i]));
+    json_object_object_add(o, "questions", qs);
+    return o;
+}
+
+static json_object *question_json(const PGresult *r, const PGresult *t, const survey_question *q)
+{
+    json_object *o = question_head(q);
+    long total;
     json_object_object_add(o, "counts", counts_json(r, q, NULL, &total));
     json_object_object_add(o, "total", json_object_new_int64(total));
     json_object_object_add(o, "villages", villages_json(r, q));

@@ -5,6 +5,8 @@
 #ifndef SAMPARK_SURVEYS_H
 #define SAMPARK_SURVEYS_H
 
+#include <json.h>
+
 #include "db.h"
 #include "survey.h"
 
@@ -22,7 +24,8 @@ PGresult *surveys_counts(db *d, const survey *s, const char *bid, err *e);
  * answered_at ISO UTC). */
 PGresult *surveys_texts(db *d, const survey *s, const char *bid, int limit, err *e);
 
-/* ---- results (the CLI's CSV, the portal's distribution) ------------------------------------------ */
+/* ---- results (the CLI's CSV, the portal's distribution)
+ * ------------------------------------------ */
 
 /* The answers a question can have, in order: "1".."5", "yes" "no", or the one "" of a text. */
 size_t surveys_options(const survey_question *q, const char **out);
@@ -39,6 +42,8 @@ const survey *surveys_of_broadcast(db *d, const char *dir, const char *bid, flow
  * answer "(text)", its words never in the file), then the question's totals with village
  * "(all)" and every answer, zeros included. */
 int surveys_results_csv(db *d, const survey *s, const char *bid, FILE *out, err *e);
+/* {name, questions: [{id, type, text: {hi, en}}]} of s, for the portal's create form. */
+json_object *surveys_describe(const survey *s);
 /* The same as JSON (malloc'd) for the portal: {broadcast, survey, questions: [{id, type, text:
  * {hi, en}, total, counts: {answer: n}, villages: [{village, total, counts}], texts?: [{village,
  * text, answered_at}]}]}; texts (the newest 100 of a text question) only when with_texts. */

@@ -35,7 +35,7 @@ static survey *parse(const char *json, struct lines *l)
     return s;
 }
 
-#define HEAD                                                                                       \
+#define HEAD                                                                                                   \
     "{\"flow\": \"fb\", \"kind\": \"survey\", \"intro\": {\"hi\": \"नमस्ते\", \"en\": \"Hello\"}," \
     " \"thanks\": {\"hi\": \"धन्यवाद\", \"en\": \"Thanks\"}, \"questions\": "
 
@@ -87,9 +87,11 @@ static void names_every_problem(void **state)
     assert_non_null(strstr(l.text, "characters; WhatsApp allows 20 here"));
     assert_non_null(strstr(l.text, "question \"r\": \"text\" has no Hindi text (\"hi\")"));
     assert_non_null(strstr(l.text, "question \"r\": \"labels\" must be a list of 5 texts"));
-    assert_non_null(strstr(l.text, "question \"r\": \"button\".hi is 27 characters; WhatsApp allows 20"));
+    assert_non_null(
+        strstr(l.text, "question \"r\": \"button\".hi is 27 characters; WhatsApp allows 20"));
     assert_non_null(strstr(l.text, "question \"#4\": \"id\" must be letters"));
-    assert_non_null(strstr(l.text, "question \"#4\": \"yes\" and \"no\" are for a yes_no question"));
+    assert_non_null(
+        strstr(l.text, "question \"#4\": \"yes\" and \"no\" are for a yes_no question"));
 }
 
 static void refuses_an_empty_or_long_survey(void **state)
@@ -100,9 +102,10 @@ static void refuses_an_empty_or_long_survey(void **state)
     assert_null(parse(HEAD "[]}", &l));
     assert_non_null(strstr(l.text, "\"questions\" must be a list of at least one question"));
     for (int i = 0; i <= SURVEY_MAX_QUESTIONS; i++)
-        snprintf(big + strlen(big), sizeof big - strlen(big),
-                 "%s{\"id\": \"q%d\", \"type\": \"text\", \"text\": {\"hi\": \"क\", \"en\": \"a\"}}",
-                 i ? "," : "", i);
+        snprintf(
+            big + strlen(big), sizeof big - strlen(big),
+            "%s{\"id\": \"q%d\", \"type\": \"text\", \"text\": {\"hi\": \"क\", \"en\": \"a\"}}",
+            i ? "," : "", i);
     strcat(big, "]}");
     assert_null(parse(big, &l));
     assert_non_null(strstr(l.text, "21 questions; a survey has at most 20"));
@@ -136,7 +139,8 @@ static void typed_ratings(void **state)
 static void typed_yes_and_no(void **state)
 {
     char v[64];
-    const char *yes[] = {"haan", "हाँ", "Yes!", "हाँ जी", "ha", NULL}, *no[] = {"nahi", "नहीं", "No", "na", NULL};
+    const char *yes[] = {"haan", "हाँ", "Yes!", "हाँ जी", "ha", NULL},
+               *no[] = {"nahi", "नहीं", "No", "na", NULL};
     (void)state;
     for (const char **w = yes; *w; w++) {
         assert_int_equal(typed(SURVEY_YES_NO, *w, v), SURVEY_ANSWERED);
@@ -154,7 +158,8 @@ static void typed_yes_and_no(void **state)
 static void free_text_and_taps(void **state)
 {
     char v[64];
-    survey_question rating = {.id = "r", .type = SURVEY_RATING}, yn = {.id = "y", .type = SURVEY_YES_NO},
+    survey_question rating = {.id = "r", .type = SURVEY_RATING},
+                    yn = {.id = "y", .type = SURVEY_YES_NO},
                     text = {.id = "t", .type = SURVEY_TEXT, .max = 5};
     survey_input tap4 = {NULL, "sv:4", 0}, tapyes = {NULL, "sv:yes", 0}, photo = {NULL, NULL, 1},
                  stranger = {NULL, "c:hi", 0};
@@ -205,7 +210,7 @@ static void shipped_sample(void **state)
     assert_true(f->nsurveys >= 1);
     assert_non_null(survey_find(f, "pmay_feedback"));
     assert_true(survey_may_start(f, "ok ji")); /* a greeting replies to the broadcast */
-    assert_false(survey_may_start(f, "0"));     /* a flow keyword is the flow's */
+    assert_false(survey_may_start(f, "0"));    /* a flow keyword is the flow's */
     assert_null(survey_find(f, "nope"));
     survey_names(f, names, sizeof names);
     assert_non_null(strstr(names, "pmay_feedback"));
@@ -218,10 +223,14 @@ static void shipped_sample(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(parses_a_good_survey),  cmocka_unit_test(names_every_problem),
-        cmocka_unit_test(refuses_an_empty_or_long_survey), cmocka_unit_test(typed_ratings),
-        cmocka_unit_test(typed_yes_and_no),      cmocka_unit_test(free_text_and_taps),
-        cmocka_unit_test(buttons_and_starting),  cmocka_unit_test(shipped_sample),
+        cmocka_unit_test(parses_a_good_survey),
+        cmocka_unit_test(names_every_problem),
+        cmocka_unit_test(refuses_an_empty_or_long_survey),
+        cmocka_unit_test(typed_ratings),
+        cmocka_unit_test(typed_yes_and_no),
+        cmocka_unit_test(free_text_and_taps),
+        cmocka_unit_test(buttons_and_starting),
+        cmocka_unit_test(shipped_sample),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
