@@ -27,6 +27,7 @@
 #include "session.h"
 #include "similar.h"
 #include "subscribers.h"
+#include "survey.h"
 #include "survey_chat.h"
 #include "text.h"
 #include "wa_out.h"
@@ -650,12 +651,16 @@ static int keep_session(const engine_session *s, unsigned loaded, after *af, err
     return 0;
 }
 
-/* 1 when the citizen is in the middle of a conversation: a flow question waits for an answer,
- * or one of their cases does (a plain reply then never starts a survey). */
-static int busy(const conv *cv, const engine_session *s, int idx, int case_waiting)
+/* 1 when the citizen is in the middle of a conversation: a flow question waits for an answer
+ * (the language asked, a draft's question — at the main menu, only a reply the menu takes), or
+ * one of their cases does. A plain reply then never starts a survey. */
+static int busy(const conv *cv, const engine_session *s, const wa_message *m, int idx,
+                int case_waiting)
 {
-    return case_waiting || s->waiting ||
-           (idx >= 0 && idx != cv->flows->menu && idx != cv->flows->start);
+    if (case_waiting || s->waiting || (idx >= 0 && idx != cv->flows->menu))
+        return 1;
+    return idx >= 0 && m->kind == WA_MSG_TEXT &&
+           survey_menu_answer(&cv->flows->states[idx], m->text);
 }
 
 /* One message inside an open transaction, with its session already loaded: record it, then
@@ -667,7 +672,7 @@ static int step_in_tx(conv *cv, const wa_message *m, engine_session *s, int expi
     engine_ctx ctx;
     engine_result r = {0};
     inbound_info info;
-    int handled = 0, in_confirm, idx, rc = -1, survey = 0;
+    int handled = 0, in_confirm, idx, rc = -1, surveyed = 0;
     struct {
         conv_sink sink;
         void *ud;
@@ -742,18 +747,18 @@ static int step_in_tx(conv *cv, const wa_message *m, engine_session *s, int expi
         handled = got > 0 ? (to_menu ? DESK_TAKEN_MENU : DESK_TAKEN) : 0;
     }
     /* A survey a broadcast carries: its button, an answer, or a short reply soon after it. */
-    if (!handled && (survey = survey_chat(cv->pg, cv->flows, cv->cat, s, m, expired,
-                                          busy(cv, s, idx, info.case_waiting), &r, e)) < 0) {
+    if (!handled && (surveyed = survey_chat(cv->pg, cv->flows, cv->cat, s, m, expired,
+                                            busy(cv, s, m, idx, info.case_waiting), &r, e)) < 0) {
         engine_result_free(&r);
         return -1;
     }
     /* What belongs to an existing case (documents, the satisfaction answer) comes next. */
-    if (!handled && !survey &&
+    if (!handled && !surveyed &&
         desk_citizen(&out, m, s->lang, in_confirm, info.case_waiting, &handled, e) < 0)
         return -1;
     if (handled == DESK_TAKEN)
         return 0;
-    if ((survey                      ? 0
+    if ((surveyed                     ? 0
          : handled == DESK_TAKEN_MENU ? engine_menu(&ctx, s, &r, e)
                                       : engine_step(&ctx, s, m, expired, &r, e)) == 0 &&
         perform(cv, &ctx, s, m, &r, &out, sink, ud, e) == 0)

@@ -401,6 +401,27 @@ int survey_is_flow_word(const flow_set *flows, const char *text)
     return 0;
 }
 
+int survey_menu_answer(const flow_state *menu, const char *text)
+{
+    char norm[64], title[128];
+    if (!text || text_normalize(text, norm, sizeof norm) == 0 || !norm[0])
+        return 0;
+    if (strspn(norm, "0123456789") == strlen(norm))
+        return 1; /* a row's number */
+    for (size_t i = 0; i < menu->nchoices; i++) {
+        const flow_choice *ch = &menu->choices[i];
+        const char *titles[] = {ch->title.hi, ch->title.en, ch->title.hne};
+        for (size_t k = 0; k < ch->nmatch; k++)
+            if (strcmp(ch->match[k], norm) == 0)
+                return 1;
+        for (size_t k = 0; k < 3; k++)
+            if (titles[k] && text_normalize(titles[k], title, sizeof title) &&
+                strcmp(title, norm) == 0)
+                return 1;
+    }
+    return 0;
+}
+
 int survey_may_start(const flow_set *flows, const char *text)
 {
     size_t n = text ? count_words(text) : 0;

@@ -94,6 +94,9 @@ int survey_button_broadcast(const char *payload, char *id, size_t idsz);
  * neither a flow keyword nor a word of the flow (menu, help...): "ok", "haan", "ठीक है", "hello"
  * (a reply to the broadcast is about it: the survey's intro says how to reach the menu). */
 int survey_may_start(const flow_set *flows, const char *text);
+/* 1 when text answers the menu state menu (a row's number, a choice's match word or title): at
+ * the menu such a reply is the menu's, never a survey's start. */
+int survey_menu_answer(const flow_state *menu, const char *text);
 /* 1 when the text is a word that belongs to the flow (menu, help, a flow keyword): it leaves a
  * survey for the conversation. */
 int survey_is_flow_word(const flow_set *flows, const char *text);

@@ -23,9 +23,10 @@ import e2e_portal as p  # noqa: E402
 import e2e_subscribe as sub  # noqa: E402
 import e2e_webhook as h  # noqa: E402
 
-HI, EN, PLAIN, STOPPER, COMPLAINER, MENU = ("919811128801", "919811128802", "919811128803", "919811128804",
-                                           "919811128805", "919811128806")
-VILLAGES = {HI: "सिमगा", EN: "Kasdol", PLAIN: "सिमगा, वार्ड 4", STOPPER: "Baloda", COMPLAINER: "Baloda", MENU: "Kasdol"}
+HI, EN, PLAIN, STOPPER, COMPLAINER, MENU, AT_MENU = ("919811128801", "919811128802", "919811128803", "919811128804",
+                                                    "919811128805", "919811128806", "919811128807")
+VILLAGES = {HI: "सिमगा", EN: "Kasdol", PLAIN: "सिमगा, वार्ड 4", STOPPER: "Baloda", COMPLAINER: "Baloda", MENU: "Kasdol",
+            AT_MENU: "Kasdol"}
 INTRO_HI, INTRO_EN = "प्रधानमंत्री आवास योजना पर आपकी राय", "Your opinion on the PM Awas Yojana"
 RETRY_RATING_HI, RETRY_RATING_EN = "कृपया 1 से 5 के बीच", "please choose a number from 1 to 5"
 THANKS_HI, THANKS_EN = "आपके जवाब दर्ज हो गए हैं", "Your answers are recorded"
@@ -59,11 +60,11 @@ def create_and_send(env, fake):
             and len(r.stderr.strip().splitlines()) == 1, (r.returncode, r.stderr))
     r = run(env, *base, "--survey", "pmay_feedback")
     bid = r.stdout.split(":")[0].split()[-1] if r.returncode == 0 else None
-    h.check("created with the survey", bid and "6 recipients" in r.stdout, (r.stdout, r.stderr))
+    h.check("created with the survey", bid and "7 recipients" in r.stdout, (r.stdout, r.stderr))
     h.check("show names it", "survey     pmay_feedback" in run(env, "broadcast", "show", bid).stdout)
     run(env, "broadcast", "start", bid)
     h.check("the templates go out with the button's payload",
-            h.wait_for(lambda: len([1 for _, b, _ in fake.delivered() if b.get("type") == "template"]) == 6, 20)
+            h.wait_for(lambda: len([1 for _, b, _ in fake.delivered() if b.get("type") == "template"]) == 7, 20)
             and all(b["template"]["components"][1]["parameters"][0]["payload"] == f"broadcast:{bid}"
                     for _, b, _ in fake.delivered() if b.get("type") == "template"))
     return bid
@@ -143,6 +144,8 @@ def plain_replies(env, fake, port):
             "आवास की मंज़ूरी" not in said and RETRY_RATING_HI not in said and said, said)
     said = sub.step(port, fake, MENU, text="3")
     h.check("and what follows is the menu's, not a survey answer", not answers(env, MENU), (said, answers(env, MENU)))
+    said = sub.step(port, fake, AT_MENU, text="2")
+    h.check("at the main menu a row's number is the menu's, not a survey's start", said and INTRO_HI not in said, said)
     sub.step(port, fake, STOPPER, text="STOP")
     said = sub.step(port, fake, STOPPER, text="ok")
     h.check("a citizen who said STOP is not started by a plain reply", INTRO_HI not in said, said)
@@ -226,6 +229,7 @@ def flows_check_bad_survey():
 def test_survey_from_broadcast_to_results():
     with c.served("survey") as (env, fake, port):
         sub.steps(port, fake, EN, dict(text="Hello"), dict(reply_id="c:en"))  # English, before the broadcast
+        sub.steps(port, fake, AT_MENU, dict(text="नमस्ते"), dict(reply_id="c:hi"))  # resting at the main menu
         bid = create_and_send(env, fake)
         hindi_by_the_button(env, fake, port, bid)
         english_by_the_button(env, fake, port, bid)

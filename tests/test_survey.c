@@ -210,6 +210,14 @@ static void shipped_sample(void **state)
     assert_true(f->nsurveys >= 1);
     assert_non_null(survey_find(f, "pmay_feedback"));
     assert_true(survey_may_start(f, "ok ji")); /* a greeting replies to the broadcast */
+    {
+        const flow_state *menu = &f->states[f->menu];
+        assert_true(survey_menu_answer(menu, "2")); /* at the menu, its rows' answers are its */
+        assert_true(survey_menu_answer(menu, menu->choices[0].title.en));
+        assert_true(survey_menu_answer(menu, menu->choices[0].title.hi));
+        assert_false(survey_menu_answer(menu, "ok"));
+        assert_false(survey_menu_answer(menu, "haan ji"));
+    }
     assert_false(survey_may_start(f, "0"));    /* a flow keyword is the flow's */
     assert_null(survey_find(f, "nope"));
     survey_names(f, names, sizeof names);
