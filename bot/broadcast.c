@@ -448,6 +448,15 @@ static int read_segment_file(const broadcast_segment *seg, FILE *report, char **
     int bad;
     if (!text)
         return -1;
+    if (strlen(text) != len) { /* the lines after a NUL would be dropped without a word */
+        size_t line = 1;
+        for (const char *p = text; *p; p++)
+            line += *p == '\n';
+        free(text);
+        return err_set(e, ERR_USER,
+                       "--to file=%s:%zu: a NUL byte: not a text file of phones; nothing created",
+                       seg->value, line);
+    }
     bad = broadcast_read_phones(text, seg->value, report, phones, n);
     free(text);
     if (bad < 0)
@@ -519,12 +528,13 @@ static const db_stmt st_state = {"broadcast_state",
 static const db_stmt st_start = {
     "broadcast_start",
     "WITH b AS (UPDATE broadcasts SET state = 'running', started_at = COALESCE(started_at, now()),"
-    " updated_at = now() WHERE id = $1::bigint AND state IN ('draft', 'paused') RETURNING 1)"
+    " template_failures = 0, paused_reason = NULL, resumed_at = now(), updated_at = now()"
+    " WHERE id = $1::bigint AND state IN ('draft', 'paused') RETURNING 1)"
     " SELECT count(*) FROM b",
     1};
 static const db_stmt st_pause = {
     "broadcast_pause",
-    "WITH b AS (UPDATE broadcasts SET state = 'paused', updated_at = now()"
+    "WITH b AS (UPDATE broadcasts SET state = 'paused', paused_reason = NULL, updated_at = now()"
     " WHERE id = $1::bigint AND state = 'running' RETURNING 1) SELECT count(*) FROM b",
     1};
 /* Recipients not yet handed over are skipped as cancelled; the outbox's are pulled back next. */
@@ -595,7 +605,8 @@ static const db_stmt st_head = {
     " to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),"
     " COALESCE(to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), '-'),"
     " COALESCE(to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), '-'),"
-    " COALESCE(survey, '-') FROM broadcasts WHERE id = $1::bigint",
+    " COALESCE(paused_reason, ''), COALESCE(survey, '-')"
+    " FROM broadcasts WHERE id = $1::bigint",
     1};
 /* A recipient handed to the outbox is where its outbox row is (statuses move that row); one
  * whose row is gone (retention) counts as sent. */
@@ -676,7 +687,9 @@ char *broadcast_show(db *d, const char *id, err *e)
                  "started    %s\nfinished   %s\nsurvey     %s\n",
                  PQgetvalue(h, 0, 0), PQgetvalue(h, 0, 1), PQgetvalue(h, 0, 2), PQgetvalue(h, 0, 3),
                  PQgetvalue(h, 0, 4), PQgetvalue(h, 0, 5), PQgetvalue(h, 0, 7), PQgetvalue(h, 0, 6),
-                 PQgetvalue(h, 0, 8), PQgetvalue(h, 0, 9), PQgetvalue(h, 0, 10));
+                 PQgetvalue(h, 0, 8), PQgetvalue(h, 0, 9), PQgetvalue(h, 0, 11));
+    if (*PQgetvalue(h, 0, 10))
+        vec_str_addf(&b, "paused     %s\n", PQgetvalue(h, 0, 10));
     for (const char *const *s = progress_states; *s; s++)
         put_state(&b, r, *s);
     PQclear(h);
@@ -704,10 +717,12 @@ char *broadcast_list(db *d, err *e)
 #define ISO(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 #define ROW_COLUMNS                                                                                \
     "SELECT id, state, template, language, params::text, segment, created_by, " ISO(               \
-        "created_at") ", " ISO("started_at") ", " ISO("finished_at") ", survey FROM broadcasts"
-static const char *const row_names[] = {"id",         "state",       "template",   "language",
-                                        "params",     "segment",     "created_by", "created_at",
-                                        "started_at", "finished_at", "survey"};
+        "created_at") ", " ISO("started_at") ", " ISO("finished_at") ", paused_reason, survey"  \
+                      " FROM broadcasts"
+static const char *const row_names[] = {"id",         "state",         "template",   "language",
+                                        "params",     "segment",       "created_by", "created_at",
+                                        "started_at", "finished_at",   "paused_reason",
+                                        "survey"};
 /* The newest 100: the list is for steering what runs now, not an archive. */
 #define LIST_MAX "100"
 static const db_stmt st_rows_one = {"broadcast_rows_one", ROW_COLUMNS " WHERE id = $1::bigint", 1};

@@ -12,6 +12,7 @@
 #include "db.h"
 #include "err.h"
 #include "rds.h"
+#include "subscribers.h"
 
 /* ---- pure parts (unit-tested) ---------------------------------------------------------------- */
 
@@ -107,8 +108,57 @@ int broadcast_feed(broadcast_feeder *f, db *pg, rds *redis, err *e);
 int broadcast_admit(const config *cfg, rds *redis, const char *const *phones, size_t n, int *ok,
                     long long *wait_ms, err *e);
 /* Takes back into broadcast_recipients what the outbox holds unclaimed for broadcasts paused or
- * cancelled in the last minute (the commands, and the feeder for a row released after them). */
+ * cancelled (the commands, and the feeder for a row released after them). */
 int broadcast_pull_back(db *d, err *e);
+/* Adds phones[0..n) to the daily limit's window without asking (they never wait): case traffic
+ * sent as a template to a citizen outside their window opens a business-initiated conversation
+ * too, and the admission of broadcasts must see it. 0, or -1 and e. */
+int broadcast_count_daily(const config *cfg, rds *redis, const char *const *phones, size_t n,
+                          err *e);
+/* The share of the daily limit broadcasts may fill: a tenth is kept for case traffic's
+ * templates (which are never refused), so a broadcast cannot take the number past its tier. */
+int broadcast_daily_share(int daily_limit);
+
+/* ---- the broadcast tables' SQL in the outbox's statements ------------------------------------ */
+
+/* True when outbox row `id` to `phone` must not go: its broadcast is not running (paused,
+ * cancelled, or gone) or the recipient said STOP since it was queued. A scalar subquery, one
+ * index lookup a row: as NOT EXISTS the planner may hash every running broadcast's recipients
+ * instead — 100,000 rows read on each claim (bench/broadcast). */
+#define BROADCAST_SQL_HELD(id, phone)                                                              \
+    "(COALESCE((SELECT bb.state FROM broadcast_recipients br JOIN broadcasts bb"                   \
+    " ON bb.id = br.broadcast_id WHERE br.outbound_id = " id " LIMIT 1), '') <> 'running'"         \
+    " OR " SUBSCRIBERS_SQL_STOPPED(phone) ")"
+/* The recipients of the outbox rows deleted unsent (relation rel, with id): skipped as 'stopped'
+ * when they said STOP, as 'cancelled' when their broadcast was cancelled, else back to its
+ * queue. */
+#define BROADCAST_SQL_WITHDRAWN(rel)                                                               \
+    "UPDATE broadcast_recipients r SET outbound_id = NULL, updated_at = now(),"                    \
+    " state = CASE WHEN b.state = 'cancelled' OR " SUBSCRIBERS_SQL_STOPPED("r.phone")              \
+    " THEN 'skipped' ELSE 'queued' END,"                                                           \
+    " error = CASE WHEN " SUBSCRIBERS_SQL_STOPPED("r.phone") " THEN 'stopped'"                     \
+    " WHEN b.state = 'cancelled' THEN 'cancelled' END"                                             \
+    " FROM " rel ", broadcasts b WHERE r.outbound_id = " rel ".id AND b.id = r.broadcast_id"
+/* Recipients refused with a template error before the broadcast is paused: the template is
+ * missing, paused, disabled or its parameters do not fit, and every further send would fail. */
+#define BROADCAST_TEMPLATE_FAILURES 5
+/* Outbox rows (relation rel, with id and purpose) that failed with Graph code `code`: a template
+ * error (132000-132999) counts against the broadcast, and pauses it at the limit with the reason.
+ * Only rows fed since the broadcast last started count: the failures of those still in flight
+ * when it paused must not pause it again once resumed. A CTE body for the statements that record
+ * failures (sender.c, inbound.c's statuses). */
+#define BROADCAST_SQL_TEMPLATE_REFUSED(rel, code)                                                  \
+    "UPDATE broadcasts b SET template_failures = b.template_failures + t.n, updated_at = now(),"   \
+    " state = CASE WHEN b.state = 'running' AND b.template_failures + t.n >= "                     \
+    DB_STR(BROADCAST_TEMPLATE_FAILURES) " THEN 'paused' ELSE b.state END,"                         \
+    " paused_reason = CASE WHEN b.state = 'running' AND b.template_failures + t.n >= "             \
+    DB_STR(BROADCAST_TEMPLATE_FAILURES) " THEN 'template refused by WhatsApp (error ' || t.code"   \
+    " || ')' ELSE b.paused_reason END"                                                             \
+    " FROM (SELECT br.broadcast_id, count(*) AS n, max(" code ") AS code FROM " rel                \
+    "  JOIN broadcast_recipients br ON br.outbound_id = " rel ".id"                                \
+    "  JOIN broadcasts bs ON bs.id = br.broadcast_id AND br.updated_at >= bs.resumed_at"           \
+    "  WHERE " rel ".purpose = 'broadcast' AND (" code ") BETWEEN 132000 AND 132999"               \
+    "  GROUP BY br.broadcast_id) t WHERE b.id = t.broadcast_id"
 
 /* phone said STOP: its broadcast messages not yet handed to the sender leave the outbox and
  * their recipients are skipped ('stopped'). In the caller's transaction; 0 or -1. */

@@ -1,53 +1,51 @@
 /* broadcast_feed.c — delivery of broadcasts: the feeder the sender role runs beside its claim.
- * A broadcast's recipients never enter the outbox all at once — 100,000 rows there would put
- * a citizen's reply behind a 100-second round of the claim's walk. Every 100 ms the feeder
- * tops the outbox up to one batch (a fifth of a second at SAMPARK_SEND_RATE) of recipients
- * with unsent messages, counting case traffic first: while case messages fill that room, no
- * broadcast row is added, so a reply waits behind at most one batch already handed over.
+ * A broadcast's recipients never enter the outbox all at once: every 100 ms one feeder (an
+ * lock in Redis among the sender processes) tops the broadcasts' rows in the outbox up to one
+ * batch (a fifth of a second at SAMPARK_SEND_RATE, at most 200). Case traffic is not held back
+ * by them: the sender's claim walks the recipients with case messages first (sender.c).
  * A recipient outside their 24-hour window needs a place in the day's limit
- * (SAMPARK_DAILY_LIMIT): a Redis sorted set of phone -> admission time over a rolling window,
- * shared by every sender process, admits atomically (Lua) a phone already in it or while it
- * holds fewer than the limit; the rest wait (not_before) until its oldest entry leaves. Pause
- * and cancel delete the outbox rows not yet claimed. Never writes a free-form message. */
+ * (SAMPARK_DAILY_LIMIT): a Redis sorted set of phone -> time over a rolling window, shared by
+ * every sender process, admits atomically (Lua) a phone already in it or while it holds fewer
+ * than the broadcasts' share of the limit (nine tenths: case traffic's templates enter it too,
+ * never refused); the rest wait (not_before) until its oldest entry leaves. Pause and cancel
+ * delete the outbox rows not yet claimed; a claimed one is withdrawn by the sender. Never
+ * writes a free-form message. */
 #include "broadcast.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clock.h"
+#include "outbox.h"
 
 #define FEED_MAX     BROADCAST_ADMIT_MAX /* recipients moved in one step, at most */
 #define FEED_TICK_MS 100
 
 struct broadcast_feeder {
     const config *cfg;
+    char lock_key[96], token[64]; /* the feeder's lock in Redis, and this feeder's mark on it */
     int64_t next_at;   /* clock_mono_ms of the next step */
     int64_t finish_at; /* of the next look for finished broadcasts */
 };
 
-/* Deletes outbox rows not yet claimed of broadcasts paused or cancelled in the last minute (a
- * claim released after the pause puts its row back to 'queued'), and returns their recipients
- * to the queue (paused) or skips them (cancelled). */
+/* Deletes the outbox rows not yet claimed of broadcasts paused or cancelled (a claim released
+ * after the pause puts its row back to 'queued'), and returns their recipients to the queue
+ * (paused) or skips them (cancelled). The broadcasts' unsent rows are found through their own
+ * index (migration 0028): a batch or two, whatever the case traffic's backlog. */
 static const db_stmt st_pull_back = {
     "broadcast_pull_back",
-    "WITH d AS (DELETE FROM outbound_messages o USING broadcast_recipients r, broadcasts b"
-    "  WHERE b.state IN ('paused', 'cancelled') AND b.updated_at > now() - interval '1 minute'"
-    "  AND r.broadcast_id = b.id AND r.state = 'sending' AND o.id = r.outbound_id"
-    "  AND o.state = 'queued' RETURNING o.id)"
-    " UPDATE broadcast_recipients r SET outbound_id = NULL, updated_at = now(),"
-    "  state = CASE WHEN b.state = 'cancelled' THEN 'skipped' ELSE 'queued' END,"
-    "  error = CASE WHEN b.state = 'cancelled' THEN 'cancelled' END"
-    " FROM d, broadcasts b WHERE r.outbound_id = d.id AND b.id = r.broadcast_id",
+    "WITH d AS (" OUTBOX_SQL_DELETE_UNCLAIMED("o.purpose = 'broadcast' AND " BROADCAST_SQL_HELD(
+        "o.id", "o.recipient")) ") " BROADCAST_SQL_WITHDRAWN("d"),
     0};
 /* A citizen said STOP: their broadcast messages not yet claimed leave the outbox, and those
  * recipients are skipped as 'stopped' (the feeder skips the ones not fed yet itself). */
 static const db_stmt st_pull_back_phone = {
     "broadcast_pull_back_phone",
-    "WITH d AS (DELETE FROM outbound_messages o USING broadcast_recipients r"
-    "  WHERE o.recipient = $1 AND o.purpose = 'broadcast' AND o.state = 'queued'"
-    "  AND r.outbound_id = o.id AND r.state = 'sending' RETURNING o.id)"
+    "WITH d AS (" OUTBOX_SQL_DELETE_UNCLAIMED("o.recipient = $1 AND o.purpose = 'broadcast'") ")"
     " UPDATE broadcast_recipients r SET outbound_id = NULL, state = 'skipped', error = 'stopped',"
-    "  updated_at = now() FROM d WHERE r.outbound_id = d.id",
+    "  updated_at = now() FROM d WHERE r.outbound_id = d.id AND r.state = 'sending'",
     1};
 
 int broadcast_forget_phone(db *d, const char *phone, err *e)
@@ -65,17 +63,31 @@ static const db_stmt st_finish = {
     "  ON r.outbound_id = o.id WHERE o.state IN ('queued', 'sending') AND o.purpose = 'broadcast'"
     "  AND r.broadcast_id = b.id)",
     0};
-/* The claim's work waiting now, counted up to a batch ($1): recipients with a due unsent
- * message, case traffic included — and broadcast rows backing off too (a throttled Graph must
- * not let batches pile up that all fall due at once ahead of a citizen's reply). No row while no
- * broadcast runs (nothing to feed). */
+/* A recipient pulled back in the moment a cancel committed was put back in the queue (the pull
+ * back saw the broadcast still paused or running): skipped now, as the cancel skipped the rest. */
+static const db_stmt st_cancel_rest = {
+    "broadcast_cancel_rest",
+    "UPDATE broadcast_recipients r SET state = 'skipped', error = 'cancelled', updated_at = now()"
+    " FROM broadcasts b WHERE b.state = 'cancelled' AND b.finished_at > now() - interval '1 hour'"
+    " AND r.broadcast_id = b.id AND r.state = 'queued'",
+    0};
+/* The broadcasts' rows in the outbox, counted up to a batch ($1) — those backing off too (a
+ * throttled Graph must not let batches pile up that all fall due at once). Case traffic is not
+ * counted: the sender's claim takes it first whatever the outbox holds. No row while no broadcast
+ * runs (nothing to feed). */
 static const db_stmt st_room = {
     "broadcast_room",
-    "SELECT count(*) FROM (SELECT DISTINCT recipient FROM outbound_messages"
-    "  WHERE state IN ('queued', 'sending') AND (next_attempt_at IS NULL OR next_attempt_at <= "
-    "now() OR purpose = 'broadcast')"
-    "  LIMIT $1::int) w WHERE EXISTS (SELECT 1 FROM broadcasts WHERE state = 'running')",
+    "SELECT count(*) FROM (SELECT 1 FROM outbound_messages"
+    "  WHERE state IN ('queued', 'sending') AND purpose = 'broadcast' LIMIT $1::int) w"
+    " WHERE EXISTS (SELECT 1 FROM broadcasts WHERE state = 'running')",
     1};
+/* One feeder at a time across the sender processes: two stepping together would each fill the
+ * room they both saw. A Redis key held for the step and given back after it, lapsing by itself
+ * in 2 s should its holder die or lose the network (a PostgreSQL session lock would outlive a
+ * lost connection until TCP keepalive gave up, and no broadcast would move meanwhile). */
+#define FEED_LOCK_MS "2000"
+static const char unlock_lua[] = "if redis.call('GET', KEYS[1]) == ARGV[1] then "
+                                 "return redis.call('DEL', KEYS[1]) end return 0";
 /* The next queued recipients of running broadcasts, oldest broadcast first, with what decides
  * their fate (broadcast_classify), those never held back by the daily limit first. The window is
  * judged an hour short: the message may wait. */
@@ -149,8 +161,13 @@ struct cand {
 broadcast_feeder *broadcast_feeder_new(const config *c)
 {
     broadcast_feeder *f = calloc(1, sizeof *f);
-    if (f)
-        f->cfg = c;
+    if (!f)
+        return NULL;
+    f->cfg = c;
+    snprintf(f->lock_key, sizeof f->lock_key, "sampark:feed:%s",
+             c->phone_number_id ? c->phone_number_id : "dry");
+    snprintf(f->token, sizeof f->token, "%ld:%p:%lld", (long)getpid(), (void *)f,
+             (long long)clock_mono_ms());
     return f;
 }
 
@@ -180,7 +197,7 @@ int broadcast_admit(const config *cfg, rds *redis, const char *const *phones, si
                        BROADCAST_ADMIT_MAX);
     snprintf(key, sizeof key, "sampark:daily:%s",
              cfg->phone_number_id ? cfg->phone_number_id : "dry");
-    snprintf(limit, sizeof limit, "%d", cfg->daily_limit);
+    snprintf(limit, sizeof limit, "%d", broadcast_daily_share(cfg->daily_limit));
     snprintf(win, sizeof win, "%lld", (long long)cfg->daily_window_s * 1000);
     argv[0] = "EVAL", argv[1] = admit_lua, argv[2] = "1", argv[3] = key, argv[4] = limit,
     argv[5] = win;
@@ -197,6 +214,50 @@ int broadcast_admit(const config *cfg, rds *redis, const char *const *phones, si
     } else {
         err_set(e, ERR_ENV, "Redis: the daily limit: %s",
                 r && r->type == REDIS_REPLY_ERROR ? r->str : "no answer");
+        if (!r)
+            rds_reset(redis);
+    }
+    freeReplyObject(r);
+    return rc;
+}
+
+int broadcast_daily_share(int daily_limit)
+{
+    return daily_limit - daily_limit / 10;
+}
+
+/* KEYS[1] the day's set, ARGV[1] the window in ms, ARGV[2..] phones: each in at Redis's time. */
+static const char count_lua[] =
+    "local t = redis.call('TIME')\n"
+    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+    "for i = 2, #ARGV do redis.call('ZADD', KEYS[1], now, ARGV[i]) end\n"
+    "redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]))\n"
+    "return 0\n";
+
+int broadcast_count_daily(const config *cfg, rds *redis, const char *const *phones, size_t n,
+                          err *e)
+{
+    const char *argv[BROADCAST_ADMIT_MAX + 5];
+    size_t lens[BROADCAST_ADMIT_MAX + 5];
+    char key[128], win[24];
+    redisContext *c = rds_get(redis, e);
+    redisReply *r;
+    int rc = 0;
+    if (!c)
+        return -1;
+    if (n > BROADCAST_ADMIT_MAX)
+        n = BROADCAST_ADMIT_MAX;
+    snprintf(key, sizeof key, "sampark:daily:%s",
+             cfg->phone_number_id ? cfg->phone_number_id : "dry");
+    snprintf(win, sizeof win, "%lld", (long long)cfg->daily_window_s * 1000);
+    argv[0] = "EVAL", argv[1] = count_lua, argv[2] = "1", argv[3] = key, argv[4] = win;
+    for (size_t i = 0; i < n; i++)
+        argv[5 + i] = phones[i];
+    for (size_t i = 0; i < n + 5; i++)
+        lens[i] = strlen(argv[i]);
+    r = redisCommandArgv(c, (int)(n + 5), argv, lens);
+    if (!r || r->type == REDIS_REPLY_ERROR) {
+        rc = err_set(e, ERR_ENV, "Redis: the daily limit: %s", r ? r->str : "no answer");
         if (!r)
             rds_reset(redis);
     }
@@ -304,12 +365,57 @@ static int feed(broadcast_feeder *f, db *pg, rds *redis, struct cand *c, size_t 
     }
 }
 
-int broadcast_feed(broadcast_feeder *f, db *pg, rds *redis, err *e)
+/* Asks for the feeder's lock: 1 held, 0 another sender's feeder holds it, -1 error. */
+static int lock(broadcast_feeder *f, rds *redis, err *e)
+{
+    redisContext *c = rds_get(redis, e);
+    redisReply *r;
+    int held;
+    if (!c)
+        return -1;
+    r = redisCommand(c, "SET %s %s NX PX " FEED_LOCK_MS, f->lock_key, f->token);
+    if (!r || r->type == REDIS_REPLY_ERROR) {
+        err_set(e, ERR_ENV, "Redis: the feeder's lock: %s", r ? r->str : "no answer");
+        if (!r)
+            rds_reset(redis);
+        freeReplyObject(r);
+        return -1;
+    }
+    held = r->type == REDIS_REPLY_STATUS;
+    freeReplyObject(r);
+    return held;
+}
+
+static void unlock(broadcast_feeder *f, rds *redis)
+{
+    err e = {0};
+    redisContext *c = rds_get(redis, &e);
+    redisReply *r =
+        c ? redisCommand(c, "EVAL %s 1 %s %s", unlock_lua, f->lock_key, f->token) : NULL;
+    if (c && !r)
+        rds_reset(redis); /* the key lapses by itself */
+    freeReplyObject(r);
+}
+
+/* The step under the lock: the room, the candidates, into the outbox. */
+static int step(broadcast_feeder *f, db *pg, rds *redis, err *e)
 {
     struct cand c[FEED_MAX];
-    int64_t now = clock_mono_ms();
     size_t n = 0;
     int space;
+    if (room(f, pg, &space, e) < 0)
+        return -1;
+    if (space <= 0)
+        return 0;
+    if (candidates(pg, space, c, &n, e) < 0)
+        return -1;
+    return n ? feed(f, pg, redis, c, n, e) : 0;
+}
+
+int broadcast_feed(broadcast_feeder *f, db *pg, rds *redis, err *e)
+{
+    int64_t now = clock_mono_ms();
+    int held, rc;
     if (now < f->next_at)
         return 0;
     f->next_at = now + FEED_TICK_MS;
@@ -317,14 +423,12 @@ int broadcast_feed(broadcast_feeder *f, db *pg, rds *redis, err *e)
         return -1;
     if (now >= f->finish_at) {
         f->finish_at = now + 1000;
-        if (db_exec(pg, &st_finish, NULL, e) < 0)
+        if (db_exec(pg, &st_finish, NULL, e) < 0 || db_exec(pg, &st_cancel_rest, NULL, e) < 0)
             return -1;
     }
-    if (room(f, pg, &space, e) < 0)
-        return -1;
-    if (space == 0)
-        return 0;
-    if (candidates(pg, space, c, &n, e) < 0)
-        return -1;
-    return n ? feed(f, pg, redis, c, n, e) : 0;
+    if ((held = lock(f, redis, e)) <= 0)
+        return held;
+    rc = step(f, pg, redis, e);
+    unlock(f, redis);
+    return rc;
 }

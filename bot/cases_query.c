@@ -9,11 +9,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "directory.h"
 #include "text.h"
 
 /* The SQL keeps the layout of its clauses (clang-format would break them mid-word). */
 // clang-format off
-#define TZ_SQL "COALESCE((SELECT timezone FROM districts LIMIT 1), 'Asia/Kolkata')"
+#define TZ_SQL DIRECTORY_SQL_TIMEZONE
 #define ISO(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 #define VISIBLE(dep) \
     "($1::text IS NULL OR " dep " = ANY (ARRAY(SELECT jsonb_array_elements_text($1::jsonb))))"

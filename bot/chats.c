@@ -1,5 +1,6 @@
 /* chats.c — helpdesk_chats and helpdesk_messages (see chats.h). */
 #include "chats.h"
+#include "directory.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,7 +105,7 @@ static const db_stmt st_transcript = {
     "chats_transcript",
     "SELECT m.side, m.phone, COALESCE(m.text, ''), COALESCE(m.media_type, ''),"
     " COALESCE(m.media_id, ''), COALESCE(m.mime_type, ''), COALESCE(m.filename, ''),"
-    " to_char(m.at AT TIME ZONE COALESCE((SELECT timezone FROM districts LIMIT 1), 'Asia/Kolkata'),"
+    " to_char(m.at AT TIME ZONE " DIRECTORY_SQL_TIMEZONE ","
     " 'YYYY-MM-DD HH24:MI')"
     " FROM helpdesk_messages m WHERE m.chat_id = $1::bigint ORDER BY m.id",
     1};

@@ -886,7 +886,7 @@ directory *directory_parse(const char *json, size_t len, const char *source, err
     static const char *const keys[] = {
         "district",  "languages", "departments", "escalation",          "digest",
         "templates", "urgent",    "helpdesk",    "broadcast_templates", NULL};
-    static const char *const dkeys[] = {"code", "name", NULL};
+    static const char *const dkeys[] = {"code", "name", "state", NULL};
     struct ctx c = {source ? source : "directory", e};
     directory *d = parse_object(&c, json, len, "directory");
     struct priv *p;
@@ -910,6 +910,8 @@ directory *directory_parse(const char *json, size_t len, const char *source, err
         goto fail;
     }
     if (names(&c, d, dist, "district", "name", 1, 100, &d->name_json, &d->name_en, &d->name_hi) < 0)
+        goto fail;
+    if (names(&c, d, dist, "district", "state", 0, 100, &d->state_json, NULL, NULL) < 0)
         goto fail;
     if (!(deps = member(&c, root, "directory", "departments", json_type_array, 1, &rc)))
         goto fail;
@@ -988,6 +990,8 @@ static const db_stmt st_current = {"directory_current", "SELECT code FROM distri
 static const db_stmt st_broadcast_templates = {
     "directory_broadcast_templates",
     "UPDATE districts SET broadcast_templates = COALESCE($1::jsonb, '[]')", 1};
+/* The state (migration 0031) likewise: only the export reads it. */
+static const db_stmt st_state = {"directory_state", "UPDATE districts SET state = $1::jsonb", 1};
 static const db_stmt st_district = {
     "directory_district",
     "INSERT INTO districts AS t (code, name, languages, nodal_phones, nodal_after_hours,"
@@ -1164,6 +1168,7 @@ int directory_store(db *d, const directory *dir, directory_stats *st, err *e)
                &st->district_added, &st->district_changed, e) < 0 ||
         db_exec(d, &st_broadcast_templates, (const char *[]){dir->broadcast_templates_json}, e) <
             0 ||
+        db_exec(d, &st_state, (const char *[]){dir->state_json}, e) < 0 ||
         store_departments(d, dir, st, codes, e) < 0 || db_commit(d, e) < 0)
         goto rollback;
     rc = 0;

@@ -56,6 +56,7 @@ typedef struct directory {
     const char *code;
     const char *name_json;
     const char *name_en, *name_hi;
+    const char *state_json; /* {"en": .., "hi": ..} of the district's state, or NULL */
     const char **languages;
     size_t nlanguages;
     directory_department *departments;
@@ -121,5 +122,9 @@ char *directory_officer_names(db *d, err *e);
  * naming the moment in the district's time zone. ERR_USER when no directory is loaded or it
  * has no "helpdesk". malloc'd. */
 char *directory_roster_show(db *d, int64_t at_ms, err *e);
+
+/* SQL: the district's time zone (digest.timezone; India's when no directory is loaded), for the
+ * statements of other modules that show or cut times in local days. */
+#define DIRECTORY_SQL_TIMEZONE "COALESCE((SELECT timezone FROM districts LIMIT 1), 'Asia/Kolkata')"
 
 #endif

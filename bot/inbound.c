@@ -4,6 +4,7 @@
  * for the real one); wa_contacts always keeps the latest profile name. */
 #include "inbound.h"
 
+#include "broadcast.h"
 #include "subscribers.h"
 
 #include <stdio.h>
@@ -69,10 +70,16 @@ static const db_stmt st_record = {
     "CASE " x " WHEN 'queued' THEN 0 WHEN 'sending' THEN 1 WHEN 'sent' THEN 2 WHEN 'delivered' "   \
     "THEN 3 WHEN 'read' THEN 4 WHEN 'failed' THEN 5 ELSE -1 END"
 
-/* A broadcast's recipient whose number blocked the business is skipped by later broadcasts. */
-#define STATUS_BLOCKED " bl AS (" SUBSCRIBERS_SQL_BLOCKED("u", "NULLIF($3, '')::int") "),"
+/* A broadcast's recipient whose number blocked the business is skipped by later broadcasts;
+ * a broadcast whose template Meta refuses is paused after a few. */
+#define STATUS_CODE "CASE WHEN $2 = 'failed' THEN NULLIF($3, '')::int END"
+#define STATUS_BLOCKED                                                                             \
+    " bl AS (" SUBSCRIBERS_SQL_BLOCKED("u", STATUS_CODE) "),"                                      \
+    " tr AS (" BROADCAST_SQL_TEMPLATE_REFUSED("u", STATUS_CODE) "),"
+#define SETTLE_CODE "CASE WHEN u.state = 'failed' THEN u.error_code END"
 #define SETTLE_BLOCKED                                                                             \
-    " bl AS (" SUBSCRIBERS_SQL_BLOCKED("u", "CASE WHEN u.state = 'failed' THEN u.error_code END") "),"
+    " bl AS (" SUBSCRIBERS_SQL_BLOCKED("u", SETTLE_CODE) "),"                                      \
+    " tr AS (" BROADCAST_SQL_TEMPLATE_REFUSED("u", SETTLE_CODE) "),"
 
 /* A failed delivery to the citizen of a case is written on the case's events as well. A status
  * for a wamid not stored yet is kept in early_statuses (migration 0013), the highest-ranked one,
@@ -83,7 +90,7 @@ static const db_stmt st_status = {
     "  error_code = COALESCE(NULLIF($3, '')::int, error_code),"
     "  error = COALESCE(NULLIF($4, ''), error), updated_at = now()"
     "  WHERE wamid = $1 AND (" RANK("state") ") < (" RANK(
-        "$2::text") ") RETURNING case_id, recipient, purpose)," STATUS_BLOCKED
+        "$2::text") ") RETURNING id, case_id, recipient, purpose)," STATUS_BLOCKED
                     " ev AS (INSERT INTO case_events (case_id, kind, actor, text, detail)"
                     "  SELECT u.case_id, 'delivery_failed', 'whatsapp', NULLIF($4, ''),"
                     "   jsonb_build_object('recipient', u.recipient, 'code', NULLIF($3, '')::int)"
@@ -109,8 +116,8 @@ static const db_stmt st_settle_early = {
     "  updated_at = now()"
     "  FROM m WHERE o.wamid = m.wamid AND (" RANK("o.state") ") < (" RANK(
         "m.state") ")"
-                   "  AND o.state <> 'sending' RETURNING o.case_id, o.recipient, o.state, o.error, "
-                   "o.error_code, o.purpose)," SETTLE_BLOCKED
+                   "  AND o.state <> 'sending' RETURNING o.id, o.case_id, o.recipient, o.state,"
+                   " o.error, o.error_code, o.purpose)," SETTLE_BLOCKED
                    " ev AS (INSERT INTO case_events (case_id, kind, actor, text, detail)"
                    "  SELECT u.case_id, 'delivery_failed', 'whatsapp', u.error,"
                    "   jsonb_build_object('recipient', u.recipient, 'code', u.error_code)"

@@ -18,6 +18,7 @@
 #include "survey.h"
 #include "surveys.h"
 #include "cases.h"
+#include "cases_export.h"
 #include "chat.h"
 #include "clock.h"
 #include "catalogue.h"
@@ -48,6 +49,7 @@ static const char usage_text[] =
     "  digest [--at ISO8601]         build and send the collector digest now\n"
     "  roster show [--at ISO8601]    who is on the helpdesk's duty now (or then)\n"
     "  chat [--as PHONE]             terminal simulator of the conversation\n"
+    "  export --from DATE --to DATE [--out DIR]   grievances and actions as CPGRAMS-layout CSV\n"
     "  broadcast create --template NAME [--param V]... --to SEGMENT   a template broadcast\n"
     "  broadcast start|pause|cancel|show ID, broadcast list\n"
     "  broadcast create ... --survey NAME   the survey (flows/, kind survey) that follows it\n"
@@ -405,6 +407,49 @@ static int cmd_case(const config *c, int argc, char **argv)
     return 0;
 }
 
+/* `export --from DATE --to DATE [--out DIR]` (SPEC section 14): two CSV files in DIR. */
+static int cmd_export(const config *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"from", required_argument, NULL, 'f'},
+                                         {"to", required_argument, NULL, 't'},
+                                         {"out", required_argument, NULL, 'o'},
+                                         {NULL, 0, NULL, 0}};
+    const char *from = NULL, *to = NULL, *dir = ".";
+    cases_export_result res;
+    err e = {0};
+    db *pg;
+    int opt, rc;
+    optind = 1;
+    opterr = 0; /* our one line says what is wrong, getopt's would be a second */
+    while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+        if (opt == 'f')
+            from = optarg;
+        else if (opt == 't')
+            to = optarg;
+        else if (opt == 'o' && *optarg)
+            dir = optarg;
+        else if (opt == 'o')
+            return usage_error("export: --out needs a directory");
+        else if (opt == ':')
+            return usage_error("export: %s needs a value", argv[optind - 1]);
+        else
+            return usage_error("export: unknown option %s", argv[optind - 1]);
+    }
+    if (optind < argc)
+        return usage_error("export: unexpected argument '%s'", argv[optind]);
+    if (cases_export_range(from, to, &e) < 0)
+        return usage_error("export: %s", e.msg);
+    if (!(pg = db_open(c->database_url, &e)))
+        return fail(&e);
+    rc = cases_export_run(pg, from, to, dir, &res, &e);
+    db_close(pg);
+    if (rc < 0)
+        return fail(&e);
+    printf("%ld grievances in %s\n%ld actions in %s\n", res.grievances, res.grievances_path,
+           res.actions, res.actions_path);
+    return 0;
+}
+
 #define MAX_PARAMS 10
 
 /* --survey NAME: one of the flows folder's surveys, or ERR_USER naming them. */
@@ -625,6 +670,8 @@ int main(int argc, char **argv)
         rc = cmd_case(c, argc - 1, argv + 1);
     else if (strcmp(argv[1], "broadcast") == 0)
         rc = cmd_broadcast(c, argc - 1, argv + 1);
+    else if (strcmp(argv[1], "export") == 0)
+        rc = cmd_export(c, argc - 1, argv + 1);
     else if (strcmp(argv[1], "survey") == 0)
         rc = cmd_survey(c, argc - 1, argv + 1);
     else if (strcmp(argv[1], "roster") == 0)

@@ -36,6 +36,12 @@ int outbox_media(db *d, const char *key, const char *to, const char *type, const
 int outbox_media_about(db *d, const char *key, const char *to, const char *type,
                        const char *media_id, const char *caption, const char *purpose,
                        const char *case_id, const char *about, const char *hint, err *e);
+/* SQL: deletes the outbox rows (alias o) that no sender has claimed yet and that satisfy cond,
+ * returning their ids — the one way another module takes back what it queued, as a CTE body in
+ * its own statement (broadcast_feed.c's pull-backs). A claimed row is the sender's to settle. */
+#define OUTBOX_SQL_DELETE_UNCLAIMED(cond)                                                          \
+    "DELETE FROM outbound_messages o WHERE o.state = 'queued' AND (" cond ") RETURNING o.id"
+
 /* The read receipt of an inbound message. */
 int outbox_read(db *d, const char *key, const char *to, const char *wamid, err *e);
 

@@ -1,8 +1,9 @@
-/* sender.c — see sender.h. One loop: ask Redis for this second's sending budget, claim that
- * many recipient-queue heads from PostgreSQL (a claim lapses after a minute, so a crashed
- * sender's messages are picked up again), start their requests on the curl multi handle,
- * and record each outcome as it completes. The claim makes the head of a recipient's
- * queue "sending", so the next message to that citizen waits until this one is settled. */
+/* sender.c — see sender.h. One loop: ask Redis for this tenth of a second's sending budget,
+ * claim that many recipient-queue heads from PostgreSQL (case traffic first; a claim lapses
+ * after a minute, so a crashed sender's messages are picked up again), start their requests on
+ * the curl multi handle, and record each outcome as it completes. The claim makes the head of a
+ * recipient's queue "sending", so the next message to that citizen waits until this one is
+ * settled. */
 #include "sender.h"
 
 #include <curl/curl.h>
@@ -27,33 +28,66 @@
 #define MAX_INFLIGHT 64
 #define MAX_ATTEMPTS 30
 #define SENT_MAX     (2 * MAX_INFLIGHT)
+/* A broadcast leaves case traffic room at every moment: in-flight slots, and a twentieth of the
+ * send rate (so a broadcast alone goes at 95% of SAMPARK_SEND_RATE). */
+#define BROADCAST_INFLIGHT_MAX (MAX_INFLIGHT - 8)
+#define BROADCAST_RESERVE(rate) ((rate) / 20 > 0 ? (rate) / 20 : (rate) > 1)
 
-/* The claim walks the recipients that have unsent messages, in recipient order from where the
- * last claim stopped (a cursor: every recipient gets a turn, however long another one's queue),
- * one index descent each (migration 0012), and takes the head of each queue — its oldest unsent
- * message — when it is neither in flight nor waiting out a backoff. */
+/* A claim takes heads of recipients' queues — a queue's oldest unsent message — when they are
+ * neither in flight nor waiting out a backoff. Two walks, each over the recipients with unsent
+ * messages in recipient order from where its last claim stopped (a cursor: every recipient gets
+ * a turn, however long another one's queue), one index descent a recipient: first the
+ * recipients with case traffic (migration 0028), then everyone, broadcasts included — so a
+ * citizen's reply never waits for a pass over a broadcast's 200 recipients. A broadcast row is
+ * taken whole-queue-head too (a citizen's messages keep their order), and returned marked
+ * withdrawn (column 9) when its broadcast stopped running meanwhile (a lapsed claim, a pause). */
+#define CLAIM_TAKE                                                                                 \
+    " pick AS (SELECT id FROM heads WHERE (state = 'queued' OR claimed_until < now())"             \
+    "   AND (next_attempt_at IS NULL OR next_attempt_at <= now()) LIMIT $2::int)"                  \
+    " UPDATE outbound_messages o SET state = 'sending', claimed_by = $1,"                          \
+    " claimed_until = now() + interval '60 seconds', attempts = o.attempts + 1,"                   \
+    " updated_at = now()"                                                                          \
+    " FROM pick"                                                                                   \
+    " WHERE o.id = pick.id AND (o.state = 'queued' OR o.claimed_until < now())"                    \
+    " RETURNING o.id, o.recipient, o.kind, COALESCE(o.purpose, ''), o.payload::text, o.attempts,"  \
+    "  COALESCE((SELECT tracking_no FROM cases WHERE id = o.case_id), ''),"                        \
+    "  COALESCE((SELECT last_inbound_at > GREATEST(o.window_at, now()) - interval '24 hours'"      \
+    "   FROM wa_contacts WHERE phone = o.recipient),"                                              \
+    "           false), COALESCE(o.template_hint::text, ''),"                                      \
+    "  o.purpose = 'broadcast' AND " BROADCAST_SQL_HELD("o.id", "o.recipient")
+#define UNSENT "state IN ('queued', 'sending')"
+#define CASE_TRAFFIC UNSENT " AND purpose IS DISTINCT FROM 'broadcast'"
+static const db_stmt st_claim_case = {
+    "sender_claim_case",
+    "WITH RECURSIVE cr AS ("
+    "  (SELECT recipient FROM outbound_messages WHERE " CASE_TRAFFIC " AND recipient > $3"
+    "   ORDER BY recipient, id LIMIT 1)"
+    "  UNION ALL"
+    "  SELECT n.recipient FROM cr, LATERAL (SELECT recipient FROM outbound_messages"
+    "   WHERE " CASE_TRAFFIC " AND recipient > cr.recipient ORDER BY recipient, id LIMIT 1) n),"
+    " heads AS (SELECT h.* FROM cr CROSS JOIN LATERAL (SELECT id, state, claimed_until,"
+    "   next_attempt_at FROM outbound_messages WHERE " UNSENT " AND recipient = cr.recipient"
+    "   ORDER BY id LIMIT 1) h)," CLAIM_TAKE,
+    3};
 static const db_stmt st_claim = {
     "sender_claim",
     "WITH RECURSIVE heads AS ("
     "  (SELECT recipient, id, state, claimed_until, next_attempt_at FROM outbound_messages"
-    "   WHERE state IN ('queued', 'sending') AND recipient > $3 ORDER BY recipient, id LIMIT 1)"
+    "   WHERE " UNSENT " AND recipient > $3 ORDER BY recipient, id LIMIT 1)"
     "  UNION ALL"
     "  SELECT n.recipient, n.id, n.state, n.claimed_until, n.next_attempt_at FROM heads h,"
     "   LATERAL (SELECT recipient, id, state, claimed_until, next_attempt_at FROM outbound_messages"
-    "    WHERE state IN ('queued', 'sending') AND recipient > h.recipient ORDER BY recipient, id"
-    "    LIMIT 1) n),"
-    " pick AS (SELECT id FROM heads WHERE (state = 'queued' OR claimed_until < now())"
-    "   AND (next_attempt_at IS NULL OR next_attempt_at <= now()) LIMIT $2::int)"
-    " UPDATE outbound_messages o SET state = 'sending', claimed_by = $1,"
-    " claimed_until = now() + interval '60 seconds', attempts = o.attempts + 1, updated_at = now()"
-    " FROM pick"
-    " WHERE o.id = pick.id AND (o.state = 'queued' OR o.claimed_until < now())"
-    " RETURNING o.id, o.recipient, o.kind, COALESCE(o.purpose, ''), o.payload::text, o.attempts,"
-    "  COALESCE((SELECT tracking_no FROM cases WHERE id = o.case_id), ''),"
-    "  COALESCE((SELECT last_inbound_at > GREATEST(o.window_at, now()) - interval '24 hours'"
-    "   FROM wa_contacts WHERE phone = o.recipient),"
-    "           false), COALESCE(o.template_hint::text, '')",
+    "    WHERE " UNSENT " AND recipient > h.recipient ORDER BY recipient, id"
+    "    LIMIT 1) n)," CLAIM_TAKE,
     3};
+/* Claimed rows of a broadcast no longer running leave the outbox unsent; their recipients go
+ * back to the broadcast's queue (paused) or are skipped (cancelled). */
+static const db_stmt st_withdraw = {
+    "sender_withdraw",
+    "WITH d AS (DELETE FROM outbound_messages WHERE id = ANY($1::bigint[]) AND state = 'sending'"
+    "  AND claimed_by = $2 RETURNING id) " BROADCAST_SQL_WITHDRAWN("d"),
+    2};
+#define SENT_CODE "CASE WHEN s.state = 'failed' THEN s.error_code END"
 /* Records delivered messages with their wamids. A status Meta reported before the wamid was
  * stored (early_statuses, migration 0013) is applied here at once, a failure on the case too. */
 static const db_stmt st_sent = {
@@ -67,8 +101,9 @@ static const db_stmt st_sent = {
     "  sent_at = now(), template = NULLIF(v.template, ''), claimed_until = NULL, error = e.error,"
     "  error_code = e.error_code, updated_at = now()"
     "  FROM v LEFT JOIN e ON e.wamid = v.wamid WHERE o.id = v.id AND o.state = 'sending'"
-    "  RETURNING o.case_id, o.recipient, o.state, o.error, o.error_code, o.purpose),"
-    " bl AS (" SUBSCRIBERS_SQL_BLOCKED("s", "CASE WHEN s.state = 'failed' THEN s.error_code END") ")"
+    "  RETURNING o.id, o.case_id, o.recipient, o.state, o.error, o.error_code, o.purpose),"
+    " bl AS (" SUBSCRIBERS_SQL_BLOCKED("s", SENT_CODE) "),"
+    " tr AS (" BROADCAST_SQL_TEMPLATE_REFUSED("s", SENT_CODE) ")"
     " " CASES_SQL_DELIVERY_FAILED("s", "'whatsapp'", "s.error", "s.error_code",
                                   "s.state = 'failed'"),
     3};
@@ -83,9 +118,10 @@ static const db_stmt st_failed = {
     "sender_failed",
     "WITH f AS (UPDATE outbound_messages SET state = 'failed', claimed_until = NULL,"
     "  error_code = NULLIF($2, '')::int, error = $3, updated_at = now()"
-    "  WHERE id = $1::bigint AND state = 'sending' RETURNING case_id, recipient, purpose),"
+    "  WHERE id = $1::bigint AND state = 'sending' RETURNING id, case_id, recipient, purpose),"
     /* a broadcast's recipient who blocked the business is skipped by later ones */
-    " bl AS (" SUBSCRIBERS_SQL_BLOCKED("f", "NULLIF($2, '')::int") ")"
+    " bl AS (" SUBSCRIBERS_SQL_BLOCKED("f", "NULLIF($2, '')::int") "),"
+    " tr AS (" BROADCAST_SQL_TEMPLATE_REFUSED("f", "NULLIF($2, '')::int") ")"
     " " CASES_SQL_DELIVERY_FAILED("f", "'system'", "$3", "NULLIF($2, '')::int", "true"),
     3};
 static const db_stmt st_release = {
@@ -107,15 +143,28 @@ static const db_stmt st_unclaim = {
 static const db_stmt st_templates = {"sender_templates", "SELECT templates::text FROM districts",
                                      0};
 
-/* Up to ARGV[1] messages this second for the number KEYS[1], at most ARGV[2] a second:
- * returns {granted, milliseconds left in this second}. */
+/* Up to ARGV[1] messages now for the number KEYS[1], at most ARGV[2] a second, released in
+ * tenths of the second (by the end of tenth k, (k+1)/10 of the rate), ARGV[3] of it held back
+ * (a broadcast's claim leaves that much to case traffic at any moment): returns {granted,
+ * milliseconds left in this tenth}. Spread so: a budget spent in the second's first moments
+ * left the senders idle for the rest of it, and a reply queued then waited for the next. */
 static const char budget_lua[] =
     "local t = redis.call('TIME')\n"
     "local key = KEYS[1] .. ':' .. t[1]\n"
-    "local left = 1000 - math.floor(tonumber(t[2]) / 1000)\n"
+    "local k = math.floor(tonumber(t[2]) / 100000)\n"
+    "local cap = math.ceil(tonumber(ARGV[2]) * (k + 1) / 10)\n"
+    "local left = (k + 1) * 100 - math.floor(tonumber(t[2]) / 1000)\n"
     "local used = tonumber(redis.call('GET', key) or '0')\n"
-    "local grant = math.min(tonumber(ARGV[1]), tonumber(ARGV[2]) - used)\n"
-    "if grant <= 0 then return {0, left} end\n"
+    "local grant = math.min(tonumber(ARGV[1]), cap - tonumber(ARGV[3]) - used)\n"
+    "if grant <= 0 then\n"
+    /* nothing now: the wait is until the first tenth that has room (at a low rate, or with the
+     * reserve held back, not every tenth does) */
+    "  for j = k + 1, 9 do\n"
+    "    if math.ceil(tonumber(ARGV[2]) * (j + 1) / 10) - tonumber(ARGV[3]) > used then\n"
+    "      return {0, left + (j - k - 1) * 100} end\n"
+    "  end\n"
+    "  return {0, 1000 - math.floor(tonumber(t[2]) / 1000)}\n"
+    "end\n"
     "redis.call('INCRBY', key, grant)\n"
     "redis.call('PEXPIRE', key, 2000)\n"
     "return {grant, left}\n";
@@ -124,6 +173,7 @@ struct job {
     CURL *h;
     char id[24], to[32], kind[16], purpose[40], tracking[32], template_name[80];
     int attempts;
+    int window_open; /* the recipient wrote in the last 24 hours */
     char *body;
     char *resp;
     size_t resp_len;
@@ -143,14 +193,17 @@ struct sender {
     int64_t templates_at;
     catalogue *cat;             /* messages.json beside the flows: the media note's words */
     unsigned seen_reload;       /* SIGHUP's count when cat was loaded */
-    int64_t budget_wait_until; /* this second's budget is spent: claim nothing until then */
+    int64_t budget_wait_until; /* this tenth's budget is spent: claim nothing until then */
+    int64_t bcast_wait_until;  /* the broadcasts' share of it is: claim no broadcast row */
+    int inflight_bcast;        /* of inflight, broadcast messages */
     char last_problem[256];
     int unclaim; /* a PostgreSQL call failed: claims may be orphaned (give_back_orphans) */
     struct sent {
         char id[24], wamid[272], template_name[80];
     } sent[SENT_MAX];
     size_t nsent;    /* delivered, not yet recorded: one UPDATE for them all (flush_sent) */
-    char cursor[32]; /* the recipient the last claim stopped at (st_claim) */
+    char cursor[32];      /* the recipient the last claim stopped at (st_claim) */
+    char case_cursor[32]; /* and the last walk over case traffic (st_claim_case) */
     /* Easy handles are kept and reused with their constant options set once: creating and
      * configuring one per message was a third of the sender's CPU (perf, issue 9). */
     CURL *idle[MAX_INFLIGHT];
@@ -606,12 +659,14 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
 
 /* ---- the loop --------------------------------------------------------------------------- */
 
-static int budget(sender *s, int want)
+/* Up to want messages of this tenth's budget for case traffic, or for a broadcast's rows
+ * (leaving BROADCAST_RESERVE); when it falls short, that kind waits for the next tenth. */
+static int budget(sender *s, int want, int broadcast)
 {
     err e = {0};
     redisContext *c = rds_get(s->redis, &e);
     redisReply *r;
-    char key[96], want_s[16], rate[16];
+    char key[96], want_s[16], rate[16], reserve[16];
     int grant = 0;
     if (!c) {
         trouble(s, e.msg);
@@ -621,12 +676,14 @@ static int budget(sender *s, int want)
              s->cfg->phone_number_id ? s->cfg->phone_number_id : "dry");
     snprintf(want_s, sizeof want_s, "%d", want);
     snprintf(rate, sizeof rate, "%d", s->cfg->send_rate);
-    r = redisCommand(c, "EVAL %s 1 %s %s %s", budget_lua, key, want_s, rate);
+    snprintf(reserve, sizeof reserve, "%d", broadcast ? BROADCAST_RESERVE(s->cfg->send_rate) : 0);
+    r = redisCommand(c, "EVAL %s 1 %s %s %s %s", budget_lua, key, want_s, rate, reserve);
     if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
         r->element[0]->type == REDIS_REPLY_INTEGER && r->element[1]->type == REDIS_REPLY_INTEGER) {
         grant = (int)r->element[0]->integer;
-        if (grant < want) /* spent for this second: do not claim again before the next */
-            s->budget_wait_until = clock_mono_ms() + r->element[1]->integer;
+        if (grant < want) /* spent for this tenth: do not claim again before the next */
+            *(broadcast ? &s->bcast_wait_until : &s->budget_wait_until) =
+                clock_mono_ms() + r->element[1]->integer;
     } else {
         trouble(s,
                 r && r->type == REDIS_REPLY_ERROR ? r->str : "Redis: no answer to the rate limit");
@@ -690,87 +747,173 @@ static void start(sender *s, struct job *j)
     j->t0 = clock_mono_us();
     s->jobs[slot] = j;
     s->inflight++;
+    s->inflight_bcast += strcmp(j->purpose, "broadcast") == 0;
     curl_multi_add_handle(s->multi, j->h);
 }
 
-/* Claims up to n due messages; starts as many as this second's budget allows and gives
- * the rest back. Returns how many started. */
-static int claim(sender *s, int n)
+/* What one claim's rows come to: jobs ready to start, case traffic's (ready[0]) and broadcasts'
+ * (ready[1]); rows withdrawn from a broadcast no longer running; and the phones a case message
+ * opens a paid conversation with. */
+struct claimed {
+    struct job *ready[2][MAX_INFLIGHT];
+    int nready[2];
+    const char *withdrawn[MAX_INFLIGHT];
+    char wbuf[MAX_INFLIGHT][24];
+    int nwithdrawn;
+    const char *counted[MAX_INFLIGHT];
+    int ncounted;
+};
+
+/* A claimed row's job, its body the stored payload or, outside the 24-hour window, the
+ * approved template; NULL when it cannot go (recorded as failed). */
+static struct job *job_of(sender *s, PGresult *r, int i)
 {
-    struct job *ready[MAX_INFLIGHT];
-    int nready = 0, grant;
+    struct job *j = calloc(1, sizeof *j);
+    json_object *payload;
+    int window_open = PQgetvalue(r, i, 7)[0] == 't';
+    if (!j)
+        return NULL;
+    db_copy(j->id, sizeof j->id, r, i, 0);
+    db_copy(j->to, sizeof j->to, r, i, 1);
+    db_copy(j->kind, sizeof j->kind, r, i, 2);
+    db_copy(j->purpose, sizeof j->purpose, r, i, 3);
+    j->attempts = atoi(PQgetvalue(r, i, 5));
+    db_copy(j->tracking, sizeof j->tracking, r, i, 6);
+    j->window_open = window_open;
+    if (!(payload = json_tokener_parse(PQgetvalue(r, i, 4)))) {
+        record(s, &st_failed, (const char *[]){j->id, "", "the stored payload is not JSON"});
+        job_free(j);
+        return NULL;
+    }
+    /* Free-form messages need the 24-hour window; otherwise the approved template. */
+    if (!window_open && (strcmp(j->kind, "text") == 0 || strcmp(j->kind, "interactive") == 0 ||
+                         strcmp(j->kind, "image") == 0 || strcmp(j->kind, "document") == 0)) {
+        json_object *hint = json_tokener_parse(PQgetvalue(r, i, 8)); /* NULL: none */
+        j->body = as_template(s, j, payload, hint);
+        json_object_put(hint);
+        if (!j->body)
+            record(s, &st_failed,
+                   (const char *[]){
+                       j->id, "", "24-hour window closed and no template in the directory for it"});
+    } else {
+        j->body = strdup(PQgetvalue(r, i, 4));
+    }
+    json_object_put(payload);
+    if (!j->body) {
+        job_free(j);
+        return NULL;
+    }
+    return j;
+}
+
+/* Sorts one claim statement's rows into c; all of them as case traffic when case_walk (a
+ * broadcast message there heads a queue a case message waits in: it takes the case's budget). */
+static void take_rows(sender *s, PGresult *r, int case_walk, struct claimed *c)
+{
+    for (int i = 0; i < PQntuples(r); i++) {
+        struct job *j;
+        int k;
+        if (PQgetvalue(r, i, 9)[0] == 't') {
+            db_copy(c->wbuf[c->nwithdrawn], sizeof c->wbuf[0], r, i, 0);
+            c->withdrawn[c->nwithdrawn] = c->wbuf[c->nwithdrawn];
+            c->nwithdrawn++;
+            continue;
+        }
+        if (!(j = job_of(s, r, i)))
+            continue;
+        k = !case_walk && strcmp(j->purpose, "broadcast") == 0;
+        c->ready[k][c->nready[k]++] = j;
+    }
+}
+
+/* One walk (st_claim_case or st_claim) for up to n rows from cursor, which moves to the last
+ * recipient taken, or back to the start when the walk reached the end. 0, or -1. */
+static int walk(sender *s, const db_stmt *st, char *cursor, size_t cursor_size, int n,
+                struct claimed *c)
+{
     err e = {0};
     char limit[16];
     PGresult *r;
     int got;
     snprintf(limit, sizeof limit, "%d", n);
-    if (!(r = db_query(s->pg, &st_claim, (const char *[]){s->name, limit, s->cursor}, &e))) {
+    if (!(r = db_query(s->pg, st, (const char *[]){s->name, limit, cursor}, &e))) {
         pg_trouble(s, e.msg);
-        return 0;
+        return -1;
     }
     got = PQntuples(r);
-    /* Next time from the last recipient taken; from the start when this walk reached the end. */
     if (got < n)
-        s->cursor[0] = '\0';
+        cursor[0] = '\0';
     for (int i = 0; i < got; i++)
-        if (got == n && strcmp(PQgetvalue(r, i, 1), s->cursor) > 0)
-            db_copy(s->cursor, sizeof s->cursor, r, i, 1);
-    for (int i = 0; i < got; i++) {
-        struct job *j = calloc(1, sizeof *j);
-        json_object *payload;
-        int window_open = PQgetvalue(r, i, 7)[0] == 't';
-        if (!j)
-            break;
-        db_copy(j->id, sizeof j->id, r, i, 0);
-        db_copy(j->to, sizeof j->to, r, i, 1);
-        db_copy(j->kind, sizeof j->kind, r, i, 2);
-        db_copy(j->purpose, sizeof j->purpose, r, i, 3);
-        j->attempts = atoi(PQgetvalue(r, i, 5));
-        db_copy(j->tracking, sizeof j->tracking, r, i, 6);
-        payload = json_tokener_parse(PQgetvalue(r, i, 4));
-        if (!payload) {
-            record(s, &st_failed, (const char *[]){j->id, "", "the stored payload is not JSON"});
-            job_free(j);
-            continue;
-        }
-        /* Free-form messages need the 24-hour window; otherwise the approved template. */
-        if (!window_open && (strcmp(j->kind, "text") == 0 || strcmp(j->kind, "interactive") == 0 ||
-                             strcmp(j->kind, "image") == 0 || strcmp(j->kind, "document") == 0)) {
-            json_object *hint = json_tokener_parse(PQgetvalue(r, i, 8)); /* NULL: none */
-            j->body = as_template(s, j, payload, hint);
-            json_object_put(hint);
-            if (!j->body) {
-                record(s, &st_failed,
-                       (const char *[]){
-                           j->id, "",
-                           "24-hour window closed and no template in the directory for it"});
-                json_object_put(payload);
-                job_free(j);
-                continue;
-            }
-        } else {
-            j->body = strdup(PQgetvalue(r, i, 4));
-        }
-        json_object_put(payload);
-        ready[nready++] = j;
-    }
+        if (got == n && strcmp(PQgetvalue(r, i, 1), cursor) > 0)
+            db_copy(cursor, cursor_size, r, i, 1);
+    take_rows(s, r, st == &st_claim_case, c);
     PQclear(r);
-    grant = nready ? budget(s, nready) : 0;
-    for (int i = 0; i < nready && i < grant; i++)
-        start(s, ready[i]);
-    if (grant < nready) {
-        /* Over this second's budget: back to the queue, still at the head of their line. */
-        char ids[MAX_INFLIGHT * 24 + 4], *p = ids;
-        *p++ = '{';
-        for (int i = grant; i < nready; i++) {
-            p += sprintf(p, "%s%s", i > grant ? "," : "", ready[i]->id);
-            job_free(ready[i]);
-        }
-        *p++ = '}';
-        *p = '\0';
-        record(s, &st_release, (const char *[]){ids});
+    return got;
+}
+
+/* Case traffic sent as a template opens a business-initiated conversation: it enters the daily
+ * limit's window (never refused), where broadcasts' admission sees it. */
+static void count_daily(sender *s, struct claimed *c, int started)
+{
+    err e = {0};
+    c->ncounted = 0;
+    for (int i = 0; i < started; i++) {
+        struct job *j = c->ready[0][i];
+        if (!j->window_open && (j->template_name[0] || strcmp(j->kind, "template") == 0))
+            c->counted[c->ncounted++] = j->to;
     }
-    return grant < nready ? -grant - 1 : grant;
+    if (c->ncounted && s->cfg->daily_limit > 0 &&
+        broadcast_count_daily(s->cfg, s->redis, c->counted, (size_t)c->ncounted, &e) < 0)
+        trouble(s, e.msg);
+}
+
+/* Starts what the budget grants of jobs[0..n) and gives the rest back to the queue, still at
+ * the head of their line. Returns how many started. */
+static int start_granted(sender *s, struct job **jobs, int n, int grant)
+{
+    char ids[MAX_INFLIGHT * 24 + 4], *p = ids;
+    if (grant > n)
+        grant = n;
+    for (int i = 0; i < grant; i++)
+        start(s, jobs[i]);
+    if (grant == n)
+        return grant;
+    *p++ = '{';
+    for (int i = grant; i < n; i++) {
+        p += sprintf(p, "%s%s", i > grant ? "," : "", jobs[i]->id);
+        job_free(jobs[i]);
+    }
+    *p++ = '}';
+    *p = '\0';
+    record(s, &st_release, (const char *[]){ids});
+    return grant;
+}
+
+/* Claims up to n due messages, case traffic first, broadcasts with what room they leave (in-flight
+ * slots, the budget's reserve); starts what this tenth's budget allows and gives the rest back.
+ * Returns how many started. */
+static int claim(sender *s, int n)
+{
+    struct claimed c = {0};
+    int got, nb = BROADCAST_INFLIGHT_MAX - s->inflight_bcast, started, want, grant;
+    if ((got = walk(s, &st_claim_case, s->case_cursor, sizeof s->case_cursor, n, &c)) < 0)
+        return 0;
+    if (nb > n - got)
+        nb = n - got;
+    if (nb > 0 && clock_mono_ms() >= s->bcast_wait_until)
+        walk(s, &st_claim, s->cursor, sizeof s->cursor, nb, &c);
+    if (c.nwithdrawn) {
+        char *ids = db_text_array(c.withdrawn, (size_t)c.nwithdrawn);
+        if (ids)
+            record(s, &st_withdraw, (const char *[]){ids, s->name});
+        free(ids);
+    }
+    want = c.nready[0];
+    grant = want ? budget(s, want, 0) : 0;
+    count_daily(s, &c, grant < want ? grant : want); /* before start: a dry run frees the job */
+    started = start_granted(s, c.ready[0], want, grant);
+    want = c.nready[1];
+    return started + start_granted(s, c.ready[1], want, want ? budget(s, want, 1) : 0);
 }
 
 static void reap(sender *s)
@@ -792,6 +935,7 @@ static void reap(sender *s)
             if (s->jobs[i] == j)
                 s->jobs[i] = NULL;
         s->inflight--;
+        s->inflight_bcast -= strcmp(j->purpose, "broadcast") == 0;
         job_free(j);
     }
     flush_sent(s);
@@ -835,8 +979,6 @@ int sender_run(sender *s, volatile sig_atomic_t *stop, volatile sig_atomic_t *re
         if (!drain_until && flush_sent(s) == 0 && s->inflight < MAX_INFLIGHT &&
             clock_mono_ms() >= s->budget_wait_until) {
             started = claim(s, MAX_INFLIGHT - s->inflight);
-            if (started < 0)
-                started = -started - 1;
             flush_sent(s); /* dry-run "deliveries" happen inside the claim */
         }
         if (s->multi) {

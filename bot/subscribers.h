@@ -45,6 +45,11 @@ int subscribers_get(db *d, const char *phone, subscriber *out, err *e);
  * marks its recipient blocked: later broadcasts skip it. A CTE body for the statements that
  * record failures (inbound.c's status, sender.c's failure): the table's SQL stays this module's,
  * embedded in theirs so the failure and the mark are one statement. */
+/* True when phone (an SQL expression) said STOP: no broadcast may reach it, even one already in
+ * the outbox (the sender withdraws it, the feeder pulls it back). */
+#define SUBSCRIBERS_SQL_STOPPED(phone)                                                             \
+    "EXISTS (SELECT 1 FROM subscribers ss WHERE ss.phone = " phone " AND ss.state = 'stopped')"
+
 #define SUBSCRIBERS_SQL_BLOCKED(rel, code)                                                         \
     "INSERT INTO subscribers AS s (phone, blocked_at) SELECT DISTINCT " rel ".recipient, now()"    \
     " FROM " rel " WHERE " rel ".purpose = 'broadcast' AND (" code                                 \

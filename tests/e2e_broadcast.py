@@ -89,6 +89,12 @@ def test_create_refused():
         r = cli(env, "create", "--template", "scheme_notice", "--param", "x", "--to", f"file={bad}")
         h.check("a CSV without one valid phone is refused", r.returncode == 1 and "no valid phone" in r.stderr,
                 r.stderr)
+        nul = os.path.join(env.tmp, "nul.csv")
+        with open(nul, "wb") as f:
+            f.write(b"919710000001\n919710000002\x00\n919710000003\n")
+        r = cli(env, "create", "--template", "scheme_notice", "--param", "x", "--to", f"file={nul}")
+        h.check("a file with a NUL byte is refused, naming the line", r.returncode == 1 and "nul.csv:2: a NUL byte"
+                in r.stderr, r.stderr)
         r = cli(env, "start", "999")
         h.check("starting a broadcast that does not exist is refused", r.returncode == 1 and "no broadcast 999" in
                 r.stderr, r.stderr)
@@ -288,9 +294,127 @@ def test_case_reply_first():
         fake.close()
 
 
+def test_template_refused_pauses():
+    """Meta refuses the template (132001: no such template in that language): after five such
+    failures the broadcast pauses itself with the reason in show, and sends nothing more; started
+    again, it counts afresh."""
+    env, fake = h.Env("bct"), FakeGraph(TOKEN, PHONE_ID)
+    try:
+        fake.fail_next(*[(400, 132001)] * 7)
+        bid = running_to_file(env, fake, [f"91975000{k:04d}" for k in range(40)], SAMPARK_SEND_RATE="5")
+        h.check("paused by itself after five refusals",
+                h.wait_for(lambda: "broadcast " + bid + ": paused" in progress(env, bid)[1], 20),
+                progress(env, bid)[1])
+        pr, out = progress(env, bid)
+        h.check("show says why", "template refused by WhatsApp (error 132001)" in out, out)
+        h.check("the refusals are counted as failed", pr["failed"] >= 5, out)
+        n = len(fake.requests)
+        time.sleep(1.5)
+        h.check("nothing more is sent while paused", len(fake.requests) <= n + 1, (n, len(fake.requests)))
+        r = cli(env, "start", bid)
+        pr, out = progress(env, bid)
+        h.check("started again, the reason is gone and it runs", r.returncode == 0 and "running" in out
+                and "template refused" not in out, out)
+        h.check("and the rest go out", h.wait_for(lambda: progress(env, bid)[0].get("queued", 1) == 0, 30),
+                progress(env, bid)[1])
+    finally:
+        env.close()
+        fake.close()
+
+
+def test_lapsed_claim_of_paused_broadcast():
+    """A sender died holding a broadcast's row (its claim lapsed) and the broadcast was paused
+    since: the next sender takes the row back into the broadcast's queue unsent, and the
+    recipient's later messages are not held behind it."""
+    env, fake = h.Env("bcw"), FakeGraph(TOKEN, PHONE_ID)
+    try:
+        phone = "919760000001"
+        csv = os.path.join(env.tmp, "one.csv")
+        with open(csv, "w") as f:
+            f.write(phone + "\n919760000002\n")
+        bid = created_id(cli(env, "create", "--template", "scheme_notice", "--param", "x", "--to", f"file={csv}"))
+        cli(env, "start", bid)
+        # What a sender that fed and claimed the row, then died, leaves behind.
+        h.psql(env.url, "WITH o AS (INSERT INTO outbound_messages (idempotency_key, recipient, kind, purpose,"
+                        " payload, state, claimed_by, claimed_until) VALUES"
+                        f" ('broadcast:{bid}:{phone}', '{phone}', 'template', 'broadcast', '{{}}', 'sending',"
+                        " 'dead-sender', now() - interval '1 second') RETURNING id)"
+                        " UPDATE broadcast_recipients r SET state = 'sending', outbound_id = o.id FROM o"
+                        f" WHERE r.broadcast_id = {bid} AND r.phone = '{phone}'")
+        cli(env, "pause", bid)
+        window_open(env, phone)
+        h.psql(env.url, "INSERT INTO outbound_messages (recipient, kind, purpose, payload) VALUES "
+                        f"('{phone}', 'text', 'conversation', $j${json.dumps(text(phone, 'आपकी शिकायत दर्ज'))}$j$)")
+        start_sender(env, fake)
+        h.check("the citizen's reply goes", h.wait_for(lambda: sent_to(fake, phone), 10))
+        h.check("and the paused broadcast's row does not", not [b for _, b in templates(fake) if b["to"] == phone])
+        state = psql_one(env, f"SELECT state || ':' || (outbound_id IS NULL) FROM broadcast_recipients"
+                              f" WHERE broadcast_id = {bid} AND phone = '{phone}'")
+        h.check("the recipient is back in the broadcast's queue", state == "queued:true", state)
+        cli(env, "start", bid)
+        h.check("and gets it once the broadcast resumes",
+                h.wait_for(lambda: len([1 for _, b in templates(fake) if b["to"] == phone]) == 1, 10))
+    finally:
+        env.close()
+        fake.close()
+
+
+def test_case_templates_count_in_daily_window():
+    """A case message sent as a template to a citizen outside their window opens a paid
+    conversation: the number enters the daily limit's window, where broadcasts see it; a
+    broadcast gets nine tenths of the limit."""
+    env, fake = h.Env("bcd"), FakeGraph(TOKEN, PHONE_ID)
+    try:
+        citizen = "919770000001"
+        body = {"messaging_product": "whatsapp", "to": citizen, "type": "template",
+                "template": {"name": "case_update", "language": {"code": "hi"}}}
+        h.psql(env.url, "INSERT INTO outbound_messages (recipient, kind, purpose, payload) VALUES "
+                        f"('{citizen}', 'template', 'case_update', $j${json.dumps(body)}$j$)")
+        start_sender(env, fake, SAMPARK_DAILY_LIMIT="1000")
+        h.check("the case template goes", h.wait_for(lambda: sent_to(fake, citizen), 10))
+        key = f"sampark:daily:{PHONE_ID}"
+        h.check("and its number is in the day's window",
+                h.wait_for(lambda: env.redis.cli("ZSCORE", key, citizen).strip() != "", 5),
+                env.redis.cli("ZRANGE", key, "0", "-1"))
+    finally:
+        env.close()
+        fake.close()
+
+
+def test_stop_after_queueing():
+    """A citizen said STOP after their broadcast message was handed to the outbox and the STOP's
+    pull-back missed it (a sender held it then, and gave it back): it is never sent, and the
+    recipient is skipped as stopped."""
+    env, fake = h.Env("bcs"), FakeGraph(TOKEN, PHONE_ID)
+    try:
+        phone = "919780000001"
+        csv = os.path.join(env.tmp, "stop.csv")
+        with open(csv, "w") as f:
+            f.write(phone + "\n")
+        bid = created_id(cli(env, "create", "--template", "scheme_notice", "--param", "x", "--to", f"file={csv}"))
+        cli(env, "start", bid)
+        h.psql(env.url, "WITH o AS (INSERT INTO outbound_messages (idempotency_key, recipient, kind, purpose,"
+                        " payload) VALUES"
+                        f" ('broadcast:{bid}:{phone}', '{phone}', 'template', 'broadcast', '{{}}') RETURNING id)"
+                        " UPDATE broadcast_recipients r SET state = 'sending', outbound_id = o.id FROM o"
+                        f" WHERE r.broadcast_id = {bid} AND r.phone = '{phone}'")
+        subscriber(env, phone, state="stopped")
+        start_sender(env, fake)
+        h.check("the recipient is skipped as stopped", h.wait_for(lambda: psql_one(
+            env, f"SELECT state || ':' || error FROM broadcast_recipients WHERE broadcast_id = {bid}") ==
+            "skipped:stopped", 10))
+        time.sleep(0.5)
+        h.check("and nothing was sent to them", not sent_to(fake, phone))
+    finally:
+        env.close()
+        fake.close()
+
+
 def main():
     return h.run_tests([test_create_refused, test_segments, test_delivery_progress_and_blocked,
-                        test_pause_and_cancel, test_daily_limit_carries_over, test_case_reply_first])
+                        test_pause_and_cancel, test_daily_limit_carries_over, test_case_reply_first,
+                        test_template_refused_pauses, test_lapsed_claim_of_paused_broadcast,
+                        test_case_templates_count_in_daily_window, test_stop_after_queueing])
 
 
 if __name__ == "__main__":

@@ -213,7 +213,7 @@ def test_join_in_hindi():
                 body_of(p))
         h.check("the row: the number, then subject · the place in the joiner's own words · age · people",
                 rows and rows[0]["title"] == t
-                and rows[0].get("description") == "हैंडपंप / पेयजल · सिमगा, वार्ड-4 · आज · 1 लोग", rows)
+                and rows[0].get("description") == "हैंडपंप / पेयजल · सिमगा, वार्ड-4 · आज · 👥 1", rows)
         h.check("the last row: no, mine is different", rows and rows[-1]["title"] == "नहीं, मेरी अलग है", rows)
         leaks = private(p, [first, "Sunita", "Verma", WORDS_HI, "दो हफ्ते"])
         h.check("privacy: no phone, name or words of the first citizen in the list", not leaks, leaks)
@@ -265,7 +265,7 @@ def test_join_in_hindi():
         rows = offered(p) or []
         h.check("two candidates, newest first", [r["title"] for r in rows] == [t2, t], rows)
         h.check("the officer's subject shows on its case, the default on the other",
-                len(rows) == 2 and rows[1].get("description") == "हैंडपंप खराब, स्कूल के पास · simga ward 4 · आज · 2 लोग"
+                len(rows) == 2 and rows[1].get("description") == "हैंडपंप खराब, स्कूल के पास · simga ward 4 · आज · 👥 2"
                 and rows[0].get("description", "").startswith("हैंडपंप / पेयजल · simga ward 4 · "), rows)
         leaks = private(p, [first, other, joiner, "Sunita", "Mohan", WORDS_HI, words, "स्कूल के पास वाला नल"])
         h.check("privacy: nothing of the three citizens in the list", not leaks, leaks)
@@ -286,7 +286,7 @@ def test_join_in_english():
                 and p["interactive"]["action"].get("button") == "See complaints", p)
         h.check("English: the row in English, the place in the joiner's own words (never another citizen's)",
                 rows and rows[0]["title"] == t
-                and rows[0].get("description") == "Hand pump / drinking water · Simga Ward No. 4 · today · 1 people", rows)
+                and rows[0].get("description") == "Hand pump / drinking water · Simga Ward No. 4 · today · 👥 1", rows)
         h.check("English: the last row: No, mine is different", rows and rows[-1]["title"] == "No, mine is different", rows)
         leaks = private(p, [first, "Sunita", "Verma", WORDS_EN, "near the school"])
         h.check("English privacy: no phone, name or words of the first citizen", not leaks, leaks)

@@ -103,6 +103,16 @@ static void fates(void **state)
     assert_int_equal(broadcast_classify(0, 0, 0), BROADCAST_COUNTED);
 }
 
+/* Broadcasts fill nine tenths of a tier; the rest is case traffic's (never refused). */
+static void daily_share(void **state)
+{
+    (void)state;
+    assert_int_equal(broadcast_daily_share(1000), 900);
+    assert_int_equal(broadcast_daily_share(100000), 90000);
+    assert_int_equal(broadcast_daily_share(3), 3); /* too small to keep a tenth */
+    assert_int_equal(broadcast_daily_share(0), 0);   /* unlimited stays unlimited */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -110,6 +120,7 @@ int main(void)
         cmocka_unit_test(csv_lines),
         cmocka_unit_test(template_check),
         cmocka_unit_test(fates),
+        cmocka_unit_test(daily_share),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

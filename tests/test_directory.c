@@ -50,6 +50,7 @@ static void base_parses(void **state)
     assert_string_equal(d->daily_at, "18:00");
     assert_string_equal(d->weekly_day, "tuesday");
     assert_non_null(strstr(d->templates_json, "\"new_case\""));
+    assert_null(d->state_json); /* optional: the export's state column is then empty */
     directory_free(d);
     directory_free(NULL);
 }
@@ -67,6 +68,7 @@ static void shipped_sample_parses(void **state)
     if (!d)
         fail_msg("%s", e.msg);
     assert_string_equal(d->code, "BLB");
+    assert_string_equal(d->state_json, "{\"en\":\"Chhattisgarh\",\"hi\":\"छत्तीसगढ़\"}");
     for (size_t i = 0; i < sizeof must / sizeof must[0]; i++) {
         size_t j;
         for (j = 0; j < d->ndepartments; j++)
@@ -91,6 +93,10 @@ static void invalid_inputs(void **state)
     } cases[] = {
         {"\"code\": \"BLB\", ", "", "district: \"code\" is missing"},
         {"\"code\": \"BLB\"", "\"code\": \"blb\"", "district.code"},
+        {"\"code\": \"BLB\"", "\"code\": \"BLB\", \"state\": {\"en\": \"Chhattisgarh\"}",
+         "district.state: needs a Hindi (\"hi\") text"},
+        {"\"code\": \"BLB\"", "\"code\": \"BLB\", \"state\": \"Chhattisgarh\"",
+         "\"state\" must be"},
         {"\"code\": \"FOOD\"", "\"code\": \"PHE\"", "duplicate department code \"PHE\""},
         {"\"919800000001\"", "\"+91 98000 00001\"", "departments[0] (PHE).officers[0]: phone"},
         {"\"919800000001\"", "\"91980000000x\"", "not a WhatsApp id"},
