@@ -312,9 +312,9 @@ static const db_stmt st_department = {"broadcast_department",
                                       "SELECT 1 FROM departments WHERE code = $1", 1};
 static const db_stmt st_insert = {
     "broadcast_insert",
-    "INSERT INTO broadcasts (template, language, params, segment, created_by)"
-    " VALUES ($1, $2, $3::jsonb, $4, $5) RETURNING id",
-    5};
+    "INSERT INTO broadcasts (template, language, params, segment, created_by, survey)"
+    " VALUES ($1, $2, $3::jsonb, $4, $5, $6) RETURNING id",
+    6};
 /* The quick replies' payloads get the broadcast's id ("broadcast:17"). */
 static const db_stmt st_components = {
     "broadcast_components",
@@ -486,8 +486,8 @@ static char *clean_params(const char *const *params, size_t nparams, char **clea
 }
 
 int broadcast_create(db *d, const char *template_name, const char *const *params, size_t nparams,
-                     const char *to, const char *created_by, FILE *report, broadcast_created *out,
-                     err *e)
+                     const char *to, const char *created_by, const char *survey, FILE *report,
+                     broadcast_created *out, err *e)
 {
     broadcast_segment seg;
     char lang[16], *templates = NULL, *components = NULL, *params_json = NULL, **phones = NULL;
@@ -508,7 +508,9 @@ int broadcast_create(db *d, const char *template_name, const char *const *params
          read_segment_file(&seg, report, &phones, &nphones, e) < 0))
         goto out;
     rc = store(
-        d, (const char *[]){template_name, lang, params_json, to, created_by ? created_by : "cli"},
+        d,
+        (const char *[]){template_name, lang, params_json, to, created_by ? created_by : "cli",
+                         survey && *survey ? survey : NULL},
         components, &seg, phones, nphones, out, e);
 out:
     broadcast_free_phones(phones, nphones);
@@ -603,7 +605,7 @@ static const db_stmt st_head = {
     " to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),"
     " COALESCE(to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), '-'),"
     " COALESCE(to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), '-'),"
-    " COALESCE(paused_reason, '')"
+    " COALESCE(paused_reason, ''), COALESCE(survey, '-')"
     " FROM broadcasts WHERE id = $1::bigint",
     1};
 /* A recipient handed to the outbox is where its outbox row is (statuses move that row); one
@@ -682,10 +684,10 @@ char *broadcast_show(db *d, const char *id, err *e)
     }
     vec_str_addf(&b,
                  "broadcast %s: %s\ntemplate   %s (%s) %s\nto         %s\ncreated    %s UTC by %s\n"
-                 "started    %s\nfinished   %s\n",
+                 "started    %s\nfinished   %s\nsurvey     %s\n",
                  PQgetvalue(h, 0, 0), PQgetvalue(h, 0, 1), PQgetvalue(h, 0, 2), PQgetvalue(h, 0, 3),
                  PQgetvalue(h, 0, 4), PQgetvalue(h, 0, 5), PQgetvalue(h, 0, 7), PQgetvalue(h, 0, 6),
-                 PQgetvalue(h, 0, 8), PQgetvalue(h, 0, 9));
+                 PQgetvalue(h, 0, 8), PQgetvalue(h, 0, 9), PQgetvalue(h, 0, 11));
     if (*PQgetvalue(h, 0, 10))
         vec_str_addf(&b, "paused     %s\n", PQgetvalue(h, 0, 10));
     for (const char *const *s = progress_states; *s; s++)
@@ -715,11 +717,12 @@ char *broadcast_list(db *d, err *e)
 #define ISO(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 #define ROW_COLUMNS                                                                                \
     "SELECT id, state, template, language, params::text, segment, created_by, " ISO(               \
-        "created_at") ", " ISO("started_at") ", " ISO("finished_at") ", paused_reason"         \
+        "created_at") ", " ISO("started_at") ", " ISO("finished_at") ", paused_reason, survey"  \
                       " FROM broadcasts"
-static const char *const row_names[] = {"id",         "state",       "template",   "language",
-                                        "params",     "segment",     "created_by", "created_at",
-                                        "started_at", "finished_at", "paused_reason"};
+static const char *const row_names[] = {"id",         "state",         "template",   "language",
+                                        "params",     "segment",       "created_by", "created_at",
+                                        "started_at", "finished_at",   "paused_reason",
+                                        "survey"};
 /* The newest 100: the list is for steering what runs now, not an archive. */
 #define LIST_MAX "100"
 static const db_stmt st_rows_one = {"broadcast_rows_one", ROW_COLUMNS " WHERE id = $1::bigint", 1};
@@ -841,4 +844,68 @@ char *broadcast_show_json(db *d, const char *id, err *e)
 char *broadcast_list_json(db *d, err *e)
 {
     return rows_json(d, db_query(d, &st_rows_all, NULL, e), 0, e);
+}
+
+/* ---- the survey a broadcast carries (migration 0029; asked by bot/survey_chat.c) ------------- */
+
+/* A recipient counts once the broadcast was handed over for them (not queued, not skipped). */
+#define SURVEY_REACHED "r.state NOT IN ('queued', 'skipped')"
+static const db_stmt st_survey_of = {
+    "broadcast_survey_of",
+    "SELECT b.survey FROM broadcasts b JOIN broadcast_recipients r ON r.broadcast_id = b.id"
+    " WHERE b.id = $1::bigint AND r.phone = $2 AND b.survey IS NOT NULL AND " SURVEY_REACHED, 2};
+/* From the few broadcasts with a survey that ran in the window to each one's row for the phone
+ * (its unique index): no index on phone alone, which every recipient row would pay for. */
+static const db_stmt st_survey_recent = {
+    "broadcast_survey_recent",
+    "SELECT b.id, b.survey FROM broadcasts b JOIN broadcast_recipients r"
+    " ON r.broadcast_id = b.id AND r.phone = $1"
+    " WHERE b.survey IS NOT NULL AND b.started_at IS NOT NULL AND (b.finished_at IS NULL"
+    " OR b.finished_at > now() - make_interval(days => $2::int)) AND " SURVEY_REACHED
+    " AND r.updated_at > now() - make_interval(days => $2::int) ORDER BY r.updated_at DESC LIMIT 1",
+    2};
+static const db_stmt st_survey_name = {
+    "broadcast_survey_name", "SELECT COALESCE(survey, '') FROM broadcasts WHERE id = $1::bigint", 1};
+
+int broadcast_survey_of(db *d, const char *id, const char *phone, char *name, size_t namesz,
+                        err *e)
+{
+    PGresult *r;
+    int found;
+    name[0] = '\0';
+    if (!is_id(id))
+        return 0;
+    if (!(r = db_query(d, &st_survey_of, (const char *[]){id, phone}, e)))
+        return -1;
+    if ((found = PQntuples(r) > 0))
+        db_copy(name, namesz, r, 0, 0);
+    PQclear(r);
+    return found;
+}
+
+int broadcast_survey_recent(db *d, const char *phone, int days, char *id, size_t idsz, char *name,
+                            size_t namesz, err *e)
+{
+    char dstr[16];
+    PGresult *r;
+    int found;
+    snprintf(dstr, sizeof dstr, "%d", days);
+    if (!(r = db_query(d, &st_survey_recent, (const char *[]){phone, dstr}, e)))
+        return -1;
+    if ((found = PQntuples(r) > 0)) {
+        db_copy(id, idsz, r, 0, 0);
+        db_copy(name, namesz, r, 0, 1);
+    }
+    PQclear(r);
+    return found;
+}
+
+int broadcast_survey_name(db *d, const char *id, char *name, size_t namesz, err *e)
+{
+    PGresult *r = one_broadcast(d, &st_survey_name, id, e);
+    if (!r)
+        return -1;
+    db_copy(name, namesz, r, 0, 0);
+    PQclear(r);
+    return name[0] ? 0 : err_set(e, ERR_USER, "broadcast %s has no survey", id);
 }

@@ -68,10 +68,11 @@ typedef struct broadcast_created {
 } broadcast_created;
 
 /* `broadcast create`: refuses an unknown template, a wrong number of parameters, an unknown
- * department, an empty segment (ERR_USER); a CSV's bad lines go to report. */
+ * department, an empty segment (ERR_USER); a CSV's bad lines go to report. survey (NULL: none)
+ * names the survey its recipients answer, already checked by the caller against the flows. */
 int broadcast_create(db *d, const char *template_name, const char *const *params, size_t nparams,
-                     const char *to, const char *created_by, FILE *report, broadcast_created *out,
-                     err *e);
+                     const char *to, const char *created_by, const char *survey, FILE *report,
+                     broadcast_created *out, err *e);
 /* start (a draft or paused one), pause (a running one), cancel (any not done or cancelled):
  * pause and cancel take back at once whatever the outbox holds unclaimed. */
 int broadcast_start(db *d, const char *id, err *e);
@@ -162,5 +163,16 @@ int broadcast_daily_share(int daily_limit);
 /* phone said STOP: its broadcast messages not yet handed to the sender leave the outbox and
  * their recipients are skipped ('stopped'). In the caller's transaction; 0 or -1. */
 int broadcast_forget_phone(db *d, const char *phone, err *e);
+
+/* The survey a broadcast carries (migration 0029). broadcast_survey_of: broadcast id's survey
+ * into name, 1 when it has one and phone was sent it; 0 when not (or id is not a number).
+ * broadcast_survey_recent: the newest broadcast with a survey sent to phone in the last days,
+ * its id and survey, 1; 0 none. broadcast_survey_name: id's survey, 0; -1 + ERR_USER for no
+ * such broadcast or one without a survey. */
+int broadcast_survey_of(db *d, const char *id, const char *phone, char *name, size_t namesz,
+                        err *e);
+int broadcast_survey_recent(db *d, const char *phone, int days, char *id, size_t idsz, char *name,
+                            size_t namesz, err *e);
+int broadcast_survey_name(db *d, const char *id, char *name, size_t namesz, err *e);
 
 #endif

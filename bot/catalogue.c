@@ -193,6 +193,10 @@ static const struct msg_def {
     [MSG_BROADCASTS_STOPPED_CASES] = {"broadcasts_stopped_cases", {NULL}, 4096},
     [MSG_BROADCASTS_RESUMED] = {"broadcasts_resumed", {NULL}, 4096},
     [MSG_BROADCASTS_ALLOWED] = {"broadcasts_allowed", {NULL}, 4096},
+    /* surveys (issue 20): said before the question is asked again */
+    [MSG_SURVEY_RETRY_RATING] = {"survey_retry_rating", {NULL}, 4096},
+    [MSG_SURVEY_RETRY_YES_NO] = {"survey_retry_yes_no", {NULL}, 4096},
+    [MSG_SURVEY_RETRY_TEXT] = {"survey_retry_text", {NULL}, 4096},
 };
 
 enum { LANG_HI, LANG_EN, LANG_HNE, NLANGS };

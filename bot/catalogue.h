@@ -172,6 +172,10 @@ typedef enum msg_id {
     MSG_BROADCASTS_STOPPED_CASES,     /* the same, with an open case: its updates still come */
     MSG_BROADCASTS_RESUMED,           /* citizen: START, their scheme updates again */
     MSG_BROADCASTS_ALLOWED,           /* citizen: START, never subscribed: broadcasts allowed */
+    /* surveys after a broadcast (issue 20): an answer that does not fit, before the question */
+    MSG_SURVEY_RETRY_RATING,          /* citizen: please pick 1 to 5 */
+    MSG_SURVEY_RETRY_YES_NO,          /* citizen: please answer yes or no */
+    MSG_SURVEY_RETRY_TEXT,            /* citizen: please type the answer in words */
     MSG_COUNT
 } msg_id;
 

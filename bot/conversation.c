@@ -27,6 +27,8 @@
 #include "session.h"
 #include "similar.h"
 #include "subscribers.h"
+#include "survey.h"
+#include "survey_chat.h"
 #include "text.h"
 #include "wa_out.h"
 #include "words.h"
@@ -537,7 +539,7 @@ static int send_out(conv *cv, const wa_message *m, size_t i, const engine_out *o
  * quick-reply button of that title), from any state. STOP ends every broadcast and says, to a
  * citizen with a case not closed, that its updates still come; START resumes only a number
  * that had stopped. The session is not touched: a draft complaint waits for its next answer.
- * 1 answered, 0 not such a message (the flow's), -1 error. */
+ * 2 STOP answered, 1 START answered, 0 not such a message (the flow's), -1 error. */
 static int stop_or_start(conv *cv, const wa_message *m, const char *lang, int in_chat,
                          conv_sink sink, void *ud, err *e)
 {
@@ -570,7 +572,7 @@ static int stop_or_start(conv *cv, const wa_message *m, const char *lang, int in
         return err_set(e, ERR_ENV, "out of memory");
     rc = send_out(cv, m, 0, &o, NULL, sink, ud, e);
     free(o.text);
-    return rc < 0 ? -1 : 1;
+    return rc < 0 ? -1 : id == MSG_BROADCASTS_RESUMED || id == MSG_BROADCASTS_ALLOWED ? 1 : 2;
 }
 
 /* Carries out the engine's actions, resuming it with their results (which may add more). */
@@ -646,6 +648,28 @@ static int hexval(int c)
     return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
+/* s packed into *af, to be saved once the transaction commits. */
+static int keep_session(const engine_session *s, unsigned loaded, after *af, err *e)
+{
+    if (!(af->blob = session_pack(s, clock_now_ms(), &af->len)))
+        return err_set(e, ERR_ENV, "out of memory packing the session");
+    af->save = 1;
+    af->base = loaded;
+    return 0;
+}
+
+/* 1 when the citizen is in the middle of a conversation: a flow question waits for an answer
+ * (the language asked, a draft's question — at the main menu, only a reply the menu takes), or
+ * one of their cases does. A plain reply then never starts a survey. */
+static int busy(const conv *cv, const engine_session *s, const wa_message *m, int idx,
+                int case_waiting)
+{
+    if (case_waiting || s->waiting || (idx >= 0 && idx != cv->flows->menu))
+        return 1;
+    return idx >= 0 && m->kind == WA_MSG_TEXT &&
+           survey_menu_answer(&cv->flows->states[idx], m->text);
+}
+
 /* One message inside an open transaction, with its session already loaded: record it, then
  * either the desk (officers, and what belongs to an existing case) or the engine and its
  * actions. Fills *af with what to do with the session once the transaction commits. */
@@ -655,7 +679,7 @@ static int step_in_tx(conv *cv, const wa_message *m, engine_session *s, int expi
     engine_ctx ctx;
     engine_result r = {0};
     inbound_info info;
-    int handled = 0, in_confirm, idx, rc = -1;
+    int handled = 0, in_confirm, idx, rc = -1, surveyed = 0;
     struct {
         conv_sink sink;
         void *ud;
@@ -713,8 +737,12 @@ static int step_in_tx(conv *cv, const wa_message *m, engine_session *s, int expi
     /* STOP and START come before everything a citizen's message may belong to — but in a live
      * helpdesk conversation "बंद" or "चालू" may be the answer to the officer's question: there
      * only the English words and a template's button count. */
-    if ((handled = stop_or_start(cv, m, s->lang, info.chat_open, sink, ud, e)) != 0)
-        return handled < 0 ? -1 : 0;
+    if ((handled = stop_or_start(cv, m, s->lang, info.chat_open, sink, ud, e)) != 0) {
+        if (handled != 2 || !survey_chat_active(s)) /* STOP ends a survey; START leaves it be */
+            return handled < 0 ? -1 : 0;
+        survey_chat_end(s);
+        return keep_session(s, loaded, af, e);
+    }
     idx = s->state[0] && !expired ? flow_state_index(cv->flows, s->state) : -1;
     in_confirm = idx >= 0 && (cv->flows->states[idx].kind == FLOW_CONFIRM ||
                               cv->flows->states[idx].kind == FLOW_INPUT ||
@@ -726,22 +754,23 @@ static int step_in_tx(conv *cv, const wa_message *m, engine_session *s, int expi
             return -1;
         handled = got > 0 ? (to_menu ? DESK_TAKEN_MENU : DESK_TAKEN) : 0;
     }
+    /* A survey a broadcast carries: its button, an answer, or a short reply soon after it. */
+    if (!handled && (surveyed = survey_chat(cv->pg, cv->flows, cv->cat, s, m, expired,
+                                            busy(cv, s, m, idx, info.case_waiting), &r, e)) < 0) {
+        engine_result_free(&r);
+        return -1;
+    }
     /* What belongs to an existing case (documents, the satisfaction answer) comes next. */
-    if (!handled && desk_citizen(&out, m, s->lang, in_confirm, info.case_waiting, &handled, e) < 0)
+    if (!handled && !surveyed &&
+        desk_citizen(&out, m, s->lang, in_confirm, info.case_waiting, &handled, e) < 0)
         return -1;
     if (handled == DESK_TAKEN)
         return 0;
-    if ((handled == DESK_TAKEN_MENU ? engine_menu(&ctx, s, &r, e)
-                                    : engine_step(&ctx, s, m, expired, &r, e)) == 0 &&
-        perform(cv, &ctx, s, m, &r, &out, sink, ud, e) == 0) {
-        if (!(af->blob = session_pack(s, clock_now_ms(), &af->len)))
-            err_set(e, ERR_ENV, "out of memory packing the session");
-        else {
-            af->save = 1;
-            af->base = loaded;
-            rc = 0;
-        }
-    }
+    if ((surveyed                     ? 0
+         : handled == DESK_TAKEN_MENU ? engine_menu(&ctx, s, &r, e)
+                                      : engine_step(&ctx, s, m, expired, &r, e)) == 0 &&
+        perform(cv, &ctx, s, m, &r, &out, sink, ud, e) == 0)
+        rc = keep_session(s, loaded, af, e);
     engine_result_free(&r);
     return rc;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "jsonfile.h"
+#include "survey.h"
 #include "text.h"
 #include "vec.h"
 
@@ -138,48 +139,75 @@ static int check_keys(struct loader *L, const char *file, const char *state, jso
     return ok;
 }
 
+int flow_text_read(json_object *o, const char *key, int required, size_t limit, flow_text *out,
+                   flow_report report, void *ud)
+{
+    static const char *const langs[] = {"hi", "en", "hne", NULL};
+    const char **slot[] = {&out->hi, &out->en, &out->hne};
+    json_object *v = get(o, key);
+    char msg[600];
+    memset(out, 0, sizeof *out);
+    if (!v) {
+        snprintf(msg, sizeof msg, "\"%s\" is missing", key);
+        if (required)
+            report(ud, msg);
+        return required ? -1 : 0;
+    }
+    if (json_object_get_type(v) != json_type_object) {
+        snprintf(msg, sizeof msg, "\"%s\" must be {\"hi\": \"...\", \"en\": \"...\"}", key);
+        report(ud, msg);
+        return -1;
+    }
+    json_object_object_foreach(v, lang, val)
+    {
+        int i = 0;
+        (void)val;
+        while (langs[i] && strcmp(langs[i], lang) != 0)
+            i++;
+        if (!langs[i]) {
+            snprintf(msg, sizeof msg, "%s: unknown field \"%s\"", key, lang);
+            report(ud, msg);
+        }
+    }
+    for (int i = 0; langs[i]; i++) {
+        json_object *t = get(v, langs[i]);
+        const char *s;
+        msg[0] = '\0';
+        if (!t) {
+            if (i < 2)
+                snprintf(msg, sizeof msg, "\"%s\" has no %s text (\"%s\")", key,
+                         i == 0 ? "Hindi" : "English", langs[i]);
+        } else if (json_object_get_type(t) != json_type_string || !*(s = json_object_get_string(t))) {
+            snprintf(msg, sizeof msg, "\"%s\".%s must be a non-empty string", key, langs[i]);
+        } else {
+            if (limit && text_utf8_chars(s) > limit)
+                snprintf(msg, sizeof msg, "\"%s\".%s is %zu characters; WhatsApp allows %zu here",
+                         key, langs[i], text_utf8_chars(s), limit);
+            *slot[i] = s;
+        }
+        if (msg[0])
+            report(ud, msg);
+    }
+    return out->hi && out->en ? 0 : -1;
+}
+
+struct text_at {
+    struct loader *L;
+    const char *file, *state;
+};
+
+static void text_problem(void *ud, const char *msg)
+{
+    struct text_at *at = ud;
+    problem(at->L, at->file, at->state, "%s", msg);
+}
+
 /* {"hi": "...", "en": "..."[, "hne": "..."]}; limit in characters (0: none). */
 static int text(struct loader *L, const char *file, const char *state, json_object *o,
                 const char *key, int required, size_t limit, flow_text *out)
 {
-    static const char *const langs[] = {"hi", "en", "hne", NULL};
-    json_object *v = get(o, key);
-    memset(out, 0, sizeof *out);
-    if (!v) {
-        if (required)
-            problem(L, file, state, "\"%s\" is missing", key);
-        return required ? -1 : 0;
-    }
-    if (json_object_get_type(v) != json_type_object) {
-        problem(L, file, state, "\"%s\" must be {\"hi\": \"...\", \"en\": \"...\"}", key);
-        return -1;
-    }
-    check_keys(L, file, state, v, key, langs);
-    for (int i = 0; langs[i]; i++) {
-        json_object *t = get(v, langs[i]);
-        const char *s;
-        if (!t) {
-            if (i < 2)
-                problem(L, file, state, "\"%s\" has no %s text (\"%s\")", key,
-                        i == 0 ? "Hindi" : "English", langs[i]);
-            continue;
-        }
-        s = json_object_get_string(t);
-        if (json_object_get_type(t) != json_type_string || !*s) {
-            problem(L, file, state, "\"%s\".%s must be a non-empty string", key, langs[i]);
-            continue;
-        }
-        if (limit && text_utf8_chars(s) > limit)
-            problem(L, file, state, "\"%s\".%s is %zu characters; WhatsApp allows %zu here", key,
-                    langs[i], text_utf8_chars(s), limit);
-        if (i == 0)
-            out->hi = s;
-        else if (i == 1)
-            out->en = s;
-        else
-            out->hne = s;
-    }
-    return out->hi && out->en ? 0 : -1;
+    struct text_at at = {L, file, state};
+    return flow_text_read(o, key, required, limit, out, text_problem, &at);
 }
 
 static const char *str_field(struct loader *L, const char *file, const char *state, json_object *o,
@@ -1123,6 +1151,38 @@ static const char *load_name(struct loader *L, const char *name)
     return copy;
 }
 
+static void survey_problem(void *ud, const char *line)
+{
+    problem(ud, NULL, NULL, "%s", line);
+}
+
+/* A survey file: checked (its problems are the set's), kept in the set; never a flow file. */
+static int load_survey(struct loader *L, const char *name, json_object *root)
+{
+    flow_set *f = L->set;
+    size_t before = L->nproblems;
+    survey *s = survey_parse(root, name, survey_problem, L), **grown;
+    if (!s) {
+        L->oom |= L->nproblems == before;
+        return 0;
+    }
+    for (size_t i = 0; i < f->nsurveys; i++)
+        if (strcmp(f->surveys[i]->name, s->name) == 0) {
+            problem(L, name, NULL, "the survey \"%s\" is also defined in %s", s->name,
+                    f->surveys[i]->file);
+            survey_free(s);
+            return 0;
+        }
+    if (!(grown = realloc(f->surveys, (f->nsurveys + 1) * sizeof *grown))) {
+        survey_free(s);
+        L->oom = 1;
+        return 0;
+    }
+    f->surveys = grown;
+    f->surveys[f->nsurveys++] = s;
+    return 0;
+}
+
 /* One file's text (NUL-terminated at text[len]): its states, or its problems. Returns 1 when it
  * was a flow file, 0 when it was not (or did not parse). */
 static int load_text(struct loader *L, const char *name, const char *text_buf, size_t len)
@@ -1134,6 +1194,8 @@ static int load_text(struct loader *L, const char *name, const char *text_buf, s
         return 0;
     }
     L->p->roots[L->p->nroots++] = root;
+    if (survey_is_file(root))
+        return load_survey(L, name, root);
     if (json_object_get_type(root) == json_type_object && !get(root, "flow") &&
         (get(root, "district") || get(root, "departments") || get(root, "messages")))
         return 0; /* the district directory and the message catalogue live here too */
@@ -1350,7 +1412,8 @@ int flow_check(const char *dir, FILE *out, err *e)
     } else {
         rc = (int)L.nproblems;
         if (!rc)
-            fprintf(out, "%s: %zu states, %zu keywords: ok\n", dir, f->nstates, f->nkeywords);
+            fprintf(out, "%s: %zu states, %zu surveys, %zu keywords: ok\n", dir, f->nstates,
+                    f->nsurveys, f->nkeywords);
     }
     flow_set_free(f);
     loader_done(&L);
@@ -1377,6 +1440,9 @@ void flow_set_free(flow_set *f)
         free(p->names);
         free(p);
     }
+    for (size_t i = 0; i < f->nsurveys; i++)
+        survey_free(f->surveys[i]);
+    free(f->surveys);
     free(f->states);
     free(f->keywords);
     free(f);

@@ -140,6 +140,10 @@ typedef struct flow_set {
     flow_keyword *keywords;
     size_t nkeywords;
     flow_text replies[FLOW_REPLY_COUNT];
+    /* The survey files ("kind": "survey", bot/survey.h), checked with the flows and reloaded
+     * with them; a broadcast names one. */
+    struct survey **surveys;
+    size_t nsurveys;
     void *priv_;
 } flow_set;
 
@@ -173,6 +177,15 @@ int flow_check(const char *dir, FILE *out, err *e);
  * a negative PCRE2 error when a bound was hit or memory ran out (the caller treats it as no
  * match: the citizen is asked again). */
 int flow_match(const flow_set *f, const flow_state *st, const char *txt);
+/* A text object {"hi": "...", "en": "..."[, "hne": "..."]} at key of o into out (pointers into o);
+ * limit in characters (0: none). Each problem — missing when required, not an object, an unknown
+ * language, a missing hi or en, an empty or too long text — goes to report as one phrase
+ * ("\"intro\" has no English text (\"en\")"); the caller says where. 0 when hi and en are
+ * there (or it is absent and not required), else -1. Surveys (survey.c) read their texts with it. */
+typedef void (*flow_report)(void *ud, const char *msg);
+struct json_object;
+int flow_text_read(struct json_object *o, const char *key, int required, size_t limit,
+                   flow_text *out, flow_report report, void *ud);
 /* The state index of a name, or -1. */
 int flow_state_index(const flow_set *f, const char *name);
 /* The text in lang ("hi", "en", "hne"), falling back to Hindi, then English. */

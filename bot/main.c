@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "broadcast.h"
+#include "survey.h"
+#include "surveys.h"
 #include "cases.h"
 #include "cases_export.h"
 #include "chat.h"
@@ -50,6 +52,8 @@ static const char usage_text[] =
     "  export --from DATE --to DATE [--out DIR]   grievances and actions as CPGRAMS-layout CSV\n"
     "  broadcast create --template NAME [--param V]... --to SEGMENT   a template broadcast\n"
     "  broadcast start|pause|cancel|show ID, broadcast list\n"
+    "  broadcast create ... --survey NAME   the survey (flows/, kind survey) that follows it\n"
+    "  survey results ID             a broadcast's survey answers as CSV\n"
     "Configuration comes from the environment; see README.md.\n";
 
 static int fail(const err *e)
@@ -450,14 +454,53 @@ static int cmd_export(const config *c, int argc, char **argv)
 
 #define MAX_PARAMS 10
 
+/* --survey NAME: one of the flows folder's surveys, or ERR_USER naming them. */
+static int check_survey(const config *c, const char *name, err *e)
+{
+    flow_set *flows = flow_set_load(c->flows_dir, e);
+    char names[1024];
+    int rc = 0;
+    if (!flows)
+        return -1;
+    if (!survey_find(flows, name)) {
+        survey_names(flows, names, sizeof names);
+        rc = err_set(e, ERR_USER, "--survey %s: no such survey in %s (the surveys: %s)", name,
+                     c->flows_dir, names);
+    }
+    flow_set_free(flows);
+    return rc;
+}
+
+/* `survey results ID`: the answers as CSV on stdout. */
+static int cmd_survey(const config *c, int argc, char **argv)
+{
+    flow_set *flows = NULL;
+    const survey *s;
+    err e = {0};
+    db *pg;
+    int rc;
+    if (argc != 3 || strcmp(argv[1], "results") != 0)
+        return usage_error("survey: expected results ID");
+    if (!(pg = db_open(c->database_url, &e)))
+        return fail(&e);
+    rc = (s = surveys_of_broadcast(pg, c->flows_dir, argv[2], &flows, &e)) &&
+                 surveys_results_csv(pg, s, argv[2], stdout, &e) == 0
+             ? 0
+             : fail(&e);
+    flow_set_free(flows);
+    db_close(pg);
+    return rc;
+}
+
 /* `broadcast create --template NAME [--param V]... --to SEGMENT` (SPEC section 13). */
-static int cmd_broadcast_create(db *pg, int argc, char **argv)
+static int cmd_broadcast_create(const config *c, db *pg, int argc, char **argv)
 {
     static const struct option opts[] = {{"template", required_argument, NULL, 't'},
                                          {"param", required_argument, NULL, 'p'},
                                          {"to", required_argument, NULL, 'o'},
+                                         {"survey", required_argument, NULL, 's'},
                                          {NULL, 0, NULL, 0}};
-    const char *tpl = NULL, *to = NULL, *params[MAX_PARAMS];
+    const char *tpl = NULL, *to = NULL, *sname = NULL, *params[MAX_PARAMS];
     size_t nparams = 0;
     broadcast_created out;
     err e = {0};
@@ -468,6 +511,8 @@ static int cmd_broadcast_create(db *pg, int argc, char **argv)
             tpl = optarg;
         else if (opt == 'o')
             to = optarg;
+        else if (opt == 's')
+            sname = optarg;
         else if (opt == 'p' && nparams < MAX_PARAMS)
             params[nparams++] = optarg;
         else
@@ -478,7 +523,9 @@ static int cmd_broadcast_create(db *pg, int argc, char **argv)
         return usage_error("broadcast create: unexpected argument '%s'", argv[optind]);
     if (!tpl || !to)
         return usage_error("broadcast create: --template NAME and --to SEGMENT are required");
-    if (broadcast_create(pg, tpl, params, nparams, to, "cli", stderr, &out, &e) < 0)
+    if (sname && check_survey(c, sname, &e) < 0)
+        return fail(&e);
+    if (broadcast_create(pg, tpl, params, nparams, to, "cli", sname, stderr, &out, &e) < 0)
         return fail(&e);
     printf("broadcast %s: %ld recipients, %ld skipped (stopped or blocked); "
            "start it with: sampark broadcast start %s\n",
@@ -503,7 +550,7 @@ static int cmd_broadcast(const config *c, int argc, char **argv)
     if (!(pg = db_open(c->database_url, &e)))
         return fail(&e);
     if (strcmp(sub, "create") == 0)
-        rc = cmd_broadcast_create(pg, argc - 1, argv + 1);
+        rc = cmd_broadcast_create(c, pg, argc - 1, argv + 1);
     else if (strcmp(sub, "list") == 0)
         rc = (text = broadcast_list(pg, &e)) ? 0 : -1;
     else if (strcmp(sub, "show") == 0)
@@ -627,6 +674,8 @@ int main(int argc, char **argv)
         rc = cmd_broadcast(c, argc - 1, argv + 1);
     else if (strcmp(argv[1], "export") == 0)
         rc = cmd_export(c, argc - 1, argv + 1);
+    else if (strcmp(argv[1], "survey") == 0)
+        rc = cmd_survey(c, argc - 1, argv + 1);
     else if (strcmp(argv[1], "roster") == 0)
         rc = cmd_roster(c, argc - 1, argv + 1);
     else if (strcmp(argv[1], "scheduler") == 0 || strcmp(argv[1], "digest") == 0)

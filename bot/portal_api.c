@@ -875,6 +875,7 @@ void portal_api(portal_thread *t, const portal_user *u, const portal_request *rq
 {
     const char *path = rq->path;
     if (strcmp(path, "/api/broadcast-templates") == 0 ||
+        strcmp(path, "/api/broadcast-surveys") == 0 ||
         (strncmp(path, "/api/broadcasts", 15) == 0 && (!path[15] || path[15] == '/')))
         return portal_broadcasts(t, u, rq, rs);
     if (rq->post) {

@@ -10,6 +10,8 @@
 #include "broadcast.h"
 #include "portal_api.h"
 #include "portal_auth.h"
+#include "survey.h"
+#include "surveys.h"
 #include "text.h"
 
 #define PARAMS_MAX  16
@@ -93,21 +95,50 @@ static int params_field(json_object *o, const char **params, size_t *n, portal_r
     return 0;
 }
 
-/* The body's fields: only template, params and to; to a segment the portal may use. */
-static int create_fields(json_object *o, char *tpl, size_t tplsz, char *to, size_t tosz,
-                         const char **params, size_t *nparams, portal_response *rs)
+/* "survey" (optional, "" none): one of the flows folder's surveys, or 400 naming them. */
+static int survey_field(portal_thread *t, json_object *o, char *name, size_t n,
+                        portal_response *rs)
+{
+    err e = {0};
+    flow_set *flows;
+    char names[1024];
+    int rc = 0;
+    if (portal_api_string(o, "survey", 0, name, n, rs) < 0)
+        return -1;
+    if (!name[0])
+        return 0;
+    if (!(flows = flow_set_load(t->cfg->flows_dir, &e))) {
+        portal_error(rs, 503, "surveys: %s", e.msg);
+        return -1;
+    }
+    if (!survey_find(flows, name)) {
+        survey_names(flows, names, sizeof names);
+        portal_error(rs, 400, "survey: no such survey (the surveys: %s)", names);
+        rc = -1;
+    }
+    flow_set_free(flows);
+    return rc;
+}
+
+/* The body's fields: only template, params, to and survey; to a segment the portal may use. */
+static int create_fields(portal_thread *t, json_object *o, char *tpl, size_t tplsz, char *to,
+                         size_t tosz, char *sname, size_t snamesz, const char **params,
+                         size_t *nparams, portal_response *rs)
 {
     broadcast_segment seg;
     err e = {0};
     json_object_object_foreach(o, field, val) {
         (void)val;
-        if (strcmp(field, "template") && strcmp(field, "params") && strcmp(field, "to")) {
-            portal_error(rs, 400, "%.40s: unknown field (template, params, to)", field);
+        if (strcmp(field, "template") && strcmp(field, "params") && strcmp(field, "to") &&
+            strcmp(field, "survey")) {
+            portal_error(rs, 400, "%.40s: unknown field (template, params, to, survey)", field);
             return -1;
         }
     }
     if (portal_api_string(o, "template", 1, tpl, tplsz, rs) < 0 ||
-        params_field(o, params, nparams, rs) < 0 || portal_api_string(o, "to", 1, to, tosz, rs) < 0)
+        params_field(o, params, nparams, rs) < 0 ||
+        portal_api_string(o, "to", 1, to, tosz, rs) < 0 ||
+        survey_field(t, o, sname, snamesz, rs) < 0)
         return -1;
     if (broadcast_parse_segment(to, &seg, &e) < 0) {
         portal_error(rs, 400, "to: %s", strncmp(e.msg, "--to ", 5) == 0 ? e.msg + 5 : e.msg);
@@ -141,7 +172,7 @@ static void detail(portal_thread *t, const char *id, unsigned status, portal_res
 static void create(portal_thread *t, const portal_user *u, const portal_request *rq,
                    portal_response *rs)
 {
-    char tpl[128], to[300], actor[48];
+    char tpl[128], to[300], actor[48], sname[128];
     const char *params[PARAMS_MAX];
     size_t nparams;
     broadcast_created out;
@@ -149,10 +180,11 @@ static void create(portal_thread *t, const portal_user *u, const portal_request 
     json_object *o = portal_auth_body(rq, rs);
     if (!o)
         return;
-    if (create_fields(o, tpl, sizeof tpl, to, sizeof to, params, &nparams, rs) < 0)
+    if (create_fields(t, o, tpl, sizeof tpl, to, sizeof to, sname, sizeof sname, params, &nparams,
+                      rs) < 0)
         goto out;
     snprintf(actor, sizeof actor, "web:%s", u->phone);
-    if (broadcast_create(t->pg, tpl, params, nparams, to, actor, stderr, &out, &e) < 0) {
+    if (broadcast_create(t->pg, tpl, params, nparams, to, actor, sname, stderr, &out, &e) < 0) {
         if (e.kind == ERR_USER)
             create_refused(t->pg, &e, rs);
         else
@@ -199,6 +231,40 @@ static void templates(portal_thread *t, portal_response *rs)
     portal_json(rs, 200, o);
 }
 
+/* GET /api/broadcast-surveys: {"surveys": [{name, questions: [{id, type, text: {hi, en}}]}]}. */
+static void surveys(portal_thread *t, portal_response *rs)
+{
+    err e = {0};
+    flow_set *flows = flow_set_load(t->cfg->flows_dir, &e);
+    json_object *o, *list;
+    if (!flows)
+        return portal_error(rs, 503, "surveys: %s", e.msg);
+    o = json_object_new_object();
+    list = json_object_new_array();
+    for (size_t i = 0; i < flows->nsurveys; i++)
+        json_object_array_add(list, surveys_describe(flows->surveys[i]));
+    json_object_object_add(o, "surveys", list);
+    flow_set_free(flows);
+    portal_json(rs, 200, o);
+}
+
+/* GET /api/broadcasts/{id}/survey: the answers' distribution, free text included — the collector
+ * and nodal roles, the only ones here, may read every case's words too. */
+static void results(portal_thread *t, const char *id, portal_response *rs)
+{
+    err e = {0};
+    flow_set *flows = NULL;
+    const survey *s = surveys_of_broadcast(t->pg, t->cfg->flows_dir, id, &flows, &e);
+    char *json = s ? surveys_results_json(t->pg, s, id, 1, &e) : NULL;
+    flow_set_free(flows);
+    if (json)
+        return portal_api_json_text(rs, json);
+    if (e.kind == ERR_USER)
+        portal_error(rs, 404, "%s", e.msg);
+    else
+        portal_api_db_failed(rs, "survey results", &e);
+}
+
 static void list(portal_thread *t, portal_response *rs)
 {
     err e = {0};
@@ -220,16 +286,24 @@ void portal_broadcasts(portal_thread *t, const portal_user *u, const portal_requ
     }
     if (strcmp(rq->path, "/api/broadcast-templates") == 0)
         return rq->post ? portal_error(rs, 404, "no such API route") : templates(t, rs);
+    if (strcmp(rq->path, "/api/broadcast-surveys") == 0)
+        return rq->post ? portal_error(rs, 404, "no such API route") : surveys(t, rs);
     if (!*rest)
         return rq->post ? create(t, u, rq, rs) : list(t, rs);
     rest++; /* past the '/' */
     slash = strchr(rest, '/');
     idlen = slash ? (size_t)(slash - rest) : strlen(rest);
-    if (!idlen || idlen >= sizeof id || (slash && strchr(slash + 1, '/')) || rq->post != !!slash) {
+    if (!idlen || idlen >= sizeof id || (slash && strchr(slash + 1, '/'))) {
         portal_error(rs, 404, "no such API route");
         return;
     }
     snprintf(id, sizeof id, "%.*s", (int)idlen, rest);
+    if (!rq->post && slash && strcmp(slash + 1, "survey") == 0)
+        return results(t, id, rs);
+    if (rq->post != !!slash) {
+        portal_error(rs, 404, "no such API route");
+        return;
+    }
     if (slash)
         return steer(t, id, slash + 1, rs);
     detail(t, id, 200, rs);

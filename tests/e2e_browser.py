@@ -18,6 +18,20 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 BROWSER_DIR = os.path.join(HERE, "browser")
 
 
+def seed_survey(env):
+    """Broadcast 90, done, with the pmay_feedback survey and answers from three villages."""
+    h.psql(env.url, "INSERT INTO broadcasts (id, template, language, segment, state, survey, created_at) VALUES "
+                    "(90, 'scheme_update', 'hi', 'subscribers', 'done', 'pmay_feedback', now() - interval '2 days')")
+    for i, (village, rating, yes, text) in enumerate((("सिमगा", "4", "yes", "सड़क भी बनवाइए"), ("सिमगा", "5", "yes", None),
+                                                      ("Kasdol, ward 5", "2", "no", "Installment is late"),
+                                                      ("", "4", "no", None))):
+        phone = f"9197000090{i:02d}"
+        for q, v in (("process", rating), ("installment", yes), ("suggestion", text)):
+            if v:
+                h.psql(env.url, "INSERT INTO survey_answers (broadcast_id, phone, question, value, village) VALUES "
+                                f"(90, '{phone}', '{q}', '{v}', '{village}')")
+
+
 def test_portal_in_chromium():
     missing = [w for w, ok in (("node", shutil.which("node")), ("/usr/bin/chromium", os.access("/usr/bin/chromium", os.X_OK)),
                                ("tests/browser/node_modules/playwright-core",
@@ -28,6 +42,7 @@ def test_portal_in_chromium():
     with p.portal_env("pbrowser") as (env, fake):
         p.load_cases(env)
         p.seed_subscribers(env)  # the broadcasts view: a village with subscribers
+        seed_survey(env)  # a finished broadcast with survey answers: the distribution
         p.seed_helpdesk(env)  # the helpdesk view: a roster for today and conversations in every state
         p.window(env, *[p.citizen_of(c[0]) for c in p.CASES])
         h.psql(env.url, "INSERT INTO case_events (case_id, kind, actor) SELECT id, 'transferred', "

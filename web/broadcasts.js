@@ -1,10 +1,12 @@
 // broadcasts.js — the Broadcasts view (SPEC section 13), for the collector and nodal roles only:
 // the list with each broadcast's progress, the form that creates one (a template of the
 // directory, its parameters named from it, a segment), start / pause / cancel, and one
-// broadcast's page with its failure and skip reasons. The server decides (bot/broadcast.c); this
-// page only asks. Every text goes in with textContent (dom.js).
+// broadcast's page with its failure and skip reasons and, when a survey follows it, the answers'
+// distribution per question and village with what citizens wrote (the collector and nodal roles
+// may read citizens' words, as they read every case). The server decides (bot/broadcast.c,
+// bot/surveys.c); this page only asks. Every text goes in with textContent (dom.js).
 import { el } from "./dom.js";
-import { t, when } from "./i18n.js";
+import { currentLang, t, when } from "./i18n.js";
 
 const COUNTS = ["queued", "sent", "delivered", "read", "failed", "skipped"];
 // What each state allows (bot/broadcast.c's broadcast_start/pause/cancel).
@@ -63,7 +65,13 @@ function segmentInputs() {
   return { nodes: [el("label", {}, t("bc.segment"), kind), valueLabel, daysLabel], to };
 }
 
-function createForm(templates, ctx, after) {
+// The survey that follows the broadcast: none, or one of the flows folder's surveys.
+function surveySelect(surveys) {
+  return el("select", { id: "bc-survey", name: "survey" }, el("option", { value: "" }, t("bc.noSurvey")),
+    surveys.map((s) => el("option", { value: s.name }, `${s.name} (${s.questions.length})`)));
+}
+
+function createForm(templates, surveys, ctx, after) {
   const sel = el("select", { id: "bc-template", name: "template" },
     templates.map((tp) => el("option", { value: tp.name }, `${tp.name} (${tp.language})`)));
   const params = el("div", { id: "bc-params" });
@@ -75,13 +83,16 @@ function createForm(templates, ctx, after) {
   sel.addEventListener("change", paintParams);
   paintParams();
   const seg = segmentInputs();
+  const survey = surveySelect(surveys);
   const msg = el("p", { id: "bc-msg", role: "status" });
   const form = el("form", { id: "bc-form", class: "card" },
     el("h2", {}, t("bc.new")), el("label", {}, t("bc.template"), sel), params, ...seg.nodes,
+    el("label", {}, t("bc.survey"), survey),
     el("p", { class: "hint" }, t("bc.draftHint")), el("button", { id: "bc-create" }, t("bc.create")), msg);
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const body = { template: sel.value, params: [...params.querySelectorAll("input")].map((i) => i.value), to: seg.to() };
+    if (survey.value) body.survey = survey.value;
     const r = await ctx.post("/api/broadcasts", body);
     if (r.status === 401) return;
     if (r.status !== 201) { msg.className = "error"; msg.textContent = `${t("error")}: ${r.data.error || r.status}`; return; }
@@ -111,6 +122,48 @@ function reasons(title, id, list) {
     el("li", {}, `${r.code ? `${r.code} ` : ""}${t(`bc.why.${r.reason}`) === `bc.why.${r.reason}` ? r.reason : t(`bc.why.${r.reason}`)}: ${r.count}`))));
 }
 
+// ---- a broadcast's survey --------------------------------------------------------------------------
+
+// "1 ⭐ 2 · 2 ⭐ 0 ..." headings: an answer as the reader says it.
+function answerName(q, a) {
+  return q.type === "rating" ? `${a} ⭐` : q.type === "yes_no" ? t(`sv.${a}`) : t("sv.text");
+}
+
+// One bar per answer, its count and share of the question's answers.
+function bars(q) {
+  const keys = Object.keys(q.counts);
+  return el("table", { class: "sv-bars" }, el("tbody", {}, keys.map((a) => el("tr", { "data-answer": a },
+    el("th", { scope: "row" }, answerName(q, a)),
+    el("td", {}, el("progress", { max: String(q.total || 1), value: String(q.counts[a]) })),
+    el("td", { class: "num" }, String(q.counts[a]))))));
+}
+
+function byVillage(q) {
+  if (!q.villages.length) return null;
+  const keys = Object.keys(q.counts);
+  return el("details", {}, el("summary", {}, t("sv.byVillage")), el("div", { class: "scroll" },
+    el("table", { class: "sv-villages" },
+      el("thead", {}, el("tr", {}, el("th", {}, t("sv.village")),
+        keys.map((a) => el("th", { class: "num" }, answerName(q, a))), el("th", { class: "num" }, t("sv.total")))),
+      el("tbody", {}, q.villages.map((v) => el("tr", {}, el("td", {}, v.village || t("sv.unknown")),
+        keys.map((a) => el("td", { class: "num" }, String(v.counts[a]))), el("td", { class: "num" }, String(v.total))))))));
+}
+
+function texts(q) {
+  if (!q.texts || !q.texts.length) return null;
+  return el("details", {}, el("summary", {}, t("sv.texts")), el("ul", { class: "sv-texts" },
+    q.texts.map((x) => el("li", {}, el("q", {}, x.text), " — ", x.village || t("sv.unknown"), ", ", when(x.answered_at)))));
+}
+
+function surveyResults(s) {
+  const lang = currentLang() === "hi" ? "hi" : "en";
+  return el("section", { id: "sv-results", class: "card", "data-survey": s.survey },
+    el("h2", {}, `${t("sv.title")}: ${s.survey}`),
+    s.questions.map((q) => el("div", { class: "sv-question", "data-id": q.id },
+      el("h3", {}, q.text[lang]), el("p", { class: "hint" }, `${q.total} ${t("sv.answers")}`),
+      q.total ? [bars(q), byVillage(q), texts(q)] : el("p", {}, t("sv.none")))));
+}
+
 function detail(b, ctx, again) {
   const p = b.progress;
   return el("section", { id: "bc-detail", "data-id": b.id, class: "card" },
@@ -118,7 +171,8 @@ function detail(b, ctx, again) {
     el("dl", { class: "fields" }, [["bc.template", `${b.template} (${b.language})`],
       ["bc.params", (b.params || []).join(" · ") || "—"], ["bc.segment", segment(b.segment)],
       ["bc.createdBy", b.created_by], ["bc.createdAt", when(b.created_at)],
-      ["bc.startedAt", when(b.started_at) || "—"], ["bc.finishedAt", when(b.finished_at) || "—"]]
+      ["bc.startedAt", when(b.started_at) || "—"], ["bc.finishedAt", when(b.finished_at) || "—"],
+      ["bc.survey", b.survey || "—"]]
       .flatMap(([k, v]) => [el("dt", {}, t(k)), el("dd", {}, v)])),
     progress(p),
     el("table", { id: "bc-counts" }, el("tbody", {}, COUNTS.map((k) =>
@@ -132,15 +186,18 @@ function detail(b, ctx, again) {
 export async function renderBroadcasts(view, id, ctx) {
   view.replaceChildren(el("p", {}, t("loading")));
   const again = () => renderBroadcasts(view, id, ctx);
-  const [list, tpl, one] = await Promise.all([ctx.get("/api/broadcasts"), ctx.get("/api/broadcast-templates"),
-    id ? ctx.get(`/api/broadcasts/${id}`) : null]);
-  if ([list, tpl, one].some((r) => r && r.status === 401)) return;
+  const [list, tpl, one, surveys] = await Promise.all([ctx.get("/api/broadcasts"),
+    ctx.get("/api/broadcast-templates"), id ? ctx.get(`/api/broadcasts/${id}`) : null,
+    ctx.get("/api/broadcast-surveys")]);
+  if ([list, tpl, one, surveys].some((r) => r && r.status === 401)) return;
   const bad = [list, tpl, one].find((r) => r && r.status !== 200);
   if (bad) return view.replaceChildren(ctx.errorBox(bad.data, bad.status));
+  const answers = one && one.data.survey ? await ctx.get(`/api/broadcasts/${id}/survey`) : null;
   const created = (b) => { location.hash = `#/broadcasts/${b.id}`; };
   view.replaceChildren(el("section", { id: "broadcasts" },
     el("h1", {}, t("broadcasts")),
     one ? detail(one.data, ctx, again) : null,
+    answers && answers.status === 200 ? surveyResults(answers.data) : null,
     el("h2", {}, t("bc.all")), listTable(list.data.broadcasts || [], ctx, again),
-    createForm(tpl.data.templates || [], ctx, created)));
+    createForm(tpl.data.templates || [], surveys.status === 200 ? surveys.data.surveys : [], ctx, created)));
 }

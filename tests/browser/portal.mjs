@@ -284,9 +284,9 @@ try {
   await login(bc, COLLECTOR);
   await bc.click("#nav-broadcasts");
   await bc.waitForSelector("#bc-form");
-  check("broadcasts: none yet, the form offers the directory's templates",
+  check("broadcasts: the form offers the directory's templates and the surveys",
     (await bc.$$eval("#bc-template option", (os) => os.map((o) => o.value))).join() === "scheme_update,scheme_notice" &&
-    await bc.isVisible("#bc-none"));
+    (await bc.$$eval("#bc-survey option", (os) => os.map((o) => o.value))).join() === ",pmay_feedback");
   await bc.selectOption("#bc-template", "scheme_update");
   const labels = await bc.$$eval("#bc-params label", (ls) => ls.map((l) => l.firstChild.textContent));
   check("broadcasts: the parameter inputs are named from the template", labels.join() === "scheme,village", labels);
@@ -294,8 +294,13 @@ try {
   await bc.fill("#bc-param-1", "सिमगा");
   await bc.selectOption("#bc-kind", "village");
   await bc.fill("#bc-value", "सिमगा");
+  await bc.selectOption("#bc-survey", "pmay_feedback");
   await bc.click("#bc-create");
   await bc.waitForSelector("#bc-detail");
+  await bc.waitForSelector("#sv-results");
+  check("broadcasts: created with the survey chosen, its answers section empty so far",
+    (await bc.textContent("#bc-detail")).includes("pmay_feedback") &&
+    (await bc.$$("#sv-results .sv-question")).length === 3 && (await bc.textContent("#sv-results")).includes("No answer yet."));
   const made = await bc.evaluate(() => ({
     id: document.getElementById("bc-detail").dataset.id,
     rows: [...document.querySelectorAll("#bc-table tbody tr")].map((r) => r.dataset.id),
@@ -304,17 +309,17 @@ try {
     text: document.getElementById("bc-detail").textContent,
   }));
   check("broadcasts: created to a village, shown and in the list (2 queued, the one who said STOP skipped)",
-    made.rows.join() === made.id && /queued2/.test(made.counts) && /skipped1/.test(made.counts) &&
+    made.rows.join() === `90,${made.id}` && /queued2/.test(made.counts) && /skipped1/.test(made.counts) &&
     /said STOP: 1/.test(made.skipped) && made.text.includes(`web:${COLLECTOR}`) && made.text.includes("Village: सिमगा"), made);
   await shot(bc, "broadcasts");
   await bc.click("#lang");
   await bc.waitForFunction(() => document.documentElement.lang === "hi" && document.querySelector("#broadcasts h1")?.textContent === "प्रसारण");
   await bc.waitForSelector("#bc-detail");
-  const hiBc = await bc.evaluate(() => ({
-    state: document.querySelector("#bc-table .status").textContent,
+  const hiBc = await bc.evaluate((id) => ({
+    state: document.querySelector(`#bc-table tr[data-id="${id}"] .status`).textContent,
     start: document.querySelector("#bc-table button[data-verb=start]").textContent,
     form: document.querySelector("#bc-form h2").textContent,
-  }));
+  }), made.id);
   check("broadcasts in Hindi: the state, the buttons and the form in Hindi",
     hiBc.state === "मसौदा" && hiBc.start === "शुरू करें" && hiBc.form === "नया प्रसारण", hiBc);
   await shot(bc, "broadcasts-hi");
@@ -355,6 +360,22 @@ try {
   await phone.waitForSelector("#bc-table tbody tr");
   check("phone (360 px): the broadcasts list and form fit", await noOverflow(phone) && await phone.isVisible("#bc-form"));
   await shot(phone, "phone-broadcasts");
+  await phone.goto(`${base}/portal/#/broadcasts/90`);
+  await phone.waitForSelector("#sv-results .sv-bars");
+  const sv = await phone.evaluate(() => ({
+    questions: [...document.querySelectorAll("#sv-results .sv-question")].map((q) => q.dataset.id),
+    four: document.querySelector('.sv-question[data-id=process] tr[data-answer="4"]')?.textContent,
+    yes: document.querySelector('.sv-question[data-id=installment] tr[data-answer="yes"]')?.textContent,
+    villages: document.querySelector(".sv-question[data-id=process] .sv-villages")?.textContent,
+    texts: document.querySelector(".sv-question[data-id=suggestion] .sv-texts")?.textContent,
+  }));
+  check("phone (360 px): a broadcast's survey distribution per question, per village and the written answers",
+    sv.questions.join() === "process,installment,suggestion" && sv.four === "4 ⭐2" && sv.yes === "Yes2" &&
+    sv.villages.includes("Kasdol, ward 5") && sv.villages.includes("(village not known)") &&
+    sv.texts.includes("Installment is late") && await noOverflow(phone), sv);
+  await phone.evaluate(() => document.querySelectorAll("#sv-results details").forEach((d) => { d.open = true; }));
+  check("phone (360 px): the distribution fits with its tables open", await noOverflow(phone));
+  await shot(phone, "phone-survey");
   // The same two pages in Hindi at 360 px: Devanagari in the served font, nothing wider than the screen.
   await phone.click("#lang");
   await phone.waitForFunction(() => document.documentElement.lang === "hi" && document.querySelector("#broadcasts h1")?.textContent === "प्रसारण");
@@ -362,6 +383,15 @@ try {
   check("phone (360 px), Hindi: the broadcasts fit, in the served Devanagari font", await noOverflow(phone) &&
     await phone.evaluate(() => [...document.fonts].some((f) => f.family.replace(/"/g, "") === "Noto Sans Devanagari" && f.status === "loaded")));
   await shot(phone, "phone-broadcasts-hi");
+  await phone.goto(`${base}/portal/#/broadcasts/90`);
+  await phone.waitForSelector("#sv-results .sv-bars");
+  await phone.evaluate(() => document.querySelectorAll("#sv-results details").forEach((d) => { d.open = true; }));
+  check("phone (360 px), Hindi: the survey's questions and answers in Hindi, fitting",
+    (await phone.textContent("#sv-results h2")).startsWith("सर्वे के जवाब") &&
+    (await phone.textContent(".sv-question[data-id=installment] h3")).startsWith("क्या पहली किस्त") &&
+    (await phone.textContent('.sv-question[data-id=installment] tr[data-answer="no"] th')) === "नहीं" &&
+    await noOverflow(phone));
+  await shot(phone, "phone-survey-hi");
   await phone.click("#nav-helpdesk");
   await phone.waitForSelector("#open-table tbody tr");
   check("phone (360 px), Hindi: the helpdesk fits", await noOverflow(phone) &&
