@@ -389,6 +389,18 @@ static void cut(const char *s, int max, char *value, size_t valuesz)
     value[i] = '\0';
 }
 
+/* 1 when text is a tracking number and nothing else ("BLB-2026-000123", "blb 2026 000123."),
+ * its year 2000-2199: not a phone number after a word ("call 9811127701" reads as CALL-9811-...). */
+static int only_tracking(const char *text)
+{
+    char track[32];
+    const char *start, *end, *year;
+    if (!officer_find_tracking(text, track, &start, &end) || !(year = strchr(track, '-')))
+        return 0;
+    return (strncmp(year + 1, "20", 2) == 0 || strncmp(year + 1, "21", 2) == 0) &&
+           start == text + strspn(text, " \t\r\n") && end[strspn(end, " \t\r\n.!?")] == '\0';
+}
+
 /* A typed yes or no to q: "yes"/"no" into value, 1; else 0. */
 static int yes_no_typed(const char *text, char *value, size_t valuesz)
 {
@@ -404,14 +416,13 @@ static int yes_no_typed(const char *text, char *value, size_t valuesz)
 survey_verdict survey_answer(const survey_question *q, const survey_input *in, char *value,
                              size_t valuesz)
 {
-    char track[32];
     size_t words;
     value[0] = '\0';
     if (in->reply_id)
         return tapped(q, in->broadcast, in->reply_id, value, valuesz);
     if (!in->text || in->media)
         return SURVEY_LEAVE; /* a photo, a voice note, a location: the desk's or the flow's */
-    if (officer_find_tracking(in->text, track, NULL, NULL))
+    if (only_tracking(in->text))
         return SURVEY_LEAVE; /* a tracking number: the lookup's */
     if (q->type == SURVEY_TEXT) {
         size_t start = strspn(in->text, " \t\r\n");

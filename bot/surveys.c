@@ -9,6 +9,7 @@
 
 #include "broadcast.h"
 #include "cases_query.h"
+#include "text.h"
 
 static const db_stmt st_answer = {
     "surveys_answer",
@@ -31,8 +32,19 @@ static const db_stmt st_texts = {
     "SELECT question, village, value,"
     " to_char(answered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
     " FROM survey_answers WHERE broadcast_id = $1::bigint AND question = ANY ($2::text[])"
-    " ORDER BY answered_at DESC, phone LIMIT $3::int",
+    " AND value <> '' ORDER BY answered_at DESC, phone LIMIT $3::int",
     3};
+/* Retention (SAMPARK_RETENTION_DAYS): answers older than $2 days before the clock $1 (ms) lose
+ * the phone (a random stand-in keeps the rows apart) and a written answer's words; a rating and a
+ * yes/no stay for the results, with the village. At most 5000 rows a pass. */
+static const db_stmt st_forget = {
+    "surveys_forget",
+    "UPDATE survey_answers SET phone = 'anon:' || md5(random()::text || clock_timestamp()::text),"
+    " value = CASE WHEN value IN ('1', '2', '3', '4', '5', 'yes', 'no') THEN value ELSE '' END"
+    " WHERE ctid IN (SELECT ctid FROM survey_answers WHERE phone NOT LIKE 'anon:%'"
+    " AND answered_at < to_timestamp($1::double precision / 1000) - $2::int * interval '1 day'"
+    " LIMIT 5000)",
+    2};
 
 int surveys_answer(db *d, const char *bid, const char *phone, const char *qid, const char *value,
                    const char *village, const char *block, err *e)
@@ -77,6 +89,11 @@ PGresult *surveys_counts(db *d, const survey *s, const char *bid, err *e)
     PGresult *r = arr ? db_query(d, &st_counts, (const char *[]){bid, arr}, e) : NULL;
     free(arr);
     return r;
+}
+
+int surveys_forget(db *d, const char *now_ms, const char *days, err *e)
+{
+    return db_exec(d, &st_forget, (const char *[]){now_ms, days}, e);
 }
 
 PGresult *surveys_texts(db *d, const survey *s, const char *bid, int limit, err *e)
@@ -196,7 +213,11 @@ static json_object *texts_json(const PGresult *t, const survey_question *q)
             continue;
         one = json_object_new_object();
         json_object_object_add(one, "village", json_object_new_string(PQgetvalue(t, i, 1)));
-        json_object_object_add(one, "text", json_object_new_string(PQgetvalue(t, i, 2)));
+        char *words = strdup(PQgetvalue(t, i, 2));
+        if (words) /* a phone or account number written into an answer is masked */
+            text_mask_numbers(words);
+        json_object_object_add(one, "text", json_object_new_string(words ? words : ""));
+        free(words);
         json_object_object_add(one, "answered_at", json_object_new_string(PQgetvalue(t, i, 3)));
         json_object_array_add(list, one);
     }

@@ -24,6 +24,10 @@ PGresult *surveys_counts(db *d, const survey *s, const char *bid, err *e);
  * answered_at ISO UTC). */
 PGresult *surveys_texts(db *d, const survey *s, const char *bid, int limit, err *e);
 
+/* Retention (the scheduler's pass, SAMPARK_RETENTION_DAYS): answers older than days before the
+ * clock now_ms lose the phone and a written answer's words; ratings and yes/no stay counted. */
+int surveys_forget(db *d, const char *now_ms, const char *days, err *e);
+
 /* ---- results (the CLI's CSV, the portal's distribution)
  * ------------------------------------------ */
 

@@ -141,9 +141,9 @@ def english_by_the_button(env, fake, port, bid):
     said = sub.step(port, fake, EN, reply_id=f"sv:{bid}:process:4")
     h.check("en: the option of a question already answered is asked again", "*Yes* or *No*" in said, said)
     said = sub.step(port, fake, EN, reply_id=f"sv:{bid}:installment:no")
-    said = sub.step(port, fake, EN, text="Build more roads")
+    said = sub.step(port, fake, EN, text="Build more roads, call 9811127701")
     h.check("en: thanks in English, and how to file a complaint", THANKS_EN in said and HINT_EN in said, said)
-    h.check("en: stored", answers(env, EN) == "installment=no@Kasdol;process=2@Kasdol;suggestion=Build more roads@Kasdol",
+    h.check("en: stored", answers(env, EN) == "installment=no@Kasdol;process=2@Kasdol;suggestion=Build more roads, call 9811127701@Kasdol",
             answers(env, EN))
 
 
@@ -247,9 +247,10 @@ def portal(env, fake, port, bid):
             and qs["installment"]["counts"] == {"yes": 1, "no": 1}
             and qs["process"]["text"]["hi"].startswith("आवास"), (st, b))
     vill = {v["village"]: v for v in qs.get("suggestion", {}).get("villages", [])}
-    h.check("portal: per village, and the free text for the collector",
+    h.check("portal: per village, and the free text for the collector, phone numbers masked",
             vill.get("Kasdol", {}).get("total") == 1 and qs["suggestion"]["counts"] == {"text": 2}
-            and {t["text"] for t in qs["suggestion"]["texts"]} == {"Build more roads", "सड़क भी बनवाइए, \"पक्की\""},
+            and {t["text"] for t in qs["suggestion"]["texts"]}
+            == {"Build more roads, call XXXXXXXXXX", "सड़क भी बनवाइए, \"पक्की\""},
             qs.get("suggestion"))
     st, r = phe.get_json(f"/api/broadcasts/{bid}/survey")
     h.check("portal: an officer gets 403", st == 403, (st, r))

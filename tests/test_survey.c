@@ -144,7 +144,8 @@ static void typed_ratings(void **state)
     assert_int_equal(typed(SURVEY_RATING, "4 out of 5", v), SURVEY_ASK_AGAIN);
     /* a tracking number is the lookup's */
     assert_int_equal(typed(SURVEY_RATING, "BLB-2026-000123", v), SURVEY_LEAVE);
-    assert_int_equal(typed(SURVEY_TEXT, "meri shikayat blb-2026-000123", v), SURVEY_LEAVE);
+    assert_int_equal(typed(SURVEY_TEXT, " blb 2026 000123. ", v), SURVEY_LEAVE);
+    assert_int_equal(typed(SURVEY_TEXT, "call 9811127701", v), SURVEY_ANSWERED);
     assert_int_equal(typed(SURVEY_RATING, "bahut accha", v), SURVEY_ASK_AGAIN);
     assert_int_equal(typed(SURVEY_RATING, "हमारे गांव में पानी नहीं आता", v), SURVEY_LEAVE);
 }
