@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "broadcast.h"
+#include "place.h"
 #include "subscribers.h"
 #include "survey.h"
 #include "surveys.h"
@@ -137,7 +138,10 @@ static int store(db *pg, const survey *sv, const char *bid, size_t qi, const cha
     subscriber sub;
     if (subscribers_get(pg, phone, &sub, e) < 0)
         return -1;
-    return surveys_answer(pg, bid, phone, sv->q[qi].id, value, sub.village, sub.block, e);
+    if (!sub.village_key[0] && sub.village[0])
+        place_key(sub.village, sub.village_key, sizeof sub.village_key);
+    return surveys_answer(pg, bid, phone, sv->q[qi].id, value, sub.village, sub.block,
+                          sub.village_key, e);
 }
 
 /* The template's button: broadcast bid's survey starts (or resumes) with its intro — only the

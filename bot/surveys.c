@@ -13,19 +13,23 @@
 
 static const db_stmt st_answer = {
     "surveys_answer",
-    "INSERT INTO survey_answers (broadcast_id, phone, question, value, village, block)"
-    " VALUES ($1::bigint, $2, $3, $4, COALESCE($5, ''), COALESCE($6, ''))"
+    "INSERT INTO survey_answers (broadcast_id, phone, question, value, village, block, village_key)"
+    " VALUES ($1::bigint, $2, $3, $4, COALESCE($5, ''), COALESCE($6, ''), COALESCE($7, ''))"
     " ON CONFLICT (broadcast_id, phone, question) DO UPDATE SET value = EXCLUDED.value,"
-    " village = EXCLUDED.village, block = EXCLUDED.block, answered_at = now()",
-    6};
+    " village = EXCLUDED.village, block = EXCLUDED.block, village_key = EXCLUDED.village_key,"
+    " answered_at = now()",
+    7};
 static const db_stmt st_answered = {
     "surveys_answered",
     "SELECT question FROM survey_answers WHERE broadcast_id = $1::bigint AND phone = $2", 2};
 static const db_stmt st_counts = {
     "surveys_counts",
-    "SELECT question, village, CASE WHEN question = ANY ($2::text[]) THEN '' ELSE value END,"
-    " count(*) FROM survey_answers WHERE broadcast_id = $1::bigint GROUP BY 1, 2, 3 ORDER BY 1, 2, "
-    "3",
+    "WITH a AS (SELECT question, village, CASE WHEN question = ANY ($2::text[]) THEN '' ELSE value"
+    "  END AS v, CASE WHEN village_key <> '' THEN village_key ELSE '~' || village END AS k"
+    "  FROM survey_answers WHERE broadcast_id = $1::bigint),"
+    " n AS (SELECT k, mode() WITHIN GROUP (ORDER BY village) AS name FROM a GROUP BY k)"
+    " SELECT a.question, n.name, a.v, count(*) FROM a JOIN n USING (k)"
+    " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
     2};
 static const db_stmt st_texts = {
     "surveys_texts",
@@ -47,9 +51,10 @@ static const db_stmt st_forget = {
     2};
 
 int surveys_answer(db *d, const char *bid, const char *phone, const char *qid, const char *value,
-                   const char *village, const char *block, err *e)
+                   const char *village, const char *block, const char *village_key, err *e)
 {
-    return db_exec(d, &st_answer, (const char *[]){bid, phone, qid, value, village, block}, e);
+    return db_exec(d, &st_answer,
+                   (const char *[]){bid, phone, qid, value, village, block, village_key}, e);
 }
 
 int surveys_next(db *d, const survey *s, const char *bid, const char *phone, err *e)
@@ -151,6 +156,7 @@ int surveys_results_csv(db *d, const survey *s, const char *bid, FILE *out, err 
     const char *opts[SURVEY_RATING_MAX];
     if (!r)
         return -1;
+    fputs("\xEF\xBB\xBF", out); /* the BOM, as the cases CSV: Excel then reads UTF-8 */
     fputs("question_id,type,question,village,answer,count\r\n", out);
     for (size_t qi = 0; qi < s->nq; qi++) {
         const survey_question *q = &s->q[qi];

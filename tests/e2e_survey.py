@@ -32,8 +32,9 @@ HI, EN, PLAIN, STOPPER, COMPLAINER, MENU, AT_MENU = ("919811128801", "9198111288
 CASER, MEDIA = "919811128808", "919811128809"  # a case waits for CASER's answer; MEDIA sends media mid-survey
 SHORT = {"919811128810": "बिजली नहीं है", "919811128811": "BLB-2026-000123", "919811128812": "नमस्ते",
          "919811128813": "hello", "919811128814": "ok"}
-VILLAGES = {HI: "सिमगा", EN: "Kasdol", PLAIN: "सिमगा, वार्ड 4", STOPPER: "Baloda", COMPLAINER: "Baloda", MENU: "Kasdol",
+VILLAGES = {HI: "सिमगा", EN: "Kasdol", PLAIN: "सिमगा, वार्ड 4", STOPPER: "Baloda", COMPLAINER: "Baloda", MENU: "kasdol",
             AT_MENU: "Kasdol", CASER: "Kasdol", MEDIA: "Baloda", **{p: "Baloda" for p in SHORT}}
+KEYS = {"Kasdol": "ksdl", "kasdol": "ksdl", "सिमगा": "smg", "सिमगा, वार्ड 4": "smgvrd4", "Baloda": "bld"}  # place keys
 INTRO_HI, INTRO_EN = "प्रधानमंत्री आवास योजना पर आपकी राय", "Your opinion on the PM Awas Yojana"
 RETRY_RATING_HI, RETRY_RATING_EN = "कृपया 1 से 5 के बीच", "please choose a number from 1 to 5"
 THANKS_HI, THANKS_EN = "आपके जवाब दर्ज हो गए हैं", "Your answers are recorded"
@@ -60,7 +61,7 @@ def create_and_send(env, fake):
     subscriber, started and delivered: its id."""
     for phone, village in VILLAGES.items():
         h.psql(env.url, "INSERT INTO subscribers (phone, village, village_key, block, state) VALUES "
-                        f"('{phone}', '{village}', '{village.lower()}', 'Simga', 'subscribed') ON CONFLICT (phone)"
+                        f"('{phone}', '{village}', '{KEYS.get(village, village)}', 'Simga', 'subscribed') ON CONFLICT (phone)"
                         " DO UPDATE SET village = EXCLUDED.village, village_key = EXCLUDED.village_key,"
                         " block = EXCLUDED.block, state = EXCLUDED.state")
     base = ["broadcast", "create", "--template", "scheme_update", "--param", "PMAY-G", "--param", "सिमगा",
@@ -166,7 +167,7 @@ def plain_replies(env, fake, port):
             "आवास की मंज़ूरी" not in said and RETRY_RATING_HI not in said and said, said)
     said = sub.step(port, fake, MENU, text="3")
     h.check("and what follows is the menu's, not a survey answer",
-            answers(env, MENU) == "process=3@Kasdol" and "*हाँ* या *नहीं*" not in said, (said, answers(env, MENU)))
+            answers(env, MENU) == "process=3@kasdol" and "*हाँ* या *नहीं*" not in said, (said, answers(env, MENU)))
     said = sub.step(port, fake, AT_MENU, text="2")
     h.check("at the main menu a row's number is the menu's, not a survey's start", said and INTRO_HI not in said, said)
     sub.step(port, fake, STOPPER, text="STOP")
@@ -212,10 +213,13 @@ def leaving_for_the_desk(env, fake, port, bid, tracking):
 def results_csv(env, bid):
     raw = subprocess.run([h.BIN, "survey", "results", bid], env=env.env(), capture_output=True)
     r = run(env, "survey", "results", bid)
-    rows = list(csv.DictReader(io.StringIO(raw.stdout.decode("utf-8"), newline="")))
-    h.check("survey results: CSV with its columns, CRLF lines", raw.returncode == 0 and raw.stdout.startswith(
-        b"question_id,type,question,village,answer,count\r\n"), (raw.returncode, raw.stdout[:200], raw.stderr))
+    rows = list(csv.DictReader(io.StringIO(raw.stdout.decode("utf-8-sig"), newline="")))
+    h.check("survey results: a BOM (as the cases CSV), its columns, CRLF lines", raw.returncode == 0
+            and raw.stdout.startswith(b"\xef\xbb\xbfquestion_id,type,question,village,answer,count\r\n"),
+            (raw.returncode, raw.stdout[:200], raw.stderr))
     got = {(x["question_id"], x["village"], x["answer"]): int(x["count"]) for x in rows}
+    h.check("one village whatever the spelling: 'kasdol' counts under Kasdol",
+            got.get(("process", "Kasdol", "3")) == 1 and not any(k[1] == "kasdol" for k in got), got)
     h.check("per village and answer", got.get(("process", "सिमगा", "4")) == 1 and got.get(("process", "सिमगा, वार्ड 4", "5")) == 1
             and got.get(("process", "Kasdol", "2")) == 1 and got.get(("installment", "Kasdol", "no")) == 1
             and got.get(("suggestion", "सिमगा", "(text)")) == 1, got)
