@@ -30,10 +30,11 @@ import e2e_webhook as h  # noqa: E402
 HI, EN, PLAIN, STOPPER, COMPLAINER, MENU, AT_MENU = ("919811128801", "919811128802", "919811128803", "919811128804",
                                                     "919811128805", "919811128806", "919811128807")
 CASER, MEDIA = "919811128808", "919811128809"  # a case waits for CASER's answer; MEDIA sends media mid-survey
+DOCER = "919811128815"  # the officer asked DOCER for a document
 SHORT = {"919811128810": "बिजली नहीं है", "919811128811": "BLB-2026-000123", "919811128812": "नमस्ते",
          "919811128813": "hello", "919811128814": "ok"}
 VILLAGES = {HI: "सिमगा", EN: "Kasdol", PLAIN: "सिमगा, वार्ड 4", STOPPER: "Baloda", COMPLAINER: "Baloda", MENU: "kasdol",
-            AT_MENU: "Kasdol", CASER: "Kasdol", MEDIA: "Baloda", **{p: "Baloda" for p in SHORT}}
+            AT_MENU: "Kasdol", CASER: "Kasdol", MEDIA: "Baloda", DOCER: "Kasdol", **{p: "Baloda" for p in SHORT}}
 KEYS = {"Kasdol": "ksdl", "kasdol": "ksdl", "सिमगा": "smg", "सिमगा, वार्ड 4": "smgvrd4", "Baloda": "bld"}  # place keys
 INTRO_HI, INTRO_EN = "प्रधानमंत्री आवास योजना पर आपकी राय", "Your opinion on the PM Awas Yojana"
 RETRY_RATING_HI, RETRY_RATING_EN = "कृपया 1 से 5 के बीच", "please choose a number from 1 to 5"
@@ -189,6 +190,15 @@ def short_replies(env, fake, port):
                 and "आवास की मंज़ूरी" not in said and not answers(env, phone), said)
 
 
+def document_mid_survey(env, fake, port, bid, tracking):
+    sub.step(port, fake, DOCER, button=(f"broadcast:{bid}", "Give feedback"))
+    said = sub.step(port, fake, DOCER, image="SURVEYDOC1")
+    h.check("the document the officer asked for, sent mid-survey, is attached to the case",
+            RETRY_RATING_HI not in said and any(a["media_id"] == "SURVEYDOC1"
+                                                for a in c.case_show(env, tracking).get("attachments", [])),
+            (said, c.case_show(env, tracking).get("attachments")))
+
+
 def leaving_for_the_desk(env, fake, port, bid, tracking):
     """A case waits for CASER's satisfaction answer; MEDIA sends a voice note, a captioned photo and a
     location in the middle of the survey: none is a survey answer, none is lost."""
@@ -297,6 +307,10 @@ def test_survey_from_broadcast_to_results():
         n = len(c.texts_to(fake, CASER))
         c.deliver(port, c.PHE_OFFICER, text=f"resolve {tracking} हैंडपंप ठीक कर दिया")
         h.check("a case waits for the satisfaction answer", tracking and c.wait_text(fake, CASER, "संतुष्ट", n), tracking)
+        docs = c.file_complaint(port, fake, DOCER, text="स्कूल के पास का हैंडपंप एक महीने से बंद पड़ा है")
+        n = len(c.texts_to(fake, DOCER))
+        c.deliver(port, c.PHE_OFFICER, text=f"docs {docs} आधार कार्ड की फोटो भेजें")
+        h.check("a case waits for a document", docs and c.wait_text(fake, DOCER, "आधार", n), docs)
         bid = create_and_send(env, fake)
         hindi_by_the_button(env, fake, port, bid)
         english_by_the_button(env, fake, port, bid)
@@ -304,6 +318,7 @@ def test_survey_from_broadcast_to_results():
         stopped_button(env, fake, port, bid)
         short_replies(env, fake, port)
         leaving_for_the_desk(env, fake, port, bid, tracking)
+        document_mid_survey(env, fake, port, bid, docs)
         results_csv(env, bid)
         portal(env, fake, port, bid)
     flows_check_bad_survey()
