@@ -670,6 +670,21 @@ static int busy(const conv *cv, const engine_session *s, const wa_message *m, in
            survey_menu_answer(&cv->flows->states[idx], m->text);
 }
 
+/* A message handled before is never run twice — but the session it left may not have reached
+ * Redis (a crash after the commit): its snapshot is restored unless Redis moved past it. */
+static void restore_snapshot(const inbound_info *info, unsigned loaded, after *af)
+{
+    size_t n = info->session_hex ? strlen(info->session_hex) / 2 : 0;
+    if (!n || loaded != info->session_base || !(af->blob = malloc(n)))
+        return;
+    for (size_t i = 0; i < n; i++)
+        af->blob[i] = (char)(hexval(info->session_hex[2 * i]) << 4 |
+                             hexval(info->session_hex[2 * i + 1]));
+    af->len = n;
+    af->base = info->session_base;
+    af->save = 1;
+}
+
 /* Before the flow, what a citizen's message may belong to, in this order: a live helpdesk
  * conversation (everything; "menu" leaves it), a case waiting for their answer (documents, the
  * satisfaction question: before a survey, which leaves for it), the survey a broadcast carries
@@ -728,17 +743,7 @@ static int step_in_tx(conv *cv, const wa_message *m, engine_session *s, int expi
             return -1;
     }
     if (!info.fresh) {
-        /* Handled before: never run twice — but the session it left may not have reached
-         * Redis (a crash after the commit): restore it unless Redis moved past it. */
-        size_t n = info.session_hex ? strlen(info.session_hex) / 2 : 0;
-        if (n && loaded == info.session_base && (af->blob = malloc(n))) {
-            for (size_t i = 0; i < n; i++)
-                af->blob[i] = (char)(hexval(info.session_hex[2 * i]) << 4 |
-                                     hexval(info.session_hex[2 * i + 1]));
-            af->len = n;
-            af->base = info.session_base;
-            af->save = 1;
-        }
+        restore_snapshot(&info, loaded, af);
         inbound_info_clear(&info);
         return 0;
     }
