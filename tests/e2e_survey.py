@@ -24,6 +24,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2e_cases as c  # noqa: E402
 import e2e_portal as p  # noqa: E402
+import e2e_sender as snd  # noqa: E402
 import e2e_subscribe as sub  # noqa: E402
 import e2e_webhook as h  # noqa: E402
 
@@ -31,10 +32,11 @@ HI, EN, PLAIN, STOPPER, COMPLAINER, MENU, AT_MENU = ("919811128801", "9198111288
                                                     "919811128805", "919811128806", "919811128807")
 CASER, MEDIA = "919811128808", "919811128809"  # a case waits for CASER's answer; MEDIA sends media mid-survey
 DOCER = "919811128815"  # the officer asked DOCER for a document
+FAILED = "919811128816"  # the template to FAILED failed (a status webhook says so)
 SHORT = {"919811128810": "बिजली नहीं है", "919811128811": "BLB-2026-000123", "919811128812": "नमस्ते",
          "919811128813": "hello", "919811128814": "ok"}
 VILLAGES = {HI: "सिमगा", EN: "Kasdol", PLAIN: "सिमगा, वार्ड 4", STOPPER: "Baloda", COMPLAINER: "Baloda", MENU: "kasdol",
-            AT_MENU: "Kasdol", CASER: "Kasdol", MEDIA: "Baloda", DOCER: "Kasdol", **{p: "Baloda" for p in SHORT}}
+            AT_MENU: "Kasdol", CASER: "Kasdol", MEDIA: "Baloda", DOCER: "Kasdol", FAILED: "Baloda", **{p: "Baloda" for p in SHORT}}
 KEYS = {"Kasdol": "ksdl", "kasdol": "ksdl", "सिमगा": "smg", "सिमगा, वार्ड 4": "smgvrd4", "Baloda": "bld"}  # place keys
 INTRO_HI, INTRO_EN = "प्रधानमंत्री आवास योजना पर आपकी राय", "Your opinion on the PM Awas Yojana"
 RETRY_RATING_HI, RETRY_RATING_EN = "कृपया 1 से 5 के बीच", "please choose a number from 1 to 5"
@@ -174,6 +176,19 @@ def plain_replies(env, fake, port):
     sub.step(port, fake, STOPPER, text="STOP")
     said = sub.step(port, fake, STOPPER, text="4")
     h.check("a citizen who said STOP is not started by a plain reply", INTRO_HI not in said, said)
+
+
+def failed_delivery(env, fake, port, bid):
+    """A recipient whose template failed was not reached: their reply starts no survey."""
+    wamid = next(w for _, b, w in fake.delivered() if b.get("to") == FAILED and b.get("type") == "template")
+    h.post(port, snd.status_body(wamid, "failed", FAILED, code=131026))
+    h.check("the failed status is recorded", h.wait_for(lambda: h.psql(
+        env.url, f"SELECT state FROM outbound_messages WHERE wamid = '{wamid}'") == "failed", 15))
+    said = sub.step(port, fake, FAILED, text="4")
+    h.check("a recipient whose delivery failed is not started by a reply that would answer",
+            said and INTRO_HI not in said and not answers(env, FAILED), said)
+    said = sub.step(port, fake, FAILED, button=(f"broadcast:{bid}", "Give feedback"))
+    h.check("nor by the button's payload", INTRO_HI not in said and not answers(env, FAILED), said)
 
 
 def stopped_button(env, fake, port, bid):
@@ -316,6 +331,7 @@ def test_survey_from_broadcast_to_results():
         english_by_the_button(env, fake, port, bid)
         plain_replies(env, fake, port)
         stopped_button(env, fake, port, bid)
+        failed_delivery(env, fake, port, bid)
         short_replies(env, fake, port)
         leaving_for_the_desk(env, fake, port, bid, tracking)
         document_mid_survey(env, fake, port, bid, docs)
