@@ -4,14 +4,15 @@
 real Redis and PostgreSQL: the template goes out with its button's payload; pressing it starts
 the survey (intro, a rating list), out-of-range answers are asked again politely in the citizen's
 language, typed answers (Devanagari digits, haan) and tapped ones are stored with the village;
-Hindi and English; pressing it again resumes without duplicating; a short plain reply starts it, a
-complaint does not, "menu" leaves it, STOP ends it; `sampark survey results ID` as CSV checked per
-column; the portal's distribution for the collector (403 for an officer) and the survey on the
+Hindi and English; pressing it again resumes without duplicating; a reply that answers the first
+question starts it, a complaint does not, "menu" leaves it, STOP ends it; `sampark survey results
+ID` as CSV checked per column (one row per village whatever the spelling); the portal's distribution for the collector (403 for an officer) and the survey on the
 create form; `flows check` on a bad survey file. The review's findings stay fixed: a case's
 satisfaction button, a voice note, a photo with a caption or a location in the middle of a survey
 leave it for the desk and the flow; a short reply that does not answer the first question
 ("बिजली नहीं है", a tracking number, a greeting) never starts one; an old option id is asked
-again; the button after STOP starts nothing. Prints 'N passed, N failed'."""
+again; the button after STOP starts nothing; a document the officer asked for reaches the case;
+a failed delivery starts no survey; written answers in the portal have phone numbers masked. Prints 'N passed, N failed'."""
 import csv
 import io
 import json
