@@ -848,18 +848,22 @@ char *broadcast_list_json(db *d, err *e)
 
 /* ---- the survey a broadcast carries (migration 0029; asked by bot/survey_chat.c) ------------- */
 
-/* A recipient counts once the broadcast was handed over for them (not queued, not skipped). */
-#define SURVEY_REACHED "r.state NOT IN ('queued', 'skipped')"
+/* A recipient counts once the template reached WhatsApp for them: its progress (the outbox row's
+ * state, or the recipient's for rows settled elsewhere) is sent, delivered or read — never a
+ * failed send, nor one still queued or skipped. */
+#define SURVEY_REACHED "(" PROGRESS_STATE ") IN ('sent', 'delivered', 'read')"
+#define SURVEY_OUTBOX  " LEFT JOIN outbound_messages o ON o.id = r.outbound_id"
 static const db_stmt st_survey_of = {
     "broadcast_survey_of",
     "SELECT b.survey FROM broadcasts b JOIN broadcast_recipients r ON r.broadcast_id = b.id"
-    " WHERE b.id = $1::bigint AND r.phone = $2 AND b.survey IS NOT NULL AND " SURVEY_REACHED, 2};
+    SURVEY_OUTBOX " WHERE b.id = $1::bigint AND r.phone = $2 AND b.survey IS NOT NULL AND "
+    SURVEY_REACHED, 2};
 /* From the few broadcasts with a survey that ran in the window to each one's row for the phone
  * (its unique index): no index on phone alone, which every recipient row would pay for. */
 static const db_stmt st_survey_recent = {
     "broadcast_survey_recent",
     "SELECT b.id, b.survey FROM broadcasts b JOIN broadcast_recipients r"
-    " ON r.broadcast_id = b.id AND r.phone = $1"
+    " ON r.broadcast_id = b.id AND r.phone = $1" SURVEY_OUTBOX
     " WHERE b.survey IS NOT NULL AND b.started_at IS NOT NULL AND (b.finished_at IS NULL"
     " OR b.finished_at > now() - make_interval(days => $2::int)) AND " SURVEY_REACHED
     " AND r.updated_at > now() - make_interval(days => $2::int) ORDER BY r.updated_at DESC LIMIT 1",

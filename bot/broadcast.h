@@ -165,8 +165,9 @@ int broadcast_daily_share(int daily_limit);
 int broadcast_forget_phone(db *d, const char *phone, err *e);
 
 /* The survey a broadcast carries (migration 0029). broadcast_survey_of: broadcast id's survey
- * into name, 1 when it has one and phone was sent it; 0 when not (or id is not a number).
- * broadcast_survey_recent: the newest broadcast with a survey sent to phone in the last days,
+ * into name, 1 when it has one and it reached phone (sent, delivered or read — never a failed
+ * delivery); 0 when not (or id is not a number).
+ * broadcast_survey_recent: the newest broadcast with a survey that reached phone in the last days,
  * its id and survey, 1; 0 none. broadcast_survey_name: id's survey, 0; -1 + ERR_USER for no
  * such broadcast or one without a survey. */
 int broadcast_survey_of(db *d, const char *id, const char *phone, char *name, size_t namesz,

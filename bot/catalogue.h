@@ -176,6 +176,8 @@ typedef enum msg_id {
     MSG_SURVEY_RETRY_RATING,          /* citizen: please pick 1 to 5 */
     MSG_SURVEY_RETRY_YES_NO,          /* citizen: please answer yes or no */
     MSG_SURVEY_RETRY_TEXT,            /* citizen: please type the answer in words */
+    MSG_SURVEY_COMPLAINT_HINT,        /* citizen: after a written answer, how to file a complaint */
+    MSG_SURVEY_STOPPED,               /* citizen: the survey's button after STOP: START first */
     MSG_COUNT
 } msg_id;
 

@@ -670,6 +670,54 @@ static int busy(const conv *cv, const engine_session *s, const wa_message *m, in
            survey_menu_answer(&cv->flows->states[idx], m->text);
 }
 
+/* A message handled before is never run twice — but the session it left may not have reached
+ * Redis (a crash after the commit): its snapshot is restored unless Redis moved past it. */
+static void restore_snapshot(const inbound_info *info, unsigned loaded, after *af)
+{
+    size_t n = info->session_hex ? strlen(info->session_hex) / 2 : 0;
+    if (!n || loaded != info->session_base || !(af->blob = malloc(n)))
+        return;
+    for (size_t i = 0; i < n; i++)
+        af->blob[i] = (char)(hexval(info->session_hex[2 * i]) << 4 |
+                             hexval(info->session_hex[2 * i + 1]));
+    af->len = n;
+    af->base = info->session_base;
+    af->save = 1;
+}
+
+/* Before the flow, what a citizen's message may belong to, in this order: a live helpdesk
+ * conversation (everything; "menu" leaves it), a case waiting for their answer (documents, the
+ * satisfaction question: before a survey, which leaves for it), the survey a broadcast carries
+ * (its button, an answer, a reply that answers its first question), then the rest of the desk (a
+ * tracking number...). *handled: DESK_TAKEN or DESK_TAKEN_MENU; *surveyed: the survey's replies
+ * are in r. */
+static int citizen_desk(conv *cv, const wa_message *m, engine_session *s, int expired, int idx,
+                        const inbound_info *info, desk_out *out, engine_result *r, int *handled,
+                        int *surveyed, err *e)
+{
+    int in_confirm = idx >= 0 && (cv->flows->states[idx].kind == FLOW_CONFIRM ||
+                                  cv->flows->states[idx].kind == FLOW_INPUT ||
+                                  cv->flows->states[idx].kind == FLOW_MEDIA);
+    if (info->chat_open) {
+        int to_menu = 0, got = desk_helpdesk_citizen(out, m, &to_menu, e);
+        if (got < 0)
+            return -1;
+        *handled = got > 0 ? (to_menu ? DESK_TAKEN_MENU : DESK_TAKEN) : 0;
+    }
+    if (!*handled && info->case_waiting &&
+        desk_citizen(out, m, s->lang, in_confirm, 1, handled, e) < 0)
+        return -1;
+    if (*handled) {
+        if (survey_chat_active(s) && !info->chat_open)
+            survey_chat_end(s); /* the case took it: the survey is left, its answers kept */
+        return 0;
+    }
+    if ((*surveyed = survey_chat(cv->pg, cv->flows, cv->cat, s, m, expired,
+                                 busy(cv, s, m, idx, info->case_waiting), r, e)) != 0)
+        return *surveyed < 0 ? -1 : 0;
+    return info->case_waiting ? 0 : desk_citizen(out, m, s->lang, in_confirm, 0, handled, e);
+}
+
 /* One message inside an open transaction, with its session already loaded: record it, then
  * either the desk (officers, and what belongs to an existing case) or the engine and its
  * actions. Fills *af with what to do with the session once the transaction commits. */
@@ -679,7 +727,7 @@ static int step_in_tx(conv *cv, const wa_message *m, engine_session *s, int expi
     engine_ctx ctx;
     engine_result r = {0};
     inbound_info info;
-    int handled = 0, in_confirm, idx, rc = -1, surveyed = 0;
+    int handled = 0, idx, rc = -1, surveyed = 0, was_surveying;
     struct {
         conv_sink sink;
         void *ud;
@@ -695,17 +743,7 @@ static int step_in_tx(conv *cv, const wa_message *m, engine_session *s, int expi
             return -1;
     }
     if (!info.fresh) {
-        /* Handled before: never run twice — but the session it left may not have reached
-         * Redis (a crash after the commit): restore it unless Redis moved past it. */
-        size_t n = info.session_hex ? strlen(info.session_hex) / 2 : 0;
-        if (n && loaded == info.session_base && (af->blob = malloc(n))) {
-            for (size_t i = 0; i < n; i++)
-                af->blob[i] = (char)(hexval(info.session_hex[2 * i]) << 4 |
-                                     hexval(info.session_hex[2 * i + 1]));
-            af->len = n;
-            af->base = info.session_base;
-            af->save = 1;
-        }
+        restore_snapshot(&info, loaded, af);
         inbound_info_clear(&info);
         return 0;
     }
@@ -744,28 +782,13 @@ static int step_in_tx(conv *cv, const wa_message *m, engine_session *s, int expi
         return keep_session(s, loaded, af, e);
     }
     idx = s->state[0] && !expired ? flow_state_index(cv->flows, s->state) : -1;
-    in_confirm = idx >= 0 && (cv->flows->states[idx].kind == FLOW_CONFIRM ||
-                              cv->flows->states[idx].kind == FLOW_INPUT ||
-                              cv->flows->states[idx].kind == FLOW_MEDIA);
-    /* A live helpdesk conversation takes everything; "menu" leaves it for the menu. */
-    if (info.chat_open) {
-        int to_menu = 0, got = desk_helpdesk_citizen(&out, m, &to_menu, e);
-        if (got < 0)
-            return -1;
-        handled = got > 0 ? (to_menu ? DESK_TAKEN_MENU : DESK_TAKEN) : 0;
-    }
-    /* A survey a broadcast carries: its button, an answer, or a short reply soon after it. */
-    if (!handled && (surveyed = survey_chat(cv->pg, cv->flows, cv->cat, s, m, expired,
-                                            busy(cv, s, m, idx, info.case_waiting), &r, e)) < 0) {
+    was_surveying = survey_chat_active(s);
+    if (citizen_desk(cv, m, s, expired, idx, &info, &out, &r, &handled, &surveyed, e) < 0) {
         engine_result_free(&r);
         return -1;
     }
-    /* What belongs to an existing case (documents, the satisfaction answer) comes next. */
-    if (!handled && !surveyed &&
-        desk_citizen(&out, m, s->lang, in_confirm, info.case_waiting, &handled, e) < 0)
-        return -1;
-    if (handled == DESK_TAKEN)
-        return 0;
+    if (handled == DESK_TAKEN) /* a survey the message left is saved as left */
+        return was_surveying && !survey_chat_active(s) ? keep_session(s, loaded, af, e) : 0;
     if ((surveyed                     ? 0
          : handled == DESK_TAKEN_MENU ? engine_menu(&ctx, s, &r, e)
                                       : engine_step(&ctx, s, m, expired, &r, e)) == 0 &&

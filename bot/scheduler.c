@@ -23,6 +23,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "rds.h"
+#include "surveys.h"
 #include "text.h"
 #include "vec.h"
 
@@ -432,7 +433,8 @@ static int retention(db *d, const config *c, const char *now, scheduler_stats *s
     if (c->retention_days <= 0)
         return 0; /* keep forever */
     snprintf(days, sizeof days, "%d", c->retention_days);
-    if (chats_forget(d, atoll(now) - (int64_t)c->retention_days * 86400000, e) < 0)
+    if (chats_forget(d, atoll(now) - (int64_t)c->retention_days * 86400000, e) < 0 ||
+        surveys_forget(d, now, days, e) < 0)
         return -1;
     if (!(r = case_pass(d, CASE_ANONYMISE, now, days, e)))
         return -1;

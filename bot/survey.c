@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "officer.h"
 #include "text.h"
 #include "words.h"
 
@@ -301,30 +302,76 @@ static size_t count_words(const char *s)
     return n;
 }
 
-/* "4", "४" (Devanagari digits are U+0966..U+096F: E0 A5 A6..AF) → 4; else 0. */
-static int rating_of(const char *norm)
+/* The digit of one character at s: 1..5 for "1".."5" or "१".."५" (Devanagari digits are
+ * U+0966..U+096F: E0 A5 A6..AF), its length in *len; else 0. */
+static int digit_1_5(const char *s, size_t *len)
 {
-    if (norm[0] >= '1' && norm[0] <= '5' && !norm[1])
-        return norm[0] - '0';
-    if ((unsigned char)norm[0] == 0xE0 && (unsigned char)norm[1] == 0xA5 &&
-        (unsigned char)norm[2] >= 0xA7 && (unsigned char)norm[2] <= 0xAB && !norm[3])
-        return (unsigned char)norm[2] - 0xA6;
+    const unsigned char *u = (const unsigned char *)s;
+    if (u[0] >= '1' && u[0] <= '5')
+        return *len = 1, u[0] - '0';
+    if (u[0] == 0xE0 && u[1] == 0xA5 && u[2] >= 0xA7 && u[2] <= 0xAB)
+        return *len = 3, u[2] - 0xA6;
     return 0;
 }
 
-/* A tapped option of q: its value into value, 1; 0 when the id is not one of q's. */
-static int tapped(const survey_question *q, const char *id, char *value, size_t valuesz)
+/* A typed rating: exactly one digit 1..5 or १..५, optionally followed by '.' or '।', spaces
+ * around — never "-3", "+4", "#5" or "45"; else 0. */
+static int rating_typed(const char *s)
 {
-    size_t p = strlen(SURVEY_REPLY_PREFIX);
-    if (strncmp(id, SURVEY_REPLY_PREFIX, p) != 0)
+    static const char danda[] = "\xE0\xA5\xA4"; /* । */
+    size_t len;
+    int d;
+    s += strspn(s, " \t\r\n");
+    if (!(d = digit_1_5(s, &len)))
         return 0;
-    id += p;
-    if ((q->type == SURVEY_RATING && rating_of(id)) ||
-        (q->type == SURVEY_YES_NO && (strcmp(id, "yes") == 0 || strcmp(id, "no") == 0))) {
-        snprintf(value, valuesz, "%s", id);
-        return 1;
-    }
+    s += len;
+    if (*s == '.')
+        s++;
+    else if (strncmp(s, danda, 3) == 0)
+        s += 3;
+    s += strspn(s, " \t\r\n");
+    return *s ? 0 : d;
+}
+
+/* 1 when s holds a digit (ASCII or Devanagari): "5 में से 4" tries to answer a rating. */
+static int has_digit(const char *s)
+{
+    for (; *s; s++)
+        if ((*s >= '0' && *s <= '9') ||
+            ((unsigned char)s[0] == 0xE0 && (unsigned char)s[1] == 0xA5 &&
+             (unsigned char)s[2] >= 0xA6 && (unsigned char)s[2] <= 0xAF))
+            return 1;
     return 0;
+}
+
+int survey_reply_id(char *out, size_t outsz, const char *bid, const char *qid, const char *v)
+{
+    int n = snprintf(out, outsz, SURVEY_REPLY_PREFIX "%s:%s:%s", bid, qid, v);
+    return n > 0 && (size_t)n < outsz ? 0 : -1;
+}
+
+/* A tapped option id "sv:<bid>:<qid>:<v>" for question q of broadcast bid: its value into value,
+ * SURVEY_ANSWERED; SURVEY_ASK_AGAIN when it is a survey's option but not one of this question's
+ * (an old list tapped later, another broadcast's); SURVEY_LEAVE when it is not a survey's. */
+static survey_verdict tapped(const survey_question *q, const char *bid, const char *id,
+                             char *value, size_t valuesz)
+{
+    size_t p = strlen(SURVEY_REPLY_PREFIX), nb = bid ? strlen(bid) : 0, nq = strlen(q->id);
+    const char *v;
+    size_t len;
+    if (strncmp(id, SURVEY_REPLY_PREFIX, p) != 0)
+        return SURVEY_LEAVE;
+    id += p;
+    if (!nb || strncmp(id, bid, nb) != 0 || id[nb] != ':' || strncmp(id + nb + 1, q->id, nq) != 0 ||
+        id[nb + 1 + nq] != ':')
+        return SURVEY_ASK_AGAIN;
+    v = id + nb + nq + 2;
+    if ((q->type == SURVEY_RATING && digit_1_5(v, &len) && len == 1 && !v[1]) ||
+        (q->type == SURVEY_YES_NO && (strcmp(v, "yes") == 0 || strcmp(v, "no") == 0))) {
+        snprintf(value, valuesz, "%s", v);
+        return SURVEY_ANSWERED;
+    }
+    return SURVEY_ASK_AGAIN;
 }
 
 /* The first max characters of s into value (whole UTF-8 sequences only). */
@@ -342,15 +389,41 @@ static void cut(const char *s, int max, char *value, size_t valuesz)
     value[i] = '\0';
 }
 
+/* 1 when text is a tracking number and nothing else ("BLB-2026-000123", "blb 2026 000123."),
+ * its year 2000-2199: not a phone number after a word ("call 9811127701" reads as CALL-9811-...). */
+static int only_tracking(const char *text)
+{
+    char track[32];
+    const char *start, *end, *year;
+    if (!officer_find_tracking(text, track, &start, &end) || !(year = strchr(track, '-')))
+        return 0;
+    return (strncmp(year + 1, "20", 2) == 0 || strncmp(year + 1, "21", 2) == 0) &&
+           start == text + strspn(text, " \t\r\n") && end[strspn(end, " \t\r\n.!?")] == '\0';
+}
+
+/* A typed yes or no to q: "yes"/"no" into value, 1; else 0. */
+static int yes_no_typed(const char *text, char *value, size_t valuesz)
+{
+    char norm[64];
+    if (text_normalize(text, norm, sizeof norm) == 0 || !norm[0])
+        return 0;
+    if (!words_in(norm, words_yes) && !words_in(norm, words_no))
+        return 0;
+    snprintf(value, valuesz, "%s", words_in(norm, words_yes) ? "yes" : "no");
+    return 1;
+}
+
 survey_verdict survey_answer(const survey_question *q, const survey_input *in, char *value,
                              size_t valuesz)
 {
-    char norm[64];
+    size_t words;
     value[0] = '\0';
-    if (in->reply_id && tapped(q, in->reply_id, value, valuesz))
-        return SURVEY_ANSWERED;
-    if (!in->text || !*in->text)
-        return SURVEY_ASK_AGAIN; /* media, a stranger's button: no words to take */
+    if (in->reply_id)
+        return tapped(q, in->broadcast, in->reply_id, value, valuesz);
+    if (!in->text || in->media)
+        return SURVEY_LEAVE; /* a photo, a voice note, a location: the desk's or the flow's */
+    if (only_tracking(in->text))
+        return SURVEY_LEAVE; /* a tracking number: the lookup's */
     if (q->type == SURVEY_TEXT) {
         size_t start = strspn(in->text, " \t\r\n");
         if (!in->text[start])
@@ -358,19 +431,30 @@ survey_verdict survey_answer(const survey_question *q, const survey_input *in, c
         cut(in->text + start, q->max, value, valuesz);
         return SURVEY_ANSWERED;
     }
-    if (count_words(in->text) > SURVEY_START_WORDS)
+    if (q->type == SURVEY_RATING && rating_typed(in->text)) {
+        snprintf(value, valuesz, "%d", rating_typed(in->text));
+        return SURVEY_ANSWERED;
+    }
+    if (q->type == SURVEY_YES_NO && yes_no_typed(in->text, value, valuesz))
+        return SURVEY_ANSWERED;
+    words = count_words(in->text);
+    if (words > SURVEY_ANSWER_WORDS && !(words <= SURVEY_TRY_WORDS && has_digit(in->text)))
         return SURVEY_LEAVE;
-    text_normalize(in->text, norm, sizeof norm);
-    if (q->type == SURVEY_RATING && rating_of(norm)) {
-        snprintf(value, valuesz, "%d", rating_of(norm));
-        return SURVEY_ANSWERED;
-    }
-    if (q->type == SURVEY_YES_NO && norm[0] &&
-        (words_in(norm, words_yes) || words_in(norm, words_no))) {
-        snprintf(value, valuesz, "%s", words_in(norm, words_yes) ? "yes" : "no");
-        return SURVEY_ANSWERED;
-    }
     return SURVEY_ASK_AGAIN;
+}
+
+int survey_start_answer(const survey_question *q, const char *text, char *value, size_t valuesz)
+{
+    char norm[8];
+    value[0] = '\0';
+    if (!text || q->type == SURVEY_TEXT)
+        return 0; /* any words answer a free-text question: none of them starts a survey */
+    if (q->type == SURVEY_RATING && rating_typed(text))
+        return snprintf(value, valuesz, "%d", rating_typed(text)), 1;
+    /* "ok" acknowledges the broadcast; it is not a yes to its first question */
+    if (text_normalize(text, norm, sizeof norm) > 0 && strcmp(norm, "ok") == 0)
+        return 0;
+    return q->type == SURVEY_YES_NO && yes_no_typed(text, value, valuesz);
 }
 
 int survey_button_broadcast(const char *payload, char *id, size_t idsz)
@@ -420,10 +504,4 @@ int survey_menu_answer(const flow_state *menu, const char *text)
                 return 1;
     }
     return 0;
-}
-
-int survey_may_start(const flow_set *flows, const char *text)
-{
-    size_t n = text ? count_words(text) : 0;
-    return n >= 1 && n <= SURVEY_START_WORDS && !survey_is_flow_word(flows, text);
 }

@@ -24,7 +24,8 @@
 #define SURVEY_ID_MAX        40   /* a question id: letters, digits, '_' */
 #define SURVEY_TEXT_MAX_DEF  1000 /* a free-text answer's characters unless "max" says */
 #define SURVEY_RATING_MAX    5    /* ratings are 1..5 */
-#define SURVEY_START_WORDS   3    /* a plain reply of at most this many words may start one */
+#define SURVEY_ANSWER_WORDS  3    /* a rating or yes/no question takes at most this many words */
+#define SURVEY_TRY_WORDS     5    /* ...or this many with a digit ("5 में से 4"): asked again */
 #define SURVEY_WINDOW_DAYS   3    /* ...within this many days of the broadcast reaching them */
 
 typedef enum survey_qtype { SURVEY_RATING, SURVEY_YES_NO, SURVEY_TEXT } survey_qtype;
@@ -69,31 +70,38 @@ const char *survey_type_name(survey_qtype t); /* "rating", "yes_no", "text" */
 /* What a message is, as the walker sees it. */
 typedef struct survey_input {
     const char *text;     /* typed text, NULL when none */
-    const char *reply_id; /* a tapped row or button ("sv:4", "sv:yes"), NULL when none */
-    int media;            /* a photo, voice note... (no words) */
+    const char *reply_id; /* a tapped row or button ("sv:17:process:4"), NULL when none */
+    int media;            /* a photo, voice note, location... (a caption is no answer) */
+    const char *broadcast; /* the broadcast whose survey asks: a tap must name it */
 } survey_input;
 
 typedef enum survey_verdict {
     SURVEY_ANSWERED,  /* value holds the answer to store */
     SURVEY_ASK_AGAIN, /* not an answer to this question: ask it again, politely */
-    SURVEY_LEAVE,     /* a sentence that is not an answer (a complaint?): leave the survey */
+    SURVEY_LEAVE,     /* not the survey's (a complaint, media, another button): leave it */
 } survey_verdict;
 
-/* The answer in to question q: a rating "1".."5" (a row, a digit, a Devanagari digit १-५),
- * "yes"/"no" (a button, haan/हाँ/yes, nahi/नहीं/no), or the words (cut to q->max characters).
- * A rating or yes/no question given a sentence of more than SURVEY_START_WORDS words leaves. */
+/* The answer in to question q: a rating "1".."5" (a row; exactly one digit 1-5 or १-५, maybe
+ * followed by '.' or '।'), "yes"/"no" (a button, haan/हाँ/yes, nahi/नहीं/no), or the words (cut to
+ * q->max characters). Leaves: media, a location, any tap that is not a survey option (another
+ * conversation's: the satisfaction question, a list of cases), a tracking number, and — to a rating
+ * or yes/no question — more than SURVEY_ANSWER_WORDS words (unless at most SURVEY_TRY_WORDS with a
+ * digit: asked again). A survey option of another question or broadcast is asked again. */
 survey_verdict survey_answer(const survey_question *q, const survey_input *in, char *value,
                              size_t valuesz);
 
-/* The reply ids of question q's options: "sv:1".."sv:5", "sv:yes", "sv:no". */
+/* The reply ids of question qid's options: "sv:<broadcast>:<qid>:<v>", v "1".."5", "yes",
+ * "no" (at most 3 + 18 + 1 + SURVEY_ID_MAX + 1 + 3 = 66 bytes: engine_option's id holds 72). */
 #define SURVEY_REPLY_PREFIX "sv:"
+int survey_reply_id(char *out, size_t outsz, const char *bid, const char *qid, const char *v);
 
 /* A template's quick-reply payload "broadcast:ID": ID into id (digits), 1; else 0. */
 int survey_button_broadcast(const char *payload, char *id, size_t idsz);
-/* 1 when a plain text may start a recent survey: some words, at most SURVEY_START_WORDS, and
- * neither a flow keyword nor a word of the flow (menu, help...): "ok", "haan", "ठीक है", "hello"
- * (a reply to the broadcast is about it: the survey's intro says how to reach the menu). */
-int survey_may_start(const flow_set *flows, const char *text);
+/* 1 when a plain text may start a recent survey whose first unanswered question is q: it is a
+ * valid typed answer to q (into value) — a digit 1-5 to a rating, a yes or no word (not "ok") to
+ * yes/no; a free-text question is never started by words. So a greeting, a tracking number, a
+ * flow keyword or a short complaint ("बिजली नहीं है") always goes on to the flow. */
+int survey_start_answer(const survey_question *q, const char *text, char *value, size_t valuesz);
 /* 1 when text answers the menu state menu (a row's number, a choice's match word or title): at
  * the menu such a reply is the menu's, never a survey's start. */
 int survey_menu_answer(const flow_state *menu, const char *text);

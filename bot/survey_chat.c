@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "broadcast.h"
+#include "place.h"
 #include "subscribers.h"
 #include "survey.h"
 #include "surveys.h"
@@ -34,10 +35,11 @@ static engine_out *say(engine_result *r, engine_msg_type type, const char *text,
     return o;
 }
 
-static void option(engine_out *o, const char *id, const char *title)
+static void option(engine_out *o, const char *bid, const char *qid, const char *v,
+                   const char *title)
 {
     engine_option *opt = &o->opts[o->nopts++];
-    snprintf(opt->id, sizeof opt->id, SURVEY_REPLY_PREFIX "%s", id);
+    survey_reply_id(opt->id, sizeof opt->id, bid, qid, v); /* fits: see survey.h */
     snprintf(opt->title, sizeof opt->title, "%s", title);
 }
 
@@ -47,9 +49,10 @@ static const char *own_or(const flow_text *t, const catalogue *cat, msg_id id, c
     return t->hi ? flow_text_get(t, lang) : catalogue_raw(cat, id, lang);
 }
 
-/* Question q as its message: a list of 1..5 (rating), two buttons (yes/no), or text. */
-static int ask(const survey_question *q, const catalogue *cat, const char *lang, engine_result *r,
-               err *e)
+/* Question q of broadcast bid's survey as its message: a list of 1..5 (rating), two buttons
+ * (yes/no), or text. */
+static int ask(const survey_question *q, const char *bid, const catalogue *cat, const char *lang,
+               engine_result *r, err *e)
 {
     static const char *const stars = "⭐⭐⭐⭐⭐";
     engine_msg_type type = q->type == SURVEY_RATING   ? ENGINE_LIST
@@ -66,13 +69,13 @@ static int ask(const survey_question *q, const catalogue *cat, const char *lang,
                 snprintf(title, sizeof title, "%s", flow_text_get(&q->labels[k - 1], lang));
             else /* "3 ⭐⭐⭐": a star is three bytes */
                 snprintf(title, sizeof title, "%d %.*s", k, 3 * k, stars);
-            option(o, id, title);
+            option(o, bid, q->id, id, title);
         }
         snprintf(o->button, sizeof o->button, "%s",
                  own_or(&q->button, cat, MSG_CHOOSE_BUTTON, lang));
     } else if (q->type == SURVEY_YES_NO) {
-        option(o, "yes", own_or(&q->yes, cat, MSG_ANSWER_YES, lang));
-        option(o, "no", own_or(&q->no, cat, MSG_ANSWER_NO, lang));
+        option(o, bid, q->id, "yes", own_or(&q->yes, cat, MSG_ANSWER_YES, lang));
+        option(o, bid, q->id, "no", own_or(&q->no, cat, MSG_ANSWER_NO, lang));
     }
     return 0;
 }
@@ -90,31 +93,35 @@ void survey_chat_end(engine_session *s)
     engine_session_set(s, SURVEY_VAR_QUESTION, "");
 }
 
-/* The next unanswered question of bid's survey, or the thanks (and the survey ends). */
+/* What a survey step says: before anything else (intro), after the thanks or before the next
+ * question (hint); either may be absent. */
+typedef struct said {
+    const char *intro, *hint;
+} said;
+
+/* The next unanswered question of bid's survey, or the thanks (and the survey ends) — each after
+ * sd's intro; sd's hint comes after the thanks, or before the question. */
 static int next(db *pg, const survey *sv, const char *bid, engine_session *s, const char *phone,
-                const catalogue *cat, engine_result *r, err *e)
+                const catalogue *cat, said sd, engine_result *r, err *e)
 {
     int i = surveys_next(pg, sv, bid, phone, e);
     if (i < 0)
         return -1;
+    if (sd.intro && !say(r, ENGINE_TEXT, sd.intro, e))
+        return -1;
     if ((size_t)i == sv->nq) {
         survey_chat_end(s);
-        return say(r, ENGINE_TEXT, flow_text_get(&sv->thanks, lang_of(s)), e) ? 1 : -1;
+        if (!say(r, ENGINE_TEXT, flow_text_get(&sv->thanks, lang_of(s)), e))
+            return -1;
+        return !sd.hint || say(r, ENGINE_TEXT, sd.hint, e) ? 1 : -1;
     }
     if (engine_session_set(s, SURVEY_VAR_BROADCAST, bid) < 0 ||
         engine_session_set(s, SURVEY_VAR_NAME, sv->name) < 0 ||
         engine_session_set(s, SURVEY_VAR_QUESTION, sv->q[i].id) < 0)
         return err_set(e, ERR_ENV, "out of memory");
-    return ask(&sv->q[i], cat, lang_of(s), r, e) < 0 ? -1 : 1;
-}
-
-/* Starts (or resumes) broadcast bid's survey: the intro, then the first question not answered. */
-static int start(db *pg, const survey *sv, const char *bid, engine_session *s, const char *phone,
-                 const catalogue *cat, engine_result *r, err *e)
-{
-    if (!say(r, ENGINE_TEXT, flow_text_get(&sv->intro, lang_of(s)), e))
+    if (sd.hint && !say(r, ENGINE_TEXT, sd.hint, e))
         return -1;
-    return next(pg, sv, bid, s, phone, cat, r, e);
+    return ask(&sv->q[i], bid, cat, lang_of(s), r, e) < 0 ? -1 : 1;
 }
 
 static int stopped(db *pg, const char *phone, err *e)
@@ -124,23 +131,52 @@ static int stopped(db *pg, const char *phone, err *e)
     return rc < 0 ? -1 : rc == 1 && strcmp(sub.state, "stopped") == 0;
 }
 
-/* The answer to the question asked: stored (with the village and block now) and the next asked;
- * or the question again; or the survey left for the flow (0). */
+/* Stores value as phone's answer to question qi, with the village and block now. */
+static int store(db *pg, const survey *sv, const char *bid, size_t qi, const char *phone,
+                 const char *value, err *e)
+{
+    subscriber sub;
+    if (subscribers_get(pg, phone, &sub, e) < 0)
+        return -1;
+    if (!sub.village_key[0] && sub.village[0])
+        place_key(sub.village, sub.village_key, sizeof sub.village_key);
+    return surveys_answer(pg, bid, phone, sv->q[qi].id, value, sub.village, sub.block,
+                          sub.village_key, e);
+}
+
+/* The template's button: broadcast bid's survey starts (or resumes) with its intro — only the
+ * thanks when all is answered; after STOP only a word on how to START (README: the choice). */
+static int button(db *pg, const survey *sv, const char *bid, engine_session *s, const char *phone,
+                  const catalogue *cat, engine_result *r, err *e)
+{
+    int rc = stopped(pg, phone, e), i;
+    if (rc != 0)
+        return rc < 0 ? -1 : say(r, ENGINE_TEXT, catalogue_raw(cat, MSG_SURVEY_STOPPED, lang_of(s)),
+                                 e) ? 1 : -1;
+    if ((i = surveys_next(pg, sv, bid, phone, e)) < 0)
+        return -1;
+    return next(pg, sv, bid, s, phone, cat,
+                (said){(size_t)i == sv->nq ? NULL : flow_text_get(&sv->intro, lang_of(s)), NULL}, r,
+                e);
+}
+
+/* The answer to the question asked: stored and the next asked (after a written answer, how to
+ * file a complaint); or the question again; or the survey left for the desk and the flow (0). */
 static int answer(db *pg, const survey *sv, engine_session *s, const wa_message *m,
                   const catalogue *cat, engine_result *r, err *e)
 {
     static const msg_id retry[] = {MSG_SURVEY_RETRY_RATING, MSG_SURVEY_RETRY_YES_NO,
                                    MSG_SURVEY_RETRY_TEXT};
-    const char *bid = engine_session_get(s, SURVEY_VAR_BROADCAST);
+    char bid[24]; /* a copy: next() replaces the session's value */
     int qi = survey_question_index(sv, engine_session_get(s, SURVEY_VAR_QUESTION));
-    survey_input in = {m->kind == WA_MSG_TEXT ? m->text : NULL,
-                       m->kind == WA_MSG_LIST_REPLY || m->kind == WA_MSG_BUTTON_REPLY ? m->reply_id
-                                                                                      : NULL,
-                       m->kind != WA_MSG_TEXT};
+    int tap = m->kind == WA_MSG_LIST_REPLY || m->kind == WA_MSG_BUTTON_REPLY ||
+              m->kind == WA_MSG_BUTTON;
+    survey_input in = {m->kind == WA_MSG_TEXT ? m->text : NULL, tap ? m->reply_id : NULL,
+                       m->kind != WA_MSG_TEXT && !tap, bid};
     char value[4 * FLOW_TEXT_BODY_MAX + 8];
-    subscriber sub;
+    snprintf(bid, sizeof bid, "%s", engine_session_get(s, SURVEY_VAR_BROADCAST));
     if (qi < 0) /* the flows were reloaded with other questions: go on from what is stored */
-        return next(pg, sv, bid, s, m->from, cat, r, e);
+        return next(pg, sv, bid, s, m->from, cat, (said){0}, r, e);
     switch (survey_answer(&sv->q[qi], &in, value, sizeof value)) {
     case SURVEY_LEAVE:
         survey_chat_end(s);
@@ -148,14 +184,40 @@ static int answer(db *pg, const survey *sv, engine_session *s, const wa_message 
     case SURVEY_ASK_AGAIN:
         if (!say(r, ENGINE_TEXT, catalogue_raw(cat, retry[sv->q[qi].type], lang_of(s)), e))
             return -1;
-        return ask(&sv->q[qi], cat, lang_of(s), r, e) < 0 ? -1 : 1;
+        return ask(&sv->q[qi], bid, cat, lang_of(s), r, e) < 0 ? -1 : 1;
     case SURVEY_ANSWERED:
         break;
     }
-    if (subscribers_get(pg, m->from, &sub, e) < 0 ||
-        surveys_answer(pg, bid, m->from, sv->q[qi].id, value, sub.village, sub.block, e) < 0)
+    if (store(pg, sv, bid, (size_t)qi, m->from, value, e) < 0)
         return -1;
-    return next(pg, sv, bid, s, m->from, cat, r, e);
+    return next(pg, sv, bid, s, m->from, cat,
+                (said){NULL, sv->q[qi].type == SURVEY_TEXT
+                                 ? catalogue_raw(cat, MSG_SURVEY_COMPLAINT_HINT, lang_of(s))
+                                 : NULL},
+                r, e);
+}
+
+/* A plain reply soon after a broadcast with a survey: it starts the survey only when it answers
+ * the first question not yet answered (stored; the intro, then the question after it). */
+static int plain(db *pg, const flow_set *flows, const catalogue *cat, engine_session *s,
+                 const wa_message *m, engine_result *r, err *e)
+{
+    char bid[24], name[128], value[8];
+    const survey *sv;
+    int rc;
+    if ((rc = broadcast_survey_recent(pg, m->from, SURVEY_WINDOW_DAYS, bid, sizeof bid, name,
+                                      sizeof name, e)) <= 0)
+        return rc;
+    if (!(sv = survey_find(flows, name)) || (rc = stopped(pg, m->from, e)) != 0)
+        return rc < 0 ? -1 : 0;
+    if ((rc = surveys_next(pg, sv, bid, m->from, e)) < 0 || (size_t)rc == sv->nq)
+        return rc < 0 ? -1 : 0; /* all answered: the reply is the flow's again */
+    if (!survey_start_answer(&sv->q[rc], m->text, value, sizeof value))
+        return 0;
+    if (store(pg, sv, bid, (size_t)rc, m->from, value, e) < 0)
+        return -1;
+    return next(pg, sv, bid, s, m->from, cat, (said){flow_text_get(&sv->intro, lang_of(s)), NULL},
+                r, e);
 }
 
 int survey_chat(db *pg, const flow_set *flows, const catalogue *cat, engine_session *s,
@@ -171,7 +233,7 @@ int survey_chat(db *pg, const flow_set *flows, const catalogue *cat, engine_sess
             return rc;
         if (!(sv = survey_find(flows, name)))
             return 0; /* its survey file is gone: the flow answers */
-        return start(pg, sv, bid, s, m->from, cat, r, e);
+        return button(pg, sv, bid, s, m->from, cat, r, e);
     }
     if (survey_chat_active(s)) {
         sv = survey_find(flows, engine_session_get(s, SURVEY_VAR_NAME));
@@ -181,14 +243,7 @@ int survey_chat(db *pg, const flow_set *flows, const catalogue *cat, engine_sess
         }
         return answer(pg, sv, s, m, cat, r, e);
     }
-    if (busy || m->kind != WA_MSG_TEXT || !survey_may_start(flows, m->text))
+    if (busy || m->kind != WA_MSG_TEXT)
         return 0;
-    if ((rc = broadcast_survey_recent(pg, m->from, SURVEY_WINDOW_DAYS, bid, sizeof bid, name,
-                                      sizeof name, e)) <= 0)
-        return rc;
-    if (!(sv = survey_find(flows, name)) || (rc = stopped(pg, m->from, e)) != 0)
-        return rc < 0 ? -1 : 0;
-    if ((rc = surveys_next(pg, sv, bid, m->from, e)) < 0 || (size_t)rc == sv->nq)
-        return rc < 0 ? -1 : 0; /* all answered: "ok" is the flow's again */
-    return start(pg, sv, bid, s, m->from, cat, r, e);
+    return plain(pg, flows, cat, s, m, r, e);
 }

@@ -1,8 +1,10 @@
 /* survey_chat.h — the survey's side of a citizen's conversation (SPEC section 13): starting the
- * survey a broadcast carries (its template's button, or a short plain reply soon after it),
- * asking its questions one by one, storing each answer (bot/surveys.c), asking again politely,
- * and leaving it for the flow when the citizen wants something else. The conversation calls it
- * after STOP/START and the live helpdesk, before the desk and the flow; never for staff. */
+ * survey a broadcast carries (its template's button, or a plain reply soon after it that answers
+ * its first question), asking its questions one by one, storing each answer (bot/surveys.c),
+ * asking again politely, and leaving it — answers kept — for the desk and the flow when the
+ * citizen sends something else (media, a location, another conversation's button, a sentence).
+ * The conversation calls it after STOP/START, the live helpdesk and a case waiting for the
+ * citizen's answer, before the rest of the desk and the flow; never for staff. */
 #ifndef SAMPARK_SURVEY_CHAT_H
 #define SAMPARK_SURVEY_CHAT_H
 

@@ -9,35 +9,52 @@
 
 #include "broadcast.h"
 #include "cases_query.h"
+#include "text.h"
 
 static const db_stmt st_answer = {
     "surveys_answer",
-    "INSERT INTO survey_answers (broadcast_id, phone, question, value, village, block)"
-    " VALUES ($1::bigint, $2, $3, $4, COALESCE($5, ''), COALESCE($6, ''))"
+    "INSERT INTO survey_answers (broadcast_id, phone, question, value, village, block, village_key)"
+    " VALUES ($1::bigint, $2, $3, $4, COALESCE($5, ''), COALESCE($6, ''), COALESCE($7, ''))"
     " ON CONFLICT (broadcast_id, phone, question) DO UPDATE SET value = EXCLUDED.value,"
-    " village = EXCLUDED.village, block = EXCLUDED.block, answered_at = now()",
-    6};
+    " village = EXCLUDED.village, block = EXCLUDED.block, village_key = EXCLUDED.village_key,"
+    " answered_at = now()",
+    7};
 static const db_stmt st_answered = {
     "surveys_answered",
     "SELECT question FROM survey_answers WHERE broadcast_id = $1::bigint AND phone = $2", 2};
 static const db_stmt st_counts = {
     "surveys_counts",
-    "SELECT question, village, CASE WHEN question = ANY ($2::text[]) THEN '' ELSE value END,"
-    " count(*) FROM survey_answers WHERE broadcast_id = $1::bigint GROUP BY 1, 2, 3 ORDER BY 1, 2, "
-    "3",
+    "WITH a AS (SELECT question, village, CASE WHEN question = ANY ($2::text[]) THEN '' ELSE value"
+    "  END AS v, CASE WHEN village_key <> '' THEN village_key ELSE '~' || village END AS k"
+    "  FROM survey_answers WHERE broadcast_id = $1::bigint),"
+    " n AS (SELECT k, mode() WITHIN GROUP (ORDER BY village) AS name FROM a GROUP BY k)"
+    " SELECT a.question, n.name, a.v, count(*) FROM a JOIN n USING (k)"
+    " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
     2};
 static const db_stmt st_texts = {
     "surveys_texts",
     "SELECT question, village, value,"
     " to_char(answered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
     " FROM survey_answers WHERE broadcast_id = $1::bigint AND question = ANY ($2::text[])"
-    " ORDER BY answered_at DESC, phone LIMIT $3::int",
+    " AND value <> '' ORDER BY answered_at DESC, phone LIMIT $3::int",
     3};
+/* Retention (SAMPARK_RETENTION_DAYS): answers older than $2 days before the clock $1 (ms) lose
+ * the phone (a random stand-in keeps the rows apart) and a written answer's words; a rating and a
+ * yes/no stay for the results, with the village. At most 5000 rows a pass. */
+static const db_stmt st_forget = {
+    "surveys_forget",
+    "UPDATE survey_answers SET phone = 'anon:' || md5(random()::text || clock_timestamp()::text),"
+    " value = CASE WHEN value IN ('1', '2', '3', '4', '5', 'yes', 'no') THEN value ELSE '' END"
+    " WHERE ctid IN (SELECT ctid FROM survey_answers WHERE phone NOT LIKE 'anon:%'"
+    " AND answered_at < to_timestamp($1::double precision / 1000) - $2::int * interval '1 day'"
+    " LIMIT 5000)",
+    2};
 
 int surveys_answer(db *d, const char *bid, const char *phone, const char *qid, const char *value,
-                   const char *village, const char *block, err *e)
+                   const char *village, const char *block, const char *village_key, err *e)
 {
-    return db_exec(d, &st_answer, (const char *[]){bid, phone, qid, value, village, block}, e);
+    return db_exec(d, &st_answer,
+                   (const char *[]){bid, phone, qid, value, village, block, village_key}, e);
 }
 
 int surveys_next(db *d, const survey *s, const char *bid, const char *phone, err *e)
@@ -77,6 +94,11 @@ PGresult *surveys_counts(db *d, const survey *s, const char *bid, err *e)
     PGresult *r = arr ? db_query(d, &st_counts, (const char *[]){bid, arr}, e) : NULL;
     free(arr);
     return r;
+}
+
+int surveys_forget(db *d, const char *now_ms, const char *days, err *e)
+{
+    return db_exec(d, &st_forget, (const char *[]){now_ms, days}, e);
 }
 
 PGresult *surveys_texts(db *d, const survey *s, const char *bid, int limit, err *e)
@@ -134,6 +156,7 @@ int surveys_results_csv(db *d, const survey *s, const char *bid, FILE *out, err 
     const char *opts[SURVEY_RATING_MAX];
     if (!r)
         return -1;
+    fputs("\xEF\xBB\xBF", out); /* the BOM, as the cases CSV: Excel then reads UTF-8 */
     fputs("question_id,type,question,village,answer,count\r\n", out);
     for (size_t qi = 0; qi < s->nq; qi++) {
         const survey_question *q = &s->q[qi];
@@ -196,7 +219,11 @@ static json_object *texts_json(const PGresult *t, const survey_question *q)
             continue;
         one = json_object_new_object();
         json_object_object_add(one, "village", json_object_new_string(PQgetvalue(t, i, 1)));
-        json_object_object_add(one, "text", json_object_new_string(PQgetvalue(t, i, 2)));
+        char *words = strdup(PQgetvalue(t, i, 2));
+        if (words) /* a phone or account number written into an answer is masked */
+            text_mask_numbers(words);
+        json_object_object_add(one, "text", json_object_new_string(words ? words : ""));
+        free(words);
         json_object_object_add(one, "answered_at", json_object_new_string(PQgetvalue(t, i, 3)));
         json_object_array_add(list, one);
     }

@@ -10,19 +10,25 @@
 #include "db.h"
 #include "survey.h"
 
-/* Stores (or replaces) phone's answer to question qid of broadcast bid. */
+/* Stores (or replaces) phone's answer to question qid of broadcast bid, with the village (as
+ * spelled, and its place key: bot/place.h) and block. */
 int surveys_answer(db *d, const char *bid, const char *phone, const char *qid, const char *value,
-                   const char *village, const char *block, err *e);
+                   const char *village, const char *block, const char *village_key, err *e);
 /* The index of s's first question phone has not answered for broadcast bid (s->nq: all are
  * answered), or -1 + e. */
 int surveys_next(db *d, const survey *s, const char *bid, const char *phone, err *e);
 /* The counts of broadcast bid's answers: rows (question, village, answer, count), ordered by
- * question, village, answer; a text question's answers are counted under the answer "" (their
- * words are not in it). */
+ * question, village, answer; a village is its place key's most used spelling among the answers
+ * ("Kasdol", "kasdol", "कसडोल" are one); a text question's answers are counted under the answer
+ * "" (their words are not in it). */
 PGresult *surveys_counts(db *d, const survey *s, const char *bid, err *e);
 /* The newest `limit` free-text answers of broadcast bid: rows (question, village, value,
  * answered_at ISO UTC). */
 PGresult *surveys_texts(db *d, const survey *s, const char *bid, int limit, err *e);
+
+/* Retention (the scheduler's pass, SAMPARK_RETENTION_DAYS): answers older than days before the
+ * clock now_ms lose the phone and a written answer's words; ratings and yes/no stay counted. */
+int surveys_forget(db *d, const char *now_ms, const char *days, err *e);
 
 /* ---- results (the CLI's CSV, the portal's distribution)
  * ------------------------------------------ */

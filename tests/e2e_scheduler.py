@@ -308,6 +308,12 @@ def test_retention():
         q(f"INSERT INTO wa_contacts (phone, profile_name, last_inbound_at) VALUES ('{p3}', 'Ramesh', {ago(100)}),"
           f" ('{p1}', 'Ramesh', {ago(2)})")
         q(f"UPDATE citizens SET name = 'Ramesh', last_inbound_at = {ago(100)} WHERE phone = '{p3}'")
+        bid = q("INSERT INTO broadcasts (template, language, segment, survey) VALUES ('scheme_update', 'hi',"
+                " 'subscribers', 'pmay_feedback') RETURNING id").split()[0]
+        q(f"""INSERT INTO survey_answers (broadcast_id, phone, question, value, village, answered_at) VALUES
+              ({bid}, '{p2}', 'process', '4', 'Kasdol', {ago(100)}),
+              ({bid}, '{p2}', 'suggestion', 'call me on 9811127701', 'Kasdol', {ago(100)}),
+              ({bid}, '{p3}', 'suggestion', 'सड़क बनवाइए', 'Kasdol', {ago(10)})""")
         events_before = q(f"SELECT string_agg(kind || '@' || at, ',' ORDER BY id) FROM case_events WHERE case_id = {old}")
         weekly_before, daily_before = digest(["--weekly"]), digest()
 
@@ -353,6 +359,11 @@ def test_retention():
                 q(f"SELECT count(*) FROM attachments WHERE case_id = {fresh}") == "1" and
                 q(f"SELECT count(*) FROM outbound_messages WHERE case_id = {fresh}") == "2" and
                 q(f"SELECT count(*) FROM inbound_messages WHERE from_phone = '{p2}'") == "1")
+        h.check("survey answers older than the cut-off lose the phone and the words; ratings and villages stay",
+                q(f"SELECT string_agg(question || '=' || value || '@' || village || ':' || (phone LIKE 'anon:%'), ';'"
+                  f" ORDER BY question, value) FROM survey_answers WHERE broadcast_id = {bid}")
+                == "process=4@Kasdol:true;suggestion=@Kasdol:true;suggestion=सड़क बनवाइए@Kasdol:false"
+                and q(f"SELECT count(*) FROM survey_answers WHERE phone IN ('{p2}', '{p3}')") == "1")
         h.check("the open case is intact", q("SELECT citizen_phone || ',' || description FROM cases"
                                              " WHERE tracking_no = 'BLB-2026-000504'") == f"{p1},हैंडपंप खराब है BLB-2026-000504")
         h.check("the digests count the same as before",

@@ -4,10 +4,15 @@
 real Redis and PostgreSQL: the template goes out with its button's payload; pressing it starts
 the survey (intro, a rating list), out-of-range answers are asked again politely in the citizen's
 language, typed answers (Devanagari digits, haan) and tapped ones are stored with the village;
-Hindi and English; pressing it again resumes without duplicating; a short plain reply starts it, a
-complaint does not, "menu" leaves it, STOP ends it; `sampark survey results ID` as CSV checked per
-column; the portal's distribution for the collector (403 for an officer) and the survey on the
-create form; `flows check` on a bad survey file. Prints 'N passed, N failed'."""
+Hindi and English; pressing it again resumes without duplicating; a reply that answers the first
+question starts it, a complaint does not, "menu" leaves it, STOP ends it; `sampark survey results
+ID` as CSV checked per column (one row per village whatever the spelling); the portal's distribution for the collector (403 for an officer) and the survey on the
+create form; `flows check` on a bad survey file. The review's findings stay fixed: a case's
+satisfaction button, a voice note, a photo with a caption or a location in the middle of a survey
+leave it for the desk and the flow; a short reply that does not answer the first question
+("बिजली नहीं है", a tracking number, a greeting) never starts one; an old option id is asked
+again; the button after STOP starts nothing; a document the officer asked for reaches the case;
+a failed delivery starts no survey; written answers in the portal have phone numbers masked. Prints 'N passed, N failed'."""
 import csv
 import io
 import json
@@ -20,16 +25,25 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2e_cases as c  # noqa: E402
 import e2e_portal as p  # noqa: E402
+import e2e_sender as snd  # noqa: E402
 import e2e_subscribe as sub  # noqa: E402
 import e2e_webhook as h  # noqa: E402
 
 HI, EN, PLAIN, STOPPER, COMPLAINER, MENU, AT_MENU = ("919811128801", "919811128802", "919811128803", "919811128804",
                                                     "919811128805", "919811128806", "919811128807")
-VILLAGES = {HI: "सिमगा", EN: "Kasdol", PLAIN: "सिमगा, वार्ड 4", STOPPER: "Baloda", COMPLAINER: "Baloda", MENU: "Kasdol",
-            AT_MENU: "Kasdol"}
+CASER, MEDIA = "919811128808", "919811128809"  # a case waits for CASER's answer; MEDIA sends media mid-survey
+DOCER = "919811128815"  # the officer asked DOCER for a document
+FAILED = "919811128816"  # the template to FAILED failed (a status webhook says so)
+SHORT = {"919811128810": "बिजली नहीं है", "919811128811": "BLB-2026-000123", "919811128812": "नमस्ते",
+         "919811128813": "hello", "919811128814": "ok"}
+VILLAGES = {HI: "सिमगा", EN: "Kasdol", PLAIN: "सिमगा, वार्ड 4", STOPPER: "Baloda", COMPLAINER: "Baloda", MENU: "kasdol",
+            AT_MENU: "Kasdol", CASER: "Kasdol", MEDIA: "Baloda", DOCER: "Kasdol", FAILED: "Baloda", **{p: "Baloda" for p in SHORT}}
+KEYS = {"Kasdol": "ksdl", "kasdol": "ksdl", "सिमगा": "smg", "सिमगा, वार्ड 4": "smgvrd4", "Baloda": "bld"}  # place keys
 INTRO_HI, INTRO_EN = "प्रधानमंत्री आवास योजना पर आपकी राय", "Your opinion on the PM Awas Yojana"
 RETRY_RATING_HI, RETRY_RATING_EN = "कृपया 1 से 5 के बीच", "please choose a number from 1 to 5"
 THANKS_HI, THANKS_EN = "आपके जवाब दर्ज हो गए हैं", "Your answers are recorded"
+HINT_HI, HINT_EN = "शिकायत दर्ज करने के लिए *मेनू* लिखें", "To file a complaint, type *menu*"
+STOPPED_HI = "इसलिए यह सर्वे नहीं पूछा जाएगा"
 
 
 def run(env, *args):
@@ -51,7 +65,9 @@ def create_and_send(env, fake):
     subscriber, started and delivered: its id."""
     for phone, village in VILLAGES.items():
         h.psql(env.url, "INSERT INTO subscribers (phone, village, village_key, block, state) VALUES "
-                        f"('{phone}', '{village}', '{village.lower()}', 'Simga', 'subscribed')")
+                        f"('{phone}', '{village}', '{KEYS.get(village, village)}', 'Simga', 'subscribed') ON CONFLICT (phone)"
+                        " DO UPDATE SET village = EXCLUDED.village, village_key = EXCLUDED.village_key,"
+                        " block = EXCLUDED.block, state = EXCLUDED.state")
     base = ["broadcast", "create", "--template", "scheme_update", "--param", "PMAY-G", "--param", "सिमगा",
             "--to", "subscribers"]
     r = run(env, *base, "--survey", "nope")
@@ -60,11 +76,12 @@ def create_and_send(env, fake):
             and len(r.stderr.strip().splitlines()) == 1, (r.returncode, r.stderr))
     r = run(env, *base, "--survey", "pmay_feedback")
     bid = r.stdout.split(":")[0].split()[-1] if r.returncode == 0 else None
-    h.check("created with the survey", bid and "7 recipients" in r.stdout, (r.stdout, r.stderr))
+    h.check("created with the survey", bid and f"{len(VILLAGES)} recipients" in r.stdout, (r.stdout, r.stderr))
     h.check("show names it", "survey     pmay_feedback" in run(env, "broadcast", "show", bid).stdout)
     run(env, "broadcast", "start", bid)
     h.check("the templates go out with the button's payload",
-            h.wait_for(lambda: len([1 for _, b, _ in fake.delivered() if b.get("type") == "template"]) == 7, 20)
+            h.wait_for(lambda: len([1 for _, b, _ in fake.delivered() if b.get("type") == "template"]) == len(VILLAGES),
+                       20)
             and all(b["template"]["components"][1]["parameters"][0]["payload"] == f"broadcast:{bid}"
                     for _, b, _ in fake.delivered() if b.get("type") == "template"))
     return bid
@@ -75,9 +92,9 @@ def hindi_by_the_button(env, fake, port, bid):
     lst = last_interactive(fake, HI)
     h.check("hi: the button starts the survey: the intro, then the rating as a list of 1-5",
             INTRO_HI in said and "आवास की मंज़ूरी" in said and lst.get("type") == "list"
-            and [r["id"] for r in lst["action"]["sections"][0]["rows"]] == [f"sv:{k}" for k in range(1, 6)]
+            and [r["id"] for r in lst["action"]["sections"][0]["rows"]] == [f"sv:{bid}:process:{k}" for k in range(1, 6)]
             and lst["action"]["sections"][0]["rows"][2]["title"] == "3 ⭐⭐⭐", (said, lst))
-    for wrong in ("7", "bahut accha"):
+    for wrong in ("7", "bahut accha", "-3", "5 में से 4"):
         said = sub.step(port, fake, HI, text=wrong)
         h.check(f"hi: '{wrong}' is asked again politely, in Hindi",
                 RETRY_RATING_HI in said and "आवास की मंज़ूरी" in said and not answers(env, HI), said)
@@ -93,20 +110,22 @@ def hindi_by_the_button(env, fake, port, bid):
             and len(c.texts_to(fake, HI)) > n, said)
     h.check("hi: a Devanagari digit answers; yes/no buttons next",
             "पहली किस्त" in said and last_interactive(fake, HI).get("type") == "button"
-            and [b["reply"]["id"] for b in last_interactive(fake, HI)["action"]["buttons"]] == ["sv:yes", "sv:no"],
+            and [b["reply"]["id"] for b in last_interactive(fake, HI)["action"]["buttons"]]
+            == [f"sv:{bid}:installment:yes", f"sv:{bid}:installment:no"],
             (said, last_interactive(fake, HI)))
     said = sub.step(port, fake, HI, text="5")
     h.check("hi: a digit to yes/no is asked again", "हाँ* या *नहीं" in said and "पहली किस्त" in said, said)
     said = sub.step(port, fake, HI, text="हाँ")
     h.check("hi: हाँ answers; the free-text question next", "सुझाव" in said, said)
     said = sub.step(port, fake, HI, text="सड़क भी बनवाइए, \"पक्की\"")
-    h.check("hi: the words answer; thanks", THANKS_HI in said, said)
+    h.check("hi: the words answer; thanks, then how to file a complaint",
+            THANKS_HI in said and HINT_HI in said and said.index(THANKS_HI) < said.index(HINT_HI), said)
     h.check("hi: three answers stored with the village",
             answers(env, HI) == "installment=yes@सिमगा;process=4@सिमगा;suggestion=सड़क भी बनवाइए, \"पक्की\"@सिमगा",
             answers(env, HI))
     said = sub.step(port, fake, HI, button=(f"broadcast:{bid}", "Give feedback"))
     h.check("hi: the button again: nothing asked twice, nothing stored twice",
-            THANKS_HI in said and "आवास की मंज़ूरी" not in said and
+            THANKS_HI in said and "आवास की मंज़ूरी" not in said and INTRO_HI not in said and
             h.psql(env.url, f"SELECT count(*) FROM survey_answers WHERE phone = '{HI}'") == "3", said)
 
 
@@ -116,20 +135,28 @@ def english_by_the_button(env, fake, port, bid):
     said = sub.step(port, fake, EN, text="10")
     h.check("en: out of range asked again in English", RETRY_RATING_EN in said and "house approval" in said, said)
     said = sub.step(port, fake, EN, reply_id="sv:2")
+    h.check("en: an option id that names no broadcast (an old list) is asked again",
+            RETRY_RATING_EN in said and not answers(env, EN), said)
+    said = sub.step(port, fake, EN, reply_id=f"sv:{int(bid) - 1}:process:2")
+    h.check("en: another broadcast's option is asked again", RETRY_RATING_EN in said and not answers(env, EN), said)
+    said = sub.step(port, fake, EN, reply_id=f"sv:{bid}:process:2")
     h.check("en: a tapped row answers", "first installment" in said, said)
     said = sub.step(port, fake, EN, text="maybe")
     h.check("en: text to yes/no asked again", "*Yes* or *No*" in said, said)
-    said = sub.step(port, fake, EN, reply_id="sv:no")
-    said = sub.step(port, fake, EN, text="Build more roads")
-    h.check("en: thanks in English", THANKS_EN in said, said)
-    h.check("en: stored", answers(env, EN) == "installment=no@Kasdol;process=2@Kasdol;suggestion=Build more roads@Kasdol",
+    said = sub.step(port, fake, EN, reply_id=f"sv:{bid}:process:4")
+    h.check("en: the option of a question already answered is asked again", "*Yes* or *No*" in said, said)
+    said = sub.step(port, fake, EN, reply_id=f"sv:{bid}:installment:no")
+    said = sub.step(port, fake, EN, text="Build more roads, call 9811127701")
+    h.check("en: thanks in English, and how to file a complaint", THANKS_EN in said and HINT_EN in said, said)
+    h.check("en: stored", answers(env, EN) == "installment=no@Kasdol;process=2@Kasdol;suggestion=Build more roads, call 9811127701@Kasdol",
             answers(env, EN))
 
 
 def plain_replies(env, fake, port):
-    said = sub.step(port, fake, PLAIN, text="ok")
-    h.check("a short plain reply starts the survey", INTRO_HI in said and "आवास की मंज़ूरी" in said, said)
-    sub.step(port, fake, PLAIN, reply_id="sv:5")
+    said = sub.step(port, fake, PLAIN, text="५")
+    h.check("a digit answering the first question starts it: stored, the intro, the second question",
+            INTRO_HI in said and "पहली किस्त" in said and "आवास की मंज़ूरी" not in said
+            and answers(env, PLAIN) == "process=5@सिमगा, वार्ड 4", (said, answers(env, PLAIN)))
     said = sub.step(port, fake, PLAIN, text="STOP")
     h.check("STOP in the middle: confirmed", sub.STOPPED_HI in said, said)
     said = sub.step(port, fake, PLAIN, text="हाँ")
@@ -138,31 +165,92 @@ def plain_replies(env, fake, port):
     said = sub.step(port, fake, COMPLAINER, text="हमारे गांव में दो हफ्ते से पानी नहीं आ रहा है")
     h.check("a complaint is not swallowed by the survey", said and INTRO_HI not in said and not answers(env, COMPLAINER),
             said)
-    sub.step(port, fake, MENU, text="ha")
+    sub.step(port, fake, MENU, text="3")
     said = sub.step(port, fake, MENU, text="menu")
     h.check("'menu' in the middle leaves the survey for the main menu",
             "आवास की मंज़ूरी" not in said and RETRY_RATING_HI not in said and said, said)
     said = sub.step(port, fake, MENU, text="3")
-    h.check("and what follows is the menu's, not a survey answer", not answers(env, MENU), (said, answers(env, MENU)))
+    h.check("and what follows is the menu's, not a survey answer",
+            answers(env, MENU) == "process=3@kasdol" and "*हाँ* या *नहीं*" not in said, (said, answers(env, MENU)))
     said = sub.step(port, fake, AT_MENU, text="2")
     h.check("at the main menu a row's number is the menu's, not a survey's start", said and INTRO_HI not in said, said)
     sub.step(port, fake, STOPPER, text="STOP")
-    said = sub.step(port, fake, STOPPER, text="ok")
+    said = sub.step(port, fake, STOPPER, text="4")
     h.check("a citizen who said STOP is not started by a plain reply", INTRO_HI not in said, said)
+
+
+def failed_delivery(env, fake, port, bid):
+    """A recipient whose template failed was not reached: their reply starts no survey."""
+    wamid = next(w for _, b, w in fake.delivered() if b.get("to") == FAILED and b.get("type") == "template")
+    h.post(port, snd.status_body(wamid, "failed", FAILED, code=131026))
+    h.check("the failed status is recorded", h.wait_for(lambda: h.psql(
+        env.url, f"SELECT state FROM outbound_messages WHERE wamid = '{wamid}'") == "failed", 15))
+    said = sub.step(port, fake, FAILED, text="4")
+    h.check("a recipient whose delivery failed is not started by a reply that would answer",
+            said and INTRO_HI not in said and not answers(env, FAILED), said)
+    said = sub.step(port, fake, FAILED, button=(f"broadcast:{bid}", "Give feedback"))
+    h.check("nor by the button's payload", INTRO_HI not in said and not answers(env, FAILED), said)
+
+
+def stopped_button(env, fake, port, bid):
+    said = sub.step(port, fake, STOPPER, button=(f"broadcast:{bid}", "Give feedback"))
+    h.check("the button after STOP: how to START, no survey", STOPPED_HI in said and INTRO_HI not in said
+            and not answers(env, STOPPER), said)
+
+
+def short_replies(env, fake, port):
+    """Short messages that answer no first question go on as if no broadcast had come."""
+    for phone, text in SHORT.items():
+        said = sub.step(port, fake, phone, text=text)
+        h.check(f"'{text}' does not start the survey: the flow answers it", said and INTRO_HI not in said
+                and "आवास की मंज़ूरी" not in said and not answers(env, phone), said)
+
+
+def document_mid_survey(env, fake, port, bid, tracking):
+    sub.step(port, fake, DOCER, button=(f"broadcast:{bid}", "Give feedback"))
+    said = sub.step(port, fake, DOCER, image="SURVEYDOC1")
+    h.check("the document the officer asked for, sent mid-survey, is attached to the case",
+            RETRY_RATING_HI not in said and any(a["media_id"] == "SURVEYDOC1"
+                                                for a in c.case_show(env, tracking).get("attachments", [])),
+            (said, c.case_show(env, tracking).get("attachments")))
+
+
+def leaving_for_the_desk(env, fake, port, bid, tracking):
+    """A case waits for CASER's satisfaction answer; MEDIA sends a voice note, a captioned photo and a
+    location in the middle of the survey: none is a survey answer, none is lost."""
+    said = sub.step(port, fake, CASER, button=(f"broadcast:{bid}", "Give feedback"))
+    h.check("a case waiting: the button still starts the survey", "आवास की मंज़ूरी" in said, said)
+    said = sub.step(port, fake, CASER, reply_id=f"sat:yes:{tracking}")
+    h.check("the satisfaction button mid-survey reaches the case: closed, no 'choose 1 to 5'",
+            RETRY_RATING_HI not in said and f"आपकी शिकायत {tracking} बंद कर दी गई है" in said
+            and c.case_show(env, tracking).get("status") == "closed", said)
+    said = sub.step(port, fake, CASER, text="haan")
+    h.check("after it the survey was left, its state saved: 'haan' is no survey answer",
+            not answers(env, CASER) and RETRY_RATING_HI not in said, (said, answers(env, CASER)))
+    for what, msg in (("a voice note", dict(media=("audio", "media.SV1", None))),
+                      ("a photo with a caption", dict(media=("image", "media.SV2", "4"))),
+                      ("a location", dict(location=(21.6, 82.1, "Baloda")))):
+        sub.step(port, fake, MEDIA, button=(f"broadcast:{bid}", "Give feedback"))
+        said = sub.step(port, fake, MEDIA, **msg)
+        h.check(f"{what} mid-survey leaves it for the flow: no 'choose 1 to 5', nothing stored",
+                said and RETRY_RATING_HI not in said and not answers(env, MEDIA), said)
 
 
 def results_csv(env, bid):
     raw = subprocess.run([h.BIN, "survey", "results", bid], env=env.env(), capture_output=True)
     r = run(env, "survey", "results", bid)
-    rows = list(csv.DictReader(io.StringIO(raw.stdout.decode("utf-8"), newline="")))
-    h.check("survey results: CSV with its columns, CRLF lines", raw.returncode == 0 and raw.stdout.startswith(
-        b"question_id,type,question,village,answer,count\r\n"), (raw.returncode, raw.stdout[:200], raw.stderr))
+    rows = list(csv.DictReader(io.StringIO(raw.stdout.decode("utf-8-sig"), newline="")))
+    h.check("survey results: a BOM (as the cases CSV), its columns, CRLF lines", raw.returncode == 0
+            and raw.stdout.startswith(b"\xef\xbb\xbfquestion_id,type,question,village,answer,count\r\n"),
+            (raw.returncode, raw.stdout[:200], raw.stderr))
     got = {(x["question_id"], x["village"], x["answer"]): int(x["count"]) for x in rows}
+    h.check("one village whatever the spelling: 'kasdol' counts under Kasdol",
+            got.get(("process", "Kasdol", "3")) == 1 and not any(k[1] == "kasdol" for k in got), got)
     h.check("per village and answer", got.get(("process", "सिमगा", "4")) == 1 and got.get(("process", "सिमगा, वार्ड 4", "5")) == 1
             and got.get(("process", "Kasdol", "2")) == 1 and got.get(("installment", "Kasdol", "no")) == 1
             and got.get(("suggestion", "सिमगा", "(text)")) == 1, got)
     h.check("totals per question, zeros included",
-            [got.get(("process", "(all)", str(k))) for k in range(1, 6)] == [0, 1, 0, 1, 1]
+            [got.get(("process", "(all)", str(k))) for k in range(1, 6)] == [0, 1, 1, 1, 1]
             and got.get(("installment", "(all)", "yes")) == 1 and got.get(("installment", "(all)", "no")) == 1
             and got.get(("suggestion", "(all)", "(text)")) == 2, got)
     h.check("type and question columns", all(x["type"] in ("rating", "yes_no", "text") for x in rows)
@@ -185,13 +273,14 @@ def portal(env, fake, port, bid):
     st, b = coll.get_json(f"/api/broadcasts/{bid}/survey")
     qs = {q["id"]: q for q in b.get("questions", [])}
     h.check("portal: the distribution per question", st == 200 and b.get("survey") == "pmay_feedback"
-            and qs["process"]["counts"] == {"1": 0, "2": 1, "3": 0, "4": 1, "5": 1} and qs["process"]["total"] == 3
+            and qs["process"]["counts"] == {"1": 0, "2": 1, "3": 1, "4": 1, "5": 1} and qs["process"]["total"] == 4
             and qs["installment"]["counts"] == {"yes": 1, "no": 1}
             and qs["process"]["text"]["hi"].startswith("आवास"), (st, b))
     vill = {v["village"]: v for v in qs.get("suggestion", {}).get("villages", [])}
-    h.check("portal: per village, and the free text for the collector",
+    h.check("portal: per village, and the free text for the collector, phone numbers masked",
             vill.get("Kasdol", {}).get("total") == 1 and qs["suggestion"]["counts"] == {"text": 2}
-            and {t["text"] for t in qs["suggestion"]["texts"]} == {"Build more roads", "सड़क भी बनवाइए, \"पक्की\""},
+            and {t["text"] for t in qs["suggestion"]["texts"]}
+            == {"Build more roads, call XXXXXXXXXX", "सड़क भी बनवाइए, \"पक्की\""},
             qs.get("suggestion"))
     st, r = phe.get_json(f"/api/broadcasts/{bid}/survey")
     h.check("portal: an officer gets 403", st == 403, (st, r))
@@ -230,10 +319,23 @@ def test_survey_from_broadcast_to_results():
     with c.served("survey") as (env, fake, port):
         sub.steps(port, fake, EN, dict(text="Hello"), dict(reply_id="c:en"))  # English, before the broadcast
         sub.steps(port, fake, AT_MENU, dict(text="नमस्ते"), dict(reply_id="c:hi"))  # resting at the main menu
+        tracking = c.file_complaint(port, fake, CASER)
+        n = len(c.texts_to(fake, CASER))
+        c.deliver(port, c.PHE_OFFICER, text=f"resolve {tracking} हैंडपंप ठीक कर दिया")
+        h.check("a case waits for the satisfaction answer", tracking and c.wait_text(fake, CASER, "संतुष्ट", n), tracking)
+        docs = c.file_complaint(port, fake, DOCER, text="स्कूल के पास का हैंडपंप एक महीने से बंद पड़ा है")
+        n = len(c.texts_to(fake, DOCER))
+        c.deliver(port, c.PHE_OFFICER, text=f"docs {docs} आधार कार्ड की फोटो भेजें")
+        h.check("a case waits for a document", docs and c.wait_text(fake, DOCER, "आधार", n), docs)
         bid = create_and_send(env, fake)
         hindi_by_the_button(env, fake, port, bid)
         english_by_the_button(env, fake, port, bid)
         plain_replies(env, fake, port)
+        stopped_button(env, fake, port, bid)
+        failed_delivery(env, fake, port, bid)
+        short_replies(env, fake, port)
+        leaving_for_the_desk(env, fake, port, bid, tracking)
+        document_mid_survey(env, fake, port, bid, docs)
         results_csv(env, bid)
         portal(env, fake, port, bid)
     flows_check_bad_survey()

@@ -114,7 +114,7 @@ static void refuses_an_empty_or_long_survey(void **state)
 static survey_verdict typed(survey_qtype type, const char *text, char *value)
 {
     survey_question q = {.id = "q", .type = type, .max = 5};
-    survey_input in = {text, NULL, 0};
+    survey_input in = {text, NULL, 0, "17"};
     return survey_answer(&q, &in, value, 64);
 }
 
@@ -132,6 +132,20 @@ static void typed_ratings(void **state)
     assert_int_equal(typed(SURVEY_RATING, "0", v), SURVEY_ASK_AGAIN);
     assert_int_equal(typed(SURVEY_RATING, "६", v), SURVEY_ASK_AGAIN);
     assert_int_equal(typed(SURVEY_RATING, "45", v), SURVEY_ASK_AGAIN);
+    assert_int_equal(typed(SURVEY_RATING, "३।", v), SURVEY_ANSWERED);
+    assert_string_equal(v, "3");
+    /* punctuation is not dropped before the digit: "-3" is no rating of 3 */
+    assert_int_equal(typed(SURVEY_RATING, "-3", v), SURVEY_ASK_AGAIN);
+    assert_int_equal(typed(SURVEY_RATING, "+4", v), SURVEY_ASK_AGAIN);
+    assert_int_equal(typed(SURVEY_RATING, "#5", v), SURVEY_ASK_AGAIN);
+    assert_int_equal(typed(SURVEY_RATING, "4..", v), SURVEY_ASK_AGAIN);
+    /* a rating tried in words is asked again, not left to the flow */
+    assert_int_equal(typed(SURVEY_RATING, "5 में से 4", v), SURVEY_ASK_AGAIN);
+    assert_int_equal(typed(SURVEY_RATING, "4 out of 5", v), SURVEY_ASK_AGAIN);
+    /* a tracking number is the lookup's */
+    assert_int_equal(typed(SURVEY_RATING, "BLB-2026-000123", v), SURVEY_LEAVE);
+    assert_int_equal(typed(SURVEY_TEXT, " blb 2026 000123. ", v), SURVEY_LEAVE);
+    assert_int_equal(typed(SURVEY_TEXT, "call 9811127701", v), SURVEY_ANSWERED);
     assert_int_equal(typed(SURVEY_RATING, "bahut accha", v), SURVEY_ASK_AGAIN);
     assert_int_equal(typed(SURVEY_RATING, "हमारे गांव में पानी नहीं आता", v), SURVEY_LEAVE);
 }
@@ -158,23 +172,40 @@ static void typed_yes_and_no(void **state)
 static void free_text_and_taps(void **state)
 {
     char v[64];
-    survey_question rating = {.id = "r", .type = SURVEY_RATING},
-                    yn = {.id = "y", .type = SURVEY_YES_NO},
+    survey_question rating = {.id = "process", .type = SURVEY_RATING},
+                    yn = {.id = "paid", .type = SURVEY_YES_NO},
                     text = {.id = "t", .type = SURVEY_TEXT, .max = 5};
-    survey_input tap4 = {NULL, "sv:4", 0}, tapyes = {NULL, "sv:yes", 0}, photo = {NULL, NULL, 1},
-                 stranger = {NULL, "c:hi", 0};
+    survey_input tap4 = {NULL, "sv:17:process:4", 0, "17"},
+                 tapyes = {NULL, "sv:17:paid:yes", 0, "17"}, photo = {NULL, NULL, 1, "17"},
+                 caption = {"4", NULL, 1, "17"}, stranger = {NULL, "c:hi", 0, "17"},
+                 sat = {NULL, "sat:yes:BLB-2026-000123", 0, "17"},
+                 old = {NULL, "sv:16:process:4", 0, "17"}, other_q = {NULL, "sv:17:paid:4", 0, "17"},
+                 old_ids = {NULL, "sv:4", 0, "17"}, prefix = {NULL, "sv:171:process:4", 0, "17"};
+    char id[80];
     (void)state;
     assert_int_equal(typed(SURVEY_TEXT, "  नमस्ते जी", v), SURVEY_ANSWERED);
     assert_string_equal(v, "नमस्त"); /* cut at max characters (code points), never inside one */
     assert_int_equal(typed(SURVEY_TEXT, "   ", v), SURVEY_ASK_AGAIN);
-    assert_int_equal(survey_answer(&text, &photo, v, sizeof v), SURVEY_ASK_AGAIN);
+    /* media (a caption too) and other conversations' taps leave the survey for the desk/flow */
+    assert_int_equal(survey_answer(&text, &photo, v, sizeof v), SURVEY_LEAVE);
+    assert_int_equal(survey_answer(&rating, &photo, v, sizeof v), SURVEY_LEAVE);
+    assert_int_equal(survey_answer(&rating, &caption, v, sizeof v), SURVEY_LEAVE);
+    assert_int_equal(survey_answer(&rating, &stranger, v, sizeof v), SURVEY_LEAVE);
+    assert_int_equal(survey_answer(&rating, &sat, v, sizeof v), SURVEY_LEAVE);
     assert_int_equal(survey_answer(&rating, &tap4, v, sizeof v), SURVEY_ANSWERED);
     assert_string_equal(v, "4");
     assert_int_equal(survey_answer(&yn, &tap4, v, sizeof v), SURVEY_ASK_AGAIN);
     assert_int_equal(survey_answer(&yn, &tapyes, v, sizeof v), SURVEY_ANSWERED);
     assert_string_equal(v, "yes");
-    assert_int_equal(survey_answer(&rating, &stranger, v, sizeof v), SURVEY_ASK_AGAIN);
-    assert_int_equal(survey_answer(&rating, &photo, v, sizeof v), SURVEY_ASK_AGAIN);
+    /* a survey's option of another broadcast or question, or of the old form: asked again */
+    assert_int_equal(survey_answer(&rating, &old, v, sizeof v), SURVEY_ASK_AGAIN);
+    assert_int_equal(survey_answer(&yn, &other_q, v, sizeof v), SURVEY_ASK_AGAIN);
+    assert_int_equal(survey_answer(&rating, &old_ids, v, sizeof v), SURVEY_ASK_AGAIN);
+    assert_int_equal(survey_answer(&rating, &prefix, v, sizeof v), SURVEY_ASK_AGAIN);
+    /* the longest id fits an engine option's 72 bytes */
+    assert_int_equal(survey_reply_id(id, 72, "999999999999999999",
+                                     "q234567890123456789012345678901234567890", "yes"),
+                     0);
 }
 
 static void buttons_and_starting(void **state)
@@ -187,14 +218,27 @@ static void buttons_and_starting(void **state)
     assert_false(survey_button_broadcast("broadcast:1x", id, sizeof id));
     assert_false(survey_button_broadcast("stop", id, sizeof id));
     assert_false(survey_button_broadcast(NULL, id, sizeof id));
-    assert_true(survey_may_start(NULL, "ok"));
-    assert_true(survey_may_start(NULL, "ठीक है"));
-    assert_true(survey_may_start(NULL, "haan bataiye ji"));
-    assert_false(survey_may_start(NULL, "hamare gaon me paani nahi aata"));
-    assert_false(survey_may_start(NULL, "menu"));
-    assert_false(survey_may_start(NULL, "मेनू"));
-    assert_false(survey_may_start(NULL, "help"));
-    assert_false(survey_may_start(NULL, "   "));
+    {
+        survey_question rating = {.id = "r", .type = SURVEY_RATING},
+                        yn = {.id = "y", .type = SURVEY_YES_NO},
+                        text = {.id = "t", .type = SURVEY_TEXT, .max = 50};
+        char v[16];
+        const char *never[] = {"बिजली नहीं है", "BLB-2026-000123", "नमस्ते", "hello", "ok",
+                               "ठीक है", "menu", "0", "help", "   ", "7", "-3", NULL};
+        assert_true(survey_start_answer(&rating, "4", v, sizeof v));
+        assert_string_equal(v, "4");
+        assert_true(survey_start_answer(&rating, "५", v, sizeof v));
+        assert_string_equal(v, "5");
+        assert_true(survey_start_answer(&yn, "haan", v, sizeof v));
+        assert_string_equal(v, "yes");
+        assert_true(survey_start_answer(&yn, "नहीं", v, sizeof v));
+        assert_string_equal(v, "no");
+        assert_false(survey_start_answer(&text, "sadak banwaiye", v, sizeof v));
+        for (const char **w = never; *w; w++) {
+            assert_false(survey_start_answer(&rating, *w, v, sizeof v));
+            assert_false(survey_start_answer(&yn, *w, v, sizeof v));
+        }
+    }
     assert_true(survey_is_flow_word(NULL, "Menu!"));
     assert_false(survey_is_flow_word(NULL, "5"));
 }
@@ -209,7 +253,6 @@ static void shipped_sample(void **state)
     assert_non_null(f);
     assert_true(f->nsurveys >= 1);
     assert_non_null(survey_find(f, "pmay_feedback"));
-    assert_true(survey_may_start(f, "ok ji")); /* a greeting replies to the broadcast */
     {
         const flow_state *menu = &f->states[f->menu];
         assert_true(survey_menu_answer(menu, "2")); /* at the menu, its rows' answers are its */
@@ -218,7 +261,7 @@ static void shipped_sample(void **state)
         assert_false(survey_menu_answer(menu, "ok"));
         assert_false(survey_menu_answer(menu, "haan ji"));
     }
-    assert_false(survey_may_start(f, "0"));    /* a flow keyword is the flow's */
+    assert_true(survey_is_flow_word(f, "0")); /* a flow keyword is the flow's */
     assert_null(survey_find(f, "nope"));
     survey_names(f, names, sizeof names);
     assert_non_null(strstr(names, "pmay_feedback"));
