@@ -704,12 +704,12 @@ static int citizen_desk(conv *cv, const wa_message *m, engine_session *s, int ex
             return -1;
         *handled = got > 0 ? (to_menu ? DESK_TAKEN_MENU : DESK_TAKEN) : 0;
     }
-    if (!*handled && info->case_waiting &&
+    if (!*handled && info->case_waiting && !survey_chat_claims(cv->flows, s, m) &&
         desk_citizen(out, m, s->lang, in_confirm, 1, handled, e) < 0)
         return -1;
     if (*handled) {
-        if (survey_chat_active(s) && !info->chat_open)
-            survey_chat_end(s); /* the case took it: the survey is left, its answers kept */
+        if (survey_chat_active(s))
+            survey_chat_end(s); /* the case or the helpdesk took it: left, its answers kept */
         return 0;
     }
     if ((*surveyed = survey_chat(cv->pg, cv->flows, cv->cat, s, m, expired,

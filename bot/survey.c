@@ -344,6 +344,13 @@ static int has_digit(const char *s)
     return 0;
 }
 
+int survey_exact_answer(const survey_question *q, const survey_input *in)
+{
+    if (in->reply_id)
+        return strncmp(in->reply_id, SURVEY_REPLY_PREFIX, strlen(SURVEY_REPLY_PREFIX)) == 0;
+    return in->text && q->type == SURVEY_RATING && rating_typed(in->text) > 0;
+}
+
 int survey_reply_id(char *out, size_t outsz, const char *bid, const char *qid, const char *v)
 {
     int n = snprintf(out, outsz, SURVEY_REPLY_PREFIX "%s:%s:%s", bid, qid, v);

@@ -90,6 +90,12 @@ typedef enum survey_verdict {
 survey_verdict survey_answer(const survey_question *q, const survey_input *in, char *value,
                              size_t valuesz);
 
+/* 1 when in can only be an answer to q: a tap on a survey's option, or a typed rating to a
+ * rating question ("4", "४."). Such a reply goes to the survey even while a case waits for the
+ * citizen's answer (the case asked for documents or a reason: "4" is the survey's); words and
+ * yes/no stay the case's first. */
+int survey_exact_answer(const survey_question *q, const survey_input *in);
+
 /* The reply ids of question qid's options: "sv:<broadcast>:<qid>:<v>", v "1".."5", "yes",
  * "no" (at most 3 + 18 + 1 + SURVEY_ID_MAX + 1 + 3 = 66 bytes: engine_option's id holds 72). */
 #define SURVEY_REPLY_PREFIX "sv:"

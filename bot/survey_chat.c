@@ -86,6 +86,18 @@ int survey_chat_active(const engine_session *s)
     return b && *b;
 }
 
+int survey_chat_claims(const flow_set *flows, const engine_session *s, const wa_message *m)
+{
+    const survey *sv;
+    int qi, tap = m->kind == WA_MSG_LIST_REPLY || m->kind == WA_MSG_BUTTON_REPLY;
+    survey_input in = {m->kind == WA_MSG_TEXT ? m->text : NULL, tap ? m->reply_id : NULL, 0,
+                       NULL};
+    if (!survey_chat_active(s) || !(sv = survey_find(flows, engine_session_get(s, SURVEY_VAR_NAME))))
+        return 0;
+    qi = survey_question_index(sv, engine_session_get(s, SURVEY_VAR_QUESTION));
+    return qi >= 0 && survey_exact_answer(&sv->q[qi], &in);
+}
+
 void survey_chat_end(engine_session *s)
 {
     engine_session_set(s, SURVEY_VAR_BROADCAST, "");

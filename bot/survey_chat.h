@@ -25,6 +25,9 @@
  * 0: not the survey's (the survey left, if one was in progress); -1 + e. */
 int survey_chat(db *pg, const flow_set *flows, const catalogue *cat, engine_session *s,
                 const wa_message *m, int expired, int busy, engine_result *r, err *e);
+/* 1 when s is in the middle of a survey and m can only be an answer to its question
+ * (survey_exact_answer): it goes to the survey before a case waiting for the citizen. */
+int survey_chat_claims(const flow_set *flows, const engine_session *s, const wa_message *m);
 /* 1 when s is in the middle of a survey. */
 int survey_chat_active(const engine_session *s);
 /* Ends the survey in progress (STOP): its answers stay. */

@@ -208,6 +208,10 @@ def short_replies(env, fake, port):
 
 def document_mid_survey(env, fake, port, bid, tracking):
     sub.step(port, fake, DOCER, button=(f"broadcast:{bid}", "Give feedback"))
+    said = sub.step(port, fake, DOCER, text="4")
+    h.check("a typed rating while a case waits for a document is the survey's, not the document",
+            answers(env, DOCER).startswith("process=4@") and not c.case_show(env, tracking).get("attachments"),
+            (said, answers(env, DOCER), c.case_show(env, tracking).get("attachments")))
     said = sub.step(port, fake, DOCER, image="SURVEYDOC1")
     h.check("the document the officer asked for, sent mid-survey, is attached to the case",
             RETRY_RATING_HI not in said and any(a["media_id"] == "SURVEYDOC1"
@@ -250,7 +254,7 @@ def results_csv(env, bid):
             and got.get(("process", "Kasdol", "2")) == 1 and got.get(("installment", "Kasdol", "no")) == 1
             and got.get(("suggestion", "सिमगा", "(text)")) == 1, got)
     h.check("totals per question, zeros included",
-            [got.get(("process", "(all)", str(k))) for k in range(1, 6)] == [0, 1, 1, 1, 1]
+            [got.get(("process", "(all)", str(k))) for k in range(1, 6)] == [0, 1, 1, 2, 1]
             and got.get(("installment", "(all)", "yes")) == 1 and got.get(("installment", "(all)", "no")) == 1
             and got.get(("suggestion", "(all)", "(text)")) == 2, got)
     h.check("type and question columns", all(x["type"] in ("rating", "yes_no", "text") for x in rows)
@@ -273,7 +277,7 @@ def portal(env, fake, port, bid):
     st, b = coll.get_json(f"/api/broadcasts/{bid}/survey")
     qs = {q["id"]: q for q in b.get("questions", [])}
     h.check("portal: the distribution per question", st == 200 and b.get("survey") == "pmay_feedback"
-            and qs["process"]["counts"] == {"1": 0, "2": 1, "3": 1, "4": 1, "5": 1} and qs["process"]["total"] == 4
+            and qs["process"]["counts"] == {"1": 0, "2": 1, "3": 1, "4": 2, "5": 1} and qs["process"]["total"] == 5
             and qs["installment"]["counts"] == {"yes": 1, "no": 1}
             and qs["process"]["text"]["hi"].startswith("आवास"), (st, b))
     vill = {v["village"]: v for v in qs.get("suggestion", {}).get("villages", [])}
