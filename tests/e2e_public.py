@@ -356,7 +356,8 @@ def check_open311(port):
                     ("status=pending", "status"), ("service_code=phe", "service_code"), ("page=2", "page"),
                     ("status=open&status=closed", "status: given twice"),
                     ("service_request_id=BLB-2026-1!x", "service_request_id"),
-                    ("status=%FF%FEopen", "status"), ("%FFx%E0%A4=1", "?x")):
+                    ("status=%FF%FEopen", "status"), ("%FFx%E0%A4=1", "?x"),
+                    ("&".join(f"a{i}=1" for i in range(70)), "a0")):
         st, raw = get(port, "/open311/v2/requests.json?" + q)[::2]
         try:
             b = json.loads(raw.decode("utf-8"))  # valid UTF-8 whatever bytes came in
@@ -365,6 +366,13 @@ def check_open311(port):
         h.check(f"requests.json?{q} → 400 naming {name}, Open311's error shape, valid UTF-8",
                 st == 400 and isinstance(b, list) and b[0].get("code") == 400
                 and b[0].get("description", "").startswith(name), (st, b))
+    for q in ("status=%zz", "status=open%00x"):  # libwebsockets answers these itself (403, or closes)
+        try:
+            st = get(port, "/open311/v2/requests.json?" + q)[0]
+        except (http.client.HTTPException, OSError) as ex:
+            st = type(ex).__name__
+        h.check(f"requests.json?{q}: refused before Sampark sees it ({st}), never a 200",
+                st != 200 and get(port, "/open311/v2/services.json")[0] == 200, st)
     st, rh, raw = get(port, f"/open311/v2/requests/{tracking(7)}.json?jurisdiction_id=x")
     b = json.loads(raw)
     h.check("requests/{id}.json: an array of one, the same request", st == 200 and b == [one], (st, b))
