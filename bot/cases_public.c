@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "text.h"
 
 /* India's offset from UTC: a date alone in a search is a day of the district's clock. */
 #define IST_OFFSET_S 19800
@@ -22,12 +23,18 @@
 
 /* Each case received in the last 90 days (merged duplicates left out: their citizens follow the
  * case they joined, which is counted), with the facts known about it now: resolved (and in how
- * many days, on time or not), overdue while unresolved, reopened, and its citizens' last answer
- * to "are you satisfied?" (yes: the closing answer or the citizen's yes; no: a "no" not followed
- * by a yes). An unresolved case still within its time is no fact about timeliness yet: it counts
- * as received only. Then per department and window (30 or 90 days) the figures; a window with
- * fewer than $1 cases received shows the count and null figures (too_few). */
+ * many days, on time or not), overdue while unresolved, reopened, and the last answer of the
+ * case's own citizen to "are you satisfied?" (a 'satisfied' or 'not_satisfied' event by
+ * cases.citizen_phone, or the closing 'closed' event a yes of theirs wrote; followers' answers
+ * are left out: they were counted one-sidedly before, and a case is one answer). An unresolved
+ * case still within its time is no fact about timeliness yet: it counts as received only. Then
+ * per department and window (30 or 90 days) the figures; a window with fewer than $1 cases
+ * received shows the count and null figures (too_few), and a figure whose own denominator
+ * (resolved cases, known outcomes, answers) is under $1 is null too, named in too_few_figures. */
+#define FEW(n) "COALESCE(w.received, 0) < $1 OR COALESCE(" n ", 0) < $1"
 #define FIG(x) "CASE WHEN COALESCE(w.received, 0) < $1 THEN NULL ELSE " x " END"
+#define FIGN(x, n) "CASE WHEN " FEW(n) " THEN NULL ELSE " x " END"
+#define FEWNAME(n, name) "CASE WHEN " FEW(n) " THEN '" name "' END"
 /* The window's start written out, not taken from r: against r's column (a join) the planner read
  * every 'closed' event of all time (570,000 of 26,000 wanted at 1M cases, 430 ms); as an
  * expression of the clock it is an index range (bench/public). */
@@ -35,35 +42,46 @@
 static const db_stmt st_stats = {
     "cases_public_stats",
     "WITH r AS (SELECT " DB_CLOCK " AS now),"
-    " ans AS (SELECT e.case_id, bool_or(e.kind = 'closed') AS yes,"
-    "   bool_or(e.kind = 'not_satisfied') AS no FROM case_events e"
-    "   WHERE e.at >= " SINCE_90 " AND (e.kind = 'not_satisfied' OR (e.kind = 'closed'"
-    "   AND e.text IN ('citizen satisfied', 'citizen and followers satisfied'))) GROUP BY 1),"
+    " ans AS (SELECT DISTINCT ON (e.case_id) e.case_id, e.kind <> 'not_satisfied' AS yes"
+    "   FROM case_events e JOIN cases x ON x.id = e.case_id AND e.actor = x.citizen_phone"
+    "   WHERE e.at >= " SINCE_90 " AND (e.kind IN ('satisfied', 'not_satisfied') OR (e.kind ="
+    "   'closed' AND e.text IN ('citizen satisfied', 'citizen and followers satisfied')))"
+    "   ORDER BY e.case_id, e.at DESC, e.id DESC),"
     " c AS (SELECT c.department_code AS dep, c.created_at >= r.now - interval '30 days' AS in30,"
     "   c.status IN ('resolved', 'closed') AND c.resolved_at IS NOT NULL AS resolved,"
     "   extract(epoch FROM c.resolved_at - c.created_at) / 86400 AS days,"
     "   c.resolved_at <= c.sla_due_at AS on_time,"
     "   " UNRESOLVED " AND c.sla_due_at < r.now AS overdue, c.reopen_count > 0 AS reopened,"
-    "   c.citizen_satisfied_at IS NOT NULL OR COALESCE(a.yes, false) AS yes, COALESCE(a.no, false) AS no"
+    "   COALESCE(a.yes, false) AS yes, NOT COALESCE(a.yes, true) AS no"
     "   FROM r, cases c LEFT JOIN ans a ON a.case_id = c.id"
     "   WHERE c.created_at >= " SINCE_90 " AND c.created_at <= " DB_CLOCK
     "   AND c.merged_into IS NULL),"
     " w AS (SELECT dep, v.days, count(*) AS received, count(*) FILTER (WHERE resolved) AS resolved,"
     "   round((percentile_cont(0.5) WITHIN GROUP (ORDER BY c.days) FILTER (WHERE resolved))::numeric,"
     "     1) AS median,"
+    "   count(*) FILTER (WHERE resolved OR overdue) AS known,"
     "   round(100.0 * count(*) FILTER (WHERE resolved AND on_time)"
     "     / NULLIF(count(*) FILTER (WHERE resolved OR overdue), 0), 1) AS on_time,"
     "   count(*) FILTER (WHERE yes OR no) AS answered,"
     "   round(100.0 * count(*) FILTER (WHERE yes) / NULLIF(count(*) FILTER (WHERE yes OR no), 0), 1)"
     "     AS satisfied,"
+    "   count(*) FILTER (WHERE resolved OR reopened) AS reopen_base,"
     "   round(100.0 * count(*) FILTER (WHERE reopened)"
     "     / NULLIF(count(*) FILTER (WHERE resolved OR reopened), 0), 1) AS reopened"
     "   FROM c, (VALUES (30), (90)) v(days) WHERE v.days = 90 OR c.in30 GROUP BY dep, v.days),"
     " cell AS (SELECT d.code, v.days, json_build_object('received', COALESCE(w.received, 0),"
     "   'too_few', COALESCE(w.received, 0) < $1,"
-    "   'resolved', " FIG("w.resolved") ", 'median_days_to_resolution', " FIG("w.median") ","
-    "   'resolved_within_sla_pct', " FIG("w.on_time") ", 'satisfaction_answers', " FIG("w.answered") ","
-    "   'satisfied_pct', " FIG("w.satisfied") ", 'reopened_pct', " FIG("w.reopened") ") AS j"
+    "   'resolved', " FIG("w.resolved") ","
+    "   'median_days_to_resolution', " FIGN("w.median", "w.resolved") ","
+    "   'resolved_within_sla_pct', " FIGN("w.on_time", "w.known") ","
+    "   'satisfaction_answers', " FIG("w.answered") ","
+    "   'satisfied_pct', " FIGN("w.satisfied", "w.answered") ","
+    "   'reopened_pct', " FIGN("w.reopened", "w.reopen_base") ","
+    "   'too_few_figures', to_jsonb(array_remove(ARRAY["
+    "     " FEWNAME("w.resolved", "median_days_to_resolution") ","
+    "     " FEWNAME("w.known", "resolved_within_sla_pct") ","
+    "     " FEWNAME("w.answered", "satisfied_pct") ","
+    "     " FEWNAME("w.reopen_base", "reopened_pct") "]::text[], NULL))) AS j"
     "   FROM departments d CROSS JOIN (VALUES (30), (90)) v(days)"
     "   LEFT JOIN w ON w.dep = d.code AND w.days = v.days)"
     " SELECT json_build_object('computed_at', " ISO("r.now") ", 'min_cases', $1::int,"
@@ -85,14 +103,30 @@ static const db_stmt st_services = {
     "   FROM jsonb_array_elements(CASE jsonb_typeof(d.keywords) WHEN 'array' THEN d.keywords"
     "   ELSE '[]' END) k), ''),"
     " 'group', COALESCE((SELECT " NAME("name") " FROM districts LIMIT 1), ''))"
-    " ORDER BY d.position, d.code), '[]')::text FROM departments d WHERE d.active",
+    " ORDER BY d.position, d.code), '[]')::text FROM departments d"
+    " WHERE d.active AND d.open_data = 'listed'",
     0};
 
-/* A run of 7 or more digits (ASCII or Devanagari, spaces and hyphens between): a phone number a
- * citizen typed into the village's answer is cut from the address; a ward or a PIN code stays. */
-#define NUMBER_RUN "'\\+?[0-9०-९][0-9०-९ -]{5,}[0-9०-९]'"
-/* One request as Open311 shows it; $1 the status notes. lat/long only when a location was shared,
- * expected_datetime only while unresolved. */
+/* A case that came as urgent (or kept an urgent deadline past the urgent limit): its deadline
+ * is shorter than the department's. Such a case — a fight, an accident — never shows where, and
+ * its expected time is the department's usual one, so nothing tells it from the others. */
+#define NORMAL_DUE                                                                               \
+    "c.sla_started_at + COALESCE(d.sla_hours, (SELECT COALESCE(nodal_after_hours, 48)"          \
+    " FROM districts LIMIT 1)) * interval '1 hour'"
+#define SHORT "(c.urgent OR c.sla_due_at < " NORMAL_DUE ")"
+/* The address's candidate: the village as the citizen typed it, only when no location was
+ * shared (then location_text carries the location's own name: a shop, "Home"), the case is not
+ * urgent, and at least CASES_PUBLIC_MIN_PLACE_CITIZENS citizens named a place of the same key
+ * (place.c: a spelling of one village) — a place only one person names ("Ram Kumar ke ghar ke
+ * paas") is about a person. cases_public_address then refuses digits and long texts. */
+#define ADDRESS                                                                                  \
+    "CASE WHEN c.latitude IS NULL AND c.place_key <> '' AND NOT " SHORT                        \
+    " AND (SELECT count(*) FROM (SELECT DISTINCT x.citizen_phone FROM cases x"                 \
+    "   WHERE x.place_key = c.place_key AND x.place_key <> ''" /* the index's predicate */     \
+    "   LIMIT " DB_STR(CASES_PUBLIC_MIN_PLACE_CITIZENS) ") k)"                                   \
+    "   >= " DB_STR(CASES_PUBLIC_MIN_PLACE_CITIZENS) " THEN c.location_text END"
+/* One request as Open311 shows it; $1 the status notes. lat/long only when a location was shared
+ * (and the case is not urgent), expected_datetime only while unresolved. */
 #define REQUEST_JSON                                                                             \
     "jsonb_build_object('service_request_id', c.tracking_no,"                                   \
     " 'status', CASE WHEN " UNRESOLVED " THEN 'open' ELSE 'closed' END,"                        \
@@ -101,13 +135,19 @@ static const db_stmt st_services = {
     " 'service_code', c.department_code, 'service_name', " NAME("d.name") ","                   \
     " 'agency_responsible', " NAME("d.name") ","                                                \
     " 'requested_datetime', " ISO("c.created_at") ", 'updated_datetime', " ISO("c.updated_at") "," \
-    " 'expected_datetime', CASE WHEN " UNRESOLVED " THEN " ISO("c.sla_due_at") " END,"         \
-    " 'address', NULLIF(btrim(regexp_replace(c.location_text, " NUMBER_RUN ", '', 'g'), ' ,'), ''))" \
-    " || CASE WHEN c.latitude IS NULL OR c.longitude IS NULL THEN '{}'::jsonb"                  \
+    " 'expected_datetime', CASE WHEN " UNRESOLVED " THEN "                                      \
+    ISO("GREATEST(c.sla_due_at, " NORMAL_DUE ")") " END,"                                       \
+    " 'address', " ADDRESS ")"                                                                   \
+    " || CASE WHEN c.latitude IS NULL OR c.longitude IS NULL OR " SHORT " THEN '{}'::jsonb"     \
     "   ELSE jsonb_build_object('lat', round(c.latitude::numeric, 3),"                          \
     "   'long', round(c.longitude::numeric, 3)) END"
+/* Departments kept to counts as an array computed once (an InitPlan): as a join condition the
+ * planner gave up reading cases_newest backwards to the 1000th row and sorted the whole window
+ * per department (615 ms against 70 ms at 1M cases, bench/public). */
 #define REQUEST_FROM                                                                             \
     " FROM cases c JOIN departments d ON d.code = c.department_code"                            \
+    " AND c.department_code <> ALL (ARRAY(SELECT code FROM departments"                         \
+    "   WHERE open_data = 'counts'))"                                                          \
     " LEFT JOIN cases m ON m.id = c.merged_into"
 static const db_stmt st_requests = {
     "cases_public_requests",
@@ -119,6 +159,13 @@ static const db_stmt st_requests = {
     " AND ($5::jsonb IS NULL OR c.department_code IN (SELECT jsonb_array_elements_text($5::jsonb)))"
     " ORDER BY c.created_at DESC, c.id DESC LIMIT " DB_STR(CASES_PUBLIC_MAX_REQUESTS) ") x",
     5};
+/* service_request_id=A,B: these requests, whatever the other arguments (Open311 says so). */
+static const db_stmt st_requests_by_id = {
+    "cases_public_requests_by_id",
+    "SELECT COALESCE(jsonb_agg(r ORDER BY at DESC, id DESC), '[]')::text FROM (SELECT "
+    REQUEST_JSON " AS r, c.created_at AS at, c.id" REQUEST_FROM
+    " WHERE c.tracking_no IN (SELECT jsonb_array_elements_text($2::jsonb))) x",
+    2};
 static const db_stmt st_request = {
     "cases_public_request",
     "SELECT COALESCE(jsonb_agg(" REQUEST_JSON "), '[]')::text" REQUEST_FROM
@@ -146,7 +193,7 @@ static int days_in_month(int y, int m)
 }
 
 /* The zone designator at s ("Z", "+05:30", " 05:30"): its offset in seconds; -1 when not one
- * (offsets run -12:00..+14:00). */
+ * (offsets run -12:00..+14:00, minutes under 60). */
 static int zone(const char *s, long *offset)
 {
     int hh, mm;
@@ -155,7 +202,8 @@ static int zone(const char *s, long *offset)
         return 0;
     }
     if ((s[0] != '+' && s[0] != '-' && s[0] != ' ') || strlen(s) != 6 || s[3] != ':' ||
-        (hh = digits(s + 1, 2)) < 0 || (mm = digits(s + 4, 2)) < 0 || mm > 59 || hh > 14)
+        (hh = digits(s + 1, 2)) < 0 || (mm = digits(s + 4, 2)) < 0 || mm > 59 ||
+        hh * 60 + mm > (s[0] == '-' ? 12 : 14) * 60)
         return -1;
     *offset = (s[0] == '-' ? -1 : 1) * (hh * 3600L + mm * 60L);
     return 0;
@@ -201,16 +249,16 @@ int cases_public_datetime(const char *s, int end_of_day, int64_t *ms)
 static int parse_status(const char *v, char *out, size_t outsz, err *e)
 {
     int open = 0, closed = 0;
-    char one[16];
+    char one[48];
     for (const char *p = v; *p;) {
         size_t n = strcspn(p, ",");
-        snprintf(one, sizeof one, "%.*s", (int)(n < 15 ? n : 15), p);
+        text_copy_shown(one, sizeof one, p, n);
         if (strcmp(one, "open") == 0)
             open = 1;
         else if (strcmp(one, "closed") == 0)
             closed = 1;
         else
-            return err_set(e, ERR_USER, "status: '%.40s' is not open or closed", one);
+            return err_set(e, ERR_USER, "status: '%s' is not open or closed", one);
         p += n + (p[n] == ',');
     }
     if (!open && !closed)
@@ -230,85 +278,162 @@ static int code_ok(const char *s, size_t n)
     return 1;
 }
 
-static int parse_codes(const char *v, char *out, size_t outsz, err *e)
+/* A tracking number as a search names it: letters, digits and '-' (BLB-2026-000123). */
+static int tracking_ok(const char *s, size_t n)
+{
+    if (n < 4 || n > 31)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && s[i] != '-')
+            return 0;
+    return 1;
+}
+
+/* A comma-separated list of name's values, each ok (what, an example), as a JSON array. */
+static int parse_list(const char *name, const char *v, int (*ok)(const char *, size_t),
+                      const char *what, char *out, size_t outsz, err *e)
 {
     json_object *a = json_object_new_array();
+    char shown[48];
     int rc = 0;
     for (const char *p = v; *p && rc == 0;) {
         size_t n = strcspn(p, ",");
-        if (!code_ok(p, n))
-            rc = err_set(e, ERR_USER, "service_code: '%.*s' is not a department code (as PHE)",
-                         (int)(n < 40 ? n : 40), p);
+        if (!ok(p, n))
+            rc = err_set(e, ERR_USER, "%s: '%s' is not %s", name,
+                         text_copy_shown(shown, sizeof shown, p, n), what);
         else
             json_object_array_add(a, json_object_new_string_len(p, (int)n));
         p += n + (p[n] == ',');
     }
     if (rc == 0 && !json_object_array_length(a))
-        rc = err_set(e, ERR_USER, "service_code: empty");
+        rc = err_set(e, ERR_USER, "%s: empty", name);
     if (rc == 0 &&
         (size_t)snprintf(out, outsz, "%s",
                          json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN)) >= outsz)
-        rc = err_set(e, ERR_USER, "service_code: too many codes");
+        rc = err_set(e, ERR_USER, "%s: too many values", name);
     json_object_put(a);
     return rc;
 }
 
 static int parse_date(const char *name, const char *v, int end, int64_t *ms, err *e)
 {
+    char shown[48];
     if (cases_public_datetime(v, end, ms) < 0)
         return err_set(e, ERR_USER,
-                       "%s: '%.40s' is not a W3C datetime (2026-12-01T00:00:00Z, "
+                       "%s: '%s' is not a W3C datetime (2026-12-01T00:00:00Z, "
                        "2026-12-01T05:30:00+05:30 or 2026-12-01)",
-                       name, v);
+                       name, text_copy_shown(shown, sizeof shown, v, strlen(v)));
     return 0;
 }
 
-/* Whether the argument's name (its first n bytes) is name. */
-static int is(const char *arg, size_t n, const char *name)
+/* The parameters of requests.json, in the order of cases_public_search_parse's bits. */
+static const char *const params[] = {"start_date",   "end_date",           "status",
+                                     "service_code", "service_request_id", "jurisdiction_id",
+                                     "api_key"};
+enum { P_START, P_END, P_STATUS, P_CODE, P_ID, P_NPARAMS = 7 };
+
+/* The index in params of the argument's name (its first n bytes), -1 when none. */
+static int param_of(const char *arg, size_t n)
 {
-    return strlen(name) == n && strncmp(arg, name, n) == 0;
+    for (int i = 0; i < P_NPARAMS; i++)
+        if (strlen(params[i]) == n && strncmp(arg, params[i], n) == 0)
+            return i;
+    return -1;
+}
+
+static int parse_one(int which, const char *v, cases_public_search *s, err *e)
+{
+    switch (which) {
+    case P_START:
+        return parse_date("start_date", v, 0, &s->from_ms, e);
+    case P_END:
+        return parse_date("end_date", v, 1, &s->to_ms, e);
+    case P_STATUS:
+        return parse_status(v, s->status, sizeof s->status, e);
+    case P_CODE:
+        return parse_list("service_code", v, code_ok, "a department code (as PHE)", s->codes,
+                          sizeof s->codes, e);
+    case P_ID:
+        return parse_list("service_request_id", v, tracking_ok,
+                          "a tracking number (as BLB-2026-000123)", s->ids, sizeof s->ids, e);
+    default: /* jurisdiction_id, api_key: ignored */
+        return 0;
+    }
 }
 
 int cases_public_search_parse(const char *const *args, size_t nargs, int64_t now_ms,
                               cases_public_search *s, err *e)
 {
     const int64_t window = (int64_t)CASES_PUBLIC_MAX_DAYS * 86400000;
-    int has_from = 0, has_to = 0;
+    unsigned seen = 0;
+    char shown[48];
     memset(s, 0, sizeof *s);
     for (size_t i = 0; i < nargs; i++) {
         const char *eq = strchr(args[i], '='), *v = eq ? eq + 1 : "";
         size_t n = eq ? (size_t)(eq - args[i]) : strlen(args[i]);
-        int rc = 0;
-        if (is(args[i], n, "start_date")) {
-            has_from = 1;
-            rc = parse_date("start_date", v, 0, &s->from_ms, e);
-        } else if (is(args[i], n, "end_date")) {
-            has_to = 1;
-            rc = parse_date("end_date", v, 1, &s->to_ms, e);
-        } else if (is(args[i], n, "status")) {
-            rc = parse_status(v, s->status, sizeof s->status, e);
-        } else if (is(args[i], n, "service_code")) {
-            rc = parse_codes(v, s->codes, sizeof s->codes, e);
-        } else if (!is(args[i], n, "jurisdiction_id") && !is(args[i], n, "api_key")) {
-            rc = err_set(e, ERR_USER,
-                         "%.*s: unknown parameter (start_date, end_date, status, service_code, "
-                         "jurisdiction_id)",
-                         (int)(n < 40 ? n : 40), args[i]);
-        }
-        if (rc < 0)
-            return rc;
+        int which = param_of(args[i], n);
+        if (which < 0)
+            return err_set(e, ERR_USER,
+                           "%s: unknown parameter (start_date, end_date, status, service_code, "
+                           "service_request_id, jurisdiction_id)",
+                           text_copy_shown(shown, sizeof shown, args[i], n));
+        if (seen & (1u << which))
+            return err_set(e, ERR_USER, "%s: given twice; give it once (lists: comma-separated)",
+                           params[which]);
+        seen |= 1u << which;
+        if (parse_one(which, v, s, e) < 0)
+            return -1;
     }
-    if (!has_to)
+    if (!(seen & (1u << P_END)))
         s->to_ms = now_ms;
-    if (!has_from)
+    if (!(seen & (1u << P_START)))
         s->from_ms = s->to_ms - window;
     if (s->to_ms < s->from_ms)
         return err_set(e, ERR_USER, "end_date: before start_date");
     if (s->to_ms - s->from_ms > window)
         return err_set(e, ERR_USER, "%s: the window is over %d days%s",
-                       has_from ? "start_date" : "end_date", CASES_PUBLIC_MAX_DAYS,
-                       has_to ? "" : " (end_date is now when not given)");
+                       seen & (1u << P_START) ? "start_date" : "end_date", CASES_PUBLIC_MAX_DAYS,
+                       seen & (1u << P_END) ? "" : " (end_date is now when not given)");
     return 0;
+}
+
+int cases_public_address_ok(const char *village)
+{
+    size_t words = 0;
+    if (!village || !*village || !text_utf8_valid(village, strlen(village)) ||
+        text_digits(village) > CASES_PUBLIC_ADDRESS_MAX_DIGITS ||
+        text_utf8_chars(village) > CASES_PUBLIC_ADDRESS_MAX_CHARS)
+        return 0;
+    for (const char *p = village; *p;) {
+        p += strspn(p, " \t\r\n,");
+        if (*p)
+            words++;
+        p += strcspn(p, " \t\r\n,");
+    }
+    return words >= 1 && words <= CASES_PUBLIC_ADDRESS_MAX_WORDS;
+}
+
+/* The requests' JSON text (json, taken) with every address cases_public_address_ok refuses made
+ * null: the SQL chooses which villages are candidates, this the rules SQL cannot say (the digits
+ * of every script are text.c's). NULL + e when json is NULL or broken. */
+static char *addresses_checked(char *json, err *e)
+{
+    json_object *a = json ? json_tokener_parse(json) : NULL, *addr;
+    char *out = NULL;
+    if (json && !a)
+        err_set(e, ERR_ENV, "requests: the database's JSON does not parse");
+    for (size_t i = 0; a && i < json_object_array_length(a); i++) {
+        json_object *r = json_object_array_get_idx(a, i);
+        if (json_object_object_get_ex(r, "address", &addr) &&
+            !cases_public_address_ok(json_object_get_string(addr)))
+            json_object_object_add(r, "address", NULL);
+    }
+    if (a && !(out = strdup(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN |
+                                                                  JSON_C_TO_STRING_NOSLASHESCAPE))))
+        err_set(e, ERR_ENV, "out of memory");
+    json_object_put(a);
+    free(json);
+    return out;
 }
 
 char *cases_public_stats(db *d, err *e)
@@ -326,13 +451,18 @@ char *cases_public_requests(db *d, const cases_public_search *s, const char *not
     char from[24], to[24];
     snprintf(from, sizeof from, "%lld", (long long)s->from_ms);
     snprintf(to, sizeof to, "%lld", (long long)s->to_ms);
-    return db_text(d, &st_requests,
-                   (const char *[]){notes, from, to, *s->status ? s->status : NULL,
-                                    *s->codes ? s->codes : NULL},
-                   e);
+    if (*s->ids)
+        return addresses_checked(db_text(d, &st_requests_by_id, (const char *[]){notes, s->ids}, e),
+                                 e);
+    return addresses_checked(
+        db_text(d, &st_requests,
+                (const char *[]){notes, from, to, *s->status ? s->status : NULL,
+                                 *s->codes ? s->codes : NULL},
+                e),
+        e);
 }
 
 char *cases_public_request(db *d, const char *tracking_no, const char *notes, err *e)
 {
-    return db_text(d, &st_request, (const char *[]){notes, tracking_no}, e);
+    return addresses_checked(db_text(d, &st_request, (const char *[]){notes, tracking_no}, e), e);
 }

@@ -13,8 +13,16 @@
 #include "db.h"
 #include "err.h"
 
-/* Below this many cases received in a window a department's figures are "too few to say". */
+/* Below this many cases received in a window a department's figures are "too few to say"; so is
+ * a figure whose own denominator (resolved cases, known outcomes, answers) is below it. */
 #define CASES_PUBLIC_MIN_CASES 10
+/* A village is published as a request's address only when this many citizens named it. */
+#define CASES_PUBLIC_MIN_PLACE_CITIZENS 3
+/* And only when it is short: a village or a ward, not a description of a house. */
+#define CASES_PUBLIC_ADDRESS_MAX_CHARS 40
+#define CASES_PUBLIC_ADDRESS_MAX_WORDS 5
+/* At most this many digits (of any script, wherever they stand): a phone number has 10. */
+#define CASES_PUBLIC_ADDRESS_MAX_DIGITS 6
 /* Open311: at most this many requests an answer, over at most this many days. */
 #define CASES_PUBLIC_MAX_REQUESTS 1000
 #define CASES_PUBLIC_MAX_DAYS     90
@@ -30,15 +38,24 @@ typedef struct cases_public_search {
     int64_t from_ms, to_ms; /* requested_datetime from (included) to (included) */
     char status[8];         /* "open", "closed", "" both */
     char codes[512];        /* department codes as a JSON array, "" any */
+    char ids[2048];         /* service_request_id: tracking numbers as a JSON array, "" none;
+                               when given, the other arguments are checked but not applied */
 } cases_public_search;
 
 /* args "name=value" (decoded), now_ms the clock: start_date, end_date (defaults: the last 90
  * days; an end_date alone looks back 90 days from it), status (open, closed, comma-separated),
- * service_code (comma-separated), jurisdiction_id and api_key (ignored). A bad date, a window
- * over 90 days or inverted, an unknown status or name fail with e->msg starting with the
- * parameter's name. */
+ * service_code (comma-separated), service_request_id (comma-separated tracking numbers),
+ * jurisdiction_id and api_key (ignored). A bad date, a window over 90 days or inverted, an
+ * unknown status, an unknown or repeated name fail with e->msg starting with the parameter's
+ * name (a client's bytes echoed only as valid UTF-8, cut at a whole letter). */
 int cases_public_search_parse(const char *const *args, size_t nargs, int64_t now_ms,
                               cases_public_search *s, err *e);
+
+/* Whether a village as a citizen typed it may be published as an Open311 address: at most
+ * CASES_PUBLIC_ADDRESS_MAX_DIGITS digits of any script in all (separators between them do not
+ * matter: "98765.43210", "९८७६५/४३२१०"), at most CASES_PUBLIC_ADDRESS_MAX_CHARS characters
+ * and CASES_PUBLIC_ADDRESS_MAX_WORDS words, valid UTF-8, not empty. Pure. */
+int cases_public_address_ok(const char *village);
 
 /* The figures of every department as JSON text (malloc'd; see README "Public figures"), NULL +
  * e. computed_at is the database clock's. */

@@ -329,8 +329,9 @@ static int check_showable(struct ctx *c, const directory_department *dep, json_o
 static int parse_department(struct ctx *c, struct priv *p, directory *d, json_object *obj,
                             size_t idx, directory_department *dep)
 {
-    static const char *const keys[] = {"code",   "name",     "short",    "description", "sla_hours",
-                                       "urgent", "officers", "keywords", "subject",     NULL};
+    static const char *const keys[] = {"code",      "name",      "short",    "description",
+                                       "sla_hours", "urgent",    "officers", "keywords",
+                                       "subject",   "open_data", NULL};
     char path[128];
     int rc;
     json_object *v, *offs;
@@ -369,6 +370,16 @@ static int parse_department(struct ctx *c, struct priv *p, directory *d, json_ob
     if (rc < 0)
         return -1;
     dep->urgent = v ? json_object_get_boolean(v) : 0;
+    v = member(c, obj, path, "open_data", json_type_string, 0, &rc);
+    if (rc < 0)
+        return -1;
+    if (v && strcmp(json_object_get_string(v), "listed") != 0 &&
+        strcmp(json_object_get_string(v), "counts") != 0)
+        return fail(c, path,
+                    "open_data \"%.40s\" must be \"listed\" (its cases are Open311 requests, the "
+                    "default) or \"counts\" (only counted in the public figures)",
+                    json_object_get_string(v));
+    dep->open_data_counts = v && strcmp(json_object_get_string(v), "counts") == 0;
     if (!(offs = member(c, obj, path, "officers", json_type_array, 1, &rc)))
         return -1;
     dep->nofficers = json_object_array_length(offs);
@@ -1029,19 +1040,19 @@ static const db_stmt st_drop_retired_officers = {
 static const db_stmt st_department = {
     "directory_department",
     "INSERT INTO departments AS t (code, name, description, sla_hours, urgent, position, active,"
-    " keywords, short_name, subject)"
+    " keywords, short_name, subject, open_data)"
     " VALUES ($1, $2::jsonb, $3::jsonb, $4::int, $5::boolean, $6::int, true, $7::jsonb, $8::jsonb,"
-    " $9::jsonb)"
+    " $9::jsonb, $10)"
     " ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description,"
     " sla_hours = EXCLUDED.sla_hours, urgent = EXCLUDED.urgent, position = EXCLUDED.position,"
     " active = true, keywords = EXCLUDED.keywords, short_name = EXCLUDED.short_name,"
-    " subject = EXCLUDED.subject, updated_at = now()"
+    " subject = EXCLUDED.subject, open_data = EXCLUDED.open_data, updated_at = now()"
     " WHERE (t.name, t.description, t.sla_hours, t.urgent, t.position, t.active, t.keywords,"
-    " t.short_name, t.subject) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.description,"
+    " t.short_name, t.subject, t.open_data) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.description,"
     " EXCLUDED.sla_hours, EXCLUDED.urgent, EXCLUDED.position, true, EXCLUDED.keywords,"
-    " EXCLUDED.short_name, EXCLUDED.subject)"
+    " EXCLUDED.short_name, EXCLUDED.subject, EXCLUDED.open_data)"
     " RETURNING (xmax = 0) AS inserted",
-    9};
+    10};
 static const db_stmt st_drop_officers = {
     "directory_drop_officers",
     "DELETE FROM officers WHERE department_code = $1 AND NOT (phone = ANY($2::text[]))", 2};
@@ -1098,7 +1109,8 @@ static int store_departments(db *d, const directory *dir, directory_stats *st, c
         if (upsert(d, &st_department,
                    (const char *[]){dep->code, dep->name_json, dep->description_json,
                                     dep->sla_hours ? sla : NULL, dep->urgent ? "true" : "false",
-                                    pos, dep->keywords_json, dep->short_json, dep->subject_json},
+                                    pos, dep->keywords_json, dep->short_json, dep->subject_json,
+                                    dep->open_data_counts ? "counts" : "listed"},
                    &st->departments_added, &st->departments_changed, e) < 0)
             return -1;
         if (!(phones = calloc(dep->nofficers, sizeof *phones)))

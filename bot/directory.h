@@ -45,6 +45,8 @@ typedef struct directory_department {
     const char *name_en, *name_hi;
     int sla_hours; /* 0: not given (nodal after_hours, else 48, applies) */
     int urgent;
+    int open_data_counts; /* "open_data": "counts" — kept out of Open311's listings, only
+                             counted in the public figures (SPEC section 14); 0: "listed" */
     directory_officer *officers;
     size_t nofficers;
     directory_keyword *keywords;

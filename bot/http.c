@@ -100,8 +100,10 @@ static const struct route_def {
     /* The portal (portal.c): its files on the loop, its API on the portal's threads. */
     {"/portal/", R_PORTAL, M_GET, 0, 0, 1},
     {"/portal", R_PORTAL, M_GET, 0, 0, 0}, /* redirected to /portal/ */
+    /* Open data without a session (portal_public.c), on the portal's threads like /api/; read
+     * only (listed before /api/: the first match wins). */
+    {"/api/public/", R_API, M_GET, 0, 0, 1},
     {"/api/", R_API, M_GET | M_POST, M_POST, PORTAL_BODY_MAX, 1},
-    /* Open data without a session (portal_public.c), on the portal's threads like /api/. */
     {"/public", R_API, M_GET, 0, 0, 0},
     {"/open311/", R_API, M_GET, 0, 0, 1},
 };
@@ -128,7 +130,9 @@ struct pss {
     char cookie[256];        /* Set-Cookie of a portal answer, "" for none */
     const char *disposition; /* Content-Disposition of a portal answer, or NULL */
     const char *location;    /* Location of a portal redirect, or NULL */
-    int retry_after;         /* Retry-After of a portal 429, 0 for none */
+    int retry_after;         /* Retry-After of a portal 429 or 503, 0 for none */
+    int cors;                /* Access-Control-Allow-Origin: * (open data) */
+    int max_age;             /* Cache-Control: public, max-age=N of a 200 instead of no-store */
     FILE *file;              /* a portal answer's body, sent a chunk per WRITEABLE */
     size_t file_left;
 };
@@ -177,7 +181,7 @@ static void reset(http_server *s, struct pss *p)
     p->cookie[0] = '\0';
     p->disposition = NULL;
     p->location = NULL;
-    p->retry_after = 0;
+    p->retry_after = p->cors = p->max_age = 0;
     if (p->file)
         fclose(p->file);
     p->file = NULL;
@@ -188,10 +192,27 @@ static void reset(http_server *s, struct pss *p)
     }
 }
 
+/* An /api/ answer is no-store, but a 200 of open data may be kept max_age seconds (and read by
+ * any site's script: cors). */
+static int cache_headers(struct pss *p, unsigned status, unsigned char **cur, unsigned char *end)
+{
+    char cc[48];
+    int n = status == 200 && p->max_age > 0
+                ? snprintf(cc, sizeof cc, "public, max-age=%d", p->max_age)
+                : snprintf(cc, sizeof cc, "no-store");
+    if (lws_add_http_header_by_name(p->wsi, (const unsigned char *)"cache-control:",
+                                    (const unsigned char *)cc, n, cur, end))
+        return -1;
+    if (!p->cors)
+        return 0;
+    return lws_add_http_header_by_name(p->wsi, (const unsigned char *)"access-control-allow-origin:",
+                                       (const unsigned char *)"*", 1, cur, end);
+}
+
 /* Every answer forbids framing and sniffing; the portal's may load its own files, the rest
  * nothing at all. (lws's own "security best practices" headers are off: they would send a
  * second, different Content-Security-Policy.) */
-static int answer_headers(struct pss *p, unsigned char **cur, unsigned char *end)
+static int answer_headers(struct pss *p, unsigned status, unsigned char **cur, unsigned char *end)
 {
     static const char *const always[] = {"x-frame-options:",        "DENY",
                                          "x-content-type-options:", "nosniff",
@@ -206,9 +227,7 @@ static int answer_headers(struct pss *p, unsigned char **cur, unsigned char *end
                                         (const unsigned char *)always[i + 1],
                                         (int)strlen(always[i + 1]), cur, end))
             return -1;
-    if (p->route == R_API &&
-        lws_add_http_header_by_name(p->wsi, (const unsigned char *)"cache-control:",
-                                    (const unsigned char *)"no-store", 8, cur, end))
+    if (p->route == R_API && cache_headers(p, status, cur, end) < 0)
         return -1;
     if (p->cookie[0] && lws_add_http_header_by_name(p->wsi, (const unsigned char *)"set-cookie:",
                                                     (const unsigned char *)p->cookie,
@@ -255,7 +274,7 @@ static int respond_ex(http_server *s, struct pss *p, unsigned status, const char
                  (double)(clock_mono_us() - p->t0) / 1e6);
     if (lws_add_http_common_headers(p->wsi, status, ctype, p->file ? p->file_left : len, &cur,
                                     end) ||
-        answer_headers(p, &cur, end) ||
+        answer_headers(p, status, &cur, end) ||
         (p->close_after &&
          lws_add_http_header_by_token(p->wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close",
                                       5, &cur, end)) ||
@@ -626,6 +645,8 @@ static int portal_answer(http_server *s, struct pss *p, portal_response *rs)
     p->disposition = rs->disposition;
     p->location = rs->location;
     p->retry_after = rs->retry_after;
+    p->cors = rs->cors;
+    p->max_age = rs->max_age;
     if (rs->file) { /* the loop sends it on, a chunk per WRITEABLE */
         p->file = rs->file;
         p->file_left = rs->len;

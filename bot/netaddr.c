@@ -75,3 +75,19 @@ int netaddr_in(const char *list, const char *addr, char *bad, size_t badsz)
     }
     return found;
 }
+
+const char *netaddr_client_key(const char *addr, char *out, size_t outsz)
+{
+    unsigned char a[16];
+    char text[INET6_ADDRSTRLEN];
+    int bits;
+    if (parse(addr, a, &bits) < 0)
+        snprintf(out, outsz, "%s", addr);
+    else if (bits == 32)
+        snprintf(out, outsz, "%s", inet_ntop(AF_INET, a + 12, text, sizeof text));
+    else {
+        memset(a + 8, 0, 8);
+        snprintf(out, outsz, "%s/64", inet_ntop(AF_INET6, a, text, sizeof text));
+    }
+    return out;
+}

@@ -9,6 +9,12 @@
  * the list only. */
 int netaddr_in(const char *list, const char *addr, char *bad, size_t badsz);
 
+/* The key a per-client limit counts under: an IPv4 address (or one mapped into IPv6) as it
+ * is, an IPv6 address as its /64 ("2001:db8:1:2::/64") — one subscriber's line gets a whole
+ * /64 and could rotate through it — and anything else as given. Writes at most outsz-1 bytes;
+ * returns out. */
+const char *netaddr_client_key(const char *addr, char *out, size_t outsz);
+
 /* This machine, in netaddr_in's terms. */
 #define NETADDR_LOOPBACK "127.0.0.0/8, ::1"
 

@@ -46,9 +46,11 @@ typedef struct portal_response {
     char set_cookie[256];    /* "" when none */
     const char *disposition; /* Content-Disposition, static string or NULL */
     const char *location;    /* Location of a redirect, static string or NULL */
-    int retry_after;         /* Retry-After in seconds of a 429, 0 when none */
-    FILE *file; /* when set, the answer's len bytes are read from here (a CSV, a media file) a
-                   chunk at a time by the loop, which closes it; body is then unused */
+    int retry_after;         /* Retry-After in seconds of a 429 or 503, 0 when none */
+    int cors;    /* open data: Access-Control-Allow-Origin: * (any site's script may read it) */
+    int max_age; /* > 0: a 200 may be cached (Cache-Control: public, max-age=N), not no-store */
+    FILE *file;  /* when set, the answer's len bytes are read from here (a CSV, a media file) a
+                    chunk at a time by the loop, which closes it; body is then unused */
 } portal_response;
 
 /* One API request travelling to a pool thread and back. owner is the loop's request state: set

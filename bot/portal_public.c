@@ -3,10 +3,18 @@
  * web/public.json, read on each request so an edit shows at once; this file holds only markup.
  * The figures are computed once per process per 5 minutes (a million cases take a second or two)
  * and shared by the pool threads: one thread recomputes while the others answer the previous
- * figures, so a recompute never holds up more than the request that started it. */
+ * figures (or 503 before the first), so a recompute never holds up more than the request that
+ * started it; after a failure (PostgreSQL away) nobody tries again for FAILED_US.
+ *
+ * Anonymous traffic must not starve the officers' portal: at most PUBLIC_BUSY_MAX of the pool's
+ * threads query PostgreSQL for the public at a time (an Open311 search, the figures' recompute);
+ * a request that finds the slot taken is answered at once — the previous figures, or 503 with
+ * Retry-After. Answers from the cached figures take microseconds and need no slot. The
+ * per-address limit counts an IPv6 client by its /64 (netaddr_client_key). */
 #include "portal_public.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,18 +24,26 @@
 #include "cases_public.h"
 #include "clock.h"
 #include "jsonfile.h"
+#include "netaddr.h"
 #include "officer.h"
 #include "portal_api.h"
+#include "text.h"
 
-#define CACHE_US (300LL * 1000000)
+#define CACHE_US  (300LL * 1000000)
+#define FAILED_US (10LL * 1000000)
+/* Pool threads that may work on public requests at once (portal.c has 3). */
+#define PUBLIC_BUSY_MAX 1
+/* What a client may cache of the open data (stats, services, requests), in seconds. */
+#define PUBLIC_MAX_AGE 300
 
 static struct {
     pthread_mutex_t mu;
-    pthread_cond_t cv;
-    char *json;    /* the figures as JSON text, NULL before the first computation */
-    int64_t at_us; /* clock_mono_us() of the computation */
+    char *json;        /* the figures as JSON text, NULL before the first computation */
+    int64_t at_us;     /* clock_mono_us() of the computation */
+    int64_t failed_us; /* clock_mono_us() of the last failed computation, 0 none */
     int computing;
-} cache = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0, 0};
+} cache = {PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, 0};
+static atomic_int public_busy;
 
 int portal_public_path(const char *path)
 {
@@ -60,7 +76,9 @@ static int limited(portal_thread *t, const portal_request *rq, portal_response *
     long long n;
     if (max <= 0)
         return 0;
-    snprintf(key, sizeof key, "sampark:public:addr:%s", rq->client);
+    char who[80];
+    snprintf(key, sizeof key, "sampark:public:addr:%s",
+             netaddr_client_key(rq->client, who, sizeof who));
     if ((n = portal_count(t, key, 60, &ttl)) <= max) /* -1, Redis away: let it through */
         return 0;
     rs->retry_after = ttl > 0 ? ttl : 1;
@@ -70,31 +88,55 @@ static int limited(portal_thread *t, const portal_request *rq, portal_response *
     return 1;
 }
 
-/* The figures as JSON text (malloc'd): the cached copy while under 5 minutes old; else one
- * thread recomputes, and the others answer the previous copy meanwhile (or wait for the first). */
-static char *figures(portal_thread *t, err *e)
+/* Takes the slot for a public query: 1 taken (give it back with slot_give), 0 busy. */
+static int slot_take(void)
 {
-    char *out = NULL;
+    if (atomic_fetch_add(&public_busy, 1) < PUBLIC_BUSY_MAX)
+        return 1;
+    atomic_fetch_sub(&public_busy, 1);
+    return 0;
+}
+
+static void slot_give(void)
+{
+    atomic_fetch_sub(&public_busy, 1);
+}
+
+/* Whether the cache needs a computation now (under cache.mu). */
+static int stale(int64_t now)
+{
+    return !cache.computing && (!cache.json || now - cache.at_us >= CACHE_US) &&
+           (!cache.failed_us || now - cache.failed_us >= FAILED_US);
+}
+
+/* The figures as JSON text (malloc'd): the cached copy while under 5 minutes old; else this
+ * thread recomputes unless another does (or the public slot is taken), or one failed under
+ * FAILED_US ago — then the previous copy. NULL + e when there is none: *busy 1 when a computation
+ * is under way, 2 when one failed just now (answer 503 at once: nobody waits for another thread's
+ * computation). */
+static char *figures(portal_thread *t, int *busy, err *e)
+{
+    char *out = NULL, *json;
+    int64_t now = clock_mono_us();
     pthread_mutex_lock(&cache.mu);
-    for (;;) {
-        if (cache.json && (clock_mono_us() - cache.at_us < CACHE_US || cache.computing))
-            break;
-        if (!cache.computing) {
-            char *json;
-            cache.computing = 1;
-            pthread_mutex_unlock(&cache.mu);
-            json = cases_public_stats(t->pg, e);
-            pthread_mutex_lock(&cache.mu);
-            cache.computing = 0;
-            pthread_cond_broadcast(&cache.cv);
-            if (!json)
-                break;
+    if (stale(now) && slot_take()) {
+        cache.computing = 1;
+        pthread_mutex_unlock(&cache.mu);
+        json = cases_public_stats(t->pg, e);
+        slot_give();
+        pthread_mutex_lock(&cache.mu);
+        cache.computing = 0;
+        if (json) {
             free(cache.json);
             cache.json = json;
             cache.at_us = clock_mono_us();
-            break;
+            cache.failed_us = 0;
+        } else {
+            cache.failed_us = clock_mono_us();
         }
-        pthread_cond_wait(&cache.cv, &cache.mu);
+    } else if (!cache.json) {
+        *busy = cache.failed_us && now - cache.failed_us < FAILED_US ? 2 : 1;
+        err_set(e, ERR_ENV, "the figures are being computed, or failed just now");
     }
     if (cache.json && !(out = strdup(cache.json)))
         err_set(e, ERR_ENV, "out of memory");
@@ -102,20 +144,38 @@ static char *figures(portal_thread *t, err *e)
     return out;
 }
 
+/* 503 for figures that are not there, with Retry-After. */
+static void no_figures(const portal_request *rq, portal_response *rs, int busy, const err *e)
+{
+    rs->retry_after = busy == 1 ? 5 : (int)(FAILED_US / 1000000);
+    if (busy == 1) {
+        fail(rq, rs, 503, "the figures are being computed; try again in a few seconds");
+        return;
+    }
+    if (!busy)
+        portal_log("public figures", e->msg);
+    fail(rq, rs, 503, "database unavailable; try again");
+}
+
+/* An answer of open data: any site may read it, and keep it PUBLIC_MAX_AGE seconds. */
+static void open_data(portal_response *rs, char *json)
+{
+    portal_api_json_text(rs, json);
+    rs->max_age = PUBLIC_MAX_AGE;
+}
+
 static void stats(portal_thread *t, const portal_request *rq, portal_response *rs)
 {
     err e = {0};
     char *json;
+    int busy = 0;
     if (rq->nargs) {
         fail(rq, rs, 400, "/api/public/stats takes no arguments");
         return;
     }
-    if (!(json = figures(t, &e))) {
-        portal_log("public stats", e.msg);
-        fail(rq, rs, 503, "database unavailable; try again");
-        return;
-    }
-    portal_api_json_text(rs, json);
+    if (!(json = figures(t, &busy, &e)))
+        return no_figures(rq, rs, busy, &e);
+    open_data(rs, json);
 }
 
 /* web/public.json, parsed; NULL (logged) when missing or broken. */
@@ -133,6 +193,30 @@ static json_object *words_file(const portal_thread *t)
     if (!o)
         portal_log("public words", e.msg);
     return o;
+}
+
+/* The arguments are among the names a and b (b may be NULL), each at most once; else 400 naming
+ * the argument (its bytes echoed as valid UTF-8 only). 0 ok, -1 answered. */
+static int known_args(const portal_request *rq, portal_response *rs, const char *a, const char *b)
+{
+    int seen_a = 0, seen_b = 0;
+    char name[48], msg[160];
+    for (size_t i = 0; i < rq->nargs; i++) {
+        size_t n = strcspn(rq->args[i], "=");
+        int is_a = strlen(a) == n && strncmp(rq->args[i], a, n) == 0,
+            is_b = b && strlen(b) == n && strncmp(rq->args[i], b, n) == 0;
+        text_copy_shown(name, sizeof name, rq->args[i], n);
+        if (!is_a && !is_b)
+            snprintf(msg, sizeof msg, "%s: unknown %s (%s)", name,
+                     strcmp(rq->path, "/public") == 0 ? "argument" : "parameter", a);
+        else if ((is_a && seen_a++) || (is_b && seen_b++))
+            snprintf(msg, sizeof msg, "%s: given twice; give it once", name);
+        else
+            continue;
+        fail(rq, rs, 400, msg);
+        return -1;
+    }
+    return 0;
 }
 
 /* ---- the page ---------------------------------------------------------------------------- */
@@ -225,11 +309,23 @@ static int too_few(json_object *win)
     return json_object_object_get_ex(win, "too_few", &few) && json_object_get_boolean(few);
 }
 
+/* Whether the figure's own denominator is too small (too_few_figures names it). */
+static int figure_too_few(json_object *win, const char *field)
+{
+    json_object *few;
+    if (!json_object_object_get_ex(win, "too_few_figures", &few))
+        return 0;
+    for (size_t i = 0; i < json_object_array_length(few); i++)
+        if (strcmp(json_object_get_string(json_object_array_get_idx(few, i)), field) == 0)
+            return 1;
+    return 0;
+}
+
 static void cell(FILE *f, json_object *w, json_object *win, const char *field, const char *unit)
 {
     json_object *v;
     fputs("<td>", f);
-    if (too_few(win) && strcmp(field, "received") != 0) {
+    if ((too_few(win) && strcmp(field, "received") != 0) || figure_too_few(win, field)) {
         fputs("<span class=\"few\">", f);
         esc(f, word(w, "too_few"));
         fputs("</span>", f);
@@ -377,12 +473,9 @@ static void page(portal_thread *t, const portal_request *rq, portal_response *rs
     size_t len = 0;
     FILE *f;
     err e = {0};
-    for (size_t i = 0; i < rq->nargs; i++)
-        if (strncmp(rq->args[i], "lang=", 5) != 0) {
-            portal_error(rs, 400, "%.*s: unknown argument (lang)", (int)strcspn(rq->args[i], "="),
-                         rq->args[i]);
-            return;
-        }
+    int busy = 0;
+    if (known_args(rq, rs, "lang", NULL) < 0)
+        return;
     if (!(lang = portal_public_lang(portal_arg(rq, "lang"), rq->accept_language))) {
         portal_error(rs, 400, "lang: hi or en");
         return;
@@ -391,9 +484,12 @@ static void page(portal_thread *t, const portal_request *rq, portal_response *rs
         portal_error(rs, 503, "the page's words (public.json in the web directory) are unreadable");
         goto out;
     }
-    if (!(json = figures(t, &e)) || !(figs = json_tokener_parse(json))) {
-        portal_log("public page", e.msg);
-        portal_error(rs, 503, "database unavailable; try again");
+    if (!(json = figures(t, &busy, &e))) {
+        no_figures(rq, rs, busy, &e);
+        goto out;
+    }
+    if (!(figs = json_tokener_parse(json))) {
+        portal_error(rs, 503, "the figures do not parse");
         goto out;
     }
     if (!(f = open_memstream(&html, &len))) {
@@ -419,19 +515,10 @@ out:
 
 /* ---- Open311 ------------------------------------------------------------------------------- */
 
-/* Only jurisdiction_id and api_key (both ignored) besides what a resource reads itself. */
+/* Only jurisdiction_id and api_key (both ignored, with or without a value). */
 static int no_args(const portal_request *rq, portal_response *rs)
 {
-    for (size_t i = 0; i < rq->nargs; i++)
-        if (strncmp(rq->args[i], "jurisdiction_id=", 16) != 0 &&
-            strncmp(rq->args[i], "api_key=", 8) != 0) {
-            char msg[120];
-            snprintf(msg, sizeof msg, "%.*s: unknown parameter (jurisdiction_id)",
-                     (int)strcspn(rq->args[i], "="), rq->args[i]);
-            fail(rq, rs, 400, msg);
-            return -1;
-        }
-    return 0;
+    return known_args(rq, rs, "jurisdiction_id", "api_key");
 }
 
 /* Open311's status notes (web/public.json "open311"."status_notes") as JSON text (malloc'd). */
@@ -446,14 +533,25 @@ static char *status_notes(const portal_thread *t)
     return out;
 }
 
+/* 503 when the slot for public queries is taken: 1 answered, 0 go on (slot held). */
+static int no_slot(const portal_request *rq, portal_response *rs)
+{
+    if (slot_take())
+        return 0;
+    rs->retry_after = 2;
+    fail(rq, rs, 503, "busy with other requests for the open data; try again in 2 s");
+    return 1;
+}
+
 static void answer(const portal_request *rq, portal_response *rs, char *json, const err *e)
 {
+    slot_give(); /* taken by no_slot before the query */
     if (!json) {
         portal_log("open311", e->msg);
         fail(rq, rs, 503, "database unavailable; try again");
         return;
     }
-    portal_api_json_text(rs, json);
+    open_data(rs, json);
 }
 
 static void open311_request(portal_thread *t, const portal_request *rq, const char *id,
@@ -465,8 +563,8 @@ static void open311_request(portal_thread *t, const portal_request *rq, const ch
     err e = {0};
     if (no_args(rq, rs) < 0)
         return;
-    snprintf(tracking, sizeof tracking, "%.*s", (int)(n > 5 ? n - 5 : 0), id);
-    snprintf(msg, sizeof msg, "no request %.40s", tracking);
+    text_copy_shown(tracking, sizeof tracking, id, n > 5 ? n - 5 : 0);
+    snprintf(msg, sizeof msg, "no request %s", tracking);
     if (!officer_find_tracking(tracking, canon, NULL, NULL) || strcmp(canon, tracking) != 0) {
         fail(rq, rs, 404, msg);
         return;
@@ -475,9 +573,14 @@ static void open311_request(portal_thread *t, const portal_request *rq, const ch
         fail(rq, rs, 503, "the status notes (public.json in the web directory) are unreadable");
         return;
     }
+    if (no_slot(rq, rs)) {
+        free(notes);
+        return;
+    }
     json = cases_public_request(t->pg, canon, notes, &e);
     free(notes);
-    if (json && strcmp(json, "[]") == 0) {
+    if (json && strcmp(json, "[]") == 0) { /* unknown, or of a department kept out */
+        slot_give();
         free(json);
         fail(rq, rs, 404, msg);
         return;
@@ -496,7 +599,7 @@ static void open311(portal_thread *t, const portal_request *rq, portal_response 
     }
     n = strlen(rest);
     if (strcmp(rest, "services.json") == 0) {
-        if (no_args(rq, rs) == 0)
+        if (no_args(rq, rs) == 0 && !no_slot(rq, rs))
             answer(rq, rs, cases_public_services(t->pg, &e), &e);
     } else if (strcmp(rest, "requests.json") == 0) {
         cases_public_search s;
@@ -510,7 +613,8 @@ static void open311(portal_thread *t, const portal_request *rq, portal_response 
             fail(rq, rs, 503, "the status notes (public.json in the web directory) are unreadable");
             return;
         }
-        answer(rq, rs, cases_public_requests(t->pg, &s, notes, &e), &e);
+        if (!no_slot(rq, rs))
+            answer(rq, rs, cases_public_requests(t->pg, &s, notes, &e), &e);
         free(notes);
     } else if (strncmp(rest, "requests/", 9) == 0 && n > 14 && !strchr(rest + 9, '/') &&
                strcmp(rest + n - 5, ".json") == 0) {
@@ -522,10 +626,8 @@ static void open311(portal_thread *t, const portal_request *rq, portal_response 
     }
 }
 
-void portal_public(portal_thread *t, const portal_request *rq, portal_response *rs)
+static void route(portal_thread *t, const portal_request *rq, portal_response *rs)
 {
-    if (limited(t, rq, rs))
-        return;
     if (strcmp(rq->path, "/public") == 0)
         return page(t, rq, rs);
     if (strcmp(rq->path, "/api/public/stats") == 0)
@@ -533,4 +635,15 @@ void portal_public(portal_thread *t, const portal_request *rq, portal_response *
     if (strncmp(rq->path, "/open311/", 9) == 0)
         return open311(t, rq, rs);
     fail(rq, rs, 404, "no such API route");
+}
+
+void portal_public(portal_thread *t, const portal_request *rq, portal_response *rs)
+{
+    rs->cors = strcmp(rq->path, "/public") != 0; /* the data, not the page */
+    if (rq->post) { /* http.c refuses it first; this is the second guard */
+        fail(rq, rs, 405, "the open data is read with GET");
+        return;
+    }
+    if (!limited(t, rq, rs))
+        route(t, rq, rs);
 }

@@ -3,7 +3,10 @@
  * JavaScript), GET /api/public/stats (its figures as JSON, cached per process for up to 5
  * minutes) and Open311 GeoReport v2 (/open311/v2/services.json, requests.json,
  * requests/{TRACKING}.json). Every request counts against its client address (Redis,
- * SAMPARK_PUBLIC_LIMIT_MIN a minute) → 429 with Retry-After; Redis away lets it through.
+ * SAMPARK_PUBLIC_LIMIT_MIN a minute; IPv6 by its /64) → 429 with Retry-After; Redis away lets it
+ * through. At most one pool thread queries PostgreSQL for the public at a time (503 with
+ * Retry-After otherwise), so anonymous traffic cannot starve the officers' portal. Open data
+ * answers may be cached by anyone (Cache-Control: public) and read by any site (CORS).
  * Must never answer a phone number, a name or a complaint's words. */
 #ifndef SAMPARK_PORTAL_PUBLIC_H
 #define SAMPARK_PORTAL_PUBLIC_H

@@ -80,6 +80,16 @@ void text_fit(char *str)
         str[i - 1] = '\0';
 }
 
+char *text_copy_shown(char *dst, size_t dstsz, const char *src, size_t srclen)
+{
+    if (!dstsz)
+        return dst;
+    snprintf(dst, dstsz, "%.*s", (int)(srclen < dstsz ? srclen : dstsz - 1), src ? src : "");
+    text_fit(dst);
+    text_utf8_repair(dst);
+    return dst;
+}
+
 size_t text_utf8_chars(const char *s)
 {
     size_t n = 0;
@@ -293,6 +303,14 @@ static int digit_at(const unsigned char *s, size_t *len)
         if (cp >= digit_zeros[i] && cp < digit_zeros[i] + 10)
             return (int)(cp - digit_zeros[i]);
     return -1;
+}
+
+size_t text_digits(const char *s)
+{
+    size_t n = 0, len;
+    for (const unsigned char *p = (const unsigned char *)s; p && *p; p += len)
+        n += digit_at(p, &len) >= 0;
+    return n;
 }
 
 enum { SEP_JOIN = 1, SEP_DATE = 2 };

@@ -15,6 +15,10 @@ size_t text_utf8_repair(char *s);
 /* Drops an incomplete UTF-8 sequence at the end of s — what snprintf leaves when it cuts a
  * message at its buffer's size. */
 void text_fit(char *s);
+/* Copies at most srclen bytes of src (bytes from a client: any) to dst for an error message:
+ * cut at a whole character within dstsz-1 bytes, every byte that is not well-formed UTF-8 as
+ * '?'. Returns dst. */
+char *text_copy_shown(char *dst, size_t dstsz, const char *src, size_t srclen);
 /* Code points in a NUL-terminated, valid UTF-8 string. */
 size_t text_utf8_chars(const char *s);
 
@@ -69,6 +73,10 @@ size_t text_mask_phones(char *s);
  * Digits typed one by one ("9 8 1 1 ...") or a number cut by two separators ("98111 - 27701")
  * are not caught. Returns how many numbers it masked. */
 size_t text_mask_numbers(char *text);
+/* How many decimal digits s holds, of any script text_mask_numbers knows, wherever they stand:
+ * "98765.43210", "९८७६५ ४३२१०" and "98 76 5a 43" all count. The public address's rule
+ * (cases_public.c): a text with 7 or more is not published at all. */
+size_t text_digits(const char *s);
 /* Copies src to dst (at most dstsz-1 bytes, cut at a whole letter) with its phone numbers
  * masked. Masks before it cuts: a number cut short at the end would no longer look like a
  * phone and escape the mask. For every log line made from text of unknown length. */

@@ -374,6 +374,14 @@ static void trusted_proxies(void **state)
     assert_string_equal(bad, "10.0.0.0/33");
     assert_int_equal(netaddr_in("fd00::/129", NULL, bad, sizeof bad), -1);
     assert_int_equal(netaddr_in("10.0.0.0/", NULL, bad, sizeof bad), -1);
+    /* The public limit's key: IPv4 whole, IPv6 by its /64 (one line rotates within it). */
+    assert_string_equal(netaddr_client_key("10.7.0.1", bad, sizeof bad), "10.7.0.1");
+    assert_string_equal(netaddr_client_key("::ffff:10.7.0.1", bad, sizeof bad), "10.7.0.1");
+    assert_string_equal(netaddr_client_key("2001:db8:1:2:aaaa::1", bad, sizeof bad),
+                        "2001:db8:1:2::/64");
+    assert_string_equal(netaddr_client_key("2001:db8:1:2:ffff:1:2:3", bad, sizeof bad),
+                        "2001:db8:1:2::/64");
+    assert_string_equal(netaddr_client_key("somewhere", bad, sizeof bad), "somewhere");
     assert_null(load(wrong, &e));
     assert_non_null(strstr(e.msg, "SAMPARK_TRUSTED_PROXIES: 'docker' is not an address"));
     c = load(fine, &e);

@@ -201,6 +201,9 @@ static void w3c_datetimes(void **state)
                                       "2026-12-01T24:00:00Z",
                                       "2026-12-01T00:00:00+5:30",
                                       "2026-12-01T00:00:00+15:00",
+                                      "2026-12-01T00:00:00+14:59",
+                                      "2026-12-01T00:00:00-12:30",
+                                      "2026-12-01T00:00:00+05:60",
                                       "2026-12-01 00:00:00Z",
                                       "2026-12-01T00:00:00.Z",
                                       "2026-12-01T00:00:00Zjunk",
@@ -233,6 +236,9 @@ static void open311_search(void **state)
     assert_int_equal(search("end_date=2026-10-01T00:00:00Z", NULL, &s, &e), 0);
     assert_true(s.to_ms - s.from_ms == 90LL * 86400000);
     assert_int_equal(search("start_date=2026-09-02", "end_date=2026-11-30", &s, &e), 0);
+    assert_int_equal(
+        search("service_request_id=BLB-2026-000001,BLB-2026-000002", "api_key", &s, &e), 0);
+    assert_string_equal(s.ids, "[\"BLB-2026-000001\",\"BLB-2026-000002\"]");
     static const struct {
         const char *a, *b, *starts;
     } bad[] = {{"status=pending", NULL, "status:"},
@@ -244,11 +250,52 @@ static void open311_search(void **state)
                {"start_date=2026-01-01", NULL, "start_date: the window is over 90 days"},
                {"start_date=2026-09-01", "end_date=2026-12-01", "start_date: the window"},
                {"start_date=2026-10-01", "end_date=2026-09-01", "end_date: before"},
-               {"page=2", NULL, "page: unknown"}};
+               {"page=2", NULL, "page: unknown"},
+               {"status=open", "status=closed", "status: given twice"},
+               {"start_date=2026-10-01", "start_date=2026-10-02", "start_date: given twice"},
+               {"service_request_id=BLB 2026", NULL, "service_request_id: 'BLB 2026' is not"},
+               {"service_request_id=", NULL, "service_request_id: empty"},
+               {"status=\xff\xfe"
+                "open",
+                NULL, "status: '\?\?open' is not"},
+               {"x\xe0\xa4=1", NULL, "x: unknown"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(search(bad[i].a, bad[i].b, &s, &e), -1);
-        assert_true(strncmp(e.msg, bad[i].starts, strlen(bad[i].starts)) == 0);
+        if (strncmp(e.msg, bad[i].starts, strlen(bad[i].starts)) != 0)
+            fail_msg("%s: %s", bad[i].a, e.msg);
     }
+}
+
+/* The public address: a short village or ward, no phone written any way. */
+static void public_addresses(void **state)
+{
+    static const char *const ok[] = {"Simga ward 4", "सिमगा वार्ड 4", "Ward No. 12, Bhatapara",
+                                     "PIN 493101", "Khamtarai"};
+    static const char *const refused[] = {"Ramesh 98765.43210",
+                                          "98765/43210",
+                                          "98765,43210",
+                                          "98765 , 43210",
+                                          "98765_43210",
+                                          "98765–43210",
+                                          "98765\n43210",
+                                          "૯૮૭૬૫૪૩૨૧૦",
+                                          "৯৮৭৬৫৪৩২১০",
+                                          "٩٨٧٦٥٤٣٢١٠",
+                                          "９８７６５４３２１０",
+                                          "Simga 1234567",
+                                          "Simga ward 4 near the old primary school gate",
+                                          "a village whose name runs on past forty letters",
+                                          "",
+                                          " , ",
+                                          "bad \xff byte",
+                                          NULL};
+    (void)state;
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        if (!cases_public_address_ok(ok[i]))
+            fail_msg("refused: %s", ok[i]);
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+        if (cases_public_address_ok(refused[i]))
+            fail_msg("published: %s", refused[i]);
 }
 
 static void page_language(void **state)
@@ -279,7 +326,7 @@ int main(void)
         cmocka_unit_test(filters),         cmocka_unit_test(cursors),
         cmocka_unit_test(dates_and_weeks), cmocka_unit_test(csv_quoting),
         cmocka_unit_test(w3c_datetimes),   cmocka_unit_test(open311_search),
-        cmocka_unit_test(page_language),
+        cmocka_unit_test(page_language),   cmocka_unit_test(public_addresses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

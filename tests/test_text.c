@@ -227,6 +227,30 @@ static void fits_and_repairs_cut_text(void **state)
     assert_true(text_utf8_valid(bad, strlen(bad)));
 }
 
+/* The public address's count: every Unicode digit, whatever stands between them. */
+static void counts_digits_of_every_script(void **state)
+{
+    char out[8];
+    (void)state;
+    assert_int_equal(text_digits("Ramesh 98765.43210"), 10);
+    assert_int_equal(text_digits("98765_43210 / 98765\n43210"), 20);
+    assert_int_equal(text_digits("૯૮૭ ৬৫ ٩٨ ９８"), 9);
+    assert_int_equal(text_digits("९८७-12"), 5);
+    assert_int_equal(text_digits("Simga ward 4"), 1);
+    assert_int_equal(text_digits("\xff"
+                                 "9\xe0\xa4"),
+                     1); /* odd bytes are no digits */
+    assert_int_equal(text_digits(""), 0);
+    /* What an error message may echo of a client's bytes: whole letters, valid UTF-8. */
+    assert_string_equal(text_copy_shown(out, sizeof out, "abहि", 8), "abह");
+    assert_string_equal(text_copy_shown(out, sizeof out,
+                                        "a\xff"
+                                        "b\xc3",
+                                        4),
+                        "a?b");
+    assert_string_equal(text_copy_shown(out, sizeof out, "abcdef", 2), "ab");
+}
+
 /* A number cut by the buffer's end is masked all the same: the mask runs before the cut. */
 static void masks_before_cutting(void **state)
 {
@@ -270,6 +294,7 @@ int main(void)
         cmocka_unit_test(masks_numbers_in_any_bytes),
         cmocka_unit_test(fits_and_repairs_cut_text),
         cmocka_unit_test(masks_before_cutting),
+        cmocka_unit_test(counts_digits_of_every_script),
         cmocka_unit_test(cuts_names_at_word_boundaries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
