@@ -853,11 +853,15 @@ char *broadcast_list_json(db *d, err *e)
  * failed send, nor one still queued or skipped. */
 #define SURVEY_REACHED "(" PROGRESS_STATE ") IN ('sent', 'delivered', 'read')"
 #define SURVEY_OUTBOX  " LEFT JOIN outbound_messages o ON o.id = r.outbound_id"
+/* The template's button answers while its broadcast is less than BROADCAST_SURVEY_BUTTON_DAYS old: later,
+ * retention may have taken the phone off the answers given, and the survey would be asked and
+ * counted again. */
 static const db_stmt st_survey_of = {
     "broadcast_survey_of",
     "SELECT b.survey FROM broadcasts b JOIN broadcast_recipients r ON r.broadcast_id = b.id"
     SURVEY_OUTBOX " WHERE b.id = $1::bigint AND r.phone = $2 AND b.survey IS NOT NULL AND "
-    SURVEY_REACHED, 2};
+    SURVEY_REACHED " AND b.started_at > now() - interval '" DB_STR(BROADCAST_SURVEY_BUTTON_DAYS) " days'",
+    2};
 /* From the few broadcasts with a survey that ran in the window to each one's row for the phone
  * (its unique index): no index on phone alone, which every recipient row would pay for. */
 static const db_stmt st_survey_recent = {

@@ -119,6 +119,10 @@ int broadcast_count_daily(const config *cfg, rds *redis, const char *const *phon
  * templates (which are never refused), so a broadcast cannot take the number past its tier. */
 int broadcast_daily_share(int daily_limit);
 
+/* A survey broadcast's template button starts the survey this many days after the broadcast
+ * started, not later (broadcast_survey_of). */
+#define BROADCAST_SURVEY_BUTTON_DAYS 30
+
 /* ---- the broadcast tables' SQL in the outbox's statements ------------------------------------ */
 
 /* True when outbox row `id` to `phone` must not go: its broadcast is not running (paused,
