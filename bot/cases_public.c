@@ -123,6 +123,7 @@ static const db_stmt st_services = {
     "CASE WHEN c.latitude IS NULL AND c.place_key <> '' AND NOT " SHORT                        \
     " AND (SELECT count(*) FROM (SELECT DISTINCT x.citizen_phone FROM cases x"                 \
     "   WHERE x.place_key = c.place_key AND x.place_key <> ''" /* the index's predicate */     \
+    "   AND x.citizen_phone IS NOT NULL" /* an anonymised case is nobody */                       \
     "   LIMIT " DB_STR(CASES_PUBLIC_MIN_PLACE_CITIZENS) ") k)"                                   \
     "   >= " DB_STR(CASES_PUBLIC_MIN_PLACE_CITIZENS) " THEN c.location_text END"
 /* One request as Open311 shows it; $1 the status notes. lat/long only when a location was shared
@@ -130,8 +131,10 @@ static const db_stmt st_services = {
 #define REQUEST_JSON                                                                             \
     "jsonb_build_object('service_request_id', c.tracking_no,"                                   \
     " 'status', CASE WHEN " UNRESOLVED " THEN 'open' ELSE 'closed' END,"                        \
-    " 'status_notes', CASE WHEN m.tracking_no IS NOT NULL"                                      \
-    "   THEN replace($1::jsonb ->> 'merged', '{case}', m.tracking_no) ELSE $1::jsonb ->> c.status END," \
+    " 'status_notes', CASE WHEN m.tracking_no IS NULL THEN $1::jsonb ->> c.status"               \
+    "   WHEN m.department_code = ANY (ARRAY(SELECT code FROM departments"                        \
+    "   WHERE open_data = 'counts')) THEN $1::jsonb ->> 'closed'" /* its number is unlisted */     \
+    "   ELSE replace($1::jsonb ->> 'merged', '{case}', m.tracking_no) END,"                      \
     " 'service_code', c.department_code, 'service_name', " NAME("d.name") ","                   \
     " 'agency_responsible', " NAME("d.name") ","                                                \
     " 'requested_datetime', " ISO("c.created_at") ", 'updated_datetime', " ISO("c.updated_at") "," \
@@ -397,10 +400,31 @@ int cases_public_search_parse(const char *const *args, size_t nargs, int64_t now
     return 0;
 }
 
+/* 1 when every character of s is one a place key reads (ASCII letters and digits, Devanagari) or
+ * a space, comma, full stop or hyphen: the key skips every other character, so "Kasdol, <a name
+ * in Urdu>" or "Kasdol <emoji>" shares Kasdol's key and would ride on its count of citizens. */
+static int place_chars_only(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    while (*u) {
+        if (*u < 0x80) {
+            if (!isalnum(*u) && !strchr(" ,.-", *u))
+                return 0;
+            u++;
+        } else if (u[0] == 0xE0 && (u[1] == 0xA4 || u[1] == 0xA5) && u[2]) {
+            u += 3; /* U+0900..U+097F */
+        } else {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 int cases_public_address_ok(const char *village)
 {
     size_t words = 0;
     if (!village || !*village || !text_utf8_valid(village, strlen(village)) ||
+        !place_chars_only(village) ||
         text_digits(village) > CASES_PUBLIC_ADDRESS_MAX_DIGITS ||
         text_utf8_chars(village) > CASES_PUBLIC_ADDRESS_MAX_CHARS)
         return 0;

@@ -2,7 +2,8 @@
 -- issue 21 review). departments.open_data, from the directory's optional "open_data":
 --   'listed'  its cases are Open311 requests one by one (the default);
 --   'counts'  only counted in the public figures (/public, /api/public/stats): police, women
---             and child, health — cases whose village and times alone may say who complained.
+--             and child; a district may add health — cases whose village and times alone may
+--             say who complained.
 -- And the index behind the public address rule (bot/cases_public.c): a village is published only
 -- when several citizens named it, counted over cases with the same place key.
 ALTER TABLE departments ADD COLUMN open_data text NOT NULL DEFAULT 'listed'

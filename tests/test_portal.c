@@ -288,6 +288,11 @@ static void public_addresses(void **state)
                                           "",
                                           " , ",
                                           "bad \xff byte",
+                                          /* letters a place key skips ride on Kasdol's count */
+                                          "Kasdol, محمد رفیق کا گھر",
+                                          "Kasdol রমেশের বাড়ি",
+                                          "Kasdol 😀 Aayu",
+                                          "Kasdol (Ram's house)",
                                           NULL};
     (void)state;
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
