@@ -322,6 +322,27 @@ def test_template_refused_pauses():
         fake.close()
 
 
+def started_to(env, phones, name):
+    """A scheme_notice broadcast to phones (a CSV named name), started with no sender: its id."""
+    csv = os.path.join(env.tmp, name)
+    with open(csv, "w") as f:
+        f.write("".join(p + "\n" for p in phones))
+    bid = created_id(cli(env, "create", "--template", "scheme_notice", "--param", "x", "--to", f"file={csv}"))
+    cli(env, "start", bid)
+    return bid
+
+
+def fed(env, bid, phone, claimed_by=None):
+    """What the feeder leaves for phone: its outbox row (claimed by claimed_by, the claim lapsed a
+    second ago, when given) and the recipient 'sending'."""
+    state = (", 'sending', '%s', now() - interval '1 second'" % claimed_by) if claimed_by else ""
+    cols = ", state, claimed_by, claimed_until" if claimed_by else ""
+    h.psql(env.url, f"WITH o AS (INSERT INTO outbound_messages (idempotency_key, recipient, kind, purpose, payload{cols})"
+                    f" VALUES ('broadcast:{bid}:{phone}', '{phone}', 'template', 'broadcast', '{{}}'{state})"
+                    " RETURNING id) UPDATE broadcast_recipients r SET state = 'sending', outbound_id = o.id FROM o"
+                    f" WHERE r.broadcast_id = {bid} AND r.phone = '{phone}'")
+
+
 def test_lapsed_claim_of_paused_broadcast():
     """A sender died holding a broadcast's row (its claim lapsed) and the broadcast was paused
     since: the next sender takes the row back into the broadcast's queue unsent, and the
@@ -329,18 +350,8 @@ def test_lapsed_claim_of_paused_broadcast():
     env, fake = h.Env("bcw"), FakeGraph(TOKEN, PHONE_ID)
     try:
         phone = "919760000001"
-        csv = os.path.join(env.tmp, "one.csv")
-        with open(csv, "w") as f:
-            f.write(phone + "\n919760000002\n")
-        bid = created_id(cli(env, "create", "--template", "scheme_notice", "--param", "x", "--to", f"file={csv}"))
-        cli(env, "start", bid)
-        # What a sender that fed and claimed the row, then died, leaves behind.
-        h.psql(env.url, "WITH o AS (INSERT INTO outbound_messages (idempotency_key, recipient, kind, purpose,"
-                        " payload, state, claimed_by, claimed_until) VALUES"
-                        f" ('broadcast:{bid}:{phone}', '{phone}', 'template', 'broadcast', '{{}}', 'sending',"
-                        " 'dead-sender', now() - interval '1 second') RETURNING id)"
-                        " UPDATE broadcast_recipients r SET state = 'sending', outbound_id = o.id FROM o"
-                        f" WHERE r.broadcast_id = {bid} AND r.phone = '{phone}'")
+        bid = started_to(env, [phone, "919760000002"], "one.csv")
+        fed(env, bid, phone, claimed_by="dead-sender")  # a sender fed and claimed it, then died
         cli(env, "pause", bid)
         window_open(env, phone)
         h.psql(env.url, "INSERT INTO outbound_messages (recipient, kind, purpose, payload) VALUES "
@@ -388,16 +399,8 @@ def test_stop_after_queueing():
     env, fake = h.Env("bcs"), FakeGraph(TOKEN, PHONE_ID)
     try:
         phone = "919780000001"
-        csv = os.path.join(env.tmp, "stop.csv")
-        with open(csv, "w") as f:
-            f.write(phone + "\n")
-        bid = created_id(cli(env, "create", "--template", "scheme_notice", "--param", "x", "--to", f"file={csv}"))
-        cli(env, "start", bid)
-        h.psql(env.url, "WITH o AS (INSERT INTO outbound_messages (idempotency_key, recipient, kind, purpose,"
-                        " payload) VALUES"
-                        f" ('broadcast:{bid}:{phone}', '{phone}', 'template', 'broadcast', '{{}}') RETURNING id)"
-                        " UPDATE broadcast_recipients r SET state = 'sending', outbound_id = o.id FROM o"
-                        f" WHERE r.broadcast_id = {bid} AND r.phone = '{phone}'")
+        bid = started_to(env, [phone], "stop.csv")
+        fed(env, bid, phone)
         subscriber(env, phone, state="stopped")
         start_sender(env, fake)
         h.check("the recipient is skipped as stopped", h.wait_for(lambda: psql_one(
