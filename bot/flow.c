@@ -1412,8 +1412,8 @@ int flow_check(const char *dir, FILE *out, err *e)
     } else {
         rc = (int)L.nproblems;
         if (!rc)
-            fprintf(out, "%s: %zu states, %zu surveys, %zu keywords: ok\n", dir, f->nstates,
-                    f->nsurveys, f->nkeywords);
+            fprintf(out, "%s: %zu states, %zu survey%s, %zu keywords: ok\n", dir, f->nstates,
+                    f->nsurveys, f->nsurveys == 1 ? "" : "s", f->nkeywords);
     }
     flow_set_free(f);
     loader_done(&L);
