@@ -181,41 +181,57 @@ int broadcast_pull_back(db *d, err *e)
     return db_exec(d, &st_pull_back, NULL, e);
 }
 
-int broadcast_admit(const config *cfg, rds *redis, const char *const *phones, size_t n, int *ok,
-                    long long *wait_ms, err *e)
+/* Runs script on the day's set for phones[0..n) (n at most BROADCAST_ADMIT_MAX): KEYS[1] the set,
+ * ARGV[1] the broadcasts' share of the limit, ARGV[2] the window in ms, ARGV[3..] the phones.
+ * The reply (freeReplyObject it), or NULL + e. */
+static redisReply *daily_eval(const config *cfg, rds *redis, const char *script,
+                              const char *const *phones, size_t n, err *e)
 {
     const char *argv[BROADCAST_ADMIT_MAX + 6];
     size_t lens[BROADCAST_ADMIT_MAX + 6];
     char key[128], limit[16], win[24];
     redisContext *c = rds_get(redis, e);
     redisReply *r;
-    int rc = -1;
     if (!c)
-        return -1;
-    if (n > BROADCAST_ADMIT_MAX)
-        return err_set(e, ERR_ENV, "daily limit: %zu phones at once, at most %d", n,
-                       BROADCAST_ADMIT_MAX);
+        return NULL;
     snprintf(key, sizeof key, "sampark:daily:%s",
              cfg->phone_number_id ? cfg->phone_number_id : "dry");
     snprintf(limit, sizeof limit, "%d", broadcast_daily_share(cfg->daily_limit));
     snprintf(win, sizeof win, "%lld", (long long)cfg->daily_window_s * 1000);
-    argv[0] = "EVAL", argv[1] = admit_lua, argv[2] = "1", argv[3] = key, argv[4] = limit,
+    argv[0] = "EVAL", argv[1] = script, argv[2] = "1", argv[3] = key, argv[4] = limit,
     argv[5] = win;
     for (size_t i = 0; i < n; i++)
         argv[6 + i] = phones[i];
     for (size_t i = 0; i < n + 6; i++)
         lens[i] = strlen(argv[i]);
     r = redisCommandArgv(c, (int)(n + 6), argv, lens);
-    if (r && r->type == REDIS_REPLY_ARRAY && r->elements == n + 1) {
+    if (!r || r->type == REDIS_REPLY_ERROR) {
+        err_set(e, ERR_ENV, "Redis: the daily limit: %s", r ? r->str : "no answer");
+        if (!r)
+            rds_reset(redis);
+        freeReplyObject(r);
+        return NULL;
+    }
+    return r;
+}
+
+int broadcast_admit(const config *cfg, rds *redis, const char *const *phones, size_t n, int *ok,
+                    long long *wait_ms, err *e)
+{
+    redisReply *r;
+    int rc = -1;
+    if (n > BROADCAST_ADMIT_MAX)
+        return err_set(e, ERR_ENV, "daily limit: %zu phones at once, at most %d", n,
+                       BROADCAST_ADMIT_MAX);
+    if (!(r = daily_eval(cfg, redis, admit_lua, phones, n, e)))
+        return -1;
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == n + 1) {
         *wait_ms = r->element[0]->integer;
         for (size_t i = 0; i < n; i++)
             ok[i] = r->element[i + 1]->integer == 1;
         rc = 0;
     } else {
-        err_set(e, ERR_ENV, "Redis: the daily limit: %s",
-                r && r->type == REDIS_REPLY_ERROR ? r->str : "no answer");
-        if (!r)
-            rds_reset(redis);
+        err_set(e, ERR_ENV, "Redis: the daily limit: an answer of another shape");
     }
     freeReplyObject(r);
     return rc;
@@ -226,41 +242,20 @@ int broadcast_daily_share(int daily_limit)
     return daily_limit - daily_limit / 10;
 }
 
-/* KEYS[1] the day's set, ARGV[1] the window in ms, ARGV[2..] phones: each in at Redis's time. */
+/* As admit_lua's arguments (the share unused): each phone in at Redis's time, never refused. */
 static const char count_lua[] =
     "local t = redis.call('TIME')\n"
     "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
-    "for i = 2, #ARGV do redis.call('ZADD', KEYS[1], now, ARGV[i]) end\n"
-    "redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]))\n"
+    "for i = 3, #ARGV do redis.call('ZADD', KEYS[1], now, ARGV[i]) end\n"
+    "redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))\n"
     "return 0\n";
 
 int broadcast_count_daily(const config *cfg, rds *redis, const char *const *phones, size_t n,
                           err *e)
 {
-    const char *argv[BROADCAST_ADMIT_MAX + 5];
-    size_t lens[BROADCAST_ADMIT_MAX + 5];
-    char key[128], win[24];
-    redisContext *c = rds_get(redis, e);
-    redisReply *r;
-    int rc = 0;
-    if (!c)
-        return -1;
-    if (n > BROADCAST_ADMIT_MAX)
-        n = BROADCAST_ADMIT_MAX;
-    snprintf(key, sizeof key, "sampark:daily:%s",
-             cfg->phone_number_id ? cfg->phone_number_id : "dry");
-    snprintf(win, sizeof win, "%lld", (long long)cfg->daily_window_s * 1000);
-    argv[0] = "EVAL", argv[1] = count_lua, argv[2] = "1", argv[3] = key, argv[4] = win;
-    for (size_t i = 0; i < n; i++)
-        argv[5 + i] = phones[i];
-    for (size_t i = 0; i < n + 5; i++)
-        lens[i] = strlen(argv[i]);
-    r = redisCommandArgv(c, (int)(n + 5), argv, lens);
-    if (!r || r->type == REDIS_REPLY_ERROR) {
-        rc = err_set(e, ERR_ENV, "Redis: the daily limit: %s", r ? r->str : "no answer");
-        if (!r)
-            rds_reset(redis);
-    }
+    redisReply *r = daily_eval(cfg, redis, count_lua, phones,
+                               n > BROADCAST_ADMIT_MAX ? BROADCAST_ADMIT_MAX : n, e);
+    int rc = r ? 0 : -1;
     freeReplyObject(r);
     return rc;
 }

@@ -86,12 +86,20 @@ int survey_chat_active(const engine_session *s)
     return b && *b;
 }
 
+/* What m says to a survey question of broadcast bid: typed text, a tapped id, or media. */
+static survey_input input_of(const wa_message *m, const char *bid)
+{
+    int tap = m->kind == WA_MSG_LIST_REPLY || m->kind == WA_MSG_BUTTON_REPLY ||
+              m->kind == WA_MSG_BUTTON;
+    return (survey_input){m->kind == WA_MSG_TEXT ? m->text : NULL, tap ? m->reply_id : NULL,
+                          m->kind != WA_MSG_TEXT && !tap, bid};
+}
+
 int survey_chat_claims(const flow_set *flows, const engine_session *s, const wa_message *m)
 {
     const survey *sv;
-    int qi, tap = m->kind == WA_MSG_LIST_REPLY || m->kind == WA_MSG_BUTTON_REPLY;
-    survey_input in = {m->kind == WA_MSG_TEXT ? m->text : NULL, tap ? m->reply_id : NULL, 0,
-                       NULL};
+    int qi;
+    survey_input in = input_of(m, NULL);
     if (!survey_chat_active(s) || !(sv = survey_find(flows, engine_session_get(s, SURVEY_VAR_NAME))))
         return 0;
     qi = survey_question_index(sv, engine_session_get(s, SURVEY_VAR_QUESTION));
@@ -181,10 +189,7 @@ static int answer(db *pg, const survey *sv, engine_session *s, const wa_message 
                                    MSG_SURVEY_RETRY_TEXT};
     char bid[24]; /* a copy: next() replaces the session's value */
     int qi = survey_question_index(sv, engine_session_get(s, SURVEY_VAR_QUESTION));
-    int tap = m->kind == WA_MSG_LIST_REPLY || m->kind == WA_MSG_BUTTON_REPLY ||
-              m->kind == WA_MSG_BUTTON;
-    survey_input in = {m->kind == WA_MSG_TEXT ? m->text : NULL, tap ? m->reply_id : NULL,
-                       m->kind != WA_MSG_TEXT && !tap, bid};
+    survey_input in = input_of(m, bid);
     char value[4 * FLOW_TEXT_BODY_MAX + 8];
     snprintf(bid, sizeof bid, "%s", engine_session_get(s, SURVEY_VAR_BROADCAST));
     if (qi < 0) /* the flows were reloaded with other questions: go on from what is stored */
