@@ -17,17 +17,28 @@
  * instead of one per message (issue 22). */
 static const db_stmt st_record = {
     "inbound_record",
-    "WITH v AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],"
-    "  $6::text[]) WITH ORDINALITY AS v(wamid, phone, type, ts, profile, receipt, ord)"
+    /* Each array behind a sub-select: PostgreSQL then estimates the same rows for the cached
+     * generic plan and a custom one, and keeps the generic plan; unnest($1) as such is
+     * re-planned on every call (its custom plan knows the array's length), which measured
+     * costlier than the statement's execution (docs/THROUGHPUT.md). */
+    "WITH v AS (SELECT * FROM unnest((SELECT $1::text[]), (SELECT $2::text[]),"
+    "  (SELECT $3::text[]), (SELECT $4::text[]), (SELECT $5::text[]), (SELECT $6::text[]))"
+    "  WITH ORDINALITY AS v(wamid, phone, type, ts, profile, receipt, ord)"
     "), ins AS ("
     "  INSERT INTO inbound_messages (wamid, from_phone, type, received_at, profile_name)"
     "  SELECT wamid, phone, type,"
     "   LEAST(COALESCE(to_timestamp(NULLIF(ts, '')::bigint), now()), now()), NULLIF(profile, '')"
     "  FROM v ORDER BY ord"
     "  ON CONFLICT (wamid) DO NOTHING RETURNING wamid, from_phone, received_at, profile_name"
+    /* ON CONFLICT DO UPDATE locks the row even when its WHERE refuses the update (a heap write
+     * and WAL for every message): a contact or citizen that needs no update is left out first;
+     * the WHERE still decides for one that appears meanwhile. */
     "), contact AS ("
     "  INSERT INTO wa_contacts AS w (phone, profile_name, last_inbound_at)"
-    "  SELECT from_phone, profile_name, received_at FROM ins"
+    "  SELECT from_phone, profile_name, received_at FROM ins WHERE NOT EXISTS (SELECT 1"
+    "   FROM wa_contacts x WHERE x.phone = ins.from_phone"
+    "   AND x.last_inbound_at >= ins.received_at - interval '1 minute'"
+    "   AND x.profile_name IS NOT DISTINCT FROM COALESCE(ins.profile_name, x.profile_name))"
     "  ON CONFLICT (phone) DO UPDATE SET"
     "    profile_name = COALESCE(EXCLUDED.profile_name, w.profile_name),"
     "    last_inbound_at = GREATEST(w.last_inbound_at, EXCLUDED.last_inbound_at), updated_at = "
@@ -42,6 +53,9 @@ static const db_stmt st_record = {
     "  INSERT INTO citizens AS c (phone, name, last_inbound_at)"
     "  SELECT from_phone, profile_name, received_at FROM ins"
     "  WHERE NOT EXISTS (SELECT 1 FROM staff_phones s WHERE s.phone = ins.from_phone)"
+    "  AND NOT EXISTS (SELECT 1 FROM citizens x WHERE x.phone = ins.from_phone"
+    "   AND x.last_inbound_at >= ins.received_at - interval '1 minute'"
+    "   AND (x.name IS NOT NULL OR ins.profile_name IS NULL))"
     "  ON CONFLICT (phone) DO UPDATE SET name = COALESCE(c.name, EXCLUDED.name),"
     "    last_inbound_at = GREATEST(c.last_inbound_at, EXCLUDED.last_inbound_at), updated_at = "
     "now()"
@@ -72,7 +86,8 @@ static const db_stmt st_record = {
     " (SELECT encode(session, 'hex') || ':' || session_base FROM inbound_messages i"
     "  WHERE i.wamid = v.wamid AND session IS NOT NULL),"
     /* A live helpdesk conversation takes the citizen's messages (migration 0022). */
-    " EXISTS (SELECT 1 FROM helpdesk_chats h WHERE h.citizen_phone = v.phone AND h.state <> 'closed')"
+    " EXISTS (SELECT 1 FROM helpdesk_chats h WHERE h.citizen_phone = v.phone"
+    "  AND h.state <> 'closed')"
     " FROM v ORDER BY v.ord",
     6};
 
@@ -170,8 +185,8 @@ static void record_row(const PGresult *r, int i, inbound_info *out)
     }
 }
 
-int inbound_record_many(db *d, const wa_message *const *ms, size_t n,
-                        const char *const *receipts, inbound_info *out, err *e)
+int inbound_record_many(db *d, const wa_message *const *ms, size_t n, const char *const *receipts,
+                        inbound_info *out, err *e)
 {
     enum { COLS = 6 };
     const char **col[COLS] = {NULL};

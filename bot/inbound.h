@@ -24,8 +24,8 @@ typedef struct inbound_info {
  * about ms[i]'s sender: one statement, one round trip for the batch. On error nothing is
  * recorded (the caller's transaction is to be rolled back) and db_error_transient tells
  * whether to retry. */
-int inbound_record_many(db *d, const wa_message *const *ms, size_t n,
-                        const char *const *receipts, inbound_info *out, err *e);
+int inbound_record_many(db *d, const wa_message *const *ms, size_t n, const char *const *receipts,
+                        inbound_info *out, err *e);
 
 void inbound_info_clear(inbound_info *info);
 

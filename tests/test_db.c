@@ -9,10 +9,11 @@
 
 static const db_stmt st_echo = {"test_echo", "SELECT $1::text[]::text, array_length($1::text[], 1)",
                                 1};
-static const db_stmt st_nulls = {"test_nulls",
-                                 "SELECT count(*) FILTER (WHERE x IS NULL), string_agg(x, '|' ORDER BY o)"
-                                 " FROM unnest($1::text[]) WITH ORDINALITY AS t(x, o)",
-                                 1};
+static const db_stmt st_nulls = {
+    "test_nulls",
+    "SELECT count(*) FILTER (WHERE x IS NULL), string_agg(x, '|' ORDER BY o)"
+    " FROM unnest($1::text[]) WITH ORDINALITY AS t(x, o)",
+    1};
 static const db_stmt st_bad = {"test_bad", "SELECT * FROM no_such_table", 0};
 static const db_stmt st_jit = {
     "test_jit", "SELECT current_setting('jit') || ' ' || current_setting('statement_timeout')", 0};
