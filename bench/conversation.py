@@ -7,7 +7,8 @@ read back from the database. With "burst", the citizens first walk up to the con
 at RATE, and then all confirm at once: the case-creation figure. Prints one key=value line
 per figure. BENCH_TAG (default BENCH) prefixes the webhook message ids, so that two runs on one
 database (bench/broadcast: a reference, then under load) are told apart; BENCH_SENT_OUT names a
-file for each message's id and send time (tab-separated)."""
+file for each message's id and send time (tab-separated). BENCH_QUEUE_ONLY=1 only posts (the
+messages wait in the queue for workers started afterwards) and prints what was sent."""
 import hashlib
 import hmac
 import http.client
@@ -113,6 +114,10 @@ def main():
     # messages are spaced N / rate seconds apart, so it has its answer before its next one.
     jobs = [(citizens[k % ncitizens], k // ncitizens, k) for k in range(total)]
     sent, errors, offered = send_all(jobs, rate, sent_at)
+    if os.environ.get("BENCH_QUEUE_ONLY"):  # bench/statements' drain: no worker runs yet
+        print(f"offered_rate={offered:.0f}")
+        print(f"sent={sent} errors={errors}")
+        return
     wait_handled(total)
     if os.environ.get("BENCH_SENT_OUT"):
         with open(os.environ["BENCH_SENT_OUT"], "w") as f:

@@ -718,15 +718,17 @@ static int citizen_desk(conv *cv, const wa_message *m, engine_session *s, int ex
     return info->case_waiting ? 0 : desk_citizen(out, m, s->lang, in_confirm, 0, handled, e);
 }
 
-/* One message inside an open transaction, with its session already loaded: record it, then
- * either the desk (officers, and what belongs to an existing case) or the engine and its
- * actions. Fills *af with what to do with the session once the transaction commits. */
-static int step_in_tx(conv *cv, const wa_message *m, engine_session *s, int expired,
-                      unsigned loaded, long rank, after *af, conv_sink sink, void *ud, err *e)
+/* One message inside an open transaction, recorded (info: what its record said) and with its
+ * session already loaded: either the desk (officers, and what belongs to an existing case) or
+ * the engine and its actions. Fills *af with what to do with the session once the transaction
+ * commits. */
+static int step_in_tx(conv *cv, const wa_message *m, const inbound_info *infop, engine_session *s,
+                      int expired, unsigned loaded, long rank, after *af, conv_sink sink,
+                      void *ud, err *e)
 {
     engine_ctx ctx;
     engine_result r = {0};
-    inbound_info info;
+    const inbound_info info = *infop;
     int handled = 0, idx, rc = -1, surveyed = 0, was_surveying;
     struct {
         conv_sink sink;
@@ -734,20 +736,10 @@ static int step_in_tx(conv *cv, const wa_message *m, engine_session *s, int expi
     } fw = {sink, ud};
     desk_out out = {cv->pg, m->id, 0, cv->no_outbox, show_desk, &fw, cv->cat, 0};
     memset(af, 0, sizeof *af);
-    {
-        /* Blue ticks: the read receipt is queued with the record, ahead of any reply. */
-        char *receipt = cv->no_outbox ? NULL : wa_out_read(m->id);
-        int rc2 = inbound_record(cv->pg, m, receipt, &info, e);
-        free(receipt);
-        if (rc2 < 0)
-            return -1;
-    }
     if (!info.fresh) {
         restore_snapshot(&info, loaded, af);
-        inbound_info_clear(&info);
         return 0;
     }
-    inbound_info_clear(&info);
     if (info.staff)
         return desk_officer(&out, m, e) < 0 ? -1 : 0;
     if (!s->lang[0])
@@ -795,6 +787,27 @@ static int step_in_tx(conv *cv, const wa_message *m, engine_session *s, int expi
         perform(cv, &ctx, s, m, &r, &out, sink, ud, e) == 0)
         rc = keep_session(s, loaded, af, e);
     engine_result_free(&r);
+    return rc;
+}
+
+/* The batch's messages recorded once, in one statement, each with its read receipt (blue
+ * ticks) queued ahead of any reply. A failure of any one fails the statement and so the whole
+ * transaction: the worker then handles each message alone (worker.c), and only the one at
+ * fault is dead-lettered or retried. */
+static int record(conv *cv, const wa_message *const *ms, size_t n, inbound_info *info, err *e)
+{
+    char *receipts[CONV_BATCH_MAX] = {NULL};
+    int rc = -1;
+    for (size_t i = 0; i < n && !cv->no_outbox; i++)
+        if (!(receipts[i] = wa_out_read(ms[i]->id))) {
+            err_set(e, ERR_ENV, "out of memory");
+            goto out;
+        }
+    rc = inbound_record_many(cv->pg, ms, n, cv->no_outbox ? NULL : (const char *const *)receipts,
+                             info, e);
+out:
+    for (size_t i = 0; i < n; i++)
+        free(receipts[i]);
     return rc;
 }
 
@@ -952,10 +965,12 @@ static int run(conv *cv, const wa_message *const *ms, size_t n, conv_sink sink, 
     unsigned loaded[CONV_BATCH_MAX];
     int expired[CONV_BATCH_MAX], ok = 0;
     after af[CONV_BATCH_MAX];
+    inbound_info info[CONV_BATCH_MAX];
     redisContext *rc;
     int64_t ttl = (int64_t)cv->cfg->session_ttl_h * 3600 * 1000;
     *dead = 0;
     memset(af, 0, sizeof af);
+    memset(info, 0, sizeof info);
     for (size_t i = 0; i < n; i++) {
         phones[i] = ms[i]->from;
         engine_session_init(&ss[i]);
@@ -976,8 +991,13 @@ static int run(conv *cv, const wa_message *const *ms, size_t n, conv_sink sink, 
         *dead = failure(cv, e) == CONV_DEAD;
         goto out;
     }
+    if (record(cv, ms, n, info, e) < 0) {
+        db_rollback(cv->pg);
+        *dead = failure(cv, e) == CONV_DEAD;
+        goto out;
+    }
     for (size_t i = 0; i < n; i++)
-        if ((cv->cur = i, step_in_tx(cv, ms[i], &ss[i], expired[i], loaded[i],
+        if ((cv->cur = i, step_in_tx(cv, ms[i], &info[i], &ss[i], expired[i], loaded[i],
                                      cv->slots[i].rank[LIMIT_MESSAGES], &af[i], sink, ud, e)) < 0) {
             db_rollback(cv->pg);
             *dead = failure(cv, e) == CONV_DEAD;
@@ -998,6 +1018,7 @@ out:
     for (size_t i = 0; i < n; i++) {
         engine_session_clear(&ss[i]);
         after_clear(&af[i]);
+        inbound_info_clear(&info[i]);
     }
     return ok ? 0 : -1;
 }

@@ -261,7 +261,7 @@ char *db_text_array(const char *const *items, size_t n)
     size_t len = 3;
     char *out, *p;
     for (size_t i = 0; i < n; i++)
-        len += 2 * strlen(items[i]) + 3;
+        len += (items[i] ? 2 * strlen(items[i]) : 4) + 3;
     if (!(out = malloc(len)))
         return NULL;
     p = out;
@@ -269,6 +269,11 @@ char *db_text_array(const char *const *items, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (i)
             *p++ = ',';
+        if (!items[i]) { /* unquoted NULL is SQL NULL; "NULL" quoted is the word */
+            memcpy(p, "NULL", 4);
+            p += 4;
+            continue;
+        }
         *p++ = '"';
         for (const char *s = items[i]; *s; s++) {
             if (*s == '"' || *s == '\\')

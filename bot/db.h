@@ -65,7 +65,8 @@ void db_rollback(db *d); /* best effort, never fails the caller */
  * UTF-8 letter, never inside one, so what is copied can always be stored and sent again. */
 void db_copy(char *dst, size_t dstsz, const PGresult *r, int row, int col);
 
-/* Formats a PostgreSQL text[] literal from n strings into a malloc'd buffer. */
+/* Formats a PostgreSQL text[] literal from n strings into a malloc'd buffer; a NULL item is
+ * SQL NULL (batched statements: one array per column, unnest()ed). */
 char *db_text_array(const char *const *items, size_t n);
 
 #endif

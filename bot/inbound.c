@@ -1,5 +1,6 @@
 /* inbound.c — recording inbound messages and delivery statuses (see inbound.h).
- * One statement per message, so a message is recorded whole or not at all. The WhatsApp
+ * One statement per batch of messages (distinct senders), so a batch is recorded whole or not
+ * at all; a failure of one message fails the batch, and the worker handles each alone. The WhatsApp
  * profile name fills a citizen's name only while none is known (the conversation may ask
  * for the real one); wa_contacts always keeps the latest profile name. */
 #include "inbound.h"
@@ -11,16 +12,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A batch of messages from distinct senders (the worker's group, or one), one row each in
+ * $1..$6 (text arrays, NULL for none), answered in the same order: one statement per batch
+ * instead of one per message (issue 22). */
 static const db_stmt st_record = {
     "inbound_record",
-    "WITH ins AS ("
+    /* Each array behind a sub-select: PostgreSQL then estimates the same rows for the cached
+     * generic plan and a custom one, and keeps the generic plan; unnest($1) as such is
+     * re-planned on every call (its custom plan knows the array's length), which measured
+     * costlier than the statement's execution (docs/THROUGHPUT.md). */
+    "WITH v AS (SELECT * FROM unnest((SELECT $1::text[]), (SELECT $2::text[]),"
+    "  (SELECT $3::text[]), (SELECT $4::text[]), (SELECT $5::text[]), (SELECT $6::text[]))"
+    "  WITH ORDINALITY AS v(wamid, phone, type, ts, profile, receipt, ord)"
+    "), ins AS ("
     "  INSERT INTO inbound_messages (wamid, from_phone, type, received_at, profile_name)"
-    "  VALUES ($1, $2, $3, LEAST(COALESCE(to_timestamp(NULLIF($4, '')::bigint), now()), now()),"
-    "          NULLIF($5, ''))"
-    "  ON CONFLICT (wamid) DO NOTHING RETURNING from_phone, received_at"
+    "  SELECT wamid, phone, type,"
+    "   LEAST(COALESCE(to_timestamp(NULLIF(ts, '')::bigint), now()), now()), NULLIF(profile, '')"
+    "  FROM v ORDER BY ord"
+    "  ON CONFLICT (wamid) DO NOTHING RETURNING wamid, from_phone, received_at, profile_name"
+    /* ON CONFLICT DO UPDATE locks the row even when its WHERE refuses the update (a heap write
+     * and WAL for every message): a contact or citizen that needs no update is left out first;
+     * the WHERE still decides for one that appears meanwhile. */
     "), contact AS ("
     "  INSERT INTO wa_contacts AS w (phone, profile_name, last_inbound_at)"
-    "  SELECT from_phone, NULLIF($5, ''), received_at FROM ins"
+    "  SELECT from_phone, profile_name, received_at FROM ins WHERE NOT EXISTS (SELECT 1"
+    "   FROM wa_contacts x WHERE x.phone = ins.from_phone"
+    "   AND x.last_inbound_at >= ins.received_at - interval '1 minute'"
+    "   AND x.profile_name IS NOT DISTINCT FROM COALESCE(ins.profile_name, x.profile_name))"
     "  ON CONFLICT (phone) DO UPDATE SET"
     "    profile_name = COALESCE(EXCLUDED.profile_name, w.profile_name),"
     "    last_inbound_at = GREATEST(w.last_inbound_at, EXCLUDED.last_inbound_at), updated_at = "
@@ -33,8 +51,11 @@ static const db_stmt st_record = {
     "    OR w.profile_name IS DISTINCT FROM COALESCE(EXCLUDED.profile_name, w.profile_name)"
     "), citizen AS ("
     "  INSERT INTO citizens AS c (phone, name, last_inbound_at)"
-    "  SELECT from_phone, NULLIF($5, ''), received_at FROM ins"
+    "  SELECT from_phone, profile_name, received_at FROM ins"
     "  WHERE NOT EXISTS (SELECT 1 FROM staff_phones s WHERE s.phone = ins.from_phone)"
+    "  AND NOT EXISTS (SELECT 1 FROM citizens x WHERE x.phone = ins.from_phone"
+    "   AND x.last_inbound_at >= ins.received_at - interval '1 minute'"
+    "   AND (x.name IS NOT NULL OR ins.profile_name IS NULL))"
     "  ON CONFLICT (phone) DO UPDATE SET name = COALESCE(c.name, EXCLUDED.name),"
     "    last_inbound_at = GREATEST(c.last_inbound_at, EXCLUDED.last_inbound_at), updated_at = "
     "now()"
@@ -44,26 +65,30 @@ static const db_stmt st_record = {
     /* The read receipt (blue ticks) for a fresh message, when the caller wants one. */
     "), receipt AS ("
     "  INSERT INTO outbound_messages (idempotency_key, recipient, kind, purpose, payload)"
-    "  SELECT $1 || ':read', $2, 'read', 'read', $6::jsonb FROM ins WHERE $6 IS NOT NULL"
+    "  SELECT v.wamid || ':read', v.phone, 'read', 'read', v.receipt::jsonb"
+    "  FROM v JOIN ins ON ins.wamid = v.wamid WHERE v.receipt IS NOT NULL ORDER BY v.ord"
     "  ON CONFLICT (idempotency_key) DO NOTHING"
     /* What the conversation needs next, in the same round trip: is the sender staff, their
      * remembered language, and whether one of their cases waits for an answer. */
-    ") SELECT (SELECT count(*) FROM ins), EXISTS (SELECT 1 FROM staff_phones s WHERE s.phone = $2),"
-    " COALESCE((SELECT language FROM citizens WHERE phone = $2), ''),"
-    " EXISTS (SELECT 1 FROM cases c WHERE c.citizen_phone = $2 AND c.status <> 'closed'"
+    ") SELECT EXISTS (SELECT 1 FROM ins WHERE ins.wamid = v.wamid),"
+    " EXISTS (SELECT 1 FROM staff_phones s WHERE s.phone = v.phone),"
+    " COALESCE((SELECT language FROM citizens WHERE phone = v.phone), ''),"
+    " EXISTS (SELECT 1 FROM cases c WHERE c.citizen_phone = v.phone AND c.status <> 'closed'"
     "  AND (c.awaiting_docs OR c.awaiting_reason"
     "  OR (c.satisfaction_asked_at IS NOT NULL AND c.citizen_satisfied_at IS NULL)))"
     /* or a case they follow waits for their own answer or reason (migration 0023; the
      * statement is followers.c's followers_waiting, asked here in the same round trip) */
     " OR EXISTS (SELECT 1 FROM case_followers f JOIN cases c ON c.id = f.case_id"
-    "  WHERE f.phone = $2 AND c.status = 'resolved' AND (f.awaiting_reason"
+    "  WHERE f.phone = v.phone AND c.status = 'resolved' AND (f.awaiting_reason"
     "  OR (f.satisfaction_asked_at IS NOT NULL AND f.answer IS NULL))),"
     /* A repeat: the session this message left (the statement's snapshot cannot see the row a
      * fresh message inserts, so this is NULL for one). */
-    " (SELECT encode(session, 'hex') || ':' || session_base FROM inbound_messages WHERE wamid = $1"
-    "  AND session IS NOT NULL),"
+    " (SELECT encode(session, 'hex') || ':' || session_base FROM inbound_messages i"
+    "  WHERE i.wamid = v.wamid AND session IS NOT NULL),"
     /* A live helpdesk conversation takes the citizen's messages (migration 0022). */
-    " EXISTS (SELECT 1 FROM helpdesk_chats h WHERE h.citizen_phone = $2 AND h.state <> 'closed')",
+    " EXISTS (SELECT 1 FROM helpdesk_chats h WHERE h.citizen_phone = v.phone"
+    "  AND h.state <> 'closed')"
+    " FROM v ORDER BY v.ord",
     6};
 
 #define RANK(x)                                                                                    \
@@ -145,32 +170,67 @@ void inbound_info_clear(inbound_info *info)
     info->session_hex = NULL;
 }
 
-int inbound_record(db *d, const wa_message *m, const char *receipt_json, inbound_info *out, err *e)
+/* One answer row into *out. */
+static void record_row(const PGresult *r, int i, inbound_info *out)
 {
-    char ts[24] = "";
-    PGresult *r;
-    memset(out, 0, sizeof *out);
-    if (m->timestamp > 0)
-        snprintf(ts, sizeof ts, "%lld", (long long)m->timestamp);
-    r = db_query(d, &st_record,
-                 (const char *[]){m->id, m->from, m->type_name, ts, m->profile_name, receipt_json},
-                 e);
-    if (!r)
-        return -1;
-    if (PQntuples(r) == 1) {
-        out->fresh = atoi(PQgetvalue(r, 0, 0)) > 0;
-        out->staff = PQgetvalue(r, 0, 1)[0] == 't';
-        db_copy(out->lang, sizeof out->lang, r, 0, 2);
-        out->case_waiting = PQgetvalue(r, 0, 3)[0] == 't';
-        out->chat_open = PQgetvalue(r, 0, 5)[0] == 't';
-        if (!out->fresh && !PQgetisnull(r, 0, 4)) {
-            const char *v = PQgetvalue(r, 0, 4), *colon = strrchr(v, ':');
-            if (colon && (out->session_hex = strndup(v, (size_t)(colon - v))))
-                out->session_base = (unsigned)strtoul(colon + 1, NULL, 10);
-        }
+    out->fresh = PQgetvalue(r, i, 0)[0] == 't';
+    out->staff = PQgetvalue(r, i, 1)[0] == 't';
+    db_copy(out->lang, sizeof out->lang, r, i, 2);
+    out->case_waiting = PQgetvalue(r, i, 3)[0] == 't';
+    out->chat_open = PQgetvalue(r, i, 5)[0] == 't';
+    if (!out->fresh && !PQgetisnull(r, i, 4)) {
+        const char *v = PQgetvalue(r, i, 4), *colon = strrchr(v, ':');
+        if (colon && (out->session_hex = strndup(v, (size_t)(colon - v))))
+            out->session_base = (unsigned)strtoul(colon + 1, NULL, 10);
     }
+}
+
+int inbound_record_many(db *d, const wa_message *const *ms, size_t n, const char *const *receipts,
+                        inbound_info *out, err *e)
+{
+    enum { COLS = 6 };
+    const char **col[COLS] = {NULL};
+    char (*ts)[24] = calloc(n ? n : 1, sizeof *ts), *arr[COLS] = {NULL};
+    PGresult *r = NULL;
+    int rc = -1;
+    memset(out, 0, n * sizeof *out);
+    for (int c = 0; c < COLS; c++)
+        if (!(col[c] = calloc(n ? n : 1, sizeof *col[c])))
+            goto out;
+    if (!ts)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        if (ms[i]->timestamp > 0)
+            snprintf(ts[i], sizeof ts[i], "%lld", (long long)ms[i]->timestamp);
+        col[0][i] = ms[i]->id;
+        col[1][i] = ms[i]->from;
+        col[2][i] = ms[i]->type_name;
+        col[3][i] = ts[i];
+        col[4][i] = ms[i]->profile_name;
+        col[5][i] = receipts ? receipts[i] : NULL;
+    }
+    for (int c = 0; c < COLS; c++)
+        if (!(arr[c] = db_text_array(col[c], n)))
+            goto out;
+    if (!(r = db_query(d, &st_record, (const char *const *)arr, e)))
+        goto out;
+    if ((size_t)PQntuples(r) != n) {
+        err_set(e, ERR_ENV, "PostgreSQL inbound_record: %d rows for %zu messages", PQntuples(r), n);
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        record_row(r, (int)i, &out[i]);
+    rc = 0;
+out:
+    if (rc < 0 && !e->msg[0])
+        err_set(e, ERR_ENV, "out of memory");
     PQclear(r);
-    return 0;
+    for (int c = 0; c < COLS; c++) {
+        free(col[c]);
+        free(arr[c]);
+    }
+    free(ts);
+    return rc;
 }
 
 int inbound_status(db *d, const wa_status *s, int *updated, err *e)

@@ -9,6 +9,11 @@
 
 static const db_stmt st_echo = {"test_echo", "SELECT $1::text[]::text, array_length($1::text[], 1)",
                                 1};
+static const db_stmt st_nulls = {
+    "test_nulls",
+    "SELECT count(*) FILTER (WHERE x IS NULL), string_agg(x, '|' ORDER BY o)"
+    " FROM unnest($1::text[]) WITH ORDINALITY AS t(x, o)",
+    1};
 static const db_stmt st_bad = {"test_bad", "SELECT * FROM no_such_table", 0};
 static const db_stmt st_jit = {
     "test_jit", "SELECT current_setting('jit') || ' ' || current_setting('statement_timeout')", 0};
@@ -38,6 +43,18 @@ static void arrays_and_parameters_round_trip(void **state)
         fail_msg("%s", e.msg);
     assert_string_equal(PQgetvalue(r, 0, 1), "6");
     PQclear(r);
+    {
+        /* A NULL item is SQL NULL; the word "NULL" stays a word. */
+        const char *withnull[] = {"a", NULL, "NULL", ""};
+        char *arr2 = db_text_array(withnull, 4);
+        r = db_query(d, &st_nulls, (const char *[]){arr2}, &e);
+        if (!r)
+            fail_msg("%s", e.msg);
+        assert_string_equal(PQgetvalue(r, 0, 0), "1");
+        assert_string_equal(PQgetvalue(r, 0, 1), "a|NULL|");
+        PQclear(r);
+        free(arr2);
+    }
     /* Twice on the same connection: prepared once, reused. */
     r = db_query(d, &st_echo, (const char *[]){"{}"}, &e);
     assert_non_null(r);

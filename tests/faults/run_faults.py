@@ -3,7 +3,7 @@
 real Redis and PostgreSQL, citizens filing complaints through signed webhooks while something
 breaks — the Graph API answering 500 and then 429, Redis stopped and crashed, PostgreSQL
 restarted while complaints are being filed and while Graph accepts messages, a worker killed
-mid-batch and right after a commit, SIGTERM under load, one of two instances killed. Every scenario counts what went in and what came out and asserts they
+mid-batch and right after a commit, one bad message inside a batch, SIGTERM under load, one of two instances killed. Every scenario counts what went in and what came out and asserts they
 are equal (see fault_lib.verify); none asserts on timings. Checks that fail because of a known
 bug say so (B1, B2, both fixed: tests/faults/README.md). Usage: run_faults.py SAMPARK_BINARY
 (E2E_ONLY=substring runs some scenarios). Prints one line per check and 'N passed, N failed'."""
@@ -369,6 +369,65 @@ def test_session_lost_after_commit():
         env.close()
 
 
+# ---- 4b. One bad message inside a batch (issue 22) --------------------------------------------
+
+def test_poison_message_in_batch():
+    """A worker records a batch of messages from distinct senders in one statement (issue 22).
+    32 citizens' greetings are queued before any worker runs, so the worker takes them as one
+    batch; two of them can never be stored — one refused by a CHECK in the batched record
+    statement itself, one by a CHECK on its reply's outbox row, later in the same transaction.
+    The other 30 must each be recorded once and answered as a lone greeting is; the two go to the
+    dead-letter stream; nothing stays pending; and the two citizens' next messages, once the
+    constraints are gone, are handled (their shards were not blocked)."""
+    tag = "fpoison"
+    env = h.Env(tag)
+    try:
+        people = citizens(tag, "91987800", 32)
+        bad_record, bad_reply = people[7].phone, people[20].phone
+        f.q(env, f"ALTER TABLE inbound_messages ADD CONSTRAINT fault_poison CHECK (from_phone <> '{bad_record}')")
+        f.q(env, "ALTER TABLE outbound_messages ADD CONSTRAINT fault_poison CHECK "
+                 f"(recipient <> '{bad_reply}' OR kind = 'read')")
+        recv = env.serve(role="receiver")
+        f.join(f.walk_all(people, [recv.port], upto=1, pause=0))
+        h.check("poison: all 32 greetings queued before any worker runs", f.acked(people) == len(people))
+        worker = env.serve(role="worker", **FAST)
+        good = [c for c in people if c.phone not in (bad_record, bad_reply)]
+        h.check("poison: the 30 good greetings are recorded",
+                h.wait_for(lambda: f.recorded(env) == len(good), 30), f.recorded(env))
+        h.check("poison: the two bad ones are dead letters",
+                h.wait_for(lambda: env.redis.cli("XLEN", "sampark:dead") == "2", 20),
+                env.redis.cli("XLEN", "sampark:dead"))
+        dead = env.redis.cli("XRANGE", "sampark:dead", "-", "+")
+        h.check("poison: the dead letters are exactly the two bad messages",
+                people[7].wamids[0] in dead and people[20].wamids[0] in dead and
+                not any(c.wamids[0] in dead for c in good))
+        h.check("poison: nothing left pending", h.wait_for(lambda: f.pending(env) == 0, 20), f.pending(env))
+        rec = {r[0] for r in f.rows(env, "SELECT wamid FROM inbound_messages")}
+        h.check("poison: each good greeting recorded once, neither bad one",
+                rec == {c.wamids[0] for c in good}, sorted(rec ^ {c.wamids[0] for c in good})[:4])
+        ref = f.replies(env, good[0].phone)
+        h.check(f"poison: every good citizen got the same answer to the greeting ({len(ref)} messages)",
+                ref and all(f.replies(env, c.phone) == ref for c in good),
+                [(c.phone, f.replies(env, c.phone)) for c in good if f.replies(env, c.phone) != ref][:3])
+        h.check("poison: one read receipt per good message, none for the bad ones",
+                f.count(env, "SELECT count(*) FROM outbound_messages WHERE kind = 'read'") == len(good) and
+                f.count(env, "SELECT count(*) FROM outbound_messages WHERE recipient IN "
+                             f"('{bad_record}', '{bad_reply}')") == 0)
+        h.check("poison: every good citizen's session moved on",
+                all(f.session_state(env, c.phone) == f.session_state(env, good[0].phone) != "" for c in good))
+        f.q(env, "ALTER TABLE inbound_messages DROP CONSTRAINT fault_poison")
+        f.q(env, "ALTER TABLE outbound_messages DROP CONSTRAINT fault_poison")
+        again = [f.Citizen(tag + "b", bad_record), f.Citizen(tag + "b", bad_reply)]
+        f.join(f.walk_all(again, [recv.port], upto=1, pause=0))
+        h.check("poison: the two citizens' next messages are handled, alone, as the batch's were "
+                "(their shards not blocked)",
+                h.wait_for(lambda: all(f.replies(env, c.phone) == ref for c in again), 20),
+                [(c.phone, f.replies(env, c.phone)) for c in again])
+        h.check("poison: the worker is still running", worker.poll() is None)
+    finally:
+        env.close()
+
+
 # ---- 5. SIGTERM during load --------------------------------------------------------------------
 
 def test_sigterm_under_load():
@@ -450,7 +509,8 @@ def test_two_instances_one_killed():
 def main():
     return h.run_tests([test_graph_500_then_429, test_redis_outage_under_traffic,
                         test_postgres_restart_during_filing, test_postgres_down_while_sending,
-                        test_worker_killed_mid_batch, test_session_lost_after_commit,
+                        test_worker_killed_mid_batch, test_poison_message_in_batch,
+                        test_session_lost_after_commit,
                         test_sigterm_under_load, test_two_instances_one_killed])
 
 if __name__ == "__main__":
