@@ -625,7 +625,9 @@ static int perform(conv *cv, const engine_ctx *ctx, engine_session *s, const wa_
 static const db_stmt st_snapshot = {
     "conv_session_snapshot",
     "UPDATE inbound_messages i SET session = decode(v.s, 'hex'), session_base = v.b"
-    " FROM unnest($1::text[], $2::text[], $3::int[]) AS v(w, s, b) WHERE i.wamid = v.w",
+    /* arrays behind sub-selects keep the generic plan at any batch size (inbound.c) */
+    " FROM unnest((SELECT $1::text[]), (SELECT $2::text[]), (SELECT $3::int[])) AS v(w, s, b)"
+    " WHERE i.wamid = v.w",
     3};
 
 /* What one message leaves for after the commit: the session to save (save = 1, packed in

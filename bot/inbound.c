@@ -185,6 +185,17 @@ static void record_row(const PGresult *r, int i, inbound_info *out)
     }
 }
 
+/* 1 when two of the batch's messages share a sender or a message id: one statement must not
+ * upsert a row twice (SQLSTATE 21000), and a message id twice would be "fresh" twice. */
+static int repeats(const wa_message *const *ms, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(ms[i]->from, ms[j]->from) == 0 || strcmp(ms[i]->id, ms[j]->id) == 0)
+                return 1;
+    return 0;
+}
+
 int inbound_record_many(db *d, const wa_message *const *ms, size_t n, const char *const *receipts,
                         inbound_info *out, err *e)
 {
@@ -194,11 +205,15 @@ int inbound_record_many(db *d, const wa_message *const *ms, size_t n, const char
     PGresult *r = NULL;
     int rc = -1;
     memset(out, 0, n * sizeof *out);
+    if (repeats(ms, n)) {
+        err_set(e, ERR_USER, "a batch to record holds one sender or message twice");
+        goto out;
+    }
     for (int c = 0; c < COLS; c++)
         if (!(col[c] = calloc(n ? n : 1, sizeof *col[c])))
-            goto out;
+            goto oom;
     if (!ts)
-        goto out;
+        goto oom;
     for (size_t i = 0; i < n; i++) {
         if (ms[i]->timestamp > 0)
             snprintf(ts[i], sizeof ts[i], "%lld", (long long)ms[i]->timestamp);
@@ -211,7 +226,7 @@ int inbound_record_many(db *d, const wa_message *const *ms, size_t n, const char
     }
     for (int c = 0; c < COLS; c++)
         if (!(arr[c] = db_text_array(col[c], n)))
-            goto out;
+            goto oom;
     if (!(r = db_query(d, &st_record, (const char *const *)arr, e)))
         goto out;
     if ((size_t)PQntuples(r) != n) {
@@ -221,9 +236,10 @@ int inbound_record_many(db *d, const wa_message *const *ms, size_t n, const char
     for (size_t i = 0; i < n; i++)
         record_row(r, (int)i, &out[i]);
     rc = 0;
+    goto out;
+oom:
+    err_set(e, ERR_ENV, "out of memory");
 out:
-    if (rc < 0 && !e->msg[0])
-        err_set(e, ERR_ENV, "out of memory");
     PQclear(r);
     for (int c = 0; c < COLS; c++) {
         free(col[c]);

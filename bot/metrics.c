@@ -24,7 +24,7 @@ static atomic_ullong latency_sum_us[METRICS_ROUTE_COUNT];
 static atomic_ullong inbound[WA_MSG_KIND_COUNT];
 static atomic_ullong duplicates, foreign_number, second_answers;
 static atomic_ullong status_in[WA_STATUS_OTHER + 1];
-static atomic_ullong processed_ok, processed_failed, dead_letters;
+static atomic_ullong processed_ok, processed_failed, dead_letters, batch_fallbacks;
 static atomic_ullong sends[3];
 static atomic_ullong send_le[NBUCKET], send_count, send_sum_us;
 static atomic_ullong limited[LIMIT_KIND_COUNT];
@@ -96,6 +96,11 @@ void metrics_send_seconds(double seconds)
 void metrics_dead_letter(void)
 {
     atomic_fetch_add_explicit(&dead_letters, 1, memory_order_relaxed);
+}
+
+void metrics_batch_fallback(void)
+{
+    atomic_fetch_add_explicit(&batch_fallbacks, 1, memory_order_relaxed);
 }
 
 void metrics_limited(limit_kind kind)
@@ -184,8 +189,13 @@ static void render_work(vec_str *o)
         "# TYPE sampark_worker_entries_total counter\n"
         "sampark_worker_entries_total{result=\"ok\"} %llu\n"
         "sampark_worker_entries_total{result=\"retry\"} %llu\n"
-        "sampark_worker_entries_total{result=\"dead_letter\"} %llu\n",
-        atomic_load(&processed_ok), atomic_load(&processed_failed), atomic_load(&dead_letters));
+        "sampark_worker_entries_total{result=\"dead_letter\"} %llu\n"
+        "# HELP sampark_batch_fallbacks_total Batches whose transaction failed, then handled one "
+        "message at a time.\n"
+        "# TYPE sampark_batch_fallbacks_total counter\n"
+        "sampark_batch_fallbacks_total %llu\n",
+        atomic_load(&processed_ok), atomic_load(&processed_failed), atomic_load(&dead_letters),
+        atomic_load(&batch_fallbacks));
     vec_str_addf(
         o, "# HELP sampark_limited_total Citizens' actions past a per-citizen limit, by limit.\n"
            "# TYPE sampark_limited_total counter\n");

@@ -29,6 +29,7 @@ void metrics_duplicate(size_t n);            /* messages already seen */
 void metrics_status_in(wa_status_kind kind); /* delivery statuses accepted */
 void metrics_processed(int ok);              /* worker: entries done (ok) or failed (retry) */
 void metrics_dead_letter(void);              /* worker: entries that can never be processed */
+void metrics_batch_fallback(void);           /* worker: a batch that failed, handled one by one */
 void metrics_send(int outcome);              /* sender: 0 sent, 1 retried, 2 failed */
 void metrics_send_seconds(double seconds);   /* sender: Graph API round trip */
 void metrics_limited(limit_kind kind);       /* worker: a citizen's action past a limit */

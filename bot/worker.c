@@ -141,6 +141,10 @@ static void one(worker *w, pass *p, const queue_entry *ent)
     int outcome;
     if (p->blocked[ent->shard + 1])
         return; /* an earlier entry of this shard must go first */
+    if (!queue_consumer_holds(w->q, ent->shard)) {
+        p->blocked[ent->shard + 1] = 1; /* the lease ran out: another worker may have it now */
+        return;
+    }
     outcome = process(w, ent, &e);
     if (outcome == 1) {
         p->blocked[ent->shard + 1] = 1;
@@ -197,6 +201,12 @@ static void group(worker *w, pass *p, const queue_entry **ents, wa_message *ms, 
         }
         return;
     }
+    if (k > 1) { /* seen in the log and the metrics: a failure only in batch form would halve us */
+        text_mask_phones(e.msg);
+        log_warn(w->who, "a batch of %zu failed (%s): each is handled alone", k, e.msg);
+        metrics_batch_fallback();
+    }
+    /* Alone, each in stream order; a lease lost meanwhile stops its shard (one() checks). */
     for (size_t i = 0; i < k; i++)
         one(w, p, kept[i]);
 }
