@@ -286,16 +286,18 @@ def test_worker_killed_mid_batch():
 
 class TableLock:
     """Holds inbound_messages in ACCESS EXCLUSIVE mode from a psql session, so a worker that
-    has read a message waits inside its transaction until the lock goes."""
+    has read a message waits inside its transaction until the lock goes. With sql and held
+    given: any statement run in a transaction left open, and the query that says it is held."""
 
-    def __init__(self, env):
+    def __init__(self, env, sql="LOCK TABLE inbound_messages IN ACCESS EXCLUSIVE MODE",
+                 held="SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' "
+                      "AND granted AND relation = 'inbound_messages'::regclass"):
         self.env = env
         self.proc = subprocess.Popen(["psql", env.url, "-q"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL, text=True)
-        self.proc.stdin.write("BEGIN; LOCK TABLE inbound_messages IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(600);\n")
+        self.proc.stdin.write(f"BEGIN; {sql}; SELECT pg_sleep(600);\n")
         self.proc.stdin.flush()
-        h.wait_for(lambda: f.count(env, "SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' "
-                                        "AND granted AND relation = 'inbound_messages'::regclass") == 1, 10)
+        h.wait_for(lambda: f.count(env, held) == 1, 10)
 
     def someone_waits(self):
         return h.wait_for(lambda: f.count(self.env, "SELECT count(*) FROM pg_locks WHERE NOT granted") > 0, 20)
@@ -424,6 +426,108 @@ def test_poison_message_in_batch():
                 h.wait_for(lambda: all(f.replies(env, c.phone) == ref for c in again), 20),
                 [(c.phone, f.replies(env, c.phone)) for c in again])
         h.check("poison: the worker is still running", worker.poll() is None)
+        h.check("poison: the worker says its batch failed and went one by one (so it was a batch)",
+                "each is handled alone" in f.log_of(worker), f.log_of(worker)[-400:])
+    finally:
+        env.close()
+
+
+def shard_of(env, phone):
+    """The inbound stream (shard) holding phone's queued message."""
+    return next((s for s in range(16) if phone in env.redis.cli("XRANGE", f"sampark:in:{s:02d}", "-", "+")), None)
+
+
+def test_passing_failure_in_batch():
+    """A passing failure inside a batched statement (issue 22): one citizen's row is locked by
+    another session while 16 greetings from distinct citizens wait in the queue; the worker's
+    batch meets the lock (lock_timeout 300 ms here) and rolls back; each message is then handled
+    alone — the others commit, the one that meets the lock waits with its shard (never
+    dead-lettered) and goes through once the lock is gone. Nothing is lost or doubled."""
+    tag = "fpassing"
+    env = h.Env(tag)
+    lock = None
+    try:
+        people = citizens(tag, "91987810", 16)
+        held = people[5]
+        lock = TableLock(env, sql=f"INSERT INTO citizens (phone) VALUES ('{held.phone}')",
+                         held="SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+                              "AND query LIKE '%pg_sleep(600)%' AND pid <> pg_backend_pid()")
+        recv = env.serve(role="receiver")
+        f.join(f.walk_all(people, [recv.port], upto=1, pause=0))
+        h.check("passing: all 16 greetings queued before any worker runs", f.acked(people) == len(people))
+        shard = shard_of(env, held.phone)
+        free = [c for c in people if shard_of(env, c.phone) != shard]
+        worker = env.serve(role="worker", PGOPTIONS="-c lock_timeout=300", **FAST)
+        wamids_of = lambda cs: {c.wamids[0] for c in cs}
+        recorded = lambda: {r[0] for r in f.rows(env, "SELECT wamid FROM inbound_messages")}
+        h.check(f"passing: the {len(free)} greetings in other shards are recorded while the lock is held",
+                h.wait_for(lambda: wamids_of(free) <= recorded(), 30), len(recorded()))
+        h.check("passing: the worker says its batch failed and went one by one",
+                h.wait_for(lambda: "each is handled alone" in f.log_of(worker), 10), f.log_of(worker)[-400:])
+        h.check("passing: the locked citizen's greeting waits (not recorded, not a dead letter, still pending)",
+                held.wamids[0] not in recorded() and env.redis.cli("XLEN", "sampark:dead") == "0" and f.pending(env) >= 1,
+                (env.redis.cli("XLEN", "sampark:dead"), f.pending(env)))
+        lock.release()
+        lock = None
+        h.check("passing: once the lock is gone, every greeting is recorded exactly once",
+                h.wait_for(lambda: f.count(env, "SELECT count(*) FROM inbound_messages") == len(people)
+                           and recorded() == wamids_of(people), 30), len(recorded()))
+        h.check("passing: nothing pending, nothing dead", h.wait_for(lambda: f.pending(env) == 0, 20)
+                and env.redis.cli("XLEN", "sampark:dead") == "0", f.pending(env))
+        ref = f.replies(env, free[0].phone)
+        h.check(f"passing: every citizen got the greeting's answer once ({len(ref)} messages)",
+                ref and h.wait_for(lambda: all(f.replies(env, c.phone) == ref for c in people), 10),
+                [(c.phone, f.replies(env, c.phone)) for c in people if f.replies(env, c.phone) != ref][:3])
+        h.check("passing: every session moved on",
+                all(f.session_state(env, c.phone) == f.session_state(env, free[0].phone) != "" for c in people))
+        h.check("passing: the worker is still running", worker.poll() is None)
+    finally:
+        if lock:
+            lock.release()
+        env.close()
+
+
+def test_repeats_beside_fresh_in_batch():
+    """A batch mixing messages handled before (Meta delivered them again after the worker
+    committed them) with fresh ones (issue 22): 8 citizens' greetings are handled; with the
+    worker stopped, the same 8 messages (same ids, the receiver's memory of them dropped) are
+    queued again beside 8 new citizens' greetings; the next worker takes them together. The
+    repeats must change nothing (no second answer, the session as it was), the fresh ones are
+    answered as a lone greeting is, and the batch does not fall back."""
+    tag = "fmix"
+    env = h.Env(tag)
+    try:
+        recv = env.serve(role="receiver")
+        worker = env.serve(role="worker", **FAST)
+        seen = citizens(tag, "91987820", 8)
+        f.join(f.walk_all(seen, [recv.port], upto=1, pause=0))
+        h.check("mix: the first 8 greetings are handled",
+                h.wait_for(lambda: f.recorded(env) == 8 and all(f.session_state(env, c.phone) for c in seen), 20))
+        before = {c.phone: f.replies(env, c.phone) for c in seen}
+        states = {c.phone: f.session_state(env, c.phone) for c in seen}
+        h.check("mix: nothing pending before the worker stops", h.wait_for(lambda: f.pending(env) == 0, 20))
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(30)
+        for c in seen:
+            env.redis.cli("DEL", f"sampark:seen:{c.wamids[0]}")
+        again = [f.Citizen(tag, c.phone) for c in seen]  # the same message ids
+        fresh = citizens(tag, "91987821", 8)
+        f.join(f.walk_all(again + fresh, [recv.port], upto=1, pause=0))
+        h.check("mix: the 8 repeats and 8 fresh greetings are queued", f.acked(again + fresh) == 16)
+        worker = env.serve(role="worker", **FAST)
+        h.check("mix: the fresh greetings are recorded, the repeats not again",
+                h.wait_for(lambda: f.recorded(env) == 16 and f.pending(env) == 0, 20), f.recorded(env))
+        h.check("mix: nothing dead", env.redis.cli("XLEN", "sampark:dead") == "0")
+        ref = f.replies(env, seen[0].phone)
+        h.check("mix: no repeat answered twice, each session as it was",
+                all(f.replies(env, c.phone) == before[c.phone] for c in seen)
+                and all(f.session_state(env, c.phone) == states[c.phone] for c in seen),
+                [(c.phone, f.replies(env, c.phone)) for c in seen if f.replies(env, c.phone) != before[c.phone]][:3])
+        h.check("mix: every fresh citizen got the greeting's answer",
+                h.wait_for(lambda: all(f.replies(env, c.phone) == ref for c in fresh), 10),
+                [(c.phone, f.replies(env, c.phone)) for c in fresh if f.replies(env, c.phone) != ref][:3])
+        h.check("mix: the batch did not fall back to one by one", "each is handled alone" not in f.log_of(worker),
+                f.log_of(worker)[-400:])
     finally:
         env.close()
 
@@ -510,6 +614,7 @@ def main():
     return h.run_tests([test_graph_500_then_429, test_redis_outage_under_traffic,
                         test_postgres_restart_during_filing, test_postgres_down_while_sending,
                         test_worker_killed_mid_batch, test_poison_message_in_batch,
+                        test_passing_failure_in_batch, test_repeats_beside_fresh_in_batch,
                         test_session_lost_after_commit,
                         test_sigterm_under_load, test_two_instances_one_killed])
 
