@@ -983,17 +983,28 @@ static int start_receipts(sender *s, struct job **jobs, int n, int grant)
     return grant < n ? grant : n;
 }
 
+/* Of a grant for rows case messages and receipts read receipts, the receipts' part: what the
+ * messages leave (a receipt that waits may coalesce with the citizen's next one), but at least
+ * an eighth of a short grant (one of a small one), so a backlog of replies never starves them. */
+static int receipt_share(int grant, int rows, int receipts)
+{
+    int share = grant - rows, least = grant / 8 > 0 ? grant / 8 : grant > 0;
+    if (share < least)
+        share = least;
+    return share < receipts ? share : receipts;
+}
+
 /* Claims up to n due messages, case traffic first (then the read receipts waiting in Redis),
  * broadcasts with what room they leave (in-flight slots, the budget's reserve); starts what this
- * tenth's budget allows, case messages before receipts, and gives the rest back. Returns how
- * many started. */
+ * tenth's budget allows (receipt_share) and gives the rest back. Returns how many started. */
 static int claim(sender *s, int n)
 {
     struct claimed c = {0};
-    int got, nb = BROADCAST_INFLIGHT_MAX - s->inflight_bcast, started, want, grant;
+    int got, nb = BROADCAST_INFLIGHT_MAX - s->inflight_bcast, started, want, grant, share;
     if ((got = walk(s, &st_claim_case, s->case_cursor, sizeof s->case_cursor, n, &c)) < 0)
         return 0;
-    got += c.nreceipts = take_receipts(s, n - got, c.receipts);
+    c.nreceipts = take_receipts(s, n - got, c.receipts);
+    got += c.nreceipts;
     if (nb > n - got)
         nb = n - got;
     if (nb > 0 && clock_mono_ms() >= s->bcast_wait_until)
@@ -1006,9 +1017,11 @@ static int claim(sender *s, int n)
     }
     want = c.nready[0];
     grant = want + c.nreceipts ? budget(s, want + c.nreceipts, 0) : 0;
+    share = receipt_share(grant, want, c.nreceipts);
+    grant -= share;
     count_daily(s, &c, grant < want ? grant : want); /* before start: a dry run frees the job */
     started = start_granted(s, c.ready[0], want, grant);
-    started += start_receipts(s, c.receipts, c.nreceipts, grant - started);
+    started += start_receipts(s, c.receipts, c.nreceipts, share);
     want = c.nready[1];
     return started + start_granted(s, c.ready[1], want, want ? budget(s, want, 1) : 0);
 }
