@@ -7,13 +7,14 @@ right after a worker's commit (the receipt not recorded), the entry comes again 
 is sent once Redis is back. (A newer receipt never replaced by a put-back: tests/test_receipts.c.)
 Prints 'N passed, N failed'."""
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "faults"))
 import e2e_webhook as h  # noqa: E402  (the shared harness: Env, psql, wait_for, check)
 from e2e_cases import deliver  # noqa: E402
 from fake_graph import FakeGraph  # noqa: E402
+from run_faults import TableLock  # noqa: E402  (a worker held inside its transaction)
 
 TOKEN = "e2e-access-token"
 PHONE_ID = "106540352242922"
@@ -91,31 +92,6 @@ def test_passing_failure_retried_permanent_not():
     finally:
         env.close()
         fake.close()
-
-
-class TableLock:
-    """inbound_messages held in ACCESS EXCLUSIVE mode from a psql session: a worker that has read
-    a message waits inside its transaction until the lock goes."""
-
-    def __init__(self, env):
-        self.env = env
-        self.proc = subprocess.Popen(["psql", env.url, "-q"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, text=True)
-        self.proc.stdin.write("BEGIN; LOCK TABLE inbound_messages IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(600);\n")
-        self.proc.stdin.flush()
-        h.wait_for(lambda: h.psql(env.url, "SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' "
-                                           "AND granted AND relation = 'inbound_messages'::regclass") == "1", 10)
-
-    def someone_waits(self):
-        return h.wait_for(lambda: h.psql(self.env.url, "SELECT count(*) FROM pg_locks WHERE NOT granted") != "0", 20)
-
-    def release(self):
-        if self.proc:
-            self.proc.kill()
-            self.proc.wait()
-            self.proc = None
-            h.psql(self.env.url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
-                                 "current_database() AND pid <> pg_backend_pid() AND query LIKE '%pg_sleep%'")
 
 
 def test_redis_down_after_commit():

@@ -15,13 +15,7 @@
 
 static redisContext *connect_test(config **cfg)
 {
-    char entry[300];
-    char *env[] = {entry, NULL};
-    err e = {0};
-    redisContext *c;
-    snprintf(entry, sizeof entry, "REDIS_URL=%s", tu_env("TEST_REDIS_URL"));
-    if (!(*cfg = config_load(env, &e)) || !(c = rds_connect(*cfg, 2000, &e)))
-        fail_msg("%s", e.msg);
+    redisContext *c = tu_redis(cfg);
     freeReplyObject(redisCommand(c, "DEL %s %s", RECEIPTS_KEY, RECEIPTS_DUE));
     return c;
 }
