@@ -21,7 +21,11 @@ static const char offer_lua[] =
     "  if not cts or ts > cts or (ts == cts and not back) then\n"
     "    redis.call('HSET', KEYS[1], phone, ARGV[i + 1] .. ' ' .. ARGV[i + 2] .. ' ' .. ARGV[i + 3])\n"
     "    if back then redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), phone)\n"
-    "    else redis.call('ZADD', KEYS[2], 'LT', now, phone) end\n"
+    "    else\n"
+    /* ZADD LT, written out: Redis before 6.2 has no LT */
+    "      local due = redis.call('ZSCORE', KEYS[2], phone)\n"
+    "      if not due or tonumber(due) > now then redis.call('ZADD', KEYS[2], now, phone) end\n"
+    "    end\n"
     "    n = n + 1\n"
     "  end\n"
     "end\n"
