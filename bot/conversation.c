@@ -24,13 +24,13 @@
 #include "log.h"
 #include "metrics.h"
 #include "rds.h"
+#include "receipts.h"
 #include "session.h"
 #include "similar.h"
 #include "subscribers.h"
 #include "survey.h"
 #include "survey_chat.h"
 #include "text.h"
-#include "wa_out.h"
 #include "words.h"
 
 struct conv {
@@ -792,25 +792,13 @@ static int step_in_tx(conv *cv, const wa_message *m, const inbound_info *infop, 
     return rc;
 }
 
-/* The batch's messages recorded once, in one statement, each with its read receipt (blue
- * ticks) queued ahead of any reply. A failure of any one fails the statement and so the whole
- * transaction: the worker then handles each message alone (worker.c), and only the one at
- * fault is dead-lettered or retried. */
+/* The batch's messages recorded once, in one statement. A failure of any one fails the
+ * statement and so the whole transaction: the worker then handles each message alone
+ * (worker.c), and only the one at fault is dead-lettered or retried. Their read receipts go to
+ * Redis after the commit (store_sessions). */
 static int record(conv *cv, const wa_message *const *ms, size_t n, inbound_info *info, err *e)
 {
-    char *receipts[CONV_BATCH_MAX] = {NULL};
-    int rc = -1;
-    for (size_t i = 0; i < n && !cv->no_outbox; i++)
-        if (!(receipts[i] = wa_out_read(ms[i]->id))) {
-            err_set(e, ERR_ENV, "out of memory");
-            goto out;
-        }
-    rc = inbound_record_many(cv->pg, ms, n, cv->no_outbox ? NULL : (const char *const *)receipts,
-                             info, e);
-out:
-    for (size_t i = 0; i < n; i++)
-        free(receipts[i]);
-    return rc;
+    return inbound_record_many(cv->pg, ms, n, info, e);
 }
 
 /* Keeps each fresh session with its message, in the transaction (migration 0010). */
@@ -857,16 +845,34 @@ out:
     return rc;
 }
 
-/* After the commit: the sessions into Redis, in one round trip. -1 when Redis did not take
- * them — the caller then leaves the messages unacknowledged, and their redelivery restores
- * the sessions from the snapshots. */
+/* Every message's read receipt (blue ticks) into rs — repeats too: one whose receipt was
+ * lost with the round trip below gets it now, and marking read twice is harmless. None without
+ * an outbox (sampark chat). Returns how many. */
+static size_t batch_receipts(const conv *cv, const wa_message *const *ms, size_t n, receipt *rs)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && !cv->no_outbox; i++) {
+        memset(&rs[k], 0, sizeof rs[k]);
+        snprintf(rs[k].phone, sizeof rs[k].phone, "%s", ms[i]->from);
+        snprintf(rs[k].wamid, sizeof rs[k].wamid, "%s", ms[i]->id);
+        rs[k++].ts = ms[i]->timestamp;
+    }
+    return k;
+}
+
+/* After the commit: the sessions and the read receipts into Redis, in one round trip. -1 when
+ * Redis did not take them — the caller then leaves the messages unacknowledged, and their
+ * redelivery restores the sessions from the snapshots and records the receipts again. */
 static int store_sessions(conv *cv, redisContext *rc, const wa_message *const *ms, after *af,
                           size_t n, err *e)
 {
     const char *phones[CONV_BATCH_MAX], *blobs[CONV_BATCH_MAX];
     size_t lens[CONV_BATCH_MAX], k = 0;
     unsigned bases[CONV_BATCH_MAX];
+    receipt rs[CONV_BATCH_MAX];
+    size_t nr = batch_receipts(cv, ms, n, rs);
     int64_t ttl = (int64_t)cv->cfg->session_ttl_h * 3600 * 1000;
+    int sent = 0;
     for (size_t i = 0; i < n; i++)
         if (af[i].save) {
             phones[k] = ms[i]->from;
@@ -874,12 +880,15 @@ static int store_sessions(conv *cv, redisContext *rc, const wa_message *const *m
             lens[k] = af[i].len;
             bases[k++] = af[i].base;
         }
-    if (k && session_store_many(rc, phones, blobs, lens, k, ttl, bases, NULL, e) < 0) {
-        rds_reset(cv->redis);
-        log_warn(NULL, "sessions not saved, their messages will be retried: %s", e->msg);
-        return -1;
-    }
-    return 0;
+    if ((k && session_store_send(rc, phones, blobs, lens, k, ttl, bases) < 0) ||
+        (sent = receipts_append(rc, rs, nr)) < 0)
+        err_set(e, ERR_ENV, "out of memory");
+    else if ((!k || session_store_replies(rc, k, NULL, e) == 0) &&
+             (!sent || receipts_reply(rc, e) == 0))
+        return 0;
+    rds_reset(cv->redis);
+    log_warn(NULL, "sessions or read receipts not saved, their messages will be retried: %s", e->msg);
+    return -1;
 }
 
 /* What a failure means: a message that can never be handled, or a server away for a while. */

@@ -13,7 +13,7 @@
 #include <string.h>
 
 /* A batch of messages from distinct senders (the worker's group, or one), one row each in
- * $1..$6 (text arrays, NULL for none), answered in the same order: one statement per batch
+ * $1..$5 (text arrays, NULL for none), answered in the same order: one statement per batch
  * instead of one per message (issue 22). */
 static const db_stmt st_record = {
     "inbound_record",
@@ -22,8 +22,8 @@ static const db_stmt st_record = {
      * re-planned on every call (its custom plan knows the array's length), which measured
      * costlier than the statement's execution (docs/THROUGHPUT.md). */
     "WITH v AS (SELECT * FROM unnest((SELECT $1::text[]), (SELECT $2::text[]),"
-    "  (SELECT $3::text[]), (SELECT $4::text[]), (SELECT $5::text[]), (SELECT $6::text[]))"
-    "  WITH ORDINALITY AS v(wamid, phone, type, ts, profile, receipt, ord)"
+    "  (SELECT $3::text[]), (SELECT $4::text[]), (SELECT $5::text[]))"
+    "  WITH ORDINALITY AS v(wamid, phone, type, ts, profile, ord)"
     "), ins AS ("
     "  INSERT INTO inbound_messages (wamid, from_phone, type, received_at, profile_name)"
     "  SELECT wamid, phone, type,"
@@ -62,14 +62,9 @@ static const db_stmt st_record = {
     "  WHERE c.last_inbound_at IS NULL OR c.last_inbound_at < EXCLUDED.last_inbound_at - interval "
     "'1 minute'"
     "    OR (c.name IS NULL AND EXCLUDED.name IS NOT NULL)"
-    /* The read receipt (blue ticks) for a fresh message, when the caller wants one. */
-    "), receipt AS ("
-    "  INSERT INTO outbound_messages (idempotency_key, recipient, kind, purpose, payload)"
-    "  SELECT v.wamid || ':read', v.phone, 'read', 'read', v.receipt::jsonb"
-    "  FROM v JOIN ins ON ins.wamid = v.wamid WHERE v.receipt IS NOT NULL ORDER BY v.ord"
-    "  ON CONFLICT (idempotency_key) DO NOTHING"
     /* What the conversation needs next, in the same round trip: is the sender staff, their
-     * remembered language, and whether one of their cases waits for an answer. */
+     * remembered language, and whether one of their cases waits for an answer. (Read receipts
+     * are not outbox rows: they go to Redis after the commit, receipts.h.) */
     ") SELECT EXISTS (SELECT 1 FROM ins WHERE ins.wamid = v.wamid),"
     " EXISTS (SELECT 1 FROM staff_phones s WHERE s.phone = v.phone),"
     " COALESCE((SELECT language FROM citizens WHERE phone = v.phone), ''),"
@@ -89,7 +84,7 @@ static const db_stmt st_record = {
     " EXISTS (SELECT 1 FROM helpdesk_chats h WHERE h.citizen_phone = v.phone"
     "  AND h.state <> 'closed')"
     " FROM v ORDER BY v.ord",
-    6};
+    5};
 
 #define RANK(x)                                                                                    \
     "CASE " x " WHEN 'queued' THEN 0 WHEN 'sending' THEN 1 WHEN 'sent' THEN 2 WHEN 'delivered' "   \
@@ -196,10 +191,9 @@ static int repeats(const wa_message *const *ms, size_t n)
     return 0;
 }
 
-int inbound_record_many(db *d, const wa_message *const *ms, size_t n, const char *const *receipts,
-                        inbound_info *out, err *e)
+int inbound_record_many(db *d, const wa_message *const *ms, size_t n, inbound_info *out, err *e)
 {
-    enum { COLS = 6 };
+    enum { COLS = 5 };
     const char **col[COLS] = {NULL};
     char (*ts)[24] = calloc(n ? n : 1, sizeof *ts), *arr[COLS] = {NULL};
     PGresult *r = NULL;
@@ -222,7 +216,6 @@ int inbound_record_many(db *d, const wa_message *const *ms, size_t n, const char
         col[2][i] = ms[i]->type_name;
         col[3][i] = ts[i];
         col[4][i] = ms[i]->profile_name;
-        col[5][i] = receipts ? receipts[i] : NULL;
     }
     for (int c = 0; c < COLS; c++)
         if (!(arr[c] = db_text_array(col[c], n)))

@@ -19,13 +19,12 @@ typedef struct inbound_info {
     unsigned session_base;
 } inbound_info;
 
-/* Records n messages from distinct senders once each — with its read receipt in the outbox
- * where receipts (may be NULL) has one — and says in out[i] what the conversation needs to know
+/* Records n messages from distinct senders once each (their read receipts are not recorded
+ * here: see receipts.h) and says in out[i] what the conversation needs to know
  * about ms[i]'s sender: one statement, one round trip for the batch. On error nothing is
  * recorded (the caller's transaction is to be rolled back) and db_error_transient tells
  * whether to retry. */
-int inbound_record_many(db *d, const wa_message *const *ms, size_t n, const char *const *receipts,
-                        inbound_info *out, err *e);
+int inbound_record_many(db *d, const wa_message *const *ms, size_t n, inbound_info *out, err *e);
 
 void inbound_info_clear(inbound_info *info);
 

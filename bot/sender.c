@@ -1,7 +1,8 @@
 /* sender.c — see sender.h. One loop: ask Redis for this tenth of a second's sending budget,
  * claim that many recipient-queue heads from PostgreSQL (case traffic first; a claim lapses
- * after a minute, so a crashed sender's messages are picked up again), start their requests on
- * the curl multi handle, and record each outcome as it completes. The claim makes the head of a
+ * after a minute, so a crashed sender's messages are picked up again) and take the read
+ * receipts waiting in Redis (receipts.h), start their requests on the curl multi handle, and
+ * record each outcome as it completes. The claim makes the head of a
  * recipient's queue "sending", so the next message to that citizen waits until this one is
  * settled. */
 #include "sender.h"
@@ -23,7 +24,9 @@
 #include "log.h"
 #include "metrics.h"
 #include "rds.h"
+#include "receipts.h"
 #include "text.h"
+#include "wa_out.h"
 
 #define MAX_INFLIGHT 64
 #define MAX_ATTEMPTS 30
@@ -173,6 +176,8 @@ struct job {
     CURL *h;
     char id[24], to[32], kind[16], purpose[40], tracking[32], template_name[80];
     int attempts;
+    int is_receipt; /* a read receipt taken from Redis (receipts.h), not an outbox row */
+    receipt rcpt;
     int window_open; /* the recipient wrote in the last 24 hours */
     char *body;
     char *resp;
@@ -583,6 +588,61 @@ static long backoff_ms(const sender *s, int attempts)
     return (long)(ms * (0.75 + 0.5 * ((double)rand() / RAND_MAX))); /* jitter ±25% */
 }
 
+/* A read receipt whose send failed for a passing reason goes back to Redis, due in delay_ms —
+ * unless a newer one for the same citizen arrived meanwhile (it marks this message read too).
+ * Redis away: the receipt is lost, a tick and not a message (said in the log). */
+static void receipt_again(sender *s, struct job *j, long delay_ms)
+{
+    err e = {0};
+    redisContext *c = rds_get(s->redis, &e);
+    j->rcpt.attempts = j->attempts;
+    if (c && receipts_put_back(c, &j->rcpt, delay_ms, &e) >= 0)
+        return;
+    if (c)
+        rds_reset(s->redis);
+    {
+        char to[32];
+        log_warn("sender", "read receipt to %s lost, not put back: %s",
+                 text_mask_phone(j->to, to, sizeof to), e.msg);
+    }
+}
+
+/* Up to max read receipts taken from Redis (case traffic's share of the budget, before any
+ * broadcast), as jobs in out. Returns how many. */
+static int take_receipts(sender *s, int max, struct job **out)
+{
+    receipt rs[MAX_INFLIGHT];
+    err e = {0};
+    redisContext *c;
+    int got, k = 0;
+    if (max <= 0)
+        return 0;
+    if (!(c = rds_get(s->redis, &e)) ||
+        (got = receipts_take(c, max < MAX_INFLIGHT ? max : MAX_INFLIGHT, rs, &e)) < 0) {
+        if (c)
+            rds_reset(s->redis);
+        trouble(s, e.msg);
+        return 0;
+    }
+    for (int i = 0; i < got; i++) {
+        struct job *j = calloc(1, sizeof *j);
+        if (!j || !(j->body = wa_out_read(rs[i].wamid))) {
+            free(j);
+            log_warn("sender", "read receipt lost: out of memory");
+            continue;
+        }
+        j->is_receipt = 1;
+        j->rcpt = rs[i];
+        j->attempts = rs[i].attempts + 1;
+        j->window_open = 1;
+        snprintf(j->to, sizeof j->to, "%s", rs[i].phone);
+        snprintf(j->kind, sizeof j->kind, "read");
+        snprintf(j->purpose, sizeof j->purpose, "read");
+        out[k++] = j;
+    }
+    return k;
+}
+
 static void finish(sender *s, struct job *j, CURLcode cc)
 {
     long status = 0;
@@ -609,7 +669,10 @@ static void finish(sender *s, struct job *j, CURLcode cc)
         (wamid || strcmp(j->kind, "read") == 0)) {
         char fallback[40];
         snprintf(fallback, sizeof fallback, "read.%s", j->id);
-        mark_sent(s, j, wamid ? wamid : fallback);
+        if (j->is_receipt)
+            metrics_send(0); /* nothing to record: the receipt left Redis when it was taken */
+        else
+            mark_sent(s, j, wamid ? wamid : fallback);
     } else {
         int retry =
             cc != CURLE_OK || status == 429 || status >= 500 || code == 130429 || code == 131056;
@@ -625,15 +688,22 @@ static void finish(sender *s, struct job *j, CURLcode cc)
             text_utf8_repair(full); /* Graph's message, cut to fit, may end mid-letter */
             if (retry && j->attempts < MAX_ATTEMPTS) {
                 char delay[24];
-                snprintf(delay, sizeof delay, "%ld", backoff_ms(s, j->attempts));
-                record(s, &st_retry, (const char *[]){j->id, delay, codebuf, full});
+                long wait = backoff_ms(s, j->attempts);
+                snprintf(delay, sizeof delay, "%ld", wait);
+                if (j->is_receipt)
+                    receipt_again(s, j, wait);
+                else
+                    record(s, &st_retry, (const char *[]){j->id, delay, codebuf, full});
                 metrics_send(1);
             } else {
                 char to[32], shown[700];
                 text_mask_copy(shown, sizeof shown, full);
-                log_error("sender", "message %s to %s failed for good: %s", j->id,
+                log_error("sender", "%s %s to %s failed for good: %s",
+                          j->is_receipt ? "read receipt of" : "message",
+                          j->is_receipt ? "a message" : j->id,
                           text_mask_phone(j->to, to, sizeof to), shown);
-                record(s, &st_failed, (const char *[]){j->id, codebuf, full});
+                if (!j->is_receipt)
+                    record(s, &st_failed, (const char *[]){j->id, codebuf, full});
                 metrics_send(2);
             }
         }
@@ -730,14 +800,20 @@ static void start(sender *s, struct job *j)
                  line ? line : "");
         free(line);
         snprintf(fake, sizeof fake, "dryrun.%s", j->id);
-        mark_sent(s, j, fake);
+        if (j->is_receipt)
+            metrics_send(0);
+        else
+            mark_sent(s, j, fake);
         job_free(j);
         return;
     }
     if (slot < MAX_INFLIGHT)
         j->h = s->nidle ? s->idle[--s->nidle] : new_handle(s);
     if (!j->h) {
-        record(s, &st_retry, (const char *[]){j->id, "1000", "", "sender busy"});
+        if (j->is_receipt)
+            receipt_again(s, j, 1000);
+        else
+            record(s, &st_retry, (const char *[]){j->id, "1000", "", "sender busy"});
         job_free(j);
         return;
     }
@@ -757,6 +833,8 @@ static void start(sender *s, struct job *j)
 struct claimed {
     struct job *ready[2][MAX_INFLIGHT];
     int nready[2];
+    struct job *receipts[MAX_INFLIGHT]; /* read receipts from Redis, case traffic's share */
+    int nreceipts;
     const char *withdrawn[MAX_INFLIGHT];
     char wbuf[MAX_INFLIGHT][24];
     int nwithdrawn;
@@ -889,15 +967,44 @@ static int start_granted(sender *s, struct job **jobs, int n, int grant)
     return grant;
 }
 
-/* Claims up to n due messages, case traffic first, broadcasts with what room they leave (in-flight
- * slots, the budget's reserve); starts what this tenth's budget allows and gives the rest back.
- * Returns how many started. */
+/* Starts what is left of the grant of the read receipts jobs[0..n); the rest go back to Redis,
+ * due at once. Returns how many started. */
+static int start_receipts(sender *s, struct job **jobs, int n, int grant)
+{
+    for (int i = 0; i < n; i++) {
+        if (i < grant) {
+            start(s, jobs[i]);
+            continue;
+        }
+        jobs[i]->attempts--; /* not tried */
+        receipt_again(s, jobs[i], 0);
+        job_free(jobs[i]);
+    }
+    return grant < n ? grant : n;
+}
+
+/* Of a grant for rows case messages and receipts read receipts, the receipts' part: what the
+ * messages leave (a receipt that waits may coalesce with the citizen's next one), but at least
+ * an eighth of a short grant (one of a small one), so a backlog of replies never starves them. */
+static int receipt_share(int grant, int rows, int receipts)
+{
+    int share = grant - rows, least = grant / 8 > 0 ? grant / 8 : grant > 0;
+    if (share < least)
+        share = least;
+    return share < receipts ? share : receipts;
+}
+
+/* Claims up to n due messages, case traffic first (then the read receipts waiting in Redis),
+ * broadcasts with what room they leave (in-flight slots, the budget's reserve); starts what this
+ * tenth's budget allows (receipt_share) and gives the rest back. Returns how many started. */
 static int claim(sender *s, int n)
 {
     struct claimed c = {0};
-    int got, nb = BROADCAST_INFLIGHT_MAX - s->inflight_bcast, started, want, grant;
+    int got, nb = BROADCAST_INFLIGHT_MAX - s->inflight_bcast, started, want, grant, share;
     if ((got = walk(s, &st_claim_case, s->case_cursor, sizeof s->case_cursor, n, &c)) < 0)
         return 0;
+    c.nreceipts = take_receipts(s, n - got, c.receipts);
+    got += c.nreceipts;
     if (nb > n - got)
         nb = n - got;
     if (nb > 0 && clock_mono_ms() >= s->bcast_wait_until)
@@ -909,9 +1016,12 @@ static int claim(sender *s, int n)
         free(ids);
     }
     want = c.nready[0];
-    grant = want ? budget(s, want, 0) : 0;
+    grant = want + c.nreceipts ? budget(s, want + c.nreceipts, 0) : 0;
+    share = receipt_share(grant, want, c.nreceipts);
+    grant -= share;
     count_daily(s, &c, grant < want ? grant : want); /* before start: a dry run frees the job */
     started = start_granted(s, c.ready[0], want, grant);
+    started += start_receipts(s, c.receipts, c.nreceipts, share);
     want = c.nready[1];
     return started + start_granted(s, c.ready[1], want, want ? budget(s, want, 1) : 0);
 }

@@ -1,5 +1,5 @@
-/* sender.h — the sender role: drains the outbox (outbound_messages) to the Graph API with
- * the libcurl multi interface. Per recipient, one message at a time and in order; per
+/* sender.h — the sender role: drains the outbox (outbound_messages) and the read receipts
+ * waiting in Redis (receipts.h) to the Graph API with the libcurl multi interface. Per recipient, one message at a time and in order; per
  * sender number, at most SAMPARK_SEND_RATE messages a second across all processes (a
  * Redis counter); retries with exponential backoff and jitter on network errors, 429, 5xx
  * and Graph codes 130429/131056, never on other 4xx; free-form messages to a number whose

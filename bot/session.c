@@ -191,14 +191,9 @@ static void blob_lang(const char *blob, size_t len, char *out, size_t outsz)
         lang_value(blob, state_end + 1, out, outsz);
 }
 
-int session_store_many(redisContext *c, const char *const *phones, const char *const *blobs,
-                       const size_t *lens, size_t n, int64_t ttl_ms, const unsigned *versions,
-                       int *lost, err *e)
+int session_store_send(redisContext *c, const char *const *phones, const char *const *blobs,
+                       const size_t *lens, size_t n, int64_t ttl_ms, const unsigned *versions)
 {
-    redisReply *stack[32], **r = n <= 32 ? stack : malloc(n * sizeof *r);
-    int rc = 0;
-    if (!r)
-        return err_set(e, ERR_ENV, "out of memory");
     for (size_t i = 0; i < n; i++) {
         char key[64], lkey[64], old[16], ver[16], px[24], lang_px[24], lang[24];
         blob_lang(blobs[i], lens[i], lang, sizeof lang);
@@ -208,9 +203,20 @@ int session_store_many(redisContext *c, const char *const *phones, const char *c
         snprintf(ver, sizeof ver, "%u", versions[i] + 1);
         snprintf(px, sizeof px, "%lld", (long long)ttl_ms);
         snprintf(lang_px, sizeof lang_px, "%lld", (long long)(ttl_ms + KEEP_LANG_MS));
-        redisAppendCommand(c, "EVAL %s 2 %s %s %s %s %b %s %s %s", save_lua, key, lkey,
-                           versions[i] ? old : "0", ver, blobs[i], lens[i], px, lang, lang_px);
+        if (redisAppendCommand(c, "EVAL %s 2 %s %s %s %s %b %s %s %s", save_lua, key, lkey,
+                               versions[i] ? old : "0", ver, blobs[i], lens[i], px, lang,
+                               lang_px) != REDIS_OK)
+            return -1;
     }
+    return 0;
+}
+
+int session_store_replies(redisContext *c, size_t n, int *lost, err *e)
+{
+    redisReply *stack[32], **r = n <= 32 ? stack : malloc(n * sizeof *r);
+    int rc = 0;
+    if (!r)
+        return err_set(e, ERR_ENV, "out of memory");
     if (replies(c, n, "saving the session", r, e) < 0) {
         rc = -1;
     } else {
@@ -223,6 +229,15 @@ int session_store_many(redisContext *c, const char *const *phones, const char *c
     if (r != stack)
         free(r);
     return rc;
+}
+
+int session_store_many(redisContext *c, const char *const *phones, const char *const *blobs,
+                       const size_t *lens, size_t n, int64_t ttl_ms, const unsigned *versions,
+                       int *lost, err *e)
+{
+    if (session_store_send(c, phones, blobs, lens, n, ttl_ms, versions) < 0)
+        return err_set(e, ERR_ENV, "Redis: saving the session: out of memory");
+    return session_store_replies(c, n, lost, e);
 }
 
 int session_save_many(redisContext *c, const char *const *phones, size_t n, int64_t now_ms,

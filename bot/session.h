@@ -36,6 +36,11 @@ char *session_pack(const engine_session *s, int64_t now_ms, size_t *len);
 int session_store_many(redisContext *c, const char *const *phones, const char *const *blobs,
                        const size_t *lens, size_t n, int64_t ttl_ms, const unsigned *versions,
                        int *lost, err *e);
+/* session_store_many in two halves, so other commands can share its round trip: appends the
+ * saves (sends nothing; -1 out of memory), then reads their n replies. */
+int session_store_send(redisContext *c, const char *const *phones, const char *const *blobs,
+                       const size_t *lens, size_t n, int64_t ttl_ms, const unsigned *versions);
+int session_store_replies(redisContext *c, size_t n, int *lost, err *e);
 /* Deletes the session (sampark chat /reset). */
 int session_delete(redisContext *c, const char *phone, err *e);
 

@@ -11,18 +11,6 @@
 #include "rds.h"
 #include "session.h"
 
-static redisContext *connect_test(config **cfg)
-{
-    char entry[300];
-    char *env[] = {entry, NULL};
-    err e = {0};
-    redisContext *c;
-    snprintf(entry, sizeof entry, "REDIS_URL=%s", tu_env("TEST_REDIS_URL"));
-    if (!(*cfg = config_load(env, &e)) || !(c = rds_connect(*cfg, 2000, &e)))
-        fail_msg("%s", e.msg);
-    return c;
-}
-
 /* Loading after the TTL: expired, the language kept, state and every variable dropped. */
 static void expect_expired_in_hindi(redisContext *c, const char *phone, int64_t at, int64_t ttl)
 {
@@ -43,7 +31,7 @@ static void round_trip_and_versions(void **state)
 {
     (void)state;
     config *cfg;
-    redisContext *c = connect_test(&cfg);
+    redisContext *c = tu_redis(&cfg);
     char phone[32];
     engine_session s, t;
     err e = {0};

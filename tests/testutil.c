@@ -11,6 +11,7 @@
 
 #include "db.h"
 #include "migrate.h"
+#include "rds.h"
 
 const char *tu_env(const char *name)
 {
@@ -220,4 +221,16 @@ void tu_sample_depts_free(tu_depts *t)
         json_object_put(t->names[i]);
     directory_free(t->dir);
     free(t);
+}
+
+redisContext *tu_redis(config **cfg)
+{
+    char entry[300];
+    char *env[] = {entry, NULL};
+    err e = {0};
+    redisContext *c;
+    snprintf(entry, sizeof entry, "REDIS_URL=%s", tu_env("TEST_REDIS_URL"));
+    if (!(*cfg = config_load(env, &e)) || !(c = rds_connect(*cfg, 2000, &e)))
+        fail_msg("%s", e.msg);
+    return c;
 }

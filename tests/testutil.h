@@ -10,11 +10,18 @@
 /* cmocka needs the headers above first. */
 #include <cmocka.h>
 
+#include <hiredis.h>
+
+#include "config.h"
 #include "directory.h"
 #include "engine.h"
 
 /* The value of a required environment variable; fails the test with a hint when unset. */
 const char *tu_env(const char *name);
+
+/* A connection to TEST_REDIS_URL (AUTH, SELECT done) and the config it was made from (the
+ * caller frees both: redisFree, config_free); fails the test when Redis cannot be reached. */
+redisContext *tu_redis(config **cfg);
 
 /* Creates an empty database with a unique name on TEST_DATABASE_URL's server and returns a
  * malloc'd conninfo for it. tu_drop_db drops it (with force) and frees conninfo. */
