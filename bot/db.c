@@ -16,6 +16,8 @@ struct db {
     size_t nprepared, capprepared;
     long affected;
     int transient;
+    void *slot; /* db_set_slot */
+    void (*slot_free)(void *);
 };
 
 static void quiet_notices(void *arg, const char *message)
@@ -100,6 +102,8 @@ void db_close(db *d)
         return;
     if (d->conn)
         PQfinish(d->conn);
+    if (d->slot_free)
+        d->slot_free(d->slot);
     free(d->prepared);
     free(d->conninfo);
     free(d);
@@ -248,6 +252,19 @@ int db_commit(db *d, err *e)
 void db_rollback(db *d)
 {
     PQclear(PQexec(d->conn, "ROLLBACK"));
+}
+
+void *db_slot(const db *d)
+{
+    return d->slot;
+}
+
+void db_set_slot(db *d, void *p, void (*free_fn)(void *))
+{
+    if (d->slot_free && d->slot != p)
+        d->slot_free(d->slot);
+    d->slot = p;
+    d->slot_free = free_fn;
 }
 
 void db_copy(char *dst, size_t dstsz, const PGresult *r, int row, int col)

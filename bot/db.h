@@ -61,6 +61,11 @@ int db_begin(db *d, err *e);
 int db_commit(db *d, err *e);
 void db_rollback(db *d); /* best effort, never fails the caller */
 
+/* One pointer a module keeps on a connection (outbox.c: the rows it defers for a conversation
+ * transaction); db_close frees it with free_fn. NULL until set. */
+void *db_slot(const db *d);
+void db_set_slot(db *d, void *p, void (*free_fn)(void *));
+
 /* Copies field (row, col) of r into dst (dstsz bytes); a value longer than dst is cut at a whole
  * UTF-8 letter, never inside one, so what is copied can always be stored and sent again. */
 void db_copy(char *dst, size_t dstsz, const PGresult *r, int row, int col);
