@@ -845,7 +845,7 @@ static int snapshot(conv *cv, const wa_message *const *ms, const after *af, size
         err_set(e, ERR_ENV, "out of memory");
         goto out;
     }
-    rc = db_exec(cv->pg, &st_snapshot, (const char *[]){a, b, c}, e);
+    rc = db_send(cv->pg, &st_snapshot, (const char *[]){a, b, c}, e); /* with the COMMIT */
 out:
     if (rc < 0 && !e->msg[0])
         err_set(e, ERR_ENV, "out of memory");
@@ -959,17 +959,17 @@ static void store_counts(conv *cv, redisContext *rc, const wa_message *const *ms
 }
 
 /* The batch's transaction: recorded, stepped, its outbox rows (deferred while stepping, then
- * written by one statement) and its snapshots written, committed. On failure rolled back, and
- * *dead says whether the failure is the data's own. */
+ * written by one statement) and its snapshots written, committed. Two round trips besides what
+ * a step reads or files (a complaint): BEGIN travels with the record statement, the outbox rows
+ * and the snapshots with the COMMIT (pipelined, db.h). On failure rolled back, and *dead says
+ * whether the failure is the data's own. */
 static int transact(conv *cv, const wa_message *const *ms, size_t n, engine_session *ss,
                     const int *expired, const unsigned *loaded, after *af, inbound_info *info,
                     conv_sink sink, void *ud, int *dead, err *e)
 {
     int rc = -1;
-    if (db_begin(cv->pg, e) < 0) {
-        *dead = failure(cv, e) == CONV_DEAD;
+    if (db_send_begin(cv->pg, e) < 0)
         return -1;
-    }
     outbox_defer(cv->pg);
     if (record(cv, ms, n, info, e) < 0)
         goto out;

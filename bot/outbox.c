@@ -132,7 +132,7 @@ int outbox_flush(db *d, err *e)
         free(items);
     }
     if (rc == 0)
-        rc = db_exec(d, &st_insert_many, (const char *const *)arrays, e);
+        rc = db_send(d, &st_insert_many, (const char *const *)arrays, e);
     for (int c = 0; c < OUTBOX_COLS; c++)
         free(arrays[c]);
     drop_rows(q);
