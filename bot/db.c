@@ -197,8 +197,8 @@ typedef struct piece {
     const db_stmt *prepare;
 } piece;
 
-static int send_one(db *d, const db_stmt *st, const char *cmd, const char *const *params,
-                    piece *pc, size_t *np)
+static int send_one(db *d, const db_stmt *st, const char *cmd, const char *const *params, piece *pc,
+                    size_t *np)
 {
     if (cmd) {
         pc[(*np)++] = (piece){cmd, NULL};
@@ -272,8 +272,8 @@ static int pipeline(db *d, const db_stmt *st, const char *cmd, const char *const
     }
     ok = PQenterPipelineMode(d->conn);
     for (size_t i = 0; ok && i < d->nqueue; i++)
-        ok = send_one(d, d->queue[i].st, d->queue[i].cmd,
-                      (const char *const *)d->queue[i].params, pc, &np);
+        ok = send_one(d, d->queue[i].st, d->queue[i].cmd, (const char *const *)d->queue[i].params,
+                      pc, &np);
     if (ok && (st || cmd))
         ok = send_one(d, st, cmd, params, pc, &np);
     ok = ok && PQpipelineSync(d->conn);

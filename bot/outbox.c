@@ -158,8 +158,14 @@ static int insert_hinted(db *d, const char *key, const char *to, const char *kin
     if (hint_copy)
         text_utf8_repair(hint_copy); /* the same for a template's parameters */
     {
-        const char *vals[OUTBOX_COLS] = {key,     to,   kind, purpose, json, case_id ? case_id : "",
-                                         about ? about : "", hint_copy ? hint_copy : ""};
+        const char *vals[OUTBOX_COLS] = {key,
+                                         to,
+                                         kind,
+                                         purpose,
+                                         json,
+                                         case_id ? case_id : "",
+                                         about ? about : "",
+                                         hint_copy ? hint_copy : ""};
         if ((rc = keep_row(d, vals, json, e)) != 0) { /* deferred: json is the row's now */
             free(hint_copy);
             return rc < 0 ? -1 : 0;
@@ -232,8 +238,8 @@ int outbox_digest_again(db *d, const char *key, const char *to, const char *earl
     int found;
     /* Written at once, so the rows deferred before it go first: they keep their order, and a
      * key queued earlier in this transaction is seen as queued before. */
-    if (outbox_flush(d, e) < 0 || !(r = db_query(d, &st_digest_again,
-                                                  (const char *[]){key, earlier, to}, e)))
+    if (outbox_flush(d, e) < 0 ||
+        !(r = db_query(d, &st_digest_again, (const char *[]){key, earlier, to}, e)))
         return -1;
     found = PQntuples(r) > 0;
     PQclear(r);

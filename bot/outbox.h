@@ -13,10 +13,11 @@
  * order). The statement is queued (db_send): it runs in the round trip of the next call that
  * waits — the COMMIT, or a statement that reads. Flush before COMMIT, and before any statement
  * that reads this transaction's outbound_messages rows; a bad row (a payload that is not JSON, a
- * constraint) then fails that call, and so the transaction. outbox_undefer(d) drops what was not flushed and writes at once again (after the
- * commit or the rollback). Without outbox_defer (scheduler, portal, CLI) rows are written at
- * once. A deferred writer returns 0 when the row is kept (it is written by the flush, or not at
- * all if its idempotency key was queued before — as at once). */
+ * constraint) then fails that call, and so the transaction. outbox_undefer(d) drops what was not
+ * flushed and writes at once again (after the commit or the rollback). Without outbox_defer
+ * (scheduler, portal, CLI) rows are written at once. A deferred writer returns 0 when the row is
+ * kept (it is written by the flush, or not at all if its idempotency key was queued before — as at
+ * once). */
 void outbox_defer(db *d);
 int outbox_flush(db *d, err *e);
 void outbox_undefer(db *d);

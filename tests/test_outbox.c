@@ -49,8 +49,8 @@ static void at_once_without_defer(void **state)
     fixture *f = *state;
     err e = {0};
     assert_int_equal(outbox_text(f->d, "k1", "911", "hello", "test", NULL, &e), 0);
-    assert_int_equal(count(f, "SELECT count(*) FROM outbound_messages WHERE idempotency_key = 'k1'"),
-                     1);
+    assert_int_equal(
+        count(f, "SELECT count(*) FROM outbound_messages WHERE idempotency_key = 'k1'"), 1);
     /* outbox_flush with nothing deferred is nothing */
     assert_int_equal(outbox_flush(f->d, &e), 0);
 }
@@ -74,19 +74,20 @@ static void deferred_rows_in_one_statement_in_order(void **state)
                      0);
     assert_int_equal(outbox_read(f->d, "d41", "913", "wamid.1", &e), 0);
     /* nothing written before the flush */
-    assert_int_equal(count(f, "SELECT count(*) FROM outbound_messages WHERE idempotency_key LIKE 'd%'"),
-                     0);
+    assert_int_equal(
+        count(f, "SELECT count(*) FROM outbound_messages WHERE idempotency_key LIKE 'd%'"), 0);
     if (outbox_flush(f->d, &e) < 0)
         fail_msg("%s", e.msg);
     assert_int_equal(db_commit(f->d, &e), 0);
     outbox_undefer(f->d);
-    assert_int_equal(count(f, "SELECT count(*) FROM outbound_messages WHERE idempotency_key LIKE 'd%'"),
-                     42);
+    assert_int_equal(
+        count(f, "SELECT count(*) FROM outbound_messages WHERE idempotency_key LIKE 'd%'"), 42);
     /* ids follow the order written, for every recipient */
-    assert_int_equal(count(f, "SELECT count(*) FROM (SELECT idempotency_key, row_number() OVER"
-                              " (ORDER BY id) r FROM outbound_messages WHERE idempotency_key ~ "
-                              "'^d[0-9]{2}$') x WHERE idempotency_key <> 'd' || lpad((r - 1)::text, 2, '0')"),
-                     0);
+    assert_int_equal(
+        count(f, "SELECT count(*) FROM (SELECT idempotency_key, row_number() OVER"
+                 " (ORDER BY id) r FROM outbound_messages WHERE idempotency_key ~ "
+                 "'^d[0-9]{2}$') x WHERE idempotency_key <> 'd' || lpad((r - 1)::text, 2, '0')"),
+        0);
     assert_int_equal(count(f, "SELECT count(*) FROM outbound_messages WHERE idempotency_key = 'd05'"
                               " AND payload->'text'->>'body' LIKE 'line 05 \"q\" \\\\ हिंदी'"),
                      1);
@@ -102,8 +103,8 @@ static void deferred_rows_in_one_statement_in_order(void **state)
                      1);
     /* after outbox_undefer, at once again */
     assert_int_equal(outbox_text(f->d, "d42", "912", "now", "test", NULL, &e), 0);
-    assert_int_equal(count(f, "SELECT count(*) FROM outbound_messages WHERE idempotency_key = 'd42'"),
-                     1);
+    assert_int_equal(
+        count(f, "SELECT count(*) FROM outbound_messages WHERE idempotency_key = 'd42'"), 1);
 }
 
 static void a_bad_row_fails_the_flush_as_the_datas_fault(void **state)
@@ -123,8 +124,8 @@ static void a_bad_row_fails_the_flush_as_the_datas_fault(void **state)
     assert_non_null(strstr(e.msg, "test_no_bad"));
     assert_int_equal(db_error_transient(f->d), 0);
     outbox_undefer(f->d);
-    assert_int_equal(count(f, "SELECT count(*) FROM outbound_messages WHERE idempotency_key LIKE 'b%'"),
-                     0);
+    assert_int_equal(
+        count(f, "SELECT count(*) FROM outbound_messages WHERE idempotency_key LIKE 'b%'"), 0);
     /* what a rolled-back transaction deferred and never flushed is gone with it */
     assert_int_equal(db_begin(f->d, &e), 0);
     outbox_defer(f->d);
@@ -133,8 +134,8 @@ static void a_bad_row_fails_the_flush_as_the_datas_fault(void **state)
     outbox_defer(f->d);
     assert_int_equal(outbox_flush(f->d, &e), 0);
     outbox_undefer(f->d);
-    assert_int_equal(count(f, "SELECT count(*) FROM outbound_messages WHERE idempotency_key = 'b3'"),
-                     0);
+    assert_int_equal(
+        count(f, "SELECT count(*) FROM outbound_messages WHERE idempotency_key = 'b3'"), 0);
 }
 
 static void digest_again_goes_behind_the_deferred_rows(void **state)
@@ -157,10 +158,11 @@ static void digest_again_goes_behind_the_deferred_rows(void **state)
         fail_msg("%s", e.msg);
     assert_int_equal(db_commit(f->d, &e), 0);
     outbox_undefer(f->d);
-    assert_int_equal(count(f, "SELECT count(*) FROM (SELECT idempotency_key, row_number() OVER"
-                              " (ORDER BY id) r FROM outbound_messages WHERE idempotency_key LIKE 'g%')"
-                              " x WHERE idempotency_key <> 'g' || r"),
-                     0);
+    assert_int_equal(
+        count(f, "SELECT count(*) FROM (SELECT idempotency_key, row_number() OVER"
+                 " (ORDER BY id) r FROM outbound_messages WHERE idempotency_key LIKE 'g%')"
+                 " x WHERE idempotency_key <> 'g' || r"),
+        0);
 }
 
 int main(void)
