@@ -833,7 +833,7 @@ static int snapshot(conv *cv, const wa_message *const *ms, const after *af, size
         err_set(e, ERR_ENV, "out of memory");
         goto out;
     }
-    rc = db_exec(cv->pg, &st_snapshot, (const char *[]){a, b, c}, e);
+    rc = db_send(cv->pg, &st_snapshot, (const char *[]){a, b, c}, e); /* with the COMMIT */
 out:
     if (rc < 0 && !e->msg[0])
         err_set(e, ERR_ENV, "out of memory");
@@ -967,6 +967,37 @@ static void store_counts(conv *cv, redisContext *rc, const wa_message *const *ms
         log_warn(NULL, "limits not counted: %s", le.msg);
 }
 
+/* The batch's transaction: recorded, stepped, its outbox rows (deferred while stepping, then
+ * written by one statement) and its snapshots written, committed. Two round trips besides what
+ * a step reads or files (a complaint): BEGIN travels with the record statement, the outbox rows
+ * and the snapshots with the COMMIT (pipelined, db.h). On failure rolled back, and *dead says
+ * whether the failure is the data's own. */
+static int transact(conv *cv, const wa_message *const *ms, size_t n, engine_session *ss,
+                    const int *expired, const unsigned *loaded, after *af, inbound_info *info,
+                    conv_sink sink, void *ud, int *dead, err *e)
+{
+    int rc = -1;
+    if (db_send_begin(cv->pg, e) < 0)
+        return -1;
+    outbox_defer(cv->pg);
+    if (record(cv, ms, n, info, e) < 0)
+        goto out;
+    for (size_t i = 0; i < n; i++)
+        if ((cv->cur = i, step_in_tx(cv, ms[i], &info[i], &ss[i], expired[i], loaded[i],
+                                     cv->slots[i].rank[LIMIT_MESSAGES], &af[i], sink, ud, e)) < 0)
+            goto out;
+    if (outbox_flush(cv->pg, e) < 0 || snapshot(cv, ms, af, n, e) < 0 || db_commit(cv->pg, e) < 0)
+        goto out;
+    rc = 0;
+out:
+    outbox_undefer(cv->pg);
+    if (rc < 0) {
+        *dead = failure(cv, e) == CONV_DEAD;
+        db_rollback(cv->pg);
+    }
+    return rc;
+}
+
 /* The messages (distinct senders) in one transaction; see conv_handle_many. */
 static int run(conv *cv, const wa_message *const *ms, size_t n, conv_sink sink, void *ud, int *dead,
                err *e)
@@ -998,30 +1029,8 @@ static int run(conv *cv, const wa_message *const *ms, size_t n, conv_sink sink, 
         goto out;
     }
     cv->live = rc;
-    if (db_begin(cv->pg, e) < 0) {
-        *dead = failure(cv, e) == CONV_DEAD;
+    if (transact(cv, ms, n, ss, expired, loaded, af, info, sink, ud, dead, e) < 0)
         goto out;
-    }
-    if (record(cv, ms, n, info, e) < 0) {
-        db_rollback(cv->pg);
-        *dead = failure(cv, e) == CONV_DEAD;
-        goto out;
-    }
-    for (size_t i = 0; i < n; i++)
-        if ((cv->cur = i, step_in_tx(cv, ms[i], &info[i], &ss[i], expired[i], loaded[i],
-                                     cv->slots[i].rank[LIMIT_MESSAGES], &af[i], sink, ud, e)) < 0) {
-            db_rollback(cv->pg);
-            *dead = failure(cv, e) == CONV_DEAD;
-            goto out;
-        }
-    if (snapshot(cv, ms, af, n, e) < 0) {
-        db_rollback(cv->pg);
-        goto out;
-    }
-    if (db_commit(cv->pg, e) < 0) {
-        *dead = failure(cv, e) == CONV_DEAD;
-        goto out;
-    }
     store_counts(cv, rc, ms, n);
     ok = store_sessions(cv, rc, ms, af, n, e) == 0;
 out:

@@ -1,5 +1,6 @@
-/* db.c — libpq behind a small handle: prepared-on-first-use statements, transactions and
- * one error style. It must never build SQL from data; parameters are always bound. */
+/* db.c — libpq behind a small handle: prepared-on-first-use statements, transactions, the
+ * statements queued for the next round trip (pipeline mode) and one error style. It must never
+ * build SQL from data; parameters are always bound. */
 #include "db.h"
 
 #include <stdio.h>
@@ -9,13 +10,25 @@
 #include "text.h"
 #include "vec.h"
 
+/* A statement queued by db_send (st) or db_send_begin (cmd "BEGIN"). */
+typedef struct queued {
+    const db_stmt *st;
+    const char *cmd;
+    char **params; /* st->nparams copies */
+} queued;
+
 struct db {
-    PGconn *conn;
+    PGconn *conn; /* NULL after a round trip went wrong half-way: reconnect */
     char *conninfo;
     const char **prepared; /* names prepared on this connection */
     size_t nprepared, capprepared;
     long affected;
     int transient;
+    void *slot; /* db_set_slot */
+    void (*slot_free)(void *);
+    queued *queue; /* for the next round trip */
+    size_t nqueue, capqueue;
+    long round_trips;
 };
 
 static void quiet_notices(void *arg, const char *message)
@@ -70,6 +83,16 @@ static int connect_now(db *d, err *e)
     return 0;
 }
 
+static void drop_queue(db *d)
+{
+    for (size_t i = 0; i < d->nqueue; i++) {
+        for (int k = 0; d->queue[i].params && k < d->queue[i].st->nparams; k++)
+            free(d->queue[i].params[k]);
+        free(d->queue[i].params);
+    }
+    d->nqueue = 0;
+}
+
 db *db_new(const char *conninfo)
 {
     db *d = calloc(1, sizeof *d);
@@ -100,6 +123,10 @@ void db_close(db *d)
         return;
     if (d->conn)
         PQfinish(d->conn);
+    if (d->slot_free)
+        d->slot_free(d->slot);
+    drop_queue(d);
+    free(d->queue);
     free(d->prepared);
     free(d->conninfo);
     free(d);
@@ -122,14 +149,22 @@ static int result_error(db *d, const PGresult *r, const char *what, err *e)
                    detail ? detail : "");
 }
 
+static int is_prepared(const db *d, const char *name)
+{
+    for (size_t i = 0; i < d->nprepared; i++)
+        if (d->prepared[i] == name || strcmp(d->prepared[i], name) == 0)
+            return 1;
+    return 0;
+}
+
 static int ensure_prepared(db *d, const db_stmt *st, err *e)
 {
     PGresult *r;
-    for (size_t i = 0; i < d->nprepared; i++)
-        if (d->prepared[i] == st->name || strcmp(d->prepared[i], st->name) == 0)
-            return 0;
+    if (is_prepared(d, st->name))
+        return 0;
     if (vec_reserve(d->prepared, d->capprepared, d->nprepared + 1) < 0)
         return err_set(e, ERR_ENV, "PostgreSQL: out of memory");
+    d->round_trips++;
     r = PQprepare(d->conn, st->name, st->sql, st->nparams, NULL);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
         char what[160];
@@ -143,22 +178,168 @@ static int ensure_prepared(db *d, const db_stmt *st, err *e)
     return 0;
 }
 
-PGresult *db_query(db *d, const db_stmt *st, const char *const *params, err *e)
+/* A lost connection is made again — unless statements of a transaction begun on it are
+ * queued: they must not run on another connection outside it. */
+static int reconnect(db *d, err *e)
+{
+    if (d->nqueue && !d->queue[0].cmd) {
+        drop_queue(d);
+        d->transient = 1;
+        return err_set(e, ERR_ENV, "PostgreSQL: the connection was lost with statements queued");
+    }
+    return connect_now(d, e);
+}
+
+/* What one round trip of a pipeline carries: a statement prepared on the way (prepare), or a
+ * statement run, named for errors. */
+typedef struct piece {
+    const char *what;
+    const db_stmt *prepare;
+} piece;
+
+static int send_one(db *d, const db_stmt *st, const char *cmd, const char *const *params, piece *pc,
+                    size_t *np)
+{
+    if (cmd) {
+        pc[(*np)++] = (piece){cmd, NULL};
+        return PQsendQueryParams(d->conn, cmd, 0, NULL, NULL, NULL, NULL, 0);
+    }
+    if (!is_prepared(d, st->name)) {
+        int sent = 0;
+        for (size_t i = 0; i < *np && !sent; i++)
+            sent = pc[i].prepare && strcmp(pc[i].prepare->name, st->name) == 0;
+        if (!sent) {
+            pc[(*np)++] = (piece){st->name, st};
+            if (!PQsendPrepare(d->conn, st->name, st->sql, st->nparams, NULL))
+                return 0;
+        }
+    }
+    pc[(*np)++] = (piece){st->name, NULL};
+    return PQsendQueryPrepared(d->conn, st->name, st->nparams, params, NULL, NULL, 0);
+}
+
+/* The answers of a pipeline's np pieces, then its sync. The last piece's result goes to *out
+ * when asked for; the first failure sets e (PostgreSQL skips the pieces after it). 1 when the
+ * connection can be used again, 0 when it cannot (lost, or answers out of step). */
+static int read_pieces(db *d, const piece *pc, size_t np, PGresult **out, int *failed, err *e)
+{
+    PGresult *r;
+    for (size_t j = 0; j < np; j++) {
+        ExecStatusType s;
+        if (!(r = PQgetResult(d->conn)))
+            return 0;
+        s = PQresultStatus(r);
+        if ((s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) && pc[j].prepare)
+            d->prepared[d->nprepared++] = pc[j].prepare->name; /* room reserved by pipeline() */
+        else if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) {
+            if (out && j == np - 1) {
+                *out = r;
+                r = NULL;
+            }
+        } else if (!*failed) {
+            *failed = 1;
+            if (s == PGRES_PIPELINE_ABORTED) /* not after an error: cannot be, but say so */
+                err_set(e, ERR_ENV, "PostgreSQL %s: skipped", pc[j].what);
+            else
+                result_error(d, r, pc[j].what, e);
+        }
+        PQclear(r);
+        if ((r = PQgetResult(d->conn))) { /* each piece's answers end with a NULL */
+            PQclear(r);
+            return 0;
+        }
+    }
+    r = PQgetResult(d->conn);
+    if (!r || PQresultStatus(r) != PGRES_PIPELINE_SYNC) {
+        PQclear(r);
+        return 0;
+    }
+    PQclear(r);
+    return PQexitPipelineMode(d->conn) == 1;
+}
+
+/* The queued statements, then st or cmd (neither: the queue alone), in one round trip. */
+static int pipeline(db *d, const db_stmt *st, const char *cmd, const char *const *params,
+                    PGresult **out, err *e)
+{
+    size_t np = 0, cap = 2 * (d->nqueue + 1);
+    piece *pc = malloc(cap * sizeof *pc);
+    int ok, failed = 0;
+    if (!pc || vec_reserve(d->prepared, d->capprepared, d->nprepared + cap) < 0) {
+        free(pc);
+        drop_queue(d);
+        return err_set(e, ERR_ENV, "PostgreSQL: out of memory");
+    }
+    ok = PQenterPipelineMode(d->conn);
+    for (size_t i = 0; ok && i < d->nqueue; i++)
+        ok = send_one(d, d->queue[i].st, d->queue[i].cmd, (const char *const *)d->queue[i].params,
+                      pc, &np);
+    if (ok && (st || cmd))
+        ok = send_one(d, st, cmd, params, pc, &np);
+    ok = ok && PQpipelineSync(d->conn);
+    drop_queue(d);
+    d->round_trips++;
+    if (!ok || !read_pieces(d, pc, np, out, &failed, e)) {
+        /* Lost half-way: this connection's state is unknown; the next call connects anew. */
+        if (!failed)
+            result_error(d, NULL, np ? pc[np - 1].what : "pipeline", e);
+        d->transient = 1;
+        PQfinish(d->conn);
+        d->conn = NULL;
+        failed = 1;
+    }
+    free(pc);
+    if (failed && out) {
+        PQclear(*out);
+        *out = NULL;
+    }
+    return failed ? -1 : 0;
+}
+
+/* One call that waits for its answer: st (prepared on first use) or the command cmd, after
+ * whatever is queued. *out gets the result when out is given. */
+static int round_trip(db *d, const db_stmt *st, const char *cmd, const char *const *params,
+                      PGresult **out, err *e)
 {
     PGresult *r;
     ExecStatusType s;
-    if (PQstatus(d->conn) != CONNECTION_OK && connect_now(d, e) < 0)
-        return NULL;
-    if (ensure_prepared(d, st, e) < 0)
-        return NULL;
-    r = PQexecPrepared(d->conn, st->name, st->nparams, params, NULL, NULL, 0);
+    if (out)
+        *out = NULL;
+    if (!st && !cmd && !d->nqueue)
+        return 0;
+    if (PQstatus(d->conn) != CONNECTION_OK) {
+        /* a COMMIT on a new connection would commit nothing and say so */
+        if (!d->nqueue && cmd && strcmp(cmd, "COMMIT") == 0) {
+            d->transient = 1;
+            return err_set(e, ERR_ENV, "PostgreSQL COMMIT: the connection was lost");
+        }
+        if (reconnect(d, e) < 0)
+            return -1;
+    }
+    if (d->nqueue)
+        return pipeline(d, st, cmd, params, out, e);
+    if (st && ensure_prepared(d, st, e) < 0)
+        return -1;
+    d->round_trips++;
+    r = st ? PQexecPrepared(d->conn, st->name, st->nparams, params, NULL, NULL, 0)
+           : PQexec(d->conn, cmd);
     s = PQresultStatus(r);
     if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
-        result_error(d, r, st->name, e);
+        result_error(d, r, st ? st->name : cmd, e);
         PQclear(r);
-        return NULL;
+        return -1;
     }
-    return r;
+    if (out)
+        *out = r;
+    else
+        PQclear(r);
+    return 0;
+}
+
+PGresult *db_query(db *d, const db_stmt *st, const char *const *params, err *e)
+{
+    PGresult *r;
+    return round_trip(d, st, NULL, params, &r, e) < 0 ? NULL : r;
 }
 
 int db_exec(db *d, const db_stmt *st, const char *const *params, err *e)
@@ -171,6 +352,40 @@ int db_exec(db *d, const db_stmt *st, const char *const *params, err *e)
     return 0;
 }
 
+int db_send(db *d, const db_stmt *st, const char *const *params, err *e)
+{
+    queued *q;
+    if (vec_reserve(d->queue, d->capqueue, d->nqueue + 1) < 0)
+        return err_set(e, ERR_ENV, "PostgreSQL: out of memory");
+    q = &d->queue[d->nqueue];
+    *q = (queued){st, NULL, NULL};
+    if (st->nparams && !(q->params = calloc((size_t)st->nparams, sizeof *q->params)))
+        return err_set(e, ERR_ENV, "PostgreSQL: out of memory");
+    d->nqueue++; /* counted now, so a failure below frees what was copied */
+    for (int k = 0; k < st->nparams; k++)
+        if (params[k] && !(q->params[k] = strdup(params[k]))) {
+            d->nqueue--;
+            for (int j = 0; j < k; j++)
+                free(q->params[j]);
+            free(q->params);
+            return err_set(e, ERR_ENV, "PostgreSQL: out of memory");
+        }
+    return 0;
+}
+
+int db_send_begin(db *d, err *e)
+{
+    if (vec_reserve(d->queue, d->capqueue, d->nqueue + 1) < 0)
+        return err_set(e, ERR_ENV, "PostgreSQL: out of memory");
+    d->queue[d->nqueue++] = (queued){NULL, "BEGIN", NULL};
+    return 0;
+}
+
+long db_round_trips(const db *d)
+{
+    return d->round_trips;
+}
+
 int db_error_transient(const db *d)
 {
     return d->transient;
@@ -181,23 +396,15 @@ long db_affected(const db *d)
     return d->affected;
 }
 
-static int simple(db *d, const char *sql, const char *what, err *e)
-{
-    PGresult *r = PQexec(d->conn, sql);
-    ExecStatusType s = PQresultStatus(r);
-    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK && s != PGRES_EMPTY_QUERY) {
-        result_error(d, r, what, e);
-        PQclear(r);
-        return -1;
-    }
-    PQclear(r);
-    return 0;
-}
-
 int db_script(db *d, const char *sql, err *e)
 {
-    PGresult *r = PQexec(d->conn, sql);
-    ExecStatusType s = PQresultStatus(r);
+    PGresult *r;
+    ExecStatusType s;
+    if (round_trip(d, NULL, NULL, NULL, NULL, e) < 0) /* what is queued goes first */
+        return -1;
+    d->round_trips++;
+    r = PQexec(d->conn, sql);
+    s = PQresultStatus(r);
     if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK && s != PGRES_EMPTY_QUERY) {
         const char *pos = r ? PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION) : NULL;
         char what[64] = "script";
@@ -223,31 +430,53 @@ int db_script(db *d, const char *sql, err *e)
 
 int db_ping(db *d, err *e)
 {
-    if (PQstatus(d->conn) != CONNECTION_OK && connect_now(d, e) < 0)
-        return -1;
-    if (simple(d, "SELECT 1", "ping", e) == 0)
+    if (round_trip(d, NULL, "SELECT 1", NULL, NULL, e) == 0)
         return 0;
     /* A server restart leaves a dead socket behind: one reconnect before giving up. */
-    if (connect_now(d, e) < 0)
+    if (reconnect(d, e) < 0)
         return -1;
-    return simple(d, "SELECT 1", "ping", e);
+    return round_trip(d, NULL, "SELECT 1", NULL, NULL, e);
 }
 
 int db_begin(db *d, err *e)
 {
-    if (PQstatus(d->conn) != CONNECTION_OK && connect_now(d, e) < 0)
-        return -1;
-    return simple(d, "BEGIN", "BEGIN", e);
+    return round_trip(d, NULL, "BEGIN", NULL, NULL, e);
 }
 
 int db_commit(db *d, err *e)
 {
-    return simple(d, "COMMIT", "COMMIT", e);
+    PGresult *r;
+    int rc = round_trip(d, NULL, "COMMIT", NULL, &r, e);
+    if (rc == 0 && strcmp(PQcmdStatus(r), "ROLLBACK") == 0) /* the transaction had failed */
+        rc = err_set(e, ERR_ENV, "PostgreSQL COMMIT: the transaction had failed, rolled back");
+    PQclear(r);
+    /* A round trip that failed before its COMMIT leaves the transaction open, and failed. */
+    if (rc < 0 && PQtransactionStatus(d->conn) != PQTRANS_IDLE &&
+        PQtransactionStatus(d->conn) != PQTRANS_UNKNOWN)
+        db_rollback(d);
+    return rc;
 }
 
 void db_rollback(db *d)
 {
+    drop_queue(d);
+    if (!d->conn)
+        return;
+    d->round_trips++;
     PQclear(PQexec(d->conn, "ROLLBACK"));
+}
+
+void *db_slot(const db *d)
+{
+    return d->slot;
+}
+
+void db_set_slot(db *d, void *p, void (*free_fn)(void *))
+{
+    if (d->slot_free && d->slot != p)
+        d->slot_free(d->slot);
+    d->slot = p;
+    d->slot_free = free_fn;
 }
 
 void db_copy(char *dst, size_t dstsz, const PGresult *r, int row, int col)

@@ -58,8 +58,27 @@ long db_affected(const db *d);
 int db_script(db *d, const char *sql, err *e);
 
 int db_begin(db *d, err *e);
+/* COMMIT; a transaction that had failed (PostgreSQL answers ROLLBACK) is a failure too, and a
+ * failed COMMIT leaves no transaction open. */
 int db_commit(db *d, err *e);
-void db_rollback(db *d); /* best effort, never fails the caller */
+void db_rollback(db *d); /* best effort, never fails the caller; drops what db_send queued */
+
+/* Pipelining (libpq pipeline mode): a statement whose answer nobody waits for is queued on the
+ * handle by db_send (its parameters copied) and goes to PostgreSQL with the next call that waits
+ * (db_query, db_exec, db_text, db_commit, db_begin, db_ping, db_script), all in one round trip.
+ * db_send_begin queues BEGIN the same way, so BEGIN travels with the transaction's first
+ * statement. A queued statement that fails fails that call, its message naming the queued
+ * statement (and db_error_transient judging its error); PostgreSQL then skips the rest of the
+ * round trip, and the transaction can only be rolled back. -1 only when out of memory. */
+int db_send(db *d, const db_stmt *st, const char *const *params, err *e);
+int db_send_begin(db *d, err *e);
+/* Round trips this handle made to PostgreSQL (tests and benchmarks count them). */
+long db_round_trips(const db *d);
+
+/* One pointer a module keeps on a connection (outbox.c: the rows it defers for a conversation
+ * transaction); db_close frees it with free_fn. NULL until set. */
+void *db_slot(const db *d);
+void db_set_slot(db *d, void *p, void (*free_fn)(void *));
 
 /* Copies field (row, col) of r into dst (dstsz bytes); a value longer than dst is cut at a whole
  * UTF-8 letter, never inside one, so what is copied can always be stored and sent again. */

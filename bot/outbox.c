@@ -1,4 +1,5 @@
-/* outbox.c — outbound_messages rows (see outbox.h). */
+/* outbox.c — outbound_messages rows (see outbox.h): written at once, or, in a conversation
+ * transaction (outbox_defer), kept on the db handle and written by one statement. */
 #include "outbox.h"
 
 #include <json.h>
@@ -6,6 +7,7 @@
 #include <string.h>
 
 #include "text.h"
+#include "vec.h"
 #include "wa_out.h"
 
 static const db_stmt st_insert = {
@@ -29,6 +31,114 @@ static const db_stmt st_digest_again = {
     " RETURNING 1",
     3};
 
+/* The deferred rows: the columns of st_insert, row after row, in the order written. */
+#define OUTBOX_COLS 8
+static const db_stmt st_insert_many = {
+    "outbox_insert_many",
+    "INSERT INTO outbound_messages (idempotency_key, recipient, kind, purpose, payload, case_id,"
+    " about_phone, template_hint)"
+    " SELECT v.k, v.t, v.kind, v.p, v.j::jsonb, NULLIF(v.c, '')::bigint, NULLIF(v.a, ''),"
+    " NULLIF(v.h, '')::jsonb"
+    /* arrays behind sub-selects keep the generic plan at any batch size (inbound.c); ids are
+     * taken in ord order, so one recipient's rows keep the order they were written in */
+    " FROM unnest((SELECT $1::text[]), (SELECT $2::text[]), (SELECT $3::text[]),"
+    " (SELECT $4::text[]), (SELECT $5::text[]), (SELECT $6::text[]), (SELECT $7::text[]),"
+    " (SELECT $8::text[])) WITH ORDINALITY AS v(k, t, kind, p, j, c, a, h, ord)"
+    " ORDER BY v.ord"
+    " ON CONFLICT (idempotency_key) DO NOTHING",
+    OUTBOX_COLS};
+
+typedef struct deferred {
+    int on;       /* outbox_defer was called, outbox_undefer not yet */
+    char **cells; /* n rows of OUTBOX_COLS strings (NULL = SQL NULL), owned */
+    size_t n, cap;
+} deferred;
+
+static void drop_rows(deferred *q)
+{
+    for (size_t i = 0; i < q->n * OUTBOX_COLS; i++)
+        free(q->cells[i]);
+    q->n = 0;
+}
+
+static void deferred_free(void *p)
+{
+    deferred *q = p;
+    if (!q)
+        return;
+    drop_rows(q);
+    free(q->cells);
+    free(q);
+}
+
+void outbox_defer(db *d)
+{
+    deferred *q = db_slot(d);
+    if (!q && (q = calloc(1, sizeof *q)))
+        db_set_slot(d, q, deferred_free);
+    if (q) { /* out of memory: rows are written at once, as outside a transaction */
+        drop_rows(q);
+        q->on = 1;
+    }
+}
+
+void outbox_undefer(db *d)
+{
+    deferred *q = db_slot(d);
+    if (q) {
+        drop_rows(q);
+        q->on = 0;
+    }
+}
+
+/* Appends one row (copies of the values; json taken over) when d defers: 1 kept, 0 not
+ * deferring, -1 out of memory. */
+static int keep_row(db *d, const char *const *vals, char *json, err *e)
+{
+    deferred *q = db_slot(d);
+    char **row;
+    if (!q || !q->on)
+        return 0;
+    if (vec_reserve(q->cells, q->cap, (q->n + 1) * OUTBOX_COLS) < 0) {
+        free(json);
+        return err_set(e, ERR_ENV, "out of memory");
+    }
+    row = q->cells + q->n * OUTBOX_COLS;
+    for (int c = 0; c < OUTBOX_COLS; c++)
+        row[c] = c == 4 ? json : vals[c] ? strdup(vals[c]) : NULL;
+    for (int c = 0; c < OUTBOX_COLS; c++)
+        if (vals[c] && !row[c]) {
+            for (int k = 0; k < OUTBOX_COLS; k++)
+                free(row[k]);
+            return err_set(e, ERR_ENV, "out of memory");
+        }
+    q->n++;
+    return 1;
+}
+
+int outbox_flush(db *d, err *e)
+{
+    deferred *q = db_slot(d);
+    char *arrays[OUTBOX_COLS] = {NULL};
+    int rc = 0;
+    if (!q || !q->n)
+        return 0;
+    for (int c = 0; c < OUTBOX_COLS && rc == 0; c++) {
+        const char **items = malloc(q->n * sizeof *items);
+        for (size_t i = 0; items && i < q->n; i++)
+            items[i] = q->cells[i * OUTBOX_COLS + c];
+        if (!items || !(arrays[c] = db_text_array(items, q->n)))
+            rc = err_set(e, ERR_ENV, "out of memory");
+        free(items);
+    }
+    if (rc == 0)
+        rc = db_send(d, &st_insert_many, (const char *const *)arrays, e);
+    for (int c = 0; c < OUTBOX_COLS; c++)
+        free(arrays[c]);
+    drop_rows(q);
+    return rc;
+}
+
 static int insert_hinted(db *d, const char *key, const char *to, const char *kind,
                          const char *purpose, char *json, const char *case_id, const char *about,
                          const char *hint, err *e)
@@ -47,10 +157,21 @@ static int insert_hinted(db *d, const char *key, const char *to, const char *kin
     }
     if (hint_copy)
         text_utf8_repair(hint_copy); /* the same for a template's parameters */
-    rc = db_exec(d, &st_insert,
-                 (const char *[]){key, to, kind, purpose, json, case_id ? case_id : "",
-                                  about ? about : "", hint_copy ? hint_copy : ""},
-                 e);
+    {
+        const char *vals[OUTBOX_COLS] = {key,
+                                         to,
+                                         kind,
+                                         purpose,
+                                         json,
+                                         case_id ? case_id : "",
+                                         about ? about : "",
+                                         hint_copy ? hint_copy : ""};
+        if ((rc = keep_row(d, vals, json, e)) != 0) { /* deferred: json is the row's now */
+            free(hint_copy);
+            return rc < 0 ? -1 : 0;
+        }
+        rc = db_exec(d, &st_insert, vals, e);
+    }
     free(json);
     free(hint_copy);
     return rc;
@@ -113,9 +234,12 @@ int outbox_text_about_hinted(db *d, const char *key, const char *to, const char 
 
 int outbox_digest_again(db *d, const char *key, const char *to, const char *earlier, err *e)
 {
-    PGresult *r = db_query(d, &st_digest_again, (const char *[]){key, earlier, to}, e);
+    PGresult *r;
     int found;
-    if (!r)
+    /* Written at once, so the rows deferred before it go first: they keep their order, and a
+     * key queued earlier in this transaction is seen as queued before. */
+    if (outbox_flush(d, e) < 0 ||
+        !(r = db_query(d, &st_digest_again, (const char *[]){key, earlier, to}, e)))
         return -1;
     found = PQntuples(r) > 0;
     PQclear(r);

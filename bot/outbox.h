@@ -7,6 +7,21 @@
 #include "db.h"
 #include "engine.h"
 
+/* In a conversation transaction the rows are not written one statement each: after
+ * outbox_defer(d) every writer below keeps its row on d, and outbox_flush(d) writes them all in
+ * one statement, in the order written (ids taken in that order: one recipient's rows keep their
+ * order). The statement is queued (db_send): it runs in the round trip of the next call that
+ * waits — the COMMIT, or a statement that reads. Flush before COMMIT, and before any statement
+ * that reads this transaction's outbound_messages rows; a bad row (a payload that is not JSON, a
+ * constraint) then fails that call, and so the transaction. outbox_undefer(d) drops what was not
+ * flushed and writes at once again (after the commit or the rollback). Without outbox_defer
+ * (scheduler, portal, CLI) rows are written at once. A deferred writer returns 0 when the row is
+ * kept (it is written by the flush, or not at all if its idempotency key was queued before — as at
+ * once). */
+void outbox_defer(db *d);
+int outbox_flush(db *d, err *e);
+void outbox_undefer(db *d);
+
 /* A message built by the engine (text, buttons or list). case_id may be NULL. */
 int outbox_engine(db *d, const char *key, const char *to, const engine_out *o, const char *purpose,
                   const char *case_id, err *e);

@@ -1,5 +1,6 @@
 /* test_db.c — the PostgreSQL handle against the real test server: prepared statements with
- * bound parameters, text[] literals, script errors with line numbers, reconnects. */
+ * bound parameters, text[] literals, script errors with line numbers, reconnects, and the
+ * statements queued for the next round trip (pipeline mode): counted round trips, failures. */
 #include "testutil.h"
 
 #include <stdlib.h>
@@ -114,6 +115,115 @@ static void lazy_handle_connects_on_use(void **state)
     tu_drop_db(conninfo);
 }
 
+static const db_stmt st_put = {"test_put", "INSERT INTO p (x) VALUES ($1::int)", 1};
+static const db_stmt st_count = {"test_count", "SELECT count(*), COALESCE(sum(x), 0) FROM p", 0};
+static const db_stmt st_gone = {"test_gone", "INSERT INTO no_such_table VALUES (1)", 0};
+static const db_stmt st_kill = {
+    "test_kill",
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'victim'", 0};
+
+static long sum_of(db *d, err *e)
+{
+    PGresult *r = db_query(d, &st_count, NULL, e);
+    long n;
+    assert_non_null(r);
+    n = atol(PQgetvalue(r, 0, 1));
+    PQclear(r);
+    return n;
+}
+
+static void queued_statements_travel_in_one_round_trip(void **state)
+{
+    (void)state;
+    char *conninfo = tu_create_db("db");
+    err e = {0};
+    db *d = db_open(conninfo, &e);
+    long trips;
+    PGresult *r;
+    assert_non_null(d);
+    assert_int_equal(db_script(d, "CREATE TABLE p (x int CHECK (x <> 13))", &e), 0);
+    /* BEGIN with the first statement (prepared on the way): one round trip */
+    trips = db_round_trips(d);
+    assert_int_equal(db_send_begin(d, &e), 0);
+    r = db_query(d, &st_count, NULL, &e);
+    assert_non_null(r);
+    PQclear(r);
+    assert_int_equal(db_round_trips(d) - trips, 1);
+    /* two inserts of a statement not yet prepared (prepared once) and the COMMIT: one */
+    trips = db_round_trips(d);
+    assert_int_equal(db_send(d, &st_put, (const char *[]){"1"}, &e), 0);
+    assert_int_equal(db_send(d, &st_put, (const char *[]){"2"}, &e), 0);
+    if (db_commit(d, &e) < 0)
+        fail_msg("%s", e.msg);
+    assert_int_equal(db_round_trips(d) - trips, 1);
+    assert_int_equal(sum_of(d, &e), 3);
+    /* prepared in the pipeline, used alone afterwards */
+    assert_int_equal(db_exec(d, &st_put, (const char *[]){"4"}, &e), 0);
+    assert_int_equal(db_affected(d), 1);
+    /* a queued statement's data error fails the COMMIT, named, not transient; nothing stays,
+     * and no transaction is left open */
+    assert_int_equal(db_send_begin(d, &e), 0);
+    assert_int_equal(db_send(d, &st_put, (const char *[]){"13"}, &e), 0);
+    assert_int_equal(db_send(d, &st_put, (const char *[]){"100"}, &e), 0);
+    assert_int_equal(db_commit(d, &e), -1);
+    assert_non_null(strstr(e.msg, "test_put"));
+    assert_int_equal(db_error_transient(d), 0);
+    assert_int_equal(sum_of(d, &e), 7);
+    assert_int_equal(db_begin(d, &e), 0);
+    assert_int_equal(db_commit(d, &e), 0);
+    /* a missing table is for an operator to mend: transient */
+    assert_int_equal(db_send_begin(d, &e), 0);
+    assert_int_equal(db_send(d, &st_gone, NULL, &e), 0);
+    assert_int_equal(db_commit(d, &e), -1);
+    assert_non_null(strstr(e.msg, "no_such_table"));
+    assert_int_equal(db_error_transient(d), 1);
+    /* an error in an earlier round trip: COMMIT answers ROLLBACK, a failure */
+    assert_int_equal(db_begin(d, &e), 0);
+    assert_int_equal(db_exec(d, &st_put, (const char *[]){"13"}, &e), -1);
+    assert_int_equal(db_commit(d, &e), -1);
+    assert_non_null(strstr(e.msg, "rolled back"));
+    /* db_rollback drops what was queued */
+    assert_int_equal(db_send_begin(d, &e), 0);
+    assert_int_equal(db_send(d, &st_put, (const char *[]){"1000"}, &e), 0);
+    db_rollback(d);
+    assert_int_equal(sum_of(d, &e), 7);
+    db_close(d);
+    tu_drop_db(conninfo);
+}
+
+static void a_connection_lost_under_a_pipeline(void **state)
+{
+    (void)state;
+    char *conninfo = tu_create_db("db"), victim[600];
+    err e = {0};
+    db *d, *killer;
+    PGresult *r;
+    snprintf(victim, sizeof victim, "%s application_name=victim", conninfo);
+    d = db_open(victim, &e);
+    killer = db_open(conninfo, &e);
+    assert_non_null(d);
+    assert_non_null(killer);
+    assert_int_equal(db_script(d, "CREATE TABLE p (x int CHECK (x <> 13))", &e), 0);
+    r = db_query(killer, &st_kill, NULL, &e);
+    assert_non_null(r);
+    PQclear(r);
+    /* the pipeline finds the connection gone: a transient failure, queue dropped */
+    assert_int_equal(db_send_begin(d, &e), 0);
+    assert_int_equal(db_send(d, &st_put, (const char *[]){"5"}, &e), 0);
+    assert_null(db_query(d, &st_count, NULL, &e));
+    assert_int_equal(db_error_transient(d), 1);
+    db_rollback(d);
+    /* the next transaction connects anew, its BEGIN with it */
+    assert_int_equal(db_send_begin(d, &e), 0);
+    assert_int_equal(db_send(d, &st_put, (const char *[]){"6"}, &e), 0);
+    if (db_commit(d, &e) < 0)
+        fail_msg("%s", e.msg);
+    assert_int_equal(sum_of(d, &e), 6);
+    db_close(killer);
+    db_close(d);
+    tu_drop_db(conninfo);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -121,6 +231,8 @@ int main(void)
         cmocka_unit_test(arrays_and_parameters_round_trip),
         cmocka_unit_test(script_errors_name_the_line),
         cmocka_unit_test(lazy_handle_connects_on_use),
+        cmocka_unit_test(queued_statements_travel_in_one_round_trip),
+        cmocka_unit_test(a_connection_lost_under_a_pipeline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

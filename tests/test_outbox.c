@@ -1,0 +1,179 @@
+/* test_outbox.c — outbound_messages rows against the real test server: written at once outside a
+ * conversation transaction, deferred and written by one statement inside one (outbox_defer /
+ * outbox_flush): order per recipient, idempotency keys, NULL columns, a bad row failing the
+ * flush as the data's own fault, and the digest sent again behind what was deferred before it. */
+#include "testutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "outbox.h"
+
+typedef struct fixture {
+    char *conninfo;
+    db *d;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    err e = {0};
+    f->conninfo = tu_create_db("outbox");
+    tu_migrate(f->conninfo);
+    f->d = db_open(f->conninfo, &e);
+    assert_non_null(f->d);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    db_close(f->d);
+    tu_drop_db(f->conninfo);
+    free(f);
+    return 0;
+}
+
+static long count(fixture *f, const char *sql)
+{
+    char *v = tu_scalar(f->conninfo, sql);
+    long n = atol(v);
+    free(v);
+    return n;
+}
+
+static void at_once_without_defer(void **state)
+{
+    fixture *f = *state;
+    err e = {0};
+    assert_int_equal(outbox_text(f->d, "k1", "911", "hello", "test", NULL, &e), 0);
+    assert_int_equal(
+        count(f, "SELECT count(*) FROM outbound_messages WHERE idempotency_key = 'k1'"), 1);
+    /* outbox_flush with nothing deferred is nothing */
+    assert_int_equal(outbox_flush(f->d, &e), 0);
+}
+
+static void deferred_rows_in_one_statement_in_order(void **state)
+{
+    fixture *f = *state;
+    err e = {0};
+    char key[32], text[32];
+    assert_int_equal(db_begin(f->d, &e), 0);
+    outbox_defer(f->d);
+    for (int i = 0; i < 40; i++) { /* past a batch of 32, three recipients interleaved */
+        snprintf(key, sizeof key, "d%02d", i);
+        snprintf(text, sizeof text, "line %02d \"q\" \\ हिंदी", i);
+        assert_int_equal(outbox_text(f->d, key, i % 3 ? "912" : "913", text, "test", NULL, &e), 0);
+    }
+    /* a key written twice: the first row stays, as when each was written at once */
+    assert_int_equal(outbox_text(f->d, "d05", "912", "again", "test", NULL, &e), 0);
+    assert_int_equal(outbox_text_about_hinted(f->d, "d40", "913", "x", "test", "914",
+                                              "{\"params\": [\"a\"]}", &e),
+                     0);
+    assert_int_equal(outbox_read(f->d, "d41", "913", "wamid.1", &e), 0);
+    /* nothing written before the flush */
+    assert_int_equal(
+        count(f, "SELECT count(*) FROM outbound_messages WHERE idempotency_key LIKE 'd%'"), 0);
+    if (outbox_flush(f->d, &e) < 0)
+        fail_msg("%s", e.msg);
+    assert_int_equal(db_commit(f->d, &e), 0);
+    outbox_undefer(f->d);
+    assert_int_equal(
+        count(f, "SELECT count(*) FROM outbound_messages WHERE idempotency_key LIKE 'd%'"), 42);
+    /* ids follow the order written, for every recipient */
+    assert_int_equal(
+        count(f, "SELECT count(*) FROM (SELECT idempotency_key, row_number() OVER"
+                 " (ORDER BY id) r FROM outbound_messages WHERE idempotency_key ~ "
+                 "'^d[0-9]{2}$') x WHERE idempotency_key <> 'd' || lpad((r - 1)::text, 2, '0')"),
+        0);
+    assert_int_equal(count(f, "SELECT count(*) FROM outbound_messages WHERE idempotency_key = 'd05'"
+                              " AND payload->'text'->>'body' LIKE 'line 05 \"q\" \\\\ हिंदी'"),
+                     1);
+    assert_int_equal(count(f, "SELECT count(*) FROM outbound_messages WHERE idempotency_key = 'd40'"
+                              " AND about_phone = '914' AND template_hint->'params'->>0 = 'a'"
+                              " AND case_id IS NULL"),
+                     1);
+    assert_int_equal(count(f, "SELECT count(*) FROM outbound_messages WHERE idempotency_key = 'd01'"
+                              " AND about_phone IS NULL AND template_hint IS NULL"),
+                     1);
+    assert_int_equal(count(f, "SELECT count(*) FROM outbound_messages WHERE kind = 'read'"
+                              " AND idempotency_key = 'd41'"),
+                     1);
+    /* after outbox_undefer, at once again */
+    assert_int_equal(outbox_text(f->d, "d42", "912", "now", "test", NULL, &e), 0);
+    assert_int_equal(
+        count(f, "SELECT count(*) FROM outbound_messages WHERE idempotency_key = 'd42'"), 1);
+}
+
+static void a_bad_row_fails_the_flush_as_the_datas_fault(void **state)
+{
+    fixture *f = *state;
+    err e = {0};
+    tu_sql(f->conninfo, "ALTER TABLE outbound_messages ADD CONSTRAINT test_no_bad"
+                        " CHECK (recipient <> '999')");
+    assert_int_equal(db_begin(f->d, &e), 0);
+    outbox_defer(f->d);
+    assert_int_equal(outbox_text(f->d, "b1", "912", "fine", "test", NULL, &e), 0);
+    assert_int_equal(outbox_text(f->d, "b2", "999", "refused", "test", NULL, &e), 0);
+    /* queued: the COMMIT's round trip carries it, and fails with it */
+    assert_int_equal(outbox_flush(f->d, &e), 0);
+    assert_int_equal(db_commit(f->d, &e), -1);
+    assert_non_null(strstr(e.msg, "outbox_insert_many"));
+    assert_non_null(strstr(e.msg, "test_no_bad"));
+    assert_int_equal(db_error_transient(f->d), 0);
+    outbox_undefer(f->d);
+    assert_int_equal(
+        count(f, "SELECT count(*) FROM outbound_messages WHERE idempotency_key LIKE 'b%'"), 0);
+    /* what a rolled-back transaction deferred and never flushed is gone with it */
+    assert_int_equal(db_begin(f->d, &e), 0);
+    outbox_defer(f->d);
+    assert_int_equal(outbox_text(f->d, "b3", "912", "dropped", "test", NULL, &e), 0);
+    db_rollback(f->d);
+    outbox_defer(f->d);
+    assert_int_equal(outbox_flush(f->d, &e), 0);
+    outbox_undefer(f->d);
+    assert_int_equal(
+        count(f, "SELECT count(*) FROM outbound_messages WHERE idempotency_key = 'b3'"), 0);
+}
+
+static void digest_again_goes_behind_the_deferred_rows(void **state)
+{
+    fixture *f = *state;
+    err e = {0};
+    tu_sql(f->conninfo,
+           "INSERT INTO districts (code, name, languages, digest_phones) VALUES"
+           " ('TST', '{\"en\": \"Test\"}', '{en}', '{915}');"
+           "INSERT INTO outbound_messages (idempotency_key, recipient, kind, purpose, payload)"
+           " VALUES ('digest:1', '915', 'text', 'digest', '{\"x\": 1}')");
+    assert_int_equal(db_begin(f->d, &e), 0);
+    outbox_defer(f->d);
+    assert_int_equal(outbox_text(f->d, "g1", "915", "before", "test", NULL, &e), 0);
+    assert_int_equal(outbox_digest_again(f->d, "g2", "915", "digest:1", &e), 1);
+    /* the same key again in the transaction: queued before */
+    assert_int_equal(outbox_digest_again(f->d, "g2", "915", "digest:1", &e), 0);
+    assert_int_equal(outbox_text(f->d, "g3", "915", "after", "test", NULL, &e), 0);
+    if (outbox_flush(f->d, &e) < 0)
+        fail_msg("%s", e.msg);
+    assert_int_equal(db_commit(f->d, &e), 0);
+    outbox_undefer(f->d);
+    assert_int_equal(
+        count(f, "SELECT count(*) FROM (SELECT idempotency_key, row_number() OVER"
+                 " (ORDER BY id) r FROM outbound_messages WHERE idempotency_key LIKE 'g%')"
+                 " x WHERE idempotency_key <> 'g' || r"),
+        0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(at_once_without_defer, setup, teardown),
+        cmocka_unit_test_setup_teardown(deferred_rows_in_one_statement_in_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_bad_row_fails_the_flush_as_the_datas_fault, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(digest_again_goes_behind_the_deferred_rows, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
