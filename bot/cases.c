@@ -22,12 +22,19 @@
 /* $10: may the case be urgent (the citizen's urgent complaints today are within
  * SAMPARK_LIMIT_URGENT_DAY)? Returns the id, whether it is urgent, and whether it would have
  * been. An urgent complaint past the limit keeps the urgent deadline (the ladder takes it to
- * the nodal officers if it runs out) but not the immediate alert: urgent is false, level 0. */
+ * the nodal officers if it runs out) but not the immediate alert: urgent is false, level 0.
+ * Plans (issue 22): districts holds one row (districts_one_row), but the planner does not know
+ * it — never analysed, the table's page is guessed at 170 rows, and the insert at 28,900 — so
+ * every expression a custom plan folds to a constant (NULLIF($3, ''), the float casts of $7
+ * and $8, lower($5), $10) looked 580 cost units cheaper per call than the generic plan, far
+ * more than a re-plan is deemed to cost: PostgreSQL planned every call (~270 µs). LIMIT 1
+ * tells it one row; the generic plan is kept. OFFSET 0 keeps u a sub-select of its own, so the
+ * keyword test runs once, not once for each of the three uses of wanted. */
 static const db_stmt st_create = {
     "cases_create",
     "WITH dist AS (SELECT code, timezone, COALESCE(nodal_after_hours, 48) AS default_sla, "
     "urgent_keywords,"
-    "  urgent_sla_hours FROM districts),"
+    "  urgent_sla_hours FROM districts LIMIT 1),"
     " counter AS (SELECT code AS district_code, y.year, sampark_tracking_next(code, y.year) AS "
     "last_value"
     "  FROM dist, LATERAL (SELECT extract(year FROM now() AT TIME ZONE timezone)::int AS year) y),"
@@ -35,7 +42,7 @@ static const db_stmt st_create = {
     "  CASE WHEN u.wanted THEN dist.urgent_sla_hours"
     "  ELSE COALESCE(d.sla_hours, dist.default_sla) END AS sla"
     "  FROM departments d CROSS JOIN dist CROSS JOIN LATERAL (SELECT " CASES_SQL_WANTED(
-        "$5") " AS wanted) u WHERE d.code = $1 AND d.active),"
+        "$5") " AS wanted OFFSET 0) u WHERE d.code = $1 AND d.active),"
               " ins AS (INSERT INTO cases (tracking_no, department_code, citizen_phone, "
               "citizen_name, "
               "language, description,"
@@ -397,15 +404,22 @@ static const db_stmt st_staff = {
     " (SELECT to_char(now() AT TIME ZONE timezone + $4::int * interval '1 day', 'YYYY-MM-DD')"
     "  FROM districts)",
     4};
-static const db_stmt st_recipients = {
-    "cases_recipients",
-    "SELECT DISTINCT p FROM (SELECT phone FROM officers WHERE $1 = 'officers' AND "
-    "department_code = $2"
-    " UNION ALL SELECT unnest(CASE $1 WHEN 'nodal' THEN nodal_phones WHEN 'collector' THEN "
-    "collector_phones"
-    "  WHEN 'supervisors' THEN nodal_phones || collector_phones WHEN 'digest' THEN digest_phones"
-    "  END) FROM districts) x(p) ORDER BY p",
-    2};
+/* One statement a role (issue 22): with the role as a parameter, `$1 = 'officers'` and the CASE
+ * folded away in a custom plan, which looked cheaper than the generic plan holding both branches,
+ * so every call was planned (~80 µs, more than its execution). The district's roles take no
+ * parameter and are planned once a connection. */
+#define CASES_DISTRICT_PHONES(phones)                                                              \
+    "SELECT DISTINCT p FROM districts, unnest(" phones ") p ORDER BY p"
+static const db_stmt st_recipients[] = {
+    [CASE_OFFICERS] =
+        {"cases_recipients_officers",
+         "SELECT DISTINCT phone FROM officers WHERE department_code = $1 ORDER BY phone", 1},
+    [CASE_NODAL] = {"cases_recipients_nodal", CASES_DISTRICT_PHONES("nodal_phones"), 0},
+    [CASE_COLLECTOR] = {"cases_recipients_collector", CASES_DISTRICT_PHONES("collector_phones"), 0},
+    [CASE_SUPERVISORS] = {"cases_recipients_supervisors",
+                          CASES_DISTRICT_PHONES("nodal_phones || collector_phones"), 0},
+    [CASE_DIGEST] = {"cases_recipients_digest", CASES_DISTRICT_PHONES("digest_phones"), 0},
+};
 static const db_stmt st_progress = {"cases_progress",
                                     "UPDATE cases SET status = 'in_progress', updated_at = now() "
                                     "WHERE id = $1::bigint AND status IN ('open', 'reopened')",
@@ -615,8 +629,7 @@ int case_staff_of(db *d, const char *phone, const char *dept, const char *target
 
 PGresult *case_recipients(db *d, case_role role, const char *dept, err *e)
 {
-    static const char *const roles[] = {"officers", "nodal", "collector", "supervisors", "digest"};
-    return db_query(d, &st_recipients, (const char *[]){roles[role], dept ? dept : ""}, e);
+    return db_query(d, &st_recipients[role], (const char *[]){dept ? dept : ""}, e);
 }
 
 int case_add_event(db *d, const char *case_id, const char *kind, const char *actor,
