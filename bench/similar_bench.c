@@ -2,8 +2,9 @@
  * through libpq, next to a primary-key SELECT of one case on the same connection.
  *   sampark_bench_similar villages N        N villages as TSV (Hindi name, romanised name, the
  *                                           place key of the Hindi name, a point in the district)
- *   sampark_bench_similar run CONNINFO Q    Q queries (fresh random inputs every run), then
- *                                           EXPLAIN (ANALYZE, BUFFERS) of a key and a point query
+ *   sampark_bench_similar run CONNINFO Q    Q queries (fresh random inputs every run), how
+ *                                           many plans PostgreSQL made for them, then EXPLAIN
+ *                                           (ANALYZE, BUFFERS) of a key and a point query
  * Never writes to the database; the data comes from bench/similar_gen.sql. */
 #include <libpq-fe.h>
 #include <stdint.h>
@@ -114,10 +115,14 @@ static const db_stmt st_shape = {"bench_shape",
 static const db_stmt st_ref = {
     "bench_ref", "SELECT tracking_no, status, location_text FROM cases WHERE id = $1", 1};
 
-/* The query's text as this connection prepared it, EXPLAINed on a second connection. */
+/* The query's text as this connection prepared it, EXPLAINed on a second connection, and how
+ * often this connection planned it: custom plans on every call cost more than the query runs
+ * (issue 22), so the generic plan's count should be nearly every call. */
 static const db_stmt st_text = {
     "bench_similar_text",
-    "SELECT name, statement FROM pg_prepared_statements WHERE name LIKE 'similar\\_find%'", 0};
+    "SELECT name, statement, generic_plans, custom_plans FROM pg_prepared_statements"
+    " WHERE name LIKE 'similar\\_find%'",
+    0};
 
 static void explain(PGconn *c, const char *title, const char *stmt, const char *const p[6])
 {
@@ -268,6 +273,9 @@ static int run(const char *conninfo, long nq)
     /* The plans: the statement's own text, prepared again on a second connection. */
     if (!(r = db_query(d, &st_text, NULL, &e)) || PQntuples(r) < 1)
         return die("the prepared statements' text", r ? "not found" : e.msg);
+    for (int i = 0; i < PQntuples(r); i++)
+        printf("plans of %s over %ld calls: %s generic, %s custom\n", PQgetvalue(r, i, 0),
+               nq + 200, PQgetvalue(r, i, 2), PQgetvalue(r, i, 3));
     {
         PGconn *c = PQconnectdb(conninfo);
         PGresult *p;

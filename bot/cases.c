@@ -20,39 +20,57 @@
     "), lower(k)) > 0))"
 
 /* $10: may the case be urgent (the citizen's urgent complaints today are within
- * SAMPARK_LIMIT_URGENT_DAY)? Returns the id, whether it is urgent, and whether it would have
- * been. An urgent complaint past the limit keeps the urgent deadline (the ladder takes it to
- * the nodal officers if it runs out) but not the immediate alert: urgent is false, level 0. */
+ * SAMPARK_LIMIT_URGENT_DAY)? An urgent complaint past the limit keeps the urgent deadline (the
+ * ladder takes it to the nodal officers if it runs out) but not the immediate alert: urgent is
+ * false, level 0, and a second event, urgent_limited, tells the district which urgent
+ * complaints the daily limit filed as normal ones.
+ * Returns the id, whether it is urgent, whether it would have been, the created event's id,
+ * then what fill_info reads (info_columns, in the citizen's language $4): one statement for
+ * the case, its events and its facts (issue 22: three before).
+ * Plans (issue 22): districts holds one row (districts_one_row), but the planner does not know
+ * it — never analysed, the table's page is guessed at 170 rows, and the insert at 28,900 — so
+ * every expression a custom plan folds to a constant (NULLIF($3, ''), the float casts of $7
+ * and $8, lower($5), $10) looked 580 cost units cheaper per call than the generic plan, far
+ * more than a re-plan is deemed to cost: PostgreSQL planned every call (~270 µs). LIMIT 1
+ * tells it one row; the generic plan is kept. OFFSET 0 keeps u a sub-select of its own, so the
+ * keyword test runs once, not once for each of the three uses of wanted. The events' ids
+ * follow ORDER BY n (created first), as two inserts did; their time is the column's default. */
+#define CASES_WHEN "'DD-MM-YYYY HH24:MI'"
 static const db_stmt st_create = {
     "cases_create",
-    "WITH dist AS (SELECT code, timezone, COALESCE(nodal_after_hours, 48) AS default_sla, "
-    "urgent_keywords,"
-    "  urgent_sla_hours FROM districts),"
-    " counter AS (SELECT code AS district_code, y.year, sampark_tracking_next(code, y.year) AS "
-    "last_value"
+    "WITH dist AS (SELECT code, timezone, COALESCE(nodal_after_hours, 48) AS default_sla,"
+    "  urgent_keywords, urgent_sla_hours FROM districts LIMIT 1),"
+    " counter AS (SELECT code AS district_code, y.year, sampark_tracking_next(code, y.year)"
+    "  AS last_value"
     "  FROM dist, LATERAL (SELECT extract(year FROM now() AT TIME ZONE timezone)::int AS year) y),"
-    " dept AS (SELECT d.code, u.wanted, u.wanted AND $10::boolean AS urgent,"
+    " dept AS (SELECT d.code, d.name, u.wanted, u.wanted AND $10::boolean AS urgent,"
     "  CASE WHEN u.wanted THEN dist.urgent_sla_hours"
     "  ELSE COALESCE(d.sla_hours, dist.default_sla) END AS sla"
-    "  FROM departments d CROSS JOIN dist CROSS JOIN LATERAL (SELECT " CASES_SQL_WANTED(
-        "$5") " AS wanted) u WHERE d.code = $1 AND d.active),"
-              " ins AS (INSERT INTO cases (tracking_no, department_code, citizen_phone, "
-              "citizen_name, "
-              "language, description,"
-              "  location_text, latitude, longitude, urgent, escalation_level, source_message_id, "
-              "sla_due_at, place_key)"
-              " SELECT counter.district_code || '-' || counter.year || '-' || "
-              "lpad(counter.last_value::text, "
-              "6, '0'),"
-              "  dept.code, $2, NULLIF($3, ''), $4, $5, NULLIF($6, ''), NULLIF($7, '')::float8, "
-              "NULLIF($8, "
-              "'')::float8,"
-              "  dept.urgent, CASE WHEN dept.urgent THEN 2 ELSE 0 END, $9, now() + dept.sla * "
-              "interval '1 "
-              "hour', $11"
-              " FROM counter, dept"
-              " ON CONFLICT (source_message_id) DO NOTHING RETURNING id, urgent)"
-              " SELECT ins.id, ins.urgent, dept.wanted FROM ins, dept",
+    "  FROM departments d CROSS JOIN dist"
+    "  CROSS JOIN LATERAL (SELECT " CASES_SQL_WANTED("$5") " AS wanted OFFSET 0) u"
+    "  WHERE d.code = $1 AND d.active),"
+    " ins AS (INSERT INTO cases (tracking_no, department_code, citizen_phone, citizen_name,"
+    "  language, description, location_text, latitude, longitude, urgent, escalation_level,"
+    "  source_message_id, sla_due_at, place_key)"
+    " SELECT counter.district_code || '-' || counter.year || '-'"
+    "  || lpad(counter.last_value::text, 6, '0'),"
+    "  dept.code, $2, NULLIF($3, ''), $4, $5, NULLIF($6, ''), NULLIF($7, '')::float8,"
+    "  NULLIF($8, '')::float8, dept.urgent, CASE WHEN dept.urgent THEN 2 ELSE 0 END, $9,"
+    "  now() + dept.sla * interval '1 hour', $11"
+    " FROM counter, dept"
+    " ON CONFLICT (source_message_id) DO NOTHING"
+    " RETURNING id, urgent, tracking_no, status, department_code, sla_due_at),"
+    " ev AS (INSERT INTO case_events (case_id, kind, actor, text)"
+    " SELECT ins.id, v.kind, v.actor, v.text FROM ins, dept,"
+    "  (VALUES (1, 'created', 'citizen', $5), (2, 'urgent_limited', 'system', 'a daily limit"
+    " reached: filed with the urgent deadline but without the immediate nodal officer and"
+    " collector alert')) v(n, kind, actor, text)"
+    " WHERE v.n = 1 OR (dept.wanted AND NOT ins.urgent) ORDER BY v.n RETURNING id, kind, at)"
+    " SELECT ins.id, ins.urgent, dept.wanted, (SELECT min(id) FROM ev),"
+    " ins.tracking_no, ins.status, ins.department_code, COALESCE(dept.name->>$4, dept.name->>'hi'),"
+    " l.kind, to_char(l.at AT TIME ZONE dist.timezone, " CASES_WHEN "),"
+    " to_char(ins.sla_due_at AT TIME ZONE dist.timezone, " CASES_WHEN "), ''"
+    " FROM ins, dept, dist, LATERAL (SELECT kind, at FROM ev ORDER BY id DESC LIMIT 1) l",
     11};
 static const db_stmt st_wanted = {"cases_wanted",
                                   "SELECT " CASES_SQL_WANTED("$2") " FROM departments d, districts "
@@ -77,8 +95,8 @@ static const db_stmt st_info = {
     "SELECT c.tracking_no, c.status, c.department_code,"
     " COALESCE(d.name->>$2, d.name->>'hi'),"
     " COALESCE(e.kind, 'created'),"
-    " to_char(COALESCE(e.at, c.created_at) AT TIME ZONE t.timezone, 'DD-MM-YYYY HH24:MI'),"
-    " to_char(c.sla_due_at AT TIME ZONE t.timezone, 'DD-MM-YYYY HH24:MI'),"
+    " to_char(COALESCE(e.at, c.created_at) AT TIME ZONE t.timezone, " CASES_WHEN "),"
+    " to_char(c.sla_due_at AT TIME ZONE t.timezone, " CASES_WHEN "),"
     " COALESCE((SELECT m.tracking_no FROM cases m WHERE m.id = c.merged_into), '')"
     " FROM cases c JOIN departments d ON d.code = c.department_code CROSS JOIN districts t"
     " LEFT JOIN LATERAL (SELECT kind, at FROM case_events WHERE case_id = c.id ORDER BY at DESC, "
@@ -115,10 +133,12 @@ static const struct column info_columns[] = {
     COLUMN(tracking_no), COLUMN(status),         COLUMN(department), COLUMN(department_name),
     COLUMN(last_action), COLUMN(last_action_at), COLUMN(due),        COLUMN(merged_into)};
 
-static void copy_columns(case_info *c, const PGresult *r, const struct column *cols, size_t n)
+/* n columns from first on. */
+static void copy_columns(case_info *c, const PGresult *r, int first, const struct column *cols,
+                         size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        db_copy((char *)c + cols[i].offset, cols[i].size, r, 0, (int)i);
+        db_copy((char *)c + cols[i].offset, cols[i].size, r, 0, first + (int)i);
 }
 
 /* n boolean columns from first on, into flags. */
@@ -137,7 +157,7 @@ static int fill_info(db *d, const char *id, const char *lang, case_info *out, er
         PQclear(r);
         return 0;
     }
-    copy_columns(out, r, info_columns, sizeof info_columns / sizeof info_columns[0]);
+    copy_columns(out, r, 0, info_columns, sizeof info_columns / sizeof info_columns[0]);
     PQclear(r);
     return 1;
 }
@@ -205,7 +225,6 @@ int case_create(db *d, const char *phone, const char *name, const char *lang,
      * it ("📍 location shared on the map", in the citizen's language); the place is its name. */
     const char *village =
         where && strcmp(where, "village" ENGINE_MEDIA_SUFFIX) == 0 ? "" : var(s, "village");
-    int urgent, limited;
     PGresult *r;
     memset(out, 0, sizeof *out);
     if (*loc && sscanf(loc, "%31[^,],%31s", lat, lon) != 2)
@@ -239,30 +258,14 @@ int case_create(db *d, const char *phone, const char *name, const char *lang,
         return fill_info(d, id, lang, out, e) < 0 ? -1 : 0;
     }
     db_copy(id, sizeof id, r, 0, 0);
-    urgent = PQgetvalue(r, 0, 1)[0] == 't';
-    limited = !urgent && PQgetvalue(r, 0, 2)[0] == 't';
+    out->urgent = PQgetvalue(r, 0, 1)[0] == 't';
+    out->urgent_limited = !out->urgent && PQgetvalue(r, 0, 2)[0] == 't';
+    db_copy(event_id, sizeof event_id, r, 0, 3);
+    copy_columns(out, r, 4, info_columns, sizeof info_columns / sizeof info_columns[0]);
     PQclear(r);
-    if (!(r = db_query(d, &st_event,
-                       (const char *[]){id, "created", "citizen", var(s, "description"), ""}, e)))
-        return -1;
-    db_copy(event_id, sizeof event_id, r, 0, 0);
-    PQclear(r);
-    /* The district sees which urgent complaints the daily limit filed as normal ones. */
-    if (limited && db_exec(d, &st_event,
-                           (const char *[]){id, "urgent_limited", "system",
-                                            "a daily limit reached: filed with the urgent deadline "
-                                            "but without the immediate nodal officer and collector "
-                                            "alert",
-                                            ""},
-                           e) < 0)
-        return -1;
     for (const char *const *p = attachment_vars; *p; p++)
         if (attach(d, s, id, event_id, *p, e) < 0)
             return -1;
-    if (fill_info(d, id, lang, out, e) < 0)
-        return -1;
-    out->urgent = urgent;
-    out->urgent_limited = limited;
     return 0;
 }
 
@@ -397,15 +400,22 @@ static const db_stmt st_staff = {
     " (SELECT to_char(now() AT TIME ZONE timezone + $4::int * interval '1 day', 'YYYY-MM-DD')"
     "  FROM districts)",
     4};
-static const db_stmt st_recipients = {
-    "cases_recipients",
-    "SELECT DISTINCT p FROM (SELECT phone FROM officers WHERE $1 = 'officers' AND "
-    "department_code = $2"
-    " UNION ALL SELECT unnest(CASE $1 WHEN 'nodal' THEN nodal_phones WHEN 'collector' THEN "
-    "collector_phones"
-    "  WHEN 'supervisors' THEN nodal_phones || collector_phones WHEN 'digest' THEN digest_phones"
-    "  END) FROM districts) x(p) ORDER BY p",
-    2};
+/* One statement a role (issue 22): with the role as a parameter, `$1 = 'officers'` and the CASE
+ * folded away in a custom plan, which looked cheaper than the generic plan holding both branches,
+ * so every call was planned (~80 µs, more than its execution). The district's roles take no
+ * parameter and are planned once a connection. */
+#define CASES_DISTRICT_PHONES(phones)                                                              \
+    "SELECT DISTINCT p FROM districts, unnest(" phones ") p ORDER BY p"
+static const db_stmt st_recipients[] = {
+    [CASE_OFFICERS] =
+        {"cases_recipients_officers",
+         "SELECT DISTINCT phone FROM officers WHERE department_code = $1 ORDER BY phone", 1},
+    [CASE_NODAL] = {"cases_recipients_nodal", CASES_DISTRICT_PHONES("nodal_phones"), 0},
+    [CASE_COLLECTOR] = {"cases_recipients_collector", CASES_DISTRICT_PHONES("collector_phones"), 0},
+    [CASE_SUPERVISORS] = {"cases_recipients_supervisors",
+                          CASES_DISTRICT_PHONES("nodal_phones || collector_phones"), 0},
+    [CASE_DIGEST] = {"cases_recipients_digest", CASES_DISTRICT_PHONES("digest_phones"), 0},
+};
 static const db_stmt st_progress = {"cases_progress",
                                     "UPDATE cases SET status = 'in_progress', updated_at = now() "
                                     "WHERE id = $1::bigint AND status IN ('open', 'reopened')",
@@ -556,7 +566,7 @@ static int read_case(db *d, const db_stmt *st, const char *const *params, case_i
         return 0;
     }
     memset(c, 0, sizeof *c);
-    copy_columns(c, r, desk_columns, sizeof desk_columns / sizeof desk_columns[0]);
+    copy_columns(c, r, 0, desk_columns, sizeof desk_columns / sizeof desk_columns[0]);
     c->reopen_count = atoi(PQgetvalue(r, 0, 10));
     copy_flags(r, 11, (int *[]){&c->awaiting_docs, &c->awaiting_reason, &c->asked, &c->urgent}, 4);
     c->transfers = atoi(PQgetvalue(r, 0, 15));
@@ -615,8 +625,7 @@ int case_staff_of(db *d, const char *phone, const char *dept, const char *target
 
 PGresult *case_recipients(db *d, case_role role, const char *dept, err *e)
 {
-    static const char *const roles[] = {"officers", "nodal", "collector", "supervisors", "digest"};
-    return db_query(d, &st_recipients, (const char *[]){roles[role], dept ? dept : ""}, e);
+    return db_query(d, &st_recipients[role], (const char *[]){dept ? dept : ""}, e);
 }
 
 int case_add_event(db *d, const char *case_id, const char *kind, const char *actor,

@@ -38,9 +38,13 @@ static const db_stmt st_block = {
     " ON CONFLICT (phone) DO UPDATE SET blocked_at = COALESCE(s.blocked_at, now()),"
     "  updated_at = now()",
     1};
+/* A contact whose village is known is left out before ON CONFLICT, which would lock its row
+ * (a heap write and WAL) even when its WHERE refuses the update: each later complaint of the
+ * same citizen (issue 22). The WHERE still decides when two transactions race. */
 static const db_stmt st_learn = {
     "subscribers_learn_village",
-    "INSERT INTO subscribers AS s (phone, village, village_key) VALUES ($1, $2, $3)"
+    "INSERT INTO subscribers AS s (phone, village, village_key) SELECT $1, $2, $3"
+    " WHERE NOT EXISTS (SELECT 1 FROM subscribers k WHERE k.phone = $1 AND k.village IS NOT NULL)"
     " ON CONFLICT (phone) DO UPDATE SET village = $2, village_key = $3, updated_at = now()"
     " WHERE s.village IS NULL",
     3};
