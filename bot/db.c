@@ -26,6 +26,7 @@ struct db {
     int transient;
     void *slot; /* db_set_slot */
     void (*slot_free)(void *);
+    void (*slot_rollback)(void *);
     queued *queue; /* for the next round trip */
     size_t nqueue, capqueue;
     long round_trips;
@@ -305,6 +306,9 @@ static int round_trip(db *d, const db_stmt *st, const char *cmd, const char *con
     ExecStatusType s;
     if (out)
         *out = NULL;
+    /* An error that is no PostgreSQL answer (out of memory, a lost connection) is passing;
+     * result_error judges the rest from its SQLSTATE. */
+    d->transient = 1;
     if (!st && !cmd && !d->nqueue)
         return 0;
     if (PQstatus(d->conn) != CONNECTION_OK) {
@@ -355,6 +359,7 @@ int db_exec(db *d, const db_stmt *st, const char *const *params, err *e)
 int db_send(db *d, const db_stmt *st, const char *const *params, err *e)
 {
     queued *q;
+    d->transient = 1; /* as in round_trip */
     if (vec_reserve(d->queue, d->capqueue, d->nqueue + 1) < 0)
         return err_set(e, ERR_ENV, "PostgreSQL: out of memory");
     q = &d->queue[d->nqueue];
@@ -460,7 +465,10 @@ int db_commit(db *d, err *e)
 void db_rollback(db *d)
 {
     drop_queue(d);
-    if (!d->conn)
+    if (d->slot_rollback)
+        d->slot_rollback(d->slot);
+    /* Nothing open (db_commit rolled back already, or the connection is gone): no round trip. */
+    if (!d->conn || PQtransactionStatus(d->conn) == PQTRANS_IDLE)
         return;
     d->round_trips++;
     PQclear(PQexec(d->conn, "ROLLBACK"));
@@ -471,12 +479,13 @@ void *db_slot(const db *d)
     return d->slot;
 }
 
-void db_set_slot(db *d, void *p, void (*free_fn)(void *))
+void db_set_slot(db *d, void *p, void (*free_fn)(void *), void (*on_rollback)(void *))
 {
     if (d->slot_free && d->slot != p)
         d->slot_free(d->slot);
     d->slot = p;
     d->slot_free = free_fn;
+    d->slot_rollback = on_rollback;
 }
 
 void db_copy(char *dst, size_t dstsz, const PGresult *r, int row, int col)

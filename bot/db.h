@@ -76,9 +76,10 @@ int db_send_begin(db *d, err *e);
 long db_round_trips(const db *d);
 
 /* One pointer a module keeps on a connection (outbox.c: the rows it defers for a conversation
- * transaction); db_close frees it with free_fn. NULL until set. */
+ * transaction); db_close frees it with free_fn, and db_rollback calls on_rollback (may be NULL)
+ * so nothing a rolled-back transaction kept there outlives it. NULL until set. */
 void *db_slot(const db *d);
-void db_set_slot(db *d, void *p, void (*free_fn)(void *));
+void db_set_slot(db *d, void *p, void (*free_fn)(void *), void (*on_rollback)(void *));
 
 /* Copies field (row, col) of r into dst (dstsz bytes); a value longer than dst is cut at a whole
  * UTF-8 letter, never inside one, so what is copied can always be stored and sent again. */

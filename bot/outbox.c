@@ -71,11 +71,18 @@ static void deferred_free(void *p)
     free(q);
 }
 
+/* A rolled-back transaction's rows go with it; deferring stays on until outbox_undefer. */
+static void deferred_rollback(void *p)
+{
+    if (p)
+        drop_rows(p);
+}
+
 void outbox_defer(db *d)
 {
     deferred *q = db_slot(d);
     if (!q && (q = calloc(1, sizeof *q)))
-        db_set_slot(d, q, deferred_free);
+        db_set_slot(d, q, deferred_free, deferred_rollback);
     if (q) { /* out of memory: rows are written at once, as outside a transaction */
         drop_rows(q);
         q->on = 1;
@@ -275,7 +282,3 @@ int outbox_media_about(db *d, const char *key, const char *to, const char *type,
     return insert_hinted(d, key, to, kind, purpose, json, case_id, about, hint, e);
 }
 
-int outbox_read(db *d, const char *key, const char *to, const char *wamid, err *e)
-{
-    return insert(d, key, to, "read", "read", wa_out_read(wamid), NULL, e);
-}

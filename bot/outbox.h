@@ -57,7 +57,5 @@ int outbox_media_about(db *d, const char *key, const char *to, const char *type,
 #define OUTBOX_SQL_DELETE_UNCLAIMED(cond)                                                          \
     "DELETE FROM outbound_messages o WHERE o.state = 'queued' AND (" cond ") RETURNING o.id"
 
-/* The read receipt of an inbound message. */
-int outbox_read(db *d, const char *key, const char *to, const char *wamid, err *e);
 
 #endif

@@ -224,6 +224,101 @@ static void a_connection_lost_under_a_pipeline(void **state)
     tu_drop_db(conninfo);
 }
 
+/* The guards for a connection already known lost. A queue that does not start
+ * with its own BEGIN is refused (its transaction died with the connection), and a COMMIT with
+ * nothing queued is never sent on a new connection. */
+static void a_known_lost_connection_refuses_a_queue_without_begin(void **state)
+{
+    (void)state;
+    char *conninfo = tu_create_db("db"), victim[600];
+    err e = {0};
+    db *d, *killer;
+    PGresult *r;
+    snprintf(victim, sizeof victim, "%s application_name=victim", conninfo);
+    d = db_open(victim, &e);
+    killer = db_open(conninfo, &e);
+    assert_non_null(d);
+    assert_non_null(killer);
+    assert_int_equal(db_script(d, "CREATE TABLE p (x int CHECK (x <> 13))", &e), 0);
+    assert_int_equal(db_begin(d, &e), 0);
+    r = db_query(killer, &st_kill, NULL, &e);
+    assert_non_null(r);
+    PQclear(r);
+    assert_null(db_query(d, &st_count, NULL, &e)); /* not pipelined: the connection is now bad */
+    assert_int_equal(db_send(d, &st_put, (const char *[]){"7"}, &e), 0);
+    assert_int_equal(db_commit(d, &e), -1);
+    assert_non_null(strstr(e.msg, "lost with statements queued"));
+    assert_int_equal(db_error_transient(d), 1);
+    assert_int_equal(db_commit(d, &e), -1);
+    assert_non_null(strstr(e.msg, "COMMIT: the connection was lost"));
+    db_rollback(d);
+    assert_int_equal(sum_of(killer, &e), 0);
+    db_close(killer);
+    db_close(d);
+    tu_drop_db(conninfo);
+}
+
+/* A failed pipelined COMMIT costs two round trips when the caller rolls back as
+ * conversation.c's transact() does: the pipeline and db_commit's own ROLLBACK — the caller's
+ * db_rollback finds nothing open and sends nothing (a review found a third). */
+static void a_failed_pipelined_commit_rolls_back_once(void **state)
+{
+    (void)state;
+    char *conninfo = tu_create_db("db");
+    err e = {0};
+    db *d = db_open(conninfo, &e);
+    long trips;
+    assert_non_null(d);
+    assert_int_equal(db_script(d, "CREATE TABLE p (x int CHECK (x <> 13))", &e), 0);
+    assert_int_equal(db_exec(d, &st_put, (const char *[]){"1"}, &e), 0); /* prepared */
+    trips = db_round_trips(d);
+    assert_int_equal(db_send_begin(d, &e), 0);
+    assert_int_equal(db_send(d, &st_put, (const char *[]){"13"}, &e), 0);
+    assert_int_equal(db_commit(d, &e), -1);
+    db_rollback(d);
+    assert_int_equal(db_round_trips(d) - trips, 2);
+    db_close(d);
+    tu_drop_db(conninfo);
+}
+
+/* The connection killed between a transaction's two round trips (as between
+ * transact()'s record and its COMMIT): the COMMIT's pipeline finds the socket dead, fails as
+ * transient and commits nothing; the next transaction reconnects. */
+static void killed_between_the_two_round_trips(void **state)
+{
+    (void)state;
+    char *conninfo = tu_create_db("db"), victim[600];
+    err e = {0};
+    db *d, *killer;
+    PGresult *r;
+    snprintf(victim, sizeof victim, "%s application_name=victim", conninfo);
+    d = db_open(victim, &e);
+    killer = db_open(conninfo, &e);
+    assert_non_null(d);
+    assert_non_null(killer);
+    assert_int_equal(db_script(d, "CREATE TABLE p (x int CHECK (x <> 13))", &e), 0);
+    assert_int_equal(db_send_begin(d, &e), 0);
+    r = db_query(d, &st_count, NULL, &e);
+    assert_non_null(r);
+    PQclear(r);
+    r = db_query(killer, &st_kill, NULL, &e);
+    assert_non_null(r);
+    PQclear(r);
+    assert_int_equal(db_send(d, &st_put, (const char *[]){"5"}, &e), 0);
+    assert_int_equal(db_commit(d, &e), -1);
+    assert_int_equal(db_error_transient(d), 1);
+    db_rollback(d);
+    assert_int_equal(sum_of(killer, &e), 0);
+    assert_int_equal(db_send_begin(d, &e), 0);
+    assert_int_equal(db_send(d, &st_put, (const char *[]){"6"}, &e), 0);
+    if (db_commit(d, &e) < 0)
+        fail_msg("%s", e.msg);
+    assert_int_equal(sum_of(killer, &e), 6);
+    db_close(killer);
+    db_close(d);
+    tu_drop_db(conninfo);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -233,6 +328,9 @@ int main(void)
         cmocka_unit_test(lazy_handle_connects_on_use),
         cmocka_unit_test(queued_statements_travel_in_one_round_trip),
         cmocka_unit_test(a_connection_lost_under_a_pipeline),
+        cmocka_unit_test(a_known_lost_connection_refuses_a_queue_without_begin),
+        cmocka_unit_test(a_failed_pipelined_commit_rolls_back_once),
+        cmocka_unit_test(killed_between_the_two_round_trips),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
