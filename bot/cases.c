@@ -623,6 +623,9 @@ int case_staff_of(db *d, const char *phone, const char *dept, const char *target
     return 0;
 }
 
+_Static_assert(sizeof st_recipients / sizeof *st_recipients == CASE_DIGEST + 1,
+               "one recipients statement a case_role");
+
 PGresult *case_recipients(db *d, case_role role, const char *dept, err *e)
 {
     return db_query(d, &st_recipients[role], (const char *[]){dept ? dept : ""}, e);

@@ -1136,6 +1136,18 @@ static int store_departments(db *d, const directory *dir, directory_stats *st, c
     return 0;
 }
 
+/* Autovacuum never analyses a one-row table, and the planner's guess for districts (170 rows)
+ * made every statement joining it re-planned on each call (docs/THROUGHPUT.md, step 6; migration
+ * 0035 for a database loaded before). The directory's tables change only here. The bot's role
+ * owns them (scripts/lib.sh, README): another role's ANALYZE would only warn. Not worth failing
+ * the load for. */
+static void analyse(db *d)
+{
+    err ae = {0};
+    if (db_script(d, "ANALYZE districts, departments, officers", &ae) < 0)
+        log_warn(NULL, "directory loaded, but not analysed: %s", ae.msg);
+}
+
 int directory_store(db *d, const directory *dir, directory_stats *st, err *e)
 {
     char *langs = NULL, *nodal = NULL, *coll = NULL, *digest = NULL, *codes = NULL, *urgent = NULL;
@@ -1185,14 +1197,7 @@ int directory_store(db *d, const directory *dir, directory_stats *st, err *e)
         store_departments(d, dir, st, codes, e) < 0 || db_commit(d, e) < 0)
         goto rollback;
     rc = 0;
-    {
-        /* Autovacuum never analyses a one-row table, and the planner's guess for districts (170
-         * rows) made every statement joining it re-planned on each call (docs/THROUGHPUT.md,
-         * step 6). The directory's tables change only here. Not worth failing the load for. */
-        err ae = {0};
-        if (db_script(d, "ANALYZE districts, departments, officers", &ae) < 0)
-            log_warn(NULL, "directory loaded, but not analysed: %s", ae.msg);
-    }
+    analyse(d);
     goto out;
 rollback:
     db_rollback(d);
