@@ -191,22 +191,49 @@ static void queued_statements_travel_in_one_round_trip(void **state)
     tu_drop_db(conninfo);
 }
 
+/* A connection to be killed (d, application_name "victim") and the one that kills it, on a
+ * fresh database with table p. */
+typedef struct victim {
+    char *conninfo;
+    db *d, *killer;
+} victim;
+
+static victim victim_open(void)
+{
+    char buf[600];
+    err e = {0};
+    victim v = {tu_create_db("db"), NULL, NULL};
+    snprintf(buf, sizeof buf, "%s application_name=victim", v.conninfo);
+    v.d = db_open(buf, &e);
+    v.killer = db_open(v.conninfo, &e);
+    assert_non_null(v.d);
+    assert_non_null(v.killer);
+    assert_int_equal(db_script(v.d, "CREATE TABLE p (x int CHECK (x <> 13))", &e), 0);
+    return v;
+}
+
+static void victim_kill(victim *v)
+{
+    err e = {0};
+    PGresult *r = db_query(v->killer, &st_kill, NULL, &e);
+    assert_non_null(r);
+    PQclear(r);
+}
+
+static void victim_close(victim *v)
+{
+    db_close(v->killer);
+    db_close(v->d);
+    tu_drop_db(v->conninfo);
+}
+
 static void a_connection_lost_under_a_pipeline(void **state)
 {
     (void)state;
-    char *conninfo = tu_create_db("db"), victim[600];
     err e = {0};
-    db *d, *killer;
-    PGresult *r;
-    snprintf(victim, sizeof victim, "%s application_name=victim", conninfo);
-    d = db_open(victim, &e);
-    killer = db_open(conninfo, &e);
-    assert_non_null(d);
-    assert_non_null(killer);
-    assert_int_equal(db_script(d, "CREATE TABLE p (x int CHECK (x <> 13))", &e), 0);
-    r = db_query(killer, &st_kill, NULL, &e);
-    assert_non_null(r);
-    PQclear(r);
+    victim v = victim_open();
+    db *d = v.d;
+    victim_kill(&v);
     /* the pipeline finds the connection gone: a transient failure, queue dropped */
     assert_int_equal(db_send_begin(d, &e), 0);
     assert_int_equal(db_send(d, &st_put, (const char *[]){"5"}, &e), 0);
@@ -219,9 +246,7 @@ static void a_connection_lost_under_a_pipeline(void **state)
     if (db_commit(d, &e) < 0)
         fail_msg("%s", e.msg);
     assert_int_equal(sum_of(d, &e), 6);
-    db_close(killer);
-    db_close(d);
-    tu_drop_db(conninfo);
+    victim_close(&v);
 }
 
 /* The guards for a connection already known lost. A queue that does not start
@@ -230,20 +255,11 @@ static void a_connection_lost_under_a_pipeline(void **state)
 static void a_known_lost_connection_refuses_a_queue_without_begin(void **state)
 {
     (void)state;
-    char *conninfo = tu_create_db("db"), victim[600];
     err e = {0};
-    db *d, *killer;
-    PGresult *r;
-    snprintf(victim, sizeof victim, "%s application_name=victim", conninfo);
-    d = db_open(victim, &e);
-    killer = db_open(conninfo, &e);
-    assert_non_null(d);
-    assert_non_null(killer);
-    assert_int_equal(db_script(d, "CREATE TABLE p (x int CHECK (x <> 13))", &e), 0);
+    victim v = victim_open();
+    db *d = v.d, *killer = v.killer;
     assert_int_equal(db_begin(d, &e), 0);
-    r = db_query(killer, &st_kill, NULL, &e);
-    assert_non_null(r);
-    PQclear(r);
+    victim_kill(&v);
     assert_null(db_query(d, &st_count, NULL, &e)); /* not pipelined: the connection is now bad */
     assert_int_equal(db_send(d, &st_put, (const char *[]){"7"}, &e), 0);
     assert_int_equal(db_commit(d, &e), -1);
@@ -253,9 +269,7 @@ static void a_known_lost_connection_refuses_a_queue_without_begin(void **state)
     assert_non_null(strstr(e.msg, "COMMIT: the connection was lost"));
     db_rollback(d);
     assert_int_equal(sum_of(killer, &e), 0);
-    db_close(killer);
-    db_close(d);
-    tu_drop_db(conninfo);
+    victim_close(&v);
 }
 
 /* A failed pipelined COMMIT costs two round trips when the caller rolls back as
@@ -287,23 +301,15 @@ static void a_failed_pipelined_commit_rolls_back_once(void **state)
 static void killed_between_the_two_round_trips(void **state)
 {
     (void)state;
-    char *conninfo = tu_create_db("db"), victim[600];
     err e = {0};
-    db *d, *killer;
+    victim v = victim_open();
+    db *d = v.d, *killer = v.killer;
     PGresult *r;
-    snprintf(victim, sizeof victim, "%s application_name=victim", conninfo);
-    d = db_open(victim, &e);
-    killer = db_open(conninfo, &e);
-    assert_non_null(d);
-    assert_non_null(killer);
-    assert_int_equal(db_script(d, "CREATE TABLE p (x int CHECK (x <> 13))", &e), 0);
     assert_int_equal(db_send_begin(d, &e), 0);
     r = db_query(d, &st_count, NULL, &e);
     assert_non_null(r);
     PQclear(r);
-    r = db_query(killer, &st_kill, NULL, &e);
-    assert_non_null(r);
-    PQclear(r);
+    victim_kill(&v);
     assert_int_equal(db_send(d, &st_put, (const char *[]){"5"}, &e), 0);
     assert_int_equal(db_commit(d, &e), -1);
     assert_int_equal(db_error_transient(d), 1);
@@ -314,9 +320,7 @@ static void killed_between_the_two_round_trips(void **state)
     if (db_commit(d, &e) < 0)
         fail_msg("%s", e.msg);
     assert_int_equal(sum_of(killer, &e), 6);
-    db_close(killer);
-    db_close(d);
-    tu_drop_db(conninfo);
+    victim_close(&v);
 }
 
 int main(void)
