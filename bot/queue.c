@@ -1,6 +1,6 @@
 /* queue.c — Redis Streams behind the webhook and the workers (see queue.h).
- * Enqueue is one Lua script per notification (dedupe + XADD, atomic), pipelined across all
- * requests of an event-loop turn. Shard ownership is a lease key per shard renewed by its
+ * Enqueue is one Lua script call for the notifications of an event-loop turn (dedupe + XADD,
+ * each notification all or nothing), sent at the turn's flush. Shard ownership is a lease key per shard renewed by its
  * worker; a worker that stops renewing loses its shards, and whoever takes a shard over
  * claims that shard's pending entries first (XAUTOCLAIM), so nothing is lost and a sender's
  * order holds. Never builds a command as a string: argv arrays and %s/%b only. */
