@@ -1,9 +1,9 @@
 /* queue.c — Redis Streams behind the webhook and the workers (see queue.h).
  * Enqueue is one Lua script call for the notifications of an event-loop turn (dedupe + XADD,
- * each notification all or nothing), sent at the turn's flush. Shard ownership is a lease key per shard renewed by its
- * worker; a worker that stops renewing loses its shards, and whoever takes a shard over
- * claims that shard's pending entries first (XAUTOCLAIM), so nothing is lost and a sender's
- * order holds. Never builds a command as a string: argv arrays and %s/%b only. */
+ * each notification all or nothing), sent at the turn's flush. Shard ownership is a lease key
+ * per shard renewed by its worker; a worker that stops renewing loses its shards, and whoever
+ * takes a shard over claims that shard's pending entries first (XAUTOCLAIM), so nothing is lost
+ * and a sender's order holds. Never builds a command as a string: argv arrays and %s/%b only. */
 #include "queue.h"
 
 #include <stdint.h>
@@ -269,45 +269,55 @@ int queue_producer_append_ping(queue_producer *q)
     return ticket;
 }
 
+/* The next argument of a command being built. */
+static void put(const char **argv, size_t *lens, size_t *i, const char *s, size_t len)
+{
+    argv[*i] = s;
+    lens[(*i)++] = len;
+}
+
+/* Every string of a, in order. */
+static void put_all(const char **argv, size_t *lens, size_t *i, const struct args *a)
+{
+    const char *p = a->bytes;
+    for (size_t k = 0; k < a->n; p += a->lens[k++])
+        put(argv, lens, i, p, a->lens[k]);
+}
+
 /* Sends the open batch as one script call (a slot): "EVALSHA sha numkeys KEYS... ttl cap notes
  * items... entries...". On failure the connection is dropped and the slot's tickets fail. */
 static void batch_send(queue_producer *q)
 {
-    size_t argc = 3 + q->keys.n + 3 + q->nnotes + q->entries.n, i = 0;
+    size_t argc = 6 + q->keys.n + q->nnotes + q->entries.n, i = 0;
     const char **argv = malloc(argc * sizeof *argv);
     size_t *lens = malloc(argc * sizeof *lens);
     char numkeys[24], ttl[16], maxlen[16], notes[24], *counts = malloc(q->nnotes * 24 + 1), *cp;
-    const char *p;
+    if (!q->ctx)
+        goto out; /* dropped since the batch began */
     if (!argv || !lens || !counts) {
         producer_drop(q, "Redis: out of memory for the enqueue");
         goto out;
     }
-    snprintf(numkeys, sizeof numkeys, "%zu", q->keys.n);
-    snprintf(ttl, sizeof ttl, "%d", QUEUE_DEDUPE_TTL_S);
-    snprintf(maxlen, sizeof maxlen, "%d", q->cfg->queue_max);
-    snprintf(notes, sizeof notes, "%zu", q->nnotes);
-    argv[i++] = "EVALSHA", argv[i++] = q->sha, argv[i++] = numkeys;
-    for (size_t k = 0; k < 3; k++)
-        lens[k] = strlen(argv[k]);
-    p = q->keys.bytes;
-    for (size_t k = 0; k < q->keys.n; p += q->keys.lens[k++], i++)
-        argv[i] = p, lens[i] = q->keys.lens[k];
-    argv[i] = ttl, lens[i++] = strlen(ttl);
-    argv[i] = maxlen, lens[i++] = strlen(maxlen);
-    argv[i] = notes, lens[i++] = strlen(notes);
+    put(argv, lens, &i, "EVALSHA", 7);
+    put(argv, lens, &i, q->sha, strlen(q->sha));
+    put(argv, lens, &i, numkeys, (size_t)snprintf(numkeys, sizeof numkeys, "%zu", q->keys.n));
+    put_all(argv, lens, &i, &q->keys);
+    put(argv, lens, &i, ttl, (size_t)snprintf(ttl, sizeof ttl, "%d", QUEUE_DEDUPE_TTL_S));
+    put(argv, lens, &i, maxlen, (size_t)snprintf(maxlen, sizeof maxlen, "%d", q->cfg->queue_max));
+    put(argv, lens, &i, notes, (size_t)snprintf(notes, sizeof notes, "%zu", q->nnotes));
     cp = counts;
-    for (size_t k = 0; k < q->nnotes; k++, i++) {
-        lens[i] = (size_t)snprintf(cp, 24, "%zu", q->items[k]);
-        argv[i] = cp;
-        cp += lens[i];
+    for (size_t k = 0; k < q->nnotes; k++) {
+        size_t len = (size_t)snprintf(cp, 24, "%zu", q->items[k]);
+        put(argv, lens, &i, cp, len);
+        cp += len;
     }
-    p = q->entries.bytes;
-    for (size_t k = 0; k < q->entries.n; p += q->entries.lens[k++], i++)
-        argv[i] = p ? p : "", lens[i] = q->entries.lens[k];
+    put_all(argv, lens, &i, &q->entries);
     if (redisAppendCommandArgv(q->ctx, (int)argc, argv, lens) != REDIS_OK)
         producer_drop(q, "Redis: cannot buffer the enqueue");
 out:
-    q->nslots++; /* answered by a reply, or failed as lost */
+    q->nslots++; /* answered by a reply, or failed with its connection */
+    if (!q->ctx)
+        q->lost = q->nslots; /* never read another call's reply for it on a new connection */
     q->keys.len = q->keys.n = q->entries.len = q->entries.n = q->nnotes = 0;
     free(argv);
     free(lens);
@@ -359,7 +369,7 @@ int queue_producer_append(queue_producer *q, const wa_notification *n)
     keys_len = q->keys.len, keys_n = q->keys.n, entries_len = q->entries.len;
     entries_n = q->entries.n, nnotes = q->nnotes;
     if (batch_add(q, n, items) < 0 || (ticket = add_ticket(q, (int)q->nslots, (int)nnotes)) < 0) {
-        /* out of memory (or a message id longer than any real one): the batch as it was */
+        /* out of memory: the batch as it was (wa_in keeps ids to 256 bytes, which fit key) */
         q->keys.len = keys_len, q->keys.n = keys_n, q->entries.len = entries_len;
         q->entries.n = entries_n, q->nnotes = nnotes;
         return -1;
@@ -407,13 +417,8 @@ size_t queue_producer_flush(queue_producer *q, int *results, size_t max)
 {
     size_t n = q->ntickets, nslots;
     redisReply **replies, *pong = NULL;
-    if (q->nnotes) {
-        if (q->ctx)
-            batch_send(q);
-        else
-            q->lost = ++q->nslots, q->keys.len = q->keys.n = q->entries.len = q->entries.n =
-                                       q->nnotes = 0;
-    }
+    if (q->nnotes)
+        batch_send(q);
     if (q->pings && q->ctx && redisAppendCommand(q->ctx, "PING") != REDIS_OK)
         producer_drop(q, "Redis: cannot buffer PING");
     nslots = q->nslots;
