@@ -1,13 +1,13 @@
 -- wrk script: POST /webhook with pre-signed distinct requests. bench/gen_bodies.py writes one file
 -- of ready HTTP requests per thread ($REQUESTS-<thread>.http, back to back); a thread reads its
--- file in one read and cuts the next request off it as it goes. Nothing is formatted or split
--- up front: wrk starts its first thread while it prepares the next, and seconds of Lua there used
--- to be timed as load (issue 22). done() prints how many requests repeated a body because a
--- thread ran through its share ("repeated: N"): a repeat is a duplicate for the receiver, which
--- is cheaper than a new message.
+-- file a MiB at a time as it goes and cuts the next request off it. Nothing is read, formatted or
+-- split up front: wrk starts its first thread while it prepares the next, and the seconds of Lua
+-- that used to take were timed as load (issue 22, docs/INGEST.md). done() prints how many
+-- requests repeated a body because a thread ran through its share ("repeated: N"): a repeat is a
+-- duplicate for the receiver, which is cheaper than a new message.
 local threads = {}
 local mark = "POST /webhook HTTP/1.1\r\n"
-local data, at = nil, 1
+local file, buf, at = nil, "", 1
 
 function setup(thread)
   thread:set("part", #threads)
@@ -15,24 +15,30 @@ function setup(thread)
 end
 
 function init(args)
-  local f = assert(io.open(os.getenv("REQUESTS") .. "-" .. (part or 0) .. ".http", "rb"))
-  local size = f:seek("end")
-  f:seek("set")
-  data = f:read(size)
-  f:close()
+  file = assert(io.open(os.getenv("REQUESTS") .. "-" .. (part or 0) .. ".http", "rb"))
   sent, count = 0, 0
 end
 
 function request()
-  local nxt = data:find(mark, at + 1, true) or #data + 1
-  local req = data:sub(at, nxt - 1)
   sent = sent + 1
-  if nxt > #data then -- the share is used up: count it, then start over
-    count = count > 0 and count or sent
-    nxt = 1
+  while true do
+    local nxt = buf:find(mark, at + 1, true)
+    if nxt then
+      local req = buf:sub(at, nxt - 1)
+      at = nxt
+      return req
+    end
+    local chunk = file:read(1048576)
+    if chunk then
+      buf, at = buf:sub(at) .. chunk, 1
+    else -- the end of the share: what is left is its last request; then start over
+      local req = buf:sub(at)
+      count = count > 0 and count or sent
+      file:seek("set")
+      buf, at = "", 1
+      return req
+    end
   end
-  at = nxt
-  return req
 end
 
 function done(summary, latency, requests)
