@@ -28,10 +28,11 @@ typedef struct queue_producer queue_producer;
 
 queue_producer *queue_producer_new(const config *c);
 void queue_producer_free(queue_producer *q);
-/* Queues the notification's messages (deduplicated) and statuses in the pipeline. Returns a
- * ticket for queue_producer_flush, or -1 when Redis is known to be unreachable right now. */
+/* Adds the notification's messages (deduplicated) and statuses to the turn's enqueue (one
+ * script call for up to 128 notifications). Returns a ticket for queue_producer_flush, or -1
+ * when Redis is known to be unreachable right now. */
 int queue_producer_append(queue_producer *q, const wa_notification *n);
-/* A PING in the same pipeline, for /healthz. */
+/* A ticket answered by the turn's one PING, for /healthz. */
 int queue_producer_append_ping(queue_producer *q);
 /* Tickets appended and not yet flushed. */
 size_t queue_producer_pending(const queue_producer *q);

@@ -12,11 +12,30 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2e_webhook as w  # noqa: E402  (reads the binary from sys.argv[1] like every suite)
 from e2e_webhook import Env, check, post, psql, recorded, text_message, wait_for  # noqa: E402
 
+import json  # noqa: E402
 import subprocess  # noqa: E402
+from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 
 
 def queue_length(env):
     return sum(int(env.redis.cli("XLEN", f"sampark:in:{s:02d}") or 0) for s in range(16))
+
+
+def shard(wa_id):
+    """queue_shard_of in bot/queue.c: FNV-1a of the sender's id, modulo 16 streams."""
+    h = 2166136261
+    for b in wa_id.encode():
+        h = ((h ^ b) * 16777619) & 0xFFFFFFFF
+    return h % 16
+
+
+def two_messages(first, second):
+    """One notification carrying two messages: (sender, wamid) each."""
+    note = json.loads(text_message(first[0], first[1], "first"))
+    value = note["entry"][0]["changes"][0]["value"]
+    value["messages"].append(dict(value["messages"][0], id=second[1], text={"body": "second"}))
+    value["messages"][1]["from"] = second[0]
+    return json.dumps(note).encode()
 
 
 def test_queue_bound():
@@ -35,6 +54,26 @@ def test_queue_bound():
               env.redis.cli("EXISTS", "sampark:seen:wamid.CAP-10") == "0")
         st, _ = post(recv.port, text_message("919811300001", "wamid.CAP-10", "one too many"))
         check("the redelivery is refused again while the stream is full", st == 503, st)
+
+        # The notifications of one event-loop turn share one script call in Redis: a full stream
+        # refuses only the notifications with a message for it, whole, and marks none of it seen.
+        other = next(p for p in (f"9198113{k:05d}" for k in range(2, 100)) if shard(p) != shard(sender))
+        burst = [(sender, f"wamid.CAP-B{k:02d}") if k % 2 == 0 else (other, f"wamid.MIX-B{k:02d}")
+                 for k in range(16)]
+        with ThreadPoolExecutor(len(burst)) as pool:
+            codes = list(pool.map(lambda m: post(recv.port, text_message(m[0], m[1], "burst"))[0], burst))
+        check("in a burst, 503 for each message to the full stream and 200 for each to another",
+              codes == [503, 200] * 8, codes)
+        st, _ = post(recv.port, two_messages((other, "wamid.MIX-TWO-1"), (sender, "wamid.CAP-TWO-2")))
+        check("a notification with one message for the full stream is refused whole", st == 503, st)
+        other_stream = f"sampark:in:{shard(other):02d}"
+        check("the other stream holds the burst's eight and nothing of the refused notification",
+              env.redis.cli("XLEN", other_stream) == "8", env.redis.cli("XLEN", other_stream))
+        check("nothing refused is marked seen",
+              all(env.redis.cli("EXISTS", f"sampark:seen:{m}") == "0"
+                  for m in ["wamid.MIX-TWO-1", "wamid.CAP-TWO-2"] + [m for p, m in burst if p == sender]))
+        check("every accepted one is", all(env.redis.cli("EXISTS", f"sampark:seen:{m}") == "1"
+                                           for p, m in burst if p == other))
         metrics = w.http_get(recv.port, "/metrics")[1]
         check("/metrics shows the bound beside the lengths", "sampark_queue_max_length 10" in metrics,
               [l for l in metrics.splitlines() if "max_length" in l])
@@ -47,6 +86,9 @@ def test_queue_bound():
               wait_for(lambda: queue_length(env) < 10 and post(recv.port, text_message(sender, "wamid.CAP-10", "again"))[0] == 200, 30))
         check("the redelivered message is processed once",
               wait_for(lambda: recorded(env, "wamid = 'wamid.CAP-10'") == 1, 30))
+        check("the burst's accepted eight are processed",
+              wait_for(lambda: recorded(env, "wamid LIKE 'wamid.MIX-B%'") == 8, 30),
+              recorded(env, "wamid LIKE 'wamid.MIX-B%'"))
     finally:
         env.close()
 
