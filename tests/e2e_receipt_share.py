@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""e2e_receipt_share.py — review reproduction (branch revrc): how the sender shares its budget
-between replies and read receipts (sender.c claim/receipt_share), seen at the fake Graph API.
-A backlog is built with no sender running (receiver + worker only), then one sender starts.
-Prints the order in which replies (R) and receipts (r) reached Graph, and checks the documented
-promise: replies first, receipts never less than about an eighth. Prints 'N passed, N failed'."""
+"""e2e_receipt_share.py — how the sender shares its budget between replies and read receipts
+(sender.c claim, sender_receipt_share), seen at the fake Graph API. A backlog is built with no
+sender running (receiver + worker only), then one sender starts; the order in which replies (R)
+and receipts (r) reach Graph is printed and checked against what README says: replies first,
+receipts about one send in eight while replies are backlogged — at SAMPARK_SEND_RATE=10 (a
+grant of 1 a tenth) as at 80 with more citizens than the sender's in-flight room. (Written by
+the review as a reproduction: at rate 10 receipts took every grant, at 80 they got ~4%.)
+Prints 'N passed, N failed'."""
 import os
 import sys
 
@@ -42,7 +45,7 @@ def backlog_then_send(tag, n, rate, prefix):
 
 
 def test_low_rate_receipts_before_replies():
-    """SAMPARK_SEND_RATE=10: a tenth's grant is 1, receipt_share's 'least' is 1: receipts take it."""
+    """SAMPARK_SEND_RATE=10: a tenth's grant is 1; receipts earn an eighth of a slot per grant."""
     seq, rows = backlog_then_send("rshare1", 20, 10, "91981240")
     print(f"     rate 10, 20 citizens, {rows} replies: {seq}", flush=True)
     first = seq[:20]
@@ -51,8 +54,8 @@ def test_low_rate_receipts_before_replies():
 
 
 def test_reply_backlog_starves_receipts():
-    """A reply backlog of more recipients than free in-flight slots: the case walk returns n rows,
-    take_receipts gets n - got = 0, every round."""
+    """A reply backlog of more recipients than free in-flight slots: the case walk leaves room
+    for the receipts' share, taken before it."""
     seq, rows = backlog_then_send("rshare2", 400, 80, "91981250")
     print(f"     rate 80, 400 citizens, {rows} replies: {seq}", flush=True)
     first = seq[:240]
