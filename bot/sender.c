@@ -1074,7 +1074,7 @@ static int claim(sender *s, int n)
     int tenth = (s->cfg->send_rate + 9) / 10, credit = s->receipt_credit, rows = 0, keep;
     int nb = BROADCAST_INFLIGHT_MAX - s->inflight_bcast, started, want, grant, share;
     c.nreceipts = take_receipts(s, n < tenth ? n : tenth, c.receipts);
-    if (clock_mono_ms() < s->redis_rest_until)
+    if (!c.nreceipts && clock_mono_ms() < s->redis_rest_until)
         return 0; /* Redis did not answer: no budget either, so no rows claimed for nothing */
     keep = sender_receipt_share(&credit, n < tenth ? n : tenth, n, c.nreceipts);
     if (n > keep &&
