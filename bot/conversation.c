@@ -887,7 +887,8 @@ static int store_sessions(conv *cv, redisContext *rc, const wa_message *const *m
              (!sent || receipts_reply(rc, e) == 0))
         return 0;
     rds_reset(cv->redis);
-    log_warn(NULL, "sessions or read receipts not saved, their messages will be retried: %s", e->msg);
+    log_warn(NULL, "sessions or read receipts not saved, their messages will be retried: %s",
+             e->msg);
     return -1;
 }
 

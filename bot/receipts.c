@@ -6,21 +6,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* KEYS: the hash, the due set. ARGV[1] '1' to put back (replaces only an older receipt, due
- * ARGV[2] ms from now) or '0' to record (replaces an older or as new one, due now — or
- * sooner, if it was waiting out a backoff); then per receipt: phone, ts, attempts, wamid. */
+/* KEYS: the hash, the due set. ARGV[1] '1' to put back (replaces only an older receipt) or '0'
+ * to record (replaces an older or as new one, due now — or sooner, if it was waiting out a
+ * backoff); then per receipt: phone, ts, attempts, wamid, and when put back the delay (ms from
+ * now). A receipt recorded without WhatsApp's timestamp (0: absent or malformed) takes Redis's
+ * clock, the moment it was recorded: else it could never replace an older one that has one,
+ * and the citizen's newest message would get no tick. */
 static const char offer_lua[] =
     "local t = redis.call('TIME')\n"
     "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
     "local back = ARGV[1] == '1'\n"
+    "local step = back and 5 or 4\n"
     "local n = 0\n"
-    "for i = 3, #ARGV, 4 do\n"
-    "  local phone, ts = ARGV[i], tonumber(ARGV[i + 1])\n"
+    "for i = 2, #ARGV, step do\n"
+    "  local phone, tss = ARGV[i], ARGV[i + 1]\n"
+    "  if tonumber(tss) <= 0 and not back then tss = t[1] end\n"
+    "  local ts = tonumber(tss)\n"
     "  local cur = redis.call('HGET', KEYS[1], phone)\n"
     "  local cts = cur and tonumber(string.match(cur, '^(%-?%d+)')) or nil\n"
     "  if not cts or ts > cts or (ts == cts and not back) then\n"
-    "    redis.call('HSET', KEYS[1], phone, ARGV[i + 1] .. ' ' .. ARGV[i + 2] .. ' ' .. ARGV[i + 3])\n"
-    "    if back then redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), phone)\n"
+    "    redis.call('HSET', KEYS[1], phone, tss .. ' ' .. ARGV[i + 2] .. ' ' .. ARGV[i + 3])\n"
+    "    if back then redis.call('ZADD', KEYS[2], now + tonumber(ARGV[i + 4]), phone)\n"
     "    else\n"
     /* ZADD LT, written out: Redis before 6.2 has no LT */
     "      local due = redis.call('ZSCORE', KEYS[2], phone)\n"
@@ -48,23 +54,22 @@ static const char take_lua[] =
     "end\n"
     "return out\n";
 
-/* Appends EVAL offer_lua for rs[0..n) in put-back mode (back) or not. */
-static int offer(redisContext *c, const receipt *rs, size_t n, int back, long delay_ms)
+/* Appends EVAL offer_lua for rs[0..n): recorded, or put back (delay_ms not NULL) each due
+ * delay_ms[i] from now. 1, or -1 out of memory. */
+static int offer(redisContext *c, const receipt *rs, const long *delay_ms, size_t n)
 {
-    size_t argc = 7 + 4 * n;
+    size_t argc = 6 + 5 * n;
     const char **argv = calloc(argc, sizeof *argv);
-    char (*nums)[2][24] = calloc(n ? n : 1, sizeof *nums), delay[24];
+    char(*nums)[3][24] = calloc(n ? n : 1, sizeof *nums);
     int rc = -1;
     if (argv && nums) {
-        snprintf(delay, sizeof delay, "%ld", delay_ms);
         argv[0] = "EVAL";
         argv[1] = offer_lua;
         argv[2] = "2";
         argv[3] = RECEIPTS_KEY;
         argv[4] = RECEIPTS_DUE;
-        argv[5] = back ? "1" : "0";
-        argv[6] = delay;
-        argc = 7;
+        argv[5] = delay_ms ? "1" : "0";
+        argc = 6;
         for (size_t i = 0; i < n; i++) {
             snprintf(nums[i][0], sizeof nums[i][0], "%lld", rs[i].ts);
             snprintf(nums[i][1], sizeof nums[i][1], "%d", rs[i].attempts);
@@ -72,6 +77,10 @@ static int offer(redisContext *c, const receipt *rs, size_t n, int back, long de
             argv[argc++] = nums[i][0];
             argv[argc++] = nums[i][1];
             argv[argc++] = rs[i].wamid;
+            if (delay_ms) {
+                snprintf(nums[i][2], sizeof nums[i][2], "%ld", delay_ms[i]);
+                argv[argc++] = nums[i][2];
+            }
         }
         rc = redisAppendCommandArgv(c, (int)argc, argv, NULL) == REDIS_OK ? 1 : -1;
     }
@@ -82,7 +91,7 @@ static int offer(redisContext *c, const receipt *rs, size_t n, int back, long de
 
 int receipts_append(redisContext *c, const receipt *rs, size_t n)
 {
-    return n ? offer(c, rs, n, 0, 0) : 0;
+    return n ? offer(c, rs, NULL, n) : 0;
 }
 
 /* One reply that must be an integer: its value, or -1 + e. */
@@ -148,11 +157,11 @@ int receipts_take(redisContext *c, int max, receipt *out, err *e)
     return got;
 }
 
-int receipts_put_back(redisContext *c, const receipt *r, long delay_ms, err *e)
+int receipts_put_back(redisContext *c, const receipt *rs, const long *delay_ms, size_t n, err *e)
 {
-    long long n;
-    if (offer(c, r, 1, 1, delay_ms) < 0)
+    if (!n)
+        return 0;
+    if (offer(c, rs, delay_ms, n) < 0)
         return err_set(e, ERR_ENV, "out of memory");
-    n = integer_reply(c, "putting a read receipt back", e);
-    return n < 0 ? -1 : n > 0;
+    return (int)integer_reply(c, "putting read receipts back", e);
 }

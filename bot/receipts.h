@@ -21,7 +21,8 @@
 typedef struct receipt {
     char phone[32];
     char wamid[272];
-    long long ts; /* WhatsApp's timestamp of the message (seconds), 0 unknown */
+    long long ts; /* WhatsApp's timestamp of the message (seconds); 0 unknown: recorded with
+                   * Redis's clock instead */
     int attempts; /* sends that failed for a passing reason */
 } receipt;
 
@@ -34,9 +35,10 @@ int receipts_reply(redisContext *c, err *e);
 /* Takes (and deletes) up to max receipts that are due, oldest first, into out. Returns how
  * many, or -1 + e. */
 int receipts_take(redisContext *c, int max, receipt *out, err *e);
-/* Puts r back after its send failed for a passing reason (r->attempts already counted), due
- * delay_ms from now — unless a receipt at least as new arrived meanwhile, which then goes
- * instead. Returns 1 put back, 0 a newer one waits, -1 + e. */
-int receipts_put_back(redisContext *c, const receipt *r, long delay_ms, err *e);
+/* Puts rs[0..n) back in one round trip, after their sends failed for a passing reason
+ * (attempts already counted) or were not started, each due delay_ms[i] from now — unless a
+ * receipt at least as new for that citizen arrived meanwhile, which then goes instead. Returns
+ * how many were put back, or -1 + e. */
+int receipts_put_back(redisContext *c, const receipt *rs, const long *delay_ms, size_t n, err *e);
 
 #endif

@@ -31,6 +31,11 @@
 #define MAX_INFLIGHT 64
 #define MAX_ATTEMPTS 30
 #define SENT_MAX     (2 * MAX_INFLIGHT)
+#define BACK_MAX     (2 * MAX_INFLIGHT) /* read receipts put back in one round trip */
+/* After a Redis call found no answer, the loop leaves Redis alone this long: each call waits
+ * out the command timeout (2 s), and calls one after another would keep curl from being driven
+ * until replies Graph already accepted time out and go twice. */
+#define REDIS_REST_MS 1000
 /* A broadcast leaves case traffic room at every moment: in-flight slots, and a twentieth of the
  * send rate (so a broadcast alone goes at 95% of SAMPARK_SEND_RATE). */
 #define BROADCAST_INFLIGHT_MAX (MAX_INFLIGHT - 8)
@@ -203,6 +208,11 @@ struct sender {
     int inflight_bcast;        /* of inflight, broadcast messages */
     char last_problem[256];
     int unclaim; /* a PostgreSQL call failed: claims may be orphaned (give_back_orphans) */
+    int64_t redis_rest_until; /* a Redis call found no answer: none until then (REDIS_REST_MS) */
+    int receipt_credit;       /* eighths of a send slot read receipts have earned (receipt_share) */
+    receipt back[BACK_MAX];   /* read receipts to go back to Redis (flush_put_backs) */
+    long back_ms[BACK_MAX];   /* and when each is due again, ms from now */
+    size_t nback;
     struct sent {
         char id[24], wamid[272], template_name[80];
     } sent[SENT_MAX];
@@ -225,6 +235,32 @@ static void trouble(sender *s, const char *msg)
         log_warn("sender", "%s (retrying)", shown);
         snprintf(s->last_problem, sizeof s->last_problem, "%s", msg);
     }
+}
+
+/* The Redis connection, or NULL + e while the loop leaves Redis alone after a call that found
+ * no answer (redis_failed). */
+static redisContext *redis_get(sender *s, err *e)
+{
+    if (clock_mono_ms() < s->redis_rest_until) {
+        err_set(e, ERR_ENV, "Redis: no answer a moment ago, not asked again yet");
+        return NULL;
+    }
+    return rds_get(s->redis, e);
+}
+
+/* A Redis call found no answer (or Redis could not be reached): the connection is dropped, and
+ * for REDIS_REST_MS nothing asks Redis again — nor claims, which need its budget. A failure of
+ * redis_get while resting changes nothing. */
+static void redis_failed(sender *s, const char *msg)
+{
+    int64_t now = clock_mono_ms();
+    if (now < s->redis_rest_until)
+        return; /* not asked: resting already */
+    rds_reset(s->redis);
+    s->redis_rest_until = now + REDIS_REST_MS;
+    if (s->budget_wait_until < s->redis_rest_until)
+        s->budget_wait_until = s->redis_rest_until;
+    trouble(s, msg);
 }
 
 sender *sender_new(const config *c, err *e)
@@ -588,23 +624,34 @@ static long backoff_ms(const sender *s, int attempts)
     return (long)(ms * (0.75 + 0.5 * ((double)rand() / RAND_MAX))); /* jitter ±25% */
 }
 
-/* A read receipt whose send failed for a passing reason goes back to Redis, due in delay_ms —
- * unless a newer one for the same citizen arrived meanwhile (it marks this message read too).
- * Redis away: the receipt is lost, a tick and not a message (said in the log). */
-static void receipt_again(sender *s, struct job *j, long delay_ms)
+/* Puts the read receipts collected since the last call back into Redis in one round trip
+ * (receipts_put_back: a newer one of the same citizen that arrived meanwhile goes instead).
+ * Redis away, or resting after a call that found no answer: they are lost — ticks, not
+ * messages — with one log line for them all. */
+static void flush_put_backs(sender *s)
 {
     err e = {0};
-    redisContext *c = rds_get(s->redis, &e);
-    j->rcpt.attempts = j->attempts;
-    if (c && receipts_put_back(c, &j->rcpt, delay_ms, &e) >= 0)
+    redisContext *c;
+    size_t n = s->nback;
+    if (!n)
+        return;
+    s->nback = 0;
+    if ((c = redis_get(s, &e)) && receipts_put_back(c, s->back, s->back_ms, n, &e) >= 0)
         return;
     if (c)
-        rds_reset(s->redis);
-    {
-        char to[32];
-        log_warn("sender", "read receipt to %s lost, not put back: %s",
-                 text_mask_phone(j->to, to, sizeof to), e.msg);
-    }
+        redis_failed(s, e.msg);
+    log_warn("sender", "%zu read receipt%s lost, not put back: %s", n, n == 1 ? "" : "s", e.msg);
+}
+
+/* A read receipt to go back to Redis, due in delay_ms: its send failed for a passing reason,
+ * or it was not started. Collected; flush_put_backs sends them at the end of the claim or reap. */
+static void put_back(sender *s, const struct job *j, long delay_ms)
+{
+    if (s->nback == BACK_MAX)
+        flush_put_backs(s);
+    s->back[s->nback] = j->rcpt;
+    s->back[s->nback].attempts = j->attempts;
+    s->back_ms[s->nback++] = delay_ms;
 }
 
 /* Up to max read receipts taken from Redis (case traffic's share of the budget, before any
@@ -617,11 +664,9 @@ static int take_receipts(sender *s, int max, struct job **out)
     int got, k = 0;
     if (max <= 0)
         return 0;
-    if (!(c = rds_get(s->redis, &e)) ||
+    if (!(c = redis_get(s, &e)) ||
         (got = receipts_take(c, max < MAX_INFLIGHT ? max : MAX_INFLIGHT, rs, &e)) < 0) {
-        if (c)
-            rds_reset(s->redis);
-        trouble(s, e.msg);
+        redis_failed(s, e.msg);
         return 0;
     }
     for (int i = 0; i < got; i++) {
@@ -643,72 +688,91 @@ static int take_receipts(sender *s, int max, struct job **out)
     return k;
 }
 
-static void finish(sender *s, struct job *j, CURLcode cc)
+/* What Graph answered one request. wamid points into resp (json_object_put it). */
+struct answer {
+    long status;
+    int code;          /* Graph's error code, 0 none */
+    const char *wamid; /* the message's id, NULL none */
+    char why[512];     /* Graph's error message, phones masked */
+    json_object *resp;
+};
+
+static void read_answer(struct job *j, struct answer *a)
 {
-    long status = 0;
-    int code = 0;
-    char codebuf[16] = "", why[512] = "";
-    const char *wamid = NULL;
-    json_object *resp = NULL, *v, *err_obj;
-    metrics_send_seconds((double)(clock_mono_us() - j->t0) / 1e6);
-    curl_easy_getinfo(j->h, CURLINFO_RESPONSE_CODE, &status);
+    json_object *v, *err_obj;
+    memset(a, 0, sizeof *a);
+    curl_easy_getinfo(j->h, CURLINFO_RESPONSE_CODE, &a->status);
     if (j->resp)
-        resp = json_tokener_parse(j->resp);
-    if (resp && json_object_object_get_ex(resp, "messages", &v) &&
+        a->resp = json_tokener_parse(j->resp);
+    if (a->resp && json_object_object_get_ex(a->resp, "messages", &v) &&
         json_object_get_type(v) == json_type_array && json_object_array_length(v) > 0 &&
         json_object_object_get_ex(json_object_array_get_idx(v, 0), "id", &v))
-        wamid = json_object_get_string(v);
-    if (resp && json_object_object_get_ex(resp, "error", &err_obj)) {
+        a->wamid = json_object_get_string(v);
+    if (a->resp && json_object_object_get_ex(a->resp, "error", &err_obj)) {
         if (json_object_object_get_ex(err_obj, "code", &v))
-            code = json_object_get_int(v);
+            a->code = json_object_get_int(v);
         if (json_object_object_get_ex(err_obj, "message", &v))
-            /* masked before it is cut to fit: logged below, and a cut number escapes masks */
-            text_mask_copy(why, sizeof why, json_object_get_string(v));
+            /* masked before it is cut to fit: logged, and a cut number escapes masks */
+            text_mask_copy(a->why, sizeof a->why, json_object_get_string(v));
     }
-    if (cc == CURLE_OK && status >= 200 && status < 300 &&
-        (wamid || strcmp(j->kind, "read") == 0)) {
+}
+
+/* A send that did not go: tried again with the backoff for a passing reason (network, 429, 5xx,
+ * Graph codes 130429 and 131056) up to MAX_ATTEMPTS, else failed for good with one log line. */
+static void not_sent(sender *s, struct job *j, CURLcode cc, const struct answer *a)
+{
+    int retry = cc != CURLE_OK || a->status == 429 || a->status >= 500 || a->code == 130429 ||
+                a->code == 131056;
+    char codebuf[16] = "", full[700];
+    if (a->code)
+        snprintf(codebuf, sizeof codebuf, "%d", a->code);
+    snprintf(full, sizeof full, "HTTP %ld%s%s: %s", a->status, a->code ? ", Graph code " : "",
+             codebuf,
+             a->why[0]        ? a->why
+             : cc != CURLE_OK ? curl_easy_strerror(cc)
+                              : "unexpected answer");
+    text_utf8_repair(full); /* Graph's message, cut to fit, may end mid-letter */
+    if (retry && j->attempts < MAX_ATTEMPTS) {
+        char delay[24];
+        long wait = backoff_ms(s, j->attempts);
+        snprintf(delay, sizeof delay, "%ld", wait);
+        if (j->is_receipt)
+            put_back(s, j, wait);
+        else
+            record(s, &st_retry, (const char *[]){j->id, delay, codebuf, full});
+        metrics_send(1);
+    } else {
+        char to[32], shown[700];
+        text_mask_copy(shown, sizeof shown, full);
+        log_error("sender", "%s %s to %s failed for good: %s",
+                  j->is_receipt ? "read receipt of" : "message",
+                  j->is_receipt ? "a message" : j->id, text_mask_phone(j->to, to, sizeof to),
+                  shown);
+        if (!j->is_receipt)
+            record(s, &st_failed, (const char *[]){j->id, codebuf, full});
+        metrics_send(2);
+    }
+}
+
+/* A request completed: delivered (recorded with the next flush_sent; a receipt has nothing to
+ * record, it left Redis when it was taken), or not_sent. */
+static void finish(sender *s, struct job *j, CURLcode cc)
+{
+    struct answer a;
+    metrics_send_seconds((double)(clock_mono_us() - j->t0) / 1e6);
+    read_answer(j, &a);
+    if (cc == CURLE_OK && a.status >= 200 && a.status < 300 &&
+        (a.wamid || strcmp(j->kind, "read") == 0)) {
         char fallback[40];
         snprintf(fallback, sizeof fallback, "read.%s", j->id);
         if (j->is_receipt)
-            metrics_send(0); /* nothing to record: the receipt left Redis when it was taken */
+            metrics_send(0);
         else
-            mark_sent(s, j, wamid ? wamid : fallback);
+            mark_sent(s, j, a.wamid ? a.wamid : fallback);
     } else {
-        int retry =
-            cc != CURLE_OK || status == 429 || status >= 500 || code == 130429 || code == 131056;
-        if (code)
-            snprintf(codebuf, sizeof codebuf, "%d", code);
-        if (!why[0])
-            snprintf(why, sizeof why, "%s",
-                     cc != CURLE_OK ? curl_easy_strerror(cc) : "unexpected answer");
-        {
-            char full[700];
-            snprintf(full, sizeof full, "HTTP %ld%s%s: %s", status, code ? ", Graph code " : "",
-                     codebuf, why);
-            text_utf8_repair(full); /* Graph's message, cut to fit, may end mid-letter */
-            if (retry && j->attempts < MAX_ATTEMPTS) {
-                char delay[24];
-                long wait = backoff_ms(s, j->attempts);
-                snprintf(delay, sizeof delay, "%ld", wait);
-                if (j->is_receipt)
-                    receipt_again(s, j, wait);
-                else
-                    record(s, &st_retry, (const char *[]){j->id, delay, codebuf, full});
-                metrics_send(1);
-            } else {
-                char to[32], shown[700];
-                text_mask_copy(shown, sizeof shown, full);
-                log_error("sender", "%s %s to %s failed for good: %s",
-                          j->is_receipt ? "read receipt of" : "message",
-                          j->is_receipt ? "a message" : j->id,
-                          text_mask_phone(j->to, to, sizeof to), shown);
-                if (!j->is_receipt)
-                    record(s, &st_failed, (const char *[]){j->id, codebuf, full});
-                metrics_send(2);
-            }
-        }
+        not_sent(s, j, cc, &a);
     }
-    json_object_put(resp);
+    json_object_put(a.resp);
 }
 
 static size_t on_body(char *data, size_t size, size_t n, void *ud)
@@ -734,12 +798,12 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
 static int budget(sender *s, int want, int broadcast)
 {
     err e = {0};
-    redisContext *c = rds_get(s->redis, &e);
+    redisContext *c = redis_get(s, &e);
     redisReply *r;
     char key[96], want_s[16], rate[16], reserve[16];
     int grant = 0;
     if (!c) {
-        trouble(s, e.msg);
+        redis_failed(s, e.msg);
         return 0;
     }
     snprintf(key, sizeof key, "sampark:rate:%s",
@@ -754,11 +818,10 @@ static int budget(sender *s, int want, int broadcast)
         if (grant < want) /* spent for this tenth: do not claim again before the next */
             *(broadcast ? &s->bcast_wait_until : &s->budget_wait_until) =
                 clock_mono_ms() + r->element[1]->integer;
+    } else if (r) {
+        trouble(s, r->type == REDIS_REPLY_ERROR ? r->str : "Redis: the rate limit's answer");
     } else {
-        trouble(s,
-                r && r->type == REDIS_REPLY_ERROR ? r->str : "Redis: no answer to the rate limit");
-        if (!r)
-            rds_reset(s->redis);
+        redis_failed(s, "Redis: no answer to the rate limit");
     }
     freeReplyObject(r);
     return grant;
@@ -811,7 +874,7 @@ static void start(sender *s, struct job *j)
         j->h = s->nidle ? s->idle[--s->nidle] : new_handle(s);
     if (!j->h) {
         if (j->is_receipt)
-            receipt_again(s, j, 1000);
+            put_back(s, j, 1000);
         else
             record(s, &st_retry, (const char *[]){j->id, "1000", "", "sender busy"});
         job_free(j);
@@ -940,9 +1003,9 @@ static void count_daily(sender *s, struct claimed *c, int started)
         if (!j->window_open && (j->template_name[0] || strcmp(j->kind, "template") == 0))
             c->counted[c->ncounted++] = j->to;
     }
-    if (c->ncounted && s->cfg->daily_limit > 0 &&
+    if (c->ncounted && s->cfg->daily_limit > 0 && clock_mono_ms() >= s->redis_rest_until &&
         broadcast_count_daily(s->cfg, s->redis, c->counted, (size_t)c->ncounted, &e) < 0)
-        trouble(s, e.msg);
+        redis_failed(s, e.msg);
 }
 
 /* Starts what the budget grants of jobs[0..n) and gives the rest back to the queue, still at
@@ -967,8 +1030,8 @@ static int start_granted(sender *s, struct job **jobs, int n, int grant)
     return grant;
 }
 
-/* Starts what is left of the grant of the read receipts jobs[0..n); the rest go back to Redis,
- * due at once. Returns how many started. */
+/* Starts the first grant read receipts of jobs[0..n); the rest go back to Redis (put_back), due
+ * at once. Returns how many started. */
 static int start_receipts(sender *s, struct job **jobs, int n, int grant)
 {
     for (int i = 0; i < n; i++) {
@@ -977,36 +1040,51 @@ static int start_receipts(sender *s, struct job **jobs, int n, int grant)
             continue;
         }
         jobs[i]->attempts--; /* not tried */
-        receipt_again(s, jobs[i], 0);
+        put_back(s, jobs[i], 0);
         job_free(jobs[i]);
     }
     return grant < n ? grant : n;
 }
 
-/* Of a grant for rows case messages and receipts read receipts, the receipts' part: what the
- * messages leave (a receipt that waits may coalesce with the citizen's next one), but at least
- * an eighth of a short grant (one of a small one), so a backlog of replies never starves them. */
-static int receipt_share(int grant, int rows, int receipts)
+int sender_receipt_share(int *credit, int grant, int rows, int receipts)
 {
-    int share = grant - rows, least = grant / 8 > 0 ? grant / 8 : grant > 0;
-    if (share < least)
-        share = least;
-    return share < receipts ? share : receipts;
+    int c = *credit + grant, share = grant - rows;
+    if (share < c / 8)
+        share = c / 8;
+    if (share > receipts)
+        share = receipts;
+    if (share > grant)
+        share = grant;
+    if (share < 0)
+        share = 0;
+    c -= 8 * share;
+    *credit = c < 0 ? 0 : c > 7 ? 7 : c; /* at most one slot's worth banked: no burst later */
+    return share;
 }
 
-/* Claims up to n due messages, case traffic first (then the read receipts waiting in Redis),
- * broadcasts with what room they leave (in-flight slots, the budget's reserve); starts what this
- * tenth's budget allows (receipt_share) and gives the rest back. Returns how many started. */
+/* One claim: the read receipts waiting in Redis first (at most a tenth's budget: more could not
+ * be granted), then case traffic's rows for the in-flight room less the receipts' share (else a
+ * reply backlog would fill the room round after round), then broadcasts with what room they
+ * leave (in-flight slots, the budget's reserve). Of this tenth's budget, replies get what the
+ * receipts' share leaves (sender_receipt_share); what is not granted goes back, rows to their
+ * queues and receipts to Redis in one round trip. Returns how many started. */
 static int claim(sender *s, int n)
 {
     struct claimed c = {0};
-    int got, nb = BROADCAST_INFLIGHT_MAX - s->inflight_bcast, started, want, grant, share;
-    if ((got = walk(s, &st_claim_case, s->case_cursor, sizeof s->case_cursor, n, &c)) < 0)
-        return 0;
-    c.nreceipts = take_receipts(s, n - got, c.receipts);
-    got += c.nreceipts;
-    if (nb > n - got)
-        nb = n - got;
+    int tenth = (s->cfg->send_rate + 9) / 10, credit = s->receipt_credit, rows = 0, keep;
+    int nb = BROADCAST_INFLIGHT_MAX - s->inflight_bcast, started, want, grant, share;
+    c.nreceipts = take_receipts(s, n < tenth ? n : tenth, c.receipts);
+    if (!c.nreceipts && clock_mono_ms() < s->redis_rest_until)
+        return 0; /* Redis did not answer: no budget either, so no rows claimed for nothing */
+    keep = sender_receipt_share(&credit, n < tenth ? n : tenth, n, c.nreceipts);
+    if (n > keep &&
+        (rows = walk(s, &st_claim_case, s->case_cursor, sizeof s->case_cursor, n - keep, &c)) < 0) {
+        if (!c.nreceipts)
+            return 0;
+        rows = nb = 0; /* PostgreSQL away: the receipts need only Redis */
+    }
+    if (nb > n - rows - c.nreceipts)
+        nb = n - rows - c.nreceipts;
     if (nb > 0 && clock_mono_ms() >= s->bcast_wait_until)
         walk(s, &st_claim, s->cursor, sizeof s->cursor, nb, &c);
     if (c.nwithdrawn) {
@@ -1015,13 +1093,14 @@ static int claim(sender *s, int n)
             record(s, &st_withdraw, (const char *[]){ids, s->name});
         free(ids);
     }
-    want = c.nready[0];
-    grant = want + c.nreceipts ? budget(s, want + c.nreceipts, 0) : 0;
-    share = receipt_share(grant, want, c.nreceipts);
-    grant -= share;
-    count_daily(s, &c, grant < want ? grant : want); /* before start: a dry run frees the job */
-    started = start_granted(s, c.ready[0], want, grant);
+    want = c.nready[0] + c.nreceipts < n ? c.nready[0] + c.nreceipts : n;
+    grant = want ? budget(s, want, 0) : 0;
+    share = sender_receipt_share(&s->receipt_credit, grant, c.nready[0], c.nreceipts);
+    grant -= share; /* never more than the rows: the share takes at least what they leave */
+    count_daily(s, &c, grant); /* before start: a dry run frees the job */
+    started = start_granted(s, c.ready[0], c.nready[0], grant);
     started += start_receipts(s, c.receipts, c.nreceipts, share);
+    flush_put_backs(s);
     want = c.nready[1];
     return started + start_granted(s, c.ready[1], want, want ? budget(s, want, 1) : 0);
 }
@@ -1049,6 +1128,7 @@ static void reap(sender *s)
         job_free(j);
     }
     flush_sent(s);
+    flush_put_backs(s);
 }
 
 int sender_run(sender *s, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload)
@@ -1079,12 +1159,16 @@ int sender_run(sender *s, volatile sig_atomic_t *stop, volatile sig_atomic_t *re
         /* Deliveries not yet recorded come first; nothing new is claimed until they are. */
         if (!drain_until && flush_sent(s) == 0 && s->unclaim)
             give_back_orphans(s);
-        if (!drain_until && flush_sent(s) == 0) {
+        if (!drain_until && flush_sent(s) == 0 && clock_mono_ms() >= s->redis_rest_until) {
             /* Broadcasts top the outbox up, below case traffic. A failure here may be the
-             * first to meet a broken connection: claims are looked over then, as after any. */
+             * first to meet a broken connection: claims are looked over then, as after any;
+             * Redis's failures (their messages name it) let Redis rest as ours do. */
             err fe = {0};
-            if (broadcast_feed(s->feeder, s->pg, s->redis, &fe) < 0)
+            if (broadcast_feed(s->feeder, s->pg, s->redis, &fe) < 0) {
                 pg_trouble(s, fe.msg);
+                if (strncmp(fe.msg, "Redis", 5) == 0)
+                    redis_failed(s, fe.msg);
+            }
         }
         if (!drain_until && flush_sent(s) == 0 && s->inflight < MAX_INFLIGHT &&
             clock_mono_ms() >= s->budget_wait_until) {

@@ -1,10 +1,10 @@
 /* sender.h — the sender role: drains the outbox (outbound_messages) and the read receipts
- * waiting in Redis (receipts.h) to the Graph API with the libcurl multi interface. Per recipient, one message at a time and in order; per
- * sender number, at most SAMPARK_SEND_RATE messages a second across all processes (a
- * Redis counter); retries with exponential backoff and jitter on network errors, 429, 5xx
- * and Graph codes 130429/131056, never on other 4xx; free-form messages to a number whose
- * 24-hour window is closed go as the directory's template. With no WA_ACCESS_TOKEN it runs
- * dry: one log line per message, recorded as sent. */
+ * waiting in Redis (receipts.h) to the Graph API with the libcurl multi interface. Per
+ * recipient, one message at a time and in order; per sender number, at most SAMPARK_SEND_RATE
+ * messages a second across all processes (a Redis counter); retries with exponential backoff
+ * and jitter on network errors, 429, 5xx and Graph codes 130429/131056, never on other 4xx;
+ * free-form messages to a number whose 24-hour window is closed go as the directory's template.
+ * With no WA_ACCESS_TOKEN it runs dry: one log line per message, recorded as sent. */
 #ifndef SAMPARK_SENDER_H
 #define SAMPARK_SENDER_H
 
@@ -25,5 +25,12 @@ int sender_run(sender *s, volatile sig_atomic_t *stop, volatile sig_atomic_t *re
 /* Template parameter text: no newlines or tabs, no run of more than one space, at most
  * 1024 characters (Graph refuses the rest). In place. Exposed for tests. */
 void sender_sanitize_param(char *s);
+
+/* Of a grant of the send budget for rows case messages and receipts read receipts, the
+ * receipts' part: what the messages leave (a receipt that waits may coalesce with the citizen's
+ * next one), but at least about one slot in eight over time, so a backlog of replies never
+ * starves them nor do they jump ahead of replies at a low send rate. *credit carries the eighths
+ * of a slot earned across grants (0..7 between calls; the sender keeps it). Exposed for tests. */
+int sender_receipt_share(int *credit, int grant, int rows, int receipts);
 
 #endif
