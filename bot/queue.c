@@ -3,7 +3,8 @@
  * notifications of an event-loop turn, a bounded number of items and bytes each, pipelined and
  * sent at the turn's flush. Shard ownership is a lease key per shard renewed by its worker; a
  * worker that stops renewing loses its shards, and whoever takes a shard over claims that
- * shard's pending entries first (XAUTOCLAIM), so nothing is lost and a sender's order holds. Never builds a command as a string: argv arrays and %s/%b only. */
+ * shard's pending entries first (XAUTOCLAIM), so nothing is lost and a sender's order holds.
+ * Never builds a command as a string: argv arrays and %s/%b only. */
 #include "queue.h"
 
 #include <limits.h>
