@@ -116,13 +116,28 @@ static int watched_calls(const config *c, redisContext *mon, long long *numkeys,
     return n;
 }
 
-/* Appends sender's message wamid; returns its ticket. */
-static int append(queue_producer *q, const char *sender, const char *wamid)
+/* Appends n and frees it; returns its ticket. */
+static int append_note(queue_producer *q, wa_notification *n)
 {
-    wa_notification *n = note(sender, wamid);
     int ticket = queue_producer_append(q, n);
     wa_in_free(n);
     return ticket;
+}
+
+/* Appends sender's message wamid; returns its ticket. */
+static int append(queue_producer *q, const char *sender, const char *wamid)
+{
+    return append_note(q, note(sender, wamid));
+}
+
+/* Connects the producer (a turn of one message) and then starts watching what Redis runs. */
+static redisContext *connect_and_watch(queue_producer *q, const config *c)
+{
+    int result;
+    assert_int_equal(append(q, "919800000000", "wamid.connect"), 0);
+    assert_int_equal(queue_producer_flush(q, &result, 1), 1);
+    assert_int_equal(result, 1);
+    return watch(c);
 }
 
 static void turn_of_300(void **state)
@@ -133,9 +148,7 @@ static void turn_of_300(void **state)
     long long numkeys[8];
     redisContext *mon;
     (void)state;
-    assert_int_equal(append(q, "919800000000", "wamid.T-connect"), 0);
-    assert_int_equal(queue_producer_flush(q, results, 320), 1); /* connected before watching */
-    mon = watch(c);
+    mon = connect_and_watch(q, c);
     for (int k = 0; k < 300; k++) {
         char sender[16], wamid[32];
         snprintf(sender, sizeof sender, "9198%08d", k % 37);
@@ -292,27 +305,17 @@ static wa_notification *long_note(const char *wamid, size_t size)
     return w;
 }
 
-/* Appends n and frees it; returns its ticket. */
-static int append_note(queue_producer *q, wa_notification *n)
-{
-    int ticket = queue_producer_append(q, n);
-    wa_in_free(n);
-    return ticket;
-}
-
 /* A call closes before a notification that would take it past 1,024 items or 256 KiB, and a
  * notification past them alone goes in a call of its own. */
 static void calls_close_at_their_bounds(void **state)
 {
     config *c = fresh_config("SAMPARK_QUEUE_MAX=10000");
     queue_producer *q = queue_producer_new(c);
-    int tickets[9], results[9], nt = 0, results0[1];
+    int tickets[9], results[9], nt = 0;
     long long numkeys[16], want[] = {2, 2200, 8, 2, 2, 2};
     redisContext *mon;
     (void)state;
-    assert_int_equal(append(q, "919800000000", "wamid.C-connect"), 0);
-    assert_int_equal(queue_producer_flush(q, results0, 1), 1);
-    mon = watch(c);
+    mon = connect_and_watch(q, c);
     tickets[nt++] = append(q, "919800000001", "wamid.C-A");
     tickets[nt++] = append_note(q, statuses_note(1, 1100)); /* past 1,024 items: alone */
     tickets[nt++] = append(q, "919800000002", "wamid.C-C");
