@@ -1,11 +1,13 @@
 /* queue.c — Redis Streams behind the webhook and the workers (see queue.h).
- * Enqueue is one Lua script call for the notifications of an event-loop turn (dedupe + XADD,
- * each notification all or nothing), sent at the turn's flush. Shard ownership is a lease key
- * per shard renewed by its worker; a worker that stops renewing loses its shards, and whoever
- * takes a shard over claims that shard's pending entries first (XAUTOCLAIM), so nothing is lost
- * and a sender's order holds. Never builds a command as a string: argv arrays and %s/%b only. */
+ * Enqueue is a Lua script call (dedupe + XADD, each notification all or nothing) for up to 128
+ * notifications of an event-loop turn, a bounded number of items and bytes each, pipelined and
+ * sent at the turn's flush. Shard ownership is a lease key per shard renewed by its worker; a
+ * worker that stops renewing loses its shards, and whoever takes a shard over claims that
+ * shard's pending entries first (XAUTOCLAIM), so nothing is lost and a sender's order holds.
+ * Never builds a command as a string: argv arrays and %s/%b only. */
 #include "queue.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,17 +23,22 @@
 #define LEASE_PREFIX "sampark:lease:in:"
 #define SEEN_PREFIX  "sampark:seen:"
 
-/* One call enqueues every notification of an event-loop turn (up to BATCH_MAX of them), each
- * one all or nothing. KEYS: a stream and a dedupe key ('' = no dedupe) per item; ARGV: ttl, the
- * most entries a stream may hold, the number of notifications, the number of items of each, then
- * one packed entry per item. The packed form ("name\0value\0...") keeps an entry to one stream
+/* One call enqueues several notifications of an event-loop turn (see BATCH_MAX), each one all or
+ * nothing. KEYS: a stream and a dedupe key ('' = no dedupe) per item; ARGV: ttl, the most
+ * entries a stream may hold, the number of notifications, the number of items of each, then one
+ * packed entry per item. The packed form ("name\0value\0...") keeps an entry to one stream
  * field: far cheaper for Redis than one field per attribute. Answers one element per
  * notification: the entries added (duplicates are not), or an error. A full stream refuses its
  * whole notification before anything of it is written, so the webhook answers 503 and Meta
  * delivers it again later (for up to 7 days). XADD MAXLEN would have bounded Redis by trimming
- * the oldest entries — messages no worker had read yet. One call a turn rather than one a
- * notification spares Redis a script call's look-up, argument tables and MULTI/EXEC in the
- * append-only file for each: 10.7 instead of 11.9 µs of Redis CPU a message (issue 22). */
+ * the oldest entries — messages no worker had read yet. One call for several notifications
+ * rather than one each spares Redis a script call's look-up, argument tables and MULTI/EXEC in
+ * the append-only file for each: 10.7 instead of 11.9 µs of Redis CPU a message (issue 22).
+ * Not all or nothing across a call: a redis.call that fails (WRONGTYPE after an operator wrote
+ * to one of our keys) aborts the script with the notifications before it already written; the
+ * whole call then answers an error and all its notifications 503, so Meta delivers those again:
+ * messages are deduplicated, but their statuses (no dedupe) are queued again. Only a
+ * misconfigured Redis gets there. */
 static const char enqueue_lua[] =
     "local ttl = ARGV[1]\n"
     "local cap = tonumber(ARGV[2])\n"
@@ -118,8 +125,18 @@ static int reply_ok(const redisReply *r)
 
 /* ==== producer =============================================================================== */
 
-/* Notifications in one script call: bounds how long one call holds Redis (about 10 µs each). */
-#define BATCH_MAX 128
+/* Bounds of one script call, which holds Redis for about 10 µs an item (a message or status),
+ * nothing else running meanwhile: a call closes at BATCH_MAX notifications, or before a
+ * notification that would take it past BATCH_ITEMS items or BATCH_BYTES bytes of entries and
+ * keys; a notification past them alone goes in a call of its own (one notification's items
+ * are all or nothing, so it cannot be split). A body within the 1 MiB limit may hold 37,000
+ * statuses: 128 of them in one call held Redis for seconds, past the read timeout (every
+ * ticket failed, although all was queued), and workers and /healthz waited behind it. */
+#define BATCH_MAX   128
+#define BATCH_ITEMS 1024
+#define BATCH_BYTES (256 * 1024)
+/* Buffers left above this after a turn that used under a quarter of them are given back. */
+#define KEEP_BYTES (256 * 1024)
 
 /* Strings back to back (they may hold NULs) and their lengths: the arguments of the open batch. */
 struct args {
@@ -127,6 +144,12 @@ struct args {
     size_t len, cap;
     size_t *lens;
     size_t n, ncap;
+    size_t peak_len, peak_n; /* the most this turn's batches held */
+};
+
+/* Where the open batch stood: restored when a notification cannot join it. */
+struct mark {
+    size_t keys_len, keys_n, entries_len, entries_n, nnotes;
 };
 
 /* A ticket's answer: element pos of slot's reply (a batch), or the PING's (slot -1). */
@@ -179,6 +202,36 @@ static void args_free(struct args *a)
     free(a->lens);
 }
 
+/* Forgets the arguments, keeping the buffers (and the most they held for args_trim). */
+static void args_clear(struct args *a)
+{
+    if (a->len > a->peak_len)
+        a->peak_len = a->len;
+    if (a->n > a->peak_n)
+        a->peak_n = a->n;
+    a->len = a->n = 0;
+}
+
+/* Frees *buf when it holds over KEEP_BYTES and the turn used under a quarter of it: one turn
+ * of large bodies must not keep its peak for the life of the receiver. */
+static void shrink(void *bufp, size_t *cap, size_t used, size_t size)
+{
+    void **buf = bufp;
+    if (*cap * size > KEEP_BYTES && used < *cap / 4) {
+        free(*buf);
+        *buf = NULL;
+        *cap = 0;
+    }
+}
+
+/* At the end of a turn (the batch is empty). */
+static void args_trim(struct args *a)
+{
+    shrink(&a->bytes, &a->cap, a->peak_len, 1);
+    shrink(&a->lens, &a->ncap, a->peak_n, sizeof *a->lens);
+    a->peak_len = a->peak_n = 0;
+}
+
 queue_producer *queue_producer_new(const config *c)
 {
     queue_producer *q = calloc(1, sizeof *q);
@@ -210,6 +263,13 @@ void queue_producer_free(queue_producer *q)
     args_free(&q->entries);
     free(q->items);
     free(q);
+}
+
+size_t queue_producer_held(const queue_producer *q)
+{
+    return q->keys.cap + q->keys.ncap * sizeof *q->keys.lens + q->entries.cap +
+           q->entries.ncap * sizeof *q->entries.lens + q->cap * sizeof *q->tickets +
+           q->capnotes * sizeof *q->items;
 }
 
 const char *queue_producer_error(const queue_producer *q)
@@ -318,7 +378,9 @@ out:
     q->nslots++; /* answered by a reply, or failed with its connection */
     if (!q->ctx)
         q->lost = q->nslots; /* never read another call's reply for it on a new connection */
-    q->keys.len = q->keys.n = q->entries.len = q->entries.n = q->nnotes = 0;
+    args_clear(&q->keys);
+    args_clear(&q->entries);
+    q->nnotes = 0;
     free(argv);
     free(lens);
     free(counts);
@@ -353,27 +415,63 @@ static int batch_add(queue_producer *q, const wa_notification *n, size_t items)
     return 0;
 }
 
+static struct mark batch_mark(const queue_producer *q)
+{
+    return (struct mark){q->keys.len, q->keys.n, q->entries.len, q->entries.n, q->nnotes};
+}
+
+/* The open batch as it was at m (what a failed or moved batch_add wrote is dropped). */
+static void batch_restore(queue_producer *q, const struct mark *m)
+{
+    q->keys.len = m->keys_len;
+    q->keys.n = m->keys_n;
+    q->entries.len = m->entries_len;
+    q->entries.n = m->entries_n;
+    q->nnotes = m->nnotes;
+}
+
+/* Sends the open batch (its tickets are answered at the flush) and gets ready for the next. */
+static int batch_close(queue_producer *q)
+{
+    batch_send(q);
+    return producer_ready(q);
+}
+
+/* Adds the notification to the open batch, or to a new one when the open one would pass a bound
+ * with it (see BATCH_MAX); *m: the batch before it. Its bytes are known once it is added: past
+ * BATCH_BYTES it is taken out again, the batch sent, and it starts the next one. */
+static int batch_join(queue_producer *q, const wa_notification *n, size_t items, struct mark *m)
+{
+    if (q->nnotes && (q->nnotes == BATCH_MAX || q->entries.n + items > BATCH_ITEMS) &&
+        batch_close(q) < 0)
+        return -1;
+    *m = batch_mark(q);
+    if (batch_add(q, n, items) < 0)
+        goto oom;
+    if (m->nnotes == 0 || q->keys.len + q->entries.len <= BATCH_BYTES)
+        return 0;
+    batch_restore(q, m);
+    if (batch_close(q) < 0)
+        return -1;
+    *m = batch_mark(q);
+    if (batch_add(q, n, items) == 0)
+        return 0;
+oom: /* out of memory (wa_in keeps ids to 256 bytes, which fit key): the batch without it */
+    batch_restore(q, m);
+    return -1;
+}
+
 int queue_producer_append(queue_producer *q, const wa_notification *n)
 {
     enum { MAXITEMS = 100000 }; /* far above what fits in the 1 MiB body limit */
     size_t items = n->nmessages + n->nstatuses;
-    size_t keys_len, keys_n, entries_len, entries_n, nnotes;
+    struct mark before;
     int ticket;
-    if (items == 0 || items > MAXITEMS || producer_ready(q) < 0)
+    if (items == 0 || items > MAXITEMS || producer_ready(q) < 0 ||
+        batch_join(q, n, items, &before) < 0)
         return -1;
-    if (q->nnotes == BATCH_MAX) {
-        batch_send(q);
-        if (producer_ready(q) < 0)
-            return -1;
-    }
-    keys_len = q->keys.len, keys_n = q->keys.n, entries_len = q->entries.len;
-    entries_n = q->entries.n, nnotes = q->nnotes;
-    if (batch_add(q, n, items) < 0 || (ticket = add_ticket(q, (int)q->nslots, (int)nnotes)) < 0) {
-        /* out of memory: the batch as it was (wa_in keeps ids to 256 bytes, which fit key) */
-        q->keys.len = keys_len, q->keys.n = keys_n, q->entries.len = entries_len;
-        q->entries.n = entries_n, q->nnotes = nnotes;
-        return -1;
-    }
+    if ((ticket = add_ticket(q, (int)q->nslots, (int)before.nnotes)) < 0)
+        batch_restore(q, &before); /* out of memory: the batch without it */
     return ticket;
 }
 
@@ -382,20 +480,35 @@ size_t queue_producer_pending(const queue_producer *q)
     return q->ntickets;
 }
 
+int queue_reply_answer(const redisReply *r, int pos, const char **why)
+{
+    *why = NULL;
+    if (r && r->type == REDIS_REPLY_ERROR) { /* the whole call: even what it wrote before */
+        *why = r->str;
+        return -1;
+    }
+    if (pos < 0)
+        return r && r->type == REDIS_REPLY_STATUS && strcmp(r->str, "PONG") == 0 ? 0 : -1;
+    if (!r || r->type != REDIS_REPLY_ARRAY || (size_t)pos >= r->elements)
+        return -1;
+    r = r->element[pos];
+    if (r->type == REDIS_REPLY_ERROR)
+        *why = r->str;
+    return r->type == REDIS_REPLY_INTEGER && r->integer >= 0 && r->integer <= INT_MAX
+               ? (int)r->integer
+               : -1;
+}
+
 /* A ticket's result from its slot's reply (NULL: lost). */
 static int ticket_result(queue_producer *q, const struct ticket *t, redisReply *const *replies,
                          const redisReply *pong)
 {
-    const redisReply *r = t->slot < 0 ? pong : replies[t->slot];
-    if (r && t->slot >= 0 && r->type == REDIS_REPLY_ARRAY)
-        r = (size_t)t->pos < r->elements ? r->element[t->pos] : NULL;
-    if (!r)
-        return -1;
-    if (r->type == REDIS_REPLY_ERROR) {
-        snprintf(q->error, sizeof q->error, "Redis: %s", r->str);
-        return -1;
-    }
-    return r->type == REDIS_REPLY_INTEGER ? (int)r->integer : 0;
+    const char *why;
+    int res =
+        queue_reply_answer(t->slot < 0 ? pong : replies[t->slot], t->slot < 0 ? -1 : t->pos, &why);
+    if (why)
+        snprintf(q->error, sizeof q->error, "Redis: %s", why);
+    return res;
 }
 
 /* The next reply on the connection, or NULL after dropping it. */
@@ -422,7 +535,8 @@ size_t queue_producer_flush(queue_producer *q, int *results, size_t max)
     if (q->pings && q->ctx && redisAppendCommand(q->ctx, "PING") != REDIS_OK)
         producer_drop(q, "Redis: cannot buffer PING");
     nslots = q->nslots;
-    replies = calloc(nslots + 1, sizeof *replies);
+    if (!(replies = calloc(nslots + 1, sizeof *replies)) && q->ctx)
+        producer_drop(q, "Redis: out of memory for the enqueue's replies"); /* left unread */
     for (size_t s = 0; replies && s < nslots; s++)
         if (s >= q->lost && q->ctx)
             replies[s] = next_reply(q);
@@ -434,6 +548,9 @@ size_t queue_producer_flush(queue_producer *q, int *results, size_t max)
         freeReplyObject(replies[s]);
     free(replies);
     freeReplyObject(pong);
+    args_trim(&q->keys);
+    args_trim(&q->entries);
+    shrink(&q->tickets, &q->cap, n, sizeof *q->tickets);
     q->ntickets = q->nslots = q->lost = 0;
     q->pings = 0;
     return n;

@@ -28,8 +28,9 @@ typedef struct queue_producer queue_producer;
 
 queue_producer *queue_producer_new(const config *c);
 void queue_producer_free(queue_producer *q);
-/* Adds the notification's messages (deduplicated) and statuses to the turn's enqueue (one
- * script call for up to 128 notifications). Returns a ticket for queue_producer_flush, or -1
+/* Adds the notification's messages (deduplicated) and statuses to the turn's enqueue (script
+ * calls of up to 128 notifications, 1,024 items and 256 KiB each; a larger notification alone).
+ * Returns a ticket for queue_producer_flush, or -1
  * when Redis is known to be unreachable right now. */
 int queue_producer_append(queue_producer *q, const wa_notification *n);
 /* A ticket answered by the turn's one PING, for /healthz. */
@@ -40,6 +41,13 @@ size_t queue_producer_pending(const queue_producer *q);
  * durably queued (the number of entries added: duplicates are not; 0 for a PING), -1 when
  * it is not. Returns the number of tickets. */
 size_t queue_producer_flush(queue_producer *q, int *results, size_t max);
+/* A notification's answer in the reply r to its script call, at pos (-1: a health check's, in
+ * the reply to PING): the entries added (>= 0), or -1 when it is refused or r is no such answer
+ * (a reply read out of step never passes). *why: Redis's error, if it gave one. */
+struct redisReply;
+int queue_reply_answer(const struct redisReply *r, int pos, const char **why);
+/* Bytes the producer's buffers hold between turns (for tests). */
+size_t queue_producer_held(const queue_producer *q);
 /* The last connection error, for logs and /healthz. */
 const char *queue_producer_error(const queue_producer *q);
 
