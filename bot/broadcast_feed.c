@@ -423,7 +423,9 @@ int broadcast_feed(broadcast_feeder *f, db *pg, rds *redis, err *e)
     }
     if ((held = lock(f, redis, e)) <= 0)
         return held;
-    rc = step(f, pg, redis, e);
-    unlock(f, redis);
+    /* A failed step leaves the lock to lapse (2 s): after Redis found no answer, unlocking would
+     * wait for Redis again, and the sender's loop with it. */
+    if ((rc = step(f, pg, redis, e)) >= 0)
+        unlock(f, redis);
     return rc;
 }

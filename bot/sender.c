@@ -248,9 +248,9 @@ static redisContext *redis_get(sender *s, err *e)
     return rds_get(s->redis, e);
 }
 
-/* A Redis call found no answer (or Redis could not be reached): the connection is dropped, and
- * for REDIS_REST_MS nothing asks Redis again — nor claims, which need its budget. A failure of
- * redis_get while resting changes nothing. */
+/* A Redis call found no answer, or Redis could not be reached (an error answer is no reason to
+ * rest): the connection is dropped, and for REDIS_REST_MS nothing asks Redis again — nor claims,
+ * which need its budget. A failure of redis_get while resting changes nothing. */
 static void redis_failed(sender *s, const char *msg)
 {
     int64_t now = clock_mono_ms();
@@ -638,8 +638,7 @@ static void flush_put_backs(sender *s)
     s->nback = 0;
     if ((c = redis_get(s, &e)) && receipts_put_back(c, s->back, s->back_ms, n, &e) >= 0)
         return;
-    if (c)
-        redis_failed(s, e.msg);
+    redis_failed(s, e.msg); /* a failed connect rests too (nothing while resting already) */
     log_warn("sender", "%zu read receipt%s lost, not put back: %s", n, n == 1 ? "" : "s", e.msg);
 }
 
@@ -666,7 +665,10 @@ static int take_receipts(sender *s, int max, struct job **out)
         return 0;
     if (!(c = redis_get(s, &e)) ||
         (got = receipts_take(c, max < MAX_INFLIGHT ? max : MAX_INFLIGHT, rs, &e)) < 0) {
-        redis_failed(s, e.msg);
+        if (!c || c->err)
+            redis_failed(s, e.msg);
+        else /* Redis answered, with an error (a key of another type?): replies go on */
+            trouble(s, e.msg);
         return 0;
     }
     for (int i = 0; i < got; i++) {
