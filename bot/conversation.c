@@ -792,15 +792,6 @@ static int step_in_tx(conv *cv, const wa_message *m, const inbound_info *infop, 
     return rc;
 }
 
-/* The batch's messages recorded once, in one statement. A failure of any one fails the
- * statement and so the whole transaction: the worker then handles each message alone
- * (worker.c), and only the one at fault is dead-lettered or retried. Their read receipts go to
- * Redis after the commit (store_sessions). */
-static int record(conv *cv, const wa_message *const *ms, size_t n, inbound_info *info, err *e)
-{
-    return inbound_record_many(cv->pg, ms, n, info, e);
-}
-
 /* Keeps each fresh session with its message, in the transaction (migration 0010). */
 static int snapshot(conv *cv, const wa_message *const *ms, const after *af, size_t n, err *e)
 {
@@ -981,7 +972,11 @@ static int transact(conv *cv, const wa_message *const *ms, size_t n, engine_sess
     if (db_send_begin(cv->pg, e) < 0)
         return -1;
     outbox_defer(cv->pg);
-    if (record(cv, ms, n, info, e) < 0)
+    /* The batch's messages recorded once, in one statement. A failure of any one fails the
+     * statement and so the whole transaction: the worker then handles each message alone
+     * (worker.c), and only the one at fault is dead-lettered or retried. Their read receipts go
+     * to Redis after the commit (store_sessions). */
+    if (inbound_record_many(cv->pg, ms, n, info, e) < 0)
         goto out;
     for (size_t i = 0; i < n; i++)
         if ((cv->cur = i, step_in_tx(cv, ms[i], &info[i], &ss[i], expired[i], loaded[i],
