@@ -622,14 +622,6 @@ static int perform(conv *cv, const engine_ctx *ctx, engine_session *s, const wa_
     return 0;
 }
 
-static const db_stmt st_snapshot = {
-    "conv_session_snapshot",
-    "UPDATE inbound_messages i SET session = decode(v.s, 'hex'), session_base = v.b"
-    /* arrays behind sub-selects keep the generic plan at any batch size (inbound.c) */
-    " FROM unnest((SELECT $1::text[]), (SELECT $2::text[]), (SELECT $3::int[])) AS v(w, s, b)"
-    " WHERE i.wamid = v.w",
-    3};
-
 /* What one message leaves for after the commit: the session to save (save = 1, packed in
  * blob), or, for a repeat whose session never reached Redis, the one to restore. */
 typedef struct after {
@@ -792,47 +784,35 @@ static int step_in_tx(conv *cv, const wa_message *m, const inbound_info *infop, 
     return rc;
 }
 
-/* Keeps each fresh session with its message, in the transaction (migration 0010). */
-static int snapshot(conv *cv, const wa_message *const *ms, const after *af, size_t n, err *e)
+/* Writes each fresh message's row, with the session it left, in the transaction (migration
+ * 0010): one write of the row (inbound.c), queued to go with the COMMIT. */
+static int snapshot(conv *cv, const wa_message *const *ms, const after *af,
+                    const inbound_info *info, size_t n, err *e)
 {
-    const char *ids[CONV_BATCH_MAX], *hexes[CONV_BATCH_MAX], *bases[CONV_BATCH_MAX];
-    char basebuf[CONV_BATCH_MAX][16];
-    char *hexbuf[CONV_BATCH_MAX] = {0}, *a = NULL, *b = NULL, *c = NULL;
-    size_t k = 0;
+    const char *hexes[CONV_BATCH_MAX] = {0};
+    char *hexbuf[CONV_BATCH_MAX] = {0};
+    unsigned bases[CONV_BATCH_MAX] = {0};
     int rc = -1;
     static const char digits[] = "0123456789abcdef";
     for (size_t i = 0; i < n; i++) {
-        if (!af[i].save || !af[i].blob)
+        if (!info[i].fresh || !af[i].save || !af[i].blob)
             continue;
-        if (!(hexbuf[k] = malloc(2 * af[i].len + 1)))
+        if (!(hexbuf[i] = malloc(2 * af[i].len + 1))) {
+            err_set(e, ERR_ENV, "out of memory");
             goto out;
-        for (size_t j = 0; j < af[i].len; j++) {
-            hexbuf[k][2 * j] = digits[(unsigned char)af[i].blob[j] >> 4];
-            hexbuf[k][2 * j + 1] = digits[(unsigned char)af[i].blob[j] & 15];
         }
-        hexbuf[k][2 * af[i].len] = '\0';
-        snprintf(basebuf[k], sizeof basebuf[k], "%u", af[i].base);
-        ids[k] = ms[i]->id;
-        hexes[k] = hexbuf[k];
-        bases[k] = basebuf[k];
-        k++;
+        for (size_t j = 0; j < af[i].len; j++) {
+            hexbuf[i][2 * j] = digits[(unsigned char)af[i].blob[j] >> 4];
+            hexbuf[i][2 * j + 1] = digits[(unsigned char)af[i].blob[j] & 15];
+        }
+        hexbuf[i][2 * af[i].len] = '\0';
+        hexes[i] = hexbuf[i];
+        bases[i] = af[i].base;
     }
-    if (k == 0)
-        return 0;
-    if (!(a = db_text_array(ids, k)) || !(b = db_text_array(hexes, k)) ||
-        !(c = db_text_array(bases, k))) {
-        err_set(e, ERR_ENV, "out of memory");
-        goto out;
-    }
-    rc = db_send(cv->pg, &st_snapshot, (const char *[]){a, b, c}, e); /* with the COMMIT */
+    rc = inbound_store_many(cv->pg, ms, n, info, hexes, bases, e);
 out:
-    if (rc < 0 && !e->msg[0])
-        err_set(e, ERR_ENV, "out of memory");
-    for (size_t i = 0; i < k + 1 && i < CONV_BATCH_MAX; i++)
+    for (size_t i = 0; i < n; i++)
         free(hexbuf[i]);
-    free(a);
-    free(b);
-    free(c);
     return rc;
 }
 
@@ -982,7 +962,8 @@ static int transact(conv *cv, const wa_message *const *ms, size_t n, engine_sess
         if ((cv->cur = i, step_in_tx(cv, ms[i], &info[i], &ss[i], expired[i], loaded[i],
                                      cv->slots[i].rank[LIMIT_MESSAGES], &af[i], sink, ud, e)) < 0)
             goto out;
-    if (outbox_flush(cv->pg, e) < 0 || snapshot(cv, ms, af, n, e) < 0 || db_commit(cv->pg, e) < 0)
+    if (outbox_flush(cv->pg, e) < 0 || snapshot(cv, ms, af, info, n, e) < 0 ||
+        db_commit(cv->pg, e) < 0)
         goto out;
     rc = 0;
 out:

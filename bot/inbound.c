@@ -12,9 +12,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The advisory lock class of message ids (the two-key form: apart from every one-key lock). */
+#define INBOUND_LOCK_CLASS "2204"
+/* WhatsApp's time, never in the future; the transaction's start without one. now() is the
+ * same in the record statement and in st_store (one transaction). */
+#define INBOUND_SQL_RECEIVED_AT                                                                    \
+    "LEAST(COALESCE(to_timestamp(NULLIF(ts, '')::bigint), now()), now())"
+
+/* The batch's message ids, locked for the transaction before anything reads them (advisory
+ * locks: no row, no WAL), in one order so two batches never wait on each other in a circle. A
+ * second worker holding a message whose lease lapsed waits here until the first commits, and
+ * its record statement — a new statement, a new snapshot — then finds the row: a repeat. The
+ * row itself is written once, at the end of the transaction, with the session the message
+ * left (st_store); without the lock nothing would stop both workers from stepping it. */
+static const db_stmt st_lock = {
+    "inbound_lock",
+    "SELECT count(pg_advisory_xact_lock(" INBOUND_LOCK_CLASS ", k.h)) FROM (SELECT DISTINCT"
+    " hashtext(w) AS h FROM unnest((SELECT $1::text[])) AS w ORDER BY h) AS k",
+    1};
+
 /* A batch of messages from distinct senders (the worker's group, or one), one row each in
  * $1..$5 (text arrays, NULL for none), answered in the same order: one statement per batch
- * instead of one per message (issue 22). */
+ * instead of one per message (issue 22). The messages' own rows are not written here but by
+ * st_store at the end of the transaction (one write each, with the session; docs/THROUGHPUT.md
+ * step 4): nothing else inside a conversation's transaction reads inbound_messages. */
 static const db_stmt st_record = {
     "inbound_record",
     /* Each array behind a sub-select: PostgreSQL then estimates the same rows for the cached
@@ -24,12 +45,10 @@ static const db_stmt st_record = {
     "WITH v AS (SELECT * FROM unnest((SELECT $1::text[]), (SELECT $2::text[]),"
     "  (SELECT $3::text[]), (SELECT $4::text[]), (SELECT $5::text[]))"
     "  WITH ORDINALITY AS v(wamid, phone, type, ts, profile, ord)"
-    "), ins AS ("
-    "  INSERT INTO inbound_messages (wamid, from_phone, type, received_at, profile_name)"
-    "  SELECT wamid, phone, type,"
-    "   LEAST(COALESCE(to_timestamp(NULLIF(ts, '')::bigint), now()), now()), NULLIF(profile, '')"
-    "  FROM v ORDER BY ord"
-    "  ON CONFLICT (wamid) DO NOTHING RETURNING wamid, from_phone, received_at, profile_name"
+    "), ins AS (" /* the fresh ones: ids never recorded (locked by st_lock) */
+    "  SELECT wamid, phone AS from_phone, " INBOUND_SQL_RECEIVED_AT " AS received_at,"
+    "   NULLIF(profile, '') AS profile_name FROM v"
+    "  WHERE NOT EXISTS (SELECT 1 FROM inbound_messages i WHERE i.wamid = v.wamid)"
     /* ON CONFLICT DO UPDATE locks the row even when its WHERE refuses the update (a heap write
      * and WAL for every message): a contact or citizen that needs no update is left out first;
      * the WHERE still decides for one that appears meanwhile. */
@@ -76,8 +95,7 @@ static const db_stmt st_record = {
     " OR EXISTS (SELECT 1 FROM case_followers f JOIN cases c ON c.id = f.case_id"
     "  WHERE f.phone = v.phone AND c.status = 'resolved' AND (f.awaiting_reason"
     "  OR (f.satisfaction_asked_at IS NOT NULL AND f.answer IS NULL))),"
-    /* A repeat: the session this message left (the statement's snapshot cannot see the row a
-     * fresh message inserts, so this is NULL for one). */
+    /* A repeat: the session this message left (NULL for a fresh one: no row yet). */
     " (SELECT encode(session, 'hex') || ':' || session_base FROM inbound_messages i"
     "  WHERE i.wamid = v.wamid AND session IS NOT NULL),"
     /* A live helpdesk conversation takes the citizen's messages (migration 0022). */
@@ -85,6 +103,22 @@ static const db_stmt st_record = {
     "  AND h.state <> 'closed')"
     " FROM v ORDER BY v.ord",
     5};
+
+/* The batch's fresh messages, written once at the end of the transaction with the session each
+ * left ($6 hex, $7 its Redis version; NULL for none — migration 0010) — queued to travel with the
+ * COMMIT. No ON CONFLICT: st_lock makes a row written meanwhile impossible, and were it there,
+ * the primary key fails the transaction (the worker's fallback handles each message alone)
+ * rather than a message being stepped twice. */
+static const db_stmt st_store = {
+    "inbound_store",
+    "INSERT INTO inbound_messages (wamid, from_phone, type, received_at, profile_name, session,"
+    " session_base)"
+    " SELECT wamid, phone, type, " INBOUND_SQL_RECEIVED_AT ", NULLIF(profile, ''),"
+    "  decode(s, 'hex'), b"
+    " FROM unnest((SELECT $1::text[]), (SELECT $2::text[]), (SELECT $3::text[]),"
+    "  (SELECT $4::text[]), (SELECT $5::text[]), (SELECT $6::text[]), (SELECT $7::int[]))"
+    "  WITH ORDINALITY AS v(wamid, phone, type, ts, profile, s, b, ord) ORDER BY ord",
+    7};
 
 #define RANK(x)                                                                                    \
     "CASE " x " WHEN 'queued' THEN 0 WHEN 'sending' THEN 1 WHEN 'sent' THEN 2 WHEN 'delivered' "   \
@@ -191,6 +225,28 @@ static int repeats(const wa_message *const *ms, size_t n)
     return 0;
 }
 
+/* Message k's first five columns (id, sender, type, WhatsApp's time, profile name), its time
+ * written in ts. */
+static void message_columns(const char **col[], size_t k, const wa_message *m, char ts[24])
+{
+    if (m->timestamp > 0)
+        snprintf(ts, 24, "%lld", (long long)m->timestamp);
+    col[0][k] = m->id;
+    col[1][k] = m->from;
+    col[2][k] = m->type_name;
+    col[3][k] = ts;
+    col[4][k] = m->profile_name;
+}
+
+/* The columns' first k items as PostgreSQL text arrays; -1 out of memory. */
+static int text_arrays(const char **col[], int cols, size_t k, char **arr)
+{
+    for (int c = 0; c < cols; c++)
+        if (!(arr[c] = db_text_array(col[c], k)))
+            return -1;
+    return 0;
+}
+
 int inbound_record_many(db *d, const wa_message *const *ms, size_t n, inbound_info *out, err *e)
 {
     enum { COLS = 5 };
@@ -208,19 +264,12 @@ int inbound_record_many(db *d, const wa_message *const *ms, size_t n, inbound_in
             goto oom;
     if (!ts)
         goto oom;
-    for (size_t i = 0; i < n; i++) {
-        if (ms[i]->timestamp > 0)
-            snprintf(ts[i], sizeof ts[i], "%lld", (long long)ms[i]->timestamp);
-        col[0][i] = ms[i]->id;
-        col[1][i] = ms[i]->from;
-        col[2][i] = ms[i]->type_name;
-        col[3][i] = ts[i];
-        col[4][i] = ms[i]->profile_name;
-    }
-    for (int c = 0; c < COLS; c++)
-        if (!(arr[c] = db_text_array(col[c], n)))
-            goto oom;
-    if (!(r = db_query(d, &st_record, (const char *const *)arr, e)))
+    for (size_t i = 0; i < n; i++)
+        message_columns(col, i, ms[i], ts[i]);
+    if (text_arrays(col, COLS, n, arr) < 0)
+        goto oom;
+    if (db_send(d, &st_lock, (const char *const *)arr, e) < 0 || /* in the record's trip */
+        !(r = db_query(d, &st_record, (const char *const *)arr, e)))
         goto out;
     if ((size_t)PQntuples(r) != n) {
         err_set(e, ERR_ENV, "PostgreSQL inbound_record: %d rows for %zu messages", PQntuples(r), n);
@@ -239,6 +288,48 @@ out:
         free(arr[c]);
     }
     free(ts);
+    return rc;
+}
+
+int inbound_store_many(db *d, const wa_message *const *ms, size_t n, const inbound_info *info,
+                       const char *const *session_hex, const unsigned *base, err *e)
+{
+    enum { COLS = 7 };
+    const char **col[COLS] = {NULL};
+    char (*num)[24] = calloc(2 * (n ? n : 1), sizeof *num), *arr[COLS] = {NULL};
+    size_t k = 0;
+    int rc = -1;
+    for (int c = 0; c < COLS; c++)
+        if (!(col[c] = calloc(n ? n : 1, sizeof *col[c])))
+            goto oom;
+    if (!num)
+        goto oom;
+    for (size_t i = 0; i < n; i++) {
+        if (!info[i].fresh)
+            continue; /* a repeat's row is there, with the session it left the first time */
+        message_columns(col, k, ms[i], num[2 * k]);
+        if (session_hex[i])
+            snprintf(num[2 * k + 1], sizeof num[2 * k + 1], "%u", base[i]);
+        col[5][k] = session_hex[i];
+        col[6][k] = session_hex[i] ? num[2 * k + 1] : NULL;
+        k++;
+    }
+    if (k == 0) {
+        rc = 0;
+        goto out;
+    }
+    if (text_arrays(col, COLS, k, arr) < 0)
+        goto oom;
+    rc = db_send(d, &st_store, (const char *const *)arr, e);
+    goto out;
+oom:
+    err_set(e, ERR_ENV, "out of memory");
+out:
+    for (int c = 0; c < COLS; c++) {
+        free(col[c]);
+        free(arr[c]);
+    }
+    free(num);
     return rc;
 }
 

@@ -19,12 +19,20 @@ typedef struct inbound_info {
     unsigned session_base;
 } inbound_info;
 
-/* Records n messages from distinct senders once each (their read receipts are not recorded
- * here: see receipts.h) and says in out[i] what the conversation needs to know
- * about ms[i]'s sender: one statement, one round trip for the batch. On error nothing is
- * recorded (the caller's transaction is to be rolled back) and db_error_transient tells
- * whether to retry. */
+/* Looks up n messages from distinct senders and says in out[i] what the conversation needs to
+ * know about ms[i]: fresh or a repeat, and its sender. Their ids are locked for the transaction
+ * (a second worker with the same message waits for this one), their senders' contact and citizen
+ * rows kept up to date; their own rows are written by inbound_store_many at the end (read
+ * receipts: receipts.h). Two statements, one round trip for the batch. On error the caller's
+ * transaction is to be rolled back, and db_error_transient tells whether to retry. */
 int inbound_record_many(db *d, const wa_message *const *ms, size_t n, inbound_info *out, err *e);
+
+/* Writes the rows of the messages inbound_record_many found fresh (info[i].fresh), each with the
+ * session it left (session_hex[i], hex; NULL for none) and the Redis version base[i] it was
+ * computed from (migration 0010): queued (db_send) to go with the next call that waits — the
+ * COMMIT. Each message's row is written once, at the end of its transaction (issue 22). */
+int inbound_store_many(db *d, const wa_message *const *ms, size_t n, const inbound_info *info,
+                       const char *const *session_hex, const unsigned *base, err *e);
 
 void inbound_info_clear(inbound_info *info);
 

@@ -1,0 +1,100 @@
+/* test_inbound.c — a message's row against the real test server (issue 22 step 4): looked up at
+ * the start of its transaction, written once at the end with its session; a second worker holding
+ * the same message meanwhile (a lapsed lease) waits for the first and finds a repeat carrying the
+ * session the first left. */
+#define _GNU_SOURCE /* pthread_tryjoin_np */
+#include "testutil.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "inbound.h"
+
+static const wa_message msg = {.kind = WA_MSG_TEXT,
+                               .type_name = "text",
+                               .id = "wamid.race1",
+                               .from = "919800000001",
+                               .profile_name = "Asha",
+                               .timestamp = 0,
+                               .text = "hi"};
+
+typedef struct second {
+    db *d;
+    inbound_info info;
+    int rc;
+} second;
+
+/* The second worker: its look-up, once the first lets go of the message. */
+static void *second_worker(void *arg)
+{
+    second *s = arg;
+    const wa_message *ms[] = {&msg};
+    err e = {0};
+    s->rc = db_send_begin(s->d, &e) < 0 ? -1 : inbound_record_many(s->d, ms, 1, &s->info, &e);
+    db_rollback(s->d);
+    return NULL;
+}
+
+static void a_second_worker_waits_and_finds_a_repeat(void **state)
+{
+    (void)state;
+    char *conninfo = tu_create_db("inbound");
+    err e = {0};
+    const wa_message *ms[] = {&msg};
+    inbound_info info = {0};
+    second s = {0};
+    pthread_t t;
+    char *n;
+    tu_migrate(conninfo);
+    db *d = db_open(conninfo, &e);
+    assert_non_null(d);
+    assert_non_null(s.d = db_open(conninfo, &e));
+    assert_int_equal(db_send_begin(d, &e), 0);
+    if (inbound_record_many(d, ms, 1, &info, &e) < 0)
+        fail_msg("%s", e.msg);
+    assert_true(info.fresh);
+    n = tu_scalar(conninfo, "SELECT count(*) FROM inbound_messages");
+    assert_string_equal(n, "0"); /* no row until the end */
+    free(n);
+    assert_int_equal(pthread_create(&t, NULL, second_worker, &s), 0);
+    for (int tries = 0;; tries++) { /* the second waits on the first's lock (an event, polled) */
+        n = tu_scalar(conninfo, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                                " AND NOT granted");
+        int waiting = strcmp(n, "0") != 0;
+        free(n);
+        if (waiting)
+            break;
+        if (tries == 5000 || pthread_tryjoin_np(t, NULL) == 0)
+            fail_msg("the second worker did not wait for the first (fresh: %d)", s.info.fresh);
+    }
+    {
+        const char *hex[] = {"c0ffee"};
+        const unsigned base[] = {7};
+        if (inbound_store_many(d, ms, 1, &info, hex, base, &e) < 0 || db_commit(d, &e) < 0)
+            fail_msg("%s", e.msg);
+    }
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(s.rc, 0);
+    assert_false(s.info.fresh);
+    assert_non_null(s.info.session_hex);
+    assert_string_equal(s.info.session_hex, "c0ffee");
+    assert_int_equal(s.info.session_base, 7);
+    n = tu_scalar(conninfo, "SELECT count(*) || ' ' || count(session) FROM inbound_messages");
+    assert_string_equal(n, "1 1");
+    free(n);
+    inbound_info_clear(&info);
+    inbound_info_clear(&s.info);
+    db_close(s.d);
+    db_close(d);
+    tu_drop_db(conninfo);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_second_worker_waits_and_finds_a_repeat),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
