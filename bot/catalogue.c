@@ -199,6 +199,7 @@ static const struct msg_def {
     [MSG_SURVEY_RETRY_TEXT] = {"survey_retry_text", {NULL}, 4096},
     [MSG_SURVEY_COMPLAINT_HINT] = {"survey_complaint_hint", {NULL}, 4096},
     [MSG_SURVEY_STOPPED] = {"survey_stopped", {NULL}, 4096},
+    [MSG_SURVEY_RESUMED] = {"survey_resumed", {"left"}, 4096},
 };
 
 enum { LANG_HI, LANG_EN, LANG_HNE, NLANGS };

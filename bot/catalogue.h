@@ -178,6 +178,7 @@ typedef enum msg_id {
     MSG_SURVEY_RETRY_TEXT,            /* citizen: please type the answer in words */
     MSG_SURVEY_COMPLAINT_HINT,        /* citizen: after a written answer, how to file a complaint */
     MSG_SURVEY_STOPPED,               /* citizen: the survey's button after STOP: START first */
+    MSG_SURVEY_RESUMED,               /* citizen: a survey resumed, how many questions are left */
     MSG_COUNT
 } msg_id;
 

@@ -113,21 +113,37 @@ void survey_chat_end(engine_session *s)
     engine_session_set(s, SURVEY_VAR_QUESTION, "");
 }
 
-/* What a survey step says: before anything else (intro), after the thanks or before the next
- * question (hint); either may be absent. */
+/* What a survey step says: a greeting before the next question (greet: the intro, or how many
+ * questions are left), and after the thanks or before the next question a hint; either may be
+ * absent. */
 typedef struct said {
-    const char *intro, *hint;
+    int greet;
+    const char *hint;
 } said;
 
-/* The next unanswered question of bid's survey, or the thanks (and the survey ends) — each after
- * sd's intro; sd's hint comes after the thanks, or before the question. */
+/* The greeting before question i of n: the survey's intro when nothing is answered yet; once
+ * some are (a plain reply answered the first, or the button is pressed again) the intro's
+ * "3 short questions" would be wrong, so the catalogue's count of those left (README). */
+static int greet(const survey *sv, size_t i, const catalogue *cat, engine_session *s,
+                 engine_result *r, err *e)
+{
+    char left[16], text[1024];
+    if (i == 0)
+        return say(r, ENGINE_TEXT, flow_text_get(&sv->intro, lang_of(s)), e) ? 0 : -1;
+    snprintf(left, sizeof left, "%zu", sv->nq - i);
+    catalogue_put(text, sizeof text, cat, MSG_SURVEY_RESUMED, lang_of(s), "left", left, NULL);
+    return say(r, ENGINE_TEXT, text, e) ? 0 : -1;
+}
+
+/* The next unanswered question of bid's survey, or the thanks (and the survey ends) — the
+ * question after sd's greeting; sd's hint comes after the thanks, or before the question. */
 static int next(db *pg, const survey *sv, const char *bid, engine_session *s, const char *phone,
                 const catalogue *cat, said sd, engine_result *r, err *e)
 {
     int i = surveys_next(pg, sv, bid, phone, e);
     if (i < 0)
         return -1;
-    if (sd.intro && !say(r, ENGINE_TEXT, sd.intro, e))
+    if (sd.greet && (size_t)i < sv->nq && greet(sv, (size_t)i, cat, s, r, e) < 0)
         return -1;
     if ((size_t)i == sv->nq) {
         survey_chat_end(s);
@@ -164,20 +180,16 @@ static int store(db *pg, const survey *sv, const char *bid, size_t qi, const cha
                           sub.village_key, e);
 }
 
-/* The template's button: broadcast bid's survey starts (or resumes) with its intro — only the
- * thanks when all is answered; after STOP only a word on how to START (README: the choice). */
+/* The template's button: broadcast bid's survey starts (or resumes) with its greeting — only
+ * the thanks when all is answered; after STOP only a word on how to START (README: the choice). */
 static int button(db *pg, const survey *sv, const char *bid, engine_session *s, const char *phone,
                   const catalogue *cat, engine_result *r, err *e)
 {
-    int rc = stopped(pg, phone, e), i;
+    int rc = stopped(pg, phone, e);
     if (rc != 0)
         return rc < 0 ? -1 : say(r, ENGINE_TEXT, catalogue_raw(cat, MSG_SURVEY_STOPPED, lang_of(s)),
                                  e) ? 1 : -1;
-    if ((i = surveys_next(pg, sv, bid, phone, e)) < 0)
-        return -1;
-    return next(pg, sv, bid, s, phone, cat,
-                (said){(size_t)i == sv->nq ? NULL : flow_text_get(&sv->intro, lang_of(s)), NULL}, r,
-                e);
+    return next(pg, sv, bid, s, phone, cat, (said){1, NULL}, r, e);
 }
 
 /* The answer to the question asked: stored and the next asked (after a written answer, how to
@@ -208,14 +220,14 @@ static int answer(db *pg, const survey *sv, engine_session *s, const wa_message 
     if (store(pg, sv, bid, (size_t)qi, m->from, value, e) < 0)
         return -1;
     return next(pg, sv, bid, s, m->from, cat,
-                (said){NULL, sv->q[qi].type == SURVEY_TEXT
+                (said){0, sv->q[qi].type == SURVEY_TEXT
                                  ? catalogue_raw(cat, MSG_SURVEY_COMPLAINT_HINT, lang_of(s))
                                  : NULL},
                 r, e);
 }
 
 /* A plain reply soon after a broadcast with a survey: it starts the survey only when it answers
- * the first question not yet answered (stored; the intro, then the question after it). */
+ * the first question not yet answered (stored; how many are left, then the question after it). */
 static int plain(db *pg, const flow_set *flows, const catalogue *cat, engine_session *s,
                  const wa_message *m, engine_result *r, err *e)
 {
@@ -233,8 +245,7 @@ static int plain(db *pg, const flow_set *flows, const catalogue *cat, engine_ses
         return 0;
     if (store(pg, sv, bid, (size_t)rc, m->from, value, e) < 0)
         return -1;
-    return next(pg, sv, bid, s, m->from, cat, (said){flow_text_get(&sv->intro, lang_of(s)), NULL},
-                r, e);
+    return next(pg, sv, bid, s, m->from, cat, (said){1, NULL}, r, e);
 }
 
 int survey_chat(db *pg, const flow_set *flows, const catalogue *cat, engine_session *s,

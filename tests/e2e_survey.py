@@ -40,6 +40,7 @@ VILLAGES = {HI: "सिमगा", EN: "Kasdol", PLAIN: "सिमगा, वा
             AT_MENU: "Kasdol", CASER: "Kasdol", MEDIA: "Baloda", DOCER: "Kasdol", FAILED: "Baloda", **{p: "Baloda" for p in SHORT}}
 KEYS = {"Kasdol": "ksdl", "kasdol": "ksdl", "सिमगा": "smg", "सिमगा, वार्ड 4": "smgvrd4", "Baloda": "bld"}  # place keys
 INTRO_HI, INTRO_EN = "प्रधानमंत्री आवास योजना पर आपकी राय", "Your opinion on the PM Awas Yojana"
+RESUMED_HI, RESUMED_EN = "अब तक के जवाब दर्ज हैं। बाकी सवाल: ", "your answers so far are recorded. Questions left: "
 RETRY_RATING_HI, RETRY_RATING_EN = "कृपया 1 से 5 के बीच", "please choose a number from 1 to 5"
 THANKS_HI, THANKS_EN = "आपके जवाब दर्ज हो गए हैं", "Your answers are recorded"
 HINT_HI, HINT_EN = "शिकायत दर्ज करने के लिए *मेनू* लिखें", "To file a complaint, type *menu*"
@@ -141,6 +142,10 @@ def english_by_the_button(env, fake, port, bid):
     h.check("en: another broadcast's option is asked again", RETRY_RATING_EN in said and not answers(env, EN), said)
     said = sub.step(port, fake, EN, reply_id=f"sv:{bid}:process:2")
     h.check("en: a tapped row answers", "first installment" in said, said)
+    said = sub.step(port, fake, EN, button=(f"broadcast:{bid}", "Give feedback"))
+    h.check("en: the button again after one answer: how many are left (not the intro's count), the next question",
+            RESUMED_EN + "2." in said and INTRO_EN not in said and "first installment" in said
+            and "house approval" not in said, said)
     said = sub.step(port, fake, EN, text="maybe")
     h.check("en: text to yes/no asked again", "*Yes* or *No*" in said, said)
     said = sub.step(port, fake, EN, reply_id=f"sv:{bid}:process:4")
@@ -154,8 +159,8 @@ def english_by_the_button(env, fake, port, bid):
 
 def plain_replies(env, fake, port):
     said = sub.step(port, fake, PLAIN, text="५")
-    h.check("a digit answering the first question starts it: stored, the intro, the second question",
-            INTRO_HI in said and "पहली किस्त" in said and "आवास की मंज़ूरी" not in said
+    h.check("a digit answering the first question starts it: stored, how many are left, the second question",
+            RESUMED_HI + "2।" in said and INTRO_HI not in said and "पहली किस्त" in said and "आवास की मंज़ूरी" not in said
             and answers(env, PLAIN) == "process=5@सिमगा, वार्ड 4", (said, answers(env, PLAIN)))
     said = sub.step(port, fake, PLAIN, text="STOP")
     h.check("STOP in the middle: confirmed", sub.STOPPED_HI in said, said)
