@@ -145,6 +145,7 @@ static void csv_row(FILE *out, const survey_question *q, const char *village, co
     cases_csv_field(out, q->id, 0);
     cases_csv_field(out, survey_type_name(q->type), 0);
     cases_csv_field(out, q->text.en, 0);
+    cases_csv_field(out, q->text.hi, 0); /* the district team reads Hindi (both are required) */
     cases_csv_field(out, *village ? village : "(unknown)", 0);
     cases_csv_field(out, q->type == SURVEY_TEXT ? "(text)" : answer, 0);
     cases_csv_field(out, count, 1);
@@ -157,7 +158,7 @@ int surveys_results_csv(db *d, const survey *s, const char *bid, FILE *out, err 
     if (!r)
         return -1;
     fputs("\xEF\xBB\xBF", out); /* the BOM, as the cases CSV: Excel then reads UTF-8 */
-    fputs("question_id,type,question,village,answer,count\r\n", out);
+    fputs("question_id,type,question,question_hi,village,answer,count\r\n", out);
     for (size_t qi = 0; qi < s->nq; qi++) {
         const survey_question *q = &s->q[qi];
         size_t n = surveys_options(q, opts);

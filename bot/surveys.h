@@ -43,10 +43,10 @@ const survey *surveys_of_broadcast(db *d, const char *dir, const char *bid, flow
                                    err *e);
 
 /* `sampark survey results ID`: CSV (RFC 4180, CRLF) to out with the columns
- * question_id,type,question,village,answer,count — per question (the survey's order) one row
- * per village and answer given (village "(unknown)" when none was known; a text question's
- * answer "(text)", its words never in the file), then the question's totals with village
- * "(all)" and every answer, zeros included. */
+ * question_id,type,question,question_hi,village,answer,count — per question (the survey's
+ * order) one row per village and answer given (village "(unknown)" when none was known; a
+ * text question's answer "(text)", its words never in the file), then the question's totals
+ * with village "(all)" and every answer, zeros included. */
 int surveys_results_csv(db *d, const survey *s, const char *bid, FILE *out, err *e);
 /* {name, questions: [{id, type, text: {hi, en}}]} of s, for the portal's create form. */
 json_object *surveys_describe(const survey *s);

@@ -250,7 +250,7 @@ def results_csv(env, bid):
     r = run(env, "survey", "results", bid)
     rows = list(csv.DictReader(io.StringIO(raw.stdout.decode("utf-8-sig"), newline="")))
     h.check("survey results: a BOM (as the cases CSV), its columns, CRLF lines", raw.returncode == 0
-            and raw.stdout.startswith(b"\xef\xbb\xbfquestion_id,type,question,village,answer,count\r\n"),
+            and raw.stdout.startswith(b"\xef\xbb\xbfquestion_id,type,question,question_hi,village,answer,count\r\n"),
             (raw.returncode, raw.stdout[:200], raw.stderr))
     got = {(x["question_id"], x["village"], x["answer"]): int(x["count"]) for x in rows}
     h.check("one village whatever the spelling: 'kasdol' counts under Kasdol",
@@ -263,7 +263,8 @@ def results_csv(env, bid):
             and got.get(("installment", "(all)", "yes")) == 1 and got.get(("installment", "(all)", "no")) == 1
             and got.get(("suggestion", "(all)", "(text)")) == 2, got)
     h.check("type and question columns", all(x["type"] in ("rating", "yes_no", "text") for x in rows)
-            and rows[0]["question"].startswith("How was the house approval"), rows[:2])
+            and rows[0]["question"].startswith("How was the house approval")
+            and rows[0]["question_hi"].startswith("आवास की मंज़ूरी की प्रक्रिया"), rows[:2])
     h.check("the citizens' words are not in the CSV", "Build more roads" not in r.stdout)
     h.check("a field with a comma is quoted", ',"सिमगा, वार्ड 4",5,1\r\n' in raw.stdout.decode("utf-8"), r.stdout)
     r = run(env, "survey", "results", "99999")
