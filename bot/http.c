@@ -127,7 +127,7 @@ struct pss {
     int completed; /* its body is complete: lws 4.1 may say so again while the request waits on
                       Redis (a second request in the same TCP write); nothing more is read */
     portal_job *job;         /* an /api/ request on a portal thread */
-    char cookie[256];        /* Set-Cookie of a portal answer, "" for none */
+    char cookie[2][256];     /* Set-Cookie headers of a portal answer, "" for none */
     const char *disposition; /* Content-Disposition of a portal answer, or NULL */
     const char *location;    /* Location of a portal redirect, or NULL */
     int retry_after;         /* Retry-After of a portal 429 or 503, 0 for none */
@@ -178,7 +178,7 @@ static void reset(http_server *s, struct pss *p)
     if (p->job) /* the client went away: the finished job is dropped, not answered */
         p->job->owner = NULL;
     p->job = NULL;
-    p->cookie[0] = '\0';
+    p->cookie[0][0] = p->cookie[1][0] = '\0';
     p->disposition = NULL;
     p->location = NULL;
     p->retry_after = p->cors = p->max_age = 0;
@@ -229,10 +229,12 @@ static int answer_headers(struct pss *p, unsigned status, unsigned char **cur, u
             return -1;
     if (p->route == R_API && cache_headers(p, status, cur, end) < 0)
         return -1;
-    if (p->cookie[0] && lws_add_http_header_by_name(p->wsi, (const unsigned char *)"set-cookie:",
-                                                    (const unsigned char *)p->cookie,
-                                                    (int)strlen(p->cookie), cur, end))
-        return -1;
+    for (int i = 0; i < 2; i++)
+        if (p->cookie[i][0] &&
+            lws_add_http_header_by_name(p->wsi, (const unsigned char *)"set-cookie:",
+                                        (const unsigned char *)p->cookie[i],
+                                        (int)strlen(p->cookie[i]), cur, end))
+            return -1;
     if (p->disposition &&
         lws_add_http_header_by_name(p->wsi, (const unsigned char *)"content-disposition:",
                                     (const unsigned char *)p->disposition,
@@ -641,7 +643,7 @@ static int portal_refuse_body(http_server *s, struct pss *p)
 /* Answers a request from a portal response (static file or finished API job). */
 static int portal_answer(http_server *s, struct pss *p, portal_response *rs)
 {
-    snprintf(p->cookie, sizeof p->cookie, "%s", rs->set_cookie);
+    memcpy(p->cookie, rs->set_cookie, sizeof p->cookie);
     p->disposition = rs->disposition;
     p->location = rs->location;
     p->retry_after = rs->retry_after;

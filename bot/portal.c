@@ -254,17 +254,19 @@ static void add_arg(portal_job *j, const char *arg)
         j->rq.nargs++;
 }
 
-/* The sampark_session cookie's value from a Cookie header ("a=b; sampark_session=...; c=d"). */
-static void session_cookie(const char *header, char *out, size_t outsz)
+/* Cookie name's value from a Cookie header ("a=b; sampark_session=...; c=d"); "" when absent
+ * or longer than out. */
+static void cookie_value(const char *header, const char *name, char *out, size_t outsz)
 {
     const char *p = header;
+    size_t len = strlen(name);
     *out = '\0';
     while (p && *p) {
         p += strspn(p, " ;");
-        if (strncmp(p, "sampark_session=", 16) == 0) {
-            size_t n = strcspn(p + 16, ";");
+        if (strncmp(p, name, len) == 0 && p[len] == '=') {
+            size_t n = strcspn(p + len + 1, ";");
             if (n < outsz)
-                snprintf(out, outsz, "%.*s", (int)n, p + 16);
+                snprintf(out, outsz, "%.*s", (int)n, p + len + 1);
             return;
         }
         p = strchr(p, ';');
@@ -301,8 +303,10 @@ portal_job *portal_job_new(portal *p, struct lws *wsi, const char *path, int pos
         if (strcmp(buf, "/") != 0) /* lws 4.1's fragment for an empty query ("path?") */
             add_arg(j, buf);
     }
-    if (lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_COOKIE) > 0)
-        session_cookie(buf, j->rq.session, sizeof j->rq.session);
+    if (lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_COOKIE) > 0) {
+        cookie_value(buf, "sampark_session", j->rq.session, sizeof j->rq.session);
+        cookie_value(buf, "sampark_device", j->rq.device, sizeof j->rq.device);
+    }
     if (lws_hdr_custom_copy(wsi, buf, sizeof buf, "x-csrf-token:", 13) > 0)
         snprintf(j->rq.csrf, sizeof j->rq.csrf, "%s", buf);
     lws_get_peer_simple(wsi, j->rq.client, sizeof j->rq.client);

@@ -31,6 +31,7 @@ typedef struct portal_request {
     char *body; /* POST body (owned), NUL-terminated */
     size_t len;
     char session[64];          /* the sampark_session cookie, "" when none */
+    char device[64];           /* the sampark_device cookie (portal_auth.c), "" when none */
     char csrf[80];             /* X-CSRF-Token, "" when none */
     char client[64];           /* the client's address (a local proxy's last X-Forwarded-For) */
     char accept_language[128]; /* Accept-Language, "" when none (the public page's default) */
@@ -43,7 +44,7 @@ typedef struct portal_response {
     const char *ctype; /* static string */
     char *body;        /* malloc'd */
     size_t len;
-    char set_cookie[256];    /* "" when none */
+    char set_cookie[2][256]; /* Set-Cookie headers: [0] the session, [1] the device; "" none */
     const char *disposition; /* Content-Disposition, static string or NULL */
     const char *location;    /* Location of a redirect, static string or NULL */
     int retry_after;         /* Retry-After in seconds of a 429 or 503, 0 when none */

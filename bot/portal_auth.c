@@ -2,9 +2,14 @@
  * Keys, all under sampark:portal: code:<phone> (salt and SHA-256 of the code; TTL = its life),
  * sent:<phone> (codes in 15 min), fail:<phone> (wrong codes), lock:<phone> (15 min after 5
  * wrong), addr:<client> (login requests in an hour), sess:<id> (phone and CSRF token, 12 h
- * after last use). Unknown phones go through every step a known one does except the message,
- * so neither the answer nor its limits tell whether a phone is in the directory.
- * Never log a phone, a code or a session id. */
+ * after last use), device:<id> (the phone a browser signed in as, 90 days after its last
+ * sign-in). A browser with a device:<id> of the phone it asks for (its sampark_device cookie)
+ * has code:, sent:, fail: and lock: of its own (<phone>:d:<id>) and no addr: limit: whoever
+ * knows an officer's phone and sends wrong codes, or asks for codes, locks out the browsers
+ * that never signed in as that phone, not the officer's own (OWASP's "device cookies").
+ * Unknown phones go through every step a known one does except the message, so neither the
+ * answer nor its limits tell whether a phone is in the directory.
+ * Never log a phone, a code, a session id or a device id. */
 #include "portal_auth.h"
 
 #include <openssl/crypto.h>
@@ -23,7 +28,21 @@
 #define LOCK_S           900
 #define ADDR_PER_HOUR    30
 #define SESSION_S        (12 * 3600)
+#define DEVICE_S         (90 * 24 * 3600)
+/* A key's room: "sampark:portal:" + what + phone (15) + ":d:" + device id (32). */
+#define KEY_MAX 96
 
+/* Whose codes and limits a login request uses: ":d:<id>" of a browser that signed in as the
+ * phone before (the keys then end with it), or "" — the phone's own, everyone else's. */
+typedef struct scope {
+    char suffix[40];
+} scope;
+
+/* The key sampark:portal:<what>:<phone><scope>. */
+static void scoped_key(char out[KEY_MAX], const char *what, const char *phone, const scope *sc)
+{
+    snprintf(out, KEY_MAX, "sampark:portal:%s:%s%s", what, phone, sc ? sc->suffix : "");
+}
 static void hex(const unsigned char *in, size_t n, char *out)
 {
     static const char digits[] = "0123456789abcdef";
@@ -163,11 +182,11 @@ static int address_limit(portal_thread *t, const portal_request *rq, portal_resp
     return 0;
 }
 
-static int locked(portal_thread *t, const char *phone, portal_response *rs)
+static int locked(portal_thread *t, const char *phone, const scope *sc, portal_response *rs)
 {
-    char key[96];
+    char key[KEY_MAX];
     int n;
-    snprintf(key, sizeof key, "sampark:portal:lock:%s", phone);
+    scoped_key(key, "lock", phone, sc);
     if ((n = exists(t, key)) < 0) {
         portal_error(rs, 503, "Redis unavailable; try again");
         return 1;
@@ -179,18 +198,47 @@ static int locked(portal_thread *t, const char *phone, portal_response *rs)
     return 0;
 }
 
-/* The code for phone, if the directory knows it: created, stored and queued. Deferred by
- * portal_auth_login, after its answer, so that how long the answer takes does not tell a
- * directory phone from another. */
-static void send_code(portal_thread *t, const char *phone)
+/* The request's scope for phone: its device's when its sampark_device cookie names a device
+ * that signed in as phone; otherwise (and when Redis cannot tell) the phone's. */
+static scope scope_of(portal_thread *t, const portal_request *rq, const char *phone)
+{
+    scope sc = {{0}};
+    char key[KEY_MAX];
+    redisReply *r;
+    if (strlen(rq->device) != 32 || strspn(rq->device, "0123456789abcdef") != 32)
+        return sc;
+    snprintf(key, sizeof key, "sampark:portal:device:%s", rq->device);
+    r = portal_redis(t, "GET %s", key);
+    if (r && r->type == REDIS_REPLY_STRING && strcmp(r->str, phone) == 0)
+        snprintf(sc.suffix, sizeof sc.suffix, ":d:%s", rq->device);
+    freeReplyObject(r);
+    return sc;
+}
+
+/* A phone's own requests count against the client's address; a known device's do not (its
+ * own limits are enough, and an officer behind the collectorate's one address keeps in). */
+static int gate(portal_thread *t, const portal_request *rq, const char *phone, const scope *sc,
+                portal_response *rs)
+{
+    if (!sc->suffix[0] && address_limit(t, rq, rs) < 0)
+        return -1;
+    return locked(t, phone, sc, rs) ? -1 : 0;
+}
+
+/* The code for arg's phone ("<phone>" or "<phone>:d:<device>": its scope), if the directory
+ * knows it: created, stored and queued. Deferred by portal_auth_login, after its answer, so
+ * that how long the answer takes does not tell a directory phone from another. */
+static void send_code(portal_thread *t, const char *arg)
 {
     json_object *hint = NULL, *params;
-    char key[96], role[16], deps[512], name[200], code[7], salt[33], hash[65], ttl[16], okey[96];
-    char text[300];
+    char key[KEY_MAX], role[16], deps[512], name[200], code[7], salt[33], hash[65], ttl[16];
+    char text[300], okey[96], phone[16];
     redisReply *r;
     err e = {0};
-    int known = directory_portal_role(t->pg, phone, role, sizeof role, deps, sizeof deps, name,
-                                      sizeof name, &e);
+    int known;
+    snprintf(phone, sizeof phone, "%.*s", (int)strcspn(arg, ":"), arg);
+    known = directory_portal_role(t->pg, phone, role, sizeof role, deps, sizeof deps, name,
+                                  sizeof name, &e);
     if (known < 0)
         portal_log("login code not sent", e.msg);
     if (known <= 0)
@@ -200,9 +248,9 @@ static void send_code(portal_thread *t, const char *phone)
         return;
     }
     code_hash(salt, phone, code, hash);
-    snprintf(key, sizeof key, "sampark:portal:code:%s", phone);
+    snprintf(key, sizeof key, "sampark:portal:code:%s", arg);
     snprintf(ttl, sizeof ttl, "%d", t->cfg->portal_code_ttl_s);
-    /* A newer code replaces the older one: one key per phone. */
+    /* A newer code replaces the older one: one key per phone and scope. */
     r = portal_redis(t, "EVAL %s 1 %s %s salt %s hash %s", hset_ex_lua, key, ttl, salt, hash);
     if (!r || r->type != REDIS_REPLY_INTEGER || r->integer != 1) {
         freeReplyObject(r);
@@ -229,14 +277,17 @@ void portal_auth_login(portal_thread *t, const portal_request *rq, portal_respon
 {
     json_object *o = portal_auth_body(rq, rs);
     const char *phone;
-    char key[96];
+    char key[KEY_MAX], arg[KEY_MAX];
     long long sent;
+    scope sc;
     if (!o)
         return;
-    if (!(phone = digits_field(o, "phone", 8, 15, rs)) || address_limit(t, rq, rs) < 0 ||
-        locked(t, phone, rs))
+    if (!(phone = digits_field(o, "phone", 8, 15, rs)))
         goto out;
-    snprintf(key, sizeof key, "sampark:portal:sent:%s", phone);
+    sc = scope_of(t, rq, phone);
+    if (gate(t, rq, phone, &sc, rs) < 0)
+        goto out;
+    scoped_key(key, "sent", phone, &sc);
     if ((sent = portal_count(t, key, CODE_WINDOW_S, NULL)) < 0) {
         portal_error(rs, 503, "Redis unavailable; try again");
         goto out;
@@ -246,7 +297,8 @@ void portal_auth_login(portal_thread *t, const portal_request *rq, portal_respon
                      CODES_PER_WINDOW);
         goto out;
     }
-    if (portal_defer(t, send_code, phone) < 0) {
+    snprintf(arg, sizeof arg, "%s%s", phone, sc.suffix);
+    if (portal_defer(t, send_code, arg) < 0) {
         portal_error(rs, 503, "busy; try again");
         goto out;
     }
@@ -258,20 +310,43 @@ out:
 /* rs's Set-Cookie for the session id (max_age 0 with an empty id clears it). */
 static void set_cookie(const portal_request *rq, const char *id, int max_age, portal_response *rs)
 {
-    snprintf(rs->set_cookie, sizeof rs->set_cookie,
+    snprintf(rs->set_cookie[0], sizeof rs->set_cookie[0],
              "sampark_session=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Strict%s", id, max_age,
              rq->https ? "; Secure" : "");
 }
 
-/* Opens a session for phone: rs gets 200, the user and the cookie. */
-static void open_session(portal_thread *t, const portal_request *rq, portal_user *u,
-                         portal_response *rs)
+/* After a sign-in as phone: the browser's device (the one it came with when that was phone's,
+ * or a new one) remembered for 90 days more, and its cookie — sent only to the login requests,
+ * it opens nothing: it only gives the browser limits of its own (scope_of). A failure leaves
+ * the sign-in as it is, with the phone's limits next time. */
+static void remember_device(portal_thread *t, const portal_request *rq, const char *phone,
+                            const scope *sc, portal_response *rs)
+{
+    char id[33], key[KEY_MAX], ttl[16];
+    redisReply *r;
+    if (sc->suffix[0])
+        snprintf(id, sizeof id, "%s", rq->device);
+    else if (random_hex(id, 16) < 0)
+        return;
+    snprintf(key, sizeof key, "sampark:portal:device:%s", id);
+    snprintf(ttl, sizeof ttl, "%d", DEVICE_S);
+    r = portal_redis(t, "SET %s %s EX %s", key, phone, ttl);
+    if (r && r->type == REDIS_REPLY_STATUS)
+        snprintf(rs->set_cookie[1], sizeof rs->set_cookie[1],
+                 "sampark_device=%s; Path=/api/login; Max-Age=%d; HttpOnly; SameSite=Strict%s", id,
+                 DEVICE_S, rq->https ? "; Secure" : "");
+    freeReplyObject(r);
+}
+
+/* Opens a session for phone: rs gets 200, the user and the cookie (0), or 503 (-1). */
+static int open_session(portal_thread *t, const portal_request *rq, portal_user *u,
+                        portal_response *rs)
 {
     char key[96], ttl[16];
     redisReply *r;
     if (random_hex(u->session, 16) < 0 || random_hex(u->csrf, 16) < 0) {
         portal_error(rs, 503, "no randomness; try again");
-        return;
+        return -1;
     }
     snprintf(key, sizeof key, "sampark:portal:sess:%s", u->session);
     snprintf(ttl, sizeof ttl, "%d", SESSION_S);
@@ -280,31 +355,35 @@ static void open_session(portal_thread *t, const portal_request *rq, portal_user
     if (!r || r->type != REDIS_REPLY_INTEGER || r->integer != 1) {
         freeReplyObject(r);
         portal_error(rs, 503, "Redis unavailable; try again");
-        return;
+        return -1;
     }
     freeReplyObject(r);
     portal_json(rs, 200, portal_auth_user_json(u));
     set_cookie(rq, u->session, SESSION_S, rs);
+    return 0;
 }
 
 void portal_auth_verify(portal_thread *t, const portal_request *rq, portal_response *rs)
 {
     json_object *o = portal_auth_body(rq, rs);
     const char *phone, *code;
-    char key[96], fkey[96], want[65], got[65];
+    char key[KEY_MAX], fkey[KEY_MAX], want[65], got[65];
     redisReply *r = NULL, *d;
     portal_user u;
     err e = {0};
     int ok = 0;
+    scope sc;
     memset(&u, 0, sizeof u);
     if (!o)
         return;
     if (!(phone = digits_field(o, "phone", 8, 15, rs)) ||
-        !(code = digits_field(o, "code", 6, 6, rs)) || address_limit(t, rq, rs) < 0 ||
-        locked(t, phone, rs))
+        !(code = digits_field(o, "code", 6, 6, rs)))
         goto out;
-    snprintf(key, sizeof key, "sampark:portal:code:%s", phone);
-    snprintf(fkey, sizeof fkey, "sampark:portal:fail:%s", phone);
+    sc = scope_of(t, rq, phone);
+    if (gate(t, rq, phone, &sc, rs) < 0)
+        goto out;
+    scoped_key(key, "code", phone, &sc);
+    scoped_key(fkey, "fail", phone, &sc);
     if (!(r = portal_redis(t, "HMGET %s salt hash", key))) {
         portal_error(rs, 503, "Redis unavailable; try again");
         goto out;
@@ -326,8 +405,8 @@ void portal_auth_verify(portal_thread *t, const portal_request *rq, portal_respo
     if (!ok) {
         long long fails = portal_count(t, fkey, LOCK_S, NULL);
         if (fails >= FAILS_TO_LOCK) {
-            char lkey[96], lock_s[16];
-            snprintf(lkey, sizeof lkey, "sampark:portal:lock:%s", phone);
+            char lkey[KEY_MAX], lock_s[16];
+            scoped_key(lkey, "lock", phone, &sc);
             snprintf(lock_s, sizeof lock_s, "%d", LOCK_S);
             freeReplyObject(portal_redis(t, "SET %s 1 EX %s", lkey, lock_s));
             freeReplyObject(portal_redis(t, "DEL %s %s", key, fkey));
@@ -340,7 +419,8 @@ void portal_auth_verify(portal_thread *t, const portal_request *rq, portal_respo
     switch (directory_portal_role(t->pg, phone, u.role, sizeof u.role, u.departments,
                                   sizeof u.departments, u.name, sizeof u.name, &e)) {
     case 1:
-        open_session(t, rq, &u, rs);
+        if (open_session(t, rq, &u, rs) == 0)
+            remember_device(t, rq, phone, &sc, rs);
         break;
     case 0: /* left the directory since the code was sent */
         portal_error(rs, 401, "wrong, expired or used code");

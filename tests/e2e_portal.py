@@ -50,11 +50,15 @@ class Client:
     def __init__(self, port, addr=None):
         self.port, self.addr = port, addr or fresh_addr()
         self.cookie, self.csrf, self.user = None, None, None
+        self.device = None  # the sampark_device cookie, kept as a browser keeps it
 
     def req(self, method, path, body=None, headers=None, raw=None, cookie=True):
         hd = {"X-Forwarded-For": self.addr}
-        if cookie and self.cookie:
-            hd["Cookie"] = f"sampark_session={self.cookie}"
+        jar = [f"sampark_session={self.cookie}"] if cookie and self.cookie else []
+        if cookie and self.device and path.startswith("/api/login"):  # its Path
+            jar.append(f"sampark_device={self.device}")
+        if jar:
+            hd["Cookie"] = "; ".join(jar)
         if method == "POST":
             hd["Content-Type"] = "application/json"
             if self.csrf:
@@ -66,7 +70,13 @@ class Client:
         try:
             c.request(method, path, body=data, headers=hd)
             r = c.getresponse()
-            return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+            got = {}
+            for k, v in r.getheaders():  # Set-Cookie headers joined, in their order
+                got[k.lower()] = got[k.lower()] + "\n" + v if k.lower() in got else v
+            m = re.search(r"sampark_device=([0-9a-f]*);", got.get("set-cookie", ""))
+            if m:
+                self.device = m.group(1)
+            return r.status, got, r.read()
         finally:
             c.close()
 
@@ -306,6 +316,54 @@ def test_limits_and_lockout():
         h.check("30 login requests per client address per hour, the 31st → 429",
                 got[:30] == [202] * 30 and got[30] == 429, got)
         h.check("another address is not affected", Client(port).post("/api/login", {"phone": "919855512345"})[0] == 202)
+
+
+def test_known_device_keeps_its_own_limits():
+    """Someone who knows an officer's phone locks out the browsers that never signed in as it, not
+    the officer's own: a browser that did has codes, counts and a lock of its own (sampark_device)."""
+    with portal_env("pdevice") as (env, fake):
+        srv = serve(env, fake)
+        port = srv.port
+        own = login(port, fake, CSPDCL_OFFICER)
+        own.post("/api/logout")
+        h.check("a sign-in gives the browser a device cookie for the login requests only, for 90 days",
+                own.device and len(own.device) == 32, own.device)
+        own.cookie = own.csrf = None
+        other = login(port, fake, PHE_OFFICER)
+        h.check("each browser its own device", other and other.device and other.device != own.device)
+        attacker = Client(port)
+        wrong = [attacker.post("/api/login/verify", {"phone": CSPDCL_OFFICER, "code": "123456"})[0] for _ in range(5)]
+        h.check("a stranger's 5 wrong codes lock the phone for strangers", wrong == [401] * 5
+                and attacker.post("/api/login", {"phone": CSPDCL_OFFICER})[0] == 429, wrong)
+        forged = Client(port)
+        forged.device = "ab" * 16
+        h.check("a made-up device id is a stranger", forged.post("/api/login", {"phone": CSPDCL_OFFICER})[0] == 429)
+        borrowed = Client(port)
+        borrowed.device = other.device
+        h.check("another phone's device is a stranger for this phone",
+                borrowed.post("/api/login", {"phone": CSPDCL_OFFICER})[0] == 429)
+        code = request_code(own, fake, CSPDCL_OFFICER)
+        st, hd, body = own.post("/api/login/verify", {"phone": CSPDCL_OFFICER, "code": code or "0"})
+        h.check("the officer's own browser still gets a code and signs in", code and st == 200
+                and body.get("phone") == CSPDCL_OFFICER, (code, st, body))
+        h.check("its device cookie renewed, same id: HttpOnly, SameSite=Strict, Path=/api/login, 90 days",
+                re.search(rf"sampark_device={own.device}; Path=/api/login; Max-Age=7776000; HttpOnly; "
+                          r"SameSite=Strict", hd.get("set-cookie", "")), hd.get("set-cookie"))
+        ttl = int(env.redis.cli("TTL", f"sampark:portal:device:{own.device}"))
+        h.check("remembered in Redis for 90 days", 7776000 - 10 < ttl <= 7776000, ttl)
+        h.check("the stranger's lock is still there", env.redis.cli("EXISTS", f"sampark:portal:lock:{CSPDCL_OFFICER}") == "1")
+        own.cookie = None
+        wrong = [own.post("/api/login/verify", {"phone": CSPDCL_OFFICER, "code": "123456"})[0] for _ in range(5)]
+        code = request_code(own, fake, CSPDCL_OFFICER)
+        h.check("the device's own 5 wrong codes lock the device (its own limits, not none)",
+                wrong == [401] * 5 and code is None
+                and env.redis.cli("EXISTS", f"sampark:portal:lock:{CSPDCL_OFFICER}:d:{own.device}") == "1", (wrong, code))
+        busy = Client(port)
+        got = [busy.post("/api/login", {"phone": f"9197777{i:05d}"})[0] for i in range(31)]
+        other.addr, other.cookie = busy.addr, None
+        h.check("a known device is not held by its address's hourly limit",
+                got[30] == 429 and request_code(other, fake, PHE_OFFICER) is not None, got[28:])
+        h.check("no device id in the server's log", own.device not in log_of(srv) and other.device not in log_of(srv))
 
 
 def test_code_expiry_and_dry_run():
@@ -1217,7 +1275,8 @@ def test_broadcasts():
         h.check("no subscriber phone in the server's log", "919700000001" not in log_of(srv))
 
 
-TESTS = [test_static_files, test_login_and_sessions, test_limits_and_lockout, test_code_expiry_and_dry_run,
+TESTS = [test_static_files, test_login_and_sessions, test_limits_and_lockout, test_known_device_keeps_its_own_limits,
+         test_code_expiry_and_dry_run,
          test_read_api, test_case_actions, test_a_slow_portal_query_never_holds_the_webhook,
          test_review_attacks, test_total_is_capped, test_helpdesk, test_subject_and_merge, test_broadcasts]
 
