@@ -959,3 +959,31 @@ PGresult *case_count_by_status(db *d, err *e)
 {
     return db_query(d, &st_by_status, NULL, e);
 }
+
+/* A hash anti-join over every attachment: the sweep's batches are few and a day apart. */
+static const db_stmt st_media_unknown = {
+    "cases_media_unknown",
+    "SELECT h.o FROM unnest((SELECT $1::text[])) WITH ORDINALITY AS h(k, o)"
+    " WHERE NOT EXISTS (SELECT 1 FROM attachments a"
+    "  WHERE encode(sha256(convert_to(a.media_id, 'UTF8')), 'hex') = h.k)",
+    1};
+
+int case_media_unknown(db *d, const char *const *hashes, size_t n, unsigned char *unknown, err *e)
+{
+    char *arr = db_text_array(hashes, n);
+    PGresult *r;
+    if (!arr)
+        return err_set(e, ERR_ENV, "out of memory");
+    r = db_query(d, &st_media_unknown, (const char *[]){arr}, e);
+    free(arr);
+    if (!r)
+        return -1;
+    memset(unknown, 0, n);
+    for (int i = 0; i < PQntuples(r); i++) {
+        long o = atol(PQgetvalue(r, i, 0));
+        if (o >= 1 && (size_t)o <= n)
+            unknown[o - 1] = 1;
+    }
+    PQclear(r);
+    return 0;
+}

@@ -209,5 +209,8 @@ PGresult *case_pass(db *d, case_duty duty, const char *now_ms, const char *arg, 
 PGresult *case_open_outside(db *d, const char *codes, err *e);
 /* Cases by status: status, count a row. */
 PGresult *case_count_by_status(db *d, err *e);
+/* The media cache's sweep (media_cache.h): of the n hashes (hex SHA-256 of a media id), those
+ * that no attachment's media id hashes to get unknown[i] = 1, the others 0. One statement. */
+int case_media_unknown(db *d, const char *const *hashes, size_t n, unsigned char *unknown, err *e);
 
 #endif

@@ -42,6 +42,7 @@ static const char *const known_sampark_vars[] = {
     "SAMPARK_WEB_DIR",
     "SAMPARK_TRUSTED_PROXIES",
     "SAMPARK_MEDIA_DIR",
+    "SAMPARK_MEDIA_SWEEP_S",
     "SAMPARK_PORTAL_CODE_TTL_S",
     "SAMPARK_LOG_LEVEL",
     "SAMPARK_DAILY_LIMIT",
@@ -430,6 +431,9 @@ static int load_numbers(config *c, char *const *envp, err *e)
 {
     /* The portal's login codes live 5 minutes (SPEC section 10); shorter only for tests. */
     if (int_var(envp, "SAMPARK_PORTAL_CODE_TTL_S", 300, 1, 300, &c->portal_code_ttl_s, e) < 0)
+        return -1;
+    /* The media cache's sweep (media_cache.h): 6 hours; shorter only for the tests. */
+    if (int_var(envp, "SAMPARK_MEDIA_SWEEP_S", 21600, 1, 604800, &c->media_sweep_s, e) < 0)
         return -1;
     /* Meta's tiers of business-initiated conversations a day (SPEC section 13); 0: unlimited.
      * The window is 24 hours; shorter only so the tests can see a day pass. */

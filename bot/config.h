@@ -37,6 +37,7 @@ typedef struct config {
      * client — Docker's bridge when a proxy on the host forwards through the port mapping. */
     const char *trusted_proxies;
     const char *media_dir;      /* SAMPARK_MEDIA_DIR: the portal's cache of WhatsApp media */
+    int media_sweep_s;          /* SAMPARK_MEDIA_SWEEP_S: how often the cache is swept */
     int daily_limit;    /* SAMPARK_DAILY_LIMIT: recipients outside their window a day; 0 = none */
     int daily_window_s; /* SAMPARK_DAILY_WINDOW_S: the limit's rolling window (tests shorten it) */
     int portal_code_ttl_s;      /* SAMPARK_PORTAL_CODE_TTL_S: a login code's life, 1..300 s */

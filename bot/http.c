@@ -69,7 +69,8 @@ struct http_server {
     struct probe probe;
     queue_producer *prod;
     portal *portal;              /* the web portal's threads (SPEC section 10) */
-    lws_sorted_usec_list_t tick; /* wakes the loop while draining */
+    lws_sorted_usec_list_t tick;  /* wakes the loop while draining */
+    lws_sorted_usec_list_t sweep; /* the media cache's sweep, every SAMPARK_MEDIA_SWEEP_S */
     struct lws_context *ctx;
     volatile sig_atomic_t stopping;
     int inflight; /* requests begun and not yet answered */
@@ -979,6 +980,16 @@ static int check_bindable(const config *c, char *numeric, size_t numericsz, err 
     return rc < 0 ? -1 : 0;
 }
 
+/* Each receiver sweeps its own media cache (the roles may run on several machines). */
+static void sweep_tick(lws_sorted_usec_list_t *sul)
+{
+    http_server *s = (http_server *)((char *)sul - offsetof(http_server, sweep));
+    if (!s->stopping)
+        portal_sweep_media(s->portal);
+    lws_sul_schedule(s->ctx, 0, &s->sweep, sweep_tick,
+                     (lws_usec_t)s->cfg->media_sweep_s * LWS_US_PER_SEC);
+}
+
 http_server *http_start(const config *c, err *e)
 {
     struct lws_context_creation_info info;
@@ -1024,6 +1035,7 @@ http_server *http_start(const config *c, err *e)
         http_free(s);
         return NULL;
     }
+    lws_sul_schedule(s->ctx, 0, &s->sweep, sweep_tick, (lws_usec_t)c->media_sweep_s * LWS_US_PER_SEC);
     return s;
 }
 

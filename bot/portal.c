@@ -125,20 +125,31 @@ void portal_log(const char *what, const char *detail)
     log_warn("portal", "%s: %s", what, shown);
 }
 
-int portal_defer(portal_thread *t, void (*task)(portal_thread *, const char *), const char *arg)
+/* Queues task(arg) for a pool thread: 0, or -1 when out of memory or the queue is full. */
+static int queue_task(portal *p, void (*task)(portal_thread *, const char *), const char *arg)
 {
     portal_job *j = calloc(1, sizeof *j);
     if (!j || !(j->rq.body = strdup(arg))) {
         free(j);
         return -1;
     }
-    j->portal = t->portal;
+    j->portal = p;
     j->task = task; /* owner stays NULL: the loop frees it when it comes back */
-    if (portal_submit(t->portal, j) < 0) {
+    if (portal_submit(p, j) < 0) {
         portal_job_free(j);
         return -1;
     }
     return 0;
+}
+
+int portal_defer(portal_thread *t, void (*task)(portal_thread *, const char *), const char *arg)
+{
+    return queue_task(t->portal, task, arg);
+}
+
+int portal_sweep_media(portal *p)
+{
+    return queue_task(p, portal_api_media_sweep, "");
 }
 
 const char *portal_arg(const portal_request *rq, const char *name)

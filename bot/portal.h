@@ -136,6 +136,9 @@ void portal_log(const char *what, const char *detail);
 /* Queues task(t, arg) to run later on a pool thread, after the current answer (arg is copied).
  * For work the client must not be able to time. 0, or -1 when the portal is busy. */
 int portal_defer(portal_thread *t, void (*task)(portal_thread *, const char *), const char *arg);
+/* On the loop, every SAMPARK_MEDIA_SWEEP_S: the media cache's sweep queued for a pool thread
+ * (portal_api_media_sweep). -1 when it could not be queued (the next one will be). */
+int portal_sweep_media(portal *p);
 /* The value of query argument name, or NULL. */
 const char *portal_arg(const portal_request *rq, const char *name);
 

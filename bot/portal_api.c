@@ -25,6 +25,7 @@
 #include "chats_query.h"
 #include "clock.h"
 #include "directory.h"
+#include "media_cache.h"
 #include "desk.h"
 #include "desk_officer.h"
 #include "officer.h"
@@ -350,8 +351,7 @@ static void media_serve(portal_response *rs, const char *path, const char *mpath
  * into SAMPARK_MEDIA_DIR (named by the SHA-256 of its id) and served from there. */
 static void media(portal_thread *t, const portal_user *u, const char *id, portal_response *rs)
 {
-    char path[1200], mpath[1200], url[1200], mime[100] = "", hash[65];
-    unsigned char d[SHA256_DIGEST_LENGTH];
+    char path[1200], mpath[1200], url[1200], mime[100] = "";
     struct stat st;
     err e = {0};
     int found;
@@ -367,11 +367,7 @@ static void media(portal_thread *t, const portal_user *u, const char *id, portal
         portal_error(rs, 404, "no such media");
         return;
     }
-    SHA256((const unsigned char *)id, strlen(id), d);
-    for (size_t i = 0; i < sizeof d; i++)
-        snprintf(hash + 2 * i, 3, "%02x", d[i]);
-    snprintf(path, sizeof path, "%s/%s", t->cfg->media_dir, hash);
-    snprintf(mpath, sizeof mpath, "%s/%s.type", t->cfg->media_dir, hash);
+    media_cache_paths(t->cfg->media_dir, id, path, mpath, sizeof path);
     if (stat(path, &st) < 0) { /* not cached yet: from the Graph API */
         if (!t->cfg->access_token) {
             portal_error(rs, 503, "media: not available in dry-run (no WA_ACCESS_TOKEN)");
@@ -382,6 +378,17 @@ static void media(portal_thread *t, const portal_user *u, const char *id, portal
             return;
     }
     media_serve(rs, path, mpath, mime, sizeof mime);
+}
+
+void portal_api_media_sweep(portal_thread *t, const char *arg)
+{
+    size_t removed = 0;
+    err e = {0};
+    (void)arg;
+    if (media_cache_sweep(t->pg, t->cfg->media_dir, 3600, &removed, &e) < 0)
+        portal_log("media cache sweep", e.msg);
+    if (removed)
+        log_info("portal", "media cache: %zu files no attachment names any more removed", removed);
 }
 
 /* ---- statistics and the weekly review -------------------------------------------------------- */

@@ -14,6 +14,9 @@ void portal_api(portal_thread *t, const portal_user *u, const portal_request *rq
 
 /* 503 "database unavailable", e logged under what. */
 void portal_api_db_failed(portal_response *rs, const char *what, const err *e);
+/* A portal task (portal_sweep_media): the media cache's files no attachment names removed
+ * (media_cache.h), files younger than an hour left; a line in the log when any went. */
+void portal_api_media_sweep(portal_thread *t, const char *arg);
 /* The body of rs from a JSON text (taken), 200. */
 void portal_api_json_text(portal_response *rs, char *json);
 /* A string field of o into out, spaces around it trimmed, valid UTF-8 without NUL: 0, or -1 with

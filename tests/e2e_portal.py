@@ -12,6 +12,7 @@ Prints 'N passed, N failed'."""
 import contextlib
 import csv
 import datetime
+import hashlib
 import http.client
 import io
 import json
@@ -448,10 +449,34 @@ def trackings(body):
     return [c["tracking_no"] for c in body.get("cases", [])]
 
 
+def media_sweep(env, srv, cspdcl):
+    """The cache's sweep (SAMPARK_MEDIA_SWEEP_S=1 here): a file no attachment names any more — its
+    case anonymised by retention — goes with its type note once it is an hour old."""
+    mdir = os.path.join(env.tmp, "media")
+    name = {m: hashlib.sha256(m.encode()).hexdigest() for m in ("778899001", "778899002", "nobody")}
+    hour_ago = time.time() - 2 * 3600
+    for extra in (name["778899001"] + ".a1B2c3", "notes.txt"):  # a crashed download; not the cache's
+        open(os.path.join(mdir, extra), "wb").close()
+    for f in os.listdir(mdir):
+        os.utime(os.path.join(mdir, f), (hour_ago, hour_ago))
+    open(os.path.join(mdir, name["nobody"]), "wb").close()  # young: maybe fetched a moment ago
+    h.psql(env.url, "DELETE FROM attachments WHERE media_id = '778899002'")  # as retention does
+    gone = [name["778899002"], name["778899002"] + ".type", name["778899001"] + ".a1B2c3"]
+    h.check("the sweep removes the file no attachment names, its type note and a crashed download",
+            h.wait_for(lambda: not any(os.path.exists(os.path.join(mdir, f)) for f in gone), 20), os.listdir(mdir))
+    h.check("and leaves an attached file, a young one and what is not the cache's",
+            sorted(os.listdir(mdir)) == sorted([name["778899001"], name["778899001"] + ".type", name["nobody"],
+                                                "notes.txt"]), os.listdir(mdir))
+    h.check("the sweep says so in the log", h.wait_for(
+        lambda: re.search(r"media cache: \d+ files no attachment names any more removed", log_of(srv)), 10),
+        log_of(srv)[-300:])
+    h.check("the anonymised case's media → 404", cspdcl.get("/api/media/778899002")[0] == 404)
+
+
 def test_read_api():
     with portal_env("pread") as (env, fake):
         load_cases(env)
-        srv = serve(env, fake, SAMPARK_MEDIA_DIR=os.path.join(env.tmp, "media"))
+        srv = serve(env, fake, SAMPARK_MEDIA_DIR=os.path.join(env.tmp, "media"), SAMPARK_MEDIA_SWEEP_S="1")
         port = srv.port
         phe, cspdcl, coll, nodal = (login(port, fake, p) for p in (PHE_OFFICER, CSPDCL_OFFICER, COLLECTOR, NODAL))
         h.check("four roles sign in", all((phe, cspdcl, coll, nodal)))
@@ -604,6 +629,7 @@ def test_read_api():
         st, _, raw = coll.get("/api/media/778899003")
         h.check("media over the cap is refused from its file_size, never downloaded",
                 st == 502 and not any("media-bytes/778899003" in p for p, _ in fake.media_gets[gets:]), (st, raw[:100]))
+        media_sweep(env, srv, cspdcl)
 
         log = log_of(srv)
         leaks = [x for x in [PHE_OFFICER, CSPDCL_OFFICER, COLLECTOR, NODAL] + [c[8] for c in CASES] if x in log]
