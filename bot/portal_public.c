@@ -7,10 +7,12 @@
  * started it; after a failure (PostgreSQL away) nobody tries again for FAILED_US.
  *
  * Anonymous traffic must not starve the officers' portal: at most PUBLIC_BUSY_MAX of the pool's
- * threads query PostgreSQL for the public at a time (an Open311 search, the figures' recompute);
- * a request that finds the slot taken is answered at once — the previous figures, or 503 with
- * Retry-After. Answers from the cached figures take microseconds and need no slot. The
- * per-address limit counts an IPv6 client by its /64 (netaddr_client_key). */
+ * threads query PostgreSQL for Open311 at a time, and one more recomputes the figures (once in 5
+ * minutes, never two at once: cache.computing) — apart, so that a stream of Open311 searches
+ * holding their slot cannot keep the public page's figures from ever being computed. An Open311
+ * request that finds its slot taken is answered 503 with Retry-After at once. Answers from the
+ * cached figures take microseconds and need no slot. The per-address limit counts an IPv6 client
+ * by its /64 (netaddr_client_key). */
 #include "portal_public.h"
 
 #include <pthread.h>
@@ -31,7 +33,8 @@
 
 #define CACHE_US  (300LL * 1000000)
 #define FAILED_US (10LL * 1000000)
-/* Pool threads that may work on public requests at once (portal.c has 3). */
+/* Pool threads that may work on Open311 requests at once (portal.c has 3; the figures' recompute
+ * is one more at most). */
 #define PUBLIC_BUSY_MAX 1
 /* What a client may cache of the open data (stats, services, requests), in seconds. */
 #define PUBLIC_MAX_AGE 300
@@ -110,7 +113,7 @@ static int stale(int64_t now)
 }
 
 /* The figures as JSON text (malloc'd): the cached copy while under 5 minutes old; else this
- * thread recomputes unless another does (or the public slot is taken), or one failed under
+ * thread recomputes unless another does, or one failed under
  * FAILED_US ago — then the previous copy. NULL + e when there is none: *busy 1 when a computation
  * is under way, 2 when one failed just now (answer 503 at once: nobody waits for another thread's
  * computation). */
@@ -119,11 +122,10 @@ static char *figures(portal_thread *t, int *busy, err *e)
     char *out = NULL, *json;
     int64_t now = clock_mono_us();
     pthread_mutex_lock(&cache.mu);
-    if (stale(now) && slot_take()) {
+    if (stale(now)) {
         cache.computing = 1;
         pthread_mutex_unlock(&cache.mu);
         json = cases_public_stats(t->pg, e);
-        slot_give();
         pthread_mutex_lock(&cache.mu);
         cache.computing = 0;
         if (json) {
