@@ -116,8 +116,8 @@ static void the_race_holds_under_a_repeatable_read_default(void **state)
          " current_database(), 'repeatable read'); END$$;"
          " INSERT INTO wa_contacts (phone, profile_name, last_inbound_at)"
          "  VALUES ('919800000001', 'Asha', now());"
-         " INSERT INTO citizens (phone, name, last_inbound_at) VALUES ('919800000001', 'Asha', "
-         "now())");
+         " INSERT INTO citizens (phone, name, last_inbound_at)"
+         "  VALUES ('919800000001', 'Asha', now())");
 }
 
 int main(void)
