@@ -120,11 +120,55 @@ static void the_race_holds_under_a_repeatable_read_default(void **state)
          "  VALUES ('919800000001', 'Asha', now())");
 }
 
+/* A row written meanwhile by a writer that skips the lock (none in Sampark; an older worker
+ * during an upgrade would): the end insert fails at the COMMIT on the primary key — the data's
+ * class, not passing — the transaction is rolled back, the connection is left usable, and the
+ * next look-up finds the message a repeat. */
+static void a_row_written_meanwhile_fails_the_commit_cleanly(void **state)
+{
+    (void)state;
+    char *conninfo = tu_create_db("inbound");
+    err e = {0};
+    const wa_message *ms[] = {&msg};
+    inbound_info info = {0};
+    const char *hex[] = {NULL};
+    const unsigned base[] = {0};
+    char *n;
+    tu_migrate(conninfo);
+    db *d = db_open(conninfo, &e);
+    assert_non_null(d);
+    assert_int_equal(db_send_begin(d, &e), 0);
+    if (inbound_record_many(d, ms, 1, &info, &e) < 0)
+        fail_msg("%s", e.msg);
+    assert_true(info.fresh);
+    tu_sql(conninfo, "INSERT INTO inbound_messages (wamid, from_phone, type, received_at)"
+                     " VALUES ('wamid.race1', '919800000001', 'text', now())");
+    assert_int_equal(inbound_store_many(d, ms, 1, &info, hex, base, &e), 0);
+    assert_int_equal(db_commit(d, &e), -1);
+    assert_non_null(strstr(e.msg, "PostgreSQL inbound_store"));
+    assert_false(db_error_transient(d));
+    db_rollback(d);
+    memset(&e, 0, sizeof e);
+    assert_int_equal(db_send_begin(d, &e), 0);
+    if (inbound_record_many(d, ms, 1, &info, &e) < 0)
+        fail_msg("the connection after the failed COMMIT: %s", e.msg);
+    assert_false(info.fresh);
+    if (db_commit(d, &e) < 0)
+        fail_msg("%s", e.msg);
+    n = tu_scalar(conninfo, "SELECT count(*) FROM inbound_messages");
+    assert_string_equal(n, "1");
+    free(n);
+    inbound_info_clear(&info);
+    db_close(d);
+    tu_drop_db(conninfo);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_second_worker_waits_and_finds_a_repeat),
         cmocka_unit_test(the_race_holds_under_a_repeatable_read_default),
+        cmocka_unit_test(a_row_written_meanwhile_fails_the_commit_cleanly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
