@@ -939,11 +939,12 @@ static void store_counts(conv *cv, redisContext *rc, const wa_message *const *ms
         log_warn(NULL, "limits not counted: %s", le.msg);
 }
 
-/* The batch's transaction: recorded, stepped, its outbox rows (deferred while stepping, then
- * written by one statement) and its snapshots written, committed. Two round trips besides what
- * a step reads or files (a complaint): BEGIN travels with the record statement, the outbox rows
- * and the snapshots with the COMMIT (pipelined, db.h). On failure rolled back, and *dead says
- * whether the failure is the data's own. */
+/* The batch's transaction: looked up (their ids locked), stepped, its outbox rows (deferred while
+ * stepping, then written by one statement) and the messages' rows with their snapshots written,
+ * committed. Two round trips besides what a step reads or files (a complaint): BEGIN travels with
+ * the lock and record statements, the outbox rows and the messages' rows with the COMMIT
+ * (pipelined, db.h). On failure rolled back, and *dead says whether the failure is the data's
+ * own. */
 static int transact(conv *cv, const wa_message *const *ms, size_t n, engine_session *ss,
                     const int *expired, const unsigned *loaded, after *af, inbound_info *info,
                     conv_sink sink, void *ud, int *dead, err *e)
@@ -952,10 +953,11 @@ static int transact(conv *cv, const wa_message *const *ms, size_t n, engine_sess
     if (db_send_begin(cv->pg, e) < 0)
         return -1;
     outbox_defer(cv->pg);
-    /* The batch's messages recorded once, in one statement. A failure of any one fails the
-     * statement and so the whole transaction: the worker then handles each message alone
-     * (worker.c), and only the one at fault is dead-lettered or retried. Their read receipts go
-     * to Redis after the commit (store_sessions). */
+    /* The batch's messages looked up in one statement; their rows are written once, at the end
+     * (snapshot). A failure of any one — its look-up, its step, or its row or outbox rows in the
+     * COMMIT's round trip — fails the whole transaction: the worker then handles each message
+     * alone (worker.c), and only the one at fault is dead-lettered or retried. Their read
+     * receipts go to Redis after the commit (store_sessions). */
     if (inbound_record_many(cv->pg, ms, n, info, e) < 0)
         goto out;
     for (size_t i = 0; i < n; i++)

@@ -70,15 +70,20 @@ static int connect_now(db *d, err *e)
     /* No JIT: Sampark's statements touch a few rows, but a CTE's row estimates can pass
      * jit_above_cost, and compiling then cost 15 ms a statement (case creation ran ten times
      * slower). A SET, not a connection option: that would replace a DATABASE_URL's own
-     * options and PGOPTIONS, and poolers refuse it. */
+     * options and PGOPTIONS, and poolers refuse it. READ COMMITTED whatever the database's
+     * default: each statement must see what committed before it began — a worker waiting on
+     * another's message-id lock then finds that message recorded (inbound.c's st_lock), and an
+     * upsert's WHERE judges the row that is there (a transaction wanting one snapshot, as the
+     * export does, says so itself). */
     {
-        PGresult *r = PQexec(d->conn, "SET jit = off");
+        PGresult *r = PQexec(d->conn, "SET jit = off; SET default_transaction_isolation = "
+                                      "'read committed'");
         int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
         PQclear(r);
         if (!ok) {
             snprintf(msg, sizeof msg, "%s", PQerrorMessage(d->conn));
             first_line(msg);
-            return err_set(e, ERR_ENV, "PostgreSQL (DATABASE_URL): SET jit = off: %s", msg);
+            return err_set(e, ERR_ENV, "PostgreSQL (DATABASE_URL): SET jit, isolation: %s", msg);
         }
     }
     return 0;

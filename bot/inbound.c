@@ -22,9 +22,10 @@
 /* The batch's message ids, locked for the transaction before anything reads them (advisory
  * locks: no row, no WAL), in one order so two batches never wait on each other in a circle. A
  * second worker holding a message whose lease lapsed waits here until the first commits, and
- * its record statement — a new statement, a new snapshot — then finds the row: a repeat. The
- * row itself is written once, at the end of the transaction, with the session the message
- * left (st_store); without the lock nothing would stop both workers from stepping it. */
+ * its record statement — a new statement, a new snapshot (READ COMMITTED, which db.c asks for
+ * on every connection) — then finds the row: a repeat. The row itself is written once, at the
+ * end of the transaction, with the session the message left (st_store); without the lock
+ * nothing would stop both workers from stepping it. */
 static const db_stmt st_lock = {
     "inbound_lock",
     "SELECT count(pg_advisory_xact_lock(" INBOUND_LOCK_CLASS ", k.h)) FROM (SELECT DISTINCT"
@@ -107,8 +108,9 @@ static const db_stmt st_record = {
 /* The batch's fresh messages, written once at the end of the transaction with the session each
  * left ($6 hex, $7 its Redis version; NULL for none — migration 0010) — queued to travel with the
  * COMMIT. No ON CONFLICT: st_lock makes a row written meanwhile impossible, and were it there,
- * the primary key fails the transaction (the worker's fallback handles each message alone)
- * rather than a message being stepped twice. */
+ * the primary key fails the transaction (the worker's fallback handles each message alone; a
+ * lone message failing so is a dead letter, class 23) rather than a message being stepped
+ * twice. */
 static const db_stmt st_store = {
     "inbound_store",
     "INSERT INTO inbound_messages (wamid, from_phone, type, received_at, profile_name, session,"

@@ -375,8 +375,10 @@ def test_session_lost_after_commit():
 def test_poison_message_in_batch():
     """A worker records a batch of messages from distinct senders in one statement (issue 22).
     32 citizens' greetings are queued before any worker runs, so the worker takes them as one
-    batch; two of them can never be stored — one refused by a CHECK in the batched record
-    statement itself, one by a CHECK on its reply's outbox row, later in the same transaction.
+    batch; two of them can never be stored — one refused by a CHECK on its own inbound_messages
+    row, one by a CHECK on its reply's outbox row. Both trip at the end of the transaction, in the
+    round trip that carries the COMMIT (since issue 22 step 4 the message's row is written there,
+    with its session, after the whole batch was stepped), so the batch rolls back.
     The other 30 must each be recorded once and answered as a lone greeting is; the two go to the
     dead-letter stream; nothing stays pending; and the two citizens' next messages, once the
     constraints are gone, are handled (their shards were not blocked)."""
