@@ -445,8 +445,7 @@ static int enter(const engine_ctx *ctx, engine_session *s, int idx, engine_resul
 
 /* The input state asking the complaint st adds to, when the session holds one (its var's text
  * or media); NULL otherwise. */
-static const flow_state *told(const engine_ctx *ctx, const engine_session *s,
-                              const flow_state *st)
+static const flow_state *told(const engine_ctx *ctx, const engine_session *s, const flow_state *st)
 {
     char key[32];
     const char *v, *mv;

@@ -30,10 +30,14 @@ static int answer_word(const char *w)
     return words_in(w, words_yes_or_1) || words_in(w, words_no_or_2) || words_in(w, words_skip);
 }
 
+/* More of the complaint needs two words with letters and one that is not a reply's own ("thik
+ * hai", "perhaps later" reply; "gaon Kharora" tells); a yes, no or skip word and at most two words
+ * after it is an answer mistyped ("nahi dusra vibhag"). */
 engine_line engine_followup_line(const flow_set *f, const char *text)
 {
     char w[ENGINE_WORDS_MAX][ENGINE_WORD_MAX];
     size_t n = text ? engine_words_of(text, w, ENGINE_WORDS_MAX) : 0, core = 0, worded = 0;
+    size_t telling = 0;
     const char *first = NULL;
     for (size_t i = 0; i < n; i++) {
         if (greeting(f, w[i]))
@@ -42,8 +46,9 @@ engine_line engine_followup_line(const flow_set *f, const char *text)
             first = w[i];
         core++;
         worded += !number(w[i]);
+        telling += !number(w[i]) && !answer_word(w[i]) && !words_in(w[i], words_reply);
     }
-    if (worded < 2)
+    if (worded < 2 || !telling)
         return ENGINE_LINE_TRY;
     if (answer_word(first) && core <= 3)
         return ENGINE_LINE_TRY;

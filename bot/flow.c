@@ -492,7 +492,8 @@ static const char *const state_kinds[] = {"message", "menu",   "departments", "i
 
 /* The keys each kind of state may have, in flow_kind order. */
 static const char *const message_keys[] = {"kind", "text", "goto", "note", NULL};
-static const char *const menu_keys[] = {"kind", "text", "choices", "button", "note", "adds_to", NULL};
+static const char *const menu_keys[] = {"kind", "text",    "choices", "button",
+                                        "note", "adds_to", NULL};
 static const char *const departments_keys[] = {"kind",    "text", "var",     "goto",    "button",
                                                "suggest", "note", "general", "adds_to", NULL};
 static const char *const input_keys[] = {"kind",    "text",   "var",        "min",   "max",

@@ -1470,11 +1470,12 @@ static void followup_line_decides(void **state)
         "transformer jal gaya", "gaon Kharora", "ट्रांसफार्मर जल गया", "गांव खरोरा",
         "The transformer burnt out last night", "3 din se light nahi", "sir transformer jal gaya",
         "No power since Monday in our lane", "नहीं आ रही बिजली तीन दिन से पूरे मोहल्ले में",
-        "हमर गाँव म लाइट नइ हे", "Kharora ward 5 ke paas"};
+        "हमर गाँव म लाइट नइ हे", "Kharora ward 5 ke paas", "bijli abhi bhi nahi hai"};
     static const char *const tries[] = {
         "haan", "ha", "yes", "1", "nahi", "no", "2", "हाँ", "नहीं", "haaa", "Kharora", "7", "ok sir",
         "nahi dusra vibhag", "haan yahi", "ji haan", "🙏", "", "  ", "12 34", "yes sir please",
-        "skip karo", "BLB-2026-000123"};
+        "skip karo", "BLB-2026-000123", "thik hai", "perhaps later", "abhi nahi", "kar do",
+        "haan darj karo", "ठीक है", "बने हे", "ok wait", "Submit it now"};
     char core[128];
     for (size_t i = 0; i < sizeof more / sizeof *more; i++)
         if (engine_followup_line(flows, more[i]) != ENGINE_LINE_MORE)
