@@ -1175,6 +1175,29 @@ static int add_media(engine_session *s, const flow_state *q, const wa_message *m
     return rc;
 }
 
+/* 1 when a line at menu st names one of its choices among other words ("hindi me baat karo" at
+ * the language menu): a try at the answer, never more of the complaint. */
+static int names_a_choice(const flow_state *st, const char *text)
+{
+    char w[MAX_WORDS][WORD_MAX];
+    size_t n = st->kind == FLOW_MENU ? engine_words_of(text, w, MAX_WORDS) : 0;
+    for (size_t i = 0; n && i < st->nchoices; i++) {
+        const flow_choice *c = &st->choices[i];
+        const char *titles[] = {c->title.hi, c->title.en, c->title.hne};
+        if (longest_match(w, n, c) > 0)
+            return 1;
+        for (int t = 0; t < 3; t++) {
+            char norm[400];
+            if (!titles[t] || !text_normalize(titles[t], norm, sizeof norm))
+                continue;
+            for (size_t k = 0; k < n; k++)
+                if (phrase_at(w, n, k, norm))
+                    return 1;
+        }
+    }
+    return 0;
+}
+
 /* m answers nothing at st, which holds a told complaint: is it more of it? A typed line that is
  * clearly no answer (engine_followup_line) is added to the complaint's text; a voice note,
  * photo, video or document its question takes is attached. The first time at this question the
@@ -1190,7 +1213,8 @@ static int follow_up(const engine_ctx *ctx, engine_session *s, const flow_state 
     if (!q)
         return 0;
     if (m->kind == WA_MSG_TEXT && m->text &&
-        engine_followup_line(ctx->flows, m->text) == ENGINE_LINE_MORE)
+        engine_followup_line(ctx->flows, m->text) == ENGINE_LINE_MORE &&
+        !names_a_choice(st, m->text))
         rc = add_line(s, q, m->text);
     else if (m->kind != WA_MSG_LOCATION && is_media(m->kind) && (q->accept & accept_bit(m->kind)))
         rc = add_media(s, q, m);
