@@ -169,10 +169,13 @@ static const char *var(const engine_session *s, const char *key)
 }
 
 /* The draft's media, in the order officers receive them: the description's own (a voice note
- * as the complaint), the media step's, the village said by voice (engine.h, ENGINE_MEDIA_SUFFIX).
- */
-static const char *const attachment_vars[] = {"description" ENGINE_MEDIA_SUFFIX, "attachment",
-                                              "village" ENGINE_MEDIA_SUFFIX, NULL};
+ * as the complaint), those sent while a question waited on it (ENGINE_MORE_SUFFIX: a voice note
+ * at "Is this about …?"), the media step's, the village said by voice (engine.h). */
+static const char *const attachment_vars[] = {
+    "description" ENGINE_MEDIA_SUFFIX, "description" ENGINE_MORE_SUFFIX "1",
+    "description" ENGINE_MORE_SUFFIX "2", "description" ENGINE_MORE_SUFFIX "3",
+    "attachment", "village" ENGINE_MEDIA_SUFFIX, NULL};
+_Static_assert(ENGINE_MORE_MAX == 3, "attachment_vars names each of the description's more");
 
 static int attach(db *d, const engine_session *s, const char *id, const char *event_id,
                   const char *prefix, err *e)

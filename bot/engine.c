@@ -9,14 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine_int.h"
 #include "text.h"
 #include "vec.h"
 #include "words.h"
 
 #define MAX_CHAIN 12 /* messages chained without waiting: a guard against author loops */
 #define PAGE_ROWS 9  /* rows per page when a list needs a "more" row */
-#define MAX_WORDS 64 /* words of a typed sentence searched for an intent */
-#define WORD_MAX  128
+#define MAX_WORDS ENGINE_WORDS_MAX /* words of a typed sentence searched for an intent */
+#define WORD_MAX  ENGINE_WORD_MAX
 
 /* Without the catalogue's words (engine_ctx): English for every language. */
 static const flow_text more_title = {NULL, "More options", NULL};
@@ -440,6 +441,53 @@ static int render_state(const engine_ctx *ctx, engine_session *s, const flow_sta
 
 static int enter(const engine_ctx *ctx, engine_session *s, int idx, engine_result *r, int depth);
 
+/* ---- the complaint told (a state's "adds_to") ------------------------------------------- */
+
+/* The input state asking the complaint st adds to, when the session holds one (its var's text
+ * or media); NULL otherwise. */
+static const flow_state *told(const engine_ctx *ctx, const engine_session *s, const flow_state *st)
+{
+    char key[32];
+    const char *v, *mv;
+    if (!st->adds_to || st->adds_state < 0)
+        return NULL;
+    snprintf(key, sizeof key, "%s%s", st->adds_to, ENGINE_MEDIA_SUFFIX);
+    v = engine_session_get(s, st->adds_to);
+    mv = engine_session_get(s, key);
+    return (v && *v) || (mv && *mv) ? &ctx->flows->states[st->adds_state] : NULL;
+}
+
+/* Empties the media added to var while questions waited (<var>_more<i>): asked afresh. */
+static int forget_more(engine_session *s, const char *var)
+{
+    for (int i = 1; i <= ENGINE_MORE_MAX; i++) {
+        char key[32];
+        const char *v;
+        snprintf(key, sizeof key, "%s%s%d", var, ENGINE_MORE_SUFFIX, i);
+        if ((v = engine_session_get(s, key)) && *v && engine_session_set(s, key, "") < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* At the menu a complaint not filed is left behind: what the states add to is emptied, so a
+ * line at the next complaint's department list is never added to the old one. */
+static int forget_told(const flow_set *f, engine_session *s)
+{
+    for (size_t i = 0; i < f->nstates; i++) {
+        const char *var = f->states[i].adds_to;
+        char key[32];
+        if (!var)
+            continue;
+        snprintf(key, sizeof key, "%s%s", var, ENGINE_MEDIA_SUFFIX);
+        if ((engine_session_get(s, var) && engine_session_set(s, var, "") < 0) ||
+            (engine_session_get(s, key) && engine_session_set(s, key, "") < 0) ||
+            forget_more(s, var) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* Empties the session but for its language. */
 static void start_afresh(engine_session *s)
 {
@@ -502,6 +550,11 @@ static int enter(const engine_ctx *ctx, engine_session *s, int idx, engine_resul
     s->retries = 0;
     s->page = 0;
     s->waiting = 0;
+    {
+        const char *at = engine_session_get(s, ENGINE_ADDED_VAR);
+        if (at && *at && engine_session_set(s, ENGINE_ADDED_VAR, "") < 0)
+            return -1;
+    }
     if (st->kind == FLOW_MESSAGE) {
         if (send_text(ctx, r, s, &st->text) < 0)
             return -1;
@@ -517,8 +570,9 @@ static int enter(const engine_ctx *ctx, engine_session *s, int idx, engine_resul
     if (st->kind == FLOW_MENU && (idx == f->menu || !draft_pending(s, NULL)) &&
         forget_suggestion(s) < 0)
         return -1;
-    if (idx == f->menu && engine_session_get(s, ENGINE_DRAFT_VAR) &&
-        engine_session_set(s, ENGINE_DRAFT_VAR, "") < 0)
+    if (idx == f->menu && ((engine_session_get(s, ENGINE_DRAFT_VAR) &&
+                            engine_session_set(s, ENGINE_DRAFT_VAR, "") < 0) ||
+                           forget_told(f, s) < 0))
         return -1;
     /* The question the first message already answered is passed over, once. */
     if (idx == f->first_state && draft_pending(s, st->var)) {
@@ -537,6 +591,8 @@ static int enter(const engine_ctx *ctx, engine_session *s, int idx, engine_resul
         if (engine_session_get(s, key) && engine_session_set(s, key, "") < 0)
             return -1;
     }
+    if (st->kind == FLOW_INPUT && st->var && forget_more(s, st->var) < 0)
+        return -1;
     return render_state(ctx, s, st, r);
 }
 
@@ -632,16 +688,23 @@ static int pick_row(const engine_ctx *ctx, const engine_session *s, const flow_s
     return -1;
 }
 
-/* The citizen's answer did not fit: say so and ask again; after too many, move on. */
+/* The citizen's answer did not fit: say so and ask again; after too many, move on — but a
+ * complaint the citizen told is never dropped that way: where moving on would leave it (to the
+ * menu), it is kept and the question asked again. */
 static int wrong(const engine_ctx *ctx, engine_session *s, const flow_state *st,
                  const flow_text *why, engine_result *r)
 {
     const flow_set *f = ctx->flows;
     int limit = st->retries > 0 ? st->retries : 3;
     if (++s->retries >= limit && f->menu >= 0 && (size_t)f->menu != (size_t)(st - f->states)) {
-        if (send_text(ctx, r, s, &f->replies[FLOW_REPLY_TOO_MANY_TRIES]) < 0)
-            return -1;
-        return enter(ctx, s, st->on_fail >= 0 ? st->on_fail : f->menu, r, 0);
+        if (told(ctx, s, st) && (st->on_fail < 0 || st->on_fail == f->menu)) {
+            s->retries = 0;
+            why = &f->replies[FLOW_REPLY_KEPT];
+        } else {
+            if (send_text(ctx, r, s, &f->replies[FLOW_REPLY_TOO_MANY_TRIES]) < 0)
+                return -1;
+            return enter(ctx, s, st->on_fail >= 0 ? st->on_fail : f->menu, r, 0);
+        }
     }
     if (send_text(ctx, r, s, why) < 0)
         return -1;
@@ -656,8 +719,7 @@ static int wrong(const engine_ctx *ctx, engine_session *s, const flow_state *st,
 
 /* ---- intents in a typed sentence (issue 15) ---------------------------------------------- */
 
-/* The words of text, each normalized; empty ones (punctuation) and overlong ones left out. */
-static size_t words_of(const char *text, char (*w)[WORD_MAX], size_t max)
+size_t engine_words_of(const char *text, char (*w)[WORD_MAX], size_t max)
 {
     size_t n = 0;
     while (*text && n < max) {
@@ -749,7 +811,7 @@ static int menu_intent(const engine_ctx *ctx, engine_session *s, const flow_stat
     int at_menu = (size_t)f->menu == (size_t)(st - f->states), d;
     if (!c || !s->lang[0] || !text)
         return 0;
-    n = words_of(text, w, MAX_WORDS);
+    n = engine_words_of(text, w, MAX_WORDS);
     intent = longest_match(w, n, c);
     for (size_t i = 0; i < st->nchoices; i++)
         if (&st->choices[i] != c) {
@@ -772,16 +834,20 @@ static int menu_intent(const engine_ctx *ctx, engine_session *s, const flow_stat
     return enter(ctx, s, c->next, r, 0) < 0 ? -1 : 1;
 }
 
-/* The answer to a suggestion: 1 yes, 0 another department, -1 neither. */
-static int suggestion_answer(const flow_state *st, const char *reply_id, const char *norm)
+/* The answer to a suggestion: 1 yes, 0 another department, -1 neither. core: the one word
+ * said beside politeness ("ji haan"), or "". */
+static int suggestion_answer(const flow_state *st, const char *reply_id, const char *norm,
+                             const char *core)
 {
     if (reply_id && *reply_id)
         return strcmp(reply_id, "sg:yes") == 0 ? 1 : strcmp(reply_id, "sg:no") == 0 ? 0 : -1;
     if (!norm || !*norm)
         return -1;
-    if (word_in(norm, yes_words) || title_is(norm, &st->suggest_yes))
+    if (word_in(norm, yes_words) || (*core && word_in(core, yes_words)) ||
+        title_is(norm, &st->suggest_yes))
         return 1;
-    if (word_in(norm, no_words) || title_is(norm, &st->suggest_other))
+    if (word_in(norm, no_words) || (*core && word_in(core, no_words)) ||
+        title_is(norm, &st->suggest_other))
         return 0;
     return -1;
 }
@@ -839,30 +905,38 @@ static int store_media(engine_session *s, const char *var, const wa_message *m)
            set_var(s, var, "_filename", m->filename);
 }
 
-/* Media as an input's whole answer: kept in <var>_media* (beside a later media step's own
- * var, so neither replaces the other), and var says what it is, from the flow, with the
- * caption after it: "📷 photo: <caption>". */
-static int media_answer(engine_session *s, const flow_state *st, const wa_message *m)
+/* What input st's var says for media m, from the flow, with the caption after it: "📷 photo:
+ * <caption>" (malloc'd; *none when the flow has no words for it: "" then). NULL: out of memory. */
+static char *media_said(const engine_session *s, const flow_state *st, const wa_message *m,
+                        int *none)
 {
-    char key[32], *said;
     const flow_text *t = NULL;
+    char *said;
     size_t len;
-    int rc;
     for (unsigned j = 0; j < sizeof st->media_text / sizeof *st->media_text; j++)
         if (accept_bit(m->kind) == 1u << j && st->media_text[j].hi)
             t = &st->media_text[j];
-    snprintf(key, sizeof key, "%s%s", st->var, ENGINE_MEDIA_SUFFIX);
-    if (store_media(s, key, m) < 0)
-        return -1;
-    if (!t)
-        return engine_session_set(s, st->var, "");
+    if ((*none = !t))
+        return strdup("");
     len = strlen(flow_text_get(t, lang_of(s))) + strlen(m->caption ? m->caption : "") + 3;
     if (!(said = malloc(len)))
-        return -1;
+        return NULL;
     snprintf(said, len, "%s%s%s", flow_text_get(t, lang_of(s)),
              m->caption && *m->caption ? ": " : "", m->caption ? m->caption : "");
     if (st->max)
         text_cut(said, (size_t)st->max);
+    return said;
+}
+
+/* Media as an input's whole answer: kept in <var>_media* (beside a later media step's own
+ * var, so neither replaces the other), and var says what it is (media_said). */
+static int media_answer(engine_session *s, const flow_state *st, const wa_message *m)
+{
+    char key[32], *said;
+    int rc, none;
+    snprintf(key, sizeof key, "%s%s", st->var, ENGINE_MEDIA_SUFFIX);
+    if (store_media(s, key, m) < 0 || !(said = media_said(s, st, m, &none)))
+        return -1;
     rc = engine_session_set(s, st->var, said);
     free(said);
     return rc;
@@ -955,7 +1029,8 @@ static int forget_answers(const flow_set *f, engine_session *s)
             continue;
         snprintf(key, sizeof key, "%s%s", q->var, ENGINE_MEDIA_SUFFIX);
         if ((engine_session_get(s, q->var) && engine_session_set(s, q->var, "") < 0) ||
-            (engine_session_get(s, key) && engine_session_set(s, key, "") < 0))
+            (engine_session_get(s, key) && engine_session_set(s, key, "") < 0) ||
+            forget_more(s, q->var) < 0)
             return -1;
     }
     return 0;
@@ -978,7 +1053,7 @@ static int keep_draft(const flow_set *f, const flow_state *st, engine_session *s
          * and politeness ("hello sir", "madad chahiye") and the complaint's own words not
          * counted. A sentence with a complaint word and no department must say twice as much:
          * "I want to register a complaint" is a request, not the problem itself. */
-        n = words_of(m->text, w, MAX_WORDS);
+        n = engine_words_of(m->text, w, MAX_WORDS);
         for (size_t k = 0; complaint && k < complaint->nmatch; k++)
             intent |= mark_phrase(w, n, complaint->match[k], said);
         for (size_t i = 0; i < n; i++)
@@ -1011,7 +1086,7 @@ static int first_message(const engine_ctx *ctx, engine_session *s, const wa_mess
                 (st->accept & accept_bit(m->kind));
     const char *text = m->kind == WA_MSG_TEXT ? m->text : media ? m->caption : NULL;
     char w[MAX_WORDS][WORD_MAX], norm[512] = "";
-    size_t n = text ? words_of(text, w, MAX_WORDS) : 0;
+    size_t n = text ? engine_words_of(text, w, MAX_WORDS) : 0;
     const char *lang;
     int d, kept, guess;
     if (!st || !c || (m->kind != WA_MSG_TEXT && !media) || (!media && !n))
@@ -1054,8 +1129,112 @@ static int first_message(const engine_ctx *ctx, engine_session *s, const wa_mess
 struct answer {
     const wa_message *m;
     const char *reply_id, *norm;
+    const char *core; /* the one word said beside politeness ("ji haan" → "haan"), or "" */
     int typed;
 };
+
+/* Adds line to the complaint q asks, after what it holds, on a line of its own; cut to q's "max"
+ * (a complaint is never longer than its question takes). 1 added, -1 out of memory. */
+static int add_line(engine_session *s, const flow_state *q, const char *line)
+{
+    const char *old = engine_session_get(s, q->var);
+    size_t n, len;
+    char *t;
+    int rc;
+    old = old ? old : "";
+    line += strspn(line, " \t\r\n");
+    for (n = strlen(line); n && strchr(" \t\r\n", line[n - 1]); n--)
+        ;
+    len = strlen(old) + n + 2;
+    if (!(t = malloc(len)))
+        return -1;
+    snprintf(t, len, "%s%s%.*s", old, *old ? "\n" : "", (int)n, line);
+    text_cut(t, q->max > 0 ? (size_t)q->max : FLOW_TEXT_BODY_MAX);
+    rc = engine_session_set(s, q->var, t);
+    free(t);
+    return rc < 0 ? -1 : 1;
+}
+
+/* Attaches media m to the complaint q asks, in the first free <var>_more<i>, and adds what it
+ * is (media_said: "🎤 voice note") to its text. 1 attached, 0 no place left, -1 out of memory. */
+static int add_media(engine_session *s, const flow_state *q, const wa_message *m)
+{
+    char key[32], *said;
+    int rc = 0, none;
+    for (int i = 1; i <= ENGINE_MORE_MAX && !rc; i++) {
+        const char *v;
+        snprintf(key, sizeof key, "%s%s%d", q->var, ENGINE_MORE_SUFFIX, i);
+        rc = !(v = engine_session_get(s, key)) || !*v;
+    }
+    if (!rc)
+        return 0;
+    if (store_media(s, key, m) < 0 || !(said = media_said(s, q, m, &none)))
+        return -1;
+    rc = none ? 1 : add_line(s, q, said);
+    free(said);
+    return rc;
+}
+
+/* 1 when a line at menu st names one of its choices among other words ("hindi me baat karo" at
+ * the language menu): a try at the answer, never more of the complaint. */
+static int names_a_choice(const flow_state *st, const char *text)
+{
+    char w[MAX_WORDS][WORD_MAX];
+    size_t n = st->kind == FLOW_MENU ? engine_words_of(text, w, MAX_WORDS) : 0;
+    for (size_t i = 0; n && i < st->nchoices; i++) {
+        const flow_choice *c = &st->choices[i];
+        const char *titles[] = {c->title.hi, c->title.en, c->title.hne};
+        if (longest_match(w, n, c) > 0)
+            return 1;
+        for (int t = 0; t < 3; t++) {
+            char norm[400];
+            if (!titles[t] || !text_normalize(titles[t], norm, sizeof norm))
+                continue;
+            for (size_t k = 0; k < n; k++)
+                if (phrase_at(w, n, k, norm))
+                    return 1;
+        }
+    }
+    return 0;
+}
+
+/* m answers nothing at st, which holds a told complaint: is it more of it? A typed line that is
+ * clearly no answer (engine_followup_line) is added to the complaint's text; a voice note,
+ * photo, video or document its question takes is attached. The first time at this question the
+ * citizen hears "added" and the question again; later ones, nothing: a fast typist's three lines
+ * get one answer, not three. 1 taken, 0 not (a wrong answer after all), -1 out of memory. */
+static int follow_up(const engine_ctx *ctx, engine_session *s, const flow_state *st,
+                     const struct answer *a, engine_result *r)
+{
+    const flow_state *q = told(ctx, s, st);
+    const wa_message *m = a->m;
+    const char *at;
+    int rc = 0;
+    if (!q)
+        return 0;
+    if (m->kind == WA_MSG_TEXT && m->text &&
+        engine_followup_line(ctx->flows, m->text) == ENGINE_LINE_MORE &&
+        !names_a_choice(st, m->text))
+        rc = add_line(s, q, m->text);
+    else if (m->kind != WA_MSG_LOCATION && is_media(m->kind) && (q->accept & accept_bit(m->kind)))
+        rc = add_media(s, q, m);
+    if (rc <= 0)
+        return rc;
+    if ((at = engine_session_get(s, ENGINE_ADDED_VAR)) && strcmp(at, st->name) == 0)
+        return 1;
+    if (engine_session_set(s, ENGINE_ADDED_VAR, st->name) < 0 ||
+        send_text(ctx, r, s, &ctx->flows->replies[FLOW_REPLY_ADDED]) < 0)
+        return -1;
+    return render_state(ctx, s, st, r) < 0 ? -1 : 1;
+}
+
+/* m answers nothing at st: more of a told complaint (follow_up), else a wrong answer. */
+static int not_an_answer(const engine_ctx *ctx, engine_session *s, const flow_state *st,
+                         const struct answer *a, const flow_text *why, engine_result *r)
+{
+    int rc = follow_up(ctx, s, st, a, r);
+    return rc < 0 ? -1 : rc ? 0 : wrong(ctx, s, st, why, r);
+}
 
 /* The skip button, or its word or title typed; its number ("1": it is the only button) too. */
 static int skip_pressed(const flow_state *st, const struct answer *a)
@@ -1079,7 +1258,7 @@ static int answer_suggestion(const engine_ctx *ctx, engine_session *s, const flo
                              const struct answer *a, engine_result *r)
 {
     const char *norm = a->norm;
-    switch (suggestion_answer(st, a->reply_id, norm)) {
+    switch (suggestion_answer(st, a->reply_id, norm, a->core)) {
     case 1:
         return choose_department(ctx, s, st, d, r);
     case 0:
@@ -1137,7 +1316,7 @@ static int answer_rows(const engine_ctx *ctx, engine_session *s, const flow_stat
     size_t total = rows_of(ctx, s, st, rows, ENGINE_MAX_CHOICES);
     int pick;
     if (!a->typed)
-        return wrong(ctx, s, st, &f->replies[FLOW_REPLY_UNSUPPORTED], r);
+        return not_an_answer(ctx, s, st, a, &f->replies[FLOW_REPLY_UNSUPPORTED], r);
     pick = pick_row(ctx, s, st, a->reply_id, a->norm, rows, total);
     if (pick == -2)
         return next_page(ctx, s, st, total, r);
@@ -1147,7 +1326,7 @@ static int answer_rows(const engine_ctx *ctx, engine_session *s, const flow_stat
             return rc < 0 ? -1 : 0;
     }
     if (pick < 0)
-        return wrong(ctx, s, st, &f->replies[FLOW_REPLY_NOT_UNDERSTOOD], r);
+        return not_an_answer(ctx, s, st, a, &f->replies[FLOW_REPLY_NOT_UNDERSTOOD], r);
     if (st->kind == FLOW_MENU)
         return choose_option(ctx, s, &st->choices[pick], r);
     if (st->kind == FLOW_SIMILAR) { /* a case to join, or "mine is different" (s:) */
@@ -1203,26 +1382,28 @@ static int answer_media(const engine_ctx *ctx, engine_session *s, const flow_sta
             return -1;
         return enter(ctx, s, st->next, r, 0);
     }
-    return wrong(ctx, s, st,
-                 is_media(m->kind) || m->kind == WA_MSG_TEXT
-                     ? &st->retry
-                     : &ctx->flows->replies[FLOW_REPLY_UNSUPPORTED],
-                 r);
+    return not_an_answer(ctx, s, st, a,
+                         is_media(m->kind) || m->kind == WA_MSG_TEXT
+                             ? &st->retry
+                             : &ctx->flows->replies[FLOW_REPLY_UNSUPPORTED],
+                         r);
 }
 
 /* Yes or no: the button, a yes/no word (not with a tapped reply), or the button's title. */
 static int answer_confirm(const engine_ctx *ctx, engine_session *s, const flow_state *st,
                           const struct answer *a, engine_result *r)
 {
-    const char *reply_id = a->reply_id, *norm = a->norm;
+    const char *reply_id = a->reply_id, *norm = a->norm, *core = a->core;
     if ((reply_id && strcmp(reply_id, "yes") == 0) ||
-        (!reply_id && norm && word_in(norm, yes_words)) || (norm && title_is(norm, &st->yes_title)))
+        (!reply_id && norm && (word_in(norm, yes_words) || (*core && word_in(core, yes_words)))) ||
+        (norm && title_is(norm, &st->yes_title)))
         return enter(ctx, s, st->yes_next, r, 0);
     if ((reply_id && strcmp(reply_id, "no") == 0) ||
-        (!reply_id && norm && word_in(norm, no_words)) || (norm && title_is(norm, &st->no_title)))
+        (!reply_id && norm && (word_in(norm, no_words) || (*core && word_in(core, no_words)))) ||
+        (norm && title_is(norm, &st->no_title)))
         return enter(ctx, s, st->no_next, r, 0);
-    return wrong(
-        ctx, s, st,
+    return not_an_answer(
+        ctx, s, st, a,
         &ctx->flows->replies[a->typed ? FLOW_REPLY_NOT_UNDERSTOOD : FLOW_REPLY_UNSUPPORTED], r);
 }
 
@@ -1230,11 +1411,16 @@ static int answer_confirm(const engine_ctx *ctx, engine_session *s, const flow_s
 static int handle(const engine_ctx *ctx, engine_session *s, const flow_state *st,
                   const wa_message *m, const char *norm, engine_result *r)
 {
-    struct answer a = {m, NULL, norm, 0};
+    char core[WORD_MAX] = "";
+    struct answer a = {m, NULL, norm, core, 0};
     int d, rc;
     if (m->kind == WA_MSG_BUTTON_REPLY || m->kind == WA_MSG_LIST_REPLY)
         a.reply_id = m->reply_id;
     a.typed = m->kind == WA_MSG_TEXT || m->kind == WA_MSG_BUTTON || a.reply_id;
+    /* Only the yes/no questions look past politeness ("ji haan", "no thanks"). */
+    if (m->kind == WA_MSG_TEXT && m->text &&
+        (st->kind == FLOW_CONFIRM || suggested(ctx, s, st) >= 0))
+        engine_followup_core(ctx->flows, m->text, core, sizeof core);
     if (skip_pressed(st, &a))
         return enter(ctx, s, st->skip_next, r, 0);
     if (a.typed && (d = suggested(ctx, s, st)) >= 0 &&

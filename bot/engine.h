@@ -12,7 +12,7 @@
 #include "flow.h"
 #include "wa_in.h"
 
-#define ENGINE_MAX_VARS    48 /* a complaint's draft holds up to ~28 (issue 15's media) */
+#define ENGINE_MAX_VARS    64 /* a complaint's draft holds up to ~45 (issue 15's media, more) */
 #define ENGINE_MAX_OPTIONS 10
 #define ENGINE_MAX_CHOICES FLOW_MAX_CHOICES /* refused beyond by flows check, directory load */
 /* The session variable holding a suggested department's code (issue 15): a departments state
@@ -26,6 +26,15 @@
 /* Media answering an input state is kept in <var>_media, <var>_media_type, _media_mime,
  * _media_caption, _media_filename (a media state's var holds its own: <var>, <var>_type...). */
 #define ENGINE_MEDIA_SUFFIX "_media"
+/* Media sent while a question waits on a told complaint (a state's "adds_to": a voice note at
+ * "Is this about …?") are attached to it in <var>_more1 .. <var>_more<ENGINE_MORE_MAX>, each
+ * with _type, _mime, _caption, _filename; more than that are not kept in the draft (the
+ * conversation's record has them). */
+#define ENGINE_MORE_SUFFIX "_more"
+#define ENGINE_MORE_MAX    3
+/* The state whose question was asked again after a line was added to the complaint: said once
+ * per question, however many lines follow. Cleared on entering a state. */
+#define ENGINE_ADDED_VAR "added_at"
 
 /* A word from the directory's "keywords" that suggests its department. */
 typedef struct engine_keyword {
@@ -146,6 +155,18 @@ void engine_keywords_free(engine_dept *depts, size_t n);
  * scores at least 1 and at least twice the runner-up — a tie, or a close second, gives -1 (the
  * list, never a wrong guess). Departments whose keywords were not compiled score 0. */
 int engine_suggest_department(const engine_dept *depts, size_t n, const char *text);
+
+/* Follow-up lines (bot/engine_followup.c). A typed line that does not answer a question holding
+ * a told complaint (a state with "adds_to"): ENGINE_LINE_MORE when it is clearly more of the
+ * complaint — two words with letters or more beside greetings and politeness ("transformer jal
+ * gaya", "gaon Kharora", "ट्रांसफार्मर जल गया"), unless it starts with a yes, no or skip word and
+ * has at most three ("nahi dusra vibhag", "haan yahi": an answer mistyped) — else
+ * ENGINE_LINE_TRY, a try at the answer (one word, a number, "haaa"), which may be wrong. */
+typedef enum engine_line { ENGINE_LINE_TRY, ENGINE_LINE_MORE } engine_line;
+engine_line engine_followup_line(const flow_set *f, const char *text);
+/* The one word a line says beside greetings and politeness ("ji haan" → "haan", "no thanks" →
+ * "no", "हाँ जी" → "हाँ"), text_normalize'd into out; "" when it says none or several. */
+void engine_followup_core(const flow_set *f, const char *text, char *out, size_t outsz);
 
 void engine_session_init(engine_session *s);
 void engine_session_clear(engine_session *s); /* frees the variables; keeps nothing */

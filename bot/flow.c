@@ -492,19 +492,20 @@ static const char *const state_kinds[] = {"message", "menu",   "departments", "i
 
 /* The keys each kind of state may have, in flow_kind order. */
 static const char *const message_keys[] = {"kind", "text", "goto", "note", NULL};
-static const char *const menu_keys[] = {"kind", "text", "choices", "button", "note", NULL};
-static const char *const departments_keys[] = {"kind",    "text", "var",     "goto", "button",
-                                               "suggest", "note", "general", NULL};
+static const char *const menu_keys[] = {"kind", "text",    "choices", "button",
+                                        "note", "adds_to", NULL};
+static const char *const departments_keys[] = {"kind",    "text", "var",     "goto",    "button",
+                                               "suggest", "note", "general", "adds_to", NULL};
 static const char *const input_keys[] = {"kind",    "text",   "var",        "min",   "max",
                                          "pattern", "accept", "media_text", "retry", "retries",
                                          "on_fail", "skip",   "goto",       "note",  NULL};
-static const char *const media_keys[] = {"kind",    "text", "accept", "var",  "retry", "retries",
-                                         "on_fail", "skip", "goto",   "note", NULL};
-static const char *const confirm_keys[] = {"kind", "text", "yes", "no", "note", NULL};
+static const char *const media_keys[] = {"kind",    "text", "accept", "var",  "retry",   "retries",
+                                         "on_fail", "skip", "goto",   "note", "adds_to", NULL};
+static const char *const confirm_keys[] = {"kind", "text", "yes", "no", "note", "adds_to", NULL};
 static const char *const action_keys[] = {"kind", "text",     "action", "language",
                                           "goto", "on_error", "note",   NULL};
 static const char *const similar_keys[] = {"kind", "text", "button",  "different", "join",
-                                           "goto", "note", "on_fail", NULL};
+                                           "goto", "note", "on_fail", "adds_to",   NULL};
 static const char *const *const state_keys[] = {message_keys, menu_keys,    departments_keys,
                                                 input_keys,   media_keys,   confirm_keys,
                                                 action_keys,  similar_keys};
@@ -560,6 +561,7 @@ static flow_state *add_state(struct loader *L, const char *file, const char *nam
     st->file = file;
     st->kind = (flow_kind)k;
     st->next = st->on_fail = st->skip_next = st->yes_next = st->no_next = st->on_error = -1;
+    st->adds_state = -1;
     return st;
 }
 
@@ -689,6 +691,9 @@ static void parse_state(struct loader *L, const char *file, const char *name, js
          interactive ? FLOW_INTERACTIVE_BODY_MAX : FLOW_TEXT_BODY_MAX, &st->text);
     if (k != FLOW_MENU && k != FLOW_CONFIRM && (g = str_field(L, file, name, o, "goto", 1)))
         add_edge(L, si, 0, E_NEXT, g);
+    if (k == FLOW_MENU || k == FLOW_DEPARTMENTS || k == FLOW_MEDIA || k == FLOW_CONFIRM ||
+        k == FLOW_SIMILAR)
+        st->adds_to = str_field(L, file, name, o, "adds_to", 0); /* checked by check_adds */
     switch (st->kind) {
     case FLOW_MENU:
         parse_menu(L, file, st, si, o);
@@ -773,7 +778,8 @@ static void parse_keywords(struct loader *L, const char *file, json_object *arr)
 static const char *const reply_names[FLOW_REPLY_COUNT + 1] = {
     "not_understood", "unsupported",    "expired",
     "too_many_tries", "limit_messages", "limit_complaints",
-    "limit_urgent",   "limit_helpdesk", NULL};
+    "limit_urgent",   "limit_helpdesk", "added",
+    "kept",           NULL};
 
 /* What the optional replies say when a flow set leaves them out: the shipped flows' own words
  * (flows/grievance.json), so a district's older flow set still loads after an upgrade and its
@@ -1276,6 +1282,43 @@ static void check_first(struct loader *L)
                 f->states[f->first_state].name);
 }
 
+/* "adds_to" names the var an input state asks (the complaint told), short enough for the media
+ * attached to it (<var>_more<i>_filename in a session name of 31), never at the main menu (which
+ * starts afresh: nothing is held there); and the set says "added" and "kept". */
+static void check_adds(struct loader *L)
+{
+    flow_set *f = L->set;
+    int any = 0;
+    for (size_t i = 0; i < f->nstates; i++) {
+        flow_state *st = &f->states[i];
+        if (!st->adds_to)
+            continue;
+        any = 1;
+        for (size_t j = 0; j < f->nstates && st->adds_state < 0; j++)
+            if (f->states[j].kind == FLOW_INPUT && f->states[j].var &&
+                strcmp(f->states[j].var, st->adds_to) == 0)
+                st->adds_state = (int)j;
+        if (st->adds_state < 0)
+            problem(L, st->file, st->name,
+                    "\"adds_to\" \"%s\" is no input state's \"var\": name the var of the question "
+                    "that asks the complaint",
+                    st->adds_to);
+        if (strlen(st->adds_to) > 16)
+            problem(L, st->file, st->name,
+                    "\"adds_to\" \"%s\" is longer than 16 letters; media added are kept in "
+                    "\"%s_more1_filename\" and the like, and a session's names hold 31",
+                    st->adds_to, st->adds_to);
+        if ((int)i == f->menu)
+            problem(L, st->file, st->name,
+                    "the menu cannot have \"adds_to\": it starts afresh, no complaint is held there");
+    }
+    for (int r = FLOW_REPLY_ADDED; any && r <= FLOW_REPLY_KEPT; r++)
+        if (!f->replies[r].hi)
+            problem(L, L->start_file, NULL,
+                    "the reply \"%s\" is missing from \"replies\": a state has \"adds_to\"",
+                    reply_names[r]);
+}
+
 /* After the last file: the set-wide checks, then the gotos and the graph. */
 static void load_end(struct loader *L, const char *dir, int files)
 {
@@ -1293,6 +1336,7 @@ static void load_end(struct loader *L, const char *dir, int files)
                     "the reply \"%s\" is missing from \"replies\"", reply_names[i]);
     resolve(L);
     check_first(L);
+    check_adds(L);
     check_graph(L);
     check_similar(L);
 }

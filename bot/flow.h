@@ -96,6 +96,12 @@ typedef struct flow_state {
      * yes_next ("join") with the session's "join_case" set to its tracking number */
     flow_text different;
     int yes_next, no_next;
+    /* menu (not the main one), departments, media, confirm, similar: "adds_to", the var of the
+     * complaint the citizen has told (an input state's). While it holds one, a typed line that is
+     * clearly no answer here adds to it and media are attached to it, never a wrong answer, and
+     * running out of tries keeps it (engine.c). adds_state: the input state asking it; NULL/-1. */
+    const char *adds_to;
+    int adds_state;
     flow_action action;   /* action */
     const char *language; /* action set_language */
     int on_error;         /* action; -1: the menu */
@@ -120,6 +126,11 @@ enum {
     FLOW_REPLY_LIMIT_COMPLAINTS,
     FLOW_REPLY_LIMIT_URGENT,
     FLOW_REPLY_LIMIT_HELPDESK,
+    /* Said where a state "adds_to" a told complaint (issue: follow-up lines), so required only
+     * by a set that has such a state: a line or a voice note added (once per question), and the
+     * complaint kept when the tries run out. */
+    FLOW_REPLY_ADDED,
+    FLOW_REPLY_KEPT,
     FLOW_REPLY_COUNT
 };
 

@@ -24,6 +24,21 @@ const char *const words_flow[] = {"menu",      "मेनू",     "0",         
                                   "भाषा",      "भाखा",     "bhasha",    "bhakha",   "subscribe",
                                   "सदस्यता",   "sadasyata", NULL};
 
+/* A short reply's own words ("thik hai", "abhi nahi", "perhaps later", "kar do", "बने हे"): a line
+ * of only these, yes/no/skip words, numbers and greetings answers the question (or tries to) —
+ * never more of the complaint (engine_followup_line). No word that tells a problem. */
+const char *const words_reply[] = {
+    "ok", "okay", "ohk", "k", "fine", "sure", "done", "correct", "right", "wait", "later",
+    "maybe", "perhaps", "not", "now", "then", "submit", "send", "cancel", "register", "file",
+    "it", "this", "that", "is", "go", "ahead", "one", "minute", "hold", "on", "same", "sorry",
+    "what", "why", "how", "hmm", "hm", "thik", "theek", "tik", "hai", "he", "ho", "abhi", "baad",
+    "mein", "me", "ruko", "rukiye", "ek", "minat", "kar", "karo", "kariye", "karen", "karein",
+    "kijiye", "do", "de", "dijiye", "dena", "darj", "bhej", "bhejo", "bhejiye", "radd", "sahi",
+    "yahi", "wahi", "ye", "yeh", "wo", "woh", "kya", "kyu", "kaise", "shayad", "pata", "bas",
+    "ठीक", "है", "हो", "अभी", "बाद", "में", "रुको", "रुकिए", "एक", "मिनट", "कर", "करो", "करें",
+    "कीजिए", "दो", "दें", "दीजिए", "दर्ज", "भेज", "भेजो", "भेजें", "रद्द", "सही", "यही", "वही", "यह",
+    "ये", "वो", "क्या", "शायद", "पता", "बस", "बने", "हे", "करव", "देवव", "भेजव", "पाछू", NULL};
+
 /* SPEC section 13: whole messages only, so "nali band hai" is a complaint, not STOP. */
 const char *const words_stop[] = {"stop",   "unsubscribe", "बंद",     "रोकें",   "रोको",
                                   "band",   "bandkaro",    "बंदकरो", "बंदकरें", NULL};

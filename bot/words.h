@@ -15,6 +15,9 @@ extern const char *const words_yes_or_1[];
 extern const char *const words_no_or_2[];
 extern const char *const words_skip[];
 extern const char *const words_more[];
+/* The words of a short reply to a question ("thik hai", "abhi nahi", "perhaps later"): a line of
+ * only these is never more of a told complaint (engine_followup_line). */
+extern const char *const words_reply[];
 /* The flow's own words: a citizen who types one wants the menu, help or another language, not
  * to answer a case that waits (the flow file names them as keywords too). */
 extern const char *const words_flow[];

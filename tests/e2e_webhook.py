@@ -106,9 +106,11 @@ class Redis:
 
 
 class Env:
-    """A fresh database (migrated, directory loaded) and a private Redis."""
+    """A fresh database (migrated, directory loaded) and a private Redis. district: a function
+    that edits the sample directory (a dict) into another district's, loaded instead — a database
+    serves one district, so its code cannot change later."""
 
-    def __init__(self, tag):
+    def __init__(self, tag, district=None):
         self.tmp = tempfile.mkdtemp(prefix=f"sampark-{tag}-")
         self.db = f"e2e_{tag}_{os.getpid()}"
         psql(ADMIN_URL, f"DROP DATABASE IF EXISTS {self.db} WITH (FORCE)")
@@ -117,8 +119,15 @@ class Env:
         self.redis = Redis(self.tmp)
         self.procs = []
         env = self.env()
-        for args in (["migrate", os.path.join(ROOT, "migrations")],
-                     ["directory", "load", os.path.join(ROOT, "flows", "district.json")]):
+        directory = os.path.join(ROOT, "flows", "district.json")
+        if district:
+            with open(directory, encoding="utf-8") as f:
+                d = json.load(f)
+            district(d)
+            directory = os.path.join(self.tmp, "district.json")
+            with open(directory, "w", encoding="utf-8") as f:
+                json.dump(d, f, ensure_ascii=False)
+        for args in (["migrate", os.path.join(ROOT, "migrations")], ["directory", "load", directory]):
             r = subprocess.run([BIN, *args], env=env, capture_output=True, text=True)
             if r.returncode != 0:
                 raise RuntimeError(f"{args}: {r.stderr}")

@@ -1459,6 +1459,341 @@ static void first_message_what_counts(void **state)
     }
 }
 
+/* ---- follow-up lines while a question waits on a told complaint ("adds_to") ---------------- */
+
+/* The deciding part alone: a line that answers nothing is either a try at the answer (asked
+ * again, may count as wrong) or clearly more of the complaint (added). */
+static void followup_line_decides(void **state)
+{
+    (void)state;
+    static const char *const more[] = {
+        "transformer jal gaya", "gaon Kharora", "ट्रांसफार्मर जल गया", "गांव खरोरा",
+        "The transformer burnt out last night", "3 din se light nahi", "sir transformer jal gaya",
+        "No power since Monday in our lane", "नहीं आ रही बिजली तीन दिन से पूरे मोहल्ले में",
+        "हमर गाँव म लाइट नइ हे", "Kharora ward 5 ke paas", "bijli abhi bhi nahi hai"};
+    static const char *const tries[] = {
+        "haan", "ha", "yes", "1", "nahi", "no", "2", "हाँ", "नहीं", "haaa", "Kharora", "7", "ok sir",
+        "nahi dusra vibhag", "haan yahi", "ji haan", "🙏", "", "  ", "12 34", "yes sir please",
+        "skip karo", "BLB-2026-000123", "thik hai", "perhaps later", "abhi nahi", "kar do",
+        "haan darj karo", "ठीक है", "बने हे", "ok wait", "Submit it now"};
+    char core[128];
+    for (size_t i = 0; i < sizeof more / sizeof *more; i++)
+        if (engine_followup_line(flows, more[i]) != ENGINE_LINE_MORE)
+            fail_msg("\"%s\" was taken for a try at the answer", more[i]);
+    for (size_t i = 0; i < sizeof tries / sizeof *tries; i++)
+        if (engine_followup_line(flows, tries[i]) != ENGINE_LINE_TRY)
+            fail_msg("\"%s\" was taken for more of the complaint", tries[i]);
+    engine_followup_core(flows, "ji haan", core, sizeof core);
+    assert_string_equal(core, "haan");
+    engine_followup_core(flows, "No thanks!", core, sizeof core);
+    assert_string_equal(core, "no");
+    engine_followup_core(flows, "नहीं जी", core, sizeof core);
+    assert_string_equal(core, "नहीं");
+    engine_followup_core(flows, "transformer jal gaya", core, sizeof core);
+    assert_string_equal(core, "");
+    engine_followup_core(flows, NULL, core, sizeof core);
+    assert_string_equal(core, "");
+}
+
+static wa_message voice(struct convo *c, const char *id)
+{
+    wa_message m = msg(c, WA_MSG_AUDIO);
+    m.media_id = id;
+    m.mime_type = "audio/ogg; codecs=opus";
+    return m;
+}
+
+/* The new-user trial: the problem first, then two lines and a voice note sent fast while the bot
+ * asks about the department. Each is added (the lines in order, the voice note attached); one
+ * "added" and one question again, then silence; no "did not understand", no try counted; then
+ * the answer works and the case carries it all. In romanised Hindi, Devanagari and English. */
+static void fast_lines_at_the_suggestion(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *first, *line1, *line2, *yes, *added, *spoken, *confused;
+    } runs[] = {
+        {"bijli nahi aa rahi 3 din se", "transformer jal gaya", "gaon Kharora", "haan",
+         "यह भी आपकी शिकायत में जोड़ दिया", "🎤 आवाज़ संदेश", "समझ नहीं"},
+        {"हमारे गांव में 3 दिन से बिजली नहीं है", "ट्रांसफार्मर जल गया", "गांव खरोरा", "हाँ",
+         "यह भी आपकी शिकायत में जोड़ दिया", "🎤 आवाज़ संदेश", "समझ नहीं"},
+        {"There has been no electricity in our village for 3 days", "the transformer burnt out",
+         "village Kharora", "yes", "added to your complaint", "🎤 voice note", "not understand"},
+    };
+    for (size_t i = 0; i < sizeof runs / sizeof *runs; i++) {
+        struct convo c = {0};
+        wa_message m;
+        char want[600];
+        say(&c, runs[i].first);
+        in_state(&c, "complaint_department");
+        assert_true(has_option(last_send(&c), "sg:yes"));
+        say(&c, runs[i].line1);
+        in_state(&c, "complaint_department");
+        assert_true(said(&c, runs[i].added));
+        assert_false(said(&c, runs[i].confused));
+        assert_int_equal(c.r.n, 2); /* "added", then the question once more */
+        assert_true(has_option(last_send(&c), "sg:yes"));
+        assert_int_equal(c.s.retries, 0);
+        say(&c, runs[i].line2);
+        assert_int_equal(c.r.n, 0); /* said once: the rest are added quietly */
+        m = voice(&c, "VOICE-AT-SUGGESTION");
+        step(&c, &m, 0);
+        assert_int_equal(c.r.n, 0);
+        assert_int_equal(c.s.retries, 0);
+        snprintf(want, sizeof want, "%s\n%s\n%s\n%s", runs[i].first, runs[i].line1, runs[i].line2,
+                 runs[i].spoken);
+        assert_string_equal(engine_session_get(&c.s, "description"), want);
+        assert_string_equal(engine_session_get(&c.s, "description_more1"), "VOICE-AT-SUGGESTION");
+        assert_string_equal(engine_session_get(&c.s, "description_more1_type"), "audio");
+        say(&c, runs[i].yes);
+        in_state(&c, "complaint_village");
+        assert_string_equal(engine_session_get(&c.s, "department"), "CSPDCL");
+        assert_string_equal(engine_session_get(&c.s, ENGINE_ADDED_VAR), ""); /* a new question */
+        tap(&c, "skip");
+        in_state(&c, "complaint_confirm");
+        assert_true(said(&c, runs[i].line2));
+        tap(&c, "yes");
+        assert_int_equal(c.r.out[c.r.n - 1].kind, ENGINE_CREATE_CASE);
+        assert_string_equal(engine_session_get(&c.s, "description"), want);
+        done(&c);
+    }
+}
+
+/* What answers the question still answers it, however the told complaint grew. */
+static void answers_still_answer(void **state)
+{
+    (void)state;
+    static const char *const yes[] = {"haan", "ha", "yes", "1", "हाँ", "ji haan", "Yes sir", "हव"};
+    static const char *const no[] = {"nahi", "no", "2", "नहीं", "nahi ji", "No thanks"};
+    for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
+        struct convo c = {0};
+        say(&c, "bijli nahi aa rahi 3 din se");
+        say(&c, "transformer jal gaya");
+        say(&c, yes[i]);
+        if (strcmp(c.s.state, "complaint_village") != 0)
+            fail_msg("\"%s\" at the suggestion went to %s", yes[i], c.s.state);
+        tap(&c, "skip");
+        say(&c, "pole bhi tedha ho gaya hai"); /* at the confirmation: added, asked again */
+        in_state(&c, "complaint_confirm");
+        assert_true(said(&c, "pole bhi tedha"));
+        say(&c, yes[i]);
+        if (c.r.n == 0 || c.r.out[c.r.n - 1].kind != ENGINE_CREATE_CASE)
+            fail_msg("\"%s\" at the confirmation did not file (state %s)", yes[i], c.s.state);
+        done(&c);
+    }
+    for (size_t i = 0; i < sizeof no / sizeof *no; i++) {
+        struct convo c = {0};
+        say(&c, "bijli nahi aa rahi 3 din se");
+        say(&c, "transformer jal gaya");
+        say(&c, no[i]);
+        if (last_send(&c)->type != ENGINE_LIST)
+            fail_msg("\"%s\" at the suggestion did not show the list", no[i]);
+        tap(&c, "d:CSPDCL");
+        tap(&c, "skip");
+        say(&c, no[i]);
+        if (strcmp(c.s.state, "main_menu") != 0)
+            fail_msg("\"%s\" at the confirmation went to %s", no[i], c.s.state);
+        done(&c);
+    }
+}
+
+/* Tries that do not fit never drop a told complaint: the third says it is kept and asks again;
+ * without a told complaint the limit still moves on, as before. */
+static void told_complaint_is_never_dropped(void **state)
+{
+    (void)state;
+    struct convo c = {0};
+    const char *text = "bijli nahi aa rahi 3 din se";
+    wa_message m;
+    say(&c, text);
+    say(&c, "7");
+    say(&c, "haaa");
+    assert_int_equal(c.s.retries, 2);
+    m = msg(&c, WA_MSG_STICKER);
+    step(&c, &m, 0);
+    in_state(&c, "complaint_department");
+    assert_true(said(&c, "आपकी शिकायत वैसी ही रखी है"));
+    assert_false(said(&c, "आगे बढ़ रहे हैं"));
+    assert_true(has_option(last_send(&c), "sg:yes"));
+    assert_string_equal(engine_session_get(&c.s, "description"), text);
+    assert_int_equal(c.s.retries, 0);
+    say(&c, "8");
+    say(&c, "9");
+    say(&c, "10");
+    in_state(&c, "complaint_department"); /* again and again: kept */
+    tap(&c, "sg:no");
+    say(&c, "xyz");
+    say(&c, "abc");
+    say(&c, "123");
+    in_state(&c, "complaint_department"); /* the list too */
+    assert_true(said(&c, "आपकी शिकायत वैसी ही रखी है"));
+    tap(&c, "d:CSPDCL");
+    tap(&c, "skip");
+    in_state(&c, "complaint_confirm");
+    say(&c, "hmm");
+    say(&c, "kya");
+    say(&c, "?");
+    in_state(&c, "complaint_confirm"); /* the confirmation offers filing it as it is */
+    assert_true(said(&c, "आपकी शिकायत वैसी ही रखी है"));
+    assert_true(has_option(last_send(&c), "yes"));
+    say(&c, "haan");
+    assert_int_equal(c.r.out[c.r.n - 1].kind, ENGINE_CREATE_CASE);
+    assert_string_equal(engine_session_get(&c.s, "description"), text);
+    done(&c);
+
+    /* Nothing told yet (the list from the menu): the limit moves on as it always did, and a
+     * sentence there is not taken for a complaint nobody told. */
+    to_main_menu(&c, "c:hi");
+    tap(&c, "c:complaint");
+    say(&c, "transformer jal gaya");
+    assert_true(said(&c, "समझ नहीं"));
+    say(&c, "xyz");
+    say(&c, "abc");
+    in_state(&c, "main_menu");
+    done(&c);
+}
+
+/* A complaint cancelled at the confirmation is left behind at the menu: the next complaint's
+ * department list adds nothing to it. */
+static void abandoned_complaint_takes_no_lines(void **state)
+{
+    (void)state;
+    struct convo c = {0};
+    wa_message m;
+    say(&c, "bijli nahi aa rahi 3 din se");
+    m = voice(&c, "OLD-VOICE");
+    step(&c, &m, 0);
+    tap(&c, "sg:yes");
+    tap(&c, "skip");
+    tap(&c, "no");
+    in_state(&c, "main_menu");
+    assert_string_equal(engine_session_get(&c.s, "description"), "");
+    assert_string_equal(engine_session_get(&c.s, "description_more1"), "");
+    tap(&c, "c:complaint");
+    say(&c, "transformer jal gaya");
+    assert_true(said(&c, "समझ नहीं"));
+    assert_string_equal(engine_session_get(&c.s, "description"), "");
+    tap(&c, "d:CSPDCL");
+    say(&c, "Naya transformer chahiye gaon me");
+    tap(&c, "skip");
+    say(&c, "Kharora");
+    tap(&c, "yes");
+    assert_int_equal(c.r.out[c.r.n - 1].kind, ENGINE_CREATE_CASE);
+    assert_string_equal(engine_session_get(&c.s, "description_more1"), "");
+    done(&c);
+}
+
+/* The menu's way (list, description typed): a line at the media step or the confirmation adds to
+ * the description, and the confirmation shows it; a voice note at the media step is its answer,
+ * as always. The language question before a voice-note complaint takes lines too. */
+static void lines_at_other_questions(void **state)
+{
+    (void)state;
+    struct convo c = {0};
+    wa_message m;
+    to_description(&c, "en");
+    say(&c, "The handpump near the school is broken");
+    in_state(&c, "complaint_attachment");
+    say(&c, "it has been like this for two weeks");
+    in_state(&c, "complaint_attachment");
+    assert_true(said(&c, "added to your complaint"));
+    assert_true(has_option(last_send(&c), "skip"));
+    say(&c, "no"); /* a try at the question: its retry, as before */
+    assert_true(said(&c, "Please send a photo"));
+    m = msg(&c, WA_MSG_IMAGE);
+    m.media_id = "PHOTO-ANSWER";
+    step(&c, &m, 0);
+    in_state(&c, "complaint_village");
+    assert_string_equal(engine_session_get(&c.s, "attachment"), "PHOTO-ANSWER");
+    say(&c, "Simga ward 4");
+    in_state(&c, "complaint_confirm");
+    say(&c, "the water is also dirty");
+    in_state(&c, "complaint_confirm");
+    assert_true(said(&c, "Problem: The handpump near the school is broken\nit has been like this "
+                         "for two weeks\nthe water is also dirty"));
+    tap(&c, "yes");
+    assert_int_equal(c.r.out[c.r.n - 1].kind, ENGINE_CREATE_CASE);
+    done(&c);
+
+    /* A voice note first: the language is asked; a line there is added (and the question asked
+     * once more), the tries run out without losing it. */
+    m = voice(&c, "FIRST-VOICE");
+    step(&c, &m, 0);
+    in_state(&c, "welcome");
+    say(&c, "gaon Kharora mein transformer jal gaya");
+    in_state(&c, "welcome");
+    assert_true(said(&c, "जोड़ दिया"));
+    assert_true(has_option(last_send(&c), "c:hi"));
+    say(&c, "hindi me baat karo"); /* names a choice: a try at the answer, not the complaint */
+    assert_true(said(&c, "समझ नहीं"));
+    say(&c, "x");
+    say(&c, "y");
+    in_state(&c, "welcome");
+    assert_true(said(&c, "आपकी शिकायत वैसी ही रखी है"));
+    assert_string_equal(engine_session_get(&c.s, "description_media"), "FIRST-VOICE");
+    tap(&c, "c:hi");
+    in_state(&c, "complaint_department");
+    assert_string_equal(engine_session_get(&c.s, "description"),
+                        "🎤 आवाज़ संदेश\ngaon Kharora mein transformer jal gaya");
+    done(&c);
+}
+
+/* At most ENGINE_MORE_MAX media ride along; the next is no more than a wrong answer, and the
+ * session never runs out of room on the longest draft (a photo first, voice notes, a village by
+ * voice, similar cases). */
+static void media_added_are_bounded(void **state)
+{
+    (void)state;
+    struct convo c = {0};
+    wa_message m;
+    char key[40];
+    c.similar = 1;
+    snprintf(c.s.lang, sizeof c.s.lang, "hi");
+    m = msg(&c, WA_MSG_IMAGE);
+    m.media_id = "PHOTO-FIRST";
+    m.caption = "transformer jal gaya, bijli nahi hai";
+    m.filename = "photo.jpg";
+    step(&c, &m, 0);
+    in_state(&c, "complaint_department");
+    for (int i = 1; i <= ENGINE_MORE_MAX + 1; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "VOICE-%d", i);
+        m = voice(&c, id);
+        step(&c, &m, 0);
+    }
+    for (int i = 1; i <= ENGINE_MORE_MAX; i++) {
+        snprintf(key, sizeof key, "description_more%d", i);
+        assert_non_null(strstr(engine_session_get(&c.s, key), "VOICE-"));
+    }
+    assert_true(said(&c, "संदेश नहीं पढ़ पाते")); /* the fourth: not kept, said so */
+    tap(&c, "sg:yes");
+    m = voice(&c, "VILLAGE-VOICE");
+    step(&c, &m, 0);
+    in_state(&c, "complaint_similar_check");
+    engine_session_set(&c.s, "similar_n", "3");
+    for (int i = 1; i <= 3; i++) {
+        char v[32];
+        snprintf(key, sizeof key, "similar_%d", i);
+        snprintf(v, sizeof v, "BLB-2026-00000%d", i);
+        engine_session_set(&c.s, key, v);
+        snprintf(key, sizeof key, "similar_%d_title", i);
+        engine_session_set(&c.s, key, v);
+        snprintf(key, sizeof key, "similar_%d_desc", i);
+        engine_session_set(&c.s, key, "Power supply · Kharora · today");
+    }
+    resume(&c, 1, NULL, NULL, NULL, NULL);
+    in_state(&c, "complaint_similar");
+    say(&c, "ye wala nahi, hamara naya transformer hai"); /* at the similar list: added */
+    assert_true(said(&c, "जोड़ दिया"));
+    tap(&c, "s:");
+    in_state(&c, "complaint_confirm");
+    assert_true(said(&c, "hamara naya transformer"));
+    tap(&c, "yes");
+    assert_int_equal(c.r.out[c.r.n - 1].kind, ENGINE_CREATE_CASE);
+    assert_true(c.s.nvars < ENGINE_MAX_VARS);
+    done(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1496,6 +1831,13 @@ int main(void)
         cmocka_unit_test(first_message_what_counts),
         cmocka_unit_test(scheme_updates_subscription),
         cmocka_unit_test(goodbye_and_help_words),
+        cmocka_unit_test(followup_line_decides),
+        cmocka_unit_test(fast_lines_at_the_suggestion),
+        cmocka_unit_test(answers_still_answer),
+        cmocka_unit_test(told_complaint_is_never_dropped),
+        cmocka_unit_test(abandoned_complaint_takes_no_lines),
+        cmocka_unit_test(lines_at_other_questions),
+        cmocka_unit_test(media_added_are_bounded),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -438,6 +438,64 @@ static void limit_replies_are_optional(void **state)
     remove_folder(dir);
 }
 
+/* "adds_to" (follow-up lines): on a question after the complaint is told, naming the var of
+ * the input state that asks it; a set using it says "added" and "kept". Each mistake is named. */
+static void adds_to_checks(void **state)
+{
+    (void)state;
+    static const char replies[] =
+        "    \"added\": {\"hi\": \"जोड़ दिया।\", \"en\": \"Added.\"},\n"
+        "    \"kept\": {\"hi\": \"शिकायत रखी है।\", \"en\": \"Kept.\"},\n"
+        "    \"too_many_tries\"";
+    char *with = tu_replace(base, "    \"too_many_tries\"", replies), *json, *dir, out[4096];
+    char *adds = tu_replace(with, "\"kind\": \"confirm\",", "\"kind\": \"confirm\", \"adds_to\": "
+                                                            "\"description\",");
+    err e = {0};
+    flow_set *f;
+    const flow_state *st;
+    dir = folder_with("t.json", adds);
+    if (!(f = flow_set_load(dir, &e)))
+        fail_msg("a valid adds_to was refused: %s", e.msg);
+    st = &f->states[flow_state_index(f, "confirm")];
+    assert_string_equal(st->adds_to, "description");
+    assert_string_equal(f->states[st->adds_state].name, "describe");
+    assert_string_equal(f->replies[FLOW_REPLY_ADDED].en, "Added.");
+    assert_int_equal(f->states[flow_state_index(f, "dept")].adds_state, -1);
+    flow_set_free(f);
+    remove_folder(dir);
+    /* Without "adds_to" the two replies are not needed. */
+    dir = folder_with("t.json", base);
+    assert_int_equal(check(dir, out, sizeof out), 0);
+    remove_folder(dir);
+    {
+        static const struct {
+            const char *from, *to, *expect;
+        } cases[] = {
+            {"\"adds_to\": \"description\"", "\"adds_to\": \"descripton\"",
+             "state \"confirm\": \"adds_to\" \"descripton\" is no input state's \"var\""},
+            {"\"adds_to\": \"description\"", "\"adds_to\": \"attachment\"",
+             "\"adds_to\" \"attachment\" is no input state's \"var\""},
+            {"\"kind\": \"menu\", \"text\": {\"hi\": \"क्या करना है?\"",
+             "\"kind\": \"menu\", \"adds_to\": \"description\", \"text\": {\"hi\": \"क्या करना है?\"",
+             "state \"main_menu\": the menu cannot have \"adds_to\""},
+            {"\"kind\": \"input\",", "\"kind\": \"input\", \"adds_to\": \"description\",",
+             "adds_to"},
+            {"    \"added\": {\"hi\": \"जोड़ दिया।\", \"en\": \"Added.\"},\n", "",
+             "the reply \"added\" is missing from \"replies\": a state has \"adds_to\""},
+        };
+        for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+            json = tu_replace(adds, cases[i].from, cases[i].to);
+            dir = folder_with("t.json", json);
+            if (check(dir, out, sizeof out) < 1 || !strstr(out, cases[i].expect))
+                fail_msg("case %zu: expected \"%s\" in:\n%s", i, cases[i].expect, out);
+            remove_folder(dir);
+            free(json);
+        }
+    }
+    free(adds);
+    free(with);
+}
+
 static void district_file_is_skipped_and_empty_folder_refused(void **state)
 {
     (void)state;
@@ -465,6 +523,7 @@ int main(void)
         cmocka_unit_test(first_message_problems_across_the_set),
         cmocka_unit_test(district_file_is_skipped_and_empty_folder_refused),
         cmocka_unit_test(limit_replies_are_optional),
+        cmocka_unit_test(adds_to_checks),
         cmocka_unit_test(subscribe_action_loads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

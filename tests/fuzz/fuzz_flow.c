@@ -8,7 +8,8 @@
  *     state names unique and of letters, digits and _, hi and en texts present, non-empty,
  *     valid UTF-8 and within WhatsApp's limits, match words and keywords normalized,
  *     non-empty and unique, every state reachable from the start or a keyword, the four
- *     replies present, flow_state_index and flow_text_get consistent.
+ *     replies present (and "added" and "kept" where a state has "adds_to", which names an
+ *     input state's var, never at the menu), flow_state_index and flow_text_get consistent.
  * Any broken property calls abort(), which libFuzzer reports as a crash.
  * Build: see tests/fuzz/README.md. */
 #include <stdint.h>
@@ -101,6 +102,15 @@ static void check_state(const flow_set *f, size_t i)
     check_next(f, st->skip_next, st->has_skip);
     check_next(f, st->yes_next, st->kind == FLOW_CONFIRM);
     check_next(f, st->no_next, st->kind == FLOW_CONFIRM);
+    if (st->adds_to) {
+        CHECK(st->adds_state >= 0 && (size_t)st->adds_state < f->nstates && (int)i != f->menu);
+        CHECK(f->states[st->adds_state].kind == FLOW_INPUT &&
+              strcmp(f->states[st->adds_state].var, st->adds_to) == 0);
+        check_text(&f->replies[FLOW_REPLY_ADDED], FLOW_TEXT_BODY_MAX);
+        check_text(&f->replies[FLOW_REPLY_KEPT], FLOW_TEXT_BODY_MAX);
+    } else {
+        CHECK(st->adds_state == -1);
+    }
     if (st->has_skip)
         check_text(&st->skip_title, FLOW_BUTTON_TITLE_MAX);
 
@@ -224,7 +234,10 @@ static void check_set(const flow_set *f)
             CHECK(strcmp(f->keywords[j].word, f->keywords[k].word) != 0);
     }
     for (int r = 0; r < FLOW_REPLY_COUNT; r++)
-        check_text(&f->replies[r], FLOW_TEXT_BODY_MAX);
+        if (r == FLOW_REPLY_ADDED || r == FLOW_REPLY_KEPT)
+            check_optional_text(&f->replies[r], FLOW_TEXT_BODY_MAX); /* needed with adds_to */
+        else
+            check_text(&f->replies[r], FLOW_TEXT_BODY_MAX);
     check_reachable(f);
     CHECK(flow_state_index(f, "") == -1);
 }
