@@ -317,6 +317,12 @@ def test_limits_and_lockout():
         h.check("30 login requests per client address per hour, the 31st → 429",
                 got[:30] == [202] * 30 and got[30] == 429, got)
         h.check("another address is not affected", Client(port).post("/api/login", {"phone": "919855512345"})[0] == 202)
+        v6 = [Client(port, f"2001:db8:7:1::{i + 1:x}").post("/api/login", {"phone": f"9197666{i:05d}"})[0]
+              for i in range(31)]
+        h.check("an IPv6 client is counted by its /64 (one line rotates through it): the 31st → 429",
+                v6[:30] == [202] * 30 and v6[30] == 429, v6)
+        h.check("another /64 is not affected",
+                Client(port, "2001:db8:7:2::1").post("/api/login", {"phone": "919855512346"})[0] == 202)
 
 
 def test_known_device_keeps_its_own_limits():
