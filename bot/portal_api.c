@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -382,11 +383,20 @@ static void media(portal_thread *t, const portal_user *u, const char *id, portal
 
 void portal_api_media_sweep(portal_thread *t, const char *arg)
 {
+    /* One sweep at a time: one slower than SAMPARK_MEDIA_SWEEP_S (a lock on attachments, a
+     * big cache) must not be joined by the next ticks' on the pool's other threads — three
+     * would leave the officers' portal none. */
+    static atomic_flag running = ATOMIC_FLAG_INIT;
     size_t removed = 0;
     err e = {0};
     (void)arg;
+    if (atomic_flag_test_and_set(&running)) {
+        log_info("portal", "media cache: the last sweep still runs; this one is skipped");
+        return;
+    }
     if (media_cache_sweep(t->pg, t->cfg->media_dir, 3600, &removed, &e) < 0)
         portal_log("media cache sweep", e.msg);
+    atomic_flag_clear(&running);
     if (removed)
         log_info("portal", "media cache: %zu files no attachment names any more removed", removed);
 }

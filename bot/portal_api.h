@@ -15,7 +15,8 @@ void portal_api(portal_thread *t, const portal_user *u, const portal_request *rq
 /* 503 "database unavailable", e logged under what. */
 void portal_api_db_failed(portal_response *rs, const char *what, const err *e);
 /* A portal task (portal_sweep_media): the media cache's files no attachment names removed
- * (media_cache.h), files younger than an hour left; a line in the log when any went. */
+ * (media_cache.h), files younger than an hour left; a line in the log when any went. One at a
+ * time: while one runs, the next is skipped (a line in the log). */
 void portal_api_media_sweep(portal_thread *t, const char *arg);
 /* The body of rs from a JSON text (taken), 200. */
 void portal_api_json_text(portal_response *rs, char *json);

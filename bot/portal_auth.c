@@ -1,14 +1,14 @@
 /* portal_auth.c — login codes, limits and sessions in Redis (see portal_auth.h).
  * Keys, all under sampark:portal: code:<phone> (salt and SHA-256 of the code; TTL = its life),
  * sent:<phone> (codes in 15 min), fail:<phone> (wrong codes), lock:<phone> (15 min after 5
- * wrong), addr:<client> (login requests in an hour), sess:<id> (phone and CSRF token, 12 h
- * after last use), device:<id> (the phone a browser signed in as, 90 days after its last
- * sign-in). A browser with a device:<id> of the phone it asks for (its sampark_device cookie)
- * has code:, sent:, fail: and lock: of its own (<phone>:d:<id>) and no addr: limit: whoever
- * knows an officer's phone and sends wrong codes, or asks for codes, locks out the browsers
- * that never signed in as that phone, not the officer's own (OWASP's "device cookies").
- * Unknown phones go through every step a known one does except the message, so neither the
- * answer nor its limits tell whether a phone is in the directory.
+ * wrong), addr:<client> (login requests in an hour; an IPv6 client by its /64), sess:<id> (phone
+ * and CSRF token, 12 h after last use), device:<id> (the phone a browser signed in as, 90 days
+ * after its last sign-in). A browser with a device:<id> of the phone it asks for (its
+ * sampark_device cookie) has code:, sent:, fail: and lock: of its own (<phone>:d:<id>) and no
+ * addr: limit: whoever knows an officer's phone and sends wrong codes, or asks for codes, locks
+ * out the browsers that never signed in as that phone, not the officer's own (OWASP's "device
+ * cookies"). Unknown phones go through every step a known one does except the message, so
+ * neither the answer nor its limits tell whether a phone is in the directory.
  * Never log a phone, a code, a session id or a device id. */
 #include "portal_auth.h"
 
@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "directory.h"
+#include "netaddr.h"
 #include "outbox.h"
 
 #define CODES_PER_WINDOW 3
@@ -164,12 +165,15 @@ static int exists(portal_thread *t, const char *key)
     return n;
 }
 
-/* Counts this login request against the client's address: 0 go on, -1 answered (429/503). */
+/* Counts this login request against the client's address — an IPv6 client's /64, as the public
+ * limit counts it: one line gets a whole /64 and could rotate through it, past the limit and
+ * growing Redis by a key an address: 0 go on, -1 answered (429/503). */
 static int address_limit(portal_thread *t, const portal_request *rq, portal_response *rs)
 {
-    char key[128];
+    char key[128], who[80];
     long long n;
-    snprintf(key, sizeof key, "sampark:portal:addr:%s", rq->client);
+    snprintf(key, sizeof key, "sampark:portal:addr:%s",
+             netaddr_client_key(rq->client, who, sizeof who));
     if ((n = portal_count(t, key, 3600, NULL)) < 0) {
         portal_error(rs, 503, "Redis unavailable; try again");
         return -1;

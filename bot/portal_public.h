@@ -4,8 +4,9 @@
  * minutes) and Open311 GeoReport v2 (/open311/v2/services.json, requests.json,
  * requests/{TRACKING}.json). Every request counts against its client address (Redis,
  * SAMPARK_PUBLIC_LIMIT_MIN a minute; IPv6 by its /64) → 429 with Retry-After; Redis away lets it
- * through. At most one pool thread queries PostgreSQL for the public at a time (503 with
- * Retry-After otherwise), so anonymous traffic cannot starve the officers' portal. Open data
+ * through. At most one pool thread runs an Open311 query at a time (503 with Retry-After
+ * otherwise) and one more recomputes the figures, so anonymous traffic leaves the officers'
+ * portal a thread of its 3. Open data
  * answers may be cached by anyone (Cache-Control: public) and read by any site (CORS).
  * Must never answer a phone number, a name or a complaint's words. */
 #ifndef SAMPARK_PORTAL_PUBLIC_H

@@ -317,6 +317,12 @@ def test_limits_and_lockout():
         h.check("30 login requests per client address per hour, the 31st → 429",
                 got[:30] == [202] * 30 and got[30] == 429, got)
         h.check("another address is not affected", Client(port).post("/api/login", {"phone": "919855512345"})[0] == 202)
+        v6 = [Client(port, f"2001:db8:7:1::{i + 1:x}").post("/api/login", {"phone": f"9197666{i:05d}"})[0]
+              for i in range(31)]
+        h.check("an IPv6 client is counted by its /64 (one line rotates through it): the 31st → 429",
+                v6[:30] == [202] * 30 and v6[30] == 429, v6)
+        h.check("another /64 is not affected",
+                Client(port, "2001:db8:7:2::1").post("/api/login", {"phone": "919855512346"})[0] == 202)
 
 
 def test_known_device_keeps_its_own_limits():
@@ -915,6 +921,36 @@ def test_a_slow_portal_query_never_holds_the_webhook():
                 srv.poll() is None and coll.get_json("/api/cases")[0] == 200)
 
 
+def test_media_sweeps_one_at_a_time():
+    """A sweep slower than SAMPARK_MEDIA_SWEEP_S (attachments locked here) does not stack up the
+    next ones on the portal's other threads: the ticks meanwhile are skipped and the officers'
+    portal keeps answering."""
+    with portal_env("psweep") as (env, fake):
+        mdir = os.path.join(env.tmp, "media")
+        os.makedirs(mdir, mode=0o700)
+        old = os.path.join(mdir, hashlib.sha256(b"nobody").hexdigest())
+        open(old, "wb").close()
+        os.utime(old, (time.time() - 7200, time.time() - 7200))  # something for the sweep to ask about
+        srv = serve(env, fake, SAMPARK_MEDIA_DIR=mdir, SAMPARK_MEDIA_SWEEP_S="1")
+        coll = login(srv.port, fake, COLLECTOR)
+        locker = subprocess.Popen(["psql", env.url, "-q"], stdin=subprocess.PIPE, text=True)
+        locker.stdin.write("BEGIN; LOCK TABLE attachments IN ACCESS EXCLUSIVE MODE;\n")
+        locker.stdin.flush()
+        waiting = ("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                   " AND query LIKE 'SELECT h.o FROM unnest%'")
+        try:
+            h.check("a sweep waits on the locked attachments", h.wait_for(lambda: h.psql(env.url, waiting) == "1", 20))
+            skipped = h.wait_for(lambda: len(re.findall(r"media cache: the last sweep still runs", log_of(srv))) >= 3, 20)
+            h.check("the next ticks are skipped while it runs, not queued beside it",
+                    skipped and h.psql(env.url, waiting) == "1", (h.psql(env.url, waiting), log_of(srv)[-400:]))
+            h.check("the officers' portal still answers", coll.get_json("/api/me")[0] == 200)
+        finally:
+            locker.stdin.close()
+            locker.wait(30)
+        h.check("once the lock is gone the sweep ends and removes the file",
+                h.wait_for(lambda: not os.path.exists(old), 20), os.listdir(mdir))
+
+
 def test_review_attacks():
     """What the security review of the portal's server side found (each failed before its fix)."""
     with portal_env("pattack") as (env, fake):
@@ -1304,6 +1340,7 @@ def test_broadcasts():
 TESTS = [test_static_files, test_login_and_sessions, test_limits_and_lockout, test_known_device_keeps_its_own_limits,
          test_code_expiry_and_dry_run,
          test_read_api, test_case_actions, test_a_slow_portal_query_never_holds_the_webhook,
+         test_media_sweeps_one_at_a_time,
          test_review_attacks, test_total_is_capped, test_helpdesk, test_subject_and_merge, test_broadcasts]
 
 
