@@ -32,8 +32,10 @@
 #include "text.h"
 
 /* Threads for portal requests: enough that one slow CSV does not hold up the list, few
- * enough not to crowd the workers' database connections. */
-#define PORTAL_THREADS 3
+ * enough not to crowd the workers' database connections. One Open311 query, the figures'
+ * recompute (portal_public.c) and the media cache's sweep may each hold one at once: the
+ * fourth is always the officers'. */
+#define PORTAL_THREADS 4
 /* Static files are read whole on the loop: the web app's files are small; a bigger file in
  * web/ is refused rather than read on the loop. */
 #define STATIC_MAX (4u * 1024 * 1024)

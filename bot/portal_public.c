@@ -33,7 +33,7 @@
 
 #define CACHE_US  (300LL * 1000000)
 #define FAILED_US (10LL * 1000000)
-/* Pool threads that may work on Open311 requests at once (portal.c has 3; the figures' recompute
+/* Pool threads that may work on Open311 requests at once (portal.c has 4; the figures' recompute
  * is one more at most). */
 #define PUBLIC_BUSY_MAX 1
 /* What a client may cache of the open data (stats, services, requests), in seconds. */

@@ -6,7 +6,7 @@
  * SAMPARK_PUBLIC_LIMIT_MIN a minute; IPv6 by its /64) → 429 with Retry-After; Redis away lets it
  * through. At most one pool thread runs an Open311 query at a time (503 with Retry-After
  * otherwise) and one more recomputes the figures, so anonymous traffic leaves the officers'
- * portal a thread of its 3. Open data
+ * portal a thread of its 4 (the media sweep may hold another). Open data
  * answers may be cached by anyone (Cache-Control: public) and read by any site (CORS).
  * Must never answer a phone number, a name or a complaint's words. */
 #ifndef SAMPARK_PORTAL_PUBLIC_H

@@ -127,12 +127,16 @@ typedef struct said {
 static int greet(const survey *sv, size_t i, const catalogue *cat, engine_session *s,
                  engine_result *r, err *e)
 {
-    char left[16], text[1024];
+    char left[16], *text;
+    int rc;
     if (i == 0)
         return say(r, ENGINE_TEXT, flow_text_get(&sv->intro, lang_of(s)), e) ? 0 : -1;
     snprintf(left, sizeof left, "%zu", sv->nq - i);
-    catalogue_put(text, sizeof text, cat, MSG_SURVEY_RESUMED, lang_of(s), "left", left, NULL);
-    return say(r, ENGINE_TEXT, text, e) ? 0 : -1;
+    if (!(text = catalogue_text(cat, MSG_SURVEY_RESUMED, lang_of(s), "left", left, NULL)))
+        return err_set(e, ERR_ENV, "out of memory");
+    rc = say(r, ENGINE_TEXT, text, e) ? 0 : -1;
+    free(text);
+    return rc;
 }
 
 /* The next unanswered question of bid's survey, or the thanks (and the survey ends) — the

@@ -1308,9 +1308,14 @@ def test_broadcasts():
             h.check(f"{verb} → {want}{' ' + state if state else ''}",
                     st == want and (r.get("state") == state if state else "not allowed" in r.get("error", "")), (st, r))
         st, b = coll.get_json(f"/api/broadcasts/{bid}")
+        # The sender runs meanwhile: on a loaded machine it may send one or both between the second
+        # start and the cancel (seen under load 6); whatever it did not send is skipped as cancelled.
+        p = b.get("progress", {})
+        sent = p.get("sent", 0) + p.get("delivered", 0) + p.get("read", 0)
+        cancelled = [r["count"] for r in p.get("skipped_reasons", []) if r.get("reason") == "cancelled"]
         h.check("show: cancelled, its queued ones skipped as cancelled, the times set",
-                st == 200 and b.get("state") == "cancelled" and b["progress"]["skipped"] == 3
-                and {"code": None, "reason": "cancelled", "count": 2} in b["progress"]["skipped_reasons"]
+                st == 200 and b.get("state") == "cancelled" and p.get("queued") == 0
+                and sent + sum(cancelled) == 2 and p.get("skipped") == 1 + sum(cancelled)
                 and b.get("started_at") and b.get("finished_at") and b.get("template") == "scheme_update", (st, b))
         r = subprocess.run([h.BIN, "broadcast", "show", bid], env=env.env(), capture_output=True, text=True)
         h.check("the CLI shows the portal's broadcast", f"by web:{COLLECTOR}" in r.stdout, r.stdout)
