@@ -7,7 +7,8 @@
  *   - a loaded set keeps the loader's promises: a start and a menu, every goto a real state,
  *     state names unique and of letters, digits and _, hi and en texts present, non-empty,
  *     valid UTF-8 and within WhatsApp's limits, match words and keywords normalized,
- *     non-empty and unique, every state reachable from the start or a keyword, the four
+ *     non-empty and unique, every state reachable from the start or a keyword (silent end and
+ *     find_similar actions, similar lists with their "different" row and "join"), the four
  *     replies present (and "added" and "kept" where a state has "adds_to", which names an
  *     input state's var, never at the menu), flow_state_index and flow_text_get consistent.
  * Any broken property calls abort(), which libFuzzer reports as a crash.
@@ -92,15 +93,19 @@ static void check_state(const flow_set *f, size_t i)
           strlen(st->name));
     CHECK(flow_state_index(f, st->name) == (int)i);
     check_str(st->file, 0);
-    CHECK((unsigned)st->kind <= FLOW_ACTION);
+    CHECK((unsigned)st->kind <= FLOW_SIMILAR);
     interactive = st->kind == FLOW_MENU || st->kind == FLOW_DEPARTMENTS ||
                   st->kind == FLOW_CONFIRM || st->has_skip;
-    check_text(&st->text, interactive ? FLOW_INTERACTIVE_BODY_MAX : FLOW_TEXT_BODY_MAX);
+    if (st->kind == FLOW_ACTION && (st->action == FLOW_ACT_END ||
+                                    st->action == FLOW_ACT_FIND_SIMILAR))
+        check_optional_text(&st->text, FLOW_TEXT_BODY_MAX); /* these may be silent */
+    else
+        check_text(&st->text, interactive ? FLOW_INTERACTIVE_BODY_MAX : FLOW_TEXT_BODY_MAX);
     check_next(f, st->next, st->kind != FLOW_MENU && st->kind != FLOW_CONFIRM);
     check_next(f, st->on_fail, 0);
     check_next(f, st->on_error, 0);
     check_next(f, st->skip_next, st->has_skip);
-    check_next(f, st->yes_next, st->kind == FLOW_CONFIRM);
+    check_next(f, st->yes_next, st->kind == FLOW_CONFIRM || st->kind == FLOW_SIMILAR);
     check_next(f, st->no_next, st->kind == FLOW_CONFIRM);
     if (st->adds_to) {
         CHECK(st->adds_state >= 0 && (size_t)st->adds_state < f->nstates && (int)i != f->menu);
@@ -150,6 +155,12 @@ static void check_state(const flow_set *f, size_t i)
     case FLOW_DEPARTMENTS:
         check_str(st->var, 0);
         check_optional_text(&st->button, FLOW_LIST_BUTTON_MAX);
+        check_optional_text(&st->suggest_text, FLOW_INTERACTIVE_BODY_MAX);
+        check_optional_text(&st->general, FLOW_ROW_TITLE_MAX);
+        break;
+    case FLOW_SIMILAR:
+        check_text(&st->different, FLOW_ROW_TITLE_MAX);
+        check_optional_text(&st->button, FLOW_LIST_BUTTON_MAX);
         break;
     case FLOW_INPUT:
     case FLOW_MEDIA:
@@ -169,7 +180,7 @@ static void check_state(const flow_set *f, size_t i)
         check_text(&st->no_title, FLOW_BUTTON_TITLE_MAX);
         break;
     case FLOW_ACTION:
-        CHECK((unsigned)st->action <= FLOW_ACT_END);
+        CHECK((unsigned)st->action <= FLOW_ACT_SUBSCRIBE);
         if (st->action == FLOW_ACT_SET_LANGUAGE)
             CHECK(st->language && (!strcmp(st->language, "hi") || !strcmp(st->language, "en") ||
                                    !strcmp(st->language, "hne")));
