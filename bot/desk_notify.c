@@ -188,12 +188,12 @@ static int forward_to(desk_out *o, const case_info *c, const PGresult *att, case
 
 /* The citizen's attachments, forwarded by media id: to the department's officers, and for an
  * urgent case to the nodal officers and the collector too — a complaint said in a voice note
- * is nothing without its audio. */
+ * is nothing without its audio. Not looked for when case_create kept none (issue 22). */
 static int forward_attachments(desk_out *o, const case_info *c, err *e)
 {
     PGresult *att;
     int rc;
-    if (o->no_outbox)
+    if (o->no_outbox || c->attached == 0)
         return 0;
     if (!(att = case_attachments(o->pg, c->id, e)))
         return -1;
@@ -206,29 +206,27 @@ static int forward_attachments(desk_out *o, const case_info *c, err *e)
     return rc;
 }
 
-int desk_case_created(desk_out *o, const char *tracking_no, err *e)
+/* c is case_create's: the case as filed, read by nobody again (issue 22: the notice re-read it
+ * by its tracking number, and its files, in the transaction that had just written them). */
+int desk_case_created(desk_out *o, const case_info *c, err *e)
 {
-    case_info c;
     char text[2000];
-    int found = case_get(o->pg, tracking_no, &c, e);
-    if (found <= 0)
-        return found < 0 ? -1 : 0;
-    desk_case_summary(o, &c, c.urgent ? MSG_OFFICER_URGENT_CASE : MSG_OFFICER_NEW_CASE, text,
+    desk_case_summary(o, c, c->urgent ? MSG_OFFICER_URGENT_CASE : MSG_OFFICER_NEW_CASE, text,
                       sizeof text);
-    if (desk_notify_dept(o, c.department, text, c.id, "officer_new_case", c.urgent, c.urgent, e) <
-        0)
+    if (desk_notify_dept(o, c->department, text, c->id, "officer_new_case", c->urgent, c->urgent,
+                         e) < 0)
         return -1;
-    if (c.urgent) {
+    if (c->urgent) {
         /* Urgent: the ladder is skipped; the citizen is told who knows. */
         char msg[2048];
-        if (desk_event(o, &c, "escalated", "system",
+        if (desk_event(o, c, "escalated", "system",
                        "urgent: nodal officer and collector notified at creation",
                        "{\"level\": 2, \"reason\": \"urgent\"}", e) < 0)
             return -1;
-        catalogue_put(msg, sizeof msg, o->cat, MSG_CITIZEN_URGENT, c.lang, "tracking_no",
-                      c.tracking_no, NULL);
-        if (desk_say(o, c.citizen, msg, c.id, "citizen_update", e) < 0)
+        catalogue_put(msg, sizeof msg, o->cat, MSG_CITIZEN_URGENT, c->lang, "tracking_no",
+                      c->tracking_no, NULL);
+        if (desk_say(o, c->citizen, msg, c->id, "citizen_update", e) < 0)
             return -1;
     }
-    return forward_attachments(o, &c, e);
+    return forward_attachments(o, c, e);
 }
