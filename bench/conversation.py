@@ -102,6 +102,8 @@ def main():
         walk = [(citizens[k % ncitizens], k // ncitizens, k) for k in range(ncitizens * steps)]
         send_all(walk, rate, sent_at)
         wait_handled(len(walk))
+        if os.environ.get("BENCH_BURST_HOOK"):  # bench/burst: counters read between walk and burst
+            subprocess.run(os.environ["BENCH_BURST_HOOK"], shell=True, check=True)
         yes = [(c, steps, len(walk) + i) for i, c in enumerate(citizens)]
         sent, errors, offered = send_all(yes, 0, sent_at)
         wait_handled(len(walk) + len(yes))

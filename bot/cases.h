@@ -12,7 +12,7 @@
 
 /* One case. case_create and case_lookup fill the citizen's view (tracking number to due,
  * urgent, urgent_limited); case_get, case_get_by_message and case_waiting fill the desk's (id to
- * asked, tracking number, status, department). */
+ * asked, tracking number, status, department); case_create fills both, and attached. */
 typedef struct case_info {
     char id[24];
     char tracking_no[32];
@@ -40,6 +40,9 @@ typedef struct case_info {
     char reject_reason[4004];
     int followers;        /* how many citizens follow it besides its own (case_followers) */
     char merged_into[32]; /* case_lookup: the case it was merged into, "" when none */
+    /* case_create: how many of the draft's files it kept with the case (0: the officers' notice
+     * need not look for any), -1 when not known (the case was filed before, by this message). */
+    int attached;
 } case_info;
 
 /* A case this many citizens follow climbs the SLA ladder one rung earlier (case_pass). */
@@ -49,7 +52,8 @@ typedef struct case_info {
  * attachment*, village, location*) for phone, inside the caller's transaction. Exactly once
  * per source message id: a second call with the same id returns the first case. !urgent_ok
  * (the citizen's urgent complaints for the day are used up): a complaint that would be urgent
- * is filed as a normal one, with an urgent_limited event. */
+ * is filed as a normal one, with an urgent_limited event. out: both views (case_info), so what
+ * follows the filing in the same transaction (desk_case_created) reads nothing again. */
 int case_create(db *d, const char *phone, const char *name, const char *lang,
                 const engine_session *s, const char *source_msg_id, int urgent_ok, case_info *out,
                 err *e);

@@ -350,7 +350,7 @@ static int file_case(conv *cv, const engine_ctx *ctx, engine_session *s, const w
         count_after_commit(cv, LIMIT_COMPLAINTS);
         if (ci.urgent)
             count_after_commit(cv, LIMIT_URGENT);
-        if (desk_case_created(out, ci.tracking_no, e) < 0 ||
+        if (desk_case_created(out, &ci, e) < 0 ||
             (ci.urgent_limited &&
              tell_limit(cv, ctx, s, LIMIT_URGENT, FLOW_REPLY_LIMIT_URGENT, 0, r, e) < 0))
             return -1;

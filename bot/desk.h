@@ -48,10 +48,11 @@ enum { DESK_TAKEN = 1, DESK_TAKEN_MENU = 2 };
 int desk_citizen(desk_out *o, const wa_message *m, const char *lang, int in_confirm,
                  int case_waiting, int *handled, err *e);
 
-/* After a case is created: notify every officer of its department (text, then the
- * citizen's attachment forwarded by media id); urgent cases also go to the nodal officers
- * and the collector at once. */
-int desk_case_created(desk_out *o, const char *tracking_no, err *e);
+/* After a case is created (c: what case_create filled, in this transaction): notify every
+ * officer of its department (text, then the citizen's attachments forwarded by media id, looked
+ * for unless c->attached is 0); urgent cases also go to the nodal officers and the collector at
+ * once. */
+int desk_case_created(desk_out *o, const case_info *c, err *e);
 
 /* After a status lookup without a number: the citizen's other recent complaints as a list to
  * tap (each row shows that case's status when tapped). Nothing when there is only one. */

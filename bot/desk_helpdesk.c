@@ -811,22 +811,17 @@ static int file_from(desk_out *o, const chat *c, const char *dept, const wa_mess
         rc = e->kind == ERR_USER ? 0 : -1;
         goto out;
     }
-    {
-        /* case_create says what the citizen reads; the desk's facts (its id) are case_get's. */
-        char name[sizeof ci->department_name];
-        memcpy(name, ci->department_name, sizeof name);
-        if (case_get(o->pg, ci->tracking_no, ci, e) <= 0) {
-            if (!e->msg[0])
-                err_set(e, ERR_ENV, "case %s vanished as it was filed", ci->tracking_no);
-            goto out;
-        }
-        memcpy(ci->department_name, name, sizeof name);
-    }
-    for (int i = 0; i < PQntuples(t); i++)
-        if (*PQgetvalue(t, i, 4) &&
-            case_attach(o->pg, ci->id, NULL, PQgetvalue(t, i, 4), PQgetvalue(t, i, 3),
+    /* case_create filled the desk's facts too (its id); the files kept below are counted, so
+     * the officers' notice forwards them. */
+    for (int i = 0; i < PQntuples(t); i++) {
+        if (!*PQgetvalue(t, i, 4))
+            continue;
+        if (case_attach(o->pg, ci->id, NULL, PQgetvalue(t, i, 4), PQgetvalue(t, i, 3),
                         PQgetvalue(t, i, 5), NULL, PQgetvalue(t, i, 6), e) < 0)
             goto out;
+        if (ci->attached >= 0)
+            ci->attached++;
+    }
     snprintf(detail, sizeof detail, "{\"helpdesk\": %s}", c->id);
     if (case_add_event(o->pg, ci->id, "from_helpdesk", m->from, desc, detail, NULL, e) < 0 ||
         chats_set_case(o->pg, c->id, ci->id, e) < 0)
@@ -857,7 +852,7 @@ static int cmd_case(desk_out *o, const helpdesk_cmd *cmd, const wa_message *m, e
                       cmd->dept, NULL);
         return tell_officer(o, m->from, text, e);
     }
-    if (chats_close(o->pg, c.id, "case", e) < 0 || desk_case_created(o, ci.tracking_no, e) < 0)
+    if (chats_close(o->pg, c.id, "case", e) < 0 || desk_case_created(o, &ci, e) < 0)
         return -1;
     catalogue_put(text, sizeof text, o->cat, MSG_HELPDESK_CASE_CITIZEN, c.lang, "tracking_no",
                   ci.tracking_no, "department", ci.department_name, NULL);

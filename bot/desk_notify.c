@@ -122,18 +122,25 @@ int desk_event(desk_out *o, const case_info *c, const char *kind, const char *ac
     return case_add_event(o->pg, c->id, kind, actor, text, detail, NULL, e);
 }
 
+/* text to each phone of to (case_recipients' rows): how many, -1 + e on error. */
+static int say_each(desk_out *o, const PGresult *to, const char *text, const char *case_id,
+                    const char *purpose, const char *about, err *e)
+{
+    int n = 0;
+    while (n < PQntuples(to) &&
+           desk_say_about(o, PQgetvalue(to, n, 0), text, case_id, purpose, about, e) == 0)
+        n++;
+    return n < PQntuples(to) ? -1 : n;
+}
+
 int desk_say_role(desk_out *o, case_role role, const char *dept, const char *text,
                   const char *case_id, const char *purpose, const char *about, err *e)
 {
     PGresult *r = case_recipients(o->pg, role, dept, e);
-    int n = 0;
+    int n;
     if (!r)
         return -1;
-    while (n < PQntuples(r) &&
-           desk_say_about(o, PQgetvalue(r, n, 0), text, case_id, purpose, about, e) == 0)
-        n++;
-    if (n < PQntuples(r))
-        n = -1;
+    n = say_each(o, r, text, case_id, purpose, about, e);
     PQclear(r);
     return n;
 }
@@ -170,65 +177,74 @@ void desk_case_summary(const desk_out *o, const case_info *c, msg_id headline, c
                   c->citizen, NULL);
 }
 
-/* Every attachment (rows of case_attachments) of case c, by media id, to each phone of role. */
-static int forward_to(desk_out *o, const case_info *c, const PGresult *att, case_role role, err *e)
+/* Every attachment (rows of case_attachments) of case c, by media id, to each phone of to
+ * (rows of case_recipients). */
+static int forward_to(desk_out *o, const case_info *c, const PGresult *att, const PGresult *to,
+                      err *e)
 {
-    PGresult *to = case_recipients(o->pg, role, c->department, e);
-    int rc = to ? 0 : -1;
-    for (int i = 0; to && i < PQntuples(att) && rc == 0; i++)
+    int rc = 0;
+    for (int i = 0; i < PQntuples(att) && rc == 0; i++)
         for (int k = 0; k < PQntuples(to) && rc == 0; k++) {
             char key[320];
             desk_key(o, key, sizeof key);
             rc = outbox_media(o->pg, key, PQgetvalue(to, k, 0), PQgetvalue(att, i, 1),
                               PQgetvalue(att, i, 0), c->tracking_no, "officer_new_case", c->id, e);
         }
-    PQclear(to);
     return rc < 0 ? -1 : 0;
 }
 
-/* The citizen's attachments, forwarded by media id: to the department's officers, and for an
- * urgent case to the nodal officers and the collector too — a complaint said in a voice note
- * is nothing without its audio. */
-static int forward_attachments(desk_out *o, const case_info *c, err *e)
+/* The citizen's attachments, forwarded by media id to those told of the case (to[0] the
+ * department's officers; to[1] for an urgent case the nodal officers and the collector, else
+ * NULL) — a complaint said in a voice note is nothing without its audio. Not looked for when
+ * case_create kept none (issue 22). */
+static int forward_attachments(desk_out *o, const case_info *c, PGresult *const to[2], err *e)
 {
     PGresult *att;
     int rc;
-    if (o->no_outbox)
+    if (o->no_outbox || c->attached == 0)
         return 0;
     if (!(att = case_attachments(o->pg, c->id, e)))
         return -1;
-    rc = PQntuples(att) == 0 ? 0
-         : forward_to(o, c, att, CASE_OFFICERS, e) < 0 ||
-                 (c->urgent && forward_to(o, c, att, CASE_SUPERVISORS, e) < 0)
+    rc = forward_to(o, c, att, to[0], e) < 0 || (to[1] && forward_to(o, c, att, to[1], e) < 0)
              ? -1
              : 0;
     PQclear(att);
     return rc;
 }
 
-int desk_case_created(desk_out *o, const char *tracking_no, err *e)
+/* Urgent: the ladder is skipped; the trail says so and the citizen is told who knows. */
+static int urgent_told(desk_out *o, const case_info *c, err *e)
 {
-    case_info c;
-    char text[2000];
-    int found = case_get(o->pg, tracking_no, &c, e);
-    if (found <= 0)
-        return found < 0 ? -1 : 0;
-    desk_case_summary(o, &c, c.urgent ? MSG_OFFICER_URGENT_CASE : MSG_OFFICER_NEW_CASE, text,
-                      sizeof text);
-    if (desk_notify_dept(o, c.department, text, c.id, "officer_new_case", c.urgent, c.urgent, e) <
-        0)
+    char msg[2048];
+    if (desk_event(o, c, "escalated", "system",
+                   "urgent: nodal officer and collector notified at creation",
+                   "{\"level\": 2, \"reason\": \"urgent\"}", e) < 0)
         return -1;
-    if (c.urgent) {
-        /* Urgent: the ladder is skipped; the citizen is told who knows. */
-        char msg[2048];
-        if (desk_event(o, &c, "escalated", "system",
-                       "urgent: nodal officer and collector notified at creation",
-                       "{\"level\": 2, \"reason\": \"urgent\"}", e) < 0)
-            return -1;
-        catalogue_put(msg, sizeof msg, o->cat, MSG_CITIZEN_URGENT, c.lang, "tracking_no",
-                      c.tracking_no, NULL);
-        if (desk_say(o, c.citizen, msg, c.id, "citizen_update", e) < 0)
-            return -1;
-    }
-    return forward_attachments(o, &c, e);
+    catalogue_put(msg, sizeof msg, o->cat, MSG_CITIZEN_URGENT, c->lang, "tracking_no",
+                  c->tracking_no, NULL);
+    return desk_say(o, c->citizen, msg, c->id, "citizen_update", e);
+}
+
+/* c is case_create's: the case as filed, read by nobody again (issue 22: the notice re-read it
+ * by its tracking number, and its files, in the transaction that had just written them). Who
+ * is told is asked once a role: the files go to the same phones as the notice. */
+int desk_case_created(desk_out *o, const case_info *c, err *e)
+{
+    char text[2000];
+    PGresult *to[2] = {NULL, NULL};
+    int rc = -1;
+    desk_case_summary(o, c, c->urgent ? MSG_OFFICER_URGENT_CASE : MSG_OFFICER_NEW_CASE, text,
+                      sizeof text);
+    if (!(to[0] = case_recipients(o->pg, CASE_OFFICERS, c->department, e)) ||
+        say_each(o, to[0], text, c->id, "officer_new_case", NULL, e) < 0)
+        goto out;
+    if (c->urgent &&
+        (!(to[1] = case_recipients(o->pg, CASE_SUPERVISORS, NULL, e)) ||
+         say_each(o, to[1], text, c->id, "escalation", NULL, e) < 0 || urgent_told(o, c, e) < 0))
+        goto out;
+    rc = forward_attachments(o, c, to, e);
+out:
+    PQclear(to[0]);
+    PQclear(to[1]);
+    return rc;
 }

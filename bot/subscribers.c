@@ -98,7 +98,7 @@ int subscribers_learn_village(db *d, const char *phone, const char *village, err
     if (!or_null(village))
         return 0;
     place_key(village, key, sizeof key);
-    return db_exec(d, &st_learn, (const char *[]){phone, village, or_null(key)}, e);
+    return db_send(d, &st_learn, (const char *[]){phone, village, or_null(key)}, e);
 }
 
 int subscribers_get(db *d, const char *phone, subscriber *out, err *e)

@@ -32,7 +32,9 @@ int subscribers_stop(db *d, const char *phone, err *e);
 int subscribers_start(db *d, const char *phone, err *e);
 /* Graph said phone blocked the business: every later broadcast skips it. */
 int subscribers_block(db *d, const char *phone, err *e);
-/* The village of a filed complaint, kept as phone's village when none is known yet. */
+/* The village of a filed complaint, kept as phone's village when none is known yet. Queued
+ * (db_send, issue 22): it travels with the handle's next call that waits — the transaction's
+ * next statement or its COMMIT — and its failure fails that call. */
 int subscribers_learn_village(db *d, const char *phone, const char *village, err *e);
 /* phone's row into out: 1 found, 0 none (out zeroed), -1 error. */
 int subscribers_get(db *d, const char *phone, subscriber *out, err *e);
