@@ -107,7 +107,8 @@ def main():
         yes = [(c, steps, len(walk) + i) for i, c in enumerate(citizens)]
         sent, errors, offered = send_all(yes, 0, sent_at)
         wait_handled(len(walk) + len(yes))
-        cases = psql("SELECT count(*), extract(epoch FROM max(created_at) - min(created_at)) FROM cases").split("|")
+        cases = psql("SELECT count(*), extract(epoch FROM max(created_at) - min(created_at)) FROM cases"
+                     " WHERE citizen_phone LIKE '9195%'").split("|")
         print(f"burst_sent={sent} errors={errors} offered_rate={offered:.0f}")
         print(f"cases={cases[0]} cases_span_s={float(cases[1] or 0):.2f}")
         return
@@ -133,7 +134,8 @@ def main():
     p99 = lat[min(n - 1, int(n * 0.99))] if n else 0
     handled = psql("SELECT count(*), extract(epoch FROM max(processed_at) - min(processed_at)) FROM inbound_messages "
                    f"WHERE wamid LIKE 'wamid.{TAG}%'").split("|")
-    cases = psql("SELECT count(*), extract(epoch FROM max(created_at) - min(created_at)) FROM cases").split("|")
+    cases = psql("SELECT count(*), extract(epoch FROM max(created_at) - min(created_at)) FROM cases"
+                 " WHERE citizen_phone LIKE '9195%'").split("|")
     print(f"offered_rate={offered:.0f}")
     print(f"sent={sent} errors={errors}")
     print(f"handled={handled[0]} handled_span_s={float(handled[1] or 0):.2f}")
