@@ -23,6 +23,7 @@
 #include "db.h"
 #include "log.h"
 #include "metrics.h"
+#include "outbox.h"
 #include "rds.h"
 #include "receipts.h"
 #include "text.h"
@@ -63,7 +64,7 @@
     "   FROM wa_contacts WHERE phone = o.recipient),"                                              \
     "           false), COALESCE(o.template_hint::text, ''),"                                      \
     "  o.purpose = 'broadcast' AND " BROADCAST_SQL_HELD("o.id", "o.recipient")
-#define UNSENT "state IN ('queued', 'sending')"
+#define UNSENT OUTBOX_SQL_UNSENT("")
 #define CASE_TRAFFIC UNSENT " AND purpose IS DISTINCT FROM 'broadcast'"
 static const db_stmt st_claim_case = {
     "sender_claim_case",
@@ -106,7 +107,8 @@ static const db_stmt st_sent = {
     "  AND m.id = v.id AND m.state = 'sending' RETURNING es.wamid, es.state, es.error_code,"
     "  es.error),"
     " s AS (UPDATE outbound_messages o SET state = COALESCE(e.state, 'sent'), wamid = v.wamid,"
-    "  sent_at = now(), template = NULLIF(v.template, ''), claimed_until = NULL, error = e.error,"
+    "  sent_at = now(), failed_at = CASE WHEN e.state = 'failed' THEN now() END,"
+    "  template = NULLIF(v.template, ''), claimed_until = NULL, error = e.error,"
     "  error_code = e.error_code, updated_at = now()"
     "  FROM v LEFT JOIN e ON e.wamid = v.wamid WHERE o.id = v.id AND o.state = 'sending'"
     "  RETURNING o.id, o.case_id, o.recipient, o.state, o.error, o.error_code, o.purpose),"
@@ -124,7 +126,8 @@ static const db_stmt st_retry = {
     4};
 static const db_stmt st_failed = {
     "sender_failed",
-    "WITH f AS (UPDATE outbound_messages SET state = 'failed', claimed_until = NULL,"
+    "WITH f AS (UPDATE outbound_messages SET state = 'failed', failed_at = now(),"
+    "  claimed_until = NULL,"
     "  error_code = NULLIF($2, '')::int, error = $3, updated_at = now()"
     "  WHERE id = $1::bigint AND state = 'sending' RETURNING id, case_id, recipient, purpose),"
     /* a broadcast's recipient who blocked the business is skipped by later ones */
