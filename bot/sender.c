@@ -156,29 +156,34 @@ static const db_stmt st_templates = {"sender_templates", "SELECT templates::text
 
 /* Up to ARGV[1] messages now for the number KEYS[1], at most ARGV[2] a second, released in
  * tenths of the second (by the end of tenth k, (k+1)/10 of the rate), ARGV[3] of it held back
- * (a broadcast's claim leaves that much to case traffic at any moment): returns {granted,
- * milliseconds left in this tenth}. Spread so: a budget spent in the second's first moments
- * left the senders idle for the rest of it, and a reply queued then waited for the next. */
+ * (a broadcast's claim leaves that much to case traffic at any moment). Returns {granted,
+ * milliseconds until this kind has room again (0: it has now), what is left after the grant
+ * (the reserve included), milliseconds left in this tenth}. The wait is until the first tenth
+ * that has room: at a low rate, or with the reserve held back, not every tenth does. Spread
+ * so: a budget spent in the second's first moments left the senders idle for the rest of it,
+ * and a reply queued then waited for the next. */
 static const char budget_lua[] =
     "local t = redis.call('TIME')\n"
     "local key = KEYS[1] .. ':' .. t[1]\n"
+    "local rate, reserve = tonumber(ARGV[2]), tonumber(ARGV[3])\n"
     "local k = math.floor(tonumber(t[2]) / 100000)\n"
-    "local cap = math.ceil(tonumber(ARGV[2]) * (k + 1) / 10)\n"
+    "local cap = math.ceil(rate * (k + 1) / 10)\n"
     "local left = (k + 1) * 100 - math.floor(tonumber(t[2]) / 1000)\n"
     "local used = tonumber(redis.call('GET', key) or '0')\n"
-    "local grant = math.min(tonumber(ARGV[1]), cap - tonumber(ARGV[3]) - used)\n"
-    "if grant <= 0 then\n"
-    /* nothing now: the wait is until the first tenth that has room (at a low rate, or with the
-     * reserve held back, not every tenth does) */
-    "  for j = k + 1, 9 do\n"
-    "    if math.ceil(tonumber(ARGV[2]) * (j + 1) / 10) - tonumber(ARGV[3]) > used then\n"
-    "      return {0, left + (j - k - 1) * 100} end\n"
-    "  end\n"
-    "  return {0, 1000 - math.floor(tonumber(t[2]) / 1000)}\n"
+    "local grant = math.max(math.min(tonumber(ARGV[1]), cap - reserve - used), 0)\n"
+    "if grant > 0 then\n"
+    "  used = redis.call('INCRBY', key, grant)\n"
+    "  redis.call('PEXPIRE', key, 2000)\n"
     "end\n"
-    "redis.call('INCRBY', key, grant)\n"
-    "redis.call('PEXPIRE', key, 2000)\n"
-    "return {grant, left}\n";
+    "local wait = 0\n"
+    "if cap - reserve <= used then\n"
+    "  wait = 1000 - math.floor(tonumber(t[2]) / 1000)\n"
+    "  for j = k + 1, 9 do\n"
+    "    if math.ceil(rate * (j + 1) / 10) - reserve > used then\n"
+    "      wait = left + (j - k - 1) * 100 break end\n"
+    "  end\n"
+    "end\n"
+    "return {grant, wait, math.max(cap - used, 0), left}\n";
 
 struct job {
     CURL *h;
@@ -208,6 +213,8 @@ struct sender {
     unsigned seen_reload;       /* SIGHUP's count when cat was loaded */
     int64_t budget_wait_until; /* this tenth's budget is spent: claim nothing until then */
     int64_t bcast_wait_until;  /* the broadcasts' share of it is: claim no broadcast row */
+    int budget_room;           /* what the last budget answer left of this tenth's budget */
+    int64_t budget_room_until; /* clock_mono_ms of that tenth's end (claim_room) */
     int inflight_bcast;        /* of inflight, broadcast messages */
     char last_problem[256];
     int unclaim; /* a PostgreSQL call failed: claims may be orphaned (give_back_orphans) */
@@ -817,12 +824,16 @@ static int budget(sender *s, int want, int broadcast)
     snprintf(rate, sizeof rate, "%d", s->cfg->send_rate);
     snprintf(reserve, sizeof reserve, "%d", broadcast ? BROADCAST_RESERVE(s->cfg->send_rate) : 0);
     r = redisCommand(c, "EVAL %s 1 %s %s %s %s", budget_lua, key, want_s, rate, reserve);
-    if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
-        r->element[0]->type == REDIS_REPLY_INTEGER && r->element[1]->type == REDIS_REPLY_INTEGER) {
+    if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 4 &&
+        r->element[0]->type == REDIS_REPLY_INTEGER && r->element[1]->type == REDIS_REPLY_INTEGER &&
+        r->element[2]->type == REDIS_REPLY_INTEGER && r->element[3]->type == REDIS_REPLY_INTEGER) {
+        int64_t now = clock_mono_ms();
         grant = (int)r->element[0]->integer;
-        if (grant < want) /* spent for this tenth: do not claim again before the next */
+        s->budget_room = (int)r->element[2]->integer; /* claim_room */
+        s->budget_room_until = now + r->element[3]->integer;
+        if (r->element[1]->integer > 0) /* spent: claim nothing of this kind before it has room */
             *(broadcast ? &s->bcast_wait_until : &s->budget_wait_until) =
-                clock_mono_ms() + r->element[1]->integer;
+                now + r->element[1]->integer;
     } else if (r) {
         trouble(s, r->type == REDIS_REPLY_ERROR ? r->str : "Redis: the rate limit's answer");
     } else {
@@ -1051,6 +1062,16 @@ static int start_receipts(sender *s, struct job **jobs, int n, int grant)
     return grant < n ? grant : n;
 }
 
+/* How many rows a claim can expect the budget to grant: what the last answer left while its
+ * tenth lasts, that plus a tenth's release after it (within a second; a new second may grant
+ * less, and what a claim took that the budget then refuses goes back to its queue). Claiming
+ * more only to give it back cost two writes a row: at the default 80 a second, a claim of 64
+ * was granted 8 and released 56, tenth after tenth, while a backlog lasted. */
+static int claim_room(const sender *s, int tenth)
+{
+    return clock_mono_ms() < s->budget_room_until ? s->budget_room : s->budget_room + tenth;
+}
+
 int sender_receipt_share(int *credit, int grant, int rows, int receipts)
 {
     int c = *credit + grant, share = grant - rows;
@@ -1070,26 +1091,30 @@ int sender_receipt_share(int *credit, int grant, int rows, int receipts)
 /* One claim: the read receipts waiting in Redis first (at most a tenth's budget: more could not
  * be granted), then case traffic's rows for the in-flight room less the receipts' share (else a
  * reply backlog would fill the room round after round), then broadcasts with what room they
- * leave (in-flight slots, the budget's reserve). Of this tenth's budget, replies get what the
- * receipts' share leaves (sender_receipt_share); what is not granted goes back, rows to their
- * queues and receipts to Redis in one round trip. Returns how many started. */
+ * leave (in-flight slots, the budget's reserve), both no more rows than the budget is expected
+ * to grant (claim_room). Of this tenth's budget, replies get what the receipts' share leaves
+ * (sender_receipt_share); what is not granted goes back, rows to their queues and receipts to
+ * Redis in one round trip. Returns how many started. */
 static int claim(sender *s, int n)
 {
     struct claimed c = {0};
     int tenth = (s->cfg->send_rate + 9) / 10, credit = s->receipt_credit, rows = 0, keep;
     int nb = BROADCAST_INFLIGHT_MAX - s->inflight_bcast, started, want, grant, share;
+    int room = claim_room(s, tenth), nrows = n < room ? n : room;
     c.nreceipts = take_receipts(s, n < tenth ? n : tenth, c.receipts);
     if (!c.nreceipts && clock_mono_ms() < s->redis_rest_until)
         return 0; /* Redis did not answer: no budget either, so no rows claimed for nothing */
     keep = sender_receipt_share(&credit, n < tenth ? n : tenth, n, c.nreceipts);
-    if (n > keep &&
-        (rows = walk(s, &st_claim_case, s->case_cursor, sizeof s->case_cursor, n - keep, &c)) < 0) {
+    if (nrows > keep && (rows = walk(s, &st_claim_case, s->case_cursor, sizeof s->case_cursor,
+                                     nrows - keep, &c)) < 0) {
         if (!c.nreceipts)
             return 0;
         rows = nb = 0; /* PostgreSQL away: the receipts need only Redis */
     }
     if (nb > n - rows - c.nreceipts)
         nb = n - rows - c.nreceipts;
+    if (nb > room - BROADCAST_RESERVE(s->cfg->send_rate) - rows - c.nreceipts)
+        nb = room - BROADCAST_RESERVE(s->cfg->send_rate) - rows - c.nreceipts;
     if (nb > 0 && clock_mono_ms() >= s->bcast_wait_until)
         walk(s, &st_claim, s->cursor, sizeof s->cursor, nb, &c);
     if (c.nwithdrawn) {
