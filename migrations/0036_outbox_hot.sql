@@ -39,4 +39,4 @@ CREATE INDEX outbound_unsent_broadcast ON outbound_messages (recipient, id)
 ALTER TABLE outbound_messages DROP CONSTRAINT outbound_messages_wamid_key;
 CREATE UNIQUE INDEX outbound_wamid ON outbound_messages (wamid) WHERE wamid IS NOT NULL;
 
-ALTER TABLE outbound_messages SET (fillfactor = 80);
+ALTER TABLE outbound_messages SET (fillfactor = 70);
