@@ -43,13 +43,29 @@
 #define BROADCAST_RESERVE(rate) ((rate) / 20 > 0 ? (rate) / 20 : (rate) > 1)
 
 /* A claim takes heads of recipients' queues — a queue's oldest unsent message — when they are
- * neither in flight nor waiting out a backoff. Two walks, each over the recipients with unsent
+ * neither in flight nor waiting out a backoff. Two walks, each over recipients with unsent
  * messages in recipient order from where its last claim stopped (a cursor: every recipient gets
  * a turn, however long another one's queue), one index descent a recipient: first the
- * recipients with case traffic (migration 0028), then everyone, broadcasts included — so a
- * citizen's reply never waits for a pass over a broadcast's 200 recipients. A broadcast row is
- * taken whole-queue-head too (a citizen's messages keep their order), and returned marked
- * withdrawn (column 9) when its broadcast stopped running meanwhile (a lapsed claim, a pause). */
+ * recipients with case traffic (migration 0028), then those with a broadcast's row — so a
+ * citizen's reply never waits for a pass over a broadcast's 200 recipients. A walk finds a
+ * recipient's oldest row of its kind; the head is that row, or the recipient's older row of the
+ * other kind (a probe of the other index: no index holds every unsent row, migration 0036). A
+ * broadcast row is taken whole-queue-head too (a citizen's messages keep their order), and
+ * returned marked withdrawn (column 9) when its broadcast stopped running meanwhile (a lapsed
+ * claim, a pause). */
+#define CLAIM_WALK(walked, other)                                                                  \
+    "WITH RECURSIVE w AS ("                                                                        \
+    "  (SELECT recipient, id, state, claimed_until, next_attempt_at FROM outbound_messages"       \
+    "   WHERE " walked " AND recipient > $3 ORDER BY recipient, id LIMIT 1)"                       \
+    "  UNION ALL"                                                                                  \
+    "  SELECT n.* FROM w, LATERAL (SELECT recipient, id, state, claimed_until, next_attempt_at"   \
+    "   FROM outbound_messages WHERE " walked " AND recipient > w.recipient"                       \
+    "   ORDER BY recipient, id LIMIT 1) n),"                                                       \
+    " heads AS (SELECT h.* FROM w CROSS JOIN LATERAL ("                                            \
+    "   (SELECT id, state, claimed_until, next_attempt_at FROM outbound_messages"                 \
+    "    WHERE " other " AND recipient = w.recipient AND id < w.id ORDER BY id LIMIT 1)"           \
+    "   UNION ALL SELECT w.id, w.state, w.claimed_until, w.next_attempt_at"                       \
+    "   ORDER BY id LIMIT 1) h),"
 #define CLAIM_TAKE                                                                                 \
     " pick AS (SELECT id FROM heads WHERE (state = 'queued' OR claimed_until < now())"             \
     "   AND (next_attempt_at IS NULL OR next_attempt_at <= now()) LIMIT $2::int)"                  \
@@ -64,31 +80,13 @@
     "   FROM wa_contacts WHERE phone = o.recipient),"                                              \
     "           false), COALESCE(o.template_hint::text, ''),"                                      \
     "  o.purpose = 'broadcast' AND " BROADCAST_SQL_HELD("o.id", "o.recipient")
-#define UNSENT OUTBOX_SQL_UNSENT("")
-#define CASE_TRAFFIC UNSENT " AND purpose IS DISTINCT FROM 'broadcast'"
+#define UNSENT          OUTBOX_SQL_UNSENT("")
+#define CASE_TRAFFIC    UNSENT " AND purpose IS DISTINCT FROM 'broadcast'"
+#define BROADCAST_ROWS  UNSENT " AND purpose = 'broadcast'"
 static const db_stmt st_claim_case = {
-    "sender_claim_case",
-    "WITH RECURSIVE cr AS ("
-    "  (SELECT recipient FROM outbound_messages WHERE " CASE_TRAFFIC " AND recipient > $3"
-    "   ORDER BY recipient, id LIMIT 1)"
-    "  UNION ALL"
-    "  SELECT n.recipient FROM cr, LATERAL (SELECT recipient FROM outbound_messages"
-    "   WHERE " CASE_TRAFFIC " AND recipient > cr.recipient ORDER BY recipient, id LIMIT 1) n),"
-    " heads AS (SELECT h.* FROM cr CROSS JOIN LATERAL (SELECT id, state, claimed_until,"
-    "   next_attempt_at FROM outbound_messages WHERE " UNSENT " AND recipient = cr.recipient"
-    "   ORDER BY id LIMIT 1) h)," CLAIM_TAKE,
-    3};
-static const db_stmt st_claim = {
-    "sender_claim",
-    "WITH RECURSIVE heads AS ("
-    "  (SELECT recipient, id, state, claimed_until, next_attempt_at FROM outbound_messages"
-    "   WHERE " UNSENT " AND recipient > $3 ORDER BY recipient, id LIMIT 1)"
-    "  UNION ALL"
-    "  SELECT n.recipient, n.id, n.state, n.claimed_until, n.next_attempt_at FROM heads h,"
-    "   LATERAL (SELECT recipient, id, state, claimed_until, next_attempt_at FROM outbound_messages"
-    "    WHERE " UNSENT " AND recipient > h.recipient ORDER BY recipient, id"
-    "    LIMIT 1) n)," CLAIM_TAKE,
-    3};
+    "sender_claim_case", CLAIM_WALK(CASE_TRAFFIC, BROADCAST_ROWS) CLAIM_TAKE, 3};
+static const db_stmt st_claim_broadcast = {
+    "sender_claim_broadcast", CLAIM_WALK(BROADCAST_ROWS, CASE_TRAFFIC) CLAIM_TAKE, 3};
 /* Claimed rows of a broadcast no longer running leave the outbox unsent; their recipients go
  * back to the broadcast's queue (paused) or are skipped (cancelled). */
 static const db_stmt st_withdraw = {
@@ -227,7 +225,7 @@ struct sender {
         char id[24], wamid[272], template_name[80];
     } sent[SENT_MAX];
     size_t nsent;    /* delivered, not yet recorded: one UPDATE for them all (flush_sent) */
-    char cursor[32];      /* the recipient the last claim stopped at (st_claim) */
+    char cursor[32];      /* the recipient the last claim stopped at (st_claim_broadcast) */
     char case_cursor[32]; /* and the last walk over case traffic (st_claim_case) */
     /* Easy handles are kept and reused with their constant options set once: creating and
      * configuring one per message was a third of the sender's CPU (perf, issue 9). */
@@ -983,7 +981,8 @@ static void take_rows(sender *s, PGresult *r, int case_walk, struct claimed *c)
     }
 }
 
-/* One walk (st_claim_case or st_claim) for up to n rows from cursor, which moves to the last
+/* One walk (st_claim_case or st_claim_broadcast) for up to n rows from cursor, which moves to
+ * the last
  * recipient taken, or back to the start when the walk reached the end. 0, or -1. */
 static int walk(sender *s, const db_stmt *st, char *cursor, size_t cursor_size, int n,
                 struct claimed *c)
@@ -1063,13 +1062,21 @@ static int start_receipts(sender *s, struct job **jobs, int n, int grant)
 }
 
 /* How many rows a claim can expect the budget to grant: what the last answer left while its
- * tenth lasts, that plus a tenth's release after it (within a second; a new second may grant
- * less, and what a claim took that the budget then refuses goes back to its queue). Claiming
- * more only to give it back cost two writes a row: at the default 80 a second, a claim of 64
- * was granted 8 and released 56, tenth after tenth, while a backlog lasted. */
-static int claim_room(const sender *s, int tenth)
+ * tenth lasts; after it, that plus what the tenths since have released (at most a second's
+ * worth: a new second may grant less, and what a claim took that the budget then refuses goes
+ * back to its queue). Claiming more only to give it back cost two writes a row: at the
+ * default 80 a second, a claim of 64 was granted 8 and released 56, tenth after tenth, while a
+ * backlog lasted. */
+static int claim_room(const sender *s)
 {
-    return clock_mono_ms() < s->budget_room_until ? s->budget_room : s->budget_room + tenth;
+    int64_t now = clock_mono_ms(), tenths, room;
+    if (now < s->budget_room_until)
+        return s->budget_room;
+    tenths = 1 + (now - s->budget_room_until) / 100;
+    if (tenths > 10)
+        return s->cfg->send_rate;
+    room = s->budget_room + (s->cfg->send_rate * tenths + 9) / 10;
+    return room < s->cfg->send_rate ? (int)room : s->cfg->send_rate;
 }
 
 int sender_receipt_share(int *credit, int grant, int rows, int receipts)
@@ -1100,7 +1107,7 @@ static int claim(sender *s, int n)
     struct claimed c = {0};
     int tenth = (s->cfg->send_rate + 9) / 10, credit = s->receipt_credit, rows = 0, keep;
     int nb = BROADCAST_INFLIGHT_MAX - s->inflight_bcast, started, want, grant, share;
-    int room = claim_room(s, tenth), nrows = n < room ? n : room;
+    int room = claim_room(s), nrows = n < room ? n : room;
     c.nreceipts = take_receipts(s, n < tenth ? n : tenth, c.receipts);
     if (!c.nreceipts && clock_mono_ms() < s->redis_rest_until)
         return 0; /* Redis did not answer: no budget either, so no rows claimed for nothing */
@@ -1116,7 +1123,7 @@ static int claim(sender *s, int n)
     if (nb > room - BROADCAST_RESERVE(s->cfg->send_rate) - rows - c.nreceipts)
         nb = room - BROADCAST_RESERVE(s->cfg->send_rate) - rows - c.nreceipts;
     if (nb > 0 && clock_mono_ms() >= s->bcast_wait_until)
-        walk(s, &st_claim, s->cursor, sizeof s->cursor, nb, &c);
+        walk(s, &st_claim_broadcast, s->cursor, sizeof s->cursor, nb, &c);
     if (c.nwithdrawn) {
         char *ids = db_text_array(c.withdrawn, (size_t)c.nwithdrawn);
         if (ids)

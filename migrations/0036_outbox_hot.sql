@@ -29,8 +29,6 @@ UPDATE outbound_messages SET sent_at = updated_at
 
 DROP INDEX outbound_unsent_by_recipient, outbound_unsent_case_by_recipient,
            outbound_unsent_broadcast;
-CREATE INDEX outbound_unsent_by_recipient ON outbound_messages (recipient, id)
-    WHERE sent_at IS NULL AND failed_at IS NULL;
 CREATE INDEX outbound_unsent_case_by_recipient ON outbound_messages (recipient, id)
     WHERE sent_at IS NULL AND failed_at IS NULL AND purpose IS DISTINCT FROM 'broadcast';
 CREATE INDEX outbound_unsent_broadcast ON outbound_messages (recipient, id)
