@@ -60,7 +60,7 @@ static const db_stmt st_finish = {
     " WHERE b.state = 'running' AND NOT EXISTS (SELECT 1 FROM broadcast_recipients r"
     "  WHERE r.broadcast_id = b.id AND r.state = 'queued')"
     " AND NOT EXISTS (SELECT 1 FROM outbound_messages o JOIN broadcast_recipients r"
-    "  ON r.outbound_id = o.id WHERE o.state IN ('queued', 'sending') AND o.purpose = 'broadcast'"
+    "  ON r.outbound_id = o.id WHERE " OUTBOX_SQL_UNSENT("o.") " AND o.purpose = 'broadcast'"
     "  AND r.broadcast_id = b.id)",
     0};
 /* A recipient pulled back in the moment a cancel committed was put back in the queue (the pull
@@ -78,7 +78,7 @@ static const db_stmt st_cancel_rest = {
 static const db_stmt st_room = {
     "broadcast_room",
     "SELECT count(*) FROM (SELECT 1 FROM outbound_messages"
-    "  WHERE state IN ('queued', 'sending') AND purpose = 'broadcast' LIMIT $1::int) w"
+    "  WHERE " OUTBOX_SQL_UNSENT("") " AND purpose = 'broadcast' LIMIT $1::int) w"
     " WHERE EXISTS (SELECT 1 FROM broadcasts WHERE state = 'running')",
     1};
 /* One feeder at a time across the sender processes: two stepping together would each fill the

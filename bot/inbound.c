@@ -146,6 +146,7 @@ static const db_stmt st_store = {
 static const db_stmt st_status = {
     "inbound_status",
     "WITH u AS (UPDATE outbound_messages SET state = $2,"
+    "  failed_at = CASE WHEN $2 = 'failed' THEN COALESCE(failed_at, now()) ELSE failed_at END,"
     "  error_code = COALESCE(NULLIF($3, '')::int, error_code),"
     "  error = COALESCE(NULLIF($4, ''), error), updated_at = now()"
     "  WHERE wamid = $1 AND (" RANK("state") ") < (" RANK(
@@ -171,6 +172,8 @@ static const db_stmt st_settle_early = {
     "WITH m AS (DELETE FROM early_statuses es USING outbound_messages o WHERE o.wamid = es.wamid"
     "  RETURNING es.wamid, es.state, es.error_code, es.error),"
     " u AS (UPDATE outbound_messages o SET state = m.state,"
+    "  failed_at = CASE WHEN m.state = 'failed' THEN COALESCE(o.failed_at, now())"
+    "   ELSE o.failed_at END,"
     "  error_code = COALESCE(m.error_code, o.error_code), error = COALESCE(m.error, o.error),"
     "  updated_at = now()"
     "  FROM m WHERE o.wamid = m.wamid AND (" RANK("o.state") ") < (" RANK(

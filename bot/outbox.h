@@ -51,11 +51,16 @@ int outbox_media(db *d, const char *key, const char *to, const char *type, const
 int outbox_media_about(db *d, const char *key, const char *to, const char *type,
                        const char *media_id, const char *caption, const char *purpose,
                        const char *case_id, const char *about, const char *hint, err *e);
+/* SQL: the rows not yet sent or failed (o: the alias and its dot, or ""). The first two tests
+ * are the predicate of the unsent indexes (migration 0036: a claim or a status changes no
+ * indexed column, so it can be HOT) and let the planner use them; the state decides. */
+#define OUTBOX_SQL_UNSENT(o)                                                                       \
+    o "sent_at IS NULL AND " o "failed_at IS NULL AND " o "state IN ('queued', 'sending')"
 /* SQL: deletes the outbox rows (alias o) that no sender has claimed yet and that satisfy cond,
  * returning their ids — the one way another module takes back what it queued, as a CTE body in
  * its own statement (broadcast_feed.c's pull-backs). A claimed row is the sender's to settle. */
 #define OUTBOX_SQL_DELETE_UNCLAIMED(cond)                                                          \
-    "DELETE FROM outbound_messages o WHERE o.state = 'queued' AND (" cond ") RETURNING o.id"
-
+    "DELETE FROM outbound_messages o WHERE " OUTBOX_SQL_UNSENT("o.") " AND o.state = 'queued'"     \
+    " AND (" cond ") RETURNING o.id"
 
 #endif

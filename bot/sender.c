@@ -23,6 +23,7 @@
 #include "db.h"
 #include "log.h"
 #include "metrics.h"
+#include "outbox.h"
 #include "rds.h"
 #include "receipts.h"
 #include "text.h"
@@ -42,13 +43,29 @@
 #define BROADCAST_RESERVE(rate) ((rate) / 20 > 0 ? (rate) / 20 : (rate) > 1)
 
 /* A claim takes heads of recipients' queues — a queue's oldest unsent message — when they are
- * neither in flight nor waiting out a backoff. Two walks, each over the recipients with unsent
+ * neither in flight nor waiting out a backoff. Two walks, each over recipients with unsent
  * messages in recipient order from where its last claim stopped (a cursor: every recipient gets
  * a turn, however long another one's queue), one index descent a recipient: first the
- * recipients with case traffic (migration 0028), then everyone, broadcasts included — so a
- * citizen's reply never waits for a pass over a broadcast's 200 recipients. A broadcast row is
- * taken whole-queue-head too (a citizen's messages keep their order), and returned marked
- * withdrawn (column 9) when its broadcast stopped running meanwhile (a lapsed claim, a pause). */
+ * recipients with case traffic (migration 0028), then those with a broadcast's row — so a
+ * citizen's reply never waits for a pass over a broadcast's 200 recipients. A walk finds a
+ * recipient's oldest row of its kind; the head is that row, or the recipient's older row of the
+ * other kind (a probe of the other index: no index holds every unsent row, migration 0036). A
+ * broadcast row is taken whole-queue-head too (a citizen's messages keep their order), and
+ * returned marked withdrawn (column 9) when its broadcast stopped running meanwhile (a lapsed
+ * claim, a pause). */
+#define CLAIM_WALK(walked, other)                                                                  \
+    "WITH RECURSIVE w AS ("                                                                        \
+    "  (SELECT recipient, id, state, claimed_until, next_attempt_at FROM outbound_messages"       \
+    "   WHERE " walked " AND recipient > $3 ORDER BY recipient, id LIMIT 1)"                       \
+    "  UNION ALL"                                                                                  \
+    "  SELECT n.* FROM w, LATERAL (SELECT recipient, id, state, claimed_until, next_attempt_at"   \
+    "   FROM outbound_messages WHERE " walked " AND recipient > w.recipient"                       \
+    "   ORDER BY recipient, id LIMIT 1) n),"                                                       \
+    " heads AS (SELECT h.* FROM w CROSS JOIN LATERAL ("                                            \
+    "   (SELECT id, state, claimed_until, next_attempt_at FROM outbound_messages"                 \
+    "    WHERE " other " AND recipient = w.recipient AND id < w.id ORDER BY id LIMIT 1)"           \
+    "   UNION ALL SELECT w.id, w.state, w.claimed_until, w.next_attempt_at"                       \
+    "   ORDER BY id LIMIT 1) h),"
 #define CLAIM_TAKE                                                                                 \
     " pick AS (SELECT id FROM heads WHERE (state = 'queued' OR claimed_until < now())"             \
     "   AND (next_attempt_at IS NULL OR next_attempt_at <= now()) LIMIT $2::int)"                  \
@@ -63,31 +80,13 @@
     "   FROM wa_contacts WHERE phone = o.recipient),"                                              \
     "           false), COALESCE(o.template_hint::text, ''),"                                      \
     "  o.purpose = 'broadcast' AND " BROADCAST_SQL_HELD("o.id", "o.recipient")
-#define UNSENT "state IN ('queued', 'sending')"
-#define CASE_TRAFFIC UNSENT " AND purpose IS DISTINCT FROM 'broadcast'"
+#define UNSENT          OUTBOX_SQL_UNSENT("")
+#define CASE_TRAFFIC    UNSENT " AND purpose IS DISTINCT FROM 'broadcast'"
+#define BROADCAST_ROWS  UNSENT " AND purpose = 'broadcast'"
 static const db_stmt st_claim_case = {
-    "sender_claim_case",
-    "WITH RECURSIVE cr AS ("
-    "  (SELECT recipient FROM outbound_messages WHERE " CASE_TRAFFIC " AND recipient > $3"
-    "   ORDER BY recipient, id LIMIT 1)"
-    "  UNION ALL"
-    "  SELECT n.recipient FROM cr, LATERAL (SELECT recipient FROM outbound_messages"
-    "   WHERE " CASE_TRAFFIC " AND recipient > cr.recipient ORDER BY recipient, id LIMIT 1) n),"
-    " heads AS (SELECT h.* FROM cr CROSS JOIN LATERAL (SELECT id, state, claimed_until,"
-    "   next_attempt_at FROM outbound_messages WHERE " UNSENT " AND recipient = cr.recipient"
-    "   ORDER BY id LIMIT 1) h)," CLAIM_TAKE,
-    3};
-static const db_stmt st_claim = {
-    "sender_claim",
-    "WITH RECURSIVE heads AS ("
-    "  (SELECT recipient, id, state, claimed_until, next_attempt_at FROM outbound_messages"
-    "   WHERE " UNSENT " AND recipient > $3 ORDER BY recipient, id LIMIT 1)"
-    "  UNION ALL"
-    "  SELECT n.recipient, n.id, n.state, n.claimed_until, n.next_attempt_at FROM heads h,"
-    "   LATERAL (SELECT recipient, id, state, claimed_until, next_attempt_at FROM outbound_messages"
-    "    WHERE " UNSENT " AND recipient > h.recipient ORDER BY recipient, id"
-    "    LIMIT 1) n)," CLAIM_TAKE,
-    3};
+    "sender_claim_case", CLAIM_WALK(CASE_TRAFFIC, BROADCAST_ROWS) CLAIM_TAKE, 3};
+static const db_stmt st_claim_broadcast = {
+    "sender_claim_broadcast", CLAIM_WALK(BROADCAST_ROWS, CASE_TRAFFIC) CLAIM_TAKE, 3};
 /* Claimed rows of a broadcast no longer running leave the outbox unsent; their recipients go
  * back to the broadcast's queue (paused) or are skipped (cancelled). */
 static const db_stmt st_withdraw = {
@@ -106,7 +105,8 @@ static const db_stmt st_sent = {
     "  AND m.id = v.id AND m.state = 'sending' RETURNING es.wamid, es.state, es.error_code,"
     "  es.error),"
     " s AS (UPDATE outbound_messages o SET state = COALESCE(e.state, 'sent'), wamid = v.wamid,"
-    "  sent_at = now(), template = NULLIF(v.template, ''), claimed_until = NULL, error = e.error,"
+    "  sent_at = now(), failed_at = CASE WHEN e.state = 'failed' THEN now() END,"
+    "  template = NULLIF(v.template, ''), claimed_until = NULL, error = e.error,"
     "  error_code = e.error_code, updated_at = now()"
     "  FROM v LEFT JOIN e ON e.wamid = v.wamid WHERE o.id = v.id AND o.state = 'sending'"
     "  RETURNING o.id, o.case_id, o.recipient, o.state, o.error, o.error_code, o.purpose),"
@@ -124,7 +124,8 @@ static const db_stmt st_retry = {
     4};
 static const db_stmt st_failed = {
     "sender_failed",
-    "WITH f AS (UPDATE outbound_messages SET state = 'failed', claimed_until = NULL,"
+    "WITH f AS (UPDATE outbound_messages SET state = 'failed', failed_at = now(),"
+    "  claimed_until = NULL,"
     "  error_code = NULLIF($2, '')::int, error = $3, updated_at = now()"
     "  WHERE id = $1::bigint AND state = 'sending' RETURNING id, case_id, recipient, purpose),"
     /* a broadcast's recipient who blocked the business is skipped by later ones */
@@ -153,29 +154,34 @@ static const db_stmt st_templates = {"sender_templates", "SELECT templates::text
 
 /* Up to ARGV[1] messages now for the number KEYS[1], at most ARGV[2] a second, released in
  * tenths of the second (by the end of tenth k, (k+1)/10 of the rate), ARGV[3] of it held back
- * (a broadcast's claim leaves that much to case traffic at any moment): returns {granted,
- * milliseconds left in this tenth}. Spread so: a budget spent in the second's first moments
- * left the senders idle for the rest of it, and a reply queued then waited for the next. */
+ * (a broadcast's claim leaves that much to case traffic at any moment). Returns {granted,
+ * milliseconds until this kind has room again (0: it has now), what is left after the grant
+ * (the reserve included), milliseconds left in this tenth}. The wait is until the first tenth
+ * that has room: at a low rate, or with the reserve held back, not every tenth does. Spread
+ * so: a budget spent in the second's first moments left the senders idle for the rest of it,
+ * and a reply queued then waited for the next. */
 static const char budget_lua[] =
     "local t = redis.call('TIME')\n"
     "local key = KEYS[1] .. ':' .. t[1]\n"
+    "local rate, reserve = tonumber(ARGV[2]), tonumber(ARGV[3])\n"
     "local k = math.floor(tonumber(t[2]) / 100000)\n"
-    "local cap = math.ceil(tonumber(ARGV[2]) * (k + 1) / 10)\n"
+    "local cap = math.ceil(rate * (k + 1) / 10)\n"
     "local left = (k + 1) * 100 - math.floor(tonumber(t[2]) / 1000)\n"
     "local used = tonumber(redis.call('GET', key) or '0')\n"
-    "local grant = math.min(tonumber(ARGV[1]), cap - tonumber(ARGV[3]) - used)\n"
-    "if grant <= 0 then\n"
-    /* nothing now: the wait is until the first tenth that has room (at a low rate, or with the
-     * reserve held back, not every tenth does) */
-    "  for j = k + 1, 9 do\n"
-    "    if math.ceil(tonumber(ARGV[2]) * (j + 1) / 10) - tonumber(ARGV[3]) > used then\n"
-    "      return {0, left + (j - k - 1) * 100} end\n"
-    "  end\n"
-    "  return {0, 1000 - math.floor(tonumber(t[2]) / 1000)}\n"
+    "local grant = math.max(math.min(tonumber(ARGV[1]), cap - reserve - used), 0)\n"
+    "if grant > 0 then\n"
+    "  used = redis.call('INCRBY', key, grant)\n"
+    "  redis.call('PEXPIRE', key, 2000)\n"
     "end\n"
-    "redis.call('INCRBY', key, grant)\n"
-    "redis.call('PEXPIRE', key, 2000)\n"
-    "return {grant, left}\n";
+    "local wait = 0\n"
+    "if cap - reserve <= used then\n"
+    "  wait = 1000 - math.floor(tonumber(t[2]) / 1000)\n"
+    "  for j = k + 1, 9 do\n"
+    "    if math.ceil(rate * (j + 1) / 10) - reserve > used then\n"
+    "      wait = left + (j - k - 1) * 100 break end\n"
+    "  end\n"
+    "end\n"
+    "return {grant, wait, math.max(cap - used, 0), left}\n";
 
 struct job {
     CURL *h;
@@ -205,6 +211,8 @@ struct sender {
     unsigned seen_reload;       /* SIGHUP's count when cat was loaded */
     int64_t budget_wait_until; /* this tenth's budget is spent: claim nothing until then */
     int64_t bcast_wait_until;  /* the broadcasts' share of it is: claim no broadcast row */
+    int budget_room;           /* what the last budget answer left of this tenth's budget */
+    int64_t budget_room_until; /* clock_mono_ms of that tenth's end (claim_room) */
     int inflight_bcast;        /* of inflight, broadcast messages */
     char last_problem[256];
     int unclaim; /* a PostgreSQL call failed: claims may be orphaned (give_back_orphans) */
@@ -217,7 +225,7 @@ struct sender {
         char id[24], wamid[272], template_name[80];
     } sent[SENT_MAX];
     size_t nsent;    /* delivered, not yet recorded: one UPDATE for them all (flush_sent) */
-    char cursor[32];      /* the recipient the last claim stopped at (st_claim) */
+    char cursor[32];      /* the recipient the last claim stopped at (st_claim_broadcast) */
     char case_cursor[32]; /* and the last walk over case traffic (st_claim_case) */
     /* Easy handles are kept and reused with their constant options set once: creating and
      * configuring one per message was a third of the sender's CPU (perf, issue 9). */
@@ -814,12 +822,16 @@ static int budget(sender *s, int want, int broadcast)
     snprintf(rate, sizeof rate, "%d", s->cfg->send_rate);
     snprintf(reserve, sizeof reserve, "%d", broadcast ? BROADCAST_RESERVE(s->cfg->send_rate) : 0);
     r = redisCommand(c, "EVAL %s 1 %s %s %s %s", budget_lua, key, want_s, rate, reserve);
-    if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
-        r->element[0]->type == REDIS_REPLY_INTEGER && r->element[1]->type == REDIS_REPLY_INTEGER) {
+    if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 4 &&
+        r->element[0]->type == REDIS_REPLY_INTEGER && r->element[1]->type == REDIS_REPLY_INTEGER &&
+        r->element[2]->type == REDIS_REPLY_INTEGER && r->element[3]->type == REDIS_REPLY_INTEGER) {
+        int64_t now = clock_mono_ms();
         grant = (int)r->element[0]->integer;
-        if (grant < want) /* spent for this tenth: do not claim again before the next */
+        s->budget_room = (int)r->element[2]->integer; /* claim_room */
+        s->budget_room_until = now + r->element[3]->integer;
+        if (r->element[1]->integer > 0) /* spent: claim nothing of this kind before it has room */
             *(broadcast ? &s->bcast_wait_until : &s->budget_wait_until) =
-                clock_mono_ms() + r->element[1]->integer;
+                now + r->element[1]->integer;
     } else if (r) {
         trouble(s, r->type == REDIS_REPLY_ERROR ? r->str : "Redis: the rate limit's answer");
     } else {
@@ -969,7 +981,8 @@ static void take_rows(sender *s, PGresult *r, int case_walk, struct claimed *c)
     }
 }
 
-/* One walk (st_claim_case or st_claim) for up to n rows from cursor, which moves to the last
+/* One walk (st_claim_case or st_claim_broadcast) for up to n rows from cursor, which moves to
+ * the last
  * recipient taken, or back to the start when the walk reached the end. 0, or -1. */
 static int walk(sender *s, const db_stmt *st, char *cursor, size_t cursor_size, int n,
                 struct claimed *c)
@@ -1048,6 +1061,24 @@ static int start_receipts(sender *s, struct job **jobs, int n, int grant)
     return grant < n ? grant : n;
 }
 
+/* How many rows a claim can expect the budget to grant: what the last answer left while its
+ * tenth lasts; after it, that plus what the tenths since have released (at most a second's
+ * worth: a new second may grant less, and what a claim took that the budget then refuses goes
+ * back to its queue). Claiming more only to give it back cost two writes a row: at the
+ * default 80 a second, a claim of 64 was granted 8 and released 56, tenth after tenth, while a
+ * backlog lasted. */
+static int claim_room(const sender *s)
+{
+    int64_t now = clock_mono_ms(), tenths, room;
+    if (now < s->budget_room_until)
+        return s->budget_room;
+    tenths = 1 + (now - s->budget_room_until) / 100;
+    if (tenths > 10)
+        return s->cfg->send_rate;
+    room = s->budget_room + (s->cfg->send_rate * tenths + 9) / 10;
+    return room < s->cfg->send_rate ? (int)room : s->cfg->send_rate;
+}
+
 int sender_receipt_share(int *credit, int grant, int rows, int receipts)
 {
     int c = *credit + grant, share = grant - rows;
@@ -1067,28 +1098,32 @@ int sender_receipt_share(int *credit, int grant, int rows, int receipts)
 /* One claim: the read receipts waiting in Redis first (at most a tenth's budget: more could not
  * be granted), then case traffic's rows for the in-flight room less the receipts' share (else a
  * reply backlog would fill the room round after round), then broadcasts with what room they
- * leave (in-flight slots, the budget's reserve). Of this tenth's budget, replies get what the
- * receipts' share leaves (sender_receipt_share); what is not granted goes back, rows to their
- * queues and receipts to Redis in one round trip. Returns how many started. */
+ * leave (in-flight slots, the budget's reserve), both no more rows than the budget is expected
+ * to grant (claim_room). Of this tenth's budget, replies get what the receipts' share leaves
+ * (sender_receipt_share); what is not granted goes back, rows to their queues and receipts to
+ * Redis in one round trip. Returns how many started. */
 static int claim(sender *s, int n)
 {
     struct claimed c = {0};
     int tenth = (s->cfg->send_rate + 9) / 10, credit = s->receipt_credit, rows = 0, keep;
     int nb = BROADCAST_INFLIGHT_MAX - s->inflight_bcast, started, want, grant, share;
+    int room = claim_room(s), nrows = n < room ? n : room;
     c.nreceipts = take_receipts(s, n < tenth ? n : tenth, c.receipts);
     if (!c.nreceipts && clock_mono_ms() < s->redis_rest_until)
         return 0; /* Redis did not answer: no budget either, so no rows claimed for nothing */
     keep = sender_receipt_share(&credit, n < tenth ? n : tenth, n, c.nreceipts);
-    if (n > keep &&
-        (rows = walk(s, &st_claim_case, s->case_cursor, sizeof s->case_cursor, n - keep, &c)) < 0) {
+    if (nrows > keep && (rows = walk(s, &st_claim_case, s->case_cursor, sizeof s->case_cursor,
+                                     nrows - keep, &c)) < 0) {
         if (!c.nreceipts)
             return 0;
         rows = nb = 0; /* PostgreSQL away: the receipts need only Redis */
     }
     if (nb > n - rows - c.nreceipts)
         nb = n - rows - c.nreceipts;
+    if (nb > room - BROADCAST_RESERVE(s->cfg->send_rate) - rows - c.nreceipts)
+        nb = room - BROADCAST_RESERVE(s->cfg->send_rate) - rows - c.nreceipts;
     if (nb > 0 && clock_mono_ms() >= s->bcast_wait_until)
-        walk(s, &st_claim, s->cursor, sizeof s->cursor, nb, &c);
+        walk(s, &st_claim_broadcast, s->cursor, sizeof s->cursor, nb, &c);
     if (c.nwithdrawn) {
         char *ids = db_text_array(c.withdrawn, (size_t)c.nwithdrawn);
         if (ids)

@@ -369,6 +369,9 @@ def test_every_type_and_statuses():
                        == "delivered,failed,read,sent"))
         failed_row = psql(env.url, "SELECT error_code FROM outbound_messages WHERE state = 'failed'")
         check("a failed status keeps its error code", failed_row.split("\n")[0].isdigit(), failed_row)
+        check("a failed status sets failed_at, and only it (migration 0036)",
+              psql(env.url, "SELECT string_agg(state, ',' ORDER BY state) FROM outbound_messages "
+                            "WHERE failed_at IS NOT NULL") == "failed")
         # An older status arriving late does not move a message backwards.
         read_id = psql(env.url, "SELECT wamid FROM outbound_messages WHERE state = 'read' LIMIT 1")
         if read_id:

@@ -1,7 +1,8 @@
 /* test_outbox.c — outbound_messages rows against the real test server: written at once outside a
  * conversation transaction, deferred and written by one statement inside one (outbox_defer /
  * outbox_flush): order per recipient, idempotency keys, NULL columns, a bad row failing the
- * flush as the data's own fault, and the digest sent again behind what was deferred before it. */
+ * flush as the data's own fault, the digest sent again behind what was deferred before it, and
+ * (migration 0036) that no index reads a column a state change writes, so those updates are HOT. */
 #include "testutil.h"
 
 #include <stdlib.h>
@@ -188,6 +189,58 @@ static void deferred_rows_go_with_a_rollback(void **state)
         count(f, "SELECT count(*) FROM outbound_messages WHERE idempotency_key = 'r2'"), 1);
 }
 
+/* The columns the sender's claim, retry and release and WhatsApp's statuses (delivered, read)
+ * write — in no index, a partial index's predicate included (migration 0036): else PostgreSQL
+ * adds an entry to every index of the table for each of those updates instead of updating the
+ * row in place (HOT). Only the writes that store the wamid or fail a message may touch one. */
+static void state_changes_touch_no_indexed_column(void **state)
+{
+    fixture *f = *state;
+    /* the written columns some index's definition names (a column list, an expression, a
+     * predicate); recipient, which indexes do read, proves the test can see one */
+    static const char sql[] =
+        "SELECT COALESCE(string_agg(c, ',' ORDER BY c), '') FROM unnest($a${%s}$a$::text[]) c"
+        " WHERE EXISTS (SELECT 1 FROM pg_index WHERE indrelid = 'outbound_messages'::regclass"
+        "  AND pg_get_indexdef(indexrelid) ~ ('\\m' || c || '\\M'))";
+    char q[1024], *hit;
+    snprintf(q, sizeof q, sql,
+             "state,claimed_by,claimed_until,attempts,updated_at,next_attempt_at,error_code,error,"
+             "template");
+    hit = tu_scalar(f->conninfo, q);
+    assert_string_equal(hit, "");
+    free(hit);
+    snprintf(q, sizeof q, sql, "recipient,state");
+    hit = tu_scalar(f->conninfo, q);
+    assert_string_equal(hit, "recipient");
+    free(hit);
+}
+
+/* And so, on a page with room: a claim, a release, a claim, delivered and read in place; the
+ * write that stores the wamid is not (it leaves the unsent indexes and enters the wamid's). The
+ * transaction's own counts (pg_stat_xact_user_tables) need no wait for the statistics. */
+static void a_claim_and_statuses_are_hot_updates(void **state)
+{
+    fixture *f = *state;
+    err e = {0};
+    char *counts;
+    assert_int_equal(outbox_text(f->d, "k-hot", "914", "hello", "test", NULL, &e), 0);
+    counts = tu_scalar(
+        f->conninfo,
+        "UPDATE outbound_messages SET state = 'sending', claimed_by = 'me', attempts = 1,"
+        "  claimed_until = now() + interval '1 minute', updated_at = now();"
+        "UPDATE outbound_messages SET state = 'queued', claimed_until = NULL, attempts = 0;"
+        "UPDATE outbound_messages SET state = 'sending', claimed_by = 'me', attempts = 1,"
+        "  claimed_until = now() + interval '1 minute', updated_at = now();"
+        "UPDATE outbound_messages SET state = 'sent', wamid = 'wamid.HOT', sent_at = now(),"
+        "  claimed_until = NULL;"
+        "UPDATE outbound_messages SET state = 'delivered', updated_at = now();"
+        "UPDATE outbound_messages SET state = 'read', updated_at = now();"
+        "SELECT n_tup_upd || ' ' || n_tup_hot_upd FROM pg_stat_xact_user_tables"
+        " WHERE relname = 'outbound_messages'");
+    assert_string_equal(counts, "6 5");
+    free(counts);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -197,6 +250,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(digest_again_goes_behind_the_deferred_rows, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(state_changes_touch_no_indexed_column, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_claim_and_statuses_are_hot_updates, setup, teardown),
         cmocka_unit_test_setup_teardown(deferred_rows_go_with_a_rollback, setup,
                                         teardown),
     };
