@@ -17,11 +17,12 @@ SELECT 'wamid.HIST' || lpad((c.id * 8 + g)::text, 12, '0'), c.citizen_phone, 'te
        c.created_at + g * interval '1 minute', c.created_at + g * interval '1 minute', 'Citizen'
 FROM cases c, generate_series(0, 7) g;
 INSERT INTO outbound_messages (idempotency_key, recipient, kind, purpose, case_id, payload, state,
-                               wamid, attempts, created_at, updated_at)
+                               wamid, attempts, sent_at, created_at, updated_at)
 SELECT 'hist:' || c.id || ':' || g, c.citizen_phone, 'text',
        CASE WHEN g = 7 THEN 'citizen_update' ELSE 'conversation' END, CASE WHEN g = 7 THEN c.id END,
        '{"type": "text", "text": {"body": "धन्यवाद"}}', 'read', 'wamid.HISTOUT' || lpad((c.id * 8 + g)::text, 12, '0'),
-       1, c.created_at + g * interval '1 minute', c.created_at + g * interval '1 minute'
+       1, c.created_at + g * interval '1 minute', c.created_at + g * interval '1 minute',
+       c.created_at + g * interval '1 minute'
 FROM cases c, generate_series(0, 7) g;
 DO $$ DECLARE r record; BEGIN
   FOR r IN SELECT split_part(tracking_no, '-', 1) AS d, split_part(tracking_no, '-', 2)::int AS y,
