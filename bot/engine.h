@@ -159,8 +159,9 @@ int engine_suggest_department(const engine_dept *depts, size_t n, const char *te
 /* Follow-up lines (bot/engine_followup.c). A typed line that does not answer a question holding
  * a told complaint (a state with "adds_to"): ENGINE_LINE_MORE when it is clearly more of the
  * complaint — two words with letters or more beside greetings and politeness ("transformer jal
- * gaya", "gaon Kharora", "ट्रांसफार्मर जल गया"), unless it starts with a yes, no or skip word and
- * has at most three ("nahi dusra vibhag", "haan yahi": an answer mistyped) — else
+ * gaya", "gaon Kharora", "ट्रांसफार्मर जल गया"), unless it starts with a no or skip word and has at
+ * most three ("nahi dusra vibhag": an answer mistyped), starts with a yes ("yes please submit my
+ * complaint"), or is only words of replying, filing or leaving ("cancel my complaint") — else
  * ENGINE_LINE_TRY, a try at the answer (one word, a number, "haaa"), which may be wrong. */
 typedef enum engine_line { ENGINE_LINE_TRY, ENGINE_LINE_MORE } engine_line;
 engine_line engine_followup_line(const flow_set *f, const char *text);

@@ -31,8 +31,10 @@ static int answer_word(const char *w)
 }
 
 /* More of the complaint needs two words with letters and one that is not a reply's own ("thik
- * hai", "perhaps later" reply; "gaon Kharora" tells); a yes, no or skip word and at most two words
- * after it is an answer mistyped ("nahi dusra vibhag"). */
+ * hai", "perhaps later", "cancel my complaint" reply; "gaon Kharora" tells); a no or skip word and
+ * at most two words after it is an answer mistyped ("nahi dusra vibhag"); a yes first, however
+ * long, is an answer ("yes please submit my complaint": never the officers' text). A no first
+ * may still tell ("No power since Monday"): a no is never taken for one. */
 engine_line engine_followup_line(const flow_set *f, const char *text)
 {
     char w[ENGINE_WORDS_MAX][ENGINE_WORD_MAX];
@@ -46,11 +48,12 @@ engine_line engine_followup_line(const flow_set *f, const char *text)
             first = w[i];
         core++;
         worded += !number(w[i]);
-        telling += !number(w[i]) && !answer_word(w[i]) && !words_in(w[i], words_reply);
+        telling += !number(w[i]) && !answer_word(w[i]) && !words_in(w[i], words_reply) &&
+                   !words_in(w[i], words_flow); /* "menu pe jao" */
     }
     if (worded < 2 || !telling)
         return ENGINE_LINE_TRY;
-    if (answer_word(first) && core <= 3)
+    if ((answer_word(first) && core <= 3) || words_in(first, words_yes))
         return ENGINE_LINE_TRY;
     return ENGINE_LINE_MORE;
 }

@@ -35,6 +35,10 @@ const char *const words_reply[] = {
     "mein", "me", "ruko", "rukiye", "ek", "minat", "kar", "karo", "kariye", "karen", "karein",
     "kijiye", "do", "de", "dijiye", "dena", "darj", "bhej", "bhejo", "bhejiye", "radd", "sahi",
     "yahi", "wahi", "ye", "yeh", "wo", "woh", "kya", "kyu", "kaise", "shayad", "pata", "bas",
+    /* asking to file, cancel or leave: "shikayat darj karo", "cancel my complaint", "wapas jao" */
+    "complaint", "shikayat", "shikaayat", "my", "mera", "meri", "mere", "mujhe", "karni", "karna",
+    "back", "wapas", "vapas", "jao", "pe", "par", "and", "शिकायत", "सिकायत", "मेरा", "मेरी",
+    "मेरे", "मुझे", "मोर", "करनी", "करना", "वापस", "जाओ", "पे", "पर",
     "ठीक", "है", "हो", "अभी", "बाद", "में", "रुको", "रुकिए", "एक", "मिनट", "कर", "करो", "करें",
     "कीजिए", "दो", "दें", "दीजिए", "दर्ज", "भेज", "भेजो", "भेजें", "रद्द", "सही", "यही", "वही", "यह",
     "ये", "वो", "क्या", "शायद", "पता", "बस", "बने", "हे", "करव", "देवव", "भेजव", "पाछू", NULL};
