@@ -443,13 +443,35 @@ static int enter(const engine_ctx *ctx, engine_session *s, int idx, engine_resul
 
 /* ---- the complaint told (a state's "adds_to") ------------------------------------------- */
 
+static int draft_pending(const engine_session *s, const char *var);
+static const flow_choice *complaint_choice(const flow_set *f);
+
+/* 1 when no choice of menu st goes on with the complaint: each leads to the main menu, which
+ * leaves it — but for a language chosen while a first message waits (choose_option). The
+ * language question reached by its keyword after the description step is such a menu. */
+static int menu_leaves(const flow_set *f, const engine_session *s, const flow_state *st)
+{
+    int waits = complaint_choice(f) && draft_pending(s, NULL);
+    if (st->kind != FLOW_MENU)
+        return 0;
+    for (size_t i = 0; i < st->nchoices; i++) {
+        const flow_choice *c = &st->choices[i];
+        int lang = 0;
+        for (size_t k = 0; k < c->nset; k++)
+            lang |= strcmp(c->set_keys[k], "lang") == 0;
+        if (c->next != f->menu || (lang && waits))
+            return 0;
+    }
+    return 1;
+}
+
 /* The input state asking the complaint st adds to, when the session holds one (its var's text
- * or media); NULL otherwise. */
+ * or media) and st goes on with it; NULL otherwise. */
 static const flow_state *told(const engine_ctx *ctx, const engine_session *s, const flow_state *st)
 {
     char key[32];
     const char *v, *mv;
-    if (!st->adds_to || st->adds_state < 0)
+    if (!st->adds_to || st->adds_state < 0 || menu_leaves(ctx->flows, s, st))
         return NULL;
     snprintf(key, sizeof key, "%s%s", st->adds_to, ENGINE_MEDIA_SUFFIX);
     v = engine_session_get(s, st->adds_to);
