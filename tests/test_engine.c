@@ -1852,6 +1852,33 @@ static void language_menu_by_keyword_holds_no_complaint(void **state)
     done(&c);
 }
 
+/* Review (revfu): lines past the description's "max" were cut with the text before them, each
+ * adding an ellipsis ("ट्रांसफार्मर……"): the complaint told stays whole, a line that does not fit is
+ * cut alone (one "…"), and once full nothing more is added; valid UTF-8, within the max. */
+static void description_full_keeps_its_text(void **state)
+{
+    (void)state;
+    struct convo c = {0};
+    char first[1200] = "", want[1200];
+    const char *d;
+    const char *line = "ट्रांसफार्मर जल गया ट्रांसफार्मर जल गया ट्रांसफार्मर जल गया";
+    while (text_utf8_chars(first) < 960)
+        strcat(first, "bijli nahi ");
+    strcat(first, "hai");
+    say(&c, first);
+    in_state(&c, "complaint_department");
+    for (int i = 0; i < 4; i++)
+        say(&c, line);
+    d = engine_session_get(&c.s, "description");
+    assert_true(text_utf8_valid(d, strlen(d)));
+    assert_true(text_utf8_chars(d) <= 1000);
+    snprintf(want, sizeof want, "%s\n", first);
+    assert_memory_equal(d, want, strlen(want)); /* the complaint told, whole */
+    assert_non_null(strstr(d, "…"));
+    assert_null(strstr(strstr(d, "…") + 1, "…")); /* one ellipsis, the cut line's */
+    done(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1898,6 +1925,7 @@ int main(void)
         cmocka_unit_test(media_added_are_bounded),
         cmocka_unit_test(asking_to_file_or_leave_is_no_complaint),
         cmocka_unit_test(language_menu_by_keyword_holds_no_complaint),
+        cmocka_unit_test(description_full_keeps_its_text),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
