@@ -1155,15 +1155,20 @@ struct answer {
     int typed;
 };
 
-/* Adds line to the complaint q asks, after what it holds, on a line of its own; cut to q's "max"
- * (a complaint is never longer than its question takes). 1 added, -1 out of memory. */
+/* Adds line to the complaint q asks, after what it holds, on a line of its own; within q's "max"
+ * (a complaint is never longer than its question takes): the line alone is cut to the room left,
+ * the text before it never; full, nothing is added (the conversation's record keeps the line).
+ * 1 added, -1 out of memory. */
 static int add_line(engine_session *s, const flow_state *q, const char *line)
 {
     const char *old = engine_session_get(s, q->var);
-    size_t n, len;
+    size_t n, len, max = q->max > 0 ? (size_t)q->max : FLOW_TEXT_BODY_MAX, have;
     char *t;
     int rc;
     old = old ? old : "";
+    have = text_utf8_chars(old) + (*old ? 1 : 0); /* with the newline before the line */
+    if (have + 2 > max)
+        return 1;
     line += strspn(line, " \t\r\n");
     for (n = strlen(line); n && strchr(" \t\r\n", line[n - 1]); n--)
         ;
@@ -1171,7 +1176,7 @@ static int add_line(engine_session *s, const flow_state *q, const char *line)
     if (!(t = malloc(len)))
         return -1;
     snprintf(t, len, "%s%s%.*s", old, *old ? "\n" : "", (int)n, line);
-    text_cut(t, q->max > 0 ? (size_t)q->max : FLOW_TEXT_BODY_MAX);
+    text_cut(t + strlen(old) + (*old ? 1 : 0), max - have);
     rc = engine_session_set(s, q->var, t);
     free(t);
     return rc < 0 ? -1 : 1;
