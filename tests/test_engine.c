@@ -1879,6 +1879,28 @@ static void description_full_keeps_its_text(void **state)
     done(&c);
 }
 
+/* Review (revfu): emoji are no words. "🙏 ji haan 🙏" at "Is this about …?" was added to the
+ * complaint (its emoji counted as two words that tell) instead of answering yes; "👍 👍" too. */
+static void emoji_are_no_words(void **state)
+{
+    (void)state;
+    static const char *const tries[] = {"👍 👍", "🙏 ji haan 🙏", "haan 👍", "🙏🙏 ok 🙏🙏", "✅ yes ✅"};
+    struct convo c = {0};
+    char core[128];
+    for (size_t i = 0; i < sizeof tries / sizeof *tries; i++)
+        if (engine_followup_line(flows, tries[i]) != ENGINE_LINE_TRY)
+            fail_msg("\"%s\" was taken for more of the complaint", tries[i]);
+    assert_int_equal(engine_followup_line(flows, "transformer jal gaya 😡"), ENGINE_LINE_MORE);
+    engine_followup_core(flows, "🙏 ji haan 🙏", core, sizeof core);
+    assert_string_equal(core, "haan");
+    say(&c, "bijli nahi aa rahi 3 din se");
+    say(&c, "🙏 ji haan 🙏");
+    in_state(&c, "complaint_village");
+    assert_string_equal(engine_session_get(&c.s, "department"), "CSPDCL");
+    assert_string_equal(engine_session_get(&c.s, "description"), "bijli nahi aa rahi 3 din se");
+    done(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1926,6 +1948,7 @@ int main(void)
         cmocka_unit_test(asking_to_file_or_leave_is_no_complaint),
         cmocka_unit_test(language_menu_by_keyword_holds_no_complaint),
         cmocka_unit_test(description_full_keeps_its_text),
+        cmocka_unit_test(emoji_are_no_words),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
