@@ -966,9 +966,7 @@ static int media_answer(engine_session *s, const flow_state *st, const wa_messag
 
 /* ---- the first message (issue 15) ------------------------------------------------------- */
 
-/* Letters of any script (ASCII letters and code points U+00C0..U+1FFF: Latin, Devanagari and
- * its matras...); digits, punctuation and emoji are not letters. */
-static size_t letters_of(const char *text)
+size_t engine_letters_of(const char *text)
 {
     size_t n = 0;
     for (const unsigned char *p = (const unsigned char *)text; *p;) {
@@ -1080,7 +1078,7 @@ static int keep_draft(const flow_set *f, const flow_state *st, engine_session *s
             intent |= mark_phrase(w, n, complaint->match[k], said);
         for (size_t i = 0; i < n; i++)
             if (!said[i] && !in_list(w[i], f->greetings, f->ngreetings))
-                words++, letters += letters_of(w[i]);
+                words++, letters += engine_letters_of(w[i]);
         if (intent && dept < 0)
             need *= 2;
         if (words < 3 || letters < need ||

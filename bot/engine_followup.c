@@ -11,8 +11,12 @@
 #include "text.h"
 #include "words.h"
 
+/* A word not counted: a greeting or politeness, or one of neither letters nor digits (an emoji:
+ * "🙏 ji haan 🙏" says "haan"). */
 static int greeting(const flow_set *f, const char *w)
 {
+    if (!engine_letters_of(w) && strcspn(w, "0123456789") == strlen(w))
+        return 1;
     for (size_t i = 0; i < f->ngreetings; i++)
         if (strcmp(w, f->greetings[i]) == 0)
             return 1;
