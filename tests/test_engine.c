@@ -1901,6 +1901,31 @@ static void emoji_are_no_words(void **state)
     done(&c);
 }
 
+/* Review (revfu): at the photo step "photo nahi hai" answers it ("I have none"), it does not tell
+ * the problem: it was added to the officers' text and the step asked again with "added". */
+static void no_photo_is_no_complaint(void **state)
+{
+    (void)state;
+    static const char *const tries[] = {"photo nahi hai", "mere paas koi photo nahi hai",
+                                        "फोटो नहीं है", "I don't have a photo", "koi video nahi hai",
+                                        "मेरे पास फोटो नहीं है"};
+    struct convo c = {0};
+    for (size_t i = 0; i < sizeof tries / sizeof *tries; i++)
+        if (engine_followup_line(flows, tries[i]) != ENGINE_LINE_TRY)
+            fail_msg("\"%s\" was taken for more of the complaint", tries[i]);
+    assert_int_equal(engine_followup_line(flows, "photo me dekho pipe toot gaya hai"),
+                     ENGINE_LINE_MORE);
+    to_description(&c, "hi");
+    say(&c, "nal se paani nahi aa raha do hafte se");
+    in_state(&c, "complaint_attachment");
+    say(&c, "photo nahi hai");
+    in_state(&c, "complaint_attachment");
+    assert_false(said(&c, "जोड़ दिया"));
+    assert_string_equal(engine_session_get(&c.s, "description"),
+                        "nal se paani nahi aa raha do hafte se");
+    done(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1949,6 +1974,7 @@ int main(void)
         cmocka_unit_test(language_menu_by_keyword_holds_no_complaint),
         cmocka_unit_test(description_full_keeps_its_text),
         cmocka_unit_test(emoji_are_no_words),
+        cmocka_unit_test(no_photo_is_no_complaint),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
