@@ -39,6 +39,10 @@ const char *const words_reply[] = {
     "complaint", "shikayat", "shikaayat", "my", "mera", "meri", "mere", "mujhe", "karni", "karna",
     "back", "wapas", "vapas", "jao", "pe", "par", "and", "शिकायत", "सिकायत", "मेरा", "मेरी",
     "मेरे", "मुझे", "मोर", "करनी", "करना", "वापस", "जाओ", "पे", "पर",
+    /* what the photo step asks about: "photo nahi hai", "I don't have a photo" */
+    "photo", "foto", "pic", "picture", "image", "video", "voice", "note", "audio", "document",
+    "kagaz", "kagaj", "paas", "koi", "i", "dont", "have", "a", "फोटो", "तस्वीर", "वीडियो", "कागज",
+    "कागज़", "दस्तावेज़", "दस्तावेज", "पास", "कोई",
     "ठीक", "है", "हो", "अभी", "बाद", "में", "रुको", "रुकिए", "एक", "मिनट", "कर", "करो", "करें",
     "कीजिए", "दो", "दें", "दीजिए", "दर्ज", "भेज", "भेजो", "भेजें", "रद्द", "सही", "यही", "वही", "यह",
     "ये", "वो", "क्या", "शायद", "पता", "बस", "बने", "हे", "करव", "देवव", "भेजव", "पाछू", NULL};
