@@ -1223,6 +1223,22 @@ static int names_a_choice(const flow_state *st, const char *text)
     return 0;
 }
 
+/* 1 when a line at departments st says nothing but a department's names or code ("Public Health
+ * Engineering" of the directory's long official name): a try at the list, never more of the
+ * complaint. */
+static int names_a_department(const engine_ctx *ctx, const flow_state *st, const char *text)
+{
+    for (size_t i = 0; st->kind == FLOW_DEPARTMENTS && i < ctx->ndepts; i++) {
+        const engine_dept *d = &ctx->depts[i];
+        const char *names[] = {d->code,          d->name.hi,       d->name.en,
+                               d->name.hne,      d->short_name.hi, d->short_name.en,
+                               d->short_name.hne};
+        if (engine_followup_names(ctx->flows, names, sizeof names / sizeof *names, text))
+            return 1;
+    }
+    return 0;
+}
+
 /* m answers nothing at st, which holds a told complaint: is it more of it? A typed line that is
  * clearly no answer (engine_followup_line) is added to the complaint's text; a voice note,
  * photo, video or document its question takes is attached. The first time at this question the
@@ -1239,7 +1255,7 @@ static int follow_up(const engine_ctx *ctx, engine_session *s, const flow_state 
         return 0;
     if (m->kind == WA_MSG_TEXT && m->text &&
         engine_followup_line(ctx->flows, m->text) == ENGINE_LINE_MORE &&
-        !names_a_choice(st, m->text))
+        !names_a_choice(st, m->text) && !names_a_department(ctx, st, m->text))
         rc = add_line(s, q, m->text);
     else if (m->kind != WA_MSG_LOCATION && is_media(m->kind) && (q->accept & accept_bit(m->kind)))
         rc = add_media(s, q, m);

@@ -168,6 +168,11 @@ engine_line engine_followup_line(const flow_set *f, const char *text);
 /* The one word a line says beside greetings and politeness ("ji haan" → "haan", "no thanks" →
  * "no", "हाँ जी" → "हाँ"), text_normalize'd into out; "" when it says none or several. */
 void engine_followup_core(const flow_set *f, const char *text, char *out, size_t outsz);
+/* 1 when every word of text that tells something (engine_followup_line) is a word of one of
+ * names[0..nnames) — a department's names and code: "Public Health Engineering", "phe hai",
+ * "Civil Supplies wala" — so the line is a try at the list, never more of the complaint. */
+int engine_followup_names(const flow_set *f, const char *const *names, size_t nnames,
+                          const char *text);
 
 void engine_session_init(engine_session *s);
 void engine_session_clear(engine_session *s); /* frees the variables; keeps nothing */

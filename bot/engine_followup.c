@@ -34,6 +34,13 @@ static int answer_word(const char *w)
     return words_in(w, words_yes_or_1) || words_in(w, words_no_or_2) || words_in(w, words_skip);
 }
 
+/* A word that tells something: with letters, no answer's, reply's or the flow's own ("menu pe
+ * jao" tells nothing). */
+static int tells(const char *w)
+{
+    return !number(w) && !answer_word(w) && !words_in(w, words_reply) && !words_in(w, words_flow);
+}
+
 /* More of the complaint needs two words with letters and one that is not a reply's own ("thik
  * hai", "perhaps later", "cancel my complaint" reply; "gaon Kharora" tells); a no or skip word and
  * at most two words after it is an answer mistyped ("nahi dusra vibhag"); a yes first, however
@@ -52,8 +59,7 @@ engine_line engine_followup_line(const flow_set *f, const char *text)
             first = w[i];
         core++;
         worded += !number(w[i]);
-        telling += !number(w[i]) && !answer_word(w[i]) && !words_in(w[i], words_reply) &&
-                   !words_in(w[i], words_flow); /* "menu pe jao" */
+        telling += tells(w[i]);
     }
     if (worded < 2 || !telling)
         return ENGINE_LINE_TRY;
@@ -73,4 +79,32 @@ void engine_followup_core(const flow_set *f, const char *text, char *out, size_t
         out[0] = '\0';
     if (found == 1 && outsz)
         snprintf(out, outsz, "%s", w[at]);
+}
+
+/* 1 when w is one of the words of names[0..n) (NULL ones left out). */
+static int among(const char *w, const char *const *names, size_t n)
+{
+    char nw[ENGINE_WORDS_MAX][ENGINE_WORD_MAX];
+    for (size_t i = 0; i < n; i++) {
+        size_t k = names[i] ? engine_words_of(names[i], nw, ENGINE_WORDS_MAX) : 0;
+        for (size_t j = 0; j < k; j++)
+            if (strcmp(w, nw[j]) == 0)
+                return 1;
+    }
+    return 0;
+}
+
+int engine_followup_names(const flow_set *f, const char *const *names, size_t nnames,
+                          const char *text)
+{
+    char w[ENGINE_WORDS_MAX][ENGINE_WORD_MAX];
+    size_t n = text ? engine_words_of(text, w, ENGINE_WORDS_MAX) : 0, named = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (greeting(f, w[i]) || !tells(w[i]))
+            continue;
+        if (!among(w[i], names, nnames))
+            return 0;
+        named++;
+    }
+    return named > 0;
 }

@@ -43,6 +43,12 @@ const char *const words_reply[] = {
     "photo", "foto", "pic", "picture", "image", "video", "voice", "note", "audio", "document",
     "kagaz", "kagaj", "paas", "koi", "i", "dont", "have", "a", "फोटो", "तस्वीर", "वीडियो", "कागज",
     "कागज़", "दस्तावेज़", "दस्तावेज", "पास", "कोई",
+    /* wanting, in English and Hindi: "go back to the menu", "I want to cancel", "nahi chahiye" */
+    "to", "the", "want", "wanna", "chahiye", "chahta", "chahti", "hu", "hoon", "चाहिए", "चाहता",
+    "चाहती", "हूं", "हूँ",
+    /* around a department's name: "Civil Supplies wala", "bijli vibhag ka" */
+    "vibhag", "department", "dept", "wala", "wali", "wale", "vala", "ka", "ki", "ke", "विभाग", "वाला",
+    "वाली", "वाले", "का", "की", "के",
     "ठीक", "है", "हो", "अभी", "बाद", "में", "रुको", "रुकिए", "एक", "मिनट", "कर", "करो", "करें",
     "कीजिए", "दो", "दें", "दीजिए", "दर्ज", "भेज", "भेजो", "भेजें", "रद्द", "सही", "यही", "वही", "यह",
     "ये", "वो", "क्या", "शायद", "पता", "बस", "बने", "हे", "करव", "देवव", "भेजव", "पाछू", NULL};
