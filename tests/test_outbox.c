@@ -279,16 +279,17 @@ static void upgrade_dates_the_settled_rows(void **state)
     assert_non_null(d);
     link_migrations(dir, 36);
     assert_int_equal(migrate_run(d, dir, NULL, &applied, &e), 0);
-    tu_sql(conninfo,
-           "INSERT INTO outbound_messages (recipient, kind, purpose, payload, state, sent_at, wamid,"
-           " claimed_until, updated_at) VALUES"
-           " ('911', 'text', 'conversation', '{}', 'queued', NULL, NULL, NULL, now()),"
-           " ('911', 'template', 'broadcast', '{}', 'queued', NULL, NULL, NULL, now()),"
-           " ('912', 'text', 'conversation', '{}', 'sending', NULL, NULL, now(), now()),"
-           " ('913', 'text', 'conversation', '{}', 'sent', NULL, 'w.1', NULL, '2026-01-02'),"
-           " ('914', 'text', 'conversation', '{}', 'failed', NULL, NULL, NULL, '2026-01-03'),"
-           " ('915', 'text', NULL, '{}', 'failed', now(), 'w.2', NULL, '2026-01-04'),"
-           " ('916', 'text', 'conversation', '{}', 'read', now(), 'w.3', NULL, now())");
+    tu_sql(
+        conninfo,
+        "INSERT INTO outbound_messages (recipient, kind, purpose, payload, state, sent_at, wamid,"
+        " claimed_until, updated_at) VALUES"
+        " ('911', 'text', 'conversation', '{}', 'queued', NULL, NULL, NULL, now()),"
+        " ('911', 'template', 'broadcast', '{}', 'queued', NULL, NULL, NULL, now()),"
+        " ('912', 'text', 'conversation', '{}', 'sending', NULL, NULL, now(), now()),"
+        " ('913', 'text', 'conversation', '{}', 'sent', NULL, 'w.1', NULL, '2026-01-02'),"
+        " ('914', 'text', 'conversation', '{}', 'failed', NULL, NULL, NULL, '2026-01-03'),"
+        " ('915', 'text', NULL, '{}', 'failed', now(), 'w.2', NULL, '2026-01-04'),"
+        " ('916', 'text', 'conversation', '{}', 'read', now(), 'w.3', NULL, now())");
     link_migrations(dir, 0);
     assert_int_equal(migrate_run(d, dir, NULL, &applied, &e), 0);
     assert_true(applied >= 1);
@@ -300,9 +301,10 @@ static void upgrade_dates_the_settled_rows(void **state)
                             " WHERE sent_at IS NULL AND failed_at IS NULL");
     assert_string_equal(v, "911,911,912");
     free(v);
-    v = tu_scalar(conninfo,
-                  "SELECT string_agg(recipient || ':' || to_char(failed_at, 'MM-DD'), ',' ORDER BY id)"
-                  " FROM outbound_messages WHERE failed_at IS NOT NULL");
+    v = tu_scalar(
+        conninfo,
+        "SELECT string_agg(recipient || ':' || to_char(failed_at, 'MM-DD'), ',' ORDER BY id)"
+        " FROM outbound_messages WHERE failed_at IS NOT NULL");
     assert_string_equal(v, "914:01-03,915:01-04");
     free(v);
     v = tu_scalar(conninfo, "SELECT to_char(sent_at, 'MM-DD') FROM outbound_messages"
@@ -332,8 +334,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(state_changes_touch_no_indexed_column, setup, teardown),
         cmocka_unit_test_setup_teardown(a_claim_and_statuses_are_hot_updates, setup, teardown),
         cmocka_unit_test(upgrade_dates_the_settled_rows),
-        cmocka_unit_test_setup_teardown(deferred_rows_go_with_a_rollback, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(deferred_rows_go_with_a_rollback, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
