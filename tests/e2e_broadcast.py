@@ -5,8 +5,8 @@ against the fake Graph API (tests/fake_graph.py). Refusals at create (unknown te
 parameters, empty segment, a CSV's bad lines named), each segment, templates delivered with
 their parameters, pause and cancel within a second, progress from status webhooks, the daily
 limit carried over when its window moves (SAMPARK_DAILY_WINDOW_S, for tests), a case reply
-ahead of a running broadcast, a blocked number skipped next time, a stopped subscriber never
-sent. Prints 'N passed, N failed'."""
+ahead of a running broadcast, one recipient's broadcast row and case traffic sent oldest first
+(either walk), a blocked number skipped next time, a stopped subscriber never sent. Prints 'N passed, N failed'."""
 import json
 import os
 import subprocess
@@ -370,6 +370,50 @@ def test_lapsed_claim_of_paused_broadcast():
         fake.close()
 
 
+def fed_template(env, bid, phone):
+    """The feeder's row for phone as broadcast_enqueue writes it (the template's payload), queued."""
+    h.psql(env.url, "WITH c AS (SELECT r.id, r.phone, b.template, b.language, b.components FROM broadcast_recipients r"
+                    f" JOIN broadcasts b ON b.id = r.broadcast_id WHERE r.broadcast_id = {bid} AND r.phone = '{phone}'),"
+                    " o AS (INSERT INTO outbound_messages (idempotency_key, recipient, kind, purpose, payload)"
+                    f" SELECT 'broadcast:{bid}:' || c.phone, c.phone, 'template', 'broadcast',"
+                    "  jsonb_build_object('messaging_product', 'whatsapp', 'recipient_type', 'individual', 'to', c.phone,"
+                    "   'type', 'template', 'template', jsonb_build_object('name', c.template, 'language',"
+                    "   jsonb_build_object('code', c.language), 'components', c.components)) FROM c RETURNING id)"
+                    f" UPDATE broadcast_recipients r SET state = 'sending', outbound_id = o.id FROM o"
+                    f" WHERE r.broadcast_id = {bid} AND r.phone = '{phone}'")
+
+
+def test_order_across_kinds():
+    """One recipient's queue holds a broadcast's row and case traffic (migration 0036: no index
+    holds both, each claim walk probes the other kind's index for an older row): the older goes
+    first either way — a running broadcast's row before a newer reply (claimed by the case walk),
+    and a reply waiting out a backoff before a newer broadcast row (not taken by the broadcast
+    walk)."""
+    env, fake = h.Env("bco"), FakeGraph(TOKEN, PHONE_ID)
+    try:
+        first, second = "919770000001", "919770000002"
+        bid = started_to(env, [first, second], "order.csv")
+        for p in (first, second):
+            window_open(env, p)
+        fed_template(env, bid, first)
+        h.psql(env.url, "INSERT INTO outbound_messages (recipient, kind, purpose, payload) VALUES "
+                        f"('{first}', 'text', 'conversation', $j${json.dumps(text(first, 'reply after it'))}$j$)")
+        h.psql(env.url, "INSERT INTO outbound_messages (recipient, kind, purpose, payload, next_attempt_at) VALUES "
+                        f"('{second}', 'text', 'conversation', $j${json.dumps(text(second, 'reply before it'))}$j$,"
+                        " now() + interval '2 seconds')")
+        fed_template(env, bid, second)
+        start_sender(env, fake)
+        kinds = lambda p: [b.get("type") for b in sent_to(fake, p)]
+        h.check("both of each recipient's messages go", h.wait_for(
+            lambda: len(kinds(first)) == 2 and len(kinds(second)) == 2, 15), (kinds(first), kinds(second)))
+        h.check("the older broadcast row before the newer reply", kinds(first) == ["template", "text"], kinds(first))
+        h.check("the older reply, after its backoff, before the newer broadcast row",
+                kinds(second) == ["text", "template"], kinds(second))
+    finally:
+        env.close()
+        fake.close()
+
+
 def test_case_templates_count_in_daily_window():
     """A case message sent as a template to a citizen outside their window opens a paid
     conversation: the number enters the daily limit's window, where broadcasts see it; a
@@ -416,7 +460,7 @@ def test_stop_after_queueing():
 def main():
     return h.run_tests([test_create_refused, test_segments, test_delivery_progress_and_blocked,
                         test_pause_and_cancel, test_daily_limit_carries_over, test_case_reply_first,
-                        test_template_refused_pauses, test_lapsed_claim_of_paused_broadcast,
+                        test_template_refused_pauses, test_lapsed_claim_of_paused_broadcast, test_order_across_kinds,
                         test_case_templates_count_in_daily_window, test_stop_after_queueing])
 
 

@@ -2,13 +2,18 @@
  * conversation transaction, deferred and written by one statement inside one (outbox_defer /
  * outbox_flush): order per recipient, idempotency keys, NULL columns, a bad row failing the
  * flush as the data's own fault, the digest sent again behind what was deferred before it, and
- * (migration 0036) that no index reads a column a state change writes, so those updates are HOT. */
+ * (migration 0036) that no index reads a column a state change writes, so those updates are HOT,
+ * and that 0036 dates the settled rows an outbox written before it holds. */
 #include "testutil.h"
 
+#include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "db.h"
+#include "migrate.h"
 #include "outbox.h"
 
 typedef struct fixture {
@@ -241,6 +246,82 @@ static void a_claim_and_statuses_are_hot_updates(void **state)
     free(counts);
 }
 
+/* Links the project's migrations below version `below` (all: 0) into dir; -1 unlinks them. */
+static void link_migrations(const char *dir, int below)
+{
+    DIR *dh = opendir(SAMPARK_SOURCE_DIR "/migrations");
+    struct dirent *ent;
+    assert_non_null(dh);
+    while ((ent = readdir(dh))) {
+        char from[1024], to[1024];
+        if (!strstr(ent->d_name, ".sql") || (below > 0 && atoi(ent->d_name) >= below))
+            continue;
+        snprintf(from, sizeof from, "%s/migrations/%s", SAMPARK_SOURCE_DIR, ent->d_name);
+        snprintf(to, sizeof to, "%s/%s", dir, ent->d_name);
+        if (below < 0)
+            unlink(to);
+        else if (access(to, F_OK) != 0)
+            assert_int_equal(symlink(from, to), 0);
+    }
+    closedir(dh);
+}
+
+/* An outbox written before 0036 (every state; a sent row without sent_at, as hand-made rows
+ * had; a failure reported after the send): after it, exactly the queued and claimed rows are
+ * unsent (no sent_at, no failed_at), the failed ones dated, and a wamid still unique. */
+static void upgrade_dates_the_settled_rows(void **state)
+{
+    char *conninfo = tu_create_db("outbox36"), *dir = tu_tempdir(), *v;
+    err e = {0};
+    int applied = 0;
+    db *d = db_open(conninfo, &e);
+    (void)state;
+    assert_non_null(d);
+    link_migrations(dir, 36);
+    assert_int_equal(migrate_run(d, dir, NULL, &applied, &e), 0);
+    tu_sql(
+        conninfo,
+        "INSERT INTO outbound_messages (recipient, kind, purpose, payload, state, sent_at, wamid,"
+        " claimed_until, updated_at) VALUES"
+        " ('911', 'text', 'conversation', '{}', 'queued', NULL, NULL, NULL, now()),"
+        " ('911', 'template', 'broadcast', '{}', 'queued', NULL, NULL, NULL, now()),"
+        " ('912', 'text', 'conversation', '{}', 'sending', NULL, NULL, now(), now()),"
+        " ('913', 'text', 'conversation', '{}', 'sent', NULL, 'w.1', NULL, '2026-01-02'),"
+        " ('914', 'text', 'conversation', '{}', 'failed', NULL, NULL, NULL, '2026-01-03'),"
+        " ('915', 'text', NULL, '{}', 'failed', now(), 'w.2', NULL, '2026-01-04'),"
+        " ('916', 'text', 'conversation', '{}', 'read', now(), 'w.3', NULL, now())");
+    link_migrations(dir, 0);
+    assert_int_equal(migrate_run(d, dir, NULL, &applied, &e), 0);
+    assert_true(applied >= 1);
+    v = tu_scalar(conninfo, "SELECT string_agg(recipient || ':' || state, ',' ORDER BY id)"
+                            " FROM outbound_messages WHERE " OUTBOX_SQL_UNSENT(""));
+    assert_string_equal(v, "911:queued,911:queued,912:sending");
+    free(v);
+    v = tu_scalar(conninfo, "SELECT string_agg(recipient, ',' ORDER BY id) FROM outbound_messages"
+                            " WHERE sent_at IS NULL AND failed_at IS NULL");
+    assert_string_equal(v, "911,911,912");
+    free(v);
+    v = tu_scalar(
+        conninfo,
+        "SELECT string_agg(recipient || ':' || to_char(failed_at, 'MM-DD'), ',' ORDER BY id)"
+        " FROM outbound_messages WHERE failed_at IS NOT NULL");
+    assert_string_equal(v, "914:01-03,915:01-04");
+    free(v);
+    v = tu_scalar(conninfo, "SELECT to_char(sent_at, 'MM-DD') FROM outbound_messages"
+                            " WHERE recipient = '913'");
+    assert_string_equal(v, "01-02");
+    free(v);
+    v = tu_scalar(conninfo, "SELECT count(*) FROM pg_indexes WHERE tablename = 'outbound_messages'"
+                            " AND indexdef LIKE 'CREATE UNIQUE INDEX % (wamid) WHERE %'");
+    assert_string_equal(v, "1");
+    free(v);
+    db_close(d);
+    tu_drop_db(conninfo);
+    link_migrations(dir, -1); /* removes the links */
+    assert_int_equal(rmdir(dir), 0);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -252,8 +333,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(state_changes_touch_no_indexed_column, setup, teardown),
         cmocka_unit_test_setup_teardown(a_claim_and_statuses_are_hot_updates, setup, teardown),
-        cmocka_unit_test_setup_teardown(deferred_rows_go_with_a_rollback, setup,
-                                        teardown),
+        cmocka_unit_test(upgrade_dates_the_settled_rows),
+        cmocka_unit_test_setup_teardown(deferred_rows_go_with_a_rollback, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
