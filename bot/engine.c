@@ -55,6 +55,18 @@ void engine_session_clear(engine_session *s)
     engine_session_init(s);
 }
 
+/* A variable set to "" says no more than one never set (readers test `v && *v`): when the
+ * table is full, a new key takes the first such slot. A long session (a helpdesk question, a
+ * subscription, a status look-up, then a complaint with all its media) cleared more than
+ * ENGINE_MAX_VARS - 49 values on the way and used to fail here as "out of memory". */
+static size_t empty_slot(const engine_session *s)
+{
+    size_t i = 0;
+    while (i < s->nvars && s->vars[i].value && s->vars[i].value[0])
+        i++;
+    return i;
+}
+
 int engine_session_set(engine_session *s, const char *key, const char *value)
 {
     char *copy;
@@ -64,8 +76,10 @@ int engine_session_set(engine_session *s, const char *key, const char *value)
     for (i = 0; i < s->nvars; i++)
         if (strcmp(s->vars[i].key, key) == 0)
             break;
-    if (i == s->nvars && s->nvars == ENGINE_MAX_VARS)
+    if (i == s->nvars && s->nvars == ENGINE_MAX_VARS && (i = empty_slot(s)) == s->nvars)
         return -1;
+    if (i < s->nvars && strcmp(s->vars[i].key, key) != 0) /* a reused empty slot */
+        snprintf(s->vars[i].key, sizeof s->vars[i].key, "%s", key);
     if (!(copy = strdup(value ? value : "")))
         return -1;
     if (i == s->nvars) {

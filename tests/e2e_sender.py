@@ -184,9 +184,11 @@ def test_rate_limit_and_outage():
         h.check("25 messages at 5/s are all delivered", h.wait_for(lambda: all(state(env, i) == "sent" for i in ids), 30))
         # A claim takes what the budget can grant, not 64 rows to give 63 back (a backlog at a low
         # rate cost a claim and a release per row and tenth). A new second's budget may be less than
-        # the claim expected: those rows go back, so a few are claimed twice.
+        # the claim expected: those rows go back, so a few are claimed twice (26-28 measured; each
+        # delay of the sender's loop may over-claim a row, so the bound leaves room for a loaded
+        # machine — the old claim made ~300).
         claims = int(psql_one(env, "SELECT count(*) FROM test_claims"))
-        h.check("each of the 25 claimed about once (not once per tenth it waited)", claims <= 35, claims)
+        h.check("each of the 25 claimed about once (not once per tenth it waited)", claims <= 60, claims)
         times = sorted(t for t, _, _ in fake.delivered())
         per_second = {}
         for t in times:

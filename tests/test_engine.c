@@ -563,6 +563,30 @@ static void photo_with_caption_is_a_description(void **state)
     done(&c);
 }
 
+/* A full table of variables takes a new one in a slot cleared to "" (a long session used to
+ * fail there as out of memory); with none cleared it still refuses. */
+static void a_full_session_reuses_cleared_variables(void **state)
+{
+    engine_session s;
+    char key[16];
+    (void)state;
+    engine_session_init(&s);
+    for (int i = 0; i < ENGINE_MAX_VARS; i++) {
+        snprintf(key, sizeof key, "v%d", i);
+        assert_int_equal(engine_session_set(&s, key, "x"), 0);
+    }
+    assert_int_equal(engine_session_set(&s, "late", "y"), -1);
+    assert_int_equal(engine_session_set(&s, "v7", ""), 0);
+    assert_int_equal(engine_session_set(&s, "late", "y"), 0);
+    assert_string_equal(engine_session_get(&s, "late"), "y");
+    assert_null(engine_session_get(&s, "v7"));
+    assert_string_equal(engine_session_get(&s, "v8"), "x");
+    assert_int_equal(engine_session_set(&s, "v9", "z"), 0); /* an existing key keeps its slot */
+    assert_string_equal(engine_session_get(&s, "v9"), "z");
+    assert_int_equal(engine_session_set(&s, "later", "w"), -1);
+    engine_session_clear(&s);
+}
+
 static void session_expiry_restarts_politely(void **state)
 {
     (void)state;
@@ -1972,6 +1996,7 @@ int main(void)
         cmocka_unit_test(keywords_work_from_deep_states),
         cmocka_unit_test(retry_limit_and_unsupported_inputs),
         cmocka_unit_test(session_expiry_restarts_politely),
+        cmocka_unit_test(a_full_session_reuses_cleared_variables),
         cmocka_unit_test(tracking_lookup_validates_the_number),
         cmocka_unit_test(runaway_pattern_is_bounded),
         cmocka_unit_test(limit_replies),
