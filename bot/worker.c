@@ -211,47 +211,81 @@ static void group(worker *w, pass *p, const queue_entry **ents, wa_message *ms, 
         one(w, p, kept[i]);
 }
 
-static void handle_batch(worker *w, queue_batch *b)
+/* Whether from is among the n senders. */
+static int among(const char *const *from, size_t n, const char *s)
 {
-    pass p = {.had_trouble = 0};
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(from[i], s) == 0)
+            return 1;
+    return 0;
+}
+
+/* One pass over the entries todo[0..n): the first group of distinct senders, in stream order,
+ * handled; what it could not take left in todo[0..*left) for the next pass, in order — an
+ * entry whose sender is in the group, or has an entry left already (a sender's next message
+ * waits for the one before it to be committed), or past a full group. Statuses, and what the
+ * slow path dead-letters, are handled as they come. */
+static void one_pass(worker *w, pass *p, const queue_entry **todo, size_t n, size_t *left,
+                     const char **left_from)
+{
     const queue_entry *ents[CONV_BATCH_MAX];
+    const char *from[CONV_BATCH_MAX];
     wa_message ms[CONV_BATCH_MAX], next;
-    size_t n = 0;
-    if (!(p.done = calloc(b->n ? b->n : 1, sizeof *p.done))) {
-        trouble(w, "out of memory");
-        for (size_t i = 0; i < b->n; i++)
-            queue_consumer_retry_shard(w->q, b->entries[i].shard);
-        return;
-    }
-    for (size_t i = 0; i < b->n; i++) {
-        const queue_entry *ent = &b->entries[i];
-        int repeat = 0;
-        if (p.blocked[ent->shard + 1])
+    size_t k = 0, nleft = 0;
+    for (size_t i = 0; i < n; i++) {
+        const queue_entry *ent = todo[i];
+        if (p->blocked[ent->shard + 1])
             continue;
         if (!queue_consumer_holds(w->q, ent->shard)) {
             /* The lease ran out under us: another worker may own these entries now, and it
              * claims them from our pending list. Touch nothing more of this shard. */
-            p.blocked[ent->shard + 1] = 1;
+            p->blocked[ent->shard + 1] = 1;
             continue;
         }
         if (ent->shard < 0 ||
             wa_in_message_from_fields(&next, ent->names, ent->values, ent->nfields) < 0) {
-            one(w, &p, ent); /* statuses, and what the slow path dead-letters */
+            one(w, p, ent);
             continue;
         }
-        for (size_t k = 0; k < n && !repeat; k++)
-            repeat = strcmp(ms[k].from, next.from) == 0;
-        if (repeat || n == CONV_BATCH_MAX) {
-            /* The sender's next message waits for the one before it to be committed. */
-            group(w, &p, ents, ms, n);
-            n = 0;
-            if (p.blocked[ent->shard + 1])
-                continue;
+        if (k == CONV_BATCH_MAX || among(from, k, next.from) ||
+            among(left_from, nleft, next.from)) {
+            left_from[nleft] = next.from; /* points into the entry: lives with the batch */
+            todo[nleft++] = ent;          /* nleft <= i: nothing unread is overwritten */
+            continue;
         }
-        ms[n] = next;
-        ents[n++] = ent;
+        from[k] = next.from;
+        ms[k] = next;
+        ents[k++] = ent;
     }
-    group(w, &p, ents, ms, n);
+    group(w, p, ents, ms, k);
+    *left = nleft;
+}
+
+/* A read's entries in as few groups as their senders allow: when a citizen wrote twice, the
+ * second message waits for a later group while other senders' messages fill this one — a
+ * backlog no longer goes in groups cut at each repeat (5.7 messages a group at 2,800 steps/s
+ * offered, 25 when drained: bench/statements). Each pass makes one group. */
+static void handle_batch(worker *w, queue_batch *b)
+{
+    pass p = {.had_trouble = 0};
+    const queue_entry **todo = calloc(b->n ? b->n : 1, sizeof *todo);
+    const char **left_from = calloc(b->n ? b->n : 1, sizeof *left_from);
+    size_t n = b->n;
+    if (!todo || !left_from || !(p.done = calloc(b->n ? b->n : 1, sizeof *p.done))) {
+        trouble(w, "out of memory");
+        for (size_t i = 0; i < b->n; i++)
+            queue_consumer_retry_shard(w->q, b->entries[i].shard);
+        free(todo);
+        free(left_from);
+        free(p.done);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        todo[i] = &b->entries[i];
+    while (n > 0)
+        one_pass(w, &p, todo, n, &n, left_from);
+    free(todo);
+    free(left_from);
     if (p.ndone) {
         err e = {0};
         /* Done but not acknowledged (Redis went away): they come again and are recognised as

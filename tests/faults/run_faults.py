@@ -611,11 +611,45 @@ def test_two_instances_one_killed():
         env.close()
 
 
+def test_backlog_of_whole_walks():
+    """A backlog in which every citizen wrote all 8 steps (the worker stopped meanwhile, as after
+    an outage): groups take distinct senders and leave each citizen's next message for a later
+    group (issue 22: before, a group ended at the first citizen seen twice, 5-6 messages a group
+    at a flat-out backlog). Each citizen must end as a control citizen does — the same replies
+    in the same order, one case, the same session — with nothing dead and no fall-back."""
+    tag = "fback"
+    env = h.Env(tag)
+    try:
+        recv = env.serve(role="receiver")
+        worker = env.serve(role="worker", **FAST)
+        ctl = f.control(env, recv.port, tag)
+        ref = f.replies(env, ctl.phone)
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(30)
+        walkers = citizens(tag, "91987840", 24)
+        f.join(f.walk_all(walkers, [recv.port], pause=0))
+        h.check("backlog: 24 citizens' 8 steps each queued", f.acked(walkers) == 24 * f.STEPS, f.acked(walkers))
+        worker = env.serve(role="worker", **FAST)
+        h.check("backlog: all recorded and acknowledged",
+                h.wait_for(lambda: f.recorded(env) == 25 * f.STEPS and f.pending(env) == 0, 60), f.recorded(env))
+        h.check("backlog: every citizen's replies are the control's, in order",
+                h.wait_for(lambda: all(f.replies(env, c.phone) == ref for c in walkers), 20),
+                [(c.phone, f.replies(env, c.phone)) for c in walkers if f.replies(env, c.phone) != ref][:2])
+        h.check("backlog: one case each, sessions as the control's",
+                f.count(env, "SELECT count(*) FROM cases WHERE citizen_phone LIKE '91987840%'") == 24
+                and all(f.session_state(env, c.phone) == ctl.state for c in walkers))
+        h.check("backlog: nothing dead, no fall-back", env.redis.cli("XLEN", "sampark:dead") == "0"
+                and "each is handled alone" not in f.log_of(worker), f.log_of(worker)[-400:])
+    finally:
+        env.close()
+
+
 def main():
     return h.run_tests([test_graph_500_then_429, test_redis_outage_under_traffic,
                         test_postgres_restart_during_filing, test_postgres_down_while_sending,
                         test_worker_killed_mid_batch, test_poison_message_in_batch,
                         test_passing_failure_in_batch, test_repeats_beside_fresh_in_batch,
+                        test_backlog_of_whole_walks,
                         test_session_lost_after_commit,
                         test_sigterm_under_load, test_two_instances_one_killed])
 
