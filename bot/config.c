@@ -29,6 +29,7 @@ static const char *const known_sampark_vars[] = {
     "SAMPARK_SESSION_TTL_H",
     "SAMPARK_SATISFACTION_TIMEOUT_H",
     "SAMPARK_RECLAIM_IDLE_MS",
+    "SAMPARK_GROUP_WAIT_MS",
     "SAMPARK_RETRY_BASE_MS",
     "SAMPARK_DIGEST_DIR",
     "SAMPARK_RETENTION_DAYS",
@@ -454,6 +455,7 @@ static int load_numbers(config *c, char *const *envp, err *e)
         int_var(envp, "SAMPARK_RECLAIM_IDLE_MS", 30000, 1000, 3600000, &c->reclaim_idle_ms, e) <
             0 ||
         int_var(envp, "SAMPARK_RETRY_BASE_MS", 1000, 10, 60000, &c->retry_base_ms, e) < 0 ||
+        int_var(envp, "SAMPARK_GROUP_WAIT_MS", 2, 0, 50, &c->group_wait_ms, e) < 0 ||
         int_var(envp, "SAMPARK_QUEUE_MAX", 200000, 10, 10000000, &c->queue_max, e) < 0)
         return -1;
     /* Per-citizen limits (bot/limit.c); 0 switches one off. */

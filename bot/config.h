@@ -30,6 +30,7 @@ typedef struct config {
     int session_ttl_h;          /* SAMPARK_SESSION_TTL_H */
     int satisfaction_timeout_h; /* SAMPARK_SATISFACTION_TIMEOUT_H */
     int reclaim_idle_ms;        /* SAMPARK_RECLAIM_IDLE_MS: a silent worker's queue is taken over */
+    int group_wait_ms;          /* SAMPARK_GROUP_WAIT_MS: a busy worker's wait for a fuller group */
     int retry_base_ms;          /* SAMPARK_RETRY_BASE_MS: first retry delay of a failed send */
     const char *digest_dir;     /* SAMPARK_DIGEST_DIR: where digests are written as CSV and text */
     const char *web_dir;        /* SAMPARK_WEB_DIR: the portal's static files (default "web") */

@@ -35,6 +35,7 @@ static void defaults(void **state)
     assert_int_equal(c->session_ttl_h, 24);
     assert_int_equal(c->satisfaction_timeout_h, 72);
     assert_int_equal(c->reclaim_idle_ms, 30000);
+    assert_int_equal(c->group_wait_ms, 2);
     assert_int_equal(c->retention_days, 0); /* closed cases are kept forever */
     assert_int_equal(c->limit_complaints_day, 5);
     assert_int_equal(c->limit_urgent_day, 2);
@@ -168,6 +169,8 @@ static void malformed(void **state)
         {"SAMPARK_LISTN=127.0.0.1:8080", "SAMPARK_LISTN"},
         {"SAMPARK_RECLAIM_IDLE_MS=999", "SAMPARK_RECLAIM_IDLE_MS"},
         {"SAMPARK_RECLAIM_IDLE_MS=1s", "SAMPARK_RECLAIM_IDLE_MS"},
+        {"SAMPARK_GROUP_WAIT_MS=51", "SAMPARK_GROUP_WAIT_MS"},
+        {"SAMPARK_GROUP_WAIT_MS=2ms", "SAMPARK_GROUP_WAIT_MS"},
         {"SAMPARK_RETENTION_DAYS=-1", "SAMPARK_RETENTION_DAYS"},
         {"SAMPARK_RETENTION_DAYS=7", "SAMPARK_RETENTION_DAYS"}, /* a typo for 70? too short */
         {"SAMPARK_RETENTION_DAYS=29", "SAMPARK_RETENTION_DAYS"},
