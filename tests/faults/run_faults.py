@@ -644,12 +644,64 @@ def test_backlog_of_whole_walks():
         env.close()
 
 
+def test_backlog_waits_behind_a_passing_failure():
+    """The backlog of whole walks again, now with each citizen's last step failing for a passing
+    reason: the cases table takes no rows (an EXCLUSIVE lock; lock_timeout 300 ms), so every
+    filing rolls back and blocks its shard. Half the citizens' walks are queued before the
+    other half's, so a shard holds A1..A8 then B1..B8: a later group takes B1..B7 while A8, an
+    earlier entry of the same shard, still waits — they are acknowledged, A8 and B8 stay
+    pending. Once the lock goes every citizen must end as the control does: the same replies
+    in the same order, one case, nothing dead, nothing pending, nothing recorded twice."""
+    tag = "fbwait"
+    env = h.Env(tag)
+    lock = None
+    try:
+        recv = env.serve(role="receiver")
+        worker = env.serve(role="worker", **FAST)
+        ctl = f.control(env, recv.port, tag)
+        ref = f.replies(env, ctl.phone)
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(30)
+        first, then = citizens(tag, "91987850", 12), citizens(tag, "91987851", 12)
+        f.join(f.walk_all(first, [recv.port], pause=0))
+        f.join(f.walk_all(then, [recv.port], pause=0))
+        walkers = first + then
+        h.check("bwait: 24 citizens' 8 steps each queued, half after half", f.acked(walkers) == 24 * f.STEPS, f.acked(walkers))
+        lock = TableLock(env, sql="LOCK TABLE cases IN EXCLUSIVE MODE",
+                         held="SELECT count(*) FROM pg_locks WHERE mode = 'ExclusiveLock' AND granted "
+                              "AND relation = 'cases'::regclass")
+        worker = env.serve(role="worker", PGOPTIONS="-c lock_timeout=300", **FAST)
+        walk = "SELECT count(*) FROM inbound_messages WHERE from_phone LIKE '9198785%'"
+        h.check("bwait: every step but the filing is recorded while the lock is held",
+                h.wait_for(lambda: f.count(env, walk) == 24 * (f.STEPS - 1), 60), f.count(env, walk))
+        h.check("bwait: the filings wait (no case, nothing dead, pending)",
+                f.count(env, "SELECT count(*) FROM cases WHERE citizen_phone LIKE '9198785%'") == 0
+                and env.redis.cli("XLEN", "sampark:dead") == "0" and f.pending(env) >= 24,
+                (env.redis.cli("XLEN", "sampark:dead"), f.pending(env)))
+        lock.release()
+        lock = None
+        h.check("bwait: once the lock is gone all are recorded once and acknowledged",
+                h.wait_for(lambda: f.count(env, walk) == 24 * f.STEPS and f.pending(env) == 0, 60),
+                (f.count(env, walk), f.pending(env)))
+        h.check("bwait: every citizen's replies are the control's, in order",
+                h.wait_for(lambda: all(f.replies(env, c.phone) == ref for c in walkers), 20),
+                [(c.phone, f.replies(env, c.phone)) for c in walkers if f.replies(env, c.phone) != ref][:2])
+        h.check("bwait: one case each, sessions as the control's, nothing dead",
+                f.count(env, "SELECT count(*) FROM cases WHERE citizen_phone LIKE '9198785%'") == 24
+                and all(f.session_state(env, c.phone) == ctl.state for c in walkers)
+                and env.redis.cli("XLEN", "sampark:dead") == "0")
+    finally:
+        if lock:
+            lock.release()
+        env.close()
+
+
 def main():
     return h.run_tests([test_graph_500_then_429, test_redis_outage_under_traffic,
                         test_postgres_restart_during_filing, test_postgres_down_while_sending,
                         test_worker_killed_mid_batch, test_poison_message_in_batch,
                         test_passing_failure_in_batch, test_repeats_beside_fresh_in_batch,
-                        test_backlog_of_whole_walks,
+                        test_backlog_of_whole_walks, test_backlog_waits_behind_a_passing_failure,
                         test_session_lost_after_commit,
                         test_sigterm_under_load, test_two_instances_one_killed])
 
