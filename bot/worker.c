@@ -222,11 +222,12 @@ static int among(const char *const *from, size_t n, const char *s)
 
 /* One pass over the entries todo[0..n): the first group of distinct senders, in stream order,
  * handled; what it could not take left in todo[0..*left) for the next pass, in order — an
- * entry whose sender is in the group, or has an entry left already (a sender's next message
- * waits for the one before it to be committed), or past a full group. Statuses, and what the
- * slow path dead-letters, are handled as they come. */
-static void one_pass(worker *w, pass *p, const queue_entry **todo, size_t n, size_t *left,
-                     const char **left_from)
+ * entry whose sender is in the group (a sender's next message waits for the one before it to
+ * be committed), and, once the group is full, the rest as it is (not read again this pass).
+ * No third rule is needed: the group only grows, so what makes an entry wait holds for its
+ * sender's later ones too. Statuses, and what the slow path dead-letters, are handled as they
+ * come. */
+static void one_pass(worker *w, pass *p, const queue_entry **todo, size_t n, size_t *left)
 {
     const queue_entry *ents[CONV_BATCH_MAX];
     const char *from[CONV_BATCH_MAX];
@@ -234,6 +235,11 @@ static void one_pass(worker *w, pass *p, const queue_entry **todo, size_t n, siz
     size_t k = 0, nleft = 0;
     for (size_t i = 0; i < n; i++) {
         const queue_entry *ent = todo[i];
+        if (k == CONV_BATCH_MAX) {
+            memmove(todo + nleft, todo + i, (n - i) * sizeof *todo); /* nleft <= i */
+            nleft += n - i;
+            break;
+        }
         if (p->blocked[ent->shard + 1])
             continue;
         if (!queue_consumer_holds(w->q, ent->shard)) {
@@ -247,13 +253,11 @@ static void one_pass(worker *w, pass *p, const queue_entry **todo, size_t n, siz
             one(w, p, ent);
             continue;
         }
-        if (k == CONV_BATCH_MAX || among(from, k, next.from) ||
-            among(left_from, nleft, next.from)) {
-            left_from[nleft] = next.from; /* points into the entry: lives with the batch */
-            todo[nleft++] = ent;          /* nleft <= i: nothing unread is overwritten */
+        if (among(from, k, next.from)) {
+            todo[nleft++] = ent; /* nleft <= i: nothing unread is overwritten */
             continue;
         }
-        from[k] = next.from;
+        from[k] = next.from; /* points into the entry: lives with the batch */
         ms[k] = next;
         ents[k++] = ent;
     }
@@ -269,23 +273,20 @@ static void handle_batch(worker *w, queue_batch *b)
 {
     pass p = {.had_trouble = 0};
     const queue_entry **todo = calloc(b->n ? b->n : 1, sizeof *todo);
-    const char **left_from = calloc(b->n ? b->n : 1, sizeof *left_from);
     size_t n = b->n;
-    if (!todo || !left_from || !(p.done = calloc(b->n ? b->n : 1, sizeof *p.done))) {
+    if (!todo || !(p.done = calloc(b->n ? b->n : 1, sizeof *p.done))) {
         trouble(w, "out of memory");
         for (size_t i = 0; i < b->n; i++)
             queue_consumer_retry_shard(w->q, b->entries[i].shard);
         free(todo);
-        free(left_from);
         free(p.done);
         return;
     }
     for (size_t i = 0; i < n; i++)
         todo[i] = &b->entries[i];
     while (n > 0)
-        one_pass(w, &p, todo, n, &n, left_from);
+        one_pass(w, &p, todo, n, &n);
     free(todo);
-    free(left_from);
     if (p.ndone) {
         err e = {0};
         /* Done but not acknowledged (Redis went away): they come again and are recognised as
