@@ -134,6 +134,20 @@ typedef struct pass {
     size_t ndone;
 } pass;
 
+/* Whether the worker still holds shard's lease; when not, the shard waits for the rest of the
+ * batch and its next read starts from its pending entries: a renewal that failed on a Redis
+ * error while the lease key was still ours gives the shard back at the next renewal, and a read
+ * of new entries only would then answer a citizen's newer messages before the skipped ones
+ * (those came back only with the idle reclaim, a lease later: review of session 10). */
+static int still_holds(worker *w, pass *p, int shard)
+{
+    if (queue_consumer_holds(w->q, shard))
+        return 1;
+    p->blocked[shard + 1] = 1;
+    queue_consumer_retry_shard(w->q, shard);
+    return 0;
+}
+
 /* One entry on its own (the slow path), with the outcome applied to the pass. */
 static void one(worker *w, pass *p, const queue_entry *ent)
 {
@@ -141,10 +155,8 @@ static void one(worker *w, pass *p, const queue_entry *ent)
     int outcome;
     if (p->blocked[ent->shard + 1])
         return; /* an earlier entry of this shard must go first */
-    if (!queue_consumer_holds(w->q, ent->shard)) {
-        p->blocked[ent->shard + 1] = 1; /* the lease ran out: another worker may have it now */
-        return;
-    }
+    if (!still_holds(w, p, ent->shard))
+        return; /* the lease ran out: another worker may have it now */
     outcome = process(w, ent, &e);
     if (outcome == 1) {
         p->blocked[ent->shard + 1] = 1;
@@ -187,10 +199,8 @@ static void group(worker *w, pass *p, const queue_entry **ents, wa_message *ms, 
     for (size_t i = 0; i < n; i++) {
         if (p->blocked[ents[i]->shard + 1])
             continue;
-        if (!queue_consumer_holds(w->q, ents[i]->shard)) {
-            p->blocked[ents[i]->shard + 1] = 1;
+        if (!still_holds(w, p, ents[i]->shard))
             continue;
-        }
         mp[k] = &ms[i];
         kept[k++] = ents[i];
     }
@@ -242,12 +252,9 @@ static void one_pass(worker *w, pass *p, const queue_entry **todo, size_t n, siz
         }
         if (p->blocked[ent->shard + 1])
             continue;
-        if (!queue_consumer_holds(w->q, ent->shard)) {
-            /* The lease ran out under us: another worker may own these entries now, and it
-             * claims them from our pending list. Touch nothing more of this shard. */
-            p->blocked[ent->shard + 1] = 1;
-            continue;
-        }
+        if (!still_holds(w, p, ent->shard))
+            continue; /* another worker may own these entries now: it claims them from our
+                       * pending list; touch nothing more of this shard */
         if (ent->shard < 0 ||
             wa_in_message_from_fields(&next, ent->names, ent->values, ent->nfields) < 0) {
             one(w, p, ent);
